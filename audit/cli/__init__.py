@@ -1,0 +1,82 @@
+"""The headless command line over the same core the GUI uses.
+
+Each command lives in its own module with `register(subparsers)`; they are listed in COMMANDS.
+Errors become words here, in one place: a message, the next step, and an exit code
+(0 success or compliant, 1 not compliant or invalid, 2 usage or input error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from audit import __version__
+from audit.errors import AuditError, Cancelled
+
+EXIT_OK = 0
+EXIT_NOT_COMPLIANT = 1
+EXIT_USAGE = 2
+
+# name -> module that registers it; one module may register several commands
+COMMANDS: dict[str, str] = {}
+
+GUI_HELP = """\
+With no command, the desktop app opens. Its options:
+  --demo        add a simulated phone, to try the whole flow without a real one
+  --helpdesk    open in helpdesk mode (a queue of phones)
+"""
+
+
+def is_cli_invocation(argv: Sequence[str]) -> bool:
+    """True when argv asks for a command (or help) rather than the desktop app."""
+    return bool(argv) and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="device-audit",
+        description="Find banned apps on this computer and on Android phones, remove them, "
+        "and record a signed attestation.",
+        epilog=GUI_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"device-audit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in dict.fromkeys(COMMANDS.values()):
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def report_error(error: AuditError) -> None:
+    print(f"error: {error.message}", file=sys.stderr)
+    if error.next_step:
+        print(f"next step: {error.next_step}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = args.func(args)
+    except Cancelled:
+        print("Cancelled.", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except AuditError as error:
+        report_error(error)
+        return EXIT_USAGE
+    return code

@@ -1,0 +1,186 @@
+"""One exception hierarchy for everything Device Audit can get wrong.
+
+Every error carries the sentence a person should read and the next step they can take, so that
+the GUI and the CLI turn errors into words in one place each and never show a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AuditError(Exception):
+    """Base of every error Device Audit reports to a person."""
+
+    default_next_step = ""
+
+    def __init__(self, message: str, next_step: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.next_step = next_step or self.default_next_step
+
+    def __str__(self) -> str:
+        if self.next_step:
+            return f"{self.message}\n{self.next_step}"
+        return self.message
+
+
+class Cancelled(AuditError):
+    """The person cancelled the work. Not a failure: never shown as an error."""
+
+    def __init__(self, message: str = "Cancelled.") -> None:
+        super().__init__(message)
+
+
+# --- files a person gives us --------------------------------------------------------------
+
+
+class FileFormatError(AuditError):
+    """A file a person gave us is malformed: names the file, the key and the line."""
+
+    what = "file"
+
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        key: str = "",
+        line: int | None = None,
+        next_step: str = "",
+    ) -> None:
+        self.path = str(path)
+        self.key = key
+        self.line = line
+        self.problem = problem
+        where = self.path
+        if line is not None:
+            where += f", line {line}"
+        if key:
+            where += f", key '{key}'"
+        super().__init__(
+            f"The {self.what} {where} is not valid: {problem}",
+            next_step or f"Fix the {self.what} and load it again; nothing was loaded from it.",
+        )
+
+
+class PolicyError(FileFormatError):
+    what = "policy file"
+
+
+class ExemptionsError(FileFormatError):
+    what = "exemptions file"
+
+
+class InventoryFileError(FileFormatError):
+    what = "inventory file"
+
+
+class CatalogError(FileFormatError):
+    what = "identifier catalog"
+
+
+class UnknownPolicy(AuditError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"There is no policy preset or file called '{name}'.",
+            "Run 'device-audit policies' to list the presets, or give the path of a policy file.",
+        )
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+class DeviceError(AuditError):
+    """Something about a device stopped the work. `serial` says which."""
+
+    def __init__(self, serial: str, message: str, next_step: str = "") -> None:
+        self.serial = serial
+        super().__init__(message, next_step)
+
+
+class DeviceGone(DeviceError):
+    default_next_step = "Check the USB cable, plug the phone in again and scan again."
+
+
+class DeviceUnauthorized(DeviceError):
+    default_next_step = "Unlock the phone and tap Allow on 'Allow USB debugging?'."
+
+
+class DeviceOffline(DeviceError):
+    default_next_step = "Unplug the phone, plug it in again and unlock it."
+
+
+class DeviceNoPermission(DeviceError):
+    default_next_step = (
+        "This computer is not allowed to open the phone's USB connection. On Linux, add a udev "
+        "rule for the phone (see the guide 'USB permissions on Linux') and plug the phone in again."
+    )
+
+
+class DeviceOutputError(DeviceError):
+    """The device answered with something we could not understand."""
+
+    default_next_step = "Scan again. If it keeps happening, restart the phone."
+
+
+class AdbUnavailable(AuditError):
+    """The adb server could not be started or reached."""
+
+    default_next_step = (
+        "Close other Android tools (Android Studio, other adb programs) and try again, "
+        "or restart this computer."
+    )
+
+
+class InvalidPackageName(AuditError):
+    """A package name from a device or a file is not a valid Android package name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"{name!r} is not a valid Android package name, so Device Audit will not send it "
+            "to the phone.",
+            "Check the name; Android package names look like com.example.app.",
+        )
+
+
+class ActionFailed(AuditError):
+    """A removal, disable or restore did not happen. The message says why and what to do."""
+
+    def __init__(self, message: str, next_step: str = "", code: str = "") -> None:
+        self.code = code
+        super().__init__(message, next_step)
+
+
+# --- this computer ---------------------------------------------------------------------------
+
+
+class CollectorError(AuditError):
+    """A local inventory source failed; the scan records it and goes on."""
+
+
+# --- attestation and history -----------------------------------------------------------------
+
+
+class KeyringUnavailable(AuditError):
+    default_next_step = (
+        "Install and unlock a keyring (GNOME Keyring or KWallet on Linux), or choose a "
+        "backend explicitly with the PYTHON_KEYRING_BACKEND setting. Device Audit never "
+        "stores its signing key in a plain file."
+    )
+
+
+class AttestationRefused(AuditError):
+    """An attestation cannot be made in the current state (violations left, incomplete scan)."""
+
+
+class AttestationInvalid(AuditError):
+    """A signed attestation failed verification."""
+
+    default_next_step = "Do not trust this file. Ask the person to make a new attestation."
+
+
+class StoreError(AuditError):
+    default_next_step = "Close other copies of Device Audit and try again."

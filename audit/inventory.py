@@ -1,0 +1,347 @@
+"""The inventory file: a scan written as JSON, the format `scan --json` writes and `check` reads.
+
+The format is documented in docs/inventory-format.md. Reading is strict about types and names the
+key that is wrong, because an inventory file may come from another machine or be edited by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from audit.errors import InventoryFileError
+from audit.model import (
+    AppId,
+    AppState,
+    Device,
+    DeviceKind,
+    IdentifierKind,
+    InstalledApp,
+    InstallOrigin,
+    RunningProcess,
+    ScanResult,
+    SourceReport,
+    SourceStatus,
+    UserKind,
+    UserProfile,
+)
+
+FORMAT = "device-audit-inventory"
+VERSION = 1
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def device_to_dict(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.id,
+        "kind": device.kind.value,
+        "name": device.name,
+        "serial": device.serial,
+        "manufacturer": device.manufacturer,
+        "model": device.model,
+        "os_name": device.os_name,
+        "os_version": device.os_version,
+        "sdk": device.sdk,
+        "build": device.build,
+        "user": device.user,
+        "managed": device.managed,
+        "has_work_profile": device.has_work_profile,
+        "simulated": device.simulated,
+    }
+
+
+def app_to_dict(app: InstalledApp) -> dict[str, Any]:
+    return {
+        "identifier": app.identifier,
+        "kind": app.kind.value,
+        "name": app.name,
+        "version": app.version,
+        "version_code": app.version_code,
+        "publisher": app.publisher,
+        "installer": app.installer,
+        "origin": app.origin.value,
+        "user": app.user,
+        "state": app.state.value,
+        "system": app.system,
+        "location": app.location,
+        "uid": app.uid,
+        "installed_at": _time(app.installed_at),
+        "updated_at": _time(app.updated_at),
+        "other_ids": [{"kind": i.kind.value, "value": i.value} for i in app.other_ids],
+        "collector": app.collector,
+    }
+
+
+def scan_to_dict(scan: ScanResult) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "device": device_to_dict(scan.device),
+        "started_at": _time(scan.started_at),
+        "finished_at": _time(scan.finished_at),
+        "complete": scan.complete,
+        "users": [
+            {"id": u.id, "name": u.name, "kind": u.kind.value, "running": u.running}
+            for u in scan.users
+        ],
+        "sources": [
+            {"name": s.name, "status": s.status.value, "detail": s.detail, "count": s.count}
+            for s in scan.sources
+        ],
+        "apps": [app_to_dict(app) for app in scan.apps],
+        "processes": [
+            {"pid": p.pid, "name": p.name, "exe": p.exe, "user": p.user} for p in scan.processes
+        ],
+    }
+
+
+def dumps(scan: ScanResult) -> str:
+    return json.dumps(scan_to_dict(scan), indent=2, ensure_ascii=False) + "\n"
+
+
+def inventory_digest(scan: ScanResult) -> str:
+    """sha256 of what was installed, independent of timing, order and running processes.
+
+    Two scans that saw the same apps in the same states have the same digest, so an attestation
+    can say "the inventory after removal was X" and a later check can compare.
+    """
+    apps = sorted(
+        json.dumps(app_to_dict(app), sort_keys=True, ensure_ascii=False) for app in scan.apps
+    )
+    body = json.dumps(
+        {"device": scan.device.id, "apps": apps, "complete": scan.complete},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent or ".", os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save(scan: ScanResult, path: Path) -> None:
+    write_atomic(path, dumps(scan).encode("utf-8"))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to a JSON object that names the offending key in its errors."""
+
+    def __init__(self, path: Path | str, data: Mapping[str, Any], where: str = "") -> None:
+        self.path = path
+        self.data = data
+        self.where = where
+
+    def _key(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def fail(self, key: str, problem: str) -> InventoryFileError:
+        return InventoryFileError(self.path, problem, key=self._key(key))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, "this key is missing")
+            return default
+        value = self.data[key]
+        if value is None and default is None:
+            return None
+        if isinstance(value, bool) and kind in (int, (int,)):
+            raise self.fail(key, f"expected a number, found {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(key, f"expected {_type_name(kind)}, found {type(value).__name__}")
+        return value
+
+    def text(self, key: str, default: Any = ...) -> str:
+        value: str = self.get(key, str, default)
+        return value
+
+    def enum(self, key: str, enum: type[E], default: Any = ...) -> E:
+        raw = self.get(key, str, default)
+        if isinstance(raw, enum):
+            return raw
+        try:
+            return enum(raw)
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise self.fail(key, f"{raw!r} is not one of: {allowed}") from None
+
+    def time(self, key: str, default: Any = ...) -> datetime | None:
+        raw = self.get(key, str, default)
+        if raw is None:
+            return None
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise self.fail(key, f"{raw!r} is not an ISO 8601 time") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def items(self, key: str) -> list[_Reader]:
+        values = self.get(key, list, [])
+        readers = []
+        for index, value in enumerate(values):
+            where = f"{self._key(key)}[{index}]"
+            if not isinstance(value, dict):
+                raise InventoryFileError(self.path, "expected an object", key=where)
+            readers.append(_Reader(self.path, value, where))
+        return readers
+
+    def child(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict), self._key(key))
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a number", bool: "true or false", list: "a list", dict: "an object"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _read_device(r: _Reader) -> Device:
+    return Device(
+        id=r.text("id"),
+        kind=r.enum("kind", DeviceKind),
+        name=r.text("name", ""),
+        serial=r.text("serial", ""),
+        manufacturer=r.text("manufacturer", ""),
+        model=r.text("model", ""),
+        os_name=r.text("os_name", ""),
+        os_version=r.text("os_version", ""),
+        sdk=r.get("sdk", int, None),
+        build=r.text("build", ""),
+        user=r.text("user", ""),
+        managed=r.get("managed", bool, None),
+        has_work_profile=r.get("has_work_profile", bool, False),
+        simulated=r.get("simulated", bool, False),
+    )
+
+
+def _read_app(r: _Reader) -> InstalledApp:
+    other_ids = tuple(
+        AppId(o.enum("kind", IdentifierKind), o.text("value")) for o in r.items("other_ids")
+    )
+    return InstalledApp(
+        identifier=r.text("identifier"),
+        kind=r.enum("kind", IdentifierKind),
+        name=r.text("name", ""),
+        version=r.text("version", ""),
+        version_code=r.get("version_code", int, None),
+        publisher=r.text("publisher", ""),
+        installer=r.text("installer", ""),
+        origin=r.enum("origin", InstallOrigin, InstallOrigin.UNKNOWN),
+        user=r.text("user", ""),
+        state=r.enum("state", AppState, AppState.INSTALLED),
+        system=r.get("system", bool, False),
+        location=r.text("location", ""),
+        uid=r.get("uid", int, None),
+        installed_at=r.time("installed_at", None),
+        updated_at=r.time("updated_at", None),
+        other_ids=other_ids,
+        collector=r.text("collector", ""),
+    )
+
+
+def _parse(path: Path | str, data: Any) -> ScanResult:
+    if not isinstance(data, dict):
+        raise InventoryFileError(path, "expected a JSON object at the top level")
+    r = _Reader(path, data)
+    if r.get("format", str, FORMAT) != FORMAT:
+        raise r.fail("format", f"expected '{FORMAT}'; is this a Device Audit inventory?")
+    version = r.get("version", int, VERSION)
+    if version > VERSION:
+        raise r.fail(
+            "version",
+            f"version {version} is newer than this Device Audit understands ({VERSION})",
+        )
+    started = r.time("started_at")
+    finished = r.time("finished_at", None) or started
+    assert started is not None and finished is not None
+    return ScanResult(
+        device=_read_device(r.child("device")),
+        started_at=started,
+        finished_at=finished,
+        apps=tuple(_read_app(a) for a in r.items("apps")),
+        users=tuple(
+            UserProfile(
+                id=u.text("id"),
+                name=u.text("name", ""),
+                kind=u.enum("kind", UserKind),
+                running=u.get("running", bool, True),
+            )
+            for u in r.items("users")
+        ),
+        processes=tuple(
+            RunningProcess(
+                pid=p.get("pid", int),
+                name=p.text("name"),
+                exe=p.text("exe", ""),
+                user=p.text("user", ""),
+            )
+            for p in r.items("processes")
+        ),
+        sources=tuple(
+            SourceReport(
+                name=s.text("name"),
+                status=s.enum("status", SourceStatus),
+                detail=s.text("detail", ""),
+                count=s.get("count", int, 0),
+            )
+            for s in r.items("sources")
+        ),
+    )
+
+
+def loads(text: str, path: Path | str = "<inventory>") -> ScanResult:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
+    return _parse(path, data)
+
+
+def load(path: Path | str) -> ScanResult:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InventoryFileError(
+            path,
+            f"it cannot be read ({exc.strerror or exc})",
+            next_step="Check the path; make one with 'device-audit scan --local --json FILE'.",
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InventoryFileError(path, "it is not UTF-8 text") from None
+    return loads(text, path)

@@ -1,0 +1,1 @@
+"""Policies: the file format, loading and validation, the identifier catalog, evaluation."""

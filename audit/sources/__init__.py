@@ -1,0 +1,1 @@
+"""Inventory sources: each one reads a device and returns data; none decides compliance."""

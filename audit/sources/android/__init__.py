@@ -1,0 +1,1 @@
+"""Android phones over adb: connection, parsers of device output, inventory, actions."""

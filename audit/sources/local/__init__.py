@@ -1,0 +1,1 @@
+"""This computer: one collector per inventory source (package managers, registries, bundles)."""

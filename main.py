@@ -1,0 +1,25 @@
+"""Device Audit's entry point: no command opens the desktop app, a command runs headless.
+
+The CLI path never imports Qt, so scripts on a server without a display work.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from audit.cli import is_cli_invocation
+    from audit.cli import main as cli_main
+
+    if is_cli_invocation(args):
+        return cli_main(args)
+    from ui.app import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

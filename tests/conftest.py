@@ -1,0 +1,55 @@
+"""Test-wide isolation: no display, no real user data, no real keyring, no real adb server.
+
+Every test runs with its own data folder (DEVICE_AUDIT_HOME) and a keyring backend that fails,
+unless it asks for the in-memory one, so a test can never read or write the user's secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+# Never let a test reach the adb server a developer may be running on the default port.
+os.environ.setdefault("ANDROID_ADB_SERVER_PORT", "5199")
+
+OUR_LOGGERS = ("audit", "ui", "main")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_warning_logs: the test expects WARNING logs from our code"
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    home = tmp_path_factory.mktemp("device-audit-home")
+    monkeypatch.setenv("DEVICE_AUDIT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def fail_on_warning_logs(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Unexpected WARNING logs from our code fail the test, as Qt warnings do."""
+    caplog.set_level(logging.INFO)
+    yield
+    if request.node.get_closest_marker("allow_warning_logs"):
+        return
+    noisy = [
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING and r.name.split(".")[0] in OUR_LOGGERS
+    ]
+    if noisy:
+        lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in noisy)
+        pytest.fail(f"unexpected warning logs:\n{lines}")

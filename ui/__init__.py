@@ -1,0 +1,1 @@
+"""The desktop app (PySide6). Calls the public functions of `audit`; owns no business rules."""
