@@ -271,6 +271,35 @@ class ScanResult:
         return next((u for u in self.users if u.id == user_id), None)
 
 
+class ActionKind(StrEnum):
+    """Something done to a device to bring it into compliance (or to undo that)."""
+
+    UNINSTALL = "uninstall"  # Android: pm uninstall --user N (a system copy stays restorable)
+    UNINSTALL_ALL_USERS = "uninstall_all_users"
+    DISABLE = "disable"  # Android: pm disable-user --user N
+    RESTORE = "restore"  # Android: cmd package install-existing --user N
+    FORCE_STOP = "force_stop"  # Android: am force-stop --user N
+    CLOSE_APP = "close_app"  # this computer: end the app's running processes
+    RUN_UNINSTALLER = "run_uninstaller"  # this computer: its uninstaller or package manager
+    MANUAL = "manual"  # a person did it by hand and confirmed it
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What happened when an action ran; recorded in history and in the attestation."""
+
+    kind: ActionKind
+    device: str  # Device.id
+    identifier: str
+    user: str
+    ok: bool
+    message: str  # what happened, in words a person understands
+    advice: str = ""  # the next step when it failed
+    code: str = ""  # the device's failure code, e.g. DELETE_FAILED_DEVICE_POLICY_MANAGER
+    output: str = ""  # raw output, for the log
+    at: datetime | None = None
+
+
 # --- policy ---------------------------------------------------------------------------------
 
 

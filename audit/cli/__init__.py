@@ -21,7 +21,9 @@ EXIT_NOT_COMPLIANT = 1
 EXIT_USAGE = 2
 
 # name -> module that registers it; one module may register several commands
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "scan": "audit.cli.scan_cmd",
+}
 
 GUI_HELP = """\
 With no command, the desktop app opens. Its options:

@@ -1,0 +1,86 @@
+"""`device-audit scan`: inventory this computer or one phone, and write the inventory file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from audit import inventory
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.model import ScanResult, SourceStatus
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "scan",
+        help="list every installed app on this computer or on a phone",
+        description="List every installed app on this computer (--local) or on a phone "
+        "plugged in over USB (--device SERIAL), every user and profile included. "
+        "Exit code 0 when the scan saw everything, 1 when part of it could not be read.",
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--local", action="store_true", help="scan this computer")
+    target.add_argument("--device", metavar="SERIAL", help="scan the phone with this serial")
+    parser.add_argument(
+        "--json", metavar="FILE", type=Path, help="write the inventory to FILE ('-' for stdout)"
+    )
+    parser.add_argument(
+        "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
+    )
+    parser.set_defaults(func=run)
+
+
+def scan_target(args: argparse.Namespace) -> ScanResult:
+    """Run the scan the arguments ask for; shared by every command that rescans."""
+    progress = _print_progress if sys.stderr.isatty() else _no_progress
+    if getattr(args, "local", False):
+        from audit.sources.local import scan_local
+
+        return scan_local(progress=progress)
+    from audit.sources.android.scan import scan_phone
+
+    return scan_phone(args.device, adb_port=args.adb_port, progress=progress)
+
+
+def run(args: argparse.Namespace) -> int:
+    scan = scan_target(args)
+    if args.json is not None and str(args.json) == "-":
+        sys.stdout.write(inventory.dumps(scan))
+    else:
+        if args.json is not None:
+            inventory.save(scan, args.json)
+        print(summary(scan))
+        if args.json is not None:
+            print(f"Inventory written to {args.json}")
+    return EXIT_OK if scan.complete else EXIT_NOT_COMPLIANT
+
+
+def summary(scan: ScanResult) -> str:
+    device = scan.device
+    lines = [f"{device.name} ({device.id})"]
+    if device.os_name:
+        lines[0] += f", {device.os_name} {device.os_version}".rstrip()
+    present = [a for a in scan.apps if a.state.value != "absent"]
+    lines.append(f"{len(present)} apps found by {len(scan.sources)} sources")
+    for source in scan.sources:
+        mark = {SourceStatus.OK: "ok", SourceStatus.ABSENT: "not here"}.get(
+            source.status, source.status.value.upper()
+        )
+        detail = f": {source.detail}" if source.detail else ""
+        lines.append(f"  {source.name:<28} {mark:<8} {source.count:>5} apps{detail}")
+    if not scan.complete:
+        missing = ", ".join(g.name for g in scan.gaps)
+        lines.append(f"INCOMPLETE: this scan could not read {missing}.")
+    return "\n".join(lines)
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"\r[{fraction:4.0%}] {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+    if fraction >= 1.0:
+        print(file=sys.stderr)
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass
