@@ -81,6 +81,8 @@ def app_to_dict(app: InstalledApp) -> dict[str, Any]:
         "updated_at": _time(app.updated_at),
         "other_ids": [{"kind": i.kind.value, "value": i.value} for i in app.other_ids],
         "collector": app.collector,
+        "uninstall_command": app.uninstall_command,
+        "quiet_uninstall_command": app.quiet_uninstall_command,
     }
 
 
@@ -269,6 +271,8 @@ def _read_app(r: _Reader) -> InstalledApp:
         updated_at=r.time("updated_at", None),
         other_ids=other_ids,
         collector=r.text("collector", ""),
+        uninstall_command=r.text("uninstall_command", ""),
+        quiet_uninstall_command=r.text("quiet_uninstall_command", ""),
     )
 
 

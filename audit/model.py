@@ -162,6 +162,10 @@ class InstalledApp:
     updated_at: datetime | None = None
     other_ids: tuple[AppId, ...] = ()  # e.g. the package family name of an Appx package
     collector: str = ""  # which source found it (SourceReport.name)
+    # The command the app's own uninstaller registered (Windows UninstallString and
+    # QuietUninstallString, Remove-AppxPackage for Store apps), kept for the removal step.
+    uninstall_command: str = ""
+    quiet_uninstall_command: str = ""
 
     @property
     def app_id(self) -> AppId:
