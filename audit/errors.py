@@ -172,6 +172,11 @@ class KeyringUnavailable(AuditError):
     )
 
 
+class SigningKeyDamaged(AuditError):
+    """The keyring holds a signing key that cannot be read. Never replaced silently: a new key
+    would be a new identity, and receipts signed before would no longer match it."""
+
+
 class AttestationRefused(AuditError):
     """An attestation cannot be made in the current state (violations left, incomplete scan)."""
 

@@ -1,0 +1,288 @@
+"""The signing key: Ed25519, made on first use and kept in the OS keyring, never in a file.
+
+The key is this installation's identity. Its fingerprint (sha256 of the raw public key) is shown
+to the person and remembered by the helpdesk, so losing or replacing the key must never happen
+silently: a damaged stored key is an error, and an unusable keyring is an error, not a reason to
+write the key somewhere else.
+
+Which keyring: whatever `keyring.get_keyring()` gives, so a backend the person chose through
+keyring's own PYTHON_KEYRING_BACKEND setting or config file is honoured. A backend keyring itself
+does not recommend (priority below 1, e.g. a plain-file store) is refused unless it was chosen
+explicitly that way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import configparser
+import hashlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import keyring
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+from keyring.errors import KeyringLocked
+
+from audit.errors import KeyringUnavailable, SigningKeyDamaged
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Device Audit"
+USERNAME = "signing-key"
+# What the keyring entry holds: this prefix, then the 32 raw private-key bytes in base64.
+KEY_FORMAT = "device-audit-ed25519-v1:"
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+T = TypeVar("T")
+
+
+# --- fingerprints ----------------------------------------------------------------------------
+
+
+def fingerprint_of(public_key: bytes) -> str:
+    """sha256 of the raw 32-byte public key, lowercase hex: the key id in every envelope."""
+    return hashlib.sha256(public_key).hexdigest()
+
+
+def format_fingerprint(fingerprint: str) -> str:
+    """Groups of four hex digits, so a person can read it aloud and compare it."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
+def parse_fingerprint(text: str) -> str:
+    """Accept a fingerprint as shown (groups, colons, a 'SHA256:' prefix, any case)."""
+    cleaned = text.strip().lower().removeprefix("sha256:")
+    cleaned = re.sub(r"[\s:\-]", "", cleaned)
+    if not _FINGERPRINT.fullmatch(cleaned):
+        raise ValueError(
+            f"{text!r} is not a key fingerprint: it should have 64 hexadecimal digits "
+            "(spaces and colons between them are fine)"
+        )
+    return cleaned
+
+
+# --- the signer ------------------------------------------------------------------------------
+
+
+class Signer:
+    """An Ed25519 private key that signs attestations."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_key_bytes = private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.fingerprint = fingerprint_of(self.public_key_bytes)
+
+    @property
+    def display_fingerprint(self) -> str:
+        return format_fingerprint(self.fingerprint)
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data)
+
+    @classmethod
+    def generate(cls) -> Signer:
+        """A fresh key that is kept nowhere (tests, or another party's key)."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_keyring(cls, backend: KeyringBackend | None = None) -> Signer:
+        """This installation's key: read from the keyring, or made and stored on first use.
+
+        Raises KeyringUnavailable when no usable keyring can keep it, and SigningKeyDamaged
+        when the stored key cannot be read (it is never replaced silently).
+        """
+        backend = usable_keyring(backend)
+        name = keyring_name(backend)
+        stored = _call(backend, "read", lambda: backend.get_password(SERVICE, USERNAME))
+        if stored is not None:
+            return cls(_decode_key(stored, name))
+        key = Ed25519PrivateKey.generate()
+        text = _encode_key(key)
+        _call(backend, "store", lambda: backend.set_password(SERVICE, USERNAME, text))
+        kept = _call(backend, "read back", lambda: backend.get_password(SERVICE, USERNAME))
+        if kept is None:
+            raise KeyringUnavailable(
+                f"The keyring ({name}) accepted Device Audit's signing key but did not keep it, "
+                "so attestations signed with it could never be matched to you again.",
+                _next_step(),
+            )
+        if kept != text:
+            # Another Device Audit made its key at the same moment; use the one that was kept.
+            return cls(_decode_key(kept, name))
+        signer = cls(key)
+        log.info("Made a new signing key %s in %s", signer.display_fingerprint, name)
+        return signer
+
+
+def _encode_key(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    return KEY_FORMAT + base64.b64encode(raw).decode("ascii")
+
+
+def _decode_key(stored: str, where: str) -> Ed25519PrivateKey:
+    problem = ""
+    if not stored.startswith(KEY_FORMAT):
+        problem = "it is not in the format Device Audit writes"
+    else:
+        try:
+            raw = base64.b64decode(stored.removeprefix(KEY_FORMAT), validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) == 32:
+            return Ed25519PrivateKey.from_private_bytes(raw)
+        problem = "its key data is damaged"
+    raise SigningKeyDamaged(
+        f"The signing key kept in the keyring ({where}, service '{SERVICE}', entry "
+        f"'{USERNAME}') cannot be read: {problem}. Device Audit will not replace it on its own, "
+        "because a new key means a new fingerprint and earlier receipts would no longer match it.",
+        "If the old key is lost for good, delete that keyring entry (for example: "
+        f"keyring del '{SERVICE}' {USERNAME}); Device Audit then makes a new key. "
+        "Tell your helpdesk the new fingerprint.",
+    )
+
+
+# --- which keyring ---------------------------------------------------------------------------
+
+
+def keyring_name(backend: KeyringBackend) -> str:
+    try:
+        return str(type(backend).name)
+    except Exception:  # a third-party backend's name property failing must not hide the cause
+        return type(backend).__name__
+
+
+def usable_keyring(backend: KeyringBackend | None = None) -> KeyringBackend:
+    """The keyring that will keep the key, or KeyringUnavailable saying why there is none."""
+    if backend is None:
+        try:
+            backend = keyring.get_keyring()
+        except Exception as exc:  # keyring raises whatever a backend's import or probe raised
+            raise KeyringUnavailable(
+                f"The keyring could not be opened ({_describe(exc)}).", _next_step()
+            ) from exc
+    if isinstance(backend, fail.Keyring):
+        raise KeyringUnavailable(
+            "No keyring is available on this computer, so Device Audit has nowhere safe to keep "
+            "its signing key.",
+            _next_step(),
+        )
+    if isinstance(backend, null.Keyring):
+        raise KeyringUnavailable(
+            "The keyring is switched off (the 'null' keyring backend keeps nothing), so "
+            "Device Audit has nowhere to keep its signing key.",
+            _next_step(),
+        )
+    target = backend
+    if isinstance(backend, chainer.ChainerBackend):
+        chained = _call(backend, "list the backends of", lambda: list(backend.backends))
+        if not chained:
+            raise KeyringUnavailable(
+                "No keyring is available on this computer (none of the installed keyring "
+                "backends works here), so Device Audit has nowhere safe to keep its signing key.",
+                _next_step(),
+            )
+        target = chained[0]  # the one set_password writes to
+    if not _recommended(target) and not _chosen_explicitly(target):
+        raise KeyringUnavailable(
+            f"The only keyring found here ({keyring_name(target)}) is not one the keyring "
+            "library recommends: it may keep secrets in a plain file, so Device Audit will not "
+            "put its signing key there.",
+            _next_step(
+                "If you accept that keyring, choose it explicitly: set PYTHON_KEYRING_BACKEND="
+                f"{_qualified_name(type(target))}."
+            ),
+        )
+    return backend
+
+
+def _recommended(backend: KeyringBackend) -> bool:
+    try:
+        return float(type(backend).priority) >= 1
+    except Exception:  # a backend's priority raises when it is not viable here
+        return False
+
+
+def _qualified_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _explicit_choice() -> str | None:
+    """The backend named in keyring's own setting: the environment, else its config file."""
+    chosen = os.environ.get("PYTHON_KEYRING_BACKEND", "").strip()
+    if chosen:
+        return chosen
+    from keyring.util import platform_
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(platform_.config_root() / "keyringrc.cfg", encoding="utf-8")
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return None
+    return parser.get("backend", "default-keyring", fallback="").strip() or None
+
+
+def _chosen_explicitly(backend: KeyringBackend) -> bool:
+    cls = type(backend)
+    return _explicit_choice() in (_qualified_name(cls), f"{cls.__module__}.{cls.__name__}")
+
+
+def _call(backend: KeyringBackend, action: str, fn: Callable[[], T]) -> T:
+    """Run a keyring operation; any failure becomes KeyringUnavailable naming the keyring."""
+    try:
+        return fn()
+    except KeyringLocked as exc:
+        raise KeyringUnavailable(
+            f"The keyring ({keyring_name(backend)}) is locked, so Device Audit cannot {action} "
+            "its signing key.",
+            "Unlock your keyring (log in to your desktop session, or open your keyring app and "
+            "unlock it), then try again.",
+        ) from exc
+    except Exception as exc:  # backends raise their own types (D-Bus, OS errors, KeyringError)
+        raise KeyringUnavailable(
+            f"The keyring ({keyring_name(backend)}) could not {action} Device Audit's signing "
+            f"key: {_describe(exc)}.",
+            _next_step(),
+        ) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _next_step(extra: str = "") -> str:
+    if sys.platform == "darwin":
+        step = (
+            "Unlock your login keychain (open Keychain Access) and allow Device Audit when "
+            "macOS asks, then try again."
+        )
+    elif sys.platform == "win32":
+        step = (
+            "Sign in to Windows with your own account (Windows Credential Manager keeps the "
+            "key), then try again."
+        )
+    else:
+        step = (
+            "Install and unlock a keyring: GNOME Keyring (package gnome-keyring) or KWallet, in "
+            "a desktop session. On a machine without a desktop, start Device Audit inside "
+            "'dbus-run-session' after 'gnome-keyring-daemon --unlock', or choose a keyring "
+            "backend you trust with the PYTHON_KEYRING_BACKEND setting "
+            "(list them with 'keyring --list-backends')."
+        )
+    if extra:
+        return f"{extra} {step}"
+    return step + " Device Audit never keeps its signing key in a plain file."

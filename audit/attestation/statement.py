@@ -1,0 +1,339 @@
+"""The attestation statement: an in-toto Statement v1 about one device under one policy.
+
+Layout (documented for anyone who reads receipts without Device Audit):
+
+    _type          "https://in-toto.io/Statement/v1"
+    subject        [{name: Device.id, digest: {sha256: sha256 of the canonical device identity}}]
+    predicateType  PREDICATE_TYPE below (a fixed URI under a reserved domain; it names this
+                   schema and is never fetched)
+    predicate      kind ("compliance_attestation" | "noncompliance_report"), id (uuid4),
+                   status, device, policy, scan_before, rescan, findings, actions, exemptions,
+                   statement (the text agreed to), attester, tool, times, incomplete,
+                   usb_debugging
+
+The device identity is the part of a Device that does not change with updates (id, kind,
+serial, manufacturer, model); the full Device record is in the predicate. All times are UTC
+ISO 8601. The payload is canonical JSON (sorted keys, no whitespace, UTF-8), so the same
+statement always gives the same bytes and digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from audit import __version__
+from audit.errors import AttestationRefused
+from audit.inventory import device_to_dict, inventory_digest
+from audit.model import (
+    ActionResult,
+    AppState,
+    Assessment,
+    Device,
+    DeviceStatus,
+    Exemption,
+    FindingStatus,
+)
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://device-audit.example/attestation/v1"
+TOOL_NAME = "device-audit"
+# A finding seen before but not in a complete rescan is gone; in an incomplete one, unknown.
+STATUS_UNVERIFIED = "unverified"
+
+
+class StatementKind(StrEnum):
+    ATTESTATION = "compliance_attestation"
+    NONCOMPLIANCE_REPORT = "noncompliance_report"
+
+
+class UsbDebugging(StrEnum):
+    """Whether USB debugging was switched off again after the audit of a phone."""
+
+    CONFIRMED = "confirmed"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class AttesterMode(StrEnum):
+    SELF = "self"
+    TECHNICIAN = "technician"
+
+
+@dataclass(frozen=True)
+class Attester:
+    """Who attests: the person themselves, or a technician on behalf of that named person."""
+
+    name: str  # the person whose device it is
+    staff_id: str
+    technician: str = ""  # the technician's name, when attesting on the person's behalf
+
+    @property
+    def mode(self) -> AttesterMode:
+        return AttesterMode.TECHNICIAN if self.technician else AttesterMode.SELF
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "mode": self.mode.value,
+            "name": self.name,
+            "staff_id": self.staff_id,
+            "technician": self.technician,
+        }
+
+    def describe(self) -> str:
+        text = f"{self.name} (staff id {self.staff_id})"
+        if self.technician:
+            text += f", by technician {self.technician} on their behalf"
+        return text
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the same statement always gives the same bytes."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def device_identity(device: Device) -> dict[str, str]:
+    return {
+        "id": device.id,
+        "kind": device.kind.value,
+        "serial": device.serial,
+        "manufacturer": device.manufacturer,
+        "model": device.model,
+    }
+
+
+def device_digest(device: Device) -> str:
+    return hashlib.sha256(canonical_json(device_identity(device))).hexdigest()
+
+
+# --- may this be attested? -------------------------------------------------------------------
+
+
+def mismatches(before: Assessment, after: Assessment, actions: Sequence[ActionResult]) -> list[str]:
+    """Inputs that do not belong together: no statement of any kind can be made from them."""
+    problems = []
+    device = after.scan.device.id
+    if before.scan.device.id != device:
+        problems.append(
+            f"the first scan is of {before.scan.device.id} but the rescan is of {device}"
+        )
+    if (before.policy.id, before.policy.sha256) != (after.policy.id, after.policy.sha256):
+        problems.append("the first scan and the rescan were checked against different policies")
+    others = sorted({a.device for a in actions if a.device != device})
+    if others:
+        problems.append(f"some actions were done on another device ({', '.join(others)})")
+    return problems
+
+
+def effective_status(after: Assessment, actions: Sequence[ActionResult]) -> DeviceStatus:
+    """The rescan's status, made INCOMPLETE when the rescan did not see everything, or started
+    before the last action (so it cannot show that action's result)."""
+    if not after.scan.complete:
+        return DeviceStatus.INCOMPLETE
+    if any(a.at is not None and a.at > after.scan.started_at for a in actions):
+        return DeviceStatus.INCOMPLETE
+    if after.violations and after.status.compliant:
+        return DeviceStatus.NON_COMPLIANT
+    return after.status
+
+
+def attestation_blockers(
+    before: Assessment, after: Assessment, actions: Sequence[ActionResult]
+) -> tuple[str, ...]:
+    """Why a compliance attestation cannot be made now, in words; empty when it can."""
+    reasons = mismatches(before, after, actions)
+    if not after.scan.complete:
+        gaps = ", ".join(g.name for g in after.scan.gaps)
+        reasons.append(f"the last scan could not read everything ({gaps})")
+    if any(a.at is not None and a.at > after.scan.started_at for a in actions):
+        reasons.append("something was done after the last scan started, so it is not verified")
+    remaining = after.violations
+    if remaining:
+        names = ", ".join(f"{f.app.label} (user {f.app.user})" for f in remaining[:5])
+        more = f" and {len(remaining) - 5} more" if len(remaining) > 5 else ""
+        reasons.append(f"{len(remaining)} banned app(s) are still there: {names}{more}")
+    elif after.scan.complete and not after.status.compliant:
+        reasons.append(f"the device status is {after.status.value}")
+    return tuple(reasons)
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def build_statement(
+    *,
+    before: Assessment,
+    after: Assessment,
+    actions: Sequence[ActionResult],
+    attester: Attester,
+    statement_text: str,
+    usb_debugging: UsbDebugging | str | None = None,
+    now: datetime | None = None,
+    kind: StatementKind = StatementKind.ATTESTATION,
+) -> dict[str, Any]:
+    """The in-toto statement as plain JSON data. Does not check that it may be made: attest()
+    and report_noncompliance() do."""
+    device = after.scan.device
+    attested_at = now or datetime.now(UTC)
+    usb = None if usb_debugging is None else UsbDebugging(usb_debugging).value
+    predicate: dict[str, Any] = {
+        "kind": kind.value,
+        "id": str(uuid.uuid4()),
+        "status": effective_status(after, actions).value,
+        "day": after.day.isoformat(),
+        "device": device_to_dict(device),
+        "policy": _policy(after),
+        "scan_before": _scan(before),
+        "rescan": _scan(after),
+        "findings": _findings(before, after),
+        "actions": [_action(a) for a in actions],
+        "exemptions": [_exemption(e) for e in _exemptions_used(after)],
+        "statement": statement_text,
+        "attester": attester.to_dict(),
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "times": {"scanned": _time(after.scan.finished_at), "attested": _time(attested_at)},
+        "incomplete": not after.scan.complete,
+        "usb_debugging": usb,
+    }
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": device.id, "digest": {"sha256": device_digest(device)}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    }
+
+
+def check_attester(attester: Attester) -> None:
+    missing = [
+        label
+        for label, value in (("the person's name", attester.name), ("staff id", attester.staff_id))
+        if not value.strip()
+    ]
+    if missing:
+        raise AttestationRefused(
+            f"An attestation needs {' and '.join(missing)}.",
+            "Fill them in and try again.",
+        )
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _policy(assessment: Assessment) -> dict[str, Any]:
+    policy = assessment.policy
+    return {
+        "id": policy.id,
+        "title": policy.title,
+        "authority": policy.authority,
+        "instrument": policy.instrument,
+        "sha256": policy.sha256,
+        "deadline": _day(policy.deadline),
+        "compliant_states": sorted(s.value for s in policy.compliant_states),
+        "origin": policy.origin,
+    }
+
+
+def _scan(assessment: Assessment) -> dict[str, Any]:
+    scan = assessment.scan
+    return {
+        "started_at": _time(scan.started_at),
+        "finished_at": _time(scan.finished_at),
+        "complete": scan.complete,
+        "inventory_digest": inventory_digest(scan),
+        "apps": len(scan.apps),
+        "users": [{"id": u.id, "name": u.name, "kind": u.kind.value} for u in scan.users],
+        "gaps": [
+            {"source": g.name, "status": g.status.value, "detail": g.detail} for g in scan.gaps
+        ],
+        "status": assessment.status.value,
+    }
+
+
+def _findings(before: Assessment, after: Assessment) -> list[dict[str, Any]]:
+    """Every finding of either scan, with its state before and its final state in the rescan."""
+    first = {f.key: f for f in before.findings}
+    final = {f.key: f for f in after.findings}
+    rows = []
+    for key in dict.fromkeys([*first, *final]):
+        was, now = first.get(key), final.get(key)
+        ref = now or was
+        assert ref is not None
+        if now is not None:
+            state, status = now.app.state.value, now.status.value
+        elif after.scan.complete:
+            state, status = AppState.ABSENT.value, FindingStatus.RESOLVED.value
+        else:
+            state, status = None, STATUS_UNVERIFIED
+        exemption = now.exemption if now is not None else None
+        profile = after.scan.user(ref.app.user) or before.scan.user(ref.app.user)
+        rows.append(
+            {
+                "rule": ref.rule.id,
+                "rule_title": ref.rule.title,
+                "app": ref.app.identifier,
+                "id_kind": ref.app.kind.value,
+                "name": ref.app.name,
+                "user": ref.app.user,
+                "user_kind": profile.kind.value if profile else None,
+                "system": ref.app.system,
+                "confidence": ref.matcher.confidence.value,
+                "state_before": was.app.state.value if was else None,
+                "status_before": was.status.value if was else None,
+                "state": state,
+                "status": status,
+                "exemption": exemption.id if exemption else None,
+            }
+        )
+    return rows
+
+
+def _exemptions_used(after: Assessment) -> list[Exemption]:
+    used: dict[str, Exemption] = {}
+    for finding in after.findings:
+        if finding.status is FindingStatus.EXCEPTED and finding.exemption is not None:
+            used.setdefault(finding.exemption.id, finding.exemption)
+    return list(used.values())
+
+
+def _exemption(exemption: Exemption) -> dict[str, Any]:
+    return {
+        "id": exemption.id,
+        "approver": exemption.approver,
+        "approver_role": exemption.approver_role,
+        "reason": exemption.reason,
+        "granted": _day(exemption.granted),
+        "expires": _day(exemption.expires),
+        "mitigations": list(exemption.mitigations),
+        "person": exemption.person,
+        "device": exemption.device,
+        "rules": list(exemption.rules),
+        "apps": list(exemption.apps),
+    }
+
+
+def _action(action: ActionResult) -> dict[str, Any]:
+    """The raw device output stays in the log; the statement keeps what a person reads."""
+    return {
+        "kind": action.kind.value,
+        "device": action.device,
+        "identifier": action.identifier,
+        "user": action.user,
+        "ok": action.ok,
+        "message": action.message,
+        "advice": action.advice,
+        "code": action.code,
+        "at": _time(action.at),
+    }

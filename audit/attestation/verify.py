@@ -1,0 +1,252 @@
+"""Verifying a receipt: any changed byte makes it invalid, and the reason is named.
+
+Checks, in order: the file is JSON; it is a DSSE envelope with one Ed25519 signature; the
+signature verifies over PAE(payloadType, payload) with the public key it carries; the key id is
+that key's fingerprint; the file is byte for byte the one serialisation Device Audit writes; the
+payload is an in-toto Statement v1 with our predicate, and its parts agree with each other.
+
+The byte-for-byte check is what makes "any changed byte → invalid" strict. DSSE signs the
+payload, not the JSON around it, so re-indenting the envelope or re-encoding its base64 would
+leave a valid signature; such a file is still reported as altered (the signed content intact,
+the file not as written). dsse.parse_envelope stays lenient as the DSSE spec asks, for other
+producers' envelopes.
+
+A valid signature proves only that the holder of that key signed it. Who that is comes from
+comparing the signer's fingerprint with one known out of band: VerifiedAttestation.signed_by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from audit.attestation.dsse import PAYLOAD_TYPE, invalid, parse_envelope, verify_signature
+from audit.attestation.keys import fingerprint_of, format_fingerprint, parse_fingerprint
+from audit.attestation.statement import (
+    PREDICATE_TYPE,
+    STATEMENT_TYPE,
+    Attester,
+    AttesterMode,
+    StatementKind,
+    canonical_json,
+)
+from audit.errors import AttestationInvalid
+from audit.model import DeviceStatus, FindingStatus
+
+MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class VerifiedAttestation:
+    """What a valid receipt says. Every text in it came from the file: show it as plain text."""
+
+    id: str
+    kind: StatementKind
+    signer: str  # fingerprint of the key that verified the signature (lowercase hex)
+    device_id: str
+    device_name: str
+    device_digest: str
+    policy_id: str
+    policy_title: str
+    policy_sha256: str
+    status: DeviceStatus
+    attested_at: datetime
+    attester: Attester
+    tool_version: str
+    payload_sha256: str  # the same receipt imported twice has the same digest
+    statement: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def display_signer(self) -> str:
+        return format_fingerprint(self.signer)
+
+    @property
+    def compliant(self) -> bool:
+        """True only for an attestation of compliance, never for a non-compliance report."""
+        return self.kind is StatementKind.ATTESTATION and self.status.compliant
+
+    def signed_by(self, fingerprint: str) -> bool:
+        """Whether the key that signed is the one expected (fingerprint in any shown form)."""
+        return self.signer == parse_fingerprint(fingerprint)
+
+
+def verify_file(path: Path | str) -> VerifiedAttestation:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECEIPT_BYTES:
+            raise invalid(f"the file is {size} bytes, far too large to be a receipt")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AttestationInvalid(
+            f"The file {path} cannot be read ({exc.strerror or exc}).",
+            "Check the file name and that you may read it.",
+        ) from None
+    return verify_bytes(data)
+
+
+def verify_bytes(data: bytes) -> VerifiedAttestation:
+    """Verify one receipt's bytes; raises AttestationInvalid naming what is wrong."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        raise invalid("the file is not JSON, so it is damaged or not a receipt") from None
+    envelope = parse_envelope(document)
+    if len(envelope.signatures) != 1:
+        raise invalid(
+            f"a Device Audit receipt has one signature, this one has {len(envelope.signatures)}"
+        )
+    if envelope.payload_type != PAYLOAD_TYPE:
+        raise invalid(
+            f"the payload type is {envelope.payload_type!r}, not {PAYLOAD_TYPE!r} "
+            "(the signed content is not an in-toto statement)"
+        )
+    signature = envelope.signatures[0]
+    verify_signature(envelope, signature)
+    signer = fingerprint_of(signature.public_key)
+    if signature.keyid != signer:
+        raise invalid("the signature's key id is not the fingerprint of its public key")
+    if data != envelope.to_file_bytes():
+        raise invalid(
+            "the file was altered after it was written: the signed content is intact, but the "
+            "file is not byte for byte what Device Audit wrote (spacing, line breaks, key order, "
+            "encoding or extra fields changed)"
+        )
+    try:
+        statement = json.loads(envelope.payload)
+    except (ValueError, RecursionError):
+        raise invalid("the signed content is not JSON") from None
+    return _read_statement(statement, signer, hashlib.sha256(envelope.payload).hexdigest())
+
+
+class _Fields:
+    """Typed access to the statement, naming the path of whatever is missing or wrong."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise invalid(f"the statement's '{where}' is not an object")
+        self.data: dict[str, Any] = data
+        self.where = where
+
+    def _path(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, kind: type) -> Any:
+        value = self.data.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            wanted = {str: "text", dict: "an object", list: "a list", bool: "true or false"}
+            raise invalid(
+                f"the statement's '{self._path(key)}' is missing or not "
+                f"{wanted.get(kind, kind.__name__)}"
+            )
+        return value
+
+    def text(self, key: str) -> str:
+        value: str = self.get(key, str)
+        return value
+
+    def child(self, key: str) -> _Fields:
+        return _Fields(self.get(key, dict), self._path(key))
+
+    def enum(self, key: str, enum: Any) -> Any:
+        raw = self.text(key)
+        try:
+            return enum(raw)
+        except ValueError:
+            raise invalid(
+                f"the statement's '{self._path(key)}' is {raw!r}, not a known value"
+            ) from None
+
+    def time(self, key: str) -> datetime:
+        raw = self.text(key)
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            raise invalid(f"the statement's '{self._path(key)}' is not a UTC time")
+        return value
+
+
+def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAttestation:
+    top = _Fields(data, "")
+    if top.data.get("_type") != STATEMENT_TYPE:
+        raise invalid(f"the signed content is not an in-toto Statement v1 ({STATEMENT_TYPE})")
+    if top.data.get("predicateType") != PREDICATE_TYPE:
+        raise invalid(f"the statement is not a Device Audit attestation ({PREDICATE_TYPE})")
+    subjects = top.get("subject", list)
+    if len(subjects) != 1:
+        raise invalid("the statement should name exactly one device as its subject")
+    subject = _Fields(subjects[0], "subject[0]")
+    digest = subject.child("digest").text("sha256")
+    if not _SHA256.fullmatch(digest):
+        raise invalid("the subject's sha256 digest is not 64 hexadecimal digits")
+
+    predicate = top.child("predicate")
+    kind: StatementKind = predicate.enum("kind", StatementKind)
+    status: DeviceStatus = predicate.enum("status", DeviceStatus)
+    device = predicate.child("device")
+    identity = {key: device.text(key) for key in ("id", "kind", "serial", "manufacturer", "model")}
+    if subject.text("name") != identity["id"]:
+        raise invalid("the subject does not name the device the statement describes")
+    if hashlib.sha256(canonical_json(identity)).hexdigest() != digest:
+        raise invalid("the subject's digest does not match the device the statement describes")
+    policy = predicate.child("policy")
+    attester = _attester(predicate.child("attester"))
+    rescan = predicate.child("rescan")
+    findings = predicate.get("findings", list)
+    predicate.get("actions", list)
+    predicate.get("exemptions", list)
+    predicate.text("statement")
+    if kind is StatementKind.ATTESTATION:
+        open_violations = [
+            f for f in findings if not (isinstance(f, dict) and f.get("status") in _SETTLED)
+        ]
+        if not status.compliant or rescan.get("complete", bool) is not True or open_violations:
+            raise invalid(
+                "it claims compliance, but its own findings or rescan say otherwise "
+                "(it was not made by Device Audit's rules)"
+            )
+    elif status.compliant:
+        raise invalid("it is a non-compliance report whose status says compliant")
+    return VerifiedAttestation(
+        id=predicate.text("id"),
+        kind=kind,
+        signer=signer,
+        device_id=identity["id"],
+        device_name=device.text("name"),
+        device_digest=digest,
+        policy_id=policy.text("id"),
+        policy_title=policy.text("title"),
+        policy_sha256=policy.text("sha256"),
+        status=status,
+        attested_at=predicate.child("times").time("attested"),
+        attester=attester,
+        tool_version=predicate.child("tool").text("version"),
+        payload_sha256=payload_sha256,
+        statement=data,
+    )
+
+
+# Final finding states an attestation of compliance may contain.
+_SETTLED = frozenset(
+    {FindingStatus.RESOLVED.value, FindingStatus.EXCEPTED.value, FindingStatus.REVIEW.value}
+)
+
+
+def _attester(fields: _Fields) -> Attester:
+    attester = Attester(
+        name=fields.text("name"),
+        staff_id=fields.text("staff_id"),
+        technician=fields.text("technician"),
+    )
+    if fields.enum("mode", AttesterMode) is not attester.mode:
+        raise invalid("the attester's mode does not agree with whether a technician is named")
+    return attester
