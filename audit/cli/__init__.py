@@ -23,6 +23,7 @@ EXIT_USAGE = 2
 # name -> module that registers it; one module may register several commands
 COMMANDS: dict[str, str] = {
     "scan": "audit.cli.scan_cmd",
+    "verify": "audit.cli.attest_cmds",
 }
 
 GUI_HELP = """\

@@ -1,0 +1,149 @@
+"""`device-audit verify`: check signed attestation receipts (later also `attest` and `remove`).
+
+Verification needs no keyring: a receipt carries the public key it was signed with, and what
+makes it trustworthy is its signer's fingerprint matching one known out of band (--expect-key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fingerprint
+from audit.attestation.statement import StatementKind
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.errors import AttestationInvalid
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "verify",
+        help="check signed attestation receipts",
+        description="Check the signature and contents of attestation receipts and print who "
+        "signed each one, for which device and policy, with what result. Any changed byte makes "
+        "a receipt invalid. Exit code 0 when every file is valid (and signed by the expected "
+        "key, with --expect-key), 1 otherwise.",
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
+    parser.add_argument(
+        "--expect-key",
+        metavar="FINGERPRINT",
+        type=_fingerprint,
+        help="the signer's key fingerprint you expect (as Device Audit shows it); a receipt "
+        "signed by another key counts as invalid",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(func=run_verify)
+
+
+def _fingerprint(text: str) -> str:
+    try:
+        return parse_fingerprint(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from audit.attestation import verify_file
+
+    expected: str | None = args.expect_key
+    results: list[dict[str, Any]] = []
+    for path in args.files:
+        try:
+            verified = verify_file(path)
+        except AttestationInvalid as error:
+            results.append(_invalid(path, error))
+        else:
+            results.append(_valid(path, verified, expected))
+    if args.json:
+        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print("\n\n".join(_describe(r) for r in results))
+        if len(results) > 1:
+            good = sum(r["valid"] for r in results)
+            print(f"\n{len(results)} files: {good} valid, {len(results) - good} not valid")
+    return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
+
+
+def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "valid": False,
+        "signature_valid": False,
+        "reason": error.message,
+    }
+
+
+def _valid(path: Path, v: VerifiedAttestation, expected: str | None) -> dict[str, Any]:
+    matches = None if expected is None else v.signer == expected
+    reason = None
+    if matches is False:
+        reason = (
+            f"The signature is valid, but it was made by another key: {v.display_signer}, "
+            f"not the expected {format_fingerprint(expected or '')}."
+        )
+    return {
+        "file": str(path),
+        "valid": matches is not False,
+        "signature_valid": True,
+        "reason": reason,
+        "signer": v.signer,
+        "signer_matches": matches,
+        "id": v.id,
+        "kind": v.kind.value,
+        "compliant": v.compliant,
+        "status": v.status.value,
+        "device": {"id": v.device_id, "name": v.device_name},
+        "policy": {"id": v.policy_id, "title": v.policy_title, "sha256": v.policy_sha256},
+        "attested_at": v.attested_at.astimezone(UTC).isoformat(),
+        "attester": v.attester.to_dict(),
+        "tool_version": v.tool_version,
+        "payload_sha256": v.payload_sha256,
+    }
+
+
+def _describe(result: dict[str, Any]) -> str:
+    """Every value shown comes from the file; _plain keeps it on its own line."""
+    name = _plain(result["file"])
+    if not result["signature_valid"]:
+        return f"{name}: INVALID\n  {_plain(result['reason'])}"
+    if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
+        what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
+    else:
+        what = "valid attestation of compliance"
+    if result["signer_matches"] is False:
+        what = "DIFFERENT SIGNER: " + what
+    elif result["signer_matches"]:
+        what += ", signed by the expected key"
+    attester = result["attester"]
+    who = f"{_plain(attester['name'])} (staff id {_plain(attester['staff_id'])})"
+    if attester["technician"]:
+        who += f", by technician {_plain(attester['technician'])}"
+    device, policy = result["device"], result["policy"]
+    lines = [
+        f"{name}: {what}",
+        f"  signer    {format_fingerprint(result['signer'])}",
+        f"  device    {_plain(device['name'])} ({_plain(device['id'])})",
+        f"  policy    {_plain(policy['id'])} ({_plain(policy['title'])})",
+        f"  status    {result['status']}",
+        f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
+        f"  attester  {who}",
+    ]
+    if result["reason"]:
+        lines.append(f"  {result['reason']}")
+    return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    """Receipt text is untrusted: control characters (line breaks, terminal escapes) are shown
+    escaped, never sent to the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
