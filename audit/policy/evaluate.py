@@ -1,0 +1,263 @@
+"""Judging a scan against a policy on a given day: findings and a device status.
+
+The rules of judgement (docs/policy-format.md, "How a device is judged"):
+- One finding per app record (identifier and user). When several rules match an app, the finding
+  shows the match that decides the outcome: a violation before an exception before a review.
+- An app in a state the policy accepts (always `absent`, plus the policy's `compliant_states`)
+  is RESOLVED, and only when an enforceable matcher recognised it: a review-only heuristic on an
+  app that is not there has nothing left to review.
+- Otherwise an active exemption makes it EXCEPTED; else an enforceable match (High or
+  Medium-High, and a name whose publisher could be checked) is a VIOLATION; else REVIEW.
+- A VIOLATION keeps a reference to the covering exemption that is not active on the day (expired,
+  or not yet granted), so a person is told "your exemption expired on ...", not just "banned".
+- Running processes are attached to the findings of their app; a banned program that runs but
+  that no collector listed (a portable copy) becomes a finding of its own, from the process list.
+- The device is INCOMPLETE when the scan could not see everything, whatever was found; else
+  OVERDUE (violations after the deadline) or NON_COMPLIANT (on or before it, or no deadline);
+  else COMPLIANT_WITH_EXCEPTIONS when something is excepted; else COMPLIANT. Review findings
+  alone never make a device non-compliant, but they are always listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from audit.model import (
+    AppState,
+    Assessment,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    Exemption,
+    Finding,
+    FindingStatus,
+    IdentifierKind,
+    InstalledApp,
+    Policy,
+    RunningProcess,
+    ScanResult,
+)
+from audit.policy.exemptions import applies, choose, covers
+from audit.policy.matching import Match, compile_policy, normalise_text
+
+PROCESS_COLLECTOR = "running processes"
+
+_STATUS_ORDER = {
+    FindingStatus.VIOLATION: 3,
+    FindingStatus.EXCEPTED: 2,
+    FindingStatus.REVIEW: 1,
+    FindingStatus.RESOLVED: 0,
+}
+_ANDROID_PROCESS_USER = re.compile(r"^u(\d+)_")
+_EXECUTABLE_SUFFIX = re.compile(r"\.(exe|app|appimage)$", re.IGNORECASE)
+
+
+@dataclass
+class _Draft:
+    app: InstalledApp
+    match: Match
+    status: FindingStatus
+    exemption: Exemption | None
+    running: list[RunningProcess] = field(default_factory=list)
+
+
+def evaluate(
+    scan: ScanResult,
+    policy: Policy,
+    exemptions: Sequence[Exemption] = (),
+    *,
+    day: date,
+    person: str = "",
+) -> Assessment:
+    """Judge `scan` against `policy` on `day`, with the exemptions granted to `person`."""
+    compiled = compile_policy(policy)
+    relevant = tuple(e for e in exemptions if applies(e, policy, scan.device, person))
+    compliant_states = policy.compliant_states | {AppState.ABSENT}
+
+    drafts: list[_Draft] = []
+    for app in scan.apps:
+        matches = compiled.match_app(app)
+        if matches:
+            draft = _judge(
+                app,
+                matches=matches,
+                policy=policy,
+                exemptions=relevant,
+                day=day,
+                compliant_states=compliant_states,
+            )
+            if draft is not None:
+                drafts.append(draft)
+
+    _attach_processes(
+        scan,
+        drafts=drafts,
+        match_process=compiled.match_process,
+        policy=policy,
+        exemptions=relevant,
+        day=day,
+    )
+
+    findings = tuple(
+        Finding(
+            app=d.app,
+            rule=policy.rules[d.match.rule_index],
+            matcher=d.match.matcher,
+            status=d.status,
+            exemption=d.exemption,
+            running=tuple(d.running),
+        )
+        for d in drafts
+    )
+    return Assessment(
+        scan=scan,
+        policy=policy,
+        day=day,
+        status=device_status(scan, policy, findings, day),
+        findings=findings,
+        exemptions=relevant,
+    )
+
+
+def device_status(
+    scan: ScanResult, policy: Policy, findings: Sequence[Finding], day: date
+) -> DeviceStatus:
+    if not scan.complete:
+        return DeviceStatus.INCOMPLETE
+    statuses = {f.status for f in findings}
+    if FindingStatus.VIOLATION in statuses:
+        if policy.deadline is not None and day > policy.deadline:
+            return DeviceStatus.OVERDUE
+        return DeviceStatus.NON_COMPLIANT
+    if FindingStatus.EXCEPTED in statuses:
+        return DeviceStatus.COMPLIANT_WITH_EXCEPTIONS
+    return DeviceStatus.COMPLIANT
+
+
+def _judge(
+    app: InstalledApp,
+    *,
+    matches: Sequence[Match],
+    policy: Policy,
+    exemptions: Sequence[Exemption],
+    day: date,
+    compliant_states: frozenset[AppState],
+) -> _Draft | None:
+    per_rule: dict[int, Match] = {}
+    for match in matches:
+        current = per_rule.get(match.rule_index)
+        if current is None or match.rank > current.rank:
+            per_rule[match.rule_index] = match
+    if app.state in compliant_states:
+        enforceable = [m for m in per_rule.values() if m.enforceable]
+        if not enforceable:
+            return None
+        top = max(enforceable, key=lambda m: (m.rank, -m.rule_index))
+        return _Draft(app, top, FindingStatus.RESOLVED, None)
+    drafts = [
+        _judge_rule(app, match, policy, exemptions, day)
+        for _index, match in sorted(per_rule.items())
+    ]
+    return max(drafts, key=lambda d: (_STATUS_ORDER[d.status], d.match.rank, -d.match.rule_index))
+
+
+def _judge_rule(
+    app: InstalledApp, match: Match, policy: Policy, exemptions: Sequence[Exemption], day: date
+) -> _Draft:
+    rule = policy.rules[match.rule_index]
+    covering = [e for e in exemptions if covers(e, rule, app, match.matcher.app)]
+    active = choose([e for e in covering if e.active_on(day)])
+    if active is not None:
+        return _Draft(app, match, FindingStatus.EXCEPTED, active)
+    if match.enforceable:
+        lapsed = choose([e for e in covering if e.expires < day]) or choose(covering)
+        return _Draft(app, match, FindingStatus.VIOLATION, lapsed)
+    return _Draft(app, match, FindingStatus.REVIEW, None)
+
+
+def _attach_processes(
+    scan: ScanResult,
+    *,
+    drafts: list[_Draft],
+    match_process: Callable[[RunningProcess], list[Match]],
+    policy: Policy,
+    exemptions: Sequence[Exemption],
+    day: date,
+) -> None:
+    """Say which findings are running now; report banned programs no collector listed."""
+    live = [d for d in drafts if d.status is not FindingStatus.RESOLVED]
+    by_app_label: dict[str, list[_Draft]] = {}
+    for draft in live:
+        if draft.match.matcher.app:
+            by_app_label.setdefault(normalise_text(draft.match.matcher.app), []).append(draft)
+    orphans: dict[tuple[int, str], _Draft] = {}
+    for process in scan.processes:
+        matches = match_process(process)
+        linked = [d for d in live if _runs(process, d.app)]
+        for match in matches:
+            linked.extend(by_app_label.get(normalise_text(match.matcher.app), ()))
+        unique_linked = list({id(d): d for d in linked}.values())
+        for draft in unique_linked:
+            if _same_user(process, draft.app):
+                draft.running.append(process)
+        if matches and not unique_linked:
+            app = _process_app(process, scan.device)
+            draft = _judge_rule(
+                app,
+                max(matches, key=lambda m: (m.rank, -m.rule_index)),
+                policy,
+                exemptions,
+                day,
+            )
+            draft.running.append(process)
+            orphans.setdefault((process.pid, process.name), draft)
+    drafts.extend(orphans.values())
+
+
+def _runs(process: RunningProcess, app: InstalledApp) -> bool:
+    """Whether a process belongs to an app: by package name, by name, or by install folder."""
+    name = process.name
+    if name and (name == app.identifier or name.split(":", 1)[0] == app.identifier):
+        return True  # Android names processes after the package ("com.x" and "com.x:push")
+    if app.name and name:
+        bare = _EXECUTABLE_SUFFIX.sub("", name)
+        if normalise_text(bare) == normalise_text(app.name):
+            return True
+    location = app.location.rstrip("\\/")
+    if location and process.exe and len(location) > 3:
+        exe = process.exe.casefold()
+        folder = location.casefold()
+        return exe.startswith(folder + "/") or exe.startswith(folder + "\\")
+    return False
+
+
+def _same_user(process: RunningProcess, app: InstalledApp) -> bool:
+    """On Android, process user `u10_a123` runs as user 10: do not call user 0's copy running."""
+    found = _ANDROID_PROCESS_USER.match(process.user)
+    if found and app.user.isdigit():
+        return found.group(1) == app.user
+    return True
+
+
+def _process_app(process: RunningProcess, device: Device) -> InstalledApp:
+    """A stand-in record for a banned program seen only in the process list."""
+    os_name = device.os_name.casefold()
+    if device.kind is DeviceKind.ANDROID:
+        kind = IdentifierKind.ANDROID_PACKAGE
+    elif "windows" in os_name:
+        kind = IdentifierKind.ARP_KEY
+    elif "mac" in os_name or "darwin" in os_name:
+        kind = IdentifierKind.MACOS_BUNDLE
+    else:
+        kind = IdentifierKind.DESKTOP
+    return InstalledApp(
+        identifier=process.name or process.exe,
+        kind=kind,
+        name=process.name,
+        user=process.user,
+        location=process.exe,
+        collector=PROCESS_COLLECTOR,
+    )

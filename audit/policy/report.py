@@ -1,0 +1,199 @@
+"""An assessment in words and as plain data: what `check` prints, `check --json` writes, and
+what reports and attestations reuse, so every output says the same thing the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from audit.inventory import app_to_dict, device_to_dict, inventory_digest
+from audit.model import (
+    Assessment,
+    DeviceStatus,
+    Exemption,
+    Finding,
+    FindingStatus,
+    Matcher,
+    MatchKind,
+    Policy,
+)
+
+FORMAT = "device-audit-assessment"
+VERSION = 1
+
+STATUS_WORDS = {
+    DeviceStatus.COMPLIANT: "Compliant",
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions",
+    DeviceStatus.NON_COMPLIANT: "Not compliant",
+    DeviceStatus.OVERDUE: "Overdue",
+    DeviceStatus.INCOMPLETE: "Incomplete",
+}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def deadline_words(assessment: Assessment) -> str:
+    """ "Deadline 2023-03-31: 11 days left." / "...: 3 days overdue." / "No deadline."."""
+    policy = assessment.policy
+    days = assessment.days_to_deadline
+    if policy.deadline is None or days is None:
+        return "The policy sets no deadline."
+    when = policy.deadline.isoformat()
+    if days > 0:
+        return f"Deadline {when}: {_plural(days, 'day')} left."
+    if days == 0:
+        return f"Deadline {when}: today is the last day."
+    return f"Deadline {when}: passed {_plural(-days, 'day')} ago."
+
+
+def status_text(assessment: Assessment) -> str:
+    """One sentence that says where the device stands, for banners and receipts."""
+    status = assessment.status
+    violations = len(assessment.violations)
+    reviews = len(assessment.with_status(FindingStatus.REVIEW))
+    excepted = len(assessment.with_status(FindingStatus.EXCEPTED))
+    if status is DeviceStatus.INCOMPLETE:
+        gaps = ", ".join(g.name for g in assessment.scan.gaps)
+        text = (
+            f"Incomplete: the scan could not see everything ({gaps}), "
+            "so it cannot be called compliant."
+        )
+        if violations:
+            text += f" It found {_plural(violations, 'banned app')} even so."
+        return text
+    if status in (DeviceStatus.NON_COMPLIANT, DeviceStatus.OVERDUE):
+        text = f"{STATUS_WORDS[status]}: {_plural(violations, 'banned app')} to remove."
+    elif status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS:
+        text = f"Compliant with exceptions: {_plural(excepted, 'app')} kept under an exemption."
+    else:
+        text = "Compliant: no banned apps found."
+    if reviews:
+        text += f" {_plural(reviews, 'possible match')} to review."
+    return text
+
+
+def finding_reason(finding: Finding, day: date) -> str:
+    """Why the finding has its status on `day`, in a sentence."""
+    app = finding.app
+    matcher = finding.matcher
+    status = finding.status
+    if status is FindingStatus.RESOLVED:
+        return f"The app is {app.state.value.replace('_', ' ')}, which this policy accepts."
+    if status is FindingStatus.EXCEPTED and finding.exemption is not None:
+        e = finding.exemption
+        return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."
+    if status is FindingStatus.REVIEW:
+        if (
+            matcher.kind is MatchKind.NAME
+            and matcher.publisher
+            and not app.publisher
+            and matcher.confidence.enforceable
+        ):
+            return "The name matches, but the app does not say who published it: check it."
+        return f"A {matcher.confidence.value}-confidence match: a person should check it."
+    text = f"Banned by rule '{finding.rule.id}' ({finding.rule.title})."
+    if finding.exemption is not None:
+        e = finding.exemption
+        if e.expires < day:
+            text += f" Exemption {e.id} expired on {e.expires.isoformat()}."
+        else:
+            text += f" Exemption {e.id} starts on {e.granted.isoformat()}."
+    return text
+
+
+def matcher_to_dict(matcher: Matcher) -> dict[str, Any]:
+    return {
+        "kind": matcher.kind.value,
+        "pattern": matcher.pattern,
+        "id_kind": matcher.id_kind.value if matcher.id_kind else None,
+        "publisher": matcher.publisher,
+        "confidence": matcher.confidence.value,
+        "catalog_entry": matcher.catalog_entry,
+        "app": matcher.app,
+    }
+
+
+def exemption_to_dict(exemption: Exemption) -> dict[str, Any]:
+    return {
+        "id": exemption.id,
+        "person": exemption.person,
+        "device": exemption.device,
+        "policy": exemption.policy,
+        "rules": list(exemption.rules),
+        "apps": list(exemption.apps),
+        "approver": exemption.approver,
+        "approver_role": exemption.approver_role,
+        "reason": exemption.reason,
+        "granted": exemption.granted.isoformat(),
+        "expires": exemption.expires.isoformat(),
+        "mitigations": list(exemption.mitigations),
+    }
+
+
+def policy_to_dict(policy: Policy) -> dict[str, Any]:
+    return {
+        "id": policy.id,
+        "title": policy.title,
+        "authority": policy.authority,
+        "instrument": policy.instrument,
+        "announced": policy.announced.isoformat() if policy.announced else None,
+        "deadline": policy.deadline.isoformat() if policy.deadline else None,
+        "sources": list(policy.sources),
+        "scope": policy.scope,
+        "consequence": policy.consequence,
+        "exception_route": policy.exception_route,
+        "compliant_states": sorted(s.value for s in policy.compliant_states),
+        "sha256": policy.sha256,
+        "origin": policy.origin,
+    }
+
+
+def finding_to_dict(finding: Finding, assessment: Assessment) -> dict[str, Any]:
+    exemption = finding.exemption
+    return {
+        "status": finding.status.value,
+        "app": app_to_dict(finding.app),
+        "app_name": finding.app.name or finding.matcher.app or finding.app.identifier,
+        "rule": finding.rule.id,
+        "rule_title": finding.rule.title,
+        "matched": matcher_to_dict(finding.matcher),
+        "reason": finding_reason(finding, assessment.day),
+        "exemption": exemption.id if exemption else None,
+        "exemption_active": bool(exemption and exemption.active_on(assessment.day)),
+        "running": [
+            {"pid": p.pid, "name": p.name, "exe": p.exe, "user": p.user} for p in finding.running
+        ],
+    }
+
+
+def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
+    """The whole judgement as JSON-able data (dates ISO 8601, enums as their values)."""
+    scan = assessment.scan
+    counts = {status.value: len(assessment.with_status(status)) for status in FindingStatus}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "day": assessment.day.isoformat(),
+        "status": assessment.status.value,
+        "compliant": assessment.status.compliant,
+        "summary": status_text(assessment),
+        "deadline": deadline_words(assessment),
+        "days_to_deadline": assessment.days_to_deadline,
+        "policy": policy_to_dict(assessment.policy),
+        "device": device_to_dict(scan.device),
+        "scan": {
+            "started_at": scan.started_at.isoformat(),
+            "finished_at": scan.finished_at.isoformat(),
+            "complete": scan.complete,
+            "inventory_sha256": inventory_digest(scan),
+            "apps": len(scan.apps),
+            "gaps": [
+                {"name": g.name, "status": g.status.value, "detail": g.detail} for g in scan.gaps
+            ],
+        },
+        "counts": counts,
+        "findings": [finding_to_dict(f, assessment) for f in assessment.findings],
+        "exemptions": [exemption_to_dict(e) for e in assessment.exemptions],
+    }
