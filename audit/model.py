@@ -354,6 +354,9 @@ class Rule:
     matchers: tuple[Matcher, ...]
     description: str = ""
     catalog_refs: tuple[str, ...] = ()
+    # Matches of a review-only rule ask a person to look and are never violations, whatever
+    # the confidence (e.g. a web app when the policy names only the app).
+    review_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ RULE_KEYS = (
     "id",
     "title",
     "description",
+    "review_only",
     "catalog",
     "identifiers",
     "names",
@@ -157,6 +158,7 @@ def _rule(table: Table, catalog: Catalog) -> Rule:
         matchers=tuple(dict.fromkeys(matchers)),
         description=table.text("description"),
         catalog_refs=refs,
+        review_only=table.flag("review_only"),
     )
 
 

@@ -120,6 +120,7 @@ class _NameTest:
     rule_index: int
     matcher: Matcher
     publisher: re.Pattern[str] | None
+    enforceable: bool
 
 
 @dataclass
@@ -136,8 +137,9 @@ class CompiledPolicy:
     processes: dict[str, list[Match]] = field(default_factory=dict)
     process_globs: _GlobSet[Match] = field(default_factory=_GlobSet)
 
-    def add(self, rule_index: int, matcher: Matcher) -> None:
-        match = Match(rule_index, matcher, matcher.confidence.enforceable)
+    def add(self, rule_index: int, matcher: Matcher, *, review_only: bool = False) -> None:
+        enforceable = matcher.confidence.enforceable and not review_only
+        match = Match(rule_index, matcher, enforceable)
         if matcher.kind is MatchKind.IDENTIFIER:
             kind = matcher.id_kind
             if kind is None:  # the loader never builds one; a hand-made Matcher might
@@ -153,7 +155,7 @@ class CompiledPolicy:
             publisher = None
             if matcher.publisher:
                 publisher = re.compile(glob_regex(normalise_text(matcher.publisher)), re.DOTALL)
-            test = _NameTest(rule_index, matcher, publisher)
+            test = _NameTest(rule_index, matcher, publisher, enforceable)
             name = normalise_text(matcher.pattern)
             if is_glob(name):
                 self.name_globs.add(glob_regex(name), test)
@@ -234,7 +236,7 @@ def _name_match(test: _NameTest, publisher: str, kinds: set[IdentifierKind]) -> 
     matcher = test.matcher
     if matcher.id_kind is not None and matcher.id_kind not in kinds:
         return None
-    enforceable = matcher.confidence.enforceable
+    enforceable = test.enforceable
     if test.publisher is not None:
         if not publisher:
             enforceable = False  # the name fits but nobody says who made it: a person must look
@@ -257,6 +259,6 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     compiled = CompiledPolicy()
     for index, rule in enumerate(policy.rules):
         for matcher in rule.matchers:
-            compiled.add(index, matcher)
+            compiled.add(index, matcher, review_only=rule.review_only)
     compiled.freeze()
     return compiled

@@ -85,6 +85,8 @@ def finding_reason(finding: Finding, day: date) -> str:
         e = finding.exemption
         return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."
     if status is FindingStatus.REVIEW:
+        if finding.rule.review_only:
+            return f"Rule '{finding.rule.id}' only asks a person to check matches: not a violation."
         if (
             matcher.kind is MatchKind.NAME
             and matcher.publisher

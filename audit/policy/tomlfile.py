@@ -229,6 +229,14 @@ class Table:
             raise self.fail(key, "it is empty")
         return value
 
+    def flag(self, key: str, *, default: bool = False) -> bool:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected {_TYPE_WORDS[bool]}, found {describe(value)}")
+        return value
+
     def day(self, key: str, *, required: bool = False) -> date | None:
         value = self._get(key, required)
         if value is None:
