@@ -24,6 +24,8 @@ EXIT_USAGE = 2
 COMMANDS: dict[str, str] = {
     "scan": "audit.cli.scan_cmd",
     "verify": "audit.cli.attest_cmds",
+    "policies": "audit.cli.policy_cmds",
+    "check": "audit.cli.policy_cmds",
 }
 
 GUI_HELP = """\

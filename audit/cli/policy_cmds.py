@@ -1,0 +1,248 @@
+"""`device-audit policies` and `device-audit check`: the policy engine from a shell.
+
+`check` judges an inventory file (written by `scan --json`) against a preset or a policy file,
+so a helpdesk can script audits and a compliance office can re-check a stored inventory.
+Everything that came from a device or a file is printed through `safe()`: an app named with
+escape sequences must not be able to rewrite the technician's terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from audit import inventory
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.model import Assessment, Exemption, Finding, FindingStatus
+from audit.policy import (
+    assessment_to_dict,
+    deadline_words,
+    evaluate,
+    finding_reason,
+    list_presets,
+    load_exemptions,
+    load_policy,
+    status_text,
+)
+from audit.policy.exemptions import problems
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def safe(text: str, limit: int = 200) -> str:
+    """Text fit for a terminal: control and format characters (escape sequences, bidi
+    overrides, line separators) are shown as visible `\\xNN` / `\\uNNNN` escapes."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def register(sub: Any) -> None:
+    policies = sub.add_parser(
+        "policies",
+        help="list the policy presets",
+        description="List the policy presets shipped with Device Audit: id, title, deadline.",
+    )
+    policies.set_defaults(func=run_policies)
+
+    check = sub.add_parser(
+        "check",
+        help="judge an inventory file against a policy",
+        description="Judge an inventory file (from 'device-audit scan --json FILE') against a "
+        "policy preset or policy file, with any exemptions, and print the findings and the "
+        "device's status. Exit code 0 when compliant (with or without exceptions), 1 when not "
+        "compliant, overdue or incomplete, 2 when an input is wrong.",
+    )
+    check.add_argument(
+        "--policy", required=True, metavar="ID|FILE", help="a preset id or a policy .toml file"
+    )
+    check.add_argument(
+        "--inventory", required=True, metavar="FILE", type=Path, help="an inventory JSON file"
+    )
+    check.add_argument("--exemptions", metavar="FILE", type=Path, help="an exemptions .toml file")
+    check.add_argument(
+        "--person",
+        metavar="STAFF_ID",
+        default="",
+        help="whose device this is; exemptions granted to a person apply only with it",
+    )
+    check.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        type=_iso_date,
+        default=None,
+        help="judge as on this day (default: today)",
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.set_defaults(func=run_check)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
+
+
+def run_policies(_args: argparse.Namespace) -> int:
+    presets = list_presets()
+    id_width = max((len(p.id) for p in presets), default=0)
+    title_width = max((len(p.title) for p in presets), default=0)
+    for policy in presets:
+        deadline = policy.deadline.isoformat() if policy.deadline else "-"
+        print(f"{policy.id:<{id_width}}  {policy.title:<{title_width}}  {deadline}")
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy)
+    scan = inventory.load(args.inventory)
+    exemptions: tuple[Exemption, ...] = ()
+    if args.exemptions is not None:
+        exemptions = load_exemptions(args.exemptions)
+    day: date = args.date or date.today()
+    person: str = args.person
+    assessment = evaluate(scan, policy, exemptions, day=day, person=person)
+    for problem in problems(exemptions, policy):
+        print(f"warning: {safe(problem)}", file=sys.stderr)
+    if args.json:
+        data = assessment_to_dict(assessment)
+        data["person"] = person
+        print(json.dumps(data, indent=2, ensure_ascii=True))
+    else:
+        print(render(assessment, person=person, exemptions=exemptions))
+    return EXIT_OK if assessment.status.compliant else EXIT_NOT_COMPLIANT
+
+
+# --- text output ----------------------------------------------------------------------------
+
+
+def render(
+    assessment: Assessment, *, person: str = "", exemptions: Sequence[Exemption] = ()
+) -> str:
+    policy = assessment.policy
+    scan = assessment.scan
+    device = scan.device
+    lines = [
+        f"Policy:  {safe(policy.title)} ({safe(policy.id)})",
+        f"Device:  {safe(device.name or device.id)} ({safe(device.id)})"
+        + (
+            f", {safe(device.os_name)} {safe(device.os_version)}".rstrip() if device.os_name else ""
+        ),
+    ]
+    if person:
+        lines.append(f"Person:  {safe(person)}")
+    lines.append(f"Day:     {assessment.day.isoformat()}")
+    lines.append(f"Status:  {safe(status_text(assessment), limit=1000)}")
+    lines.append(f"         {deadline_words(assessment)}")
+
+    findings = sorted(
+        assessment.findings,
+        key=lambda f: (_ORDER[f.status], f.app.label.casefold(), f.app.user),
+    )
+    lines.append("")
+    if findings:
+        lines.append(f"Findings ({len(findings)}):")
+        lines.extend(_table(findings))
+        lines.append("")
+        lines.append("Why:")
+        for finding in findings:
+            lines.append(
+                f"  {safe(_app_name(finding))} ({safe(finding.app.identifier)}): "
+                f"{safe(finding_reason(finding, assessment.day))}"
+            )
+        if any(f.status is FindingStatus.REVIEW for f in findings):
+            lines.append(
+                "Review findings are possible matches for a person to check; on their own "
+                "they do not make the device non-compliant."
+            )
+    else:
+        lines.append("Findings: none.")
+
+    waiting = _needs_person(assessment, exemptions, person)
+    if waiting:
+        lines.append("")
+        lines.extend(waiting)
+
+    gaps = scan.gaps
+    lines.append("")
+    if gaps:
+        lines.append("Not seen by this scan (so it cannot be called compliant):")
+        for gap in gaps:
+            detail = f": {safe(gap.detail)}" if gap.detail else ""
+            lines.append(f"  {safe(gap.name)} ({gap.status.value}){detail}")
+    else:
+        lines.append("The scan saw everything it looked for.")
+
+    if not assessment.status.compliant and policy.exception_route:
+        lines.append("")
+        lines.append(f"Exceptions: {safe(policy.exception_route, limit=1000)}")
+    return "\n".join(lines)
+
+
+_ORDER = {
+    FindingStatus.VIOLATION: 0,
+    FindingStatus.EXCEPTED: 1,
+    FindingStatus.REVIEW: 2,
+    FindingStatus.RESOLVED: 3,
+}
+
+
+def _app_name(finding: Finding) -> str:
+    return finding.app.name or finding.matcher.app or finding.app.identifier
+
+
+def _table(findings: Sequence[Finding]) -> list[str]:
+    header = ("STATUS", "APP", "IDENTIFIER", "USER", "STATE", "RULE", "CONFIDENCE", "")
+    rows = [header]
+    for f in findings:
+        rows.append(
+            (
+                f.status.value,
+                safe(_app_name(f), 40),
+                safe(f.app.identifier, 60),
+                safe(f.app.user, 20),
+                f.app.state.value,
+                safe(f.rule.id, 30),
+                f.matcher.confidence.value,
+                "running now" if f.running else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _needs_person(
+    assessment: Assessment, exemptions: Sequence[Exemption], person: str
+) -> list[str]:
+    """Exemptions that would apply if the check knew whose device this is."""
+    if person:
+        return []
+    from audit.policy.exemptions import applies
+
+    device = assessment.scan.device
+    waiting = [
+        e
+        for e in exemptions
+        if e.person and applies(replace(e, person=""), assessment.policy, device, "")
+    ]
+    return [
+        f"Exemption {safe(e.id)} is granted to person {safe(e.person)}: give --person to apply it."
+        for e in waiting
+    ]
