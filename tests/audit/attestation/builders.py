@@ -1,0 +1,200 @@
+"""Assessments built by hand from audit.model types: a phone before and after removal.
+
+The policy engine is not used here on purpose: these tests pin the attestation to the shared
+vocabulary, whatever the engine decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from audit.attestation import Attester
+from audit.model import (
+    ActionKind,
+    ActionResult,
+    AppState,
+    Assessment,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    Exemption,
+    Finding,
+    FindingStatus,
+    IdentifierKind,
+    InstalledApp,
+    Matcher,
+    MatchKind,
+    Policy,
+    Rule,
+    ScanResult,
+    SourceReport,
+    SourceStatus,
+    UserKind,
+    UserProfile,
+)
+
+T0 = datetime(2023, 3, 28, 9, 0, tzinfo=UTC)
+DAY = date(2023, 3, 28)
+STATEMENT = "I confirm that the banned apps listed are no longer on this device."
+
+PHONE = Device(
+    id="android:R58M123ABC",
+    kind=DeviceKind.ANDROID,
+    name="Samsung Galaxy S21",
+    serial="R58M123ABC",
+    manufacturer="samsung",
+    model="SM-G991B",
+    os_name="Android",
+    os_version="13",
+    sdk=33,
+    build="samsung/o1sxeea/o1s:13/TP1A.220624.014/G991BXXU5DWA1:user/release-keys",
+    has_work_profile=True,
+)
+USERS = (
+    UserProfile("0", "Owner", UserKind.OWNER),
+    UserProfile("10", "Work profile", UserKind.WORK_PROFILE),
+)
+
+TIKTOK = Rule(
+    id="tiktok",
+    title="TikTok and its variants",
+    matchers=(
+        Matcher(MatchKind.IDENTIFIER, "com.zhiliaoapp.musically", IdentifierKind.ANDROID_PACKAGE),
+    ),
+)
+CAPCUT = Rule(
+    id="capcut",
+    title="CapCut",
+    matchers=(
+        Matcher(MatchKind.IDENTIFIER, "com.lemon.lvoverseas", IdentifierKind.ANDROID_PACKAGE),
+    ),
+)
+POLICY = Policy(
+    id="nz-parliament-2023",
+    title="New Zealand Parliamentary Service: TikTok",
+    authority="Parliamentary Service",
+    rules=(TIKTOK, CAPCUT),
+    deadline=date(2023, 3, 31),
+    sha256="ab" * 32,
+    origin="preset:nz-parliament-2023",
+)
+ATTESTER = Attester(name="Aroha Ngata", staff_id="PS-1042")
+
+
+def app(
+    identifier: str, user: str, state: AppState = AppState.INSTALLED, name: str = ""
+) -> InstalledApp:
+    return InstalledApp(
+        identifier=identifier,
+        kind=IdentifierKind.ANDROID_PACKAGE,
+        name=name,
+        user=user,
+        state=state,
+        collector=f"user {user}",
+    )
+
+
+TIKTOK_WORK = app("com.zhiliaoapp.musically", "10", name="TikTok")
+CAPCUT_OWNER = app("com.lemon.lvoverseas", "0", name="CapCut")
+MAPS = app("com.google.android.apps.maps", "0", name="Maps")
+
+
+def scan(apps: Sequence[InstalledApp], *, at: datetime = T0, complete: bool = True) -> ScanResult:
+    sources = [SourceReport("user 0", SourceStatus.OK, count=1)]
+    if complete:
+        sources.append(SourceReport("user 10", SourceStatus.OK, count=1))
+    else:
+        sources.append(
+            SourceReport("user 10", SourceStatus.FAILED, detail="the shell cannot read user 10")
+        )
+    return ScanResult(
+        device=PHONE,
+        started_at=at,
+        finished_at=at + timedelta(seconds=20),
+        apps=tuple(apps),
+        users=USERS,
+        sources=tuple(sources),
+    )
+
+
+def finding(
+    installed: InstalledApp,
+    rule: Rule,
+    status: FindingStatus = FindingStatus.VIOLATION,
+    exemption: Exemption | None = None,
+) -> Finding:
+    return Finding(
+        app=installed, rule=rule, matcher=rule.matchers[0], status=status, exemption=exemption
+    )
+
+
+def assessment(
+    result: ScanResult,
+    findings: Sequence[Finding],
+    status: DeviceStatus,
+    policy: Policy = POLICY,
+) -> Assessment:
+    return Assessment(scan=result, policy=policy, day=DAY, status=status, findings=tuple(findings))
+
+
+def before() -> Assessment:
+    """TikTok in the work profile and CapCut in the owner user: two violations."""
+    return assessment(
+        scan([TIKTOK_WORK, CAPCUT_OWNER, MAPS]),
+        [finding(TIKTOK_WORK, TIKTOK), finding(CAPCUT_OWNER, CAPCUT)],
+        DeviceStatus.NON_COMPLIANT,
+    )
+
+
+def actions() -> tuple[ActionResult, ...]:
+    return tuple(
+        ActionResult(
+            kind=ActionKind.UNINSTALL,
+            device=PHONE.id,
+            identifier=a.identifier,
+            user=a.user,
+            ok=True,
+            message=f"{a.name} was removed for user {a.user}.",
+            at=T0 + timedelta(minutes=2),
+        )
+        for a in (TIKTOK_WORK, CAPCUT_OWNER)
+    )
+
+
+def after_clean(*, complete: bool = True) -> Assessment:
+    """The rescan after both removals: nothing banned left."""
+    status = DeviceStatus.COMPLIANT if complete else DeviceStatus.INCOMPLETE
+    return assessment(scan([MAPS], at=T0 + timedelta(minutes=5), complete=complete), [], status)
+
+
+def after_tiktok_left() -> Assessment:
+    """CapCut removed, TikTok still in the work profile."""
+    return assessment(
+        scan([TIKTOK_WORK, MAPS], at=T0 + timedelta(minutes=5)),
+        [finding(TIKTOK_WORK, TIKTOK)],
+        DeviceStatus.NON_COMPLIANT,
+    )
+
+
+def after_tiktok_exempted() -> Assessment:
+    exemption = Exemption(
+        id="EX-7",
+        reason="Needed to perform democratic duties (the member's public channel)",
+        approver="Clerk of the House",
+        granted=date(2023, 3, 20),
+        expires=date(2023, 12, 31),
+        person=ATTESTER.staff_id,
+        mitigations=("separate work profile", "no parliamentary accounts in the app"),
+    )
+    return assessment(
+        scan([TIKTOK_WORK, MAPS], at=T0 + timedelta(minutes=5)),
+        [finding(TIKTOK_WORK, TIKTOK, FindingStatus.EXCEPTED, exemption)],
+        DeviceStatus.COMPLIANT_WITH_EXCEPTIONS,
+    )
+
+
+def other_device(assessment_: Assessment) -> Assessment:
+    device = replace(PHONE, id="android:OTHER", serial="OTHER")
+    return replace(assessment_, scan=replace(assessment_.scan, device=device))
