@@ -1,0 +1,178 @@
+"""`device-audit verify FILE...`: what it prints and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audit.attestation import Signer, attest, report_noncompliance, write_receipt
+from audit.attestation.dsse import sign
+from audit.attestation.statement import canonical_json
+from audit.cli import main
+from tests.audit.attestation import builders as b
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def receipts(tmp_path: Path, signer: Signer) -> dict[str, Path]:
+    good = tmp_path / "good.json"
+    write_receipt(
+        attest(
+            before=b.before(),
+            after=b.after_clean(),
+            actions=b.actions(),
+            attester=b.ATTESTER,
+            statement_text=b.STATEMENT,
+            signer=signer,
+        ),
+        good,
+    )
+    report = tmp_path / "report.json"
+    write_receipt(
+        report_noncompliance(
+            before=b.before(),
+            after=b.after_tiktok_left(),
+            actions=b.actions(),
+            attester=b.ATTESTER,
+            signer=signer,
+        ),
+        report,
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(good.read_bytes().replace(b'"payloadType": "', b'"payloadType":  "'))
+    return {"good": good, "report": report, "bad": bad}
+
+
+def test_valid_receipt_prints_signer_device_policy_status_date(
+    receipts: dict[str, Path], signer: Signer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(receipts["good"])]) == 0
+    out = capsys.readouterr().out
+    assert f"{receipts['good']}: valid attestation of compliance" in out
+    assert f"  signer    {signer.display_fingerprint}" in out
+    assert "  device    Samsung Galaxy S21 (android:R58M123ABC)" in out
+    assert "  policy    nz-parliament-2023 (New Zealand Parliamentary Service: TikTok)" in out
+    assert "  status    compliant" in out
+    assert "  attester  Aroha Ngata (staff id PS-1042)" in out
+    date_line = next(line for line in out.splitlines() if line.startswith("  date"))
+    assert date_line.endswith(" UTC")
+
+
+def test_one_bad_file_among_good_ones_fails_and_is_named(
+    receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(receipts[k]) for k in ("good", "bad", "report")]
+    assert main(["verify", *files]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"{receipts['bad']}: INVALID\n  This attestation is not valid: the file was altered" in out
+    )
+    assert f"{receipts['good']}: valid attestation of compliance" in out
+    assert f"{receipts['report']}: valid NON-COMPLIANCE REPORT" in out
+    assert out.rstrip().endswith("3 files: 2 valid, 1 not valid")
+
+
+def test_noncompliance_report_alone_is_valid_but_marked(
+    receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(receipts["report"])]) == 0
+    out = capsys.readouterr().out
+    assert "NON-COMPLIANCE REPORT" in out
+    assert "  status    non_compliant" in out
+
+
+def test_missing_file_is_reported_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(tmp_path / "nope.json")]) == 1
+    assert "nope.json cannot be read" in capsys.readouterr().out
+
+
+def test_expect_key_accepts_the_signer_and_rejects_another(
+    receipts: dict[str, Path], signer: Signer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = str(receipts["good"])
+    assert main(["verify", "--expect-key", signer.display_fingerprint, good]) == 0
+    assert "signed by the expected key" in capsys.readouterr().out
+    other = Signer.generate()
+    assert main(["verify", "--expect-key", other.fingerprint, good]) == 1
+    out = capsys.readouterr().out
+    assert f"{good}: DIFFERENT SIGNER: valid attestation of compliance" in out
+    assert (
+        f"The signature is valid, but it was made by another key: {signer.display_fingerprint}, "
+        f"not the expected {other.display_fingerprint}."
+    ) in out
+
+
+def test_expect_key_that_is_not_a_fingerprint_is_a_usage_error(
+    receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["verify", "--expect-key", "abc", str(receipts["good"])])
+    assert caught.value.code == 2
+    assert "64 hexadecimal digits" in capsys.readouterr().err
+
+
+def test_json_output(
+    receipts: dict[str, Path], signer: Signer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = Signer.generate()
+    files = [str(receipts[k]) for k in ("good", "bad")]
+    assert main(["verify", "--json", "--expect-key", other.fingerprint, *files]) == 1
+    good, bad = json.loads(capsys.readouterr().out)
+    assert good["file"] == files[0]
+    # a valid signature by a key other than the expected one does not count as valid
+    assert (good["valid"], good["signature_valid"], good["signer_matches"]) == (False, True, False)
+    assert good["signer"] == signer.fingerprint
+    assert good["device"] == {"id": "android:R58M123ABC", "name": "Samsung Galaxy S21"}
+    assert good["policy"]["id"] == "nz-parliament-2023"
+    assert good["status"] == "compliant"
+    assert good["kind"] == "compliance_attestation"
+    assert good["compliant"] is True
+    assert good["attester"]["staff_id"] == "PS-1042"
+    assert bad["valid"] is False
+    assert bad["signature_valid"] is False
+    assert "altered" in bad["reason"]
+
+
+def test_text_from_the_receipt_cannot_drive_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    envelope = attest(
+        before=b.before(),
+        after=b.after_clean(),
+        actions=b.actions(),
+        attester=b.ATTESTER,
+        statement_text=b.STATEMENT,
+        signer=Signer.generate(),
+    )
+    statement = json.loads(envelope.payload)
+    statement["predicate"]["device"]["name"] = "Phone\x1b[2J\n  status    compliant"
+    path = tmp_path / "forged.json"
+    path.write_bytes(sign(canonical_json(statement), Signer.generate()).to_file_bytes())
+    assert main(["verify", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "  device    Phone\\x1b[2J\\n  status    compliant (android:R58M123ABC)" in out
+    assert [line for line in out.splitlines() if line.startswith("  status")] == [
+        "  status    compliant"
+    ]
+
+
+def test_verify_runs_from_the_entry_point(receipts: dict[str, Path]) -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py", "verify", str(receipts["good"]), str(receipts["bad"])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "valid attestation of compliance" in result.stdout
+    assert "INVALID" in result.stdout
+    assert "PySide6" not in result.stderr
