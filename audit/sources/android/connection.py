@@ -1,0 +1,345 @@
+"""The adb server: find it on its port, start it from the adb binary adbutils ships, talk to it.
+
+Users install nothing: adbutils' wheel carries the adb binary. Every request is a socket to the
+server (no adb process per command), with a timeout on every read so an unplugged phone never
+hangs a worker. A server left running by another, older adb ("server version (31) doesn't match
+this client (41)") is replaced by ours, the way adb itself does; if it cannot be, the error says
+exactly what to do.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+import os
+import re
+import socket
+import subprocess
+import threading
+from typing import Any
+
+import adbutils
+from adbutils.errors import AdbError
+
+from audit.errors import (
+    AdbUnavailable,
+    DeviceError,
+    DeviceGone,
+    DeviceNoPermission,
+    DeviceOffline,
+    DeviceUnauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5037
+DEFAULT_HOST = "127.0.0.1"
+CONNECT_TIMEOUT = 3.0
+START_TIMEOUT = 20.0
+
+
+def resolve_port(adb_port: int | None = None) -> int:
+    """The adb server port: the argument, else ANDROID_ADB_SERVER_PORT, else 5037."""
+    if adb_port is not None:
+        return adb_port
+    text = os.environ.get("ANDROID_ADB_SERVER_PORT", "").strip()
+    if text.isdigit():
+        return int(text)
+    return DEFAULT_PORT
+
+
+def bundled_adb() -> str:
+    """The adb binary inside adbutils' wheel (never a different one found on PATH)."""
+    name = "adb.exe" if os.name == "nt" else "adb"
+    path = importlib.resources.files("adbutils.binaries") / name
+    if path.is_file():
+        return str(path)
+    found: str = adbutils.adb_path()  # an unusual install: whatever adbutils can find
+    return found
+
+
+@functools.cache
+def binary_version(path: str) -> int | None:
+    """41 for "Android Debug Bridge version 1.0.41": what `host:version` of its server says."""
+    try:
+        output = subprocess.run(
+            [path, "version"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            **_no_window(),
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        log.info("cannot run %s: %s", path, error)
+        return None
+    match = re.search(r"version \d+\.\d+\.(\d+)", output)
+    return int(match.group(1)) if match else None
+
+
+def _no_window() -> dict[str, Any]:
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NO_WINDOW}  # type: ignore[attr-defined]
+    return {}
+
+
+def device_error(serial: str, message: str) -> DeviceError:
+    """The typed error for what the adb server said about a phone."""
+    lowered = message.lower()
+    if "not found" in lowered or "no devices" in lowered:
+        return DeviceGone(serial, f"No phone with serial {serial} is connected.")
+    if "unauthorized" in lowered:
+        return DeviceUnauthorized(
+            serial, f"The phone {serial} has not allowed this computer to use USB debugging."
+        )
+    if "no permissions" in lowered or "insufficient permissions" in lowered:
+        return DeviceNoPermission(serial, f"This computer may not open the phone {serial}.")
+    if "offline" in lowered or "authorizing" in lowered or "connecting" in lowered:
+        return DeviceOffline(serial, f"The phone {serial} is connected but not answering.")
+    return DeviceError(serial, f"The adb server refused the phone {serial}: {message.strip()}")
+
+
+class ServerConnection:
+    """One request socket to the adb server (the "smart socket" protocol), with timeouts."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        try:
+            self.sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
+        except OSError as error:
+            raise AdbUnavailable(f"Cannot reach the adb server on port {port}: {error}.") from error
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(timeout)
+
+    def __enter__(self) -> ServerConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send(self, request: str) -> None:
+        data = request.encode("utf-8")
+        self.sock.sendall(f"{len(data):04x}".encode("ascii") + data)
+
+    def read_exact(self, size: int) -> bytes:
+        """Exactly `size` bytes; EOFError when the server closes first (phone unplugged)."""
+        chunks = []
+        remaining = size
+        while remaining:
+            chunk = self.sock.recv(min(remaining, 65536))
+            if not chunk:
+                raise EOFError(f"connection closed with {remaining} of {size} bytes unread")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def read_until_close(self) -> bytes:
+        chunks = []
+        while chunk := self.sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def read_block(self) -> str:
+        length = int(self.read_exact(4), 16)
+        return self.read_exact(length).decode("utf-8", errors="replace")
+
+    def expect_okay(self) -> None:
+        """Raise AdbError with the server's words if it answered FAIL."""
+        status = self.read_exact(4)
+        if status == b"OKAY":
+            return
+        if status == b"FAIL":
+            raise AdbError(self.read_block())
+        raise AdbError(f"unexpected answer from the adb server: {status!r}")
+
+    def request(self, request: str) -> None:
+        self.send(request)
+        self.expect_okay()
+
+
+class Adb:
+    """One adb server, on a configurable port; thread-safe, each request its own socket."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        timeout: float = 30.0,
+        start: bool = True,
+    ) -> None:
+        self.port = resolve_port(port)
+        self.host = host
+        self.timeout = timeout
+        self._start = start
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Adb(port={self.port})"
+
+    # --- the server ------------------------------------------------------------------
+
+    def connection(self, timeout: float | None = None) -> ServerConnection:
+        """A new socket to the server, started first if needed."""
+        self.ensure_server()
+        return ServerConnection(self.host, self.port, self.timeout if timeout is None else timeout)
+
+    def _server_version(self) -> int | None:
+        """The running server's version, or None when nothing listens on the port."""
+        try:
+            with ServerConnection(self.host, self.port, CONNECT_TIMEOUT) as conn:
+                conn.request("host:version")
+                return int(conn.read_block(), 16)
+        except AdbUnavailable:
+            return None
+        except (AdbError, OSError, EOFError, ValueError) as error:
+            raise AdbUnavailable(
+                f"Something on port {self.port} is not an adb server ({error}).",
+                "Close the program using that port, or choose another port with --adb-port.",
+            ) from error
+
+    def server_version(self) -> int:
+        self.ensure_server()
+        version = self._server_version()
+        if version is None:
+            raise AdbUnavailable(f"The adb server on port {self.port} stopped.")
+        return version
+
+    def ensure_server(self) -> None:
+        """Start the bundled server if none runs; replace one older than the bundled adb."""
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            binary = bundled_adb()
+            wanted = binary_version(binary)
+            running = self._server_version()
+            if running is not None and (wanted is None or running >= wanted):
+                self._ready = True
+                return
+            if not self._start:
+                raise AdbUnavailable(f"No adb server is running on port {self.port}.")
+            if running is not None:
+                log.info(
+                    "adb server version %s on port %s is older than ours (%s): replacing it",
+                    running,
+                    self.port,
+                    wanted,
+                )
+            self._start_server(binary)
+            running = self._server_version()
+            if running is None:
+                raise AdbUnavailable(f"The adb server did not start on port {self.port}.")
+            if wanted is not None and running < wanted:
+                raise AdbUnavailable(
+                    f"An older adb server (version {running}) from another program is running "
+                    f"on port {self.port} and would not make way for Device Audit's "
+                    f"(version {wanted}): \"adb server version ({running}) doesn't match this "
+                    f'client ({wanted})".',
+                    "Close other Android tools (Android Studio, other phone managers), or run "
+                    "'adb kill-server' with their adb, then try again. Or choose another port "
+                    "with --adb-port.",
+                )
+            self._ready = True
+
+    def _start_server(self, binary: str) -> None:
+        try:
+            result = subprocess.run(
+                [binary, "-P", str(self.port), "start-server"],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+                **_no_window(),
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise AdbUnavailable(f"Could not start the adb server ({binary}): {error}.") from error
+        if result.returncode != 0:
+            words = (result.stderr or result.stdout).strip().splitlines()
+            raise AdbUnavailable(
+                f"Could not start the adb server on port {self.port}: "
+                f"{words[-1] if words else 'exit status ' + str(result.returncode)}."
+            )
+
+    def kill_server(self) -> None:
+        """Stop the server on this port (tests and benchmarks stop the servers they start)."""
+        self._ready = False
+        try:
+            with ServerConnection(self.host, self.port, CONNECT_TIMEOUT) as conn:
+                conn.request("host:kill")
+        except (AdbUnavailable, AdbError, OSError, EOFError):
+            pass
+
+    # --- host services ---------------------------------------------------------------
+
+    def host_request(self, request: str) -> str:
+        """A host service that answers one length-prefixed block (devices-l, connect...)."""
+        with self.connection() as conn:
+            try:
+                conn.request(request)
+                return conn.read_block()
+            except (OSError, EOFError) as error:
+                raise AdbUnavailable(f"The adb server stopped answering: {error}.") from error
+
+    def devices(self) -> list[tuple[str, str, dict[str, str]]]:
+        """(serial, raw state, tags) of every phone the server knows, however it is."""
+        text = self.host_request("host:devices-l")
+        return parse_device_list(text)
+
+    def connect_device(self, address: str) -> str:
+        """`adb connect host:port`, for the simulated phone and phones over Wi-Fi."""
+        return self.host_request(f"host:connect:{address}")
+
+    def disconnect_device(self, address: str) -> str:
+        try:
+            return self.host_request(f"host:disconnect:{address}")
+        except AdbError as error:
+            return str(error)
+
+    def features(self, serial: str) -> frozenset[str]:
+        try:
+            text = self.host_request(f"host-serial:{serial}:features")
+        except AdbError as error:
+            raise device_error(serial, str(error)) from error
+        return frozenset(f.strip() for f in text.split(",") if f.strip())
+
+    def transport(self, serial: str, timeout: float | None = None) -> ServerConnection:
+        """A socket switched to the phone's transport, ready for one service request."""
+        conn = self.connection(timeout)
+        try:
+            conn.request(f"host:transport:{serial}")
+        except AdbError as error:
+            conn.close()
+            raise device_error(serial, str(error)) from error
+        except (OSError, EOFError) as error:
+            conn.close()
+            raise DeviceGone(
+                serial, f"The adb server dropped the phone {serial}: {error}."
+            ) from error
+        return conn
+
+
+_TAG = re.compile(r"(usb|product|model|device|transport_id):\S*")
+
+
+def parse_device_list(text: str) -> list[tuple[str, str, dict[str, str]]]:
+    """`host:devices-l` lines: serial, state (which may contain spaces), then key:value tags."""
+    devices = []
+    for line in text.splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) != 2:
+            continue
+        serial, rest = parts
+        words = rest.split()
+        tags: dict[str, str] = {}
+        while words and _TAG.fullmatch(words[-1]):
+            key, _, value = words.pop().partition(":")
+            tags[key] = value
+        devices.append((serial, " ".join(words), tags))
+    return devices

@@ -1,0 +1,394 @@
+"""Turn what a phone printed into the shared model: Device, UserProfile, InstalledApp, reports.
+
+Pure functions over parsed output, so every rule here (which user is a work profile, what counts
+as removed-for-user, where an app came from) is tested on captured text without a phone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from audit.model import (
+    AppState,
+    Device,
+    DeviceKind,
+    IdentifierKind,
+    InstalledApp,
+    InstallOrigin,
+    SourceReport,
+    SourceStatus,
+    UserKind,
+    UserProfile,
+)
+from audit.sources.android.parsers import (
+    DevicePolicy,
+    PackageDetails,
+    PackageEntry,
+    Problem,
+    UserEntry,
+)
+
+log = logging.getLogger(__name__)
+
+SIMULATED_PROPERTY = "ro.device_audit.simulated"
+"""Set to 1 by Device Audit's simulated phone, so a demo can never pass as a real device."""
+
+# UserInfo flags (android.content.pm.UserInfo)
+FLAG_GUEST = 0x4
+FLAG_MANAGED_PROFILE = 0x20
+
+# Samsung puts Secure Folder at user 150 and up and Dual Messenger at 95; Xiaomi, Oppo, Vivo and
+# Honor put their app clones at 999.
+SECURE_FOLDER_IDS = range(150, 161)
+DUAL_APP_IDS = frozenset({95, 96, 999})
+_DUAL_APP_NAMES = ("dual", "clone", "xspace", "twin", "parallel")
+
+USER_KIND_LABELS: dict[UserKind, str] = {
+    UserKind.OWNER: "Owner",
+    UserKind.WORK_PROFILE: "Work profile",
+    UserKind.SECURE_FOLDER: "Secure Folder",
+    UserKind.DUAL_APP: "Dual apps",
+    UserKind.GUEST: "Guest",
+    UserKind.SECONDARY: "Secondary user",
+}
+
+
+def user_kind(user: UserEntry) -> UserKind:
+    """What a person calls this user. Secure Folder carries the managed-profile flag, so the
+    OEM profiles are recognised before the flag is read."""
+    lowered = user.name.lower()
+    if user.id == 0:
+        return UserKind.OWNER
+    if "secure folder" in lowered or "knox" in lowered:
+        return UserKind.SECURE_FOLDER
+    if any(word in lowered for word in _DUAL_APP_NAMES) or user.id in DUAL_APP_IDS:
+        return UserKind.DUAL_APP
+    if user.flags & FLAG_MANAGED_PROFILE:
+        return UserKind.SECURE_FOLDER if user.id in SECURE_FOLDER_IDS else UserKind.WORK_PROFILE
+    if user.flags & FLAG_GUEST:
+        return UserKind.GUEST
+    return UserKind.SECONDARY
+
+
+def user_profile(user: UserEntry) -> UserProfile:
+    return UserProfile(id=str(user.id), name=user.name, kind=user_kind(user), running=user.running)
+
+
+def source_name(user: UserProfile) -> str:
+    """The name of a user's SourceReport and of its apps' collector: "user 10 (Work profile)"."""
+    return f"user {user.id} ({USER_KIND_LABELS.get(user.kind, user.kind.value)})"
+
+
+# --- where an app came from ----------------------------------------------------------------
+
+STORE_INSTALLERS = frozenset({"com.android.vending", "com.google.android.feedback"})
+OTHER_STORE_INSTALLERS = frozenset(
+    {
+        "com.sec.android.app.samsungapps",  # Galaxy Store
+        "com.huawei.appmarket",  # AppGallery
+        "com.hihonor.appmarket",
+        "com.xiaomi.market",  # GetApps
+        "com.xiaomi.mipicks",
+        "com.heytap.market",  # Oppo / OnePlus / Realme
+        "com.oppo.market",
+        "com.bbk.appstore",  # vivo
+        "com.amazon.venezia",  # Amazon Appstore
+        "org.fdroid.fdroid",
+        "org.fdroid.basic",
+        "com.aurora.store",
+        "com.looker.droidify",
+        "com.machiav3lli.fdroid",
+        "com.apkpure.aegon",
+        "com.uptodown",
+        "com.tencent.android.qqdownloader",
+        "com.farsitel.bazaar",
+        "ru.vk.store",
+    }
+)
+SIDELOAD_INSTALLERS = frozenset(
+    {
+        "com.android.shell",  # adb install
+        "adb",
+        "com.android.packageinstaller",  # a downloaded APK opened by the user
+        "com.google.android.packageinstaller",
+        "com.samsung.android.packageinstaller",
+        "com.miui.packageinstaller",
+        "com.android.chrome",  # browsers hand APKs to the package installer
+        "org.mozilla.firefox",
+        "com.sec.android.app.sbrowser",
+        "com.opera.browser",
+        "com.brave.browser",
+        "com.microsoft.emmx",
+        "com.mi.android.globalFileexplorer",
+        "com.google.android.documentsui",
+        "com.google.android.apps.nbu.files",
+    }
+)
+
+
+def install_origin(installer: str | None, system: bool) -> InstallOrigin:
+    """Where an app came from. A system app was shipped with the phone whatever updated it
+    since: that is what a person needs to know to remove it (it can only be removed per user)."""
+    if system:
+        return InstallOrigin.PREINSTALLED
+    if installer is None:
+        return InstallOrigin.UNKNOWN  # the phone's pm could not say (-i rejected)
+    if installer in STORE_INSTALLERS:
+        return InstallOrigin.STORE
+    if installer in OTHER_STORE_INSTALLERS:
+        return InstallOrigin.OTHER_STORE
+    if installer in ("", "null") or installer in SIDELOAD_INSTALLERS:
+        return InstallOrigin.SIDELOADED
+    return InstallOrigin.UNKNOWN
+
+
+# --- identity ------------------------------------------------------------------------------
+
+
+def _first(props: Mapping[str, str], *keys: str) -> str:
+    for key in keys:
+        value = props.get(key, "").strip()
+        if value:
+            return value
+    return ""
+
+
+def device_name(manufacturer: str, model: str, serial: str) -> str:
+    """ "Samsung SM-S911B", "Google Pixel 7"; never "OnePlus OnePlus 9"."""
+    maker = manufacturer[:1].upper() + manufacturer[1:] if manufacturer.islower() else manufacturer
+    if not model:
+        return f"{maker} phone".strip() if maker else f"Android phone {serial}"
+    if not maker or model.lower().startswith(manufacturer.lower()):
+        return model
+    return f"{maker} {model}"
+
+
+def device_identity(
+    serial: str,
+    props: Mapping[str, str],
+    *,
+    policy: DevicePolicy | None,
+    users: Iterable[UserProfile],
+) -> Device:
+    manufacturer = _first(
+        props, "ro.product.manufacturer", "ro.product.vendor.manufacturer", "ro.product.brand"
+    )
+    model = _first(props, "ro.product.model", "ro.product.vendor.model")
+    sdk_text = _first(props, "ro.build.version.sdk")
+    users = tuple(users)
+    has_work_profile = any(u.kind is UserKind.WORK_PROFILE for u in users)
+    if policy is not None:
+        # A profile owner on a user other than 0 is a work profile, whatever it is called.
+        work_ids = {u.id for u in users if u.kind is UserKind.WORK_PROFILE}
+        has_work_profile = has_work_profile or any(
+            str(user) in work_ids or user != 0 for user in policy.profile_owners
+        )
+    return Device(
+        id=Device.android_id(serial),
+        kind=DeviceKind.ANDROID,
+        name=device_name(manufacturer, model, serial),
+        serial=serial,
+        manufacturer=manufacturer,
+        model=model,
+        os_name="Android",
+        os_version=_first(
+            props, "ro.build.version.release_or_codename", "ro.build.version.release"
+        ),
+        sdk=int(sdk_text) if sdk_text.isdigit() else None,
+        build=_first(
+            props,
+            "ro.build.fingerprint",
+            "ro.system.build.fingerprint",
+            "ro.vendor.build.fingerprint",
+        ),
+        managed=None if policy is None else policy.managed,
+        has_work_profile=has_work_profile,
+        simulated=props.get(SIMULATED_PROPERTY, "").strip() == "1",
+    )
+
+
+def phone_timezone(props: Mapping[str, str]) -> tzinfo | None:
+    """The phone's time zone: dumpsys prints install times in it, without saying which."""
+    name = props.get("persist.sys.timezone", "").strip()
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.info("unknown phone time zone %r", name)
+        return None
+
+
+def localize(time: datetime | None, zone: tzinfo | None) -> datetime | None:
+    """An aware time: in the phone's zone when known, else this computer's local zone."""
+    if time is None or time.tzinfo is not None:
+        return time
+    return time.replace(tzinfo=zone) if zone is not None else time.astimezone()
+
+
+# --- one user's apps -----------------------------------------------------------------------
+
+
+@dataclass
+class UserLists:
+    """What the three list commands said for one user; None where a command could not be read."""
+
+    user: UserProfile
+    listed: list[PackageEntry] | None = None  # -u: installed plus uninstalled-for-user
+    installed: set[str] | None = None
+    disabled: set[str] | None = None
+    error: str = ""  # why the user could not be read at all (the SecurityException text)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _uid_for(entry: PackageEntry, user: int) -> int | None:
+    for uid in entry.uids:
+        if uid // 100_000 == user:
+            return uid
+    return entry.uids[0] if len(entry.uids) == 1 else None
+
+
+def _state(name: str, system: bool, lists: UserLists) -> AppState | None:
+    """The app's state for this user, or None when it does not belong in this user's list.
+
+    `pm list packages -u` lists, for a user, the packages installed for it AND every system
+    package (the framework matches any user for system packages), plus on Android 7 user apps
+    installed in other users. So a package in the -u list but not installed is REMOVED_FOR_USER
+    only when it is a system package (a copy stays in /system that install-existing brings
+    back); a user app installed only in another profile is simply not this user's.
+    """
+    installed = lists.installed
+    disabled = lists.disabled or set()
+    if installed is None:
+        # The plain list failed: we cannot tell installed from removed; say present (the scan
+        # is marked incomplete, and "present" is the cautious reading for compliance).
+        return AppState.DISABLED if name in disabled else AppState.INSTALLED
+    if name in installed or name in disabled:
+        return AppState.DISABLED if name in disabled else AppState.INSTALLED
+    if system:
+        return AppState.REMOVED_FOR_USER
+    return None
+
+
+def apps_for_user(
+    lists: UserLists,
+    system_packages: Collection[str] | None,
+    name_of: Callable[[str], str] | None = None,
+) -> list[InstalledApp]:
+    """Every package on this user, with its state. `system_packages` None: unknown (then only
+    APK paths under the system partitions count as system)."""
+    user_id = int(lists.user.id)
+    name_of = name_of or _no_name
+    collector = source_name(lists.user)
+    entries: dict[str, PackageEntry] = {e.name: e for e in lists.listed or ()}
+    for name in sorted((lists.installed or set()) | (lists.disabled or set())):
+        entries.setdefault(name, PackageEntry(name))
+    apps: list[InstalledApp] = []
+    for entry in entries.values():
+        system = _is_system(entry, system_packages)
+        state = _state(entry.name, system, lists)
+        if state is None:
+            continue
+        installer = entry.installer
+        apps.append(
+            InstalledApp(
+                identifier=entry.name,
+                kind=IdentifierKind.ANDROID_PACKAGE,
+                name=name_of(entry.name),
+                version_code=entry.version_code,
+                installer=installer or "",
+                origin=install_origin(installer, system),
+                user=lists.user.id,
+                state=state,
+                system=system,
+                location=entry.path or "",
+                uid=_uid_for(entry, user_id),
+                collector=collector,
+            )
+        )
+    return apps
+
+
+def _no_name(_package: str) -> str:
+    return ""
+
+
+SYSTEM_PARTITIONS = (
+    "/system/",
+    "/product/",
+    "/vendor/",
+    "/system_ext/",
+    "/odm/",
+    "/oem/",
+    "/apex/",
+)
+
+
+def _is_system(entry: PackageEntry, system_packages: Collection[str] | None) -> bool:
+    if system_packages is not None:
+        return entry.name in system_packages
+    return entry.path is not None and entry.path.startswith(SYSTEM_PARTITIONS)
+
+
+def user_report(lists: UserLists, count: int) -> SourceReport:
+    """OK, PARTIAL or FAILED for one user, naming what could not be read."""
+    name = source_name(lists.user)
+    if lists.error:
+        return SourceReport(name, SourceStatus.FAILED, lists.error, 0)
+    missing = [
+        what
+        for what, value in (
+            ("the full package list", lists.listed),
+            ("the installed packages", lists.installed),
+            ("the disabled packages", lists.disabled),
+        )
+        if value is None
+    ]
+    if len(missing) == 3:
+        return SourceReport(name, SourceStatus.FAILED, "nothing could be read", 0)
+    lost = [p.message for p in lists.problems if p.data_lost]
+    details = []
+    if missing:
+        details.append("could not read " + ", ".join(missing))
+    if lost:
+        details.append(
+            "; ".join(lost[:3]) + (f" (and {len(lost) - 3} more)" if len(lost) > 3 else "")
+        )
+    if details:
+        return SourceReport(name, SourceStatus.PARTIAL, "; ".join(details), count)
+    return SourceReport(name, SourceStatus.OK, "", count)
+
+
+def with_details(
+    apps: Iterable[InstalledApp], details: Mapping[str, PackageDetails], zone: tzinfo | None
+) -> list[InstalledApp]:
+    """Add what `dumpsys package` said (version name, install and update times) to the apps."""
+    result = []
+    for app in apps:
+        info = details.get(app.identifier)
+        if info is None:
+            result.append(app)
+            continue
+        user = int(app.user) if app.user.isdigit() else 0
+        origin = app.origin
+        if origin is InstallOrigin.UNKNOWN and info.installer is not None:
+            origin = install_origin(info.installer, app.system)
+        result.append(
+            replace(
+                app,
+                version=info.version_name or app.version,
+                version_code=app.version_code
+                if app.version_code is not None
+                else info.version_code,
+                installer=app.installer or (info.installer or ""),
+                origin=origin,
+                installed_at=localize(info.installed_at(user), zone),
+                updated_at=localize(info.last_update_time, zone),
+                location=app.location or info.code_path,
+            )
+        )
+    return result

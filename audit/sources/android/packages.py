@@ -1,0 +1,30 @@
+"""Android's package-name grammar, checked before a name from a phone goes into any command.
+
+A phone is untrusted: a package called `x;reboot` or `$(id)` must never reach a shell. Commands
+are built from argument lists and quoted as well, but refusing a name that Android itself could
+never have installed is the first line: such a name means the output was garbled or hostile.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audit.errors import InvalidPackageName
+
+MAX_LENGTH = 255
+"""Android refuses package names longer than this (PackageManager's limit since Android 12)."""
+
+# Segments of letters, digits and underscores, each starting with a letter, at least two of them
+# (Android's PackageParser.validateName with a separator required).
+_GRAMMAR = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
+
+
+def is_valid_package_name(name: str) -> bool:
+    return len(name) <= MAX_LENGTH and _GRAMMAR.fullmatch(name) is not None
+
+
+def validate_package_name(name: str) -> str:
+    """Return `name` unchanged if Android could have installed a package by that name."""
+    if not isinstance(name, str) or not is_valid_package_name(name):
+        raise InvalidPackageName(str(name))
+    return name

@@ -1,0 +1,532 @@
+"""The inventory of a phone: every user, every package, in a handful of shell round trips.
+
+Round 1 sends one combined command: getprop, pm list users, dumpsys device_policy and the system
+package list. Round 2 sends, for every user at once, the full list (`-f -i -U -u
+--show-versioncode`), the installed list and the disabled list. That is 2 round trips whatever the
+number of users and packages. An older or OEM `pm` that rejects a flag is detected by its
+"Unknown option" answer; the flag is dropped and only the failed lists are sent again, so an
+Android 7 phone costs two more round trips. `dumpsys package` runs only for the packages the
+caller asks about (the few a policy flagged), all in one more round trip.
+
+A user the shell may not read (a work profile with debugging disallowed, Secure Folder) is named
+in the result as FAILED with the phone's own words; an unplugged phone mid-scan gives a result
+marked incomplete, never a hang and never a silently shorter list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+
+from audit.errors import AuditError, DeviceError
+from audit.model import (
+    AppId,
+    IdentifierKind,
+    InstalledApp,
+    ScanResult,
+    SourceReport,
+    SourceStatus,
+    UserProfile,
+)
+from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
+from audit.sources.android import commands
+from audit.sources.android.commands import LIST_ALL_FLAGS, OPTIONAL_FLAGS, Argv
+from audit.sources.android.connection import Adb
+from audit.sources.android.inventory import (
+    UserLists,
+    apps_for_user,
+    device_identity,
+    localize,
+    phone_timezone,
+    user_profile,
+    user_report,
+    with_details,
+)
+from audit.sources.android.packages import is_valid_package_name
+from audit.sources.android.parsers import (
+    CommandError,
+    DevicePolicy,
+    ErrorKind,
+    PackageDetails,
+    PackageEntry,
+    Problem,
+    Section,
+    UserEntry,
+    UserPackageState,
+    decode_output,
+    find_command_error,
+    parse_device_policy,
+    parse_dumpsys_package,
+    parse_getprop,
+    parse_package_list,
+    parse_sections,
+    parse_users,
+)
+from audit.sources.android.shell import AdbShell, Shell
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 6
+"""Round trips for the package lists: first try plus one per flag an old `pm` may reject."""
+
+DROPPABLE = OPTIONAL_FLAGS | {"-u", "--user"}
+"""Options the scan can do without; without -u removed-for-user apps cannot be seen."""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One `pm list packages` the scan wants, under the name of its output section."""
+
+    name: str
+    flags: Argv
+    user: int
+
+
+@dataclass
+class ListOutcome:
+    entries: list[PackageEntry] | None  # None: could not be read
+    reason: str = ""  # why not, in words
+    security: bool = False  # the shell may not read this user
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Cost:
+    rounds: int = 0
+
+
+class _PhoneScan:
+    """One scan of one phone through a Shell; keeps what the phone taught us (rejected flags)."""
+
+    def __init__(self, shell: Shell, serial: str, cancelled: CancelCheck) -> None:
+        self.shell = shell
+        self.serial = serial
+        self.cancelled = cancelled
+        self.rejected: set[str] = set()
+        self.gone: DeviceError | None = None
+        self.cost = _Cost()
+
+    # --- running scripts -------------------------------------------------------------
+
+    def run_script(self, sections: Sequence[tuple[str, Argv]]) -> dict[str, Section]:
+        """Run commands as one shell invocation; {} once the phone is gone."""
+        if self.gone is not None or not sections:
+            return {}
+        raise_if_cancelled(self.cancelled)
+        script = commands.build_script(sections)
+        try:
+            output = self.shell.run(script.text)
+        except DeviceError as error:
+            if self.cost.rounds == 0:
+                raise  # nothing read yet: the phone is not there, say so plainly
+            log.info("phone %s went away mid-scan: %s", self.serial, error.message)
+            self.gone = error
+            return {}
+        finally:
+            self.cost.rounds += 1
+        text, problems = decode_output(output.output)
+        for problem in problems:
+            log.info("phone %s: %s", self.serial, problem.message)
+        # Bytes that are not UTF-8 become U+FFFD: a package line holding one fails the name
+        # grammar and is reported by the list parser, so nothing is lost silently.
+        parsed, section_problems = parse_sections(text, script.nonce)
+        for problem in section_problems:
+            log.info("phone %s: %s", self.serial, problem.message)
+        return parsed
+
+    def missing_reason(self) -> str:
+        if self.gone is not None:
+            return "the phone was disconnected during the scan"
+        return "the phone's answer was cut off"
+
+    # --- package lists with fallbacks --------------------------------------------------
+
+    def list_argv(self, spec: ListSpec) -> Argv | None:
+        """The command for a list with the phone's rejected flags removed; None if impossible."""
+        if any(flag in self.rejected and flag not in DROPPABLE for flag in spec.flags):
+            return None
+        flags = tuple(flag for flag in spec.flags if flag not in self.rejected)
+        user: int | None = spec.user
+        if "--user" in self.rejected:
+            if spec.user != 0:
+                return None
+            user = None  # the default user of an old pm is user 0
+        return commands.list_packages(flags, user)
+
+    def outcome(self, section: Section | None) -> tuple[ListOutcome, CommandError | None]:
+        if section is None:
+            return ListOutcome(None, self.missing_reason()), None
+        if not section.complete:
+            return ListOutcome(None, "the phone's answer was cut off"), None
+        non_package = "\n".join(
+            line for line in section.text.split("\n") if not line.startswith("package:")
+        )
+        error = find_command_error(non_package)
+        if error is not None:
+            if error.kind is ErrorKind.SECURITY:
+                return (
+                    ListOutcome(
+                        None,
+                        f"the phone does not let USB debugging read this profile ({error.message})",
+                        security=True,
+                    ),
+                    error,
+                )
+            return ListOutcome(None, f"the phone answered: {error.message}"), error
+        if section.exit_code:
+            return ListOutcome(None, f"pm failed with exit status {section.exit_code}"), None
+        entries, problems = parse_package_list(section.text)
+        return ListOutcome(entries, problems=problems), None
+
+    def run_lists(
+        self,
+        specs: Sequence[ListSpec],
+        extra: Sequence[tuple[str, Argv]] = (),
+    ) -> tuple[dict[str, ListOutcome], dict[str, Section]]:
+        """Run list commands (plus `extra` plain commands in the first round), retrying each
+        list whose flags the phone rejects without those flags."""
+        results: dict[str, ListOutcome] = {}
+        extra_sections: dict[str, Section] = {}
+        pending = list(specs)
+        first = True
+        for _ in range(MAX_ROUNDS):
+            runnable: list[tuple[ListSpec, Argv]] = []
+            for spec in pending:
+                argv = self.list_argv(spec)
+                if argv is None:
+                    results[spec.name] = ListOutcome(None, self._impossible(spec))
+                else:
+                    runnable.append((spec, argv))
+            if not runnable and not (first and extra):
+                break
+            sections = self.run_script(
+                [*(extra if first else ()), *((s.name, argv) for s, argv in runnable)]
+            )
+            if first:
+                extra_sections = {name: sections[name] for name, _ in extra if name in sections}
+                first = False
+            retry: list[ListSpec] = []
+            for spec, argv in runnable:
+                outcome, error = self.outcome(sections.get(spec.name))
+                if (
+                    error is not None
+                    and error.kind is ErrorKind.UNKNOWN_OPTION
+                    and error.option in DROPPABLE
+                    and error.option in argv
+                ):
+                    log.info("phone %s rejects %s: falling back", self.serial, error.option)
+                    self.rejected.add(error.option)
+                    retry.append(spec)
+                else:
+                    results[spec.name] = outcome
+            if not retry:
+                break
+            pending = retry
+        for spec in specs:
+            results.setdefault(spec.name, ListOutcome(None, "the phone kept rejecting options"))
+        return results, extra_sections
+
+    def _impossible(self, spec: ListSpec) -> str:
+        if "--user" in self.rejected and spec.user != 0:
+            return "this phone's package manager cannot list other users (it rejects --user)"
+        return "this phone's package manager rejects the options needed: " + ", ".join(
+            sorted(self.rejected)
+        )
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+def _catalog_names() -> Callable[[str], str]:
+    """Display names of known apps from the policy catalog; "" for the rest (shown by id)."""
+    try:
+        from audit.policy import default_catalog
+
+        catalog = default_catalog()
+    except (ImportError, AuditError) as error:
+        log.info("no app names: the catalog is unavailable (%s)", error)
+        return lambda _package: ""
+
+    def name_of(package: str) -> str:
+        return catalog.app_name(AppId(IdentifierKind.ANDROID_PACKAGE, package)) or ""
+
+    return name_of
+
+
+def _section_text(sections: Mapping[str, Section], name: str) -> tuple[str | None, str]:
+    """The text of a plain command's section, or None and why not."""
+    section = sections.get(name)
+    if section is None:
+        return None, "no answer"
+    if not section.complete:
+        return None, "the answer was cut off"
+    return section.text, ""
+
+
+def scan_with_shell(
+    shell: Shell,
+    serial: str,
+    *,
+    progress: Progress = no_progress,
+    cancelled: CancelCheck = never_cancelled,
+    detail_packages: Collection[str] = (),
+    name_of: Callable[[str], str] | None = None,
+) -> ScanResult:
+    """The whole inventory of the phone behind `shell` (see the module docstring)."""
+    started = datetime.now(UTC)
+    scan = _PhoneScan(shell, serial, cancelled)
+    names = name_of if name_of is not None else _catalog_names()
+
+    progress(0.05, "Reading the phone's identity and users")
+    system_spec = ListSpec("system", ("-s", "-u"), 0)
+    outcomes, plain = scan.run_lists(
+        [system_spec],
+        extra=[
+            ("props", commands.getprop()),
+            ("users", commands.list_users()),
+            ("policy", commands.device_policy()),
+        ],
+    )
+    sources: list[SourceReport] = []
+
+    props_text, why = _section_text(plain, "props")
+    props: dict[str, str] = {}
+    if props_text is not None:
+        props, problems = parse_getprop(props_text)
+        for problem in problems:
+            log.info("phone %s getprop: %s", serial, problem.message)
+    if not props:
+        sources.append(
+            SourceReport(
+                "phone identity",
+                SourceStatus.FAILED,
+                f"getprop could not be read ({why or 'empty'})",
+            )
+        )
+
+    users_text, why = _section_text(plain, "users")
+    user_entries: list[UserEntry] = []
+    if users_text is not None:
+        user_entries, problems = parse_users(users_text)
+        for problem in problems:
+            log.info("phone %s pm list users: %s", serial, problem.message)
+    if not user_entries:
+        detail = (
+            why
+            or (
+                find_command_error(users_text or "")
+                or CommandError(ErrorKind.FAILED, "no users listed")
+            ).message
+        )
+        sources.append(
+            SourceReport(
+                "user list",
+                SourceStatus.FAILED,
+                f"the users on this phone could not be listed ({detail}); only user 0 was read",
+            )
+        )
+        user_entries = [UserEntry(0, "Owner", 0, True)]
+    users = [user_profile(entry) for entry in user_entries]
+
+    policy_text, _ = _section_text(plain, "policy")
+    policy: DevicePolicy | None = None
+    if policy_text is not None:
+        policy, problems = parse_device_policy(policy_text)
+        for problem in problems:
+            log.info("phone %s dumpsys device_policy: %s", serial, problem.message)
+
+    system_outcome = outcomes["system"]
+    system_packages = (
+        {e.name for e in system_outcome.entries} if system_outcome.entries is not None else None
+    )
+
+    progress(0.3, f"Listing the apps of {len(users)} user{'s' if len(users) != 1 else ''}")
+    specs: list[ListSpec] = []
+    for user in users:
+        uid = int(user.id)
+        specs += [
+            ListSpec(f"all:{uid}", LIST_ALL_FLAGS, uid),
+            ListSpec(f"installed:{uid}", (), uid),
+            ListSpec(f"disabled:{uid}", ("-d",), uid),
+        ]
+    lists_by_name, _ = scan.run_lists(specs)
+
+    progress(0.75, "Putting the inventory together")
+    apps: list[InstalledApp] = []
+    for user in users:
+        lists = _user_lists(user, lists_by_name, system_outcome)
+        user_apps = apps_for_user(lists, system_packages, names)
+        apps += user_apps
+        sources.append(user_report(lists, len(user_apps)))
+
+    device = device_identity(serial, props, policy=policy, users=users)
+    zone = phone_timezone(props)
+    if detail_packages and scan.gone is None:
+        progress(0.85, "Reading details of flagged apps")
+        details = _details(scan, detail_packages, zone)
+        apps = with_details(apps, details, zone)
+
+    progress(1.0, "Scan finished" if scan.gone is None else "Scan incomplete: phone disconnected")
+    return ScanResult(
+        device=device,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        apps=tuple(apps),
+        users=tuple(users),
+        sources=tuple(sources),
+    )
+
+
+def _user_lists(
+    user: UserProfile, outcomes: Mapping[str, ListOutcome], system: ListOutcome
+) -> UserLists:
+    listed = outcomes[f"all:{user.id}"]
+    installed = outcomes[f"installed:{user.id}"]
+    disabled = outcomes[f"disabled:{user.id}"]
+    parts = (listed, installed, disabled)
+    problems = [p for o in parts for p in o.problems]
+    if system.entries is None:
+        problems.append(Problem(f"system apps could not be told apart ({system.reason})"))
+    elif system.problems:
+        problems += system.problems
+    for outcome, what in zip(parts, ("full list", "installed list", "disabled list"), strict=True):
+        if outcome.entries is None and not all(o.entries is None for o in parts):
+            problems.append(Problem(f"the {what} could not be read: {outcome.reason}"))
+    error = ""
+    if all(o.entries is None for o in parts):
+        reasons = [o.reason for o in parts if o.security] or [o.reason for o in parts]
+        error = reasons[0]
+    return UserLists(
+        user=user,
+        listed=listed.entries,
+        installed={e.name for e in installed.entries} if installed.entries is not None else None,
+        disabled={e.name for e in disabled.entries} if disabled.entries is not None else None,
+        error=error,
+        problems=problems,
+    )
+
+
+def _details(
+    scan: _PhoneScan, packages: Collection[str], zone: tzinfo | None
+) -> dict[str, PackageDetails]:
+    wanted = sorted({p for p in packages if is_valid_package_name(p)})
+    for bad in set(packages) - set(wanted):
+        log.info("not asking the phone about %r: not a valid package name", bad)
+    sections = scan.run_script(
+        [(f"detail:{index}", commands.dumpsys_package(name)) for index, name in enumerate(wanted)]
+    )
+    details: dict[str, PackageDetails] = {}
+    for index, name in enumerate(wanted):
+        text, why = _section_text(sections, f"detail:{index}")
+        if text is None:
+            log.info("phone %s: no details for %s (%s)", scan.serial, name, why)
+            continue
+        info, problems = parse_dumpsys_package(text, name)
+        for problem in problems:
+            log.info("phone %s dumpsys package %s: %s", scan.serial, name, problem.message)
+        if info is not None:
+            details[name] = localize_details(info, zone)
+    return details
+
+
+def localize_details(info: PackageDetails, zone: tzinfo | None) -> PackageDetails:
+    """PackageDetails whose times are aware (dumpsys prints the phone's local time)."""
+    return replace(
+        info,
+        first_install_time=localize(info.first_install_time, zone),
+        last_update_time=localize(info.last_update_time, zone),
+        users={
+            user: UserPackageState(
+                state.installed,
+                state.hidden,
+                state.enabled,
+                localize(state.first_install_time, zone),
+            )
+            for user, state in info.users.items()
+        },
+    )
+
+
+# --- entry points --------------------------------------------------------------------------
+
+
+def scan_phone(
+    serial: str,
+    *,
+    adb_port: int | None = None,
+    progress: Progress = no_progress,
+    cancelled: CancelCheck = never_cancelled,
+    detail_packages: Collection[str] = (),
+    adb: Adb | None = None,
+) -> ScanResult:
+    """Inventory every user of the phone `serial` through the adb server.
+
+    Raises DeviceGone / DeviceUnauthorized / DeviceOffline / DeviceNoPermission when the phone
+    cannot be read at all, AdbUnavailable when no adb server can be had, Cancelled when
+    `cancelled()` turns true. A phone lost mid-scan gives an incomplete result instead.
+    """
+    server = adb if adb is not None else Adb(adb_port)
+    return scan_with_shell(
+        AdbShell(server, serial),
+        serial,
+        progress=progress,
+        cancelled=cancelled,
+        detail_packages=detail_packages,
+    )
+
+
+rescan = scan_phone
+"""After an action, scan every user again: OEM builds reinstall or remove apps on other users."""
+
+
+def details_with_shell(
+    shell: Shell, serial: str, packages: Iterable[str]
+) -> dict[str, PackageDetails]:
+    """`dumpsys package` for a few packages in one round trip, times in the phone's zone."""
+    scan = _PhoneScan(shell, serial, never_cancelled)
+    sections = scan.run_script([("tz", ("getprop", "persist.sys.timezone"))])
+    text, _ = _section_text(sections, "tz")
+    zone = phone_timezone({"persist.sys.timezone": (text or "").strip()})
+    return _details(scan, list(packages), zone)
+
+
+def details_for(
+    serial: str, packages: Iterable[str], *, adb_port: int | None = None, adb: Adb | None = None
+) -> dict[str, PackageDetails]:
+    """Install/update times, version name and installer of the given (flagged) packages.
+
+    The source does not decide which packages matter: the caller asks after the policy has
+    flagged them, so the per-package cost stays with the few that need it.
+    """
+    server = adb if adb is not None else Adb(adb_port)
+    return details_with_shell(AdbShell(server, serial), serial, packages)
+
+
+def enrich(scan: ScanResult, details: Mapping[str, PackageDetails]) -> ScanResult:
+    """The scan with the details of some packages added to their apps."""
+    return replace(scan, apps=tuple(with_details(scan.apps, details, None)))
+
+
+def scan_phones(
+    serials: Sequence[str],
+    *,
+    adb_port: int | None = None,
+    max_workers: int = 8,
+    cancelled: CancelCheck = never_cancelled,
+) -> dict[str, ScanResult | AuditError]:
+    """Scan several phones at once, each on its own worker thread; a slow or broken phone
+    delays no other (its error is its own entry)."""
+    server = Adb(adb_port)
+    server.ensure_server()
+
+    def one(serial: str) -> ScanResult | AuditError:
+        try:
+            return scan_phone(serial, cancelled=cancelled, adb=server)
+        except AuditError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(serials) or 1))) as pool:
+        return dict(zip(serials, pool.map(one, serials), strict=True))

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from audit.errors import InvalidPackageName
+from audit.sources.android.packages import MAX_LENGTH, is_valid_package_name, validate_package_name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "com.zhiliaoapp.musically",
+        "com.ss.android.ugc.trill",
+        "a.b",
+        "Com.Example_App.v2",
+        "com.google.android.trichromelibrary_604509933",
+        "a." + "b" * (MAX_LENGTH - 2),
+    ],
+)
+def test_real_package_names_are_accepted(name: str) -> None:
+    assert validate_package_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x;reboot",
+        "$(id)",
+        "`id`",
+        "com.example app",
+        "com.example\nreboot",
+        "com.example'",
+        "-f",
+        "--user",
+        "musically",  # Android requires at least one '.'
+        "com..example",
+        "com.example.",
+        ".com.example",
+        "com.1example",
+        "1com.example",
+        "com.exa-mple",
+        "com.éxample",
+        "",
+        "a." + "b" * (MAX_LENGTH - 1),
+    ],
+)
+def test_names_android_could_not_install_are_refused(name: str) -> None:
+    assert not is_valid_package_name(name)
+    with pytest.raises(InvalidPackageName) as raised:
+        validate_package_name(name)
+    assert "not a valid Android package name" in raised.value.message
