@@ -1,0 +1,25 @@
+"""UI test isolation: every test gets its own settings file and organisation name."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
+    """QSettings.setPath to a temporary folder and a per-test organisation (MNELAB's pattern)."""
+    folder = tmp_path / "qsettings"
+    previous = QCoreApplication.organizationName(), QCoreApplication.applicationName()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QCoreApplication.setOrganizationName(f"device-audit-test-{uuid.uuid4().hex[:12]}")
+    QCoreApplication.setApplicationName("Device Audit")
+    yield folder
+    QCoreApplication.setOrganizationName(previous[0])
+    QCoreApplication.setApplicationName(previous[1])

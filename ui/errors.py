@@ -1,0 +1,166 @@
+"""Errors become words here, and only here: what happened, and the next step.
+
+Every failure the desktop app shows goes through `describe`, so a person never sees a traceback
+and the same error reads the same everywhere. Details go to a rotating log file in the user's data
+folder, which the message names when the error was not one we expected.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, Qt, QThread
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from audit import errors as e
+from audit.paths import log_dir
+
+log = logging.getLogger(__name__)
+
+LOG_FILE_NAME = "device-audit.log"
+_LOG_BYTES = 1_000_000
+_LOG_BACKUPS = 3
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    """An error as a person reads it: a short title, what happened, what to do now."""
+
+    title: str
+    text: str
+    next_step: str = ""
+
+    def as_text(self) -> str:
+        return f"{self.text}\n\nWhat to do: {self.next_step}" if self.next_step else self.text
+
+
+# Most specific class first: the first isinstance match wins.
+_TITLES: tuple[tuple[type[e.AuditError], str], ...] = (
+    (e.DeviceGone, "The phone was disconnected"),
+    (e.DeviceUnauthorized, "The phone has not allowed this computer yet"),
+    (e.DeviceOffline, "The phone is not responding"),
+    (e.DeviceNoPermission, "No permission to use the phone's USB connection"),
+    (e.DeviceOutputError, "The phone gave an answer Device Audit did not understand"),
+    (e.DeviceError, "The phone could not be read"),
+    (e.AdbUnavailable, "Device Audit cannot talk to phones right now"),
+    (e.PolicyError, "This policy file cannot be used"),
+    (e.ExemptionsError, "This exemptions file cannot be used"),
+    (e.InventoryFileError, "This inventory file cannot be used"),
+    (e.CatalogError, "The list of app identifiers cannot be used"),
+    (e.FileFormatError, "This file cannot be used"),
+    (e.UnknownPolicy, "Policy not found"),
+    (e.InvalidPackageName, "An app name was refused"),
+    (e.ActionFailed, "That did not work"),
+    (e.CollectorError, "Part of this computer could not be read"),
+    (e.KeyringUnavailable, "No safe place to keep the signing key"),
+    (e.AttestationRefused, "The attestation cannot be made yet"),
+    (e.AttestationInvalid, "This attestation cannot be trusted"),
+    (e.StoreError, "The audit history could not be saved"),
+)
+
+
+def log_file() -> Path:
+    return log_dir() / LOG_FILE_NAME
+
+
+def describe(error: BaseException) -> UserMessage:
+    """The one translation from an exception to words a person can act on."""
+    if isinstance(error, e.AuditError):
+        title = next((t for cls, t in _TITLES if isinstance(error, cls)), "That did not work")
+        return UserMessage(title, error.message, error.next_step)
+    if isinstance(error, OSError):
+        what = f" {error.filename}" if error.filename else ""
+        reason = error.strerror or str(error)
+        return UserMessage(
+            "A file could not be used",
+            f"Device Audit could not read or write{what}: {reason}.",
+            "Check that the file or folder exists and that you are allowed to open it, "
+            "then try again.",
+        )
+    return UserMessage(
+        "Something went wrong",
+        "Device Audit ran into a problem it did not expect. Nothing was changed on your devices.",
+        f"Try again. If it happens again, send the log file to your helpdesk: {log_file()}",
+    )
+
+
+def show_error(parent: QWidget | None, error: BaseException) -> QMessageBox | None:
+    """Show an error as a message box that does not block the caller; None for a cancel.
+
+    The text is set as plain text: messages quote file paths and names that came from a file or a
+    device, and a QMessageBox would otherwise render them as HTML.
+    """
+    if isinstance(error, e.Cancelled):
+        return None
+    if not isinstance(error, e.AuditError):
+        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+    return _open_box(parent, describe(error))
+
+
+def _open_box(parent: QWidget | None, message: UserMessage) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(message.title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(message.as_text())
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAccessibleName(message.title)
+    box.setAccessibleDescription(message.as_text())
+    box.open()
+    return box
+
+
+# --- logging and the last-resort hook ----------------------------------------------------------
+
+
+class _Handler(RotatingFileHandler):
+    """Marks our handler so that setting up logging twice does not add a second one."""
+
+
+def setup_logging(level: int = logging.INFO) -> Path:
+    """Send our log records to a rotating file in the data folder; returns its path."""
+    path = log_file()
+    root = logging.getLogger()
+    if not any(isinstance(h, _Handler) for h in root.handlers):
+        handler = _Handler(path, maxBytes=_LOG_BYTES, backupCount=_LOG_BACKUPS, encoding="utf-8")
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
+        root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+    return path
+
+
+def handle_uncaught(
+    kind: type[BaseException], error: BaseException, tb: TracebackType | None
+) -> None:
+    """The excepthook: log the traceback, show the person a sentence, keep the app running."""
+    if issubclass(kind, KeyboardInterrupt):
+        QCoreApplication.quit()
+        return
+    log.error("uncaught exception", exc_info=(kind, error, tb))
+    app = QApplication.instance()
+    if app is not None and QThread.currentThread() is app.thread():
+        _open_box(QApplication.activeWindow(), describe(error))
+
+
+def _thread_hook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        log.error(
+            "uncaught exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+
+def install_excepthook() -> None:
+    sys.excepthook = handle_uncaught
+    threading.excepthook = _thread_hook

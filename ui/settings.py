@@ -1,0 +1,92 @@
+"""What the app remembers between runs: window geometry, the last policy and exemptions file.
+
+QSettings, keyed by the application's organisation and name. When DEVICE_AUDIT_HOME is set (the
+tests, a portable install) the settings live there as an INI file, beside the rest of the
+user's data, so nothing leaks into the real user's configuration.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
+from PySide6.QtWidgets import QMainWindow
+
+from audit.paths import APP_AUTHOR, APP_NAME, data_dir
+
+_GEOMETRY = "window/geometry"
+_STATE = "window/state"
+_SPLITTERS = "window/splitters"
+_LAST_POLICY = "policy/last"
+_LAST_EXEMPTIONS = "policy/exemptions"
+
+
+def configure() -> None:
+    """Name the application for QSettings, and keep settings in DEVICE_AUDIT_HOME if set."""
+    if not QCoreApplication.organizationName():
+        QCoreApplication.setOrganizationName(APP_AUTHOR)
+    if QCoreApplication.applicationName() in ("", "python", "python3", "main.py"):
+        QCoreApplication.setApplicationName(APP_NAME)
+    if os.environ.get("DEVICE_AUDIT_HOME"):
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data_dir() / "settings")
+        )
+
+
+def _settings() -> QSettings:
+    return QSettings()
+
+
+def _text(key: str) -> str:
+    value = _settings().value(key, "")
+    return value if isinstance(value, str) else ""
+
+
+def _set(key: str, value: object) -> None:
+    settings = _settings()
+    settings.setValue(key, value)
+    settings.sync()
+
+
+def last_policy() -> str:
+    """The preset id or file path of the policy chosen last time; "" if none."""
+    return _text(_LAST_POLICY)
+
+
+def set_last_policy(origin: str) -> None:
+    _set(_LAST_POLICY, origin)
+
+
+def last_exemptions() -> str:
+    return _text(_LAST_EXEMPTIONS)
+
+
+def set_last_exemptions(path: str) -> None:
+    _set(_LAST_EXEMPTIONS, path)
+
+
+def save_window(window: QMainWindow, splitters: list[QByteArray] | None = None) -> None:
+    settings = _settings()
+    settings.setValue(_GEOMETRY, window.saveGeometry())
+    settings.setValue(_STATE, window.saveState())
+    if splitters is not None:
+        settings.setValue(_SPLITTERS, splitters)
+    settings.sync()
+
+
+def restore_window(window: QMainWindow) -> list[QByteArray]:
+    """Put the window back where it was; returns the saved splitter states, if any."""
+    settings = _settings()
+    geometry = settings.value(_GEOMETRY)
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    state = settings.value(_STATE)
+    if isinstance(state, QByteArray) and not state.isEmpty():
+        window.restoreState(state)
+    splitters = settings.value(_SPLITTERS)
+    if isinstance(splitters, QByteArray):
+        return [splitters]
+    if isinstance(splitters, list):
+        return [s for s in splitters if isinstance(s, QByteArray)]
+    return []
