@@ -43,9 +43,9 @@ RULE_KEYS = (
     "publishers",
     "processes",
 )
-IDENTIFIER_KEYS = ("kind", "value", "confidence", "app")
+# `publisher` and `on` are read from every matcher so that misusing them gets its own words.
+IDENTIFIER_KEYS = ("kind", "value", "confidence", "app", "publisher", "on")
 NAME_KEYS = ("value", "publisher", "on", "confidence", "app")
-SIMPLE_KEYS = ("value", "confidence", "app")
 
 _POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -71,6 +71,19 @@ def parse_policy(
         raise root.fail(
             "id", f"{policy_id!r} must be letters, digits, '.', '-' or '_' (at most 64)"
         )
+    title = root.text("title", required=True)
+    authority = root.text("authority", required=True)
+    instrument = root.text("instrument")
+    sources = root.texts("sources")
+    announced = root.day("announced")
+    deadline = root.day("deadline")
+    if announced and deadline and deadline < announced:
+        raise root.fail(
+            "deadline", f"the deadline {deadline} is before the announcement {announced}"
+        )
+    scope = root.text("scope")
+    consequence = root.text("consequence")
+    exception_route = root.text("exception_route")
     states = root.enums("compliant_states", AppState)
     compliant = frozenset(states if states is not None else ()) | {AppState.ABSENT}
     if AppState.INSTALLED in compliant:
@@ -90,24 +103,18 @@ def parse_policy(
             raise table.fail("id", f"the rule id '{rule.id}' is used twice")
         seen.add(rule.id)
         rules.append(rule)
-    announced = root.day("announced")
-    deadline = root.day("deadline")
-    if announced and deadline and deadline < announced:
-        raise root.fail(
-            "deadline", f"the deadline {deadline} is before the announcement {announced}"
-        )
     return Policy(
         id=policy_id,
-        title=root.text("title", required=True),
-        authority=root.text("authority", required=True),
+        title=title,
+        authority=authority,
         rules=tuple(rules),
         deadline=deadline,
         announced=announced,
-        instrument=root.text("instrument"),
-        sources=root.texts("sources"),
-        scope=root.text("scope"),
-        consequence=root.text("consequence"),
-        exception_route=root.text("exception_route"),
+        instrument=instrument,
+        sources=sources,
+        scope=scope,
+        consequence=consequence,
+        exception_route=exception_route,
         compliant_states=compliant,
         sha256=sha256,
         origin=origin,
@@ -139,8 +146,8 @@ def _rule(table: Table, catalog: Catalog) -> Rule:
         matchers.append(fields.matcher(item.text("app")))
     for key, kind_word, keys in (
         ("names", "name", NAME_KEYS),
-        ("publishers", "publisher", SIMPLE_KEYS),
-        ("processes", "process", SIMPLE_KEYS),
+        ("publishers", "publisher", NAME_KEYS),
+        ("processes", "process", NAME_KEYS),
     ):
         for item in table.tables(key, shorthand=lambda text: {"value": text}):
             item.only(keys)

@@ -118,7 +118,7 @@ def _find_header(
 ) -> int | None:
     count = -1
     for line_index, name, is_array in headers:
-        if start <= line_index < end and name == dotted and is_array == (index is not None):
+        if start <= line_index < end and name == dotted and (index is None or is_array):
             count += 1
             if index is None or count == index:
                 return line_index
