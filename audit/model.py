@@ -282,7 +282,9 @@ class ActionKind(StrEnum):
     UNINSTALL_ALL_USERS = "uninstall_all_users"
     DISABLE = "disable"  # Android: pm disable-user --user N
     RESTORE = "restore"  # Android: cmd package install-existing --user N
+    ENABLE = "enable"  # Android: pm enable --user N (undoes DISABLE)
     FORCE_STOP = "force_stop"  # Android: am force-stop --user N
+    DISABLE_USB_DEBUGGING = "disable_usb_debugging"  # Android: settings put global adb_enabled 0
     CLOSE_APP = "close_app"  # this computer: end the app's running processes
     RUN_UNINSTALLER = "run_uninstaller"  # this computer: its uninstaller or package manager
     MANUAL = "manual"  # a person did it by hand and confirmed it
