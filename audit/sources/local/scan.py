@@ -1,0 +1,222 @@
+"""A scan of this computer: every collector for its OS, each isolated from the others.
+
+Each collector runs in its own thread and reports back through a queue, so that a collector
+that hangs (a stuck network home folder, a PowerShell that never answers) is reported as failed
+when the time is up while the others' results are kept, and so that a person can cancel at any
+moment. Waiting for PowerShell on Windows or rpm on Fedora also overlaps with reading files.
+
+Outcomes become source reports: "absent" (not on this computer: nothing missed), "failed"
+(raised or timed out: nothing read), "partial" (read, with problems). Only the last two make the
+scan incomplete, and the report names what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from audit.errors import Cancelled
+from audit.model import (
+    Device,
+    DeviceKind,
+    InstalledApp,
+    Platform,
+    RunningProcess,
+    ScanResult,
+    SourceReport,
+    SourceStatus,
+    UserKind,
+    UserProfile,
+)
+from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
+from audit.sources.local.base import (
+    SYSTEM_USER,
+    Collector,
+    CollectorAbsent,
+    CollectorOutput,
+    LocalRoots,
+    current_platform,
+    describe_error,
+)
+from audit.sources.local.identity import identify
+from audit.sources.local.linux_appimage import AppImageCollector
+from audit.sources.local.linux_desktop import DesktopEntriesCollector
+from audit.sources.local.linux_dpkg import DpkgCollector
+from audit.sources.local.linux_flatpak import FlatpakCollector
+from audit.sources.local.linux_rpm import RpmCollector
+from audit.sources.local.linux_snap import SnapCollector
+from audit.sources.local.macos_bundles import MacBundlesCollector
+from audit.sources.local.processes import ProcessesCollector
+from audit.sources.local.registry import open_windows_registry
+from audit.sources.local.windows_appx import WindowsAppxCollector
+from audit.sources.local.windows_registry import WindowsRegistryCollector
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.1  # how often a waiting scan checks whether it was cancelled
+MAX_PROBLEMS_SHOWN = 3
+
+
+def collectors_for(platform: Platform) -> list[Collector]:
+    if platform is Platform.WINDOWS:
+        return [WindowsRegistryCollector(), WindowsAppxCollector(), ProcessesCollector()]
+    if platform is Platform.MACOS:
+        return [MacBundlesCollector(), ProcessesCollector()]
+    return [
+        DpkgCollector(),
+        RpmCollector(),
+        FlatpakCollector(),
+        SnapCollector(),
+        AppImageCollector(),
+        DesktopEntriesCollector(),
+        ProcessesCollector(),
+    ]
+
+
+def default_roots() -> LocalRoots:
+    """The real computer. Tests that drive the CLI replace this function (monkeypatch) to point
+    `device-audit scan --local` at a fixture tree."""
+    platform = current_platform()
+    data_dirs = tuple(
+        d for d in os.environ.get("XDG_DATA_DIRS", "").split(os.pathsep) if d.startswith("/")
+    )
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    return LocalRoots(
+        platform=platform,
+        data_dirs=data_dirs or LocalRoots.data_dirs,
+        data_home=Path(data_home) if data_home.startswith("/") else None,
+        registry=open_windows_registry() if platform is Platform.WINDOWS else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Done:
+    index: int
+    output: CollectorOutput | None
+    error: BaseException | None
+
+
+def _summary(problems: list[str]) -> str:
+    shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return f"{shown} (and {more} more)" if more > 0 else shown
+
+
+def report(collector: Collector, done: _Done | None, timeout: float) -> SourceReport:
+    """What one collector's outcome means for the scan."""
+    name = collector.name
+    if done is None:
+        log.warning("%s did not finish within %.0f seconds", name, timeout)
+        return SourceReport(name, SourceStatus.FAILED, f"did not finish within {timeout:g} seconds")
+    if isinstance(done.error, CollectorAbsent):
+        return SourceReport(name, SourceStatus.ABSENT, str(done.error))
+    if done.error is not None:
+        log.warning("%s failed: %s", name, done.error, exc_info=done.error)
+        return SourceReport(name, SourceStatus.FAILED, describe_error(done.error))
+    output = done.output or CollectorOutput()
+    count = len(output.apps)
+    for problem in output.problems:
+        log.info("%s: %s", name, problem)
+    if not output.problems:
+        return SourceReport(name, SourceStatus.OK, output.note, count)
+    status = SourceStatus.PARTIAL if count or output.processes else SourceStatus.FAILED
+    return SourceReport(name, status, _summary(output.problems), count)
+
+
+def run_collectors(
+    collectors: list[Collector],
+    ctx: LocalRoots,
+    progress: Progress = no_progress,
+    cancelled: CancelCheck = never_cancelled,
+) -> list[tuple[SourceReport, CollectorOutput]]:
+    """Run collectors side by side; one report (and output) per collector, in their order.
+
+    A collector still running at the deadline is abandoned (its thread is a daemon, so it cannot
+    keep the program alive) and reported as failed.
+    """
+    results: queue.Queue[_Done] = queue.Queue()
+
+    def work(index: int, collector: Collector) -> None:
+        try:
+            results.put(_Done(index, collector.collect(ctx), None))
+        except Exception as exc:
+            results.put(_Done(index, None, exc))
+
+    for index, collector in enumerate(collectors):
+        name = f"collector {collector.name}"
+        threading.Thread(target=work, args=(index, collector), name=name, daemon=True).start()
+    finished: dict[int, _Done] = {}
+    deadline = time.monotonic() + ctx.timeout
+    while len(finished) < len(collectors):
+        if cancelled():
+            raise Cancelled()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            done = results.get(timeout=min(remaining, POLL_SECONDS))
+        except queue.Empty:
+            continue
+        finished[done.index] = done
+        collector = collectors[done.index]
+        progress(len(finished) / (len(collectors) + 1), f"Read {collector.name}")
+    outcomes = []
+    for index, collector in enumerate(collectors):
+        done_or_none = finished.get(index)
+        output = done_or_none.output if done_or_none and done_or_none.output else None
+        outcomes.append((report(collector, done_or_none, ctx.timeout), output or CollectorOutput()))
+    return outcomes
+
+
+def _identify(ctx: LocalRoots) -> Device:
+    try:
+        return identify(ctx)
+    except Exception:  # identify reads defensively; this is the last line, not the plan
+        log.warning("could not identify this computer", exc_info=True)
+        return Device(id="local:unknown", kind=DeviceKind.COMPUTER, name="this computer")
+
+
+def scan_local(
+    progress: Progress = no_progress,
+    cancelled: CancelCheck = never_cancelled,
+    *,
+    roots: LocalRoots | None = None,
+) -> ScanResult:
+    """Every installed app on this computer, the running processes, and what could not be read.
+
+    `roots` points the scan somewhere else than the real computer (tests use fixture trees);
+    by default it is `default_roots()`.
+    """
+    ctx = roots if roots is not None else default_roots()
+    started = datetime.now(UTC)
+    progress(0.0, "Looking at this computer")
+    if cancelled():
+        raise Cancelled()
+    collectors = collectors_for(ctx.platform)
+    device = _identify(ctx)
+    outcomes = run_collectors(collectors, ctx, progress, cancelled)
+    apps: list[InstalledApp] = []
+    processes: list[RunningProcess] = []
+    for _, output in outcomes:
+        apps.extend(output.apps)
+        processes.extend(output.processes)
+    users = (
+        UserProfile(SYSTEM_USER, "All users", UserKind.SYSTEM),
+        UserProfile(ctx.user, ctx.user, UserKind.LOCAL_USER),
+    )
+    progress(1.0, f"Found {len(apps)} apps")
+    return ScanResult(
+        device=device,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        apps=tuple(apps),
+        users=users,
+        processes=tuple(processes),
+        sources=tuple(source for source, _ in outcomes),
+    )
