@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from audit.attestation import Signer
 from audit.attestation.dsse import (
     PAYLOAD_TYPE,
     Envelope,
+    Signature,
     b64decode,
     pae,
     parse_envelope,
@@ -90,3 +92,24 @@ def test_parse_envelope_names_what_is_wrong(signer: Signer, change: object, reas
 
 def test_payload_type_constant_is_the_in_toto_media_type() -> None:
     assert PAYLOAD_TYPE == "application/vnd.in-toto+json"
+
+
+@given(
+    payload_type=st.text(max_size=30),
+    payload=st.binary(max_size=100),
+    signatures=st.lists(
+        st.builds(
+            Signature,
+            keyid=st.text(max_size=20),
+            sig=st.binary(min_size=64, max_size=64),
+            public_key=st.binary(min_size=32, max_size=32),
+        ),
+        max_size=3,
+    ),
+)
+def test_file_form_is_sorted_indented_ascii_json(
+    payload_type: str, payload: bytes, signatures: list[Signature]
+) -> None:
+    envelope = Envelope(payload_type, payload, tuple(signatures))
+    expected = json.dumps(envelope.to_dict(), indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+    assert envelope.to_file_bytes() == expected.encode("ascii")
