@@ -12,7 +12,8 @@ The rules of judgement (docs/policy-format.md, "How a device is judged"):
   or not yet granted), so a person is told "your exemption expired on ...", not just "banned".
 - Running processes are attached to the findings of their app; a banned program that runs but
   that no collector listed (a portable copy) becomes a finding of its own, from the process list.
-- The device is INCOMPLETE when the scan could not see everything, whatever was found; else
+- The device is INCOMPLETE when the scan could not see everything (or names no sources at all),
+  whatever was found; else
   OVERDUE (violations after the deadline) or NON_COMPLIANT (on or before it, or no deadline);
   else COMPLIANT_WITH_EXCEPTIONS when something is excepted; else COMPLIANT. Review findings
   alone never make a device non-compliant, but they are always listed.
@@ -125,8 +126,8 @@ def evaluate(
 def device_status(
     scan: ScanResult, policy: Policy, findings: Sequence[Finding], day: date
 ) -> DeviceStatus:
-    if not scan.complete:
-        return DeviceStatus.INCOMPLETE
+    if not scan.complete or not scan.sources:
+        return DeviceStatus.INCOMPLETE  # a scan that names no sources saw nothing we can vouch for
     statuses = {f.status for f in findings}
     if FindingStatus.VIOLATION in statuses:
         if policy.deadline is not None and day > policy.deadline:

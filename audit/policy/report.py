@@ -55,7 +55,7 @@ def status_text(assessment: Assessment) -> str:
     reviews = len(assessment.with_status(FindingStatus.REVIEW))
     excepted = len(assessment.with_status(FindingStatus.EXCEPTED))
     if status is DeviceStatus.INCOMPLETE:
-        gaps = ", ".join(g.name for g in assessment.scan.gaps)
+        gaps = ", ".join(g.name for g in assessment.scan.gaps) or "it names no sources"
         text = (
             f"Incomplete: the scan could not see everything ({gaps}), "
             "so it cannot be called compliant."

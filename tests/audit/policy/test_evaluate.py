@@ -49,6 +49,13 @@ def test_incomplete_scan_is_never_compliant(apps: tuple) -> None:  # type: ignor
     assert "user 10" in status_text(result)
 
 
+def test_scan_that_names_no_sources_is_incomplete() -> None:
+    from dataclasses import replace
+
+    empty = replace(scan(), sources=())
+    assert evaluate(empty, NZ, day=date(2023, 3, 20)).status is DeviceStatus.INCOMPLETE
+
+
 def test_review_findings_alone_leave_a_device_compliant_but_listed() -> None:
     result = evaluate(scan(app("desktop", "chrome-x.desktop", "TikTok")), NZ, day=date(2023, 4, 2))
     assert [f.status for f in result.findings] == [FindingStatus.REVIEW]

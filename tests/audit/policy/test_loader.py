@@ -520,3 +520,20 @@ def test_policy_against_another_catalog(tmp_path: Path) -> None:
             'catalog = ["tiktok-app"]\n',
             catalog=catalog,
         )
+
+
+def _doc_blocks(name: str) -> list[str]:
+    import re
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / name).read_text(encoding="utf-8")
+    return re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+
+
+def test_the_documented_examples_load() -> None:
+    policy_text, exemptions_text, catalog_text = _doc_blocks("policy-format.md")
+    policy = loads_policy(policy_text, "docs example")
+    assert [r.id for r in policy.rules] == ["tiktok", "capcut", "house-list", "bytedance-hint"]
+    assert policy.rules[3].review_only
+    (granted,) = loads_exemptions(exemptions_text)
+    assert granted.expires == date(2023, 12, 31)
+    assert "[[entry]]" in catalog_text
