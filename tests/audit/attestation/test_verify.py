@@ -258,6 +258,7 @@ JSON = st.recursive(
 )
 
 
+@settings(max_examples=60)
 @given(
     st.fixed_dictionaries(
         {"payload": JSON, "payloadType": JSON, "signatures": JSON}, optional={"x": JSON}
@@ -269,6 +270,7 @@ def test_arbitrary_json_never_crashes(document: Any) -> None:
         verify_bytes(json.dumps(document).encode())
 
 
+@settings(max_examples=60)
 @given(JSON)
 def test_arbitrary_signed_content_never_crashes(content: Any) -> None:
     with pytest.raises(AttestationInvalid):
