@@ -55,6 +55,8 @@ class FakePhone:
     drop_after: int | None = None  # shell commands answered before the phone "unplugs"
     garbage: bool = False
     security_exit_zero: bool = True  # Android 14+: the SecurityException with status 0
+    cmd_verbs_missing: tuple[str, ...] = ()  # `cmd package` verbs this build lacks
+    settings: dict[str, str] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)  # every shell command received
     executed: list[list[str]] = field(default_factory=list)  # every argv run
 
@@ -84,9 +86,7 @@ class FakePhone:
         if name == "echo":
             return " ".join(args) + "\n", 0
         if name == "getprop":
-            if args:
-                return self.props.get(args[0], "") + "\n", 0
-            return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(self.props.items())), 0
+            return self._getprop(args), 0
         if name == "dumpsys" and args[:1] == ["device_policy"]:
             return self.policy, 0
         if name == "dumpsys" and args[:1] == ["package"]:
@@ -96,6 +96,8 @@ class FakePhone:
             return "Users:\n" + "\n".join(lines) + "\n", 0
         if argv[:3] == ["pm", "list", "packages"]:
             return self._list_packages(args[2:])
+        if name == "settings" and args[:2] == ["put", "global"]:
+            return self._put_setting(args[2], args[3])
         if name in ("pm", "cmd"):
             return self._action(argv)
         if name == "am" and args[:1] == ["force-stop"]:
@@ -168,9 +170,22 @@ class FakePhone:
             f"{users}"
         )
 
+    def _getprop(self, args: list[str]) -> str:
+        if args:
+            return self.props.get(args[0], "") + "\n"
+        return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(self.props.items()))
+
+    def _put_setting(self, key: str, value: str) -> tuple[str, int]:
+        self.settings[key] = value
+        if (key, value) == ("adb_enabled", "0"):
+            self.drop_after = len(self.commands)  # adbd stops: the next command fails
+        return "", 0
+
     def _action(self, argv: list[str]) -> tuple[str, int]:
         words = argv[2:] if argv[:2] == ["cmd", "package"] else argv[1:]
         verb, rest = words[0], words[1:]
+        if argv[0] == "cmd" and verb in self.cmd_verbs_missing:
+            return f"Unknown command: {verb}\n", 255
         user: int | None = None
         if "--user" in rest:
             index = rest.index("--user")
