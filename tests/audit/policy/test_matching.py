@@ -225,3 +225,13 @@ def test_no_suffix_turns_a_lookalike_into_tiktok(suffix: str) -> None:
     lookalike = app("android_pkg", "com.zhiliaoapp.musically" + suffix)
     result = evaluate(scan(lookalike), POLICY, day=DAY)
     assert result.violations == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=30))
+def test_fast_normalisation_equals_the_plain_definition(text: str) -> None:
+    import re
+    import unicodedata
+
+    plain = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    assert normalise_text(text) == plain
