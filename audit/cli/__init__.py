@@ -23,6 +23,7 @@ EXIT_USAGE = 2
 # name -> module that registers it; one module may register several commands
 COMMANDS: dict[str, str] = {
     "scan": "audit.cli.scan_cmd",
+    "devices": "audit.cli.android_cmds",
     "verify": "audit.cli.attest_cmds",
     "policies": "audit.cli.policy_cmds",
     "check": "audit.cli.policy_cmds",

@@ -267,6 +267,10 @@ class Adb:
                 f"{words[-1] if words else 'exit status ' + str(result.returncode)}."
             )
 
+    def forget_server(self) -> None:
+        """Check (and if need be start) the server again before the next request."""
+        self._ready = False
+
     def kill_server(self) -> None:
         """Stop the server on this port (tests and benchmarks stop the servers they start)."""
         self._ready = False

@@ -1,0 +1,61 @@
+"""`device-audit devices`: the phones plugged in, their state, and what to do about it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from audit.cli import EXIT_OK
+from audit.model import DeviceState
+from audit.sources.android.connection import Adb
+from audit.sources.android.guidance import STATE_LABELS
+from audit.sources.android.tracker import DeviceEvent, DeviceTracker, list_devices
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "devices",
+        help="list the phones plugged in over USB and what each needs",
+        description="List the Android phones the adb server sees, with their state and what "
+        "to do next (for example 'tap Allow on the phone'). With --watch, keep listing phones "
+        "as they are plugged in and unplugged until Ctrl-C.",
+    )
+    parser.add_argument(
+        "--watch", action="store_true", help="follow phones being plugged in and out"
+    )
+    parser.add_argument(
+        "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
+    )
+    parser.set_defaults(func=run)
+
+
+def line(event: DeviceEvent) -> str:
+    """One phone, in words; device-provided text is printed as-is, never interpreted."""
+    label = STATE_LABELS[event.state]
+    model = f" ({event.model})" if event.model else ""
+    text = f"{event.serial}{model}: {label}"
+    if event.state is not DeviceState.READY:
+        text += f"\n    {event.guidance}"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    adb = Adb(args.adb_port)
+    if not args.watch:
+        devices = list_devices(adb)
+        if not devices:
+            print(
+                "No phone found. Plug the phone in with a USB cable, unlock it, and make sure "
+                "USB debugging is on (Settings > Developer options > USB debugging)."
+            )
+        for event in devices:
+            print(line(event))
+        return EXIT_OK
+    print("Watching for phones; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+    try:
+        for event in DeviceTracker(adb).events():
+            print(line(event), flush=True)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK

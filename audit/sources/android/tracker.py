@@ -1,0 +1,127 @@
+"""Phones as they come and go: the adb server's `track-devices` stream as typed events.
+
+The GUI runs `DeviceTracker.events()` on a worker thread and shows each event as it comes; no
+polling. The stream waits with a short select() so a cancel request is seen within a fraction of
+a second, and every read has a timeout, so the worker can always be stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from adbutils.errors import AdbError
+
+from audit.errors import AdbUnavailable
+from audit.model import Device, DeviceState
+from audit.progress import CancelCheck, never_cancelled
+from audit.sources.android.connection import Adb, ServerConnection
+from audit.sources.android.guidance import device_state, guidance
+
+log = logging.getLogger(__name__)
+
+WAIT = 0.2
+"""Seconds between cancel checks while the stream is quiet."""
+
+RECONNECT_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    """A phone's state changed (or was first seen). `raw` is what the adb server said."""
+
+    serial: str
+    state: DeviceState
+    raw: str
+    guidance: str
+    model: str = ""  # from `devices -l` when known ("SM_S911B")
+
+    @property
+    def device_id(self) -> str:
+        return Device.android_id(self.serial)
+
+
+def event_for(serial: str, raw: str, model: str = "") -> DeviceEvent:
+    state = device_state(raw)
+    return DeviceEvent(serial, state, raw, guidance(state, raw), model)
+
+
+def list_devices(adb: Adb) -> list[DeviceEvent]:
+    """Every phone the adb server knows now, in whatever state."""
+    return [
+        event_for(serial, raw, tags.get("model", "").replace("_", " "))
+        for serial, raw, tags in adb.devices()
+    ]
+
+
+def parse_track_block(text: str) -> dict[str, str]:
+    """serial -> raw state from one `track-devices` message ("serial\\tstate" lines)."""
+    states: dict[str, str] = {}
+    for line in text.splitlines():
+        serial, tab, raw = line.partition("\t")
+        if tab and serial.strip():
+            states[serial.strip()] = raw.strip()
+    return states
+
+
+class DeviceTracker:
+    """Follows the adb server's device list and yields a DeviceEvent for each change."""
+
+    def __init__(self, adb: Adb, *, wait: float = WAIT) -> None:
+        self.adb = adb
+        self.wait = wait
+        self._known: dict[str, str] = {}
+
+    def events(self, cancelled: CancelCheck = never_cancelled) -> Iterator[DeviceEvent]:
+        """Yield events until `cancelled()` is true. The first events describe the phones
+        already connected. If the adb server goes away, every phone is reported GONE and the
+        server is started again; AdbUnavailable if that keeps failing."""
+        failures = 0
+        while not cancelled():
+            try:
+                with self._open() as conn:
+                    failures = 0
+                    yield from self._follow(conn, cancelled)
+            except (OSError, EOFError, AdbError, ValueError) as error:
+                log.info("device tracking interrupted: %s", error)
+            except AdbUnavailable:
+                failures += 1
+                if failures >= RECONNECT_ATTEMPTS:
+                    raise
+            if cancelled():
+                return
+            yield from self._all_gone()
+            self.adb.forget_server()
+            time.sleep(min(self.wait * (2**failures), 2.0))
+
+    def _open(self) -> ServerConnection:
+        conn = self.adb.connection()
+        try:
+            conn.request("host:track-devices")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _follow(self, conn: ServerConnection, cancelled: CancelCheck) -> Iterator[DeviceEvent]:
+        while not cancelled():
+            readable, _, _ = select.select([conn.sock], [], [], self.wait)
+            if not readable:
+                continue
+            current = parse_track_block(conn.read_block())
+            yield from self._changes(current)
+
+    def _changes(self, current: dict[str, str]) -> Iterator[DeviceEvent]:
+        for serial in [s for s in self._known if s not in current]:
+            del self._known[serial]
+            yield event_for(serial, "absent")
+        for serial, raw in current.items():
+            if self._known.get(serial) != raw:
+                self._known[serial] = raw
+                yield event_for(serial, raw)
+
+    def _all_gone(self) -> Iterator[DeviceEvent]:
+        yield from self._changes({})
