@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.errors import CatalogError, ExemptionsError, PolicyError, UnknownPolicy
 from audit.model import AppState, Confidence, IdentifierKind, MatchKind
@@ -537,3 +539,40 @@ def test_the_documented_examples_load() -> None:
     (granted,) = loads_exemptions(exemptions_text)
     assert granted.expires == date(2023, 12, 31)
     assert "[[entry]]" in catalog_text
+
+
+# --- fuzzing: any text gives a policy or a PolicyError, never another exception ---------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mangled_policy_files_fail_cleanly(data: st.DataObject) -> None:
+    lines = GOOD.splitlines()
+    index = data.draw(st.integers(0, len(lines) - 1))
+    junk = data.draw(st.text(max_size=20))
+    action = data.draw(st.sampled_from(["replace", "insert", "delete", "truncate"]))
+    if action == "replace":
+        lines[index] = junk
+    elif action == "insert":
+        lines.insert(index, junk)
+    elif action == "delete":
+        del lines[index]
+    else:
+        lines[index] = lines[index][: len(lines[index]) // 2]
+    text = "\n".join(lines)
+    try:
+        policy = loads_policy(text, "fuzz.toml")
+    except PolicyError as error:
+        assert "fuzz.toml" in error.message
+        assert error.line is None or 1 <= error.line <= len(lines) + 1
+    else:
+        assert policy.rules
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_arbitrary_exemptions_text_fails_cleanly(text: str) -> None:
+    try:
+        loads_exemptions(text, "fuzz.toml")
+    except ExemptionsError as error:
+        assert "fuzz.toml" in error.message
