@@ -231,8 +231,15 @@ class Adb:
                     self.port,
                     wanted,
                 )
-            self._start_server(binary)
-            running = self._server_version()
+            older = running
+            try:
+                self._start_server(binary)
+            except AdbUnavailable:
+                if older is None:
+                    raise
+                running = older
+            else:
+                running = self._server_version()
             if running is None:
                 raise AdbUnavailable(f"The adb server did not start on port {self.port}.")
             if wanted is not None and running < wanted:
