@@ -255,8 +255,20 @@ def best(matches: Sequence[Match]) -> Match:
     return max(matches, key=lambda m: (m.rank, -m.rule_index))
 
 
-@lru_cache(maxsize=32)
 def compile_policy(policy: Policy) -> CompiledPolicy:
+    """The policy's lookups, built once per policy (loaded policies are hashable and cached)."""
+    try:
+        return _compile_cached(policy)
+    except TypeError:  # a hand-built Policy holding a list somewhere: correct, just uncached
+        return _compile(policy)
+
+
+@lru_cache(maxsize=32)
+def _compile_cached(policy: Policy) -> CompiledPolicy:
+    return _compile(policy)
+
+
+def _compile(policy: Policy) -> CompiledPolicy:
     compiled = CompiledPolicy()
     for index, rule in enumerate(policy.rules):
         for matcher in rule.matchers:

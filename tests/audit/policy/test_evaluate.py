@@ -260,3 +260,12 @@ def test_scale_ten_thousand_apps_are_judged_with_few_findings() -> None:
         scan(*apps, TIKTOK, device=PHONE), load_policy("us-federal-2023"), day=date(2023, 3, 1)
     )
     assert [f.app.identifier for f in result.findings] == ["com.zhiliaoapp.musically"]
+
+
+def test_hand_built_policy_with_a_list_inside_still_evaluates() -> None:
+    from dataclasses import replace
+
+    rule = replace(NZ.rules[0], catalog_refs=["tiktok-app"])  # type: ignore[arg-type]
+    hand_built = replace(NZ, rules=(rule,))
+    result = evaluate(scan(TIKTOK), hand_built, day=date(2023, 3, 20))
+    assert [f.status for f in result.findings] == [FindingStatus.VIOLATION]
