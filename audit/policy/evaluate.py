@@ -188,7 +188,12 @@ def _attach_processes(
     exemptions: Sequence[Exemption],
     day: date,
 ) -> None:
-    """Say which findings are running now; report banned programs no collector listed."""
+    """Say which findings are running now; report banned programs no collector listed.
+
+    A process is attached by its strongest link only: by package name or install folder when it
+    has one, else by name (or a process matcher of the same app), so a `TikTok.exe` running from
+    the Windows app's folder is not also called the running copy of a TikTok web-app launcher.
+    """
     live = [d for d in drafts if d.status is not FindingStatus.RESOLVED]
     by_app_label: dict[str, list[_Draft]] = {}
     for draft in live:
@@ -197,9 +202,12 @@ def _attach_processes(
     orphans: dict[tuple[int, str], _Draft] = {}
     for process in scan.processes:
         matches = match_process(process)
-        linked = [d for d in live if _runs(process, d.app)]
-        for match in matches:
-            linked.extend(by_app_label.get(normalise_text(match.matcher.app), ()))
+        links = [(d, _link(process, d.app)) for d in live]
+        strong = [d for d, link in links if link == _STRONG]
+        linked = strong or [d for d, link in links if link == _WEAK]
+        if not strong:
+            for match in matches:
+                linked.extend(by_app_label.get(normalise_text(match.matcher.app), ()))
         unique_linked = list({id(d): d for d in linked}.values())
         for draft in unique_linked:
             if _same_user(process, draft.app):
@@ -218,21 +226,25 @@ def _attach_processes(
     drafts.extend(orphans.values())
 
 
-def _runs(process: RunningProcess, app: InstalledApp) -> bool:
-    """Whether a process belongs to an app: by package name, by name, or by install folder."""
+_STRONG, _WEAK, _NONE = 2, 1, 0
+
+
+def _link(process: RunningProcess, app: InstalledApp) -> int:
+    """How surely a process belongs to an app: package name or install folder, or just name."""
     name = process.name
     if name and (name == app.identifier or name.split(":", 1)[0] == app.identifier):
-        return True  # Android names processes after the package ("com.x" and "com.x:push")
-    if app.name and name:
-        bare = _EXECUTABLE_SUFFIX.sub("", name)
-        if normalise_text(bare) == normalise_text(app.name):
-            return True
+        return _STRONG  # Android names processes after the package ("com.x" and "com.x:push")
     location = app.location.rstrip("\\/")
     if location and process.exe and len(location) > 3:
         exe = process.exe.casefold()
         folder = location.casefold()
-        return exe.startswith(folder + "/") or exe.startswith(folder + "\\")
-    return False
+        if exe.startswith((folder + "/", folder + "\\")):
+            return _STRONG
+    if app.name and name:
+        bare = _EXECUTABLE_SUFFIX.sub("", name)
+        if normalise_text(bare) == normalise_text(app.name):
+            return _WEAK
+    return _NONE
 
 
 def _same_user(process: RunningProcess, app: InstalledApp) -> bool:

@@ -235,3 +235,18 @@ def test_fast_normalisation_equals_the_plain_definition(text: str) -> None:
 
     plain = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
     assert normalise_text(text) == plain
+
+
+def test_process_from_an_app_folder_is_not_also_the_web_app_running() -> None:
+    windows_app = app(
+        "arp_key", "{A}", "TikTok", publisher="ByteDance", location="C:\\Apps\\TikTok"
+    )
+    web_app = app("desktop", "chrome-x.desktop", "TikTok")
+    process = RunningProcess(5, "TikTok.exe", "C:\\Apps\\TikTok\\TikTok.exe")
+    result = evaluate(
+        scan(windows_app, web_app, device=LAPTOP, processes=[process]), POLICY, day=DAY
+    )
+    assert {f.app.identifier: bool(f.running) for f in result.findings} == {
+        "{A}": True,
+        "chrome-x.desktop": False,
+    }
