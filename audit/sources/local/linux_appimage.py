@@ -33,8 +33,9 @@ HOME_FOLDERS = (
 )
 SYSTEM_FOLDERS = (("/opt", 2), ("/usr/local/bin", 1))
 
-_ARCHES = frozenset(
-    {"x86_64", "amd64", "x64", "aarch64", "arm64", "armhf", "armv7l", "i386", "i686", "x86"}
+_ARCH = re.compile(
+    r"(?:^|[-_ .])(?:x86[-_]64|amd64|x64|aarch64|arm64|armhf|armv7l|i[36]86|x86)(?=$|[-_ .])",
+    re.IGNORECASE,
 )
 _SEPARATORS = re.compile(r"[-_ ]+")
 
@@ -42,8 +43,7 @@ _SEPARATORS = re.compile(r"[-_ ]+")
 def name_and_version(file_name: str) -> tuple[str, str]:
     """'TikTok-1.2.3-x86_64.AppImage' -> ('TikTok', '1.2.3'); unknown parts are ''."""
     stem = file_name[: -len(SUFFIX)] if file_name.lower().endswith(SUFFIX) else file_name
-    words = [w for w in _SEPARATORS.split(stem) if w]
-    words = [w for w in words if w.lower() not in _ARCHES]
+    words = [w for w in _SEPARATORS.split(_ARCH.sub("", stem)) if w]
     for index, word in enumerate(words):
         candidate = word[1:] if word[:1] in ("v", "V") and word[1:2].isdigit() else word
         if index > 0 and candidate[:1].isdigit():

@@ -106,8 +106,8 @@ def exec_arguments(exec_line: str) -> list[str]:
     """The words of an Exec line (quoting as the spec says); never raises on bad quoting."""
     try:
         return shlex.split(exec_line)
-    except ValueError:
-        return exec_line.split()
+    except ValueError:  # unbalanced quotes: words without their quotes
+        return [word.strip("\"'") for word in exec_line.split()]
 
 
 @dataclass(frozen=True)

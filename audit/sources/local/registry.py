@@ -231,6 +231,7 @@ class RegFileRegistry:
         for number, line in body:
             try:
                 if line.startswith("["):
+                    current = None  # a broken key line: what follows belongs to no key
                     current = self._key_line(line)
                 elif current is None:
                     raise ValueError("a value outside any key")
