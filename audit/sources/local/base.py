@@ -59,6 +59,7 @@ class Collector(Protocol):
 
     name: str  # becomes SourceReport.name and InstalledApp.collector
     platform: Platform | None  # None: runs on every platform (running processes)
+    runs_program: bool  # waits on another program (rpm, PowerShell): run it alongside the rest
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput: ...
 

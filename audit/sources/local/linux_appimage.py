@@ -54,6 +54,7 @@ def name_and_version(file_name: str) -> tuple[str, str]:
 class AppImageCollector:
     name = "appimage"
     platform: Platform | None = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         # Never absent: any Linux computer can run AppImages, so finding none is a result.

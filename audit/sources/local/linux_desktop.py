@@ -203,6 +203,7 @@ def app_from_entry(
 class DesktopEntriesCollector:
     name = "desktop entries"
     platform: Platform | None = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         out = CollectorOutput()

@@ -118,6 +118,7 @@ def _list_time(info: str, package: DpkgPackage) -> datetime | None:
 class DpkgCollector:
     name = "dpkg"
     platform: Platform | None = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         path = ctx.path(STATUS_FILE)

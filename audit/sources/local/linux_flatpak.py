@@ -114,6 +114,7 @@ def read_app(app_dir: Path, label: str, user: str, collector: str) -> InstalledA
 class FlatpakCollector:
     name = "flatpak"
     platform: Platform | None = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         out = CollectorOutput()

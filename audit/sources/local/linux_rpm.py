@@ -69,6 +69,7 @@ def parse_rpm_query(text: str) -> tuple[list[RpmPackage], list[str]]:
 class RpmCollector:
     name = "rpm"
     platform: Platform | None = Platform.LINUX
+    runs_program = True
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         # ProgramMissing (no rpm here) is CollectorAbsent: the scan reports the source absent.

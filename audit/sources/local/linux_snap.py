@@ -55,6 +55,7 @@ def parse_snap_yaml(text: str) -> dict[str, str]:
 class SnapCollector:
     name = "snap"
     platform: Platform | None = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         mounts, files = ctx.path(SNAP_MOUNTS), ctx.path(SNAP_FILES)

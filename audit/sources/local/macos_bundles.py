@@ -159,6 +159,7 @@ def read_bundle(path: Path) -> Bundle:
 class MacBundlesCollector:
     name = "macos app bundles"
     platform: Platform | None = Platform.MACOS
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         places = (

@@ -84,6 +84,7 @@ def system_processes() -> list[RunningProcess]:
 class ProcessesCollector:
     name = "running processes"
     platform: Platform | None = None
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         lister = ctx.list_processes or system_processes

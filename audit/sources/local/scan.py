@@ -135,12 +135,16 @@ def run_collectors(
     progress: Progress = no_progress,
     cancelled: CancelCheck = never_cancelled,
 ) -> list[tuple[SourceReport, CollectorOutput]]:
-    """Run collectors side by side; one report (and output) per collector, in their order.
+    """Run the collectors; one report (and output) per collector, in their order.
 
-    A collector still running at the deadline is abandoned (its thread is a daemon, so it cannot
-    keep the program alive) and reported as failed.
+    Each runs in its own thread, so one that hangs can be left behind (a daemon thread cannot
+    keep the program alive) and reported as failed after `ctx.timeout` seconds. Collectors that
+    wait on another program start first, side by side, and their waiting overlaps with the
+    others. Collectors that read files run one after the other: side by side they only take
+    turns at the interpreter lock, which measured 20% slower than one at a time.
     """
     results: queue.Queue[_Done] = queue.Queue()
+    finished: dict[int, _Done] = {}
 
     def work(index: int, collector: Collector) -> None:
         try:
@@ -148,24 +152,36 @@ def run_collectors(
         except Exception as exc:
             results.put(_Done(index, None, exc))
 
+    def start(index: int) -> None:
+        name = f"collector {collectors[index].name}"
+        thread = threading.Thread(target=work, args=(index, collectors[index]), name=name)
+        thread.daemon = True
+        thread.start()
+
+    def wait_for(indices: list[int], deadline: float) -> None:
+        while any(index not in finished for index in indices):
+            if cancelled():
+                raise Cancelled()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                done = results.get(timeout=min(remaining, POLL_SECONDS))
+            except queue.Empty:
+                continue
+            finished[done.index] = done
+            step = f"Read {collectors[done.index].name}"
+            progress(len(finished) / (len(collectors) + 1), step)
+
+    waiting = [i for i, c in enumerate(collectors) if c.runs_program]
+    started = time.monotonic()
+    for index in waiting:
+        start(index)
     for index, collector in enumerate(collectors):
-        name = f"collector {collector.name}"
-        threading.Thread(target=work, args=(index, collector), name=name, daemon=True).start()
-    finished: dict[int, _Done] = {}
-    deadline = time.monotonic() + ctx.timeout
-    while len(finished) < len(collectors):
-        if cancelled():
-            raise Cancelled()
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            done = results.get(timeout=min(remaining, POLL_SECONDS))
-        except queue.Empty:
-            continue
-        finished[done.index] = done
-        collector = collectors[done.index]
-        progress(len(finished) / (len(collectors) + 1), f"Read {collector.name}")
+        if not collector.runs_program:
+            start(index)
+            wait_for([index], time.monotonic() + ctx.timeout)
+    wait_for(waiting, started + ctx.timeout)
     outcomes = []
     for index, collector in enumerate(collectors):
         done_or_none = finished.get(index)

@@ -162,6 +162,7 @@ def appx_app(package: AppxPackage, *, user: str, collector: str, name: str = "")
 class WindowsAppxCollector:
     name = "microsoft store apps"
     platform: Platform | None = Platform.WINDOWS
+    runs_program = True
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         try:

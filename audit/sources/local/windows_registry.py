@@ -106,6 +106,7 @@ def arp_app(
 class WindowsRegistryCollector:
     name = "windows uninstall registry"
     platform: Platform | None = Platform.WINDOWS
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         registry = ctx.registry

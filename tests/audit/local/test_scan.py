@@ -30,6 +30,7 @@ from tests.audit.local.trees import TIKTOK_DESKTOP, linux_tree, mac_tree, window
 class Good:
     name = "good source"
     platform = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         return CollectorOutput(
@@ -40,6 +41,7 @@ class Good:
 class Raising:
     name = "broken source"
     platform = Platform.LINUX
+    runs_program = False
 
     def __init__(self, error: Exception) -> None:
         self.error = error
@@ -51,6 +53,7 @@ class Raising:
 class Missing:
     name = "missing source"
     platform = Platform.LINUX
+    runs_program = False
 
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         raise CollectorAbsent("not installed here")
@@ -61,6 +64,7 @@ class Hanging:
 
     name = "hanging source"
     platform = Platform.LINUX
+    runs_program = False
 
     def __init__(self) -> None:
         self.started = threading.Event()
@@ -151,6 +155,7 @@ def test_problems_with_results_make_a_partial_source(
     class Partly:
         name = "partly"
         platform = Platform.LINUX
+        runs_program = False
 
         def collect(self, ctx: LocalRoots) -> CollectorOutput:
             app = InstalledApp("a", IdentifierKind.DEB)
@@ -171,9 +176,12 @@ def test_problems_with_results_make_a_partial_source(
 
 
 @pytest.mark.allow_warning_logs
+@pytest.mark.parametrize("runs_program", [False, True])
 def test_a_hanging_collector_times_out_and_the_scan_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hanging: Hanging
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hanging: Hanging, runs_program: bool
 ) -> None:
+    """A stuck file reader and a program that never answers both time out alone."""
+    hanging.runs_program = runs_program
     use(monkeypatch, hanging, Good())
     roots = LocalRoots(root=tmp_path, home=tmp_path, timeout=0.3)
     scan = scan_local(roots=roots)
@@ -182,6 +190,7 @@ def test_a_hanging_collector_times_out_and_the_scan_goes_on(
         "did not finish within 0.3 seconds",
     )
     assert [a.identifier for a in scan.apps] == ["good-app"]
+    assert [s.name for s in scan.sources] == ["hanging source", "good source"]
     assert not scan.complete
 
 
