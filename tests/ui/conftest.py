@@ -23,3 +23,15 @@ def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
     yield folder
     QCoreApplication.setOrganizationName(previous[0])
     QCoreApplication.setApplicationName(previous[1])
+
+
+# The offscreen platform cannot resize a window to its size hints and says so whenever a
+# top-level window's minimum size changes; that is the test platform talking, not our code.
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
