@@ -19,7 +19,13 @@ MAX_LENGTH = 255
 _GRAMMAR = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
 
 
+PLATFORM_PACKAGE = "android"
+"""framework-res.apk: the one package PackageParser accepts without a '.' separator."""
+
+
 def is_valid_package_name(name: str) -> bool:
+    if name == PLATFORM_PACKAGE:
+        return True
     return len(name) <= MAX_LENGTH and _GRAMMAR.fullmatch(name) is not None
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from audit.sources.android.packages import is_valid_package_name
 
@@ -130,9 +131,11 @@ def _is_benign(line: str) -> bool:
 # --- pm list packages ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PackageEntry:
-    """One line of `pm list packages`; fields are None when the flag was not given."""
+class PackageEntry(NamedTuple):
+    """One line of `pm list packages`; fields are None when the flag was not given.
+
+    A NamedTuple, not a dataclass: a scan makes a couple of thousand of these.
+    """
 
     name: str
     path: str | None = None  # -f
@@ -142,38 +145,50 @@ class PackageEntry:
 
 
 # package:<path>=<name> versionCode:<n> stopped=<b>  installer=<pkg> uid:<uid>[,<uid>...]
-_PACKAGE_LINE = re.compile(
-    r"(?P<head>.+?)"
-    r"(?: versionCode:(?P<vc>-?\d+))?"
-    r"(?: stopped=(?:true|false))?"
-    r"(?:\s+installer=(?P<installer>\S*))?"
-    r"(?: uid:(?P<uids>\d+(?:,\d+)*))?"
-    r"\s*"
-)
+# Each optional field is cut off the end in turn (string operations, not a backtracking regex:
+# a phone lists hundreds of packages per user and this runs once per line).
+_UIDS = re.compile(r"\d+(?:,\d+)*")
+_VERSION = re.compile(r"-?\d+")
+
+
+def _cut(rest: str, marker: str) -> tuple[str, str | None]:
+    """Split `rest` at the last `marker` if what follows has no space; else leave it whole."""
+    head, sep, tail = rest.rpartition(marker)
+    if not sep or " " in tail:
+        return rest, None
+    return head, tail
 
 
 def parse_package_line(line: str) -> PackageEntry | None:
     """One `package:` line, or None if it does not name a valid package."""
     if not line.startswith("package:"):
         return None
-    match = _PACKAGE_LINE.fullmatch(line[len("package:") :])
-    if match is None:
+    rest = line[len("package:") :].rstrip()
+    if " " not in rest and "=" not in rest:  # the plain list: just the name
+        return PackageEntry(rest) if is_valid_package_name(rest) else None
+    rest, uids = _cut(rest, " uid:")
+    if uids is not None and not _UIDS.fullmatch(uids):
         return None
-    head = match.group("head")
+    rest, installer = _cut(rest, " installer=")
+    if installer is not None:
+        rest = rest.rstrip(" ")  # AOSP prints two spaces before installer=
+        if installer == "null":
+            installer = ""
+    rest, stopped = _cut(rest, " stopped=")
+    if stopped is not None and stopped not in ("true", "false"):
+        return None
+    rest, version = _cut(rest, " versionCode:")
+    if version is not None and not _VERSION.fullmatch(version):
+        return None
     # With -f the APK path comes first; Android 11+ paths contain '=' (base64 "~~...==/"),
     # package names never do, so the name is what follows the last '='.
-    path, sep, name = head.rpartition("=")
+    path, sep, name = rest.rpartition("=")
     if not is_valid_package_name(name):
         return None
-    installer = match.group("installer")
-    if installer == "null":
-        installer = ""
-    vc = match.group("vc")
-    uids = match.group("uids")
     return PackageEntry(
         name=name,
         path=path if sep else None,
-        version_code=int(vc) if vc is not None else None,
+        version_code=int(version) if version is not None else None,
         installer=installer,
         uids=tuple(int(u) for u in uids.split(",")) if uids else (),
     )
@@ -182,28 +197,24 @@ def parse_package_line(line: str) -> PackageEntry | None:
 def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
     """`pm list packages` in any of its flag variants (-f, -i, -U, --show-versioncode)."""
     problems = _Problems()
-    entries: list[PackageEntry] = []
-    seen: set[str] = set()
+    entries: dict[str, PackageEntry] = {}
     for number, line in enumerate(_lines(text), start=1):
         if line.startswith("package:"):
             entry = parse_package_line(line)
             if entry is None:
                 problems.add(f"line {number}: not a valid package line: {_show(line)}")
-            elif entry.name in seen:
+            elif (old := entries.get(entry.name)) is not None:
                 # Android 14+ lists a package once per distinct set of fields; merge their uids.
-                index = next(i for i, e in enumerate(entries) if e.name == entry.name)
-                old = entries[index]
-                entries[index] = PackageEntry(
+                entries[entry.name] = PackageEntry(
                     old.name, old.path, old.version_code, old.installer, old.uids + entry.uids
                 )
             else:
-                seen.add(entry.name)
-                entries.append(entry)
+                entries[entry.name] = entry
         elif _is_benign(line):
             continue
         else:
             problems.add(f"line {number}: unexpected output: {_show(line)}")
-    return entries, problems.result()
+    return list(entries.values()), problems.result()
 
 
 # --- pm list users -------------------------------------------------------------------------

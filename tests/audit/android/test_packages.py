@@ -14,6 +14,7 @@ from audit.sources.android.packages import MAX_LENGTH, is_valid_package_name, va
         "a.b",
         "Com.Example_App.v2",
         "com.google.android.trichromelibrary_604509933",
+        "android",  # framework-res, the platform itself
         "a." + "b" * (MAX_LENGTH - 2),
     ],
 )
@@ -32,7 +33,8 @@ def test_real_package_names_are_accepted(name: str) -> None:
         "com.example'",
         "-f",
         "--user",
-        "musically",  # Android requires at least one '.'
+        "musically",  # Android requires at least one '.' (only "android" is exempt)
+        "androids",
         "com..example",
         "com.example.",
         ".com.example",
