@@ -18,7 +18,7 @@ from adbutils.errors import AdbError
 from audit.errors import AdbUnavailable
 from audit.model import Device, DeviceState
 from audit.progress import CancelCheck, never_cancelled
-from audit.sources.android.connection import Adb, ServerConnection
+from audit.sources.android.connection import Adb, ServerConnection, parse_device_list
 from audit.sources.android.guidance import device_state, guidance
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,12 @@ def list_devices(adb: Adb) -> list[DeviceEvent]:
     ]
 
 
-def parse_track_block(text: str) -> dict[str, str]:
-    """serial -> raw state from one `track-devices` message ("serial\\tstate" lines)."""
-    states: dict[str, str] = {}
-    for line in text.splitlines():
-        serial, tab, raw = line.partition("\t")
-        if tab and serial.strip():
-            states[serial.strip()] = raw.strip()
-    return states
+def parse_track_block(text: str) -> dict[str, tuple[str, str]]:
+    """serial -> (raw state, model) from one `track-devices[-l]` message."""
+    return {
+        serial: (raw, tags.get("model", "").replace("_", " "))
+        for serial, raw, tags in parse_device_list(text)
+    }
 
 
 class DeviceTracker:
@@ -73,7 +71,7 @@ class DeviceTracker:
     def __init__(self, adb: Adb, *, wait: float = WAIT) -> None:
         self.adb = adb
         self.wait = wait
-        self._known: dict[str, str] = {}
+        self._known: dict[str, tuple[str, str]] = {}
 
     def events(self, cancelled: CancelCheck = never_cancelled) -> Iterator[DeviceEvent]:
         """Yield events until `cancelled()` is true. The first events describe the phones
@@ -98,13 +96,19 @@ class DeviceTracker:
             time.sleep(min(self.wait * (2**failures), 2.0))
 
     def _open(self) -> ServerConnection:
-        conn = self.adb.connection()
-        try:
-            conn.request("host:track-devices")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        """The long form (with models) where the server has it, else the short one."""
+        for service in ("host:track-devices-l", "host:track-devices"):
+            conn = self.adb.connection()
+            try:
+                conn.request(service)
+            except AdbError:
+                conn.close()
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            return conn
+        raise AdbUnavailable("The adb server cannot report phones as they come and go.")
 
     def _follow(self, conn: ServerConnection, cancelled: CancelCheck) -> Iterator[DeviceEvent]:
         while not cancelled():
@@ -114,14 +118,14 @@ class DeviceTracker:
             current = parse_track_block(conn.read_block())
             yield from self._changes(current)
 
-    def _changes(self, current: dict[str, str]) -> Iterator[DeviceEvent]:
+    def _changes(self, current: dict[str, tuple[str, str]]) -> Iterator[DeviceEvent]:
         for serial in [s for s in self._known if s not in current]:
-            del self._known[serial]
-            yield event_for(serial, "absent")
-        for serial, raw in current.items():
-            if self._known.get(serial) != raw:
-                self._known[serial] = raw
-                yield event_for(serial, raw)
+            _, model = self._known.pop(serial)
+            yield event_for(serial, "absent", model)
+        for serial, (raw, model) in current.items():
+            if self._known.get(serial, ("", ""))[0] != raw:
+                self._known[serial] = (raw, model)
+                yield event_for(serial, raw, model)
 
     def _all_gone(self) -> Iterator[DeviceEvent]:
         yield from self._changes({})

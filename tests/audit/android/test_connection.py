@@ -69,9 +69,11 @@ def test_device_list_with_states_that_contain_spaces() -> None:
 
 def test_track_messages() -> None:
     assert parse_track_block("R5CW31ABCDE\tdevice\nZY22\tunauthorized\n") == {
-        "R5CW31ABCDE": "device",
-        "ZY22": "unauthorized",
+        "R5CW31ABCDE": ("device", ""),
+        "ZY22": ("unauthorized", ""),
     }
+    long_form = "127.0.0.1:43809        device product:dm1qxxx model:SM_S911B transport_id:1\n"
+    assert parse_track_block(long_form) == {"127.0.0.1:43809": ("device", "SM S911B")}
     assert parse_track_block("") == {}
 
 
