@@ -1,0 +1,346 @@
+"""The programs on the simulated phone's PATH, bound to one phone's state.
+
+Each command takes the running shell, its argv and its stdin, and returns an `Output`. Text and
+exit statuses follow the real tools (toybox, mksh built-ins, the `cmd`-based Java tools); a
+command the phone does not have is "inaccessible or not found" (exit 127), as on a phone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from audit.phonesim.dumpsys import dumpsys
+from audit.phonesim.pm import PackageCommands
+from audit.phonesim.shell import SH, CommandFn, ExitShell, Output, Shell, decode
+from audit.phonesim.state import PhoneState
+
+SHELL_ID = (
+    "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),1011(adb),"
+    "1015(sdcard_rw),1028(sdcard_r),1078(ext_data_rw),1079(ext_obb_rw),3001(net_bt_admin),"
+    "3002(net_bt),3003(inet),3006(net_bw_stats),3009(readproc),3011(uhid),3012(readtracefs) "
+    "context=u:r:shell:s0"
+)
+_SETTINGS_NAMESPACES = ("system", "secure", "global")
+
+
+def build_commands(state: PhoneState) -> dict[str, CommandFn]:
+    """The command table of one phone."""
+    packages = PackageCommands(state)
+
+    def pm(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        return packages.pm(argv[1:])
+
+    def cmd(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        if len(argv) < 2:
+            return Output.of(
+                stderr="cmd: No service specified; use -l to list all running services. "
+                "Use -w to start and wait for a service.\n",
+                status=20,
+            )
+        service, rest = argv[1], argv[2:]
+        if service == "package":
+            return packages.cmd_package(rest)
+        if service == "user":
+            out = (
+                packages.user_list(rest[1:])
+                if rest[:1] == ["list"]
+                else Output.of(stdout=f"Unknown command: {rest[0] if rest else ''}\n", status=255)
+            )
+            if packages.legacy:
+                out.status = 0
+            return out
+        if service == "activity":
+            return activity(rest)
+        if service == "settings":
+            return settings_command(state, rest)
+        if service == "-l":
+            return Output.of(stdout="activity\ndevice_policy\npackage\nsettings\nuser\n")
+        return Output.of(stderr=f"cmd: Can't find service: {service}\n", status=20)
+
+    def activity(rest: list[str]) -> Output:
+        if rest[:1] == ["force-stop"]:
+            return packages.force_stop(rest[1:])
+        if not rest:
+            return Output.of(stdout="Activity manager (activity) commands:\n", status=255)
+        return Output.of(stdout=f"Unknown command: {rest[0]}\n", status=255)
+
+    def am(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        return activity(argv[1:])
+
+    def dumpsys_command(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        return dumpsys(state, argv[1:])
+
+    def getprop(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        props = state.properties
+        if len(argv) == 1:
+            text = "".join(f"[{key}]: [{props[key]}]\n" for key in sorted(props))
+            return Output.of(stdout=text)
+        default = argv[2] if len(argv) > 2 else ""
+        return Output.of(stdout=props.get(argv[1], default) + "\n")
+
+    def setprop(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        if len(argv) != 3:
+            return Output.of(stderr="setprop: Need 2 arguments\n", status=1)
+        return Output.of(stderr=f"Failed to set property '{argv[1]}' to '{argv[2]}'.\n", status=1)
+
+    def settings(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        return settings_command(state, argv[1:])
+
+    def reboot(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
+        with state.lock:
+            state.rebooted = True
+            state.reboots += 1
+        return Output()
+
+    def cat(shell: Shell, argv: list[str], stdin: bytes) -> Output:
+        if len(argv) == 1:
+            return Output.of(stdout=stdin)
+        out = Output()
+        for path in argv[1:]:
+            if path in shell.files:
+                out.write(1, shell.files[path])
+            else:
+                out.write(2, f"cat: {path}: No such file or directory\n")
+                out.status = 1
+        return out
+
+    def rm(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+        out = Output()
+        for path in (a for a in argv[1:] if not a.startswith("-")):
+            if shell.files.pop(path, None) is None and "-f" not in argv:
+                out.write(2, f"rm: {path}: No such file or directory\n")
+                out.status = 1
+        return out
+
+    table: dict[str, CommandFn] = {
+        "pm": pm,
+        "cmd": cmd,
+        "am": am,
+        "dumpsys": dumpsys_command,
+        "getprop": getprop,
+        "setprop": setprop,
+        "settings": settings,
+        "reboot": reboot,
+        "cat": cat,
+        "rm": rm,
+    }
+    table.update(_PLAIN_COMMANDS)
+    return table
+
+
+def settings_command(state: PhoneState, args: list[str]) -> Output:
+    """The `settings` tool: get, put, delete, list in system, secure and global."""
+    if args[:1] == ["--user"]:
+        args = args[2:]
+    if not args:
+        return Output.of(stderr="usage:  settings [--user <USER_ID>] get namespace key\n", status=1)
+    verb, rest = args[0], args[1:]
+    if not rest or rest[0] not in _SETTINGS_NAMESPACES:
+        return Output.of(stderr=f"Invalid namespace '{rest[0] if rest else ''}'\n", status=255)
+    namespace = rest[0]
+    with state.lock:
+        if verb == "get" and len(rest) == 2:
+            value = state.settings.get((namespace, rest[1]), "null")
+            return Output.of(stdout=value + "\n")
+        if verb == "put" and len(rest) >= 3:
+            state.settings[(namespace, rest[1])] = rest[2]
+            return Output()
+        if verb == "delete" and len(rest) == 2:
+            removed = state.settings.pop((namespace, rest[1]), None)
+            return Output.of(stdout=f"Deleted {0 if removed is None else 1} rows\n")
+        if verb == "list" and len(rest) == 1:
+            items = sorted((k[1], v) for k, v in state.settings.items() if k[0] == namespace)
+            return Output.of(stdout="".join(f"{key}={value}\n" for key, value in items))
+    return Output.of(stderr=f"Invalid command: {verb}\n", status=255)
+
+
+# --- commands that do not touch the phone's state --------------------------------------------
+
+
+def _echo(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    args = argv[1:]
+    newline = True
+    if args[:1] == ["-n"]:
+        newline = False
+        args = args[1:]
+    return Output.of(stdout=" ".join(args) + ("\n" if newline else ""))
+
+
+def _printf(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    if len(argv) < 2:
+        return Output.of(stderr="printf: Need 1 argument\n", status=1)
+    fmt, args = argv[1], argv[2:]
+    out: list[str] = []
+    while True:
+        text, used = _format_once(fmt, args)
+        out.append(text)
+        args = args[used:]
+        if not args or used == 0:
+            break
+    return Output.of(stdout="".join(out))
+
+
+def _format_once(fmt: str, args: list[str]) -> tuple[str, int]:
+    """One pass of printf's format over the arguments; returns the text and arguments used."""
+    escapes = {"\\n": "\n", "\\t": "\t", "\\\\": "\\", "\\r": "\r"}
+    values = iter(args)
+    used = 0
+
+    def field(match: re.Match[str]) -> str:
+        nonlocal used
+        spec = match.group(0)
+        if spec == "%%":
+            return "%"
+        if spec in escapes:
+            return escapes[spec]
+        used += 1
+        value = next(values, "")
+        if spec == "%d":
+            return value if value.lstrip("-").isdigit() else "0"
+        return value
+
+    return re.sub(r"%[sd%]|\\[ntr\\]", field, fmt), used
+
+
+def _true(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
+    return Output()
+
+
+def _false(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
+    return Output(status=1)
+
+
+def _exit(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    status = shell.status
+    if len(argv) > 1:
+        if not argv[1].lstrip("-").isdigit():
+            return Output.of(stderr=f"{SH}: exit: {argv[1]}: bad number\n", status=1)
+        status = int(argv[1])
+    raise ExitShell(status)
+
+
+def _id(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    if "-u" in argv:
+        return Output.of(stdout="2000\n")
+    return Output.of(stdout=SHELL_ID + "\n")
+
+
+def _whoami(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
+    return Output.of(stdout="shell\n")
+
+
+def _uname(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    if "-a" in argv:
+        return Output.of(stdout="Linux localhost 5.15.123-android14-11 #1 SMP PREEMPT aarch64\n")
+    return Output.of(stdout="Linux\n")
+
+
+def _which(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    names = [a for a in argv[1:] if a != "-v"]
+    found = [f"/system/bin/{n}" for n in names if n in shell.commands]
+    return Output.of(stdout="".join(f"{f}\n" for f in found), status=0 if found else 1)
+
+
+def _grep(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    invert = ignore_case = count = quiet = fixed = False
+    pattern: str | None = None
+    rest: list[str] = []
+    args = iter(argv[1:])
+    for arg in args:
+        if arg == "-e":
+            pattern = next(args, "")
+        elif arg.startswith("-") and len(arg) > 1 and pattern is None and not rest:
+            for flag in arg[1:]:
+                invert |= flag == "v"
+                ignore_case |= flag == "i"
+                count |= flag == "c"
+                quiet |= flag == "q"
+                fixed |= flag == "F"
+        else:
+            rest.append(arg)
+    if pattern is None:
+        if not rest:
+            return Output.of(
+                stderr="usage: grep [-EFHabchilnoqrsvwxZz] PATTERN [FILE...]\n", status=2
+            )
+        pattern = rest.pop(0)
+    if rest:
+        return Output.of(stderr=f"grep: {rest[0]}: No such file or directory\n", status=2)
+    try:
+        regex = re.compile(re.escape(pattern) if fixed else pattern, re.I if ignore_case else 0)
+    except re.error:
+        return Output.of(stderr=f"grep: bad regex '{pattern}'\n", status=2)
+    lines = decode(stdin).splitlines(keepends=True)
+    matched = [line for line in lines if bool(regex.search(line)) != invert]
+    status = 0 if matched else 1
+    if quiet:
+        return Output(status=status)
+    if count:
+        return Output.of(stdout=f"{len(matched)}\n", status=status)
+    return Output.of(stdout="".join(matched), status=status)
+
+
+def _line_count(argv: list[str], default: int = 10) -> int | None:
+    args = argv[1:]
+    for index, arg in enumerate(args):
+        value = args[index + 1] if arg == "-n" and index + 1 < len(args) else None
+        if arg.startswith("-") and arg[1:].isdigit():
+            value = arg[1:]
+        if value is not None:
+            return int(value) if value.isdigit() else None
+    return default
+
+
+def _head(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    count = _line_count(argv)
+    if count is None:
+        return Output.of(stderr="head: bad -n\n", status=1)
+    lines = stdin.splitlines(keepends=True)
+    return Output.of(stdout=b"".join(lines[:count]))
+
+
+def _tail(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    count = _line_count(argv)
+    if count is None:
+        return Output.of(stderr="tail: bad -n\n", status=1)
+    lines = stdin.splitlines(keepends=True)
+    return Output.of(stdout=b"".join(lines[-count:] if count else []))
+
+
+def _wc(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    lines = stdin.count(b"\n")
+    if "-l" in argv:
+        return Output.of(stdout=f"{lines}\n")
+    return Output.of(stdout=f"{lines} {len(stdin.split())} {len(stdin)}\n")
+
+
+def _sort(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    lines = sorted(stdin.splitlines(keepends=False))
+    if "-u" in argv:
+        lines = sorted(set(lines))
+    return Output.of(stdout=b"".join(line + b"\n" for line in lines))
+
+
+def _sleep(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
+    # The simulated phone never really sleeps: latency is an option of the phone instead.
+    return Output()
+
+
+_PLAIN_COMMANDS: dict[str, Callable[[Shell, list[str], bytes], Output]] = {
+    "echo": _echo,
+    "printf": _printf,
+    "true": _true,
+    "false": _false,
+    "exit": _exit,
+    "id": _id,
+    "whoami": _whoami,
+    "uname": _uname,
+    "which": _which,
+    "grep": _grep,
+    "head": _head,
+    "tail": _tail,
+    "wc": _wc,
+    "sort": _sort,
+    "sleep": _sleep,
+}
