@@ -19,12 +19,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from audit.model import InstalledApp, Platform, RunningProcess
+from audit.model import AppId, InstalledApp, Platform, RunningProcess
 
 if TYPE_CHECKING:
     from audit.sources.local.registry import RegistryReader
@@ -198,6 +198,61 @@ def walk_files(
         elif depth > 1 and is_dir(entry, follow=False):
             yield from walk_files(
                 Path(entry.path), suffix, problems, depth - 1, prefix=f"{prefix}{entry.name}/"
+            )
+
+
+def _unreadable(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _readable(text: str) -> str:
+    try:  # the bytes of a file name, as the operating system gave them
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates (broken UTF-16 in the registry)
+        data = text.encode("utf-8", "surrogatepass")
+    return data.decode("utf-8", "replace")
+
+
+_APP_TEXT = (
+    *("identifier", "name", "version", "publisher", "installer", "location"),
+    *("uninstall_command", "quiet_uninstall_command"),
+)
+
+
+def make_readable(output: CollectorOutput) -> None:
+    """Replace what is not text (U+FFFD) in what a collector found, and say so.
+
+    File names on Linux and macOS are bytes, and Python carries the ones that are not UTF-8 as
+    lone surrogates; the registry can hold broken UTF-16 too. An inventory is UTF-8 JSON, so
+    such a name would stop the scan from being saved. The app is kept under the readable form
+    of its name, and a problem is recorded because an exact identifier may no longer match.
+    """
+    for index, app in enumerate(output.apps):
+        changes: dict[str, object] = {
+            key: _readable(value) for key in _APP_TEXT if _unreadable(value := getattr(app, key))
+        }
+        ids = app.other_ids
+        if any(_unreadable(i.value) for i in ids):
+            changes["other_ids"] = tuple(AppId(i.kind, _readable(i.value)) for i in ids)
+        if changes:
+            output.apps[index] = replace(app, **changes)  # type: ignore[arg-type]
+            output.problems.append(
+                f"the name {_readable(app.identifier)!r} ({_readable(app.location)}) is not "
+                "valid UTF-8; unreadable characters were replaced"
+            )
+    for index, process in enumerate(output.processes):
+        if _unreadable(process.name) or _unreadable(process.exe) or _unreadable(process.user):
+            output.processes[index] = replace(
+                process,
+                name=_readable(process.name),
+                exe=_readable(process.exe),
+                user=_readable(process.user),
             )
 
 

@@ -43,6 +43,7 @@ from audit.sources.local.base import (
     LocalRoots,
     current_platform,
     describe_error,
+    make_readable,
 )
 from audit.sources.local.identity import identify
 from audit.sources.local.linux_appimage import AppImageCollector
@@ -148,7 +149,9 @@ def run_collectors(
 
     def work(index: int, collector: Collector) -> None:
         try:
-            results.put(_Done(index, collector.collect(ctx), None))
+            output = collector.collect(ctx)
+            make_readable(output)
+            results.put(_Done(index, output, None))
         except Exception as exc:
             results.put(_Done(index, None, exc))
 

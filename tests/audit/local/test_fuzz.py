@@ -9,6 +9,8 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.model import IdentifierKind, InstalledApp, RunningProcess
+from audit.sources.local.base import CollectorOutput, make_readable
 from audit.sources.local.identity import parse_ioreg, parse_os_release
 from audit.sources.local.linux_appimage import name_and_version
 from audit.sources.local.linux_desktop import domain_of, parse_desktop_entry, web_app_of
@@ -224,3 +226,21 @@ def test_plist_damaged(position: int, junk: bytes) -> None:
 def test_identity_text(text: str) -> None:
     parse_os_release(text)
     parse_ioreg(text)
+
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=12)
+
+
+@FUZZ
+@given(any_text, any_text)
+def test_anything_a_collector_finds_can_be_written_as_utf8(identifier: str, exe: str) -> None:
+    app = InstalledApp(identifier, IdentifierKind.APPIMAGE, name=identifier, location=exe)
+    output = CollectorOutput(apps=[app], processes=[RunningProcess(1, exe, exe, exe)])
+    make_readable(output)
+    (fixed,) = output.apps
+    for text in (fixed.identifier, fixed.name, fixed.location, output.processes[0].exe):
+        text.encode("utf-8")
+    if fixed == app:
+        assert output.problems == []
+    else:
+        assert len(output.problems) == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from audit.model import (
     InstalledApp,
     InstallOrigin,
     Platform,
+    RunningProcess,
     SourceReport,
     SourceStatus,
     UserKind,
@@ -274,3 +277,26 @@ def test_cli_scan_to_stdout_and_incomplete_exit_code(
     assert data["complete"] is False
     desktop = next(s for s in data["sources"] if s["name"] == "desktop entries")
     assert desktop["status"] == "partial" and "bad.desktop" in desktop["detail"]
+
+
+def test_names_that_are_not_utf8_are_kept_readable_and_reported(tmp_path: Path) -> None:
+    """File names are bytes: one that is not UTF-8 must not stop the inventory being saved."""
+    roots = linux_tree(tmp_path)
+    downloads = os.fsencode(roots.home / "Downloads")
+    Path(os.fsdecode(downloads + b"/Tik\xf6Tok-1.0-x86_64.AppImage")).write_bytes(b"\x7fELF")
+    apps_dir = os.fsencode(roots.user_data / "applications")
+    Path(os.fsdecode(apps_dir + b"/caf\xe9.desktop")).write_text(
+        "[Desktop Entry]\nType=Application\nName=Caf\xe9\nExec=cafe\n", encoding="utf-8"
+    )
+    weird = RunningProcess(pid=7, name="x", exe=os.fsdecode(b"/opt/\xff/run"), user="ana")
+    scan = scan_local(roots=replace(roots, list_processes=lambda: [weird]))
+    text = inventory.dumps(scan)
+    text.encode("utf-8")  # would raise on a lone surrogate
+    assert "Tik\ufffdTok-1.0-x86_64.AppImage" in {a.identifier for a in scan.apps}
+    assert "caf\ufffd.desktop" in {a.identifier for a in scan.apps}
+    assert scan.processes[0].exe == "/opt/\ufffd/run"
+    states = reports(scan.sources)
+    assert states["appimage"][0] is SourceStatus.PARTIAL
+    assert "'Tik\ufffdTok-1.0-x86_64.AppImage'" in states["appimage"][1]
+    assert "is not valid UTF-8" in states["appimage"][1]
+    assert states["desktop entries"][0] is SourceStatus.PARTIAL
