@@ -1,0 +1,137 @@
+"""Opening the history database safely, and the text forms of times in it.
+
+Durability: WAL journal with `synchronous=FULL`, so every commit is on disk (the WAL is fsynced)
+before it returns. NORMAL would be faster but may lose the last commits on power loss, and the
+promise is that nothing committed is ever lost; imports batch many files per commit so the fsync
+is paid once per batch (bench/store.py measures both).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from audit.errors import StoreError
+from audit.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def timestamp(value: datetime) -> str:
+    """Fixed-width UTC text ("2023-03-28T09:00:00.000000+00:00"): text order is time order."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def optional_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def optional_day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the history database at `path`.
+
+    Refuses, without writing anything, a file that is not SQLite, a SQLite file that is not a
+    Device Audit history, and a history made by a newer Device Audit.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE in `transaction`), so
+        # Python never opens or commits one behind our back.
+        conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(
+            f"The history database {path} cannot be opened ({exc}).",
+            "Check that the folder exists and that you may write to it.",
+        ) from None
+    try:
+        _check_identity(conn, path)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.info("history database %s uses journal mode %s, not WAL", path, mode)
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"The history database {path} cannot be used ({exc}).",
+            "If the file is damaged, move it aside and Device Audit will start a new history; "
+            "receipts can be imported again with 'device-audit import'.",
+        ) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    """Read-only checks, made before any pragma that would write to the file."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
+        conn.close()
+        raise StoreError(
+            f"The file {path} is a database, but not a Device Audit history; it was left as is.",
+            "Give the path of a Device Audit history (or of a new file) with --db.",
+        )
+    if version > LATEST_VERSION:
+        conn.close()
+        raise StoreError(
+            f"The history database {path} was written by a newer Device Audit (schema version "
+            f"{version}; this one knows up to {LATEST_VERSION}). It was left untouched.",
+            "Update Device Audit to open it, or use another history file with --db.",
+        )
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION:
+        return
+    with transaction(conn):
+        # Read again inside the write lock: another process may have migrated meanwhile.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > LATEST_VERSION:
+            raise StoreError(
+                f"The history database {path} was upgraded by a newer Device Audit while this "
+                "one was opening it. It was left untouched.",
+                "Update Device Audit.",
+            )
+        for number in range(version, LATEST_VERSION):
+            log.info("history database %s: migrating to schema version %d", path, number + 1)
+            MIGRATIONS[number](conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed when the block ends, rolled back if it raises.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two writers wait for each other (up to the
+    busy timeout) instead of failing halfway with "database is locked".
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,479 @@
+"""Reading the history: the list, one audit in full, the dashboard, the export rows.
+
+Each function takes a connection and runs plain SQL on the indexes the schema provides; the
+dashboard reads only the latest audits (a partial index) and the audits alive during its chart
+window, so its cost follows the number of people, not the number of audits ever made.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from audit.attestation import VerifiedAttestation, verify_bytes
+from audit.errors import AttestationInvalid, StoreError
+from audit.model import ActionKind, ActionResult, DeviceStatus, Exemption, SourceReport
+from audit.model import SourceStatus as _SourceStatus
+from audit.store.db import optional_day, optional_time, parse_time
+from audit.store.receipt_content import device_from_dict
+from audit.store.records import (
+    AuditDetails,
+    AuditSummary,
+    DashboardCounts,
+    DayCounts,
+    ExportRow,
+    FindingRecord,
+    HistoryFilter,
+    KeyNote,
+    Origin,
+    PolicySummary,
+    ReceiptRecord,
+    ScanRecord,
+    StatusCounts,
+    TrustedKey,
+)
+from audit.store.status import status_on
+
+_SUMMARY = (
+    "id, uid, origin, person_name, staff_id, technician, device_id, device_name, policy_id,"
+    " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
+    " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest"
+)
+
+
+def _summary(row: tuple[Any, ...]) -> AuditSummary:
+    (
+        audit_id,
+        uid,
+        origin,
+        person_name,
+        staff_id,
+        technician,
+        device_id,
+        device_name,
+        policy_id,
+        policy_title,
+        policy_sha256,
+        deadline,
+        status,
+        day,
+        started_at,
+        at,
+        scanned_at,
+        attested_at,
+        exemption_expires,
+        receipt_uid,
+        receipt_kind,
+        signer,
+        latest,
+    ) = row
+    return AuditSummary(
+        id=audit_id,
+        uid=uid,
+        origin=Origin(origin),
+        person_name=person_name,
+        staff_id=staff_id,
+        technician=technician,
+        device_id=device_id,
+        device_name=device_name,
+        policy_id=policy_id,
+        policy_title=policy_title,
+        policy_sha256=policy_sha256,
+        deadline=optional_day(deadline),
+        status=None if status is None else DeviceStatus(status),
+        day=optional_day(day),
+        started_at=parse_time(started_at),
+        at=parse_time(at),
+        scanned_at=optional_time(scanned_at),
+        attested_at=optional_time(attested_at),
+        exemption_expires=optional_day(exemption_expires),
+        receipt_uid=receipt_uid or "",
+        receipt_kind=receipt_kind or "",
+        signer=signer or "",
+        latest=bool(latest),
+    )
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(f: HistoryFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for word in f.search.casefold().split():
+        clauses.append("search LIKE ? ESCAPE '\\'")
+        params.append(_like(word))
+    if f.person:
+        clauses.append("(staff_id = ? OR person_name = ? COLLATE NOCASE)")
+        params += [f.person, f.person]
+    if f.device:
+        clauses.append("(device_id = ? OR device_id = ? OR device_name = ? COLLATE NOCASE)")
+        params += [f.device, f"android:{f.device}", f.device]
+    if f.policy:
+        clauses.append("policy_id = ?")
+        params.append(f.policy)
+    if f.statuses:
+        statuses = sorted(s.value for s in f.statuses)
+        clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+        params += statuses
+    if f.since is not None:
+        clauses.append("day >= ?")
+        params.append(f.since.isoformat())
+    if f.until is not None:
+        clauses.append("day <= ?")
+        params.append(f.until.isoformat())
+    if f.origin is not None:
+        clauses.append("origin = ?")
+        params.append(f.origin.value)
+    if f.latest_only:
+        clauses.append("latest = 1")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def history(conn: sqlite3.Connection, f: HistoryFilter) -> list[AuditSummary]:
+    where, params = _where(f)
+    sql = f"SELECT {_SUMMARY} FROM audits{where} ORDER BY at DESC, id DESC"
+    if f.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [max(0, f.limit), max(0, f.offset)]
+    elif f.offset:
+        sql += " LIMIT -1 OFFSET ?"
+        params.append(f.offset)
+    return [_summary(row) for row in conn.execute(sql, params)]
+
+
+def count_history(conn: sqlite3.Connection, f: HistoryFilter) -> int:
+    where, params = _where(f)
+    count: int = conn.execute(f"SELECT count(*) FROM audits{where}", params).fetchone()[0]
+    return count
+
+
+def summary(conn: sqlite3.Connection, audit_id: int) -> AuditSummary:
+    row = conn.execute(f"SELECT {_SUMMARY} FROM audits WHERE id = ?", (audit_id,)).fetchone()
+    if row is None:
+        raise StoreError(
+            f"There is no audit {audit_id} in the history.",
+            "Refresh the history list; the audit may be in another history file.",
+        )
+    return _summary(row)
+
+
+def audit_details(conn: sqlite3.Connection, audit_id: int) -> AuditDetails:
+    head = summary(conn, audit_id)
+    device_json = conn.execute(
+        "SELECT device_json FROM audits WHERE id = ?", (audit_id,)
+    ).fetchone()[0]
+    findings: dict[int, list[FindingRecord]] = defaultdict(list)
+    for row in conn.execute(
+        "SELECT scan_id, rule_id, rule_title, identifier, id_kind, name, user_id, state, status,"
+        " confidence, exemption_id FROM findings"
+        " WHERE scan_id IN (SELECT id FROM scans WHERE audit_id = ?) ORDER BY id",
+        (audit_id,),
+    ):
+        findings[row[0]].append(
+            FindingRecord(
+                rule_id=row[1],
+                rule_title=row[2],
+                identifier=row[3],
+                id_kind=row[4],
+                name=row[5],
+                user=row[6],
+                state=row[7],
+                status=row[8],
+                confidence=row[9],
+                exemption_id=row[10] or "",
+            )
+        )
+    scans = tuple(
+        ScanRecord(
+            id=row[0],
+            started_at=parse_time(row[1]),
+            finished_at=parse_time(row[2]),
+            complete=bool(row[3]),
+            inventory_digest=row[4],
+            app_count=row[5],
+            gaps=tuple(
+                SourceReport(g["source"], _SourceStatus(g["status"]), g["detail"])
+                for g in json.loads(row[6])
+            ),
+            policy_sha256=row[7],
+            day=optional_day(row[8]),
+            status=None if row[9] is None else DeviceStatus(row[9]),
+            findings=tuple(findings.get(row[0], ())),
+        )
+        for row in conn.execute(
+            "SELECT id, started_at, finished_at, complete, inventory_digest, app_count, gaps,"
+            " policy_sha256, day, status FROM scans WHERE audit_id = ? ORDER BY id",
+            (audit_id,),
+        )
+    )
+    actions = tuple(
+        ActionResult(
+            kind=ActionKind(row[0]),
+            device=row[1],
+            identifier=row[2],
+            user=row[3],
+            ok=bool(row[4]),
+            message=row[5],
+            advice=row[6],
+            code=row[7],
+            output=row[8],
+            at=optional_time(row[9]),
+        )
+        for row in conn.execute(
+            "SELECT kind, device_id, identifier, user_id, ok, message, advice, code, output, at"
+            " FROM actions WHERE audit_id = ? ORDER BY id",
+            (audit_id,),
+        )
+    )
+    exemptions = tuple(
+        Exemption(
+            id=row[0],
+            reason=row[1],
+            approver=row[2],
+            approver_role=row[3],
+            granted=date.fromisoformat(row[4]),
+            expires=date.fromisoformat(row[5]),
+            person=row[6],
+            device=row[7],
+            policy=row[8],
+            rules=tuple(json.loads(row[9])),
+            apps=tuple(json.loads(row[10])),
+            mitigations=tuple(json.loads(row[11])),
+        )
+        for row in conn.execute(
+            "SELECT exemption_id, reason, approver, approver_role, granted, expires, person,"
+            " device, policy, rules, apps, mitigations FROM exemptions WHERE audit_id = ?"
+            " ORDER BY exemption_id",
+            (audit_id,),
+        )
+    )
+    receipts = tuple(
+        _receipt(row)
+        for row in conn.execute(
+            f"SELECT {_RECEIPT} FROM attestations WHERE audit_id = ? ORDER BY attested_at, id",
+            (audit_id,),
+        )
+    )
+    return AuditDetails(
+        summary=head,
+        device=device_from_dict(json.loads(device_json)),
+        scans=scans,
+        actions=actions,
+        exemptions=exemptions,
+        receipts=receipts,
+    )
+
+
+_RECEIPT = (
+    "uid, kind, origin, file_name, signer, identity, key_note, status, attested_at,"
+    " recorded_at, payload_sha256, envelope"
+)
+
+
+def _receipt(row: tuple[Any, ...], *, verify: bool = True) -> ReceiptRecord:
+    envelope = bytes(row[11])
+    verified: VerifiedAttestation | None = None
+    problem = ""
+    if verify:
+        try:
+            verified = verify_bytes(envelope)
+        except AttestationInvalid as error:
+            problem = error.message
+        else:
+            if verified.id != row[0] or verified.signer != row[4]:
+                problem = "The stored receipt does not match its history record."
+    return ReceiptRecord(
+        uid=row[0],
+        kind=row[1],
+        origin=Origin(row[2]),
+        file_name=row[3],
+        signer=row[4],
+        identity=row[5],
+        key_note=KeyNote(row[6]),
+        status=DeviceStatus(row[7]),
+        attested_at=parse_time(row[8]),
+        recorded_at=parse_time(row[9]),
+        payload_sha256=row[10],
+        envelope=envelope,
+        verified=verified,
+        problem=problem,
+    )
+
+
+def receipts(conn: sqlite3.Connection, policy_id: str | None = None) -> list[ReceiptRecord]:
+    """Every stored receipt (oldest first), unverified: for exporting them as files."""
+    sql = f"SELECT {_RECEIPT} FROM attestations"
+    params: list[Any] = []
+    if policy_id:
+        sql += " WHERE policy_id = ?"
+        params.append(policy_id)
+    sql += " ORDER BY attested_at, id"
+    return [_receipt(row, verify=False) for row in conn.execute(sql, params)]
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def policy_deadline(conn: sqlite3.Connection, policy_id: str) -> date | None:
+    """The deadline of the policy as its most recent audit knew it."""
+    row = conn.execute(
+        "SELECT deadline FROM audits WHERE policy_id = ? ORDER BY at DESC LIMIT 1", (policy_id,)
+    ).fetchone()
+    return None if row is None else optional_day(row[0])
+
+
+def dashboard(
+    conn: sqlite3.Connection,
+    policy_id: str,
+    today: date,
+    *,
+    expiring_within: int = 14,
+    series_days: int = 30,
+) -> DashboardCounts:
+    deadline = policy_deadline(conn, policy_id)
+    soon = today + timedelta(days=expiring_within)
+    counts: dict[DeviceStatus, int] = defaultdict(int)
+    expiring = 0
+    for status, expires, number in conn.execute(
+        "SELECT status, exemption_expires, count(*) FROM audits"
+        " WHERE policy_id = ? AND latest = 1 GROUP BY status, exemption_expires",
+        (policy_id,),
+    ):
+        expiry = optional_day(expires)
+        now = status_on(DeviceStatus(status), today, deadline=deadline, exemption_expires=expiry)
+        counts[now] += number
+        if now is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expiry is not None and expiry <= soon:
+            expiring += number
+    return DashboardCounts(
+        policy_id=policy_id,
+        today=today,
+        deadline=deadline,
+        counts=StatusCounts.from_mapping(counts),
+        expiring=expiring,
+        expiring_within=expiring_within,
+        series=_series(conn, policy_id, today, deadline, max(1, series_days)),
+    )
+
+
+def _series(
+    conn: sqlite3.Connection, policy_id: str, today: date, deadline: date | None, days: int
+) -> tuple[DayCounts, ...]:
+    """Counts at the end of each day of the window: every audit covers the days from its own
+    to the next audit of the same person + device + policy (its until_day)."""
+    first = today - timedelta(days=days - 1)
+    end = today + timedelta(days=1)
+    per_day: list[dict[DeviceStatus, int]] = [defaultdict(int) for _ in range(days)]
+    for start, stop, status, expires, number in conn.execute(
+        "SELECT max(day, :first), min(until_day, :end), status,"
+        " CASE WHEN status = 'compliant_with_exceptions' AND exemption_expires < :today"
+        " THEN exemption_expires END, count(*)"
+        " FROM audits WHERE policy_id = :policy AND until_day > :first AND day <= :today"
+        " GROUP BY 1, 2, 3, 4",
+        {
+            "first": first.isoformat(),
+            "end": end.isoformat(),
+            "today": today.isoformat(),
+            "policy": policy_id,
+        },
+    ):
+        recorded = DeviceStatus(status)
+        expiry = optional_day(expires)
+        for offset in range(
+            (date.fromisoformat(start) - first).days, (date.fromisoformat(stop) - first).days
+        ):
+            day = first + timedelta(days=offset)
+            now = status_on(recorded, day, deadline=deadline, exemption_expires=expiry)
+            per_day[offset][now] += number
+    return tuple(
+        DayCounts(first + timedelta(days=offset), StatusCounts.from_mapping(counts))
+        for offset, counts in enumerate(per_day)
+    )
+
+
+def policies(conn: sqlite3.Connection) -> list[PolicySummary]:
+    result = []
+    for policy_id, number in conn.execute(
+        "SELECT policy_id, count(*) FROM audits GROUP BY policy_id ORDER BY policy_id"
+    ).fetchall():
+        title, deadline = conn.execute(
+            "SELECT policy_title, deadline FROM audits WHERE policy_id = ?"
+            " ORDER BY at DESC LIMIT 1",
+            (policy_id,),
+        ).fetchone()
+        result.append(PolicySummary(policy_id, title, optional_day(deadline), number))
+    return result
+
+
+def trusted_keys(conn: sqlite3.Connection, identity: str | None = None) -> list[TrustedKey]:
+    sql = "SELECT identity, signer, first_seen, source, accepted FROM keys"
+    params: list[Any] = []
+    if identity is not None:
+        sql += " WHERE identity = ?"
+        params.append(identity)
+    sql += " ORDER BY identity, first_seen"
+    return [
+        TrustedKey(row[0], row[1], parse_time(row[2]), row[3], bool(row[4]))
+        for row in conn.execute(sql, params)
+    ]
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export_rows(
+    conn: sqlite3.Connection, today: date, policy_id: str | None = None
+) -> list[ExportRow]:
+    """The latest audit of each person's device (per policy), sorted by policy, person, device."""
+    sql = (
+        "SELECT id, person_name, staff_id, device_id, device_name, policy_id, status,"
+        " scanned_at, attested_at, exemption_expires, signer, receipt_uid, receipt_kind,"
+        " origin, uid FROM audits WHERE latest = 1"
+    )
+    params: list[Any] = []
+    if policy_id:
+        sql += " AND policy_id = ?"
+        params.append(policy_id)
+    sql += " ORDER BY policy_id, person_name, staff_id, device_id"
+    rows = conn.execute(sql, params).fetchall()
+    exemption_ids: dict[int, list[str]] = defaultdict(list)
+    for audit_id, exemption_id in conn.execute(
+        "SELECT e.audit_id, e.exemption_id FROM exemptions e JOIN audits a ON a.id = e.audit_id"
+        " WHERE a.latest = 1 ORDER BY e.exemption_id"
+    ):
+        exemption_ids[audit_id].append(exemption_id)
+    deadlines: dict[str, date | None] = {}
+    result = []
+    for row in rows:
+        policy = row[5]
+        if policy not in deadlines:
+            deadlines[policy] = policy_deadline(conn, policy)
+        expiry = optional_day(row[9])
+        recorded = DeviceStatus(row[6])
+        now = status_on(recorded, today, deadline=deadlines[policy], exemption_expires=expiry)
+        result.append(
+            ExportRow(
+                person_name=row[1],
+                staff_id=row[2],
+                device_id=row[3],
+                device_name=row[4],
+                policy_id=policy,
+                status=now.value,
+                recorded_status=recorded.value,
+                scanned_at=row[7] or "",
+                attested_at=row[8] or "",
+                exemption_ids=tuple(exemption_ids.get(row[0], ())),
+                exemption_expires=row[9] or "",
+                signer=row[10] or "",
+                attestation_id=row[11] or "",
+                receipt_kind=row[12] or "",
+                origin=row[13],
+                audit_uid=row[14],
+            )
+        )
+    return result

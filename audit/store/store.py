@@ -1,0 +1,511 @@
+"""The audit history: one SQLite file in the user's data folder.
+
+A Store may be shared between threads (the GUI's background operations): every call takes the
+store's lock, so calls run one at a time on its single connection. Several processes may open the
+same file (the GUI and a CLI command): SQLite's locks and WAL keep them consistent, and writers
+wait for each other up to a timeout.
+
+Writing a local audit step by step, as the wizard and the helpdesk queue do:
+
+    audit_id = store.begin_audit(device, policy, person_name=..., staff_id=..., technician=...)
+    store.record_assessment(audit_id, first)       # each scan, judged against the policy
+    store.record_actions(audit_id, results)        # removals and their results
+    store.record_assessment(audit_id, rescan)
+    store.record_receipt(audit_id, envelope)       # the signed attestation or report
+
+or all at once with record_audit(). Every call is one transaction: what returned is on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from audit.attestation import Envelope, VerifiedAttestation, verify_bytes
+from audit.errors import StoreError
+from audit.model import ActionResult, Assessment, Device, Policy
+from audit.paths import data_dir
+from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
+from audit.store import importer, queries
+from audit.store.db import open_database, transaction
+from audit.store.records import (
+    AuditDetails,
+    AuditSummary,
+    DashboardCounts,
+    ExportRow,
+    HistoryFilter,
+    ImportReport,
+    KeyNote,
+    Origin,
+    PolicySummary,
+    ReceiptRecord,
+    TrustedKey,
+)
+from audit.store.writes import (
+    THIS_COMPUTER,
+    AuditKey,
+    audit_key,
+    device_json,
+    insert_actions,
+    insert_assessment,
+    insert_audit,
+    insert_receipt,
+    key_identity,
+    relink_key,
+    search_text,
+    trust_key,
+)
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "history.sqlite3"
+T = TypeVar("T")
+
+
+def default_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+class Store:
+    """The history database. Open with Store() (the user's data folder) or Store(path)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = open_database(self.path)
+
+    # --- life ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("The history is closed.", "Open it again.")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _words(self.path), transaction(self._db) as conn:
+            yield conn
+
+    def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a query in one read transaction, so it sees one consistent state."""
+        with self._lock, _words(self.path):
+            conn = self._db
+            conn.execute("BEGIN")
+            try:
+                return query(conn)
+            finally:
+                conn.execute("COMMIT")
+
+    # --- writing a local audit ----------------------------------------------------------------
+
+    def begin_audit(
+        self,
+        device: Device,
+        policy: Policy,
+        *,
+        person_name: str = "",
+        staff_id: str = "",
+        technician: str = "",
+        at: datetime | None = None,
+    ) -> int:
+        """Start an audit of one device for one person under one policy; returns its id.
+
+        The person may be named later (set_person), e.g. when the helpdesk scans a phone before
+        the technician asks whose it is.
+        """
+        with self._write() as conn:
+            return self._begin(
+                conn,
+                device,
+                policy,
+                person_name=person_name,
+                staff_id=staff_id,
+                technician=technician,
+                at=at,
+            )
+
+    def set_person(
+        self, audit_id: int, *, person_name: str, staff_id: str, technician: str | None = None
+    ) -> None:
+        """Name the person (and technician) of an audit that has no receipt yet."""
+        with self._write() as conn:
+            old = self._key(conn, audit_id)
+            receipts = conn.execute(
+                "SELECT count(*) FROM attestations WHERE audit_id = ?", (audit_id,)
+            ).fetchone()[0]
+            if receipts:
+                raise StoreError(
+                    "This audit already has a signed receipt, which names the person; it cannot "
+                    "be given to someone else.",
+                    "Start a new audit for the other person.",
+                )
+            row = conn.execute(
+                "SELECT technician, device_id, device_name FROM audits WHERE id = ?", (audit_id,)
+            ).fetchone()
+            tech = row[0] if technician is None else technician
+            conn.execute(
+                "UPDATE audits SET person_name = ?, staff_id = ?, technician = ?, search = ?"
+                " WHERE id = ?",
+                (
+                    person_name,
+                    staff_id,
+                    tech,
+                    search_text(person_name, staff_id, tech, row[1], row[2]),
+                    audit_id,
+                ),
+            )
+            relink_key(conn, old)
+            relink_key(conn, AuditKey(old.policy_id, staff_id, old.device_id))
+
+    def record_assessment(self, audit_id: int, assessment: Assessment) -> int:
+        """Record a scan and how it was judged; returns the scan's id."""
+        with self._write() as conn:
+            return self._assess(conn, audit_id, assessment)
+
+    def record_actions(self, audit_id: int, actions: Iterable[ActionResult]) -> None:
+        with self._write() as conn:
+            self._act(conn, audit_id, list(actions))
+
+    def record_receipt(
+        self, audit_id: int, envelope: Envelope | bytes, *, file_name: str = ""
+    ) -> VerifiedAttestation:
+        """Record the receipt signed at the end of this audit (verified first).
+
+        Raises AttestationInvalid if it does not verify, StoreError if it is about another
+        device, policy or person than the audit.
+        """
+        with self._write() as conn:
+            return self._receipt(conn, audit_id, envelope, file_name)
+
+    def record_audit(
+        self,
+        assessments: Sequence[Assessment],
+        actions: Sequence[ActionResult] = (),
+        *,
+        person_name: str = "",
+        staff_id: str = "",
+        technician: str = "",
+        envelope: Envelope | bytes | None = None,
+        file_name: str = "",
+    ) -> int:
+        """A whole audit at once (first scan, actions, rescans, receipt), in one transaction."""
+        if not assessments:
+            raise StoreError("An audit needs at least one scan.", "Scan the device first.")
+        first = assessments[0]
+        with self._write() as conn:
+            audit_id = self._begin(
+                conn,
+                first.scan.device,
+                first.policy,
+                person_name=person_name,
+                staff_id=staff_id,
+                technician=technician,
+                at=first.scan.started_at,
+            )
+            self._assess(conn, audit_id, first)
+            self._act(conn, audit_id, list(actions))
+            for assessment in assessments[1:]:
+                self._assess(conn, audit_id, assessment)
+            if envelope is not None:
+                self._receipt(conn, audit_id, envelope, file_name)
+            return audit_id
+
+    def _begin(
+        self,
+        conn: sqlite3.Connection,
+        device: Device,
+        policy: Policy,
+        *,
+        person_name: str,
+        staff_id: str,
+        technician: str,
+        at: datetime | None,
+    ) -> int:
+        return insert_audit(
+            conn,
+            origin=Origin.LOCAL,
+            device=device,
+            device_json=device_json(device),
+            policy_id=policy.id,
+            policy_title=policy.title,
+            policy_sha256=policy.sha256,
+            deadline=policy.deadline,
+            person_name=person_name,
+            staff_id=staff_id,
+            technician=technician,
+            started_at=at or datetime.now(UTC),
+        )
+
+    @staticmethod
+    def _key(conn: sqlite3.Connection, audit_id: int) -> AuditKey:
+        key = audit_key(conn, audit_id)
+        if key is None:
+            raise StoreError(
+                f"There is no audit {audit_id} in the history.",
+                "Start the audit again; it may have been made with another history file.",
+            )
+        return key
+
+    def _assess(self, conn: sqlite3.Connection, audit_id: int, assessment: Assessment) -> int:
+        key = self._key(conn, audit_id)
+        device = assessment.scan.device.id
+        if device != key.device_id or assessment.policy.id != key.policy_id:
+            raise StoreError(
+                f"This scan ({device}, policy {assessment.policy.id}) does not belong to audit "
+                f"{audit_id} ({key.device_id}, policy {key.policy_id}).",
+                "Start a new audit for this device or policy.",
+            )
+        scan_id = insert_assessment(conn, audit_id, assessment)
+        relink_key(conn, key)
+        return scan_id
+
+    def _act(self, conn: sqlite3.Connection, audit_id: int, actions: list[ActionResult]) -> None:
+        key = self._key(conn, audit_id)
+        others = sorted({a.device for a in actions if a.device != key.device_id})
+        if others:
+            raise StoreError(
+                f"Some actions were done on another device ({', '.join(others)}) than the one "
+                f"of audit {audit_id} ({key.device_id}).",
+                "Record them with the audit of that device.",
+            )
+        insert_actions(conn, audit_id, actions)
+
+    def _receipt(
+        self,
+        conn: sqlite3.Connection,
+        audit_id: int,
+        envelope: Envelope | bytes,
+        file_name: str,
+    ) -> VerifiedAttestation:
+        data = envelope.to_file_bytes() if isinstance(envelope, Envelope) else bytes(envelope)
+        verified = verify_bytes(data)
+        key = self._key(conn, audit_id)
+        staff_id, device_name = conn.execute(
+            "SELECT staff_id, device_name FROM audits WHERE id = ?", (audit_id,)
+        ).fetchone()
+        attester = verified.attester
+        problems = []
+        if verified.device_id != key.device_id:
+            problems.append(f"it is about device {verified.device_id}, not {key.device_id}")
+        if verified.policy_id != key.policy_id:
+            problems.append(f"it is about policy {verified.policy_id}, not {key.policy_id}")
+        if staff_id and attester.staff_id != staff_id:
+            problems.append(f"it names staff id {attester.staff_id}, not {staff_id}")
+        if problems:
+            raise StoreError(
+                f"This receipt does not belong to audit {audit_id}: {'; '.join(problems)}.",
+                "Record it with the audit it was made for.",
+            )
+        existing = conn.execute(
+            "SELECT audit_id, payload_sha256 FROM attestations WHERE uid = ? OR payload_sha256 = ?",
+            (verified.id, verified.payload_sha256),
+        ).fetchone()
+        if existing is not None:
+            if tuple(existing) == (audit_id, verified.payload_sha256):
+                return verified  # recorded already: recording twice changes nothing
+            raise StoreError(
+                f"Receipt {verified.id} is already in the history, with another audit or "
+                "other content.",
+                "Make a new attestation for this audit.",
+            )
+        # The signed attester is authoritative for whose audit this is.
+        conn.execute(
+            "UPDATE audits SET person_name = ?, staff_id = ?, technician = ?,"
+            " search = ? WHERE id = ?",
+            (
+                attester.name,
+                attester.staff_id,
+                attester.technician,
+                search_text(
+                    attester.name,
+                    attester.staff_id,
+                    attester.technician,
+                    key.device_id,
+                    device_name,
+                ),
+                audit_id,
+            ),
+        )
+        now = datetime.now(UTC)
+        trust_key(conn, key_identity(attester), verified.signer, source=THIS_COMPUTER, at=now)
+        insert_receipt(
+            conn,
+            audit_id,
+            verified,
+            envelope=data,
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            origin=Origin.LOCAL,
+            key_note=KeyNote.LOCAL,
+            file_name=file_name,
+            recorded_at=now,
+        )
+        relink_key(conn, key)
+        relink_key(conn, AuditKey(key.policy_id, attester.staff_id, key.device_id))
+        return verified
+
+    # --- importing receipts -------------------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Iterable[Path | str],
+        *,
+        accept_new_keys: Collection[str] = (),
+        batch_size: int = importer.DEFAULT_BATCH,
+        progress: Progress = no_progress,
+        cancelled: CancelCheck = never_cancelled,
+    ) -> ImportReport:
+        """Verify and import receipt files (see audit.store.importer for the rules)."""
+        return importer.import_files(
+            [Path(p) for p in paths],
+            write=self._write,
+            known_files=self._known_files,
+            accept_new_keys=accept_new_keys,
+            batch_size=batch_size,
+            progress=progress,
+            cancelled=cancelled,
+        )
+
+    def import_folder(
+        self,
+        folder: Path | str,
+        *,
+        accept_new_keys: Collection[str] = (),
+        batch_size: int = importer.DEFAULT_BATCH,
+        progress: Progress = no_progress,
+        cancelled: CancelCheck = never_cancelled,
+    ) -> ImportReport:
+        """Import every visible file of a folder (not its subfolders), in name order."""
+        return self.import_files(
+            importer.receipt_files(Path(folder)),
+            accept_new_keys=accept_new_keys,
+            batch_size=batch_size,
+            progress=progress,
+            cancelled=cancelled,
+        )
+
+    def _known_files(self, digests: Collection[str]) -> set[str]:
+        def query(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for chunk in importer.chunks(sorted(digests), 500):
+                marks = ", ".join("?" * len(chunk))
+                found.update(
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT file_sha256 FROM attestations WHERE file_sha256 IN ({marks})",
+                        list(chunk),
+                    )
+                )
+            return found
+
+        return self._read(query)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def history(self, filter: HistoryFilter | None = None) -> list[AuditSummary]:
+        """Audits matching the filter, newest first, at most filter.limit of them."""
+        f = filter or HistoryFilter()
+        return self._read(lambda conn: queries.history(conn, f))
+
+    def count(self, filter: HistoryFilter | None = None) -> int:
+        """How many audits match the filter (ignoring its limit and offset), for paging."""
+        f = filter or HistoryFilter()
+        return self._read(lambda conn: queries.count_history(conn, f))
+
+    def audit(self, audit_id: int) -> AuditSummary:
+        return self._read(lambda conn: queries.summary(conn, audit_id))
+
+    def audit_details(self, audit_id: int) -> AuditDetails:
+        """Everything about one audit, its receipts verified again from their stored bytes."""
+        return self._read(lambda conn: queries.audit_details(conn, audit_id))
+
+    def dashboard(
+        self,
+        policy_id: str,
+        today: date | None = None,
+        *,
+        expiring_within: int = 14,
+        series_days: int = 30,
+    ) -> DashboardCounts:
+        day = today or date.today()
+        return self._read(
+            lambda conn: queries.dashboard(
+                conn,
+                policy_id,
+                day,
+                expiring_within=expiring_within,
+                series_days=series_days,
+            )
+        )
+
+    def policies(self) -> list[PolicySummary]:
+        """The policies audits were made under, for choosing the dashboard's policy."""
+        return self._read(queries.policies)
+
+    def trusted_keys(self, identity: str | None = None) -> list[TrustedKey]:
+        return self._read(lambda conn: queries.trusted_keys(conn, identity))
+
+    def receipts(self, policy_id: str | None = None) -> list[ReceiptRecord]:
+        return self._read(lambda conn: queries.receipts(conn, policy_id))
+
+    def export_rows(
+        self, *, policy_id: str | None = None, today: date | None = None
+    ) -> list[ExportRow]:
+        day = today or date.today()
+        return self._read(lambda conn: queries.export_rows(conn, day, policy_id))
+
+    def integrity_check(self) -> str:
+        """SQLite's own check of the file: "ok" when it is intact."""
+
+        def query(conn: sqlite3.Connection) -> str:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            return "\n".join(str(r[0]) for r in rows)
+
+        return self._read(query)
+
+
+@contextmanager
+def _words(path: Path) -> Iterator[None]:
+    """SQLite's errors (locked, disk full, damaged) as a StoreError a person can act on."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(
+                f"The history {path} is busy: another Device Audit is writing to it.",
+            ) from None
+        raise StoreError(
+            f"The history {path} could not be read or written ({exc}).",
+            "Check that the disk is not full and that you may write to the folder.",
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The history {path} is damaged ({exc}).",
+            "Move the file aside: Device Audit will start a new history, and receipts can be "
+            "imported again with 'device-audit import'.",
+        ) from None

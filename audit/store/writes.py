@@ -1,0 +1,406 @@
+"""Rows written for audits, scans, findings, actions, exemptions and receipts.
+
+Functions here run inside a transaction the caller holds (Store methods, or the importer's
+batch), so a whole audit, or a whole batch of receipts, is committed at once or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from audit.attestation import Attester, VerifiedAttestation
+from audit.inventory import device_to_dict, inventory_digest
+from audit.model import (
+    ActionResult,
+    Assessment,
+    Device,
+    Exemption,
+    FindingStatus,
+    SourceReport,
+)
+from audit.store.db import timestamp
+from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
+from audit.store.records import KeyNote, Origin
+from audit.store.schema import relink
+
+THIS_COMPUTER = "this computer"
+
+
+def key_identity(attester: Attester) -> str:
+    """Whose key signed a receipt: the staff member's own installation for a self-attestation,
+    the technician's for one made on a person's behalf (a helpdesk signs with its key)."""
+    return f"technician:{attester.technician}" if attester.technician else attester.staff_id
+
+
+def search_text(*parts: str) -> str:
+    return "\n".join(parts).casefold()
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    policy_id: str
+    staff_id: str
+    device_id: str
+
+
+def audit_key(conn: sqlite3.Connection, audit_id: int) -> AuditKey | None:
+    row = conn.execute(
+        "SELECT policy_id, staff_id, device_id FROM audits WHERE id = ?", (audit_id,)
+    ).fetchone()
+    return None if row is None else AuditKey(*row)
+
+
+def relink_key(conn: sqlite3.Connection, key: AuditKey) -> None:
+    relink(conn, key.policy_id, key.staff_id, key.device_id)
+
+
+def insert_audit(
+    conn: sqlite3.Connection,
+    *,
+    origin: Origin,
+    device: Device,
+    device_json: str,
+    policy_id: str,
+    policy_title: str,
+    policy_sha256: str,
+    deadline: date | None,
+    person_name: str,
+    staff_id: str,
+    technician: str,
+    started_at: datetime,
+    uid: str | None = None,
+) -> int:
+    cursor = conn.execute(
+        "INSERT INTO audits (uid, origin, person_name, staff_id, technician, device_id,"
+        " device_name, device_json, policy_id, policy_title, policy_sha256, deadline,"
+        " started_at, at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            uid or str(uuid.uuid4()),
+            origin.value,
+            person_name,
+            staff_id,
+            technician,
+            device.id,
+            device.name,
+            device_json,
+            policy_id,
+            policy_title,
+            policy_sha256,
+            None if deadline is None else deadline.isoformat(),
+            timestamp(started_at),
+            timestamp(started_at),
+            search_text(person_name, staff_id, technician, device.id, device.name),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def device_json(device: Device) -> str:
+    return json.dumps(device_to_dict(device), sort_keys=True, ensure_ascii=False)
+
+
+def _gaps_json(gaps: Iterable[SourceReport]) -> str:
+    return json.dumps(
+        [{"source": g.name, "status": g.status.value, "detail": g.detail} for g in gaps],
+        ensure_ascii=False,
+    )
+
+
+def exemptions_used(assessment: Assessment) -> list[Exemption]:
+    """The exemptions that kept a finding from being a violation (as the receipt lists them)."""
+    used: dict[str, Exemption] = {}
+    for finding in assessment.findings:
+        if finding.status is FindingStatus.EXCEPTED and finding.exemption is not None:
+            used.setdefault(finding.exemption.id, finding.exemption)
+    return list(used.values())
+
+
+def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Assessment) -> int:
+    scan = assessment.scan
+    cursor = conn.execute(
+        "INSERT INTO scans (audit_id, started_at, finished_at, complete, inventory_digest,"
+        " app_count, gaps, policy_sha256, day, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            audit_id,
+            timestamp(scan.started_at),
+            timestamp(scan.finished_at),
+            int(scan.complete),
+            inventory_digest(scan),
+            len(scan.apps),
+            _gaps_json(scan.gaps),
+            assessment.policy.sha256,
+            assessment.day.isoformat(),
+            assessment.status.value,
+        ),
+    )
+    scan_id = cursor.lastrowid
+    assert scan_id is not None
+    conn.executemany(
+        "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name, user_id,"
+        " state, status, confidence, exemption_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                scan_id,
+                f.rule.id,
+                f.rule.title,
+                f.app.identifier,
+                f.app.kind.value,
+                f.app.name,
+                f.app.user,
+                f.app.state.value,
+                f.status.value,
+                f.matcher.confidence.value,
+                f.exemption.id if f.exemption is not None else None,
+            )
+            for f in assessment.findings
+        ],
+    )
+    used = exemptions_used(assessment)
+    replace_exemptions(conn, audit_id, used)
+    conn.execute(
+        "UPDATE audits SET status = ?, day = ?, scanned_at = ?, at = max(at, ?),"
+        " exemption_expires = ?, policy_sha256 = ?, policy_title = ?, deadline = ?"
+        " WHERE id = ?",
+        (
+            assessment.status.value,
+            assessment.day.isoformat(),
+            timestamp(scan.finished_at),
+            timestamp(scan.finished_at),
+            _earliest(used),
+            assessment.policy.sha256,
+            assessment.policy.title,
+            None if assessment.policy.deadline is None else assessment.policy.deadline.isoformat(),
+            audit_id,
+        ),
+    )
+    return scan_id
+
+
+def _earliest(exemptions: Sequence[Exemption]) -> str | None:
+    if not exemptions:
+        return None
+    return min(e.expires for e in exemptions).isoformat()
+
+
+def replace_exemptions(
+    conn: sqlite3.Connection, audit_id: int, exemptions: Sequence[Exemption]
+) -> None:
+    conn.execute("DELETE FROM exemptions WHERE audit_id = ?", (audit_id,))
+    conn.executemany(
+        "INSERT INTO exemptions (audit_id, exemption_id, reason, approver, approver_role,"
+        " granted, expires, person, device, policy, rules, apps, mitigations)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                audit_id,
+                e.id,
+                e.reason,
+                e.approver,
+                e.approver_role,
+                e.granted.isoformat(),
+                e.expires.isoformat(),
+                e.person,
+                e.device,
+                e.policy,
+                json.dumps(list(e.rules), ensure_ascii=False),
+                json.dumps(list(e.apps), ensure_ascii=False),
+                json.dumps(list(e.mitigations), ensure_ascii=False),
+            )
+            for e in dict((e.id, e) for e in exemptions).values()
+        ],
+    )
+
+
+def insert_actions(
+    conn: sqlite3.Connection, audit_id: int, actions: Sequence[ActionResult]
+) -> None:
+    conn.executemany(
+        "INSERT INTO actions (audit_id, kind, device_id, identifier, user_id, ok, message,"
+        " advice, code, output, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                audit_id,
+                a.kind.value,
+                a.device,
+                a.identifier,
+                a.user,
+                int(a.ok),
+                a.message,
+                a.advice,
+                a.code,
+                a.output,
+                None if a.at is None else timestamp(a.at),
+            )
+            for a in actions
+        ],
+    )
+    times = [timestamp(a.at) for a in actions if a.at is not None]
+    if times:
+        conn.execute("UPDATE audits SET at = max(at, ?) WHERE id = ?", (max(times), audit_id))
+
+
+def insert_receipt(
+    conn: sqlite3.Connection,
+    audit_id: int,
+    verified: VerifiedAttestation,
+    *,
+    envelope: bytes,
+    file_sha256: str,
+    origin: Origin,
+    key_note: KeyNote,
+    file_name: str,
+    recorded_at: datetime | None = None,
+) -> None:
+    attester = verified.attester
+    attested = timestamp(verified.attested_at)
+    conn.execute(
+        "INSERT INTO attestations (uid, payload_sha256, file_sha256, audit_id, kind, envelope,"
+        " signer, identity, key_note, staff_id, person_name, technician, device_id, policy_id,"
+        " status, attested_at, recorded_at, origin, file_name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            verified.id,
+            verified.payload_sha256,
+            file_sha256,
+            audit_id,
+            verified.kind.value,
+            envelope,
+            verified.signer,
+            key_identity(attester),
+            key_note.value,
+            attester.staff_id,
+            attester.name,
+            attester.technician,
+            verified.device_id,
+            verified.policy_id,
+            verified.status.value,
+            attested,
+            timestamp(recorded_at or datetime.now(UTC)),
+            origin.value,
+            file_name,
+        ),
+    )
+    conn.execute(
+        "UPDATE audits SET status = ?, receipt_uid = ?, receipt_kind = ?, signer = ?,"
+        " attested_at = ?, at = max(at, ?), day = coalesce(day, ?) WHERE id = ?",
+        (
+            verified.status.value,
+            verified.id,
+            verified.kind.value,
+            verified.signer,
+            attested,
+            attested,
+            verified.attested_at.date().isoformat(),
+            audit_id,
+        ),
+    )
+
+
+def insert_imported_audit(
+    conn: sqlite3.Connection, verified: VerifiedAttestation, content: ReceiptContent
+) -> int:
+    """An audit rebuilt from a receipt: its two scans, findings, actions and exemptions."""
+    attester = verified.attester
+    audit_id = insert_audit(
+        conn,
+        origin=Origin.IMPORTED,
+        device=content.device,
+        device_json=content.device_json,
+        policy_id=verified.policy_id,
+        policy_title=verified.policy_title,
+        policy_sha256=verified.policy_sha256,
+        deadline=content.deadline,
+        person_name=attester.name,
+        staff_id=attester.staff_id,
+        technician=attester.technician,
+        started_at=content.before.started_at,
+    )
+    before_id = _insert_scan_summary(conn, audit_id, content.before, verified, content.day)
+    rescan_id = _insert_scan_summary(conn, audit_id, content.rescan, verified, content.day)
+    rows = []
+    for f in content.findings:
+        if f.status_before is not None:
+            rows.append(_finding_row(before_id, f, f.state_before, f.status_before, None))
+        rows.append(_finding_row(rescan_id, f, f.state, f.status, f.exemption_id))
+    conn.executemany(
+        "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name, user_id,"
+        " state, status, confidence, exemption_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    insert_actions(conn, audit_id, content.actions)
+    replace_exemptions(conn, audit_id, content.exemptions)
+    conn.execute(
+        "UPDATE audits SET day = ?, scanned_at = ?, at = max(at, ?), exemption_expires = ?"
+        " WHERE id = ?",
+        (
+            content.day.isoformat(),
+            timestamp(content.rescan.finished_at),
+            timestamp(content.rescan.finished_at),
+            _earliest(content.exemptions),
+            audit_id,
+        ),
+    )
+    return audit_id
+
+
+def _insert_scan_summary(
+    conn: sqlite3.Connection,
+    audit_id: int,
+    scan: ScanSummary,
+    verified: VerifiedAttestation,
+    day: date,
+) -> int:
+    cursor = conn.execute(
+        "INSERT INTO scans (audit_id, started_at, finished_at, complete, inventory_digest,"
+        " app_count, gaps, policy_sha256, day, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            audit_id,
+            timestamp(scan.started_at),
+            timestamp(scan.finished_at),
+            int(scan.complete),
+            scan.inventory_digest,
+            scan.app_count,
+            _gaps_json(scan.gaps),
+            verified.policy_sha256,
+            day.isoformat(),
+            scan.status.value,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _finding_row(
+    scan_id: int, f: FindingRow, state: str | None, status: str, exemption: str | None
+) -> tuple[object, ...]:
+    return (
+        scan_id,
+        f.rule_id,
+        f.rule_title,
+        f.identifier,
+        f.id_kind,
+        f.name,
+        f.user,
+        state,
+        status,
+        f.confidence,
+        exemption,
+    )
+
+
+def trust_key(
+    conn: sqlite3.Connection, identity: str, signer: str, *, source: str, at: datetime
+) -> None:
+    """Remember a key for a signer; `accepted` marks it as added after another key was known."""
+    known = conn.execute("SELECT count(*) FROM keys WHERE identity = ?", (identity,)).fetchone()[0]
+    conn.execute(
+        "INSERT OR IGNORE INTO keys (identity, signer, first_seen, source, accepted)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (identity, signer, timestamp(at), source, int(known > 0)),
+    )
