@@ -27,6 +27,9 @@ COMMANDS: dict[str, str] = {
     "verify": "audit.cli.attest_cmds",
     "policies": "audit.cli.policy_cmds",
     "check": "audit.cli.policy_cmds",
+    "history": "audit.cli.history_cmds",
+    "import": "audit.cli.history_cmds",
+    "export": "audit.cli.history_cmds",
 }
 
 GUI_HELP = """\

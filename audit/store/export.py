@@ -3,7 +3,7 @@
 CSV opens in a spreadsheet, and device names, person names and staff ids come from devices and
 receipt files: a cell that starts with = + - @ or a tab or carriage return would run as a
 formula, so such cells get a leading apostrophe (the OWASP advice), which the spreadsheet shows
-as text. JSON keeps the values exactly.
+as text; control characters are written escaped (\x1b). JSON keeps the values exactly.
 
 The signed receipts are what travels between Device Audits: `export_receipts` writes each one
 byte for byte, so another history imports them (device-audit import DIR) with every record.
@@ -33,7 +33,12 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 def safe_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text, never evaluates."""
+    """A cell a spreadsheet shows as text, never evaluates; control characters (terminal
+    escapes, line breaks) are shown escaped, as everywhere else untrusted text is shown."""
+    if not text.isprintable():
+        text = "".join(
+            c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+        )
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

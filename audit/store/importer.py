@@ -180,12 +180,19 @@ def _duplicate(path: Path, reason: str, verified: VerifiedAttestation | None = N
 
 def _store(conn: sqlite3.Connection, c: _Candidate, accepted: frozenset[str]) -> FileOutcome:
     v = c.verified
-    for uid, payload_sha256 in conn.execute(
-        "SELECT uid, payload_sha256 FROM attestations WHERE uid = ? OR payload_sha256 = ?",
+    for uid, payload_sha256, signer in conn.execute(
+        "SELECT uid, payload_sha256, signer FROM attestations WHERE uid = ? OR payload_sha256 = ?",
         (v.id, v.payload_sha256),
     ):
-        if payload_sha256 == v.payload_sha256:
+        if payload_sha256 == v.payload_sha256 and signer == v.signer:
             return _duplicate(c.path, f"receipt {uid} is already in the history", v)
+        if payload_sha256 == v.payload_sha256:
+            return _refused(
+                c.path,
+                f"the history already holds this receipt ({uid}) signed by another key "
+                f"({format_fingerprint(signer)}): someone signed a copy of it",
+                v,
+            )
         return _refused(
             c.path,
             f"the history already holds a different receipt with the same id ({uid}): this one "

@@ -1,0 +1,285 @@
+"""`device-audit history`, `import DIR` and `export`: the audit history from the command line.
+
+All three work on the history in the user's data folder, or on the file given with --db.
+Every text shown comes from a device or a receipt file: control characters are shown escaped,
+never sent to the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.errors import AuditError
+from audit.model import DeviceStatus
+
+
+def register(sub: Any) -> None:
+    _history_parser(sub)
+    _import_parser(sub)
+    _export_parser(sub)
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
+
+
+def _history_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "history",
+        help="list past audits",
+        description="List audits, newest first: who, which device, which policy, the result "
+        "and whether a signed receipt was made.",
+    )
+    _db_option(parser)
+    parser.add_argument("--search", default="", help="text in a name, staff id or device")
+    parser.add_argument("--person", default="", help="a staff id or a person's full name")
+    parser.add_argument("--device", default="", help="a device id, serial or name")
+    parser.add_argument("--policy", default="", metavar="ID", help="a policy id")
+    parser.add_argument(
+        "--status",
+        action="append",
+        choices=[s.value for s in DeviceStatus],
+        default=[],
+        help="only audits with this result (may be repeated)",
+    )
+    parser.add_argument("--since", type=_day, metavar="DAY", help="audits on or after DAY")
+    parser.add_argument("--until", type=_day, metavar="DAY", help="audits on or before DAY")
+    parser.add_argument(
+        "--latest", action="store_true", help="only the latest audit of each person's device"
+    )
+    parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    parser.add_argument("--json", action="store_true", help="print the audits as JSON")
+    parser.set_defaults(func=run_history)
+
+
+def _import_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "import",
+        help="import staff receipts from a folder",
+        description="Verify every receipt file in a folder and add it to the history. "
+        "Duplicates are skipped. The first key seen for each staff id (or technician) is "
+        "remembered; a receipt signed by another key is refused unless you accept the new key. "
+        "Exit code 0 when nothing was refused, 1 otherwise.",
+    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder of receipt files")
+    _db_option(parser)
+    parser.add_argument(
+        "--accept-new-key",
+        action="append",
+        default=[],
+        metavar="STAFF_ID",
+        help="accept a new signing key for this staff id (or 'technician:NAME'), when you "
+        "know the person really has a new key; may be repeated",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(func=run_import)
+
+
+def _export_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "export",
+        help="export audits for the compliance office",
+        description="Write one row per person's device (its latest audit) as CSV or JSON, "
+        "and/or every stored receipt as a file (--receipts), which another Device Audit can "
+        "import.",
+    )
+    _db_option(parser)
+    parser.add_argument("--format", choices=["csv", "json"], help="csv (default) or json")
+    parser.add_argument("--policy", metavar="ID", help="only audits under this policy")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument(
+        "--receipts", type=Path, metavar="DIR", help="also write every stored receipt into DIR"
+    )
+    parser.add_argument(
+        "--day",
+        type=_day,
+        metavar="DAY",
+        help="judge deadlines and exemption expiry as of DAY (default: today)",
+    )
+    parser.set_defaults(func=run_export)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from audit.store import Store
+
+    return Store(args.db)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from audit.store import HistoryFilter
+
+    query = HistoryFilter(
+        search=args.search,
+        person=args.person,
+        device=args.device,
+        policy=args.policy,
+        statuses=frozenset(DeviceStatus(s) for s in args.status),
+        since=args.since,
+        until=args.until,
+        latest_only=args.latest,
+        limit=max(0, args.limit),
+    )
+    with _open(args) as store:
+        audits = store.history(query)
+        total = store.count(query)
+    if args.json:
+        json.dump([_audit_dict(a) for a in audits], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not audits:
+        print("No audits match.")
+        return EXIT_OK
+    for a in audits:
+        status = a.status.value if a.status is not None else "in progress"
+        receipt = {"compliance_attestation": "attested", "noncompliance_report": "report"}.get(
+            a.receipt_kind, "no receipt"
+        )
+        who = f"{plain(a.person_name) or '(no name)'} ({plain(a.staff_id) or 'no staff id'})"
+        print(
+            f"{a.at.isoformat(sep=' ', timespec='minutes')[:16]}  {status:<25}  {receipt:<10}  "
+            f"{who}  {plain(a.device_name)} [{plain(a.device_id)}]  {plain(a.policy_id)}"
+            f"  #{a.id}"
+        )
+    if total > len(audits):
+        print(f"\n{len(audits)} of {total} audits shown; narrow the search or use --limit.")
+    return EXIT_OK
+
+
+def _audit_dict(a: Any) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": a.id,
+        "uid": a.uid,
+        "origin": a.origin.value,
+        "person_name": a.person_name,
+        "staff_id": a.staff_id,
+        "technician": a.technician,
+        "device": {"id": a.device_id, "name": a.device_name},
+        "policy": {"id": a.policy_id, "title": a.policy_title, "sha256": a.policy_sha256},
+        "status": None if a.status is None else a.status.value,
+        "day": when(a.day),
+        "started_at": when(a.started_at),
+        "at": when(a.at),
+        "scanned_at": when(a.scanned_at),
+        "attested_at": when(a.attested_at),
+        "exemption_expires": when(a.exemption_expires),
+        "receipt": {"id": a.receipt_uid, "kind": a.receipt_kind, "signer": a.signer}
+        if a.receipt_uid
+        else None,
+        "latest": a.latest,
+    }
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def run_import(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        report = store.import_folder(args.folder, accept_new_keys=args.accept_new_key)
+    if args.json:
+        document = {
+            "imported": report.imported,
+            "duplicates": report.duplicates,
+            "refused": report.refused,
+            "files": [
+                {
+                    "file": str(o.path),
+                    "result": o.result.value,
+                    "reason": o.reason,
+                    "attestation_id": o.attestation_id or None,
+                    "signer": o.signer or None,
+                    "signed_for": o.identity or None,
+                    "key_changed": o.key_changed,
+                }
+                for o in report.outcomes
+            ],
+        }
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for o in report.outcomes:
+            line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"
+            line += f"  {plain(o.path.name)}"
+            if o.reason:
+                line += f": {plain(o.reason)}"
+            print(line)
+        print(
+            f"\n{len(report.outcomes)} files: {report.imported} imported, "
+            f"{report.duplicates} already in the history, {report.refused} refused"
+        )
+        for identity in report.changed_keys:
+            print(
+                f"A new key was refused for {plain(identity)}. Check with the person, then "
+                f"run again with --accept-new-key '{plain(identity)}' if it is really theirs."
+            )
+    return EXIT_OK if report.refused == 0 else EXIT_NOT_COMPLIANT
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from audit.inventory import write_atomic
+    from audit.store import export_receipts, write_csv, write_json
+
+    today = args.day or date.today()
+    fmt = args.format or ("csv" if args.receipts is None or args.out is not None else None)
+    with _open(args) as store:
+        rows = store.export_rows(policy_id=args.policy, today=today) if fmt else []
+        receipts = store.receipts(args.policy) if args.receipts is not None else []
+    if args.receipts is not None:
+        written = export_receipts(receipts, args.receipts)
+        print(f"{len(written)} receipts written to {plain(str(args.receipts))}", file=sys.stderr)
+    if fmt is None:
+        return EXIT_OK
+    buffer = io.StringIO(newline="")
+    if fmt == "csv":
+        write_csv(rows, buffer)
+    else:
+        write_json(rows, buffer, today=today, policy_id=args.policy)
+    if args.out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        try:
+            write_atomic(args.out, buffer.getvalue().encode("utf-8"))
+        except OSError as exc:
+            raise AuditError(
+                f"The export cannot be written to {args.out} ({exc.strerror or exc}).",
+                "Choose a file in a folder that exists and that you may write to.",
+            ) from None
+        print(f"{len(rows)} rows written to {plain(str(args.out))}", file=sys.stderr)
+    return EXIT_OK
+
+
+def plain(text: str) -> str:
+    """Text from devices and receipts, with control characters (line breaks, terminal escapes)
+    shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
