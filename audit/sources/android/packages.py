@@ -14,9 +14,12 @@ from audit.errors import InvalidPackageName
 MAX_LENGTH = 255
 """Android refuses package names longer than this (PackageManager's limit since Android 12)."""
 
-# Segments of letters, digits and underscores, each starting with a letter, at least two of them
-# (Android's PackageParser.validateName with a separator required).
-_GRAMMAR = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
+# Exactly Android's PackageParser.validateName(name, requireSeparator=true): letters, digits,
+# '_' and '.', where a digit or '_' may not start a segment, and at least one '.'. (Android
+# itself lets empty segments through, "a..b"; they are harmless here: no quote, no space, no
+# leading '-' that a command could read as an option.)
+# Written so each character has one way to match (no backtracking on long hostile input).
+_GRAMMAR = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*)?(?:\.(?:[A-Za-z][A-Za-z0-9_]*)?)+")
 
 
 PLATFORM_PACKAGE = "android"
@@ -26,6 +29,8 @@ PLATFORM_PACKAGE = "android"
 def is_valid_package_name(name: str) -> bool:
     if name == PLATFORM_PACKAGE:
         return True
+    if name in (".", ".."):  # FileUtils.isValidExtFilename
+        return False
     return len(name) <= MAX_LENGTH and _GRAMMAR.fullmatch(name) is not None
 
 

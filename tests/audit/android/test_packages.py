@@ -15,6 +15,8 @@ from audit.sources.android.packages import MAX_LENGTH, is_valid_package_name, va
         "Com.Example_App.v2",
         "com.google.android.trichromelibrary_604509933",
         "android",  # framework-res, the platform itself
+        "com..example",  # Android's validateName lets empty segments through
+        "com.example.",
         "a." + "b" * (MAX_LENGTH - 2),
     ],
 )
@@ -35,15 +37,19 @@ def test_real_package_names_are_accepted(name: str) -> None:
         "--user",
         "musically",  # Android requires at least one '.' (only "android" is exempt)
         "androids",
-        "com..example",
-        "com.example.",
-        ".com.example",
         "com.1example",
+        "com._example",  # a segment may not start with '_' ...
+        "A1._",
+        "com.example.__",
+        ".",
+        "..",
         "1com.example",
         "com.exa-mple",
         "com.éxample",
         "",
         "a." + "b" * (MAX_LENGTH - 1),
+        "a." * 5000 + "!",  # long hostile input must not make the check backtrack for ages
+        "ab" * 50000 + ".c;",
     ],
 )
 def test_names_android_could_not_install_are_refused(name: str) -> None:
