@@ -264,17 +264,24 @@ class AppsFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         needle = text.strip().casefold()
         if needle != self._needle:
-            self._change(lambda: setattr(self, "_needle", needle))
+            widening = self._needle.startswith(needle)
+            self._change(lambda: setattr(self, "_needle", needle), widening=widening)
 
     def set_flagged_only(self, on: bool) -> None:
         if on != self._flagged_only:
-            self._change(lambda: setattr(self, "_flagged_only", on))
+            self._change(lambda: setattr(self, "_flagged_only", on), widening=not on)
 
     def set_user_installed_only(self, on: bool) -> None:
         if on != self._user_installed_only:
-            self._change(lambda: setattr(self, "_user_installed_only", on))
+            self._change(lambda: setattr(self, "_user_installed_only", on), widening=not on)
 
-    def _change(self, apply: Any) -> None:
+    def _change(self, apply: Any, *, widening: bool) -> None:
+        """Re-filter. Narrowing removes rows in place; widening may bring back thousands of rows,
+        which Qt inserts faster by rebuilding its mapping than by inserting them in runs."""
+        if widening:
+            apply()
+            self.invalidate()
+            return
         self.beginFilterChange()
         apply()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)

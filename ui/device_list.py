@@ -112,7 +112,14 @@ class DeviceEntry:
         """What the person should do about this device now."""
         if self.state is not DeviceState.READY:
             return self.guidance or GUIDANCE[self.state]
-        return self.guidance or GUIDANCE[DeviceState.READY]
+        if self.simulated:
+            return (
+                "This is a simulated phone, for trying Device Audit. Switch it off in "
+                "Help › Try the demo phone."
+            )
+        if self.phase is ScanPhase.NOT_SCANNED:
+            return self.guidance or GUIDANCE[DeviceState.READY]
+        return ""
 
     @property
     def icon_name(self) -> str:
@@ -342,7 +349,9 @@ class DevicePanel(QWidget):
             self.view.setCurrentIndex(self.model.index(row, 0))
 
     def show_advice(self, entry: DeviceEntry | None) -> None:
-        self.advice.setText(entry.advice if entry is not None else "")
+        text = entry.advice if entry is not None else ""
+        self.advice.setText(text)
+        self.advice.setVisible(bool(text))
 
     def show_tracker_problem(self, message: str) -> None:
         self.notice.setText(message)

@@ -267,12 +267,12 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)
         widths = {
-            Column.NAME: 200,
-            Column.IDENTIFIER: 240,
-            Column.VERSION: 90,
-            Column.USER: 120,
-            Column.STATE: 110,
-            Column.SOURCE: 150,
+            Column.NAME: 180,
+            Column.IDENTIFIER: 210,
+            Column.VERSION: 80,
+            Column.USER: 110,
+            Column.STATE: 120,
+            Column.SOURCE: 140,
         }
         for column, width in widths.items():
             header.resizeSection(column, width)
@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.table_split.addWidget(self.details)
         self.table_split.setStretchFactor(0, 3)
         self.table_split.setStretchFactor(1, 2)
+        self.table_split.setSizes([420, 300])
         right_layout.addWidget(self.table_split, 1)
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)

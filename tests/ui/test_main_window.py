@@ -339,7 +339,7 @@ def test_every_interactive_widget_has_an_accessible_name(
         interface = QAccessible.queryAccessibleInterface(widget)
         if interface is None or not interface.text(QAccessible.Text.Name).strip():
             missing.append(f"{type(widget).__name__} {widget.objectName()!r}")
-    assert checked > 10
+    assert checked >= 8  # the loop really looked at the toolbar, list, filters, table...
     assert missing == []
 
 
