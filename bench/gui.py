@@ -351,7 +351,7 @@ def main() -> int:
         from PySide6.QtCore import QCoreApplication, QSettings, qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
 
-        def quiet(kind: object, context: object, message: str) -> None:
+        def quiet(_kind: object, _context: object, message: str) -> None:
             if "propagateSizeHints" not in message:  # the offscreen platform's refrain
                 print(message, file=sys.stderr)
 
