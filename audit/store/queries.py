@@ -336,63 +336,51 @@ def dashboard(
     expiring_within: int = 14,
     series_days: int = 30,
 ) -> DashboardCounts:
+    """Counts at the end of each day of the window (the last is `today`): every audit covers
+    the days from its own to the next audit of the same person + device + policy (until_day),
+    so only audits alive during the window are read, through the audits_alive index."""
     deadline = policy_deadline(conn, policy_id)
-    soon = today + timedelta(days=expiring_within)
-    counts: dict[DeviceStatus, int] = defaultdict(int)
-    expiring = 0
-    for status, expires, number in conn.execute(
-        "SELECT status, exemption_expires, count(*) FROM audits"
-        " WHERE policy_id = ? AND latest = 1 GROUP BY status, exemption_expires",
-        (policy_id,),
-    ):
-        expiry = optional_day(expires)
-        now = status_on(DeviceStatus(status), today, deadline=deadline, exemption_expires=expiry)
-        counts[now] += number
-        if now is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expiry is not None and expiry <= soon:
-            expiring += number
-    return DashboardCounts(
-        policy_id=policy_id,
-        today=today,
-        deadline=deadline,
-        counts=StatusCounts.from_mapping(counts),
-        expiring=expiring,
-        expiring_within=expiring_within,
-        series=_series(conn, policy_id, today, deadline, max(1, series_days)),
-    )
-
-
-def _series(
-    conn: sqlite3.Connection, policy_id: str, today: date, deadline: date | None, days: int
-) -> tuple[DayCounts, ...]:
-    """Counts at the end of each day of the window: every audit covers the days from its own
-    to the next audit of the same person + device + policy (its until_day)."""
+    days = max(1, series_days)
     first = today - timedelta(days=days - 1)
-    end = today + timedelta(days=1)
+    soon = today + timedelta(days=expiring_within)
     per_day: list[dict[DeviceStatus, int]] = [defaultdict(int) for _ in range(days)]
+    expiring = 0
     for start, stop, status, expires, number in conn.execute(
         "SELECT max(day, :first), min(until_day, :end), status,"
-        " CASE WHEN status = 'compliant_with_exceptions' AND exemption_expires < :today"
+        " CASE WHEN status = 'compliant_with_exceptions' AND exemption_expires <= :soon"
         " THEN exemption_expires END, count(*)"
         " FROM audits WHERE policy_id = :policy AND until_day > :first AND day <= :today"
         " GROUP BY 1, 2, 3, 4",
         {
             "first": first.isoformat(),
-            "end": end.isoformat(),
+            "end": (today + timedelta(days=1)).isoformat(),
             "today": today.isoformat(),
+            "soon": soon.isoformat(),
             "policy": policy_id,
         },
     ):
         recorded = DeviceStatus(status)
         expiry = optional_day(expires)
-        for offset in range(
-            (date.fromisoformat(start) - first).days, (date.fromisoformat(stop) - first).days
-        ):
+        begin, finish = date.fromisoformat(start), date.fromisoformat(stop)
+        for offset in range((begin - first).days, (finish - first).days):
             day = first + timedelta(days=offset)
             now = status_on(recorded, day, deadline=deadline, exemption_expires=expiry)
             per_day[offset][now] += number
-    return tuple(
+        covers_today = finish > today
+        if covers_today and expiry is not None and expiry >= today:
+            expiring += number
+    series = tuple(
         DayCounts(first + timedelta(days=offset), StatusCounts.from_mapping(counts))
         for offset, counts in enumerate(per_day)
+    )
+    return DashboardCounts(
+        policy_id=policy_id,
+        today=today,
+        deadline=deadline,
+        counts=series[-1].counts,
+        expiring=expiring,
+        expiring_within=expiring_within,
+        series=series,
     )
 
 

@@ -54,7 +54,10 @@ POLICY = Policy(
     origin="preset:nz-parliament-2023",
 )
 OTHER_POLICY = replace(POLICY, id="uk-gov-2023", title="UK Government: TikTok", deadline=None)
-USERS = (UserProfile("0", "Owner", UserKind.OWNER), UserProfile("10", "Work", UserKind.WORK_PROFILE))
+USERS = (
+    UserProfile("0", "Owner", UserKind.OWNER),
+    UserProfile("10", "Work", UserKind.WORK_PROFILE),
+)
 
 
 class Outcome(StrEnum):
