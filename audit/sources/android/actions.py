@@ -236,7 +236,8 @@ def perform(
 
 
 def _no_cmd(text: str) -> bool:
-    return "Unknown command" in text or "not found" in text or "Can't find service" in text
+    lowered = text.lower()
+    return "unknown command" in lowered or "not found" in lowered or "can't find service" in lowered
 
 
 def run_action(

@@ -95,7 +95,7 @@ class CommandError:
 
 
 _UNKNOWN_OPTION = re.compile(r"Unknown option:?\s+(\S+)")
-_UNKNOWN_COMMAND = re.compile(r"Unknown command:?\s*(\S*)")
+_UNKNOWN_COMMAND = re.compile(r"unknown command:?\s*(\S*)", re.IGNORECASE)  # cmd / Pm.java
 _SECURITY = re.compile(r"(?:java\.lang\.)?SecurityException:?\s*(.*)")
 _EXCEPTION = re.compile(r"^(?:Error:|Exception occurred while executing|Failure \[|.*Exception:)")
 

@@ -409,15 +409,26 @@ def _user_lists(
     )
 
 
+_TZ = "persist.sys.timezone"
+
+
 def _details(
-    scan: _PhoneScan, packages: Collection[str], zone: tzinfo | None
+    scan: _PhoneScan, packages: Collection[str], zone: tzinfo | None, *, read_zone: bool = False
 ) -> dict[str, PackageDetails]:
+    """dumpsys for the packages in one round trip (with the phone's time zone if asked)."""
     wanted = sorted({p for p in packages if is_valid_package_name(p)})
     for bad in set(packages) - set(wanted):
         log.info("not asking the phone about %r: not a valid package name", bad)
+    if not wanted:
+        return {}
+    zone_section = [("tz", ("getprop", _TZ))] if read_zone else []
     sections = scan.run_script(
-        [(f"detail:{index}", commands.dumpsys_package(name)) for index, name in enumerate(wanted)]
+        zone_section
+        + [(f"detail:{index}", commands.dumpsys_package(name)) for index, name in enumerate(wanted)]
     )
+    if read_zone:
+        text, _ = _section_text(sections, "tz")
+        zone = phone_timezone({_TZ: (text or "").strip()})
     details: dict[str, PackageDetails] = {}
     for index, name in enumerate(wanted):
         text, why = _section_text(sections, f"detail:{index}")
@@ -486,11 +497,9 @@ def details_with_shell(
     shell: Shell, serial: str, packages: Iterable[str]
 ) -> dict[str, PackageDetails]:
     """`dumpsys package` for a few packages in one round trip, times in the phone's zone."""
-    scan = _PhoneScan(shell, serial, never_cancelled)
-    sections = scan.run_script([("tz", ("getprop", "persist.sys.timezone"))])
-    text, _ = _section_text(sections, "tz")
-    zone = phone_timezone({"persist.sys.timezone": (text or "").strip()})
-    return _details(scan, list(packages), zone)
+    return _details(
+        _PhoneScan(shell, serial, never_cancelled), list(packages), None, read_zone=True
+    )
 
 
 def details_for(

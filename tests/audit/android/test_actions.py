@@ -148,6 +148,7 @@ def test_the_phone_going_away_during_an_action_says_to_rescan() -> None:
         ("pm_disable_protected.txt", ActionKind.DISABLE, "PROTECTED_PACKAGE"),
         ("cmd_install_existing_success.txt", ActionKind.RESTORE, ""),
         ("cmd_install_existing_unknown_android7.txt", ActionKind.RESTORE, "UNKNOWN_COMMAND"),
+        ("pm_install_existing_unknown_android7.txt", ActionKind.RESTORE, "UNKNOWN_COMMAND"),
         ("pm_security_exception_android12.txt", ActionKind.UNINSTALL, "SHELL_NOT_ALLOWED"),
     ],
 )
