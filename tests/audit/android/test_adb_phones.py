@@ -16,7 +16,8 @@ from audit.errors import DeviceGone, DeviceUnauthorized, InvalidPackageName
 from audit.model import AppState, DeviceState, InstallOrigin, ScanResult, SourceStatus, UserKind
 from audit.sources.android import actions
 from audit.sources.android.connection import Adb
-from audit.sources.android.scan import details_for, scan_phone, scan_phones
+from audit.sources.android.scan import details_for, scan_phone, scan_phones, scan_with_shell
+from audit.sources.android.shell import AdbShell
 from audit.sources.android.tracker import DeviceEvent, DeviceTracker, list_devices
 from tests.helpers.phones import AdbServer, PhoneFactory
 
@@ -298,3 +299,13 @@ def test_switching_usb_debugging_off_drops_the_phone(
     assert result.ok, result.message
     assert not phone.state.adb_enabled
     adb_server.wait_until(lambda: phone.unplugged)
+
+
+def test_a_phone_that_stops_answering_times_out_instead_of_hanging(
+    adb_server: AdbServer, sim_phone: PhoneFactory
+) -> None:
+    phone = sim_phone("pixel-tiktok-lite", latency_ms=3000)
+    shell = AdbShell(Adb(adb_server.port), phone.address, timeout=0.3)
+    with pytest.raises(DeviceGone) as raised:
+        scan_with_shell(shell, phone.address)
+    assert "no answer for 0.3 s" in raised.value.message
