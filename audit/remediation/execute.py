@@ -1,0 +1,436 @@
+"""Carrying out steps: one executor per kind of device, each returning an ActionResult.
+
+Executors never decide what to do: the plan did, and the person confirmed. They run exactly the
+step they are given, through argument lists (never a shell), and say what happened in words.
+A manual step is recorded by `confirm_manual` when the person says it is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import psutil
+
+from audit.errors import ActionFailed, AuditError
+from audit.model import ActionKind, ActionResult, Device, RunningProcess
+from audit.remediation.steps import Operation, Step, StepKind
+from audit.sources.android.actions import run_action
+from audit.sources.android.connection import Adb
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT = 4000
+# Codes that mean an uninstall had nothing left to do: the app is already gone for that user
+# (removed on the phone by hand, or by an earlier attempt cut short by an unplugged cable).
+ALREADY_GONE = frozenset({"NOT_INSTALLED_FOR_USER", "UNKNOWN_PACKAGE"})
+# msiexec: the product is not installed (already gone); done, restart needed.
+_MSI_ALREADY_GONE = 1605
+_MSI_RESTART = (1641, 3010)
+
+
+class Executor(Protocol):
+    def run(self, step: Step) -> ActionResult:
+        """Carry out one AUTOMATIC step that the person confirmed."""
+        ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _refuse_manual(step: Step) -> None:
+    if step.kind is StepKind.MANUAL:
+        raise ActionFailed(
+            f"'{step.title}' is done by hand; Device Audit cannot do it.",
+            "Follow the instructions, then confirm that it is done.",
+        )
+
+
+def confirm_manual(step: Step, person: str, note: str = "") -> ActionResult:
+    """The record of a person saying they did a manual step ("I've done this")."""
+    if step.kind is not StepKind.MANUAL:
+        raise ActionFailed(
+            f"'{step.title}' is done by Device Audit, not by hand.",
+            "Run it instead of confirming it.",
+        )
+    who = person.strip() or "the person at the device"
+    text = f"Confirmed by {who}: {step.confirmation}"
+    if note.strip():
+        text += f" Note: {note.strip()}"
+    return ActionResult(
+        kind=ActionKind.MANUAL,
+        device=step.target.device_id,
+        identifier=step.target.identifier,
+        user=step.target.user,
+        ok=True,
+        message=text,
+        at=_now(),
+    )
+
+
+# --- phones ----------------------------------------------------------------------------------
+
+
+class AndroidExecutor:
+    """Runs a plan's phone steps over adb on the phone `serial`."""
+
+    def __init__(self, serial: str, *, adb_port: int | None = None, adb: Adb | None = None):
+        self.serial = serial
+        self.device_id = Device.android_id(serial)
+        self.adb = adb if adb is not None else Adb(adb_port)
+
+    def run(self, step: Step) -> ActionResult:
+        _refuse_manual(step)
+        target = step.target
+        if step.operation is not Operation.PHONE:
+            raise ActionFailed(f"'{step.title}' is not something done on a phone.")
+        if target.device_id != self.device_id:
+            raise ActionFailed(
+                f"'{step.title}' is for {target.device_id}, not for {self.device_id}.",
+                "Choose the phone the plan was made for.",
+            )
+        try:
+            result = run_action(
+                self.serial,
+                step.action,
+                target.identifier,
+                target.user,
+                adb=self.adb,
+                label=target.app_name,
+            )
+        except AuditError as error:  # the adb server itself is unavailable, or bad input
+            return ActionResult(
+                kind=step.action,
+                device=self.device_id,
+                identifier=target.identifier,
+                user=target.user,
+                ok=False,
+                message=f"{step.title}: not done. {error.message}",
+                advice=error.next_step,
+                code="ADB_UNAVAILABLE",
+                at=_now(),
+            )
+        if (
+            not result.ok
+            and result.code in ALREADY_GONE
+            and step.action in (ActionKind.UNINSTALL, ActionKind.UNINSTALL_ALL_USERS)
+        ):
+            where = "any user" if step.action is ActionKind.UNINSTALL_ALL_USERS else target.user
+            return replace(
+                result,
+                ok=True,
+                message=f"{target.app_name} was already gone for {_user_words(where)}: "
+                "nothing was left to remove.",
+                advice="",
+            )
+        return result
+
+
+def _user_words(user: str) -> str:
+    return f"user {user}" if user.isdigit() else user
+
+
+# --- this computer ---------------------------------------------------------------------------
+
+
+class LocalExecutor:
+    """Runs a plan's steps on this computer: closing apps, uninstallers, the Trash."""
+
+    def __init__(
+        self,
+        *,
+        home: Path | None = None,
+        close_timeout: float = 5.0,
+        command_timeout: float = 1800.0,
+        use_finder: bool | None = None,
+    ) -> None:
+        self.home = home or Path.home()
+        self.close_timeout = close_timeout
+        self.command_timeout = command_timeout
+        # On a Mac, Finder's Trash remembers where an app came from ("Put Back").
+        self.use_finder = sys.platform == "darwin" if use_finder is None else use_finder
+
+    def run(self, step: Step) -> ActionResult:
+        _refuse_manual(step)
+        handlers = {
+            Operation.CLOSE_PROCESSES: self.close,
+            Operation.RUN_COMMAND: self.run_command,
+            Operation.MOVE_TO_TRASH: self.move_to_trash,
+            Operation.DELETE_FILE: self.delete_file,
+        }
+        handler = handlers.get(step.operation)
+        if handler is None:
+            raise ActionFailed(f"'{step.title}' is not something done on this computer.")
+        return handler(step)
+
+    def _result(
+        self,
+        step: Step,
+        ok: bool,
+        message: str,
+        *,
+        advice: str = "",
+        code: str = "",
+        output: str = "",
+    ) -> ActionResult:
+        return ActionResult(
+            kind=step.action,
+            device=step.target.device_id,
+            identifier=step.target.identifier,
+            user=step.target.user,
+            ok=ok,
+            message=message,
+            advice=advice,
+            code=code,
+            output=output[-MAX_OUTPUT:],
+            at=_now(),
+        )
+
+    # --- closing the app -------------------------------------------------------------------
+
+    def close(self, step: Step) -> ActionResult:
+        """Ask the app's processes to quit, then stop those still running after a timeout.
+
+        Only processes that are still what the scan saw are touched (a pid can be reused by
+        another program once the app exits).
+        """
+        name = step.target.app_name
+        found = _matching_processes(step.processes)
+        if not found:
+            return self._result(step, True, f"{name} was not running any more.")
+        for process in found:
+            try:
+                process.terminate()
+            except psutil.NoSuchProcess:
+                continue
+            except psutil.AccessDenied:
+                pass
+        _, alive = psutil.wait_procs(found, timeout=self.close_timeout)
+        forced = list(alive)
+        for process in forced:
+            try:
+                process.kill()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        _, still = psutil.wait_procs(forced, timeout=self.close_timeout) if forced else ([], [])
+        if still:
+            pids = ", ".join(str(p.pid) for p in still)
+            return self._result(
+                step,
+                False,
+                f"{name} could not be closed (process {pids} is still running).",
+                advice=f"Close {name} yourself (or restart the computer), then try again.",
+                code="STILL_RUNNING",
+            )
+        how = " (it had to be stopped)" if forced else ""
+        return self._result(step, True, f"{name} was closed{how}.")
+
+    # --- uninstallers and package managers --------------------------------------------------
+
+    def run_command(self, step: Step) -> ActionResult:
+        name = step.target.app_name
+        argv = list(step.command)
+        if not argv:
+            raise ActionFailed(f"'{step.title}' has no command to run.")
+        log.info("running %s", argv)
+        try:
+            done = subprocess.run(
+                argv,
+                shell=False,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.command_timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            return self._result(
+                step,
+                False,
+                f"{name} was not removed: the program {argv[0]} was not found.",
+                advice="The app's uninstaller may have been deleted already. Remove the app "
+                "the way your system removes programs, then scan again.",
+                code="PROGRAM_MISSING",
+            )
+        except PermissionError:
+            return self._result(
+                step,
+                False,
+                f"{name} was not removed: this account may not start {argv[0]}.",
+                advice="Ask someone with administrator rights to remove it.",
+                code="PERMISSION_DENIED",
+            )
+        except subprocess.TimeoutExpired:
+            return self._result(
+                step,
+                False,
+                f"{name}'s uninstaller did not finish within {self.command_timeout:.0f} seconds.",
+                advice="If its window is still open, finish it there; then scan again.",
+                code="TIMEOUT",
+            )
+        except OSError as exc:
+            return self._result(
+                step,
+                False,
+                f"{name} was not removed: {argv[0]} could not be started ({exc.strerror or exc}).",
+                advice="Remove the app the way your system removes programs, then scan again.",
+                code="FAILED",
+            )
+        output = _text(done.stdout) + _text(done.stderr)
+        program = Path(argv[0]).name.casefold()
+        if program.startswith("msiexec"):
+            if done.returncode == _MSI_ALREADY_GONE:
+                return self._result(step, True, f"{name} was already uninstalled.", output=output)
+            if done.returncode in _MSI_RESTART:
+                return self._result(
+                    step,
+                    True,
+                    f"{name} was uninstalled; restart the computer to finish.",
+                    output=output,
+                )
+        if done.returncode != 0:
+            last = output.strip().splitlines()[-1:] or [""]
+            detail = f": {last[0][:300]}" if last[0] else ""
+            return self._result(
+                step,
+                False,
+                f"{name} was not removed: {argv[0]} ended with exit status {done.returncode}"
+                f"{detail}.",
+                advice="Read the message above; fix what it says, or remove the app by hand, "
+                "then scan again.",
+                code=f"EXIT_{done.returncode}",
+                output=output,
+            )
+        return self._result(step, True, f"{name}'s uninstaller finished.", output=output)
+
+    # --- files -----------------------------------------------------------------------------
+
+    def move_to_trash(self, step: Step) -> ActionResult:
+        name = step.target.app_name
+        path = Path(step.path)
+        if not path.exists():
+            return self._result(step, True, f"{name} was not at {path} any more.")
+        if self.use_finder and self._finder_delete(path):
+            return self._result(step, True, f"{name} was moved to the Trash.")
+        trash = self.home / ".Trash"
+        try:
+            trash.mkdir(parents=True, exist_ok=True)
+            destination = unique_path(trash / path.name)
+            shutil.move(str(path), str(destination))
+        except OSError as exc:
+            return self._result(
+                step,
+                False,
+                f"{name} could not be moved to the Trash ({exc.strerror or exc}).",
+                advice=f"Drag {name} to the Trash in Finder yourself.",
+                code="FAILED",
+            )
+        return self._result(step, True, f"{name} was moved to the Trash ({destination}).")
+
+    def _finder_delete(self, path: Path) -> bool:
+        """Finder's delete, with the path passed as an argument (never spliced into a script)."""
+        script = [
+            "osascript",
+            "-e",
+            "on run argv",
+            "-e",
+            'tell application "Finder" to delete (POSIX file (item 1 of argv))',
+            "-e",
+            "end run",
+            str(path),
+        ]
+        try:
+            done = subprocess.run(
+                script, capture_output=True, timeout=60, check=False, stdin=subprocess.DEVNULL
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.info("Finder could not move %s to the Trash: %s", path, exc)
+            return False
+        if done.returncode != 0:
+            log.info("Finder could not move %s to the Trash: %s", path, _text(done.stderr))
+        return done.returncode == 0 and not path.exists()
+
+    def delete_file(self, step: Step) -> ActionResult:
+        name = step.target.app_name
+        path = Path(step.path)
+        try:
+            if path.is_dir() and not path.is_symlink():
+                return self._result(
+                    step,
+                    False,
+                    f"{path} is a folder, not the single file Device Audit was to delete.",
+                    advice="Scan again; if it is still listed, delete it yourself.",
+                    code="NOT_A_FILE",
+                )
+            path.unlink()
+        except FileNotFoundError:
+            return self._result(step, True, f"{name} was not at {path} any more.")
+        except OSError as exc:
+            return self._result(
+                step,
+                False,
+                f"{path} could not be deleted ({exc.strerror or exc}).",
+                advice="Delete it yourself in your file manager.",
+                code="FAILED",
+            )
+        return self._result(step, True, f"{path} was deleted.")
+
+
+def unique_path(path: Path) -> Path:
+    """`path`, or `name 2.app`, `name 3.app`... when something of that name is there already."""
+    if not path.exists() and not path.is_symlink():
+        return path
+    stem, suffix = path.stem, path.suffix
+    for number in range(2, 10_000):
+        candidate = path.with_name(f"{stem} {number}{suffix}")
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
+    raise OSError(f"the Trash already holds too many items called {path.name}")
+
+
+def _matching_processes(seen: tuple[RunningProcess, ...]) -> list[psutil.Process]:
+    """The processes the scan saw that are still the same program: same pid, same name, and
+    the same executable when the scan knew it. Nothing is matched by executable alone: that
+    would close every program sharing an interpreter (every Python or Java program)."""
+    found: dict[int, psutil.Process] = {}
+    own = os.getpid()
+    for record in seen:
+        if record.pid == own:
+            continue
+        try:
+            process = psutil.Process(record.pid)
+            if process.name() != record.name:
+                continue
+            if record.exe:
+                try:
+                    exe = process.exe()
+                except psutil.AccessDenied:
+                    exe = ""
+                if exe and exe != record.exe:
+                    continue
+            found[process.pid] = process
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return list(found.values())
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, str):
+        return data
+    return data.decode("utf-8", "replace")
+
+
+def executor_for(device: Device, *, adb_port: int | None = None) -> Executor:
+    """The executor for a device: over adb for a phone, on this computer otherwise."""
+    if device.serial and device.id == Device.android_id(device.serial):
+        return AndroidExecutor(device.serial, adb_port=adb_port)
+    return LocalExecutor()

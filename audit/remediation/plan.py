@@ -1,0 +1,346 @@
+"""Removal plans: for each violation, the steps that bring the device into compliance.
+
+On a phone, a user-installed app is uninstalled for the user it is in (or every user, when the
+person asks). A copy that came with the phone cannot be deleted over USB: it can be removed for
+a user (restorable) or disabled, and the policy's compliant states decide which of those counts.
+When neither counts, the plan says so and asks the person to contact IT. This computer's plans
+are in local_plan.py. Anything Device Audit cannot do itself is a MANUAL step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audit.model import (
+    ActionKind,
+    AppState,
+    Assessment,
+    Device,
+    DeviceKind,
+    Finding,
+    FindingStatus,
+    Policy,
+    ScanResult,
+    UserKind,
+)
+from audit.remediation.local_plan import local_plan
+from audit.remediation.steps import Operation, RemovalPlan, Rights, Step, StepKind, Target
+
+ACCEPTED_WORDS: dict[AppState, str] = {
+    AppState.REMOVED_FOR_USER: "'removed for this user' (the copy built into the phone stays, "
+    "and can be restored)",
+    AppState.DISABLED: "'disabled' (the app stays on the phone, switched off)",
+}
+
+# (the profile with a capital, the profile in a sentence)
+_PROFILE_WORDS: dict[UserKind, tuple[str, str]] = {
+    UserKind.OWNER: ("the main profile (Owner)", "the main profile"),
+    UserKind.WORK_PROFILE: ("the Work profile", "the work profile"),
+    UserKind.SECURE_FOLDER: ("Secure Folder", "Secure Folder"),
+    UserKind.DUAL_APP: ("the Dual apps profile", "the dual apps profile"),
+    UserKind.GUEST: ("the Guest user", "the guest user"),
+}
+_USER_LABELS: dict[UserKind, str] = {
+    UserKind.OWNER: "Owner",
+    UserKind.WORK_PROFILE: "Work profile",
+    UserKind.SECURE_FOLDER: "Secure Folder",
+    UserKind.DUAL_APP: "Dual apps",
+    UserKind.GUEST: "Guest",
+    UserKind.SECONDARY: "Secondary user",
+}
+
+
+def build_plans(
+    assessment: Assessment,
+    *,
+    all_users: bool = False,
+    rights: Rights | None = None,
+) -> tuple[RemovalPlan, ...]:
+    """One plan per VIOLATION finding, in the order of the findings.
+
+    `all_users` removes a user-installed phone app from every user in one step (the step has
+    the same id in each of that app's plans, so it runs once). `rights` says what this process
+    may do on this computer (default: what it may do now).
+    """
+    rights = rights if rights is not None else Rights.current()
+    return tuple(
+        plan_for(f, assessment, all_users=all_users, rights=rights) for f in assessment.violations
+    )
+
+
+def plan_for(
+    finding: Finding,
+    assessment: Assessment,
+    *,
+    all_users: bool = False,
+    rights: Rights | None = None,
+) -> RemovalPlan:
+    if finding.status is not FindingStatus.VIOLATION:
+        raise ValueError(f"only violations need a removal plan, not {finding.status.value}")
+    device = assessment.scan.device
+    if device.kind is DeviceKind.ANDROID:
+        return android_plan(finding, assessment.scan, assessment.policy, all_users=all_users)
+    return local_plan(finding, device, rights=rights if rights is not None else Rights.current())
+
+
+# --- phones --------------------------------------------------------------------------------
+
+
+def profile_words(scan: ScanResult, user: str) -> tuple[str, str, str]:
+    """(label, with a capital, in a sentence) for an Android user: ("Work profile", "the Work
+    profile", "the work profile")."""
+    profile = scan.user(user)
+    if profile is None:
+        return f"User {user}", f"user {user}", f"user {user}"
+    label = _USER_LABELS.get(profile.kind, profile.name or f"User {user}")
+    if profile.kind in _PROFILE_WORDS:
+        capital, sentence = _PROFILE_WORDS[profile.kind]
+        return label, capital, sentence
+    name = profile.name or f"user {user}"
+    return label, f"the user {name}", f"the user {name}"
+
+
+def device_words(device: Device) -> str:
+    return device.name or device.model or device.serial or "this phone"
+
+
+def android_target(finding: Finding, scan: ScanResult) -> Target:
+    app = finding.app
+    label, _, _ = profile_words(scan, app.user)
+    return Target(
+        device_id=scan.device.id,
+        device_name=device_words(scan.device),
+        identifier=app.identifier,
+        id_kind=app.kind,
+        user=app.user,
+        user_label=label,
+        app_name=app.label,
+    )
+
+
+def accepted_note(policy: Policy, app_label: str) -> str:
+    """Which of the two ways to keep a built-in app off the screen the policy accepts, and what
+    each means; or that it accepts neither."""
+    states = policy.compliant_states
+    removed = AppState.REMOVED_FOR_USER in states
+    disabled = AppState.DISABLED in states
+    yes_removed, yes_disabled = (
+        ACCEPTED_WORDS[AppState.REMOVED_FOR_USER],
+        ACCEPTED_WORDS[AppState.DISABLED],
+    )
+    if removed and disabled:
+        return f"This policy accepts {yes_removed} and {yes_disabled}."
+    if removed:
+        return f"This policy accepts {yes_removed} but not 'disabled'."
+    if disabled:
+        return (
+            f"This policy accepts {yes_disabled} but not 'removed for this user' (the copy "
+            "built into the phone would stay)."
+        )
+    return (
+        f"This policy accepts neither 'removed for this user' nor 'disabled': {app_label} came "
+        "with the phone, and the policy requires the manufacturer's copy to be gone, which "
+        "cannot be done over USB."
+    )
+
+
+def android_plan(
+    finding: Finding, scan: ScanResult, policy: Policy, *, all_users: bool = False
+) -> RemovalPlan:
+    app = finding.app
+    target = android_target(finding, scan)
+    device = device_words(scan.device)
+    _, capital, sentence = profile_words(scan, app.user)
+    name = app.label
+    by_hand = _on_the_phone_step(target, capital, policy, system=app.system)
+    if not app.system:
+        if all_users:
+            step = _uninstall_all_users(finding, scan, target, device)
+        else:
+            step = Step(
+                id=f"{ActionKind.UNINSTALL.value}/{app.user}/{app.identifier}",
+                kind=StepKind.AUTOMATIC,
+                action=ActionKind.UNINSTALL,
+                operation=Operation.PHONE,
+                target=target,
+                title=f"Remove {name} from {capital}",
+                confirmation=f"{name} will be uninstalled from {capital} on {device}. Your "
+                f"{name} data in {sentence} will be deleted. Other profiles are not changed.",
+            )
+        return RemovalPlan(finding, scan.device, (step,), (by_hand,))
+
+    note = accepted_note(policy, name)
+    options: list[Step] = []
+    states = policy.compliant_states
+    if AppState.REMOVED_FOR_USER in states and app.state is not AppState.REMOVED_FOR_USER:
+        options.append(
+            Step(
+                id=f"{ActionKind.UNINSTALL.value}/{app.user}/{app.identifier}",
+                kind=StepKind.AUTOMATIC,
+                action=ActionKind.UNINSTALL,
+                operation=Operation.PHONE,
+                target=target,
+                title=f"Remove {name} for {capital}",
+                confirmation=f"{name} came with {device}, so it cannot be deleted from the "
+                f"phone. It will be removed for {sentence}: it disappears there and its data in "
+                f"{sentence} is deleted, while the copy built into the phone stays and can be "
+                f"restored later. Other profiles are not changed. {note}",
+                restorable=True,
+            )
+        )
+    if AppState.DISABLED in states and app.state is AppState.INSTALLED:
+        options.append(
+            Step(
+                id=f"{ActionKind.DISABLE.value}/{app.user}/{app.identifier}",
+                kind=StepKind.AUTOMATIC,
+                action=ActionKind.DISABLE,
+                operation=Operation.PHONE,
+                target=target,
+                title=f"Disable {name} in {capital}",
+                confirmation=f"{name} came with {device}, so it cannot be deleted from the "
+                f"phone. It will be disabled in {sentence}: it stays on the phone but cannot "
+                f"run, and can be enabled again later. Other profiles are not changed. {note}",
+                restorable=True,
+            )
+        )
+    if options:
+        return RemovalPlan(
+            finding, scan.device, (options[0],), (*options[1:], by_hand), policy_note=note
+        )
+    contact = _contact_it_step(finding, target, device, policy, note)
+    return RemovalPlan(finding, scan.device, (contact,), policy_note=note)
+
+
+def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, device: str) -> Step:
+    app = finding.app
+    name = app.label
+    users = [
+        profile_words(scan, u.id)[0]
+        for u in scan.users
+        if any(a.identifier == app.identifier and a.user == u.id for a in scan.apps)
+    ]
+    where = f" ({', '.join(users)})" if users else ""
+    return Step(
+        id=f"{ActionKind.UNINSTALL_ALL_USERS.value}/{app.identifier}",
+        kind=StepKind.AUTOMATIC,
+        action=ActionKind.UNINSTALL_ALL_USERS,
+        operation=Operation.PHONE,
+        target=Target(
+            device_id=target.device_id,
+            device_name=target.device_name,
+            identifier=target.identifier,
+            id_kind=target.id_kind,
+            user="",
+            user_label="every user",
+            app_name=target.app_name,
+        ),
+        title=f"Remove {name} from every user and profile",
+        confirmation=f"{name} will be uninstalled from every user and profile on {device}"
+        f"{where}. All its data on the phone will be deleted.",
+    )
+
+
+def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bool) -> Step:
+    name = target.app_name
+    if target.user_label == "Work profile":
+        find = "open Settings > Apps, switch to the 'Work' tab at the top of the list"
+    else:
+        find = "open Settings > Apps"
+    how = "tap Uninstall"
+    if system:
+        accepted = policy.compliant_states
+        if AppState.DISABLED in accepted and AppState.REMOVED_FOR_USER not in accepted:
+            how = "tap Disable"
+        elif AppState.DISABLED in accepted:
+            how = "tap Uninstall, or Disable if Uninstall is not offered"
+    return Step(
+        id=f"{StepKind.MANUAL.value}/phone/{target.user}/{target.identifier}",
+        kind=StepKind.MANUAL,
+        action=ActionKind.MANUAL,
+        operation=Operation.BY_HAND,
+        target=target,
+        title=f"Remove {name} on the phone yourself",
+        confirmation=f"I removed {name} from {where} on {target.device_name} myself.",
+        instructions=(
+            f"Unlock {target.device_name}, {find}.",
+            f"Tap {name}, then {how}, and confirm.",
+            "Come back here and confirm you have done it; Device Audit then checks the phone.",
+        ),
+        why_manual="Do it on the phone when Device Audit could not do it over USB.",
+    )
+
+
+def _contact_it_step(
+    finding: Finding, target: Target, device: str, policy: Policy, note: str
+) -> Step:
+    name = finding.app.label
+    instructions = [
+        f"{name} is part of the software {device} came with. Removing it for a user or "
+        "disabling it is not enough under this policy, and the built-in copy cannot be deleted "
+        "over USB.",
+        "Contact your IT department: they can replace the phone, have the maker's copy removed, "
+        "or arrange an exception.",
+    ]
+    if policy.exception_route:
+        instructions.append(f"Exceptions: {policy.exception_route}")
+    return Step(
+        id=f"{StepKind.MANUAL.value}/contact-it/{finding.app.user}/{finding.app.identifier}",
+        kind=StepKind.MANUAL,
+        action=ActionKind.MANUAL,
+        operation=Operation.BY_HAND,
+        target=target,
+        title=f"Ask IT about the built-in {name}",
+        confirmation=f"I contacted IT about the copy of {name} built into {device}.",
+        instructions=tuple(instructions),
+        why_manual=note,
+    )
+
+
+def unique_steps(plans: Sequence[RemovalPlan]) -> tuple[Step, ...]:
+    """Every step of the plans (alternatives excluded) once, in order: an all-users removal
+    shared by several findings appears once."""
+    seen: dict[str, Step] = {}
+    for plan in plans:
+        for step in plan.steps:
+            seen.setdefault(step.id, step)
+    return tuple(seen.values())
+
+
+# --- undoing a mistake -----------------------------------------------------------------------
+
+
+def undo_step(step: Step) -> Step | None:
+    """The step that undoes a restorable phone step: restore a built-in app removed for a user
+    (`cmd package install-existing`), or enable a disabled one. None when there is none."""
+    if step.operation is not Operation.PHONE or not step.restorable:
+        return None
+    if step.action is ActionKind.UNINSTALL:
+        return restore_step(step.target)
+    if step.action is ActionKind.DISABLE:
+        target = step.target
+        return Step(
+            id=f"{ActionKind.ENABLE.value}/{target.user}/{target.identifier}",
+            kind=StepKind.AUTOMATIC,
+            action=ActionKind.ENABLE,
+            operation=Operation.PHONE,
+            target=target,
+            title=f"Enable {target.app_name} again",
+            confirmation=f"{target.app_name} will be enabled again for the {target.user_label} "
+            f"on {target.device_name}. If the policy bans it, the phone will not be compliant.",
+        )
+    return None
+
+
+def restore_step(target: Target) -> Step:
+    """Bring back a built-in app that was removed for a user by mistake."""
+    return Step(
+        id=f"{ActionKind.RESTORE.value}/{target.user}/{target.identifier}",
+        kind=StepKind.AUTOMATIC,
+        action=ActionKind.RESTORE,
+        operation=Operation.PHONE,
+        target=target,
+        title=f"Restore {target.app_name}",
+        confirmation=f"{target.app_name} will be installed again for the {target.user_label} on "
+        f"{target.device_name}, from the copy built into the phone. If the policy bans it, the "
+        "phone will not be compliant.",
+    )
