@@ -18,6 +18,8 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # Never let a test reach the adb server a developer may be running on the default port.
 os.environ.setdefault("ANDROID_ADB_SERVER_PORT", "5199")
 
+pytest_plugins = ["tests.helpers.phones"]
+
 OUR_LOGGERS = ("audit", "ui", "main")
 
 

@@ -22,6 +22,7 @@ SHELL_ID = (
     "context=u:r:shell:s0"
 )
 _SETTINGS_NAMESPACES = ("system", "secure", "global")
+_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def build_commands(state: PhoneState) -> dict[str, CommandFn]:
@@ -197,7 +198,7 @@ def _format_once(fmt: str, args: list[str]) -> tuple[str, int]:
         used += 1
         value = next(values, "")
         if spec == "%d":
-            return value if value.lstrip("-").isdigit() else "0"
+            return value if _NUMBER.fullmatch(value) else "0"
         return value
 
     return re.sub(r"%[sd%]|\\[ntr\\]", field, fmt), used
@@ -214,7 +215,7 @@ def _false(_shell: Shell, _argv: list[str], _stdin: bytes) -> Output:
 def _exit(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
     status = shell.status
     if len(argv) > 1:
-        if not argv[1].lstrip("-").isdigit():
+        if not _NUMBER.fullmatch(argv[1]):
             return Output.of(stderr=f"{SH}: exit: {argv[1]}: bad number\n", status=1)
         status = int(argv[1])
     raise ExitShell(status)
@@ -285,10 +286,10 @@ def _line_count(argv: list[str], default: int = 10) -> int | None:
     args = argv[1:]
     for index, arg in enumerate(args):
         value = args[index + 1] if arg == "-n" and index + 1 < len(args) else None
-        if arg.startswith("-") and arg[1:].isdigit():
+        if _NUMBER.fullmatch(arg) and arg.startswith("-"):
             value = arg[1:]
         if value is not None:
-            return int(value) if value.isdigit() else None
+            return int(value) if _NUMBER.fullmatch(value) and int(value) >= 0 else None
     return default
 
 

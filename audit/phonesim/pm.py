@@ -19,6 +19,7 @@ service. The differences that matter to a parser are kept on purpose:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from audit.phonesim.javatext import JavaException, illegal_argument, security, uncaught
@@ -97,20 +98,26 @@ def parse_user(arg: str) -> int:
         return USER_ALL
     if arg in ("current", "cur"):
         return USER_CURRENT
-    try:
-        return int(arg, 10)
-    except ValueError:
-        raise illegal_argument(f"Bad user number: {arg}") from None
+    value = java_int(arg)
+    if value is None:
+        raise illegal_argument(f"Bad user number: {arg}")
+    return value
 
 
 def parse_int(arg: str) -> int:
     """Integer.parseInt, with Java's exception text."""
-    try:
-        return int(arg, 10)
-    except ValueError:
-        raise JavaException(
-            "java.lang.NumberFormatException", f'For input string: "{arg}"'
-        ) from None
+    value = java_int(arg)
+    if value is None:
+        raise JavaException("java.lang.NumberFormatException", f'For input string: "{arg}"')
+    return value
+
+
+def java_int(arg: str) -> int | None:
+    """Integer.parseInt's grammar: optional sign, ASCII digits, within 32 bits."""
+    if not re.fullmatch(r"[+-]?[0-9]+", arg):
+        return None
+    value = int(arg)
+    return value if -(2**31) <= value < 2**31 else None
 
 
 def security_for(user_id: int, sdk: int) -> JavaException:
@@ -388,7 +395,7 @@ class PackageCommands:
         user_id = 0
         if args.next_option() == "--user":
             data = args.next_arg()
-            if data is None or not data.isdigit():
+            if data is None or not re.fullmatch(r"[0-9]+", data):
                 return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
             user_id = int(data)
         name = args.next_arg()
@@ -456,7 +463,7 @@ class PackageCommands:
         user_id = 0
         if args.next_option() == "--user":
             data = args.next_arg()
-            if data is None or not data.isdigit():
+            if data is None or not re.fullmatch(r"[0-9]+", data):
                 return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
             user_id = int(data)
         name = args.next_arg()

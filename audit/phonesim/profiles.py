@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,13 +149,27 @@ def load_state(profile: str | Path | dict[str, Any]) -> PhoneState:
 
 
 def build_state(data: dict[str, Any]) -> PhoneState:
-    origin = str(data.get("id", "<profile>"))
-    try:
-        return _Builder(data, origin).build()
-    except ProfileError:
-        raise
-    except (KeyError, TypeError, ValueError) as error:
-        raise ProfileError(origin, f"{type(error).__name__}: {error}") from None
+    """A fresh PhoneState for the profile (built once per distinct profile, then copied)."""
+    key = json.dumps(data, sort_keys=True, default=str)
+    with _CACHE_LOCK:
+        pristine = _CACHE.get(key)
+    if pristine is None:
+        origin = str(data.get("id", "<profile>"))
+        try:
+            pristine = _Builder(data, origin).build()
+        except ProfileError:
+            raise
+        except (KeyError, TypeError, ValueError) as error:
+            raise ProfileError(origin, f"{type(error).__name__}: {error}") from None
+        with _CACHE_LOCK:
+            if len(_CACHE) > 32:
+                _CACHE.clear()
+            _CACHE[key] = pristine
+    return pristine.clone()
+
+
+_CACHE: dict[str, PhoneState] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 class _Builder:

@@ -119,6 +119,7 @@ Token = Word | Op | Redirect
 
 _OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "<<", ">|", ";", "&", "|", "(", ")", "<", ">")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FD = re.compile(r"[0-9]{1,2}")
 _SPECIAL_VARS = "?$#!0123456789@*-"
 _RESERVED = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done"}
 _RESERVED |= {"case", "esac", "in", "function", "select", "{", "}", "[[", "]]"}
@@ -200,7 +201,7 @@ class _Lexer:
         if op in ("<", ">", ">>", ">&", "<&", ">|", "<<"):
             fd = 0 if op.startswith("<") else 1
             word = Word(tuple(self.parts)).unquoted_literal if self.in_word else None
-            if word is not None and word.isdigit() and len(word) < 3:
+            if word is not None and _FD.fullmatch(word):
                 fd = int(word)
                 self.parts = []
                 self.in_word = False
@@ -290,6 +291,16 @@ class _Lexer:
             else:
                 text.append(src[pos])
                 pos += 1
+
+
+def _leading_literal(word: Word) -> str:
+    """The unquoted literal text a word starts with (where `NAME=` of an assignment is)."""
+    text = []
+    for part in word.parts:
+        if part.kind != "lit" or part.quoted:
+            break
+        text.append(part.value)
+    return "".join(text)
 
 
 def _matching_paren(src: str, open_at: int) -> int:
@@ -494,9 +505,8 @@ class Shell:
         argv: list[str] = []
         assignments: list[tuple[str, str]] = []
         for word in node.words:
-            literal = word.parts[0].value if word.parts and word.parts[0].kind == "lit" else ""
-            name, eq, _ = literal.partition("=")
-            if not argv and eq and not word.parts[0].quoted and _NAME.fullmatch(name):
+            name, eq, _ = _leading_literal(word).partition("=")
+            if not argv and eq and _NAME.fullmatch(name):
                 value = "".join(self.expand(word, out, split=False))
                 assignments.append((name, value.partition("=")[2]))
             else:
@@ -566,9 +576,9 @@ class Shell:
     def duplicate(fd: int, target: str, fds: dict[int, str]) -> str | None:
         if target == "-":
             fds[fd] = "null"
-        elif target.isdigit() and int(target) in fds:
+        elif _FD.fullmatch(target) and int(target) in fds:
             fds[fd] = fds[int(target)]
-        elif target.isdigit():
+        elif _FD.fullmatch(target):
             return f"{SH}: {target}: bad file descriptor\n"
         else:
             return f"{SH}: {target}: illegal file descriptor name\n"

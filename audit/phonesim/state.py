@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum
 
@@ -208,6 +208,27 @@ class PhoneState:
     reboots: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
+    def clone(self) -> PhoneState:
+        """An independent copy (its own packages, users' states and lock)."""
+        with self.lock:
+            packages = {
+                name: replace(
+                    package,
+                    users={uid: replace(state) for uid, state in package.users.items()},
+                )
+                for name, package in self.packages.items()
+            }
+            return replace(
+                self,
+                properties=dict(self.properties),
+                users=[replace(user) for user in self.users],
+                packages=packages,
+                settings=dict(self.settings),
+                quirks=dict(self.quirks),
+                files=dict(self.files),
+                lock=threading.RLock(),
+            )
+
     # --- identity -------------------------------------------------------------------------
 
     @property
@@ -313,6 +334,8 @@ class PhoneState:
             state = package.user_state(user_id)
             state.installed = False
             state.data_retained = keep_data and not package.system
+            if not state.data_retained:
+                state.ce_data_inode = 0
             state.enabled = Enabled.DEFAULT
             state.uninstall_reason = 0
             retained = any(s.data_retained for s in package.users.values())
