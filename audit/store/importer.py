@@ -140,6 +140,13 @@ def _check(path: Path, data: bytes, file_sha256: str) -> _Candidate | FileOutcom
         verified = verify_bytes(data)
     except AttestationInvalid as error:
         return _refused(path, error.message)
+    except Exception as error:  # a verifier bug must not stop the import of the other files
+        log.error("verifying %s failed unexpectedly", path, exc_info=True)
+        return _refused(
+            path,
+            f"Device Audit could not check this file ({type(error).__name__}: {error}); it was "
+            "not imported. Please report this.",
+        )
     try:
         content = read_receipt(verified)
     except MalformedReceipt as problem:
