@@ -9,6 +9,8 @@ uninstalls. Methods return Android's own failure codes; `pm.py` turns them into 
 
 from __future__ import annotations
 
+import functools
+import struct
 import threading
 import zlib
 from dataclasses import dataclass, field, replace
@@ -394,11 +396,13 @@ def stable_number(text: str, modulo: int) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogateescape")) % modulo
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def java_hash(text: str) -> int:
     """Java's String.hashCode(), which decides the order Android lists packages in."""
+    data = text.encode("utf-16-be", "surrogatepass")
     value = 0
-    for char in text:
-        value = (31 * value + ord(char)) & 0xFFFFFFFF
+    for (unit,) in struct.iter_unpack(">H", data):
+        value = (31 * value + unit) & 0xFFFFFFFF
     return value - (1 << 32) if value >= 1 << 31 else value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import adbutils
@@ -186,3 +187,27 @@ def test_several_phones_on_one_server(adb_server: AdbServer, sim_phone: PhoneFac
     assert {p.address for p in phones} <= serials
     models = {adb_server.device(p.address).shell("getprop ro.product.model") for p in phones}
     assert models == {"Pixel 8", "TA-1021", "<b>Pwn</b><img src=file:///etc/passwd>;reboot $(id)"}
+
+
+def raw_service(adb_server: AdbServer, serial: str, service: bytes) -> bytes:
+    """Open a device service through the adb server's own wire protocol; return all it sends."""
+    with socket.create_connection(("127.0.0.1", adb_server.port), timeout=10) as sock:
+        for request in (b"host:transport:" + serial.encode(), service):
+            sock.sendall(b"%04x" % len(request) + request)
+            assert sock.recv(4) == b"OKAY"
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_exec_abb_and_reboot_services(adb_server: AdbServer, sim_phone: PhoneFactory) -> None:
+    phone = sim_phone("pixel-tiktok-lite")
+    listed = raw_service(adb_server, phone.address, b"exec:pm list packages -d --user 0")
+    assert listed == b"package:com.lemon.lvoverseas\n"
+    abb = raw_service(adb_server, phone.address, b"abb_exec:package\0list\0packages\0-d")
+    assert abb == b"package:com.lemon.lvoverseas\n"
+    assert phone.commands[-1] == "cmd package list packages -d"
+    assert not phone.state.rebooted
+    assert adb_server.adb("-s", phone.address, "reboot").returncode == 0
+    assert phone.state.rebooted
