@@ -145,18 +145,10 @@ class PackageEntry(NamedTuple):
 
 
 # package:<path>=<name> versionCode:<n> stopped=<b>  installer=<pkg> uid:<uid>[,<uid>...]
-# Each optional field is cut off the end in turn (string operations, not a backtracking regex:
-# a phone lists hundreds of packages per user and this runs once per line).
+# Split at spaces and read each field by its key (no backtracking regex: a phone lists hundreds
+# of packages per user and this runs once per line). APK paths never contain spaces.
 _UIDS = re.compile(r"\d+(?:,\d+)*")
 _VERSION = re.compile(r"-?\d+")
-
-
-def _cut(rest: str, marker: str) -> tuple[str, str | None]:
-    """Split `rest` at the last `marker` if what follows has no space; else leave it whole."""
-    head, sep, tail = rest.rpartition(marker)
-    if not sep or " " in tail:
-        return rest, None
-    return head, tail
 
 
 def parse_package_line(line: str) -> PackageEntry | None:
@@ -164,25 +156,29 @@ def parse_package_line(line: str) -> PackageEntry | None:
     if not line.startswith("package:"):
         return None
     rest = line[len("package:") :].rstrip()
-    if " " not in rest and "=" not in rest:  # the plain list: just the name
-        return PackageEntry(rest) if is_valid_package_name(rest) else None
-    rest, uids = _cut(rest, " uid:")
-    if uids is not None and not _UIDS.fullmatch(uids):
-        return None
-    rest, installer = _cut(rest, " installer=")
-    if installer is not None:
-        rest = rest.rstrip(" ")  # AOSP prints two spaces before installer=
-        if installer == "null":
-            installer = ""
-    rest, stopped = _cut(rest, " stopped=")
-    if stopped is not None and stopped not in ("true", "false"):
-        return None
-    rest, version = _cut(rest, " versionCode:")
+    head, *fields = rest.split(" ")
+    version: str | None = None
+    installer: str | None = None
+    uids: str | None = None
+    for field_ in fields:
+        if not field_:
+            continue  # AOSP prints two spaces before installer=
+        key, sep, value = field_.partition(":" if field_[0] in "uv" else "=")
+        if key == "versionCode" and sep and version is None:
+            version = value
+        elif key == "installer" and sep and installer is None:
+            installer = "" if value == "null" else value
+        elif key == "uid" and sep and uids is None:
+            uids = value
+        elif key != "stopped" or value not in ("true", "false"):
+            return None  # an unknown field, or a path with a space: not a line we can trust
     if version is not None and not _VERSION.fullmatch(version):
+        return None
+    if uids is not None and not _UIDS.fullmatch(uids):
         return None
     # With -f the APK path comes first; Android 11+ paths contain '=' (base64 "~~...==/"),
     # package names never do, so the name is what follows the last '='.
-    path, sep, name = rest.rpartition("=")
+    path, sep, name = head.rpartition("=")
     if not is_valid_package_name(name):
         return None
     return PackageEntry(
