@@ -51,6 +51,11 @@ class SimulatedPhone:
     shell commands, then drops the connection and behaves as if unplugged; `garbage` damages
     every output; `unauthorized` answers like a phone whose owner has not tapped "Allow"
     (adb lists it as `unauthorized` until `authorize()`).
+
+    For tests and benches: `commands` holds every command line received, in order (shell and
+    exec lines as sent, `abb` requests as "cmd ..."); `bytes_sent` counts every byte written to
+    the adb server, `output_bytes` the command output alone; `handshakes` counts connections
+    that came online, so a reconnect by adb shows. `state` is the live phone model.
     """
 
     def __init__(

@@ -379,3 +379,17 @@ def test_dumpsys_device_policy() -> None:
     assert (
         "Profile Owner" not in run(SimulatedPhone("pixel-tiktok-lite"), "dumpsys device_policy")[0]
     )
+
+
+def test_android_11_lists_user_0_only_without_user() -> None:
+    data = load_profile_data("samsung-work-profile")
+    data["properties"]["ro.build.version.sdk"] = "30"
+    phone = SimulatedPhone(data)
+    stdout, _, status = run(phone, "pm list packages -U --show-versioncode")
+    assert status == 0
+    assert "com.zhiliaoapp.musically" not in stdout  # it lives in user 10 only
+    assert all(int(line.rsplit("uid:", 1)[1]) < 100_000 for line in stdout.splitlines())
+    assert "com.zhiliaoapp.musically" in listed(phone, "--user 10")
+    assert run(phone, "pm list packages --show-stopped")[0] == (
+        "Error: Unknown option: --show-stopped\n"
+    )
