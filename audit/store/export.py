@@ -35,11 +35,12 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def safe_cell(text: str) -> str:
     """A cell a spreadsheet shows as text, never evaluates; control characters (terminal
     escapes, line breaks) are shown escaped, as everywhere else untrusted text is shown."""
+    prefix = "'" if text.startswith(_FORMULA_START) else ""
     if not text.isprintable():
         text = "".join(
             c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
         )
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return prefix + text
 
 
 def _cell(value: Any) -> str:
