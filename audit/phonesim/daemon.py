@@ -147,7 +147,10 @@ class SimulatedPhone:
             connection.authorized()
 
     def run(self, command: str | bytes) -> Output:
-        """Run one command line on the phone directly, without adb (for tests and the demo)."""
+        """Run one command line on the phone directly, without adb (for tests and the demo).
+
+        Not counted in `commands`, and no latency, garbage or drop applies.
+        """
         with self.state.lock:
             return Shell(self._commands, self.state.files).run(command)
 
