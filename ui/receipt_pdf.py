@@ -1,0 +1,135 @@
+"""The human-readable PDF receipt beside the signed one, with Qt's PDF writer.
+
+The content (audit.attestation.receipt_text) comes from the receipt file, so every value is
+untrusted: it is escaped with html.escape before it goes into the QTextDocument, so an app
+called `<b>TikTok</b>` prints those characters and never becomes markup; invisible control and
+direction characters are printed as visible escapes so they cannot reorder or hide text.
+
+Works headless: the CLI calls it on servers with no display, so a QGuiApplication is made when
+none exists, on the offscreen platform when Linux has no display to use.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMarginsF
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from audit.attestation.receipt_text import ReceiptContent, Table
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+_APPS: list[QGuiApplication] = []  # keeps the application made here alive
+
+
+def ensure_gui_application() -> QCoreApplication:
+    """The running Qt application, or a new offscreen-capable QGuiApplication."""
+    existing = QCoreApplication.instance()
+    if existing is not None:
+        return existing
+    on_linux = sys.platform.startswith("linux")
+    if on_linux and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QGuiApplication(["device-audit"])
+    _APPS.append(app)
+    return app
+
+
+def visible(text: str) -> str:
+    """`text` with control, format and line-separator characters shown as \\uXXXX."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE and char not in "\n":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _esc(text: str) -> str:
+    return html.escape(visible(text), quote=True).replace("\n", "<br>")
+
+
+def _table(table: Table) -> str:
+    parts = [f"<h3>{_esc(table.title)}</h3>"]
+    if not table.rows:
+        parts.append(f"<p>{_esc(table.empty)}</p>")
+        return "".join(parts)
+    parts.append("<table border='1' cellspacing='0' cellpadding='3' width='100%'>")
+    parts.append("<tr>" + "".join(f"<th align='left'>{_esc(c)}</th>" for c in table.columns))
+    for row in table.rows:
+        parts.append("<tr>" + "".join(f"<td>{_esc(cell)}</td>" for cell in row) + "</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def receipt_html(content: ReceiptContent) -> str:
+    """The document; only the tags written here are markup, every value is escaped."""
+    colour = "#1a7f37" if content.compliant else "#b42318"
+    parts = [
+        f"<h1>{_esc(content.title)}</h1>",
+        f"<p style='color:{colour}'><b>{_esc(content.kind_line)}</b></p>",
+    ]
+    for section in content.sections:
+        parts.append(f"<h3>{_esc(section.title)}</h3>")
+        if section.lines:
+            parts.append("<table cellspacing='0' cellpadding='2'>")
+            for line in section.lines:
+                parts.append(
+                    f"<tr><td valign='top'><b>{_esc(line.label)}</b>&nbsp;&nbsp;</td>"
+                    f"<td>{_esc(line.value)}</td></tr>"
+                )
+            parts.append("</table>")
+        if section.text:
+            parts.append(f"<p>{_esc(section.text)}</p>")
+    parts.append(_table(content.findings))
+    parts.append(_table(content.actions))
+    parts.append("<h3>Signature</h3>")
+    parts.append(
+        f"<p>Signed by the key with fingerprint<br><tt>{_esc(content.fingerprint)}</tt></p>"
+    )
+    parts.append(f"<p>{_esc(content.verify_hint)}</p>")
+    parts.append(
+        "<p><i>This PDF is a readable copy. The signed receipt file is the record: check it "
+        "with the command above.</i></p>"
+    )
+    return "".join(parts)
+
+
+def write_receipt_pdf(content: ReceiptContent, path: Path | str) -> None:
+    """Write the PDF atomically: a crash leaves the old file or none, never half a PDF."""
+    ensure_gui_application()
+    target = Path(path)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        writer = QPdfWriter(str(temp))
+        writer.setTitle(content.title)
+        writer.setCreator("Device Audit")
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Portrait,
+                QMarginsF(18, 18, 18, 18),
+                QPageLayout.Unit.Millimeter,
+            )
+        )
+        document = QTextDocument()
+        document.setDocumentMargin(0)
+        document.setHtml(receipt_html(content))
+        document.print_(writer)
+        del writer  # closes the file
+        with temp.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
