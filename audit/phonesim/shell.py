@@ -58,7 +58,11 @@ class Output:
 
 
 def encode(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
+    """UTF-8, giving back undecodable input bytes as they came; never raises."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that did not come from decoded bytes
+        return text.encode("utf-8", "replace")
 
 
 def decode(data: bytes) -> str:
