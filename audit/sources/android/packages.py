@@ -26,6 +26,19 @@ PLATFORM_PACKAGE = "android"
 """framework-res.apk: the one package PackageParser accepts without a '.' separator."""
 
 
+def is_plain_package_name(name: str) -> bool:
+    """A valid name with at least one '.' (the common case, one C-level match)."""
+    return (
+        _GRAMMAR.fullmatch(name) is not None
+        and len(name) <= MAX_LENGTH
+        and name
+        not in (
+            ".",
+            "..",
+        )
+    )
+
+
 def is_valid_package_name(name: str) -> bool:
     if name == PLATFORM_PACKAGE:
         return True

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from audit.sources.android.packages import is_valid_package_name
+from audit.sources.android.packages import is_plain_package_name, is_valid_package_name
 
 MAX_PROBLEMS = 20
 """Garbage output could produce one problem per line; a person needs the first few and a count."""
@@ -145,10 +145,15 @@ class PackageEntry(NamedTuple):
 
 
 # package:<path>=<name> versionCode:<n> stopped=<b>  installer=<pkg> uid:<uid>[,<uid>...]
-# Split at spaces and read each field by its key (no backtracking regex: a phone lists hundreds
-# of packages per user and this runs once per line). APK paths never contain spaces.
-_UIDS = re.compile(r"\d+(?:,\d+)*")
-_VERSION = re.compile(r"-?\d+")
+# One anchored regex per line, token by token (APK paths never contain spaces), so it cannot
+# backtrack across the line; a phone lists hundreds of packages per user.
+_FULL_LINE = re.compile(
+    r"(?:(?P<path>\S*)=)?(?P<name>[^\s=]+)"
+    r"(?: versionCode:(?P<vc>-?\d+))?"
+    r"(?: stopped=(?:true|false))?"
+    r"(?: +installer=(?P<installer>\S*))?"
+    r"(?: uid:(?P<uids>\d+(?:,\d+)*))?"
+)
 
 
 def parse_package_line(line: str) -> PackageEntry | None:
@@ -156,37 +161,22 @@ def parse_package_line(line: str) -> PackageEntry | None:
     if not line.startswith("package:"):
         return None
     rest = line[len("package:") :].rstrip()
-    head, *fields = rest.split(" ")
-    version: str | None = None
-    installer: str | None = None
-    uids: str | None = None
-    for field_ in fields:
-        if not field_:
-            continue  # AOSP prints two spaces before installer=
-        key, sep, value = field_.partition(":" if field_[0] in "uv" else "=")
-        if key == "versionCode" and sep and version is None:
-            version = value
-        elif key == "installer" and sep and installer is None:
-            installer = "" if value == "null" else value
-        elif key == "uid" and sep and uids is None:
-            uids = value
-        elif key != "stopped" or value not in ("true", "false"):
-            return None  # an unknown field, or a path with a space: not a line we can trust
-    if version is not None and not _VERSION.fullmatch(version):
+    if is_plain_package_name(rest):
+        return PackageEntry(rest)
+    match = _FULL_LINE.fullmatch(rest)
+    if match is None:
         return None
-    if uids is not None and not _UIDS.fullmatch(uids):
-        return None
+    path, name, version, installer, uids = match.group("path", "name", "vc", "installer", "uids")
     # With -f the APK path comes first; Android 11+ paths contain '=' (base64 "~~...==/"),
     # package names never do, so the name is what follows the last '='.
-    path, sep, name = head.rpartition("=")
     if not is_valid_package_name(name):
         return None
     return PackageEntry(
-        name=name,
-        path=path if sep else None,
-        version_code=int(version) if version is not None else None,
-        installer=installer,
-        uids=tuple(int(u) for u in uids.split(",")) if uids else (),
+        name,
+        path,
+        int(version) if version is not None else None,
+        "" if installer == "null" else installer,
+        tuple(map(int, uids.split(","))) if uids else (),
     )
 
 
@@ -201,14 +191,10 @@ def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
                 problems.add(f"line {number}: not a valid package line: {_show(line)}")
             elif (old := entries.get(entry.name)) is not None:
                 # Android 14+ lists a package once per distinct set of fields; merge their uids.
-                entries[entry.name] = PackageEntry(
-                    old.name, old.path, old.version_code, old.installer, old.uids + entry.uids
-                )
+                entries[entry.name] = old._replace(uids=old.uids + entry.uids)
             else:
                 entries[entry.name] = entry
-        elif _is_benign(line):
-            continue
-        else:
+        elif not _is_benign(line):
             problems.add(f"line {number}: unexpected output: {_show(line)}")
     return list(entries.values()), problems.result()
 
