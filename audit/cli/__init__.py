@@ -11,10 +11,15 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit import __version__
 from audit.errors import AuditError, Cancelled
+
+if TYPE_CHECKING:
+    from audit.attestation.receipt_text import ReceiptContent
 
 EXIT_OK = 0
 EXIT_NOT_COMPLIANT = 1
@@ -30,7 +35,13 @@ COMMANDS: dict[str, str] = {
     "history": "audit.cli.history_cmds",
     "import": "audit.cli.history_cmds",
     "export": "audit.cli.history_cmds",
+    "remove": "audit.cli.remediation_cmds",
+    "attest": "audit.cli.remediation_cmds",
 }
+
+# Draws the PDF beside a signed receipt. Qt does the drawing and audit/ never imports Qt, so
+# main.py sets this when the desktop part is installed; None means the PDF is skipped.
+receipt_pdf_writer: Callable[[ReceiptContent, Path], None] | None = None
 
 GUI_HELP = """\
 With no command, the desktop app opens. Its options:

@@ -226,11 +226,12 @@ class RemediationSession:
         confirm: Callable[[Step], bool],
         progress: Progress = no_progress,
         cancelled: CancelCheck = never_cancelled,
+        report: Callable[[Step, ActionResult], None] | None = None,
         stop_on_device_gone: bool = True,
     ) -> list[ActionResult]:
         """Run every pending AUTOMATIC step that `confirm(step)` accepts, in order (the CLI's
-        loop; the wizard runs steps one page at a time). Stops at a phone that went away: the
-        rest would fail the same way."""
+        loop; the wizard runs steps one page at a time), telling `report` each result as it
+        comes. Stops at a phone that went away: the rest would fail the same way."""
         results: list[ActionResult] = []
         todo = [s for s in self.pending_steps() if s.automatic]
         for index, step in enumerate(todo):
@@ -243,6 +244,8 @@ class RemediationSession:
                 continue
             result = self.run(step, executor, confirmed=True)
             results.append(result)
+            if report is not None:
+                report(step, result)
             if stop_on_device_gone and result.code == "DEVICE_GONE":
                 break
         progress(1.0, "Done")

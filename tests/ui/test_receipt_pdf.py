@@ -14,6 +14,7 @@ import pytest
 
 from audit.attestation.receipt_text import receipt_content
 from tests.audit.remediation.receipts import HOSTILE_NAME, signed_receipt
+from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture
 from ui.receipt_pdf import receipt_html, visible, write_receipt_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,3 +103,29 @@ def test_pdf_is_written_without_a_display_or_an_application(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "offscreen"
     assert (tmp_path / "headless.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.adb
+@needs_pdftotext
+@pytest.mark.usefixtures("memory_keyring")
+def test_the_attest_command_writes_the_pdf_through_mains_hook(
+    sim_phone, adb_server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    phone = sim_phone("oem-preinstalled-tiktok")
+    device = ["--device", phone.address, "--adb-port", str(adb_server.port)]
+    policy = ["--policy", "nz-parliament-2023", "--date", "2023-03-28"]
+    assert main.main(["remove", *device, *policy, "--yes"]) == 0
+    out = tmp_path / "receipt.json"
+    who = ["--name", "Aroha Ngata", "--staff-id", "PS-1042", "--technician", "Tom Tech"]
+    code = main.main(["attest", *device, *policy, *who, "--accept-statement", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert f"Readable copy written to {tmp_path / 'receipt.pdf'}." in printed
+    text = squash(pdf_text(tmp_path / "receipt.pdf"))
+    assert "Aroha Ngata (staff id PS-1042)" in text
+    assert "Tom Tech, on the person's behalf" in text
+    assert "I, Tom Tech, audited the phone with serial" in text
+    assert "removed for this user" in text
+    assert "device-audit verify receipt.json" in text
