@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -28,7 +29,7 @@ class DemoPhone(QObject):
     def __init__(
         self,
         ops: Operations,
-        adb_port: int | None = None,
+        adb: Callable[[], Any],
         parent: QObject | None = None,
         *,
         profile: str = DEMO_PROFILE,
@@ -36,7 +37,7 @@ class DemoPhone(QObject):
     ) -> None:
         super().__init__(parent)
         self.ops = ops
-        self.adb_port = adb_port
+        self.adb = adb  # the app's shared Adb (ui.sources.SharedAdb)
         self.profile = profile
         self.phone_options = phone_options
         self.phone: Any = None
@@ -55,16 +56,14 @@ class DemoPhone(QObject):
 
     def _on_started(self, phone: Any) -> None:
         if self._stopped:
-            _stop_phone(phone, self.adb_port, connected=False)
+            _stop_phone(phone, None)
             return
         self.phone = phone
         self.serial = phone.address
         self.ready.emit(self.serial)
 
         def connect(_progress: Progress, _cancelled: CancelCheck) -> str:
-            from audit.sources.android.connection import Adb
-
-            answer: str = Adb(self.adb_port).connect_device(phone.address)
+            answer: str = self.adb().connect_device(phone.address)
             return answer
 
         self.ops.start(
@@ -83,19 +82,17 @@ class DemoPhone(QObject):
         if phone is None:
             return
         if wait:
-            _stop_phone(phone, self.adb_port)
+            _stop_phone(phone, self.adb)
         else:
             threading.Thread(
-                target=_stop_phone, args=(phone, self.adb_port), name="demo-stop", daemon=True
+                target=_stop_phone, args=(phone, self.adb), name="demo-stop", daemon=True
             ).start()
 
 
-def _stop_phone(phone: Any, adb_port: int | None, connected: bool = True) -> None:
-    if connected:
+def _stop_phone(phone: Any, adb: Callable[[], Any] | None) -> None:
+    if adb is not None:
         try:
-            from audit.sources.android.connection import Adb
-
-            Adb(adb_port, start=False).disconnect_device(phone.address)
+            adb().disconnect_device(phone.address)
         except Exception as error:  # the server may be gone already; the phone stops anyway
             log.info("demo phone: disconnect failed: %s", error)
     phone.stop()

@@ -11,7 +11,15 @@ from datetime import date
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from audit.model import (
     AppState,
@@ -26,7 +34,7 @@ from audit.model import (
     UserKind,
 )
 from ui.plain import label, tooltip
-from ui.words import CONFIDENCE_WORDS, FINDING_WORDS, STATE_WORDS, source_words, user_words
+from ui.words import CONFIDENCE_WORDS, FINDING_SENTENCES, STATE_WORDS, source_words, user_words
 
 MATCH_WORDS = {
     MatchKind.IDENTIFIER: "its identifier",
@@ -40,6 +48,7 @@ MATCH_WORDS = {
 class Section:
     heading: str
     lines: tuple[str, ...]
+    column: int = 0  # 0: what this means for you; 1: the policy and the app's facts
 
 
 @dataclass(frozen=True)
@@ -67,24 +76,32 @@ def details_view(
         f"Installed from: {source_words(app)}",
         f"Version: {app.version or 'not known'}",
     )
-    sections = [Section("This app", where)]
+    facts = Section("This app", where, column=1)
     if policy is None:
-        sections.append(Section("Policy", ("Choose a policy to see whether this app is banned.",)))
-        return DetailsView(name, tuple(sections))
+        choose = Section("Policy", ("Choose a policy to see whether this app is banned.",))
+        return DetailsView(name, (choose, facts))
     if finding is None:
-        sections.append(
-            Section("Not flagged", (f"This app is not on the list of {policy.title}.",))
+        return DetailsView(
+            name,
+            (
+                Section("What to do", ("Nothing: this app is not banned.",)),
+                Section("Not flagged", (f"This app is not on the list of {policy.title}.",)),
+                facts,
+            ),
         )
-        sections.append(Section("Next step", ("Nothing to do for this app.",)))
-        return DetailsView(name, tuple(sections))
-
     day = assessment.day if assessment is not None else date.today()
-    sections.append(Section("Why it is flagged", _why(finding, day)))
-    sections.append(Section("The policy", _basis(policy)))
-    sections.append(Section("Exceptions", _exceptions(policy, finding)))
     step = next_step(name, app, finding, scan=scan, policy=policy, day=day)
-    sections.append(Section("Next step", (step,)))
-    return DetailsView(name, tuple(sections), tuple(policy.sources))
+    return DetailsView(
+        name,
+        (
+            Section("What to do", (step,)),
+            Section("Why it is flagged", _why(finding, day)),
+            Section("The policy", _basis(policy), column=1),
+            Section("Exceptions", _exceptions(policy, finding), column=1),
+            facts,
+        ),
+        tuple(policy.sources),
+    )
 
 
 def _why(finding: Finding, day: date) -> tuple[str, ...]:
@@ -92,9 +109,8 @@ def _why(finding: Finding, day: date) -> tuple[str, ...]:
 
     matcher = finding.matcher
     why = [
-        f"{FINDING_WORDS[finding.status]}.",
+        FINDING_SENTENCES[finding.status],
         finding_reason(finding, day),
-        f"Rule: {finding.rule.title} ({finding.rule.id})",
         f"Recognised by {MATCH_WORDS[matcher.kind]}: {matcher.pattern}",
     ]
     if matcher.catalog_entry:
@@ -197,55 +213,56 @@ class DetailsPane(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Details of the selected app")
-        self._body = QWidget(self)
-        self._layout = QVBoxLayout(self._body)
-        self._layout.setContentsMargins(8, 4, 8, 4)
-        self.setWidget(self._body)
         self.view: DetailsView | None = None
         self.show_view(details_view(None, None, None, None, None))
 
     def show_view(self, view: DetailsView) -> None:
+        """Lay the view out afresh: what it means for you on the left, the facts on the right."""
         self.view = view
         self._labels: list[QLabel] = []
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.setParent(None)
-                widget.deleteLater()
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(8, 4, 8, 4)
         if view.title:
-            title = label(view.title, self._body, name="detailsTitle")
+            title = label(view.title, body, name="detailsTitle")
             font = title.font()
             font.setBold(True)
             font.setPointSizeF(font.pointSizeF() * 1.25)
             title.setFont(font)
             title.setAccessibleName("App")
-            self._add(title)
+            self._add(title, outer)
+        row = QHBoxLayout()
+        columns = (QVBoxLayout(), QVBoxLayout())
+        for column in columns:
+            row.addLayout(column, 1)
+        outer.addLayout(row)
         for section in view.sections:
+            column = columns[section.column]
             if section.heading:
-                heading = label(section.heading, self._body, selectable=False)
+                heading = label(section.heading, body, selectable=False)
                 font = heading.font()
                 font.setBold(True)
                 heading.setFont(font)
-                self._add(heading)
+                self._add(heading, column)
             for line in section.lines:
-                self._add(label(line, self._body))
+                self._add(label(line, body), column)
         for number, link in enumerate(view.links, start=1):
             url = QUrl(link)
             if url.scheme() not in ("http", "https") or not url.host():
                 continue
-            button = QPushButton(f"Read the policy's source {number} ({url.host()})", self._body)
+            button = QPushButton(f"Read the policy's source {number} ({url.host()})", body)
             button.setText(button.text().replace("&", "&&"))
             button.setAccessibleName(f"Open the policy's source {number}")
             button.setToolTip(tooltip(link))
             button.clicked.connect(lambda _=False, u=url: QDesktopServices.openUrl(u))
-            self._layout.addWidget(button)
-        self._layout.addStretch(1)
+            columns[1].addWidget(button)
+        for column in columns:
+            column.addStretch(1)
+        self.setWidget(body)  # the previous body is deleted with its labels
 
-    def _add(self, widget: QLabel) -> None:
+    def _add(self, widget: QLabel, layout: QVBoxLayout) -> None:
         self._labels.append(widget)
-        self._layout.addWidget(widget)
+        layout.addWidget(widget)
 
     def labels_text(self) -> list[str]:
         """The text of every label shown, in order."""

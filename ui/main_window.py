@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
-        self.resize(1280, 820)
+        self.resize(1280, 860)
         splitter_states = settings.restore_window(self)
         for splitter, state in zip(self._splitters(), splitter_states, strict=False):
             splitter.restoreState(state)
@@ -941,7 +941,11 @@ class MainWindow(QMainWindow):
         if on and self.demo is None:
             from ui.demo import DemoPhone
 
-            self.demo = DemoPhone(self.ops, self.sources.adb_port, self)
+            if self.sources.adb is None:
+                self.statusBar().showMessage("The demo phone needs phone support.", 5000)
+                self.demo_action.setChecked(False)
+                return
+            self.demo = DemoPhone(self.ops, self.sources.adb, self)
             self.demo.ready.connect(self._on_demo_ready)
             self.demo.failed.connect(self._on_demo_failed)
             self.demo.start()

@@ -3,12 +3,17 @@
 The window takes a `Sources` so that tests can hand it small real functions (a scan built by
 hand, a tracker that yields a few events) and the benchmark a simulated phone, while the app uses
 audit's sources. Importing them lazily keeps adbutils and the collectors off the start-up path.
+
+All phone work shares one `Adb` per server port: its lock makes sure only one thread ever starts
+the adb server, where separate instances would race to start it and could lose a connection.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from audit.model import ScanResult
 from audit.progress import CancelCheck, Progress
@@ -24,9 +29,29 @@ class Sources:
     scan_phone: PhoneScan | None
     track_phones: Tracker | None
     adb_port: int | None = None
+    adb: Callable[[], Any] | None = None  # the shared audit.sources.android Adb, made on first use
+
+
+class SharedAdb:
+    """One Adb for the app, created on first use (so start-up never imports adbutils)."""
+
+    def __init__(self, port: int | None) -> None:
+        self.port = port
+        self._adb: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._adb is None:
+                from audit.sources.android.connection import Adb
+
+                self._adb = Adb(self.port)
+            return self._adb
 
 
 def real_sources(adb_port: int | None = None) -> Sources:
+    server = SharedAdb(adb_port)
+
     def scan_local(progress: Progress, cancelled: CancelCheck) -> ScanResult:
         from audit.sources.local import scan_local as scan
 
@@ -35,19 +60,12 @@ def real_sources(adb_port: int | None = None) -> Sources:
     def scan_phone(serial: str, progress: Progress, cancelled: CancelCheck) -> ScanResult:
         from audit.sources.android.scan import scan_phone as scan
 
-        return scan(serial, adb_port=adb_port, progress=progress, cancelled=cancelled)
-
-    return Sources(scan_local, scan_phone, adb_tracker(adb_port), adb_port)
-
-
-def adb_tracker(adb_port: int | None) -> Tracker:
-    """Follow the adb server's track-devices through the Android source's tracker."""
+        return scan(serial, progress=progress, cancelled=cancelled, adb=server())
 
     def track(stopped: Callable[[], bool]) -> Iterator[PhoneEvent]:
-        from audit.sources.android.connection import Adb
         from audit.sources.android.tracker import DeviceTracker
 
-        for event in DeviceTracker(Adb(adb_port)).events(stopped):
+        for event in DeviceTracker(server()).events(stopped):
             yield PhoneEvent(event.serial, event.state, event.guidance, event.model)
 
-    return track
+    return Sources(scan_local, scan_phone, track, adb_port, server)

@@ -57,10 +57,17 @@ KNOWN_INSTALLERS = {
 }
 
 FINDING_WORDS = {
-    FindingStatus.VIOLATION: "Banned: remove it",
-    FindingStatus.REVIEW: "Possible match: check it",
-    FindingStatus.EXCEPTED: "Allowed by exemption",
-    FindingStatus.RESOLVED: "Banned, but accepted",
+    FindingStatus.VIOLATION: "Banned",
+    FindingStatus.REVIEW: "Check it",
+    FindingStatus.EXCEPTED: "Exempted",
+    FindingStatus.RESOLVED: "Accepted",
+}
+
+FINDING_SENTENCES = {
+    FindingStatus.VIOLATION: "This app is banned: remove it.",
+    FindingStatus.REVIEW: "This may be a banned app: check it.",
+    FindingStatus.EXCEPTED: "This app is banned, but you have an exemption for it.",
+    FindingStatus.RESOLVED: "This app is banned, but the state it is in is accepted.",
 }
 
 # Most urgent first: the order the table sorts the Finding column in.

@@ -91,7 +91,7 @@ def test_a_phone_appears_without_a_click_and_tiktok_in_the_work_profile_is_expla
     assert window.current_id() == SERIAL
     assert shown_names(window)[0] == "TikTok"
     assert window.proxy.index(0, Column.USER).data() == "Work profile"
-    assert window.proxy.index(0, Column.FINDING).data() == "Banned: remove it"
+    assert window.proxy.index(0, Column.FINDING).data() == "Banned"
 
     banner = window.banner
     assert banner.badge.text() == "Action needed"
@@ -105,7 +105,7 @@ def test_a_phone_appears_without_a_click_and_tiktok_in_the_work_profile_is_expla
     text = "\n".join(window.details.labels_text())
     assert "TikTok" in text
     assert "User or profile: Work profile" in text
-    assert "Rule: The TikTok app (tiktok)" in text
+    assert "Banned by rule 'tiktok' (The TikTok app)." in text
     assert "Recognised by its identifier: com.zhiliaoapp.musically" in text
     assert "Catalog entry: tiktok-android, TikTok" in text
     assert "Confidence: High" in text
