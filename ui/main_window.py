@@ -574,18 +574,22 @@ class MainWindow(QMainWindow):
         if entry is None:
             entry = DeviceEntry(
                 id=event.serial,
-                name=event.name or ("Demo phone" if simulated else f"Android phone {event.serial}"),
+                name="Demo phone" if simulated else f"Android phone {event.serial}",
                 kind=DeviceKind.ANDROID,
                 simulated=simulated,
                 manufacturer=event.manufacturer,
             )
             self.session(event.serial)
+        name = " ".join(event.name.split())
         entry = replace(
             entry,
             state=event.state,
             guidance=event.guidance,
             simulated=entry.simulated or simulated,
             manufacturer=event.manufacturer or entry.manufacturer,
+            name=entry.name
+            if entry.simulated or not name or self.session(event.serial).scan
+            else name,
         )
         self.devices.upsert(entry)
         if (
