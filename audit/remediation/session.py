@@ -29,9 +29,9 @@ from audit.model import ActionResult, Assessment, Device, Exemption, ScanResult
 from audit.policy import evaluate
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
 from audit.remediation.execute import Executor, confirm_manual
-from audit.remediation.plan import build_plans, unique_steps
+from audit.remediation.plan import build_plans, plan_for, undo_step, unique_steps
 from audit.remediation.steps import RemovalPlan, Rights, Step
-from audit.remediation.verify import Outcome, Verification, verify
+from audit.remediation.verify import Verification, verify
 
 
 class StepState(StrEnum):
@@ -56,6 +56,7 @@ class Attempt:
 
     step: Step
     result: ActionResult
+    undoes: str = ""  # the id of the step this attempt undid (a restore, an enable)
 
 
 class RemediationSession:
@@ -68,6 +69,8 @@ class RemediationSession:
         *,
         exemptions: Sequence[Exemption] = (),
         person: str = "",
+        all_users: bool = False,
+        rights: Rights | None = None,
     ) -> None:
         self.before = before
         self.plans = tuple(plans)
@@ -77,6 +80,8 @@ class RemediationSession:
         self.after: Assessment | None = None
         self.verification: Verification | None = None
         self.usb_debugging: UsbDebugging | None = None
+        self.all_users = all_users
+        self.rights = rights
 
     @classmethod
     def start(
@@ -91,7 +96,9 @@ class RemediationSession:
         """A session with a plan for every violation of `before`. `exemptions` and `person` are
         those `before` was evaluated with: rescans are judged the same way."""
         plans = build_plans(before, all_users=all_users, rights=rights)
-        return cls(before, plans, exemptions=exemptions, person=person)
+        return cls(
+            before, plans, exemptions=exemptions, person=person, all_users=all_users, rights=rights
+        )
 
     # --- what there is to do --------------------------------------------------------------
 
@@ -112,19 +119,28 @@ class RemediationSession:
         raise ActionFailed(f"There is no step '{step_id}' in this removal plan.")
 
     def results(self, step: Step | str) -> tuple[ActionResult, ...]:
+        """Every result of the step, failures and undone ones included."""
         step_id = step if isinstance(step, str) else step.id
         return tuple(a.result for a in self.attempts if a.step.id == step_id)
 
+    def _current(self, step: Step) -> tuple[ActionResult, ...]:
+        """The step's results since it was last undone: a restored app can be removed again."""
+        start = 0
+        for index, attempt in enumerate(self.attempts):
+            if attempt.undoes == step.id and attempt.result.ok:
+                start = index + 1
+        return tuple(a.result for a in self.attempts[start:] if a.step.id == step.id)
+
     def step_state(self, step: Step | str) -> StepState:
         step = self._find(step) if isinstance(step, str) else step
-        results = self.results(step)
+        results = self._current(step)
         if any(r.ok for r in results):
             return StepState.DONE
         for plan in self.plans_of(step):
             if self._verified(plan):
                 return StepState.NOT_NEEDED
             if step in plan.alternatives:
-                if all(any(r.ok for r in self.results(s)) for s in plan.steps):
+                if all(any(r.ok for r in self._current(s)) for s in plan.steps):
                     return StepState.NOT_NEEDED
             elif self._other_way_done(plan):
                 return StepState.NOT_NEEDED
@@ -136,22 +152,23 @@ class RemediationSession:
         return tuple(p for p in self.plans if any(s.id == step.id for s in p.all_steps))
 
     def _other_way_done(self, plan: RemovalPlan) -> bool:
-        return any(any(r.ok for r in self.results(alt)) for alt in plan.alternatives)
+        return any(any(r.ok for r in self._current(alt)) for alt in plan.alternatives)
 
     def _verified(self, plan: RemovalPlan) -> bool:
-        if self.verification is None:
-            return False
-        check = self.verification.check_for(plan.key)
-        return check is not None and check.settled
+        """Settled by a rescan made after everything done for this plan (an undo included)."""
+        return (
+            self.verification is not None
+            and self.verification.settles(plan.finding)
+            and self._rescanned_since(plan)
+        )
 
     def plan_state(self, plan: RemovalPlan) -> PlanState:
         if self._verified(plan):
             return PlanState.VERIFIED
         states = [self.step_state(s) for s in plan.steps]
         if self._other_way_done(plan) or all(s is StepState.DONE for s in states):
-            check = self.verification.check_for(plan.key) if self.verification else None
-            still = check is not None and check.outcome is Outcome.STILL_THERE
-            if still and self._rescanned_since(plan):
+            complete = self.verification is not None and self.verification.complete
+            if complete and self._rescanned_since(plan):
                 return PlanState.STILL_THERE
             return PlanState.DONE
         if StepState.FAILED in states:
@@ -165,7 +182,11 @@ class RemediationSession:
         if self.verification is None:
             return False
         ids = {s.id for s in plan.all_steps}
-        times = [a.result.at for a in self.attempts if a.step.id in ids and a.result.at]
+        times = [
+            a.result.at
+            for a in self.attempts
+            if (a.step.id in ids or a.undoes in ids) and a.result.at
+        ]
         started = self.verification.after.scan.started_at
         return all(t <= started for t in times)
 
@@ -202,7 +223,7 @@ class RemediationSession:
                 f"'{step.title}' needs the person's confirmation first.",
                 "Show the confirmation text and ask.",
             )
-        done = [r for r in self.results(step) if r.ok]
+        done = [r for r in self._current(step) if r.ok]
         if done:
             return done[-1]
         result = executor.run(step)
@@ -212,11 +233,27 @@ class RemediationSession:
     def confirm_manual(self, step: Step | str, person: str, note: str = "") -> ActionResult:
         """The person clicked "I've done this" on a manual step."""
         step = self._find(step) if isinstance(step, str) else step
-        done = [r for r in self.results(step) if r.ok]
+        done = [r for r in self._current(step) if r.ok]
         if done:
             return done[-1]
         result = confirm_manual(step, person, note)
         self.attempts.append(Attempt(step, result))
+        return result
+
+    def undo(self, step: Step | str, executor: Executor, *, confirmed: bool) -> ActionResult:
+        """Undo a done, restorable phone step (restore a built-in app removed by mistake, or
+        enable a disabled one). Once undone, the step can be done again."""
+        step = self._find(step) if isinstance(step, str) else step
+        undo = undo_step(step)
+        if undo is None:
+            raise ActionFailed(f"'{step.title}' cannot be undone from here.")
+        if not confirmed:
+            raise ActionFailed(
+                f"'{undo.title}' needs the person's confirmation first.",
+                "Show the confirmation text and ask.",
+            )
+        result = executor.run(undo)
+        self.attempts.append(Attempt(undo, result, undoes=step.id))
         return result
 
     def run_automatic(
@@ -273,6 +310,22 @@ class RemediationSession:
         self.after = after
         self.verification = verify(self.before, after)
         return self.verification
+
+    def plan_new_findings(self) -> tuple[RemovalPlan, ...]:
+        """Plans for violations the latest rescan shows that no plan covers yet (an app an OEM
+        build put on another user after a removal); they are added to the session's plans."""
+        if self.after is None:
+            return ()
+        covered = {
+            (p.finding.app.kind, p.finding.app.identifier, p.finding.app.user) for p in self.plans
+        }
+        new = tuple(
+            plan_for(f, self.after, all_users=self.all_users, rights=self.rights)
+            for f in self.after.violations
+            if (f.app.kind, f.app.identifier, f.app.user) not in covered
+        )
+        self.plans = (*self.plans, *new)
+        return new
 
     def record_usb_debugging(self, state: UsbDebugging | str) -> None:
         self.usb_debugging = UsbDebugging(state)

@@ -79,6 +79,13 @@ class Verification:
     def check_for(self, key: tuple[str, str, str]) -> FindingCheck | None:
         return next((c for c in self.checks if c.finding.key == key), None)
 
+    def settles(self, finding: Finding) -> bool:
+        """Whether this rescan shows `finding` settled: the rescan is complete and the app is no
+        longer a violation there. Also answers for findings planned after the first scan."""
+        return self.complete and _app_key(finding) not in {
+            _app_key(f) for f in self.after.violations
+        }
+
 
 def _where(scan: ScanResult, user: str) -> str:
     if scan.device.kind is not DeviceKind.ANDROID:

@@ -153,13 +153,19 @@ def test_system_tiktok_removed_for_user_is_compliant_as_the_policy_says_and_can_
 
     # A mistaken removal is undone: the built-in copy is installed again for the owner.
     owner_plan = next(p for p in session.plans if p.finding.app.user == "0")
-    undo = restore_step(owner_plan.steps[0].target)
-    result = executor.run(undo)
+    step = owner_plan.steps[0]
+    assert restore_step(step.target).action is ActionKind.RESTORE
+    result = session.undo(step, executor, confirmed=True)
     assert result.ok, result.message
     assert result.kind is ActionKind.RESTORE
     assert phone.state.state_of(TIKTOK, 0) == "installed"
     again = evaluate(scan_phone(phone.address, adb_port=adb_server.port), policy, day=DAY)
     assert {(f.app.user, f.app.state) for f in again.violations} == {("0", AppState.INSTALLED)}
+    # ... and once undone, the removal can be done again.
+    assert session.step_state(step) is StepState.PENDING
+    assert session.run(step, executor, confirmed=True).ok
+    assert phone.state.state_of(TIKTOK, 0) == "removed_for_user"
+    assert [a.kind for a in session.actions][-2:] == [ActionKind.RESTORE, ActionKind.UNINSTALL]
 
 
 def test_the_strict_policy_plan_is_a_manual_step_from_the_first_scan(

@@ -225,3 +225,29 @@ def test_statement_text_for_self_and_technician() -> None:
     )
     braces = statement_text(name="{name}", staff_id="{0}", device="x", policy="p", day=day)
     assert braces.startswith("I, {name} (staff id {0}), checked x")
+
+
+def test_apps_that_appear_on_another_user_get_plans_of_their_own() -> None:
+    session = session_for(finding(TIKTOK_WORK))
+    executor = Recorder()
+    session.run_automatic(executor, confirm=lambda _s: True)
+    guest = phone_app(user="11")
+    first = rescan(session.before, finding(guest))
+    first = replace(first, scan=replace(first.scan, started_at=datetime.now(UTC) + LATER))
+    verification = session.record_assessment(first)
+    assert [f.app.user for f in verification.appeared] == ["11"]
+    assert not verification.all_resolved
+    (new,) = session.plan_new_findings()
+    assert new.finding.app.user == "11"
+    assert session.plan_new_findings() == ()  # planned once
+    assert session.plan_state(new) is PlanState.PENDING
+    assert session.plan_state(session.plans[0]) is PlanState.VERIFIED
+    session.run_automatic(executor, confirm=lambda _s: True)
+    clean = rescan(session.before)
+    clean = replace(clean, scan=replace(clean.scan, started_at=datetime.now(UTC) + 2 * LATER))
+    assert session.record_assessment(clean).all_resolved
+    assert {session.plan_state(p) for p in session.plans} == {PlanState.VERIFIED}
+    assert executor.ran == [
+        "uninstall/10/com.zhiliaoapp.musically",
+        "uninstall/11/com.zhiliaoapp.musically",
+    ]
