@@ -78,6 +78,15 @@ def binary_version(path: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_START_LOCKS: dict[tuple[str, int], threading.Lock] = {}
+_START_LOCKS_GUARD = threading.Lock()
+
+
+def _start_lock(host: str, port: int) -> threading.Lock:
+    with _START_LOCKS_GUARD:
+        return _START_LOCKS.setdefault((host, port), threading.Lock())
+
+
 def _no_window() -> dict[str, Any]:
     if os.name == "nt":
         return {"creationflags": subprocess.CREATE_NO_WINDOW}  # type: ignore[attr-defined]
@@ -176,7 +185,6 @@ class Adb:
         self.timeout = timeout
         self._start = start
         self._ready = False
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Adb(port={self.port})"
@@ -213,7 +221,9 @@ class Adb:
         """Start the bundled server if none runs; replace one older than the bundled adb."""
         if self._ready:
             return
-        with self._lock:
+        # One start at a time per port in this process: two Adb objects racing to start the
+        # same server would see the loser's "address in use" as a failure.
+        with _start_lock(self.host, self.port):
             if self._ready:
                 return
             binary = bundled_adb()
@@ -231,13 +241,13 @@ class Adb:
                     self.port,
                     wanted,
                 )
-            older = running
             try:
                 self._start_server(binary)
             except AdbUnavailable:
-                if older is None:
+                # Another program may have started a server meanwhile: use it if it answers.
+                running = self._server_version()
+                if running is None:
                     raise
-                running = older
             else:
                 running = self._server_version()
             if running is None:

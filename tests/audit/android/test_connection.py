@@ -170,6 +170,31 @@ def test_an_older_server_that_will_not_stop_is_explained() -> None:
         server.close()
 
 
+@pytest.mark.adb
+def test_several_callers_starting_the_same_server_all_get_it() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    errors: list[Exception] = []
+
+    def start() -> None:
+        try:
+            Adb(port).ensure_server()
+        except Exception as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=start) for _ in range(4)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert errors == []
+        assert Adb(port, start=False).server_version() == binary_version(bundled_adb())
+    finally:
+        Adb(port, start=False).kill_server()
+
+
 def test_without_starting_no_server_is_an_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
