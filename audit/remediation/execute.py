@@ -19,7 +19,7 @@ from typing import Protocol
 
 import psutil
 
-from audit.errors import ActionFailed, AuditError
+from audit.errors import ActionFailed, AuditError, InvalidPackageName
 from audit.model import ActionKind, ActionResult, Device, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
 from audit.sources.android.actions import run_action
@@ -106,7 +106,8 @@ class AndroidExecutor:
                 adb=self.adb,
                 label=target.app_name,
             )
-        except AuditError as error:  # the adb server itself is unavailable, or bad input
+        except AuditError as error:  # bad input, or the adb server itself is unavailable
+            code = "INVALID_PACKAGE" if isinstance(error, InvalidPackageName) else "ADB_UNAVAILABLE"
             return ActionResult(
                 kind=step.action,
                 device=self.device_id,
@@ -115,7 +116,7 @@ class AndroidExecutor:
                 ok=False,
                 message=f"{step.title}: not done. {error.message}",
                 advice=error.next_step,
-                code="ADB_UNAVAILABLE",
+                code=code,
                 at=_now(),
             )
         if (

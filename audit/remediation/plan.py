@@ -10,6 +10,7 @@ are in local_plan.py. Anything Device Audit cannot do itself is a MANUAL step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from audit.model import (
     ActionKind,
@@ -25,6 +26,7 @@ from audit.model import (
 )
 from audit.remediation.local_plan import local_plan
 from audit.remediation.steps import Operation, RemovalPlan, Rights, Step, StepKind, Target
+from audit.sources.android.packages import is_valid_package_name
 
 ACCEPTED_WORDS: dict[AppState, str] = {
     AppState.REMOVED_FOR_USER: "'removed for this user' (the copy built into the phone stays, "
@@ -153,6 +155,13 @@ def android_plan(
     _, capital, sentence = profile_words(scan, app.user)
     name = app.label
     by_hand = _on_the_phone_step(target, capital, policy, system=app.system)
+    if not is_valid_package_name(app.identifier):
+        refused = replace(
+            by_hand,
+            why_manual=f"{app.identifier!r} is not a valid Android package name, so Device Audit "
+            "will not send it to the phone.",
+        )
+        return RemovalPlan(finding, scan.device, (refused,))
     if not app.system:
         if all_users:
             step = _uninstall_all_users(finding, scan, target, device)
