@@ -236,7 +236,9 @@ class PhoneWatcher(QObject):
     _event = Signal(object)
     _error = Signal(object)
 
-    def __init__(self, tracker: Tracker, parent: QObject | None = None) -> None:
+    def __init__(
+        self, tracker: Tracker, parent: QObject | None = None, *, retry_ms: int = RETRY_MS
+    ) -> None:
         super().__init__(parent)
         self._tracker = tracker
         self._stop = threading.Event()
@@ -245,7 +247,7 @@ class PhoneWatcher(QObject):
         self._error.connect(self._on_error)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
-        self._retry.setInterval(RETRY_MS)
+        self._retry.setInterval(retry_ms)
         self._retry.timeout.connect(self.start)
 
     @Slot()

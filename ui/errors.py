@@ -15,7 +15,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt, QThread
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from audit import errors as e
@@ -113,8 +113,14 @@ def _open_box(parent: QWidget | None, message: UserMessage) -> QMessageBox:
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAccessibleName(message.title)
     box.setAccessibleDescription(message.as_text())
+    if parent is None:  # nothing else owns it: keep it alive until the person closes it
+        _open_boxes.add(box)
+        box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()
     return box
+
+
+_open_boxes: set[QMessageBox] = set()
 
 
 # --- logging and the last-resort hook ----------------------------------------------------------
@@ -147,8 +153,10 @@ def handle_uncaught(
         QCoreApplication.quit()
         return
     log.error("uncaught exception", exc_info=(kind, error, tb))
-    app = QApplication.instance()
-    if app is not None and QThread.currentThread() is app.thread():
+    if (
+        QApplication.instance() is not None
+        and threading.current_thread() is threading.main_thread()
+    ):
         _open_box(QApplication.activeWindow(), describe(error))
 
 
