@@ -150,7 +150,10 @@ class ComplianceBanner(QFrame):
             self,
             name="simulatedNotice",
         )
-        self.simulated.setStyleSheet(f"color: {TONE_COLOURS[Tone.INFO]}; font-weight: bold;")
+        self.simulated.setStyleSheet(
+            f"background-color: {TONE_COLOURS[Tone.INFO]}; color: #ffffff; font-weight: bold; "
+            "border-radius: 4px; padding: 3px 8px;"
+        )
         self.simulated.hide()
         font = self.sentence.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)

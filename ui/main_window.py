@@ -763,24 +763,28 @@ class MainWindow(QMainWindow):
             self._update_progress_widgets()
 
     @Slot(str, bool)
-    def _on_running_changed(self, key: str, running: bool) -> None:
+    def _on_running_changed(self, key: str, _running: bool) -> None:
         if key == self.current_id():
-            if running:
-                self._progress_timer.start()
-            else:
-                self._set_progress_visible(False)
+            self._update_progress_widgets()
             self._update_actions()
 
     def _update_progress_widgets(self) -> None:
+        """Show progress for the selected device once its work has run a moment (quick work
+        never flashes a progress bar)."""
         key = self.current_id()
         if not self.ops.is_running(key):
+            self._set_progress_visible(False)
+            return
+        wait_ms = PROGRESS_DELAY_MS - round(self.ops.running_for(key) * 1000)
+        if wait_ms > 0:
+            self._progress_timer.start(wait_ms)
             self._set_progress_visible(False)
             return
         latest = self.ops.current_progress(key)
         fraction, message = latest if latest is not None else (0.0, self.ops.label(key))
         self.progress_bar.setValue(round(fraction * 100))
         self.progress_text.setText(message)
-        self._set_progress_visible(not self._progress_timer.isActive())
+        self._set_progress_visible(True)
 
     def _set_progress_visible(self, visible: bool) -> None:
         self.progress_bar.setVisible(visible)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class _Run(Generic[T]):
     on_failure: Callable[[BaseException], None] | None
     on_cancelled: Callable[[], None] | None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    started_at: float = field(default_factory=time.monotonic)
     # Written by the worker, read by the GUI poll; a tuple assignment is atomic under the GIL.
     latest: tuple[float, str] | None = None
     shown: tuple[float, str] | None = None
@@ -144,6 +146,11 @@ class Operations(QObject):
     def label(self, key: str) -> str:
         run = self._runs.get(key)
         return run.label if run else ""
+
+    def running_for(self, key: str) -> float:
+        """Seconds the current run for `key` has been going; 0.0 when none runs."""
+        run = self._runs.get(key)
+        return time.monotonic() - run.started_at if run else 0.0
 
     def current_progress(self, key: str) -> tuple[float, str] | None:
         run = self._runs.get(key)

@@ -377,3 +377,23 @@ def test_shortcuts(window: MainWindow) -> None:
 def test_no_hard_coded_colours_outside_the_status_badges(window: MainWindow) -> None:
     styled = {w.objectName() for w in window.findChildren(QWidget) if "color" in w.styleSheet()}
     assert styled <= {"statusBadge", "simulatedNotice"}
+
+
+def test_progress_shows_after_a_short_delay_and_f5_rescans(
+    qtbot: QtBot, window: MainWindow, tracker: FeedTracker, phones: Phones
+) -> None:
+    gate = phones.hold(SERIAL)
+    plug_in(qtbot, window, tracker)
+    qtbot.waitUntil(phones.started[SERIAL].is_set)
+    # Quick work never flashes a bar: it shows only once the scan has run for a moment.
+    assert not window.progress_bar.isVisibleTo(window) or window.ops.running_for(SERIAL) >= 0.3
+    qtbot.waitUntil(lambda: window.progress_bar.isVisibleTo(window), timeout=5000)
+    qtbot.waitUntil(lambda: window.progress_text.text() == "Reading the list of users")
+    assert window.progress_bar.value() == 10
+    gate.set()
+    qtbot.waitUntil(lambda: scanned(window, SERIAL), timeout=5000)
+    assert not window.progress_bar.isVisibleTo(window)
+    assert window.scan_action.text() == "Re&scan"
+    scans = len(phones.scans)
+    qtbot.keyClick(window.table, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: len(phones.scans) == scans + 1, timeout=5000)
