@@ -475,7 +475,7 @@ class MainWindow(QMainWindow):
 
         self.ops.start("presets", work, done, self._show_error, label="Loading policies")
 
-    def choose_policy(self, name_or_path: str) -> None:
+    def choose_policy(self, name_or_path: str, *, remember: bool = True) -> None:
         """Load a preset by id or a policy file by path, and judge every device against it."""
 
         def work(_progress: Progress, _cancelled: CancelCheck) -> Policy:
@@ -487,7 +487,13 @@ class MainWindow(QMainWindow):
             self.policy_box.setCurrentIndex(self._policy_index)
             self._show_error(error)
 
-        self.ops.start("policy", work, self._set_policy, failed, label="Loading the policy")
+        self.ops.start(
+            "policy",
+            work,
+            lambda policy: self._set_policy(policy, remember=remember),
+            failed,
+            label="Loading the policy",
+        )
 
     def _set_policy(self, policy: Policy | None, remember: bool = True) -> None:
         self.policy = policy
@@ -973,7 +979,8 @@ class MainWindow(QMainWindow):
         if self.policy is not None or not self.presets or self.ops.is_running("policy"):
             return
         ids = [p.id for p in self.presets]
-        self.choose_policy(DEMO_POLICY if DEMO_POLICY in ids else ids[0])
+        # Shown for the demo only: the person's own choice is what is remembered.
+        self.choose_policy(DEMO_POLICY if DEMO_POLICY in ids else ids[0], remember=False)
 
     @Slot(str)
     def _on_demo_ready(self, serial: str) -> None:
