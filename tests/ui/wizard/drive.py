@@ -1,0 +1,54 @@
+"""Drivers for the wizard in tests: press its own buttons (only when a person could) and wait."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractButton, QWizard
+from pytestqt.qtbot import QtBot
+
+from ui.wizard import RemovalWizard
+
+WAIT_MS = 30_000
+
+
+def wait_idle(qtbot: QtBot, wizard: RemovalWizard) -> None:
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=WAIT_MS)
+
+
+def forward_button(wizard: RemovalWizard) -> QAbstractButton:
+    page = wizard.currentPage()
+    if page.isCommitPage():
+        return wizard.button(QWizard.WizardButton.CommitButton)
+    if page.isFinalPage():
+        return wizard.button(QWizard.WizardButton.FinishButton)
+    return wizard.button(QWizard.WizardButton.NextButton)
+
+
+def can_go_on(wizard: RemovalWizard) -> bool:
+    button = forward_button(wizard)
+    return button.isVisible() and button.isEnabled()
+
+
+def press_next(wizard: RemovalWizard) -> None:
+    """Press Next (or "Sign and save" on the signing page), as a person would."""
+    button = forward_button(wizard)
+    name = wizard.currentPage().objectName()
+    assert button.isVisible() and button.isEnabled(), f"no way on from {name}"
+    button.click()
+
+
+def go_to(qtbot: QtBot, wizard: RemovalWizard, page: int) -> None:
+    press_next(wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == page, timeout=WAIT_MS)
+
+
+def press_back(wizard: RemovalWizard) -> None:
+    button = wizard.button(QWizard.WizardButton.BackButton)
+    assert button.isVisible() and button.isEnabled(), "Back is not available"
+    button.click()
+
+
+def click(qtbot: QtBot, wizard: RemovalWizard, button: QAbstractButton) -> None:
+    """Click a page's button and wait for the work it starts to finish."""
+    assert button.isVisible() and button.isEnabled(), f"{button.text()!r} cannot be pressed"
+    button.click()
+    wait_idle(qtbot, wizard)

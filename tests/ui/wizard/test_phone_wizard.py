@@ -1,0 +1,153 @@
+"""The wizard against the real adb server and simulated phones: remove, check again, attest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from audit.attestation import verify_file
+from audit.attestation.statement import StatementKind
+from audit.model import Assessment, Policy
+from audit.phonesim import SimulatedPhone
+from audit.policy import evaluate, load_policy
+from audit.sources.android.scan import scan_phone
+from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.ui.wizard.conftest import WizardFactory
+from tests.ui.wizard.drive import click, go_to, press_next, wait_idle
+from ui.wizard import Pages, RemovalWizard
+from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
+from ui.wizard.pages_check import VerifyPage
+from ui.wizard.pages_remove import RemovePage, ReviewPage
+
+pytestmark = pytest.mark.adb
+
+DAY = date(2023, 3, 20)
+TIKTOK = "com.zhiliaoapp.musically"
+CAPCUT = "com.lemon.lvoverseas"
+
+
+def assess(phone: SimulatedPhone, adb_server: AdbServer, policy: Policy) -> Assessment:
+    return evaluate(scan_phone(phone.address, adb_port=adb_server.port), policy, day=DAY)
+
+
+PhoneWizard = Callable[..., RemovalWizard]
+
+
+@pytest.fixture
+def wizard_for(make_wizard: WizardFactory, adb_server: AdbServer) -> PhoneWizard:
+    """`wizard_for(phone, policy)`: the wizard for the phone's first check under the policy."""
+
+    def make(phone: SimulatedPhone, policy: Policy, **options: object) -> RemovalWizard:
+        return make_wizard(assess(phone, adb_server, policy), adb_port=adb_server.port, **options)
+
+    return make
+
+
+def remove_page(wizard: RemovalWizard) -> RemovePage:
+    page = wizard.currentPage()
+    assert isinstance(page, RemovePage)
+    return page
+
+
+def sign(qtbot: QtBot, wizard: RemovalWizard, name: str, staff_id: str) -> None:
+    page = wizard.currentPage()
+    assert isinstance(page, AttestPage)
+    page.name.setText(name)
+    page.staff_id.setText(staff_id)
+    page.agree.setChecked(True)
+    go_to(qtbot, wizard, Pages.RECEIPT)
+
+
+def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
+    qtbot: QtBot,
+    wizard_for: PhoneWizard,
+    sim_phone: PhoneFactory,
+    memory_keyring: MemoryKeyring,
+    receipts: Path,
+) -> None:
+    phone = sim_phone("samsung-work-profile")
+    wizard = wizard_for(phone, load_policy("us-federal-2023"))
+    review = wizard.currentPage()
+    assert isinstance(review, ReviewPage)
+    assert review.summary.title.text() == "2 banned apps to remove"
+    assert wizard.remove_ids == (Pages.REMOVE, Pages.REMOVE + 1)
+
+    removed: dict[str, str] = {}
+    for _ in range(2):
+        go_to(qtbot, wizard, wizard.currentPage().nextId())
+        page = remove_page(wizard)
+        (box,) = [b for b in page.panel.step_boxes if b.step.automatic and b.button.isVisible()]
+        # The exact words of what will happen are on the page before anything is done.
+        assert box.confirmation.text() == box.step.confirmation
+        assert "Other profiles are not changed." in box.confirmation.text()
+        assert box.state.text() == "Not done yet."
+        click(qtbot, wizard, box.button)
+        assert box.state.text() == "Done."
+        assert not box.button.isVisible()
+        removed[box.step.target.identifier] = box.result.title.text()
+    assert removed == {
+        TIKTOK: "Done: TikTok was removed from the work profile.",
+        CAPCUT: "Done: CapCut was removed from the main profile.",
+    }
+    assert phone.state.state_of(TIKTOK, 10) == "absent"
+    assert phone.state.state_of(CAPCUT, 0) == "absent"
+
+    go_to(qtbot, wizard, Pages.VERIFY)
+    wait_idle(qtbot, wizard)
+    verify = wizard.currentPage()
+    assert isinstance(verify, VerifyPage)
+    assert verify.summary.title.text() == (
+        "Every banned app is gone, or in a state the policy accepts"
+    )
+    texts = [w.text() for w in verify.results.findChildren(type(verify.summary.title))]
+    assert "\u2022 TikTok is gone in the work profile." in texts
+    assert not verify.panels  # nothing left to do
+
+    go_to(qtbot, wizard, Pages.USB_DEBUGGING)  # no exemptions page: nothing is left
+    usb = wizard.currentPage()
+    assert isinstance(usb, UsbPage)
+    assert not usb.isComplete()
+    usb.confirmed.setChecked(True)
+    go_to(qtbot, wizard, Pages.ATTEST)
+    attest = wizard.currentPage()
+    assert isinstance(attest, AttestPage)
+    assert attest.state.title.text() == "The check shows this device is compliant"
+    assert not attest.isComplete()
+    sign(qtbot, wizard, "Anna Smith", "S1234")
+
+    saved = wizard.saved
+    assert saved is not None
+    verified = verify_file(saved.path)
+    assert verified.kind is StatementKind.ATTESTATION and verified.compliant
+    assert verified.device_id == f"android:{phone.address}"
+    predicate = verified.statement["predicate"]
+    assert predicate["usb_debugging"] == "confirmed"
+    assert predicate["statement"] == attest.statement.toPlainText()
+    assert predicate["statement"].startswith("I, Anna Smith (staff id S1234), checked the phone")
+    assert sorted((a["identifier"], a["user"], a["ok"]) for a in predicate["actions"]) == [
+        (CAPCUT, "0", True),
+        (TIKTOK, "10", True),
+    ]
+    assert saved.pdf is not None and saved.pdf.read_bytes().startswith(b"%PDF")
+    assert saved.path.parent == receipts
+    receipt = wizard.currentPage()
+    assert isinstance(receipt, ReceiptPage)
+    assert receipt.kind.title.text() == "Attestation of compliance signed and saved"
+    assert saved.fingerprint in receipt.fingerprint.text()
+    assert str(saved.path) in receipt.path.text()
+    # Nothing after the signature goes back to it: the signing page was a commit page.
+    assert not wizard.button(wizard.WizardButton.BackButton).isEnabled()
+    opened: list[str] = []
+    wizard.open_url = lambda url: opened.append(url.toLocalFile()) or True  # type: ignore[method-assign]
+    receipt.open_pdf.click()
+    receipt.show_file.click()
+    assert opened == [str(saved.pdf), str(receipts)]
+    finished: list[int] = []
+    wizard.finished.connect(finished.append)
+    press_next(wizard)
+    assert finished == [wizard.DialogCode.Accepted]

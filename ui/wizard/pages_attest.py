@@ -1,0 +1,394 @@
+"""The last pages: switch USB debugging off again (phones), sign the record, the receipt.
+
+USB debugging comes before the signature so the signed statement records the answer
+(confirmed or skipped). Signing is refused while anything blocks it (session.blockers()); the
+page then lists why in plain words and offers a signed non-compliance report instead. The key
+comes from the OS keyring; when there is none the page says what to install or configure, signs
+nothing, and stays usable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+)
+
+from audit.attestation import Attester, UsbDebugging
+from audit.attestation.statement import StatementKind
+from audit.model import FindingStatus
+from audit.remediation import statement_for
+from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
+from ui.errors import describe
+from ui.plain import label
+from ui.wizard.base import WizardPage
+from ui.wizard.files import SignRequest
+from ui.wizard.ids import Pages
+from ui.wizard.texts import blocker_lines, report_statement
+from ui.wizard.widgets import BusyBar, Kind, Notice, clear_layout, heading, lines, require_text
+
+if TYPE_CHECKING:
+    from ui.wizard.wizard import RemovalWizard
+
+
+class UsbPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "usbPage")
+        self.setTitle("Switch USB debugging off again")
+        self.setSubTitle(
+            "USB debugging lets a computer the phone trusts read and change its apps. The check "
+            "is done, so switch it off. Your answer is written into the signed record."
+        )
+        self.not_yet = Notice(self.content, name="usbNotYet")
+        self.body.addWidget(self.not_yet)
+        self.body.addWidget(heading("On the phone:", self.content))
+        self.body.addWidget(lines(DISABLE_USB_DEBUGGING_STEPS, self.content, numbered=True))
+        self.confirmed = QRadioButton("I have switched USB debugging &off", self.content)
+        self.confirmed.setAccessibleName("I have switched USB debugging off")
+        self.skipped = QRadioButton("&Skip: leave it on for now", self.content)
+        self.skipped.setAccessibleName("Skip: leave USB debugging on for now")
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.confirmed)
+        self.group.addButton(self.skipped)
+        for button in (self.confirmed, self.skipped):
+            button.toggled.connect(lambda _on: self.completeChanged.emit())
+            self.body.addWidget(button)
+        self.body.addStretch(1)
+
+    def refresh(self) -> None:
+        if self.w.session.can_attest:
+            self.not_yet.clear()
+        else:
+            self.not_yet.show_message(
+                Kind.WARN,
+                "The phone is not shown to be compliant yet",
+                "If you still want Device Audit to remove something, go Back first: it needs "
+                "USB debugging for that.",
+            )
+
+    def isComplete(self) -> bool:
+        return super().isComplete() and (self.confirmed.isChecked() or self.skipped.isChecked())
+
+    def validatePage(self) -> bool:
+        answer = UsbDebugging.CONFIRMED if self.confirmed.isChecked() else UsbDebugging.SKIPPED
+        self.w.session.record_usb_debugging(answer)
+        return True
+
+    def nextId(self) -> int:
+        return int(Pages.ATTEST)
+
+
+class AttestPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "attestPage")
+        self.setTitle("Sign the record")
+        self.setSubTitle(
+            "Read the statement. When you agree, Device Audit signs it with this computer's key "
+            "and saves a receipt that anyone can check."
+        )
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Sign and save")
+        self.state = Notice(self.content, name="attestState")
+        self.body.addWidget(self.state)
+        self.blockers = QWidget(self.content)
+        self.blockers_layout = QVBoxLayout(self.blockers)
+        self.blockers_layout.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.blockers)
+        self.report = QCheckBox("Make a signed &non-compliance report instead", self.content)
+        self.report.setAccessibleName("Make a signed non-compliance report instead")
+        self.report.toggled.connect(self._changed)
+        self.body.addWidget(self.report)
+        self._build_form()
+        self._build_statement()
+        self.busy = BusyBar(self.content)
+        self.body.addWidget(self.busy)
+        self.error = Notice(self.content, name="signError")
+        self.body.addWidget(self.error)
+        self.body.addStretch(1)
+        wizard.progressed.connect(self._on_progress)
+        wizard.busy_changed.connect(lambda _on: self.refresh())
+
+    def _build_form(self) -> None:
+        wizard = self.w
+        self.form = QWidget(self.content)
+        form = QFormLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.technician = QLineEdit(self.form)
+        self.name = QLineEdit(self.form)
+        self.staff_id = QLineEdit(self.form)
+        fields = (
+            (self.technician, "technician", "Your name (technician)"),
+            (self.name, "name", "Staff member's name" if wizard.helpdesk else "Your name"),
+            (self.staff_id, "staffId", "Staff id" if wizard.helpdesk else "Your staff id"),
+        )
+        for field, key, words in fields:
+            field.setAccessibleName(words)
+            require_text(field)
+            field.textChanged.connect(self._changed)
+            if field is self.technician and not wizard.helpdesk:
+                field.hide()
+                continue
+            self.registerField(f"{key}*", field)
+            form.addRow(f"{words}:", field)
+        self.body.addWidget(self.form)
+        self.person_problem = Notice(self.content, name="personProblem")
+        self.body.addWidget(self.person_problem)
+
+    def _build_statement(self) -> None:
+        self.body.addWidget(heading("The statement", self.content))
+        self.statement = QPlainTextEdit(self.content)
+        self.statement.setReadOnly(True)
+        self.statement.setAccessibleName("The statement")
+        self.statement.setTabChangesFocus(True)
+        self.statement.setMinimumHeight(130)
+        self.body.addWidget(self.statement)
+        self.agree = QCheckBox("I have read the statement and I &agree to it", self.content)
+        self.agree.setAccessibleName("I agree to the statement")
+        self.registerField("agree*", self.agree)
+        self.body.addWidget(self.agree)
+
+        folder_row = QHBoxLayout()
+        self.folder = label("", self.content, name="folder")
+        self.change_folder = QPushButton("Change &folder\u2026", self.content)
+        self.change_folder.setAccessibleName("Change the folder the receipt is saved in")
+        self.change_folder.clicked.connect(self._choose_folder)
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.change_folder)
+        self.body.addLayout(folder_row)
+
+    # --- what is being signed ---------------------------------------------------------------
+
+    @property
+    def blocked(self) -> bool:
+        return not self.w.session.can_attest
+
+    @property
+    def report_mode(self) -> bool:
+        return self.blocked and self.report.isChecked()
+
+    def attester(self) -> Attester:
+        return Attester(
+            name=self.name.text().strip(),
+            staff_id=self.staff_id.text().strip(),
+            technician=self.technician.text().strip() if self.w.helpdesk else "",
+        )
+
+    def statement_text(self) -> str:
+        """The exact text shown, and signed."""
+        session = self.w.session
+        attester = self.attester()
+        shown = Attester(
+            name=attester.name or "[name]",
+            staff_id=attester.staff_id or "[staff id]",
+            technician=(attester.technician or "[technician]") if self.w.helpdesk else "",
+        )
+        day = session.before.day
+        if self.report_mode:
+            latest = session.after or session.before
+            return report_statement(shown, latest, day, blocker_lines(session))
+        return statement_for(shown, session.device, session.before.policy, day)
+
+    def person_mismatch(self) -> str:
+        """An exemption for a named person was used, but the record is for someone else."""
+        after = self.w.session.after
+        staff_id = self.staff_id.text().strip()
+        if after is None or not staff_id:
+            return ""
+        for finding in after.with_status(FindingStatus.EXCEPTED):
+            exemption = finding.exemption
+            if exemption is not None and exemption.person and exemption.person != staff_id:
+                return (
+                    f"Exemption {exemption.id} is for staff id {exemption.person}, but this "
+                    f"record is for staff id {staff_id}."
+                )
+        return ""
+
+    # --- the page ---------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        if not self.staff_id.text():
+            self.staff_id.setText(self.w.session.person)
+        self.folder.setText(f"The receipt will be saved in: {self.w.receipts_dir}")
+        super().initializePage()
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.completeChanged.emit()
+
+    def refresh(self) -> None:
+        busy = self.w.busy
+        for widget in (self.form, self.report, self.agree, self.change_folder):
+            widget.setEnabled(not busy)
+        clear_layout(self.blockers_layout)
+        if self.blocked:
+            self.state.show_message(
+                Kind.BAD,
+                "This device cannot be attested as compliant yet",
+                "",
+                "Go Back to remove the apps, check again or pick an exemption. Or make a "
+                "signed report that the device is not compliant.",
+            )
+            self.blockers_layout.addWidget(heading("What stands in the way", self.blockers))
+            self.blockers_layout.addWidget(lines(blocker_lines(self.w.session), self.blockers))
+            self.blockers.show()
+            self.report.show()
+            self.agree.setText("I have read this report and I &agree to sign it")
+        else:
+            self.state.show_message(
+                Kind.GOOD,
+                "The check shows this device is compliant",
+                "Every banned app is gone, in a state the policy accepts, or under an exemption.",
+            )
+            self.blockers.hide()
+            self.report.hide()
+            self.agree.setText("I have read the statement and I &agree to it")
+        self.form.setVisible(not self.blocked or self.report.isChecked())
+        self.statement.setPlainText(self.statement_text())
+        problem = self.person_mismatch()
+        if problem:
+            self.person_problem.show_message(
+                Kind.BAD,
+                "The staff id does not match the exemption",
+                problem,
+                "Enter the staff id the exemption was granted to, or go Back and untick it.",
+            )
+        else:
+            self.person_problem.clear()
+        if self.w.busy_with == "sign":
+            if self.busy.isHidden():
+                self.busy.start(self.w.busy_text)
+        else:
+            self.busy.stop()
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        if self.w.busy_with == "sign":
+            self.busy.update_progress(fraction, text)
+
+    def _choose_folder(self) -> None:
+        chosen = self.w.ask_folder(self, str(self.w.receipts_dir))
+        if chosen:
+            from pathlib import Path
+
+            self.w.receipts_dir = Path(chosen)
+            self.folder.setText(f"The receipt will be saved in: {self.w.receipts_dir}")
+
+    def isComplete(self) -> bool:
+        if self.blocked and not self.report.isChecked():
+            return False
+        return super().isComplete() and not self.person_mismatch()
+
+    def validatePage(self) -> bool:
+        """Signing happens off the GUI thread: start it and stay; the wizard moves on when the
+        receipt is saved."""
+        if self.w.saved is not None:
+            return True
+        session = self.w.session
+        after = session.after
+        if after is None and not self.report_mode:
+            return False
+        self.error.clear()
+        request = SignRequest(
+            before=session.before,
+            after=after or session.before,
+            actions=session.actions,
+            attester=self.attester(),
+            statement=self.statement_text(),
+            usb_debugging=session.usb_debugging,
+            report=self.report_mode,
+            folder=self.w.receipts_dir,
+        )
+        self.w.sign(request, self._failed)
+        return False
+
+    def _failed(self, error: BaseException) -> None:
+        self.error.show_error(describe(error))
+
+    def nextId(self) -> int:
+        return int(Pages.RECEIPT)
+
+
+class ReceiptPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "receiptPage")
+        self.setTitle("Saved")
+        self.setSubTitle("The signed receipt and a readable PDF copy are saved.")
+        self.setFinalPage(True)
+        self.kind = Notice(self.content, name="receiptKind")
+        self.body.addWidget(self.kind)
+        self.path = label("", self.content, name="receiptPath")
+        self.pdf = label("", self.content, name="pdfPath")
+        self.body.addWidget(self.path)
+        self.body.addWidget(self.pdf)
+        row = QHBoxLayout()
+        self.open_pdf = QPushButton("&Open the PDF", self.content)
+        self.open_pdf.setAccessibleName("Open the PDF")
+        self.open_pdf.clicked.connect(self._open_pdf)
+        self.show_file = QPushButton("&Show the file", self.content)
+        self.show_file.setAccessibleName("Show the receipt file in its folder")
+        self.show_file.clicked.connect(self._show_file)
+        row.addWidget(self.open_pdf)
+        row.addWidget(self.show_file)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.body.addWidget(heading("The key that signed it", self.content))
+        self.fingerprint = label("", self.content, name="fingerprint")
+        self.body.addWidget(self.fingerprint)
+        self.verify_hint = label("", self.content, name="verifyHint")
+        self.body.addWidget(self.verify_hint)
+        self.body.addStretch(1)
+
+    def refresh(self) -> None:
+        saved = self.w.saved
+        if saved is None:
+            return
+        if saved.verified.kind is StatementKind.NONCOMPLIANCE_REPORT:
+            self.kind.show_message(
+                Kind.WARN,
+                "Non-compliance report signed and saved",
+                "It records that this device is NOT shown to be compliant. It is not an "
+                "attestation of compliance.",
+            )
+        else:
+            self.kind.show_message(
+                Kind.GOOD,
+                "Attestation of compliance signed and saved",
+                f"Status: {saved.verified.status.value.replace('_', ' ')}.",
+            )
+        self.path.setText(f"Signed receipt: {saved.path}")
+        if saved.pdf is not None:
+            self.pdf.setText(f"Readable copy (PDF): {saved.pdf}")
+        else:
+            self.pdf.setText(saved.pdf_problem)
+        self.open_pdf.setEnabled(saved.pdf is not None)
+        self.fingerprint.setText(
+            f"{saved.fingerprint}\nYour helpdesk can compare this fingerprint with the one "
+            "they know for this computer."
+        )
+        self.verify_hint.setText(
+            f'Anyone can check the receipt with:  device-audit verify "{saved.path}"'
+        )
+
+    def _open_pdf(self) -> None:
+        saved = self.w.saved
+        if saved is not None and saved.pdf is not None:
+            self.w.open_url(QUrl.fromLocalFile(str(saved.pdf)))
+
+    def _show_file(self) -> None:
+        saved = self.w.saved
+        if saved is not None:
+            self.w.open_url(QUrl.fromLocalFile(str(saved.path.parent)))
+
+    def nextId(self) -> int:
+        return -1

@@ -1,0 +1,447 @@
+"""Proof by rescan, and what may keep a banned app: the check page and the exemptions page.
+
+The check page scans every user again (through the wizard, off the GUI thread) and says which
+banned apps are gone or accepted, which are still there, which appeared on other profiles since,
+and what could not be read: an incomplete check proves nothing, and says so. What is left to do
+is shown right there, with the same buttons as the removal pages, and "Check again".
+
+The exemptions page offers the exemptions from the loaded file that could cover what is left,
+and a request for an exception, saved as a JSON note beside the receipts. A request is not an
+exemption: it never changes a finding.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.model import Assessment, Device, Exemption, Finding, FindingStatus, Policy
+from audit.policy.exemptions import applies, covers
+from audit.remediation import RemovalPlan, appeared_message
+from ui.errors import describe
+from ui.plain import label
+from ui.wizard.base import WizardPage
+from ui.wizard.files import REQUEST_NOTE, ExceptionRequest, write_request
+from ui.wizard.ids import Pages
+from ui.wizard.plan_panel import PlanPanel
+from ui.wizard.texts import finding_line
+from ui.wizard.widgets import (
+    BusyBar,
+    Kind,
+    Notice,
+    caption,
+    clear_layout,
+    heading,
+    lines,
+    require_text,
+)
+
+if TYPE_CHECKING:
+    from ui.wizard.wizard import RemovalWizard
+
+
+def _app_key(finding: Finding) -> tuple[str, str, str]:
+    return (finding.app.kind.value, finding.app.identifier, finding.app.user)
+
+
+class VerifyPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "verifyPage")
+        self.setTitle("Check again")
+        self.setSubTitle(
+            "Device Audit looks at every user and profile again. An app counts as removed only "
+            "when this check no longer finds it."
+        )
+        self.busy = BusyBar(self.content)
+        self.error = Notice(self.content, name="rescanError")
+        self.summary = Notice(self.content, name="verifySummary")
+        self.results = QWidget(self.content)
+        self.results_layout = QVBoxLayout(self.results)
+        self.results_layout.setContentsMargins(0, 0, 0, 0)
+        self.follow_ups = QWidget(self.content)
+        self.follow_layout = QVBoxLayout(self.follow_ups)
+        self.follow_layout.setContentsMargins(0, 0, 0, 0)
+        self.panels: dict[tuple[str, str, str], PlanPanel] = {}
+        self.again = QPushButton("&Check again", self.content)
+        self.again.setAccessibleName("Check again")
+        self.again.clicked.connect(self.w.start_rescan)
+        for widget in (self.busy, self.error, self.summary, self.results, self.follow_ups):
+            self.body.addWidget(widget)
+        self.body.addWidget(self.again)
+        self.body.addStretch(1)
+        wizard.progressed.connect(self._on_progress)
+        wizard.busy_changed.connect(lambda _on: self._on_changed())
+
+    def needs_rescan(self) -> bool:
+        session = self.w.session
+        if session.after is None or self.w.rescan_error is not None:
+            return True
+        started = session.after.scan.started_at
+        return any(a.at is not None and a.at > started for a in session.actions)
+
+    def initializePage(self) -> None:
+        if self.needs_rescan():
+            self.w.start_rescan()
+        self.refresh()
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        if self.w.busy_with == "rescan":
+            self.busy.update_progress(fraction, text)
+
+    def isComplete(self) -> bool:
+        return not self.w.busy and self.w.session.after is not None and self.w.rescan_error is None
+
+    def refresh(self) -> None:
+        wizard = self.w
+        if wizard.busy_with == "rescan":
+            if self.busy.isHidden():
+                self.busy.start(wizard.busy_text)
+        else:
+            self.busy.stop()
+        if wizard.rescan_error is not None:
+            self.error.show_error(describe(wizard.rescan_error))
+        else:
+            self.error.clear()
+        self.again.setEnabled(not wizard.busy)
+        self._show_results()
+        self._show_follow_ups()
+
+    def _show_results(self) -> None:
+        clear_layout(self.results_layout)
+        session = self.w.session
+        check = session.verification
+        after = session.after
+        if check is None or after is None:
+            self.summary.clear()
+            return
+        if not check.complete:
+            self.summary.show_message(
+                Kind.WARN,
+                "This check could not see everything, so it proves nothing yet",
+                "What it could not read may be exactly where a banned app is.",
+                "Unlock the phone (and open each profile once), then press "
+                "\u201cCheck again\u201d.",
+            )
+        elif check.all_resolved:
+            self.summary.show_message(
+                Kind.GOOD, "Every banned app is gone, or in a state the policy accepts"
+            )
+        else:
+            self.summary.show_message(
+                Kind.BAD,
+                "Some banned apps are still on the device",
+                "Remove them below and check again, or keep them under an exemption on the "
+                "next page.",
+            )
+        groups = (
+            ("Gone or accepted", [c.message for c in check.resolved]),
+            ("Still there", [c.message for c in check.remaining]),
+            (
+                "Newly found on other profiles",
+                [appeared_message(f, after) for f in check.appeared],
+            ),
+            ("Could not be read", [f"{p[:1].upper()}{p[1:]}." for p in check.problems]),
+        )
+        for title, items in groups:
+            if items:
+                self.results_layout.addWidget(heading(title, self.results))
+                self.results_layout.addWidget(lines(items, self.results))
+
+    def open_plans(self) -> tuple[RemovalPlan, ...]:
+        """Plans for the banned apps the latest check still finds."""
+        after = self.w.session.after
+        if after is None:
+            return ()
+        left = {_app_key(f) for f in after.violations}
+        seen: set[tuple[str, str, str]] = set()
+        plans = []
+        for plan in self.w.session.plans:
+            key = _app_key(plan.finding)
+            if key in left and key not in seen:
+                seen.add(key)
+                plans.append(plan)
+        return tuple(plans)
+
+    def _show_follow_ups(self) -> None:
+        plans = self.open_plans()
+        keys = [_app_key(p.finding) for p in plans]
+        if keys == list(self.panels):
+            return
+        clear_layout(self.follow_layout)
+        self.panels = {}
+        if not plans:
+            return
+        self.follow_layout.addWidget(heading("What is left to do", self.follow_ups))
+        for plan in plans:
+            self.follow_layout.addWidget(heading(plan.title, self.follow_ups))
+            panel = PlanPanel(self.w, plan, self.follow_ups)
+            self.panels[_app_key(plan.finding)] = panel
+            self.follow_layout.addWidget(panel)
+
+    def nextId(self) -> int:
+        after = self.w.session.after
+        if after is not None and after.violations:
+            return int(Pages.EXEMPTIONS)
+        return int(Pages.USB_DEBUGGING if self.w.is_phone else Pages.ATTEST)
+
+
+# --- exemptions ------------------------------------------------------------------------------
+
+
+def candidates(
+    exemptions: tuple[Exemption, ...], assessment: Assessment
+) -> list[tuple[Exemption, list[Finding]]]:
+    """Exemptions of the file that could keep an app of this check: for this policy and device,
+    in force on the day, covering a banned (or already exempted) app. Any person's: the page
+    says when one is for a named person."""
+    policy: Policy = assessment.policy
+    device: Device = assessment.scan.device
+    day: date = assessment.day
+    findings = assessment.with_status(FindingStatus.VIOLATION, FindingStatus.EXCEPTED)
+    out = []
+    for exemption in exemptions:
+        if not applies(exemption, policy, device, exemption.person) or not exemption.active_on(day):
+            continue
+        covered = [f for f in findings if covers(exemption, f.rule, f.app, f.matcher.app)]
+        if covered:
+            out.append((exemption, covered))
+    return out
+
+
+class ExemptionsPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "exemptionsPage")
+        self.setTitle("Exemptions")
+        self.setSubTitle(
+            "A banned app that is still there may stay only under an exemption your "
+            "organisation granted. Without one, the device is not compliant."
+        )
+        self.base_person = wizard.session.person
+        self.left = QWidget(self.content)
+        self.left_layout = QVBoxLayout(self.left)
+        self.left_layout.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.left)
+        self.body.addWidget(heading("Exemptions from the loaded file", self.content))
+        self.none_loaded = label("", self.content, name="noExemptions")
+        self.body.addWidget(self.none_loaded)
+        self.choices = QWidget(self.content)
+        self.choices_layout = QVBoxLayout(self.choices)
+        self.choices_layout.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.choices)
+        self.checks: dict[str, QCheckBox] = {}
+        self.applied = Notice(self.content, name="exemptionsApplied")
+        self.body.addWidget(self.applied)
+        self.body.addWidget(self._request_box())
+        self.body.addStretch(1)
+
+    def _request_box(self) -> QGroupBox:
+        box = QGroupBox("Ask for an exception", self.content)
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            label(
+                "If you need a banned app for your work, record a request here. It is saved as "
+                "a file for whoever grants exemptions. " + REQUEST_NOTE,
+                box,
+            )
+        )
+        form = QFormLayout()
+        self.request_name = QLineEdit(box)
+        self.request_name.setAccessibleName("Your name")
+        self.request_staff = QLineEdit(box)
+        self.request_staff.setAccessibleName("Your staff id")
+        self.request_reason = QPlainTextEdit(box)
+        self.request_reason.setAccessibleName("Why you need it")
+        self.request_reason.setTabChangesFocus(True)
+        self.request_reason.setFixedHeight(70)
+        for field in (self.request_name, self.request_staff):
+            require_text(field)
+            field.textChanged.connect(self._update_request_button)
+        self.request_reason.textChanged.connect(self._update_request_button)
+        form.addRow("&Name:", self.request_name)
+        form.addRow("&Staff id:", self.request_staff)
+        form.addRow("&Why you need it:", self.request_reason)
+        layout.addLayout(form)
+        self.request_save = QPushButton("Save the &request", box)
+        self.request_save.setAccessibleName("Save the exception request")
+        self.request_save.clicked.connect(self._save_request)
+        layout.addWidget(self.request_save)
+        self.request_saved = Notice(box, name="requestSaved")
+        layout.addWidget(self.request_saved)
+        return box
+
+    def initializePage(self) -> None:
+        if not self.request_staff.text():
+            self.request_staff.setText(self.w.session.person)
+        self._build_choices()
+        super().initializePage()
+
+    def _build_choices(self) -> None:
+        clear_layout(self.choices_layout)
+        self.checks = {}
+        session = self.w.session
+        after = session.after
+        loaded = self.w.loaded_exemptions
+        if after is None:
+            return
+        found = candidates(loaded, after)
+        if not loaded:
+            self.none_loaded.setText(
+                "No exemptions file is loaded. If you were granted an exemption, load its file "
+                "in the main window (Load exemptions), then start again."
+            )
+        elif not found:
+            self.none_loaded.setText(
+                "None of the exemptions in the loaded file covers an app that is still here."
+            )
+        else:
+            self.none_loaded.setText("Tick the exemptions that apply to you.")
+        active = {e.id for e in session.exemptions}
+        for exemption, covered in found:
+            check = QCheckBox(caption(f"Use exemption {exemption.id}"), self.choices)
+            check.setAccessibleName(f"Use exemption {exemption.id}")
+            used = exemption.id in active and applies(
+                exemption, after.policy, after.scan.device, session.person
+            )
+            check.setChecked(used)
+            check.toggled.connect(self._on_toggled)
+            self.checks[exemption.id] = check
+            self.choices_layout.addWidget(check)
+            self.choices_layout.addWidget(
+                lines(self._describe(exemption, covered, after), self.choices)
+            )
+
+    def _describe(
+        self, exemption: Exemption, covered: list[Finding], after: Assessment
+    ) -> list[str]:
+        role = f", {exemption.approver_role}" if exemption.approver_role else ""
+        out = [
+            f"Reason: {exemption.reason}",
+            f"Approved by {exemption.approver}{role}, valid until {exemption.expires.isoformat()}.",
+            "Covers: " + "; ".join(finding_line(f, after.scan) for f in covered) + ".",
+        ]
+        if exemption.mitigations:
+            out.append("Conditions: " + "; ".join(exemption.mitigations) + ".")
+        if exemption.person:
+            out.append(
+                f"Only for staff id {exemption.person}: the record must then be signed for that "
+                "staff id."
+            )
+        return out
+
+    def _on_toggled(self, _on: bool) -> None:
+        chosen = [e for e in self.w.loaded_exemptions if self._checked(e.id)]
+        people = sorted({e.person for e in chosen if e.person})
+        if len(people) > 1:
+            self.applied.show_message(
+                Kind.BAD,
+                "These exemptions are for different people",
+                f"They are for staff ids {', '.join(people)}; one device is attested for one "
+                "person.",
+                "Untick the exemptions that are not yours.",
+            )
+            return
+        person = people[0] if people else self.base_person
+        self.applied.clear()
+        self.w.apply_exemptions(chosen, person, self._failed)
+
+    def _checked(self, exemption_id: str) -> bool:
+        check = self.checks.get(exemption_id)
+        return check is not None and check.isChecked()
+
+    def _failed(self, error: BaseException) -> None:
+        self.applied.show_error(describe(error))
+
+    def refresh(self) -> None:
+        clear_layout(self.left_layout)
+        after = self.w.session.after
+        busy = self.w.busy
+        for check in self.checks.values():
+            check.setEnabled(not busy)
+        self._update_request_button()
+        if after is None:
+            return
+        if after.violations:
+            self.left_layout.addWidget(heading("Still on the device", self.left))
+            self.left_layout.addWidget(
+                lines([finding_line(f, after.scan) for f in after.violations], self.left)
+            )
+        else:
+            self.left_layout.addWidget(
+                label("No banned app is left without an exemption.", self.left, name="noneLeft")
+            )
+        kept = after.with_status(FindingStatus.EXCEPTED)
+        if kept:
+            self.left_layout.addWidget(heading("Kept under an exemption", self.left))
+            self.left_layout.addWidget(
+                lines(
+                    [
+                        f"{finding_line(f, after.scan)} (exemption {f.exemption.id})"
+                        for f in kept
+                        if f.exemption is not None
+                    ],
+                    self.left,
+                )
+            )
+
+    # --- the request ------------------------------------------------------------------------
+
+    def _request_ready(self) -> bool:
+        return (
+            self.request_name.hasAcceptableInput()
+            and self.request_staff.hasAcceptableInput()
+            and bool(self.request_reason.toPlainText().strip())
+        )
+
+    def _update_request_button(self) -> None:
+        self.request_save.setEnabled(self._request_ready() and not self.w.busy)
+
+    def _save_request(self) -> None:
+        after = self.w.session.after
+        if after is None or not self._request_ready():
+            return
+        request = ExceptionRequest(
+            name=self.request_name.text().strip(),
+            staff_id=self.request_staff.text().strip(),
+            reason=self.request_reason.toPlainText().strip(),
+            device=after.scan.device,
+            assessment=after,
+            findings=after.violations,
+        )
+        folder = self.w.receipts_dir
+        route = after.policy.exception_route
+
+        def work(_progress: object, _cancelled: object) -> object:
+            return write_request(request, folder)
+
+        def done(path: object) -> None:
+            self.w.request_path = path  # type: ignore[assignment]
+            self.request_saved.show_message(
+                Kind.INFO,
+                "Request saved",
+                f"Saved in {path}. The device is still not compliant until an exemption is "
+                "granted.",
+                f"Send the file on: {route}"
+                if route
+                else "Send the file to whoever grants exemptions in your organisation.",
+            )
+
+        self.w.run_in_background(
+            "request", "Saving the request", work, done, self.request_saved_failed
+        )
+
+    def request_saved_failed(self, error: BaseException) -> None:
+        self.request_saved.show_error(describe(error))
+
+    def nextId(self) -> int:
+        return int(Pages.USB_DEBUGGING if self.w.is_phone else Pages.ATTEST)

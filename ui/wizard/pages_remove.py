@@ -1,0 +1,127 @@
+"""The first pages: what was found, then one page per banned app to remove."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from audit.model import FindingStatus
+from audit.policy import status_text
+from ui.plain import label
+from ui.wizard.base import WizardPage
+from ui.wizard.ids import Pages
+from ui.wizard.plan_panel import PlanPanel
+from ui.wizard.texts import finding_line, policy_words
+from ui.wizard.widgets import Kind, Notice, clear_layout, heading, lines
+
+if TYPE_CHECKING:
+    from ui.wizard.wizard import RemovalWizard
+
+_GROUPS = (
+    (FindingStatus.EXCEPTED, "Kept under an exemption"),
+    (FindingStatus.REVIEW, "Possible matches to look at (not counted as banned)"),
+    (FindingStatus.RESOLVED, "Banned apps in a state the policy accepts"),
+)
+
+
+def device_title(wizard: RemovalWizard) -> str:
+    device = wizard.session.device
+    name = device.name or device.model or device.id
+    return f"{name} (SIMULATED)" if device.simulated else name
+
+
+class ReviewPage(WizardPage):
+    def __init__(self, wizard: RemovalWizard) -> None:
+        super().__init__(wizard, "reviewPage")
+        before = wizard.session.before
+        self.setTitle(f"Banned apps on {device_title(wizard)}")
+        self.setSubTitle(
+            "Device Audit walks you through removing each banned app, checks the device again, "
+            "and then makes a signed record. Nothing is changed until you press a button."
+        )
+        self.body.addWidget(label(f"Policy: {policy_words(before.policy)}", self.content))
+        self.body.addWidget(label(status_text(before), self.content, name="status"))
+        self.summary = Notice(self.content, name="summary")
+        self.body.addWidget(self.summary)
+        self.lists = QWidget(self.content)
+        self.lists_layout = QVBoxLayout(self.lists)
+        self.lists_layout.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.lists)
+        self.all_users = QCheckBox(
+            "Remove apps I installed from every user and profile at once", self.content
+        )
+        self.all_users.setAccessibleName("Remove from every user and profile at once")
+        self.all_users.setToolTip(
+            "Instead of one profile at a time. Apps that came with the phone are always "
+            "handled one profile at a time."
+        )
+        self.all_users.toggled.connect(self._on_all_users)
+        self.body.addWidget(self.all_users)
+        self.body.addStretch(1)
+        offer = wizard.is_phone and any(not p.finding.app.system for p in wizard.session.plans)
+        self.all_users.setVisible(offer)
+
+    def _on_all_users(self, on: bool) -> None:
+        self.w.set_all_users(on)
+
+    def refresh(self) -> None:
+        session = self.w.session
+        before = session.before
+        scan = before.scan
+        clear_layout(self.lists_layout)
+        plans = self.w.first_plans
+        if plans:
+            self.summary.show_message(
+                Kind.BAD,
+                f"{len(plans)} banned app{'s' if len(plans) != 1 else ''} to remove",
+                "The next pages take them one at a time.",
+            )
+            self.lists_layout.addWidget(heading("To remove", self.lists))
+            self.lists_layout.addWidget(
+                lines([finding_line(p.finding, scan) for p in plans], self.lists)
+            )
+        else:
+            self.summary.show_message(
+                Kind.GOOD,
+                "Nothing to remove",
+                "Device Audit will check the device once more, then you can sign the record.",
+            )
+        for status, title in _GROUPS:
+            found = before.with_status(status)
+            if found:
+                self.lists_layout.addWidget(heading(title, self.lists))
+                self.lists_layout.addWidget(
+                    lines([finding_line(f, scan) for f in found], self.lists)
+                )
+        self.all_users.setEnabled(not session.attempts)
+
+    def nextId(self) -> int:
+        ids = self.w.remove_ids
+        return ids[0] if ids else int(Pages.VERIFY)
+
+
+class RemovePage(WizardPage):
+    """One banned app: its plan, done a step at a time."""
+
+    def __init__(self, wizard: RemovalWizard, index: int) -> None:
+        super().__init__(wizard, f"removePage{index}")
+        self.index = index
+        self.plan = wizard.first_plans[index]
+        count = len(wizard.first_plans)
+        self.setTitle(self.plan.title)
+        self.setSubTitle(
+            f"Banned app {index + 1} of {count}. Read what will happen, then press the button. "
+            "You can also go on and come back later."
+        )
+        self.panel = PlanPanel(wizard, self.plan, self.content)
+        self.body.addWidget(self.panel)
+        self.body.addStretch(1)
+
+    def refresh(self) -> None:
+        self.panel.refresh()
+
+    def nextId(self) -> int:
+        ids = self.w.remove_ids
+        position = ids.index(int(Pages.REMOVE) + self.index)
+        return ids[position + 1] if position + 1 < len(ids) else int(Pages.VERIFY)

@@ -1,0 +1,261 @@
+"""One banned app's removal plan on screen: what was found, each step with the exact words of
+what will happen, a button that does it (or "I've done this" for a step done by hand), the
+result with advice when it failed, other ways to do it, and Restore for a built-in app.
+
+The panel only shows; the wizard (ui.wizard.wizard) runs steps off the GUI thread and tells
+every panel to refresh when the session changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.model import FindingStatus
+from audit.policy import finding_reason
+from audit.remediation import PlanState, RemovalPlan, Step, StepState, undo_step
+from ui.errors import describe
+from ui.plain import label
+from ui.wizard.texts import finding_line, result_text
+from ui.wizard.widgets import (
+    BusyBar,
+    Kind,
+    Notice,
+    caption,
+    heading,
+    icon_label,
+    kind_pixmap,
+    lines,
+)
+
+if TYPE_CHECKING:
+    from ui.wizard.wizard import RemovalWizard
+
+STEP_STATE_WORDS = {
+    StepState.PENDING: "Not done yet.",
+    StepState.DONE: "Done.",
+    StepState.FAILED: "This did not work. You can try again, or use another way below.",
+    StepState.NOT_NEEDED: "Not needed any more: this app is dealt with another way.",
+}
+
+PLAN_STATE_WORDS = {
+    PlanState.PENDING: ("Not removed yet.", Kind.INFO),
+    PlanState.IN_PROGRESS: ("Partly done: finish the steps below.", Kind.WARN),
+    PlanState.FAILED: ("Not removed: the last try did not work.", Kind.BAD),
+    PlanState.DONE: ("Done. Device Audit checks it on the next page.", Kind.GOOD),
+    PlanState.VERIFIED: ("Checked: the app is gone or in a state the policy accepts.", Kind.GOOD),
+    PlanState.STILL_THERE: (
+        "The check still finds this app. Try another way below.",
+        Kind.BAD,
+    ),
+}
+
+
+class StepBox(QFrame):
+    """One step: its words, its button, its result."""
+
+    def __init__(self, wizard: RemovalWizard, step: Step, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wizard = wizard
+        self.step = step
+        self.undo = undo_step(step)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(step.title)
+        layout = QVBoxLayout(self)
+        self.title = heading(step.title, self)
+        self.state = label("", self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.state)
+        if step.automatic:
+            layout.addWidget(label("What will happen when you press the button:", self))
+            self.confirmation = label(step.confirmation, self, name="confirmation")
+            layout.addWidget(self.confirmation)
+        else:
+            if step.why_manual:
+                layout.addWidget(label(step.why_manual, self))
+            if step.instructions:
+                layout.addWidget(label("Do this yourself:", self))
+                layout.addWidget(lines(step.instructions, self, numbered=True))
+            if step.copy_command:
+                layout.addLayout(self._command_row(step.copy_command))
+            self.confirmation = label(
+                f"Pressing \u201cI've done this\u201d records: {step.confirmation}",
+                self,
+                name="confirmation",
+            )
+            layout.addWidget(self.confirmation)
+        buttons = QHBoxLayout()
+        self.button = QPushButton(self)
+        self.button.setAccessibleName(step.title)
+        self.button.clicked.connect(self._on_button)
+        buttons.addWidget(self.button)
+        self.undo_button = QPushButton(self)
+        if self.undo is not None:
+            self.undo_button.setText(caption(self.undo.title))
+            self.undo_button.setAccessibleName(self.undo.title)
+            self.undo_button.clicked.connect(self._on_undo)
+        buttons.addWidget(self.undo_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.busy = BusyBar(self)
+        layout.addWidget(self.busy)
+        self.result = Notice(self, name="result")
+        layout.addWidget(self.result)
+        wizard.changed.connect(self.refresh)
+        wizard.busy_changed.connect(self.refresh)
+        wizard.progressed.connect(self._on_progress)
+        self.refresh()
+
+    def _command_row(self, command: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        field = QLineEdit(command, self)
+        field.setReadOnly(True)
+        field.setAccessibleName("Command to copy")
+        field.setCursorPosition(0)
+        copy = QPushButton("Copy", self)
+        copy.setAccessibleName("Copy the command")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(command))
+        row.addWidget(field, 1)
+        row.addWidget(copy)
+        return row
+
+    # --- what the buttons do ----------------------------------------------------------------
+
+    def _on_button(self) -> None:
+        if self.step.automatic:
+            self.wizard.run_step(self.step)
+        else:
+            self.wizard.confirm_step(self.step)
+
+    def _on_undo(self) -> None:
+        if self.undo is None:
+            return
+        if self.wizard.ask_confirm(self, self.undo.title, self.undo.confirmation, self.undo.title):
+            self.wizard.undo_step(self.step)
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        if self.wizard.busy_with == self.step.id:
+            self.busy.update_progress(fraction, text)
+
+    # --- showing the session's state --------------------------------------------------------
+
+    def refresh(self) -> None:
+        session = self.wizard.session
+        state = session.step_state(self.step)
+        self.state.setText(STEP_STATE_WORDS[state])
+        busy = self.wizard.busy
+        if self.step.automatic:
+            text = self.step.title
+            if state is StepState.FAILED:
+                text = f"Try again: {self.step.title}"
+        else:
+            text = "I've done this"
+        self.button.setText(caption(text))
+        open_ = state in (StepState.PENDING, StepState.FAILED)
+        self.button.setVisible(open_)
+        self.button.setEnabled(open_ and not busy)
+        can_undo = self.undo is not None and state is StepState.DONE
+        self.undo_button.setVisible(can_undo)
+        self.undo_button.setEnabled(can_undo and not busy)
+        if self.wizard.busy_with == self.step.id:
+            if self.busy.isHidden():
+                self.busy.start(self.wizard.busy_text)
+        else:
+            self.busy.stop()
+        self._show_result()
+
+    def _show_result(self) -> None:
+        error = self.wizard.step_errors.get(self.step.id)
+        if error is not None:
+            self.result.show_error(describe(error))
+            return
+        attempt = self.wizard.last_attempt(self.step)
+        if attempt is None:
+            self.result.clear()
+            return
+        words = result_text(attempt.step, attempt.result, self.wizard.session.before.scan)
+        kind = Kind.GOOD if words.ok else Kind.BAD
+        self.result.show_message(kind, words.headline, words.detail, words.advice)
+
+
+class PlanPanel(QWidget):
+    """A whole plan: the finding, the policy's note, its steps and its other ways."""
+
+    def __init__(
+        self, wizard: RemovalWizard, plan: RemovalPlan, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.wizard = wizard
+        self.plan = plan
+        session = wizard.session
+        finding = plan.finding
+        scan = session.before.scan
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.found = label(f"Found: {finding_line(finding, scan)}.", self, name="found")
+        layout.addWidget(self.found)
+        if finding.status is FindingStatus.VIOLATION:
+            layout.addWidget(label(finding_reason(finding, session.before.day), self))
+        self.note = Notice(self, name="policyNote")
+        if plan.policy_note:
+            self.note.show_message(Kind.INFO, "What this policy accepts", plan.policy_note)
+        layout.addWidget(self.note)
+        state_row = QHBoxLayout()
+        self.state_icon = icon_label(Kind.INFO, self)
+        self.state = heading("", self, name="planState")
+        state_row.addWidget(self.state_icon)
+        state_row.addWidget(self.state, 1)
+        layout.addLayout(state_row)
+        self.step_boxes: list[StepBox] = []
+        for step in plan.steps:
+            box = StepBox(wizard, step, self)
+            self.step_boxes.append(box)
+            layout.addWidget(box)
+        self.other_ways = QPushButton(self)
+        self.other_ways.setCheckable(True)
+        self.other_ways.setAccessibleName("Other ways to do this")
+        self.other_ways.toggled.connect(self._show_other_ways)
+        self.alternatives = QWidget(self)
+        column = QVBoxLayout(self.alternatives)
+        column.setContentsMargins(0, 0, 0, 0)
+        for step in plan.alternatives:
+            box = StepBox(wizard, step, self.alternatives)
+            self.step_boxes.append(box)
+            column.addWidget(box)
+        layout.addWidget(self.other_ways)
+        layout.addWidget(self.alternatives)
+        self.other_ways.setVisible(bool(plan.alternatives))
+        self.alternatives.hide()
+        self._opened = False
+        wizard.changed.connect(self.refresh)
+        self.refresh()
+
+    def _show_other_ways(self, on: bool) -> None:
+        self.alternatives.setVisible(on)
+        self.other_ways.setText(
+            "Hide the other ways" if on else "Other ways to do this (if the button above fails)"
+        )
+
+    def refresh(self) -> None:
+        state = self.wizard.session.plan_state(self.plan)
+        words, kind = PLAN_STATE_WORDS[state]
+        self.state.setText(words)
+        self.state_icon.setPixmap(kind_pixmap(kind))
+        if self.plan.alternatives:
+            wanted = state in (PlanState.FAILED, PlanState.STILL_THERE)
+            if wanted and not self._opened:
+                self._opened = True  # open once; the person may close it again
+                self.other_ways.setChecked(True)
+            self._show_other_ways(self.other_ways.isChecked())
+
+    def box_for(self, step_id: str) -> StepBox:
+        return next(b for b in self.step_boxes if b.step.id == step_id)

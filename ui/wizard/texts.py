@@ -1,0 +1,159 @@
+"""The wizard's sentences: results, what still blocks an attestation, the report statement.
+
+Pure functions (no Qt), so every sentence a person reads is testable on its own. The core's
+messages say "user 10" where a person needs "the work profile"; the sentences here are built from
+the step and the scan instead, and keep the core's words only where they are already plain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from audit.attestation import Attester
+from audit.model import (
+    ActionKind,
+    ActionResult,
+    AppState,
+    Assessment,
+    DeviceKind,
+    Finding,
+    Policy,
+    ScanResult,
+)
+from audit.remediation import RemediationSession, Step, describe_device
+from audit.remediation.execute import ALREADY_GONE
+from audit.remediation.plan import profile_words
+from audit.remediation.steps import Operation
+
+DEVICE_GONE = "DEVICE_GONE"
+
+STATE_WORDS = {
+    AppState.INSTALLED: "installed",
+    AppState.DISABLED: "disabled",
+    AppState.REMOVED_FOR_USER: "removed for this user (the copy built into the phone stays)",
+    AppState.ABSENT: "gone",
+}
+
+
+@dataclass(frozen=True)
+class ResultText:
+    """A step's result as a person reads it."""
+
+    ok: bool
+    headline: str
+    detail: str = ""
+    advice: str = ""
+
+
+def where(scan: ScanResult, user: str) -> str:
+    """Where an app is, in a sentence: "the work profile", "the main profile", "this computer"."""
+    if scan.device.kind is DeviceKind.ANDROID:
+        return profile_words(scan, user)[2]
+    if user == "system":
+        return "everyone on this computer"
+    return f"the account {user}" if user else "this computer"
+
+
+def finding_line(finding: Finding, scan: ScanResult) -> str:
+    """An app and where it is: "TikTok, installed in the work profile"."""
+    app = finding.app
+    state = STATE_WORDS.get(app.state, app.state.value)
+    return f"{app.label}, {state} in {where(scan, app.user)}"
+
+
+_PHONE_DONE = {
+    ActionKind.UNINSTALL: "{app} was removed from {where}.",
+    ActionKind.UNINSTALL_ALL_USERS: "{app} was removed from every user and profile.",
+    ActionKind.DISABLE: "{app} is now disabled in {where}.",
+    ActionKind.ENABLE: "{app} is enabled again in {where}.",
+    ActionKind.RESTORE: "{app} is back in {where}.",
+    ActionKind.FORCE_STOP: "{app} was stopped in {where}.",
+}
+
+
+def result_text(step: Step, result: ActionResult, scan: ScanResult) -> ResultText:
+    """What happened when `step` ran (or was confirmed by hand), and what to do next."""
+    app = step.target.app_name
+    if step.operation is not Operation.PHONE:
+        if result.ok:
+            return ResultText(True, "Done.", result.message)
+        return ResultText(False, "Not done.", result.message, result.advice)
+    place = where(scan, step.target.user)
+    if result.ok:
+        if result.code in ALREADY_GONE:
+            return ResultText(True, f"Done: {app} was already gone from {place}.")
+        template = _PHONE_DONE.get(result.kind, "Done.")
+        return ResultText(True, "Done: " + template.format(app=app, where=place))
+    if result.code == DEVICE_GONE:
+        return ResultText(
+            False,
+            "The phone was disconnected before Device Audit could finish.",
+            f"It is not known whether {app} was changed: the phone stopped answering.",
+            "Check the USB cable, plug the phone in again and unlock it, then press "
+            "\u201cTry again\u201d. What is already done is not done twice.",
+        )
+    code = f" The phone answered {result.code}." if result.code else ""
+    return ResultText(False, f"Not done: {step.title}.{code}", "", result.advice)
+
+
+def blocker_lines(session: RemediationSession) -> tuple[str, ...]:
+    """Why the device cannot be attested as compliant now, in plain words; empty when it can.
+
+    The core's `session.blockers()` decides; this only says the same thing for a person.
+    """
+    raw = session.blockers()
+    if not raw:
+        return ()
+    after = session.after
+    if after is None:
+        return (
+            "The device has not been checked again since the removal. Go back to "
+            "\u201cCheck again\u201d and let Device Audit look at every profile.",
+        )
+    lines: list[str] = []
+    scan = after.scan
+    if not scan.complete:
+        for gap in scan.gaps:
+            detail = f" ({gap.detail})" if gap.detail else ""
+            lines.append(
+                f"The last check could not read {gap.name}{detail}. A check that could not "
+                "see everything cannot prove anything: check again."
+            )
+    if any(a.at is not None and a.at > scan.started_at for a in session.actions):
+        lines.append(
+            "Something was changed on the device after the last check started, so that change "
+            "is not verified yet. Check again."
+        )
+    for finding in after.violations:
+        lines.append(f"{finding_line(finding, scan)}: this app is banned and still there.")
+    if not lines:  # a reason the words above do not cover: say it as the core does
+        lines = [f"{reason[:1].upper()}{reason[1:]}." for reason in raw]
+    return tuple(lines)
+
+
+REPORT_TEMPLATE = (
+    'I, {who}, report that {device} was checked on {date} against the policy "{policy}" and '
+    "is NOT shown to be compliant: {reasons} This report is signed and kept as a record; it is "
+    "not an attestation of compliance."
+)
+
+
+def report_statement(
+    attester: Attester, assessment: Assessment, day: date, reasons: tuple[str, ...]
+) -> str:
+    """The statement of a non-compliance report: who reports, about what, and why."""
+    who = f"{attester.name.strip()} (staff id {attester.staff_id.strip()})"
+    if attester.technician.strip():
+        who = f"{attester.technician.strip()}, on behalf of {who},"
+    return REPORT_TEMPLATE.format(
+        who=who,
+        device=describe_device(assessment.scan.device),
+        date=day.isoformat(),
+        policy=policy_words(assessment.policy),
+        reasons=" ".join(reasons) or "the check could not show it.",
+    )
+
+
+def policy_words(policy: Policy) -> str:
+    return f"{policy.title} ({policy.id})" if policy.title else policy.id

@@ -1,0 +1,451 @@
+"""The removal and attestation wizard: review → remove (a page per banned app) → check again →
+exemptions → switch USB debugging off (phones) → attest → receipt.
+
+The wizard owns one RemediationSession and touches it only on the GUI thread: phone actions,
+rescans and signing run through the app's one background helper (ui.ops.Operations) and come
+back as plain results, which the wizard then records in the session. A step whose phone went
+away fails with advice; the person plugs it in again and presses "Try again", and steps already
+done are never done twice (the session remembers them).
+
+The USB-debugging page comes before the signature so that the signed record says whether
+USB debugging was switched off again (UsbDebugging in the statement).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget, QWizard
+
+from audit.attestation import UsbDebugging
+from audit.errors import ActionFailed, AuditError
+from audit.model import ActionResult, Assessment, DeviceKind, Exemption, ScanResult
+from audit.progress import CancelCheck, Progress
+from audit.remediation import (
+    Attempt,
+    Executor,
+    RemediationSession,
+    Rights,
+    Step,
+    StepState,
+    executor_for,
+    undo_step,
+)
+from ui.ops import Operations
+from ui.wizard.files import (
+    SavedReceipt,
+    SignRequest,
+    default_receipts_dir,
+    sign_and_save,
+    with_pdf,
+)
+from ui.wizard.ids import Pages
+
+log = logging.getLogger(__name__)
+
+Rescan = Callable[[Progress, CancelCheck], ScanResult]
+_KEYS = itertools.count(1)
+
+
+class _Replay:
+    """An executor that returns a result already obtained on a worker thread, so the session
+    records it on the GUI thread (the session is never touched from two threads)."""
+
+    def __init__(self, step_id: str, result: ActionResult) -> None:
+        self.step_id = step_id
+        self.result = result
+
+    def run(self, step: Step) -> ActionResult:
+        if step.id != self.step_id:
+            raise ActionFailed(f"'{step.title}' was not the step that ran.")
+        return self.result
+
+
+def default_rescan(assessment: Assessment, adb_port: int | None) -> Rescan:
+    device = assessment.scan.device
+    if device.kind is DeviceKind.ANDROID:
+        serial = device.serial
+
+        def scan_phone(progress: Progress, cancelled: CancelCheck) -> ScanResult:
+            from audit.sources.android.scan import scan_phone as scan
+
+            return scan(serial, adb_port=adb_port, progress=progress, cancelled=cancelled)
+
+        return scan_phone
+
+    def scan_local(progress: Progress, cancelled: CancelCheck) -> ScanResult:
+        from audit.sources.local import scan_local as scan
+
+        return scan(progress, cancelled)
+
+    return scan_local
+
+
+class RemovalWizard(QWizard):
+    """See the module docstring. Made by `open_removal_wizard` (ui.wizard)."""
+
+    changed = Signal()
+    """The session changed (a step ran, a rescan came back...): pages refresh."""
+    busy_changed = Signal(bool)
+    progressed = Signal(float, str)
+    rescanned = Signal(object)
+    """A fresh Assessment of the device (after a rescan or a change of exemptions)."""
+    receipt_saved = Signal(object)
+    """The SavedReceipt, once the signed receipt and its PDF are written."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        assessment: Assessment,
+        operations: Operations,
+        exemptions: Sequence[Exemption] = (),
+        person: str = "",
+        helpdesk: bool = False,
+        adb_port: int | None = None,
+        executor: Executor | None = None,
+        rescan: Rescan | None = None,
+        receipts_dir: Path | None = None,
+        rights: Rights | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ops = operations
+        self.helpdesk = helpdesk
+        self.adb_port = adb_port
+        self.rights = rights
+        self.loaded_exemptions = tuple(exemptions)
+        self.receipts_dir = receipts_dir or default_receipts_dir()
+        self._executor = executor
+        self._rescan = rescan or default_rescan(assessment, adb_port)
+        self.session = self._new_session(assessment, person=person, all_users=False)
+        self.key = f"wizard:{assessment.scan.device.id}#{next(_KEYS)}"
+        self.busy_with = ""  # what runs now: a step id, "rescan", "exemptions", "sign"...
+        self.busy_text = ""
+        self.step_errors: dict[str, BaseException] = {}
+        self.rescan_error: BaseException | None = None
+        self.saved: SavedReceipt | None = None
+        self.request_path: Path | None = None
+        self._remove_ids: list[int] = []
+
+        device = assessment.scan.device
+        self.setObjectName("removalWizard")
+        self.setWindowTitle(f"Remove banned apps \u2014 {device.name or device.id}")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setTitleFormat(self.titleFormat().PlainText)
+        self.setSubTitleFormat(self.subTitleFormat().PlainText)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+        self.setMinimumSize(720, 600)
+        self.resize(820, 720)
+
+        from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
+        from ui.wizard.pages_check import ExemptionsPage, VerifyPage
+        from ui.wizard.pages_remove import ReviewPage
+
+        self.setPage(Pages.REVIEW, ReviewPage(self))
+        self.setPage(Pages.VERIFY, VerifyPage(self))
+        self.setPage(Pages.EXEMPTIONS, ExemptionsPage(self))
+        self.setPage(Pages.USB_DEBUGGING, UsbPage(self))
+        self.setPage(Pages.ATTEST, AttestPage(self))
+        self.setPage(Pages.RECEIPT, ReceiptPage(self))
+        self.build_remove_pages()
+        self.setStartId(Pages.REVIEW)
+        self.ops.progress.connect(self._on_progress)
+
+    # --- the session ------------------------------------------------------------------------
+
+    def _new_session(
+        self, assessment: Assessment, *, person: str, all_users: bool
+    ) -> RemediationSession:
+        session = RemediationSession.start(
+            assessment,
+            exemptions=self.loaded_exemptions,
+            person=person,
+            all_users=all_users,
+            rights=self.rights,
+        )
+        if assessment.scan.device.kind is not DeviceKind.ANDROID:
+            session.record_usb_debugging(UsbDebugging.NOT_APPLICABLE)
+        return session
+
+    @property
+    def is_phone(self) -> bool:
+        return self.session.device.kind is DeviceKind.ANDROID
+
+    def set_all_users(self, on: bool) -> bool:
+        """Plan user-installed phone apps for every user at once (before anything is done)."""
+        if self.session.attempts or on == self.session.all_users:
+            return False
+        self.session = self._new_session(
+            self.session.before, person=self.session.person, all_users=on
+        )
+        self.build_remove_pages()
+        self.changed.emit()
+        return True
+
+    def build_remove_pages(self) -> None:
+        """One page per plan of the first scan; plans for apps found later are handled on the
+        check page."""
+        from ui.wizard.pages_remove import RemovePage
+
+        for page_id in self._remove_ids:
+            page = self.page(page_id)
+            self.removePage(page_id)
+            if page is not None:
+                page.deleteLater()
+        self._remove_ids = []
+        self.first_plans = self.session.plans
+        for index in range(len(self.first_plans)):
+            page_id = Pages.REMOVE + index
+            self.setPage(page_id, RemovePage(self, index))
+            self._remove_ids.append(page_id)
+
+    @property
+    def remove_ids(self) -> tuple[int, ...]:
+        return tuple(self._remove_ids)
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            self._executor = executor_for(self.session.device, adb_port=self.adb_port)
+        return self._executor
+
+    def last_attempt(self, step: Step) -> Attempt | None:
+        """The latest try of `step` or of undoing it."""
+        for attempt in reversed(self.session.attempts):
+            if step.id in (attempt.step.id, attempt.undoes):
+                return attempt
+        return None
+
+    # --- background work ----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.busy_with)
+
+    def _run(
+        self,
+        what: str,
+        text: str,
+        work: Callable[[Progress, CancelCheck], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> bool:
+        if self.busy:
+            return False
+        self.busy_with, self.busy_text = what, text
+        self._busy(True)
+
+        def finish() -> None:
+            self.busy_with, self.busy_text = "", ""
+
+        def settle() -> None:
+            self._busy(False)
+            self.changed.emit()
+
+        def on_success(result: Any) -> None:
+            finish()
+            try:
+                done(result)
+            finally:
+                settle()
+
+        def on_failure(error: BaseException) -> None:
+            finish()
+            if not isinstance(error, AuditError):
+                log.error("wizard work failed", exc_info=(type(error), error, error.__traceback__))
+            try:
+                failed(error)
+            finally:
+                settle()
+
+        def on_cancelled() -> None:
+            finish()
+            settle()
+
+        self.ops.start(
+            self.key, work, on_success, on_failure, on_cancelled=on_cancelled, label=text
+        )
+        return True
+
+    def _busy(self, on: bool) -> None:
+        self.busy_changed.emit(on)
+        page = self.currentPage()
+        if page is not None:
+            page.completeChanged.emit()
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            button = self.button(which)
+            if on:
+                button.setEnabled(False)
+            elif which is QWizard.WizardButton.CancelButton:
+                button.setEnabled(True)
+        if not on and page is not None:
+            page.completeChanged.emit()  # lets QWizard set Back as the history allows
+
+    def _on_progress(self, key: str, fraction: float, text: str) -> None:
+        if key == self.key:
+            self.progressed.emit(fraction, text)
+
+    def run_step(self, step: Step) -> bool:
+        """Run an automatic step the person confirmed by pressing its button."""
+        if self.session.step_state(step) is StepState.DONE:
+            return False
+        executor = self.executor()
+        self.step_errors.pop(step.id, None)
+
+        def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
+            progress(0.0, step.title)
+            return executor.run(step)
+
+        def done(result: ActionResult) -> None:
+            self.session.run(step, _Replay(step.id, result), confirmed=True)
+
+        def failed(error: BaseException) -> None:
+            self.step_errors[step.id] = error
+
+        return self._run(step.id, f"Working on it: {step.title}", work, done, failed)
+
+    def undo_step(self, step: Step) -> bool:
+        """Undo a done, restorable step (Restore a built-in app, enable a disabled one)."""
+        undo = undo_step(step)
+        if undo is None or self.session.step_state(step) is not StepState.DONE:
+            return False
+        executor = self.executor()
+        self.step_errors.pop(step.id, None)
+
+        def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
+            progress(0.0, undo.title)
+            return executor.run(undo)
+
+        def done(result: ActionResult) -> None:
+            self.session.undo(step, _Replay(undo.id, result), confirmed=True)
+
+        def failed(error: BaseException) -> None:
+            self.step_errors[step.id] = error
+
+        return self._run(step.id, f"Working on it: {undo.title}", work, done, failed)
+
+    def confirm_step(self, step: Step) -> None:
+        """The person pressed "I've done this" on a step done by hand."""
+        self.session.confirm_manual(step, self.session.person)
+        self.changed.emit()
+
+    def start_rescan(self) -> bool:
+        """Scan every user of the device again and judge it as the first scan was judged."""
+        session = self.session
+        policy, day = session.before.policy, session.before.day
+        exemptions, person = session.exemptions, session.person
+        scan = self._rescan
+
+        def work(progress: Progress, cancelled: CancelCheck) -> Assessment:
+            from audit.policy import evaluate
+
+            result = scan(progress, cancelled)
+            progress(1.0, "Checking the apps against the policy")
+            return evaluate(result, policy, exemptions, day=day, person=person)
+
+        def failed(error: BaseException) -> None:
+            self.rescan_error = error
+
+        self.rescan_error = None
+        return self._run(
+            "rescan", "Checking every user and profile again", work, self._record, failed
+        )
+
+    def _record(self, after: Assessment) -> None:
+        self.session.record_assessment(after)
+        self.session.plan_new_findings()
+        self.rescanned.emit(after)
+
+    def apply_exemptions(
+        self,
+        chosen: Sequence[Exemption],
+        person: str,
+        failed: Callable[[BaseException], None],
+    ) -> bool:
+        """Judge the latest check again with the exemptions the person picked."""
+        after = self.session.after
+        if after is None:
+            return False
+        session = self.session
+        policy, day, scan = session.before.policy, session.before.day, after.scan
+        chosen = tuple(chosen)
+
+        def work(_progress: Progress, _cancelled: CancelCheck) -> Assessment:
+            from audit.policy import evaluate
+
+            return evaluate(scan, policy, chosen, day=day, person=person)
+
+        def done(assessment: Assessment) -> None:
+            session.exemptions = chosen
+            session.person = person
+            self._record(assessment)
+
+        return self._run("exemptions", "Applying the exemptions", work, done, failed)
+
+    def sign(self, request: SignRequest, failed: Callable[[BaseException], None]) -> bool:
+        def work(progress: Progress, cancelled: CancelCheck) -> SavedReceipt:
+            return sign_and_save(request, progress, cancelled)
+
+        def done(saved: SavedReceipt) -> None:
+            self.saved = with_pdf(saved)
+            self.receipt_saved.emit(self.saved)
+            if self.currentId() == Pages.ATTEST:
+                self.next()
+
+        return self._run("sign", "Signing and saving the receipt", work, done, failed)
+
+    def run_in_background(
+        self,
+        what: str,
+        text: str,
+        work: Callable[[Progress, CancelCheck], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> bool:
+        """Other short work of the pages (saving an exception request)."""
+        return self._run(what, text, work, done, failed)
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self.busy:  # the phone may be half-way through a step: wait for its answer
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    # --- questions and the desktop (tests replace these) -------------------------------------
+
+    @classmethod
+    def ask_confirm(cls, parent: QWidget, title: str, text: str, button: str) -> bool:
+        """Ask before an action whose words are not on the page already (Restore)."""
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setTextFormat(box.textFormat().PlainText)
+        box.setText(text)
+        yes = box.addButton(button.replace("&", "&&"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    @classmethod
+    def ask_folder(cls, parent: QWidget, start: str) -> str:
+        return QFileDialog.getExistingDirectory(parent, "Where to save the receipt", start)
+
+    @classmethod
+    def open_url(cls, url: QUrl) -> bool:
+        return QDesktopServices.openUrl(url)
