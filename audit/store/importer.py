@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,24 +39,27 @@ from audit.attestation import VerifiedAttestation, format_fingerprint, verify_by
 from audit.attestation.verify import MAX_RECEIPT_BYTES
 from audit.errors import AttestationInvalid, StoreError
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
+from audit.store.bulk import ImportBatch
 from audit.store.receipt_content import MalformedReceipt, ReceiptContent, read_receipt
-from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote, Origin
-from audit.store.writes import (
-    AuditKey,
-    insert_imported_audit,
-    insert_receipt,
-    key_identity,
-    relink_key,
-    trust_key,
-)
+from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote
+from audit.store.writes import key_identity
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 250
+# Below this many files an import verifies in this process: starting worker processes costs
+# about as much as verifying a few hundred receipts.
+PARALLEL_FROM = 1000
+
+
+def default_workers(files: int) -> int:
+    return min(4, os.cpu_count() or 1) if files >= PARALLEL_FROM else 0
 
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A receipt that verified and reads well, waiting for the duplicate and key checks."""
+
     path: Path
     data: bytes
     file_sha256: str
@@ -89,39 +96,103 @@ def import_files(
     known_files: Callable[[Collection[str]], set[str]],
     accept_new_keys: Collection[str] = (),
     batch_size: int = DEFAULT_BATCH,
+    workers: int = 0,
     progress: Progress = no_progress,
     cancelled: CancelCheck = never_cancelled,
 ) -> ImportReport:
     """Import receipt files; returns what became of each, in the order given.
 
     `known_files` answers which file digests are already stored, so a folder imported twice is
-    not verified twice. Raises Cancelled between files; batches already written stay written.
+    not verified twice. With `workers` > 0, receipts are verified in that many processes while
+    this one writes the batches verified before (verifying is most of the cost, and it is the
+    same work whichever process does it). Raises Cancelled between files; batches already
+    written stay written.
     """
-    outcomes: list[FileOutcome] = []
-    total = len(paths)
-    accepted = frozenset(accept_new_keys)
-    for start in range(0, total, max(1, batch_size)):
-        batch = paths[start : start + max(1, batch_size)]
-        loaded = [_load(path) for path in batch]
-        digests = {item[1] for item in loaded if isinstance(item, tuple)}
-        stored = known_files(digests) if digests else set()
+    size = max(1, batch_size)
+    batches = [paths[start : start + size] for start in range(0, len(paths), size)]
+    run = _Run(len(paths), write, frozenset(accept_new_keys), progress, cancelled)
+    pool = (
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        if workers > 0 and len(batches) > 1
+        else None
+    )
+    pending: deque[_Pending] = deque()
+    try:
+        for batch in batches:
+            pending.append(_prepare(batch, known_files, pool))
+            if len(pending) > (workers + 1 if pool else 0):
+                run.finish(pending.popleft())
+        while pending:
+            run.finish(pending.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    progress(1.0, f"Checked {len(paths)} files")
+    return ImportReport(tuple(run.outcomes))
+
+
+Checked = tuple[VerifiedAttestation, ReceiptContent] | FileOutcome
+
+
+@dataclass
+class _Pending:
+    """A batch read and sent to be verified, waiting to be written."""
+
+    batch: Sequence[Path]
+    loaded: list[tuple[bytes, str] | FileOutcome]
+    stored: set[str]
+    checked: Future[list[Checked]] | list[Checked]
+
+
+def _prepare(
+    batch: Sequence[Path],
+    known_files: Callable[[Collection[str]], set[str]],
+    pool: ProcessPoolExecutor | None,
+) -> _Pending:
+    loaded = [_load(path) for path in batch]
+    digests = {item[1] for item in loaded if isinstance(item, tuple)}
+    stored = known_files(digests) if digests else set()
+    jobs = [
+        (path, item[0])
+        for path, item in zip(batch, loaded, strict=True)
+        if isinstance(item, tuple) and item[1] not in stored
+    ]
+    checked = pool.submit(verify_all, jobs) if pool is not None else verify_all(jobs)
+    return _Pending(batch, loaded, stored, checked)
+
+
+@dataclass
+class _Run:
+    """One import: writes the verified batches in order and collects what became of each file."""
+
+    total: int
+    write: WriteBatch
+    accepted: frozenset[str]
+    progress: Progress
+    cancelled: CancelCheck
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    done: int = 0
+
+    def finish(self, pending: _Pending) -> None:
+        checked = pending.checked
+        results = iter(checked.result() if isinstance(checked, Future) else checked)
         ready: list[_Candidate | FileOutcome] = []
-        for index, item in enumerate(loaded):
-            raise_if_cancelled(cancelled)
-            progress((start + index) / max(1, total), f"Checking {batch[index].name}")
+        for path, item in zip(pending.batch, pending.loaded, strict=True):
+            raise_if_cancelled(self.cancelled)
+            self.progress(self.done / max(1, self.total), f"Checking {path.name}")
+            self.done += 1
             if isinstance(item, FileOutcome):
                 ready.append(item)
-            elif item[1] in stored:
-                ready.append(_duplicate(batch[index], "this file is already in the history"))
+            elif item[1] in pending.stored:
+                ready.append(_duplicate(path, "this file is already in the history"))
             else:
-                ready.append(_check(batch[index], *item))
-        with write() as conn:
-            outcomes.extend(
-                _store(conn, item, accepted) if isinstance(item, _Candidate) else item
-                for item in ready
-            )
-    progress(1.0, f"Checked {total} files")
-    return ImportReport(tuple(outcomes))
+                result = next(results)
+                if isinstance(result, FileOutcome):
+                    ready.append(result)
+                else:
+                    ready.append(_Candidate(path, item[0], item[1], *result))
+        with self.write() as conn:
+            self.outcomes.extend(_store_batch(conn, ready, self.accepted))
 
 
 def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
@@ -135,7 +206,13 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def _check(path: Path, data: bytes, file_sha256: str) -> _Candidate | FileOutcome:
+def verify_all(jobs: list[tuple[Path, bytes]]) -> list[Checked]:
+    """Verify and read receipts; runs in a worker process for big imports, so what it returns
+    is kept small (the statement itself is dropped once read)."""
+    return [_verify(path, data) for path, data in jobs]
+
+
+def _verify(path: Path, data: bytes) -> Checked:
     try:
         verified = verify_bytes(data)
     except AttestationInvalid as error:
@@ -157,7 +234,7 @@ def _check(path: Path, data: bytes, file_sha256: str) -> _Candidate | FileOutcom
         )
     if content.device.id != verified.device_id:
         return _refused(path, "the receipt names two different devices", verified)
-    return _Candidate(path, data, file_sha256, verified, content)
+    return replace(verified, statement={}), content
 
 
 def _refused(
@@ -185,15 +262,115 @@ def _duplicate(path: Path, reason: str, verified: VerifiedAttestation | None = N
     )
 
 
-def _store(conn: sqlite3.Connection, c: _Candidate, accepted: frozenset[str]) -> FileOutcome:
+def _store_batch(
+    conn: sqlite3.Connection, items: list[_Candidate | FileOutcome], accepted: frozenset[str]
+) -> list[FileOutcome]:
+    """Decide each verified receipt (duplicate, refused key, imported) in file order, against
+    the history and the receipts before it in the batch, then write the imported ones."""
+    candidates = [item for item in items if isinstance(item, _Candidate)]
+    if not candidates:
+        return [item for item in items if isinstance(item, FileOutcome)]
+    stored = _stored_receipts(conn, candidates)
+    keys = _known_keys(conn, {key_identity(c.verified.attester) for c in candidates})
+    batch = ImportBatch(conn)
+    now = datetime.now(UTC)
+    outcomes = []
+    for item in items:
+        if isinstance(item, FileOutcome):
+            outcomes.append(item)
+            continue
+        outcome = _decide(item, stored, keys, accepted)
+        if outcome is None:
+            outcome = _add(batch, item, stored, keys, now)
+        outcomes.append(outcome)
+    batch.flush()
+    return outcomes
+
+
+Stored = dict[str, tuple[str, str, str]]  # uid or payload digest -> (uid, payload, signer)
+
+
+def _add(
+    batch: ImportBatch,
+    c: _Candidate,
+    stored: Stored,
+    keys: dict[str, dict[str, str]],
+    now: datetime,
+) -> FileOutcome:
     v = c.verified
-    for uid, payload_sha256, signer in conn.execute(
-        "SELECT uid, payload_sha256, signer FROM attestations WHERE uid = ? OR payload_sha256 = ?",
-        (v.id, v.payload_sha256),
-    ):
-        if payload_sha256 == v.payload_sha256 and signer == v.signer:
+    identity = key_identity(v.attester)
+    known = keys.setdefault(identity, {})
+    if v.signer in known:
+        note = KeyNote.KNOWN
+    else:
+        note = KeyNote.ACCEPTED if known else KeyNote.FIRST
+        batch.trust(identity, v.signer, source=c.path.name, at=now, accepted=bool(known))
+        known[v.signer] = c.path.name
+    audit_id = batch.add(
+        v,
+        c.content,
+        envelope=c.data,
+        file_sha256=c.file_sha256,
+        key_note=note,
+        file_name=c.path.name,
+        recorded_at=now,
+    )
+    stored[v.id] = stored[v.payload_sha256] = (v.id, v.payload_sha256, v.signer)
+    return FileOutcome(
+        path=c.path,
+        result=ImportResult.IMPORTED,
+        reason="accepted as a new key for this signer" if note is KeyNote.ACCEPTED else "",
+        attestation_id=v.id,
+        audit_id=audit_id,
+        signer=v.signer,
+        identity=identity,
+        key_changed=note is KeyNote.ACCEPTED,
+    )
+
+
+def _stored_receipts(conn: sqlite3.Connection, candidates: Sequence[_Candidate]) -> Stored:
+    uids = [c.verified.id for c in candidates]
+    payloads = [c.verified.payload_sha256 for c in candidates]
+    found: Stored = {}
+    for chunk_uids, chunk_payloads in zip(chunks(uids, 400), chunks(payloads, 400), strict=True):
+        marks = ", ".join("?" * len(chunk_uids))
+        for uid, payload, signer in conn.execute(
+            "SELECT uid, payload_sha256, signer FROM attestations"
+            f" WHERE uid IN ({marks}) OR payload_sha256 IN ({marks})",
+            [*chunk_uids, *chunk_payloads],
+        ):
+            found[uid] = found[payload] = (uid, payload, signer)
+    return found
+
+
+def _known_keys(conn: sqlite3.Connection, identities: set[str]) -> dict[str, dict[str, str]]:
+    """identity -> {signer: where it was first seen}, oldest first."""
+    keys: dict[str, dict[str, str]] = {}
+    for chunk in chunks(sorted(identities), 500):
+        marks = ", ".join("?" * len(chunk))
+        for identity, signer, source in conn.execute(
+            f"SELECT identity, signer, source FROM keys WHERE identity IN ({marks})"
+            " ORDER BY first_seen, accepted, signer",
+            list(chunk),
+        ):
+            keys.setdefault(identity, {})[signer] = source
+    return keys
+
+
+def _decide(
+    c: _Candidate,
+    stored: Stored,
+    keys: dict[str, dict[str, str]],
+    accepted: frozenset[str],
+) -> FileOutcome | None:
+    """Why this receipt is not imported, or None when it is to be."""
+    v = c.verified
+    same = stored.get(v.payload_sha256) or stored.get(v.id)
+    if same is not None:
+        uid, payload, signer = same
+        if payload == v.payload_sha256 and signer == v.signer:
             return _duplicate(c.path, f"receipt {uid} is already in the history", v)
-        if payload_sha256 == v.payload_sha256:
+        if payload == v.payload_sha256:
             return _refused(
                 c.path,
                 f"the history already holds this receipt ({uid}) signed by another key "
@@ -207,54 +384,19 @@ def _store(conn: sqlite3.Connection, c: _Candidate, accepted: frozenset[str]) ->
             v,
         )
     identity = key_identity(v.attester)
-    known = dict(
-        conn.execute(
-            "SELECT signer, source FROM keys WHERE identity = ? ORDER BY first_seen", (identity,)
-        ).fetchall()
-    )
-    now = datetime.now(UTC)
-    if not known:
-        note = KeyNote.FIRST
-    elif v.signer in known:
-        note = KeyNote.KNOWN
-    elif identity in accepted:
-        note = KeyNote.ACCEPTED
-    else:
-        first_signer, source = next(iter(known.items()))
-        return _refused(
-            c.path,
-            f"it is signed by key {format_fingerprint(v.signer)}, but receipts from "
-            f"{_who(identity)} so far were signed by key {format_fingerprint(first_signer)} "
-            f"(first seen in {source}). If {_who(identity)} really has a new key (a new "
-            f"computer, a reinstall), accept it: device-audit import --accept-new-key "
-            f"'{identity}'",
-            v,
-            key_changed=True,
-        )
-    if note is not KeyNote.KNOWN:
-        trust_key(conn, identity, v.signer, source=c.path.name, at=now)
-    audit_id = insert_imported_audit(conn, v, c.content)
-    insert_receipt(
-        conn,
-        audit_id,
+    known = keys.get(identity, {})
+    if not known or v.signer in known or identity in accepted:
+        return None
+    first_signer, source = next(iter(known.items()))
+    return _refused(
+        c.path,
+        f"it is signed by key {format_fingerprint(v.signer)}, but receipts from "
+        f"{_who(identity)} so far were signed by key {format_fingerprint(first_signer)} "
+        f"(first seen in {source}). If {_who(identity)} really has a new key (a new "
+        f"computer, a reinstall), accept it: device-audit import --accept-new-key "
+        f"'{identity}'",
         v,
-        envelope=c.data,
-        file_sha256=c.file_sha256,
-        origin=Origin.IMPORTED,
-        key_note=note,
-        file_name=c.path.name,
-        recorded_at=now,
-    )
-    relink_key(conn, AuditKey(v.policy_id, v.attester.staff_id, v.device_id))
-    return FileOutcome(
-        path=c.path,
-        result=ImportResult.IMPORTED,
-        reason="accepted as a new key for this signer" if note is KeyNote.ACCEPTED else "",
-        attestation_id=v.id,
-        audit_id=audit_id,
-        signer=v.signer,
-        identity=identity,
-        key_changed=note is KeyNote.ACCEPTED,
+        key_changed=True,
     )
 
 
@@ -265,5 +407,6 @@ def _who(identity: str) -> str:
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """Slices small enough for one statement's parameters (older SQLite allows 999)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

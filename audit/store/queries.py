@@ -7,6 +7,7 @@ window, so its cost follows the number of people, not the number of audits ever 
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections import defaultdict
@@ -336,42 +337,63 @@ def dashboard(
     expiring_within: int = 14,
     series_days: int = 30,
 ) -> DashboardCounts:
-    """Counts at the end of each day of the window (the last is `today`): every audit covers
-    the days from its own to the next audit of the same person + device + policy (until_day),
-    so only audits alive during the window are read, through the audits_alive index."""
+    """Counts at the end of each day of the window, the last being `today`.
+
+    Reads the running totals (status_changes, see schema.py): per status and exemption expiry,
+    how many people's devices stand on an audit of that status on each day. Expiry dates long
+    past or beyond the `expiring_within` horizon behave alike in the window, so they are merged.
+    """
     deadline = policy_deadline(conn, policy_id)
     days = max(1, series_days)
     first = today - timedelta(days=days - 1)
     soon = today + timedelta(days=expiring_within)
-    per_day: list[dict[DeviceStatus, int]] = [defaultdict(int) for _ in range(days)]
-    expiring = 0
-    for start, stop, status, expires, number in conn.execute(
-        "SELECT max(day, :first), min(until_day, :end), status,"
-        " CASE WHEN status = 'compliant_with_exceptions' AND exemption_expires <= :soon"
-        " THEN exemption_expires END, count(*)"
-        " FROM audits WHERE policy_id = :policy AND until_day > :first AND day <= :today"
-        " GROUP BY 1, 2, 3, 4",
+    before, later = first - timedelta(days=1), max(soon, today) + timedelta(days=1)
+    groups: dict[tuple[str, str], tuple[int, list[int]]] = {}
+    for day, status, expires, delta in conn.execute(
+        "SELECT max(day, :before), status, CASE WHEN expires = '' THEN ''"
+        " WHEN expires < :before THEN :before WHEN expires > :soon THEN :later"
+        " ELSE expires END, sum(delta) FROM status_changes"
+        " WHERE policy_id = :policy AND day <= :today GROUP BY 1, 2, 3",
         {
-            "first": first.isoformat(),
-            "end": (today + timedelta(days=1)).isoformat(),
-            "today": today.isoformat(),
+            "before": before.isoformat(),
             "soon": soon.isoformat(),
+            "later": later.isoformat(),
+            "today": today.isoformat(),
             "policy": policy_id,
         },
     ):
+        base, steps = groups.setdefault((status, expires), (0, [0] * days))
+        offset = (date.fromisoformat(day) - first).days
+        if offset < 0:
+            groups[(status, expires)] = (base + delta, steps)
+        else:
+            steps[offset] += delta
+    totals = {s: [0] * days for s in DeviceStatus}
+    expiring = 0
+    for (status, expires), (base, steps) in groups.items():
         recorded = DeviceStatus(status)
-        expiry = optional_day(expires)
-        begin, finish = date.fromisoformat(start), date.fromisoformat(stop)
-        for offset in range((begin - first).days, (finish - first).days):
-            day = first + timedelta(days=offset)
-            now = status_on(recorded, day, deadline=deadline, exemption_expires=expiry)
-            per_day[offset][now] += number
-        covers_today = finish > today
-        if covers_today and expiry is not None and expiry >= today:
-            expiring += number
+        expiry = date.fromisoformat(expires) if expires else None
+        alive = list(itertools.accumulate(steps, initial=base))[1:]
+        cuts = {0, days}
+        for cut in (deadline, expiry):
+            if cut is not None and 0 < (cut - first).days + 1 < days:
+                cuts.add((cut - first).days + 1)
+        edges = sorted(cuts)
+        for low, high in itertools.pairwise(edges):
+            now = status_on(
+                recorded, first + timedelta(days=low), deadline=deadline, exemption_expires=expiry
+            )
+            row = totals[now]
+            for offset in range(low, high):
+                row[offset] += alive[offset]
+        if expiry is not None and today <= expiry <= soon:
+            expiring += alive[-1]
     series = tuple(
-        DayCounts(first + timedelta(days=offset), StatusCounts.from_mapping(counts))
-        for offset, counts in enumerate(per_day)
+        DayCounts(
+            first + timedelta(days=offset),
+            StatusCounts.from_mapping({s: totals[s][offset] for s in DeviceStatus}),
+        )
+        for offset in range(days)
     )
     return DashboardCounts(
         policy_id=policy_id,

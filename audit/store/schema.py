@@ -53,7 +53,9 @@ CREATE TABLE audits (
     attested_at TEXT,
     search TEXT NOT NULL
 );
-CREATE INDEX audits_at ON audits (at, id);
+-- The search text rides along in the time index, so a search walks the index newest first
+-- and reads a table row only for each match.
+CREATE INDEX audits_at ON audits (at, id, search);
 CREATE INDEX audits_key ON audits (policy_id, staff_id, device_id, at);
 CREATE INDEX audits_staff ON audits (staff_id);
 CREATE INDEX audits_device ON audits (device_id);
@@ -156,16 +158,32 @@ CREATE TABLE keys (
 ) WITHOUT ROWID;
 """
 
-# v2: the supersession chain. Each audit with a status knows the day the next audit of the same
-# person + device + policy replaced it (until_day; FOREVER for the latest), so the dashboard
-# reads only the latest audits and the chart only the audits alive during its window, through
-# partial indexes, instead of ranking 100,000 audits on every query.
+# v2: the supersession chain and the dashboard's running totals.
+#
+# Each judged audit holds from its day until the day the next audit of the same person + device
+# + policy replaced it (until_day; FOREVER for the latest, flagged latest = 1). status_changes
+# sums, per policy, day, status and exemption expiry, how many such stretches start (+1) and end
+# (-1) that day; the dashboard adds them up day by day, so its cost follows the number of
+# distinct days and statuses, not the number of audits. counted_* remember what each audit
+# added to the totals, so relink() takes back exactly that when the audit changes.
 _V2 = """
 ALTER TABLE audits ADD COLUMN until_day TEXT;
 ALTER TABLE audits ADD COLUMN latest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audits ADD COLUMN counted_day TEXT;
+ALTER TABLE audits ADD COLUMN counted_status TEXT;
+ALTER TABLE audits ADD COLUMN counted_expires TEXT;
+CREATE TABLE status_changes (
+    policy_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    delta INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, day, status, expires)
+) WITHOUT ROWID;
 CREATE INDEX audits_latest ON audits (policy_id, status, exemption_expires) WHERE latest = 1;
-CREATE INDEX audits_alive ON audits (policy_id, until_day) WHERE until_day IS NOT NULL;
 CREATE INDEX audits_policy_at ON audits (policy_id, at);
+CREATE INDEX audits_person ON audits (person_name COLLATE NOCASE);
+CREATE INDEX audits_device_name ON audits (device_name COLLATE NOCASE);
 """
 
 
@@ -175,9 +193,18 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 def _v2(conn: sqlite3.Connection) -> None:
     _script(conn, _V2)
-    keys = conn.execute(
-        "SELECT DISTINCT policy_id, staff_id, device_id FROM audits WHERE status IS NOT NULL"
-    ).fetchall()
+    recount(conn)
+
+
+def recount(conn: sqlite3.Connection) -> None:
+    """Rebuild the chain and the running totals from the audits alone (first migration to v2,
+    and a repair should they ever be doubted)."""
+    conn.execute("DELETE FROM status_changes")
+    conn.execute(
+        "UPDATE audits SET until_day = NULL, latest = 0, counted_day = NULL,"
+        " counted_status = NULL, counted_expires = NULL"
+    )
+    keys = conn.execute("SELECT DISTINCT policy_id, staff_id, device_id FROM audits").fetchall()
     for policy_id, staff_id, device_id in keys:
         relink(conn, policy_id, staff_id, device_id)
 
@@ -193,27 +220,72 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
 LATEST_VERSION = len(MIGRATIONS)
 
 
+EXCEPTED = "compliant_with_exceptions"
+
+Stretch = tuple[str, str, str, str]  # day, until_day, status, exemption expiry ("" if none)
+
+
 def relink(conn: sqlite3.Connection, policy_id: str, staff_id: str, device_id: str) -> None:
-    """Recompute which audit of one person + device + policy is the latest, and until when each
-    earlier one held. Called after every change to that key's audits: keys have a handful of
+    """Recompute which audit of one person + device + policy is the latest, until when each
+    earlier one held, and what they add to status_changes. Called after every change to that
+    key's audits (and for both keys when an audit changes person): keys have a handful of
     audits, so recomputing the whole chain is cheap and cannot drift."""
     rows = conn.execute(
-        "SELECT id, day, until_day, latest, status FROM audits"
+        "SELECT id, day, status, exemption_expires, until_day, latest, counted_day,"
+        " counted_status, counted_expires FROM audits"
         " WHERE policy_id = ? AND staff_id = ? AND device_id = ?"
         " ORDER BY status IS NULL, at, id",
         (policy_id, staff_id, device_id),
     ).fetchall()
-    judged = [row for row in rows if row[4] is not None]
-    changes = []
-    for index, (audit_id, day, until_day, latest, _status) in enumerate(judged):
+    judged = [row for row in rows if row[2] is not None]
+    deltas: dict[tuple[str, str, str], int] = {}
+    updates = []
+    for index, row in enumerate(judged):
+        audit_id, day, status, expires, _until, latest = row[:6]
         last = index == len(judged) - 1
         # A later audit dated earlier (clocks disagree) ends this one on its own day, never
         # before it starts.
-        new_until = FOREVER if last else max(day, judged[index + 1][1])
-        if (new_until, int(last)) != (until_day, latest):
-            changes.append((new_until, int(last), audit_id))
-    for audit_id, _day, until_day, latest, status in rows:
-        if status is None and (until_day is not None or latest):
-            changes.append((None, 0, audit_id))
-    if changes:
-        conn.executemany("UPDATE audits SET until_day = ?, latest = ? WHERE id = ?", changes)
+        until = FOREVER if last else max(day, judged[index + 1][1])
+        stretch = (day, until, status, (expires or "") if status == EXCEPTED else "")
+        before = _counted(row)
+        if (stretch, int(last)) != (before, latest):
+            _count(deltas, before, -1)
+            _count(deltas, stretch, +1)
+            updates.append((until, int(last), day, status, stretch[3], audit_id))
+    for row in rows[len(judged) :]:
+        before = _counted(row)
+        if before is not None or row[5]:
+            _count(deltas, before, -1)
+            updates.append((None, 0, None, None, None, row[0]))
+    if updates:
+        conn.executemany(
+            "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?, counted_status = ?,"
+            " counted_expires = ? WHERE id = ?",
+            updates,
+        )
+    changed = [(policy_id, *key, delta) for key, delta in deltas.items() if delta]
+    if changed:
+        conn.executemany(
+            "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (policy_id, day, status, expires)"
+            " DO UPDATE SET delta = delta + excluded.delta",
+            changed,
+        )
+
+
+def _counted(row: tuple[object, ...]) -> Stretch | None:
+    until_day, counted_day, counted_status, counted_expires = row[4], row[6], row[7], row[8]
+    if counted_status is None:
+        return None
+    return (str(counted_day), str(until_day), str(counted_status), str(counted_expires or ""))
+
+
+def _count(deltas: dict[tuple[str, str, str], int], stretch: Stretch | None, sign: int) -> None:
+    """A stretch starts on its day and ends on its until_day (never, for the latest)."""
+    if stretch is None:
+        return
+    day, until, status, expires = stretch
+    deltas[(day, status, expires)] = deltas.get((day, status, expires), 0) + sign
+    if until != FOREVER:
+        deltas[(until, status, expires)] = deltas.get((until, status, expires), 0) - sign

@@ -24,7 +24,6 @@ from audit.model import (
     SourceReport,
 )
 from audit.store.db import timestamp
-from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
 from audit.store.records import KeyNote, Origin
 from audit.store.schema import relink
 
@@ -105,7 +104,7 @@ def device_json(device: Device) -> str:
     return json.dumps(device_to_dict(device), sort_keys=True, ensure_ascii=False)
 
 
-def _gaps_json(gaps: Iterable[SourceReport]) -> str:
+def gaps_json(gaps: Iterable[SourceReport]) -> str:
     return json.dumps(
         [{"source": g.name, "status": g.status.value, "detail": g.detail} for g in gaps],
         ensure_ascii=False,
@@ -133,7 +132,7 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
             int(scan.complete),
             inventory_digest(scan),
             len(scan.apps),
-            _gaps_json(scan.gaps),
+            gaps_json(scan.gaps),
             assessment.policy.sha256,
             assessment.day.isoformat(),
             assessment.status.value,
@@ -299,98 +298,6 @@ def insert_receipt(
             verified.attested_at.date().isoformat(),
             audit_id,
         ),
-    )
-
-
-def insert_imported_audit(
-    conn: sqlite3.Connection, verified: VerifiedAttestation, content: ReceiptContent
-) -> int:
-    """An audit rebuilt from a receipt: its two scans, findings, actions and exemptions."""
-    attester = verified.attester
-    audit_id = insert_audit(
-        conn,
-        origin=Origin.IMPORTED,
-        device=content.device,
-        device_json=content.device_json,
-        policy_id=verified.policy_id,
-        policy_title=verified.policy_title,
-        policy_sha256=verified.policy_sha256,
-        deadline=content.deadline,
-        person_name=attester.name,
-        staff_id=attester.staff_id,
-        technician=attester.technician,
-        started_at=content.before.started_at,
-    )
-    before_id = _insert_scan_summary(conn, audit_id, content.before, verified, content.day)
-    rescan_id = _insert_scan_summary(conn, audit_id, content.rescan, verified, content.day)
-    rows = []
-    for f in content.findings:
-        if f.status_before is not None:
-            rows.append(_finding_row(before_id, f, f.state_before, f.status_before, None))
-        rows.append(_finding_row(rescan_id, f, f.state, f.status, f.exemption_id))
-    conn.executemany(
-        "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name, user_id,"
-        " state, status, confidence, exemption_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    insert_actions(conn, audit_id, content.actions)
-    replace_exemptions(conn, audit_id, content.exemptions)
-    conn.execute(
-        "UPDATE audits SET day = ?, scanned_at = ?, at = max(at, ?), exemption_expires = ?"
-        " WHERE id = ?",
-        (
-            content.day.isoformat(),
-            timestamp(content.rescan.finished_at),
-            timestamp(content.rescan.finished_at),
-            _earliest(content.exemptions),
-            audit_id,
-        ),
-    )
-    return audit_id
-
-
-def _insert_scan_summary(
-    conn: sqlite3.Connection,
-    audit_id: int,
-    scan: ScanSummary,
-    verified: VerifiedAttestation,
-    day: date,
-) -> int:
-    cursor = conn.execute(
-        "INSERT INTO scans (audit_id, started_at, finished_at, complete, inventory_digest,"
-        " app_count, gaps, policy_sha256, day, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            audit_id,
-            timestamp(scan.started_at),
-            timestamp(scan.finished_at),
-            int(scan.complete),
-            scan.inventory_digest,
-            scan.app_count,
-            _gaps_json(scan.gaps),
-            verified.policy_sha256,
-            day.isoformat(),
-            scan.status.value,
-        ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def _finding_row(
-    scan_id: int, f: FindingRow, state: str | None, status: str, exemption: str | None
-) -> tuple[object, ...]:
-    return (
-        scan_id,
-        f.rule_id,
-        f.rule_title,
-        f.identifier,
-        f.id_kind,
-        f.name,
-        f.user,
-        state,
-        status,
-        f.confidence,
-        exemption,
     )
 
 

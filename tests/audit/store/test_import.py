@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -471,3 +472,36 @@ def test_payload_base64_is_what_is_signed() -> None:
     envelope = resign(TEMPLATE, FUZZ_SIGNER, lambda s: None)
     assert base64.b64decode(envelope.to_dict()["payload"]) == envelope.payload
     assert ActionKind("uninstall") is ActionKind.UNINSTALL
+
+
+def test_verifying_in_worker_processes_gives_the_same_report(tmp_path: Path) -> None:
+    mine, other = Signer.generate(), Signer.generate()
+    folder = tmp_path / "in"
+    for n in range(12):
+        person = (f.AROHA, f.BEN)[n % 2]
+        signer = other if n == 7 else mine  # Ben's key changes at file 07
+        write(
+            folder,
+            f"{n:02d}.json",
+            f.receipt(signer, f.phone(f"P{n}"), person, f.Outcome.CLEAN, day=DAY),
+        )
+    shutil.copy(folder / "03.json", folder / "03-copy.json")
+    (folder / "05-junk.json").write_text("{")
+
+    def summary(store: Store, workers: int) -> list[tuple[str, ImportResult, str, bool]]:
+        report = store.import_folder(folder, batch_size=3, workers=workers)
+        return [(o.path.name, o.result, o.reason, o.key_changed) for o in report.outcomes]
+
+    with Store(tmp_path / "a.sqlite3") as alone, Store(tmp_path / "b.sqlite3") as helped:
+        expected = summary(alone, 0)
+        assert summary(helped, 2) == expected
+        assert [r for _, r, _, _ in expected].count(ImportResult.IMPORTED) == 11
+        assert alone.export_rows(today=DAY) == [
+            replace(row, audit_uid=a.audit_uid)
+            for row, a in zip(
+                helped.export_rows(today=DAY), alone.export_rows(today=DAY), strict=True
+            )
+        ]
+        checks = iter([False] * 4 + [True])
+        with pytest.raises(Cancelled):
+            helped.import_folder(folder, batch_size=3, workers=2, cancelled=lambda: next(checks))

@@ -1,0 +1,252 @@
+"""How fast the history imports receipts and answers the dashboard.
+
+    python bench/store.py [RECEIPTS] [AUDITS]        (defaults 10,000 and 100,000)
+
+Import: RECEIPTS signed receipts (one key, varied people, devices, outcomes and days; making them
+is not timed) imported into a new history with Store.import_folder, verification included, as
+attestations per second. For reference, in the same run: verify_file alone over the same files,
+the import with one transaction per file (no batching), and with synchronous=NORMAL instead of
+FULL (what durability costs).
+
+Dashboard: AUDITS audits written straight into a history with executemany (people, devices,
+statuses, exemptions and days spread over four months, 90% under one policy), the supersession
+chain computed by the store's own relink; then each query is timed (median of several runs)
+against a plain SELECT count(*) on the same database as the baseline.
+
+Targets: import over 1,000 attestations/s; each dashboard query under 100 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audit.attestation import Signer, verify_file, write_receipt  # noqa: E402
+from audit.store import HistoryFilter, Store  # noqa: E402
+from audit.store.db import transaction  # noqa: E402
+from audit.store.importer import default_workers  # noqa: E402
+from audit.store.schema import relink  # noqa: E402
+from tests.audit.store import factory as f  # noqa: E402
+
+RUNS = 7
+DEADLINE = date(2023, 3, 31)
+TODAY = date(2023, 4, 20)
+
+
+def make_receipts(folder: Path, count: int, rng: random.Random) -> None:
+    signer = Signer.generate()
+    people = [f.Person(f"Person {n}", f"PS-{n:05d}") for n in range(max(1, count // 3))]
+    outcomes = list(f.Outcome)
+    for n in range(count):
+        person = rng.choice(people)
+        device = f.phone(f"{person.staff_id}-{rng.randint(1, 2)}", name=f"Phone {n}")
+        outcome = rng.choices(outcomes, weights=(6, 1, 2, 1))[0]
+        day = DEADLINE + timedelta(days=rng.randint(-30, 20))
+        envelope = f.receipt(
+            signer,
+            device,
+            person,
+            outcome,
+            day=day,
+            technician=rng.choice(("", "", "Sam Lee")),
+            exemption_expires=day + timedelta(days=rng.randint(10, 200)),
+        )
+        write_receipt(envelope, folder / f"receipt-{n:05d}.json")
+
+
+def time_import(
+    folder: Path,
+    db: Path,
+    *,
+    batch_size: int = 250,
+    normal: bool = False,
+    workers: int | None = None,
+) -> float:
+    with Store(db) as store:
+        if normal:
+            store._db.execute("PRAGMA synchronous = NORMAL")
+        start = time.perf_counter()
+        report = store.import_folder(folder, batch_size=batch_size, workers=workers)
+        elapsed = time.perf_counter() - start
+        assert report.refused == 0, report.outcomes[0]
+    return elapsed
+
+
+def fill(db: Path, count: int, rng: random.Random) -> None:
+    """COUNT audits in bulk; the chain (latest, until_day) is then computed by relink()."""
+    statuses = ["compliant", "compliant_with_exceptions", "non_compliant", "overdue", "incomplete"]
+    weights = (60, 8, 15, 10, 7)
+    people = max(1, count * 3 // 10)
+    rows = []
+    keys = set()
+    first = DEADLINE - timedelta(days=90)
+    for _ in range(count):
+        staff = rng.randrange(people)
+        device = f"android:S{staff:06d}-{rng.choice((1, 1, 1, 2))}"
+        policy = "nz-parliament-2023" if rng.random() < 0.9 else "uk-gov-2023"
+        day = first + timedelta(days=rng.randint(0, 110))
+        at = datetime.combine(day, clock(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=UTC)
+        status = rng.choices(statuses, weights)[0]
+        expires = (
+            (day + timedelta(days=rng.randint(5, 120))).isoformat()
+            if status == "compliant_with_exceptions"
+            else None
+        )
+        stamp = at.isoformat(timespec="microseconds")
+        name = f"Person {staff}"
+        keys.add((policy, f"PS-{staff:06d}", device))
+        rows.append(
+            (
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                name,
+                f"PS-{staff:06d}",
+                device,
+                f"Phone {staff}",
+                json.dumps({"id": device, "kind": "android", "name": f"Phone {staff}"}),
+                policy,
+                DEADLINE.isoformat(),
+                status,
+                day.isoformat(),
+                stamp,
+                stamp,
+                stamp,
+                expires,
+                f"{name}\nps-{staff:06d}\n\n{device}\nphone {staff}".casefold(),
+            )
+        )
+    with Store(db) as store, transaction(store._db) as conn:
+        conn.executemany(
+            "INSERT INTO audits (uid, origin, person_name, staff_id, technician, device_id,"
+            " device_name, device_json, policy_id, policy_title, policy_sha256, deadline, status,"
+            " day, started_at, at, scanned_at, exemption_expires, search)"
+            " VALUES (?, 'local', ?, ?, '', ?, ?, ?, ?, 'Policy', '', ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        for key in keys:
+            relink(conn, *key)
+
+
+def median_ms(run: Callable[[], object]) -> float:
+    run()  # warm the page cache once, as a dashboard refresh would find it
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    receipts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    audits = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder = work / "receipts"
+        folder.mkdir()
+        start = time.perf_counter()
+        make_receipts(folder, receipts, rng)
+        print(
+            f"Import: {receipts:,} receipts made in {time.perf_counter() - start:.1f} s (not timed)"
+        )
+        paths = sorted(folder.iterdir())
+        start = time.perf_counter()
+        for path in paths:
+            verify_file(path)
+        verify = time.perf_counter() - start
+        print(f"  verify_file alone, in this process       {receipts / verify:10,.0f} files/s")
+        workers = default_workers(receipts)
+        elapsed = time_import(folder, work / "import.sqlite3")
+        rate = receipts / elapsed
+        print(
+            f"  import_folder ({workers} verifying workers) {rate:10,.0f} attestations/s"
+            f"  ({elapsed:.2f} s; target > 1,000/s: {'met' if rate > 1000 else 'NOT MET'})"
+        )
+        alone = time_import(folder, work / "alone.sqlite3", workers=0)
+        print(
+            f"  same, verifying in this process only     {receipts / alone:10,.0f} attestations/s"
+        )
+        normal = time_import(folder, work / "normal.sqlite3", normal=True, workers=0)
+        print(
+            f"  same, and synchronous=NORMAL (not FULL)  {receipts / normal:10,.0f} attestations/s"
+        )
+        few = work / "few"
+        few.mkdir()
+        some = paths[:1000]
+        for path in some:
+            (few / path.name).write_bytes(path.read_bytes())
+        single = time_import(few, work / "single.sqlite3", batch_size=1, workers=0)
+        label = f"one transaction per file, {len(some):,} files"
+        print(f"  {label:<40} {len(some) / single:10,.0f} attestations/s")
+
+        db = work / "dashboard.sqlite3"
+        start = time.perf_counter()
+        fill(db, audits, rng)
+        size = db.stat().st_size / 1e6
+        print(
+            f"\nDashboard: {audits:,} audits written in {time.perf_counter() - start:.1f} s "
+            f"(not timed), {size:.0f} MB; median of {RUNS} runs:"
+        )
+        with Store(db) as store:
+            conn = store._db
+            baseline = median_ms(lambda: conn.execute("SELECT count(*) FROM audits").fetchone())
+            print(f"  baseline: SELECT count(*) FROM audits    {baseline:8.2f} ms")
+            policy = "nz-parliament-2023"
+            queries: list[tuple[str, Callable[[], object]]] = [
+                ("dashboard(policy), 30-day series", lambda: store.dashboard(policy, TODAY)),
+                (
+                    "dashboard(policy), 120-day series",
+                    lambda: store.dashboard(policy, TODAY, series_days=120),
+                ),
+                ("dashboard(smaller policy)", lambda: store.dashboard("uk-gov-2023", TODAY)),
+                ("history(), newest 200", store.history),
+                (
+                    "history(search='person 1234')",
+                    lambda: store.history(HistoryFilter(search="person 1234")),
+                ),
+                (
+                    "history(person=staff id)",
+                    lambda: store.history(HistoryFilter(person="PS-001234")),
+                ),
+                (
+                    "count(overdue, latest only)",
+                    lambda: store.count(
+                        HistoryFilter(
+                            statuses=frozenset({f.DeviceStatus.OVERDUE}), latest_only=True
+                        )
+                    ),
+                ),
+                ("policies()", store.policies),
+                (
+                    "export_rows(policy) (not a dashboard query)",
+                    lambda: store.export_rows(policy_id=policy, today=TODAY),
+                ),
+            ]
+            worst = 0.0
+            for label, run in queries:
+                ms = median_ms(run)
+                if label.startswith("dashboard"):
+                    worst = max(worst, ms)
+                print(f"  {label:<42} {ms:8.2f} ms  ({ms / baseline:5.1f}x baseline)")
+            board = store.dashboard(policy, TODAY)
+            print(f"  (the policy's people: {board.counts.total:,}, counts {board.counts})")
+            print(
+                f"slowest dashboard query {worst:.1f} ms; target < 100 ms: "
+                f"{'met' if worst < 100 else 'NOT MET'}"
+            )
+
+
+if __name__ == "__main__":
+    main()
