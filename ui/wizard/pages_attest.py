@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from audit.attestation import Attester, UsbDebugging
 from audit.attestation.statement import StatementKind
-from audit.model import FindingStatus
+from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
 from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
 from ui.errors import describe
@@ -41,6 +43,20 @@ from ui.wizard.widgets import BusyBar, Kind, Notice, clear_layout, heading, line
 
 if TYPE_CHECKING:
     from ui.wizard.wizard import RemovalWizard
+
+
+USB_WORDS = {
+    UsbDebugging.CONFIRMED: "The record also says that USB debugging was switched off again.",
+    UsbDebugging.SKIPPED: "The record also says that USB debugging was left on.",
+    UsbDebugging.NOT_APPLICABLE: "",
+}
+STATUS_WORDS = {
+    DeviceStatus.COMPLIANT: "Compliant.",
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions.",
+    DeviceStatus.NON_COMPLIANT: "Not compliant.",
+    DeviceStatus.OVERDUE: "Not compliant, and the deadline has passed.",
+    DeviceStatus.INCOMPLETE: "Incomplete: the device could not be fully checked.",
+}
 
 
 class UsbPage(WizardPage):
@@ -141,7 +157,9 @@ class AttestPage(WizardPage):
                 field.hide()
                 continue
             self.registerField(f"{key}*", field)
-            form.addRow(f"{words}:", field)
+            buddy = QLabel(f"&{words}:", self.form)
+            buddy.setBuddy(field)
+            form.addRow(buddy, field)
         self.body.addWidget(self.form)
         self.person_problem = Notice(self.content, name="personProblem")
         self.body.addWidget(self.person_problem)
@@ -152,12 +170,15 @@ class AttestPage(WizardPage):
         self.statement.setReadOnly(True)
         self.statement.setAccessibleName("The statement")
         self.statement.setTabChangesFocus(True)
-        self.statement.setMinimumHeight(130)
+        lines_high = self.statement.fontMetrics().lineSpacing() * 7
+        self.statement.setFixedHeight(lines_high + 2 * self.statement.frameWidth() + 8)
         self.body.addWidget(self.statement)
         self.agree = QCheckBox("I have read the statement and I &agree to it", self.content)
         self.agree.setAccessibleName("I agree to the statement")
         self.registerField("agree*", self.agree)
         self.body.addWidget(self.agree)
+        self.usb = label("", self.content, name="usbLine")
+        self.body.addWidget(self.usb)
 
         folder_row = QHBoxLayout()
         self.folder = label("", self.content, name="folder")
@@ -256,6 +277,9 @@ class AttestPage(WizardPage):
             self.agree.setText("I have read the statement and I &agree to it")
         self.form.setVisible(not self.blocked or self.report.isChecked())
         self.statement.setPlainText(self.statement_text())
+        usb = self.w.session.usb_debugging
+        self.usb.setText(USB_WORDS[usb] if usb is not None else "")
+        self.usb.setVisible(usb is not None and usb is not UsbDebugging.NOT_APPLICABLE)
         problem = self.person_mismatch()
         if problem:
             self.person_problem.show_message(
@@ -331,6 +355,13 @@ class ReceiptPage(WizardPage):
         self.pdf = label("", self.content, name="pdfPath")
         self.body.addWidget(self.path)
         self.body.addWidget(self.pdf)
+        self.body.addWidget(
+            label(
+                "Keep both files. When your organisation asks for proof, send the signed "
+                "receipt (the .json file): the PDF is a readable copy of it.",
+                self.content,
+            )
+        )
         row = QHBoxLayout()
         self.open_pdf = QPushButton("&Open the PDF", self.content)
         self.open_pdf.setAccessibleName("Open the PDF")
@@ -344,7 +375,15 @@ class ReceiptPage(WizardPage):
         self.body.addLayout(row)
         self.body.addWidget(heading("The key that signed it", self.content))
         self.fingerprint = label("", self.content, name="fingerprint")
+        self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.body.addWidget(self.fingerprint)
+        self.body.addWidget(
+            label(
+                "Your helpdesk can compare this fingerprint with the one they know for this "
+                "computer.",
+                self.content,
+            )
+        )
         self.verify_hint = label("", self.content, name="verifyHint")
         self.body.addWidget(self.verify_hint)
         self.body.addStretch(1)
@@ -364,7 +403,7 @@ class ReceiptPage(WizardPage):
             self.kind.show_message(
                 Kind.GOOD,
                 "Attestation of compliance signed and saved",
-                f"Status: {saved.verified.status.value.replace('_', ' ')}.",
+                STATUS_WORDS[saved.verified.status],
             )
         self.path.setText(f"Signed receipt: {saved.path}")
         if saved.pdf is not None:
@@ -372,10 +411,7 @@ class ReceiptPage(WizardPage):
         else:
             self.pdf.setText(saved.pdf_problem)
         self.open_pdf.setEnabled(saved.pdf is not None)
-        self.fingerprint.setText(
-            f"{saved.fingerprint}\nYour helpdesk can compare this fingerprint with the one "
-            "they know for this computer."
-        )
+        self.fingerprint.setText(saved.fingerprint)
         self.verify_hint.setText(
             f'Anyone can check the receipt with:  device-audit verify "{saved.path}"'
         )

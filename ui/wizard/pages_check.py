@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -46,6 +47,7 @@ from ui.wizard.widgets import (
     lines,
     require_text,
 )
+from ui.words import user_words
 
 if TYPE_CHECKING:
     from ui.wizard.wizard import RemovalWizard
@@ -76,9 +78,14 @@ class VerifyPage(WizardPage):
         self.again = QPushButton("&Check again", self.content)
         self.again.setAccessibleName("Check again")
         self.again.clicked.connect(self.w.start_rescan)
-        for widget in (self.busy, self.error, self.summary, self.results, self.follow_ups):
+        self.checked_at = label("", self.content, name="checkedAt")
+        for widget in (self.busy, self.error, self.summary, self.checked_at, self.results):
             self.body.addWidget(widget)
-        self.body.addWidget(self.again)
+        row = QHBoxLayout()
+        row.addWidget(self.again)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.body.addWidget(self.follow_ups)
         self.body.addStretch(1)
         wizard.progressed.connect(self._on_progress)
         wizard.busy_changed.connect(lambda _on: self._on_changed())
@@ -124,7 +131,11 @@ class VerifyPage(WizardPage):
         after = session.after
         if check is None or after is None:
             self.summary.clear()
+            self.checked_at.setText("")
             return
+        when = after.scan.finished_at.astimezone().strftime("%H:%M:%S")
+        users = ", ".join(user_words(after.scan, u.id) for u in after.scan.users)
+        self.checked_at.setText(f"Last checked at {when}: {users or 'this computer'}.")
         if not check.complete:
             self.summary.show_message(
                 Kind.WARN,

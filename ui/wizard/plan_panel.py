@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -63,7 +65,14 @@ PLAN_STATE_WORDS = {
 class StepBox(QFrame):
     """One step: its words, its button, its result."""
 
-    def __init__(self, wizard: RemovalWizard, step: Step, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        wizard: RemovalWizard,
+        step: Step,
+        parent: QWidget | None = None,
+        *,
+        show_title: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.wizard = wizard
         self.step = step
@@ -72,12 +81,16 @@ class StepBox(QFrame):
         self.setAccessibleName(step.title)
         layout = QVBoxLayout(self)
         self.title = heading(step.title, self)
+        self.title.setVisible(show_title)
         self.state = label("", self)
         layout.addWidget(self.title)
         layout.addWidget(self.state)
+        self.before: list[QWidget] = []  # the words shown only while the step is still to do
         if step.automatic:
-            layout.addWidget(label("What will happen when you press the button:", self))
+            intro = label("What will happen when you press the button:", self)
             self.confirmation = label(step.confirmation, self, name="confirmation")
+            self.before = [intro, self.confirmation]
+            layout.addWidget(intro)
             layout.addWidget(self.confirmation)
         else:
             if step.why_manual:
@@ -161,6 +174,8 @@ class StepBox(QFrame):
             text = "I've done this"
         self.button.setText(caption(text))
         open_ = state in (StepState.PENDING, StepState.FAILED)
+        for widget in self.before:
+            widget.setVisible(open_)
         self.button.setVisible(open_)
         self.button.setEnabled(open_ and not busy)
         can_undo = self.undo is not None and state is StepState.DONE
@@ -217,11 +232,13 @@ class PlanPanel(QWidget):
         layout.addLayout(state_row)
         self.step_boxes: list[StepBox] = []
         for step in plan.steps:
-            box = StepBox(wizard, step, self)
+            box = StepBox(wizard, step, self, show_title=len(plan.steps) > 1)
             self.step_boxes.append(box)
             layout.addWidget(box)
-        self.other_ways = QPushButton(self)
+        self.other_ways = QToolButton(self)
         self.other_ways.setCheckable(True)
+        self.other_ways.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.other_ways.setAutoRaise(True)
         self.other_ways.setAccessibleName("Other ways to do this")
         self.other_ways.toggled.connect(self._show_other_ways)
         self.alternatives = QWidget(self)
@@ -241,8 +258,9 @@ class PlanPanel(QWidget):
 
     def _show_other_ways(self, on: bool) -> None:
         self.alternatives.setVisible(on)
+        self.other_ways.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
         self.other_ways.setText(
-            "Hide the other ways" if on else "Other ways to do this (if the button above fails)"
+            "Other ways to do this" if on else "Other ways to do this (if the button above fails)"
         )
 
     def refresh(self) -> None:

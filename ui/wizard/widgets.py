@@ -106,7 +106,9 @@ class Notice(QFrame):
         colour = TONE_COLOURS[_TONES[kind]]
         name = self.objectName() or "notice"
         self.setObjectName(name)
-        self.setStyleSheet(f"QFrame#{name} {{ border-left: 4px solid {colour}; }}")
+        self.setStyleSheet(
+            f"#{name} {{ border: 1px solid palette(mid); border-left: 5px solid {colour}; }}"
+        )
         self.icon.setPixmap(kind_pixmap(kind))
         self.title.setText(title)
         self.title.setVisible(bool(title))
