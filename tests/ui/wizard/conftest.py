@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from audit.model import Assessment
+from audit.model import Assessment, Policy
+from audit.phonesim import SimulatedPhone
+from audit.policy import evaluate
+from audit.sources.android.scan import scan_phone
 from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture, for these tests
+from tests.helpers.phones import AdbServer
 from ui.ops import Operations
 from ui.wizard import RemovalWizard
 
 WizardFactory = Callable[..., RemovalWizard]
+PhoneWizard = Callable[..., RemovalWizard]
+DAY = date(2023, 3, 20)
+
+
+def assess(phone: SimulatedPhone, adb_server: AdbServer, policy: Policy) -> Assessment:
+    """The first check of a simulated phone, through the real adb server."""
+    return evaluate(scan_phone(phone.address, adb_port=adb_server.port), policy, day=DAY)
 
 
 @pytest.fixture
@@ -37,5 +49,15 @@ def make_wizard(qtbot: QtBot, ops: Operations, receipts: Path) -> WizardFactory:
         qtbot.addWidget(wizard)
         wizard.show()
         return wizard
+
+    return make
+
+
+@pytest.fixture
+def wizard_for(make_wizard: WizardFactory, adb_server: AdbServer) -> PhoneWizard:
+    """`wizard_for(phone, policy)`: the wizard for the phone's first check under the policy."""
+
+    def make(phone: SimulatedPhone, policy: Policy, **options: object) -> RemovalWizard:
+        return make_wizard(assess(phone, adb_server, policy), adb_port=adb_server.port, **options)
 
     return make

@@ -5,7 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QAbstractButton, QWizard
 from pytestqt.qtbot import QtBot
 
-from ui.wizard import RemovalWizard
+from ui.wizard import Pages, RemovalWizard
+from ui.wizard.pages_attest import AttestPage
+from ui.wizard.pages_remove import RemovePage
+from ui.wizard.plan_panel import StepBox
 
 WAIT_MS = 30_000
 
@@ -52,3 +55,39 @@ def click(qtbot: QtBot, wizard: RemovalWizard, button: QAbstractButton) -> None:
     assert button.isVisible() and button.isEnabled(), f"{button.text()!r} cannot be pressed"
     button.click()
     wait_idle(qtbot, wizard)
+
+
+def remove_page(wizard: RemovalWizard) -> RemovePage:
+    page = wizard.currentPage()
+    assert isinstance(page, RemovePage), page.objectName()
+    return page
+
+
+def open_box(page: RemovePage) -> StepBox:
+    """The step box whose button can be pressed now (the first step still to do)."""
+    boxes = [b for b in page.panel.step_boxes if b.button.isVisible()]
+    assert boxes, "nothing left to do on this page"
+    return boxes[0]
+
+
+def sign(
+    qtbot: QtBot,
+    wizard: RemovalWizard,
+    name: str,
+    staff_id: str,
+    *,
+    technician: str = "",
+    report: bool = False,
+) -> None:
+    """Fill in the signing page, agree, and press "Sign and save"; waits for the receipt."""
+    page = wizard.currentPage()
+    assert isinstance(page, AttestPage), page.objectName()
+    if report:
+        page.report.setChecked(True)
+    if technician:
+        page.technician.setText(technician)
+    page.name.setText(name)
+    page.staff_id.setText(staff_id)
+    assert not can_go_on(wizard), "signing was possible before agreeing"
+    page.agree.setChecked(True)
+    go_to(qtbot, wizard, Pages.RECEIPT)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,56 +9,20 @@ from pytestqt.qtbot import QtBot
 
 from audit.attestation import verify_file
 from audit.attestation.statement import StatementKind
-from audit.model import Assessment, Policy
-from audit.phonesim import SimulatedPhone
-from audit.policy import evaluate, load_policy
-from audit.sources.android.scan import scan_phone
+from audit.policy import load_policy
 from tests.helpers.memkeyring import MemoryKeyring
-from tests.helpers.phones import AdbServer, PhoneFactory
-from tests.ui.wizard.conftest import WizardFactory
-from tests.ui.wizard.drive import click, go_to, press_next, wait_idle
-from ui.wizard import Pages, RemovalWizard
+from tests.helpers.phones import PhoneFactory
+from tests.ui.wizard.conftest import PhoneWizard
+from tests.ui.wizard.drive import click, go_to, press_next, remove_page, sign, wait_idle
+from ui.wizard import Pages
 from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
 from ui.wizard.pages_check import VerifyPage
-from ui.wizard.pages_remove import RemovePage, ReviewPage
+from ui.wizard.pages_remove import ReviewPage
 
 pytestmark = pytest.mark.adb
 
-DAY = date(2023, 3, 20)
 TIKTOK = "com.zhiliaoapp.musically"
 CAPCUT = "com.lemon.lvoverseas"
-
-
-def assess(phone: SimulatedPhone, adb_server: AdbServer, policy: Policy) -> Assessment:
-    return evaluate(scan_phone(phone.address, adb_port=adb_server.port), policy, day=DAY)
-
-
-PhoneWizard = Callable[..., RemovalWizard]
-
-
-@pytest.fixture
-def wizard_for(make_wizard: WizardFactory, adb_server: AdbServer) -> PhoneWizard:
-    """`wizard_for(phone, policy)`: the wizard for the phone's first check under the policy."""
-
-    def make(phone: SimulatedPhone, policy: Policy, **options: object) -> RemovalWizard:
-        return make_wizard(assess(phone, adb_server, policy), adb_port=adb_server.port, **options)
-
-    return make
-
-
-def remove_page(wizard: RemovalWizard) -> RemovePage:
-    page = wizard.currentPage()
-    assert isinstance(page, RemovePage)
-    return page
-
-
-def sign(qtbot: QtBot, wizard: RemovalWizard, name: str, staff_id: str) -> None:
-    page = wizard.currentPage()
-    assert isinstance(page, AttestPage)
-    page.name.setText(name)
-    page.staff_id.setText(staff_id)
-    page.agree.setChecked(True)
-    go_to(qtbot, wizard, Pages.RECEIPT)
 
 
 def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
