@@ -1,0 +1,193 @@
+"""What goes wrong, and how the wizard comes back from it: a phone unplugged during removal,
+and a computer with no usable keyring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from audit.attestation import verify_file
+from audit.model import (
+    Assessment,
+    Device,
+    DeviceKind,
+    ScanResult,
+    SourceReport,
+    SourceStatus,
+)
+from audit.policy import evaluate, load_policy
+from audit.progress import CancelCheck, Progress
+from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.ui.wizard.conftest import DAY, PhoneWizard, WizardFactory
+from tests.ui.wizard.drive import (
+    can_go_on,
+    click,
+    go_to,
+    open_box,
+    press_back,
+    press_next,
+    remove_page,
+    sign,
+    wait_idle,
+)
+from ui.wizard import Pages
+from ui.wizard.pages_attest import AttestPage
+from ui.wizard.pages_check import VerifyPage
+
+
+@pytest.mark.adb
+def test_a_phone_unplugged_during_removal_is_explained_blocks_attesting_and_resumes(
+    qtbot: QtBot,
+    wizard_for: PhoneWizard,
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    phone = sim_phone("samsung-work-profile")
+    wizard = wizard_for(phone, load_policy("us-federal-2023"))
+    go_to(qtbot, wizard, Pages.REMOVE)
+    first = open_box(remove_page(wizard))
+    click(qtbot, wizard, first.button)
+    assert first.state.text() == "Done."
+
+    phone.unplug()
+    adb_server.wait_for_state(phone.address, {"offline", None})
+    go_to(qtbot, wizard, Pages.REMOVE + 1)
+    second = open_box(remove_page(wizard))
+    click(qtbot, wizard, second.button)
+    assert second.result.title.text() == (
+        "The phone was disconnected before Device Audit could finish."
+    )
+    assert "plug the phone in again" in second.result.next_step.text()
+    assert "What is already done is not done twice." in second.result.next_step.text()
+    assert second.button.text().startswith("Try again: ")
+    assert second.state.text().startswith("This did not work.")
+
+    # The check cannot be made, so nothing can be signed: there is no way past this page.
+    go_to(qtbot, wizard, Pages.VERIFY)
+    wait_idle(qtbot, wizard)
+    verify = wizard.currentPage()
+    assert isinstance(verify, VerifyPage)
+    assert verify.error.isVisibleTo(verify)
+    assert verify.error.title.text() in (
+        "The phone was disconnected",
+        "The phone is not responding",
+        "The phone could not be read",
+    )
+    assert not can_go_on(wizard)
+    assert wizard.session.after is None and not wizard.session.can_attest
+
+    # Plugged in again: back to the failed step, try again, and carry on to the end.
+    phone.replug()
+    adb_server.client().connect(phone.address, timeout=10)
+    adb_server.wait_for_state(phone.address, {"device"})
+    press_back(wizard)
+    assert wizard.currentId() == Pages.REMOVE + 1
+    click(qtbot, wizard, second.button)
+    assert second.state.text() == "Done."
+    assert first.state.text() == "Done."
+    assert len(wizard.session.results(first.step)) == 1  # the first removal was not redone
+    go_to(qtbot, wizard, Pages.VERIFY)
+    wait_idle(qtbot, wizard)
+    assert not verify.error.isVisibleTo(verify)
+    assert wizard.session.verification is not None
+    assert wizard.session.verification.all_resolved
+    go_to(qtbot, wizard, Pages.USB_DEBUGGING)
+    wizard.currentPage().confirmed.setChecked(True)
+    go_to(qtbot, wizard, Pages.ATTEST)
+    sign(qtbot, wizard, "Anna Smith", "S1234")
+    assert wizard.saved is not None
+    verified = verify_file(wizard.saved.path)
+    assert verified.compliant
+    actions = verified.statement["predicate"]["actions"]
+    assert [a["ok"] for a in actions] == [True, False, True]
+    assert actions[1]["code"] == "DEVICE_GONE"
+
+
+# --- no keyring ----------------------------------------------------------------------------
+
+
+def computer_scan(at: datetime) -> ScanResult:
+    """A computer with nothing banned on it, read completely."""
+    return ScanResult(
+        device=Device(id="local:test", kind=DeviceKind.COMPUTER, name="laptop-42"),
+        started_at=at,
+        finished_at=at + timedelta(seconds=1),
+        sources=(SourceReport("dpkg", SourceStatus.OK, count=0),),
+    )
+
+
+def clean_computer() -> tuple[Assessment, list[datetime]]:
+    policy = load_policy("us-federal-2023")
+    first = datetime(2023, 3, 20, 9, 0, tzinfo=UTC)
+    return evaluate(computer_scan(first), policy, day=DAY), [first]
+
+
+def test_with_no_usable_keyring_the_signing_page_says_what_to_do_and_signs_nothing(
+    qtbot: QtBot, make_wizard: WizardFactory, receipts: Path
+) -> None:
+    """tests/conftest.py sets keyring's "fail" backend: no keyring can keep the key."""
+    assessment, _ = clean_computer()
+    scans: list[int] = []
+
+    def rescan(_progress: Progress, _cancelled: CancelCheck) -> ScanResult:
+        scans.append(1)
+        return computer_scan(datetime.now(UTC))
+
+    wizard = make_wizard(assessment, rescan=rescan)
+    assert wizard.remove_ids == ()
+    go_to(qtbot, wizard, Pages.VERIFY)
+    wait_idle(qtbot, wizard)
+    assert scans == [1]
+    go_to(qtbot, wizard, Pages.ATTEST)  # a computer: no USB-debugging page
+    page = wizard.currentPage()
+    assert isinstance(page, AttestPage)
+    page.name.setText("Anna Smith")
+    page.staff_id.setText("S1234")
+    page.agree.setChecked(True)
+    press_next(wizard)
+    wait_idle(qtbot, wizard)
+    assert wizard.currentId() == Pages.ATTEST  # still here
+    assert page.error.title.text() == "No safe place to keep the signing key"
+    assert "never keeps its signing key in a plain file" in page.error.next_step.text()
+    assert "PYTHON_KEYRING_BACKEND" in page.error.next_step.text()
+    assert wizard.saved is None
+    assert not receipts.exists() or not any(receipts.iterdir())
+    assert can_go_on(wizard)  # it stays usable: fix the keyring and press Sign again
+
+
+def test_after_the_keyring_is_fixed_signing_again_works(
+    qtbot: QtBot, make_wizard: WizardFactory, receipts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assessment, _ = clean_computer()
+    wizard = make_wizard(assessment, rescan=lambda _p, _c: computer_scan(datetime.now(UTC)))
+    go_to(qtbot, wizard, Pages.VERIFY)
+    wait_idle(qtbot, wizard)
+    go_to(qtbot, wizard, Pages.ATTEST)
+    page = wizard.currentPage()
+    assert isinstance(page, AttestPage)
+    page.name.setText("Anna Smith")
+    page.staff_id.setText("S1234")
+    page.agree.setChecked(True)
+    press_next(wizard)
+    wait_idle(qtbot, wizard)
+    assert page.error.isVisibleTo(page)
+
+    import keyring
+
+    memory = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(memory)
+    try:
+        go_to(qtbot, wizard, Pages.RECEIPT)
+    finally:
+        keyring.set_keyring(previous)
+    assert wizard.saved is not None and wizard.saved.path.parent == receipts
+    verified = verify_file(wizard.saved.path)
+    assert verified.compliant
+    assert verified.statement["predicate"]["usb_debugging"] == "not_applicable"
+    assert memory.writes == 1
