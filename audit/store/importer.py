@@ -3,9 +3,9 @@
 Each file is verified (audit.attestation.verify_bytes) and read strictly; what cannot be read is
 refused with the reason, never half-stored, and one bad file never stops the others.
 
-Duplicates: a receipt already in the history (same bytes, same signed content) is skipped. A
-receipt with the id of a stored one but different content is refused: ids are random, so that
-is a forgery or a re-signed copy.
+Duplicates: a receipt already in the history (same signed content, same signer) is skipped. A
+receipt with the id of a stored one but different content, or the same content signed by
+another key, is refused: ids are random, so that is a forgery or a re-signed copy.
 
 Keys (trust on first use): the first key seen for a signer is remembered. The signer is the
 staff member for a self-attestation, and `technician:NAME` for one a technician made on
