@@ -34,12 +34,20 @@ from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
 from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
 from ui.errors import describe
-from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
 from ui.wizard.texts import blocker_lines, report_statement
-from ui.wizard.widgets import BusyBar, Kind, Notice, clear_layout, heading, lines, require_text
+from ui.wizard.widgets import (
+    BusyBar,
+    Kind,
+    Notice,
+    clear_layout,
+    heading,
+    label,
+    lines,
+    require_text,
+)
 
 if TYPE_CHECKING:
     from ui.wizard.wizard import RemovalWizard

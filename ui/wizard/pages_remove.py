@@ -8,12 +8,11 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from audit.model import FindingStatus
 from audit.policy import status_text
-from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.ids import Pages
 from ui.wizard.plan_panel import PlanPanel
 from ui.wizard.texts import finding_line, policy_words
-from ui.wizard.widgets import Kind, Notice, clear_layout, heading, lines
+from ui.wizard.widgets import Kind, Notice, clear_layout, heading, label, lines, shown
 
 if TYPE_CHECKING:
     from ui.wizard.wizard import RemovalWizard
@@ -35,7 +34,7 @@ class ReviewPage(WizardPage):
     def __init__(self, wizard: RemovalWizard) -> None:
         super().__init__(wizard, "reviewPage")
         before = wizard.session.before
-        self.setTitle(f"Banned apps on {device_title(wizard)}")
+        self.setTitle(shown(f"Banned apps on {device_title(wizard)}"))
         self.setSubTitle(
             "Device Audit walks you through removing each banned app, checks the device again, "
             "and then makes a signed record. Nothing is changed until you press a button."
@@ -109,7 +108,7 @@ class RemovePage(WizardPage):
         self.index = index
         self.plan = wizard.first_plans[index]
         count = len(wizard.first_plans)
-        self.setTitle(self.plan.title)
+        self.setTitle(shown(self.plan.title))
         self.setSubTitle(
             f"Banned app {index + 1} of {count}. Read what will happen, then press the button. "
             "You can also go on and come back later."

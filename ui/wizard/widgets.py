@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
 from ui.errors import UserMessage
-from ui.plain import label
+from ui.receipt_pdf import visible
 
 
 class Kind(StrEnum):
@@ -49,9 +49,42 @@ def require_text(field: QLineEdit) -> None:
     field.setValidator(QRegularExpressionValidator(NOT_BLANK, field))
 
 
+class SafeLabel(QLabel):
+    """A plain-text label whose control and direction characters (a right-to-left override in
+    a phone's name) are shown as visible escapes, so they cannot reorder or hide the text."""
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(visible(text))
+
+
+def label(
+    text: str = "",
+    parent: QWidget | None = None,
+    *,
+    wrap: bool = True,
+    selectable: bool = True,
+    name: str = "",
+) -> QLabel:
+    """ui.plain.label, for text that may have come from a device or a file."""
+    widget = SafeLabel(parent)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    widget.setWordWrap(wrap)
+    if selectable:
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        widget.setObjectName(name)
+    widget.setText(text)
+    return widget
+
+
+def shown(text: str) -> str:
+    """Text for a title or a window title: visible escapes for invisible characters."""
+    return visible(text)
+
+
 def caption(text: str) -> str:
     """Text for a button or check box: '&' shown as itself, not as a shortcut marker."""
-    return text.replace("&", "&&")
+    return visible(text).replace("&", "&&")
 
 
 def heading(text: str, parent: QWidget | None = None, *, name: str = "") -> QLabel:

@@ -46,6 +46,7 @@ from ui.wizard.files import (
     with_pdf,
 )
 from ui.wizard.ids import Pages
+from ui.wizard.widgets import caption, shown
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class RemovalWizard(QWizard):
 
         device = assessment.scan.device
         self.setObjectName("removalWizard")
-        self.setWindowTitle(f"Remove banned apps \u2014 {device.name or device.id}")
+        self.setWindowTitle(shown(f"Remove banned apps \u2014 {device.name or device.id}"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setTitleFormat(self.titleFormat().PlainText)
         self.setSubTitleFormat(self.subTitleFormat().PlainText)
@@ -433,10 +434,10 @@ class RemovalWizard(QWizard):
         """Ask before an action whose words are not on the page already (Restore)."""
         box = QMessageBox(parent)
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(title)
+        box.setWindowTitle(shown(title))
         box.setTextFormat(box.textFormat().PlainText)
-        box.setText(text)
-        yes = box.addButton(button.replace("&", "&&"), QMessageBox.ButtonRole.AcceptRole)
+        box.setText(shown(text))
+        yes = box.addButton(caption(button), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()

@@ -88,6 +88,7 @@ def sign(
         page.technician.setText(technician)
     page.name.setText(name)
     page.staff_id.setText(staff_id)
-    assert not can_go_on(wizard), "signing was possible before agreeing"
+    page.agree.setChecked(False)
+    assert not can_go_on(wizard), "signing was possible without agreeing"
     page.agree.setChecked(True)
     go_to(qtbot, wizard, Pages.RECEIPT)
