@@ -46,8 +46,8 @@ def _history_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "history",
         help="list past audits",
-        description="List audits, newest first: who, which device, which policy, the result "
-        "and whether a signed receipt was made.",
+        description="List audits, newest first (times in this computer's time zone): who, "
+        "which device, which policy, the result and whether a signed receipt was made.",
     )
     _db_option(parser)
     parser.add_argument("--search", default="", help="text in a name, staff id or device")
@@ -158,7 +158,7 @@ def run_history(args: argparse.Namespace) -> int:
         )
         who = f"{plain(a.person_name) or '(no name)'} ({plain(a.staff_id) or 'no staff id'})"
         print(
-            f"{a.at.isoformat(sep=' ', timespec='minutes')[:16]}  {status:<25}  {receipt:<10}  "
+            f"{a.at.astimezone().strftime('%Y-%m-%d %H:%M')}  {status:<25}  {receipt:<10}  "
             f"{who}  {plain(a.device_name)} [{plain(a.device_id)}]  {plain(a.policy_id)}"
             f"  #{a.id}"
         )
