@@ -148,6 +148,47 @@ def history(conn: sqlite3.Connection, f: HistoryFilter) -> list[AuditSummary]:
     return [_summary(row) for row in conn.execute(sql, params)]
 
 
+def standing(
+    conn: sqlite3.Connection,
+    policy_id: str,
+    status: DeviceStatus,
+    today: date,
+    *,
+    expiring_within: int | None = None,
+    limit: int | None = 200,
+    offset: int = 0,
+) -> list[AuditSummary]:
+    """The latest audits of the policy whose status on `today` is `status` (the people behind
+    one of the dashboard's counts), newest first. With `expiring_within`, only those whose
+    exemption ends within that many days (the dashboard's "expiring")."""
+    deadline = policy_deadline(conn, policy_id)
+    late = deadline is not None and today > deadline
+    expired = "(status = 'compliant_with_exceptions' AND exemption_expires < :today)"
+    violation = f"(status = 'non_compliant' OR {expired})"
+    condition = {
+        DeviceStatus.COMPLIANT: "status = 'compliant'",
+        DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "status = 'compliant_with_exceptions'"
+        " AND (exemption_expires IS NULL OR exemption_expires >= :today)",
+        DeviceStatus.NON_COMPLIANT: "0" if late else violation,
+        DeviceStatus.OVERDUE: f"(status = 'overdue' OR {violation})"
+        if late
+        else "status = 'overdue'",
+        DeviceStatus.INCOMPLETE: "status = 'incomplete'",
+    }[status]
+    params: dict[str, Any] = {"policy": policy_id, "today": today.isoformat()}
+    if expiring_within is not None:
+        condition += " AND exemption_expires <= :soon"
+        params["soon"] = (today + timedelta(days=expiring_within)).isoformat()
+    sql = (
+        f"SELECT {_SUMMARY} FROM audits WHERE policy_id = :policy AND latest = 1"
+        f" AND day <= :today AND ({condition}) ORDER BY at DESC, id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        params.update(limit=max(0, limit), offset=max(0, offset))
+    return [_summary(row) for row in conn.execute(sql, params)]
+
+
 def count_history(conn: sqlite3.Connection, f: HistoryFilter) -> int:
     where, params = _where(f)
     count: int = conn.execute(f"SELECT count(*) FROM audits{where}", params).fetchone()[0]

@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from audit.attestation import Envelope, VerifiedAttestation, verify_bytes
 from audit.errors import StoreError
-from audit.model import ActionResult, Assessment, Device, Policy
+from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
 from audit.store import importer, queries
@@ -469,6 +469,31 @@ class Store:
                 day,
                 expiring_within=expiring_within,
                 series_days=series_days,
+            )
+        )
+
+    def standing(
+        self,
+        policy_id: str,
+        status: DeviceStatus,
+        today: date | None = None,
+        *,
+        expiring_within: int | None = None,
+        limit: int | None = 200,
+        offset: int = 0,
+    ) -> list[AuditSummary]:
+        """Who is behind one of the dashboard's counts: the latest audits of the policy whose
+        status on `today` is `status` (with `expiring_within`: whose exemption ends soon)."""
+        day = today or date.today()
+        return self._read(
+            lambda conn: queries.standing(
+                conn,
+                policy_id,
+                status,
+                day,
+                expiring_within=expiring_within,
+                limit=limit,
+                offset=offset,
             )
         )
 

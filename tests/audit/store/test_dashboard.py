@@ -70,6 +70,18 @@ def test_counts_follow_the_latest_audit_and_the_day(store: Store) -> None:
     assert on_apr_1.days_to_deadline == -1
     assert c.total == 5
 
+    for board in (on_28, on_30, on_apr_1):
+        for status in DeviceStatus:
+            people = store.standing(f.POLICY.id, status, board.today, limit=None)
+            assert len(people) == board.counts.of(status), (board.today, status)
+            assert all(p.latest and p.policy_id == f.POLICY.id for p in people)
+    expiring = store.standing(
+        f.POLICY.id, DeviceStatus.COMPLIANT_WITH_EXCEPTIONS, date(2023, 3, 28), expiring_within=7
+    )
+    assert [p.staff_id for p in expiring] == [mere.staff_id]
+    [overdue] = store.standing(f.POLICY.id, DeviceStatus.OVERDUE, date(2023, 4, 1), limit=1)
+    assert overdue.staff_id in (f.AROHA.staff_id, mere.staff_id)
+
     other = store.dashboard(f.OTHER_POLICY.id, date(2023, 4, 1))
     assert other.counts.total == other.counts.non_compliant == 1
     assert other.deadline is None and other.days_to_deadline is None
