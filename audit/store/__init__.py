@@ -9,6 +9,7 @@ What the GUI and the CLI use:
     store.history(HistoryFilter(search="aroha", statuses=frozenset({DeviceStatus.OVERDUE})))
     store.audit_details(audit_id)                     # findings, actions, receipts re-verified
     store.dashboard("nz-parliament-2023", date.today())
+    store.standing("nz-parliament-2023", DeviceStatus.OVERDUE)   # who is behind a count
     store.import_folder(folder, accept_new_keys={"PS-1042"})
     write_csv(store.export_rows(policy_id=...), out) / write_json(...) / export_receipts(...)
 """
