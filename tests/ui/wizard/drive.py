@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from ui.wizard import Pages, RemovalWizard
 from ui.wizard.pages_attest import AttestPage
 from ui.wizard.pages_remove import RemovePage
-from ui.wizard.plan_panel import StepBox
+from ui.wizard.plan_panel import PlanPanel, StepBox
 
 WAIT_MS = 30_000
 
@@ -63,9 +63,10 @@ def remove_page(wizard: RemovalWizard) -> RemovePage:
     return page
 
 
-def open_box(page: RemovePage) -> StepBox:
+def open_box(page: RemovePage | PlanPanel) -> StepBox:
     """The step box whose button can be pressed now (the first step still to do)."""
-    boxes = [b for b in page.panel.step_boxes if b.button.isVisible()]
+    panel = page.panel if isinstance(page, RemovePage) else page
+    boxes = [b for b in panel.step_boxes if b.button.isVisible()]
     assert boxes, "nothing left to do on this page"
     return boxes[0]
 
