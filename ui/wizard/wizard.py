@@ -160,6 +160,7 @@ class RemovalWizard(QWizard):
         self.build_remove_pages()
         self.setStartId(Pages.REVIEW)
         self.ops.progress.connect(self._on_progress)
+        self.currentIdChanged.connect(self._on_page)
 
     # --- the session ------------------------------------------------------------------------
 
@@ -289,6 +290,13 @@ class RemovalWizard(QWizard):
                 button.setEnabled(True)
         if not on and page is not None:
             page.completeChanged.emit()  # lets QWizard set Back as the history allows
+
+    def _on_page(self, _page_id: int) -> None:
+        """Going Back shows a page again without initializing it: show the current state."""
+        page = self.currentPage()
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
 
     def _on_progress(self, key: str, fraction: float, text: str) -> None:
         if key == self.key:

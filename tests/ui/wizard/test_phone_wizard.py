@@ -9,11 +9,21 @@ from pytestqt.qtbot import QtBot
 
 from audit.attestation import verify_file
 from audit.attestation.statement import StatementKind
+from audit.model import ActionKind
 from audit.policy import load_policy
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import PhoneFactory
 from tests.ui.wizard.conftest import PhoneWizard
-from tests.ui.wizard.drive import click, go_to, press_next, remove_page, sign, wait_idle
+from tests.ui.wizard.drive import (
+    click,
+    go_to,
+    open_box,
+    press_back,
+    press_next,
+    remove_page,
+    sign,
+    wait_idle,
+)
 from ui.wizard import Pages
 from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
 from ui.wizard.pages_check import VerifyPage
@@ -113,3 +123,29 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
     wizard.finished.connect(finished.append)
     press_next(wizard)
     assert finished == [wizard.DialogCode.Accepted]
+
+
+def test_every_user_at_once_replans_the_pages_before_anything_is_done(
+    qtbot: QtBot, wizard_for: PhoneWizard, sim_phone: PhoneFactory
+) -> None:
+    phone = sim_phone("samsung-work-profile")
+    wizard = wizard_for(phone, load_policy("us-federal-2023"))
+    review = wizard.currentPage()
+    assert isinstance(review, ReviewPage)
+    assert review.all_users.isVisibleTo(review)
+    review.all_users.setChecked(True)
+    titles = [wizard.page(i).title() for i in wizard.remove_ids]
+    assert sorted(titles) == [
+        "Remove CapCut from every user and profile",
+        "Remove TikTok from every user and profile",
+    ]
+    go_to(qtbot, wizard, Pages.REMOVE)
+    box = open_box(remove_page(wizard))
+    assert box.step.action is ActionKind.UNINSTALL_ALL_USERS
+    assert "from every user and profile" in box.confirmation.text()
+    click(qtbot, wizard, box.button)
+    app = box.step.target.identifier
+    assert all(phone.state.state_of(app, user) == "absent" for user in (0, 10))
+    press_back(wizard)
+    assert not review.all_users.isEnabled()  # something was done: the plan stays as it is
+    assert wizard.session.all_users
