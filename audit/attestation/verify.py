@@ -206,9 +206,7 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
     predicate.get("exemptions", list)
     predicate.text("statement")
     if kind is StatementKind.ATTESTATION:
-        open_violations = [
-            f for f in findings if not (isinstance(f, dict) and f.get("status") in _SETTLED)
-        ]
+        open_violations = [f for f in findings if not _settled(f)]
         if not status.compliant or rescan.get("complete", bool) is not True or open_violations:
             raise invalid(
                 "it claims compliance, but its own findings or rescan say otherwise "
@@ -233,6 +231,14 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         payload_sha256=payload_sha256,
         statement=data,
     )
+
+
+def _settled(finding: object) -> bool:
+    """A finding an attestation of compliance may contain (anything malformed is not)."""
+    if not isinstance(finding, dict):
+        return False
+    status = finding.get("status")
+    return isinstance(status, str) and status in _SETTLED
 
 
 # Final finding states an attestation of compliance may contain.

@@ -225,6 +225,14 @@ def forged(change: Callable[[dict[str, Any]], None]) -> bytes:
             lambda s: s["predicate"]["findings"][0].update(status="violation"),
             "claims compliance, but its own findings",
         ),
+        (
+            lambda s: s["predicate"]["findings"][0].update(status=["resolved"]),
+            "claims compliance, but its own findings",
+        ),
+        (
+            lambda s: s["predicate"]["findings"][0].update(status={"not": "a status"}),
+            "claims compliance, but its own findings",
+        ),
         (lambda s: s["predicate"]["rescan"].update(complete=False), "claims compliance"),
         (lambda s: s["predicate"].update(status="non_compliant"), "claims compliance"),
         (

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.attestation import Envelope, Signer, format_fingerprint, write_receipt
@@ -378,18 +378,7 @@ json_values = st.recursive(
 )
 
 
-def hits_known_verify_crash(statement: dict[str, Any]) -> bool:
-    """audit.attestation.verify raises TypeError (not AttestationInvalid) when a finding's
-    status is a list or an object (verify.py tests it for membership in a set). Reported to its
-    owners; the import refuses such a file anyway, see the test below."""
-    findings = statement["predicate"].get("findings")
-    return isinstance(findings, list) and any(
-        isinstance(x, dict) and isinstance(x.get("status"), (list, dict)) for x in findings
-    )
-
-
-@pytest.mark.allow_warning_logs
-def test_a_file_the_verifier_crashes_on_is_refused_and_the_import_goes_on(
+def test_a_finding_with_a_malformed_status_is_refused_and_the_import_goes_on(
     store: Store, tmp_path: Path
 ) -> None:
     def unhashable(statement: dict[str, Any]) -> None:
@@ -431,7 +420,6 @@ def test_any_signed_content_is_imported_or_refused_never_a_crash(
                 target[last] = value
 
     envelope = resign(TEMPLATE, FUZZ_SIGNER, change)
-    assume(not hits_known_verify_crash(json.loads(envelope.payload)))
     folder = tmp_path_factory.mktemp("fuzz")
     write(folder, "fuzzed.json", envelope)
     [outcome] = store.import_folder(folder).outcomes
