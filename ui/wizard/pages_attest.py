@@ -359,6 +359,7 @@ class ReceiptPage(WizardPage):
         self.setFinalPage(True)
         self.kind = Notice(self.content, name="receiptKind")
         self.body.addWidget(self.kind)
+        self.body.addWidget(heading("Where it is saved", self.content))
         self.path = label("", self.content, name="receiptPath")
         self.pdf = label("", self.content, name="pdfPath")
         self.body.addWidget(self.path)
@@ -392,6 +393,7 @@ class ReceiptPage(WizardPage):
                 self.content,
             )
         )
+        self.body.addWidget(heading("To check it", self.content))
         self.verify_hint = label("", self.content, name="verifyHint")
         self.body.addWidget(self.verify_hint)
         self.body.addStretch(1)
@@ -408,10 +410,12 @@ class ReceiptPage(WizardPage):
                 "attestation of compliance.",
             )
         else:
+            verified = saved.verified
+            policy = verified.policy_title or verified.policy_id
             self.kind.show_message(
                 Kind.GOOD,
                 "Attestation of compliance signed and saved",
-                STATUS_WORDS[saved.verified.status],
+                f"{STATUS_WORDS[verified.status]} Policy: {policy}.",
             )
         self.path.setText(f"Signed receipt: {saved.path}")
         if saved.pdf is not None:
@@ -421,7 +425,8 @@ class ReceiptPage(WizardPage):
         self.open_pdf.setEnabled(saved.pdf is not None)
         self.fingerprint.setText(saved.fingerprint)
         self.verify_hint.setText(
-            f'Anyone can check the receipt with:  device-audit verify "{saved.path}"'
+            "Anyone can check that the receipt is unchanged with the command:\n"
+            f'device-audit verify "{saved.path}"'
         )
 
     def _open_pdf(self) -> None:

@@ -27,7 +27,9 @@ _GROUPS = (
 def device_title(wizard: RemovalWizard) -> str:
     device = wizard.session.device
     name = device.name or device.model or device.id
-    return f"{name} (SIMULATED)" if device.simulated else name
+    if device.simulated and "simulated" not in name.lower():
+        return f"{name} (SIMULATED)"
+    return name
 
 
 class ReviewPage(WizardPage):
@@ -41,6 +43,15 @@ class ReviewPage(WizardPage):
         )
         self.body.addWidget(label(f"Policy: {policy_words(before.policy)}", self.content))
         self.body.addWidget(label(status_text(before), self.content, name="status"))
+        self.simulated = Notice(self.content, name="simulated")
+        if wizard.session.device.simulated:
+            self.simulated.show_message(
+                Kind.INFO,
+                "This is a simulated phone",
+                "Device Audit's demo phone: nothing on a real phone is changed, and the signed "
+                "record says the device was simulated.",
+            )
+        self.body.addWidget(self.simulated)
         self.summary = Notice(self.content, name="summary")
         self.body.addWidget(self.summary)
         self.lists = QWidget(self.content)

@@ -83,6 +83,7 @@ class StepBox(QFrame):
         self.title = heading(step.title, self)
         self.title.setVisible(show_title)
         self.state = label("", self)
+        self.state.setVisible(show_title)  # one step alone: the plan's state line says it
         layout.addWidget(self.title)
         layout.addWidget(self.state)
         self.before: list[QWidget] = []  # the words shown only while the step is still to do
@@ -106,9 +107,20 @@ class StepBox(QFrame):
                 name="confirmation",
             )
             layout.addWidget(self.confirmation)
+        layout.addLayout(self._buttons())
+        self.busy = BusyBar(self)
+        layout.addWidget(self.busy)
+        self.result = Notice(self, name="result")
+        layout.addWidget(self.result)
+        wizard.changed.connect(self.refresh)
+        wizard.busy_changed.connect(self.refresh)
+        wizard.progressed.connect(self._on_progress)
+        self.refresh()
+
+    def _buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.button = QPushButton(self)
-        self.button.setAccessibleName(step.title)
+        self.button.setAccessibleName(self.step.title)
         self.button.clicked.connect(self._on_button)
         buttons.addWidget(self.button)
         self.undo_button = QPushButton(self)
@@ -118,15 +130,7 @@ class StepBox(QFrame):
             self.undo_button.clicked.connect(self._on_undo)
         buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.busy = BusyBar(self)
-        layout.addWidget(self.busy)
-        self.result = Notice(self, name="result")
-        layout.addWidget(self.result)
-        wizard.changed.connect(self.refresh)
-        wizard.busy_changed.connect(self.refresh)
-        wizard.progressed.connect(self._on_progress)
-        self.refresh()
+        return buttons
 
     def _command_row(self, command: str) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -245,7 +249,7 @@ class PlanPanel(QWidget):
         column = QVBoxLayout(self.alternatives)
         column.setContentsMargins(0, 0, 0, 0)
         for step in plan.alternatives:
-            box = StepBox(wizard, step, self.alternatives)
+            box = StepBox(wizard, step, self.alternatives, show_title=True)
             self.step_boxes.append(box)
             column.addWidget(box)
         layout.addWidget(self.other_ways)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
 
 from PySide6.QtCore import QRegularExpression, QSize, Qt
-from PySide6.QtGui import QFont, QPixmap, QRegularExpressionValidator
+from PySide6.QtGui import QFont, QIcon, QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -36,7 +37,8 @@ class Kind(StrEnum):
     INFO = "info"
 
 
-_ICONS = {Kind.GOOD: "ok", Kind.BAD: "violation", Kind.WARN: "incomplete", Kind.INFO: "review"}
+_ICONS = {Kind.GOOD: "ok", Kind.BAD: "violation", Kind.WARN: "incomplete"}
+INFO_ICON = Path(__file__).with_name("info.svg")  # a blue circle with an "i": information
 _TONES = {Kind.GOOD: Tone.GOOD, Kind.BAD: Tone.BAD, Kind.WARN: Tone.WARN, Kind.INFO: Tone.INFO}
 ICON_SIZE = QSize(22, 22)
 NOT_BLANK = QRegularExpression(
@@ -96,6 +98,9 @@ def heading(text: str, parent: QWidget | None = None, *, name: str = "") -> QLab
 
 
 def kind_pixmap(kind: Kind) -> QPixmap:
+    """Each kind has its own shape (tick, octagon, triangle, "i"), not only its own colour."""
+    if kind is Kind.INFO:
+        return QIcon(str(INFO_ICON)).pixmap(ICON_SIZE)
     return icons.icon(_ICONS[kind]).pixmap(ICON_SIZE)
 
 
