@@ -11,7 +11,8 @@ Profile schema (resources/phones/<id>.json; `_package-sets.json` holds shared na
     {
       "id": "samsung-work-profile",            # defaults to the file name
       "description": "what this phone is for",
-      "simulated": false,                      # true for the GUI's demo phone
+      "simulated": false,                      # true for the GUI's demo phone: getprop then
+                                               # has ro.device_audit.simulated=1
       "properties": {"ro.product.model": "...", "ro.build.version.sdk": "34", ...},
                                                # getprop; the SDK picks the output dialect
       "first_boot": "2024-01-15 10:00:00",     # phone-local time of the first boot
@@ -46,11 +47,16 @@ Profile schema (resources/phones/<id>.json; `_package-sets.json` holds shared na
          "targetSdk": 34, "minSdk": 24,
          "protected": false,                    # device-policy app: no uninstall, no disable
          "blocked_users": [10],                 # the admin blocked uninstalling it there
+         "garbled": false,                      # true: a name no phone could hold (breaks the
+                                                # package-name grammar), standing for garbled output
          "users": {"10": "installed"}}          # installed | disabled | removed_for_user |
       ]                                         # data_retained; absent users: not there
     }
 
-What each command prints per SDK is described in `pm.py` and `dumpsys.py`.
+What each command prints per SDK is described in `pm.py` and `dumpsys.py`. Read-only output
+(`pm list packages`, `dumpsys package NAME`) is rendered once per state version and then served
+from memory, as a phone's package manager holds its lists: simulator CPU should not stand in
+for a phone's in any timing.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from audit.phonesim.dumpsys import dumpsys
 from audit.phonesim.pm import PackageCommands
 from audit.phonesim.shell import SH, CommandFn, ExitShell, Output, Shell, decode
-from audit.phonesim.state import PhoneState
+from audit.phonesim.state import OutputCache, PhoneState
 
 SHELL_ID = (
     "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),1011(adb),"
@@ -28,6 +28,7 @@ _NUMBER = re.compile(r"-?[0-9]+")
 def build_commands(state: PhoneState) -> dict[str, CommandFn]:
     """The command table of one phone."""
     packages = PackageCommands(state)
+    package_dumps: OutputCache[str] = OutputCache(state)
 
     def pm(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
         return packages.pm(argv[1:])
@@ -70,7 +71,7 @@ def build_commands(state: PhoneState) -> dict[str, CommandFn]:
         return activity(argv[1:])
 
     def dumpsys_command(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
-        return dumpsys(state, argv[1:])
+        return dumpsys(state, argv[1:], package_dumps)
 
     def getprop(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
         props = state.properties

@@ -8,8 +8,8 @@ SDK 33 an unknown package prints "Unable to find package: NAME" and nothing else
 
 from __future__ import annotations
 
-from audit.phonesim.shell import Output
-from audit.phonesim.state import Package, PhoneState, format_time, stable_number
+from audit.phonesim.shell import Output, encode
+from audit.phonesim.state import OutputCache, Package, PhoneState, format_time, stable_number
 
 _FLAGS_USER = "HAS_CODE ALLOW_CLEAR_USER_DATA ALLOW_BACKUP"
 _SCREENS = "[small, medium, large, xlarge, resizeable, anyDensity]"
@@ -18,20 +18,23 @@ _PRIVATE_FLAGS = (
 )
 
 
-def dumpsys(state: PhoneState, args: list[str]) -> Output:
+def dumpsys(state: PhoneState, args: list[str], cache: OutputCache[str] | None = None) -> Output:
+    """`dumpsys [SERVICE [ARGS]]`; `cache` keeps each package's dump until the state changes."""
     if not args:
         return Output.of(stdout="Currently running services:\n  device_policy\n  package\n")
     if args[0] == "-l":
         return Output.of(stdout="Currently running services:\n  device_policy\n  package\n")
     service, rest = args[0], args[1:]
     if service == "package":
-        return dump_package_service(state, rest)
+        return dump_package_service(state, rest, cache)
     if service == "device_policy":
         return Output.of(stdout=dump_device_policy(state))
     return Output.of(stderr=f"Can't find service: {service}\n")
 
 
-def dump_package_service(state: PhoneState, args: list[str]) -> Output:
+def dump_package_service(
+    state: PhoneState, args: list[str], cache: OutputCache[str] | None = None
+) -> Output:
     names = [a for a in args if not a.startswith("-") and a not in ("packages", "package")]
     with state.lock:
         if not names:
@@ -51,7 +54,10 @@ def dump_package_service(state: PhoneState, args: list[str]) -> Output:
                 )
                 return Output.of(stdout=text)
             return Output()
-        return Output.of(stdout=full_dump(state, package))
+        if cache is None:
+            return Output.of(stdout=full_dump(state, package))
+        found = package
+        return Output.of(stdout=cache.get(name, lambda: encode(full_dump(state, found))))
 
 
 def _by_name(package: Package) -> str:

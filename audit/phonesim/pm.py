@@ -23,9 +23,10 @@ import re
 from collections.abc import Iterable, Iterator
 
 from audit.phonesim.javatext import JavaException, illegal_argument, security, uncaught
-from audit.phonesim.shell import Output
+from audit.phonesim.shell import Output, encode
 from audit.phonesim.state import (
     Enabled,
+    OutputCache,
     Package,
     PhoneState,
     ProtectedPackage,
@@ -136,6 +137,8 @@ class PackageCommands:
 
     def __init__(self, state: PhoneState) -> None:
         self.state = state
+        self._listings: OutputCache[tuple[tuple[int, ...], frozenset[str], str | None, int]]
+        self._listings = OutputCache(state)
 
     @property
     def sdk(self) -> int:
@@ -267,7 +270,7 @@ class PackageCommands:
             user_arg = 0
         user_ids = self.state.user_ids() if user_arg == USER_ALL else [user_arg]
         out = Output()
-        lines: dict[str, list[str]] = {}
+        readable: list[int] = []
         caught = self.state.quirks.get("user_error", "caught" if self.sdk >= 35 else "uncaught")
         with self.state.lock:
             for user_id in user_ids:
@@ -279,16 +282,28 @@ class PackageCommands:
                         out.write(2, f"Error: {exception}\n")
                         continue
                     return Output.of(stderr=uncaught("list", exception), status=FAILED)
-                for line, uid in self.package_lines(user_id, flags, name_filter, uid_filter):
-                    lines.setdefault(line, [])
-                    if uid is not None:
-                        lines[line].append(str(uid))
-        keys = hashmap_order(list(lines)) if self.sdk >= 33 else list(lines)
-        text = "".join(
-            f"{key} uid:{','.join(lines[key])}\n" if lines[key] else f"{key}\n" for key in keys
-        )
+                readable.append(user_id)
+            text = self._listings.get(
+                (tuple(readable), frozenset(flags), name_filter, uid_filter),
+                lambda: encode(self.listing(readable, flags, name_filter, uid_filter)),
+            )
         out.write(1, text)
         return out
+
+    def listing(
+        self, user_ids: list[int], flags: set[str], name_filter: str | None, uid_filter: int
+    ) -> str:
+        """The lines of `pm list packages` for these users, merged as Android merges them."""
+        lines: dict[str, list[str]] = {}
+        for user_id in user_ids:
+            for line, uid in self.package_lines(user_id, flags, name_filter, uid_filter):
+                lines.setdefault(line, [])
+                if uid is not None:
+                    lines[line].append(str(uid))
+        keys = hashmap_order(list(lines)) if self.sdk >= 33 else list(lines)
+        return "".join(
+            f"{key} uid:{','.join(lines[key])}\n" if lines[key] else f"{key}\n" for key in keys
+        )
 
     def parse_list(self, rest: list[str]) -> tuple[set[str], int | None, int, str | None]:
         """Options of `list packages`: (flags, --user, --uid, FILTER)."""

@@ -30,6 +30,7 @@ from audit.phonesim.state import (
     java_hash,
     stable_number,
 )
+from audit.sources.android.inventory import SIMULATED_PROPERTY
 
 PROFILES_DIR = resource("phones")
 SETS_FILE = "_package-sets.json"
@@ -177,6 +178,10 @@ class _Builder:
         self.data = data
         self.origin = origin
         self.properties = {str(k): str(v) for k, v in data.get("properties", {}).items()}
+        if data.get("simulated", False):
+            # What the Android source reads to mark the Device simulated: a demo phone can
+            # never pass for a real one, in the GUI or in an attestation.
+            self.properties[SIMULATED_PROPERTY] = "1"
         self.sdk = int(self.properties.get("ro.build.version.sdk", "34"))
         self.release = self.properties.get("ro.build.version.release", str(self.sdk - 20))
         self.first_boot = _time(data.get("first_boot", "2024-01-15 10:00:00"))
@@ -278,6 +283,7 @@ class _Builder:
             target_sdk=int(entry.get("targetSdk", min(self.sdk, 34) if system else 34)),
             min_sdk=int(entry.get("minSdk", self.sdk if system else 24)),
             protected=bool(entry.get("protected", False)),
+            garbled=bool(entry.get("garbled", False)),
             blocked_users=frozenset(int(u) for u in entry.get("blocked_users", [])),
             shared_user=SHARED_UIDS.get(name, (0, None))[1],
         )

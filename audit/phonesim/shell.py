@@ -123,6 +123,7 @@ Token = Word | Op | Redirect
 
 _OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "<<", ">|", ";", "&", "|", "(", ")", "<", ">")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLAIN_RUN = re.compile(r"[^\s;&|()<>'\"\\$`#]+")
 _FD = re.compile(r"[0-9]{1,2}")
 _SPECIAL_VARS = "?$#!0123456789@*-"
 _RESERVED = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done"}
@@ -158,8 +159,11 @@ class _Lexer:
             elif char in ";&|()<>":
                 self.operator()
             else:
-                self.add(Part("lit", char, False))
-                self.pos += 1
+                # A run of plain characters is one part: a scan's script is mostly such runs.
+                match = _PLAIN_RUN.match(self.source, self.pos)
+                end = match.end() if match else self.pos + 1
+                self.add(Part("lit", self.source[self.pos : end], False))
+                self.pos = end
         self.end_word()
         return self.tokens
 

@@ -13,9 +13,13 @@ import functools
 import struct
 import threading
 import zlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 # UserInfo flags (android.content.pm.UserInfo).
 FLAG_PRIMARY = 0x1
@@ -167,6 +171,9 @@ class Package:
     timestamp: datetime | None = None
     protected: bool = False  # a device-policy (DPC) package: refuses uninstall and disable
     blocked_users: frozenset[int] = frozenset()  # the admin blocked uninstall in these users
+    # A name no real phone could have installed (it breaks Android's package-name grammar): the
+    # profile uses it to stand for garbled output, which a scan must flag, not trust.
+    garbled: bool = False
     users: dict[int, UserPackageState] = field(default_factory=dict)
 
     @property
@@ -194,7 +201,13 @@ class Package:
 
 @dataclass
 class PhoneState:
-    """Everything the simulated phone knows. Guard mutations with `lock`."""
+    """Everything the simulated phone knows. Guard mutations with `lock`.
+
+    `version` counts the changes made through the methods below; what `pm list packages` and
+    `dumpsys package` print is cached per version (a phone's package manager holds its lists in
+    memory: rendering them again per command would put simulator CPU into every timing). Code
+    that edits packages or users directly calls `touch()` afterwards.
+    """
 
     profile_id: str
     properties: dict[str, str]
@@ -208,6 +221,7 @@ class PhoneState:
     files: dict[str, bytes] = field(default_factory=dict)  # /data/local/tmp scratch files
     rebooted: bool = False
     reboots: int = 0
+    version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def clone(self) -> PhoneState:
@@ -230,6 +244,11 @@ class PhoneState:
                 files=dict(self.files),
                 lock=threading.RLock(),
             )
+
+    def touch(self) -> None:
+        """Note a change to packages or users, so no cached output outlives it."""
+        with self.lock:
+            self.version += 1
 
     # --- identity -------------------------------------------------------------------------
 
@@ -295,17 +314,20 @@ class PhoneState:
     def visible_to(self, package: Package, user_id: int, match_uninstalled: bool) -> bool:
         """Whether getInstalledPackages(flags, user) returns the package.
 
-        With MATCH_UNINSTALLED_PACKAGES (`-u`) Android also returns every system package, every
-        package still installed for another user, and any package whose data was kept (`-k`).
+        Without MATCH_UNINSTALLED_PACKAGES (`-u`): the packages installed for the user. With it,
+        from Android 8 (PackageUserState.isAvailable and checkUseInstalledOrHidden): also every
+        system package (a copy stays on the phone whoever uninstalled it) and a user app
+        uninstalled with its data kept (`-k`). Up to Android 7 the flag matched every package
+        the phone knows, so user apps installed only in another user are listed too.
         """
         state = package.users.get(user_id)
         if state is not None and state.installed:
             return True
         if not match_uninstalled:
             return False
-        if package.system or package.installed_anywhere():
+        if package.system or (state is not None and state.data_retained):
             return True
-        return state is not None and state.data_retained
+        return self.sdk <= 25 and package.installed_anywhere()
 
     # --- mutations ------------------------------------------------------------------------
 
@@ -332,7 +354,9 @@ class PhoneState:
                     # Removing a factory system app for every user is not allowed.
                     return DELETE_FAILED_INTERNAL_ERROR
                 del self.packages[package_name]
+                self.version += 1
                 return None
+            self.version += 1
             state = package.user_state(user_id)
             state.installed = False
             state.data_retained = keep_data and not package.system
@@ -353,6 +377,7 @@ class PhoneState:
                 return False
             state = package.user_state(user_id)
             if not state.installed:
+                self.version += 1
                 state.installed = True
                 state.data_retained = False
                 state.enabled = Enabled.DEFAULT
@@ -372,6 +397,7 @@ class PhoneState:
             shell_ok = {Enabled.DEFAULT, Enabled.ENABLED, Enabled.DISABLED_USER}
             if state.enabled not in shell_ok or new_state not in shell_ok:
                 raise ShellCannotChangeState(package_name, new_state)
+            self.version += 1
             state.enabled = new_state
             state.last_disabled_caller = None if new_state.is_enabled else "shell:2000"
             return state.enabled
@@ -381,6 +407,7 @@ class PhoneState:
             package = self.packages.get(package_name)
             if package is not None and package.installed_for(user_id):
                 package.user_state(user_id).stopped = True
+                self.version += 1
 
     def clear_data(self, package_name: str, user_id: int) -> bool:
         with self.lock:
@@ -388,7 +415,27 @@ class PhoneState:
             if package is None or not package.installed_for(user_id):
                 return False
             package.user_state(user_id).stopped = True
+            self.version += 1
             return True
+
+
+class OutputCache(Generic[K]):
+    """Rendered command output for one version of a PhoneState (see PhoneState.version)."""
+
+    def __init__(self, state: PhoneState) -> None:
+        self.state = state
+        self._version = -1
+        self._items: dict[K, bytes] = {}
+
+    def get(self, key: K, render: Callable[[], bytes]) -> bytes:
+        with self.state.lock:
+            if self._version != self.state.version:
+                self._items.clear()
+                self._version = self.state.version
+            value = self._items.get(key)
+            if value is None:
+                value = self._items[key] = render()
+            return value
 
 
 def stable_number(text: str, modulo: int) -> int:

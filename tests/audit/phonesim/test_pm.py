@@ -163,6 +163,42 @@ def test_uninstalled_system_apps_and_kept_data_show_with_u() -> None:
     assert phone.state.state_of("com.zhiliaoapp.musically", 11) == SimState.INSTALLED
 
 
+def test_u_on_android_8_and_later_lists_this_users_apps_and_every_system_app() -> None:
+    phone = SimulatedPhone("samsung-work-profile")
+    tiktok = "com.zhiliaoapp.musically"  # a store app installed in the work profile only
+    system = {p.name for p in phone.state.packages.values() if p.system}
+    owner = listed(phone, "-u --user 0")
+    assert tiktok not in owner
+    assert system <= owner  # removed-for-user system apps included
+    assert tiktok in listed(phone, "-u --user 10")
+    # Uninstalled with its data kept (-k): still listed with -u for that user, for no other.
+    assert run(phone, f"pm uninstall -k --user 10 {tiktok}")[0] == "Success\n"
+    assert tiktok not in listed(phone, "--user 10")
+    assert tiktok in listed(phone, "-u --user 10")
+    assert tiktok not in listed(phone, "-u --user 0")
+    assert phone.state.state_of(tiktok, 10) == SimState.REMOVED_FOR_USER
+
+
+def test_u_on_android_7_lists_user_apps_of_other_users_too() -> None:
+    data = load_profile_data("samsung-work-profile")
+    data["properties"]["ro.build.version.sdk"] = "25"
+    phone = SimulatedPhone(data)
+    assert "com.zhiliaoapp.musically" in listed(phone, "-u --user 0")
+    assert "com.zhiliaoapp.musically" not in listed(phone, "--user 0")
+
+
+def test_cached_lists_follow_every_change() -> None:
+    phone = SimulatedPhone("pixel-tiktok-lite")
+    capcut = "com.lemon.lvoverseas"
+    assert listed(phone, "-d --user 0") == {capcut}
+    assert run(phone, f"pm enable --user 0 {capcut}")[2] == 0
+    assert listed(phone, "-d --user 0") == set()
+    # A test that edits the state by hand says so with touch().
+    phone.state.packages[capcut].users[0].installed = False
+    phone.state.touch()
+    assert capcut not in listed(phone, "--user 0")
+
+
 # --- users, path, getprop ---------------------------------------------------------------------
 
 
@@ -187,6 +223,13 @@ def test_pm_path_defaults_to_user_0() -> None:
     assert [x.rsplit("/", 1)[1] for x in stdout.splitlines()] == [
         "base.apk", "split_config.arm64_v8a.apk", "split_config.en.apk", "split_config.xxhdpi.apk"
     ]  # fmt: skip
+
+
+def test_a_simulated_profile_says_so_in_getprop() -> None:
+    assert run(SimulatedPhone("demo-phone"), "getprop ro.device_audit.simulated")[0] == "1\n"
+    assert run(SimulatedPhone("samsung-work-profile"), "getprop ro.device_audit.simulated")[0] == (
+        "\n"
+    )
 
 
 def test_getprop() -> None:

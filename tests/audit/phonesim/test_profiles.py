@@ -15,7 +15,7 @@ from audit.phonesim import (
     load_state,
 )
 from audit.phonesim.daemon import default_features
-from audit.sources.android.packages import validate_package_name
+from audit.sources.android.packages import is_valid_package_name, validate_package_name
 
 EXPECTED = {
     "samsung-work-profile",
@@ -25,6 +25,7 @@ EXPECTED = {
     "android7-old",
     "demo-phone",
     "hostile-names",
+    "odd-names",
 }
 
 
@@ -36,10 +37,13 @@ def test_the_profiles_are_listed_without_the_shared_sets() -> None:
 def test_profile_is_a_plausible_phone(profile: str) -> None:
     state = load_state(profile)
     owner = [p for p in state.packages.values() if p.installed_for(0)]
-    assert len(owner) >= (100 if profile == "hostile-names" else 150)
+    assert len(owner) >= (100 if profile in ("hostile-names", "odd-names") else 150)
     assert state.users[0].id == 0 and state.description
     assert state.properties["ro.build.version.sdk"] == str(state.sdk)
     for package in state.packages.values():
+        if package.garbled:  # stands for garbled output: no real phone could hold the name
+            assert not is_valid_package_name(package.name)
+            continue
         assert validate_package_name(package.name) == package.name
         assert package.apk.startswith("/") and package.apk.endswith(".apk")
         assert package.app_id >= 1000
@@ -65,6 +69,13 @@ def test_profiles_match_what_they_are_for() -> None:
     assert old.sdk == 25 and default_features(old.sdk) == ["shell_v2", "cmd"]
     demo = load_state("demo-phone")
     assert demo.simulated and "simulated" in demo.properties["ro.product.model"]
+    assert demo.properties["ro.device_audit.simulated"] == "1"
+    assert "ro.device_audit.simulated" not in samsung.properties
+    garbled = {p.name for p in load_state("hostile-names").packages.values() if p.garbled}
+    assert garbled == {"A1._", "com.example.__"}
+    odd = load_state("odd-names")
+    assert not any(p.garbled for p in odd.packages.values())
+    assert max(len(name) for name in odd.packages) == 255
     assert demo.state_of("com.zhiliaoapp.musically", 10) == SimState.INSTALLED
     assert demo.state_of("com.lemon.lvoverseas", 0) == SimState.INSTALLED
 
