@@ -21,6 +21,15 @@ Argv = tuple[str, ...]
 LIST_ALL_FLAGS: Argv = ("-f", "-i", "-U", "-u", "--show-versioncode")
 """Everything `pm list packages` can say in one line, uninstalled-for-user system apps included."""
 
+SYSTEM_FLAGS: Argv = ("-s", *LIST_ALL_FLAGS)
+"""Every system package with its details, read once (for user 0): a system package's path,
+version and installer are the same in every user, and from Android 8 `-u` lists every system
+package for every user, so repeating them per user would only repeat bytes."""
+
+THIRD_PARTY_FLAGS: Argv = ("-3", *LIST_ALL_FLAGS)
+"""A user's own apps with their details; with -u also those uninstalled with their data kept
+(and, up to Android 7, the apps of the other users)."""
+
 OPTIONAL_FLAGS = frozenset({"-f", "-i", "-U", "--show-versioncode"})
 """Flags an older or OEM `pm` may reject; the list is still useful without them."""
 

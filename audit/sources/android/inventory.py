@@ -6,10 +6,12 @@ as removed-for-user, where an app came from) is tested on captured text without 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, replace
 from datetime import datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from audit.model import (
@@ -235,43 +237,59 @@ def localize(time: datetime | None, zone: tzinfo | None) -> datetime | None:
 
 @dataclass
 class UserLists:
-    """What the three list commands said for one user; None where a command could not be read."""
+    """What the list commands said for one user; None where a command could not be read."""
 
     user: UserProfile
-    listed: list[PackageEntry] | None = None  # -u: installed plus uninstalled-for-user
+    listed: list[PackageEntry] | None = None  # the user's own apps (-3 -u), with details
     installed: set[str] | None = None
     disabled: set[str] | None = None
     error: str = ""  # why the user could not be read at all (the SecurityException text)
     problems: list[Problem] = field(default_factory=list)
+    # Every system package with its details (read once per phone, for user 0: the same in
+    # every user); empty when that list could not be read.
+    system: list[PackageEntry] = field(default_factory=list)
+    # Up to Android 7 `-u` also lists the apps installed in OTHER users; those installed in a
+    # user we read are then not this user's (see _state).
+    other_users_listed: bool = False
+    installed_elsewhere: frozenset[str] = frozenset()
 
 
 def _uid_for(entry: PackageEntry, user: int) -> int | None:
+    """The app's uid in this user: the one the phone printed for it, else the same app id in
+    this user's range (UserHandle.getUid), as for system packages read for user 0."""
     for uid in entry.uids:
         if uid // 100_000 == user:
             return uid
-    return entry.uids[0] if len(entry.uids) == 1 else None
+    if len(entry.uids) == 1:
+        return user * 100_000 + entry.uids[0] % 100_000
+    return None
+
+
+_EMPTY: frozenset[str] = frozenset()
 
 
 def _state(name: str, system: bool, lists: UserLists) -> AppState | None:
     """The app's state for this user, or None when it does not belong in this user's list.
 
-    `pm list packages -u` lists, for a user, the packages installed for it AND every system
-    package (the framework matches any user for system packages), plus on Android 7 user apps
-    installed in other users. So a package in the -u list but not installed is REMOVED_FOR_USER
-    only when it is a system package (a copy stays in /system that install-existing brings
-    back); a user app installed only in another profile is simply not this user's.
+    `pm list packages -u` lists, for a user, the packages installed for it and every system
+    package: a system package not installed for the user is REMOVED_FOR_USER (a copy stays in
+    /system that install-existing brings back). From Android 8 it lists a user app that is not
+    installed only when the app was uninstalled with its data kept (`pm uninstall -k`): that too
+    is REMOVED_FOR_USER, as its data is still on the phone. Up to Android 7 it lists the apps
+    of every user, so one installed in another user we read is simply not this user's; one
+    installed in no user we read was kept with its data (for which user, Android 7 cannot say).
     """
     installed = lists.installed
-    disabled = lists.disabled or set()
+    disabled = lists.disabled or _EMPTY
     if installed is None:
         # The plain list failed: we cannot tell installed from removed; say present (the scan
         # is marked incomplete, and "present" is the cautious reading for compliance).
         return AppState.DISABLED if name in disabled else AppState.INSTALLED
     if name in installed or name in disabled:
         return AppState.DISABLED if name in disabled else AppState.INSTALLED
-    if system:
-        return AppState.REMOVED_FOR_USER
-    return None
+    if not system and lists.other_users_listed and name in lists.installed_elsewhere:
+        return None
+    return AppState.REMOVED_FOR_USER
 
 
 def apps_for_user(
@@ -282,35 +300,98 @@ def apps_for_user(
     """Every package on this user, with its state. `system_packages` None: unknown (then only
     APK paths under the system partitions count as system)."""
     user_id = int(lists.user.id)
+    user = lists.user.id
     name_of = name_of or _no_name
     collector = source_name(lists.user)
-    entries: dict[str, PackageEntry] = {e.name: e for e in lists.listed or ()}
+    entries: dict[str, PackageEntry] = {e.name: e for e in lists.system}
+    for entry in lists.listed or ():
+        entries.setdefault(entry.name, entry)
     for name in sorted((lists.installed or set()) | (lists.disabled or set())):
-        entries.setdefault(name, PackageEntry(name))
+        if name not in entries:
+            entries[name] = PackageEntry(name)
+    base = _app_fields(user, collector)
     apps: list[InstalledApp] = []
+    origins: dict[tuple[str | None, bool], InstallOrigin] = {}
     for entry in entries.values():
+        name, path, version_code, installer, _uids = entry
         system = _is_system(entry, system_packages)
-        state = _state(entry.name, system, lists)
+        state = _state(name, system, lists)
         if state is None:
             continue
-        installer = entry.installer
-        apps.append(
-            InstalledApp(
-                identifier=entry.name,
+        origin = origins.get((installer, system))
+        if origin is None:
+            origin = origins[(installer, system)] = install_origin(installer, system)
+        if base is None:
+            app = InstalledApp(
+                identifier=name,
                 kind=IdentifierKind.ANDROID_PACKAGE,
-                name=name_of(entry.name),
-                version_code=entry.version_code,
+                name=name_of(name),
+                version_code=version_code,
                 installer=installer or "",
-                origin=install_origin(installer, system),
-                user=lists.user.id,
+                origin=origin,
+                user=user,
                 state=state,
                 system=system,
-                location=entry.path or "",
+                location=path or "",
                 uid=_uid_for(entry, user_id),
                 collector=collector,
             )
-        )
+        else:  # the same object, made without __init__ (see _app_fields)
+            app = object.__new__(InstalledApp)
+            values = app.__dict__
+            values.update(base)
+            values["identifier"] = name
+            values["name"] = name_of(name)
+            values["version_code"] = version_code
+            values["installer"] = installer or ""
+            values["origin"] = origin
+            values["state"] = state
+            values["system"] = system
+            values["location"] = path or ""
+            values["uid"] = _uid_for(entry, user_id)
+        apps.append(app)
     return apps
+
+
+def _fast_path_defaults() -> dict[str, Any] | None:
+    """InstalledApp's field defaults when its __init__ only stores fields, else None.
+
+    That holds for a dataclass without __post_init__, slots or default factories, whose only
+    fields without a default are `identifier` and `kind`.
+    """
+    if hasattr(InstalledApp, "__post_init__") or hasattr(InstalledApp, "__slots__"):
+        return None
+    defaults: dict[str, Any] = {}
+    for item in dataclasses.fields(InstalledApp):
+        if not item.init or item.default_factory is not MISSING:
+            return None
+        if item.default is not MISSING:
+            defaults[item.name] = item.default
+        elif item.name not in ("identifier", "kind"):
+            return None
+    return defaults
+
+
+_APP_DEFAULTS = _fast_path_defaults()
+
+
+def _app_fields(user: str, collector: str) -> dict[str, Any] | None:
+    """The fields every app of this user shares, to fill new InstalledApps' __dict__ with.
+
+    A phone has hundreds of apps per user, and a frozen dataclass's __init__ sets each of its
+    twenty fields through object.__setattr__ (about 6 µs an app, most of a scan's own CPU);
+    filling the new object's __dict__ gives an equal object in a fraction of that. Only while
+    InstalledApp stays a plain dataclass (see _fast_path_defaults); None otherwise, and then
+    the constructor runs.
+    """
+    if _APP_DEFAULTS is None:
+        return None
+    return {
+        **_APP_DEFAULTS,
+        "kind": IdentifierKind.ANDROID_PACKAGE,
+        "user": user,
+        "collector": collector,
+    }
 
 
 def _no_name(_package: str) -> str:
@@ -335,14 +416,14 @@ def _is_system(entry: PackageEntry, system_packages: Collection[str] | None) -> 
 
 
 def user_report(lists: UserLists, count: int) -> SourceReport:
-    """OK, PARTIAL or FAILED for one user, naming what could not be read."""
+    """OK, PARTIAL or FAILED for one user, naming in words what could not be read."""
     name = source_name(lists.user)
     if lists.error:
         return SourceReport(name, SourceStatus.FAILED, lists.error, 0)
     missing = [
         what
         for what, value in (
-            ("the full package list", lists.listed),
+            ("the list of the user's own apps", lists.listed),
             ("the installed packages", lists.installed),
             ("the disabled packages", lists.disabled),
         )
@@ -350,10 +431,13 @@ def user_report(lists: UserLists, count: int) -> SourceReport:
     ]
     if len(missing) == 3:
         return SourceReport(name, SourceStatus.FAILED, "nothing could be read", 0)
-    lost = [p.message for p in lists.problems if p.data_lost]
     details = []
     if missing:
         details.append("could not read " + ", ".join(missing))
+    invalid = invalid_names_sentence(lists.problems)
+    if invalid:
+        details.append(invalid)
+    lost = [p.message for p in lists.problems if p.data_lost and p.invalid_name is None]
     if lost:
         details.append(
             "; ".join(lost[:3]) + (f" (and {len(lost) - 3} more)" if len(lost) > 3 else "")
@@ -361,6 +445,26 @@ def user_report(lists: UserLists, count: int) -> SourceReport:
     if details:
         return SourceReport(name, SourceStatus.PARTIAL, "; ".join(details), count)
     return SourceReport(name, SourceStatus.OK, "", count)
+
+
+def invalid_names_sentence(problems: Iterable[Problem], shown: int = 5) -> str:
+    """What was left out because its name cannot be a package, in words a person can act on."""
+    names = sorted({p.invalid_name for p in problems if p.invalid_name is not None})
+    if not names:
+        return ""
+    listed = ", ".join(repr(n) for n in names[:shown])
+    if len(names) > shown:
+        listed += f" and {len(names) - shown} more"
+    if len(names) == 1:
+        what = f"1 entry the phone listed was left out: its name ({listed}) is not a valid"
+        what += " Android package name"
+    else:
+        what = f"{len(names)} entries the phone listed were left out: their names ({listed})"
+        what += " are not valid Android package names"
+    return (
+        f"{what}, so the phone's answer was garbled and this user's app list may be "
+        "incomplete. Scan again; if it happens again, restart the phone"
+    )
 
 
 def with_details(

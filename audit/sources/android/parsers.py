@@ -14,7 +14,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from audit.sources.android.packages import is_plain_package_name, is_valid_package_name
+from audit.sources.android.packages import (
+    MAX_LENGTH,
+    is_plain_package_name,
+    is_valid_package_name,
+)
 
 MAX_PROBLEMS = 20
 """Garbage output could produce one problem per line; a person needs the first few and a count."""
@@ -30,6 +34,9 @@ class Problem:
 
     message: str
     data_lost: bool = True
+    # The name a package line carried when it broke Android's package-name grammar: no phone
+    # can have installed it, so the output was garbled (or hostile). The scan names these.
+    invalid_name: str | None = None
 
 
 class _Problems:
@@ -40,9 +47,9 @@ class _Problems:
         self._dropped = 0
         self._dropped_lost = False
 
-    def add(self, message: str, *, data_lost: bool = True) -> None:
+    def add(self, message: str, *, data_lost: bool = True, invalid_name: str | None = None) -> None:
         if len(self.items) < MAX_PROBLEMS:
-            self.items.append(Problem(message, data_lost))
+            self.items.append(Problem(message, data_lost, invalid_name))
         else:
             self._dropped += 1
             self._dropped_lost = self._dropped_lost or data_lost
@@ -155,6 +162,21 @@ _FULL_LINE = re.compile(
     r"(?: uid:(?P<uids>\d+(?:,\d+)*))?"
 )
 
+# The same line with Android's package-name grammar built in, over a whole listing at once
+# (re.M): one C-level pass finds every valid line. Each optional field keeps its label in the
+# group, so "absent" ("") and "empty" ("=", " +installer=") stay apart without match objects.
+# Possessive quantifiers (*+, ?+): each character has one way to match, nothing to backtrack.
+_NAME = r"(?:(?:[A-Za-z][A-Za-z0-9_]*+)?+(?:\.(?:[A-Za-z][A-Za-z0-9_]*+)?+)++|android)"
+_LISTING = re.compile(
+    rf"^package:((?:[^\s=]*+=)*+)({_NAME})"  # the path runs to the last '=' of the token
+    r"( versionCode:-?\d++)?+"
+    r"(?: stopped=(?:true|false))?+"
+    r"( ++installer=\S*+)?+"
+    r"( uid:\d++(?:,\d++)*+)?+[ \t\r]*+$",
+    re.M,
+)
+_NAME_LISTING = re.compile(rf"^package:({_NAME})[ \t\r]*+$", re.M)
+
 
 def parse_package_line(line: str) -> PackageEntry | None:
     """One `package:` line, or None if it does not name a valid package."""
@@ -180,15 +202,79 @@ def parse_package_line(line: str) -> PackageEntry | None:
     )
 
 
+def _non_blank_lines(text: str) -> int:
+    lines = text.split("\n")
+    return len(lines) - lines.count("")
+
+
+def _all_lines_valid(names: list[str], text: str) -> bool:
+    """Whether the listing's every line matched, with no name Android would refuse."""
+    if len(names) != _non_blank_lines(text):
+        return False
+    return max(map(len, names), default=0) <= MAX_LENGTH and not _DOTS.intersection(names)
+
+
+_DOTS = frozenset({".", ".."})  # FileUtils.isValidExtFilename refuses these
+
+
 def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
     """`pm list packages` in any of its flag variants (-f, -i, -U, --show-versioncode)."""
+    rows = _LISTING.findall(text)
+    if not _all_lines_valid([row[1] for row in rows], text):
+        return parse_package_list_by_line(text)
+    make = PackageEntry._make
+    entries: dict[str, PackageEntry] = {}
+    for path, name, version, installer_field, uids in rows:
+        installer: str | None = None
+        if installer_field:  # " +installer=VALUE"; Android prints "null" for none
+            installer = installer_field.partition("=")[2]
+            if installer == "null":
+                installer = ""
+        entry = make(
+            (
+                name,
+                path[:-1] if path else None,
+                int(version[13:]) if version else None,  # " versionCode:N"
+                installer,
+                tuple(map(int, uids[5:].split(","))) if uids else (),  # " uid:N,N"
+            )
+        )
+        if name in entries:
+            # Android 14+ lists a package once per distinct set of fields; merge their uids.
+            entries[name] = entries[name]._replace(uids=entries[name].uids + entry.uids)
+        else:
+            entries[name] = entry
+    return list(entries.values()), []
+
+
+def parse_package_names(text: str) -> tuple[set[str], list[Problem]]:
+    """The names of a plain `pm list packages` (no -f, -i, -U...): one C-level pass when every
+    line is a valid "package:NAME"; line by line, with problems, otherwise."""
+    names = _NAME_LISTING.findall(text)
+    if _all_lines_valid(names, text):
+        return set(names), []
+    entries, problems = parse_package_list(text)
+    return {entry.name for entry in entries}, problems
+
+
+def non_package_text(text: str) -> str:
+    """The lines of a listing that are not package lines: where an error would be printed."""
+    return "\n".join(line for line in _lines(text) if not line.startswith("package:"))
+
+
+def parse_package_list_by_line(text: str) -> tuple[list[PackageEntry], list[Problem]]:
+    """parse_package_list line by line: the reference, and the path for damaged output (it
+    says which lines were left out and why)."""
     problems = _Problems()
     entries: dict[str, PackageEntry] = {}
     for number, line in enumerate(_lines(text), start=1):
         if line.startswith("package:"):
             entry = parse_package_line(line)
             if entry is None:
-                problems.add(f"line {number}: not a valid package line: {_show(line)}")
+                problems.add(
+                    f"line {number}: not a valid package line: {_show(line)}",
+                    invalid_name=_claimed_name(line),
+                )
             elif (old := entries.get(entry.name)) is not None:
                 # Android 14+ lists a package once per distinct set of fields; merge their uids.
                 entries[entry.name] = old._replace(uids=old.uids + entry.uids)
@@ -197,6 +283,14 @@ def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
         elif not _is_benign(line):
             problems.add(f"line {number}: unexpected output: {_show(line)}")
     return list(entries.values()), problems.result()
+
+
+def _claimed_name(line: str) -> str | None:
+    """The package name a malformed "package:" line seems to carry (for the report), if any."""
+    match = _FULL_LINE.fullmatch(line[len("package:") :].rstrip())
+    if match is None:
+        return None
+    return match.group("name")
 
 
 # --- pm list users -------------------------------------------------------------------------
@@ -553,36 +647,56 @@ def parse_sections(text: str, nonce: str) -> tuple[dict[str, Section], list[Prob
     """Split the output of a combined script into its sections (see commands.build_script).
 
     A section whose begin marker is missing is absent from the result; one whose end marker is
-    missing has exit_code None: the phone stopped answering inside it.
+    missing has exit_code None: the phone stopped answering inside it. A section's text runs
+    from the line after its begin marker to its end marker. The markers are found with
+    str.find (a scan's output is tens of thousands of lines; only the markers need looking at).
     """
     problems = _Problems()
-    begin = re.compile(rf"===DA:{re.escape(nonce)}:(?P<name>[\w:.-]+):begin===")
-    end = re.compile(rf"===DA:{re.escape(nonce)}:(?P<name>[\w:.-]+):rc=(?P<rc>\d+)===")
+    marker = f"===DA:{nonce}:"
     sections: dict[str, Section] = {}
-    name: str | None = None
-    body: list[str] = []
-    for line in _lines(text):
-        if name is None:
-            if match := begin.search(line):
-                name, body = match.group("name"), []
-            elif line.strip():
-                problems.add(f"output outside any command: {_show(line)}")
+    name: str | None = None  # the open section
+    body = 0  # where its text starts
+    outside = 0  # where text outside any section starts
+    at = text.find(marker)
+    while at >= 0:
+        close = text.find("===", at + len(marker))
+        label = text[at + len(marker) : close] if close >= 0 else ""
+        section, _, kind = label.rpartition(":")
+        is_begin = kind == "begin"
+        is_end = kind.startswith("rc=") and kind[3:].isdigit() and kind[3:].isascii()
+        if not _SECTION_NAME.fullmatch(section) or not (is_begin or is_end):
+            at = text.find(marker, at + 1)  # not one of our markers: plain output
             continue
-        if match := end.search(line):
-            if match.group("name") != name:
-                problems.add(f"the output of {name} ends as {match.group('name')}")
-            body.append(line[: match.start()])
-            sections[name] = Section(name, "\n".join(body), int(match.group("rc")))
-            name = None
-            continue
-        if match := begin.search(line):
-            # The previous command's end never came: keep what it printed, marked cut off.
-            sections[name] = Section(name, "\n".join(body), None)
-            problems.add(f"the output of {name} is cut off")
-            name, body = match.group("name"), []
-            continue
-        body.append(line)
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", close)
+        after = len(text) if line_end < 0 else line_end + 1
+        if is_begin:
+            if name is None:
+                _outside(problems, text[outside:line_start])
+            else:
+                # The previous command's end never came: keep what it printed, marked cut off.
+                sections[name] = Section(name, text[body:line_start], None)
+                problems.add(f"the output of {name} is cut off")
+            name, body = section, after
+        elif name is not None:
+            if section != name:
+                problems.add(f"the output of {name} ends as {section}")
+            sections[name] = Section(name, text[body:at] if at > body else "", int(kind[3:]))
+            name, outside = None, after
+        at = text.find(marker, max(after, at + 1))
     if name is not None:
-        sections[name] = Section(name, "\n".join(body), None)
+        sections[name] = Section(name, text[body:], None)
         problems.add(f"the output of {name} is cut off")
+    else:
+        _outside(problems, text[outside:])
     return sections, problems.result()
+
+
+_SECTION_NAME = re.compile(r"[\w:.-]+")
+
+
+def _outside(problems: _Problems, text: str) -> None:
+    """Report output that no command's markers enclose (there should be none)."""
+    for line in _lines(text):
+        if line.strip():
+            problems.add(f"output outside any command: {_show(line)}")

@@ -1,12 +1,19 @@
 """The inventory of a phone: every user, every package, in a handful of shell round trips.
 
-Round 1 sends one combined command: getprop, pm list users, dumpsys device_policy and the system
-package list. Round 2 sends, for every user at once, the full list (`-f -i -U -u
---show-versioncode`), the installed list and the disabled list. That is 2 round trips whatever the
-number of users and packages. An older or OEM `pm` that rejects a flag is detected by its
+Round 1 sends one combined command: getprop, pm list users, dumpsys device_policy and every
+system package with its details (`-s -f -i -U -u --show-versioncode`, for user 0: a system
+package's path, version and installer are the same in every user). Round 2 sends, for every
+user at once, the user's own apps with their details (`-3` and the same flags), the names of
+the installed packages and the names of the disabled ones. That is 2 round trips and 1 + 3·U
+`pm` calls whatever the number of users and packages, and each package's details cross the
+cable once, not once per user. An older or OEM `pm` that rejects a flag is detected by its
 "Unknown option" answer; the flag is dropped and only the failed lists are sent again, so an
 Android 7 phone costs two more round trips. `dumpsys package` runs only for the packages the
 caller asks about (the few a policy flagged), all in one more round trip.
+
+What `-u` adds differs by version: from Android 8 every system package and the user's apps
+uninstalled with their data kept; up to Android 7 also the apps of every other user (see
+inventory._state, which reads both).
 
 A user the shell may not read (a work profile with debugging disallowed, Secure Folder) is named
 in the result as FAILED with the phone's own words; an unplugged phone mid-scan gives a result
@@ -33,7 +40,12 @@ from audit.model import (
 )
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 from audit.sources.android import commands
-from audit.sources.android.commands import LIST_ALL_FLAGS, OPTIONAL_FLAGS, Argv
+from audit.sources.android.commands import (
+    OPTIONAL_FLAGS,
+    SYSTEM_FLAGS,
+    THIRD_PARTY_FLAGS,
+    Argv,
+)
 from audit.sources.android.connection import Adb
 from audit.sources.android.inventory import (
     UserLists,
@@ -58,10 +70,12 @@ from audit.sources.android.parsers import (
     UserPackageState,
     decode_output,
     find_command_error,
+    non_package_text,
     parse_device_policy,
     parse_dumpsys_package,
     parse_getprop,
     parse_package_list,
+    parse_package_names,
     parse_sections,
     parse_users,
 )
@@ -83,6 +97,7 @@ class ListSpec:
     name: str
     flags: Argv
     user: int
+    names_only: bool = False  # a plain list: only the names are kept
 
 
 @dataclass
@@ -91,6 +106,12 @@ class ListOutcome:
     reason: str = ""  # why not, in words
     security: bool = False  # the shell may not read this user
     problems: list[Problem] = field(default_factory=list)
+    names: set[str] | None = None  # what a names-only list read (then `entries` is [])
+
+    def name_set(self) -> set[str] | None:
+        if self.entries is None:
+            return None
+        return self.names if self.names is not None else {e.name for e in self.entries}
 
 
 @dataclass
@@ -156,15 +177,23 @@ class _PhoneScan:
             user = None  # the default user of an old pm is user 0
         return commands.list_packages(flags, user)
 
-    def outcome(self, section: Section | None) -> tuple[ListOutcome, CommandError | None]:
+    def outcome(
+        self, section: Section | None, names_only: bool = False
+    ) -> tuple[ListOutcome, CommandError | None]:
         if section is None:
             return ListOutcome(None, self.missing_reason()), None
         if not section.complete:
             return ListOutcome(None, "the phone's answer was cut off"), None
-        non_package = "\n".join(
-            line for line in section.text.split("\n") if not line.startswith("package:")
-        )
-        error = find_command_error(non_package)
+        text = section.text
+        if names_only:
+            names, problems = parse_package_names(text)
+            outcome = ListOutcome([], problems=problems, names=names)
+        else:
+            entries, problems = parse_package_list(text)
+            outcome = ListOutcome(entries, problems=problems)
+        # Only output with lines that are not packages can hold an error (a clean list, the
+        # usual case, is not searched for one).
+        error = find_command_error(non_package_text(text)) if outcome.problems else None
         if error is not None:
             if error.kind is ErrorKind.SECURITY:
                 return (
@@ -178,8 +207,7 @@ class _PhoneScan:
             return ListOutcome(None, f"the phone answered: {error.message}"), error
         if section.exit_code:
             return ListOutcome(None, f"pm failed with exit status {section.exit_code}"), None
-        entries, problems = parse_package_list(section.text)
-        return ListOutcome(entries, problems=problems), None
+        return outcome, None
 
     def run_lists(
         self,
@@ -210,7 +238,7 @@ class _PhoneScan:
                 first = False
             retry: list[ListSpec] = []
             for spec, argv in runnable:
-                outcome, error = self.outcome(sections.get(spec.name))
+                outcome, error = self.outcome(sections.get(spec.name), spec.names_only)
                 if (
                     error is not None
                     and error.kind is ErrorKind.UNKNOWN_OPTION
@@ -278,10 +306,10 @@ def scan_with_shell(
     """The whole inventory of the phone behind `shell` (see the module docstring)."""
     started = datetime.now(UTC)
     scan = _PhoneScan(shell, serial, cancelled)
-    names = name_of if name_of is not None else _catalog_names()
+    names = _remembered(name_of if name_of is not None else _catalog_names())
 
     progress(0.05, "Reading the phone's identity and users")
-    system_spec = ListSpec("system", ("-s", "-u"), 0)
+    system_spec = ListSpec("system", SYSTEM_FLAGS, 0)
     outcomes, plain = scan.run_lists(
         [system_spec],
         extra=[
@@ -339,30 +367,23 @@ def scan_with_shell(
             log.info("phone %s dumpsys device_policy: %s", serial, problem.message)
 
     system_outcome = outcomes["system"]
-    system_packages = (
-        {e.name for e in system_outcome.entries} if system_outcome.entries is not None else None
-    )
+    device = device_identity(serial, props, policy=policy, users=users)
 
     progress(0.3, f"Listing the apps of {len(users)} user{'s' if len(users) != 1 else ''}")
     specs: list[ListSpec] = []
     for user in users:
         uid = int(user.id)
         specs += [
-            ListSpec(f"all:{uid}", LIST_ALL_FLAGS, uid),
-            ListSpec(f"installed:{uid}", (), uid),
-            ListSpec(f"disabled:{uid}", ("-d",), uid),
+            ListSpec(f"apps:{uid}", THIRD_PARTY_FLAGS, uid),
+            ListSpec(f"installed:{uid}", (), uid, names_only=True),
+            ListSpec(f"disabled:{uid}", ("-d",), uid, names_only=True),
         ]
     lists_by_name, _ = scan.run_lists(specs)
 
     progress(0.75, "Putting the inventory together")
-    apps: list[InstalledApp] = []
-    for user in users:
-        lists = _user_lists(user, lists_by_name, system_outcome)
-        user_apps = apps_for_user(lists, system_packages, names)
-        apps += user_apps
-        sources.append(user_report(lists, len(user_apps)))
+    apps, reports = _inventory(users, lists_by_name, system_outcome, device.sdk, names)
+    sources += reports
 
-    device = device_identity(serial, props, policy=policy, users=users)
     zone = phone_timezone(props)
     if detail_packages and scan.gone is None:
         progress(0.85, "Reading details of flagged apps")
@@ -380,10 +401,38 @@ def scan_with_shell(
     )
 
 
+def _inventory(
+    users: Sequence[UserProfile],
+    outcomes: Mapping[str, ListOutcome],
+    system: ListOutcome,
+    sdk: int | None,
+    name_of: Callable[[str], str],
+) -> tuple[list[InstalledApp], list[SourceReport]]:
+    """Every user's apps and the report of each user."""
+    # Up to Android 7 `-u` lists every user's apps (unknown version: read as Android 8+, where
+    # an app listed but not installed is reported present, the cautious reading).
+    other_users_listed = sdk is not None and sdk <= 25
+    installed = {user.id: outcomes[f"installed:{user.id}"].name_set() or set() for user in users}
+    system_packages = system.name_set()
+    apps: list[InstalledApp] = []
+    reports: list[SourceReport] = []
+    for user in users:
+        lists = _user_lists(user, outcomes, system)
+        if other_users_listed:
+            lists.other_users_listed = True
+            lists.installed_elsewhere = frozenset().union(
+                *(names for other, names in installed.items() if other != user.id)
+            )
+        user_apps = apps_for_user(lists, system_packages, name_of)
+        apps += user_apps
+        reports.append(user_report(lists, len(user_apps)))
+    return apps, reports
+
+
 def _user_lists(
     user: UserProfile, outcomes: Mapping[str, ListOutcome], system: ListOutcome
 ) -> UserLists:
-    listed = outcomes[f"all:{user.id}"]
+    listed = outcomes[f"apps:{user.id}"]
     installed = outcomes[f"installed:{user.id}"]
     disabled = outcomes[f"disabled:{user.id}"]
     parts = (listed, installed, disabled)
@@ -392,7 +441,9 @@ def _user_lists(
         problems.append(Problem(f"system apps could not be told apart ({system.reason})"))
     elif system.problems:
         problems += system.problems
-    for outcome, what in zip(parts, ("full list", "installed list", "disabled list"), strict=True):
+    for outcome, what in zip(
+        parts, ("list of the user's own apps", "installed list", "disabled list"), strict=True
+    ):
         if outcome.entries is None and not all(o.entries is None for o in parts):
             problems.append(Problem(f"the {what} could not be read: {outcome.reason}"))
     error = ""
@@ -402,11 +453,25 @@ def _user_lists(
     return UserLists(
         user=user,
         listed=listed.entries,
-        installed={e.name for e in installed.entries} if installed.entries is not None else None,
-        disabled={e.name for e in disabled.entries} if disabled.entries is not None else None,
+        installed=installed.name_set(),
+        disabled=disabled.name_set(),
         error=error,
         problems=problems,
+        system=(system.entries or []) if not error else [],
     )
+
+
+def _remembered(name_of: Callable[[str], str]) -> Callable[[str], str]:
+    """name_of, asked once per package however many users have it."""
+    known: dict[str, str] = {}
+
+    def remembered(package: str) -> str:
+        name = known.get(package)
+        if name is None:
+            name = known[package] = name_of(package)
+        return name
+
+    return remembered
 
 
 _TZ = "persist.sys.timezone"

@@ -28,6 +28,7 @@ class FakePackage:
     app_id: int = 10100
     apk: str = ""
     protected: bool = False  # device-policy app: uninstall fails
+    kept_data: set[int] = field(default_factory=set)  # users it was uninstalled from with -k
 
     def path(self) -> str:
         if self.apk:
@@ -125,13 +126,13 @@ class FakePhone:
             return message, 0 if self.security_exit_zero else 255
         lines = []
         for package in self.packages.values():
-            installed = user in package.installed
-            # MATCH_UNINSTALLED_PACKAGES: installed for this user, or any system package.
-            if not installed and not ("-u" in options and package.system):
+            if not self._listed(package, user, "-u" in options):
                 continue
             if "-d" in options and user not in package.disabled:
                 continue
             if "-s" in options and not package.system:
+                continue
+            if "-3" in options and package.system:
                 continue
             line = "package:"
             if "-f" in options:
@@ -145,6 +146,17 @@ class FakePhone:
                 line += f" uid:{user * 100000 + package.app_id}"
             lines.append(line + "\n")
         return "".join(lines), 0
+
+    def _listed(self, package: FakePackage, user: int, uninstalled_too: bool) -> bool:
+        """MATCH_UNINSTALLED_PACKAGES: from Android 8 installed for this user, any system
+        package, or kept with its data (-k); up to Android 7 also installed in another user."""
+        if user in package.installed:
+            return True
+        if not uninstalled_too:
+            return False
+        if package.system or user in package.kept_data:
+            return True
+        return int(self.props.get("ro.build.version.sdk", "34")) <= 25 and bool(package.installed)
 
     def _dumpsys_package(self, name: str) -> str:
         package = self.packages.get(name)

@@ -148,12 +148,29 @@ def test_hostile_package_names_are_refused_and_never_executed(
     scan = scan_phone(phone.address, adb_port=adb_server.port)
     assert not any(ch in a.identifier for a in scan.apps for ch in ";$`'\" \n")
     assert state(scan, TIKTOK, "0") is AppState.INSTALLED
+    # Names no phone could hold mean garbled output: left out, named, the user partial.
+    owner = next(s for s in scan.sources if s.name == "user 0 (Owner)")
+    assert owner.status is SourceStatus.PARTIAL
+    assert "('A1._', 'com.example.__') are not valid Android package names" in owner.detail
     sent = len(phone.commands)
     for name in ("x;reboot", "$(id)", "`reboot`", "a.b; pm uninstall com.whatsapp", "-k"):
         with pytest.raises(InvalidPackageName):
             actions.uninstall(phone.address, name, "0", adb_port=adb_server.port)
     assert len(phone.commands) == sent  # nothing reached the phone
     assert not phone.state.rebooted
+
+
+def test_odd_but_valid_names_and_the_demo_phone(
+    adb_server: AdbServer, sim_phone: PhoneFactory
+) -> None:
+    odd = sim_phone("odd-names")
+    scan = scan_phone(odd.address, adb_port=adb_server.port)
+    assert scan.complete, scan.gaps
+    assert {"a.b", "A1.b_", "a..b", "Com.UPPER.Case"} <= {a.identifier for a in scan.apps}
+    assert scan.device.simulated is False
+    demo = sim_phone("demo-phone")
+    scan = scan_phone(demo.address, adb_port=adb_server.port)
+    assert scan.device.simulated is True and "simulated" in scan.device.name
 
 
 def test_an_unreadable_secure_folder_is_named(

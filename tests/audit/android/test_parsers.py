@@ -365,3 +365,95 @@ def commands_safe(name: str) -> bool:
     from audit.sources.android.packages import is_valid_package_name
 
     return is_valid_package_name(name)
+
+
+# --- the one-pass readers agree with the line-by-line reference --------------------------------
+
+NAMES = st.one_of(
+    st.sampled_from(["android", "com.a.b", "a.b", "A1.b_", "a..b", ".", "..", "A1._", "x;reboot"]),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}(\.[A-Za-z0-9_]{0,8}){0,4}", fullmatch=True),
+    st.text(alphabet="ab._=;$ 1", max_size=12),
+    st.just("com." + "a" * 252),  # 256 characters: one too many
+)
+
+
+@st.composite
+def package_line(draw: st.DrawFn) -> str:
+    line = "package:"
+    if draw(st.booleans()):
+        line += draw(st.sampled_from(["/system/app/X.apk", "/data/app/~~a==/b-c==/base.apk", ""]))
+        line += "="
+    line += draw(NAMES)
+    if draw(st.booleans()):
+        line += f" versionCode:{draw(st.integers(-5, 10**12))}"
+    if draw(st.booleans()):
+        line += " stopped=" + draw(st.sampled_from(["true", "false"]))
+    if draw(st.booleans()):
+        line += draw(st.sampled_from([" ", "  "])) + "installer="
+        line += draw(st.sampled_from(["null", "", "com.android.vending", "a=b"]))
+    if draw(st.booleans()):
+        line += " uid:" + ",".join(
+            str(u) for u in draw(st.lists(st.integers(0, 10**7), min_size=1, max_size=3))
+        )
+    return line + draw(st.sampled_from(["", "\r", " ", "\t"]))
+
+
+LISTING = st.lists(
+    st.one_of(
+        package_line(),
+        st.sampled_from(["", "WARNING: linker: x", "Error: Unknown option: -U", "pack"]),
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LISTING)
+def test_one_pass_listing_equals_the_line_by_line_reading(text: str) -> None:
+    from audit.sources.android.parsers import parse_package_list_by_line, parse_package_names
+
+    reference = parse_package_list_by_line(text)
+    assert parse_package_list(text) == reference
+    names, problems = parse_package_names(text)
+    assert names == {e.name for e in reference[0]}
+    assert [p.message for p in problems] == [p.message for p in reference[1]]
+
+
+SECTION_BODIES = st.text(alphabet="ab=:\n\r \u00e9", max_size=30).filter(lambda t: "===" not in t)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"[a-z]{1,5}(:[0-9]{1,2})?", fullmatch=True), SECTION_BODIES),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda s: s[0],
+    ),
+    st.integers(0, 255),
+    st.data(),
+)
+def test_sections_round_trip_and_a_cut_leaves_only_what_it_cut_incomplete(
+    sections: list[tuple[str, str]], rc: int, data: st.DataObject
+) -> None:
+    """What a phone prints for a script is split back exactly; cut anywhere, every section whose
+    end marker arrived whole is complete and exact, and nothing else is."""
+    n = "c0ffee01"
+    text = "".join(
+        f"===DA:{n}:{name}:begin===\n{body}===DA:{n}:{name}:rc={rc}===\n" for name, body in sections
+    )
+    parsed, problems = parse_sections(text, n)
+    assert problems == []
+    assert {k: (v.text, v.exit_code) for k, v in parsed.items()} == {
+        name: (body, rc) for name, body in sections
+    }
+    cut = data.draw(st.integers(0, len(text)))
+    parsed, _ = parse_sections(text[:cut], n)
+    for name, body in sections:
+        end = f"===DA:{n}:{name}:rc={rc}==="
+        arrived = text.find(end) + len(end) <= cut
+        if arrived:
+            assert (parsed[name].text, parsed[name].exit_code) == (body, rc)
+        elif name in parsed:
+            assert not parsed[name].complete
+            assert (body + end).startswith(parsed[name].text)  # a cut marker is just output

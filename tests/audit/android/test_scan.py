@@ -153,7 +153,10 @@ def test_hostile_package_names_are_left_out_and_the_user_is_partial() -> None:
     assert {"x;reboot", "$(id)"}.isdisjoint(a.identifier for a in scan.apps)
     owner = next(s for s in scan.sources if s.name == "user 0 (Owner)")
     assert owner.status is SourceStatus.PARTIAL
-    assert "not a valid package line" in owner.detail
+    assert owner.detail.startswith(
+        "2 entries the phone listed were left out: their names ('$(id)', 'x;reboot') are not "
+        "valid Android package names, so the phone's answer was garbled"
+    )
     assert app(scan, "com.whatsapp", "0") is not None
 
 

@@ -1,0 +1,160 @@
+"""The scan against the simulated phones' own model: every package, every user, every field.
+
+The simulator knows the truth (`PhoneState.state_of`, each package's APK, version, installer and
+app id); the scan only sees what `pm` prints. Run without adb (the simulator's shell directly) so
+every profile and every change to it is checked in milliseconds; the adb path is tested in
+test_adb_phones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from audit.model import AppState, ScanResult, SourceStatus
+from audit.phonesim import SimulatedPhone, list_profiles, load_profile_data
+from audit.sources.android.scan import scan_with_shell
+from audit.sources.android.shell import ShellOutput
+
+TIKTOK = "com.zhiliaoapp.musically"
+
+
+class SimShell:
+    """The Shell protocol straight onto a SimulatedPhone (no adb server in between)."""
+
+    def __init__(self, phone: SimulatedPhone) -> None:
+        self.phone = phone
+        self.commands: list[str] = []
+
+    def run(self, command: str) -> ShellOutput:
+        self.commands.append(command)
+        out = self.phone.run(command)
+        return ShellOutput(out.merged, out.status)
+
+
+def scan(phone: SimulatedPhone) -> ScanResult:
+    return scan_with_shell(SimShell(phone), phone.state.profile_id, name_of=lambda _: "")
+
+
+def assert_matches_the_phone(result: ScanResult, phone: SimulatedPhone) -> None:
+    """Every (package, readable user) has the state the phone's model says, with its fields."""
+    state = phone.state
+    found = {(a.identifier, int(a.user)): a for a in result.apps}
+    assert len(found) == len(result.apps), "an app is listed twice for one user"
+    sdk = state.sdk
+    for user in state.users:
+        if not user.readable:
+            assert not any(u == user.id for _, u in found)
+            continue
+        for package in state.packages.values():
+            if package.garbled:
+                assert (package.name, user.id) not in found
+                continue
+            expected = AppState(state.state_of(package.name, user.id))
+            app = found.get((package.name, user.id))
+            assert (app.state if app else AppState.ABSENT) is expected, (package.name, user.id)
+            if app is None:
+                continue
+            assert app.system is package.system
+            assert app.location == package.apk
+            assert app.installer == (package.installer or "")
+            assert app.version_code == (package.version_code if sdk >= 28 else None)
+            assert app.uid == (user.uid(package.app_id) if sdk >= 26 else None)
+    expected_apps = {
+        (p.name, u.id)
+        for u in state.users
+        if u.readable
+        for p in state.packages.values()
+        if not p.garbled and state.state_of(p.name, u.id) != "absent"
+    }
+    assert set(found) == expected_apps
+
+
+@pytest.mark.parametrize("profile", list_profiles())
+def test_every_profile_is_read_exactly(profile: str) -> None:
+    phone = SimulatedPhone(profile)
+    result = scan(phone)
+    assert_matches_the_phone(result, phone)
+    garbled = any(p.garbled for p in phone.state.packages.values())
+    unreadable = any(not u.readable for u in phone.state.users)
+    assert result.complete is not (garbled or unreadable)
+
+
+def android7(profile: str) -> dict[str, Any]:
+    data = load_profile_data(profile)
+    data["properties"]["ro.build.version.sdk"] = "25"
+    data["properties"]["ro.build.version.release"] = "7.1.2"
+    return data
+
+
+@pytest.mark.parametrize("profile", ["samsung-work-profile", android7("samsung-work-profile")])
+def test_changes_on_the_phone_are_read_exactly(profile: str | dict[str, Any]) -> None:
+    phone = SimulatedPhone(profile)
+    system_app = next(
+        p.name for p in phone.state.packages.values() if p.system and p.installed_for(10)
+    )
+    store_app = next(
+        p.name
+        for p in phone.state.packages.values()
+        if not p.system and p.installed_for(0) and not p.installed_for(10)
+    )
+    for command in (
+        f"pm uninstall --user 10 {system_app}",  # removed for the user, a copy stays
+        f"pm uninstall -k --user 0 {store_app}",  # gone, its data kept
+        f"pm uninstall --user 10 {TIKTOK}",  # gone for good
+        "pm disable-user --user 0 com.google.android.youtube",
+    ):
+        assert phone.run(command).status == 0, command
+        assert_matches_the_phone(scan(phone), phone)
+    result = scan(phone)
+    kept = next(a for a in result.apps if a.identifier == store_app)
+    assert (kept.user, kept.state, kept.system) == ("0", AppState.REMOVED_FOR_USER, False)
+    assert phone.run(f"cmd package install-existing --user 10 {system_app}").status == 0
+    assert_matches_the_phone(scan(phone), phone)
+
+
+def test_android_7_does_not_give_one_users_apps_to_another() -> None:
+    """Up to Android 7 `-u` lists the apps of every user: TikTok, installed in the work profile
+    only, is in the owner's `-u` list yet is not the owner's."""
+    phone = SimulatedPhone(android7("samsung-work-profile"))
+    assert TIKTOK in phone.run("pm list packages -u --user 0").stdout.decode()
+    result = scan(phone)
+    assert [a.user for a in result.apps if a.identifier == TIKTOK] == ["10"]
+
+
+def test_the_garbled_names_are_named_in_the_users_report() -> None:
+    result = scan(SimulatedPhone("hostile-names"))
+    owner = next(s for s in result.sources if s.name == "user 0 (Owner)")
+    assert owner.status is SourceStatus.PARTIAL
+    assert owner.detail.startswith(
+        "2 entries the phone listed were left out: their names ('A1._', 'com.example.__') are "
+        "not valid Android package names"
+    )
+    work = next(s for s in result.sources if s.name.startswith("user 10"))
+    assert work.status is SourceStatus.OK  # the garbled names are the owner's only
+
+
+def test_odd_but_valid_names_are_all_read() -> None:
+    phone = SimulatedPhone("odd-names")
+    result = scan(phone)
+    assert result.complete
+    odd = {"a.b", "A1.b_", "com.x_y.Z9", "Com.UPPER.Case", "a..b", "odd.system.App_1"}
+    assert odd <= {a.identifier for a in result.apps}
+    assert max(len(a.identifier) for a in result.apps) == 255
+
+
+def test_the_demo_phone_is_marked_simulated() -> None:
+    assert scan(SimulatedPhone("demo-phone")).device.simulated is True
+    assert scan(SimulatedPhone("samsung-work-profile")).device.simulated is False
+
+
+def test_each_packages_details_cross_once_whatever_the_users() -> None:
+    """The system packages' paths and versions come once (user 0's list), not once per user."""
+    phone = SimulatedPhone("samsung-secure-folder")
+    shell = SimShell(phone)
+    scan_with_shell(shell, "s", name_of=lambda _: "")
+    script = shell.commands[1]
+    assert script.count("pm list packages -3 -f -i -U -u --show-versioncode --user") == 3
+    assert "-s -f" not in script  # the system list went in the first round, once
+    assert shell.commands[0].count("pm list packages -s -f -i -U -u --show-versioncode") == 1
