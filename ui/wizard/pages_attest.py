@@ -134,8 +134,12 @@ class AttestPage(WizardPage):
         self.report.setAccessibleName("Make a signed non-compliance report instead")
         self.report.toggled.connect(self._changed)
         self.body.addWidget(self.report)
+        self.signing = QWidget(self.content)  # hidden while nothing may be signed
+        self.signing_layout = QVBoxLayout(self.signing)
+        self.signing_layout.setContentsMargins(0, 0, 0, 0)
         self._build_form()
         self._build_statement()
+        self.body.addWidget(self.signing)
         self.busy = BusyBar(self.content)
         self.body.addWidget(self.busy)
         self.error = Notice(self.content, name="signError")
@@ -146,7 +150,7 @@ class AttestPage(WizardPage):
 
     def _build_form(self) -> None:
         wizard = self.w
-        self.form = QWidget(self.content)
+        self.form = QWidget(self.signing)
         form = QFormLayout(self.form)
         form.setContentsMargins(0, 0, 0, 0)
         self.technician = QLineEdit(self.form)
@@ -168,34 +172,34 @@ class AttestPage(WizardPage):
             buddy = QLabel(f"&{words}:", self.form)
             buddy.setBuddy(field)
             form.addRow(buddy, field)
-        self.body.addWidget(self.form)
-        self.person_problem = Notice(self.content, name="personProblem")
-        self.body.addWidget(self.person_problem)
+        self.signing_layout.addWidget(self.form)
+        self.person_problem = Notice(self.signing, name="personProblem")
+        self.signing_layout.addWidget(self.person_problem)
 
     def _build_statement(self) -> None:
-        self.body.addWidget(heading("The statement", self.content))
-        self.statement = QPlainTextEdit(self.content)
+        self.signing_layout.addWidget(heading("The statement", self.signing))
+        self.statement = QPlainTextEdit(self.signing)
         self.statement.setReadOnly(True)
         self.statement.setAccessibleName("The statement")
         self.statement.setTabChangesFocus(True)
         lines_high = self.statement.fontMetrics().lineSpacing() * 7
         self.statement.setFixedHeight(lines_high + 2 * self.statement.frameWidth() + 8)
-        self.body.addWidget(self.statement)
-        self.agree = QCheckBox("I have read the statement and I &agree to it", self.content)
+        self.signing_layout.addWidget(self.statement)
+        self.agree = QCheckBox("I have read the statement and I &agree to it", self.signing)
         self.agree.setAccessibleName("I agree to the statement")
         self.registerField("agree*", self.agree)
-        self.body.addWidget(self.agree)
-        self.usb = label("", self.content, name="usbLine")
-        self.body.addWidget(self.usb)
+        self.signing_layout.addWidget(self.agree)
+        self.usb = label("", self.signing, name="usbLine")
+        self.signing_layout.addWidget(self.usb)
 
         folder_row = QHBoxLayout()
-        self.folder = label("", self.content, name="folder")
-        self.change_folder = QPushButton("Change &folder\u2026", self.content)
+        self.folder = label("", self.signing, name="folder")
+        self.change_folder = QPushButton("Change &folder\u2026", self.signing)
         self.change_folder.setAccessibleName("Change the folder the receipt is saved in")
         self.change_folder.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.change_folder)
-        self.body.addLayout(folder_row)
+        self.signing_layout.addLayout(folder_row)
 
     # --- what is being signed ---------------------------------------------------------------
 
@@ -283,7 +287,7 @@ class AttestPage(WizardPage):
             self.blockers.hide()
             self.report.hide()
             self.agree.setText("I have read the statement and I &agree to it")
-        self.form.setVisible(not self.blocked or self.report.isChecked())
+        self.signing.setVisible(not self.blocked or self.report.isChecked())
         self.statement.setPlainText(self.statement_text())
         usb = self.w.session.usb_debugging
         self.usb.setText(USB_WORDS[usb] if usb is not None else "")

@@ -188,6 +188,7 @@ def test_a_policy_that_accepts_neither_gets_a_manual_step_and_no_claim_of_compli
         w.text() for w in attest.blockers.findChildren(type(attest.state.title))
     ]
     assert not attest.form.isVisibleTo(attest)
+    assert not attest.statement.isVisibleTo(attest)  # no compliance statement to agree to
     assert not can_go_on(wizard)  # nothing can be signed as compliant
 
     sign(qtbot, wizard, "Anna Smith", "S1234", report=True)
