@@ -398,8 +398,13 @@ class ReceiptPage(WizardPage):
             )
         )
         self.body.addWidget(heading("To check it", self.content))
-        self.verify_hint = label("", self.content, name="verifyHint")
+        self.verify_hint = label(
+            "Anyone can check that the receipt is unchanged with this command:", self.content
+        )
         self.body.addWidget(self.verify_hint)
+        self.command = label("", self.content, name="verifyCommand")
+        self.command.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.body.addWidget(self.command)
         self.body.addStretch(1)
 
     def refresh(self) -> None:
@@ -428,10 +433,7 @@ class ReceiptPage(WizardPage):
             self.pdf.setText(saved.pdf_problem)
         self.open_pdf.setEnabled(saved.pdf is not None)
         self.fingerprint.setText(saved.fingerprint)
-        self.verify_hint.setText(
-            "Anyone can check that the receipt is unchanged with the command:\n"
-            f'device-audit verify "{saved.path}"'
-        )
+        self.command.setText(f'device-audit verify "{saved.path}"')
 
     def _open_pdf(self) -> None:
         saved = self.w.saved
