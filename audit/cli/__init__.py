@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,19 +26,23 @@ EXIT_OK = 0
 EXIT_NOT_COMPLIANT = 1
 EXIT_USAGE = 2
 
-# name -> module that registers it; one module may register several commands
+# name -> module that registers it; one module may register several commands. Only the module
+# of the command being run is imported, so a quick command does not pay for adb or Qt-free crypto.
 COMMANDS: dict[str, str] = {
-    "scan": "audit.cli.scan_cmd",
     "devices": "audit.cli.android_cmds",
-    "verify": "audit.cli.attest_cmds",
+    "scan": "audit.cli.scan_cmd",
     "policies": "audit.cli.policy_cmds",
     "check": "audit.cli.policy_cmds",
+    "remove": "audit.cli.remediation_cmds",
+    "attest": "audit.cli.remediation_cmds",
+    "verify": "audit.cli.attest_cmds",
     "history": "audit.cli.history_cmds",
     "import": "audit.cli.history_cmds",
     "export": "audit.cli.history_cmds",
-    "remove": "audit.cli.remediation_cmds",
-    "attest": "audit.cli.remediation_cmds",
 }
+
+GLOBAL_FLAGS = ("-v", "--verbose")
+HELP_FLAGS = ("-h", "--help", "--version")
 
 # Draws the PDF beside a signed receipt. Qt does the drawing and audit/ never imports Qt, so
 # main.py sets this when the desktop part is installed; None means the PDF is skipped.
@@ -50,12 +55,21 @@ With no command, the desktop app opens. Its options:
 """
 
 
+def command_name(argv: Sequence[str]) -> str | None:
+    """The command argv asks for, after any global flags; None when there is none."""
+    for arg in argv:
+        if arg not in GLOBAL_FLAGS:
+            return arg if arg in COMMANDS else None
+    return None
+
+
 def is_cli_invocation(argv: Sequence[str]) -> bool:
     """True when argv asks for a command (or help) rather than the desktop app."""
-    return bool(argv) and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"))
+    return command_name(argv) is not None or any(arg in HELP_FLAGS for arg in argv)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `command` alone, or for every command (for help) when None."""
     parser = argparse.ArgumentParser(
         prog="device-audit",
         description="Find banned apps on this computer and on Android phones, remove them, "
@@ -66,9 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"device-audit {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in dict.fromkeys(COMMANDS.values()):
+    modules = [COMMANDS[command]] if command in COMMANDS else list(COMMANDS.values())
+    for module_name in dict.fromkeys(modules):
         importlib.import_module(module_name).register(sub)
     return parser
+
+
+def iso_date(text: str) -> date:
+    """An argparse type for dates written as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
 
 
 def report_error(error: AuditError) -> None:
@@ -79,7 +102,7 @@ def report_error(error: AuditError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(command_name(args_list))
     args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

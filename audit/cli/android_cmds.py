@@ -11,6 +11,7 @@ from audit.model import DeviceState
 from audit.sources.android.connection import Adb
 from audit.sources.android.guidance import STATE_LABELS
 from audit.sources.android.tracker import DeviceEvent, DeviceTracker, list_devices
+from audit.text import visible
 
 
 def register(sub: Any) -> None:
@@ -31,10 +32,10 @@ def register(sub: Any) -> None:
 
 
 def line(event: DeviceEvent) -> str:
-    """One phone, in words; device-provided text is printed as-is, never interpreted."""
+    """One phone, in words; device-provided text has its control characters shown escaped."""
     label = STATE_LABELS[event.state]
-    model = f" ({event.model})" if event.model else ""
-    text = f"{event.serial}{model}: {label}"
+    model = f" ({visible(event.model)})" if event.model else ""
+    text = f"{visible(event.serial)}{model}: {label}"
     if event.state is not DeviceState.READY:
         text += f"\n    {event.guidance}"
     return text

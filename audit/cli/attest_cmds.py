@@ -17,6 +17,7 @@ from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fin
 from audit.attestation.statement import StatementKind
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
 from audit.errors import AttestationInvalid
+from audit.text import visible
 
 
 def register(sub: Any) -> None:
@@ -109,9 +110,9 @@ def _valid(path: Path, v: VerifiedAttestation, expected: str | None) -> dict[str
 
 def _describe(result: dict[str, Any]) -> str:
     """Every value shown comes from the file; _plain keeps it on its own line."""
-    name = _plain(result["file"])
+    name = visible(result["file"])
     if not result["signature_valid"]:
-        return f"{name}: INVALID\n  {_plain(result['reason'])}"
+        return f"{name}: INVALID\n  {visible(result['reason'])}"
     if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
         what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
     else:
@@ -121,15 +122,15 @@ def _describe(result: dict[str, Any]) -> str:
     elif result["signer_matches"]:
         what += ", signed by the expected key"
     attester = result["attester"]
-    who = f"{_plain(attester['name'])} (staff id {_plain(attester['staff_id'])})"
+    who = f"{visible(attester['name'])} (staff id {visible(attester['staff_id'])})"
     if attester["technician"]:
-        who += f", by technician {_plain(attester['technician'])}"
+        who += f", by technician {visible(attester['technician'])}"
     device, policy = result["device"], result["policy"]
     lines = [
         f"{name}: {what}",
         f"  signer    {format_fingerprint(result['signer'])}",
-        f"  device    {_plain(device['name'])} ({_plain(device['id'])})",
-        f"  policy    {_plain(policy['id'])} ({_plain(policy['title'])})",
+        f"  device    {visible(device['name'])} ({visible(device['id'])})",
+        f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
         f"  status    {result['status']}",
         f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
         f"  attester  {who}",
@@ -137,13 +138,3 @@ def _describe(result: dict[str, Any]) -> str:
     if result["reason"]:
         lines.append(f"  {result['reason']}")
     return "\n".join(lines)
-
-
-def _plain(text: str) -> str:
-    """Receipt text is untrusted: control characters (line breaks, terminal escapes) are shown
-    escaped, never sent to the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-    )

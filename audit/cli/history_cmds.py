@@ -15,9 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
 from audit.errors import AuditError
 from audit.model import DeviceStatus
+from audit.text import visible
 
 
 def register(sub: Any) -> None:
@@ -33,13 +34,6 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
     )
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
 
 
 def _history_parser(sub: Any) -> None:
@@ -61,8 +55,8 @@ def _history_parser(sub: Any) -> None:
         default=[],
         help="only audits with this result (may be repeated)",
     )
-    parser.add_argument("--since", type=_day, metavar="DAY", help="audits on or after DAY")
-    parser.add_argument("--until", type=_day, metavar="DAY", help="audits on or before DAY")
+    parser.add_argument("--since", type=iso_date, metavar="DAY", help="audits on or after DAY")
+    parser.add_argument("--until", type=iso_date, metavar="DAY", help="audits on or before DAY")
     parser.add_argument(
         "--latest", action="store_true", help="only the latest audit of each person's device"
     )
@@ -111,7 +105,7 @@ def _export_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "--day",
-        type=_day,
+        type=iso_date,
         metavar="DAY",
         help="judge deadlines and exemption expiry as of DAY (default: today)",
     )
@@ -156,10 +150,10 @@ def run_history(args: argparse.Namespace) -> int:
         receipt = {"compliance_attestation": "attested", "noncompliance_report": "report"}.get(
             a.receipt_kind, "no receipt"
         )
-        who = f"{plain(a.person_name) or '(no name)'} ({plain(a.staff_id) or 'no staff id'})"
+        who = f"{visible(a.person_name) or '(no name)'} ({visible(a.staff_id) or 'no staff id'})"
         print(
             f"{a.at.astimezone().strftime('%Y-%m-%d %H:%M')}  {status:<25}  {receipt:<10}  "
-            f"{who}  {plain(a.device_name)} [{plain(a.device_id)}]  {plain(a.policy_id)}"
+            f"{who}  {visible(a.device_name)} [{visible(a.device_id)}]  {visible(a.policy_id)}"
             f"  #{a.id}"
         )
     if total > len(audits):
@@ -223,9 +217,9 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         for o in report.outcomes:
             line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"
-            line += f"  {plain(o.path.name)}"
+            line += f"  {visible(o.path.name)}"
             if o.reason:
-                line += f": {plain(o.reason)}"
+                line += f": {visible(o.reason)}"
             print(line)
         print(
             f"\n{len(report.outcomes)} files: {report.imported} imported, "
@@ -233,8 +227,8 @@ def run_import(args: argparse.Namespace) -> int:
         )
         for identity in report.changed_keys:
             print(
-                f"A new key was refused for {plain(identity)}. Check with the person, then "
-                f"run again with --accept-new-key '{plain(identity)}' if it is really theirs."
+                f"A new key was refused for {visible(identity)}. Check with the person, then "
+                f"run again with --accept-new-key '{visible(identity)}' if it is really theirs."
             )
     return EXIT_OK if report.refused == 0 else EXIT_NOT_COMPLIANT
 
@@ -253,7 +247,7 @@ def run_export(args: argparse.Namespace) -> int:
         receipts = store.receipts(args.policy) if args.receipts is not None else []
     if args.receipts is not None:
         written = export_receipts(receipts, args.receipts)
-        print(f"{len(written)} receipts written to {plain(str(args.receipts))}", file=sys.stderr)
+        print(f"{len(written)} receipts written to {visible(str(args.receipts))}", file=sys.stderr)
     if fmt is None:
         return EXIT_OK
     buffer = io.StringIO(newline="")
@@ -271,15 +265,5 @@ def run_export(args: argparse.Namespace) -> int:
                 f"The export cannot be written to {args.out} ({exc.strerror or exc}).",
                 "Choose a file in a folder that exists and that you may write to.",
             ) from None
-        print(f"{len(rows)} rows written to {plain(str(args.out))}", file=sys.stderr)
+        print(f"{len(rows)} rows written to {visible(str(args.out))}", file=sys.stderr)
     return EXIT_OK
-
-
-def plain(text: str) -> str:
-    """Text from devices and receipts, with control characters (line breaks, terminal escapes)
-    shown escaped."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import inventory
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
 from audit.model import Assessment, Exemption, Finding, FindingStatus
 from audit.policy import (
     assessment_to_dict,
@@ -32,22 +31,12 @@ from audit.policy import (
     status_text,
 )
 from audit.policy.exemptions import problems
-
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+from audit.text import visible
 
 
 def safe(text: str, limit: int = 200) -> str:
-    """Text fit for a terminal: control and format characters (escape sequences, bidi
-    overrides, line separators) are shown as visible `\\xNN` / `\\uNNNN` escapes."""
-    out = []
-    for char in text:
-        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    shown = "".join(out)
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+    """Text fit for a terminal (see audit.text.visible), cut to `limit` characters."""
+    return visible(text, limit=limit)
 
 
 def register(sub: Any) -> None:
@@ -82,19 +71,12 @@ def register(sub: Any) -> None:
     check.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         help="judge as on this day (default: today)",
     )
     check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.set_defaults(func=run_check)
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
 
 
 def run_policies(_args: argparse.Namespace) -> int:

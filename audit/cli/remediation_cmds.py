@@ -33,7 +33,7 @@ from audit.attestation import (
     write_receipt,
 )
 from audit.attestation.receipt_text import receipt_content
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, iso_date
 from audit.cli.policy_cmds import render, safe
 from audit.cli.scan_cmd import scan_target
 from audit.errors import AuditError, DeviceError
@@ -111,18 +111,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--exemptions", metavar="FILE", type=Path, help="an exemptions file")
     parser.add_argument(
-        "--date", metavar="YYYY-MM-DD", type=_iso_date, default=None, help="judge as on this day"
+        "--date", metavar="YYYY-MM-DD", type=iso_date, default=None, help="judge as on this day"
     )
     parser.add_argument(
         "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
     )
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
 
 
 def _exemptions(args: argparse.Namespace) -> tuple[Exemption, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
 from audit.model import ScanResult, SourceStatus
+from audit.text import visible
 
 
 def register(sub: Any) -> None:
@@ -59,19 +60,19 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(scan: ScanResult) -> str:
     device = scan.device
-    lines = [f"{device.name} ({device.id})"]
+    lines = [f"{visible(device.name)} ({visible(device.id)})"]
     if device.os_name:
-        lines[0] += f", {device.os_name} {device.os_version}".rstrip()
+        lines[0] += visible(f", {device.os_name} {device.os_version}".rstrip())
     present = [a for a in scan.apps if a.state.value != "absent"]
     lines.append(f"{len(present)} apps found by {len(scan.sources)} sources")
     for source in scan.sources:
         mark = {SourceStatus.OK: "ok", SourceStatus.ABSENT: "not here"}.get(
             source.status, source.status.value.upper()
         )
-        detail = f": {source.detail}" if source.detail else ""
-        lines.append(f"  {source.name:<28} {mark:<8} {source.count:>5} apps{detail}")
+        detail = f": {visible(source.detail)}" if source.detail else ""
+        lines.append(f"  {visible(source.name):<28} {mark:<8} {source.count:>5} apps{detail}")
     if not scan.complete:
-        missing = ", ".join(g.name for g in scan.gaps)
+        missing = ", ".join(visible(g.name) for g in scan.gaps)
         lines.append(f"INCOMPLETE: this scan could not read {missing}.")
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from audit.errors import StoreError
 from audit.inventory import write_atomic
 from audit.store.records import ExportRow, ReceiptRecord
+from audit.text import visible
 
 FORMAT = "device-audit-export"
 VERSION = 1
@@ -36,11 +37,7 @@ def safe_cell(text: str) -> str:
     """A cell a spreadsheet shows as text, never evaluates; control characters (terminal
     escapes, line breaks) are shown escaped, as everywhere else untrusted text is shown."""
     prefix = "'" if text.startswith(_FORMULA_START) else ""
-    if not text.isprintable():
-        text = "".join(
-            c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-        )
-    return prefix + text
+    return prefix + visible(text)
 
 
 def _cell(value: Any) -> str:

@@ -158,7 +158,7 @@ def test_text_from_the_receipt_cannot_drive_the_terminal(
     assert main(["verify", str(path)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out
-    assert "  device    Phone\\x1b[2J\\n  status    compliant (android:R58M123ABC)" in out
+    assert "  device    Phone\\x1b[2J\\x0a  status    compliant (android:R58M123ABC)" in out
     assert [line for line in out.splitlines() if line.startswith("  status")] == [
         "  status    compliant"
     ]

@@ -83,7 +83,7 @@ def test_history_lists_and_filters_with_device_text_escaped(
     lines = out.splitlines()
     assert len(lines) == 2
     assert "Ben Clarke (PS-2001)" in lines[0] and "overdue" in lines[0]  # newest first
-    assert "Pixel\\x1b[31m\\nFAKE LINE" in lines[1] and "\x1b" not in out
+    assert "Pixel\\x1b[31m\\x0aFAKE LINE" in lines[1] and "\x1b" not in out
     code, out, _ = run(capsys, "history", "--db", str(db_path), "--status", "compliant")
     assert "Aroha Ngata" in out and "Ben" not in out
     code, out, _ = run(capsys, "history", "--db", str(db_path), "--since", "2023-04-01")

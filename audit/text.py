@@ -1,0 +1,31 @@
+"""Untrusted text (from phones, computers, files) made safe to show.
+
+Control and format characters in a package label or a phone's name could move a terminal's
+cursor, hide text, or reverse it (a right-to-left override); shown as visible escapes they
+can do none of that. Every place that shows such text goes through `visible`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def visible(text: str, *, keep: str = "", limit: int | None = None) -> str:
+    """`text` with control, format and line-separator characters shown as \\xNN / \\uNNNN.
+
+    Characters in `keep` (say "\\n" for a multi-line document) are left as they are. With a
+    `limit`, longer text is cut and ends in "...".
+    """
+    out = []
+    for char in text:
+        if char not in keep and unicodedata.category(char) in _INVISIBLE:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    shown = "".join(out)
+    if limit is not None and len(shown) > limit:
+        return shown[: limit - 3] + "..."
+    return shown
