@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from audit.model import Assessment, Policy
+from audit.errors import ActionFailed
+from audit.model import ActionResult, Assessment, Policy
 from audit.phonesim import SimulatedPhone
 from audit.policy import evaluate
+from audit.remediation import Step
 from audit.sources.android.scan import scan_phone
 from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture, for these tests
 from tests.helpers.phones import AdbServer
@@ -41,10 +43,20 @@ def receipts(tmp_path: Path) -> Path:
     return tmp_path / "receipts"
 
 
+class NoPhone:
+    """The executor of a wizard made without an adb server: a test must never reach the
+    developer's adb server (or start one) by leaving the executor to its default."""
+
+    def run(self, step: Step) -> ActionResult:
+        raise ActionFailed(f"'{step.title}': this test has no phone to do it on.")
+
+
 @pytest.fixture
 def make_wizard(qtbot: QtBot, ops: Operations, receipts: Path) -> WizardFactory:
     def make(assessment: Assessment, **options: Any) -> RemovalWizard:
         options.setdefault("receipts_dir", receipts)
+        if "adb_port" not in options:
+            options.setdefault("executor", NoPhone())
         wizard = RemovalWizard(None, assessment=assessment, operations=ops, **options)
         qtbot.addWidget(wizard)
         wizard.show()

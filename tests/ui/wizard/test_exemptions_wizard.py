@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from audit.attestation import verify_file
-from audit.model import Exemption, FindingStatus, ScanResult
+from audit.model import ActionResult, Exemption, FindingStatus, ScanResult
 from audit.policy import evaluate, load_policy
 from audit.progress import CancelCheck, Progress
+from audit.remediation import Step
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.ui.samples import phone_scan
 from tests.ui.wizard.conftest import WizardFactory
@@ -45,11 +47,25 @@ def exemption(exemption_id: str, person: str) -> Exemption:
 
 
 class Phone:
-    """The phone's state as a rescan reads it: the same apps, read again now."""
+    """The phone's state as a rescan reads it: the same apps, read again now (an action is
+    accepted and changes nothing, like a phone that puts the app straight back)."""
 
     def __init__(self, *, complete: bool = True) -> None:
         self.complete = complete
         self.scans = 0
+        self.steps: list[Step] = []
+
+    def run(self, step: Step) -> ActionResult:
+        self.steps.append(step)
+        return ActionResult(
+            kind=step.action,
+            device=step.target.device_id,
+            identifier=step.target.identifier,
+            user=step.target.user,
+            ok=True,
+            message="done",
+            at=datetime.now(UTC),
+        )
 
     def rescan(self, _progress: Progress, _cancelled: CancelCheck) -> ScanResult:
         self.scans += 1
@@ -228,3 +244,45 @@ def test_the_statement_shown_is_the_statement_signed_word_for_word(
     predicate = verify_file(wizard.saved.path).statement["predicate"]
     assert predicate["statement"] == shown
     assert predicate["attester"]["mode"] == ("technician" if helpdesk else "self")
+
+
+def test_every_control_on_every_page_is_named_and_reachable_by_keyboard(
+    qtbot: QtBot, make_wizard: WizardFactory
+) -> None:
+    before, loaded = first_check((exemption("EX-1", "s1234"),))
+    phone = Phone()
+    wizard = make_wizard(
+        before, exemptions=loaded, rescan=phone.rescan, executor=phone, helpdesk=True
+    )
+    seen: set[int] = set()
+    while True:
+        seen.add(wizard.currentId())
+        page = wizard.currentPage()
+        controls = [
+            w
+            for kind in (QAbstractButton, QLineEdit, QPlainTextEdit)
+            for w in page.findChildren(kind)
+            if w.isVisibleTo(page)
+        ]
+        assert controls, page.objectName()
+        for control in controls:
+            name = control.accessibleName() or getattr(control, "text", lambda: "")()
+            assert name.strip(), f"{type(control).__name__} on {page.objectName()} has no name"
+            assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, name
+        if wizard.currentId() == Pages.REMOVE:
+            box = page.panel.step_boxes[0]
+            box.button.setFocus()
+            qtbot.keyClick(box.button, Qt.Key.Key_Space)  # the keyboard runs the step
+            wait_idle(qtbot, wizard)
+            assert [s.id for s in phone.steps] == [box.step.id]
+        if wizard.currentId() == Pages.ATTEST:
+            break
+        to_page(qtbot, wizard, wizard.currentPage().nextId())
+    assert seen == {
+        Pages.REVIEW,
+        Pages.REMOVE,
+        Pages.VERIFY,
+        Pages.EXEMPTIONS,
+        Pages.USB_DEBUGGING,
+        Pages.ATTEST,
+    }
