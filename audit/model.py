@@ -264,8 +264,9 @@ class ScanResult:
 
     @property
     def complete(self) -> bool:
-        """An incomplete scan is never reported as compliant."""
-        return all(source.complete for source in self.sources)
+        """An incomplete scan is never reported as compliant; a scan naming no sources saw
+        nothing, so it is not complete either."""
+        return bool(self.sources) and all(source.complete for source in self.sources)
 
     @property
     def gaps(self) -> tuple[SourceReport, ...]:

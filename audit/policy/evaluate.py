@@ -126,8 +126,8 @@ def evaluate(
 def device_status(
     scan: ScanResult, policy: Policy, findings: Sequence[Finding], day: date
 ) -> DeviceStatus:
-    if not scan.complete or not scan.sources:
-        return DeviceStatus.INCOMPLETE  # a scan that names no sources saw nothing we can vouch for
+    if not scan.complete:
+        return DeviceStatus.INCOMPLETE
     statuses = {f.status for f in findings}
     if FindingStatus.VIOLATION in statuses:
         if policy.deadline is not None and day > policy.deadline:

@@ -24,6 +24,10 @@ def test_scan_is_incomplete_when_any_source_failed_or_partial() -> None:
         assert [g.name for g in scan.gaps] == ["snap"]
 
 
+def test_a_scan_naming_no_sources_is_not_complete() -> None:
+    assert not sample_scan(sources=()).complete
+
+
 def test_four_android_states() -> None:
     assert {s.value for s in AppState} == {"installed", "disabled", "removed_for_user", "absent"}
 
