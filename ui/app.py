@@ -46,7 +46,9 @@ def run(argv: Sequence[str]) -> int:
     from ui.main_window import MainWindow
     from ui.sources import real_sources
 
-    window = MainWindow(real_sources(options.adb_port), helpdesk=options.helpdesk)
+    window = MainWindow(
+        real_sources(options.adb_port), helpdesk=options.helpdesk or settings.helpdesk()
+    )
     bench = bool(os.environ.get(ENV_BENCH_STARTUP))
 
     class FirstExpose(QObject):

@@ -2,13 +2,17 @@
 
 The window owns no business rules. It asks `audit` for inventories and assessments through the
 one background helper (`ui.ops`), keeps the latest result per device, and shows the selected one.
+
+Every judged scan, the removal window's actions and rechecks, and the signed receipt are written
+to the history (ui.recorder). In helpdesk mode a queue of phones (ui.helpdesk) sits above the
+rest; the history, the dashboard and the receipts import open in windows of their own.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,7 @@ from audit.model import (
 from audit.progress import CancelCheck, Progress
 from ui import errors, settings
 from ui.apps_model import AppRow, AppsFilterProxy, AppsTableModel, Column, build_rows
+from ui.availability import ActionFacts, Availability, attest_availability, remove_availability
 from ui.banner import ComplianceBanner, banner_view
 from ui.details import DetailsPane, details_view
 from ui.device_list import (
@@ -56,19 +61,16 @@ from ui.device_list import (
     PhoneWatcher,
     ScanPhase,
 )
+from ui.helpdesk import PhoneFacts, QueuePanel, queue_item
 from ui.ops import Operations
 from ui.plain import label, tooltip
+from ui.recorder import AuditHandle, AuditRecorder
 from ui.sources import Sources
 
 log = logging.getLogger(__name__)
 
 OPEN_FILE = "\x00open-file"
 PROGRESS_DELAY_MS = 300
-COMING_REMOVE = (
-    "Coming soon: a guided removal that does it for you. For now, select a banned app and "
-    "follow its next step."
-)
-COMING_ATTEST = "Coming soon: sign a statement that this device is compliant."
 
 
 @dataclass
@@ -79,6 +81,11 @@ class Session:
     assessment: Assessment | None = None
     error: BaseException | None = None
     rows: list[AppRow] | None = None
+    audit: AuditHandle | None = None  # the audit its latest check was written to
+    audits: dict[tuple[str, str], AuditHandle] = field(default_factory=dict)  # by policy
+    wizard: Any = None  # its open removal window (ui.wizard.RemovalWizard)
+    recorded_actions: int = 0  # how many of the open window's actions are in the history
+    receipt: Any = None  # the VerifiedAttestation signed in its last removal window
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,8 @@ class MainWindow(QMainWindow):
         helpdesk: bool = False,
         today: Callable[[], date] = date.today,
         person: str = "",
+        history_path: Path | None = None,
+        receipts_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -108,7 +117,14 @@ class MainWindow(QMainWindow):
         self.auto_scan_phones = auto_scan_phones
         self.today = today
         self.person = person
-        self.ops = Operations(self)
+        self.receipts_dir = receipts_dir
+        self.ops = Operations(self, max_workers=8)
+        self.recorder = AuditRecorder(self.ops, history_path, self)
+        self.recorder.failed.connect(self._on_history_failed)
+        self._history_problem_shown = False
+        self._queue_numbers: dict[str, int] = {}
+        self._queue_facts: dict[str, PhoneFacts] = {}
+        self.windows: dict[str, QWidget] = {}  # the history, dashboard... (one of each)
         self.devices = DeviceListModel(self)
         self.sessions: dict[str, Session] = {LOCAL_ID: Session()}
         self.presets: tuple[Policy, ...] = ()
@@ -132,6 +148,7 @@ class MainWindow(QMainWindow):
             splitter.restoreState(state)
         self.device_panel.select(LOCAL_ID)
         self._show_device(LOCAL_ID)
+        self.set_helpdesk(helpdesk)
 
     # --- construction ------------------------------------------------------------------------
 
@@ -158,15 +175,63 @@ class MainWindow(QMainWindow):
             "S&top", self.cancel_current, "Esc", "Stop checking the selected device (Esc)"
         )
         self.cancel_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.remove_action = self._action("&Remove…", None, tip=COMING_REMOVE)
-        self.remove_action.setEnabled(False)
-        self.attest_action = self._action("&Attest…", None, tip=COMING_ATTEST)
-        self.attest_action.setEnabled(False)
+        self.remove_action = self._action(
+            "&Remove…", lambda: self.open_wizard(self.current_id()), "Ctrl+R"
+        )
+        self.attest_action = self._action(
+            "&Attest…", lambda: self.open_wizard(self.current_id()), "Ctrl+Shift+A"
+        )
         self.export_action = self._action(
             "&Export inventory…",
             self.export_inventory,
             "Ctrl+E",
             "Save the list of apps on the selected device as a JSON inventory file",
+        )
+        self.export_audits_action = self._action(
+            "Export a&udits for the compliance office…",
+            self.export_audits,
+            "Ctrl+Shift+E",
+            "Save one row per person's device, with its result, dates, exemption and receipt, "
+            "as CSV or JSON",
+        )
+        self.import_action = self._action(
+            "&Import receipts…",
+            self.import_receipts,
+            "Ctrl+I",
+            "Check and add the signed receipts in a folder (staff made them on their own "
+            "computers) to the history",
+        )
+        self.history_action = self._action(
+            "&History", self.show_history, "Ctrl+H", "Every audit made or imported, searchable"
+        )
+        self.dashboard_action = self._action(
+            "&Dashboard",
+            self.show_dashboard,
+            "Ctrl+Shift+D",
+            "Who is compliant, overdue or excepted under a policy, with a chart",
+        )
+        self.helpdesk_action = self._action(
+            "Helpdesk &mode",
+            None,
+            "Ctrl+Shift+H",
+            "A queue of the phones plugged in at the bench, each checked at once",
+        )
+        self.helpdesk_action.setCheckable(True)
+        self.helpdesk_action.toggled.connect(self._on_helpdesk_toggled)
+        self.queue_focus_action = self._action(
+            "Go to the &queue", self._focus_queue, "F6", "Move to the list of phones (F6)"
+        )
+        self.queue_next_action = self._action(
+            "&Next phone that needs me",
+            lambda: self._queue_step(1),
+            "F7",
+            "Select the next phone in the queue that needs you (F7)",
+        )
+        self.queue_previous_action = self._action(
+            "&Previous phone that needs me",
+            lambda: self._queue_step(-1),
+            "Shift+F7",
+            "Select the previous phone in the queue that needs you (Shift+F7)",
         )
         self.open_policy_action = self._action(
             "&Open policy file…", self.open_policy_file, key.Open, "Use a policy file"
@@ -232,6 +297,7 @@ class MainWindow(QMainWindow):
                 button.setAccessibleName(button.defaultAction().text().replace("&", ""))
 
         self.device_panel = DevicePanel(self.devices, self)
+        self.queue_panel = QueuePanel(self)
         self._build_table()
         self._layout_widgets()
 
@@ -308,10 +374,22 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 1)
         self.main_split.setStretchFactor(1, 4)
         self.main_split.setSizes([280, 1000])
-        self.setCentralWidget(self.main_split)
+        self.outer_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.outer_split.setObjectName("outerSplit")
+        self.outer_split.addWidget(self.queue_panel)
+        self.outer_split.addWidget(self.main_split)
+        self.outer_split.setStretchFactor(0, 2)
+        self.outer_split.setStretchFactor(1, 5)
+        self.outer_split.setSizes([260, 600])
+        self.outer_split.setChildrenCollapsible(False)
+        self.setCentralWidget(self.outer_split)
 
         for first, second in (
-            (self.policy_box, self.device_panel.view),
+            (self.policy_box, self.queue_panel.view),
+            (self.queue_panel.view, self.queue_panel.open_button),
+            (self.queue_panel.open_button, self.queue_panel.next_button),
+            (self.queue_panel.next_button, self.queue_panel.clear_button),
+            (self.queue_panel.clear_button, self.device_panel.view),
             (self.device_panel.view, self.device_panel.guide_button),
             (self.device_panel.guide_button, self.filter_edit),
             (self.filter_edit, self.flagged_box),
@@ -328,6 +406,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.exemptions_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_audits_action)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         device_menu = bar.addMenu("&Device")
@@ -340,6 +420,14 @@ class MainWindow(QMainWindow):
             device_menu.addAction(action)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.find_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.history_action)
+        view_menu.addAction(self.dashboard_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.helpdesk_action)
+        view_menu.addAction(self.queue_focus_action)
+        view_menu.addAction(self.queue_next_action)
+        view_menu.addAction(self.queue_previous_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.demo_action)
         help_menu.addSeparator()
@@ -384,9 +472,15 @@ class MainWindow(QMainWindow):
         self.policy_box.activated.connect(self._on_policy_chosen)
         self.ops.progress.connect(self._on_progress)
         self.ops.running_changed.connect(self._on_running_changed)
+        self.devices.dataChanged.connect(self._sync_queue)
+        self.devices.rowsInserted.connect(self._sync_queue)
+        self.devices.rowsRemoved.connect(self._sync_queue)
+        self.queue_panel.selected.connect(self._on_queue_selected)
+        self.queue_panel.open_requested.connect(self.open_wizard)
+        self.queue_panel.clear_requested.connect(self.clear_unplugged)
 
     def _splitters(self) -> list[QSplitter]:
-        return [self.main_split, self.table_split]
+        return [self.main_split, self.table_split, self.outer_split]
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -412,6 +506,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        self.recorder.close()  # before the helper stops: every audit asked for is written
         self.ops.shutdown()
         if self.demo is not None:
             self.demo.stop(wait=True)
@@ -587,6 +682,7 @@ class MainWindow(QMainWindow):
             )
             self.session(event.serial)
         name = " ".join(event.name.split())
+        came_back = entry.state is not DeviceState.READY and event.state is DeviceState.READY
         entry = replace(
             entry,
             state=event.state,
@@ -598,11 +694,17 @@ class MainWindow(QMainWindow):
             else name,
         )
         self.devices.upsert(entry)
+        session = self.session(event.serial)
         if (
             event.state is DeviceState.READY
             and self.auto_scan_phones
-            and self.session(event.serial).scan is None
             and not self.ops.is_running(event.serial)
+            and (
+                session.scan is None
+                # At the bench a phone plugged in again is checked again, unless its removal
+                # window is open (it checks itself) or it is finished.
+                or (self.helpdesk and came_back and session.wizard is None and not session.receipt)
+            )
         ):
             self.scan(event.serial)
         self._refresh()
@@ -694,6 +796,8 @@ class MainWindow(QMainWindow):
             changes["manufacturer"] = device.manufacturer or entry.manufacturer
             changes["simulated"] = entry.simulated or device.simulated
         self.devices.update(device_id, **changes)
+        if outcome.assessment is not None:
+            self._record(device_id, outcome.assessment)
         if outcome.policy is not self.policy:
             self._reassess(device_id)
         if not complete:
@@ -755,6 +859,7 @@ class MainWindow(QMainWindow):
             session.assessment = assessment
             session.rows = None
             self.devices.update(device_id, status=assessment.status)
+            self._record(device_id, assessment)
             self._refresh()
 
         self.ops.start(f"assess:{device_id}", work, done, self._show_error)
@@ -860,6 +965,25 @@ class MainWindow(QMainWindow):
         self.scan_action.setEnabled(ready and not running)
         self.cancel_action.setEnabled(running)
         self.export_action.setEnabled(session.scan is not None)
+        facts = self.action_facts(device_id)
+        _set_availability(self.remove_action, remove_availability(facts))
+        _set_availability(self.attest_action, attest_availability(facts))
+
+    def action_facts(self, device_id: str) -> ActionFacts:
+        entry = self.devices.entry(device_id)
+        session = self.session(device_id)
+        assessment = session.assessment
+        return ActionFacts(
+            is_phone=entry is not None and entry.kind is DeviceKind.ANDROID,
+            state=entry.state if entry is not None else DeviceState.GONE,
+            policy_chosen=self.policy is not None,
+            scanning=self.ops.is_running(device_id),
+            scanned=assessment is not None,
+            complete=session.scan is not None and session.scan.complete,
+            status=assessment.status if assessment is not None else None,
+            violations=len(assessment.violations) if assessment is not None else 0,
+            wizard_open=session.wizard is not None,
+        )
 
     @Slot()
     def _update_count(self, *_args: object) -> None:
@@ -944,6 +1068,348 @@ class MainWindow(QMainWindow):
             lambda saved: self.statusBar().showMessage(f"Inventory saved to {saved}", 10000),
             self._show_error,
         )
+
+    # --- the history ---------------------------------------------------------------------------
+
+    def _record(self, device_id: str, assessment: Assessment) -> AuditHandle | None:
+        """Write a judged scan to the device's audit under its policy, or begin one (a first
+        scan under that policy, or after a signed receipt closed the last)."""
+        session = self.session(device_id)
+        if session.wizard is not None:
+            return None  # its removal window writes the audit it is working on
+        return self._audit_for(session, assessment)
+
+    def _audit_for(self, session: Session, assessment: Assessment) -> AuditHandle:
+        key = (assessment.policy.id, assessment.policy.sha256)
+        handle = session.audits.get(key)
+        if handle is None or handle.closed or handle.device_id != assessment.scan.device.id:
+            handle = self.recorder.begin(assessment, staff_id=self.person)
+            session.audits[key] = handle
+        else:
+            self.recorder.add_assessment(handle, assessment)
+        session.audit = handle
+        return handle
+
+    @Slot(object)
+    def _on_history_failed(self, error: BaseException) -> None:
+        message = errors.describe(error)
+        self.statusBar().showMessage(
+            f"The audit could not be saved in the history: {message.text} {message.next_step}",
+            30000,
+        )
+        if not self._history_problem_shown:  # once: the status bar tells of later ones
+            self._history_problem_shown = True
+            errors.show_error(self, error)
+
+    # --- the removal window --------------------------------------------------------------------
+
+    def open_wizard(self, device_id: str) -> Any:
+        """Open the removal and attestation window for a device (or show the one open)."""
+        session = self.session(device_id)
+        if session.wizard is not None:
+            session.wizard.show()
+            session.wizard.raise_()
+            session.wizard.activateWindow()
+            return session.wizard
+        facts = self.action_facts(device_id)
+        availability = attest_availability(facts)
+        assessment = session.assessment
+        if not availability.enabled or assessment is None:
+            self.statusBar().showMessage(availability.why, 10000)
+            return None
+        from ui.wizard import open_removal_wizard
+
+        handle = self._audit_for(session, assessment)
+        session.recorded_actions = 0
+        session.receipt = None
+        wizard = open_removal_wizard(
+            self,
+            assessment=assessment,
+            exemptions=self.exemptions,
+            person=self.person,
+            operations=self.ops,
+            helpdesk=self.helpdesk,
+            on_finished=lambda path: self._wizard_finished(device_id, wizard, handle, path),
+            adb_port=self.sources.adb_port,
+            rescan=self._scanner_for(device_id),
+            receipts_dir=self.receipts_dir,
+        )
+        session.wizard = wizard
+        if self.helpdesk:
+            self._prefill_technician(wizard)
+        wizard.rescanned.connect(
+            lambda after: self._wizard_rescanned(device_id, wizard, handle, after)
+        )
+        wizard.receipt_saved.connect(
+            lambda saved: self._wizard_signed(device_id, wizard, handle, saved)
+        )
+        wizard.changed.connect(self._sync_queue)
+        self._sync_queue()
+        self._update_actions()
+        return wizard
+
+    def _scanner_for(self, device_id: str) -> Callable[[Progress, CancelCheck], ScanResult] | None:
+        entry = self.devices.entry(device_id)
+        return self._scanner(entry) if entry is not None else None
+
+    def _wizard_actions(self, device_id: str, wizard: Any, handle: AuditHandle) -> None:
+        """Write the window's actions not written yet."""
+        session = self.session(device_id)
+        actions = wizard.session.actions
+        self.recorder.add_actions(handle, actions[session.recorded_actions :])
+        session.recorded_actions = len(actions)
+
+    def _wizard_rescanned(
+        self, device_id: str, wizard: Any, handle: AuditHandle, after: Assessment
+    ) -> None:
+        session = self.session(device_id)
+        if session.wizard is not wizard:
+            return
+        self._wizard_actions(device_id, wizard, handle)
+        self.recorder.add_assessment(handle, after)
+        policy = self.policy
+        session.scan = after.scan
+        session.rows = None
+        session.error = None
+        same_policy = policy is not None and (policy.id, policy.sha256) == (
+            after.policy.id,
+            after.policy.sha256,
+        )
+        session.assessment = after if same_policy else None
+        self.devices.update(
+            device_id,
+            phase=ScanPhase.SCANNED if after.scan.complete else ScanPhase.INCOMPLETE,
+            status=after.status if same_policy else None,
+        )
+        if not same_policy:
+            self._reassess(device_id)
+        self._refresh()
+
+    def _wizard_signed(self, device_id: str, wizard: Any, handle: AuditHandle, saved: Any) -> None:
+        session = self.session(device_id)
+        if session.wizard is not wizard or session.receipt is not None:
+            return
+        verified = saved.verified
+        attester = verified.attester
+        self._wizard_actions(device_id, wizard, handle)
+        self.recorder.add_receipt(
+            handle,
+            Path(saved.path),
+            person_name=attester.name,
+            staff_id=attester.staff_id,
+            technician=attester.technician,
+        )
+        session.receipt = verified
+        if self.helpdesk and attester.technician:
+            settings.set_technician(attester.technician)
+        self._sync_queue()
+
+    def _wizard_finished(
+        self, device_id: str, wizard: Any, handle: AuditHandle, path: str | None
+    ) -> None:
+        session = self.sessions.get(device_id)
+        if session is None or session.wizard is not wizard:
+            return
+        if wizard.saved is not None:
+            self._wizard_signed(device_id, wizard, handle, wizard.saved)
+        self._wizard_actions(device_id, wizard, handle)
+        session.wizard = None
+        if path:
+            self.statusBar().showMessage(f"Receipt saved: {path}", 15000)
+        self._sync_queue()
+        self._update_actions()
+
+    def _prefill_technician(self, wizard: Any) -> None:
+        """At the bench the same technician signs phone after phone: offer the last name."""
+        from ui.wizard import Pages
+
+        name = settings.technician()
+        field = getattr(wizard.page(Pages.ATTEST), "technician", None)
+        if name and field is not None and not field.text():
+            field.setText(name)
+
+    def open_wizards(self) -> dict[str, Any]:
+        return {d: s.wizard for d, s in self.sessions.items() if s.wizard is not None}
+
+    # --- helpdesk mode -------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_helpdesk_toggled(self, on: bool) -> None:
+        self.set_helpdesk(on, remember=True)
+
+    def set_helpdesk(self, on: bool, *, remember: bool = False) -> None:
+        """Show or hide the queue; open removal windows keep the mode they were opened in."""
+        self.helpdesk = on
+        if self.helpdesk_action.isChecked() != on:
+            self.helpdesk_action.blockSignals(True)
+            self.helpdesk_action.setChecked(on)
+            self.helpdesk_action.blockSignals(False)
+        if remember:
+            settings.set_helpdesk(on)
+        self.queue_panel.setVisible(on)
+        self.device_panel.setVisible(not on)
+        for action in (self.queue_focus_action, self.queue_next_action, self.queue_previous_action):
+            action.setEnabled(on)
+        self.setWindowTitle("Device Audit \u2014 Helpdesk" if on else "Device Audit")
+        self._sync_queue()
+        if on:
+            self.queue_panel.select(self.current_id())
+
+    def phone_facts(self, serial: str) -> PhoneFacts:
+        entry = self.devices.entry(serial)
+        session = self.sessions.get(serial) or Session()
+        previous = self._queue_facts.get(serial)
+        assessment = session.assessment
+        wizard = session.wizard
+        receipt = session.receipt
+        plugged = entry is not None and entry.state is not DeviceState.GONE
+        problem = ""
+        if entry is not None and entry.phase is ScanPhase.FAILED and session.error is not None:
+            message = errors.describe(session.error)
+            problem = f"{message.text} {message.next_step}".strip()
+        elif entry is not None and entry.phase is ScanPhase.INCOMPLETE:
+            problem = "The check could not see everything: press F5 to check again"
+        name = entry.title if entry is not None else (previous.name if previous else serial)
+        if entry is not None and entry.simulated:
+            name = entry.name
+        return PhoneFacts(
+            serial=serial,
+            name=name,
+            simulated=entry.simulated if entry is not None else False,
+            plugged=plugged,
+            ready=entry is not None and entry.state is DeviceState.READY,
+            waiting_words=entry.advice if entry is not None else "",
+            scanning=self.ops.is_running(serial),
+            phase=entry.phase if entry is not None else ScanPhase.NOT_SCANNED,
+            status=assessment.status if assessment is not None else None,
+            violations=len(assessment.violations) if assessment is not None else 0,
+            policy_chosen=self.policy is not None,
+            wizard_open=wizard is not None,
+            verified=wizard is not None
+            and wizard.session.after is not None
+            and wizard.session.can_attest,
+            receipt_kind=("attestation" if receipt.compliant else "report") if receipt else "",
+            person=f"{receipt.attester.name} ({receipt.attester.staff_id})" if receipt else "",
+            problem=problem,
+        )
+
+    @Slot()
+    def _sync_queue(self, *_args: object) -> None:
+        """Bring the queue up to date with the devices, their checks and removal windows."""
+        if not self.helpdesk:
+            return
+        for entry in self.devices.entries():
+            if entry.kind is DeviceKind.ANDROID and entry.id not in self._queue_numbers:
+                self._queue_numbers[entry.id] = len(self._queue_numbers) + 1
+        items = []
+        for serial, number in self._queue_numbers.items():
+            facts = self.phone_facts(serial)
+            self._queue_facts[serial] = facts
+            items.append(queue_item(facts, number))
+        self.queue_panel.set_items(items)
+
+    @Slot(str)
+    def _on_queue_selected(self, serial: str) -> None:
+        if self.devices.entry(serial) is not None and self.current_id() != serial:
+            self.device_panel.select(serial)
+
+    def _focus_queue(self) -> None:
+        if self.helpdesk:
+            self.queue_panel.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _queue_step(self, step: int) -> None:
+        if not self.helpdesk:
+            return
+        if not self.queue_panel.select_next(step):
+            self.statusBar().showMessage("No phone in the queue needs you now.", 5000)
+        self._focus_queue()
+
+    def clear_unplugged(self) -> None:
+        """Take unplugged phones off the queue (and the device list); their audits stay in the
+        history. Phones whose removal window is still open stay."""
+        for serial in list(self._queue_numbers):
+            session = self.sessions.get(serial)
+            entry = self.devices.entry(serial)
+            if entry is not None and entry.state is not DeviceState.GONE:
+                continue
+            if session is not None and session.wizard is not None:
+                continue
+            del self._queue_numbers[serial]
+            self._queue_facts.pop(serial, None)
+            if entry is not None:
+                self.devices.remove(serial)
+            self.sessions.pop(serial, None)
+        self._sync_queue()
+        self._refresh()
+
+    # --- history, dashboard, import, export ---------------------------------------------------
+
+    def _window(self, name: str, make: Callable[[], QWidget]) -> QWidget:
+        """One window of each kind, made on first use and shown again after."""
+        window = self.windows.get(name)
+        if window is None:
+            window = make()
+            self.windows[name] = window
+            window.destroyed.connect(lambda _obj=None, n=name: self.windows.pop(n, None))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def show_history(self) -> Any:
+        from ui.history import HistoryWindow
+
+        return self._window("history", lambda: HistoryWindow(self.recorder, self))
+
+    def show_dashboard(self) -> Any:
+        from ui.dashboard import DashboardWindow
+
+        def make() -> QWidget:
+            policy = self.policy.id if self.policy is not None else ""
+            return DashboardWindow(self.recorder, self, policy_id=policy, today=self.today)
+
+        return self._window("dashboard", make)
+
+    def import_receipts(self) -> Any:
+        folder = self.ask_folder("Choose the folder of receipts to import")
+        if not folder:
+            return None
+        from ui.receipts_import import ImportWindow
+
+        window = ImportWindow(self.recorder, Path(folder), self)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        window.start()
+        self.windows["import"] = window
+        return window
+
+    def export_audits(self, policy_id: str | None = None) -> None:
+        """One row per person's device for the compliance office, as CSV or JSON (the file's
+        ending or the chosen type decides), for the selected policy (every policy if none)."""
+        if policy_id is None:
+            policy_id = self.policy.id if self.policy is not None else ""
+        day = self.today()
+        stem = f"audits-{policy_id or 'all-policies'}-{day.isoformat()}"
+        path = self.ask_save_path(
+            "Export audits for the compliance office",
+            f"{stem}.csv",
+            "Spreadsheet (CSV) (*.csv);;JSON (*.json)",
+        )
+        if not path:
+            return
+        self.recorder.run(
+            "history:export",
+            lambda store, _p, _c: export_audits_file(store, Path(path), policy_id, day),
+            lambda count: self.statusBar().showMessage(
+                f"{count} audit{'s' if count != 1 else ''} exported to {path}", 15000
+            ),
+            self._show_error,
+            label="Exporting audits",
+        )
+
+    def ask_folder(self, title: str) -> str:
+        """Ask for a folder; tests replace this."""
+        return QFileDialog.getExistingDirectory(self, title, "")
 
     # --- demo and help -------------------------------------------------------------------------
 
@@ -1030,6 +1496,36 @@ class MainWindow(QMainWindow):
 
 
 DEMO_POLICY = "nz-parliament-2023"
+
+
+def _set_availability(action: QAction, availability: Availability) -> None:
+    action.setEnabled(availability.enabled)
+    action.setToolTip(availability.why)
+    action.setStatusTip(availability.why)
+
+
+def export_audits_file(store: Any, path: Path, policy_id: str, day: date) -> int:
+    """Write the compliance office's export (CSV unless the path ends in .json); returns the
+    number of rows. Runs on a worker thread."""
+    import io
+
+    from audit.inventory import write_atomic
+    from audit.store import write_csv, write_json
+
+    rows = store.export_rows(policy_id=policy_id or None, today=day)
+    buffer = io.StringIO(newline="")
+    if path.suffix.lower() == ".json":
+        write_json(rows, buffer, today=day, policy_id=policy_id or None)
+    else:
+        write_csv(rows, buffer)
+    try:
+        write_atomic(path, buffer.getvalue().encode("utf-8"))
+    except OSError as error:
+        raise AuditError(
+            f"The export cannot be written to {path} ({error.strerror or error}).",
+            "Choose a file in a folder that exists and that you may write to.",
+        ) from None
+    return len(rows)
 
 
 def _policy_key(policy: Policy | None) -> str:

@@ -1,4 +1,5 @@
-"""What the app remembers between runs: window geometry, the last policy and exemptions file.
+"""What the app remembers between runs: window geometry, the last policy and exemptions file,
+helpdesk mode and the technician's name.
 
 QSettings, keyed by the application's organisation and name. When DEVICE_AUDIT_HOME is set (the
 tests, a portable install) the settings live there as an INI file, beside the rest of the
@@ -19,6 +20,8 @@ _STATE = "window/state"
 _SPLITTERS = "window/splitters"
 _LAST_POLICY = "policy/last"
 _LAST_EXEMPTIONS = "policy/exemptions"
+_HELPDESK = "helpdesk/on"
+_TECHNICIAN = "helpdesk/technician"
 
 
 def configure() -> None:
@@ -64,6 +67,25 @@ def last_exemptions() -> str:
 
 def set_last_exemptions(path: str) -> None:
     _set(_LAST_EXEMPTIONS, path)
+
+
+def helpdesk() -> bool:
+    """Whether helpdesk mode was on when the person last switched it."""
+    value = _settings().value(_HELPDESK, False)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def set_helpdesk(on: bool) -> None:
+    _set(_HELPDESK, on)
+
+
+def technician() -> str:
+    """The name the last technician signed with at this computer."""
+    return _text(_TECHNICIAN)
+
+
+def set_technician(name: str) -> None:
+    _set(_TECHNICIAN, name)
 
 
 def save_window(window: QMainWindow, splitters: list[QByteArray] | None = None) -> None:

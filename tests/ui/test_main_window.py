@@ -315,12 +315,6 @@ def test_export_writes_the_inventory_file(
     assert inventory.load(target) == window.sessions[SERIAL].scan
 
 
-def test_remove_and_attest_say_they_are_coming_and_do_nothing(window: MainWindow) -> None:
-    for action in (window.remove_action, window.attest_action):
-        assert not action.isEnabled()
-        assert action.toolTip().startswith("Coming soon")
-
-
 def test_every_interactive_widget_has_an_accessible_name(
     qtbot: QtBot, window: MainWindow, tracker: FeedTracker
 ) -> None:

@@ -1,0 +1,96 @@
+"""When Remove… and Attest… can be used, and in words why not.
+
+A greyed-out button that does not say why is a dead end for someone who is not technical, so
+each rule gives the sentence the tool tip and the status bar show. A pure function of plain
+facts, tested without a window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit.model import DeviceState, DeviceStatus
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    """What the main window knows about the selected device."""
+
+    is_phone: bool
+    state: DeviceState
+    policy_chosen: bool
+    scanning: bool
+    scanned: bool  # a scan judged against the policy is there
+    complete: bool  # that scan saw everything
+    status: DeviceStatus | None
+    violations: int
+    wizard_open: bool = False
+
+
+@dataclass(frozen=True)
+class Availability:
+    enabled: bool
+    why: str  # what the action does when enabled; why it cannot be used when not
+
+
+REMOVE_SHORTCUT = "Ctrl+R"
+ATTEST_SHORTCUT = "Ctrl+Shift+A"
+SHOW_OPEN = "The removal window for this device is open: show it."
+
+
+def _blocked(facts: ActionFacts) -> str:
+    """Why neither action can be used now; "" when both may be considered."""
+    if not facts.policy_chosen:
+        return "Choose a policy first: it says which apps are banned."
+    if facts.state is DeviceState.GONE:
+        return (
+            "The phone is unplugged. Plug it in again: removing apps and checking again need "
+            "the phone."
+        )
+    if facts.state is not DeviceState.READY:
+        return "The phone is not ready: follow the advice under the list of devices first."
+    if facts.scanning:
+        return "Wait for the check to finish."
+    if not facts.scanned:
+        return "Check the device first (Scan, F5)."
+    if not facts.complete or facts.status is DeviceStatus.INCOMPLETE:
+        return (
+            "The last check could not see everything. Scan again (F5) before removing apps "
+            "or signing."
+        )
+    return ""
+
+
+def remove_availability(facts: ActionFacts) -> Availability:
+    if facts.wizard_open:
+        return Availability(True, SHOW_OPEN)
+    blocked = _blocked(facts)
+    if blocked:
+        return Availability(False, blocked)
+    if facts.violations == 0:
+        return Availability(False, "Nothing to remove: no banned app was found on this device.")
+    count = facts.violations
+    return Availability(
+        True,
+        f"Remove the {count} banned app{'s' if count != 1 else ''} step by step, check the "
+        f"device again and sign a record ({REMOVE_SHORTCUT}).",
+    )
+
+
+def attest_availability(facts: ActionFacts) -> Availability:
+    if facts.wizard_open:
+        return Availability(True, SHOW_OPEN)
+    blocked = _blocked(facts)
+    if blocked:
+        return Availability(False, blocked)
+    if facts.violations:
+        return Availability(
+            True,
+            "Banned apps are still on this device: remove them first (Remove…), or sign a "
+            f"report that they remain ({ATTEST_SHORTCUT}).",
+        )
+    return Availability(
+        True,
+        "Check the device once more and sign a statement that it is compliant "
+        f"({ATTEST_SHORTCUT}).",
+    )

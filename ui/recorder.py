@@ -1,0 +1,312 @@
+"""Every audit goes into the history (audit.store), written off the GUI thread, in order.
+
+One `AuditRecorder` per app holds the one `Store`, opened on first use on a worker thread (the
+database module and its migrations stay off the start-up path). Writes run through the app's
+background helper (ui.ops) one at a time, in the order they were asked for: a scan's audit must
+exist before its rescan, actions and receipt are added to it. Each write names its audit by an
+`AuditHandle`, whose id the first write fills in on the worker thread; the writes after it run
+later on the same queue, so they always see it.
+
+Reads (history, dashboard, imports) use `run`, which runs a function of the store through ui.ops
+under the caller's key, so a newer search supersedes an older one.
+
+Closing the app flushes the queue: writes not yet done are done there and then, so an audit the
+person saw finish is never lost to a quick quit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from audit.model import ActionResult, Assessment
+from audit.progress import CancelCheck, Progress
+from ui.ops import Operations
+
+if TYPE_CHECKING:
+    from audit.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WRITE_KEY = "history:write"
+FLUSH_WAIT_S = 30.0
+
+
+@dataclass(eq=False)
+class AuditHandle:
+    """One audit being written: which device and policy, and its id once the store gave one."""
+
+    device_id: str
+    policy_id: str
+    policy_sha256: str
+    id: int | None = None  # set on the worker thread by the write that begins the audit
+    closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
+    scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
+
+
+@dataclass(eq=False)
+class _Job:
+    what: str
+    write: Callable[[Store], object]
+    claimed: bool = False
+    finished: threading.Event = field(default_factory=threading.Event)
+    seconds: float = 0.0
+
+    def claim(self, lock: threading.Lock) -> bool:
+        with lock:
+            if self.claimed:
+                return False
+            self.claimed = True
+            return True
+
+
+def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
+    """What makes two assessments the same record: the scan, and how it was judged."""
+    scan = assessment.scan
+    exemptions = ",".join(sorted(e.id for e in assessment.exemptions))
+    return (
+        f"{scan.device.id}@{scan.started_at.isoformat()}",
+        f"{assessment.policy.id}:{assessment.policy.sha256}:{assessment.day.isoformat()}",
+        f"{assessment.status.value}:{len(assessment.findings)}:{exemptions}",
+    )
+
+
+class AuditRecorder(QObject):
+    """The app's history: ordered background writes, and reads through ui.ops."""
+
+    written = Signal(object)
+    """An AuditHandle after a write to its audit landed."""
+    failed = Signal(object)
+    """An error of a write (StoreError: the disk is full, the file is damaged...)."""
+
+    def __init__(
+        self, operations: Operations, path: Path | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ops = operations
+        self.path = path
+        self._store: Store | None = None
+        self._open_lock = threading.Lock()
+        self._claim_lock = threading.Lock()
+        self._queue: deque[_Job] = deque()
+        self._current: _Job | None = None
+        self._closed = False
+        self.timings: list[tuple[str, float]] = []  # (what, seconds) of each write, for bench
+
+    # --- the store ------------------------------------------------------------------------
+
+    def store(self) -> Store:
+        """The store, opened on first use (call from a worker thread: it may migrate)."""
+        with self._open_lock:
+            if self._store is None:
+                from audit.store import Store
+
+                self._store = Store(self.path)
+            return self._store
+
+    @property
+    def store_path(self) -> Path:
+        if self.path is not None:
+            return self.path
+        from audit.store import default_path
+
+        return default_path()
+
+    def run(
+        self,
+        key: str,
+        query: Callable[[Store, Progress, CancelCheck], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[BaseException], None] | None = None,
+        *,
+        on_cancelled: Callable[[], None] | None = None,
+        label: str = "",
+    ) -> int:
+        """Run `query(store, progress, cancelled)` in the background under `key`."""
+
+        def work(progress: Progress, cancelled: CancelCheck) -> T:
+            return query(self.store(), progress, cancelled)
+
+        return self.ops.start(
+            key, work, on_success, on_failure, on_cancelled=on_cancelled, label=label
+        )
+
+    # --- writing audits -------------------------------------------------------------------
+
+    def begin(
+        self,
+        assessment: Assessment,
+        *,
+        person_name: str = "",
+        staff_id: str = "",
+        technician: str = "",
+    ) -> AuditHandle:
+        """A new audit of the assessment's device under its policy, with the assessment."""
+        handle = AuditHandle(
+            assessment.scan.device.id, assessment.policy.id, assessment.policy.sha256
+        )
+        handle.scans.add(assessment_key(assessment))
+
+        def write(store: Store) -> AuditHandle:
+            handle.id = store.begin_audit(
+                assessment.scan.device,
+                assessment.policy,
+                person_name=person_name,
+                staff_id=staff_id,
+                technician=technician,
+                at=assessment.scan.started_at,
+            )
+            store.record_assessment(handle.id, assessment)
+            return handle
+
+        self._submit(_Job("begin", write))
+        return handle
+
+    def add_assessment(self, handle: AuditHandle, assessment: Assessment) -> bool:
+        """Add a scan (a rescan, or the same scan judged again) to the audit; False when this
+        very assessment was recorded already."""
+        key = assessment_key(assessment)
+        if key in handle.scans:
+            return False
+        handle.scans.add(key)
+        self._submit(
+            _Job("assessment", self._on(handle, lambda s, i: s.record_assessment(i, assessment)))
+        )
+        return True
+
+    def add_actions(self, handle: AuditHandle, actions: Sequence[ActionResult]) -> None:
+        if not actions:
+            return
+        done = tuple(actions)
+        self._submit(_Job("actions", self._on(handle, lambda s, i: s.record_actions(i, done))))
+
+    def add_receipt(
+        self,
+        handle: AuditHandle,
+        path: Path,
+        *,
+        person_name: str,
+        staff_id: str,
+        technician: str,
+    ) -> None:
+        """The signed receipt, read back from its file; names the audit's person first (the
+        receipt's signed attester is who the audit is for)."""
+        handle.closed = True
+
+        def write(store: Store, audit_id: int) -> None:
+            summary = store.audit(audit_id)
+            if not summary.attested and (summary.staff_id, summary.person_name) != (
+                staff_id,
+                person_name,
+            ):
+                store.set_person(
+                    audit_id, person_name=person_name, staff_id=staff_id, technician=technician
+                )
+            store.record_receipt(audit_id, path.read_bytes(), file_name=str(path))
+
+        self._submit(_Job("receipt", self._on(handle, write)))
+
+    @staticmethod
+    def _on(
+        handle: AuditHandle, write: Callable[[Store, int], object]
+    ) -> Callable[[Store], AuditHandle | None]:
+        def run(store: Store) -> AuditHandle | None:
+            if handle.id is None:  # beginning it failed, and that failure was reported
+                log.info("skipping a write to an audit that could not be started")
+                return None
+            write(store, handle.id)
+            return handle
+
+        return run
+
+    # --- the queue ------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue) + (self._current is not None)
+
+    def _submit(self, job: _Job) -> None:
+        if self._closed:
+            self._execute(job)  # after shutdown: write at once, nothing else will
+            return
+        self._queue.append(job)
+        if self._current is None:
+            self._next()
+
+    def _next(self) -> None:
+        if self._current is not None or not self._queue or self._closed:
+            return
+        job = self._queue.popleft()
+        self._current = job
+
+        def work(_progress: Progress, _cancelled: CancelCheck) -> object:
+            if not job.claim(self._claim_lock):
+                return None
+            return self._execute(job)
+
+        def settle() -> None:
+            if self._current is job:
+                self._current = None
+            self._next()
+
+        def done(result: object) -> None:
+            self.timings.append((job.what, job.seconds))
+            if isinstance(result, AuditHandle):
+                self.written.emit(result)
+            settle()
+
+        def failed(error: BaseException) -> None:
+            self.failed.emit(error)
+            settle()
+
+        def cancelled() -> None:
+            # Only when the app shuts its helper down: the write may not have run, so it goes
+            # back to the queue for flush(), which does it unless the worker already did.
+            if self._current is job:
+                self._current = None
+                self._queue.appendleft(job)
+
+        self.ops.start(WRITE_KEY, work, done, failed, on_cancelled=cancelled, label="Saving")
+
+    def _execute(self, job: _Job) -> object:
+        start = time.perf_counter()
+        try:
+            return job.write(self.store())
+        finally:
+            job.seconds = time.perf_counter() - start
+            job.finished.set()
+
+    def flush(self) -> None:
+        """Do every write not done yet, now (on the calling thread): for closing the app."""
+        self._closed = True
+        current, self._current = self._current, None
+        jobs = ([current] if current is not None else []) + list(self._queue)
+        self._queue.clear()
+        for job in jobs:
+            if job.claim(self._claim_lock):
+                try:
+                    self._execute(job)
+                except Exception as error:  # closing: log it, keep the other writes
+                    log.error("a history write failed while closing: %s", error)
+            elif not job.finished.wait(FLUSH_WAIT_S):
+                log.error("a history write did not finish while closing")
+
+    def close(self) -> None:
+        self.flush()
+        with self._open_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def wait_idle(self) -> bool:
+        """True when nothing is queued or being written (tests wait for this)."""
+        return self._current is None and not self._queue
