@@ -52,8 +52,9 @@ def plug_in_and_scan(qtbot: QtBot, window: MainWindow, tracker: FeedTracker) -> 
     qtbot.waitUntil(lambda: window.devices.entry(SERIAL) is not None, timeout=WAIT)
     window.device_panel.select(SERIAL)
     qtbot.waitUntil(
-        lambda: window.sessions[SERIAL].assessment is not None
-        and not window.ops.is_running(SERIAL),
+        lambda: (
+            window.sessions[SERIAL].assessment is not None and not window.ops.is_running(SERIAL)
+        ),
         timeout=WAIT,
     )
 
@@ -85,8 +86,10 @@ def test_a_plain_scan_is_recorded_and_a_rescan_joins_the_same_audit(
     )
     window.scan_current()
     qtbot.waitUntil(
-        lambda: window.sessions[SERIAL].assessment is not None
-        and window.sessions[SERIAL].assessment.status is DeviceStatus.COMPLIANT,
+        lambda: (
+            window.sessions[SERIAL].assessment is not None
+            and window.sessions[SERIAL].assessment.status is DeviceStatus.COMPLIANT
+        ),
         timeout=WAIT,
     )
     with written(qtbot, window) as store:
@@ -102,14 +105,18 @@ def test_a_scan_judged_under_another_policy_is_another_audit(
     plug_in_and_scan(qtbot, window, tracker)
     use_policy(qtbot, window, "us-federal-2023")
     qtbot.waitUntil(
-        lambda: window.sessions[SERIAL].assessment is not None
-        and window.sessions[SERIAL].assessment.policy.id == "us-federal-2023",
+        lambda: (
+            window.sessions[SERIAL].assessment is not None
+            and window.sessions[SERIAL].assessment.policy.id == "us-federal-2023"
+        ),
         timeout=WAIT,
     )
     use_policy(qtbot, window)  # back to the first: judged again, but nothing new to write
     qtbot.waitUntil(
-        lambda: window.sessions[SERIAL].assessment is not None
-        and window.sessions[SERIAL].assessment.policy.id == NZ,
+        lambda: (
+            window.sessions[SERIAL].assessment is not None
+            and window.sessions[SERIAL].assessment.policy.id == NZ
+        ),
         timeout=WAIT,
     )
     with written(qtbot, window) as store:
@@ -125,13 +132,13 @@ def test_nothing_is_recorded_without_a_policy(
         assert store.history() == []
 
 
-def plug_in_and_scan_without_policy(
-    qtbot: QtBot, window: MainWindow, tracker: FeedTracker
-) -> None:
+def plug_in_and_scan_without_policy(qtbot: QtBot, window: MainWindow, tracker: FeedTracker) -> None:
     tracker.put(SERIAL)
     qtbot.waitUntil(
-        lambda: window.devices.entry(SERIAL) is not None
-        and window.devices.entry(SERIAL).phase is ScanPhase.SCANNED,
+        lambda: (
+            window.devices.entry(SERIAL) is not None
+            and window.devices.entry(SERIAL).phase is ScanPhase.SCANNED
+        ),
         timeout=WAIT,
     )
 

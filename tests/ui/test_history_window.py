@@ -1,0 +1,241 @@
+"""The history window: search as you type and filters (answered by the store), an audit in full
+with its receipt checked again, its files, and device text shown literally."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from audit.model import DeviceStatus
+from audit.store import Store
+from tests.ui.history_data import DAY, HOSTILE, fill
+from ui.history import HistoryColumn, HistoryModel, HistoryWindow
+from ui.ops import Operations
+from ui.recorder import AuditRecorder
+
+WAIT = 10_000
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return fill(tmp_path / "history.sqlite3", tmp_path / "receipts")
+
+
+@pytest.fixture
+def recorder(db: Path) -> Iterator[AuditRecorder]:
+    ops = Operations(max_workers=2)
+    recorder = AuditRecorder(ops, db)
+    yield recorder
+    recorder.close()
+    ops.shutdown()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, recorder: AuditRecorder) -> HistoryWindow:
+    history = HistoryWindow(recorder)
+    qtbot.addWidget(history)
+    history.show()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 6, timeout=WAIT)
+    qtbot.waitUntil(lambda: history.policy.count() == 3, timeout=WAIT)
+    return history
+
+
+def settle(qtbot: QtBot, window: HistoryWindow, change: object) -> None:
+    """Make a change to the filters and wait for the store's answer to be shown."""
+    with qtbot.waitSignal(window.searched, timeout=WAIT):
+        if callable(change):
+            change()
+    qtbot.waitUntil(lambda: not window.recorder.ops.running_keys(), timeout=WAIT)
+
+
+def shown(window: HistoryWindow) -> list[tuple[str, str]]:
+    return [
+        (r.audit.staff_id, r.audit.device_id.removeprefix("android:")) for r in window.model.rows
+    ]
+
+
+def test_the_model_passes_the_model_tester(qtmodeltester: ModelTester, db: Path) -> None:
+    model = HistoryModel()
+    with Store(db) as store:
+        model.set_audits(store.history())
+    assert model.rowCount() == 6
+    qtmodeltester.check(model)
+    model.set_audits([])
+    qtmodeltester.check(model)
+
+
+def test_newest_first_with_words_and_icons(window: HistoryWindow) -> None:
+    assert shown(window)[0] == ("PS-3003", "M1")
+    first = window.model.rows[0]
+    assert first.cells[HistoryColumn.RESULT] == "Not compliant"
+    assert first.cells[HistoryColumn.RECEIPT] == "No receipt"
+    assert window.count.text() == "6 audits"
+    aroha = next(r for r in window.model.rows if r.audit.staff_id == "PS-1042" and r.audit.attested)
+    assert aroha.cells[HistoryColumn.RECEIPT] == "Attested"
+    assert aroha.cells[HistoryColumn.RESULT] == "Compliant"
+    index = window.model.index(window.model.rows.index(aroha), HistoryColumn.RESULT)
+    assert index.data(0x1) is not None  # DecorationRole: an icon, not colour alone
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("", {"A1", "B1", "B2", "M1", "H1"}),
+        ("galaxy", {"A1"}),
+        ("aroha", {"A1"}),
+        ("TŪHOE", {"M1"}),
+        ("pixel", {"B1", "M1"}),
+        ("pixel ben", {"B1"}),
+        ("100%_off", {"B2"}),
+        ("ps-2001", {"B1", "B2"}),
+        ("nobody", set()),
+    ],
+)
+def test_search_as_you_type(
+    qtbot: QtBot, window: HistoryWindow, typed: str, expected: set[str]
+) -> None:
+    for end in range(1, len(typed) + 1):  # one key at a time, as a person types
+        settle(qtbot, window, lambda end=end: window.search.setText(typed[:end]))
+    assert {device for _staff, device in shown(window)} == expected
+    if not expected:
+        assert window.count.text() == "No audits match"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda w: w.person.setText("PS-2001"), {("PS-2001", "B1"), ("PS-2001", "B2")}),
+        (lambda w: w.person.setText("Aroha Ngata"), {("PS-1042", "A1")}),
+        (lambda w: w.device.setText("B2"), {("PS-2001", "B2")}),
+        (
+            lambda w: w.policy.setCurrentIndex(w.policy.findData("uk-gov-2023")),
+            {("PS-2001", "B2")},
+        ),
+        (
+            lambda w: w.status.setCurrentIndex(w.status.findData(DeviceStatus.NON_COMPLIANT.value)),
+            {("PS-1042", "A1"), ("PS-3003", "M1")},
+        ),
+        (
+            lambda w: (
+                w.since.setDate(QDate(2023, 3, 22)),
+                w.until.setDate(QDate(2023, 3, 25)),
+                w.use_since.setChecked(True),
+                w.use_until.setChecked(True),
+            ),
+            # Between the 22nd and the 25th: Aroha's second audit (23rd), Ben's tablet (25th)
+            # and the hostile name (22nd).
+            {("PS-1042", "A1"), ("PS-2001", "B2"), ("PS-6666", "H1")},
+        ),
+    ],
+)
+def test_filters_by_person_device_policy_status_and_dates(
+    qtbot: QtBot, window: HistoryWindow, change: object, expected: set[tuple[str, str]]
+) -> None:
+    settle(qtbot, window, lambda: change(window))  # type: ignore[operator]
+    assert set(shown(window)) == expected
+    settle(qtbot, window, window.clear_filters)
+    assert len(shown(window)) == 6
+
+
+def test_latest_only_hides_a_superseded_audit(qtbot: QtBot, window: HistoryWindow) -> None:
+    settle(qtbot, window, lambda: window.latest.setChecked(True))
+    assert shown(window).count(("PS-1042", "A1")) == 1
+    assert len(shown(window)) == 5
+
+
+def open_audit(qtbot: QtBot, window: HistoryWindow, staff_id: str, attested: bool) -> None:
+    audit = next(
+        r.audit
+        for r in window.model.rows
+        if r.audit.staff_id == staff_id and r.audit.attested == attested
+    )
+    with qtbot.waitSignal(window.detailed, timeout=WAIT):
+        assert window.select_audit(audit.id)
+
+
+def test_an_attested_audit_in_full_with_its_receipt_checked_and_its_files(
+    qtbot: QtBot, window: HistoryWindow, tmp_path: Path
+) -> None:
+    open_audit(qtbot, window, "PS-1042", attested=True)
+    text = "\n".join(window.details.texts())
+    assert "Person: Aroha Ngata (staff id PS-1042)" in text
+    assert "Check 1," in text and "Check 2," in text
+    assert "TikTok (user 10): violation" in text
+    assert "Done: TikTok was removed for user 10." in text
+    assert "Signature checked again: the receipt is intact." in text
+    pane = window.details
+    assert pane.open_pdf.isVisibleTo(window) and pane.show_file.isVisibleTo(window)
+    opened: list[str] = []
+    window.open_url = lambda url: opened.append(url.toLocalFile()) or True  # type: ignore[method-assign]
+    pane.open_pdf.click()
+    pane.show_file.click()
+    assert opened == [str(pane.pdf), str(tmp_path / "receipts")]
+    copy = tmp_path / "copy.json"
+    window.ask_save_path = lambda *_a: str(copy)  # type: ignore[method-assign]
+    pane.save_copy.click()
+    from audit.attestation import verify_file
+
+    assert verify_file(copy).attester.staff_id == "PS-1042"
+
+
+def test_an_audit_without_a_receipt_offers_no_files(qtbot: QtBot, window: HistoryWindow) -> None:
+    open_audit(qtbot, window, "PS-3003", attested=False)
+    text = "\n".join(window.details.texts())
+    assert "No receipt was signed." in text and "Nothing was removed or changed." in text
+    pane = window.details
+    assert not any(b.isVisibleTo(window) for b in (pane.open_pdf, pane.show_file, pane.save_copy))
+
+
+def test_a_receipt_changed_in_the_database_no_longer_verifies(
+    qtbot: QtBot, db: Path, recorder: AuditRecorder
+) -> None:
+    with sqlite3.connect(db) as conn:
+        envelope = conn.execute("SELECT id, envelope FROM attestations LIMIT 1").fetchone()
+        tampered = envelope[1].replace(b'"payload": "', b'"payload": "AA', 1)
+        conn.execute("UPDATE attestations SET envelope = ? WHERE id = ?", (tampered, envelope[0]))
+    window = HistoryWindow(recorder)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=WAIT)
+    attested = [r.audit for r in window.model.rows if r.audit.attested]
+    texts = []
+    for audit in attested:
+        with qtbot.waitSignal(window.detailed, timeout=WAIT):
+            window.select_audit(audit.id)
+        texts.append("\n".join(window.details.texts()))
+    assert sum("This receipt no longer verifies" in t for t in texts) == 1
+    assert sum("Signature checked again" in t for t in texts) == 1
+
+
+def test_names_from_devices_and_files_are_shown_literally(
+    qtbot: QtBot, window: HistoryWindow
+) -> None:
+    row = next(r for r in window.model.rows if r.audit.staff_id == HOSTILE.staff_id)
+    assert row.cells[HistoryColumn.PERSON] == "<b>Eve</b>\\u202eevil"
+    assert row.cells[HistoryColumn.DEVICE] == "<img src=x>\\x1b[31m"
+    open_audit(qtbot, window, HOSTILE.staff_id, attested=False)
+    assert window.details.title.textFormat().name == "PlainText"
+    assert window.details.title.text().startswith("<b>Eve</b>\\u202eevil · <img src=x>")
+
+
+def test_new_audits_appear_while_the_window_is_open(
+    qtbot: QtBot, window: HistoryWindow, db: Path
+) -> None:
+    from tests.audit.store import factory as f
+
+    before, after, actions = f.audit_inputs(
+        f.phone("N1", "Nokia"), f.Person("New Person", "PS-9"), f.Outcome.CLEAN, day=DAY
+    )
+
+    def write() -> None:
+        handle = window.recorder.begin(before, person_name="New Person", staff_id="PS-9")
+        window.recorder.add_actions(handle, actions)
+        window.recorder.add_assessment(handle, after)
+
+    write()
+    qtbot.waitUntil(lambda: ("PS-9", "N1") in shown(window), timeout=WAIT)

@@ -1,0 +1,713 @@
+"""The history window: every audit made here or imported, searchable as you type.
+
+The store does the searching and filtering (audit.store.HistoryFilter), off the GUI thread
+through the recorder; each keystroke starts a query that supersedes the one before, so a fast
+typist never waits for stale results. Opening an audit shows its checks, what was done and its
+receipt, verified again from the stored bytes, with the receipt's file and PDF when they are on
+this computer. Names, staff ids and device names come from devices and receipt files: plain
+text, invisible characters shown as escapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.model import DeviceStatus
+from audit.text import visible
+from ui import errors, icons
+from ui.plain import label, tooltip
+from ui.recorder import AuditRecorder
+
+if TYPE_CHECKING:
+    from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
+
+Index = QModelIndex | QPersistentModelIndex
+
+RESULT_WORDS = {
+    DeviceStatus.COMPLIANT: "Compliant",
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions",
+    DeviceStatus.NON_COMPLIANT: "Not compliant",
+    DeviceStatus.OVERDUE: "Overdue",
+    DeviceStatus.INCOMPLETE: "Incomplete check",
+}
+RECEIPT_WORDS = {
+    "compliance_attestation": "Attested",
+    "noncompliance_report": "Report signed",
+    "": "No receipt",
+}
+ACTION_WORDS = {True: "Done", False: "Did not work"}
+
+
+def result_words(status: DeviceStatus | None) -> str:
+    return RESULT_WORDS[status] if status is not None else "Not checked yet"
+
+
+def when(moment: datetime | None) -> str:
+    """A time in this computer's time zone, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def shown(text: str, limit: int = 120) -> str:
+    return visible(text, limit=limit)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+class HistoryColumn(IntEnum):
+    WHEN = 0
+    PERSON = 1
+    STAFF_ID = 2
+    DEVICE = 3
+    POLICY = 4
+    RESULT = 5
+    RECEIPT = 6
+    TECHNICIAN = 7
+
+
+HEADERS = {
+    HistoryColumn.WHEN: "When",
+    HistoryColumn.PERSON: "Person",
+    HistoryColumn.STAFF_ID: "Staff id",
+    HistoryColumn.DEVICE: "Device",
+    HistoryColumn.POLICY: "Policy",
+    HistoryColumn.RESULT: "Result",
+    HistoryColumn.RECEIPT: "Receipt",
+    HistoryColumn.TECHNICIAN: "Technician",
+}
+AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    audit: AuditSummary
+    cells: tuple[str, ...]
+
+
+def history_row(audit: AuditSummary) -> HistoryRow:
+    device = shown(audit.device_name or audit.device_id)
+    cells = {
+        HistoryColumn.WHEN: when(audit.at),
+        HistoryColumn.PERSON: shown(audit.person_name) or "(not named)",
+        HistoryColumn.STAFF_ID: shown(audit.staff_id),
+        HistoryColumn.DEVICE: device,
+        HistoryColumn.POLICY: shown(audit.policy_id),
+        HistoryColumn.RESULT: result_words(audit.status),
+        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind)),
+        HistoryColumn.TECHNICIAN: shown(audit.technician),
+    }
+    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn))
+
+
+class HistoryModel(QAbstractTableModel):
+    """Audits as the store listed them (newest first); the store filters, not this model."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[HistoryRow] = []
+
+    def set_audits(self, audits: list[AuditSummary]) -> None:
+        self.beginResetModel()
+        self.rows = [history_row(a) for a in audits]
+        self.endResetModel()
+
+    def audit_at(self, row: int) -> AuditSummary | None:
+        return self.rows[row].audit if 0 <= row < len(self.rows) else None
+
+    def row_of(self, audit_id: int) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.audit.id == audit_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(HistoryColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(HistoryColumn)
+        ):
+            return HEADERS[HistoryColumn(section)]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        if not 0 <= index.column() < len(HistoryColumn):
+            return None
+        row = self.rows[index.row()]
+        column = HistoryColumn(index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return row.cells[column]
+        if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:
+            return icons.status_icon(row.audit.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            audit = row.audit
+            origin = "imported from a receipt" if audit.origin.value == "imported" else "made here"
+            return tooltip(
+                f"{row.cells[HistoryColumn.PERSON]} · {row.cells[HistoryColumn.DEVICE]}\n"
+                f"{shown(audit.policy_title)}\n{row.cells[HistoryColumn.RESULT]}, {origin}"
+            )
+        if role == AUDIT_ROLE:
+            return row.audit
+        return None
+
+
+# --- the details ------------------------------------------------------------------------------
+
+
+def heading(text: str, parent: QWidget) -> QLabel:
+    widget = label(text, parent, selectable=False)
+    font = QFont(widget.font())
+    font.setBold(True)
+    widget.setFont(font)
+    return widget
+
+
+def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
+    """The audit as sections of plain lines: what the details pane shows, testable as text."""
+    head = details.summary
+    who = shown(head.person_name) or "(not named)"
+    if head.staff_id:
+        who += f" (staff id {shown(head.staff_id)})"
+    about = [
+        f"Person: {who}",
+        f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
+        f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
+        f"Result: {result_words(head.status)}",
+    ]
+    if head.technician:
+        about.append(f"Technician: {shown(head.technician)}")
+    if head.exemption_expires is not None:
+        about.append(f"Relies on an exemption until {head.exemption_expires.isoformat()}")
+    about.append(
+        "Imported from a receipt made elsewhere"
+        if head.origin.value == "imported"
+        else "Audited on this computer"
+    )
+    sections = [("About", about)]
+
+    checks = []
+    for number, scan in enumerate(details.scans, start=1):
+        line = f"Check {number}, {when(scan.started_at)}: {result_words(scan.status)}"
+        line += f", {scan.app_count} apps" if scan.app_count else ""
+        if not scan.complete:
+            gaps = ", ".join(shown(g.name, 40) for g in scan.gaps)
+            line += f"; could not read {gaps}" if gaps else "; incomplete"
+        checks.append(line)
+        for finding in scan.findings:
+            where = f" (user {shown(finding.user, 20)})" if finding.user else ""
+            checks.append(
+                f"    {shown(finding.label, 80)}{where}: {finding.status.replace('_', ' ')}"
+            )
+    sections.append(("Checks", checks or ["No check was recorded."]))
+
+    actions = []
+    for action in details.actions:
+        at = f"{when(action.at)}: " if action.at is not None else ""
+        actions.append(f"{at}{ACTION_WORDS[action.ok]}: {shown(action.message, 300)}")
+        if not action.ok and action.advice:
+            actions.append(f"    Advice given: {shown(action.advice, 300)}")
+    sections.append(("What was done", actions or ["Nothing was removed or changed."]))
+
+    receipts = []
+    for receipt in details.receipts:
+        kind = RECEIPT_WORDS.get(receipt.kind, shown(receipt.kind))
+        receipts.append(f"{kind} on {when(receipt.attested_at)}: {result_words(receipt.status)}")
+        if receipt.problem:
+            receipts.append(
+                f"    This receipt no longer verifies: {shown(receipt.problem, 300)}. Do not "
+                "rely on it."
+            )
+        else:
+            receipts.append("    Signature checked again: the receipt is intact.")
+        receipts.append(f"    Signed with key {shown(receipt.signer, 80)}")
+        if receipt.file_name:
+            receipts.append(f"    File: {shown(receipt.file_name, 300)}")
+    sections.append(("Receipt", receipts or ["No receipt was signed."]))
+    return sections
+
+
+def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
+    """The latest receipt's file and PDF, when they are on this computer."""
+    if not details.receipts:
+        return None, None
+    name = details.receipts[-1].file_name
+    path = Path(name) if name else None
+    if path is None or not path.is_absolute() or not path.is_file():
+        return None, None
+    pdf = path.with_suffix(".pdf")
+    return path, pdf if pdf.is_file() else None
+
+
+class DetailsPane(QScrollArea):
+    """One audit in full."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditDetails")
+        self.setAccessibleName("The selected audit")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.content = QWidget(self)
+        self.body = QVBoxLayout(self.content)
+        self.title = heading("Select an audit to see its checks, actions and receipt.", self)
+        self.sections = QVBoxLayout()
+        self.open_pdf = QPushButton("Open the &PDF", self.content)
+        self.open_pdf.setAccessibleName("Open the receipt's PDF")
+        self.show_file = QPushButton("Show the receipt &file", self.content)
+        self.show_file.setAccessibleName("Show the receipt file in its folder")
+        self.save_copy = QPushButton("&Save a copy of the receipt…", self.content)
+        self.save_copy.setAccessibleName("Save a copy of the signed receipt")
+        buttons = QHBoxLayout()
+        for button in (self.open_pdf, self.show_file, self.save_copy):
+            buttons.addWidget(button)
+            button.hide()
+        buttons.addStretch(1)
+        self.body.addWidget(self.title)
+        self.body.addLayout(self.sections)
+        self.body.addLayout(buttons)
+        self.body.addStretch(1)
+        self.setWidget(self.content)
+        self.details: AuditDetails | None = None
+        self.labels: list[QLabel] = []
+        self.file: Path | None = None
+        self.pdf: Path | None = None
+
+    def clear(self, text: str = "Select an audit to see its checks, actions and receipt.") -> None:
+        self.details = None
+        self.title.setText(text)
+        self.labels = []
+        _clear(self.sections)
+        for button in (self.open_pdf, self.show_file, self.save_copy):
+            button.hide()
+
+    def show_details(self, details: AuditDetails) -> None:
+        self.clear()
+        self.details = details
+        head = details.summary
+        self.title.setText(
+            f"{shown(head.person_name) or '(not named)'} · {shown(head.device_name)}: "
+            f"{result_words(head.status)}"
+        )
+        for title, lines in detail_lines(details):
+            caption = heading(title, self.content)
+            text = label("\n".join(lines), self.content)
+            text.setAccessibleName(title)
+            for widget in (caption, text):
+                self.sections.addWidget(widget)
+                self.labels.append(widget)
+        self.file, self.pdf = receipt_files(details)
+        self.open_pdf.setVisible(self.pdf is not None)
+        self.show_file.setVisible(self.file is not None)
+        self.save_copy.setVisible(bool(details.receipts))
+
+    def texts(self) -> list[str]:
+        """Everything the pane says, title first."""
+        return [self.title.text(), *(w.text() for w in self.labels)]
+
+
+def _clear(layout: QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.deleteLater()
+
+
+# --- the window -------------------------------------------------------------------------------
+
+ANY = ""
+
+
+class HistoryWindow(QMainWindow):
+    """Searchable list of audits with the selected one in full."""
+
+    searched = Signal()
+    """A query's results are shown (tests wait for this)."""
+    detailed = Signal()
+    """An audit's details are shown."""
+
+    def __init__(self, recorder: AuditRecorder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyWindow")
+        self.setWindowTitle("History \u2014 Device Audit")
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.recorder = recorder
+        self.total = 0
+        self._selected_id: int | None = None
+        self._build()
+        self.resize(1200, 760)
+        recorder.written.connect(self.refresh)
+        self.refresh()
+        self.load_policies()
+
+    def _build(self) -> None:
+        self._build_filters()
+        self._build_table()
+        self._build_layout()
+        self._connect()
+
+    def _build_filters(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setObjectName("historySearch")
+        self.search.setPlaceholderText("Type to search names, staff ids, technicians, devices…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search the history")
+        self.person = QLineEdit(self)
+        self.person.setPlaceholderText("Staff id or full name")
+        self.person.setAccessibleName("Person")
+        self.device = QLineEdit(self)
+        self.device.setPlaceholderText("Device id, serial or name")
+        self.device.setAccessibleName("Device")
+        self.policy = QComboBox(self)
+        self.policy.setAccessibleName("Policy")
+        self.policy.addItem("Any policy", ANY)
+        self.status = QComboBox(self)
+        self.status.setAccessibleName("Result")
+        self.status.addItem("Any result", ANY)
+        for status, words in RESULT_WORDS.items():
+            self.status.addItem(icons.status_icon(status), words, status.value)
+        self.use_since = QCheckBox("&From", self)
+        self.use_since.setAccessibleName("Only audits from a day on")
+        self.since = QDateEdit(self)
+        self.since.setCalendarPopup(True)
+        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since.setAccessibleName("First day")
+        self.use_until = QCheckBox("&To", self)
+        self.use_until.setAccessibleName("Only audits up to a day")
+        self.until = QDateEdit(self)
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("yyyy-MM-dd")
+        self.until.setAccessibleName("Last day")
+        today = QDate.currentDate()
+        self.since.setDate(today.addDays(-30))
+        self.until.setDate(today)
+        self.since.setEnabled(False)
+        self.until.setEnabled(False)
+        self.latest = QCheckBox("&Latest audit of each person's device only", self)
+        self.latest.setAccessibleName("Latest audit of each person's device only")
+        self.clear_button = QPushButton("&Clear filters", self)
+        self.clear_button.setAccessibleName("Clear the search and filters")
+        self.count = label("", self, wrap=False, selectable=False, name="historyCount")
+
+    def _build_layout(self) -> None:
+        grid = QGridLayout()
+        search_label = label("&Search:", self, wrap=False, selectable=False)
+        search_label.setBuddy(self.search)
+        grid.addWidget(search_label, 0, 0)
+        grid.addWidget(self.search, 0, 1, 1, 5)
+        for column, (text, widget) in enumerate(
+            (("P&erson:", self.person), ("&Device:", self.device), ("Po&licy:", self.policy))
+        ):
+            caption = label(text, self, wrap=False, selectable=False)
+            caption.setBuddy(widget)
+            grid.addWidget(caption, 1, column * 2)
+            grid.addWidget(widget, 1, column * 2 + 1)
+        result_label = label("&Result:", self, wrap=False, selectable=False)
+        result_label.setBuddy(self.status)
+        grid.addWidget(result_label, 2, 0)
+        grid.addWidget(self.status, 2, 1)
+        dates = QHBoxLayout()
+        for widget in (self.use_since, self.since, self.use_until, self.until):
+            dates.addWidget(widget)
+        dates.addStretch(1)
+        grid.addLayout(dates, 2, 2, 1, 4)
+        line = QHBoxLayout()
+        line.addWidget(self.latest)
+        line.addStretch(1)
+        line.addWidget(self.count)
+        line.addWidget(self.clear_button)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addLayout(grid)
+        layout.addLayout(line)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+    def _build_table(self) -> None:
+        self.model = HistoryModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setAccessibleName("Audits, newest first")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in (
+            (HistoryColumn.WHEN, 130),
+            (HistoryColumn.PERSON, 160),
+            (HistoryColumn.STAFF_ID, 90),
+            (HistoryColumn.DEVICE, 170),
+            (HistoryColumn.POLICY, 150),
+            (HistoryColumn.RESULT, 190),
+            (HistoryColumn.RECEIPT, 110),
+        ):
+            header.resizeSection(column, width)
+        self.details = DetailsPane(self)
+
+    def _connect(self) -> None:
+        for first, second in (
+            (self.search, self.person),
+            (self.person, self.device),
+            (self.device, self.policy),
+            (self.policy, self.status),
+            (self.status, self.use_since),
+            (self.use_since, self.since),
+            (self.since, self.use_until),
+            (self.use_until, self.until),
+            (self.until, self.latest),
+            (self.latest, self.clear_button),
+            (self.clear_button, self.table),
+            (self.table, self.details.open_pdf),
+            (self.details.open_pdf, self.details.show_file),
+            (self.details.show_file, self.details.save_copy),
+        ):
+            QWidget.setTabOrder(first, second)
+
+        for edit in (self.search, self.person, self.device):
+            edit.textChanged.connect(self.refresh)
+        self.policy.currentIndexChanged.connect(self.refresh)
+        self.status.currentIndexChanged.connect(self.refresh)
+        self.use_since.toggled.connect(self.since.setEnabled)
+        self.use_until.toggled.connect(self.until.setEnabled)
+        for box in (self.use_since, self.use_until, self.latest):
+            box.toggled.connect(self.refresh)
+        self.since.dateChanged.connect(self.refresh)
+        self.until.dateChanged.connect(self.refresh)
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.details.open_pdf.clicked.connect(lambda: self._open(self.details.pdf))
+        self.details.show_file.clicked.connect(
+            lambda: self._open(self.details.file.parent if self.details.file else None)
+        )
+        self.details.save_copy.clicked.connect(self.save_receipt_copy)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for what in ("query", "policies", "details"):
+            self.recorder.ops.cancel(f"history:{what}:{id(self)}")
+        super().closeEvent(event)
+
+    # --- querying ---------------------------------------------------------------------------
+
+    def current_filter(self) -> HistoryFilter:
+        from audit.store import HistoryFilter
+
+        status = self.status.currentData()
+        return HistoryFilter(
+            search=self.search.text().strip(),
+            person=self.person.text().strip(),
+            device=self.device.text().strip(),
+            policy=self.policy.currentData() or "",
+            statuses=frozenset({DeviceStatus(status)}) if status else frozenset(),
+            since=_day(self.since.date()) if self.use_since.isChecked() else None,
+            until=_day(self.until.date()) if self.use_until.isChecked() else None,
+            latest_only=self.latest.isChecked(),
+        )
+
+    def refresh(self, *_args: object) -> None:
+        query = self.current_filter()
+
+        def work(store: Store, _progress: object, _cancelled: object) -> tuple[list[Any], int]:
+            return store.history(query), store.count(query)
+
+        self.recorder.run(
+            f"history:query:{id(self)}",
+            work,
+            self._show_results,
+            self._failed,
+            label="Searching the history",
+        )
+
+    def _show_results(self, result: tuple[list[AuditSummary], int]) -> None:
+        audits, total = result
+        selected = self._selected_id
+        self.total = total
+        self.model.set_audits(audits)
+        shown_count = len(audits)
+        if total == 0:
+            self.count.setText("No audits match" if self._filtering() else "No audits yet")
+        elif shown_count < total:
+            self.count.setText(f"Showing the newest {shown_count} of {total} audits")
+        else:
+            self.count.setText(f"{total} audit{'s' if total != 1 else ''}")
+        row = self.model.row_of(selected) if selected is not None else -1
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        else:
+            self._selected_id = None
+            self.details.clear()
+        self.searched.emit()
+
+    def _filtering(self) -> bool:
+        from audit.store import HistoryFilter
+
+        return self.current_filter() != HistoryFilter()
+
+    def clear_filters(self) -> None:
+        for widget in (self.search, self.person, self.device, self.policy, self.status):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.person.clear()
+        self.device.clear()
+        self.policy.setCurrentIndex(0)
+        self.status.setCurrentIndex(0)
+        for widget in (self.search, self.person, self.device, self.policy, self.status):
+            widget.blockSignals(False)
+        for box in (self.use_since, self.use_until, self.latest):
+            box.setChecked(False)
+        self.refresh()
+
+    def load_policies(self) -> None:
+        self.recorder.run(
+            f"history:policies:{id(self)}",
+            lambda store, _p, _c: store.policies(),
+            self._show_policies,
+            self._failed,
+        )
+
+    def _show_policies(self, policies: list[PolicySummary]) -> None:
+        current = self.policy.currentData()
+        self.policy.blockSignals(True)
+        self.policy.clear()
+        self.policy.addItem("Any policy", ANY)
+        for policy in policies:
+            self.policy.addItem(f"{shown(policy.title, 60)} ({policy.audits})", policy.id)
+        self.policy.setCurrentIndex(max(0, self.policy.findData(current)))
+        self.policy.blockSignals(False)
+
+    def _failed(self, error: BaseException) -> None:
+        message = errors.describe(error)
+        self.count.setText(f"{message.text} {message.next_step}".strip())
+        self.searched.emit()
+
+    # --- one audit --------------------------------------------------------------------------
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        audit = self.model.audit_at(current.row())
+        if audit is None:
+            return
+        if audit.id == self._selected_id and self.details.details is not None:
+            return
+        self._selected_id = audit.id
+        self.details.clear("Reading the audit…")
+        self.recorder.run(
+            f"history:details:{id(self)}",
+            lambda store, _p, _c: store.audit_details(audit.id),
+            self._show_details,
+            self._details_failed,
+            label="Reading the audit",
+        )
+
+    def _show_details(self, details: AuditDetails) -> None:
+        if details.summary.id == self._selected_id:
+            self.details.show_details(details)
+        self.detailed.emit()
+
+    def _details_failed(self, error: BaseException) -> None:
+        message = errors.describe(error)
+        self.details.clear(f"{message.text} {message.next_step}".strip())
+        self.detailed.emit()
+
+    def select_audit(self, audit_id: int) -> bool:
+        row = self.model.row_of(audit_id)
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        return row >= 0
+
+    def _open(self, path: Path | None) -> None:
+        if path is not None:
+            self.open_url(QUrl.fromLocalFile(str(path)))
+
+    def save_receipt_copy(self) -> None:
+        details = self.details.details
+        if details is None or not details.receipts:
+            return
+        receipt = details.receipts[-1]
+        from audit.store.export import receipt_file_name
+
+        path = self.ask_save_path(
+            "Save a copy of the receipt", receipt_file_name(receipt), "Receipts (*.json)"
+        )
+        if not path:
+            return
+        from audit.inventory import write_atomic
+
+        try:
+            write_atomic(Path(path), receipt.envelope)
+        except OSError as error:
+            errors.show_error(self, error)
+            return
+        self.statusBar().showMessage(f"Receipt saved to {path}", 10000)
+
+    # --- the desktop (tests replace these) ------------------------------------------------
+
+    @classmethod
+    def open_url(cls, url: QUrl) -> bool:
+        return QDesktopServices.openUrl(url)
+
+    def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        return path
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
