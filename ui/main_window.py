@@ -1385,23 +1385,25 @@ class MainWindow(QMainWindow):
 
     def export_audits(self, policy_id: str | None = None) -> None:
         """One row per person's device for the compliance office, as CSV or JSON (the file's
-        ending or the chosen type decides), for the selected policy (every policy if none)."""
+        ending decides), for the selected policy (every policy when none is chosen)."""
+        from ui import exports
+
         if policy_id is None:
             policy_id = self.policy.id if self.policy is not None else ""
         day = self.today()
-        stem = f"audits-{policy_id or 'all-policies'}-{day.isoformat()}"
-        path = self.ask_save_path(
+        chosen = self.ask_save_path(
             "Export audits for the compliance office",
-            f"{stem}.csv",
-            "Spreadsheet (CSV) (*.csv);;JSON (*.json)",
+            exports.suggested_name(policy_id, day),
+            exports.FILTERS,
         )
-        if not path:
+        if not chosen:
             return
+        path = exports.with_suffix(chosen)
         self.recorder.run(
             "history:export",
-            lambda store, _p, _c: export_audits_file(store, Path(path), policy_id, day),
+            lambda store, _p, _c: exports.export_audits_file(store, path, policy_id, day),
             lambda count: self.statusBar().showMessage(
-                f"{count} audit{'s' if count != 1 else ''} exported to {path}", 15000
+                f"{count} row{'s' if count != 1 else ''} exported to {path}", 15000
             ),
             self._show_error,
             label="Exporting audits",
@@ -1502,30 +1504,6 @@ def _set_availability(action: QAction, availability: Availability) -> None:
     action.setEnabled(availability.enabled)
     action.setToolTip(availability.why)
     action.setStatusTip(availability.why)
-
-
-def export_audits_file(store: Any, path: Path, policy_id: str, day: date) -> int:
-    """Write the compliance office's export (CSV unless the path ends in .json); returns the
-    number of rows. Runs on a worker thread."""
-    import io
-
-    from audit.inventory import write_atomic
-    from audit.store import write_csv, write_json
-
-    rows = store.export_rows(policy_id=policy_id or None, today=day)
-    buffer = io.StringIO(newline="")
-    if path.suffix.lower() == ".json":
-        write_json(rows, buffer, today=day, policy_id=policy_id or None)
-    else:
-        write_csv(rows, buffer)
-    try:
-        write_atomic(path, buffer.getvalue().encode("utf-8"))
-    except OSError as error:
-        raise AuditError(
-            f"The export cannot be written to {path} ({error.strerror or error}).",
-            "Choose a file in a folder that exists and that you may write to.",
-        ) from None
-    return len(rows)
 
 
 def _policy_key(policy: Policy | None) -> str:

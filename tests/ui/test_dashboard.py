@@ -1,0 +1,133 @@
+"""The dashboard: counts by status as of a day (counted by hand from the audits written), the
+deadline, the chart, the people behind a count, another policy, and the export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from tests.ui.history_data import fill
+from ui.dashboard import EXPIRING, DashboardWindow
+from ui.ops import Operations
+from ui.recorder import AuditRecorder
+
+WAIT = 10_000
+NZ = "nz-parliament-2023"
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> Iterator[AuditRecorder]:
+    ops = Operations(max_workers=2)
+    recorder = AuditRecorder(ops, fill(tmp_path / "history.sqlite3", tmp_path / "receipts"))
+    yield recorder
+    recorder.close()
+    ops.shutdown()
+
+
+def dashboard(qtbot: QtBot, recorder: AuditRecorder, day: date) -> DashboardWindow:
+    window = DashboardWindow(recorder, policy_id=NZ, today=lambda: day)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT):
+        window.show()
+    return window
+
+
+def counts(window: DashboardWindow) -> dict[str, int]:
+    return {key: tile.count for key, tile in window.tiles.items()}
+
+
+def test_counts_before_the_deadline_match_the_audits(qtbot: QtBot, recorder: AuditRecorder) -> None:
+    # Latest audit of each person's device under the NZ policy: Aroha's phone clean, Ben's
+    # phone kept under an exemption, Mere's phone with TikTok, the hostile name's phone clean.
+    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    assert window.policy_id() == NZ
+    assert counts(window) == {
+        "compliant": 2,
+        "compliant_with_exceptions": 1,
+        "non_compliant": 1,
+        "overdue": 0,
+        EXPIRING: 0,
+        "incomplete": 0,
+    }
+    assert window.deadline.text() == "1 day to the deadline (2023-03-31)."
+    assert window.summary.text() == (
+        "3 of 4 people's devices are compliant (75%), as of 2023-03-30."
+    )
+    overdue = window.tiles["overdue"]
+    assert overdue.accessibleName() == "Overdue: 0 people"
+    assert overdue.text() == "0\nOverdue"
+    assert not overdue.icon().isNull()  # an icon shape, not colour alone
+
+
+def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
+    qtbot: QtBot, recorder: AuditRecorder, qtmodeltester: ModelTester
+) -> None:
+    window = dashboard(qtbot, recorder, date(2023, 4, 2))
+    assert counts(window)["overdue"] == 1 and counts(window)["non_compliant"] == 0
+    assert window.deadline.text() == "The deadline (2023-03-31) passed 2 days ago."
+    with qtbot.waitSignal(window.listed, timeout=WAIT):
+        window.tiles["overdue"].click()
+    assert [r.audit.staff_id for r in window.people.rows] == ["PS-3003"]
+    assert window.people_title.text() == "Overdue: 1 person"
+    qtmodeltester.check(window.people)
+    with qtbot.waitSignal(window.listed, timeout=WAIT):
+        window.tiles["compliant"].click()
+    assert sorted(r.audit.staff_id for r in window.people.rows) == ["PS-1042", "PS-6666"]
+
+
+def test_an_exemption_ending_soon_is_counted_and_listed(
+    qtbot: QtBot, recorder: AuditRecorder
+) -> None:
+    # Ben's exemption runs 180 days from his audit on 2023-03-21, to 2023-09-17.
+    window = dashboard(qtbot, recorder, date(2023, 9, 10))
+    assert counts(window)[EXPIRING] == 1
+    assert window.tiles[EXPIRING].accessibleName() == "Exemptions ending within 14 days: 1 person"
+    with qtbot.waitSignal(window.listed, timeout=WAIT):
+        window.list_people(EXPIRING)
+    assert [r.audit.staff_id for r in window.people.rows] == ["PS-2001"]
+
+
+def test_the_chart_shows_the_last_30_days_ending_with_the_counts(
+    qtbot: QtBot, recorder: AuditRecorder
+) -> None:
+    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    chart = window.chart.chart()
+    [series] = chart.series()
+    sets = {bars.label(): [bars.at(i) for i in range(bars.count())] for bars in series.barSets()}
+    assert set(sets) == {
+        "Compliant",
+        "Compliant with exceptions",
+        "Not compliant",
+        "Overdue",
+        "Incomplete checks",
+    }
+    assert all(len(values) == 30 for values in sets.values())
+    assert sets["Compliant"][-1] == 2 and sets["Not compliant"][-1] == 1
+    assert sets["Compliant"][0] == 0  # 2023-03-01: nobody audited yet
+    assert "2 compliant" in window.chart.accessibleDescription()
+
+
+def test_another_policy_and_the_export(
+    qtbot: QtBot, recorder: AuditRecorder, tmp_path: Path
+) -> None:
+    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    target = tmp_path / "office"
+    window.ask_save_path = lambda *_a: str(target)  # type: ignore[method-assign]
+    window.export_button.click()
+    written = target.with_suffix(".csv")
+    qtbot.waitUntil(written.exists, timeout=WAIT)
+    with written.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert sorted(r["staff_id"] for r in rows) == ["PS-1042", "PS-2001", "PS-3003", "PS-6666"]
+    assert {r["policy_id"] for r in rows} == {NZ}
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT):
+        window.policy.setCurrentIndex(window.policy.findData("uk-gov-2023"))
+    assert counts(window)["incomplete"] == 1
+    assert window.deadline.text() == "This policy sets no deadline."

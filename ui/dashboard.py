@@ -1,0 +1,498 @@
+"""The dashboard: where one policy stands today, for the compliance office.
+
+Counts by status over the latest audit of each person's device (audit.store's dashboard, so a
+non-compliant device past the deadline counts as overdue, and one whose exemption has ended
+counts as not compliant), the days to the deadline, a chart of the last 30 days, and, for each
+count, the people behind it (Store.standing). Each count is a button with words and an icon
+shape as well as its colour. The chart (QtCharts) loads only when the dashboard opens, keeping
+the app's start-up lean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.model import DeviceStatus
+from audit.text import visible
+from ui import errors, icons
+from ui.banner import TONE_COLOURS, Tone
+from ui.history import HistoryModel
+from ui.plain import label
+from ui.recorder import AuditRecorder
+
+if TYPE_CHECKING:
+    from audit.store import AuditSummary, DashboardCounts, PolicySummary, Store
+
+EXPIRING = "expiring"  # the tile for exemptions that end soon (not a DeviceStatus)
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str  # a DeviceStatus value or EXPIRING
+    words: str
+    tone: Tone
+    icon: str
+    explains: str  # what the count means, for the tool tip and screen readers
+
+
+TILES = (
+    Tile(
+        DeviceStatus.COMPLIANT.value,
+        "Compliant",
+        Tone.GOOD,
+        "ok",
+        "No banned app on their device at the last check.",
+    ),
+    Tile(
+        DeviceStatus.COMPLIANT_WITH_EXCEPTIONS.value,
+        "Compliant with exceptions",
+        Tone.GOOD,
+        "excepted",
+        "Banned apps kept under an exemption that is still valid.",
+    ),
+    Tile(
+        DeviceStatus.NON_COMPLIANT.value,
+        "Not compliant",
+        Tone.BAD,
+        "violation",
+        "Banned apps still there, before the deadline (or their exemption has ended).",
+    ),
+    Tile(
+        DeviceStatus.OVERDUE.value,
+        "Overdue",
+        Tone.BAD,
+        "overdue",
+        "Banned apps still there after the deadline.",
+    ),
+    Tile(
+        EXPIRING,
+        "Exemptions ending soon",
+        Tone.WARN,
+        "review",
+        "Compliant only through an exemption that ends within the coming days.",
+    ),
+    Tile(
+        DeviceStatus.INCOMPLETE.value,
+        "Incomplete checks",
+        Tone.WARN,
+        "incomplete",
+        "The last check could not see everything: check these devices again.",
+    ),
+)
+TILE_BY_KEY = {t.key: t for t in TILES}
+
+
+def tile_count(counts: DashboardCounts, key: str) -> int:
+    if key == EXPIRING:
+        return counts.expiring
+    return counts.counts.of(DeviceStatus(key))
+
+
+def deadline_words(counts: DashboardCounts) -> str:
+    days = counts.days_to_deadline
+    if counts.deadline is None or days is None:
+        return "This policy sets no deadline."
+    when = counts.deadline.isoformat()
+    if days > 0:
+        return f"{days} day{'s' if days != 1 else ''} to the deadline ({when})."
+    if days == 0:
+        return f"Today is the deadline ({when})."
+    return f"The deadline ({when}) passed {-days} day{'s' if days != -1 else ''} ago."
+
+
+def summary_words(counts: DashboardCounts) -> str:
+    total = counts.counts.total
+    if total == 0:
+        return "No audits under this policy yet."
+    done = counts.counts.compliant + counts.counts.excepted
+    return (
+        f"{done} of {total} people's devices are compliant "
+        f"({round(100 * done / total)}%), as of {counts.today.isoformat()}."
+    )
+
+
+class CountTile(QToolButton):
+    """One count: the number, its words and its icon; pressing it lists the people."""
+
+    def __init__(self, tile: Tile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tile = tile
+        self.count = 0
+        self.setObjectName(f"tile-{tile.key}")
+        self.setCheckable(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setIcon(icons.icon(tile.icon))
+        self.setIconSize(QSize(28, 28))
+        self.setMinimumSize(QSize(170, 64))
+        colour = TONE_COLOURS[tile.tone]
+        # The stripe carries the colour; the text keeps the palette's colours (light or dark).
+        self.setStyleSheet(
+            f"QToolButton {{ border: 1px solid palette(mid); border-left: 6px solid {colour};"
+            " border-radius: 4px; padding: 6px 10px; text-align: left; }"
+            " QToolButton:checked { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
+        )
+        self.set_count(0)
+
+    def set_count(self, count: int, within: int = 14) -> None:
+        self.count = count
+        words = self.tile.words
+        if self.tile.key == EXPIRING:
+            words = f"Exemptions ending within {within} days"
+        self.setText(f"{count}\n{words}")
+        people = f"{count} {'person' if count == 1 else 'people'}"
+        self.setAccessibleName(f"{words}: {people}")
+        self.setAccessibleDescription(f"{self.tile.explains} Press to list them.")
+        self.setToolTip(f"{self.tile.explains} Press to list them.")
+
+
+class DashboardWindow(QMainWindow):
+    """Counts, chart and the people behind a count, for one policy."""
+
+    loaded = Signal()
+    """The counts (and chart) for the chosen policy are shown (tests wait for this)."""
+    listed = Signal()
+    """The people behind a count are listed."""
+
+    def __init__(
+        self,
+        recorder: AuditRecorder,
+        parent: QWidget | None = None,
+        *,
+        policy_id: str = "",
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboardWindow")
+        self.setWindowTitle("Dashboard \u2014 Device Audit")
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.recorder = recorder
+        self.today = today
+        self.wanted_policy = policy_id
+        self.counts: DashboardCounts | None = None
+        self.chosen: str = ""  # the tile whose people are listed
+        self.chart: Any = None
+        self._build()
+        self.resize(1100, 780)
+        recorder.written.connect(self.refresh)
+        self.load_policies()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.policy = QComboBox(self)
+        self.policy.setObjectName("dashboardPolicy")
+        self.policy.setAccessibleName("Policy")
+        self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.export_button = QPushButton("&Export for the compliance office…", self)
+        self.export_button.setAccessibleName("Export this policy's audits as CSV or JSON")
+        self.deadline = label("", self, name="dashboardDeadline")
+        font = self.deadline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.deadline.setFont(font)
+        self.summary = label("", self, name="dashboardSummary")
+        self.tiles = {tile.key: CountTile(tile, self) for tile in TILES}
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        for tile in self.tiles.values():
+            self.group.addButton(tile)
+        self.chart_area = QWidget(self)
+        self.chart_area.setObjectName("dashboardChart")
+        self.chart_layout = QVBoxLayout(self.chart_area)
+        self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_layout.addWidget(
+            label("Last 30 days, by status at the end of each day", self.chart_area)
+        )
+        self._build_people()
+        self._layout()
+
+    def _build_people(self) -> None:
+        self.people_title = label(
+            "Press a count to list the people behind it.", self, name="peopleTitle"
+        )
+        self.people = HistoryModel(self)
+        self.people_table = QTableView(self)
+        self.people_table.setObjectName("peopleTable")
+        self.people_table.setAccessibleName("The people behind the chosen count")
+        self.people_table.setModel(self.people)
+        self.people_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.people_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.people_table.setTabKeyNavigation(False)
+        self.people_table.setAlternatingRowColors(True)
+        self.people_table.verticalHeader().hide()
+        self.people_table.horizontalHeader().setStretchLastSection(True)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        policy_label = label("&Policy:", self, wrap=False, selectable=False)
+        policy_label.setBuddy(self.policy)
+        top.addWidget(policy_label)
+        top.addWidget(self.policy)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+        grid = QGridLayout()
+        for index, tile in enumerate(self.tiles.values()):
+            grid.addWidget(tile, index // 3, index % 3)
+        people = QWidget(self)
+        people_layout = QVBoxLayout(people)
+        people_layout.setContentsMargins(0, 0, 0, 0)
+        people_layout.addWidget(self.people_title)
+        people_layout.addWidget(self.people_table, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.chart_area)
+        split.addWidget(people)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(self.deadline)
+        layout.addWidget(self.summary)
+        layout.addLayout(grid)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        previous: QWidget = self.policy
+        for widget in (self.export_button, *self.tiles.values(), self.people_table):
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+
+        self.policy.currentIndexChanged.connect(self.refresh)
+        self.group.buttonClicked.connect(self._on_tile)
+        self.export_button.clicked.connect(self.export)
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def key(self, what: str) -> str:
+        return f"dashboard:{what}:{id(self)}"
+
+    def load_policies(self) -> None:
+        self.recorder.run(
+            self.key("policies"),
+            lambda store, _p, _c: store.policies(),
+            self._show_policies,
+            self._failed,
+        )
+
+    def _show_policies(self, policies: list[PolicySummary]) -> None:
+        self.policy.blockSignals(True)
+        self.policy.clear()
+        for policy in policies:
+            self.policy.addItem(
+                f"{visible(policy.title, limit=70)} ({policy.audits} audits)", policy.id
+            )
+        index = self.policy.findData(self.wanted_policy)
+        self.policy.setCurrentIndex(index if index >= 0 else 0)
+        self.policy.blockSignals(False)
+        if not policies:
+            self.deadline.setText("No audits yet.")
+            self.summary.setText(
+                "Audits appear here once devices are checked against a policy, or receipts are "
+                "imported (File › Import receipts…)."
+            )
+            self.export_button.setEnabled(False)
+            self.loaded.emit()
+            return
+        self.export_button.setEnabled(True)
+        self.refresh()
+
+    def policy_id(self) -> str:
+        return str(self.policy.currentData() or "")
+
+    def refresh(self, *_args: object) -> None:
+        policy_id = self.policy_id()
+        if not policy_id:
+            if self.policy.count() == 0:
+                self.load_policies()
+            return
+        day = self.today()
+
+        def work(store: Store, _p: object, _c: object) -> DashboardCounts:
+            return store.dashboard(policy_id, day)
+
+        self.recorder.run(
+            self.key("counts"), work, self._show_counts, self._failed, label="Counting"
+        )
+
+    def _show_counts(self, counts: DashboardCounts) -> None:
+        self.counts = counts
+        for key, tile in self.tiles.items():
+            tile.set_count(tile_count(counts, key), counts.expiring_within)
+        self.deadline.setText(deadline_words(counts))
+        self.summary.setText(summary_words(counts))
+        self._show_chart(counts)
+        if self.chosen:
+            self.list_people(self.chosen)
+        self.loaded.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        message = errors.describe(error)
+        self.summary.setText(f"{message.text} {message.next_step}".strip())
+        self.loaded.emit()
+
+    # --- the chart ----------------------------------------------------------------------------
+
+    def _show_chart(self, counts: DashboardCounts) -> None:
+        from PySide6.QtCharts import QBarCategoryAxis, QChart, QChartView, QValueAxis
+
+        series = self._series(counts)
+        chart = QChart()
+        chart.addSeries(series)
+        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        chart.setBackgroundVisible(False)
+        days = QBarCategoryAxis()
+        days.append([d.day.strftime("%d %b") for d in counts.series])
+        days.setLabelsAngle(-90)
+        values = QValueAxis()
+        values.setLabelFormat("%d")
+        values.setMin(0)
+        values.setMax(max(1, max((d.counts.total for d in counts.series), default=0)))
+        values.setTitleText("People")
+        chart.addAxis(days, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(days)
+        series.attachAxis(values)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        for axis in (days, values):
+            axis.setLabelsColor(text)
+            axis.setTitleBrush(text)
+        chart.legend().setLabelColor(text)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        chart.setTitle("")
+        if self.chart is None:
+            self.chart = QChartView(chart, self.chart_area)
+            self.chart.setObjectName("dashboardChartView")
+            self.chart.setAccessibleName("Chart of the last 30 days")
+            self.chart.setRenderHint(self.chart.renderHints().Antialiasing)
+            self.chart.setMinimumHeight(220)
+            self.chart_layout.addWidget(self.chart, 1)
+        else:
+            old = self.chart.chart()
+            self.chart.setChart(chart)
+            old.deleteLater()
+        last = counts.series[-1].counts if counts.series else None
+        if last is not None:
+            self.chart.setAccessibleDescription(
+                f"Today: {last.compliant} compliant, {last.excepted} compliant with exceptions, "
+                f"{last.non_compliant} not compliant, {last.overdue} overdue, "
+                f"{last.incomplete} incomplete."
+            )
+
+    @staticmethod
+    def _series(counts: DashboardCounts) -> Any:
+        """One stacked bar per day, a set per status (each named in the legend)."""
+        from PySide6.QtCharts import QBarSet, QStackedBarSeries
+
+        series = QStackedBarSeries()
+        for tile in TILES:
+            if tile.key == EXPIRING:
+                continue  # part of "compliant with exceptions": not stacked twice
+            status = DeviceStatus(tile.key)
+            colour = QColor(TONE_COLOURS[tile.tone])
+            if status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS:
+                colour = colour.lighter(140)
+            elif status is DeviceStatus.OVERDUE:
+                colour = colour.darker(140)
+            bars = QBarSet(tile.words)
+            bars.setColor(colour)
+            for day in counts.series:
+                bars.append(day.counts.of(status))
+            series.append(bars)
+        return series
+
+    # --- the people behind a count -----------------------------------------------------------
+
+    def _on_tile(self, button: QToolButton) -> None:
+        if isinstance(button, CountTile):
+            self.list_people(button.tile.key)
+
+    def list_people(self, key: str) -> None:
+        """List the people behind one count (a DeviceStatus value or "expiring")."""
+        policy_id = self.policy_id()
+        if not policy_id:
+            return
+        self.chosen = key
+        tile = self.tiles[key]
+        if not tile.isChecked():
+            tile.setChecked(True)
+        day = self.today()
+        within = self.counts.expiring_within if self.counts is not None else 14
+        if key == EXPIRING:
+            status, expiring = DeviceStatus.COMPLIANT_WITH_EXCEPTIONS, within
+        else:
+            status, expiring = DeviceStatus(key), None
+
+        def work(store: Store, _p: object, _c: object) -> list[AuditSummary]:
+            return store.standing(policy_id, status, day, expiring_within=expiring)
+
+        self.recorder.run(self.key("people"), work, self._show_people, self._failed)
+
+    def _show_people(self, audits: list[AuditSummary]) -> None:
+        tile = self.tiles.get(self.chosen)
+        words = tile.accessibleName() if tile is not None else ""
+        self.people.set_audits(audits)
+        shown = len(audits)
+        total = tile.count if tile is not None else shown
+        more = f" (the newest {shown} shown)" if shown < total else ""
+        self.people_title.setText(f"{words}{more}")
+        self.listed.emit()
+
+    # --- export -----------------------------------------------------------------------------
+
+    def export(self) -> None:
+        from pathlib import Path
+
+        from ui import exports
+
+        policy_id = self.policy_id()
+        day = self.today()
+        chosen = self.ask_save_path(
+            "Export audits for the compliance office",
+            exports.suggested_name(policy_id, day),
+            exports.FILTERS,
+        )
+        if not chosen:
+            return
+        path: Path = exports.with_suffix(chosen)
+        self.recorder.run(
+            self.key("export"),
+            lambda store, _p, _c: exports.export_audits_file(store, path, policy_id, day),
+            lambda count: self.statusBar().showMessage(
+                f"{count} row{'s' if count != 1 else ''} exported to {path}", 15000
+            ),
+            lambda error: errors.show_error(self, error),
+            label="Exporting audits",
+        )
+
+    def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
+        """Ask where to save; tests replace this."""
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        return path
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for what in ("policies", "counts", "people"):
+            self.recorder.ops.cancel(self.key(what))
+        super().closeEvent(event)
