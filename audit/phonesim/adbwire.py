@@ -2,7 +2,8 @@
 
 Every message is a 24-byte header (command, arg0, arg1, payload length, payload checksum, magic)
 followed by the payload. The real adb server checks the magic always and the checksum only for
-protocol versions before 0x01000001; we send a correct checksum anyway so an older server works.
+protocol versions before 0x01000001, so the checksum is computed only for a server that old
+(adding up every byte of a 70 KB answer costs the simulated phone about 0.4 ms of CPU).
 """
 
 from __future__ import annotations
@@ -66,14 +67,15 @@ class Message:
     def name(self) -> str:
         return COMMAND_NAMES.get(self.command, f"0x{self.command:08x}")
 
-    def pack(self) -> bytes:
-        checksum = sum(self.data) & 0xFFFFFFFF
+    def pack(self, checksum: bool = True) -> bytes:
+        """The message as sent; `checksum` False leaves the field 0 (protocol 0x01000001+)."""
+        check = sum(self.data) & 0xFFFFFFFF if checksum else 0
         header = HEADER.pack(
             self.command,
             self.arg0 & 0xFFFFFFFF,
             self.arg1 & 0xFFFFFFFF,
             len(self.data),
-            checksum,
+            check,
             self.command ^ 0xFFFFFFFF,
         )
         return header + self.data

@@ -244,6 +244,7 @@ class _Connection:
         self.online = False
         self.awaiting_auth = False
         self.max_payload = adbwire.MAX_PAYLOAD
+        self.checksums = True  # until the host's CNXN says it is new enough to skip them
         self.dead = False
 
     def close(self) -> None:
@@ -254,7 +255,7 @@ class _Connection:
         _shutdown(self.sock)
 
     def send(self, message: Message) -> bool:
-        data = message.pack()
+        data = message.pack(self.checksums)
         with self.send_lock:
             if self.dead:
                 return False
@@ -301,6 +302,7 @@ class _Connection:
     def handle(self, message: Message) -> None:
         if message.command == adbwire.A_CNXN:
             self.max_payload = max(1024, min(message.arg1, adbwire.MAX_PAYLOAD))
+            self.checksums = message.arg0 < adbwire.A_VERSION
             if self.phone._authorized:
                 self.connect()
             else:

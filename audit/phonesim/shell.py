@@ -123,6 +123,7 @@ Token = Word | Op | Redirect
 
 _OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "<<", ">|", ";", "&", "|", "(", ")", "<", ">")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))
 _PLAIN_RUN = re.compile(r"[^\s;&|()<>'\"\\$`#]+")
 _FD = re.compile(r"[0-9]{1,2}")
 _SPECIAL_VARS = "?$#!0123456789@*-"
@@ -204,8 +205,9 @@ class _Lexer:
         self.in_word = False
 
     def operator(self) -> None:
-        src = self.source
-        op = next(o for o in _OPERATORS if src.startswith(o, self.pos))
+        match = _OPERATOR.match(self.source, self.pos)
+        assert match is not None  # called on one of ;&|()<>
+        op = match.group()
         if op in ("<", ">", ">>", ">&", "<&", ">|", "<<"):
             fd = 0 if op.startswith("<") else 1
             word = Word(tuple(self.parts)).unquoted_literal if self.in_word else None
