@@ -306,14 +306,14 @@ def apps_for_user(
     entries: dict[str, PackageEntry] = {e.name: e for e in lists.system}
     for entry in lists.listed or ():
         entries.setdefault(entry.name, entry)
-    for name in sorted((lists.installed or set()) | (lists.disabled or set())):
-        if name not in entries:
-            entries[name] = PackageEntry(name)
+    unlisted = ((lists.installed or _EMPTY) | (lists.disabled or _EMPTY)) - entries.keys()
+    for name in sorted(unlisted):  # only when a list could not be read, or was cut
+        entries[name] = PackageEntry(name)
     base = _app_fields(user, collector)
     apps: list[InstalledApp] = []
     origins: dict[tuple[str | None, bool], InstallOrigin] = {}
     for entry in entries.values():
-        name, path, version_code, installer, _uids = entry
+        name, path, version_code, installer, uids = entry
         system = _is_system(entry, system_packages)
         state = _state(name, system, lists)
         if state is None:
@@ -348,7 +348,11 @@ def apps_for_user(
             values["state"] = state
             values["system"] = system
             values["location"] = path or ""
-            values["uid"] = _uid_for(entry, user_id)
+            # The usual case inline: one uid, in this user's range.
+            if len(uids) == 1 and uids[0] // 100_000 == user_id:
+                values["uid"] = uids[0]
+            else:
+                values["uid"] = _uid_for(entry, user_id)
         apps.append(app)
     return apps
 

@@ -222,7 +222,7 @@ def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
     rows = _LISTING.findall(text)
     if not _all_lines_valid([row[1] for row in rows], text):
         return parse_package_list_by_line(text)
-    make = PackageEntry._make
+    new = tuple.__new__  # PackageEntry._make without its Python frame: hundreds of lines
     entries: dict[str, PackageEntry] = {}
     for path, name, version, installer_field, uids in rows:
         installer: str | None = None
@@ -230,14 +230,18 @@ def parse_package_list(text: str) -> tuple[list[PackageEntry], list[Problem]]:
             installer = installer_field.partition("=")[2]
             if installer == "null":
                 installer = ""
-        entry = make(
+        uid_tuple: tuple[int, ...] = ()
+        if uids:  # " uid:N" or, for several users at once, " uid:N,N"
+            uid_tuple = tuple(map(int, uids[5:].split(","))) if "," in uids else (int(uids[5:]),)
+        entry: PackageEntry = new(
+            PackageEntry,
             (
                 name,
                 path[:-1] if path else None,
                 int(version[13:]) if version else None,  # " versionCode:N"
                 installer,
-                tuple(map(int, uids[5:].split(","))) if uids else (),  # " uid:N,N"
-            )
+                uid_tuple,
+            ),
         )
         if name in entries:
             # Android 14+ lists a package once per distinct set of fields; merge their uids.

@@ -22,6 +22,7 @@ marked incomplete, never a hang and never a silently shorter list.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -273,15 +274,20 @@ def _catalog_names() -> Callable[[str], str]:
     try:
         from audit.policy import default_catalog
 
-        catalog = default_catalog()
+        default_catalog()
     except (ImportError, AuditError) as error:
         log.info("no app names: the catalog is unavailable (%s)", error)
         return lambda _package: ""
+    return _catalog_name
 
-    def name_of(package: str) -> str:
-        return catalog.app_name(AppId(IdentifierKind.ANDROID_PACKAGE, package)) or ""
 
-    return name_of
+@functools.lru_cache(maxsize=16384)
+def _catalog_name(package: str) -> str:
+    """One package's name in the shipped catalog (loaded once), remembered across scans: a
+    helpdesk scans phone after phone with the same few hundred packages."""
+    from audit.policy import default_catalog
+
+    return default_catalog().app_name(AppId(IdentifierKind.ANDROID_PACKAGE, package)) or ""
 
 
 def _section_text(sections: Mapping[str, Section], name: str) -> tuple[str | None, str]:
@@ -306,7 +312,7 @@ def scan_with_shell(
     """The whole inventory of the phone behind `shell` (see the module docstring)."""
     started = datetime.now(UTC)
     scan = _PhoneScan(shell, serial, cancelled)
-    names = _remembered(name_of if name_of is not None else _catalog_names())
+    names = _remembered(name_of) if name_of is not None else _catalog_names()
 
     progress(0.05, "Reading the phone's identity and users")
     system_spec = ListSpec("system", SYSTEM_FLAGS, 0)

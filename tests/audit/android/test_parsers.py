@@ -407,7 +407,7 @@ LISTING = st.lists(
 ).map("\n".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(LISTING)
 def test_one_pass_listing_equals_the_line_by_line_reading(text: str) -> None:
     from audit.sources.android.parsers import parse_package_list_by_line, parse_package_names
@@ -422,7 +422,7 @@ def test_one_pass_listing_equals_the_line_by_line_reading(text: str) -> None:
 SECTION_BODIES = st.text(alphabet="ab=:\n\r \u00e9", max_size=30).filter(lambda t: "===" not in t)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(st.from_regex(r"[a-z]{1,5}(:[0-9]{1,2})?", fullmatch=True), SECTION_BODIES),
