@@ -9,12 +9,16 @@ service. The differences that matter to a parser are kept on purpose:
   `install-existing`; `cmd package` has no `path`, `enable` or `disable-user`.
 - SDK 26-27 add `-U` and `--uid`; SDK >= 28 adds `--show-versioncode`; SDK >= 29 `-a`,
   `--apex-only`; SDK >= 30 `--factory-only`; SDK >= 35 `--show-stopped` and `-q`.
+- `-u` (MATCH_UNINSTALLED_PACKAGES): from SDK 26 the user's own packages, every system package
+  and the user's apps uninstalled with `-k`; up to SDK 25 also every other user's apps.
 - SDK >= 33: without `--user`, `pm list packages` reads every user and prints one line per
   distinct line text, with the uids of all users joined: `uid:10234,1010234`; lines come in
   Java HashMap order. Older versions read user 0 only, in package-hash order.
 - A user the shell may not read (Secure Folder) throws a SecurityException: uncaught before
   SDK 35 (stack trace on stderr, exit 255, nothing on stdout), caught per user from SDK 35
   ("Error: java.lang.SecurityException: ..." on stderr, exit 0, the other users still listed).
+
+A listing is rendered once per state version (PhoneState.version) and then served as is.
 """
 
 from __future__ import annotations
