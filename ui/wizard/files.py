@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,7 +217,3 @@ def write_request(request: ExceptionRequest, folder: Path, *, at: datetime | Non
     text = json.dumps(request_data(request, moment), indent=2, ensure_ascii=False)
     write_atomic(path, (text + "\n").encode("utf-8"))
     return path
-
-
-def finding_keys(findings: Sequence[Finding]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(f.key for f in findings)

@@ -427,9 +427,22 @@ class RemovalWizard(QWizard):
     def reject(self) -> None:
         if self.busy:  # the phone may be half-way through a step: wait for its answer
             return
+        if (
+            self.session.attempts
+            and self.saved is None
+            and not self.ask_confirm(
+                self,
+                "Close without a signed record?",
+                "What was done on the device stays done, but no signed record of it is made. "
+                "To make one later, check the device again and start over.",
+                "Close",
+            )
+        ):
+            return
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """The window's close button: the same as Close (QWizard makes it reject())."""
         if self.busy:
             event.ignore()
             return

@@ -51,6 +51,20 @@ class NoPhone:
         raise ActionFailed(f"'{step.title}': this test has no phone to do it on.")
 
 
+@pytest.fixture(autouse=True)
+def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Questions the wizard asks in a dialog are answered "yes" (and listed), so no test ever
+    waits on a modal dialog: closing a wizard at the end of a test asks one."""
+    asked: list[str] = []
+
+    def ask(_cls: type, _parent: object, title: str, _text: str, _button: str) -> bool:
+        asked.append(title)
+        return True
+
+    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(ask))
+    return asked
+
+
 @pytest.fixture
 def make_wizard(qtbot: QtBot, ops: Operations, receipts: Path) -> WizardFactory:
     def make(assessment: Assessment, **options: Any) -> RemovalWizard:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import shiboken6
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
@@ -37,7 +38,7 @@ from tests.ui.samples import phone_scan
 from tests.ui.wizard.conftest import WizardFactory
 from tests.ui.wizard.drive import can_go_on, click, go_to, open_box, remove_page, sign, wait_idle
 from ui.ops import Operations
-from ui.wizard import Pages, open_removal_wizard
+from ui.wizard import Pages, RemovalWizard, open_removal_wizard
 from ui.wizard.pages_check import VerifyPage
 
 DAY = date(2023, 3, 20)
@@ -229,8 +230,8 @@ class Held:
         return OemPhone().run(step)
 
 
-def test_the_wizard_cannot_be_closed_or_left_while_a_step_runs(
-    qtbot: QtBot, make_wizard: WizardFactory
+def test_the_wizard_cannot_be_closed_or_left_while_a_step_runs_and_asks_before_closing_after(
+    qtbot: QtBot, make_wizard: WizardFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from audit.policy import load_policy
 
@@ -255,7 +256,18 @@ def test_the_wizard_cannot_be_closed_or_left_while_a_step_runs(
     assert box.state.text() == "Done."
     assert can_go_on(wizard)
     assert wizard.button(wizard.WizardButton.CancelButton).isEnabled()
+    answers = [False, True]
+    asked: list[str] = []
+
+    def ask(_parent: object, title: str, _text: str, _button: str) -> bool:
+        asked.append(title)
+        return answers.pop(0)
+
+    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(lambda cls, *a: ask(*a)))
+    wizard.reject()  # something was done and nothing signed: asked, and "no" keeps it open
+    assert wizard.isVisible()
     wizard.reject()
+    assert asked == ["Close without a signed record?"] * 2
     assert not wizard.isVisible()
 
 

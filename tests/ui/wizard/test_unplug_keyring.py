@@ -34,7 +34,7 @@ from tests.ui.wizard.drive import (
     sign,
     wait_idle,
 )
-from ui.wizard import Pages
+from ui.wizard import Pages, RemovalWizard
 from ui.wizard.pages_attest import AttestPage
 from ui.wizard.pages_check import VerifyPage
 
@@ -177,6 +177,11 @@ def test_after_the_keyring_is_fixed_signing_again_works(
     wait_idle(qtbot, wizard)
     assert page.error.isVisibleTo(page)
 
+    chosen = receipts.parent / "chosen folder"
+    monkeypatch.setattr(RemovalWizard, "ask_folder", classmethod(lambda cls, *a: str(chosen)))
+    page.change_folder.click()
+    assert page.folder.text() == f"The receipt will be saved in: {chosen}"
+
     import keyring
 
     memory = MemoryKeyring()
@@ -186,7 +191,8 @@ def test_after_the_keyring_is_fixed_signing_again_works(
         go_to(qtbot, wizard, Pages.RECEIPT)
     finally:
         keyring.set_keyring(previous)
-    assert wizard.saved is not None and wizard.saved.path.parent == receipts
+    assert wizard.saved is not None and wizard.saved.path.parent == chosen
+    assert not receipts.exists()
     verified = verify_file(wizard.saved.path)
     assert verified.compliant
     assert verified.statement["predicate"]["usb_debugging"] == "not_applicable"
