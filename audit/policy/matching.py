@@ -88,10 +88,15 @@ class Match:
     rule_index: int
     matcher: Matcher
     enforceable: bool
+    unchecked: bool = False  # a name matched, but the app names no publisher to check
 
     @property
-    def rank(self) -> tuple[bool, int, int]:
-        return (self.enforceable, *strength(self.matcher))
+    def rank(self) -> tuple[bool, bool, int, int, bool]:
+        """Enforceable first; then a match that could be checked in full, surer, by identifier
+        before name, and one meant for this kind of app (a .desktop launcher) before a general
+        one, so a finding is explained by the matcher that fits the app best."""
+        specific = self.matcher.id_kind is not None
+        return (self.enforceable, not self.unchecked, *strength(self.matcher), specific)
 
 
 class _GlobSet(Generic[P]):
@@ -237,13 +242,13 @@ def _name_match(test: _NameTest, publisher: str, kinds: set[IdentifierKind]) -> 
     matcher = test.matcher
     if matcher.id_kind is not None and matcher.id_kind not in kinds:
         return None
-    enforceable = test.enforceable
     if test.publisher is not None:
         if not publisher:
-            enforceable = False  # the name fits but nobody says who made it: a person must look
-        elif test.publisher.fullmatch(publisher) is None:
+            # the name fits but nobody says who made it: a person must look
+            return Match(test.rule_index, matcher, enforceable=False, unchecked=True)
+        if test.publisher.fullmatch(publisher) is None:
             return None  # "TikTok" by someone else is someone else's app
-    return Match(test.rule_index, matcher, enforceable)
+    return Match(test.rule_index, matcher, test.enforceable)
 
 
 def _basename(path: str) -> str:

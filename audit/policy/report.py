@@ -86,7 +86,8 @@ def finding_reason(finding: Finding, day: date) -> str:
         return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."
     if status is FindingStatus.REVIEW:
         if finding.rule.review_only:
-            return f"Rule '{finding.rule.id}' only asks a person to check matches: not a violation."
+            why = f" {finding.rule.description}" if finding.rule.description else ""
+            return f"For review, not a violation ({finding.rule.title}).{why}"
         if (
             matcher.kind is MatchKind.NAME
             and matcher.publisher

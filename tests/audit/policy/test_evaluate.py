@@ -8,7 +8,14 @@ from datetime import date
 import pytest
 
 from audit.model import AppState, DeviceStatus, FindingStatus
-from audit.policy import assessment_to_dict, evaluate, load_policy, loads_policy, status_text
+from audit.policy import (
+    assessment_to_dict,
+    evaluate,
+    finding_reason,
+    load_policy,
+    loads_policy,
+    status_text,
+)
 from tests.audit.policy.factories import LAPTOP, PHONE, TIKTOK, app, exemption, scan
 
 NZ = load_policy("nz-parliament-2023")  # deadline 2023-03-31
@@ -269,3 +276,21 @@ def test_hand_built_policy_with_a_list_inside_still_evaluates() -> None:
     hand_built = replace(NZ, rules=(rule,))
     result = evaluate(scan(TIKTOK), hand_built, day=date(2023, 3, 20))
     assert [f.status for f in result.findings] == [FindingStatus.VIOLATION]
+
+
+def test_a_browser_web_app_is_explained_by_the_web_app_rule_not_a_missing_publisher() -> None:
+    """NZ left TikTok in a browser allowed: its installed web app is for review, and the reason
+    says so, rather than complaining that a launcher names no publisher."""
+    web_app = app(
+        "desktop", "chrome-fpnmgdkabkmnadcjpehmlllkndpkmiak-Default.desktop", "TikTok", user="ana"
+    )
+    day = date(2023, 4, 1)
+    [finding] = evaluate(
+        scan(web_app, device=LAPTOP), load_policy("nz-parliament-2023"), day=day
+    ).findings
+    assert finding.status is FindingStatus.REVIEW
+    assert finding.rule.id == "tiktok-web-app"
+    assert "leaves the browser allowed" in finding_reason(finding, day)
+    us = load_policy("us-federal-2023")
+    [finding] = evaluate(scan(web_app, device=LAPTOP), us, day=day).findings
+    assert finding.status is FindingStatus.VIOLATION
