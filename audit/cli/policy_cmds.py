@@ -19,7 +19,7 @@ from typing import Any
 
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
-from audit.model import Assessment, Exemption, Finding, FindingStatus
+from audit.model import Assessment, Exemption, Finding, FindingStatus, ScanResult
 from audit.policy import (
     assessment_to_dict,
     deadline_words,
@@ -138,7 +138,7 @@ def render(
     lines.append("")
     if findings:
         lines.append(f"Findings ({len(findings)}):")
-        lines.extend(_table(findings))
+        lines.extend(_table(findings, scan))
         lines.append("")
         lines.append("Why:")
         for finding in findings:
@@ -187,7 +187,15 @@ def _app_name(finding: Finding) -> str:
     return finding.app.name or finding.matcher.app or finding.app.identifier
 
 
-def _table(findings: Sequence[Finding]) -> list[str]:
+def _user(finding: Finding, scan: ScanResult) -> str:
+    """"10 (Work profile)" rather than a bare user id a person cannot place."""
+    user = scan.user(finding.app.user)
+    if user is None or not user.name or user.name == user.id:
+        return finding.app.user
+    return f"{finding.app.user} ({user.name})"
+
+
+def _table(findings: Sequence[Finding], scan: ScanResult) -> list[str]:
     header = ("STATUS", "APP", "IDENTIFIER", "USER", "STATE", "RULE", "CONFIDENCE", "")
     rows = [header]
     for f in findings:
@@ -196,7 +204,7 @@ def _table(findings: Sequence[Finding]) -> list[str]:
                 f.status.value,
                 safe(_app_name(f), 40),
                 safe(f.app.identifier, 60),
-                safe(f.app.user, 20),
+                safe(_user(f, scan), 40),
                 f.app.state.value,
                 safe(f.rule.id, 30),
                 f.matcher.confidence.value,

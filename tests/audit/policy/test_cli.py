@@ -66,11 +66,12 @@ def test_check_non_compliant_before_deadline(
     assert "Status:  Not compliant: 1 banned app to remove." in out
     assert "Deadline 2023-03-31: 11 days left." in out
     row = next(line for line in out.splitlines() if line.strip().startswith("violation"))
-    assert row.split()[:7] == [
+    assert row.split()[:8] == [
         "violation",
         "TikTok",
         "com.zhiliaoapp.musically",
         "0",
+        "(Owner)",  # the user's name, so a person can tell the owner from a work profile
         "installed",
         "tiktok",
         "high",
