@@ -25,6 +25,19 @@ def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
     QCoreApplication.setApplicationName(previous[1])
 
 
+@pytest.fixture
+def keep_alive() -> Iterator[list[object]]:
+    """Holds windows a test made without a parent until pytest-qt has closed them.
+
+    qtbot keeps only weak references: when the test returns, the last reference to such a
+    window goes, and Python deletes it directly, possibly from a garbage collection run in
+    the middle of Qt delivering a deferred delete to one of its children (which then crashes).
+    The app's own windows always have the main window as parent.
+    """
+    kept: list[object] = []
+    yield kept
+
+
 # The offscreen platform cannot resize a window to its size hints and says so whenever a
 # top-level window's minimum size changes; that is the test platform talking, not our code.
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"

@@ -4,7 +4,7 @@ deadline, the chart, the people behind a count, another policy, and the export."
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +30,18 @@ def recorder(tmp_path: Path) -> Iterator[AuditRecorder]:
     ops.shutdown()
 
 
+@pytest.fixture
+def open_dashboard(
+    qtbot: QtBot, recorder: AuditRecorder, keep_alive: list[object]
+) -> Callable[[date], DashboardWindow]:
+    def make(day: date) -> DashboardWindow:
+        window = dashboard(qtbot, recorder, day)
+        keep_alive.append(window)
+        return window
+
+    return make
+
+
 def dashboard(qtbot: QtBot, recorder: AuditRecorder, day: date) -> DashboardWindow:
     window = DashboardWindow(recorder, policy_id=NZ, today=lambda: day)
     qtbot.addWidget(window)
@@ -42,10 +54,12 @@ def counts(window: DashboardWindow) -> dict[str, int]:
     return {key: tile.count for key, tile in window.tiles.items()}
 
 
-def test_counts_before_the_deadline_match_the_audits(qtbot: QtBot, recorder: AuditRecorder) -> None:
+def test_counts_before_the_deadline_match_the_audits(
+    open_dashboard: Callable[[date], DashboardWindow],
+) -> None:
     # Latest audit of each person's device under the NZ policy: Aroha's phone clean, Ben's
     # phone kept under an exemption, Mere's phone with TikTok, the hostile name's phone clean.
-    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    window = open_dashboard(date(2023, 3, 30))
     assert window.policy_id() == NZ
     assert counts(window) == {
         "compliant": 2,
@@ -66,9 +80,9 @@ def test_counts_before_the_deadline_match_the_audits(qtbot: QtBot, recorder: Aud
 
 
 def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
-    qtbot: QtBot, recorder: AuditRecorder, qtmodeltester: ModelTester
+    qtbot: QtBot, open_dashboard: Callable[[date], DashboardWindow], qtmodeltester: ModelTester
 ) -> None:
-    window = dashboard(qtbot, recorder, date(2023, 4, 2))
+    window = open_dashboard(date(2023, 4, 2))
     assert counts(window)["overdue"] == 1 and counts(window)["non_compliant"] == 0
     assert window.deadline.text() == "The deadline (2023-03-31) passed 2 days ago."
     with qtbot.waitSignal(window.listed, timeout=WAIT):
@@ -82,10 +96,10 @@ def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
 
 
 def test_an_exemption_ending_soon_is_counted_and_listed(
-    qtbot: QtBot, recorder: AuditRecorder
+    qtbot: QtBot, open_dashboard: Callable[[date], DashboardWindow]
 ) -> None:
     # Ben's exemption runs 180 days from his audit on 2023-03-21, to 2023-09-17.
-    window = dashboard(qtbot, recorder, date(2023, 9, 10))
+    window = open_dashboard(date(2023, 9, 10))
     assert counts(window)[EXPIRING] == 1
     assert window.tiles[EXPIRING].accessibleName() == "Exemptions ending within 14 days: 1 person"
     with qtbot.waitSignal(window.listed, timeout=WAIT):
@@ -94,9 +108,9 @@ def test_an_exemption_ending_soon_is_counted_and_listed(
 
 
 def test_the_chart_shows_the_last_30_days_ending_with_the_counts(
-    qtbot: QtBot, recorder: AuditRecorder
+    qtbot: QtBot, open_dashboard: Callable[[date], DashboardWindow]
 ) -> None:
-    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    window = open_dashboard(date(2023, 3, 30))
     chart = window.chart.chart()
     [series] = chart.series()
     sets = {bars.label(): [bars.at(i) for i in range(bars.count())] for bars in series.barSets()}
@@ -114,9 +128,9 @@ def test_the_chart_shows_the_last_30_days_ending_with_the_counts(
 
 
 def test_another_policy_and_the_export(
-    qtbot: QtBot, recorder: AuditRecorder, tmp_path: Path
+    qtbot: QtBot, open_dashboard: Callable[[date], DashboardWindow], tmp_path: Path
 ) -> None:
-    window = dashboard(qtbot, recorder, date(2023, 3, 30))
+    window = open_dashboard(date(2023, 3, 30))
     target = tmp_path / "office"
     window.ask_save_path = lambda *_a: str(target)  # type: ignore[method-assign]
     window.export_button.click()

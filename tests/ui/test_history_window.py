@@ -193,13 +193,14 @@ def test_an_audit_without_a_receipt_offers_no_files(qtbot: QtBot, window: Histor
 
 
 def test_a_receipt_changed_in_the_database_no_longer_verifies(
-    qtbot: QtBot, db: Path, recorder: AuditRecorder
+    qtbot: QtBot, db: Path, recorder: AuditRecorder, keep_alive: list[object]
 ) -> None:
     with sqlite3.connect(db) as conn:
         envelope = conn.execute("SELECT id, envelope FROM attestations LIMIT 1").fetchone()
         tampered = envelope[1].replace(b'"payload": "', b'"payload": "AA', 1)
         conn.execute("UPDATE attestations SET envelope = ? WHERE id = ?", (tampered, envelope[0]))
     window = HistoryWindow(recorder)
+    keep_alive.append(window)
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=WAIT)
     attested = [r.audit for r in window.model.rows if r.audit.attested]

@@ -1,0 +1,176 @@
+"""Importing a folder of staff receipts from the desktop app: each file's result with its
+reason, and a changed key accepted only after an explicit yes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from audit.attestation import Signer, write_receipt
+from audit.store import ImportResult, Store
+from tests.audit.store import factory as f
+from ui.ops import Operations
+from ui.receipts_import import ImportColumn, ImportWindow
+from ui.recorder import AuditRecorder
+
+DAY = date(2023, 3, 28)
+WAIT = 10_000
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "office.sqlite3"
+
+
+@pytest.fixture
+def recorder(db: Path) -> Iterator[AuditRecorder]:
+    ops = Operations(max_workers=2)
+    recorder = AuditRecorder(ops, db)
+    yield recorder
+    recorder.close()
+    ops.shutdown()
+
+
+@pytest.fixture
+def folder(tmp_path: Path, db: Path) -> Path:
+    """Aroha's first receipt is in the office's history already (so her key is known); the
+    folder holds Ben's new receipt, a copy of Aroha's first, a tampered file, and a receipt
+    of Aroha's signed with another key."""
+    aroha_key, other_key, ben_key = Signer.generate(), Signer.generate(), Signer.generate()
+    first = tmp_path / "earlier" / "aroha-first.json"
+    first.parent.mkdir()
+    write_receipt(f.receipt(aroha_key, f.phone("A1"), f.AROHA, f.Outcome.CLEAN, day=DAY), first)
+    with Store(db) as store:
+        assert store.import_files([first]).imported == 1
+    folder = tmp_path / "from-staff"
+    folder.mkdir()
+    good = folder / "ben.json"
+    write_receipt(f.receipt(ben_key, f.phone("B1"), f.BEN, f.Outcome.EXCEPTED, day=DAY), good)
+    shutil.copy(first, folder / "aroha-again.json")
+    data = bytearray(good.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    (folder / "tampered.json").write_bytes(bytes(data))
+    write_receipt(
+        f.receipt(other_key, f.phone("A2", "New phone"), f.AROHA, f.Outcome.CLEAN, day=DAY),
+        folder / "aroha-new-key.json",
+    )
+    return folder
+
+
+@pytest.fixture
+def run_import(
+    qtbot: QtBot, recorder: AuditRecorder, keep_alive: list[object]
+) -> Callable[[Path], ImportWindow]:
+    return lambda folder: start_import(qtbot, recorder, folder, keep_alive)
+
+
+def start_import(
+    qtbot: QtBot, recorder: AuditRecorder, folder: Path, keep_alive: list[object]
+) -> ImportWindow:
+    window = ImportWindow(recorder, folder)
+    keep_alive.append(window)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.finished, timeout=WAIT):
+        window.start()
+    return window
+
+
+def table(window: ImportWindow) -> dict[str, tuple[str, str]]:
+    return {
+        row.cells[ImportColumn.FILE]: (
+            row.cells[ImportColumn.RESULT],
+            row.cells[ImportColumn.REASON],
+        )
+        for row in window.model.rows
+    }
+
+
+def test_each_file_with_its_result_and_reason(
+    run_import: Callable[[Path], ImportWindow], folder: Path, qtmodeltester: ModelTester
+) -> None:
+    window = run_import(folder)
+    rows = table(window)
+    assert {name: result for name, (result, _why) in rows.items()} == {
+        "aroha-again.json": "Already in the history",
+        "aroha-new-key.json": "Refused",
+        "ben.json": "Imported",
+        "tampered.json": "Refused",
+    }
+    assert "not valid" in rows["tampered.json"][1]
+    changed = rows["aroha-new-key.json"][1]
+    assert "receipts from staff id PS-1042 so far were signed by key" in changed
+    assert changed.endswith("Accept the new key below if it is really theirs.")
+    assert "device-audit import" not in changed  # the command line's advice is not for here
+    assert window.status.text() == ("4 files: 1 imported, 1 already in the history, 2 refused.")
+    assert not window.progress.isVisibleTo(window)
+    assert list(window.key_buttons) == ["PS-1042"]
+    assert window.key_buttons["PS-1042"].text() == "Accept the new key for staff id PS-1042…"
+    qtmodeltester.check(window.model)
+
+
+def test_a_new_key_is_accepted_only_after_an_explicit_yes(
+    qtbot: QtBot, run_import: Callable[[Path], ImportWindow], folder: Path, db: Path
+) -> None:
+    window = run_import(folder)
+    asked: list[str] = []
+    answers = [False, True]
+
+    def ask(title: str, text: str, button: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    window.ask_confirm = ask  # type: ignore[method-assign]
+    window.key_buttons["PS-1042"].click()  # "no": nothing happens
+    assert len(asked) == 1 and "checked with staff id PS-1042" in asked[0]
+    assert table(window)["aroha-new-key.json"][0] == "Refused"
+    with qtbot.waitSignal(window.finished, timeout=WAIT):
+        window.key_buttons["PS-1042"].click()
+    rows = table(window)
+    assert rows["aroha-new-key.json"] == ("Imported", "accepted as a new key for this signer")
+    assert rows["tampered.json"][0] == "Refused"  # the rest of the report is kept
+    assert window.status.text() == "4 files: 2 imported, 1 already in the history, 1 refused."
+    assert not window.keys.isVisibleTo(window)
+    with Store(db) as store:
+        keys = store.trusted_keys("PS-1042")
+        assert len(keys) == 2 and [k.accepted for k in keys].count(True) == 1
+        assert {a.device_id for a in store.history()} == {
+            "android:A1",
+            "android:A2",
+            "android:B1",
+        }
+
+
+def test_an_empty_folder_says_so(
+    run_import: Callable[[Path], ImportWindow], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window = run_import(empty)
+    assert window.status.text() == "The folder holds no files to import."
+    assert window.model.rowCount() == 0
+
+
+def test_the_import_menu_asks_for_a_folder_and_opens_the_report(
+    qtbot: QtBot, folder: Path, keep_alive: list[object]
+) -> None:
+    from tests.ui.fakes import FeedTracker, Phones, fake_sources
+    from ui.main_window import MainWindow
+
+    window = MainWindow(fake_sources(Phones(), FeedTracker()), auto_scan_local=False)
+    keep_alive.append(window)
+    qtbot.addWidget(window)
+    window.ask_folder = lambda _title: str(folder)  # type: ignore[method-assign]
+    window.import_action.trigger()
+    report = window.windows["import"]
+    assert isinstance(report, ImportWindow)
+    qtbot.waitUntil(lambda: report.report is not None, timeout=WAIT)
+    assert report.report is not None
+    assert [o.result for o in report.report.outcomes].count(ImportResult.IMPORTED) == 2
+    window.shutdown()

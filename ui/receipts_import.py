@@ -1,0 +1,381 @@
+"""Importing a folder of receipts that staff signed on their own computers.
+
+The store verifies each file, skips the ones already in the history and refuses the rest with a
+reason (audit.store.importer); this window runs it off the GUI thread with progress and a Stop
+button, then lists every file with what became of it. A receipt signed with a different key
+than the one first seen for its staff id (or technician) is refused, because that is exactly
+what a forged receipt looks like; if the person really has a new key, the window offers to
+accept it, one signer at a time, after an explicit confirmation, and imports their refused
+files again. File names and reasons quote files: plain text, invisible characters escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.text import visible
+from ui import errors, icons
+from ui.plain import label, tooltip
+from ui.recorder import AuditRecorder
+
+if TYPE_CHECKING:
+    from audit.store import FileOutcome, ImportReport, Store
+
+Index = QModelIndex | QPersistentModelIndex
+
+RESULT_WORDS = {
+    "imported": "Imported",
+    "duplicate": "Already in the history",
+    "refused": "Refused",
+}
+RESULT_ICONS = {"imported": "ok", "duplicate": "resolved", "refused": "violation"}
+
+
+def reason_words(outcome: FileOutcome) -> str:
+    """The store's reason, without the command-line advice (this window offers its own)."""
+    reason = outcome.reason
+    if outcome.key_changed and outcome.result.value == "refused":
+        reason = reason.split(". If ", 1)[0] + ". Accept the new key below if it is really theirs."
+    return visible(reason, limit=600)
+
+
+def who(identity: str) -> str:
+    if identity.startswith("technician:"):
+        return f"technician {identity.removeprefix('technician:')}"
+    return f"staff id {identity}" if identity else ""
+
+
+class ImportColumn(IntEnum):
+    FILE = 0
+    RESULT = 1
+    SIGNED_FOR = 2
+    REASON = 3
+
+
+HEADERS = {
+    ImportColumn.FILE: "File",
+    ImportColumn.RESULT: "Result",
+    ImportColumn.SIGNED_FOR: "Signed for",
+    ImportColumn.REASON: "Why",
+}
+OUTCOME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    outcome: FileOutcome
+    cells: tuple[str, ...]
+
+
+def import_row(outcome: FileOutcome) -> ImportRow:
+    cells = {
+        ImportColumn.FILE: visible(outcome.path.name, limit=120),
+        ImportColumn.RESULT: RESULT_WORDS[outcome.result.value],
+        ImportColumn.SIGNED_FOR: visible(who(outcome.identity), limit=120),
+        ImportColumn.REASON: reason_words(outcome),
+    }
+    return ImportRow(outcome, tuple(cells[c] for c in ImportColumn))
+
+
+class ImportReportModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ImportRow] = []
+
+    def set_outcomes(self, outcomes: Collection[FileOutcome]) -> None:
+        self.beginResetModel()
+        self.rows = [import_row(o) for o in outcomes]
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(ImportColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(ImportColumn)
+        ):
+            return HEADERS[ImportColumn(section)]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        if not 0 <= index.column() < len(ImportColumn):
+            return None
+        row = self.rows[index.row()]
+        column = ImportColumn(index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return row.cells[column]
+        if role == Qt.ItemDataRole.DecorationRole and column is ImportColumn.RESULT:
+            return icons.icon(RESULT_ICONS[row.outcome.result.value])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(f"{row.cells[ImportColumn.FILE]}\n{row.cells[ImportColumn.REASON]}")
+        if role == OUTCOME_ROLE:
+            return row.outcome
+        return None
+
+
+def summary_words(report: ImportReport) -> str:
+    files = len(report.outcomes)
+    if files == 0:
+        return "The folder holds no files to import."
+    return (
+        f"{files} file{'s' if files != 1 else ''}: {report.imported} imported, "
+        f"{report.duplicates} already in the history, {report.refused} refused."
+    )
+
+
+class ImportWindow(QMainWindow):
+    """Runs one import and reports on it."""
+
+    finished = Signal()
+    """An import (or a re-import with an accepted key) ended and its report is shown."""
+
+    def __init__(self, recorder: AuditRecorder, folder: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("importWindow")
+        self.setWindowTitle("Import receipts \u2014 Device Audit")
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.recorder = recorder
+        self.folder = folder
+        self.report: ImportReport | None = None
+        self.key = f"import:{id(self)}"
+        self.accepted: set[str] = set()
+        self._build()
+        self.resize(1000, 600)
+        recorder.ops.progress.connect(self._on_progress)
+
+    def _build(self) -> None:
+        self.heading = label(f"Receipts from {visible(str(self.folder))}", self, name="folder")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.status = label("", self, name="importStatus")
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.progress.setAccessibleName("Import progress")
+        self.stop_button = QPushButton("&Stop", self)
+        self.stop_button.setAccessibleName("Stop the import")
+        self.model = ImportReportModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("importReport")
+        self.table.setAccessibleName("What became of each file")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in (
+            (ImportColumn.FILE, 220),
+            (ImportColumn.RESULT, 170),
+            (ImportColumn.SIGNED_FOR, 160),
+        ):
+            header.resizeSection(column, width)
+        self.keys = QWidget(self)
+        self.keys.setObjectName("changedKeys")
+        self.keys_layout = QVBoxLayout(self.keys)
+        self.keys_layout.setContentsMargins(0, 0, 0, 0)
+        self.key_buttons: dict[str, QPushButton] = {}
+        self.key_widgets: list[QWidget] = []
+        self.close_button = QPushButton("&Close", self)
+        self.close_button.clicked.connect(self.close)
+        self.stop_button.clicked.connect(self.stop)
+
+        progress = QHBoxLayout()
+        progress.addWidget(self.progress, 1)
+        progress.addWidget(self.stop_button)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status)
+        layout.addLayout(progress)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.keys)
+        layout.addLayout(bottom)
+        self.setCentralWidget(central)
+
+    # --- running ----------------------------------------------------------------------------
+
+    def start(self, accept_new_keys: Collection[str] = (), paths: list[Path] | None = None) -> None:
+        """Import the folder (or only `paths`, with new keys accepted for some signers)."""
+        folder = self.folder
+        accept = frozenset(accept_new_keys)
+
+        def work(store: Store, progress: Any, cancelled: Any) -> ImportReport:
+            if paths is not None:
+                return store.import_files(
+                    paths, accept_new_keys=accept, progress=progress, cancelled=cancelled
+                )
+            return store.import_folder(
+                folder, accept_new_keys=accept, progress=progress, cancelled=cancelled
+            )
+
+        self._running(True, "Checking each receipt's signature and adding it to the history…")
+        self.recorder.run(
+            self.key,
+            work,
+            lambda report: self._done(report, paths is not None),
+            self._failed,
+            on_cancelled=self._stopped,
+            label="Importing receipts",
+        )
+
+    def stop(self) -> None:
+        self.recorder.ops.cancel(self.key)
+
+    def _running(self, on: bool, text: str) -> None:
+        self.progress.setVisible(on)
+        self.stop_button.setVisible(on)
+        self.progress.setValue(0)
+        self.status.setText(text)
+        for button in self.key_buttons.values():
+            button.setEnabled(not on)
+
+    def _on_progress(self, key: str, fraction: float, message: str) -> None:
+        if key == self.key:
+            self.progress.setValue(round(fraction * 100))
+            if message:
+                self.status.setText(visible(message, limit=200))
+
+    def _done(self, report: ImportReport, again: bool) -> None:
+        if again and self.report is not None:
+            report = _merged(self.report, report)
+        self.report = report
+        self._running(False, summary_words(report))
+        self.model.set_outcomes(report.outcomes)
+        self._show_changed_keys(report)
+        self.finished.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        message = errors.describe(error)
+        self._running(False, f"{message.text} {message.next_step}".strip())
+        self.finished.emit()
+
+    def _stopped(self) -> None:
+        self._running(
+            False,
+            "Import stopped. Receipts imported before you stopped stay in the history; import "
+            "the folder again to finish (files already imported are skipped).",
+        )
+        self.finished.emit()
+
+    # --- changed keys -----------------------------------------------------------------------
+
+    def _show_changed_keys(self, report: ImportReport) -> None:
+        for widget in self.key_widgets:
+            widget.hide()
+            widget.deleteLater()  # the layout lets go of a widget as it is deleted
+        self.key_widgets = []
+        self.key_buttons = {}
+        for identity in report.changed_keys:
+            shown = visible(who(identity), limit=120)
+            note = label(
+                f"Receipts for {shown} are signed with a different key than before. That is "
+                "what a forged receipt looks like, and also what a new computer or a reinstall "
+                "looks like: check with the person before you accept it.",
+                self.keys,
+            )
+            button = QPushButton(f"Accept the new key for {shown.replace('&', '&&')}…", self.keys)
+            button.setAccessibleName(f"Accept the new key for {shown}")
+            button.clicked.connect(lambda _=False, i=identity: self.accept_key(i))
+            self.keys_layout.addWidget(note)
+            self.keys_layout.addWidget(button)
+            self.key_widgets += [note, button]
+            self.key_buttons[identity] = button
+        self.keys.setVisible(bool(report.changed_keys))
+
+    def accept_key(self, identity: str) -> bool:
+        """After an explicit yes: trust the new key of `identity` and import its refused files
+        again."""
+        if self.report is None:
+            return False
+        paths = [
+            o.path
+            for o in self.report.outcomes
+            if o.key_changed and o.identity == identity and o.result.value == "refused"
+        ]
+        if not paths:
+            return False
+        shown = visible(who(identity), limit=120)
+        if not self.ask_confirm(
+            "Accept a new signing key?",
+            f"Only accept this if you have checked with {shown} that they really have a new "
+            "key (a new computer, a reinstall). Their receipts signed with the new key will "
+            "then be imported, and the old key stays trusted.\n\nIf you are not sure, do not "
+            "accept it: a receipt signed with an unknown key may be forged.",
+            f"Accept the new key for {shown}",
+        ):
+            return False
+        self.accepted.add(identity)
+        self.start(accept_new_keys={identity}, paths=paths)
+        return True
+
+    # --- questions (tests replace this) --------------------------------------------------------
+
+    def ask_confirm(self, title: str, text: str, button: str) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(text)
+        yes = box.addButton(button.replace("&", "&&"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.recorder.ops.cancel(self.key)
+        super().closeEvent(event)
+
+
+def _merged(first: ImportReport, again: ImportReport) -> ImportReport:
+    """The first report with the files imported again replaced by their new outcome."""
+    from audit.store import ImportReport
+
+    newer = {o.path: o for o in again.outcomes}
+    return ImportReport(tuple(newer.get(o.path, o) for o in first.outcomes))
