@@ -1136,7 +1136,7 @@ class MainWindow(QMainWindow):
         )
         session.wizard = wizard
         if self.helpdesk:
-            self._prefill_technician(wizard)
+            wizard.currentIdChanged.connect(lambda _page: self._prefill_technician(wizard))
         wizard.rescanned.connect(
             lambda after: self._wizard_rescanned(device_id, wizard, handle, after)
         )
@@ -1220,11 +1220,14 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _prefill_technician(self, wizard: Any) -> None:
-        """At the bench the same technician signs phone after phone: offer the last name."""
+        """At the bench the same technician signs phone after phone: when the signing page
+        comes, offer the name signed with last."""
         from ui.wizard import Pages
 
+        if wizard.currentId() != Pages.ATTEST:
+            return
         name = settings.technician()
-        field = getattr(wizard.page(Pages.ATTEST), "technician", None)
+        field = getattr(wizard.currentPage(), "technician", None)
         if name and field is not None and not field.text():
             field.setText(name)
 
