@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPalette
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +38,7 @@ from audit.model import DeviceStatus
 from audit.text import visible
 from ui import errors, icons
 from ui.banner import TONE_COLOURS, Tone
-from ui.history import HistoryModel
+from ui.history import HistoryColumn, HistoryModel
 from ui.plain import label
 from ui.recorder import AuditRecorder
 
@@ -132,8 +133,8 @@ def summary_words(counts: DashboardCounts) -> str:
     )
 
 
-class CountTile(QToolButton):
-    """One count: the number, its words and its icon; pressing it lists the people."""
+class CountTile(QPushButton):
+    """One count: its icon, the number, its words; pressing it lists the people."""
 
     def __init__(self, tile: Tile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,17 +142,34 @@ class CountTile(QToolButton):
         self.count = 0
         self.setObjectName(f"tile-{tile.key}")
         self.setCheckable(True)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.setIcon(icons.icon(tile.icon))
-        self.setIconSize(QSize(28, 28))
-        self.setMinimumSize(QSize(170, 64))
+        self.setMinimumSize(QSize(200, 72))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.icon_label = QLabel(self)
+        self.icon_label.setPixmap(icons.icon(tile.icon).pixmap(QSize(32, 32)))
+        self.number = label("0", self, wrap=False, selectable=False)
+        font = QFont(self.number.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.number.setFont(font)
+        self.words = label(tile.words, self, selectable=False)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.number)
+        text.addWidget(self.words)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 6, 10, 6)
+        layout.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(text, 1)
+        for child in (self.icon_label, self.number, self.words):
+            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         colour = TONE_COLOURS[tile.tone]
         # The stripe carries the colour; the text keeps the palette's colours (light or dark).
         self.setStyleSheet(
-            f"QToolButton {{ border: 1px solid palette(mid); border-left: 6px solid {colour};"
-            " border-radius: 4px; padding: 6px 10px; text-align: left; }"
-            " QToolButton:checked { background: palette(highlight);"
-            " color: palette(highlighted-text); }"
+            f"CountTile {{ border: 1px solid palette(mid); border-left: 8px solid {colour};"
+            " border-radius: 4px; background: palette(base); }"
+            " CountTile:checked { border: 3px solid palette(highlight);"
+            f" border-left: 8px solid {colour}; background: palette(alternate-base); }}"
+            " CountTile:focus { border-color: palette(highlight); }"
         )
         self.set_count(0)
 
@@ -160,7 +178,8 @@ class CountTile(QToolButton):
         words = self.tile.words
         if self.tile.key == EXPIRING:
             words = f"Exemptions ending within {within} days"
-        self.setText(f"{count}\n{words}")
+        self.number.setText(str(count))
+        self.words.setText(words)
         people = f"{count} {'person' if count == 1 else 'people'}"
         self.setAccessibleName(f"{words}: {people}")
         self.setAccessibleDescription(f"{self.tile.explains} Press to list them.")
@@ -242,8 +261,18 @@ class DashboardWindow(QMainWindow):
         self.people_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.people_table.setTabKeyNavigation(False)
         self.people_table.setAlternatingRowColors(True)
+        self.people_table.setWordWrap(False)
         self.people_table.verticalHeader().hide()
         self.people_table.horizontalHeader().setStretchLastSection(True)
+        for column, width in (
+            (HistoryColumn.WHEN, 130),
+            (HistoryColumn.PERSON, 170),
+            (HistoryColumn.STAFF_ID, 90),
+            (HistoryColumn.DEVICE, 170),
+            (HistoryColumn.RESULT, 330),
+        ):
+            self.people_table.horizontalHeader().resizeSection(column, width)
+        self.people_table.setColumnHidden(HistoryColumn.POLICY, True)  # one policy here
 
     def _layout(self) -> None:
         top = QHBoxLayout()
@@ -266,6 +295,7 @@ class DashboardWindow(QMainWindow):
         split.addWidget(people)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([400, 280])
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addLayout(top)
@@ -387,7 +417,7 @@ class DashboardWindow(QMainWindow):
             self.chart.setObjectName("dashboardChartView")
             self.chart.setAccessibleName("Chart of the last 30 days")
             self.chart.setRenderHint(self.chart.renderHints().Antialiasing)
-            self.chart.setMinimumHeight(220)
+            self.chart.setMinimumHeight(280)
             self.chart_layout.addWidget(self.chart, 1)
         else:
             old = self.chart.chart()
@@ -425,7 +455,7 @@ class DashboardWindow(QMainWindow):
 
     # --- the people behind a count -----------------------------------------------------------
 
-    def _on_tile(self, button: QToolButton) -> None:
+    def _on_tile(self, button: QPushButton) -> None:
         if isinstance(button, CountTile):
             self.list_people(button.tile.key)
 
@@ -453,7 +483,7 @@ class DashboardWindow(QMainWindow):
     def _show_people(self, audits: list[AuditSummary]) -> None:
         tile = self.tiles.get(self.chosen)
         words = tile.accessibleName() if tile is not None else ""
-        self.people.set_audits(audits)
+        self.people.set_audits(audits, as_of=self.today())
         shown = len(audits)
         total = tile.count if tile is not None else shown
         more = f" (the newest {shown} shown)" if shown < total else ""
@@ -483,9 +513,12 @@ class DashboardWindow(QMainWindow):
             lambda count: self.statusBar().showMessage(
                 f"{count} row{'s' if count != 1 else ''} exported to {path}", 15000
             ),
-            lambda error: errors.show_error(self, error),
+            self._show_error,
             label="Exporting audits",
         )
+
+    def _show_error(self, error: BaseException) -> None:
+        errors.show_error(self, error)
 
     def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
         """Ask where to save; tests replace this."""

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -118,21 +117,43 @@ AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
 class HistoryRow:
     audit: AuditSummary
     cells: tuple[str, ...]
+    status: DeviceStatus | None  # as recorded, or as it stands on the model's day
 
 
-def history_row(audit: AuditSummary) -> HistoryRow:
+def result_on(audit: AuditSummary, day: date | None) -> tuple[DeviceStatus | None, str]:
+    """The audit's result and its words; with a day, as it stands that day (the deadline may
+    have passed, or the exemption it relied on ended, since it was recorded)."""
+    recorded = audit.status
+    if day is None or recorded is None:
+        return recorded, result_words(recorded)
+    from audit.store import status_on
+
+    now = status_on(
+        recorded, day, deadline=audit.deadline, exemption_expires=audit.exemption_expires
+    )
+    words = result_words(now)
+    if now is recorded:
+        return now, words
+    expires = audit.exemption_expires
+    if recorded is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expires is not None:
+        return now, f"{words} (exemption ended {expires.isoformat()})"
+    return now, f"{words} (deadline passed)"
+
+
+def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
     device = shown(audit.device_name or audit.device_id)
+    status, result = result_on(audit, as_of)
     cells = {
         HistoryColumn.WHEN: when(audit.at),
         HistoryColumn.PERSON: shown(audit.person_name) or "(not named)",
         HistoryColumn.STAFF_ID: shown(audit.staff_id),
         HistoryColumn.DEVICE: device,
         HistoryColumn.POLICY: shown(audit.policy_id),
-        HistoryColumn.RESULT: result_words(audit.status),
+        HistoryColumn.RESULT: result,
         HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind)),
         HistoryColumn.TECHNICIAN: shown(audit.technician),
     }
-    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn))
+    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
 
 
 class HistoryModel(QAbstractTableModel):
@@ -142,9 +163,10 @@ class HistoryModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[HistoryRow] = []
 
-    def set_audits(self, audits: list[AuditSummary]) -> None:
+    def set_audits(self, audits: list[AuditSummary], as_of: date | None = None) -> None:
+        """Show these audits; with `as_of`, each result as it stands on that day."""
         self.beginResetModel()
-        self.rows = [history_row(a) for a in audits]
+        self.rows = [history_row(a, as_of) for a in audits]
         self.endResetModel()
 
     def audit_at(self, row: int) -> AuditSummary | None:
@@ -185,7 +207,7 @@ class HistoryModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:
-            return icons.status_icon(row.audit.status)
+            return icons.status_icon(row.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             audit = row.audit
             origin = "imported from a receipt" if audit.origin.value == "imported" else "made here"
@@ -266,11 +288,17 @@ def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
             )
         else:
             receipts.append("    Signature checked again: the receipt is intact.")
-        receipts.append(f"    Signed with key {shown(receipt.signer, 80)}")
+        receipts.append(f"    Signed with key {_fingerprint(receipt.signer)}")
         if receipt.file_name:
             receipts.append(f"    File: {shown(receipt.file_name, 300)}")
     sections.append(("Receipt", receipts or ["No receipt was signed."]))
     return sections
+
+
+def _fingerprint(signer: str) -> str:
+    from audit.attestation import format_fingerprint
+
+    return format_fingerprint(signer) if signer.isalnum() else shown(signer, 80)
 
 
 def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
@@ -322,8 +350,10 @@ class DetailsPane(QScrollArea):
     def clear(self, text: str = "Select an audit to see its checks, actions and receipt.") -> None:
         self.details = None
         self.title.setText(text)
+        for widget in self.labels:
+            widget.hide()
+            widget.deleteLater()  # the layout lets go of a widget as it is deleted
         self.labels = []
-        _clear(self.sections)
         for button in (self.open_pdf, self.show_file, self.save_copy):
             button.hide()
 
@@ -350,14 +380,6 @@ class DetailsPane(QScrollArea):
     def texts(self) -> list[str]:
         """Everything the pane says, title first."""
         return [self.title.text(), *(w.text() for w in self.labels)]
-
-
-def _clear(layout: QVBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget()
-        if widget is not None:
-            widget.deleteLater()
 
 
 # --- the window -------------------------------------------------------------------------------
@@ -408,6 +430,7 @@ class HistoryWindow(QMainWindow):
         self.device.setAccessibleName("Device")
         self.policy = QComboBox(self)
         self.policy.setAccessibleName("Policy")
+        self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.policy.addItem("Any policy", ANY)
         self.status = QComboBox(self)
         self.status.setAccessibleName("Result")
@@ -437,38 +460,45 @@ class HistoryWindow(QMainWindow):
         self.clear_button.setAccessibleName("Clear the search and filters")
         self.count = label("", self, wrap=False, selectable=False, name="historyCount")
 
+    def _row(self, *parts: tuple[str, QWidget] | QWidget) -> QHBoxLayout:
+        """A line of the filter area: captions with their fields, then room to spare."""
+        row = QHBoxLayout()
+        for part in parts:
+            if isinstance(part, tuple):
+                text, widget = part
+                caption = label(text, self, wrap=False, selectable=False)
+                caption.setBuddy(widget)
+                row.addWidget(caption)
+                row.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
+            else:
+                row.addWidget(part)
+        return row
+
     def _build_layout(self) -> None:
-        grid = QGridLayout()
-        search_label = label("&Search:", self, wrap=False, selectable=False)
-        search_label.setBuddy(self.search)
-        grid.addWidget(search_label, 0, 0)
-        grid.addWidget(self.search, 0, 1, 1, 5)
-        for column, (text, widget) in enumerate(
-            (("P&erson:", self.person), ("&Device:", self.device), ("Po&licy:", self.policy))
-        ):
-            caption = label(text, self, wrap=False, selectable=False)
-            caption.setBuddy(widget)
-            grid.addWidget(caption, 1, column * 2)
-            grid.addWidget(widget, 1, column * 2 + 1)
-        result_label = label("&Result:", self, wrap=False, selectable=False)
-        result_label.setBuddy(self.status)
-        grid.addWidget(result_label, 2, 0)
-        grid.addWidget(self.status, 2, 1)
-        dates = QHBoxLayout()
-        for widget in (self.use_since, self.since, self.use_until, self.until):
-            dates.addWidget(widget)
-        dates.addStretch(1)
-        grid.addLayout(dates, 2, 2, 1, 4)
+        grid = QVBoxLayout()
+        grid.addLayout(self._row(("&Search:", self.search)))
+        grid.addLayout(
+            self._row(
+                ("P&erson:", self.person), ("&Device:", self.device), ("Po&licy:", self.policy)
+            )
+        )
+        filters = self._row(
+            ("&Result:", self.status), self.use_since, self.since, self.use_until, self.until
+        )
+        filters.addSpacing(12)
+        filters.addWidget(self.latest)
+        filters.addStretch(1)
+        grid.addLayout(filters)
         line = QHBoxLayout()
-        line.addWidget(self.latest)
-        line.addStretch(1)
         line.addWidget(self.count)
+        line.addStretch(1)
         line.addWidget(self.clear_button)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 360])
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addLayout(grid)

@@ -58,7 +58,7 @@ RESULT_ICONS = {"imported": "ok", "duplicate": "resolved", "refused": "violation
 
 def reason_words(outcome: FileOutcome) -> str:
     """The store's reason, without the command-line advice (this window offers its own)."""
-    reason = outcome.reason
+    reason = outcome.reason[:1].upper() + outcome.reason[1:]
     if outcome.key_changed and outcome.result.value == "refused":
         reason = reason.split(". If ", 1)[0] + ". Accept the new key below if it is really theirs."
     return visible(reason, limit=600)
@@ -287,6 +287,7 @@ class ImportWindow(QMainWindow):
         self.report = report
         self._running(False, summary_words(report))
         self.model.set_outcomes(report.outcomes)
+        self.table.resizeRowsToContents()
         self._show_changed_keys(report)
         self.finished.emit()
 
@@ -322,9 +323,15 @@ class ImportWindow(QMainWindow):
             button = QPushButton(f"Accept the new key for {shown.replace('&', '&&')}…", self.keys)
             button.setAccessibleName(f"Accept the new key for {shown}")
             button.clicked.connect(lambda _=False, i=identity: self.accept_key(i))
+            row = QWidget(self.keys)
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            button.setParent(row)
+            line.addWidget(button)
+            line.addStretch(1)
             self.keys_layout.addWidget(note)
-            self.keys_layout.addWidget(button)
-            self.key_widgets += [note, button]
+            self.keys_layout.addWidget(row)
+            self.key_widgets += [note, row]
             self.key_buttons[identity] = button
         self.keys.setVisible(bool(report.changed_keys))
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.history_data import fill
 from ui.dashboard import EXPIRING, DashboardWindow
+from ui.history import HistoryColumn
 from ui.ops import Operations
 from ui.recorder import AuditRecorder
 
@@ -75,8 +76,8 @@ def test_counts_before_the_deadline_match_the_audits(
     )
     overdue = window.tiles["overdue"]
     assert overdue.accessibleName() == "Overdue: 0 people"
-    assert overdue.text() == "0\nOverdue"
-    assert not overdue.icon().isNull()  # an icon shape, not colour alone
+    assert (overdue.number.text(), overdue.words.text()) == ("0", "Overdue")
+    assert not overdue.icon_label.pixmap().isNull()  # an icon shape, not colour alone
 
 
 def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
@@ -88,6 +89,8 @@ def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
     with qtbot.waitSignal(window.listed, timeout=WAIT):
         window.tiles["overdue"].click()
     assert [r.audit.staff_id for r in window.people.rows] == ["PS-3003"]
+    # The list says where each stands today, not only what the audit recorded.
+    assert window.people.rows[0].cells[HistoryColumn.RESULT] == "Overdue (deadline passed)"
     assert window.people_title.text() == "Overdue: 1 person"
     qtmodeltester.check(window.people)
     with qtbot.waitSignal(window.listed, timeout=WAIT):
@@ -105,6 +108,21 @@ def test_an_exemption_ending_soon_is_counted_and_listed(
     with qtbot.waitSignal(window.listed, timeout=WAIT):
         window.list_people(EXPIRING)
     assert [r.audit.staff_id for r in window.people.rows] == ["PS-2001"]
+    assert window.people.rows[0].cells[HistoryColumn.RESULT] == "Compliant with exceptions"
+
+
+def test_an_ended_exemption_counts_against_the_person(
+    qtbot: QtBot, open_dashboard: Callable[[date], DashboardWindow]
+) -> None:
+    window = open_dashboard(date(2023, 9, 20))
+    assert counts(window)["compliant_with_exceptions"] == 0 and counts(window)["overdue"] == 2
+    with qtbot.waitSignal(window.listed, timeout=WAIT):
+        window.list_people("overdue")
+    results = {r.audit.staff_id: r.cells[HistoryColumn.RESULT] for r in window.people.rows}
+    assert results == {
+        "PS-2001": "Overdue (exemption ended 2023-09-17)",
+        "PS-3003": "Overdue (deadline passed)",
+    }
 
 
 def test_the_chart_shows_the_last_30_days_ending_with_the_counts(

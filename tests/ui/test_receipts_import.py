@@ -133,7 +133,7 @@ def test_a_new_key_is_accepted_only_after_an_explicit_yes(
     with qtbot.waitSignal(window.finished, timeout=WAIT):
         window.key_buttons["PS-1042"].click()
     rows = table(window)
-    assert rows["aroha-new-key.json"] == ("Imported", "accepted as a new key for this signer")
+    assert rows["aroha-new-key.json"] == ("Imported", "Accepted as a new key for this signer")
     assert rows["tampered.json"][0] == "Refused"  # the rest of the report is kept
     assert window.status.text() == "4 files: 2 imported, 1 already in the history, 1 refused."
     assert not window.keys.isVisibleTo(window)
