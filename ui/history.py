@@ -454,6 +454,9 @@ class HistoryWindow(QMainWindow):
         self.until.setDate(today)
         self.since.setEnabled(False)
         self.until.setEnabled(False)
+        for box, name in ((self.since, "First day"), (self.until, "Last day")):
+            for edit in box.findChildren(QLineEdit):  # the text part a screen reader lands on
+                edit.setAccessibleName(name)
         self.latest = QCheckBox("&Latest audit of each person's device only", self)
         self.latest.setAccessibleName("Latest audit of each person's device only")
         self.clear_button = QPushButton("&Clear filters", self)
