@@ -406,9 +406,12 @@ class DashboardWindow(QMainWindow):
         series.attachAxis(days)
         series.attachAxis(values)
         text = self.palette().color(QPalette.ColorRole.WindowText)
+        grid = self.palette().color(QPalette.ColorRole.Mid)
         for axis in (days, values):
             axis.setLabelsColor(text)
             axis.setTitleBrush(text)
+            axis.setGridLineColor(grid)
+            axis.setLinePenColor(grid)
         chart.legend().setLabelColor(text)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart.setTitle("")
@@ -448,6 +451,7 @@ class DashboardWindow(QMainWindow):
                 colour = colour.darker(140)
             bars = QBarSet(tile.words)
             bars.setColor(colour)
+            bars.setBorderColor(colour)
             for day in counts.series:
                 bars.append(day.counts.of(status))
             series.append(bars)

@@ -59,6 +59,8 @@ def main(out: Path) -> None:
     keyring.set_keyring(MemoryKeyring())
     app = QApplication(["device-audit"])
     app.setApplicationDisplayName("Device Audit")
+    if os.environ.get("DEVICE_AUDIT_DARK"):  # to look at the screens on a dark palette
+        dark(app)
     settings.configure()
     server = start_adb_server(home)
     phones: list[SimulatedPhone] = []
@@ -152,6 +154,28 @@ def main(out: Path) -> None:
             phone.stop()
         stop_adb_server(server)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def dark(app: object) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")  # type: ignore[attr-defined]
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for which, colour in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e8e8e8"),
+        (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#2a2a2a"),
+        (role.Text, "#e8e8e8"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e8e8e8"),
+        (role.Highlight, "#3d6fb4"),
+        (role.HighlightedText, "#ffffff"),
+        (role.Mid, "#555555"),
+    ):
+        palette.setColor(which, QColor(colour))
+    app.setPalette(palette)  # type: ignore[attr-defined]
 
 
 def dashboard_shot(app: object, home: Path, out: Path) -> None:
