@@ -128,8 +128,8 @@ def file_name(device_id: str, policy_id: str) -> str:
     """A file name any OS accepts, readable, and unique per (device, policy): the hash tells
     apart ids that differ only in characters replaced by '_'."""
     digest = hashlib.sha256(f"{device_id}\0{policy_id}".encode()).hexdigest()[:12]
-    device = _UNSAFE.sub("_", device_id).strip("._")[:60] or "device"
-    policy = _UNSAFE.sub("_", policy_id).strip("._")[:60] or "policy"
+    device = _UNSAFE.sub("_", device_id).strip("._-")[:60] or "device"
+    policy = _UNSAFE.sub("_", policy_id).strip("._-")[:60] or "policy"
     return f"{device}--{policy}--{digest}.json"
 
 

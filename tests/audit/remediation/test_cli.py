@@ -63,8 +63,8 @@ def test_remove_yes_removes_everything_rescans_and_exits_0(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "TikTok will be uninstalled from the Work profile on " in out
-    assert "Done: TikTok was removed for user 10." in out
-    assert "Done: CapCut was removed for user 0." in out
+    assert "Done: TikTok was removed from the Work profile." in out
+    assert "Done: CapCut was removed from the main profile (Owner)." in out
     assert "Scanning again (every user)" in out
     assert "TikTok is gone in the work profile." in out
     assert "Status:  Compliant" in out
