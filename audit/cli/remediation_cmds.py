@@ -670,7 +670,13 @@ def _after_receipt(
     if proof.saved is None:
         return
     if audit_id is not None:
-        pending.discard(proof.path)  # it is in the receipt and in the history now
+        try:
+            pending.discard(proof.path)  # it is in the receipt and in the history now
+        except OSError as error:
+            print(
+                f"warning: the saved removal {proof.path} could not be removed ({error}); "
+                "remove it yourself, or the next attest shows that removal again."
+            )
         return
     try:  # in the receipt but not in the history: kept, yet never used for a receipt again
         aside = pending.set_aside(proof.path, "attested")
