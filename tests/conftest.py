@@ -6,8 +6,11 @@ unless it asks for the in-memory one, so a test can never read or write the user
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +19,23 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # Never let a test reach the adb server a developer may be running on the default port.
-os.environ.setdefault("ANDROID_ADB_SERVER_PORT", "5199")
+os.environ["ANDROID_ADB_SERVER_PORT"] = "5199"
+
+# A home of the test run's own: an adb server a test starts keeps its keys and state there and
+# looks for no USB phone, and nothing (Qt settings, keyring config, desktop entries) can be read
+# from or written to the real user's folders.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="device-audit-tests-"))
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
+os.environ.update(
+    HOME=str(_SESSION_HOME),
+    XDG_CONFIG_HOME=str(_SESSION_HOME / ".config"),
+    XDG_DATA_HOME=str(_SESSION_HOME / ".local" / "share"),
+    XDG_CACHE_HOME=str(_SESSION_HOME / ".cache"),
+    ANDROID_USER_HOME=str(_SESSION_HOME / ".android"),
+    ADB_USB="0",
+    ADB_EMU="0",
+    ADB_MDNS="0",
+)
 
 pytest_plugins = ["tests.helpers.phones"]
 

@@ -9,9 +9,12 @@ polling with a deadline, never by sleeping a fixed time) until adb lists them.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -98,6 +101,13 @@ def answers_version(port: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the child: stop when the test run stops, even when it is killed, so no adb server
+    is left behind (Linux's PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_adb_server(home: Path) -> AdbServer:
     binary = adbutils.adb_path()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANDROID_", "ADB_"))}
@@ -117,6 +127,8 @@ def start_adb_server(home: Path) -> AdbServer:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # prctl only: takes no lock, so it is safe even with other threads running
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
