@@ -188,6 +188,11 @@ class _History:
             print(f"next step: {step}", file=sys.stderr)
             return None
 
+    @property
+    def file(self) -> str:
+        """The history file in use, as a pending record keeps it ("" before it is open)."""
+        return "" if self.store is None else str(self.store.path.resolve())
+
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
@@ -319,6 +324,7 @@ class _Removal:
                 store,
                 before,
                 audit_id=None if earlier is None else earlier.audit_id,
+                history_file="" if earlier is None else earlier.history_file,
                 first=first,
                 earlier_actions=() if earlier is None else earlier.actions,
                 staff_id=args.person,
@@ -332,8 +338,12 @@ class _Removal:
             person=args.person,
             day=before.day,
         )
-        if self.audit_id is not None and self.audit_id != self.record.audit_id:
-            self.record = replace(self.record, audit_id=self.audit_id)
+        where = history.file
+        if self.audit_id is not None and (self.audit_id, where) != (
+            self.record.audit_id,
+            self.record.history_file,
+        ):
+            self.record = replace(self.record, audit_id=self.audit_id, history_file=where)
             if earlier is not None:
                 _save(self.record, path)  # the removal's audit is another one from now on
 
@@ -655,6 +665,7 @@ def _after_receipt(
                 store,
                 envelope,
                 audit_id=None if proof.saved is None else proof.saved.audit_id,
+                history_file="" if proof.saved is None else proof.saved.history_file,
                 before=proof.before,
                 after=proof.after,
                 actions=proof.actions,

@@ -10,6 +10,7 @@ everything the pending record holds, so the history never misses the first scan 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from audit.attestation import Attester, Envelope
 from audit.errors import StoreError
@@ -17,9 +18,17 @@ from audit.model import ActionResult, Assessment
 from audit.store import Store
 
 
-def open_audit(store: Store, audit_id: int | None, before: Assessment) -> int | None:
-    """`audit_id` when it can take more of this removal, else None."""
-    if audit_id is None:
+def same_file(store: Store, history_file: str) -> bool:
+    """Whether `history_file` (as a pending record keeps it) is the store's file."""
+    return not history_file or Path(history_file).resolve() == store.path.resolve()
+
+
+def open_audit(
+    store: Store, audit_id: int | None, before: Assessment, history_file: str = ""
+) -> int | None:
+    """`audit_id` when it can take more of this removal, else None. Audit ids are per history
+    file: one kept from another file (`history_file`) is not looked up."""
+    if audit_id is None or not same_file(store, history_file):
         return None
     try:
         summary = store.audit(audit_id)
@@ -40,6 +49,7 @@ def record_removal_scan(
     scan: Assessment,
     *,
     audit_id: int | None,
+    history_file: str = "",
     first: Assessment | None = None,
     earlier_actions: Sequence[ActionResult] = (),
     staff_id: str = "",
@@ -49,7 +59,7 @@ def record_removal_scan(
     `first` and `earlier_actions` are what an earlier run saved (its first scan, judged again,
     and its actions): recorded too when a new audit has to be started, so it is whole.
     """
-    current = open_audit(store, audit_id, scan)
+    current = open_audit(store, audit_id, scan, history_file)
     if current is not None:
         store.record_assessment(current, scan)
         return current
@@ -62,6 +72,7 @@ def record_receipt(
     envelope: Envelope,
     *,
     audit_id: int | None,
+    history_file: str = "",
     before: Assessment,
     after: Assessment,
     actions: Sequence[ActionResult],
@@ -74,7 +85,7 @@ def record_receipt(
     already; without it, the whole audit is recorded at once: `before` (when it is another
     scan than `after`), the actions, `after` and the receipt.
     """
-    current = open_audit(store, audit_id, before)
+    current = open_audit(store, audit_id, before, history_file)
     if current is not None:
         store.set_person(
             current,

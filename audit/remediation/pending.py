@@ -58,6 +58,7 @@ class PendingRemoval:
     person: str = ""  # the staff id `remove` judged for ("" = not given)
     day: date | None = None  # the day `remove` judged as on
     audit_id: int | None = None  # the history's audit of this removal, when it was recorded
+    history_file: str = ""  # the history file that audit is in (ids are per file)
     policy_title: str = ""
 
     @classmethod
@@ -182,6 +183,7 @@ def to_dict(record: PendingRemoval) -> dict[str, Any]:
         "created_at": _time(record.created_at),
         "updated_at": _time(record.updated_at),
         "audit_id": record.audit_id,
+        "history_file": record.history_file,
         "first_scan": scan_to_dict(record.first_scan),
         "actions": [action_to_dict(a) for a in record.actions],
     }
@@ -316,6 +318,7 @@ def loads_pending(text: str, path: Path | str = "<pending removal>") -> PendingR
         person=judged.text("person", ""),
         day=judged.day("day"),
         audit_id=audit_id,
+        history_file=top.text("history_file", ""),
     )
 
 

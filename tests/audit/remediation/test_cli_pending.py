@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from audit.attestation import StatementKind, VerifiedAttestation, verify_file
 from audit.cli import main
 from audit.model import Device
 from audit.phonesim import SimulatedPhone
+from audit.policy import evaluate, load_policy
 from audit.remediation import pending
 from audit.store import Store
 from tests.helpers.phones import AdbServer
@@ -346,4 +347,35 @@ def test_the_saved_removal_is_readable_json(bench: Bench) -> None:
     assert data["format"] == "device-audit-pending-removal"
     assert data["policy"]["id"] == NZ and len(data["policy"]["sha256"]) == 64
     assert data["judged"]["exemptions_file"] == "" and data["audit_id"] == 1
+    assert data["history_file"] == str(bench.db.resolve())
     assert any(a["identifier"] == TIKTOK for a in data["first_scan"]["apps"])
+
+
+def test_attest_with_another_history_file_records_the_whole_audit_there(
+    bench: Bench, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit ids are per file: the removal's audit in one file is not looked up in another."""
+    assert bench.remove(NZ, "--yes") == 0
+    other = bench.folder / "other.sqlite3"
+    saved = pending.load(bench.saved_path())
+    assert saved is not None and saved.audit_id == 1
+    with Store(other) as store:  # audit 1 of this file: the same phone, not this removal
+        store.record_audit([evaluate(saved.first_scan, load_policy(NZ), (), day=date.today())])
+    receipt_file = bench.folder / "receipt.json"
+    bench.db, first_db = other, bench.db
+    assert bench.attest(receipt_file) == 0
+    receipt = verify_file(receipt_file)
+    with Store(other) as store:
+        (audit_,) = [a for a in store.history() if a.attested]
+        details = store.audit_details(audit_.id)
+        assert audit_.id != 1
+        assert [s.inventory_digest for s in details.scans] == [
+            predicate(receipt)["scan_before"]["inventory_digest"],
+            predicate(receipt)["rescan"]["inventory_digest"],
+        ]
+        assert [a.identifier for a in details.actions] == [TIKTOK]
+        assert [r.uid for r in details.receipts] == [receipt.id]
+        assert store.audit(1).attested is False
+    with Store(first_db) as store:
+        (removal,) = store.history()
+        assert not removal.attested  # the removal's own file still has it, unsigned

@@ -45,6 +45,7 @@ def test_remove_then_attest_is_one_audit_with_scans_actions_and_receipt(store: S
         store,
         signed(before, after),
         audit_id=audit_id,
+        history_file=str(store.path),
         before=before,
         after=after,
         actions=b.actions(),
@@ -73,14 +74,23 @@ def test_a_second_remove_adds_its_scan_to_the_same_audit(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "why",
-    ["not in this history", "policy changed", "already attested", "another device"],
+    [
+        "not in this history",
+        "another history file",
+        "policy changed",
+        "already attested",
+        "another device",
+    ],
 )
 def test_an_audit_that_cannot_take_more_starts_a_whole_new_one(store: Store, why: str) -> None:
     """The pending record's audit id is only a hint: the new audit holds everything it knew."""
     before, later = b.before(), b.after_tiktok_left()
     audit_id = history.record_removal_scan(store, before, audit_id=None)
+    history_file = ""
     if why == "not in this history":
         audit_id += 1000
+    elif why == "another history file":  # where the same id is another audit
+        history_file = str(store.path.with_name("other.sqlite3"))
     elif why == "policy changed":
         changed = replace(b.POLICY, sha256="cd" * 32)
         before, later = replace(before, policy=changed), replace(later, policy=changed)
@@ -98,7 +108,12 @@ def test_an_audit_that_cannot_take_more_starts_a_whole_new_one(store: Store, why
         before, later = b.other_device(before), b.other_device(later)
     done = tuple(replace(a, device=later.scan.device.id) for a in b.actions()[:1])
     new = history.record_removal_scan(
-        store, later, audit_id=audit_id, first=before, earlier_actions=done
+        store,
+        later,
+        audit_id=audit_id,
+        history_file=history_file,
+        first=before,
+        earlier_actions=done,
     )
     assert new != audit_id
     details = store.audit_details(new)

@@ -47,7 +47,7 @@ def record(**changes: object) -> PendingRemoval:
 
 
 def test_a_record_round_trips_through_its_file(tmp_path: Path) -> None:
-    saved = replace(record(), audit_id=17)
+    saved = replace(record(), audit_id=17, history_file="/home/anna/history.sqlite3")
     path = pending.pending_path(b.PHONE.id, b.POLICY.id, tmp_path)
     pending.save(saved, path)
     loaded = pending.load(path)
