@@ -5,6 +5,7 @@ The CLI path never imports Qt, so scripts on a server without a display work.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +32,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         audit.cli.receipt_pdf_writer = write_receipt_pdf
         return cli_main(args)
+    if no_display():
+        print(
+            "error: the desktop app needs a graphical session, and none was found "
+            "(DISPLAY and WAYLAND_DISPLAY are not set).\n"
+            "next step: start it from your desktop, or use the command line: "
+            "device-audit --help",
+            file=sys.stderr,
+        )
+        return 2
     from ui.app import run
 
     return run(args)
+
+
+def no_display() -> bool:
+    """On Linux and other X11/Wayland systems, Qt aborts without a display: say so instead."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

@@ -56,10 +56,14 @@ With no command, the desktop app opens. Its options:
 
 
 def command_name(argv: Sequence[str]) -> str | None:
-    """The command argv asks for, after any global flags; None when there is none."""
+    """The word argv asks for after any global flags (a command, or a mistyped one), else None.
+
+    The desktop app's own options all start with '-', so any bare word is meant for the command
+    line: a typo like 'scna' gets argparse's "invalid choice" instead of opening a window.
+    """
     for arg in argv:
         if arg not in GLOBAL_FLAGS:
-            return arg if arg in COMMANDS else None
+            return None if arg.startswith("-") else arg
     return None
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from audit.cli import command_name, is_cli_invocation, main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -22,7 +26,8 @@ from audit.cli import command_name, is_cli_invocation, main
         (["--help"], True),
         (["--version"], True),
         (["-v"], False),
-        (["nonsense"], False),
+        (["scna", "--local"], True),  # a typo is reported, not a window opened
+        (["-platform", "offscreen"], False),  # Qt's own options are for the app
     ],
 )
 def test_gui_or_cli(argv: list[str], cli: bool) -> None:
@@ -48,3 +53,26 @@ def test_a_quick_command_does_not_load_adb_or_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_mistyped_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["scna", "--local"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'scna'" in capsys.readouterr().err
+
+
+def test_without_a_display_the_app_says_so_instead_of_aborting() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "needs a graphical session" in result.stderr
+    assert "device-audit --help" in result.stderr
