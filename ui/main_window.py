@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -61,11 +61,13 @@ from ui.device_list import (
     PhoneWatcher,
     ScanPhase,
 )
-from ui.helpdesk import PhoneFacts, QueuePanel, queue_item
 from ui.ops import Operations
 from ui.plain import label, tooltip
 from ui.recorder import AuditHandle, AuditRecorder
 from ui.sources import Sources
+
+if TYPE_CHECKING:
+    from ui.helpdesk import PhoneFacts, QueuePanel
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,8 @@ class MainWindow(QMainWindow):
         splitter_states = settings.restore_window(self)
         for splitter, state in zip(self._splitters(), splitter_states, strict=False):
             splitter.restoreState(state)
+        # The outer splitter's state has the queue in it: applied when the queue is made.
+        self._saved_outer = splitter_states[2] if len(splitter_states) > 2 else None
         self.device_panel.select(LOCAL_ID)
         self._show_device(LOCAL_ID)
         self.set_helpdesk(helpdesk)
@@ -297,7 +301,7 @@ class MainWindow(QMainWindow):
                 button.setAccessibleName(button.defaultAction().text().replace("&", ""))
 
         self.device_panel = DevicePanel(self.devices, self)
-        self.queue_panel = QueuePanel(self)
+        self.queue_panel: QueuePanel | None = None  # made when helpdesk mode is first on
         self._build_table()
         self._layout_widgets()
 
@@ -376,7 +380,6 @@ class MainWindow(QMainWindow):
         self.main_split.setSizes([280, 1000])
         self.outer_split = QSplitter(Qt.Orientation.Vertical, self)
         self.outer_split.setObjectName("outerSplit")
-        self.outer_split.addWidget(self.queue_panel)
         self.outer_split.addWidget(self.main_split)
         self.outer_split.setStretchFactor(0, 2)
         self.outer_split.setStretchFactor(1, 5)
@@ -385,11 +388,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.outer_split)
 
         for first, second in (
-            (self.policy_box, self.queue_panel.view),
-            (self.queue_panel.view, self.queue_panel.open_button),
-            (self.queue_panel.open_button, self.queue_panel.next_button),
-            (self.queue_panel.next_button, self.queue_panel.clear_button),
-            (self.queue_panel.clear_button, self.device_panel.view),
+            (self.policy_box, self.device_panel.view),
             (self.device_panel.view, self.device_panel.guide_button),
             (self.device_panel.guide_button, self.filter_edit),
             (self.filter_edit, self.flagged_box),
@@ -475,9 +474,6 @@ class MainWindow(QMainWindow):
         self.devices.dataChanged.connect(self._sync_queue)
         self.devices.rowsInserted.connect(self._sync_queue)
         self.devices.rowsRemoved.connect(self._sync_queue)
-        self.queue_panel.selected.connect(self._on_queue_selected)
-        self.queue_panel.open_requested.connect(self.open_wizard)
-        self.queue_panel.clear_requested.connect(self.clear_unplugged)
 
     def _splitters(self) -> list[QSplitter]:
         return [self.main_split, self.table_split, self.outer_split]
@@ -1249,16 +1245,48 @@ class MainWindow(QMainWindow):
             self.helpdesk_action.blockSignals(False)
         if remember:
             settings.set_helpdesk(on)
-        self.queue_panel.setVisible(on)
+        if on:
+            self._ensure_queue()
+        if self.queue_panel is not None:
+            self.queue_panel.setVisible(on)
         self.device_panel.setVisible(not on)
         for action in (self.queue_focus_action, self.queue_next_action, self.queue_previous_action):
             action.setEnabled(on)
         self.setWindowTitle("Device Audit \u2014 Helpdesk" if on else "Device Audit")
         self._sync_queue()
-        if on:
+        if on and self.queue_panel is not None:
             self.queue_panel.select(self.current_id())
 
+    def _ensure_queue(self) -> QueuePanel:
+        """The queue, made the first time helpdesk mode is on (keeps start-up lean)."""
+        if self.queue_panel is not None:
+            return self.queue_panel
+        from ui.helpdesk import QueuePanel
+
+        queue = QueuePanel(self)
+        self.queue_panel = queue
+        self.outer_split.insertWidget(0, queue)
+        self.outer_split.setStretchFactor(0, 2)
+        self.outer_split.setStretchFactor(1, 5)
+        self.outer_split.setSizes([260, 600])
+        if self._saved_outer is not None:
+            self.outer_split.restoreState(self._saved_outer)
+        for first, second in (
+            (self.policy_box, queue.view),
+            (queue.view, queue.open_button),
+            (queue.open_button, queue.next_button),
+            (queue.next_button, queue.clear_button),
+            (queue.clear_button, self.device_panel.view),
+        ):
+            QWidget.setTabOrder(first, second)
+        queue.selected.connect(self._on_queue_selected)
+        queue.open_requested.connect(self.open_wizard)
+        queue.clear_requested.connect(self.clear_unplugged)
+        return queue
+
     def phone_facts(self, serial: str) -> PhoneFacts:
+        from ui.helpdesk import PhoneFacts
+
         entry = self.devices.entry(serial)
         session = self.sessions.get(serial) or Session()
         previous = self._queue_facts.get(serial)
@@ -1299,8 +1327,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _sync_queue(self, *_args: object) -> None:
         """Bring the queue up to date with the devices, their checks and removal windows."""
-        if not self.helpdesk:
+        if not self.helpdesk or self.queue_panel is None:
             return
+        from ui.helpdesk import queue_item
+
         for entry in self.devices.entries():
             if entry.kind is DeviceKind.ANDROID and entry.id not in self._queue_numbers:
                 self._queue_numbers[entry.id] = len(self._queue_numbers) + 1
@@ -1317,11 +1347,11 @@ class MainWindow(QMainWindow):
             self.device_panel.select(serial)
 
     def _focus_queue(self) -> None:
-        if self.helpdesk:
+        if self.helpdesk and self.queue_panel is not None:
             self.queue_panel.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _queue_step(self, step: int) -> None:
-        if not self.helpdesk:
+        if not self.helpdesk or self.queue_panel is None:
             return
         if not self.queue_panel.select_next(step):
             self.statusBar().showMessage("No phone in the queue needs you now.", 5000)

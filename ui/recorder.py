@@ -157,15 +157,10 @@ class AuditRecorder(QObject):
         handle.scans.add(assessment_key(assessment))
 
         def write(store: Store) -> AuditHandle:
-            handle.id = store.begin_audit(
-                assessment.scan.device,
-                assessment.policy,
-                person_name=person_name,
-                staff_id=staff_id,
-                technician=technician,
-                at=assessment.scan.started_at,
+            # One transaction (one fsync) for the audit and its first scan.
+            handle.id = store.record_audit(
+                [assessment], person_name=person_name, staff_id=staff_id, technician=technician
             )
-            store.record_assessment(handle.id, assessment)
             return handle
 
         self._submit(_Job("begin", write))
