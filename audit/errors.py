@@ -80,6 +80,17 @@ class CatalogError(FileFormatError):
     what = "identifier catalog"
 
 
+class CannotWrite(AuditError):
+    """A file could not be written where the person asked (no such folder, no permission)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"Could not write {self.path}: {reason}.",
+            "Choose a file in a folder you can write to, and try again.",
+        )
+
+
 class UnknownPolicy(AuditError):
     def __init__(self, name: str) -> None:
         self.name = name

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audit.errors import InventoryFileError
+from audit.errors import CannotWrite, InventoryFileError
 from audit.model import (
     AppId,
     AppState,
@@ -152,7 +152,10 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def save(scan: ScanResult, path: Path) -> None:
-    write_atomic(path, dumps(scan).encode("utf-8"))
+    try:
+        write_atomic(path, dumps(scan).encode("utf-8"))
+    except OSError as exc:
+        raise CannotWrite(path, exc.strerror or str(exc)) from exc
 
 
 # --- reading ---------------------------------------------------------------------------------

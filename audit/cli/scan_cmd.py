@@ -50,10 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None and str(args.json) == "-":
         sys.stdout.write(inventory.dumps(scan))
     else:
+        print(summary(scan), flush=True)  # shown even if the file cannot be written
         if args.json is not None:
             inventory.save(scan, args.json)
-        print(summary(scan))
-        if args.json is not None:
             print(f"Inventory written to {args.json}")
     return EXIT_OK if scan.complete else EXIT_NOT_COMPLIANT
 
@@ -69,8 +68,9 @@ def summary(scan: ScanResult) -> str:
         mark = {SourceStatus.OK: "ok", SourceStatus.ABSENT: "not here"}.get(
             source.status, source.status.value.upper()
         )
-        detail = f": {visible(source.detail)}" if source.detail else ""
-        lines.append(f"  {visible(source.name):<28} {mark:<8} {source.count:>5} apps{detail}")
+        found = f"{source.count} apps" if source.count or not source.detail else ""
+        text = ": ".join(part for part in (found, visible(source.detail)) if part)
+        lines.append(f"  {visible(source.name):<28} {mark:<8} {text}")
     if not scan.complete:
         missing = ", ".join(visible(g.name) for g in scan.gaps)
         lines.append(f"INCOMPLETE: this scan could not read {missing}.")

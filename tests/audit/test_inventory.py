@@ -163,3 +163,13 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
     inventory.write_atomic(path, b"new content")
     assert path.read_bytes() == b"new content"
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]  # no temp files left behind
+
+
+def test_saving_where_nothing_can_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    from audit.errors import CannotWrite
+
+    for target in (tmp_path / "no-such-folder" / "inv.json", tmp_path):
+        with pytest.raises(CannotWrite) as caught:
+            inventory.save(sample_scan(), target)
+        assert str(target) in caught.value.message
+        assert "folder you can write to" in caught.value.next_step
