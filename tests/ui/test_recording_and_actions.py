@@ -223,3 +223,38 @@ def test_the_toolbar_actions_follow_the_selected_device_and_explain_themselves(
     qtbot.waitUntil(lambda: not window.remove_action.isEnabled(), timeout=WAIT)
     assert window.remove_action.statusTip().startswith("The phone is unplugged.")
     assert not window.attest_action.isEnabled()
+
+
+def test_attest_on_a_compliant_phone_opens_the_window_and_its_recheck_updates_the_main_window(
+    qtbot: QtBot, window: MainWindow, tracker: FeedTracker, phones: Phones
+) -> None:
+    from tests.ui.wizard.drive import go_to, wait_idle
+    from ui.wizard import Pages
+
+    clean = phone_scan(serial=SERIAL)
+    phones.results[SERIAL] = replace(
+        clean, apps=tuple(a for a in clean.apps if a.identifier != "com.zhiliaoapp.musically")
+    )
+    use_policy(qtbot, window)
+    plug_in_and_scan(qtbot, window, tracker)
+    assert not window.remove_action.isEnabled()
+    assert window.attest_action.isEnabled()
+    window.attest_action.trigger()
+    wizard = window.open_wizards()[SERIAL]
+    assert not wizard.helpdesk  # the person checks their own phone
+    assert wizard.session.before is window.sessions[SERIAL].assessment
+    assert window.remove_action.isEnabled()  # now: show the open window
+    scans = len(phones.scans)
+    later = phones.results[SERIAL]
+    phones.results[SERIAL] = replace(later, started_at=later.started_at.replace(minute=50))
+    go_to(qtbot, wizard, Pages.VERIFY)  # nothing to remove: straight to checking again
+    wait_idle(qtbot, wizard)
+    assert len(phones.scans) == scans + 1  # the window rechecked through the app's sources
+    session = window.sessions[SERIAL]
+    assert session.assessment is not None and session.assessment.scan.started_at.minute == 50
+    assert session.assessment.status is DeviceStatus.COMPLIANT
+    wizard.reject()
+    qtbot.waitUntil(lambda: window.open_wizards() == {}, timeout=WAIT)
+    with written(qtbot, window) as store:
+        [audit] = store.history()
+        assert len(store.audit_details(audit.id).scans) == 2  # the recheck joined the audit

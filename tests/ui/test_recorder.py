@@ -1,0 +1,121 @@
+"""The history writer: writes land in the order asked, none is lost when the app closes at
+once, a failure is reported (and the writes that depended on it are skipped, not misfiled)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from audit.errors import StoreError
+from audit.model import ActionKind, ActionResult, Device
+from audit.store import Store
+from tests.ui.samples import assess, phone_scan
+from ui import errors as ui_errors
+from ui.ops import Operations
+from ui.recorder import AuditRecorder, assessment_key
+
+WAIT = 10_000
+
+
+@pytest.fixture
+def ops() -> Iterator[Operations]:
+    operations = Operations(max_workers=4)
+    yield operations
+    operations.shutdown()
+
+
+def phone(serial: str) -> object:
+    scan = phone_scan(serial=serial)
+    return assess(replace(scan, device=replace(scan.device, id=Device.android_id(serial))))
+
+
+def removal(serial: str) -> ActionResult:
+    return ActionResult(
+        kind=ActionKind.UNINSTALL,
+        device=Device.android_id(serial),
+        identifier="com.zhiliaoapp.musically",
+        user="10",
+        ok=True,
+        message="TikTok was removed from the work profile.",
+    )
+
+
+def test_writes_land_in_order_and_an_assessment_is_written_once(
+    qtbot: QtBot, ops: Operations, tmp_path: Path
+) -> None:
+    recorder = AuditRecorder(ops, tmp_path / "h.sqlite3")
+    first = phone("A1")
+    handle = recorder.begin(first, person_name="Aroha Ngata", staff_id="PS-1042")
+    recorder.add_actions(handle, [removal("A1")])
+    assert not recorder.add_assessment(handle, first)  # the same assessment: nothing to add
+    eleven = first.scan.started_at.replace(hour=11)
+    later = replace(first, scan=replace(first.scan, started_at=eleven))
+    assert assessment_key(later) != assessment_key(first)
+    assert recorder.add_assessment(handle, later)
+    assert recorder.pending == 3
+    qtbot.waitUntil(recorder.wait_idle, timeout=WAIT)
+    assert handle.id is not None
+    with Store(tmp_path / "h.sqlite3") as store:
+        details = store.audit_details(handle.id)
+        assert details.summary.person_name == "Aroha Ngata"
+        assert len(details.scans) == 2 and [a.message for a in details.actions] == [
+            "TikTok was removed from the work profile."
+        ]
+    assert [what for what, _seconds in recorder.timings] == ["begin", "actions", "assessment"]
+    recorder.close()
+
+
+def test_closing_at_once_writes_everything_asked_for(ops: Operations, tmp_path: Path) -> None:
+    recorder = AuditRecorder(ops, tmp_path / "h.sqlite3")
+    handles = [recorder.begin(phone(f"P{n}")) for n in range(6)]
+    for n, handle in enumerate(handles):
+        recorder.add_actions(handle, [removal(f"P{n}")])
+    recorder.close()  # no event loop ran: the writes were queued or in flight
+    ops.shutdown()
+    with Store(tmp_path / "h.sqlite3") as store:
+        audits = store.history()
+        assert sorted(a.device_id for a in audits) == [f"android:P{n}" for n in range(6)]
+        assert all(len(store.audit_details(a.id).actions) == 1 for a in audits)
+
+
+def test_a_failed_write_is_reported_and_what_depends_on_it_is_skipped(
+    qtbot: QtBot, ops: Operations, tmp_path: Path
+) -> None:
+    folder = tmp_path / "not-a-database"
+    folder.mkdir()  # a folder where the history file should be: it cannot be opened
+    recorder = AuditRecorder(ops, folder)
+    failures: list[BaseException] = []
+    recorder.failed.connect(failures.append)
+    handle = recorder.begin(phone("A1"))
+    recorder.add_actions(handle, [removal("A1")])
+    qtbot.waitUntil(lambda: recorder.wait_idle() and len(failures) >= 1, timeout=WAIT)
+    assert isinstance(failures[0], StoreError)
+    assert handle.id is None
+    assert len(failures) == 2  # the actions could not be written either: same cause
+
+
+def test_a_history_failure_is_shown_once_in_a_box_then_in_the_status_bar(
+    qtbot: QtBot, tmp_path: Path, keep_alive: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.ui.fakes import FeedTracker, Phones, fake_sources
+    from ui.main_window import MainWindow
+
+    folder = tmp_path / "not-a-database"
+    folder.mkdir()
+    window = MainWindow(
+        fake_sources(Phones(), FeedTracker()), auto_scan_local=False, history_path=folder
+    )
+    keep_alive.append(window)
+    qtbot.addWidget(window)
+    shown: list[str] = []
+    monkeypatch.setattr(ui_errors, "show_error", lambda _parent, error: shown.append(str(error)))
+    for _ in range(2):
+        with qtbot.waitSignal(window.recorder.failed, timeout=WAIT):
+            window.recorder.begin(phone("A1"))
+    assert len(shown) == 1 and "cannot be opened" in shown[0]
+    message = window.statusBar().currentMessage()
+    assert message.startswith("The audit could not be saved in the history:")
