@@ -172,8 +172,10 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         ),
         Line("Policy sha256", receipt.policy_sha256),
     ]
+    before = _get(predicate, "scan_before") or {}
+    users = _user_names(before, rescan)
     scan_lines = [
-        Line("Last scan", _text(_get(rescan, "finished_at"))[:16].replace("T", " ") + " UTC"),
+        Line("Last scan", _when(_get(rescan, "finished_at"))),
         Line("Complete", "yes" if _get(rescan, "complete") is True else "NO"),
         Line(
             "Users",
@@ -197,8 +199,24 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         Section("Summary", tuple(summary)),
         Section("Device", tuple(device_lines)),
         Section("Policy", tuple(policy_lines)),
-        Section("Verifying scan", tuple(scan_lines)),
     ]
+    if _get(before, "inventory_digest") not in (None, _get(rescan, "inventory_digest")):
+        sections.append(
+            Section(
+                "First scan (before anything was removed)",
+                (
+                    Line("Scanned", _when(_get(before, "finished_at"))),
+                    Line(
+                        "Status then",
+                        _STATUS_WORDS.get(
+                            _text(_get(before, "status")), _text(_get(before, "status"))
+                        ),
+                    ),
+                    Line("Inventory digest", _text(_get(before, "inventory_digest"))),
+                ),
+            )
+        )
+    sections.append(Section("Verifying scan", tuple(scan_lines)))
     exemptions = _rows(_get(predicate, "exemptions"))
     if exemptions:
         sections.append(
@@ -221,21 +239,46 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         kind_line=kind_line,
         compliant=receipt.compliant,
         sections=tuple(sections),
-        findings=_findings(_rows(_get(predicate, "findings"))),
-        actions=_actions(_rows(_get(predicate, "actions"))),
+        findings=_findings(_rows(_get(predicate, "findings")), users),
+        actions=_actions(_rows(_get(predicate, "actions")), _app_names(predicate), users),
         fingerprint=receipt.display_signer,
         verify_hint="Verify with: " + VERIFY_COMMAND.format(file=file_name),
     )
 
 
-def _findings(rows: Sequence[Any]) -> Table:
+def _when(value: Any) -> str:
+    text = _text(value)[:16].replace("T", " ")
+    return f"{text} UTC" if text else "-"
+
+
+def _user_names(*scans: Any) -> dict[str, str]:
+    """User id -> "Work profile (10)", from the scans' own user lists."""
+    names: dict[str, str] = {}
+    for scan in scans:
+        for user in _rows(_get(scan, "users")):
+            uid, name = _text(_get(user, "id")), _text(_get(user, "name"))
+            if uid and name and name != uid:
+                names.setdefault(uid, f"{name} ({uid})")
+    return names
+
+
+def _app_names(predicate: Any) -> dict[str, str]:
+    return {
+        _text(_get(f, "app")): _text(_get(f, "name"))
+        for f in _rows(_get(predicate, "findings"))
+        if _get(f, "name")
+    }
+
+
+def _findings(rows: Sequence[Any], users: Mapping[str, str]) -> Table:
     body = []
     for row in rows:
         name = _text(_get(row, "name")) or _text(_get(row, "app"))
+        user = _text(_get(row, "user"))
         body.append(
             (
                 f"{name} ({_text(_get(row, 'app'))})" if name != _text(_get(row, "app")) else name,
-                _text(_get(row, "user")),
+                users.get(user, user),
                 _STATE_WORDS.get(_get(row, "state_before"), _text(_get(row, "state_before"))),
                 _STATE_WORDS.get(_get(row, "state"), _text(_get(row, "state"))),
                 _FINDING_STATUS_WORDS.get(_text(_get(row, "status")), _text(_get(row, "status"))),
@@ -249,21 +292,46 @@ def _findings(rows: Sequence[Any]) -> Table:
     )
 
 
-def _actions(rows: Sequence[Any]) -> Table:
+_ACTION_WORDS = {
+    "uninstall": "Uninstall",
+    "uninstall_all_users": "Uninstall for every user",
+    "disable": "Disable",
+    "enable": "Enable again",
+    "restore": "Restore",
+    "force_stop": "Stop",
+    "close_app": "Close",
+    "run_uninstaller": "Run the uninstaller of",
+    "manual": "By hand:",
+    "disable_usb_debugging": "Switch off USB debugging",
+}
+
+
+def _actions(rows: Sequence[Any], apps: Mapping[str, str], users: Mapping[str, str]) -> Table:
     body = []
     for row in rows:
-        at = _text(_get(row, "at"))[:19].replace("T", " ")
+        kind = _text(_get(row, "kind"))
+        identifier = _text(_get(row, "identifier"))
+        user = _text(_get(row, "user"))
+        what = " ".join(
+            part
+            for part in (
+                _ACTION_WORDS.get(kind, kind.replace("_", " ")),
+                apps.get(identifier, identifier) if kind != "disable_usb_debugging" else "",
+            )
+            if part
+        )
         body.append(
             (
-                at,
-                _text(_get(row, "kind")).replace("_", " "),
+                _text(_get(row, "at"))[:19].replace("T", " "),
+                what,
+                users.get(user, user) or "-",
                 "done" if _get(row, "ok") is True else "FAILED",
                 _text(_get(row, "message")),
             )
         )
     return Table(
         "Actions",
-        ("Time (UTC)", "Action", "Result", "What happened"),
+        ("Time (UTC)", "Action", "User", "Result", "What happened"),
         tuple(body),
         "Nothing was done to the device.",
     )

@@ -20,8 +20,13 @@ def test_attestation_content_names_who_what_and_how_to_verify(tmp_path: Path) ->
     assert summary["Person"] == '<i>Ana</i> O\'Neil & "Bob" (staff id S-<1>)'
     rows = {row[0]: row for row in content.findings.rows}
     tiktok = rows[f"{HOSTILE_NAME} (com.zhiliaoapp.musically)"]
-    assert tiktok[1:] == ("10", "installed", "gone", "resolved")
-    assert [row[2] for row in content.actions.rows] == ["done", "done"]
+    assert tiktok[1:] == ("Work profile (10)", "installed", "gone", "resolved")
+    actions = content.actions.rows
+    assert [row[3] for row in actions] == ["done", "done"]
+    assert actions[0][1] == f"Uninstall {HOSTILE_NAME}"  # the app's name, not its package
+    assert actions[0][2] == "Work profile (10)"
+    first = next(s for s in content.sections if s.title.startswith("First scan"))
+    assert {line.label for line in first.lines} == {"Scanned", "Status then", "Inventory digest"}
     statement = next(s for s in content.sections if s.title == "Statement agreed to")
     assert statement.text == f"I removed {HOSTILE_NAME}."
     text = content.to_text()
