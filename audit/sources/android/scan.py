@@ -388,6 +388,8 @@ def scan_with_shell(
 
     progress(0.75, "Putting the inventory together")
     apps, reports = _inventory(users, lists_by_name, system_outcome, device.sdk, names)
+    if "-u" in scan.rejected:
+        reports = [_without_uninstalled(report) for report in reports]
     sources += reports
 
     zone = phone_timezone(props)
@@ -433,6 +435,21 @@ def _inventory(
         apps += user_apps
         reports.append(user_report(lists, len(user_apps)))
     return apps, reports
+
+
+WITHOUT_U = (
+    "this phone's package manager does not list apps removed for a user (it rejects -u), so a "
+    "built-in app removed only for this user cannot be told apart from one that is gone"
+)
+
+
+def _without_uninstalled(report: SourceReport) -> SourceReport:
+    """Without `-u` a removed-for-user system copy reads as absent: the user was not seen in
+    full, whatever else was read, so the scan must not count as complete."""
+    if report.status is SourceStatus.FAILED:
+        return report
+    detail = "; ".join(part for part in (report.detail, WITHOUT_U) if part)
+    return replace(report, status=SourceStatus.PARTIAL, detail=detail)
 
 
 def _user_lists(

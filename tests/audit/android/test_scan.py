@@ -117,6 +117,19 @@ def test_a_pm_without_user_flag_reads_user_0_and_names_the_others() -> None:
     assert "cannot list other users" in work.detail
 
 
+def test_a_pm_without_u_cannot_vouch_for_removed_for_user_apps() -> None:
+    """Without -u a built-in app removed for the user reads as gone: the scan says it could
+    not see everything instead of reporting it absent in a 'complete' scan."""
+    phone = samsung_with_work_profile()
+    phone.rejects = ("-u",)
+    scan = scan_with_shell(phone, "s", name_of=names)
+    assert not scan.complete
+    owner = {s.name: s for s in scan.sources}["user 0 (Owner)"]
+    assert owner.status is SourceStatus.PARTIAL
+    assert "rejects -u" in owner.detail
+    assert app(scan, TIKTOK, "10").state is AppState.INSTALLED  # what it could read, it kept
+
+
 def test_unplugged_during_the_lists_gives_an_incomplete_result() -> None:
     phone = samsung_with_work_profile()
     phone.drop_after = 1
