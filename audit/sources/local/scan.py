@@ -113,12 +113,13 @@ def report(collector: Collector, done: _Done | None, timeout: float) -> SourceRe
     """What one collector's outcome means for the scan."""
     name = collector.name
     if done is None:
-        log.warning("%s did not finish within %.0f seconds", name, timeout)
+        log.info("%s did not finish within %.0f seconds", name, timeout)
         return SourceReport(name, SourceStatus.FAILED, f"did not finish within {timeout:g} seconds")
     if isinstance(done.error, CollectorAbsent):
         return SourceReport(name, SourceStatus.ABSENT, str(done.error))
     if done.error is not None:
-        log.warning("%s failed: %s", name, done.error, exc_info=done.error)
+        # the report says why in words; the traceback is for the log file, not the terminal
+        log.info("%s failed: %s", name, done.error, exc_info=done.error)
         return SourceReport(name, SourceStatus.FAILED, describe_error(done.error))
     output = done.output or CollectorOutput()
     count = len(output.apps)
