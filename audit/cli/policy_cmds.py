@@ -164,8 +164,13 @@ def render(
     if gaps:
         lines.append("Not seen by this scan (so it cannot be called compliant):")
         for gap in gaps:
-            detail = f": {safe(gap.detail)}" if gap.detail else ""
+            detail = f": {safe(gap.detail, limit=1000)}" if gap.detail else ""
             lines.append(f"  {safe(gap.name)} ({gap.status.value}){detail}")
+        lines.append(
+            "Next step: fix what is named above if you can (unlock the phone, allow access to "
+            "the profile, repair or remove the damaged file), then scan again. If it cannot be "
+            "read, ask your IT department: an incomplete scan cannot be attested."
+        )
     else:
         lines.append("The scan saw everything it looked for.")
 
