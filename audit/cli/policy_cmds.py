@@ -193,7 +193,7 @@ def _app_name(finding: Finding) -> str:
 
 
 def _user(finding: Finding, scan: ScanResult) -> str:
-    """"10 (Work profile)" rather than a bare user id a person cannot place."""
+    """Say "10 (Work profile)", not a bare user id a person cannot place."""
     user = scan.user(finding.app.user)
     if user is None or not user.name or user.name == user.id:
         return finding.app.user
