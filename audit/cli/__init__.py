@@ -98,6 +98,23 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
 
 
+def add_adb_port(parser: argparse.ArgumentParser) -> None:
+    """The --adb-port option of every command that talks to phones."""
+    parser.add_argument(
+        "--adb-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="port of the adb server (default: $ANDROID_ADB_SERVER_PORT, else 5037)",
+    )
+
+
+def _port(text: str) -> int:
+    if text.isdigit() and 0 < int(text) < 65536:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+
+
 def report_error(error: AuditError) -> None:
     print(f"error: {error.message}", file=sys.stderr)
     if error.next_step:

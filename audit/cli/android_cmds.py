@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from audit.cli import EXIT_OK
+from audit.cli import EXIT_OK, add_adb_port
 from audit.model import DeviceState
 from audit.sources.android.connection import Adb
 from audit.sources.android.guidance import STATE_LABELS
@@ -25,9 +25,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--watch", action="store_true", help="follow phones being plugged in and out"
     )
-    parser.add_argument(
-        "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
-    )
+    add_adb_port(parser)
     parser.set_defaults(func=run)
 
 

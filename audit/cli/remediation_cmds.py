@@ -43,7 +43,7 @@ from audit.attestation import (
     write_receipt,
 )
 from audit.attestation.receipt_text import receipt_content
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, iso_date
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso_date
 from audit.cli.policy_cmds import render, safe
 from audit.cli.scan_cmd import scan_target
 from audit.errors import AuditError, DeviceError
@@ -139,9 +139,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date", metavar="YYYY-MM-DD", type=iso_date, default=None, help="judge as on this day"
     )
-    parser.add_argument(
-        "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
-    )
+    add_adb_port(parser)
     parser.add_argument(
         "--db",
         type=Path,

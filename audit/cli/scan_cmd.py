@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import inventory
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, add_adb_port
 from audit.model import ScanResult, SourceStatus
 from audit.text import visible
 
@@ -27,9 +27,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--json", metavar="FILE", type=Path, help="write the inventory to FILE ('-' for stdout)"
     )
-    parser.add_argument(
-        "--adb-port", type=int, default=None, help="port of the adb server (default 5037)"
-    )
+    add_adb_port(parser)
     parser.set_defaults(func=run)
 
 

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 
-from audit.errors import AuditError, DeviceError
+from audit.errors import AuditError, DeviceError, DeviceOutputError
 from audit.model import (
     AppId,
     IdentifierKind,
@@ -624,6 +624,9 @@ def scan_phones(
             return scan_phone(serial, cancelled=cancelled, adb=server)
         except AuditError as error:
             return error
+        except Exception as error:  # a bug met on one phone must not cost the others theirs
+            log.exception("scanning %s failed unexpectedly", serial)
+            return DeviceOutputError(serial, f"Scanning {serial} failed unexpectedly: {error}.")
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(serials) or 1))) as pool:
         return dict(zip(serials, pool.map(one, serials), strict=True))
