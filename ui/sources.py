@@ -7,26 +7,20 @@ audit's sources. Importing them lazily keeps adbutils and the collectors off the
 All phone work shares one `Adb` per server port: its lock makes sure only one thread ever starts
 the adb server, where separate instances would race to start it and could lose a connection.
 
-A phone scan that the adb server refuses without a reason ("closed": the phone's connection
-closed while a command was being opened on it) is not left as that bare refusal. It happens when a
-phone is unplugged just as its check starts, and also, on a busy computer, when a phone that was
-just plugged in drops its first connection before it settles. The server's list then tells the
-two apart: a phone no longer listed as ready was unplugged (said so, with the next step), and a
-phone still ready is checked once more (`scan_settled`).
+A phone the adb server refuses without a reason as its check starts is told apart from an
+unplugged one by the Android source itself (`audit.sources.android.scan.settled`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from audit.errors import DeviceError, DeviceGone
 from audit.model import ScanResult
-from audit.progress import CancelCheck, Progress, raise_if_cancelled
+from audit.progress import CancelCheck, Progress
 from ui.device_list import PhoneEvent, Tracker
 
 log = logging.getLogger(__name__)
@@ -72,13 +66,7 @@ def real_sources(adb_port: int | None = None) -> Sources:
     def scan_phone(serial: str, progress: Progress, cancelled: CancelCheck) -> ScanResult:
         from audit.sources.android.scan import scan_phone as scan
 
-        adb = server()
-        return scan_settled(
-            serial,
-            lambda: scan(serial, progress=progress, cancelled=cancelled, adb=adb),
-            lambda: {s: state for s, state, _tags in adb.devices()}.get(serial),
-            cancelled,
-        )
+        return scan(serial, progress=progress, cancelled=cancelled, adb=server())
 
     def track(stopped: Callable[[], bool]) -> Iterator[PhoneEvent]:
         from audit.sources.android.tracker import DeviceTracker
@@ -87,45 +75,3 @@ def real_sources(adb_port: int | None = None) -> Sources:
             yield PhoneEvent(event.serial, event.state, event.guidance, event.model)
 
     return Sources(scan_local, scan_phone, track, adb_port, server)
-
-
-SETTLE_S = 1.0
-SETTLE_POLL_S = 0.05
-
-
-def scan_settled(
-    serial: str,
-    scan: Callable[[], ScanResult],
-    state_of: Callable[[], str | None],
-    cancelled: CancelCheck,
-    *,
-    settle_s: float = SETTLE_S,
-) -> ScanResult:
-    """Run `scan`; when the adb server refuses the phone without a reason (a bare DeviceError,
-    not one of its typed kinds), ask the server how the phone is: not listed as ready within
-    `settle_s` → DeviceGone (it was unplugged); ready all along → scan once more."""
-    try:
-        return scan()
-    except DeviceError as error:
-        if type(error) is not DeviceError:
-            raise  # gone, unauthorized, offline...: the error already says what to do
-        refused = error
-    deadline = time.monotonic() + settle_s
-    while True:
-        raise_if_cancelled(cancelled)
-        try:
-            state = state_of()
-        except Exception as error:  # the server itself is in trouble: keep the first words
-            log.info("cannot list phones after %s was refused: %s", serial, error)
-            raise refused from error
-        if state != "device":
-            log.info("phone %s was refused (%s) and is now %s", serial, refused.message, state)
-            raise DeviceGone(
-                serial,
-                f"The phone {serial} was disconnected as its check began.",
-            ) from refused
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(SETTLE_POLL_S)
-    log.info("phone %s was refused (%s) but is ready: checking it again", serial, refused.message)
-    return scan()

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 
-from audit.errors import AuditError, DeviceError, DeviceOutputError
+from audit.errors import AuditError, DeviceError, DeviceGone, DeviceOutputError
 from audit.model import (
     AppId,
     IdentifierKind,
@@ -568,16 +569,64 @@ def scan_phone(
     `cancelled()` turns true. A phone lost mid-scan gives an incomplete result instead.
     """
     server = adb if adb is not None else Adb(adb_port)
-    return scan_with_shell(
-        AdbShell(server, serial),
+    return settled(
         serial,
-        progress=progress,
-        cancelled=cancelled,
-        detail_packages=detail_packages,
+        lambda: scan_with_shell(
+            AdbShell(server, serial),
+            serial,
+            progress=progress,
+            cancelled=cancelled,
+            detail_packages=detail_packages,
+        ),
+        lambda: {s: state for s, state, _tags in server.devices()}.get(serial),
+        cancelled,
     )
 
 
 rescan = scan_phone
+
+SETTLE_S = 1.0
+SETTLE_POLL_S = 0.05
+
+
+def settled(
+    serial: str,
+    scan: Callable[[], ScanResult],
+    state_of: Callable[[], str | None],
+    cancelled: CancelCheck,
+    *,
+    settle_s: float = SETTLE_S,
+) -> ScanResult:
+    """Run `scan`; when the adb server refuses the phone without a reason (a bare "closed"
+    DeviceError, not one of its typed kinds, as when the cable is pulled just as the scan
+    opens the phone), ask the server how the phone is: not listed as ready within `settle_s`
+    means it was unplugged (DeviceGone, with its next step); ready all along, scan once more."""
+    try:
+        return scan()
+    except DeviceError as error:
+        if type(error) is not DeviceError:
+            raise  # gone, unauthorized, offline...: the error already says what to do
+        refused = error
+    deadline = time.monotonic() + settle_s
+    while True:
+        raise_if_cancelled(cancelled)
+        try:
+            state = state_of()
+        except Exception as error:  # the server itself is in trouble: keep the first words
+            log.info("cannot list phones after %s was refused: %s", serial, error)
+            raise refused from error
+        if state != "device":
+            log.info("phone %s was refused (%s) and is now %s", serial, refused.message, state)
+            raise DeviceGone(
+                serial, f"The phone {serial} was disconnected as its check began."
+            ) from refused
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(SETTLE_POLL_S)
+    log.info("phone %s was refused (%s) but is ready: checking it again", serial, refused.message)
+    return scan()
+
+
 """After an action, scan every user again: OEM builds reinstall or remove apps on other users."""
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from audit.errors import Cancelled, DeviceError, DeviceGone, DeviceOffline
 from audit.model import ScanResult
-from tests.ui.samples import phone_scan
-from ui.sources import scan_settled
+from audit.sources.android.scan import settled as scan_settled
+from tests.audit.test_inventory import sample_scan
 
 SERIAL = "127.0.0.1:5555"
 
@@ -44,7 +44,7 @@ def states(*listed: str | None) -> Callable[[], str | None]:
 
 
 def test_a_phone_still_ready_after_a_bare_refusal_is_checked_once_more() -> None:
-    result = phone_scan(serial=SERIAL)
+    result = sample_scan()
     scan, calls = scans(refused(), result)
     assert scan_settled(SERIAL, scan, states("device"), lambda: False, settle_s=0.1) is result
     assert len(calls) == 2
@@ -97,7 +97,7 @@ def test_a_server_that_cannot_list_phones_keeps_the_first_words() -> None:
 
 
 def test_cancel_while_settling_stops_without_a_second_scan() -> None:
-    scan, calls = scans(refused(), phone_scan())
+    scan, calls = scans(refused(), sample_scan())
     with pytest.raises(Cancelled):
         scan_settled(SERIAL, scan, states("device"), lambda: True, settle_s=5)
     assert len(calls) == 1
