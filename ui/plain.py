@@ -12,6 +12,16 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from audit.text import visible
+
+
+class SafeLabel(QLabel):
+    """A plain-text label whose control and direction characters (a right-to-left override in
+    a phone's name) are shown as visible escapes, so they cannot reorder or hide the text."""
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(visible(text, keep="\n"))
+
 
 def label(
     text: str = "",
@@ -21,8 +31,8 @@ def label(
     selectable: bool = True,
     name: str = "",
 ) -> QLabel:
-    """A QLabel that never interprets its text."""
-    widget = QLabel(parent)
+    """A QLabel that never interprets its text and shows invisible characters as escapes."""
+    widget = SafeLabel(parent)
     widget.setTextFormat(Qt.TextFormat.PlainText)
     widget.setWordWrap(wrap)
     if selectable:

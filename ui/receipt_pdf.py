@@ -15,15 +15,14 @@ import html
 import os
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from audit.attestation.receipt_text import ReceiptContent, Table
+from audit.text import visible
 
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
 _APPS: list[QGuiApplication] = []  # keeps the application made here alive
 
 
@@ -40,20 +39,8 @@ def ensure_gui_application() -> QCoreApplication:
     return app
 
 
-def visible(text: str) -> str:
-    """`text` with control, format and line-separator characters shown as \\uXXXX."""
-    out = []
-    for char in text:
-        if unicodedata.category(char) in _INVISIBLE and char not in "\n":
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def _esc(text: str) -> str:
-    return html.escape(visible(text), quote=True).replace("\n", "<br>")
+    return html.escape(visible(text, keep="\n"), quote=True).replace("\n", "<br>")
 
 
 def _table(table: Table) -> str:

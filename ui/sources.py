@@ -13,7 +13,6 @@ unplugged one by the Android source itself (`audit.sources.android.scan.settled`
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from typing import Any
 from audit.model import ScanResult
 from audit.progress import CancelCheck, Progress
 from ui.device_list import PhoneEvent, Tracker
-
-log = logging.getLogger(__name__)
 
 LocalScan = Callable[[Progress, CancelCheck], ScanResult]
 PhoneScan = Callable[[str, Progress, CancelCheck], ScanResult]

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from audit.attestation.receipt_text import receipt_content
+from audit.text import visible
 from tests.audit.remediation.receipts import HOSTILE_NAME, signed_receipt
 from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture
-from ui.receipt_pdf import receipt_html, visible, write_receipt_pdf
+from ui.receipt_pdf import receipt_html, write_receipt_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no pdftotext")
@@ -43,7 +44,7 @@ def test_pdf_shows_hostile_names_literally(tmp_path: Path) -> None:
     write_receipt_pdf(content, pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = squash(pdf_text(pdf))
-    shown = squash(visible(HOSTILE_NAME))
+    shown = squash(visible(HOSTILE_NAME, keep="\n"))
     assert '<b>Tik</b>Tok <img src="file:///etc/passwd"> & Co' in text
     assert "\\u202eexe.kcot" in shown and "\\u202eexe.kcot" in text
     assert '<i>Ana</i> O\'Neil & "Bob" (staff id S-<1>)' in text

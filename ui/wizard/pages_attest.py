@@ -34,6 +34,7 @@ from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
 from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
 from ui.errors import describe
+from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
@@ -44,7 +45,6 @@ from ui.wizard.widgets import (
     Notice,
     clear_layout,
     heading,
-    label,
     lines,
     require_text,
 )

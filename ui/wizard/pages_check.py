@@ -31,6 +31,7 @@ from audit.model import Assessment, Device, Exemption, Finding, FindingStatus, P
 from audit.policy.exemptions import applies, covers
 from audit.remediation import RemovalPlan, appeared_message
 from ui.errors import describe
+from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.files import REQUEST_NOTE, ExceptionRequest, write_request
 from ui.wizard.ids import Pages
@@ -43,7 +44,6 @@ from ui.wizard.widgets import (
     caption,
     clear_layout,
     heading,
-    label,
     lines,
     require_text,
 )

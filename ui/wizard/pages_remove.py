@@ -8,11 +8,12 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from audit.model import FindingStatus
 from audit.policy import status_text
+from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.ids import Pages
 from ui.wizard.plan_panel import PlanPanel
 from ui.wizard.texts import finding_line, policy_words
-from ui.wizard.widgets import Kind, Notice, clear_layout, heading, label, lines, shown
+from ui.wizard.widgets import Kind, Notice, clear_layout, heading, lines, shown
 
 if TYPE_CHECKING:
     from ui.wizard.wizard import RemovalWizard

@@ -26,6 +26,7 @@ from audit.model import FindingStatus
 from audit.policy import finding_reason
 from audit.remediation import PlanState, RemovalPlan, Step, StepState, undo_step
 from ui.errors import describe
+from ui.plain import label
 from ui.wizard.texts import finding_line, result_text
 from ui.wizard.widgets import (
     BusyBar,
@@ -35,7 +36,6 @@ from ui.wizard.widgets import (
     heading,
     icon_label,
     kind_pixmap,
-    label,
     lines,
 )
 

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.text import visible
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
 from ui.errors import UserMessage
-from ui.receipt_pdf import visible
+from ui.plain import label
 
 
 class Kind(StrEnum):
@@ -51,42 +52,14 @@ def require_text(field: QLineEdit) -> None:
     field.setValidator(QRegularExpressionValidator(NOT_BLANK, field))
 
 
-class SafeLabel(QLabel):
-    """A plain-text label whose control and direction characters (a right-to-left override in
-    a phone's name) are shown as visible escapes, so they cannot reorder or hide the text."""
-
-    def setText(self, text: str) -> None:  # Qt's name
-        super().setText(visible(text))
-
-
-def label(
-    text: str = "",
-    parent: QWidget | None = None,
-    *,
-    wrap: bool = True,
-    selectable: bool = True,
-    name: str = "",
-) -> QLabel:
-    """ui.plain.label, for text that may have come from a device or a file."""
-    widget = SafeLabel(parent)
-    widget.setTextFormat(Qt.TextFormat.PlainText)
-    widget.setWordWrap(wrap)
-    if selectable:
-        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if name:
-        widget.setObjectName(name)
-    widget.setText(text)
-    return widget
-
-
 def shown(text: str) -> str:
     """Text for a title or a window title: visible escapes for invisible characters."""
-    return visible(text)
+    return visible(text, keep="\n")
 
 
 def caption(text: str) -> str:
     """Text for a button or check box: '&' shown as itself, not as a shortcut marker."""
-    return visible(text).replace("&", "&&")
+    return visible(text, keep="\n").replace("&", "&&")
 
 
 def heading(text: str, parent: QWidget | None = None, *, name: str = "") -> QLabel:
