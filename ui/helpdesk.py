@@ -19,7 +19,6 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -48,6 +47,7 @@ from ui import icons
 from ui.banner import TONE_COLOURS, Tone
 from ui.device_list import STATUS_WORDS, ScanPhase
 from ui.plain import label, tooltip
+from ui.table_model import EnumTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -244,72 +244,43 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 TONE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(EnumTableModel[QueueItem, QueueColumn]):
     """The queue, in the order phones joined it."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._items: list[QueueItem] = []
+        super().__init__(QueueColumn, HEADERS, parent)
 
     def items(self) -> tuple[QueueItem, ...]:
-        return tuple(self._items)
+        return tuple(self.rows)
 
     def item(self, serial: str) -> QueueItem | None:
         row = self.row_of(serial)
-        return self._items[row] if row >= 0 else None
+        return self.rows[row] if row >= 0 else None
 
     def row_of(self, serial: str) -> int:
-        return next((i for i, item in enumerate(self._items) if item.serial == serial), -1)
+        return next((i for i, item in enumerate(self.rows) if item.serial == serial), -1)
 
     def set_items(self, items: list[QueueItem]) -> None:
         """Show these items: rows are updated in place, removed, or added at the end."""
         wanted = {item.serial: item for item in items}
-        for row in range(len(self._items) - 1, -1, -1):
-            if self._items[row].serial not in wanted:
+        for row in range(len(self.rows) - 1, -1, -1):
+            if self.rows[row].serial not in wanted:
                 self.beginRemoveRows(QModelIndex(), row, row)
-                del self._items[row]
+                del self.rows[row]
                 self.endRemoveRows()
-        for row, current in enumerate(self._items):
+        for row, current in enumerate(self.rows):
             new = wanted.pop(current.serial)
             if new != current:
-                self._items[row] = new
+                self.rows[row] = new
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(QueueColumn) - 1))
         added = sorted(wanted.values(), key=lambda i: i.number)
         if added:
-            start = len(self._items)
+            start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
-            self._items.extend(added)
+            self.rows.extend(added)
             self.endInsertRows()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(QueueColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(QueueColumn)
-        ):
-            return HEADERS[QueueColumn(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        if not 0 <= index.column() < len(QueueColumn):
-            return None
-        item = self._items[index.row()]
-        column = QueueColumn(index.column())
+    def cell_data(self, item: QueueItem, column: QueueColumn, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell(item, column)
         if role == Qt.ItemDataRole.DecorationRole:

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QUrl,
     Signal,
@@ -52,11 +50,10 @@ from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
+from ui.table_model import EnumTableModel
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
-
-Index = QModelIndex | QPersistentModelIndex
 
 RESULT_WORDS = {
     DeviceStatus.COMPLIANT: "Compliant",
@@ -156,12 +153,11 @@ def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
     return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
     """Audits as the store listed them (newest first); the store filters, not this model."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[HistoryRow] = []
+        super().__init__(HistoryColumn, HEADERS, parent)
 
     def set_audits(self, audits: list[AuditSummary], as_of: date | None = None) -> None:
         """Show these audits; with `as_of`, each result as it stands on that day."""
@@ -175,35 +171,7 @@ class HistoryModel(QAbstractTableModel):
     def row_of(self, audit_id: int) -> int:
         return next((i for i, r in enumerate(self.rows) if r.audit.id == audit_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(HistoryColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HistoryColumn)
-        ):
-            return HEADERS[HistoryColumn(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        if not 0 <= index.column() < len(HistoryColumn):
-            return None
-        row = self.rows[index.row()]
-        column = HistoryColumn(index.column())
+    def cell_data(self, row: HistoryRow, column: HistoryColumn, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:

@@ -17,14 +17,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,11 +35,10 @@ from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
+from ui.table_model import EnumTableModel
 
 if TYPE_CHECKING:
     from audit.store import FileOutcome, ImportReport, Store
-
-Index = QModelIndex | QPersistentModelIndex
 
 RESULT_WORDS = {
     "imported": "Imported",
@@ -102,45 +94,16 @@ def import_row(outcome: FileOutcome) -> ImportRow:
     return ImportRow(outcome, tuple(cells[c] for c in ImportColumn))
 
 
-class ImportReportModel(QAbstractTableModel):
+class ImportReportModel(EnumTableModel[ImportRow, ImportColumn]):
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[ImportRow] = []
+        super().__init__(ImportColumn, HEADERS, parent)
 
     def set_outcomes(self, outcomes: Collection[FileOutcome]) -> None:
         self.beginResetModel()
         self.rows = [import_row(o) for o in outcomes]
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(ImportColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(ImportColumn)
-        ):
-            return HEADERS[ImportColumn(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        if not 0 <= index.column() < len(ImportColumn):
-            return None
-        row = self.rows[index.row()]
-        column = ImportColumn(index.column())
+    def cell_data(self, row: ImportRow, column: ImportColumn, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is ImportColumn.RESULT:
