@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from dataclasses import replace
 
 from audit.model import (
     ActionKind,
@@ -33,7 +34,15 @@ from audit.remediation.commandline import (
     parse_uninstall_string,
     remove_appx_argv,
 )
-from audit.remediation.steps import Operation, RemovalPlan, Rights, Step, StepKind, Target
+from audit.remediation.steps import (
+    Operation,
+    RemovalPlan,
+    Rights,
+    Step,
+    Target,
+    automatic_step,
+    manual_step,
+)
 
 SYSTEM_USER = "system"  # InstalledApp.user of machine-wide installs (audit.sources.local.base)
 
@@ -82,12 +91,10 @@ def close_step(finding: Finding, target: Target) -> Step:
     name = target.app_name
     count = len(finding.running)
     what = "1 process" if count == 1 else f"{count} processes"
-    return Step(
-        id=f"{ActionKind.CLOSE_APP.value}/{target.user}/{target.identifier}",
-        kind=StepKind.AUTOMATIC,
-        action=ActionKind.CLOSE_APP,
-        operation=Operation.CLOSE_PROCESSES,
-        target=target,
+    return automatic_step(
+        ActionKind.CLOSE_APP,
+        Operation.CLOSE_PROCESSES,
+        target,
         title=f"Close {name}",
         confirmation=f"{name} is running now ({what}). It will be closed: anything unsaved in "
         "it will be lost. It is asked to quit first, and stopped if it has not quit after a few "
@@ -106,29 +113,27 @@ def _manual(
     copy_command: str = "",
     confirmation: str = "",
 ) -> Step:
-    return Step(
-        id=f"{StepKind.MANUAL.value}/{suffix}/{target.user}/{target.identifier}",
-        kind=StepKind.MANUAL,
-        action=ActionKind.MANUAL,
-        operation=Operation.BY_HAND,
-        target=target,
-        title=title,
+    return manual_step(
+        target,
+        suffix,
+        title,
+        instructions,
         confirmation=confirmation or f"I removed {target.app_name} from this computer myself.",
-        instructions=instructions,
+        why=why,
         copy_command=copy_command,
-        why_manual=why,
     )
 
 
-def _run(
-    target: Target, argv: tuple[str, ...], title: str, confirmation: str, *, suffix: str = ""
-) -> Step:
-    return Step(
-        id=f"{ActionKind.RUN_UNINSTALLER.value}{suffix}/{target.user}/{target.identifier}",
-        kind=StepKind.AUTOMATIC,
-        action=ActionKind.RUN_UNINSTALLER,
-        operation=Operation.RUN_COMMAND,
-        target=target,
+def _only(by_hand: Step, why: str) -> tuple[Step, list[Step]]:
+    """The by-hand way as the only way, saying why Device Audit cannot do it itself."""
+    return replace(by_hand, why_manual=why), []
+
+
+def _run(target: Target, argv: tuple[str, ...], title: str, confirmation: str) -> Step:
+    return automatic_step(
+        ActionKind.RUN_UNINSTALLER,
+        Operation.RUN_COMMAND,
+        target,
         title=title,
         confirmation=confirmation,
         command=argv,
@@ -216,32 +221,21 @@ def _windows_program(app: InstalledApp, target: Target, rights: Rights) -> tuple
         target, "settings", f"Uninstall {name} in Windows Settings", _settings_apps(name), why=""
     )
     if not parsed.ok:
-        return (
-            _manual(
-                target,
-                "settings",
-                f"Uninstall {name} in Windows Settings",
-                _settings_apps(name),
-                why=f"Device Audit will not run it: {parsed.problem}.",
-            ),
-            [],
-        )
+        return _only(by_hand, why=f"Device Audit will not run it: {parsed.problem}.")
     machine_wide = app.user == SYSTEM_USER
     if machine_wide and not rights.admin:
-        return (
-            _manual(
-                target,
-                "settings",
-                f"Uninstall {name} in Windows Settings",
-                (
-                    *_settings_apps(name),
-                    "Windows asks for an administrator's permission: it is installed for "
-                    "everyone on this computer.",
-                ),
-                why="It is installed for everyone on this computer, so removing it needs "
-                "administrator rights; Device Audit never asks for a password.",
+        as_admin = replace(
+            by_hand,
+            instructions=(
+                *by_hand.instructions,
+                "Windows asks for an administrator's permission: it is installed for everyone "
+                "on this computer.",
             ),
-            [],
+        )
+        return _only(
+            as_admin,
+            why="It is installed for everyone on this computer, so removing it needs "
+            "administrator rights; Device Audit never asks for a password.",
         )
     program = parsed.argv[0]
     who = "everyone on this computer" if machine_wide else "your user account"
@@ -279,16 +273,7 @@ def _windows_store_app(app: InstalledApp, target: Target) -> tuple[Step, list[St
         )
     full_name = appx_full_name(app.uninstall_command)
     if full_name is None:
-        return (
-            _manual(
-                target,
-                "settings",
-                f"Uninstall {name} in Windows Settings",
-                _settings_apps(name),
-                why="The scan did not record the Store package's full name.",
-            ),
-            [],
-        )
+        return _only(by_hand, why="The scan did not record the Store package's full name.")
     step = _run(
         target,
         remove_appx_argv(full_name),
@@ -331,23 +316,16 @@ def _macos_bundle(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
         )
     by_hand = _manual(target, "finder", f"Move {name} to the Trash yourself", finder, why="")
     if not path or not _writable_parent(path):
-        return (
-            _manual(
-                target,
-                "finder",
-                f"Move {name} to the Trash yourself",
-                finder,
-                why="Your account may not change the folder it is in: moving it needs an "
-                "administrator, and Device Audit never asks for a password.",
-            ),
-            [],
+        return _only(
+            by_hand,
+            why="Your account may not change the folder it is in: moving it needs an "
+            "administrator, and Device Audit never asks for a password.",
         )
-    step = Step(
-        id=f"{ActionKind.RUN_UNINSTALLER.value}/trash/{target.user}/{target.identifier}",
-        kind=StepKind.AUTOMATIC,
-        action=ActionKind.RUN_UNINSTALLER,
-        operation=Operation.MOVE_TO_TRASH,
-        target=target,
+    step = automatic_step(
+        ActionKind.RUN_UNINSTALLER,
+        Operation.MOVE_TO_TRASH,
+        target,
+        way="trash",
         title=f"Move {name} to the Trash",
         confirmation=f"{name} ({path}) will be moved to the Trash. You can put it back from the "
         "Trash until you empty it. Its settings in your Library folder are not deleted.",
@@ -395,17 +373,7 @@ def _system_package(
         target, "terminal", f"Remove {name} in a terminal", terminal, why="", copy_command=command
     )
     if not rights.admin:
-        return (
-            _manual(
-                target,
-                "terminal",
-                f"Remove {name} in a terminal",
-                terminal,
-                why=_ADMIN_WHY,
-                copy_command=command,
-            ),
-            [],
-        )
+        return _only(by_hand, why=_ADMIN_WHY)
     step = _run(
         target,
         (*as_root, package),
@@ -435,18 +403,14 @@ def _flatpak(app: InstalledApp, target: Target, rights: Rights) -> tuple[Step, l
         )
     command = f"flatpak uninstall {scope} {ref}"
     terminal = ("Open a terminal.", f"Run: {command}", "Confirm when flatpak asks.")
+    by_hand = _manual(
+        target, "terminal", f"Remove {name} in a terminal", terminal, why="", copy_command=command
+    )
     if not user_install and not rights.admin:
-        return (
-            _manual(
-                target,
-                "terminal",
-                f"Remove {name} in a terminal",
-                terminal,
-                why="It is installed for everyone on this computer, so removing it needs "
-                "administrator rights; Device Audit never asks for your password.",
-                copy_command=command,
-            ),
-            [],
+        return _only(
+            by_hand,
+            why="It is installed for everyone on this computer, so removing it needs "
+            "administrator rights; Device Audit never asks for your password.",
         )
     who = "your user account" if user_install else "everyone on this computer"
     data = f" Its data in ~/.var/app/{ref} stays until you delete it." if user_install else ""
@@ -455,9 +419,6 @@ def _flatpak(app: InstalledApp, target: Target, rights: Rights) -> tuple[Step, l
         ("flatpak", "uninstall", scope, "--assumeyes", "--noninteractive", ref),
         f"Uninstall {name} (Flatpak)",
         f"{name} will be uninstalled for {who} with flatpak ({ref}).{data}",
-    )
-    by_hand = _manual(
-        target, "terminal", f"Remove {name} in a terminal", terminal, why="", copy_command=command
     )
     return step, [by_hand]
 
@@ -479,12 +440,11 @@ def _appimage(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
             ),
             [],
         )
-    step = Step(
-        id=f"{ActionKind.RUN_UNINSTALLER.value}/delete/{target.user}/{target.identifier}",
-        kind=StepKind.AUTOMATIC,
-        action=ActionKind.RUN_UNINSTALLER,
-        operation=Operation.DELETE_FILE,
-        target=target,
+    step = automatic_step(
+        ActionKind.RUN_UNINSTALLER,
+        Operation.DELETE_FILE,
+        target,
+        way="delete",
         title=f"Delete the {name} AppImage",
         confirmation=f"The file {path} will be deleted. It is not moved to the Trash and "
         "cannot be restored.",

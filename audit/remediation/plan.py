@@ -25,7 +25,16 @@ from audit.model import (
     UserKind,
 )
 from audit.remediation.local_plan import local_plan
-from audit.remediation.steps import Operation, RemovalPlan, Rights, Step, StepKind, Target
+from audit.remediation.steps import (
+    Operation,
+    RemovalPlan,
+    Rights,
+    Step,
+    StepKind,
+    Target,
+    automatic_step,
+    manual_step,
+)
 from audit.sources.android.packages import is_valid_package_name
 
 ACCEPTED_WORDS: dict[AppState, str] = {
@@ -166,12 +175,10 @@ def android_plan(
         if all_users:
             step = _uninstall_all_users(finding, scan, target, device)
         else:
-            step = Step(
-                id=f"{ActionKind.UNINSTALL.value}/{app.user}/{app.identifier}",
-                kind=StepKind.AUTOMATIC,
-                action=ActionKind.UNINSTALL,
-                operation=Operation.PHONE,
-                target=target,
+            step = automatic_step(
+                ActionKind.UNINSTALL,
+                Operation.PHONE,
+                target,
                 title=f"Remove {name} from {capital}",
                 confirmation=f"{name} will be uninstalled from {capital} on {device}. Your "
                 f"{name} data in {sentence} will be deleted. Other profiles are not changed.",
@@ -183,12 +190,10 @@ def android_plan(
     states = policy.compliant_states
     if AppState.REMOVED_FOR_USER in states and app.state is not AppState.REMOVED_FOR_USER:
         options.append(
-            Step(
-                id=f"{ActionKind.UNINSTALL.value}/{app.user}/{app.identifier}",
-                kind=StepKind.AUTOMATIC,
-                action=ActionKind.UNINSTALL,
-                operation=Operation.PHONE,
-                target=target,
+            automatic_step(
+                ActionKind.UNINSTALL,
+                Operation.PHONE,
+                target,
                 title=f"Remove {name} for {capital}",
                 confirmation=f"{name} came with {device}, so it cannot be deleted from the "
                 f"phone. It will be removed for {sentence}: it disappears there and its data in "
@@ -199,12 +204,10 @@ def android_plan(
         )
     if AppState.DISABLED in states and app.state is AppState.INSTALLED:
         options.append(
-            Step(
-                id=f"{ActionKind.DISABLE.value}/{app.user}/{app.identifier}",
-                kind=StepKind.AUTOMATIC,
-                action=ActionKind.DISABLE,
-                operation=Operation.PHONE,
-                target=target,
+            automatic_step(
+                ActionKind.DISABLE,
+                Operation.PHONE,
+                target,
                 title=f"Disable {name} in {capital}",
                 confirmation=f"{name} came with {device}, so it cannot be deleted from the "
                 f"phone. It will be disabled in {sentence}: it stays on the phone but cannot "
@@ -234,15 +237,7 @@ def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, dev
         kind=StepKind.AUTOMATIC,
         action=ActionKind.UNINSTALL_ALL_USERS,
         operation=Operation.PHONE,
-        target=Target(
-            device_id=target.device_id,
-            device_name=target.device_name,
-            identifier=target.identifier,
-            id_kind=target.id_kind,
-            user="",
-            user_label="every user",
-            app_name=target.app_name,
-        ),
+        target=replace(target, user="", user_label="every user"),
         title=f"Remove {name} from every user and profile",
         confirmation=f"{name} will be uninstalled from every user and profile on {device}"
         f"{where}. All its data on the phone will be deleted.",
@@ -262,20 +257,17 @@ def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bo
             how = "tap Disable"
         elif AppState.DISABLED in accepted:
             how = "tap Uninstall, or Disable if Uninstall is not offered"
-    return Step(
-        id=f"{StepKind.MANUAL.value}/phone/{target.user}/{target.identifier}",
-        kind=StepKind.MANUAL,
-        action=ActionKind.MANUAL,
-        operation=Operation.BY_HAND,
-        target=target,
-        title=f"Remove {name} on the phone yourself",
-        confirmation=f"I removed {name} from {where} on {target.device_name} myself.",
-        instructions=(
+    return manual_step(
+        target,
+        "phone",
+        f"Remove {name} on the phone yourself",
+        (
             f"Unlock {target.device_name}, {find}.",
             f"Tap {name}, then {how}, and confirm.",
             "Come back here and confirm you have done it; Device Audit then checks the phone.",
         ),
-        why_manual="Do it on the phone when Device Audit could not do it over USB.",
+        confirmation=f"I removed {name} from {where} on {target.device_name} myself.",
+        why="Do it on the phone when Device Audit could not do it over USB.",
     )
 
 
@@ -292,16 +284,13 @@ def _contact_it_step(
     ]
     if policy.exception_route:
         instructions.append(f"Exceptions: {policy.exception_route}")
-    return Step(
-        id=f"{StepKind.MANUAL.value}/contact-it/{finding.app.user}/{finding.app.identifier}",
-        kind=StepKind.MANUAL,
-        action=ActionKind.MANUAL,
-        operation=Operation.BY_HAND,
-        target=target,
-        title=f"Ask IT about the built-in {name}",
+    return manual_step(
+        target,
+        "contact-it",
+        f"Ask IT about the built-in {name}",
+        tuple(instructions),
         confirmation=f"I contacted IT about the copy of {name} built into {device}.",
-        instructions=tuple(instructions),
-        why_manual=note,
+        why=note,
     )
 
 
@@ -327,12 +316,10 @@ def undo_step(step: Step) -> Step | None:
         return restore_step(step.target)
     if step.action is ActionKind.DISABLE:
         target = step.target
-        return Step(
-            id=f"{ActionKind.ENABLE.value}/{target.user}/{target.identifier}",
-            kind=StepKind.AUTOMATIC,
-            action=ActionKind.ENABLE,
-            operation=Operation.PHONE,
-            target=target,
+        return automatic_step(
+            ActionKind.ENABLE,
+            Operation.PHONE,
+            target,
             title=f"Enable {target.app_name} again",
             confirmation=f"{target.app_name} will be enabled again for the {target.user_label} "
             f"on {target.device_name}. If the policy bans it, the phone will not be compliant.",
@@ -342,12 +329,10 @@ def undo_step(step: Step) -> Step | None:
 
 def restore_step(target: Target) -> Step:
     """Bring back a built-in app that was removed for a user by mistake."""
-    return Step(
-        id=f"{ActionKind.RESTORE.value}/{target.user}/{target.identifier}",
-        kind=StepKind.AUTOMATIC,
-        action=ActionKind.RESTORE,
-        operation=Operation.PHONE,
-        target=target,
+    return automatic_step(
+        ActionKind.RESTORE,
+        Operation.PHONE,
+        target,
         title=f"Restore {target.app_name}",
         confirmation=f"{target.app_name} will be installed again for the {target.user_label} on "
         f"{target.device_name}, from the copy built into the phone. If the policy bans it, the "

@@ -68,6 +68,63 @@ class Step:
         return self.kind is StepKind.AUTOMATIC
 
 
+def automatic_step(
+    action: ActionKind,
+    operation: Operation,
+    target: Target,
+    title: str,
+    confirmation: str,
+    *,
+    way: str = "",
+    restorable: bool = False,
+    command: tuple[str, ...] = (),
+    path: str = "",
+    processes: tuple[RunningProcess, ...] = (),
+) -> Step:
+    """A step Device Audit does itself. Its id is "action[/way]/user/identifier": one form for
+    every plan, because the session and the pending-removal record key results by it. `way`
+    tells apart two steps with the same action for the same app ("trash", "delete")."""
+    prefix = f"{action.value}/{way}" if way else action.value
+    return Step(
+        id=f"{prefix}/{target.user}/{target.identifier}",
+        kind=StepKind.AUTOMATIC,
+        action=action,
+        operation=operation,
+        target=target,
+        title=title,
+        confirmation=confirmation,
+        restorable=restorable,
+        command=command,
+        path=path,
+        processes=processes,
+    )
+
+
+def manual_step(
+    target: Target,
+    way: str,
+    title: str,
+    instructions: tuple[str, ...],
+    *,
+    confirmation: str,
+    why: str = "",
+    copy_command: str = "",
+) -> Step:
+    """A step the person does by hand; its id is "manual/way/user/identifier"."""
+    return Step(
+        id=f"{StepKind.MANUAL.value}/{way}/{target.user}/{target.identifier}",
+        kind=StepKind.MANUAL,
+        action=ActionKind.MANUAL,
+        operation=Operation.BY_HAND,
+        target=target,
+        title=title,
+        confirmation=confirmation,
+        instructions=instructions,
+        copy_command=copy_command,
+        why_manual=why,
+    )
+
+
 @dataclass(frozen=True)
 class RemovalPlan:
     """How to bring one finding into compliance: steps in order, and other ways if one fails."""
