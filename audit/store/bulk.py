@@ -2,25 +2,35 @@
 
 An import writes thousands of audits; one INSERT per row and table (a dozen per receipt) costs
 more than verifying the receipt. Inside the batch's write transaction nobody else can insert,
-so ids are handed out here and every table is written with one executemany. The rows are the
-same ones the step-by-step functions in writes.py make for a local audit.
+so ids are handed out here and every table is written with one executemany. Findings,
+actions, exemptions, receipts and keys are written with writes.py's statements and rows, the
+same as a local audit's.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
 from audit.attestation import VerifiedAttestation
-from audit.model import ActionResult, Exemption
 from audit.store.db import timestamp
 from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
 from audit.store.records import KeyNote, Origin
 from audit.store.schema import relink
-from audit.store.writes import gaps_json, key_identity, search_text
+from audit.store.writes import (
+    INSERT_ACTION,
+    INSERT_EXEMPTION,
+    INSERT_FINDING,
+    INSERT_KEY,
+    INSERT_RECEIPT,
+    action_row,
+    exemption_row,
+    gaps_json,
+    receipt_row,
+    search_text,
+    unique_exemptions,
+)
 
 
 class ImportBatch:
@@ -99,29 +109,20 @@ class ImportBatch:
             if f.status_before is not None:
                 self.findings.append(_finding(before_id, f, f.state_before, f.status_before, None))
             self.findings.append(_finding(rescan_id, f, f.state, f.status, f.exemption_id))
-        self.actions.extend(_action(audit_id, a) for a in content.actions)
-        self.exemptions.extend(_exemption(audit_id, e) for e in _unique(content.exemptions))
+        self.actions.extend(action_row(audit_id, a) for a in content.actions)
+        self.exemptions.extend(
+            exemption_row(audit_id, e) for e in unique_exemptions(content.exemptions)
+        )
         self.attestations.append(
-            (
-                v.id,
-                v.payload_sha256,
-                file_sha256,
+            receipt_row(
                 audit_id,
-                v.kind.value,
-                envelope,
-                v.signer,
-                key_identity(attester),
-                key_note.value,
-                attester.staff_id,
-                attester.name,
-                attester.technician,
-                v.device_id,
-                v.policy_id,
-                v.status.value,
-                attested,
-                timestamp(recorded_at),
-                Origin.IMPORTED.value,
-                file_name,
+                v,
+                envelope=envelope,
+                file_sha256=file_sha256,
+                origin=Origin.IMPORTED,
+                key_note=key_note,
+                file_name=file_name,
+                recorded_at=recorded_at,
             )
         )
         self.touched.add((v.policy_id, attester.staff_id, device.id))
@@ -169,35 +170,11 @@ class ImportBatch:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.scans,
         )
-        run(
-            "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name,"
-            " user_id, state, status, confidence, exemption_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.findings,
-        )
-        run(
-            "INSERT INTO actions (audit_id, kind, device_id, identifier, user_id, ok, message,"
-            " advice, code, output, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.actions,
-        )
-        run(
-            "INSERT INTO exemptions (audit_id, exemption_id, reason, approver, approver_role,"
-            " granted, expires, person, device, policy, rules, apps, mitigations)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.exemptions,
-        )
-        run(
-            "INSERT INTO attestations (uid, payload_sha256, file_sha256, audit_id, kind,"
-            " envelope, signer, identity, key_note, staff_id, person_name, technician, device_id,"
-            " policy_id, status, attested_at, recorded_at, origin, file_name)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.attestations,
-        )
-        run(
-            "INSERT OR IGNORE INTO keys (identity, signer, first_seen, source, accepted)"
-            " VALUES (?, ?, ?, ?, ?)",
-            self.keys,
-        )
+        run(INSERT_FINDING, self.findings)
+        run(INSERT_ACTION, self.actions)
+        run(INSERT_EXEMPTION, self.exemptions)
+        run(INSERT_RECEIPT, self.attestations)
+        run(INSERT_KEY, self.keys)
         for key in sorted(self.touched):
             relink(self.conn, *key)
 
@@ -223,42 +200,4 @@ def _finding(
         status,
         f.confidence,
         exemption,
-    )
-
-
-def _action(audit_id: int, a: ActionResult) -> tuple[object, ...]:
-    return (
-        audit_id,
-        a.kind.value,
-        a.device,
-        a.identifier,
-        a.user,
-        int(a.ok),
-        a.message,
-        a.advice,
-        a.code,
-        a.output,
-        None if a.at is None else timestamp(a.at),
-    )
-
-
-def _unique(exemptions: Sequence[Exemption]) -> list[Exemption]:
-    return list({e.id: e for e in exemptions}.values())
-
-
-def _exemption(audit_id: int, e: Exemption) -> tuple[object, ...]:
-    return (
-        audit_id,
-        e.id,
-        e.reason,
-        e.approver,
-        e.approver_role,
-        e.granted.isoformat(),
-        e.expires.isoformat(),
-        e.person,
-        e.device,
-        e.policy,
-        json.dumps(list(e.rules), ensure_ascii=False),
-        json.dumps(list(e.apps), ensure_ascii=False),
-        json.dumps(list(e.mitigations), ensure_ascii=False),
     )

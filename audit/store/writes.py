@@ -141,8 +141,7 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
     scan_id = cursor.lastrowid
     assert scan_id is not None
     conn.executemany(
-        "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name, user_id,"
-        " state, status, confidence, exemption_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        INSERT_FINDING,
         [
             (
                 scan_id,
@@ -187,58 +186,121 @@ def _earliest(exemptions: Sequence[Exemption]) -> str | None:
     return min(e.expires for e in exemptions).isoformat()
 
 
+# The rows below are written one audit at a time here and a batch at a time by the importer
+# (bulk.py): one statement and one row function each, so both write the same columns.
+
+INSERT_FINDING = (
+    "INSERT INTO findings (scan_id, rule_id, rule_title, identifier, id_kind, name, user_id,"
+    " state, status, confidence, exemption_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_EXEMPTION = (
+    "INSERT INTO exemptions (audit_id, exemption_id, reason, approver, approver_role,"
+    " granted, expires, person, device, policy, rules, apps, mitigations)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_ACTION = (
+    "INSERT INTO actions (audit_id, kind, device_id, identifier, user_id, ok, message,"
+    " advice, code, output, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_RECEIPT = (
+    "INSERT INTO attestations (uid, payload_sha256, file_sha256, audit_id, kind, envelope,"
+    " signer, identity, key_note, staff_id, person_name, technician, device_id, policy_id,"
+    " status, attested_at, recorded_at, origin, file_name)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_KEY = (
+    "INSERT OR IGNORE INTO keys (identity, signer, first_seen, source, accepted)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def unique_exemptions(exemptions: Sequence[Exemption]) -> list[Exemption]:
+    """One per exemption id (the last given), in the order the ids first appear."""
+    return list({e.id: e for e in exemptions}.values())
+
+
+def exemption_row(audit_id: int, e: Exemption) -> tuple[object, ...]:
+    return (
+        audit_id,
+        e.id,
+        e.reason,
+        e.approver,
+        e.approver_role,
+        e.granted.isoformat(),
+        e.expires.isoformat(),
+        e.person,
+        e.device,
+        e.policy,
+        json.dumps(list(e.rules), ensure_ascii=False),
+        json.dumps(list(e.apps), ensure_ascii=False),
+        json.dumps(list(e.mitigations), ensure_ascii=False),
+    )
+
+
+def action_row(audit_id: int, a: ActionResult) -> tuple[object, ...]:
+    return (
+        audit_id,
+        a.kind.value,
+        a.device,
+        a.identifier,
+        a.user,
+        int(a.ok),
+        a.message,
+        a.advice,
+        a.code,
+        a.output,
+        None if a.at is None else timestamp(a.at),
+    )
+
+
+def receipt_row(
+    audit_id: int,
+    verified: VerifiedAttestation,
+    *,
+    envelope: bytes,
+    file_sha256: str,
+    origin: Origin,
+    key_note: KeyNote,
+    file_name: str,
+    recorded_at: datetime,
+) -> tuple[object, ...]:
+    attester = verified.attester
+    return (
+        verified.id,
+        verified.payload_sha256,
+        file_sha256,
+        audit_id,
+        verified.kind.value,
+        envelope,
+        verified.signer,
+        key_identity(attester),
+        key_note.value,
+        attester.staff_id,
+        attester.name,
+        attester.technician,
+        verified.device_id,
+        verified.policy_id,
+        verified.status.value,
+        timestamp(verified.attested_at),
+        timestamp(recorded_at),
+        origin.value,
+        file_name,
+    )
+
+
 def replace_exemptions(
     conn: sqlite3.Connection, audit_id: int, exemptions: Sequence[Exemption]
 ) -> None:
     conn.execute("DELETE FROM exemptions WHERE audit_id = ?", (audit_id,))
     conn.executemany(
-        "INSERT INTO exemptions (audit_id, exemption_id, reason, approver, approver_role,"
-        " granted, expires, person, device, policy, rules, apps, mitigations)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                audit_id,
-                e.id,
-                e.reason,
-                e.approver,
-                e.approver_role,
-                e.granted.isoformat(),
-                e.expires.isoformat(),
-                e.person,
-                e.device,
-                e.policy,
-                json.dumps(list(e.rules), ensure_ascii=False),
-                json.dumps(list(e.apps), ensure_ascii=False),
-                json.dumps(list(e.mitigations), ensure_ascii=False),
-            )
-            for e in dict((e.id, e) for e in exemptions).values()
-        ],
+        INSERT_EXEMPTION, [exemption_row(audit_id, e) for e in unique_exemptions(exemptions)]
     )
 
 
 def insert_actions(
     conn: sqlite3.Connection, audit_id: int, actions: Sequence[ActionResult]
 ) -> None:
-    conn.executemany(
-        "INSERT INTO actions (audit_id, kind, device_id, identifier, user_id, ok, message,"
-        " advice, code, output, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                audit_id,
-                a.kind.value,
-                a.device,
-                a.identifier,
-                a.user,
-                int(a.ok),
-                a.message,
-                a.advice,
-                a.code,
-                a.output,
-                None if a.at is None else timestamp(a.at),
-            )
-            for a in actions
-        ],
-    )
+    conn.executemany(INSERT_ACTION, [action_row(audit_id, a) for a in actions])
     times = [timestamp(a.at) for a in actions if a.at is not None]
     if times:
         conn.execute("UPDATE audits SET at = max(at, ?) WHERE id = ?", (max(times), audit_id))
@@ -256,33 +318,18 @@ def insert_receipt(
     file_name: str,
     recorded_at: datetime | None = None,
 ) -> None:
-    attester = verified.attester
     attested = timestamp(verified.attested_at)
     conn.execute(
-        "INSERT INTO attestations (uid, payload_sha256, file_sha256, audit_id, kind, envelope,"
-        " signer, identity, key_note, staff_id, person_name, technician, device_id, policy_id,"
-        " status, attested_at, recorded_at, origin, file_name)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            verified.id,
-            verified.payload_sha256,
-            file_sha256,
+        INSERT_RECEIPT,
+        receipt_row(
             audit_id,
-            verified.kind.value,
-            envelope,
-            verified.signer,
-            key_identity(attester),
-            key_note.value,
-            attester.staff_id,
-            attester.name,
-            attester.technician,
-            verified.device_id,
-            verified.policy_id,
-            verified.status.value,
-            attested,
-            timestamp(recorded_at or datetime.now(UTC)),
-            origin.value,
-            file_name,
+            verified,
+            envelope=envelope,
+            file_sha256=file_sha256,
+            origin=origin,
+            key_note=key_note,
+            file_name=file_name,
+            recorded_at=recorded_at or datetime.now(UTC),
         ),
     )
     conn.execute(
@@ -306,8 +353,4 @@ def trust_key(
 ) -> None:
     """Remember a key for a signer; `accepted` marks it as added after another key was known."""
     known = conn.execute("SELECT count(*) FROM keys WHERE identity = ?", (identity,)).fetchone()[0]
-    conn.execute(
-        "INSERT OR IGNORE INTO keys (identity, signer, first_seen, source, accepted)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (identity, signer, timestamp(at), source, int(known > 0)),
-    )
+    conn.execute(INSERT_KEY, (identity, signer, timestamp(at), source, int(known > 0)))
