@@ -29,16 +29,18 @@ from audit.model import (
     Policy,
     Rule,
     ScanResult,
-    SourceReport,
-    SourceStatus,
     UserKind,
     UserProfile,
+)
+from tests.helpers.nz_tiktok import POLICY as NZ_POLICY
+from tests.helpers.nz_tiktok import (
+    STATEMENT,  # noqa: F401 - the tests use b.STATEMENT
+    TIKTOK,
+    phone_sources,
 )
 
 T0 = datetime(2023, 3, 28, 9, 0, tzinfo=UTC)
 DAY = date(2023, 3, 28)
-STATEMENT = "I confirm that the banned apps listed are no longer on this device."
-
 PHONE = Device(
     id="android:R58M123ABC",
     kind=DeviceKind.ANDROID,
@@ -57,13 +59,6 @@ USERS = (
     UserProfile("10", "Work profile", UserKind.WORK_PROFILE),
 )
 
-TIKTOK = Rule(
-    id="tiktok",
-    title="TikTok and its variants",
-    matchers=(
-        Matcher(MatchKind.IDENTIFIER, "com.zhiliaoapp.musically", IdentifierKind.ANDROID_PACKAGE),
-    ),
-)
 CAPCUT = Rule(
     id="capcut",
     title="CapCut",
@@ -71,15 +66,7 @@ CAPCUT = Rule(
         Matcher(MatchKind.IDENTIFIER, "com.lemon.lvoverseas", IdentifierKind.ANDROID_PACKAGE),
     ),
 )
-POLICY = Policy(
-    id="nz-parliament-2023",
-    title="New Zealand Parliamentary Service: TikTok",
-    authority="Parliamentary Service",
-    rules=(TIKTOK, CAPCUT),
-    deadline=date(2023, 3, 31),
-    sha256="ab" * 32,
-    origin="preset:nz-parliament-2023",
-)
+POLICY = replace(NZ_POLICY, rules=(TIKTOK, CAPCUT))
 ATTESTER = Attester(name="Aroha Ngata", staff_id="PS-1042")
 
 
@@ -102,20 +89,13 @@ MAPS = app("com.google.android.apps.maps", "0", name="Maps")
 
 
 def scan(apps: Sequence[InstalledApp], *, at: datetime = T0, complete: bool = True) -> ScanResult:
-    sources = [SourceReport("user 0", SourceStatus.OK, count=1)]
-    if complete:
-        sources.append(SourceReport("user 10", SourceStatus.OK, count=1))
-    else:
-        sources.append(
-            SourceReport("user 10", SourceStatus.FAILED, detail="the shell cannot read user 10")
-        )
     return ScanResult(
         device=PHONE,
         started_at=at,
         finished_at=at + timedelta(seconds=20),
         apps=tuple(apps),
         users=USERS,
-        sources=tuple(sources),
+        sources=phone_sources(complete=complete),
     )
 
 

@@ -25,34 +25,13 @@ from audit.model import (
     FindingStatus,
     IdentifierKind,
     InstalledApp,
-    Matcher,
-    MatchKind,
     Policy,
-    Rule,
     ScanResult,
-    SourceReport,
-    SourceStatus,
     UserKind,
     UserProfile,
 )
+from tests.helpers.nz_tiktok import POLICY, STATEMENT, TIKTOK, phone_sources
 
-STATEMENT = "I confirm that the banned apps listed are no longer on this device."
-TIKTOK = Rule(
-    id="tiktok",
-    title="TikTok and its variants",
-    matchers=(
-        Matcher(MatchKind.IDENTIFIER, "com.zhiliaoapp.musically", IdentifierKind.ANDROID_PACKAGE),
-    ),
-)
-POLICY = Policy(
-    id="nz-parliament-2023",
-    title="New Zealand Parliamentary Service: TikTok",
-    authority="Parliamentary Service",
-    rules=(TIKTOK,),
-    deadline=date(2023, 3, 31),
-    sha256="ab" * 32,
-    origin="preset:nz-parliament-2023",
-)
 OTHER_POLICY = replace(POLICY, id="uk-gov-2023", title="UK Government: TikTok", deadline=None)
 USERS = (
     UserProfile("0", "Owner", UserKind.OWNER),
@@ -114,19 +93,13 @@ def exemption(person: Person, expires: date) -> Exemption:
 
 
 def scan(device: Device, at: datetime, *, tiktok_there: bool, complete: bool = True) -> ScanResult:
-    sources = [SourceReport("user 0", SourceStatus.OK, count=1)]
-    sources.append(
-        SourceReport("user 10", SourceStatus.OK, count=1)
-        if complete
-        else SourceReport("user 10", SourceStatus.FAILED, detail="the shell cannot read user 10")
-    )
     return ScanResult(
         device=device,
         started_at=at,
         finished_at=at + timedelta(seconds=20),
         apps=(tiktok(),) if tiktok_there else (),
         users=USERS,
-        sources=tuple(sources),
+        sources=phone_sources(complete=complete),
     )
 
 
