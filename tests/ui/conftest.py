@@ -10,6 +10,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
+from tests.ui.history_data import fill
+from ui.ops import Operations
+from ui.recorder import AuditRecorder
+
 
 @pytest.fixture(autouse=True)
 def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
@@ -36,6 +40,22 @@ def keep_alive() -> Iterator[list[object]]:
     """
     kept: list[object] = []
     yield kept
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A history with audits in it (tests/ui/history_data.py); a module may start empty instead."""
+    return fill(tmp_path / "history.sqlite3", tmp_path / "receipts")
+
+
+@pytest.fixture
+def recorder(db: Path) -> Iterator[AuditRecorder]:
+    """The windows' history writer and reader over `db`, closed after the test."""
+    ops = Operations(max_workers=2)
+    recorder = AuditRecorder(ops, db)
+    yield recorder
+    recorder.close()
+    ops.shutdown()
 
 
 # The offscreen platform cannot resize a window to its size hints and says so whenever a

@@ -4,7 +4,7 @@ deadline, the chart, the people behind a count, another policy, and the export."
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -12,23 +12,12 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from tests.ui.history_data import fill
 from ui.dashboard import EXPIRING, DashboardWindow
 from ui.history import HistoryColumn
-from ui.ops import Operations
 from ui.recorder import AuditRecorder
 
 WAIT = 10_000
 NZ = "nz-parliament-2023"
-
-
-@pytest.fixture
-def recorder(tmp_path: Path) -> Iterator[AuditRecorder]:
-    ops = Operations(max_workers=2)
-    recorder = AuditRecorder(ops, fill(tmp_path / "history.sqlite3", tmp_path / "receipts"))
-    yield recorder
-    recorder.close()
-    ops.shutdown()
 
 
 @pytest.fixture

@@ -4,34 +4,22 @@ follows the screen, and colours come from the palette except the status stripes 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.fakes import FeedTracker, Phones, fake_sources
-from tests.ui.history_data import DAY, fill
+from tests.ui.history_data import DAY
 from ui.dashboard import DashboardWindow
 from ui.history import HistoryWindow
 from ui.main_window import MainWindow
-from ui.ops import Operations
 from ui.receipts_import import ImportWindow
 from ui.recorder import AuditRecorder
 
 WAIT = 10_000
-
-
-@pytest.fixture
-def recorder(tmp_path: Path) -> Iterator[AuditRecorder]:
-    ops = Operations(max_workers=2)
-    recorder = AuditRecorder(ops, fill(tmp_path / "history.sqlite3", tmp_path / "receipts"))
-    yield recorder
-    recorder.close()
-    ops.shutdown()
 
 
 def unnamed(window: QWidget) -> tuple[int, list[str]]:

@@ -4,7 +4,6 @@ with its receipt checked again, its files, and device text shown literally."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from audit.model import DeviceStatus
 from audit.store import Store
-from tests.ui.history_data import DAY, HOSTILE, fill
+from tests.ui.history_data import DAY, HOSTILE
 from ui.history import HistoryColumn, HistoryModel, HistoryWindow
-from ui.ops import Operations
 from ui.recorder import AuditRecorder
 
 WAIT = 10_000
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return fill(tmp_path / "history.sqlite3", tmp_path / "receipts")
-
-
-@pytest.fixture
-def recorder(db: Path) -> Iterator[AuditRecorder]:
-    ops = Operations(max_workers=2)
-    recorder = AuditRecorder(ops, db)
-    yield recorder
-    recorder.close()
-    ops.shutdown()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ reason, and a changed key accepted only after an explicit yes."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from audit.attestation import Signer, write_receipt
 from audit.store import ImportResult, Store
 from tests.audit.store import factory as f
-from ui.ops import Operations
 from ui.receipts_import import ImportColumn, ImportWindow
 from ui.recorder import AuditRecorder
 
@@ -26,15 +25,6 @@ WAIT = 10_000
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "office.sqlite3"
-
-
-@pytest.fixture
-def recorder(db: Path) -> Iterator[AuditRecorder]:
-    ops = Operations(max_workers=2)
-    recorder = AuditRecorder(ops, db)
-    yield recorder
-    recorder.close()
-    ops.shutdown()
 
 
 @pytest.fixture
