@@ -17,6 +17,7 @@ from audit.remediation.execute import (
     LocalExecutor,
     confirm_manual,
     executor_for,
+    step_result,
 )
 from audit.remediation.plan import (
     accepted_note,
@@ -68,6 +69,7 @@ __all__ = [
     "restore_step",
     "statement_for",
     "statement_text",
+    "step_result",
     "undo_step",
     "unique_steps",
     "verify",

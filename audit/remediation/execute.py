@@ -65,13 +65,23 @@ def confirm_manual(step: Step, person: str, note: str = "") -> ActionResult:
     text = f"Confirmed by {who}: {step.confirmation}"
     if note.strip():
         text += f" Note: {note.strip()}"
+    return step_result(step, True, text)
+
+
+def step_result(
+    step: Step, ok: bool, message: str, *, advice: str = "", code: str = "", output: str = ""
+) -> ActionResult:
+    """What became of a step, recorded now against its app and user (output cut to its end)."""
     return ActionResult(
-        kind=ActionKind.MANUAL,
+        kind=step.action,
         device=step.target.device_id,
         identifier=step.target.identifier,
         user=step.target.user,
-        ok=True,
-        message=text,
+        ok=ok,
+        message=message,
+        advice=advice,
+        code=code,
+        output=output[-MAX_OUTPUT:],
         at=_now(),
     )
 
@@ -172,29 +182,6 @@ class LocalExecutor:
             raise ActionFailed(f"'{step.title}' is not something done on this computer.")
         return handler(step)
 
-    def _result(
-        self,
-        step: Step,
-        ok: bool,
-        message: str,
-        *,
-        advice: str = "",
-        code: str = "",
-        output: str = "",
-    ) -> ActionResult:
-        return ActionResult(
-            kind=step.action,
-            device=step.target.device_id,
-            identifier=step.target.identifier,
-            user=step.target.user,
-            ok=ok,
-            message=message,
-            advice=advice,
-            code=code,
-            output=output[-MAX_OUTPUT:],
-            at=_now(),
-        )
-
     # --- closing the app -------------------------------------------------------------------
 
     def close(self, step: Step) -> ActionResult:
@@ -206,7 +193,7 @@ class LocalExecutor:
         name = step.target.app_name
         found = _matching_processes(step.processes)
         if not found:
-            return self._result(step, True, f"{name} was not running any more.")
+            return step_result(step, True, f"{name} was not running any more.")
         for process in found:
             try:
                 process.terminate()
@@ -224,7 +211,7 @@ class LocalExecutor:
         _, still = psutil.wait_procs(forced, timeout=self.close_timeout) if forced else ([], [])
         if still:
             pids = ", ".join(str(p.pid) for p in still)
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} could not be closed (process {pids} is still running).",
@@ -232,7 +219,7 @@ class LocalExecutor:
                 code="STILL_RUNNING",
             )
         how = " (it had to be stopped)" if forced else ""
-        return self._result(step, True, f"{name} was closed{how}.")
+        return step_result(step, True, f"{name} was closed{how}.")
 
     # --- uninstallers and package managers --------------------------------------------------
 
@@ -252,7 +239,7 @@ class LocalExecutor:
                 check=False,
             )
         except FileNotFoundError:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} was not removed: the program {argv[0]} was not found.",
@@ -261,7 +248,7 @@ class LocalExecutor:
                 code="PROGRAM_MISSING",
             )
         except PermissionError:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} was not removed: this account may not start {argv[0]}.",
@@ -269,7 +256,7 @@ class LocalExecutor:
                 code="PERMISSION_DENIED",
             )
         except subprocess.TimeoutExpired:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name}'s uninstaller did not finish within {self.command_timeout:.0f} seconds.",
@@ -277,7 +264,7 @@ class LocalExecutor:
                 code="TIMEOUT",
             )
         except OSError as exc:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} was not removed: {argv[0]} could not be started ({exc.strerror or exc}).",
@@ -288,9 +275,9 @@ class LocalExecutor:
         program = Path(argv[0]).name.casefold()
         if program.startswith("msiexec"):
             if done.returncode == _MSI_ALREADY_GONE:
-                return self._result(step, True, f"{name} was already uninstalled.", output=output)
+                return step_result(step, True, f"{name} was already uninstalled.", output=output)
             if done.returncode in _MSI_RESTART:
-                return self._result(
+                return step_result(
                     step,
                     True,
                     f"{name} was uninstalled; restart the computer to finish.",
@@ -299,7 +286,7 @@ class LocalExecutor:
         if done.returncode != 0:
             last = output.strip().splitlines()[-1:] or [""]
             detail = f": {last[0][:300]}" if last[0] else ""
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} was not removed: {argv[0]} ended with exit status {done.returncode}"
@@ -309,7 +296,7 @@ class LocalExecutor:
                 code=f"EXIT_{done.returncode}",
                 output=output,
             )
-        return self._result(step, True, f"{name}'s uninstaller finished.", output=output)
+        return step_result(step, True, f"{name}'s uninstaller finished.", output=output)
 
     # --- files -----------------------------------------------------------------------------
 
@@ -317,23 +304,23 @@ class LocalExecutor:
         name = step.target.app_name
         path = Path(step.path)
         if not path.exists():
-            return self._result(step, True, f"{name} was not at {path} any more.")
+            return step_result(step, True, f"{name} was not at {path} any more.")
         if self.use_finder and self._finder_delete(path):
-            return self._result(step, True, f"{name} was moved to the Trash.")
+            return step_result(step, True, f"{name} was moved to the Trash.")
         trash = self.home / ".Trash"
         try:
             trash.mkdir(parents=True, exist_ok=True)
             destination = unique_path(trash / path.name)
             shutil.move(str(path), str(destination))
         except OSError as exc:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{name} could not be moved to the Trash ({exc.strerror or exc}).",
                 advice=f"Drag {name} to the Trash in Finder yourself.",
                 code="FAILED",
             )
-        return self._result(step, True, f"{name} was moved to the Trash ({destination}).")
+        return step_result(step, True, f"{name} was moved to the Trash ({destination}).")
 
     def _finder_delete(self, path: Path) -> bool:
         """Finder's delete, with the path passed as an argument (never spliced into a script)."""
@@ -363,7 +350,7 @@ class LocalExecutor:
         path = Path(step.path)
         try:
             if path.is_dir() and not path.is_symlink():
-                return self._result(
+                return step_result(
                     step,
                     False,
                     f"{path} is a folder, not the single file Device Audit was to delete.",
@@ -372,16 +359,16 @@ class LocalExecutor:
                 )
             path.unlink()
         except FileNotFoundError:
-            return self._result(step, True, f"{name} was not at {path} any more.")
+            return step_result(step, True, f"{name} was not at {path} any more.")
         except OSError as exc:
-            return self._result(
+            return step_result(
                 step,
                 False,
                 f"{path} could not be deleted ({exc.strerror or exc}).",
                 advice="Delete it yourself in your file manager.",
                 code="FAILED",
             )
-        return self._result(step, True, f"{path} was deleted.")
+        return step_result(step, True, f"{path} was deleted.")
 
 
 def unique_path(path: Path) -> Path:

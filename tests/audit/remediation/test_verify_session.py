@@ -28,6 +28,7 @@ from audit.remediation import (
     StepState,
     statement_for,
     statement_text,
+    step_result,
     verify,
 )
 from tests.audit.remediation.builders import PHONE, POLICY, assessment, finding, phone_app
@@ -121,16 +122,7 @@ class Recorder:
     def run(self, step: Step) -> ActionResult:
         self.ran.append(step.id)
         ok = self.outcomes.pop(0) if self.outcomes else True
-        return ActionResult(
-            kind=step.action,
-            device=step.target.device_id,
-            identifier=step.target.identifier,
-            user=step.target.user,
-            ok=ok,
-            message="done" if ok else "failed",
-            code="" if ok else self.code,
-            at=datetime.now(UTC),
-        )
+        return step_result(step, ok, "done" if ok else "failed", code="" if ok else self.code)
 
 
 def session_for(*findings: Finding, **options: object) -> RemediationSession:

@@ -17,7 +17,7 @@ from audit.attestation import verify_file
 from audit.model import ActionResult, Exemption, FindingStatus, ScanResult
 from audit.policy import evaluate, load_policy
 from audit.progress import CancelCheck, Progress
-from audit.remediation import Step
+from audit.remediation import Step, step_result
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.ui.samples import phone_scan
 from tests.ui.wizard.conftest import WizardFactory
@@ -57,15 +57,7 @@ class Phone:
 
     def run(self, step: Step) -> ActionResult:
         self.steps.append(step)
-        return ActionResult(
-            kind=step.action,
-            device=step.target.device_id,
-            identifier=step.target.identifier,
-            user=step.target.user,
-            ok=True,
-            message="done",
-            at=datetime.now(UTC),
-        )
+        return step_result(step, True, "done")
 
     def rescan(self, _progress: Progress, _cancelled: CancelCheck) -> ScanResult:
         self.scans += 1

@@ -32,7 +32,7 @@ from audit.model import (
 )
 from audit.policy import evaluate, loads_policy
 from audit.progress import CancelCheck, Progress
-from audit.remediation import Rights, Step
+from audit.remediation import Rights, Step, step_result
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.ui.samples import phone_scan
 from tests.ui.wizard.conftest import WizardFactory
@@ -132,16 +132,12 @@ class OemPhone:
                 del self.state[key]
                 if key[1] == "10":
                     self.state[(key[0], "0")] = AppState.INSTALLED
-        return ActionResult(
-            kind=step.action,
-            device=step.target.device_id,
-            identifier=step.target.identifier,
-            user=step.target.user,
-            ok=ok,
-            message="done" if ok else "not installed",
+        return step_result(
+            step,
+            ok,
+            "done" if ok else "not installed",
             code="" if ok else "NOT_INSTALLED",
             advice="" if ok else "Check again.",
-            at=datetime.now(UTC),
         )
 
     def rescan(self, _p: Progress, _c: CancelCheck) -> ScanResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from audit.model import ActionResult
 from audit.policy import load_policy
-from audit.remediation import Step
+from audit.remediation import Step, step_result
 from tests.helpers.phones import PhoneFactory
 from tests.ui.samples import HOSTILE, assess, phone_scan
 from tests.ui.wizard.conftest import PhoneWizard, WizardFactory
@@ -62,15 +61,7 @@ class Recorder:
 
     def run(self, step: Step) -> ActionResult:
         self.steps.append(step)
-        return ActionResult(
-            kind=step.action,
-            device=step.target.device_id,
-            identifier=step.target.identifier,
-            user=step.target.user,
-            ok=True,
-            message="done",
-            at=datetime.now(UTC),
-        )
+        return step_result(step, True, "done")
 
 
 def test_a_hostile_app_label_is_shown_literally_on_every_page_it_reaches(
