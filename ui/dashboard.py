@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QFileDialog,
@@ -41,6 +40,7 @@ from ui.banner import TONE_COLOURS, Tone
 from ui.history import HistoryColumn, HistoryModel
 from ui.plain import label
 from ui.recorder import AuditRecorder
+from ui.tables import set_up_table
 
 if TYPE_CHECKING:
     from audit.store import AuditSummary, DashboardCounts, PolicySummary, Store
@@ -254,24 +254,20 @@ class DashboardWindow(QMainWindow):
         )
         self.people = HistoryModel(self)
         self.people_table = QTableView(self)
-        self.people_table.setObjectName("peopleTable")
-        self.people_table.setAccessibleName("The people behind the chosen count")
-        self.people_table.setModel(self.people)
-        self.people_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.people_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.people_table.setTabKeyNavigation(False)
-        self.people_table.setAlternatingRowColors(True)
-        self.people_table.setWordWrap(False)
-        self.people_table.verticalHeader().hide()
-        self.people_table.horizontalHeader().setStretchLastSection(True)
-        for column, width in (
-            (HistoryColumn.WHEN, 130),
-            (HistoryColumn.PERSON, 170),
-            (HistoryColumn.STAFF_ID, 90),
-            (HistoryColumn.DEVICE, 170),
-            (HistoryColumn.RESULT, 330),
-        ):
-            self.people_table.horizontalHeader().resizeSection(column, width)
+        set_up_table(
+            self.people_table,
+            self.people,
+            name="peopleTable",
+            accessible_name="The people behind the chosen count",
+            widths=(
+                (HistoryColumn.WHEN, 130),
+                (HistoryColumn.PERSON, 170),
+                (HistoryColumn.STAFF_ID, 90),
+                (HistoryColumn.DEVICE, 170),
+                (HistoryColumn.RESULT, 330),
+            ),
+            single_selection=False,
+        )
         self.people_table.setColumnHidden(HistoryColumn.POLICY, True)  # one policy here
 
     def _layout(self) -> None:

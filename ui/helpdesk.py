@@ -29,7 +29,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -47,7 +46,7 @@ from ui import icons
 from ui.banner import TONE_COLOURS, Tone
 from ui.device_list import STATUS_WORDS, ScanPhase
 from ui.plain import label, tooltip
-from ui.table_model import EnumTableModel
+from ui.tables import EnumTableModel, set_up_table
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -438,32 +437,25 @@ class QueuePanel(QWidget):
 
     def _build_view(self) -> QueueView:
         view = QueueView(self)
-        view.setObjectName("queueTable")
-        view.setAccessibleName("Phones in the queue")
+        header = set_up_table(
+            view,
+            self.model,
+            name="queueTable",
+            accessible_name="Phones in the queue",
+            widths=(
+                (QueueColumn.NUMBER, 36),
+                (QueueColumn.PHONE, 230),
+                (QueueColumn.STAGE, 170),
+                (QueueColumn.VERDICT, 170),
+                (QueueColumn.PERSON, 200),
+            ),
+        )
         view.setAccessibleDescription(
             "One row per phone, in the order they were plugged in, with its stage and the "
             "next step. Press Enter to work on the selected phone."
         )
-        view.setModel(self.model)
         view.setItemDelegateForColumn(QueueColumn.STAGE, BadgeDelegate(view))
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setTabKeyNavigation(False)
-        view.setAlternatingRowColors(True)
-        view.setWordWrap(False)
-        view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 14)
-        header = view.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column, width in (
-            (QueueColumn.NUMBER, 36),
-            (QueueColumn.PHONE, 230),
-            (QueueColumn.STAGE, 170),
-            (QueueColumn.VERDICT, 170),
-            (QueueColumn.PERSON, 200),
-        ):
-            header.resizeSection(column, width)
         header.setSectionResizeMode(QueueColumn.NUMBER, QHeaderView.ResizeMode.Fixed)
         return view
 

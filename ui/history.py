@@ -26,7 +26,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -50,7 +49,7 @@ from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
-from ui.table_model import EnumTableModel
+from ui.tables import EnumTableModel, set_up_table
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
@@ -480,29 +479,22 @@ class HistoryWindow(QMainWindow):
     def _build_table(self) -> None:
         self.model = HistoryModel(self)
         self.table = QTableView(self)
-        self.table.setObjectName("historyTable")
-        self.table.setAccessibleName("Audits, newest first")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
+        header = set_up_table(
+            self.table,
+            self.model,
+            name="historyTable",
+            accessible_name="Audits, newest first",
+            widths=(
+                (HistoryColumn.WHEN, 130),
+                (HistoryColumn.PERSON, 160),
+                (HistoryColumn.STAFF_ID, 90),
+                (HistoryColumn.DEVICE, 170),
+                (HistoryColumn.POLICY, 150),
+                (HistoryColumn.RESULT, 190),
+                (HistoryColumn.RECEIPT, 110),
+            ),
+        )
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (HistoryColumn.WHEN, 130),
-            (HistoryColumn.PERSON, 160),
-            (HistoryColumn.STAFF_ID, 90),
-            (HistoryColumn.DEVICE, 170),
-            (HistoryColumn.POLICY, 150),
-            (HistoryColumn.RESULT, 190),
-            (HistoryColumn.RECEIPT, 110),
-        ):
-            header.resizeSection(column, width)
         self.details = DetailsPane(self)
 
     def _connect(self) -> None:

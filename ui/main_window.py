@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -65,6 +64,7 @@ from ui.ops import Operations
 from ui.plain import label, tooltip
 from ui.recorder import AuditHandle, AuditRecorder
 from ui.sources import Sources
+from ui.tables import set_up_table
 
 if TYPE_CHECKING:
     from ui.helpdesk import PhoneFacts, QueuePanel
@@ -322,30 +322,23 @@ class MainWindow(QMainWindow):
         self.proxy = AppsFilterProxy(self)
         self.proxy.setSourceModel(self.apps)
         self.table = QTableView(self)
-        self.table.setObjectName("appsTable")
-        self.table.setAccessibleName("Apps on the selected device")
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
+        header = set_up_table(
+            self.table,
+            self.proxy,
+            name="appsTable",
+            accessible_name="Apps on the selected device",
+            widths=(
+                (Column.NAME, 180),
+                (Column.IDENTIFIER, 210),
+                (Column.VERSION, 80),
+                (Column.USER, 110),
+                (Column.STATE, 120),
+                (Column.SOURCE, 140),
+            ),
+        )
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setSectionsMovable(True)
-        widths = {
-            Column.NAME: 180,
-            Column.IDENTIFIER: 210,
-            Column.VERSION: 80,
-            Column.USER: 110,
-            Column.STATE: 120,
-            Column.SOURCE: 140,
-        }
-        for column, width in widths.items():
-            header.resizeSection(column, width)
         self.table.setSortingEnabled(True)
         header.setSortIndicator(Column.FINDING, Qt.SortOrder.AscendingOrder)
 

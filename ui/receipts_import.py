@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
@@ -35,7 +34,7 @@ from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
-from ui.table_model import EnumTableModel
+from ui.tables import EnumTableModel, set_up_table
 
 if TYPE_CHECKING:
     from audit.store import FileOutcome, ImportReport, Store
@@ -158,23 +157,19 @@ class ImportWindow(QMainWindow):
         self.stop_button.setAccessibleName("Stop the import")
         self.model = ImportReportModel(self)
         self.table = QTableView(self)
-        self.table.setObjectName("importReport")
-        self.table.setAccessibleName("What became of each file")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column, width in (
-            (ImportColumn.FILE, 220),
-            (ImportColumn.RESULT, 170),
-            (ImportColumn.SIGNED_FOR, 160),
-        ):
-            header.resizeSection(column, width)
+        set_up_table(
+            self.table,
+            self.model,
+            name="importReport",
+            accessible_name="What became of each file",
+            widths=(
+                (ImportColumn.FILE, 220),
+                (ImportColumn.RESULT, 170),
+                (ImportColumn.SIGNED_FOR, 160),
+            ),
+            single_selection=False,
+            wrap=True,
+        )
         self.keys = QWidget(self)
         self.keys.setObjectName("changedKeys")
         self.keys_layout = QVBoxLayout(self.keys)

@@ -1,18 +1,28 @@
-"""A read-only table whose columns are an IntEnum, for the windows that list records.
+"""Read-only tables of records: the model base and how the view is set up.
 
 The history, the import report and the helpdesk queue each show a list of rows under fixed
 columns. What Qt asks of such a table (how many rows and columns, the headers, which cells can
 be selected, and that out-of-range indexes answer nothing) is the same for all of them, so it
-lives here once; each model says only what a cell shows for a role.
+lives here once in `EnumTableModel`; each model says only what a cell shows for a role. Every
+window's table of records (apps, audits, people, files, phones) behaves alike to a keyboard user
+because `set_up_table` sets each one up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 RowT = TypeVar("RowT")
@@ -67,3 +77,34 @@ class EnumTableModel(QAbstractTableModel, Generic[RowT, ColumnT]):
         if not 0 <= index.column() < len(self.columns):
             return None
         return self.cell_data(self.rows[index.row()], self.columns(index.column()), role)
+
+
+def set_up_table(
+    view: QTableView,
+    model: QAbstractItemModel,
+    *,
+    name: str,
+    accessible_name: str,
+    widths: Iterable[tuple[int, int]] = (),
+    single_selection: bool = True,
+    wrap: bool = False,
+) -> QHeaderView:
+    """Show `model` as a list of records: whole rows selected, nothing edited in place, Tab
+    moving on to the next control rather than through the cells, alternating row colours, no
+    row numbers, the last column stretched. Returns the column header for any further set-up."""
+    view.setObjectName(name)
+    view.setAccessibleName(accessible_name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single_selection:
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(wrap)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    for column, width in widths:
+        header.resizeSection(column, width)
+    return header
