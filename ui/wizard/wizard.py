@@ -306,40 +306,33 @@ class RemovalWizard(QWizard):
         """Run an automatic step the person confirmed by pressing its button."""
         if self.session.step_state(step) is StepState.DONE:
             return False
-        executor = self.executor()
-        self.step_errors.pop(step.id, None)
-
-        def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
-            progress(0.0, step.title)
-            return executor.run(step)
-
-        def done(result: ActionResult) -> None:
-            self.session.run(step, _Replay(step.id, result), confirmed=True)
-
-        def failed(error: BaseException) -> None:
-            self.step_errors[step.id] = error
-
-        return self._run(step.id, f"Working on it: {step.title}", work, done, failed)
+        return self._carry_out(step, step, self.session.run)
 
     def undo_step(self, step: Step) -> bool:
         """Undo a done, restorable step (Restore a built-in app, enable a disabled one)."""
         undo = undo_step(step)
         if undo is None or self.session.step_state(step) is not StepState.DONE:
             return False
+        return self._carry_out(step, undo, self.session.undo)
+
+    def _carry_out(self, step: Step, action: Step, record: Callable[..., ActionResult]) -> bool:
+        """Run `action` on the device off the GUI thread, then `record` its result against
+        `step` in the session on the GUI thread (session.run, or session.undo); an error is
+        kept against `step`, where the page shows it."""
         executor = self.executor()
         self.step_errors.pop(step.id, None)
 
         def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
-            progress(0.0, undo.title)
-            return executor.run(undo)
+            progress(0.0, action.title)
+            return executor.run(action)
 
         def done(result: ActionResult) -> None:
-            self.session.undo(step, _Replay(undo.id, result), confirmed=True)
+            record(step, _Replay(action.id, result), confirmed=True)
 
         def failed(error: BaseException) -> None:
             self.step_errors[step.id] = error
 
-        return self._run(step.id, f"Working on it: {undo.title}", work, done, failed)
+        return self._run(step.id, f"Working on it: {action.title}", work, done, failed)
 
     def confirm_step(self, step: Step) -> None:
         """The person pressed "I've done this" on a step done by hand."""
