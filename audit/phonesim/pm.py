@@ -109,6 +109,15 @@ def parse_user(arg: str) -> int:
     return value
 
 
+def legacy_user(args: Args) -> int | None:
+    """The old Pm.java's optional `--user N` (before `cmd package`): N, or 0 without it; None
+    when N is missing or not plain digits."""
+    if args.next_option() != "--user":
+        return 0
+    data = args.next_arg()
+    return int(data) if data is not None and re.fullmatch(r"[0-9]+", data) else None
+
+
 def parse_int(arg: str) -> int:
     """Integer.parseInt, with Java's exception text."""
     value = java_int(arg)
@@ -411,12 +420,9 @@ class PackageCommands:
 
     def legacy_path(self, rest: list[str]) -> Output:
         args = Args(rest, "path")
-        user_id = 0
-        if args.next_option() == "--user":
-            data = args.next_arg()
-            if data is None or not re.fullmatch(r"[0-9]+", data):
-                return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
-            user_id = int(data)
+        user_id = legacy_user(args)
+        if user_id is None:
+            return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
         name = args.next_arg()
         if name is None:
             return Output.of(stderr="Error: no package specified\n", status=1)
@@ -479,12 +485,9 @@ class PackageCommands:
 
     def legacy_set_enabled(self, rest: list[str], new_state: Enabled) -> Output:
         args = Args(rest, "enable")
-        user_id = 0
-        if args.next_option() == "--user":
-            data = args.next_arg()
-            if data is None or not re.fullmatch(r"[0-9]+", data):
-                return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
-            user_id = int(data)
+        user_id = legacy_user(args)
+        if user_id is None:
+            return Output.of(stderr="Error: no USER_ID specified\n" + _PM_USAGE, status=1)
         name = args.next_arg()
         if name is None:
             return Output.of(
