@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
+from tests.ui.fakes import FeedTracker, Phones
 from tests.ui.history_data import fill
 from ui.ops import Operations
 from ui.recorder import AuditRecorder
@@ -40,6 +41,18 @@ def keep_alive() -> Iterator[list[object]]:
     """
     kept: list[object] = []
     yield kept
+
+
+@pytest.fixture
+def phones() -> Phones:
+    """Phones the fake sources scan (tests/ui/fakes.py)."""
+    return Phones()
+
+
+@pytest.fixture
+def tracker() -> FeedTracker:
+    """What the fake sources report as plugged in and unplugged; the test feeds it."""
+    return FeedTracker()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from audit.model import FindingStatus
 from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.ui.drive import start_main_window
 from tests.ui.samples import DAY
 from ui.apps_model import Column
 from ui.device_list import ScanPhase
@@ -26,12 +27,7 @@ WAIT_MS = 30_000
 def window(qtbot: QtBot, adb_server: AdbServer) -> Iterator[MainWindow]:
     main = MainWindow(real_sources(adb_server.port), auto_scan_local=False, today=lambda: DAY)
     qtbot.addWidget(main)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: bool(main.presets), timeout=WAIT_MS)
-    main.choose_policy(NZ)
-    qtbot.waitUntil(lambda: main.policy is not None, timeout=WAIT_MS)
-    yield main
+    yield start_main_window(qtbot, main, timeout=WAIT_MS, policy=NZ)
 
 
 def settled(window: MainWindow, serial: str) -> bool:

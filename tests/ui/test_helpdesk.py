@@ -12,6 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from audit.model import DeviceState, DeviceStatus
+from tests.ui.drive import start_main_window
 from tests.ui.fakes import FeedTracker, Phones, fake_sources, unplugged
 from tests.ui.samples import DAY, HOSTILE, phone_scan
 from ui import settings
@@ -150,16 +151,6 @@ def test_the_queue_model_passes_the_model_tester_as_rows_come_change_and_go(
 
 
 @pytest.fixture
-def phones() -> Phones:
-    return Phones()
-
-
-@pytest.fixture
-def tracker() -> FeedTracker:
-    return FeedTracker()
-
-
-@pytest.fixture
 def window(
     qtbot: QtBot, phones: Phones, tracker: FeedTracker, keep_alive: list[object]
 ) -> Iterator[MainWindow]:
@@ -168,12 +159,7 @@ def window(
     )
     keep_alive.append(main)
     qtbot.addWidget(main)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: bool(main.presets), timeout=WAIT)
-    main.choose_policy(NZ)
-    qtbot.waitUntil(lambda: main.policy is not None, timeout=WAIT)
-    yield main
+    yield start_main_window(qtbot, main, timeout=WAIT, policy=NZ)
 
 
 def stages(window: MainWindow) -> dict[str, str]:

@@ -21,6 +21,7 @@ from tests.helpers.memkeyring import (
     memory_keyring,  # noqa: F401  # the fixture
 )
 from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.ui.drive import start_main_window
 from tests.ui.samples import DAY
 from tests.ui.wizard.drive import click, go_to, open_box, press_next, remove_page, sign, wait_idle
 from ui import exports
@@ -60,12 +61,7 @@ def window(
     )
     keep_alive.append(main)
     qtbot.addWidget(main)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: bool(main.presets), timeout=WAIT)
-    main.choose_policy(NZ)
-    qtbot.waitUntil(lambda: main.policy is not None, timeout=WAIT)
-    yield main
+    yield start_main_window(qtbot, main, timeout=WAIT, policy=NZ)
 
 
 def stage(window: MainWindow, serial: str) -> str:

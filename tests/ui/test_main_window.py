@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from audit import inventory
 from audit.model import DeviceState, DeviceStatus
+from tests.ui.drive import start_main_window
 from tests.ui.fakes import FeedTracker, Phones, fake_sources, unplugged
 from tests.ui.samples import DAY, HOSTILE, app, phone_scan
 from ui.apps_model import Column
@@ -26,23 +27,10 @@ NZ = "nz-parliament-2023"
 SERIAL = "R58M123"
 
 
-@pytest.fixture
-def phones() -> Phones:
-    return Phones()
-
-
-@pytest.fixture
-def tracker() -> FeedTracker:
-    return FeedTracker()
-
-
 def make_window(qtbot: QtBot, phones: Phones, tracker: FeedTracker) -> MainWindow:
     window = MainWindow(fake_sources(phones, tracker), auto_scan_local=False, today=lambda: DAY)
     qtbot.addWidget(window)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: bool(window.presets), timeout=5000)
-    return window
+    return start_main_window(qtbot, window, timeout=5000)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from audit.model import DeviceState, DeviceStatus
 from audit.store import HistoryFilter, Store
+from tests.ui.drive import start_main_window
 from tests.ui.fakes import FeedTracker, Phones, fake_sources
 from tests.ui.samples import DAY, phone_scan
 from ui.availability import ActionFacts, attest_availability, remove_availability
@@ -23,23 +24,10 @@ WAIT = 10_000
 
 
 @pytest.fixture
-def phones() -> Phones:
-    return Phones()
-
-
-@pytest.fixture
-def tracker() -> FeedTracker:
-    return FeedTracker()
-
-
-@pytest.fixture
 def window(qtbot: QtBot, phones: Phones, tracker: FeedTracker) -> Iterator[MainWindow]:
     main = MainWindow(fake_sources(phones, tracker), auto_scan_local=False, today=lambda: DAY)
     qtbot.addWidget(main)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: bool(main.presets), timeout=WAIT)
-    yield main
+    yield start_main_window(qtbot, main, timeout=WAIT)
 
 
 def use_policy(qtbot: QtBot, window: MainWindow, name: str = NZ) -> None:
