@@ -33,14 +33,8 @@ def make_receipts(folder: Path, count: int) -> list[Path]:
     signer = Signer.generate()
     paths = []
     for i in range(count):
-        envelope = attest(
-            before=b.before(),
-            after=b.after_tiktok_exempted() if i % 2 else b.after_clean(),
-            actions=b.actions(),
-            attester=b.ATTESTER,
-            statement_text=b.STATEMENT,
-            signer=signer,
-        )
+        after = b.after_tiktok_exempted() if i % 2 else b.after_clean()
+        envelope = attest(**b.clean(after=after, signer=signer))
         path = folder / f"receipt-{i:05d}.json"
         write_receipt(envelope, path)
         paths.append(path)

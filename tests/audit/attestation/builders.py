@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from audit.attestation import Attester
 from audit.model import (
@@ -34,7 +35,7 @@ from audit.model import (
 )
 from tests.helpers.nz_tiktok import POLICY as NZ_POLICY
 from tests.helpers.nz_tiktok import (
-    STATEMENT,  # noqa: F401 - the tests use b.STATEMENT
+    STATEMENT,
     TIKTOK,
     phone_sources,
 )
@@ -147,6 +148,19 @@ def after_clean(*, complete: bool = True) -> Assessment:
     """The rescan after both removals: nothing banned left."""
     status = DeviceStatus.COMPLIANT if complete else DeviceStatus.INCOMPLETE
     return assessment(scan([MAPS], at=T0 + timedelta(minutes=5), complete=complete), [], status)
+
+
+def clean(**changes: Any) -> dict[str, Any]:
+    """The arguments of attest() (or build_statement) for the clean removal: both apps removed,
+    nothing banned left, Aroha agreeing to the statement; `changes` add or replace any."""
+    return {
+        "before": before(),
+        "after": after_clean(),
+        "actions": actions(),
+        "attester": ATTESTER,
+        "statement_text": STATEMENT,
+        **changes,
+    }
 
 
 def after_tiktok_left() -> Assessment:

@@ -25,31 +25,14 @@ from tests.helpers.memkeyring import MemoryKeyring
 
 
 def make(after: Assessment, signer: Signer, **overrides: object) -> bytes:
-    args: dict[str, object] = {
-        "before": b.before(),
-        "after": after,
-        "actions": b.actions(),
-        "attester": b.ATTESTER,
-        "statement_text": b.STATEMENT,
-        "signer": signer,
-    }
-    args.update(overrides)
-    return attest(**args).to_file_bytes()  # type: ignore[arg-type]
+    return attest(**b.clean(after=after, signer=signer, **overrides)).to_file_bytes()
 
 
 def test_attestation_signed_with_the_keyring_key_verifies(
     memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
     signer = Signer.from_keyring()
-    envelope = attest(
-        before=b.before(),
-        after=b.after_clean(),
-        actions=b.actions(),
-        attester=b.ATTESTER,
-        statement_text=b.STATEMENT,
-        signer=signer,
-        usb_debugging="confirmed",
-    )
+    envelope = attest(**b.clean(signer=signer, usb_debugging="confirmed"))
     path = tmp_path / "receipt.json"
     write_receipt(envelope, path)
     verified = verify_file(path)
@@ -69,14 +52,7 @@ def test_attestation_signed_with_the_keyring_key_verifies(
 def test_write_receipt_replaces_an_old_file_whole(signer: Signer, tmp_path: Path) -> None:
     path = tmp_path / "receipt.json"
     path.write_text("old content that is much longer than nothing" * 200)
-    envelope = attest(
-        before=b.before(),
-        after=b.after_clean(),
-        actions=b.actions(),
-        attester=b.ATTESTER,
-        statement_text=b.STATEMENT,
-        signer=signer,
-    )
+    envelope = attest(**b.clean(signer=signer))
     write_receipt(envelope, path)
     assert verify_file(path).signer == signer.fingerprint
 

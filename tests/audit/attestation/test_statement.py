@@ -26,16 +26,7 @@ NOW = datetime(2023, 3, 28, 9, 10, tzinfo=UTC)
 
 
 def statement(**overrides: object) -> dict:  # type: ignore[type-arg]
-    args: dict[str, object] = {
-        "before": b.before(),
-        "after": b.after_clean(),
-        "actions": b.actions(),
-        "attester": b.ATTESTER,
-        "statement_text": b.STATEMENT,
-        "now": NOW,
-    }
-    args.update(overrides)
-    return build_statement(**args)  # type: ignore[arg-type]
+    return build_statement(**b.clean(**{"now": NOW, **overrides}))
 
 
 def test_statement_is_in_toto_v1_about_the_device() -> None:

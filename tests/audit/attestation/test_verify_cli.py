@@ -21,17 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def receipts(tmp_path: Path, signer: Signer) -> dict[str, Path]:
     good = tmp_path / "good.json"
-    write_receipt(
-        attest(
-            before=b.before(),
-            after=b.after_clean(),
-            actions=b.actions(),
-            attester=b.ATTESTER,
-            statement_text=b.STATEMENT,
-            signer=signer,
-        ),
-        good,
-    )
+    write_receipt(attest(**b.clean(signer=signer)), good)
     report = tmp_path / "report.json"
     write_receipt(
         report_noncompliance(
@@ -143,14 +133,7 @@ def test_json_output(
 def test_text_from_the_receipt_cannot_drive_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    envelope = attest(
-        before=b.before(),
-        after=b.after_clean(),
-        actions=b.actions(),
-        attester=b.ATTESTER,
-        statement_text=b.STATEMENT,
-        signer=Signer.generate(),
-    )
+    envelope = attest(**b.clean(signer=Signer.generate()))
     statement = json.loads(envelope.payload)
     statement["predicate"]["device"]["name"] = "Phone\x1b[2J\n  status    compliant"
     path = tmp_path / "forged.json"

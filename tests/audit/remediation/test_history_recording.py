@@ -23,14 +23,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def signed(before: Assessment, after: Assessment) -> Envelope:
-    return attest(
-        before=before,
-        after=after,
-        actions=b.actions(),
-        attester=b.ATTESTER,
-        statement_text=b.STATEMENT,
-        signer=Signer.generate(),
-    )
+    return attest(**b.clean(before=before, after=after, signer=Signer.generate()))
 
 
 def digests(store: Store, audit_id: int) -> list[str]:
