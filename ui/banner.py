@@ -9,6 +9,7 @@ follows light and dark themes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from PySide6.QtCore import QSize, Qt
@@ -67,13 +68,15 @@ def banner_view(
     error: BaseException | None = None,
     app_count: int | None = None,
 ) -> BannerView:
-    from audit.policy import deadline_words, status_text
+    from audit.policy import deadline_sentence, deadline_words, status_text
 
     policy_line = f"Policy: {policy.title}" if policy is not None else "No policy chosen"
     simulated = entry is not None and entry.simulated
-    deadline = _deadline(policy, assessment)
-    if assessment is not None and policy is not None:
+    deadline = ""
+    if policy is not None and assessment is not None:
         deadline = deadline_words(assessment)
+    elif policy is not None:
+        deadline = deadline_sentence(policy.deadline, date.today())
 
     def view(status: str, tone: Tone, icon: str, sentence: str) -> BannerView:
         return BannerView(status, tone, icon, sentence, policy_line, deadline, simulated)
@@ -112,22 +115,6 @@ def banner_view(
     return view(
         "Not checked", Tone.NEUTRAL, "unknown", "Press Scan (F5) to list the apps on this device."
     )
-
-
-def _deadline(policy: Policy | None, assessment: Assessment | None) -> str:
-    if policy is None:
-        return ""
-    if policy.deadline is None:
-        return "The policy sets no deadline."
-    from datetime import date
-
-    days = (policy.deadline - (assessment.day if assessment else date.today())).days
-    when = policy.deadline.isoformat()
-    if days > 0:
-        return f"Deadline {when}: {days} day{'s' if days != 1 else ''} left."
-    if days == 0:
-        return f"Deadline {when}: today is the last day."
-    return f"Deadline {when}: passed {-days} day{'s' if days != -1 else ''} ago."
 
 
 class ComplianceBanner(QFrame):

@@ -18,13 +18,20 @@ from audit.policy.loader import (
     policy_digest,
     preset_ids,
 )
-from audit.policy.report import assessment_to_dict, deadline_words, finding_reason, status_text
+from audit.policy.report import (
+    assessment_to_dict,
+    deadline_sentence,
+    deadline_words,
+    finding_reason,
+    status_text,
+)
 
 __all__ = [
     "Catalog",
     "CatalogEntry",
     "CatalogGroup",
     "assessment_to_dict",
+    "deadline_sentence",
     "deadline_words",
     "default_catalog",
     "device_status",

@@ -35,12 +35,17 @@ def _plural(count: int, word: str) -> str:
 
 
 def deadline_words(assessment: Assessment) -> str:
-    """ "Deadline 2023-03-31: 11 days left." / "...: 3 days overdue." / "No deadline."."""
-    policy = assessment.policy
-    days = assessment.days_to_deadline
-    if policy.deadline is None or days is None:
+    """The deadline as it stands on the assessment's day (see deadline_sentence)."""
+    return deadline_sentence(assessment.policy.deadline, assessment.day)
+
+
+def deadline_sentence(deadline: date | None, day: date) -> str:
+    """ "Deadline 2023-03-31: 11 days left." / "...: passed 3 days ago." / no deadline: the
+    same words in the banner before a check as in reports after one."""
+    if deadline is None:
         return "The policy sets no deadline."
-    when = policy.deadline.isoformat()
+    days = (deadline - day).days
+    when = deadline.isoformat()
     if days > 0:
         return f"Deadline {when}: {_plural(days, 'day')} left."
     if days == 0:
