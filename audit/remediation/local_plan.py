@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from audit.model import (
     ActionKind,
@@ -50,6 +50,23 @@ DEB_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 RPM_NAME = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9._+-]*$")
 SNAP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(?:_[a-z0-9]+)?$")
 FLATPAK_ID = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+$")
+
+
+@dataclass(frozen=True)
+class PackageTool:
+    """How a system package of one kind is removed: as root by us, or by the person's command."""
+
+    grammar: re.Pattern[str]  # a package name this tool accepts (anything else is refused)
+    as_root: tuple[str, ...]  # what we run as root, before the package name
+    copy: str  # the command the person runs ({} is the package name)
+    tool: str  # what the person knows the tool as
+
+
+PACKAGE_TOOLS = {
+    IdentifierKind.DEB: PackageTool(DEB_NAME, ("dpkg", "--remove"), "sudo apt remove {}", "apt"),
+    IdentifierKind.RPM: PackageTool(RPM_NAME, ("rpm", "--erase"), "sudo dnf remove {}", "dnf"),
+    IdentifierKind.SNAP: PackageTool(SNAP_NAME, ("snap", "remove"), "sudo snap remove {}", "snap"),
+}
 
 _ADMIN_WHY = (
     "Removing it needs administrator rights, and Device Audit never asks for your password: "
@@ -153,36 +170,8 @@ def _removal(app: InstalledApp, target: Target, *, rights: Rights) -> tuple[Step
         return _windows_store_app(app, target)
     if kind is IdentifierKind.MACOS_BUNDLE:
         return _macos_bundle(app, target)
-    if kind is IdentifierKind.DEB:
-        return _system_package(
-            app,
-            target,
-            rights,
-            grammar=DEB_NAME,
-            as_root=("dpkg", "--remove"),
-            copy="sudo apt remove {}",
-            tool="apt",
-        )
-    if kind is IdentifierKind.RPM:
-        return _system_package(
-            app,
-            target,
-            rights,
-            grammar=RPM_NAME,
-            as_root=("rpm", "--erase"),
-            copy="sudo dnf remove {}",
-            tool="dnf",
-        )
-    if kind is IdentifierKind.SNAP:
-        return _system_package(
-            app,
-            target,
-            rights,
-            grammar=SNAP_NAME,
-            as_root=("snap", "remove"),
-            copy="sudo snap remove {}",
-            tool="snap",
-        )
+    if kind in PACKAGE_TOOLS:
+        return _system_package(app, target, rights, PACKAGE_TOOLS[kind])
     if kind is IdentifierKind.FLATPAK:
         return _flatpak(app, target, rights)
     if kind is IdentifierKind.APPIMAGE:
@@ -339,34 +328,27 @@ def _macos_bundle(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
 
 
 def _system_package(
-    app: InstalledApp,
-    target: Target,
-    rights: Rights,
-    *,
-    grammar: re.Pattern[str],
-    as_root: tuple[str, ...],
-    copy: str,
-    tool: str,
+    app: InstalledApp, target: Target, rights: Rights, how: PackageTool
 ) -> tuple[Step, list[Step]]:
     name = target.app_name
     package = app.identifier
-    if not grammar.match(package):
+    if not how.grammar.match(package):
         return (
             _manual(
                 target,
                 "terminal",
                 f"Remove {name} yourself",
-                (f"Uninstall {name} with your software centre or {tool}.",),
-                why=f"{package!r} is not a valid {tool} package name, so Device Audit will not "
+                (f"Uninstall {name} with your software centre or {how.tool}.",),
+                why=f"{package!r} is not a valid {how.tool} package name, so Device Audit will not "
                 "put it into a command.",
             ),
             [],
         )
-    command = copy.format(package)
+    command = how.copy.format(package)
     terminal = (
         "Open a terminal.",
         f"Run: {command}",
-        f"Enter your password when sudo asks, check the list of what {tool} will remove, and "
+        f"Enter your password when sudo asks, check the list of what {how.tool} will remove, and "
         "confirm.",
     )
     by_hand = _manual(
@@ -376,10 +358,10 @@ def _system_package(
         return _only(by_hand, why=_ADMIN_WHY)
     step = _run(
         target,
-        (*as_root, package),
+        (*how.as_root, package),
         f"Remove the package {package}",
         f"The package {package} will be removed from this computer, for every user, with "
-        f"{as_root[0]}. If other installed packages need it, nothing is removed and you are "
+        f"{how.as_root[0]}. If other installed packages need it, nothing is removed and you are "
         "told so.",
     )
     return step, [by_hand]
