@@ -137,17 +137,8 @@ def with_pdf(saved: SavedReceipt) -> SavedReceipt:
 
 
 def _sign(request: SignRequest, key: SigningKey) -> Envelope:
-    if request.report:
-        return report_noncompliance(
-            before=request.before,
-            after=request.after,
-            actions=request.actions,
-            attester=request.attester,
-            signer=key,
-            statement_text=request.statement,
-            usb_debugging=request.usb_debugging,
-        )
-    return attest(
+    sign = report_noncompliance if request.report else attest
+    return sign(
         before=request.before,
         after=request.after,
         actions=request.actions,
