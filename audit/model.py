@@ -212,7 +212,10 @@ class Device:
     id: str  # "local:<machine id hash>" or "android:<serial>"
     kind: DeviceKind
     name: str  # what a person calls it: "Samsung Galaxy S23", "laptop-42"
-    serial: str = ""
+    serial: str = ""  # the phone's own serial number (ro.serialno), stable across connections
+    # How to reach it now: the adb serial (the USB serial, or ip:port over Wi-Fi or for the
+    # simulated phone); "" for this computer. Talk to the phone by this, name it by `serial`.
+    address: str = ""
     manufacturer: str = ""
     model: str = ""
     os_name: str = ""

@@ -378,7 +378,7 @@ def _remove(
         _say_recorded(removal.history, removal.audit_id)
         return EXIT_OK if before.status.compliant else EXIT_NOT_COMPLIANT
 
-    executor = AndroidExecutor(args.device, adb_port=args.adb_port)
+    executor = AndroidExecutor(args.device, device_id=before.scan.device.id, adb_port=args.adb_port)
 
     def confirm(step: Step) -> bool:
         print(f"\n{safe(step.title)}")

@@ -20,10 +20,11 @@ from typing import Protocol
 import psutil
 
 from audit.errors import ActionFailed, AuditError, InvalidPackageName
-from audit.model import ActionKind, ActionResult, Device, RunningProcess
+from audit.model import ActionKind, ActionResult, Device, DeviceKind, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
-from audit.sources.android.actions import run_action
+from audit.sources.android.actions import command_for, run_action
 from audit.sources.android.connection import Adb
+from audit.sources.android.scan import phone_device_id
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +91,47 @@ def step_result(
 
 
 class AndroidExecutor:
-    """Runs a plan's phone steps over adb on the phone `serial`."""
+    """Runs a plan's phone steps over adb on the phone reached at `serial` (its adb serial).
 
-    def __init__(self, serial: str, *, adb_port: int | None = None, adb: Adb | None = None):
+    `device_id` is the Device.id the plan names (from the phone's own serial number, which may
+    differ from the adb serial of a phone on Wi-Fi); steps for another device are refused.
+    """
+
+    def __init__(
+        self,
+        serial: str,
+        *,
+        device_id: str = "",
+        adb_port: int | None = None,
+        adb: Adb | None = None,
+    ):
         self.serial = serial
-        self.device_id = Device.android_id(serial)
+        self._device_id = device_id
         self.adb = adb if adb is not None else Adb(adb_port)
+
+    @property
+    def device_id(self) -> str:
+        """The Device.id of the phone at `serial`: given, or asked of the phone once."""
+        if not self._device_id:
+            self._device_id = phone_device_id(self.serial, self.adb)
+        return self._device_id
 
     def run(self, step: Step) -> ActionResult:
         _refuse_manual(step)
         target = step.target
         if step.operation is not Operation.PHONE:
             raise ActionFailed(f"'{step.title}' is not something done on a phone.")
-        if target.device_id != self.device_id:
+        try:
+            command_for(step.action, target.identifier, target.user)  # refuse bad input first
+        except InvalidPackageName as error:
+            return self._not_done(step, error, "INVALID_PACKAGE")
+        try:
+            mine = self.device_id
+        except AuditError as error:  # the phone went away before it could say who it is
+            return self._not_done(step, error, "DEVICE_GONE")
+        if target.device_id != mine:
             raise ActionFailed(
-                f"'{step.title}' is for {target.device_id}, not for {self.device_id}.",
+                f"'{step.title}' is for {target.device_id}, not for {mine}.",
                 "Choose the phone the plan was made for.",
             )
         try:
@@ -118,17 +145,7 @@ class AndroidExecutor:
             )
         except AuditError as error:  # bad input, or the adb server itself is unavailable
             code = "INVALID_PACKAGE" if isinstance(error, InvalidPackageName) else "ADB_UNAVAILABLE"
-            return ActionResult(
-                kind=step.action,
-                device=self.device_id,
-                identifier=target.identifier,
-                user=target.user,
-                ok=False,
-                message=f"{step.title}: not done. {error.message}",
-                advice=error.next_step,
-                code=code,
-                at=_now(),
-            )
+            return self._not_done(step, error, code)
         if (
             not result.ok
             and result.code in ALREADY_GONE
@@ -137,12 +154,26 @@ class AndroidExecutor:
             where = "any user" if step.action is ActionKind.UNINSTALL_ALL_USERS else target.user
             return replace(
                 result,
+                device=self.device_id,
                 ok=True,
                 message=f"{target.app_name} was already gone for {_user_words(where)}: "
                 "nothing was left to remove.",
                 advice="",
             )
-        return result
+        return replace(result, device=self.device_id)
+
+    def _not_done(self, step: Step, error: AuditError, code: str) -> ActionResult:
+        return ActionResult(
+            kind=step.action,
+            device=self._device_id or step.target.device_id,
+            identifier=step.target.identifier,
+            user=step.target.user,
+            ok=False,
+            message=f"{step.title}: not done. {error.message}",
+            advice=error.next_step,
+            code=code,
+            at=_now(),
+        )
 
 
 def _user_words(user: str) -> str:
@@ -419,6 +450,8 @@ def _text(data: bytes | str | None) -> str:
 
 def executor_for(device: Device, *, adb_port: int | None = None) -> Executor:
     """The executor for a device: over adb for a phone, on this computer otherwise."""
-    if device.serial and device.id == Device.android_id(device.serial):
-        return AndroidExecutor(device.serial, adb_port=adb_port)
+    if device.kind is DeviceKind.ANDROID:
+        return AndroidExecutor(
+            device.address or device.serial, device_id=device.id, adb_port=adb_port
+        )
     return LocalExecutor()

@@ -71,7 +71,7 @@ class _Replay:
 def default_rescan(assessment: Assessment, adb_port: int | None) -> Rescan:
     device = assessment.scan.device
     if device.kind is DeviceKind.ANDROID:
-        serial = device.serial
+        serial = device.address or device.serial
 
         def scan_phone(progress: Progress, cancelled: CancelCheck) -> ScanResult:
             from audit.sources.android.scan import scan_phone as scan

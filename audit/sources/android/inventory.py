@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -189,11 +190,13 @@ def device_identity(
         has_work_profile = has_work_profile or any(
             str(user) in work_ids or user != 0 for user in policy.profile_owners
         )
+    hardware = hardware_serial(props) or serial
     return Device(
-        id=Device.android_id(serial),
+        id=Device.android_id(hardware),
         kind=DeviceKind.ANDROID,
-        name=device_name(manufacturer, model, serial),
-        serial=serial,
+        name=device_name(manufacturer, model, hardware),
+        serial=hardware,
+        address=serial,
         manufacturer=manufacturer,
         model=model,
         os_name="Android",
@@ -211,6 +214,17 @@ def device_identity(
         has_work_profile=has_work_profile,
         simulated=props.get(SIMULATED_PROPERTY, "").strip() == "1",
     )
+
+
+_SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def hardware_serial(props: Mapping[str, str]) -> str:
+    """The phone's own serial number, which stays the same over USB, Wi-Fi and reconnects
+    (the adb serial of a phone on Wi-Fi is its ip:port). "" when the phone does not say or
+    says something that is not a plain serial number (then the adb serial names it)."""
+    value = _first(props, "ro.serialno", "ro.boot.serialno").strip()
+    return value if _SERIAL.fullmatch(value) else ""
 
 
 def phone_timezone(props: Mapping[str, str]) -> tzinfo | None:

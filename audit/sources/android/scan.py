@@ -33,6 +33,7 @@ from datetime import UTC, datetime, tzinfo
 from audit.errors import AuditError, DeviceError, DeviceGone, DeviceOutputError
 from audit.model import (
     AppId,
+    Device,
     IdentifierKind,
     InstalledApp,
     ScanResult,
@@ -53,6 +54,7 @@ from audit.sources.android.inventory import (
     UserLists,
     apps_for_user,
     device_identity,
+    hardware_serial,
     localize,
     phone_timezone,
     user_profile,
@@ -584,6 +586,15 @@ def scan_phone(
 
 
 rescan = scan_phone
+
+
+def phone_device_id(serial: str, adb: Adb) -> str:
+    """The Device.id of the phone at adb serial `serial`, asked of the phone (one round trip):
+    named by its own serial number when it gives a plain one, else by the adb serial."""
+    output = AdbShell(adb, serial).run(commands.quote(("getprop", "ro.serialno")))
+    text, _ = decode_output(output.output)
+    return Device.android_id(hardware_serial({"ro.serialno": text.strip()}) or serial)
+
 
 SETTLE_S = 1.0
 SETTLE_POLL_S = 0.05

@@ -9,6 +9,7 @@ import pytest
 
 from audit.errors import Cancelled, DeviceGone
 from audit.model import AppState, InstallOrigin, SourceStatus, UserKind
+from audit.sources.android.inventory import hardware_serial
 from audit.sources.android.scan import details_with_shell, enrich, scan_with_shell
 from tests.audit.android.fakephone import (
     TIKTOK,
@@ -231,3 +232,25 @@ def test_a_phone_without_users_command_still_reads_user_0() -> None:
     assert reports["user list"].status is SourceStatus.FAILED
     assert "only user 0 was read" in reports["user list"].detail
     assert [a.identifier for a in scan.apps] == ["a.b"]
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"ro.serialno": "R5CW31ABCDE"}, "R5CW31ABCDE"),
+        ({"ro.serialno": "", "ro.boot.serialno": "ZY2243K7QN"}, "ZY2243K7QN"),
+        ({"ro.serialno": "ACME'\"<>&0001"}, ""),  # not a plain serial: the adb serial names it
+        ({"ro.serialno": "x" * 65}, ""),
+        ({}, ""),
+    ],
+)
+def test_the_phone_is_named_by_its_own_serial_number(props: dict[str, str], expected: str) -> None:
+    assert hardware_serial(props) == expected
+
+
+def test_a_phone_on_wifi_keeps_its_identity_and_is_reached_by_its_address() -> None:
+    phone = samsung_with_work_profile()
+    phone.props["ro.serialno"] = "R5CW31ABCDE"
+    scan = scan_with_shell(phone, "192.168.1.20:5555", name_of=names)
+    assert scan.device.id == "android:R5CW31ABCDE" and scan.device.serial == "R5CW31ABCDE"
+    assert scan.device.address == "192.168.1.20:5555"

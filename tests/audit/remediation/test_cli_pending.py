@@ -80,7 +80,8 @@ class Bench:
         )
 
     def saved_path(self, policy: str = NZ) -> Path:
-        return pending.pending_path(Device.android_id(self.phone.address), policy)
+        # named by the phone's own serial number (ro.serialno), not its adb address
+        return pending.pending_path(Device.android_id(self.phone.state.serialno), policy)
 
     def history(self) -> Store:
         self._stores.append(Store(self.db))

@@ -87,7 +87,7 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     verified = verify_file(receipt)
     assert verified.compliant
     assert verified.signer == signer.fingerprint
-    assert verified.device_id == f"android:{phone.address}"
+    assert verified.device_id == f"android:{phone.state.serialno}"  # its own serial number
     predicate = verified.statement["predicate"]
     assert predicate["statement"] == text
     assert [(a["identifier"], a["user"], a["ok"]) for a in predicate["actions"]] == [

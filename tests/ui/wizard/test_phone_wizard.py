@@ -96,7 +96,7 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
     assert saved is not None
     verified = verify_file(saved.path)
     assert verified.kind is StatementKind.ATTESTATION and verified.compliant
-    assert verified.device_id == f"android:{phone.address}"
+    assert verified.device_id == f"android:{phone.state.serialno}"  # its own serial number
     predicate = verified.statement["predicate"]
     assert predicate["usb_debugging"] == "confirmed"
     assert predicate["statement"] == attest.statement.toPlainText()
