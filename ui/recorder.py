@@ -12,6 +12,10 @@ under the caller's key, so a newer search supersedes an older one.
 
 Closing the app flushes the queue: writes not yet done are done there and then, so an audit the
 person saw finish is never lost to a quick quit.
+
+The simulated demo phone is never written: `begin` gives its audit a handle marked `demo`, the
+writes to it do nothing, and `not_recorded` says so once (audit.store.DEMO_NOT_RECORDED), so the
+history, dashboard and exports hold only real devices while the demo walks the whole flow.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class AuditHandle:
     id: int | None = None  # set on the worker thread by the write that begins the audit
     closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
     scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
+    demo: bool = False  # the simulated demo phone: nothing of this audit is written
 
 
 @dataclass(eq=False)
@@ -87,6 +92,8 @@ class AuditRecorder(QObject):
     """An AuditHandle after a write to its audit landed."""
     failed = Signal(object)
     """An error of a write (StoreError: the disk is full, the file is damaged...)."""
+    not_recorded = Signal(str)
+    """Words saying that an audit is not kept (the demo phone's); once per app run."""
 
     def __init__(
         self, operations: Operations, path: Path | None = None, parent: QObject | None = None
@@ -100,6 +107,7 @@ class AuditRecorder(QObject):
         self._queue: deque[_Job] = deque()
         self._current: _Job | None = None
         self._closed = False
+        self.demo_said = False
         self.timings: list[tuple[str, float]] = []  # (what, seconds) of each write, for bench
 
     # --- the store ------------------------------------------------------------------------
@@ -155,6 +163,10 @@ class AuditRecorder(QObject):
             assessment.scan.device.id, assessment.policy.id, assessment.policy.sha256
         )
         handle.scans.add(assessment_key(assessment))
+        if assessment.scan.device.simulated:
+            handle.demo = True
+            self._say_not_recorded()
+            return handle
 
         def write(store: Store) -> AuditHandle:
             # One transaction (one fsync) for the audit and its first scan.
@@ -170,7 +182,7 @@ class AuditRecorder(QObject):
         """Add a scan (a rescan, or the same scan judged again) to the audit; False when this
         very assessment was recorded already."""
         key = assessment_key(assessment)
-        if key in handle.scans:
+        if key in handle.scans or handle.demo:
             return False
         handle.scans.add(key)
         self._submit(
@@ -179,7 +191,7 @@ class AuditRecorder(QObject):
         return True
 
     def add_actions(self, handle: AuditHandle, actions: Sequence[ActionResult]) -> None:
-        if not actions:
+        if not actions or handle.demo:
             return
         done = tuple(actions)
         self._submit(_Job("actions", self._on(handle, lambda s, i: s.record_actions(i, done))))
@@ -196,6 +208,8 @@ class AuditRecorder(QObject):
         """The signed receipt, read back from its file; names the audit's person first (the
         receipt's signed attester is who the audit is for)."""
         handle.closed = True
+        if handle.demo:
+            return
 
         def write(store: Store, audit_id: int) -> None:
             summary = store.audit(audit_id)
@@ -209,6 +223,15 @@ class AuditRecorder(QObject):
             store.record_receipt(audit_id, path.read_bytes(), file_name=str(path))
 
         self._submit(_Job("receipt", self._on(handle, write)))
+
+    def _say_not_recorded(self) -> None:
+        if self.demo_said:
+            return
+        self.demo_said = True
+        from audit.store import DEMO_NOT_RECORDED
+
+        log.info("%s", DEMO_NOT_RECORDED)
+        self.not_recorded.emit(DEMO_NOT_RECORDED)
 
     @staticmethod
     def _on(

@@ -62,6 +62,9 @@ class VerifiedAttestation:
     tool_version: str
     payload_sha256: str  # the same receipt imported twice has the same digest
     statement: Mapping[str, Any] = field(compare=False, repr=False)
+    # Made on Device Audit's demo phone (predicate.device.simulated): a valid signature over a
+    # demo is still not the record of a real device, so whoever shows a receipt must say so.
+    simulated: bool = False
 
     @property
     def display_signer(self) -> str:
@@ -194,6 +197,9 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
     status: DeviceStatus = predicate.enum("status", DeviceStatus)
     device = predicate.child("device")
     identity = {key: device.text(key) for key in ("id", "kind", "serial", "manufacturer", "model")}
+    simulated = device.data.get("simulated", False)
+    if not isinstance(simulated, bool):
+        raise invalid("the statement's 'predicate.device.simulated' is not true or false")
     if subject.text("name") != identity["id"]:
         raise invalid("the subject does not name the device the statement describes")
     if hashlib.sha256(canonical_json(identity)).hexdigest() != digest:
@@ -230,6 +236,7 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         tool_version=predicate.child("tool").text("version"),
         payload_sha256=payload_sha256,
         statement=data,
+        simulated=simulated,
     )
 
 

@@ -2,6 +2,10 @@
 
 Verification needs no keyring: a receipt carries the public key it was signed with, and what
 makes it trustworthy is its signer's fingerprint matching one known out of band (--expect-key).
+
+A receipt made on the demo phone verifies like any other (its signature is real), so verify says
+SIMULATED on the line after its name and in --json; --real-only counts such receipts as not
+valid, for scripts that collect receipts of real devices.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
 from audit.errors import AttestationInvalid
 from audit.text import visible
 
+SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
+
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
@@ -26,8 +32,10 @@ def register(sub: Any) -> None:
         help="check signed attestation receipts",
         description="Check the signature and contents of attestation receipts and print who "
         "signed each one, for which device and policy, with what result. Any changed byte makes "
-        "a receipt invalid. Exit code 0 when every file is valid (and signed by the expected "
-        "key, with --expect-key), 1 otherwise.",
+        "a receipt invalid. A receipt made on the demo phone is marked SIMULATED: its signature "
+        "is valid, but it is not the record of a real device. Exit code 0 when every file is "
+        "valid (and signed by the expected key, with --expect-key; of a real device, with "
+        "--real-only), 1 otherwise.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
     parser.add_argument(
@@ -36,6 +44,11 @@ def register(sub: Any) -> None:
         type=_fingerprint,
         help="the signer's key fingerprint you expect (as Device Audit shows it); a receipt "
         "signed by another key counts as invalid",
+    )
+    parser.add_argument(
+        "--real-only",
+        action="store_true",
+        help="count a receipt made on the simulated demo phone as not valid (exit code 1)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run_verify)
@@ -59,7 +72,7 @@ def run_verify(args: argparse.Namespace) -> int:
         except AttestationInvalid as error:
             results.append(_invalid(path, error))
         else:
-            results.append(_valid(path, verified, expected))
+            results.append(_valid(path, verified, expected, real_only=args.real_only))
     if args.json:
         json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -67,7 +80,9 @@ def run_verify(args: argparse.Namespace) -> int:
         print("\n\n".join(_describe(r) for r in results))
         if len(results) > 1:
             good = sum(r["valid"] for r in results)
-            print(f"\n{len(results)} files: {good} valid, {len(results) - good} not valid")
+            demo = sum(r["valid"] and r["simulated"] for r in results)
+            of_demo = f" ({demo} SIMULATED)" if demo else ""
+            print(f"\n{len(results)} files: {good} valid{of_demo}, {len(results) - good} not valid")
     return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
 
 
@@ -77,22 +92,32 @@ def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
         "valid": False,
         "signature_valid": False,
         "reason": error.message,
+        "simulated": None,
     }
 
 
-def _valid(path: Path, v: VerifiedAttestation, expected: str | None) -> dict[str, Any]:
+def _valid(
+    path: Path, v: VerifiedAttestation, expected: str | None, *, real_only: bool = False
+) -> dict[str, Any]:
     matches = None if expected is None else v.signer == expected
-    reason = None
+    reasons = []
     if matches is False:
-        reason = (
+        reasons.append(
             f"The signature is valid, but it was made by another key: {v.display_signer}, "
             f"not the expected {format_fingerprint(expected or '')}."
         )
+    refused_demo = real_only and v.simulated
+    if refused_demo:
+        reasons.append(
+            "It was made on the simulated demo phone, and --real-only accepts only receipts "
+            "of real devices."
+        )
     return {
         "file": str(path),
-        "valid": matches is not False,
+        "valid": matches is not False and not refused_demo,
+        "simulated": v.simulated,
         "signature_valid": True,
-        "reason": reason,
+        "reason": " ".join(reasons) or None,
         "signer": v.signer,
         "signer_matches": matches,
         "id": v.id,
@@ -119,6 +144,8 @@ def _describe(result: dict[str, Any]) -> str:
         what = "valid attestation of compliance"
     if result["signer_matches"] is False:
         what = "DIFFERENT SIGNER: " + what
+    elif result["simulated"] and not result["valid"]:
+        what = "NOT ACCEPTED (--real-only): " + what
     elif result["signer_matches"]:
         what += ", signed by the expected key"
     attester = result["attester"]
@@ -126,8 +153,10 @@ def _describe(result: dict[str, Any]) -> str:
     if attester["technician"]:
         who += f", by technician {visible(attester['technician'])}"
     device, policy = result["device"], result["policy"]
-    lines = [
-        f"{name}: {what}",
+    lines = [f"{name}: {what}"]
+    if result["simulated"]:
+        lines.append(f"  {SIMULATED_LINE}")
+    lines += [
         f"  signer    {format_fingerprint(result['signer'])}",
         f"  device    {visible(device['name'])} ({visible(device['id'])})",
         f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",

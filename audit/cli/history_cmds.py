@@ -208,6 +208,7 @@ def run_import(args: argparse.Namespace) -> int:
                     "signer": o.signer or None,
                     "signed_for": o.identity or None,
                     "key_changed": o.key_changed,
+                    "simulated": o.simulated,
                 }
                 for o in report.outcomes
             ],

@@ -11,7 +11,8 @@ was done. So `remove` saves its first scan and every action as a pending removal
 and policy (audit.remediation.pending), and `attest` signs that first scan, those actions and
 its own rescan together, then removes the pending record. Both record what they saw and did in
 the history (--db); a history that cannot be written is said, and never stops a removal or
-loses a receipt (the receipt is written first).
+loses a receipt (the receipt is written first). The simulated demo phone goes through the same
+steps, the pending record included, but is never recorded in the history (that is said once).
 
 The PDF is drawn by Qt, which audit/ never imports: main.py sets audit.cli.receipt_pdf_writer.
 Without it (audit used on its own) the signed receipt is written and the PDF is skipped, saying
@@ -47,7 +48,15 @@ from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso
 from audit.cli.policy_cmds import render, safe
 from audit.cli.scan_cmd import scan_target
 from audit.errors import AuditError, DeviceError
-from audit.model import ActionKind, ActionResult, Assessment, Exemption, Policy, ScanResult
+from audit.model import (
+    ActionKind,
+    ActionResult,
+    Assessment,
+    Device,
+    Exemption,
+    Policy,
+    ScanResult,
+)
 from audit.policy import evaluate, load_exemptions, load_policy, status_text
 from audit.remediation import (
     AndroidExecutor,
@@ -162,14 +171,22 @@ _REMOVE_NEXT = (
 class _History:
     """The history for one command, opened when first needed. When it cannot be written, that
     is said once with the next step and the command goes on: a history problem never stops a
-    removal or loses a receipt."""
+    removal or loses a receipt. For the demo phone (`device.simulated`) nothing is written, and
+    that is said once."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, device: Device) -> None:
         self.path = path
         self.store: Store | None = None
         self.failed = False
+        self.demo = not removal_history.recorded(device)
+        self._demo_said = False
 
     def run(self, what: str, write: Callable[[Store], T], next_step: str) -> T | None:
+        if self.demo:
+            if not self._demo_said:
+                self._demo_said = True
+                print(removal_history.DEMO_NOT_RECORDED)
+            return None
         if self.failed:
             return None
         try:
@@ -286,7 +303,7 @@ def run_remove(args: argparse.Namespace) -> int:
     print(f"Status:  {safe(status_text(before), limit=1000)}")
     path = pending.pending_path(device.id, policy.id)
     earlier = _continue_removal(path, policy)
-    history = _History(args.db)
+    history = _History(args.db, device)
     try:
         removal = _Removal(args, before, exemptions, earlier, path=path, history=history)
         return _remove(args, before, exemptions, removal)
@@ -655,7 +672,7 @@ def _after_receipt(
     args: argparse.Namespace, proof: _Proof, envelope: Envelope, attester: Attester, out: Path
 ) -> None:
     """Record the written receipt in the history, then retire the saved removal it holds."""
-    history = _History(args.db)
+    history = _History(args.db, proof.after.scan.device)
     try:
         audit_id = history.run(
             "The receipt",
@@ -678,9 +695,11 @@ def _after_receipt(
     _say_recorded(history, audit_id)
     if proof.saved is None:
         return
-    if audit_id is not None:
+    if audit_id is not None or history.demo:
         try:
-            pending.discard(proof.path)  # it is in the receipt and in the history now
+            # In the receipt and in the history now (the demo phone's is in the receipt only,
+            # as it is never recorded): a next attest starts afresh.
+            pending.discard(proof.path)
         except OSError as error:
             print(
                 f"warning: the saved removal {proof.path} could not be removed ({error}); "

@@ -5,6 +5,9 @@ One removal is one audit in the history, however many runs it takes: the pending
 audit is in this history file, of this device and policy version, and not yet signed for;
 otherwise (another --db, a history moved aside, a policy changed) a new audit is started with
 everything the pending record holds, so the history never misses the first scan or an action.
+
+The simulated demo phone is never recorded (`recorded`): its removal still walks `remove`, the
+pending record and `attest`, but the history, its dashboard and exports hold real devices only.
 """
 
 from __future__ import annotations
@@ -14,8 +17,22 @@ from pathlib import Path
 
 from audit.attestation import Attester, Envelope
 from audit.errors import StoreError
-from audit.model import ActionResult, Assessment
-from audit.store import Store
+from audit.model import ActionResult, Assessment, Device
+from audit.store import DEMO_NOT_RECORDED, Store
+
+__all__ = [
+    "DEMO_NOT_RECORDED",
+    "open_audit",
+    "record_receipt",
+    "record_removal_scan",
+    "recorded",
+    "same_file",
+]
+
+
+def recorded(device: Device) -> bool:
+    """Whether audits of this device go into the history: never the demo phone's."""
+    return not device.simulated
 
 
 def same_file(store: Store, history_file: str) -> bool:

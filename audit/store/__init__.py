@@ -35,9 +35,10 @@ from audit.store.records import (
     TrustedKey,
 )
 from audit.store.status import status_on
-from audit.store.store import FILE_NAME, Store, default_path
+from audit.store.store import DEMO_NOT_RECORDED, FILE_NAME, Store, default_path
 
 __all__ = [
+    "DEMO_NOT_RECORDED",
     "FILE_NAME",
     "AuditDetails",
     "AuditSummary",

@@ -3,6 +3,9 @@
 Each file is verified (audit.attestation.verify_bytes) and read strictly; what cannot be read is
 refused with the reason, never half-stored, and one bad file never stops the others.
 
+Demo receipts: a receipt made on the simulated demo phone is refused (SIMULATED_REASON), so the
+history, its dashboard and its exports only ever hold real devices.
+
 Duplicates: a receipt already in the history (same signed content, same signer) is skipped. A
 receipt with the id of a stored one but different content, or the same content signed by
 another key, is refused: ids are random, so that is a forgery or a re-signed copy.
@@ -50,6 +53,12 @@ DEFAULT_BATCH = 250
 # Below this many files an import verifies in this process: starting worker processes costs
 # about as much as verifying a few hundred receipts.
 PARALLEL_FROM = 1000
+
+
+SIMULATED_REASON = (
+    "it was made on the SIMULATED demo phone, not on a real device; demo audits are never kept "
+    "in the history"
+)
 
 
 def default_workers(files: int) -> int:
@@ -234,6 +243,8 @@ def _verify(path: Path, data: bytes) -> Checked:
         )
     if content.device.id != verified.device_id:
         return _refused(path, "the receipt names two different devices", verified)
+    if verified.simulated or content.device.simulated:
+        return _refused(path, SIMULATED_REASON, verified, simulated=True)
     return replace(verified, statement={}), content
 
 

@@ -253,6 +253,7 @@ class FileOutcome:
     signer: str = ""
     identity: str = ""
     key_changed: bool = False  # signed by a key other than the one known for its signer
+    simulated: bool = False  # made on the demo phone: refused, never kept in the history
 
 
 @dataclass(frozen=True)

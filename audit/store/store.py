@@ -14,6 +14,10 @@ Writing a local audit step by step, as the wizard and the helpdesk queue do:
     store.record_receipt(audit_id, envelope)       # the signed attestation or report
 
 or all at once with record_audit(). Every call is one transaction: what returned is on disk.
+
+The simulated demo phone is never recorded: beginning an audit of it raises StoreError with
+DEMO_NOT_RECORDED (callers check Device.simulated first and say so), and the importer refuses
+its receipts, so the history, dashboard and exports hold only real devices.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ from audit.store.writes import (
 log = logging.getLogger(__name__)
 
 FILE_NAME = "history.sqlite3"
+DEMO_NOT_RECORDED = "The demo phone is not recorded in the history."
 T = TypeVar("T")
 
 
@@ -247,6 +252,11 @@ class Store:
         technician: str,
         at: datetime | None,
     ) -> int:
+        if device.simulated:
+            raise StoreError(
+                DEMO_NOT_RECORDED,
+                "The demo phone is for trying Device Audit; audit a real device to record it.",
+            )
         return insert_audit(
             conn,
             origin=Origin.LOCAL,

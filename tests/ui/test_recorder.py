@@ -119,3 +119,34 @@ def test_a_history_failure_is_shown_once_in_a_box_then_in_the_status_bar(
     assert len(shown) == 1 and "cannot be opened" in shown[0]
     message = window.statusBar().currentMessage()
     assert message.startswith("The audit could not be saved in the history:")
+
+
+def test_the_demo_phone_walks_the_flow_but_is_never_written_and_this_is_said_once(
+    qtbot: QtBot, ops: Operations, tmp_path: Path
+) -> None:
+    recorder = AuditRecorder(ops, tmp_path / "h.sqlite3")
+    said: list[str] = []
+    recorder.not_recorded.connect(said.append)
+    first = phone("DEMO1")
+    demo = replace(
+        first, scan=replace(first.scan, device=replace(first.scan.device, simulated=True))
+    )
+    handle = recorder.begin(demo, person_name="Aroha Ngata", staff_id="PS-1042")
+    assert handle.demo
+    recorder.add_actions(handle, [removal("DEMO1")])
+    later = replace(demo, scan=replace(demo.scan, started_at=demo.scan.started_at.replace(hour=11)))
+    assert not recorder.add_assessment(handle, later)
+    receipt = tmp_path / "receipt.json"  # never read: nothing of the demo is written
+    recorder.add_receipt(
+        handle, receipt, person_name="Aroha Ngata", staff_id="PS-1042", technician=""
+    )
+    assert handle.closed  # a new check of the demo phone starts afresh, as for a real one
+    again = recorder.begin(demo)
+    real = recorder.begin(phone("REAL1"))
+    qtbot.waitUntil(recorder.wait_idle, timeout=WAIT)
+    assert again.demo and not real.demo and real.id is not None
+    assert said == ["The demo phone is not recorded in the history."]
+    assert [what for what, _seconds in recorder.timings] == ["begin"]  # the real phone's only
+    with Store(tmp_path / "h.sqlite3") as store:
+        assert [a.device_id for a in store.history()] == ["android:REAL1"]
+    recorder.close()

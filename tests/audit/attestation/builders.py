@@ -192,3 +192,20 @@ def after_tiktok_exempted() -> Assessment:
 def other_device(assessment_: Assessment) -> Assessment:
     device = replace(PHONE, id="android:OTHER", serial="OTHER")
     return replace(assessment_, scan=replace(assessment_.scan, device=device))
+
+
+def on_demo_phone(assessment_: Assessment) -> Assessment:
+    """The same assessment, made on Device Audit's simulated demo phone."""
+    return replace(assessment_, scan=replace(assessment_.scan, device=DEMO_PHONE))
+
+
+DEMO_PHONE = replace(PHONE, name="Demo phone", simulated=True)
+
+
+def demo_clean(**changes: Any) -> dict[str, Any]:
+    """clean(), on the demo phone: a real signature over a simulated device."""
+    return clean(
+        before=on_demo_phone(before()),
+        after=on_demo_phone(after_clean()),
+        **changes,
+    )

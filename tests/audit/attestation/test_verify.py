@@ -289,3 +289,17 @@ def test_verify_file_names_a_file_it_cannot_read(tmp_path: Path) -> None:
         verify_file(tmp_path / "missing.json")
     (tmp_path / "receipt.json").write_bytes(RECEIPT)
     assert verify_file(tmp_path / "receipt.json").signer == SIGNER.fingerprint
+
+
+def test_a_receipt_of_the_demo_phone_says_it_is_simulated() -> None:
+    demo = verify_bytes(attest(**b.demo_clean(signer=SIGNER)).to_file_bytes())
+    assert demo.simulated is True
+    assert verify_bytes(RECEIPT).simulated is False
+
+
+def test_a_simulated_flag_that_is_not_true_or_false_is_invalid() -> None:
+    statement = statement_dict()
+    statement["predicate"]["device"]["simulated"] = "no"
+    assert "'predicate.device.simulated' is not true or false" in reason(
+        signed(statement, Signer.generate())
+    )

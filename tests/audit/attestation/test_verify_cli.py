@@ -159,3 +159,51 @@ def test_verify_runs_from_the_entry_point(receipts: dict[str, Path]) -> None:
     assert "valid attestation of compliance" in result.stdout
     assert "INVALID" in result.stdout
     assert "PySide6" not in result.stderr
+
+
+@pytest.fixture
+def demo(tmp_path: Path, signer: Signer) -> Path:
+    path = tmp_path / "demo.json"
+    write_receipt(attest(**b.demo_clean(signer=signer)), path)
+    return path
+
+
+def test_a_demo_receipt_is_valid_but_says_simulated_right_under_its_name(
+    demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(demo), str(receipts["good"])]) == 0
+    out = capsys.readouterr().out
+    demo_block, good_block = out.split("\n\n")[:2]
+    assert demo_block.splitlines()[:2] == [
+        f"{demo}: valid attestation of compliance",
+        "  SIMULATED (demo phone): not a record of a real device",
+    ]
+    assert "SIMULATED" not in good_block
+    assert out.rstrip().endswith("2 files: 2 valid (1 SIMULATED), 0 not valid")
+
+
+def test_real_only_fails_a_demo_receipt_and_keeps_real_ones(
+    demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "--real-only", str(receipts["good"])]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--real-only", str(demo)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{demo}: NOT ACCEPTED (--real-only): valid attestation of compliance")
+    assert "--real-only accepts only receipts of real devices" in out
+
+
+def test_json_says_whether_a_receipt_is_simulated(
+    demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(demo), str(receipts["good"]), str(receipts["bad"])]
+    assert main(["verify", "--json", *files]) == 1
+    flags = [(r["simulated"], r["valid"]) for r in json.loads(capsys.readouterr().out)]
+    assert flags == [(True, True), (False, True), (None, False)]
+    assert main(["verify", "--json", "--real-only", str(demo)]) == 1
+    [refused] = json.loads(capsys.readouterr().out)
+    assert (refused["simulated"], refused["valid"], refused["signature_valid"]) == (
+        True,
+        False,
+        True,
+    )

@@ -380,3 +380,31 @@ def test_attest_with_another_history_file_records_the_whole_audit_there(
     with Store(first_db) as store:
         (removal,) = store.history()
         assert not removal.attested  # the removal's own file still has it, unsigned
+
+
+def test_the_demo_phone_walks_remove_then_attest_but_is_never_recorded(
+    sim_phone: Any, adb_server: AdbServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = Bench(sim_phone("demo-phone"), adb_server, tmp_path)
+    try:
+        assert demo.remove(NZ, "--yes") == 0
+        out = capsys.readouterr().out
+        assert "Done: TikTok was removed from the Work profile." in out
+        assert out.count("The demo phone is not recorded in the history.") == 1
+        assert "Recorded in the history" not in out
+        saved = pending.load(demo.saved_path())
+        assert saved is not None and len(saved.actions) == 1 and saved.audit_id is None
+
+        receipt_file = tmp_path / "demo-receipt.json"
+        assert demo.attest(receipt_file) == 0
+        out = capsys.readouterr().out
+        assert "its 1 action(s) go into the receipt" in out  # the pending removal was used
+        assert out.count("The demo phone is not recorded in the history.") == 1
+        receipt = verify_file(receipt_file)
+        assert receipt.simulated and receipt.compliant
+        assert [a["identifier"] for a in predicate(receipt)["actions"]] == [TIKTOK]
+        assert not demo.saved_path().exists()  # used up: a next demo starts afresh
+        assert not list(demo.saved_path().parent.glob("*attested*"))
+        assert demo.history().count() == 0
+    finally:
+        demo.close()

@@ -493,3 +493,25 @@ def test_verifying_in_worker_processes_gives_the_same_report(tmp_path: Path) -> 
         checks = iter([False] * 4 + [True])
         with pytest.raises(Cancelled):
             helped.import_folder(folder, batch_size=3, workers=2, cancelled=lambda: next(checks))
+
+
+def test_a_receipt_of_the_demo_phone_is_refused_and_the_real_ones_imported(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    demo_phone = replace(f.phone("DEMO-1", "Demo phone"), simulated=True)
+    write(folder, "a-demo.json", f.receipt(signer, demo_phone, f.AROHA, f.Outcome.CLEAN, day=DAY))
+    write(folder, "b-real.json", f.receipt(signer, f.phone("R"), f.BEN, f.Outcome.CLEAN, day=DAY))
+    report = store.import_folder(folder)
+    assert results(report) == {
+        "a-demo.json": ImportResult.REFUSED,
+        "b-real.json": ImportResult.IMPORTED,
+    }
+    demo, real = report.outcomes
+    assert demo.simulated and not real.simulated
+    assert "SIMULATED demo phone, not on a real device" in demo.reason
+    assert demo.identity == f.AROHA.staff_id  # whose receipt it was is still said
+    assert [a.device_id for a in store.history()] == ["android:R"]
+    assert store.trusted_keys(f.AROHA.staff_id) == []  # a demo does not set anyone's key
+    again = store.import_folder(folder)
+    assert results(again)["a-demo.json"] is ImportResult.REFUSED

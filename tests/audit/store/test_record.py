@@ -186,3 +186,14 @@ def test_threads_may_share_one_store(store: Store) -> None:
 def test_an_audit_needs_a_scan(store: Store) -> None:
     with pytest.raises(StoreError, match="at least one scan"):
         store.record_audit([])
+
+
+def test_the_demo_phone_is_never_recorded(store: Store) -> None:
+    demo = replace(PHONE, id="android:DEMO", serial="DEMO", simulated=True)
+    before, after, actions = f.audit_inputs(demo, f.AROHA, f.Outcome.CLEAN, day=DAY)
+    with pytest.raises(StoreError, match="The demo phone is not recorded in the history"):
+        store.record_audit([before, after], actions)
+    with pytest.raises(StoreError, match="The demo phone is not recorded in the history"):
+        store.begin_audit(demo, f.POLICY)
+    assert store.count() == 0
+    assert store._db.execute("SELECT count(*) FROM scans").fetchone()[0] == 0
