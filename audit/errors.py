@@ -176,11 +176,23 @@ class CollectorError(AuditError):
 
 
 class KeyringUnavailable(AuditError):
+    """No keyring can keep the signing key.
+
+    `advice` is the person's next step in plain words; `details` is for whoever sets up the
+    computer (commands, settings). `next_step` holds both, so a message printed whole (the CLI)
+    loses nothing; the desktop app shows `details` folded away.
+    """
+
     default_next_step = (
         "Install and unlock a keyring (GNOME Keyring or KWallet on Linux), or choose a "
         "backend explicitly with the PYTHON_KEYRING_BACKEND setting. Device Audit never "
         "stores its signing key in a plain file."
     )
+
+    def __init__(self, message: str, next_step: str = "", *, details: str = "") -> None:
+        self.advice = next_step or self.default_next_step
+        self.details = details
+        super().__init__(message, f"{self.advice} {details}" if details else self.advice)
 
 
 class SigningKeyDamaged(AuditError):

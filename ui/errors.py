@@ -35,6 +35,7 @@ class UserMessage:
     title: str
     text: str
     next_step: str = ""
+    details: str = ""  # for whoever sets up the computer: shown folded away, not in as_text()
 
     def as_text(self) -> str:
         return f"{self.text}\n\nWhat to do: {self.next_step}" if self.next_step else self.text
@@ -58,7 +59,7 @@ _TITLES: tuple[tuple[type[e.AuditError], str], ...] = (
     (e.InvalidPackageName, "An app name was refused"),
     (e.ActionFailed, "That did not work"),
     (e.CollectorError, "Part of this computer could not be read"),
-    (e.KeyringUnavailable, "No safe place to keep the signing key"),
+    (e.KeyringUnavailable, "This computer cannot sign the receipt yet"),
     (e.AttestationRefused, "The attestation cannot be made yet"),
     (e.AttestationInvalid, "This attestation cannot be trusted"),
     (e.StoreError, "The audit history could not be saved"),
@@ -73,6 +74,8 @@ def describe(error: BaseException) -> UserMessage:
     """The one translation from an exception to words a person can act on."""
     if isinstance(error, e.AuditError):
         title = next((t for cls, t in _TITLES if isinstance(error, cls)), "That did not work")
+        if isinstance(error, e.KeyringUnavailable):  # the person's step; IT's part folded away
+            return UserMessage(title, error.message, error.advice, error.details)
         return UserMessage(title, error.message, error.next_step)
     if isinstance(error, OSError):
         what = f" {error.filename}" if error.filename else ""
@@ -110,6 +113,8 @@ def _open_box(parent: QWidget | None, message: UserMessage) -> QMessageBox:
     box.setWindowTitle(message.title)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(message.as_text())
+    if message.details:
+        box.setDetailedText(message.details)  # behind "Show Details..."
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAccessibleName(message.title)
     box.setAccessibleDescription(message.as_text())

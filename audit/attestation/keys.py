@@ -8,7 +8,11 @@ write the key somewhere else.
 Which keyring: whatever `keyring.get_keyring()` gives, so a backend the person chose through
 keyring's own PYTHON_KEYRING_BACKEND setting or config file is honoured. A backend keyring itself
 does not recommend (priority below 1, e.g. a plain-file store) is refused unless it was chosen
-explicitly that way.
+explicitly that way. keyring picks its backend once per process; `reload_keyring` makes it pick
+again, so a keyring set up while Device Audit runs is found without a restart.
+
+When there is no usable keyring, the error leads with what the person can do (most often: ask
+the IT helpdesk), and keeps the commands and settings for IT as its `details`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import keyring
+import keyring.core
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from keyring.backend import KeyringBackend
@@ -111,10 +116,9 @@ class Signer:
         _call(backend, "store", lambda: backend.set_password(SERVICE, USERNAME, text))
         kept = _call(backend, "read back", lambda: backend.get_password(SERVICE, USERNAME))
         if kept is None:
-            raise KeyringUnavailable(
+            raise _unavailable(
                 f"The keyring ({name}) accepted Device Audit's signing key but did not keep it, "
-                "so attestations signed with it could never be matched to you again.",
-                _next_step(),
+                "so attestations signed with it could never be matched to you again."
             )
         if kept != text:
             # Another Device Audit made its key at the same moment; use the one that was kept.
@@ -171,42 +175,49 @@ def usable_keyring(backend: KeyringBackend | None = None) -> KeyringBackend:
         try:
             backend = keyring.get_keyring()
         except Exception as exc:  # keyring raises whatever a backend's import or probe raised
-            raise KeyringUnavailable(
-                f"The keyring could not be opened ({_describe(exc)}).", _next_step()
-            ) from exc
+            raise _unavailable(f"The keyring could not be opened ({_describe(exc)}).") from exc
     if isinstance(backend, fail.Keyring):
-        raise KeyringUnavailable(
+        raise _unavailable(
             "No keyring is available on this computer, so Device Audit has nowhere safe to keep "
-            "its signing key.",
-            _next_step(),
+            "its signing key."
         )
     if isinstance(backend, null.Keyring):
-        raise KeyringUnavailable(
+        raise _unavailable(
             "The keyring is switched off (the 'null' keyring backend keeps nothing), so "
-            "Device Audit has nowhere to keep its signing key.",
-            _next_step(),
+            "Device Audit has nowhere to keep its signing key."
         )
     target = backend
     if isinstance(backend, chainer.ChainerBackend):
         chained = _call(backend, "list the backends of", lambda: list(backend.backends))
         if not chained:
-            raise KeyringUnavailable(
+            raise _unavailable(
                 "No keyring is available on this computer (none of the installed keyring "
-                "backends works here), so Device Audit has nowhere safe to keep its signing key.",
-                _next_step(),
+                "backends works here), so Device Audit has nowhere safe to keep its signing key."
             )
         target = chained[0]  # the one set_password writes to
     if not _recommended(target) and not _chosen_explicitly(target):
-        raise KeyringUnavailable(
+        raise _unavailable(
             f"The only keyring found here ({keyring_name(target)}) is not one the keyring "
             "library recommends: it may keep secrets in a plain file, so Device Audit will not "
             "put its signing key there.",
-            _next_step(
-                "If you accept that keyring, choose it explicitly: set PYTHON_KEYRING_BACKEND="
-                f"{_qualified_name(type(target))}."
-            ),
+            for_it="If you accept that keyring, choose it explicitly: set "
+            f"PYTHON_KEYRING_BACKEND={_qualified_name(type(target))}.",
         )
     return backend
+
+
+def reload_keyring() -> KeyringBackend:
+    """Pick the keyring again from keyring's own settings (PYTHON_KEYRING_BACKEND, its config
+    file, the backends installed now), as at program start, then check it as `usable_keyring`.
+
+    keyring keeps the backend it picked first for the life of the process: without this, a
+    keyring set up while Device Audit runs would only be found after a restart. Never makes a key.
+    """
+    try:
+        keyring.core.init_backend()
+    except Exception as exc:  # a backend named in the settings that cannot be loaded or probed
+        raise _unavailable(f"The keyring could not be opened ({_describe(exc)}).") from exc
+    return usable_keyring()
 
 
 def _recommended(backend: KeyringBackend) -> bool:
@@ -245,17 +256,16 @@ def _call(backend: KeyringBackend, action: str, fn: Callable[[], T]) -> T:
     try:
         return fn()
     except KeyringLocked as exc:
-        raise KeyringUnavailable(
+        raise _unavailable(
             f"The keyring ({keyring_name(backend)}) is locked, so Device Audit cannot {action} "
             "its signing key.",
-            "Unlock your keyring (log in to your desktop session, or open your keyring app and "
-            "unlock it), then try again.",
+            advice="Unlock your keyring (log in to your desktop session, or open your keyring "
+            "app and unlock it), then try again. If that does not help, ask your IT helpdesk.",
         ) from exc
     except Exception as exc:  # backends raise their own types (D-Bus, OS errors, KeyringError)
-        raise KeyringUnavailable(
+        raise _unavailable(
             f"The keyring ({keyring_name(backend)}) could not {action} Device Audit's signing "
-            f"key: {_describe(exc)}.",
-            _next_step(),
+            f"key: {_describe(exc)}."
         ) from exc
 
 
@@ -264,25 +274,46 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _next_step(extra: str = "") -> str:
+_NEVER_PLAIN = "Device Audit never keeps its signing key in a plain file."
+
+
+def _unavailable(message: str, *, advice: str = "", for_it: str = "") -> KeyringUnavailable:
+    """The error with the person's next step first and IT's details after it."""
+    own_advice, details = _next_steps()
+    if for_it:
+        details = f"{for_it} {details}"
+    return KeyringUnavailable(message, advice or own_advice, details=f"For IT: {details}")
+
+
+def _next_steps() -> tuple[str, str]:
+    """(what the person can do, what IT can do) on this operating system."""
     if sys.platform == "darwin":
-        step = (
-            "Unlock your login keychain (open Keychain Access) and allow Device Audit when "
-            "macOS asks, then try again."
+        return (
+            "Unlock your login keychain (open Keychain Access) and allow Device Audit when macOS "
+            "asks, then try again. If that does not help, ask your IT helpdesk.",
+            "Device Audit keeps its signing key in the login keychain, through the Python "
+            "keyring library. Another keyring backend can be chosen with the "
+            "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
+            f"'keyring --list-backends'). {_NEVER_PLAIN}",
         )
-    elif sys.platform == "win32":
-        step = (
-            "Sign in to Windows with your own account (Windows Credential Manager keeps the "
-            "key), then try again."
+    if sys.platform == "win32":
+        return (
+            "Sign in to Windows with your own account (Windows Credential Manager keeps the key), "
+            "then try again. If that does not help, ask your IT helpdesk.",
+            "Device Audit keeps its signing key in Windows Credential Manager, through the "
+            "Python keyring library. Another keyring backend can be chosen with the "
+            "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
+            f"'keyring --list-backends'). {_NEVER_PLAIN}",
         )
-    else:
-        step = (
-            "Install and unlock a keyring: GNOME Keyring (package gnome-keyring) or KWallet, in "
-            "a desktop session. On a machine without a desktop, start Device Audit inside "
-            "'dbus-run-session' after 'gnome-keyring-daemon --unlock', or choose a keyring "
-            "backend you trust with the PYTHON_KEYRING_BACKEND setting "
-            "(list them with 'keyring --list-backends')."
-        )
-    if extra:
-        return f"{extra} {step}"
-    return step + " Device Audit never keeps its signing key in a plain file."
+    return (
+        "Ask your IT helpdesk to set up a keyring on this computer. On your own Linux desktop "
+        "you can do it yourself: install GNOME Keyring (or KWallet on KDE) from your software "
+        "centre, log out and back in, then try again.",
+        "Device Audit keeps its signing key in the desktop keyring, through the Python keyring "
+        "library. In a desktop session, install and unlock GNOME Keyring (package "
+        "gnome-keyring) or KWallet. On a machine without a desktop, start Device Audit inside "
+        "'dbus-run-session' after 'gnome-keyring-daemon --unlock', or choose a keyring backend "
+        "you trust with the PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list "
+        "them with 'keyring --list-backends'); Device Audit reads keyring's settings again when "
+        f"it tries again. {_NEVER_PLAIN}",
+    )

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from audit.attestation import Attester, UsbDebugging
 from audit.attestation.statement import StatementKind
+from audit.errors import KeyringUnavailable
 from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
 from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
@@ -38,6 +39,7 @@ from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
+from ui.wizard.keyring_notice import KeyringNotice
 from ui.wizard.texts import blocker_lines, report_statement
 from ui.wizard.widgets import (
     BusyBar,
@@ -124,6 +126,8 @@ class AttestPage(WizardPage):
         )
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Sign and save")
+        self.keyring = KeyringNotice(wizard, self.content, signing=True)
+        self.body.addWidget(self.keyring)
         self.state = Notice(self.content, name="attestState")
         self.body.addWidget(self.state)
         self.blockers = QWidget(self.content)
@@ -349,6 +353,9 @@ class AttestPage(WizardPage):
         return False
 
     def _failed(self, error: BaseException) -> None:
+        if isinstance(error, KeyringUnavailable):
+            self.error.clear()  # the keyring notice above says it, with "Try again"
+            return
         self.error.show_error(describe(error))
 
     def nextId(self) -> int:

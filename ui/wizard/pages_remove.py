@@ -8,9 +8,11 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from audit.model import FindingStatus
 from audit.policy import status_text
+from audit.remediation import PlanState
 from ui.plain import label
 from ui.wizard.base import WizardPage
 from ui.wizard.ids import Pages
+from ui.wizard.keyring_notice import KeyringNotice
 from ui.wizard.plan_panel import PlanPanel
 from ui.wizard.texts import finding_line, policy_words
 from ui.wizard.widgets import Kind, Notice, clear_layout, heading, lines, shown
@@ -53,6 +55,11 @@ class ReviewPage(WizardPage):
                 "record says the device was simulated.",
             )
         self.body.addWidget(self.simulated)
+        self.keyring = KeyringNotice(wizard, self.content, signing=False)
+        self.body.addWidget(self.keyring)
+        self.carried_on = Notice(self.content, name="carriedOn")
+        self._show_carried_on()
+        self.body.addWidget(self.carried_on)
         self.summary = Notice(self.content, name="summary")
         self.body.addWidget(self.summary)
         self.lists = QWidget(self.content)
@@ -73,6 +80,25 @@ class ReviewPage(WizardPage):
         offer = wizard.is_phone and any(not p.finding.app.system for p in wizard.session.plans)
         self.all_users.setVisible(offer)
 
+    def _show_carried_on(self) -> None:
+        """A removal saved earlier is continued (or one could not be): say so first."""
+        wizard = self.w
+        resumed = wizard.resumed
+        if resumed is not None:
+            count = len(resumed.actions)
+            begun = resumed.created_at.astimezone()
+            self.carried_on.show_message(
+                Kind.INFO,
+                f"Carrying on with the removal begun {begun:%Y-%m-%d at %H:%M}",
+                f"What was done then is kept ({count} step{'s' if count != 1 else ''}) and shown "
+                "on the pages that follow. This list is what the device held before anything "
+                "was removed; the receipt shows it, what was done, and the new check.",
+            )
+        elif wizard.kept_note:
+            self.carried_on.show_message(
+                Kind.INFO, "A saved removal was not used", wizard.kept_note
+            )
+
     def _on_all_users(self, on: bool) -> None:
         self.w.set_all_users(on)
 
@@ -82,15 +108,32 @@ class ReviewPage(WizardPage):
         scan = before.scan
         clear_layout(self.lists_layout)
         plans = self.w.first_plans
-        if plans:
+        dealt_with = {
+            p.key for p in plans if session.plan_state(p) in (PlanState.DONE, PlanState.VERIFIED)
+        }
+        left = len(plans) - len(dealt_with)
+        if left:
             self.summary.show_message(
                 Kind.BAD,
-                f"{len(plans)} banned app{'s' if len(plans) != 1 else ''} to remove",
+                f"{left} banned app{'s' if left != 1 else ''} to remove",
                 "The next pages take them one at a time.",
             )
+        elif plans:
+            self.summary.show_message(
+                Kind.GOOD,
+                "Every banned app found has been dealt with",
+                "Device Audit checks the device again on the next pages, then you can sign.",
+            )
+        if plans:
             self.lists_layout.addWidget(heading("To remove", self.lists))
             self.lists_layout.addWidget(
-                lines([finding_line(p.finding, scan) for p in plans], self.lists)
+                lines(
+                    [
+                        finding_line(p.finding, scan) + (" — done" if p.key in dealt_with else "")
+                        for p in plans
+                    ],
+                    self.lists,
+                )
             )
         else:
             self.summary.show_message(

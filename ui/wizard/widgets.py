@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -101,18 +102,33 @@ class Notice(QFrame):
         self.title = heading("", self)
         self.text = label("", self)
         self.next_step = label("", self)
+        self.show_details = QToolButton(self)
+        self.show_details.setCheckable(True)
+        self.show_details.setAutoRaise(True)
+        self.show_details.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.show_details.setText("Details for IT")
+        self.show_details.setAccessibleName("Details for IT")
+        self.show_details.setArrowType(Qt.ArrowType.RightArrow)
+        self.show_details.toggled.connect(self._fold)
+        self.details = label("", self, name="details")
         column = QVBoxLayout()
         column.setSpacing(4)
         column.addWidget(self.title)
         column.addWidget(self.text)
         column.addWidget(self.next_step)
+        column.addWidget(self.show_details, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.details)
+        self.show_details.hide()
+        self.details.hide()
         row = QHBoxLayout(self)
         row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(column, 1)
         self.kind = Kind.INFO
         self.hide()
 
-    def show_message(self, kind: Kind, title: str, text: str = "", next_step: str = "") -> None:
+    def show_message(
+        self, kind: Kind, title: str, text: str = "", next_step: str = "", details: str = ""
+    ) -> None:
         self.kind = kind
         colour = TONE_COLOURS[_TONES[kind]]
         name = self.objectName() or "notice"
@@ -127,17 +143,31 @@ class Notice(QFrame):
         self.text.setVisible(bool(text))
         self.next_step.setText(f"What to do: {next_step}" if next_step else "")
         self.next_step.setVisible(bool(next_step))
+        self.details.setText(details)
+        self.show_details.setVisible(bool(details))
+        self._fold(self.show_details.isChecked())
         self.setAccessibleName(title)
         self.setAccessibleDescription("\n".join(t for t in (text, next_step) if t))
         self.show()
 
+    def _fold(self, open_: bool) -> None:
+        """Details (commands and settings for IT) stay folded until asked for."""
+        shown_ = open_ and bool(self.details.text())
+        self.details.setVisible(shown_)
+        self.show_details.setArrowType(
+            Qt.ArrowType.DownArrow if shown_ else Qt.ArrowType.RightArrow
+        )
+
     def show_error(self, message: UserMessage) -> None:
-        self.show_message(Kind.BAD, message.title, message.text, message.next_step)
+        self.show_message(Kind.BAD, message.title, message.text, message.next_step, message.details)
 
     def clear(self) -> None:
         self.title.setText("")
         self.text.setText("")
         self.next_step.setText("")
+        self.details.setText("")
+        self.show_details.setChecked(False)
+        self.show_details.hide()
         self.hide()
 
     def all_text(self) -> str:

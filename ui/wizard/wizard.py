@@ -9,6 +9,13 @@ done are never done twice (the session remembers them).
 
 The USB-debugging page comes before the signature so that the signed record says whether
 USB debugging was switched off again (UsbDebugging in the statement).
+
+Nothing done is lost before it is signed: every result is saved as the device's pending removal
+(ui.wizard.kept), and a wizard opened later on the same device and policy carries on from it, so
+a window closed before signing, a restart, or a computer that could not sign yet (no keyring)
+still ends in a receipt that shows what was removed. Whether this computer can sign is checked
+when the wizard opens, so the person knows before removing anything; "Try again" makes keyring
+read its settings again.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +32,16 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget, QWizard
 
 from audit.attestation import UsbDebugging
-from audit.errors import ActionFailed, AuditError
-from audit.model import ActionResult, Assessment, DeviceKind, Exemption, ScanResult
+from audit.errors import ActionFailed, AuditError, KeyringUnavailable
+from audit.model import (
+    ActionKind,
+    ActionResult,
+    Assessment,
+    Device,
+    DeviceKind,
+    Exemption,
+    ScanResult,
+)
 from audit.progress import CancelCheck, Progress
 from audit.remediation import (
     Attempt,
@@ -46,6 +62,7 @@ from ui.wizard.files import (
     with_pdf,
 )
 from ui.wizard.ids import Pages
+from ui.wizard.kept import open_kept, replay
 from ui.wizard.widgets import caption, shown
 
 log = logging.getLogger(__name__)
@@ -99,6 +116,10 @@ class RemovalWizard(QWizard):
     """A fresh Assessment of the device (after a rescan or a change of exemptions)."""
     receipt_saved = Signal(object)
     """The SavedReceipt, once the signed receipt and its PDF are written."""
+    acted = Signal()
+    """A step was done, undone or confirmed (and saved): the check page checks again."""
+    keyring_changed = Signal()
+    """The keyring was checked: `keyring_problem` says whether this computer can sign."""
 
     def __init__(
         self,
@@ -124,7 +145,20 @@ class RemovalWizard(QWizard):
         self.receipts_dir = receipts_dir or default_receipts_dir()
         self._executor = executor
         self._rescan = rescan or default_rescan(assessment, adb_port)
-        self.session = self._new_session(assessment, person=person, all_users=False)
+        self.device_now = assessment.scan.device  # how to reach it now (the address may change)
+        opened = open_kept(assessment, exemptions=self.loaded_exemptions, person=person)
+        self.kept = opened.kept
+        self.kept_note = opened.note
+        self.keep_error: BaseException | None = None
+        self.resumed = opened.resumed
+        earlier = self.resumed.actions if self.resumed is not None else ()
+        everyone = any(r.kind is ActionKind.UNINSTALL_ALL_USERS for r in earlier)
+        self.session = self._new_session(opened.before, person=person, all_users=everyone)
+        replay(self.session, earlier)
+        self.resumed_actions = len(earlier)  # the first session.actions, kept from before
+        self.keyring_problem: BaseException | None = None
+        self.keyring_checking = False
+        self.keyring_checked_at: datetime | None = None
         self.key = f"wizard:{assessment.scan.device.id}#{next(_KEYS)}"
         self.busy_with = ""  # what runs now: a step id, "rescan", "exemptions", "sign"...
         self.busy_text = ""
@@ -134,19 +168,7 @@ class RemovalWizard(QWizard):
         self.request_path: Path | None = None
         self._remove_ids: list[int] = []
 
-        device = assessment.scan.device
-        self.setObjectName("removalWizard")
-        self.setWindowTitle(shown(f"Remove banned apps \u2014 {device.name or device.id}"))
-        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
-        self.setTitleFormat(self.titleFormat().PlainText)
-        self.setSubTitleFormat(self.subTitleFormat().PlainText)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
-        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
-        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
-        self.setMinimumSize(720, 600)
-        self.resize(820, 720)
-
+        self._set_up_window(assessment.scan.device)
         from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
         from ui.wizard.pages_check import ExemptionsPage, VerifyPage
         from ui.wizard.pages_remove import ReviewPage
@@ -161,6 +183,20 @@ class RemovalWizard(QWizard):
         self.setStartId(Pages.REVIEW)
         self.ops.progress.connect(self._on_progress)
         self.currentIdChanged.connect(self._on_page)
+        self.check_keyring()
+
+    def _set_up_window(self, device: Device) -> None:
+        self.setObjectName("removalWizard")
+        self.setWindowTitle(shown(f"Remove banned apps \u2014 {device.name or device.id}"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setTitleFormat(self.titleFormat().PlainText)
+        self.setSubTitleFormat(self.subTitleFormat().PlainText)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+        self.setMinimumSize(720, 600)
+        self.resize(820, 720)
 
     # --- the session ------------------------------------------------------------------------
 
@@ -216,8 +252,12 @@ class RemovalWizard(QWizard):
 
     def executor(self) -> Executor:
         if self._executor is None:
-            self._executor = executor_for(self.session.device, adb_port=self.adb_port)
+            self._executor = executor_for(self.device_now, adb_port=self.adb_port)
         return self._executor
+
+    @property
+    def device(self) -> Device:
+        return self.session.device
 
     def last_attempt(self, step: Step) -> Attempt | None:
         """The latest try of `step` or of undoing it."""
@@ -322,22 +362,107 @@ class RemovalWizard(QWizard):
         executor = self.executor()
         self.step_errors.pop(step.id, None)
 
-        def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
-            progress(0.0, action.title)
-            return executor.run(action)
+        keep = self._keeper()
 
-        def done(result: ActionResult) -> None:
+        def work(progress: Progress, _cancelled: CancelCheck) -> tuple[ActionResult, Any]:
+            progress(0.0, action.title)
+            result = executor.run(action)
+            return result, keep([result])
+
+        def done(out: tuple[ActionResult, BaseException | None]) -> None:
+            result, self.keep_error = out
             record(step, _Replay(action.id, result), confirmed=True)
+            self.acted.emit()
 
         def failed(error: BaseException) -> None:
             self.step_errors[step.id] = error
 
         return self._run(step.id, f"Working on it: {action.title}", work, done, failed)
 
-    def confirm_step(self, step: Step) -> None:
+    def confirm_step(self, step: Step) -> bool:
         """The person pressed "I've done this" on a step done by hand."""
-        self.session.confirm_manual(step, self.session.person)
-        self.changed.emit()
+        if self.busy:
+            return False
+        result = self.session.confirm_manual(step, self.session.person)
+        keep = self._keeper()
+
+        def work(_progress: Progress, _cancelled: CancelCheck) -> BaseException | None:
+            return keep([result])
+
+        def done(error: BaseException | None) -> None:
+            self.keep_error = error
+            self.acted.emit()
+
+        def failed(error: BaseException) -> None:
+            self.keep_error = error
+
+        return self._run(step.id, "Keeping what was done", work, done, failed)
+
+    def _keeper(self) -> Callable[[Sequence[ActionResult]], BaseException | None]:
+        """Save results as the device's pending removal (on the worker thread); returns the
+        error when they could not be saved (they are saved with the next ones)."""
+        kept, first, person = self.kept, self.session.before, self.session.person
+
+        def keep(results: Sequence[ActionResult]) -> BaseException | None:
+            try:
+                kept.keep(results, first, person=person)
+            except OSError as error:
+                log.warning("what was done could not be saved in %s: %s", kept.path, error)
+                return error
+            return None
+
+        return keep
+
+    @property
+    def new_actions(self) -> tuple[ActionResult, ...]:
+        """The results of this window (session.actions without those kept from before)."""
+        return self.session.actions[self.resumed_actions :]
+
+    # --- the keyring --------------------------------------------------------------------------
+
+    def check_keyring(self, *, again: bool = False) -> bool:
+        """Find out, off the GUI thread, whether this computer can sign (never makes a key).
+        `again` makes keyring read its settings again first ("Try again"); so does a first
+        check that finds no usable keyring, for one set up since the app started."""
+        if self.keyring_checking:
+            return False
+        self.keyring_checking = True
+
+        def work(_progress: Progress, _cancelled: CancelCheck) -> None:
+            from audit.attestation.keys import reload_keyring, usable_keyring
+
+            if again:
+                reload_keyring()
+                return
+            try:
+                usable_keyring()
+            except KeyringUnavailable:
+                reload_keyring()
+
+        def settle(problem: BaseException | None) -> None:
+            self.keyring_checking = False
+            self.keyring_problem = problem
+            self.keyring_checked_at = datetime.now()
+            self.keyring_changed.emit()
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, AuditError):
+                log.error("checking the keyring failed", exc_info=error)
+            settle(error)
+
+        def cancelled() -> None:
+            self.keyring_checking = False
+
+        self.ops.start(
+            f"{self.key}:keyring",
+            work,
+            lambda _none: settle(None),
+            failed,
+            on_cancelled=cancelled,
+            label="Checking the keyring",
+        )
+        self.keyring_changed.emit()
+        return True
 
     def start_rescan(self) -> bool:
         """Scan every user of the device again and judge it as the first scan was judged."""
@@ -393,16 +518,42 @@ class RemovalWizard(QWizard):
         return self._run("exemptions", "Applying the exemptions", work, done, failed)
 
     def sign(self, request: SignRequest, failed: Callable[[BaseException], None]) -> bool:
+        """Sign and save the receipt, then retire the saved removal it now holds. After the
+        keyring was found unusable, keyring reads its settings again first (it may have been
+        set up since)."""
+        again = self.keyring_problem is not None
+        kept = self.kept
+
         def work(progress: Progress, cancelled: CancelCheck) -> SavedReceipt:
-            return sign_and_save(request, progress, cancelled)
+            if again:
+                from audit.attestation.keys import reload_keyring
+
+                progress(0.0, "Looking for the keyring again")
+                reload_keyring()
+            saved = sign_and_save(request, progress, cancelled)
+            try:
+                kept.discard()
+            except OSError as error:  # the receipt is safe; a later window would show it again
+                log.warning("the saved removal %s could not be retired: %s", kept.path, error)
+            return saved
 
         def done(saved: SavedReceipt) -> None:
+            if self.keyring_problem is not None:
+                self.keyring_problem = None
+                self.keyring_changed.emit()
             self.saved = with_pdf(saved)
             self.receipt_saved.emit(self.saved)
             if self.currentId() == Pages.ATTEST:
                 self.next()
 
-        return self._run("sign", "Signing and saving the receipt", work, done, failed)
+        def on_failure(error: BaseException) -> None:
+            if isinstance(error, KeyringUnavailable):
+                self.keyring_problem = error
+                self.keyring_checked_at = datetime.now()
+                self.keyring_changed.emit()
+            failed(error)
+
+        return self._run("sign", "Signing and saving the receipt", work, done, on_failure)
 
     def run_in_background(
         self,
@@ -420,19 +571,36 @@ class RemovalWizard(QWizard):
     def reject(self) -> None:
         if self.busy:  # the phone may be half-way through a step: wait for its answer
             return
-        if (
-            self.session.attempts
-            and self.saved is None
-            and not self.ask_confirm(
-                self,
-                "Close without a signed record?",
-                "What was done on the device stays done, but no signed record of it is made. "
-                "To make one later, check the device again and start over.",
-                "Close",
-            )
-        ):
+        if self.new_actions and self.saved is None and not self._may_close():
             return
         super().reject()
+
+    def _may_close(self) -> bool:
+        if self.keep_error is None:
+            return self.ask_confirm(
+                self,
+                "Close without signing?",
+                "What was done is kept on this computer. To sign the record later, open the "
+                "removal window for this device again: it carries on where you left off, and "
+                "the receipt shows what was removed.",
+                "Close, and sign later — what you did is kept",
+                keep="Keep working",
+            )
+        reason = getattr(self.keep_error, "strerror", "") or str(self.keep_error)
+        return self.ask_confirm(
+            self,
+            "Close without signing?",
+            "What was done on the device stays done, but it could not be kept on this computer "
+            f"({reason}), so a receipt made later would not show it. Sign it now if you can.",
+            "Close anyway",
+            keep="Keep working",
+        )
+
+    def done(self, result: int) -> None:
+        """Closing (accepted or not): a keyring check still running is dropped, not reported
+        to a window that is going away."""
+        self.ops.cancel(f"{self.key}:keyring")
+        super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """The window's close button: the same as Close (QWizard makes it reject())."""
@@ -444,16 +612,24 @@ class RemovalWizard(QWizard):
     # --- questions and the desktop (tests replace these) -------------------------------------
 
     @classmethod
-    def ask_confirm(cls, parent: QWidget, title: str, text: str, button: str) -> bool:
-        """Ask before an action whose words are not on the page already (Restore)."""
+    def ask_confirm(
+        cls, parent: QWidget, title: str, text: str, button: str, *, keep: str = ""
+    ) -> bool:
+        """Ask before an action whose words are not on the page already (Restore, closing).
+        `keep` names the button that does nothing (the default; "Cancel" when not given)."""
         box = QMessageBox(parent)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(shown(title))
         box.setTextFormat(box.textFormat().PlainText)
         box.setText(shown(text))
         yes = box.addButton(caption(button), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        if keep:
+            no = box.addButton(caption(keep), QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(no)
+            box.setEscapeButton(no)
+        else:
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is yes
 

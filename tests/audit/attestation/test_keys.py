@@ -229,3 +229,78 @@ def test_fingerprint_is_shown_in_groups_and_read_back_in_any_form() -> None:
     for bad in ("", "abcd", signer.fingerprint + "0", "g" * 64):
         with pytest.raises(ValueError, match="64 hexadecimal digits"):
             parse_fingerprint(bad)
+
+
+# --- what the person reads, and trying again ------------------------------------------------
+
+MEMORY = "tests.helpers.memkeyring.MemoryKeyring"
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the Linux advice")
+def test_no_keyring_leads_with_the_persons_next_step_and_keeps_the_details_for_it() -> None:
+    with pytest.raises(KeyringUnavailable) as caught:
+        Signer.from_keyring(fail.Keyring())
+    error = caught.value
+    assert error.advice.startswith("Ask your IT helpdesk to set up a keyring on this computer.")
+    for admin_word in ("dbus-run-session", "PYTHON_KEYRING_BACKEND", "keyring --list-backends"):
+        assert admin_word not in error.advice
+        assert admin_word in error.details
+    assert error.details.startswith("For IT: ")
+    # Printed whole (the CLI), the person's step comes first and nothing is lost.
+    assert error.next_step == f"{error.advice} {error.details}"
+
+
+def test_the_locked_keyring_asks_the_person_to_unlock_it_first() -> None:
+    with pytest.raises(KeyringUnavailable) as caught:
+        Signer.from_keyring(LockedKeyring())
+    assert caught.value.advice.startswith("Unlock your keyring")
+    assert caught.value.details.startswith("For IT: ")
+
+
+def test_reload_finds_a_keyring_chosen_in_the_config_file_after_start(
+    keyring_from_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """keyring picked the failing backend at start; IT then writes keyring's config file."""
+    from audit.attestation.keys import reload_keyring, usable_keyring
+
+    keyring.core.init_backend()  # as at program start: the environment names the fail backend
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    with pytest.raises(KeyringUnavailable):
+        usable_keyring()  # the backend picked at start is kept until asked again
+    keyring_from_settings.mkdir(parents=True)
+    (keyring_from_settings / "keyringrc.cfg").write_text(
+        f"[backend]\ndefault-keyring = {MEMORY}\n", encoding="utf-8"
+    )
+    with pytest.raises(KeyringUnavailable):
+        usable_keyring()
+    backend = reload_keyring()
+    assert isinstance(backend, MemoryKeyring)
+    assert backend.writes == 0  # checking never makes a key
+    assert keyring.get_keyring() is backend
+    assert Signer.from_keyring().fingerprint == stored_public_fingerprint(backend)
+
+
+def test_reload_follows_the_environment_setting_too(
+    keyring_from_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audit.attestation.keys import reload_keyring
+
+    keyring.core.init_backend()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", MEMORY)
+    assert isinstance(reload_keyring(), MemoryKeyring)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    with pytest.raises(KeyringUnavailable, match="No keyring is available"):
+        reload_keyring()
+
+
+def test_reload_with_a_setting_that_cannot_be_loaded_says_so_and_keeps_the_old_keyring(
+    keyring_from_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audit.attestation.keys import reload_keyring
+
+    keyring.core.init_backend()
+    before = keyring.get_keyring()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_module.Keyring")
+    with pytest.raises(KeyringUnavailable, match=r"could not be opened \(ModuleNotFoundError"):
+        reload_keyring()
+    assert keyring.get_keyring() is before

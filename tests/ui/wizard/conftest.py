@@ -57,7 +57,7 @@ def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     waits on a modal dialog: closing a wizard at the end of a test asks one."""
     asked: list[str] = []
 
-    def ask(_cls: type, _parent: object, title: str, _text: str, _button: str) -> bool:
+    def ask(_cls: type, _parent: object, title: str, _text: str, _button: str, **_: str) -> bool:
         asked.append(title)
         return True
 

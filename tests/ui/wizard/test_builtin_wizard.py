@@ -92,7 +92,7 @@ def test_removed_for_user_is_compliant_when_the_policy_says_so_and_restore_bring
         asked.append((title, text))
         return True
 
-    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(lambda cls, *a: ask(*a)))
+    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(lambda cls, *a, **_: ask(*a)))
     assert box.undo_button.isVisible()
     assert box.undo_button.text() == "Restore TikTok"
     click(qtbot, wizard, box.undo_button)

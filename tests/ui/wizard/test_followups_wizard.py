@@ -253,18 +253,27 @@ def test_the_wizard_cannot_be_closed_or_left_while_a_step_runs_and_asks_before_c
     assert can_go_on(wizard)
     assert wizard.button(wizard.WizardButton.CancelButton).isEnabled()
     answers = [False, True]
-    asked: list[str] = []
+    asked: list[tuple[str, str, str, str]] = []
 
-    def ask(_parent: object, title: str, _text: str, _button: str) -> bool:
-        asked.append(title)
+    def ask(_cls: type, _parent: object, title: str, text: str, button: str, keep: str) -> bool:
+        asked.append((title, text, button, keep))
         return answers.pop(0)
 
-    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(lambda cls, *a: ask(*a)))
+    monkeypatch.setattr(RemovalWizard, "ask_confirm", classmethod(ask))
     wizard.reject()  # something was done and nothing signed: asked, and "no" keeps it open
     assert wizard.isVisible()
     wizard.reject()
-    assert asked == ["Close without a signed record?"] * 2
     assert not wizard.isVisible()
+    assert len(asked) == 2 and asked[0] == asked[1]
+    title, text, button, keep = asked[0]
+    assert title == "Close without signing?"
+    # Two plain choices, not "Close" against "Cancel": which one keeps the window is clear.
+    assert (button, keep) == (
+        "Close, and sign later \u2014 what you did is kept",
+        "Keep working",
+    )
+    assert "What was done is kept on this computer." in text
+    assert "start over" not in text
 
 
 def test_open_removal_wizard_shows_a_window_and_reports_the_receipt_when_it_closes(

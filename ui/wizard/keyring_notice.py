@@ -1,0 +1,80 @@
+"""Whether this computer can sign the receipt, said on the first page and on the signing page.
+
+A computer without a usable keyring cannot sign, and nothing may ever be signed with a key kept
+in a plain file. The person is told at the start, in plain words, that they can still remove the
+apps (what they do is kept) and sign later; what IT must set up is folded away under "Details
+for IT". "Try again" makes keyring read its settings again, so a keyring set up while the app
+runs is found.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from ui.errors import describe
+from ui.plain import label
+from ui.wizard.widgets import Kind, Notice
+
+if TYPE_CHECKING:
+    from ui.wizard.wizard import RemovalWizard
+
+TITLE = "This computer cannot sign the receipt yet"
+AT_START = (
+    "You can still remove the apps now: what you do is kept on this computer, and you can sign "
+    "later, once IT has set up the keyring."
+)
+AT_SIGNING = (
+    "What was done is kept on this computer: you can close this window and sign later, once IT "
+    "has set up the keyring. Then open the removal window for this device again, or press "
+    "\u201cTry again\u201d here."
+)
+
+
+class KeyringNotice(QWidget):
+    """The keyring's state as the wizard last checked it; hidden while it is usable."""
+
+    def __init__(self, wizard: RemovalWizard, parent: QWidget, *, signing: bool) -> None:
+        super().__init__(parent)
+        self.w = wizard
+        self.signing = signing
+        self.setObjectName("keyringNotice")
+        self.notice = Notice(self, name="keyringProblem")
+        self.again = QPushButton("&Try again", self)
+        self.again.setAccessibleName("Look for the keyring again")
+        self.again.clicked.connect(lambda: self.w.check_keyring(again=True))
+        self.checked = label("", self, name="keyringChecked")
+        row = QHBoxLayout()
+        row.addWidget(self.again)
+        row.addWidget(self.checked, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.notice)
+        layout.addLayout(row)
+        wizard.keyring_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        problem = self.w.keyring_problem
+        self.setVisible(problem is not None)
+        if problem is None:
+            self.notice.clear()
+            return
+        message = describe(problem)
+        self.notice.show_message(
+            Kind.WARN,
+            TITLE,
+            f"{message.text} {AT_SIGNING if self.signing else AT_START}",
+            message.next_step,
+            message.details,
+        )
+        checking = self.w.keyring_checking
+        self.again.setEnabled(not checking)
+        at = self.w.keyring_checked_at
+        if checking:
+            self.checked.setText("Looking for the keyring\u2026")
+        elif at is not None:
+            self.checked.setText(f"Looked for it at {at:%H:%M:%S}: not usable yet.")
+        else:
+            self.checked.setText("")
