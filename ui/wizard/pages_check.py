@@ -3,7 +3,9 @@
 The check page scans every user again (through the wizard, off the GUI thread) and says which
 banned apps are gone or accepted, which are still there, which appeared on other profiles since,
 and what could not be read: an incomplete check proves nothing, and says so. What is left to do
-is shown right there, with the same buttons as the removal pages, and "Check again".
+is shown right there, with the same buttons as the removal pages; a step done there is checked
+at once (the page scans again by itself), so the page and its Next always follow the latest
+check. "Check again" is there too (after unlocking the phone, say).
 
 The exemptions page offers the exemptions from the loaded file that could cover what is left,
 and a request for an exception, saved as a JSON note beside the receipts. A request is not an
@@ -15,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -89,6 +92,15 @@ class VerifyPage(WizardPage):
         self.body.addStretch(1)
         wizard.progressed.connect(self._on_progress)
         wizard.busy_changed.connect(lambda _on: self._on_changed())
+        # Queued: the step's run has settled (the wizard is no longer busy) when this comes.
+        wizard.acted.connect(self._after_step, Qt.ConnectionType.QueuedConnection)
+
+    def _after_step(self) -> None:
+        """A step done here (from "What is left to do") is checked at once, so this page never
+        shows a result older than what was done, and Next never leads past an app already
+        removed."""
+        if self.w.currentPage() is self and not self.w.busy and self.needs_rescan():
+            self.w.start_rescan()
 
     def needs_rescan(self) -> bool:
         session = self.w.session
@@ -152,8 +164,8 @@ class VerifyPage(WizardPage):
             self.summary.show_message(
                 Kind.BAD,
                 "Some banned apps are still on the device",
-                "Remove them below and check again, or keep them under an exemption on the "
-                "next page.",
+                "Remove them below (Device Audit checks again after each one), or keep them "
+                "under an exemption on the next page.",
             )
         groups = (
             ("Gone or accepted", [c.message for c in check.resolved]),
@@ -196,7 +208,7 @@ class VerifyPage(WizardPage):
         self.follow_layout.addWidget(heading("What is left to do", self.follow_ups))
         for plan in plans:
             self.follow_layout.addWidget(heading(plan.title, self.follow_ups))
-            panel = PlanPanel(self.w, plan, self.follow_ups)
+            panel = PlanPanel(self.w, plan, self.follow_ups, on_check_page=True)
             self.panels[_app_key(plan.finding)] = panel
             self.follow_layout.addWidget(panel)
 

@@ -61,6 +61,8 @@ PLAN_STATE_WORDS = {
     ),
 }
 
+DONE_ON_CHECK_PAGE = "Done. Device Audit checks the device again now."
+
 
 class StepBox(QFrame):
     """One step: its words, its button, its result."""
@@ -210,11 +212,17 @@ class PlanPanel(QWidget):
     """A whole plan: the finding, the policy's note, its steps and its other ways."""
 
     def __init__(
-        self, wizard: RemovalWizard, plan: RemovalPlan, parent: QWidget | None = None
+        self,
+        wizard: RemovalWizard,
+        plan: RemovalPlan,
+        parent: QWidget | None = None,
+        *,
+        on_check_page: bool = False,
     ) -> None:
         super().__init__(parent)
         self.wizard = wizard
         self.plan = plan
+        self.on_check_page = on_check_page  # the check page checks again as soon as a step is done
         session = wizard.session
         finding = plan.finding
         scan = session.before.scan
@@ -270,6 +278,8 @@ class PlanPanel(QWidget):
     def refresh(self) -> None:
         state = self.wizard.session.plan_state(self.plan)
         words, kind = PLAN_STATE_WORDS[state]
+        if state is PlanState.DONE and self.on_check_page:
+            words = DONE_ON_CHECK_PAGE
         self.state.setText(words)
         self.state_icon.setPixmap(kind_pixmap(kind))
         if self.plan.alternatives:
