@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,7 +34,11 @@ from audit.attestation.statement import StatementKind
 from audit.errors import KeyringUnavailable
 from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
-from audit.sources.android.guidance import DISABLE_USB_DEBUGGING_STEPS
+from audit.sources.android.guidance import (
+    MAKER_NAMES,
+    disable_usb_debugging_steps,
+    phone_maker,
+)
 from ui.errors import describe
 from ui.plain import label
 from ui.wizard.base import WizardPage
@@ -70,6 +75,9 @@ STATUS_WORDS = {
 
 
 class UsbPage(WizardPage):
+    """The steps for this phone's maker (where Developer options is differs), and the offer to
+    switch it off from here, with the warning that the phone then disconnects."""
+
     def __init__(self, wizard: RemovalWizard) -> None:
         super().__init__(wizard, "usbPage")
         self.setTitle("Switch USB debugging off again")
@@ -79,8 +87,13 @@ class UsbPage(WizardPage):
         )
         self.not_yet = Notice(self.content, name="usbNotYet")
         self.body.addWidget(self.not_yet)
-        self.body.addWidget(heading("On the phone:", self.content))
-        self.body.addWidget(lines(DISABLE_USB_DEBUGGING_STEPS, self.content, numbered=True))
+        device = wizard.device
+        maker = phone_maker(device.manufacturer)
+        where = f"the {MAKER_NAMES[maker]}" if maker in MAKER_NAMES else "the phone"
+        self.body.addWidget(heading(f"On {where}:", self.content, name="usbSteps"))
+        self.steps = disable_usb_debugging_steps(device.manufacturer)
+        self.body.addWidget(lines(self.steps, self.content, numbered=True))
+        self.body.addWidget(self._automatic_box())
         self.confirmed = QRadioButton("I have switched USB debugging &off", self.content)
         self.confirmed.setAccessibleName("I have switched USB debugging off")
         self.skipped = QRadioButton("&Skip: leave it on for now", self.content)
@@ -92,6 +105,34 @@ class UsbPage(WizardPage):
             button.toggled.connect(lambda _on: self.completeChanged.emit())
             self.body.addWidget(button)
         self.body.addStretch(1)
+        self._marked = False
+        wizard.busy_changed.connect(lambda _on: self._on_changed())
+
+    def _automatic_box(self) -> QGroupBox:
+        box = QGroupBox("Or let Device Audit switch it off", self.content)
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            label(
+                "Device Audit can switch USB debugging off for you now. The phone disconnects "
+                "from this computer at once, so do this last: afterwards Device Audit cannot "
+                "check or remove anything on the phone until USB debugging is switched on "
+                "again. Revoking this computer's authorization (step 2 above) is still done on "
+                "the phone.",
+                box,
+            )
+        )
+        row = QHBoxLayout()
+        self.switch_off = QPushButton("S&witch USB debugging off now", box)
+        self.switch_off.setAccessibleName("Switch USB debugging off now")
+        self.switch_off.clicked.connect(self.w.switch_off_usb_debugging)
+        row.addWidget(self.switch_off)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.busy = BusyBar(box)
+        layout.addWidget(self.busy)
+        self.switched = Notice(box, name="usbSwitched")
+        layout.addWidget(self.switched)
+        return box
 
     def refresh(self) -> None:
         if self.w.session.can_attest:
@@ -102,6 +143,35 @@ class UsbPage(WizardPage):
                 "The phone is not shown to be compliant yet",
                 "If you still want Device Audit to remove something, go Back first: it needs "
                 "USB debugging for that.",
+            )
+        wizard = self.w
+        if wizard.busy_with == "usb":
+            if self.busy.isHidden():
+                self.busy.start(wizard.busy_text)
+        else:
+            self.busy.stop()
+        result, error = wizard.usb_result, wizard.usb_error
+        self.switch_off.setEnabled(not wizard.busy and not (result is not None and result.ok))
+        if error is not None:
+            self.switched.show_error(describe(error))
+        elif result is None:
+            self.switched.clear()
+        elif result.ok:
+            self.switched.show_message(
+                Kind.GOOD,
+                "USB debugging is off",
+                f"{result.message} The signed record says it was switched off.",
+                "To finish, on the phone: " + self.steps[1],
+            )
+            if not self._marked:  # once: the person may still change the answer
+                self._marked = True
+                self.confirmed.setChecked(True)
+        else:
+            self.switched.show_message(
+                Kind.BAD,
+                "The phone did not let Device Audit switch USB debugging off",
+                result.message,
+                "Switch it off on the phone with the steps above.",
             )
 
     def isComplete(self) -> bool:

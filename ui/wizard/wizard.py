@@ -156,6 +156,8 @@ class RemovalWizard(QWizard):
         self.session = self._new_session(opened.before, person=person, all_users=everyone)
         replay(self.session, earlier)
         self.resumed_actions = len(earlier)  # the first session.actions, kept from before
+        self.usb_result: ActionResult | None = None  # switching USB debugging off from here
+        self.usb_error: BaseException | None = None
         self.keyring_problem: BaseException | None = None
         self.keyring_checking = False
         self.keyring_checked_at: datetime | None = None
@@ -417,6 +419,32 @@ class RemovalWizard(QWizard):
     def new_actions(self) -> tuple[ActionResult, ...]:
         """The results of this window (session.actions without those kept from before)."""
         return self.session.actions[self.resumed_actions :]
+
+    # --- the end of a phone's audit -----------------------------------------------------------
+
+    def switch_off_usb_debugging(self) -> bool:
+        """Switch USB debugging off over adb (the person pressed the button, having read that
+        the phone then disconnects). It is recorded as switched off, not as an action: done
+        after the last check, an action would make that check stale."""
+        device = self.device_now
+        address, port = device.address or device.serial, self.adb_port
+        self.usb_error = None
+
+        def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
+            from audit.sources.android.actions import disable_usb_debugging
+
+            progress(0.0, "Switching USB debugging off")
+            return disable_usb_debugging(address, adb_port=port)
+
+        def done(result: ActionResult) -> None:
+            self.usb_result = result
+            if result.ok:
+                self.session.record_usb_debugging(UsbDebugging.CONFIRMED)
+
+        def failed(error: BaseException) -> None:
+            self.usb_error = error
+
+        return self._run("usb", "Switching USB debugging off", work, done, failed)
 
     # --- the keyring --------------------------------------------------------------------------
 

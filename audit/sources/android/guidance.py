@@ -84,3 +84,73 @@ DISABLE_USB_DEBUGGING_STEPS: tuple[str, ...] = (
     "Switch off Developer options with the switch at the top of that screen.",
 )
 """Organisations often treat USB debugging as a risk (Intune can block it); leave it off."""
+
+
+# --- switching USB debugging off, for the phone at hand ----------------------------------------
+
+# Words in ro.product.manufacturer (lower case) -> the maker's guide in resources/guides.
+MAKER_WORDS: dict[str, str] = {
+    "samsung": "samsung",
+    "google": "pixel",
+    "xiaomi": "xiaomi",
+    "redmi": "xiaomi",
+    "poco": "xiaomi",
+    "oneplus": "oneplus-oppo-realme",
+    "oppo": "oneplus-oppo-realme",
+    "realme": "oneplus-oppo-realme",
+    "motorola": "motorola",
+    "huawei": "huawei-honor",
+    "honor": "huawei-honor",
+}
+MAKER_NAMES: dict[str, str] = {
+    "samsung": "Samsung Galaxy",
+    "pixel": "Google Pixel",
+    "xiaomi": "Xiaomi, Redmi or POCO phone",
+    "oneplus-oppo-realme": "OnePlus, OPPO or realme phone",
+    "motorola": "Motorola phone",
+    "huawei-honor": "Huawei or Honor phone",
+}
+
+
+def phone_maker(manufacturer: str) -> str:
+    """The maker's guide name for a phone's manufacturer; "generic" when it is not known."""
+    maker = manufacturer.strip().lower()
+    return next((guide for word, guide in MAKER_WORDS.items() if word in maker), "generic")
+
+
+# Where Developer options is on each maker's phones (the same place the switch-on guide uses).
+_DEVELOPER_OPTIONS: dict[str, str] = {
+    "samsung": "Open Settings, scroll to the very bottom and tap Developer options.",
+    "pixel": "Open Settings > System > Developer options.",
+    "motorola": "Open Settings > System > Developer options.",
+    "xiaomi": "Open Settings > Additional settings > Developer options.",
+    "oneplus-oppo-realme": (
+        "Open Settings > Additional settings (on some phones: System) > Developer options."
+    ),
+    "huawei-honor": (
+        "Open Settings > System & updates (on some phones: System) > Developer options."
+    ),
+    "generic": (
+        "Open Settings and find Developer options: it is often under System, or at the very "
+        "bottom of Settings. You can also type 'developer' in the Settings search box."
+    ),
+}
+_ALSO_OFF: dict[str, str] = {
+    "xiaomi": "Switch off 'USB debugging (Security settings)' too, if it is on.",
+    "huawei-honor": "Switch off 'Allow ADB debugging in charge only mode' too, if it is on.",
+}
+
+
+def disable_usb_debugging_steps(manufacturer: str) -> tuple[str, ...]:
+    """The steps to switch USB debugging off on this maker's phones (general ones when the maker
+    is not known): where Developer options is differs, the rest is Android's own."""
+    maker = phone_maker(manufacturer)
+    steps = [
+        _DEVELOPER_OPTIONS[maker],
+        "Tap 'Revoke USB debugging authorizations' and confirm, so this computer is forgotten.",
+        "Switch off 'USB debugging'.",
+    ]
+    if maker in _ALSO_OFF:
+        steps.append(_ALSO_OFF[maker])
+    steps.append("Switch off Developer options with the switch at the top of that screen.")
+    return tuple(steps)
