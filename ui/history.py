@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.attestation.receipt_text import FINDING_STATUS_WORDS
 from audit.model import DeviceStatus
 from audit.text import visible
 from ui import errors, icons
@@ -230,10 +231,9 @@ def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
             line += f"; could not read {gaps}" if gaps else "; incomplete"
         checks.append(line)
         for finding in scan.findings:
-            where = f" (user {shown(finding.user, 20)})" if finding.user else ""
-            checks.append(
-                f"    {shown(finding.label, 80)}{where}: {finding.status.replace('_', ' ')}"
-            )
+            where = f" {shown(details.profile(finding.user).where, 80)}" if finding.user else ""
+            status = FINDING_STATUS_WORDS.get(finding.status, finding.status.replace("_", " "))
+            checks.append(f"    {shown(finding.label, 80)}{where}: {status}")
     sections.append(("Checks", checks or ["No check was recorded."]))
 
     actions = []

@@ -36,7 +36,7 @@ _ACCEPTED_WORDS = {
     "removed_for_user": "removed for this user",
     "disabled": "disabled",
 }
-_FINDING_STATUS_WORDS = {
+FINDING_STATUS_WORDS = {
     "violation": "banned, still there",
     "resolved": "resolved",
     "excepted": "exempted",
@@ -281,7 +281,7 @@ def _findings(rows: Sequence[Any], users: Mapping[str, str]) -> Table:
                 users.get(user, user),
                 _STATE_WORDS.get(_get(row, "state_before"), _text(_get(row, "state_before"))),
                 _STATE_WORDS.get(_get(row, "state"), _text(_get(row, "state"))),
-                _FINDING_STATUS_WORDS.get(_text(_get(row, "status")), _text(_get(row, "status"))),
+                FINDING_STATUS_WORDS.get(_text(_get(row, "status")), _text(_get(row, "status"))),
             )
         )
     return Table(

@@ -40,6 +40,7 @@ from audit.model import (
     Exemption,
     FindingStatus,
 )
+from audit.profiles import words_among
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://device-audit.example/attestation/v1"
@@ -145,6 +146,16 @@ def effective_status(after: Assessment, actions: Sequence[ActionResult]) -> Devi
     return after.status
 
 
+SHOWN_APPS = 5  # banned apps still there named one by one; the rest are counted
+# A violation is an app in a state the policy does not accept: say which state.
+_STILL = {
+    AppState.INSTALLED: "is still installed",
+    AppState.DISABLED: "is still there (disabled)",
+    AppState.REMOVED_FOR_USER: "can still be restored (removed for that user only)",
+    AppState.ABSENT: "is still listed",
+}
+
+
 def attestation_blockers(
     before: Assessment, after: Assessment, actions: Sequence[ActionResult]
 ) -> tuple[str, ...]:
@@ -156,11 +167,13 @@ def attestation_blockers(
     if any(a.at is not None and a.at > after.scan.started_at for a in actions):
         reasons.append("something was done after the last scan started, so it is not verified")
     remaining = after.violations
-    if remaining:
-        names = ", ".join(f"{f.app.label} (user {f.app.user})" for f in remaining[:5])
-        more = f" and {len(remaining) - 5} more" if len(remaining) > 5 else ""
-        reasons.append(f"{len(remaining)} banned app(s) are still there: {names}{more}")
-    elif after.scan.complete and not after.status.compliant:
+    users = (*after.scan.users, *before.scan.users)
+    for finding in remaining[:SHOWN_APPS]:
+        where = words_among(users, finding.app.user).where
+        reasons.append(f"{finding.app.label} {_STILL[finding.app.state]} {where}")
+    if len(remaining) > SHOWN_APPS:
+        reasons.append(f"{len(remaining) - SHOWN_APPS} more banned apps are still there")
+    if not remaining and after.scan.complete and not after.status.compliant:
         reasons.append(f"the device status is {after.status.value}")
     return tuple(reasons)
 

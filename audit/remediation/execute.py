@@ -22,7 +22,7 @@ import psutil
 from audit.errors import ActionFailed, AuditError, InvalidPackageName
 from audit.model import ActionKind, ActionResult, Device, DeviceKind, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
-from audit.sources.android.actions import command_for, run_action
+from audit.sources.android.actions import command_for, place_words, run_action
 from audit.sources.android.connection import Adb
 from audit.sources.android.scan import phone_device_id
 
@@ -142,6 +142,7 @@ class AndroidExecutor:
                 target.user,
                 adb=self.adb,
                 label=target.app_name,
+                where=target.user_words,
             )
         except AuditError as error:  # bad input, or the adb server itself is unavailable
             code = "INVALID_PACKAGE" if isinstance(error, InvalidPackageName) else "ADB_UNAVAILABLE"
@@ -151,13 +152,15 @@ class AndroidExecutor:
             and result.code in ALREADY_GONE
             and step.action in (ActionKind.UNINSTALL, ActionKind.UNINSTALL_ALL_USERS)
         ):
-            where = "any user" if step.action is ActionKind.UNINSTALL_ALL_USERS else target.user
+            if step.action is ActionKind.UNINSTALL_ALL_USERS:
+                where = "for any user"
+            else:
+                where = place_words(step.action, target.user, target.user_words)
             return replace(
                 result,
                 device=self.device_id,
                 ok=True,
-                message=f"{target.app_name} was already gone for {_user_words(where)}: "
-                "nothing was left to remove.",
+                message=f"{target.app_name} was already gone {where}: nothing was left to remove.",
                 advice="",
             )
         return replace(result, device=self.device_id)
@@ -174,10 +177,6 @@ class AndroidExecutor:
             code=code,
             at=_now(),
         )
-
-
-def _user_words(user: str) -> str:
-    return f"user {user}" if user.isdigit() else user
 
 
 # --- this computer ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from audit.model import (
     FindingStatus,
     Policy,
     ScanResult,
-    UserKind,
 )
+from audit.profiles import words_of
 from audit.remediation.local_plan import local_plan
 from audit.remediation.steps import (
     Operation,
@@ -41,23 +41,6 @@ ACCEPTED_WORDS: dict[AppState, str] = {
     AppState.REMOVED_FOR_USER: "'removed for this user' (the copy built into the phone stays, "
     "and can be restored)",
     AppState.DISABLED: "'disabled' (the app stays on the phone, switched off)",
-}
-
-# (the profile with a capital, the profile in a sentence)
-_PROFILE_WORDS: dict[UserKind, tuple[str, str]] = {
-    UserKind.OWNER: ("the main profile (Owner)", "the main profile"),
-    UserKind.WORK_PROFILE: ("the Work profile", "the work profile"),
-    UserKind.SECURE_FOLDER: ("Secure Folder", "Secure Folder"),
-    UserKind.DUAL_APP: ("the Dual apps profile", "the dual apps profile"),
-    UserKind.GUEST: ("the Guest user", "the guest user"),
-}
-_USER_LABELS: dict[UserKind, str] = {
-    UserKind.OWNER: "Owner",
-    UserKind.WORK_PROFILE: "Work profile",
-    UserKind.SECURE_FOLDER: "Secure Folder",
-    UserKind.DUAL_APP: "Dual apps",
-    UserKind.GUEST: "Guest",
-    UserKind.SECONDARY: "Secondary user",
 }
 
 
@@ -100,15 +83,8 @@ def plan_for(
 def profile_words(scan: ScanResult, user: str) -> tuple[str, str, str]:
     """(label, with a capital, in a sentence) for an Android user: ("Work profile", "the Work
     profile", "the work profile")."""
-    profile = scan.user(user)
-    if profile is None:
-        return f"User {user}", f"user {user}", f"user {user}"
-    label = _USER_LABELS.get(profile.kind, profile.name or f"User {user}")
-    if profile.kind in _PROFILE_WORDS:
-        capital, sentence = _PROFILE_WORDS[profile.kind]
-        return label, capital, sentence
-    name = profile.name or f"user {user}"
-    return label, f"the user {name}", f"the user {name}"
+    words = words_of(scan.user(user), user)
+    return words.label, words.name, words.lower
 
 
 def device_words(device: Device) -> str:
@@ -117,7 +93,7 @@ def device_words(device: Device) -> str:
 
 def android_target(finding: Finding, scan: ScanResult) -> Target:
     app = finding.app
-    label, _, _ = profile_words(scan, app.user)
+    label, capital, _ = profile_words(scan, app.user)
     return Target(
         device_id=scan.device.id,
         device_name=device_words(scan.device),
@@ -126,6 +102,7 @@ def android_target(finding: Finding, scan: ScanResult) -> Target:
         user=app.user,
         user_label=label,
         app_name=app.label,
+        user_words=capital if scan.user(app.user) is not None else "",
     )
 
 
@@ -237,7 +214,7 @@ def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, dev
         kind=StepKind.AUTOMATIC,
         action=ActionKind.UNINSTALL_ALL_USERS,
         operation=Operation.PHONE,
-        target=replace(target, user="", user_label="every user"),
+        target=replace(target, user="", user_label="every user", user_words=""),
         title=f"Remove {name} from every user and profile",
         confirmation=f"{name} will be uninstalled from every user and profile on {device}"
         f"{where}. All its data on the phone will be deleted.",

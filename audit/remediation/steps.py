@@ -42,6 +42,9 @@ class Target:
     user: str  # Android user id, or a user name / "system" on a computer
     user_label: str  # what a person calls that user: "Work profile", "everyone on this computer"
     app_name: str  # what to call the app in a sentence
+    # The phone's user or profile after a preposition, for the result's words ("removed from
+    # the Work profile"); "" on this computer, or when the scan did not name the user.
+    user_words: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from audit.store.writes import (
     receipt_row,
     search_text,
     unique_exemptions,
+    users_json,
 )
 
 
@@ -150,6 +151,7 @@ class ImportBatch:
                 v.policy_sha256,
                 content.day.isoformat(),
                 scan.status.value,
+                users_json(scan.users),
             )
         )
         return scan_id
@@ -166,8 +168,8 @@ class ImportBatch:
         )
         run(
             "INSERT INTO scans (id, audit_id, started_at, finished_at, complete,"
-            " inventory_digest, app_count, gaps, policy_sha256, day, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " inventory_digest, app_count, gaps, policy_sha256, day, status, users)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.scans,
         )
         run(INSERT_FINDING, self.findings)

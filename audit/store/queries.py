@@ -16,7 +16,15 @@ from typing import Any
 
 from audit.attestation import VerifiedAttestation, verify_bytes
 from audit.errors import AttestationInvalid, StoreError
-from audit.model import ActionKind, ActionResult, DeviceStatus, Exemption, SourceReport
+from audit.model import (
+    ActionKind,
+    ActionResult,
+    DeviceStatus,
+    Exemption,
+    SourceReport,
+    UserKind,
+    UserProfile,
+)
 from audit.model import SourceStatus as _SourceStatus
 from audit.store.db import optional_day, optional_time, parse_time
 from audit.store.receipt_content import device_from_dict
@@ -247,10 +255,11 @@ def audit_details(conn: sqlite3.Connection, audit_id: int) -> AuditDetails:
             day=optional_day(row[8]),
             status=None if row[9] is None else DeviceStatus(row[9]),
             findings=tuple(findings.get(row[0], ())),
+            users=_users(row[10]),
         )
         for row in conn.execute(
             "SELECT id, started_at, finished_at, complete, inventory_digest, app_count, gaps,"
-            " policy_sha256, day, status FROM scans WHERE audit_id = ? ORDER BY id",
+            " policy_sha256, day, status, users FROM scans WHERE audit_id = ? ORDER BY id",
             (audit_id,),
         )
     )
@@ -310,6 +319,10 @@ def audit_details(conn: sqlite3.Connection, audit_id: int) -> AuditDetails:
         exemptions=exemptions,
         receipts=receipts,
     )
+
+
+def _users(text: str) -> tuple[UserProfile, ...]:
+    return tuple(UserProfile(u["id"], u["name"], UserKind(u["kind"])) for u in json.loads(text))
 
 
 _RECEIPT = (

@@ -26,6 +26,8 @@ from audit.model import (
     IdentifierKind,
     SourceReport,
     SourceStatus,
+    UserKind,
+    UserProfile,
 )
 
 # What a finding's status may be in a receipt: a FindingStatus, or "unverified" when the rescan
@@ -46,6 +48,7 @@ class ScanSummary:
     app_count: int
     gaps: tuple[SourceReport, ...]
     status: DeviceStatus
+    users: tuple[UserProfile, ...] = ()  # the device's users and profiles, as the scan saw them
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,10 @@ def _scan(s: _Obj) -> ScanSummary:
         for g in s.items("gaps")
     )
     digest = s.text("inventory_digest")
+    users = tuple(
+        UserProfile(id=u.text("id"), name=u.text("name"), kind=u.enum("kind", UserKind))
+        for u in (s.items("users") if s.data.get("users") is not None else ())
+    )
     return ScanSummary(
         started_at=started,
         finished_at=finished,
@@ -227,6 +234,7 @@ def _scan(s: _Obj) -> ScanSummary:
         app_count=s.number("apps"),
         gaps=gaps,
         status=s.enum("status", DeviceStatus),
+        users=users,
     )
 
 

@@ -12,7 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from audit.attestation import VerifiedAttestation
-from audit.model import ActionResult, Device, DeviceStatus, Exemption, SourceReport
+from audit.model import ActionResult, Device, DeviceStatus, Exemption, SourceReport, UserProfile
+from audit.profiles import ProfileWords, words_among
 
 
 class Origin(StrEnum):
@@ -117,6 +118,7 @@ class ScanRecord:
     day: date | None
     status: DeviceStatus | None
     findings: tuple[FindingRecord, ...]
+    users: tuple[UserProfile, ...] = ()  # the device's users and profiles, as this scan saw them
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,12 @@ class AuditDetails:
     @property
     def last_scan(self) -> ScanRecord | None:
         return self.scans[-1] if self.scans else None
+
+    def profile(self, user_id: str) -> ProfileWords:
+        """What to call a user of the device ("the Work profile"), as its latest scan that
+        lists that user named it; by its id when none does."""
+        users = [user for scan in reversed(self.scans) for user in scan.users]
+        return words_among(users, user_id)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,14 @@ from a staff member's receipt).
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 from collections.abc import Callable
+
+from audit.model import UserKind
+
+_USER_KINDS = frozenset(kind.value for kind in UserKind)
 
 # "DAud" in ASCII: marks the file as a Device Audit history, so --db pointing at some other
 # SQLite file is refused instead of being given our tables.
@@ -187,6 +193,15 @@ CREATE INDEX audits_device_name ON audits (device_name COLLATE NOCASE);
 """
 
 
+# v3: each scan's users and profiles (id, name, kind), so the history names them ("TikTok in the
+# Work profile") as the scan did. Scans recorded before it get the users their audit's receipts
+# list (a receipt names the users of its first scan and of its rescan); others keep none, and
+# are shown by user id.
+_V3 = """
+ALTER TABLE scans ADD COLUMN users TEXT NOT NULL DEFAULT '[]';
+"""
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     _script(conn, _V1)
 
@@ -194,6 +209,40 @@ def _v1(conn: sqlite3.Connection) -> None:
 def _v2(conn: sqlite3.Connection) -> None:
     _script(conn, _V2)
     recount(conn)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    _script(conn, _V3)
+    for audit_id, envelope in conn.execute(
+        "SELECT audit_id, envelope FROM attestations ORDER BY audit_id, attested_at DESC, id DESC"
+    ).fetchall():
+        users = receipt_users(bytes(envelope))
+        if users:
+            conn.execute(
+                "UPDATE scans SET users = ? WHERE audit_id = ? AND users = '[]'",
+                (json.dumps(users, ensure_ascii=False), audit_id),
+            )
+
+
+def receipt_users(envelope: bytes) -> list[dict[str, str]]:
+    """The users a stored receipt's scans list (rescan first), each once; [] when it cannot
+    tell. Read leniently: the receipt verified when it was stored, and a migration must never
+    fail on one odd file."""
+    try:
+        payload = base64.b64decode(json.loads(envelope)["payload"], validate=True)
+        predicate = json.loads(payload)["predicate"]
+        lists = [predicate[scan]["users"] for scan in ("rescan", "scan_before")]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return []
+    found: dict[str, dict[str, str]] = {}
+    for listed in lists:
+        for user in listed if isinstance(listed, list) else []:
+            if not isinstance(user, dict):
+                continue
+            uid, name, kind = user.get("id"), user.get("name"), user.get("kind")
+            if isinstance(uid, str) and isinstance(name, str) and kind in _USER_KINDS:
+                found.setdefault(uid, {"id": uid, "name": name, "kind": str(kind)})
+    return list(found.values())
 
 
 def recount(conn: sqlite3.Connection) -> None:
@@ -216,7 +265,7 @@ def _script(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

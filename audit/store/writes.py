@@ -22,6 +22,7 @@ from audit.model import (
     Exemption,
     FindingStatus,
     SourceReport,
+    UserProfile,
 )
 from audit.store.db import timestamp
 from audit.store.records import KeyNote, Origin
@@ -111,6 +112,13 @@ def gaps_json(gaps: Iterable[SourceReport]) -> str:
     )
 
 
+def users_json(users: Iterable[UserProfile]) -> str:
+    """A scan's users as the receipt lists them: what the history names profiles by."""
+    return json.dumps(
+        [{"id": u.id, "name": u.name, "kind": u.kind.value} for u in users], ensure_ascii=False
+    )
+
+
 def exemptions_used(assessment: Assessment) -> list[Exemption]:
     """The exemptions that kept a finding from being a violation (as the receipt lists them)."""
     used: dict[str, Exemption] = {}
@@ -124,7 +132,8 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
     scan = assessment.scan
     cursor = conn.execute(
         "INSERT INTO scans (audit_id, started_at, finished_at, complete, inventory_digest,"
-        " app_count, gaps, policy_sha256, day, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " app_count, gaps, policy_sha256, day, status, users)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             audit_id,
             timestamp(scan.started_at),
@@ -136,6 +145,7 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
             assessment.policy.sha256,
             assessment.day.isoformat(),
             assessment.status.value,
+            users_json(scan.users),
         ),
     )
     scan_id = cursor.lastrowid

@@ -150,8 +150,9 @@ def test_an_attested_audit_in_full_with_its_receipt_checked_and_its_files(
     text = "\n".join(window.details.texts())
     assert "Person: Aroha Ngata (staff id PS-1042)" in text
     assert "Check 1," in text and "Check 2," in text
-    assert "TikTok (user 10): violation" in text
-    assert "Done: TikTok was removed for user 10." in text
+    assert "    TikTok in the Work profile: banned, still there" in text  # the first check
+    assert "user 10" not in text
+    assert "Done: TikTok was removed from the Work profile." in text
     assert "Signature checked again: the receipt is intact." in text
     pane = window.details
     assert pane.open_pdf.isVisibleTo(window) and pane.show_file.isVisibleTo(window)
@@ -224,3 +225,15 @@ def test_new_audits_appear_while_the_window_is_open(
 
     write()
     qtbot.waitUntil(lambda: ("PS-9", "N1") in shown(window), timeout=WAIT)
+
+
+def test_a_check_recorded_without_its_users_names_the_user_by_id(db: Path) -> None:
+    from ui.history import detail_lines
+
+    with Store(db) as store:
+        audit = store.history()[-1]
+        store._db.execute(
+            "UPDATE scans SET users = '[]' WHERE audit_id = ?", (audit.id,)
+        )  # as a history from before users were kept, whose audit had no receipt
+        lines = dict(detail_lines(store.audit_details(audit.id)))["Checks"]
+    assert "    TikTok for user 10: banned, still there" in lines

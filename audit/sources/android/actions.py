@@ -81,22 +81,40 @@ ADVICE: dict[str, str] = {
 }
 
 _DONE: dict[ActionKind, str] = {
-    ActionKind.UNINSTALL: "{label} was removed for user {user}.",
+    ActionKind.UNINSTALL: "{label} was removed {place}.",
     ActionKind.UNINSTALL_ALL_USERS: "{label} was removed for every user.",
-    ActionKind.DISABLE: "{label} was disabled for user {user}.",
-    ActionKind.ENABLE: "{label} was enabled again for user {user}.",
-    ActionKind.RESTORE: "{label} was restored for user {user}.",
-    ActionKind.FORCE_STOP: "{label} was stopped for user {user}.",
+    ActionKind.DISABLE: "{label} was disabled {place}.",
+    ActionKind.ENABLE: "{label} was enabled again {place}.",
+    ActionKind.RESTORE: "{label} was restored {place}.",
+    ActionKind.FORCE_STOP: "{label} was stopped {place}.",
 }
 
 _VERB: dict[ActionKind, str] = {
-    ActionKind.UNINSTALL: "removed for user {user}",
+    ActionKind.UNINSTALL: "removed {place}",
     ActionKind.UNINSTALL_ALL_USERS: "removed for every user",
-    ActionKind.DISABLE: "disabled for user {user}",
-    ActionKind.ENABLE: "enabled for user {user}",
-    ActionKind.RESTORE: "restored for user {user}",
-    ActionKind.FORCE_STOP: "stopped for user {user}",
+    ActionKind.DISABLE: "disabled {place}",
+    ActionKind.ENABLE: "enabled {place}",
+    ActionKind.RESTORE: "restored {place}",
+    ActionKind.FORCE_STOP: "stopped {place}",
 }
+
+# The preposition before a named profile: "removed from the Work profile".
+_TO_PROFILE: dict[ActionKind, str] = {
+    ActionKind.UNINSTALL: "from",
+    ActionKind.DISABLE: "in",
+    ActionKind.ENABLE: "in",
+    ActionKind.RESTORE: "to",
+    ActionKind.FORCE_STOP: "in",
+}
+
+
+def place_words(kind: ActionKind, user: str, where: str = "") -> str:
+    """Where an action happened: "from the Work profile" when the caller named the profile
+    (`where`, e.g. "the Work profile"), else by the phone's user id, "for user 10"."""
+    if where:
+        return f"{_TO_PROFILE.get(kind, 'for')} {where}"
+    return f"for user {user}"
+
 
 _FAILURE = re.compile(r"Failure \[(?P<code>[^\]]*)\]")
 
@@ -182,13 +200,17 @@ def perform(
     user: str = "",
     *,
     label: str = "",
+    where: str = "",
 ) -> ActionResult:
     """Run one action through `shell` and say what happened.
 
-    Raises InvalidPackageName (nothing is sent) for a name Android could not have installed.
+    `label` names the app and `where` its user or profile ("the Work profile") in the message;
+    without them the message says the package name and "user 10". Raises InvalidPackageName
+    (nothing is sent) for a name Android could not have installed.
     """
     argv = command_for(kind, package, user)
     shown = label or package
+    place = place_words(kind, user, where)
     at = datetime.now(UTC)
     result_user = "" if kind is ActionKind.UNINSTALL_ALL_USERS else user
     try:
@@ -209,17 +231,17 @@ def perform(
             identifier=package,
             user=result_user,
             ok=False,
-            message=f"{shown} may not have been {_VERB[kind].format(user=user)}: "
+            message=f"{shown} may not have been {_VERB[kind].format(place=place)}: "
             f"{error.message} Scan again to see what happened.",
             advice=error.next_step,
             code="DEVICE_GONE",
             at=at,
         )
     if not code:
-        message = _DONE[kind].format(label=shown, user=user)
+        message = _DONE[kind].format(label=shown, place=place)
         advice = ""
     else:
-        message = f"{shown} was not {_VERB[kind].format(user=user)}: the phone answered {code}."
+        message = f"{shown} was not {_VERB[kind].format(place=place)}: the phone answered {code}."
         advice = ADVICE.get(code, DEFAULT_ADVICE)
     return ActionResult(
         kind=kind,
@@ -249,20 +271,35 @@ def run_action(
     adb_port: int | None = None,
     adb: Adb | None = None,
     label: str = "",
+    where: str = "",
 ) -> ActionResult:
     """`perform` on the phone `serial` through the adb server."""
     command_for(kind, package, user)  # refuse bad input before touching the adb server
     server = adb if adb is not None else Adb(adb_port)
     return perform(
-        AdbShell(server, serial), Device.android_id(serial), kind, package, user, label=label
+        AdbShell(server, serial),
+        Device.android_id(serial),
+        kind,
+        package,
+        user,
+        label=label,
+        where=where,
     )
 
 
 def uninstall(
-    serial: str, package: str, user: str, *, adb_port: int | None = None, label: str = ""
+    serial: str,
+    package: str,
+    user: str,
+    *,
+    adb_port: int | None = None,
+    label: str = "",
+    where: str = "",
 ) -> ActionResult:
     """`pm uninstall --user N`: a system app stays restorable (removed_for_user)."""
-    return run_action(serial, ActionKind.UNINSTALL, package, user, adb_port=adb_port, label=label)
+    return run_action(
+        serial, ActionKind.UNINSTALL, package, user, adb_port=adb_port, label=label, where=where
+    )
 
 
 def uninstall_all_users(
@@ -274,28 +311,60 @@ def uninstall_all_users(
 
 
 def disable(
-    serial: str, package: str, user: str, *, adb_port: int | None = None, label: str = ""
+    serial: str,
+    package: str,
+    user: str,
+    *,
+    adb_port: int | None = None,
+    label: str = "",
+    where: str = "",
 ) -> ActionResult:
-    return run_action(serial, ActionKind.DISABLE, package, user, adb_port=adb_port, label=label)
+    return run_action(
+        serial, ActionKind.DISABLE, package, user, adb_port=adb_port, label=label, where=where
+    )
 
 
 def enable(
-    serial: str, package: str, user: str, *, adb_port: int | None = None, label: str = ""
+    serial: str,
+    package: str,
+    user: str,
+    *,
+    adb_port: int | None = None,
+    label: str = "",
+    where: str = "",
 ) -> ActionResult:
-    return run_action(serial, ActionKind.ENABLE, package, user, adb_port=adb_port, label=label)
+    return run_action(
+        serial, ActionKind.ENABLE, package, user, adb_port=adb_port, label=label, where=where
+    )
 
 
 def restore(
-    serial: str, package: str, user: str, *, adb_port: int | None = None, label: str = ""
+    serial: str,
+    package: str,
+    user: str,
+    *,
+    adb_port: int | None = None,
+    label: str = "",
+    where: str = "",
 ) -> ActionResult:
     """`cmd package install-existing --user N`: bring back a removed-for-user system app."""
-    return run_action(serial, ActionKind.RESTORE, package, user, adb_port=adb_port, label=label)
+    return run_action(
+        serial, ActionKind.RESTORE, package, user, adb_port=adb_port, label=label, where=where
+    )
 
 
 def force_stop(
-    serial: str, package: str, user: str, *, adb_port: int | None = None, label: str = ""
+    serial: str,
+    package: str,
+    user: str,
+    *,
+    adb_port: int | None = None,
+    label: str = "",
+    where: str = "",
 ) -> ActionResult:
-    return run_action(serial, ActionKind.FORCE_STOP, package, user, adb_port=adb_port, label=label)
+    return run_action(
+        serial, ActionKind.FORCE_STOP, package, user, adb_port=adb_port, label=label, where=where
+    )
 
 
 # --- the last step of an audit ---------------------------------------------------------------

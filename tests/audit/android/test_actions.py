@@ -184,3 +184,30 @@ def test_switching_usb_debugging_off_ends_the_connection() -> None:
     assert "Revoke USB debugging authorizations" in result.advice
     gone = switch_off_usb_debugging(phone, DEVICE)  # the phone is gone now
     assert gone.ok and "disconnected, as expected" in gone.message
+
+
+def test_a_named_profile_replaces_the_user_id_in_every_message() -> None:
+    phone = samsung_with_work_profile()
+    work = {"label": "TikTok", "where": "the Work profile"}
+    assert perform(phone, DEVICE, ActionKind.DISABLE, TIKTOK, "10", **work).message == (
+        "TikTok was disabled in the Work profile."
+    )
+    assert perform(phone, DEVICE, ActionKind.ENABLE, TIKTOK, "10", **work).message == (
+        "TikTok was enabled again in the Work profile."
+    )
+    assert perform(phone, DEVICE, ActionKind.FORCE_STOP, TIKTOK, "10", **work).message == (
+        "TikTok was stopped in the Work profile."
+    )
+    removed = perform(phone, DEVICE, ActionKind.UNINSTALL, TIKTOK, "10", **work)
+    assert removed.message == "TikTok was removed from the Work profile."
+    assert removed.user == "10"  # the record keeps the id; only the words change
+    again = perform(phone, DEVICE, ActionKind.UNINSTALL, TIKTOK, "10", **work)
+    assert again.message == (
+        "TikTok was not removed from the Work profile: the phone answered NOT_INSTALLED_FOR_USER."
+    )
+    phone.drop_after = 0
+    gone = perform(
+        phone, DEVICE, ActionKind.RESTORE, TIKTOK, "0", label="TikTok", where="the main profile"
+    )
+    assert gone.message.startswith("TikTok may not have been restored to the main profile:")
+    assert "user 0" not in gone.message and "user 10" not in removed.message

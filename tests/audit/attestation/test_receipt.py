@@ -68,8 +68,8 @@ def test_refused_while_a_violation_remains(signer: Signer) -> None:
     with pytest.raises(AttestationRefused) as caught:
         make(b.after_tiktok_left(), signer)
     assert caught.value.message == (
-        "The device cannot be attested as compliant yet: 1 banned app(s) are still there: "
-        "TikTok (user 10)."
+        "The device cannot be attested as compliant yet: TikTok is still installed in the Work "
+        "profile."
     )
     assert "non-compliance report" in caught.value.next_step
 

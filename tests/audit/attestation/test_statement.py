@@ -19,7 +19,7 @@ from audit.attestation import (
 )
 from audit.attestation.statement import canonical_json, device_digest, device_identity
 from audit.inventory import inventory_digest
-from audit.model import ActionKind, ActionResult, DeviceStatus
+from audit.model import ActionKind, ActionResult, AppState, DeviceStatus
 from tests.audit.attestation import builders as b
 
 NOW = datetime(2023, 3, 28, 9, 10, tzinfo=UTC)
@@ -185,7 +185,7 @@ def test_blockers_name_what_prevents_an_attestation() -> None:
     assert attestation_blockers(b.before(), b.after_clean(), b.actions()) == ()
     assert attestation_blockers(b.before(), b.after_tiktok_exempted(), b.actions()) == ()
     (left,) = attestation_blockers(b.before(), b.after_tiktok_left(), b.actions())
-    assert left == "1 banned app(s) are still there: TikTok (user 10)"
+    assert left == "TikTok is still installed in the Work profile"
     (incomplete,) = attestation_blockers(b.before(), b.after_clean(complete=False), b.actions())
     assert incomplete == "the last scan could not read everything (user 10)"
     late = replace(b.actions()[0], at=b.T0 + timedelta(hours=1))
@@ -202,3 +202,29 @@ def test_blockers_name_what_prevents_an_attestation() -> None:
     assert attestation_blockers(
         b.before(), replace(b.after_clean(), status=DeviceStatus.OVERDUE), ()
     ) == ("the device status is overdue",)
+
+
+def test_blockers_say_the_state_and_name_the_profile_or_else_the_user_id() -> None:
+    disabled = replace(b.TIKTOK_WORK, state=AppState.DISABLED)
+    after = b.assessment(
+        replace(b.scan([disabled, b.MAPS], at=b.T0 + timedelta(minutes=5)), users=()),
+        [b.finding(disabled, b.TIKTOK)],
+        DeviceStatus.NON_COMPLIANT,
+    )
+    # The rescan lost the user list; the first scan still names the profile.
+    assert attestation_blockers(b.before(), after, b.actions()) == (
+        "TikTok is still there (disabled) in the Work profile",
+    )
+    unnamed = replace(b.before(), scan=replace(b.before().scan, users=()))
+    assert attestation_blockers(unnamed, after, b.actions()) == (
+        "TikTok is still there (disabled) for user 10",
+    )
+    many = [replace(b.TIKTOK_WORK, identifier=f"com.tiktok.copy{n}", name="") for n in range(7)]
+    crowded = b.assessment(
+        b.scan(many, at=b.T0 + timedelta(minutes=5)),
+        [b.finding(app, b.TIKTOK) for app in many],
+        DeviceStatus.NON_COMPLIANT,
+    )
+    reasons = attestation_blockers(b.before(), crowded, b.actions())
+    assert reasons[0] == "com.tiktok.copy0 is still installed in the Work profile"
+    assert reasons[5:] == ("2 more banned apps are still there",)

@@ -157,7 +157,10 @@ def test_attest_refuses_while_banned_apps_remain_and_writes_nothing(
     code = main([*attest_args(phone, adb_server, out_file), "--accept-statement"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "Not attested: 2 banned app(s) are still there" in out
+    assert (
+        "Not attested: CapCut is still installed in the main profile (Owner); TikTok is still "
+        "installed in the Work profile." in out
+    )
     assert "com.zhiliaoapp.musically" in out and "com.lemon.lvoverseas" in out
     assert "Nothing was written." in out
     assert list(tmp_path.iterdir()) == []

@@ -67,6 +67,10 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     assert phone.state.state_of(TIKTOK, 10) == "absent"
     assert phone.state.state_of(CAPCUT, 0) == "absent"
     assert [a.kind for a in session.actions] == [ActionKind.UNINSTALL, ActionKind.UNINSTALL]
+    assert {a.message for a in session.actions} == {  # the profiles by name, not "user 10"
+        "TikTok was removed from the Work profile.",
+        "CapCut was removed from the main profile (Owner).",
+    }
     assert {session.plan_state(p) for p in session.plans} == {PlanState.DONE}
 
     rescan(session, phone, adb_server)
@@ -234,7 +238,11 @@ def test_a_step_cut_off_after_the_phone_did_it_counts_as_done_on_retry(
     )
     assert result.ok
     assert result.code == "NOT_INSTALLED_FOR_USER"
-    assert "already gone" in result.message
+    assert result.message == (
+        f"{step.target.app_name} was already gone from {step.target.user_words}: nothing was "
+        "left to remove."
+    )
+    assert step.target.user_words in ("the Work profile", "the main profile (Owner)")
 
 
 def test_an_incomplete_rescan_resolves_nothing(sim_phone, adb_server: AdbServer) -> None:

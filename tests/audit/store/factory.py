@@ -136,7 +136,7 @@ def audit_inputs(
                 identifier="com.zhiliaoapp.musically",
                 user="10",
                 ok=True,
-                message="TikTok was removed for user 10.",
+                message="TikTok was removed from the Work profile.",
                 at=start + timedelta(minutes=2),
             ),
         )

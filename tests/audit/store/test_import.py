@@ -515,3 +515,30 @@ def test_a_receipt_of_the_demo_phone_is_refused_and_the_real_ones_imported(
     assert store.trusted_keys(f.AROHA.staff_id) == []  # a demo does not set anyone's key
     again = store.import_folder(folder)
     assert results(again)["a-demo.json"] is ImportResult.REFUSED
+
+
+def test_an_imported_receipt_keeps_the_users_its_scans_listed(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    envelope = f.receipt(signer, f.phone("U1"), f.AROHA, f.Outcome.CLEAN, day=DAY)
+    write(tmp_path / "in", "a.json", envelope)
+    [outcome] = store.import_folder(tmp_path / "in").outcomes
+    assert outcome.audit_id is not None
+    details = store.audit_details(outcome.audit_id)
+    assert [s.users for s in details.scans] == [f.USERS, f.USERS]
+    assert details.profile("10").label == "Work profile"
+
+
+def test_a_receipt_with_a_malformed_user_list_is_refused(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    envelope = f.receipt(signer, f.phone("U2"), f.AROHA, f.Outcome.CLEAN, day=DAY)
+    bad = resign(
+        envelope,
+        signer,
+        lambda s: s["predicate"]["rescan"]["users"].append({"id": "11", "kind": "robot"}),
+    )
+    write(tmp_path / "in", "a.json", bad)
+    [outcome] = store.import_folder(tmp_path / "in").outcomes
+    assert outcome.result is ImportResult.REFUSED
+    assert "'predicate.rescan.users[2].name' is missing" in outcome.reason

@@ -197,3 +197,14 @@ def test_the_demo_phone_is_never_recorded(store: Store) -> None:
         store.begin_audit(demo, f.POLICY)
     assert store.count() == 0
     assert store._db.execute("SELECT count(*) FROM scans").fetchone()[0] == 0
+
+
+def test_each_scan_keeps_the_users_it_saw_so_profiles_are_named(store: Store) -> None:
+    before, after, actions = f.audit_inputs(PHONE, f.AROHA, f.Outcome.CLEAN, day=DAY)
+    renamed = replace(after, scan=replace(after.scan, users=f.USERS[:1]))  # work profile gone
+    audit_id = store.record_audit([before, renamed], actions)
+    details = store.audit_details(audit_id)
+    assert [s.users for s in details.scans] == [f.USERS, f.USERS[:1]]
+    assert details.profile("10").where == "in the Work profile"  # the first scan named it
+    assert details.profile("0").where == "in the main profile (Owner)"
+    assert details.profile("11").where == "for user 11"

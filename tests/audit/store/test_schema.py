@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from audit.attestation import Signer, write_receipt
 from audit.errors import StoreError
 from audit.model import DeviceStatus
 from audit.store import HistoryFilter, Store, default_path
 from audit.store import db as store_db
 from audit.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+from tests.audit.store import factory as f
 
 
 def digest(path: Path) -> str:
@@ -164,3 +166,45 @@ def test_a_closed_store_says_so(store: Store) -> None:
 def test_statuses_are_stored_as_their_enum_values(store: Store) -> None:
     # the dashboard's SQL compares with this literal
     assert DeviceStatus.COMPLIANT_WITH_EXCEPTIONS.value == "compliant_with_exceptions"
+
+
+def test_a_version_2_history_gets_each_scans_users_from_its_receipts(
+    db_path: Path, tmp_path: Path
+) -> None:
+    signer = Signer.generate()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_receipt(
+        f.receipt(signer, f.phone("M1"), f.AROHA, f.Outcome.CLEAN, day=date(2023, 3, 28)),
+        folder / "a.json",
+    )
+    with Store(db_path) as store:
+        store.import_folder(folder)
+        before, after, actions = f.audit_inputs(
+            f.phone("M2"), f.BEN, f.Outcome.CLEAN, day=date(2023, 3, 28)
+        )
+        store.record_audit([before, after], actions)  # no receipt: nothing to learn users from
+        conn = store._db
+        # Back to the second schema: no users column, version 2.
+        conn.execute("ALTER TABLE scans DROP COLUMN users")
+        conn.execute("PRAGMA user_version = 2")
+    with Store(db_path) as store:
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 3
+        imported, local = sorted(store.history(), key=lambda a: a.device_id)
+        details = store.audit_details(imported.id)
+        assert [s.users for s in details.scans] == [f.USERS, f.USERS]
+        assert details.profile("10").where == "in the Work profile"
+        unnamed = store.audit_details(local.id)
+        assert [s.users for s in unnamed.scans] == [(), ()]
+        assert unnamed.profile("10").where == "for user 10"
+        assert store.integrity_check() == "ok"
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [b"", b"{}", b'{"payload": "!!"}', b'{"payload": "e30="}', b'{"payload": "W10="}'],
+)
+def test_a_stored_receipt_the_migration_cannot_read_gives_no_users(envelope: bytes) -> None:
+    from audit.store.schema import receipt_users
+
+    assert receipt_users(envelope) == []
