@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from audit.attestation import Attester, Signer, verify_file, write_receipt
+from audit.attestation.receipt_text import receipt_content
 from audit.errors import AttestationRefused
 from audit.model import ActionKind, AppState, FindingStatus, Policy
 from audit.phonesim import SimulatedPhone
@@ -106,6 +107,20 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     } == {
         TIKTOK: "absent",
         CAPCUT: "absent",
+    }
+    # The receipt's readable copy: what was done, in the profiles' names.
+    rows = {row[1]: row[2:] for row in receipt_content(verified).actions.rows}
+    assert rows == {
+        "Uninstall TikTok": (
+            "Work profile (10)",
+            "done",
+            "TikTok was removed from the Work profile.",
+        ),
+        "Uninstall CapCut": (
+            "Owner (0)",
+            "done",
+            "CapCut was removed from the main profile (Owner).",
+        ),
     }
 
 
