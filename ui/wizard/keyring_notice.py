@@ -27,8 +27,8 @@ AT_START = (
 )
 AT_SIGNING = (
     "What was done is kept on this computer: you can close this window and sign later, once IT "
-    "has set up the keyring. Then open the removal window for this device again, or press "
-    "\u201cTry again\u201d here."
+    "has set up the keyring. To come back then, {reopen}. Or press \u201cTry again\u201d here "
+    "once it is set up."
 )
 
 
@@ -55,6 +55,9 @@ class KeyringNotice(QWidget):
         wizard.keyring_changed.connect(self.refresh)
         self.refresh()
 
+    def _then(self) -> str:
+        return AT_SIGNING.format(reopen=self.w.how_to_reopen) if self.signing else AT_START
+
     def refresh(self) -> None:
         problem = self.w.keyring_problem
         self.setVisible(problem is not None)
@@ -65,7 +68,7 @@ class KeyringNotice(QWidget):
         self.notice.show_message(
             Kind.WARN,
             TITLE,
-            f"{message.text} {AT_SIGNING if self.signing else AT_START}",
+            f"{message.text} {self._then()}",
             message.next_step,
             message.details,
         )

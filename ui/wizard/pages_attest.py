@@ -45,7 +45,7 @@ from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
 from ui.wizard.keyring_notice import KeyringNotice
-from ui.wizard.texts import blocker_lines, report_statement
+from ui.wizard.texts import blocker_lines, done_lines, report_statement
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -94,6 +94,7 @@ class UsbPage(WizardPage):
         self.steps = disable_usb_debugging_steps(device.manufacturer)
         self.body.addWidget(lines(self.steps, self.content, numbered=True))
         self.body.addWidget(self._automatic_box())
+        self.body.addWidget(heading("Then say what you did (the signed record says it too):"))
         self.confirmed = QRadioButton("I have switched USB debugging &off", self.content)
         self.confirmed.setAccessibleName("I have switched USB debugging off")
         self.skipped = QRadioButton("&Skip: leave it on for now", self.content)
@@ -445,6 +446,11 @@ class ReceiptPage(WizardPage):
         self.pdf = label("", self.content, name="pdfPath")
         self.body.addWidget(self.path)
         self.body.addWidget(self.pdf)
+        self.body.addWidget(heading("What it records as done", self.content))
+        self.done_list = QWidget(self.content)
+        self.done_layout = QVBoxLayout(self.done_list)
+        self.done_layout.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.done_list)
         self.body.addWidget(
             label(
                 "Keep both files. When your organisation asks for proof, send the signed "
@@ -469,8 +475,11 @@ class ReceiptPage(WizardPage):
         self.body.addWidget(self.fingerprint)
         self.body.addWidget(
             label(
-                "Your helpdesk can compare this fingerprint with the one they know for this "
-                "computer.",
+                "It names this computer's signing key. Receipts signed here all show it, and "
+                "the history warns when a staff member's receipts come from another key."
+                if wizard.helpdesk
+                else "Your helpdesk can compare this fingerprint with the one they know for "
+                "this computer.",
                 self.content,
             )
         )
@@ -503,6 +512,8 @@ class ReceiptPage(WizardPage):
                 "Attestation of compliance signed and saved",
                 f"{STATUS_WORDS[verified.status]} Policy: {policy}.",
             )
+        clear_layout(self.done_layout)
+        self.done_layout.addWidget(lines(done_lines(self.w.session), self.done_list))
         self.path.setText(f"Signed receipt: {saved.path}")
         if saved.pdf is not None:
             self.pdf.setText(f"Readable copy (PDF): {saved.pdf}")

@@ -269,22 +269,33 @@ class ExemptionsPage(WizardPage):
         self.body.addStretch(1)
 
     def _request_box(self) -> QGroupBox:
+        helpdesk = self.w.helpdesk
         box = QGroupBox("Ask for an exception", self.content)
         layout = QVBoxLayout(box)
+        who = (
+            "the staff member needs a banned app for their"
+            if helpdesk
+            else "you need a banned app for your"
+        )
         layout.addWidget(
             label(
-                "If you need a banned app for your work, record a request here. It is saved as "
-                "a file for whoever grants exemptions. " + REQUEST_NOTE,
+                f"If {who} work, record a request here. It is saved as a file for whoever "
+                "grants exemptions. " + REQUEST_NOTE,
                 box,
             )
         )
+        words = (
+            ("Staff member's name", "Staff id", "Why they need it")
+            if helpdesk
+            else ("Your name", "Your staff id", "Why you need it")
+        )
         form = QFormLayout()
         self.request_name = QLineEdit(box)
-        self.request_name.setAccessibleName("Your name")
+        self.request_name.setAccessibleName(words[0])
         self.request_staff = QLineEdit(box)
-        self.request_staff.setAccessibleName("Your staff id")
+        self.request_staff.setAccessibleName(words[1])
         self.request_reason = QPlainTextEdit(box)
-        self.request_reason.setAccessibleName("Why you need it")
+        self.request_reason.setAccessibleName(words[2])
         self.request_reason.setTabChangesFocus(True)
         self.request_reason.setFixedHeight(70)
         for field in (self.request_name, self.request_staff):
@@ -293,7 +304,7 @@ class ExemptionsPage(WizardPage):
         self.request_reason.textChanged.connect(self._update_request_button)
         form.addRow("&Name:", self.request_name)
         form.addRow("&Staff id:", self.request_staff)
-        form.addRow("&Why you need it:", self.request_reason)
+        form.addRow(f"&{words[2]}:", self.request_reason)
         layout.addLayout(form)
         self.request_save = QPushButton("Save the &request", box)
         self.request_save.setAccessibleName("Save the exception request")
@@ -318,17 +329,24 @@ class ExemptionsPage(WizardPage):
         if after is None:
             return
         found = candidates(loaded, after)
+        helpdesk = self.w.helpdesk
         if not loaded:
+            who = "the staff member was" if helpdesk else "you were"
             self.none_loaded.setText(
-                "No exemptions file is loaded. If you were granted an exemption, load its file "
-                "in the main window (Load exemptions), then start again."
+                f"No exemptions file is loaded. If {who} granted an exemption, load its file "
+                "in the main window (Load exemptions), then open this window again: what was "
+                "done so far is kept."
             )
         elif not found:
             self.none_loaded.setText(
                 "None of the exemptions in the loaded file covers an app that is still here."
             )
         else:
-            self.none_loaded.setText("Tick the exemptions that apply to you.")
+            self.none_loaded.setText(
+                "Tick the exemptions granted to this staff member."
+                if helpdesk
+                else "Tick the exemptions that apply to you."
+            )
         active = {e.id for e in session.exemptions}
         for exemption, covered in found:
             check = QCheckBox(caption(f"Use exemption {exemption.id}"), self.choices)
@@ -371,7 +389,9 @@ class ExemptionsPage(WizardPage):
                 "These exemptions are for different people",
                 f"They are for staff ids {', '.join(people)}; one device is attested for one "
                 "person.",
-                "Untick the exemptions that are not yours.",
+                "Untick the exemptions that are not this staff member's."
+                if self.w.helpdesk
+                else "Untick the exemptions that are not yours.",
             )
             return
         person = people[0] if people else self.base_person

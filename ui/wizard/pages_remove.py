@@ -45,7 +45,10 @@ class ReviewPage(WizardPage):
             "and then makes a signed record. Nothing is changed until you press a button."
         )
         self.body.addWidget(label(f"Policy: {policy_words(before.policy)}", self.content))
-        self.body.addWidget(label(status_text(before), self.content, name="status"))
+        status = status_text(before)
+        if wizard.resumed is not None:  # the first scan of a removal carried on
+            status = f"When first checked: {status}"
+        self.body.addWidget(label(status, self.content, name="status"))
         self.simulated = Notice(self.content, name="simulated")
         if wizard.session.device.simulated:
             self.simulated.show_message(
@@ -67,18 +70,19 @@ class ReviewPage(WizardPage):
         self.lists_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.lists)
         self.all_users = QCheckBox(
-            "Remove apps I installed from every user and profile at once", self.content
+            "Remove downloaded apps from every user and profile at once", self.content
         )
-        self.all_users.setAccessibleName("Remove from every user and profile at once")
+        self.all_users.setAccessibleName("Remove downloaded apps from every user and profile")
         self.all_users.setToolTip(
-            "Instead of one profile at a time. Apps that came with the phone are always "
-            "handled one profile at a time."
+            "Instead of one profile at a time, for apps that were installed on the phone "
+            "(from an app store or a file). Apps that came with the phone are always handled "
+            "one profile at a time."
         )
         self.all_users.toggled.connect(self._on_all_users)
         self.body.addWidget(self.all_users)
         self.body.addStretch(1)
         offer = wizard.is_phone and any(not p.finding.app.system for p in wizard.session.plans)
-        self.all_users.setVisible(offer)
+        self.all_users.setVisible(offer and wizard.resumed is None)  # fixed once begun
 
     def _show_carried_on(self) -> None:
         """A removal saved earlier is continued (or one could not be): say so first."""

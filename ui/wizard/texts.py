@@ -132,6 +132,20 @@ def blocker_lines(session: RemediationSession) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def done_lines(session: RemediationSession) -> tuple[str, ...]:
+    """What was done and is in the receipt, one sentence each (what failed is in it too, but a
+    person looking for proof of the removal needs what worked)."""
+    scan = session.before.scan
+    done = []
+    for attempt in session.attempts:
+        if attempt.result.ok:
+            words = result_text(attempt.step, attempt.result, scan)
+            done.append(
+                words.headline.removeprefix("Done: ") if words.detail == "" else words.detail
+            )
+    return tuple(done) or ("Nothing needed to be removed.",)
+
+
 REPORT_TEMPLATE = (
     'I, {who}, report that {device} was checked on {date} against the policy "{policy}" and '
     "is NOT shown to be compliant: {reasons} This report is signed and kept as a record; it is "

@@ -603,14 +603,21 @@ class RemovalWizard(QWizard):
             return
         super().reject()
 
+    @property
+    def how_to_reopen(self) -> str:
+        """How the person comes back to this removal from the main window."""
+        if self.helpdesk:
+            return "open this phone from the queue again (Work on this phone)"
+        return "select this device again and choose Remove\u2026 (Ctrl+R)"
+
     def _may_close(self) -> bool:
         if self.keep_error is None:
             return self.ask_confirm(
                 self,
                 "Close without signing?",
-                "What was done is kept on this computer. To sign the record later, open the "
-                "removal window for this device again: it carries on where you left off, and "
-                "the receipt shows what was removed.",
+                "What was done is kept on this computer. To sign the record later, "
+                f"{self.how_to_reopen}: it carries on where you left off, and the receipt "
+                "shows what was removed.",
                 "Close, and sign later — what you did is kept",
                 keep="Keep working",
             )

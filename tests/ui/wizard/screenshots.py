@@ -1,11 +1,16 @@
 """The README's wizard screenshots, taken from the real wizard walking the demo phone.
 
     QT_QPA_PLATFORM=offscreen python -m tests.ui.wizard.screenshots docs
+    QT_QPA_PLATFORM=offscreen python -m tests.ui.wizard.screenshots /tmp/shots --all --helpdesk
 
 Runs its own adb server on a private port (as the tests do) and the simulated demo phone, with
 an in-memory keyring, and saves docs/screenshot-wizard-remove.png (a removal page, before
-anything is done) and docs/screenshot-wizard-receipt.png (the saved receipt). Pass --all to
-also save every page it passes through, for looking at them.
+anything is done) and docs/screenshot-wizard-receipt.png (the saved receipt).
+
+--all also saves every page it passes through, for looking at them: it removes the apps in a
+first window, closes it unsigned, and finishes in a second window that carries the removal on.
+--helpdesk walks it as a technician; --no-keyring on a computer without a keyring (nothing is
+signed then).
 """
 
 from __future__ import annotations
@@ -17,16 +22,20 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-SIZE = (820, 600)
+SIZE = (820, 640)
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv and not argv[0].startswith("-") else "docs")
     every = "--all" in argv
+    helpdesk = "--helpdesk" in argv
+    no_keyring = "--no-keyring" in argv
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = Path(tempfile.mkdtemp(prefix="device-audit-shots-"))
     os.environ["DEVICE_AUDIT_HOME"] = str(home / "Device Audit")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
     import keyring
     from PySide6.QtCore import QEventLoop
@@ -40,10 +49,13 @@ def main(argv: list[str]) -> int:
     from ui.ops import Operations
     from ui.wizard import Pages, RemovalWizard
 
-    keyring.set_keyring(MemoryKeyring())
+    if not no_keyring:
+        keyring.set_keyring(MemoryKeyring())
     app = QApplication([])
     server = start_adb_server(home)
     phone = SimulatedPhone("demo-phone").start()
+    ops = Operations()
+    prefix = "helpdesk-" if helpdesk else ""
 
     def wait(condition: Callable[[], bool]) -> None:
         deadline = time.monotonic() + 30
@@ -52,51 +64,79 @@ def main(argv: list[str]) -> int:
             if time.monotonic() > deadline:
                 raise TimeoutError("the wizard did not finish its work in time")
 
-    def save(wizard: RemovalWizard, name: str, wanted: bool) -> None:
+    def settle(wizard: RemovalWizard) -> None:
+        wait(lambda: not wizard.busy and not wizard.keyring_checking)
         for _ in range(5):
             app.processEvents()
+
+    def save(wizard: RemovalWizard, name: str, wanted: bool = False) -> None:
+        settle(wizard)
         if wanted or every:
-            path = out / f"{name}.png"
+            path = out / (f"{name}.png" if wanted else f"{prefix}{name}.png")
             wizard.grab().save(str(path))
             print(f"saved {path}")
+
+    def open_wizard() -> RemovalWizard:
+        scan = scan_phone(phone.address, adb_port=server.port)
+        wizard = RemovalWizard(
+            None,
+            assessment=evaluate(scan, load_policy("us-federal-2023"), day=date(2023, 3, 20)),
+            operations=ops,
+            adb_port=server.port,
+            helpdesk=helpdesk,
+        )
+        wizard.resize(*SIZE)
+        wizard.show()
+        return wizard
+
+    def page(wizard: RemovalWizard) -> Any:
+        return wizard.currentPage()
 
     try:
         server.client().connect(phone.address, timeout=10)
         server.wait_for_state(phone.address, {"device"})
-        policy = load_policy("us-federal-2023")
-        scan = scan_phone(phone.address, adb_port=server.port)
-        wizard = RemovalWizard(
-            None,
-            assessment=evaluate(scan, policy, day=date(2023, 3, 20)),
-            operations=Operations(),
-            adb_port=server.port,
-        )
-        wizard.resize(*SIZE)
-        wizard.show()
-        save(wizard, "wizard-review", False)
+        wizard = open_wizard()
+        save(wizard, "wizard-review")
         wizard.next()
+        number = 0
         while wizard.currentId() >= Pages.REMOVE:
-            page = wizard.currentPage()
-            box = next(b for b in page.panel.step_boxes if b.button.isVisible())  # type: ignore[attr-defined]
+            number += 1
+            box = next(b for b in page(wizard).panel.step_boxes if b.button.isVisible())
             tiktok = box.step.target.app_name == "TikTok"
-            save(wizard, "screenshot-wizard-remove", tiktok)
+            if tiktok and not helpdesk and not no_keyring:
+                save(wizard, "screenshot-wizard-remove", True)
+            save(wizard, f"wizard-remove-{number}")
             box.button.click()
-            wait(lambda: not wizard.busy)
+            save(wizard, f"wizard-remove-{number}-done")
             wizard.next()
-        wait(lambda: not wizard.busy)
-        save(wizard, "wizard-verify", False)
+        if every:  # close unsigned; a second window carries the removal on
+            RemovalWizard.ask_confirm = classmethod(lambda *_a, **_k: True)  # type: ignore[method-assign,assignment]
+            wizard.reject()
+            wizard = open_wizard()
+            save(wizard, "wizard-carried-on")
+            while wizard.currentId() != Pages.VERIFY:
+                wizard.next()
+        save(wizard, "wizard-verify")
         wizard.next()
-        save(wizard, "wizard-usb", False)
-        wizard.currentPage().confirmed.setChecked(True)  # type: ignore[attr-defined]
+        save(wizard, "wizard-usb")
+        page(wizard).confirmed.setChecked(True)
         wizard.next()
-        attest = wizard.currentPage()
-        attest.name.setText("Anna Smith")  # type: ignore[attr-defined]
-        attest.staff_id.setText("S1234")  # type: ignore[attr-defined]
-        attest.agree.setChecked(True)  # type: ignore[attr-defined]
-        save(wizard, "wizard-attest", False)
+        attest = page(wizard)
+        if helpdesk:
+            attest.technician.setText("Tom Tech")
+        attest.name.setText("Anna Smith")
+        attest.staff_id.setText("S1234")
+        attest.agree.setChecked(True)
+        save(wizard, "wizard-attest")
         wizard.next()
-        wait(lambda: not wizard.busy and wizard.currentId() == Pages.RECEIPT)
-        save(wizard, "screenshot-wizard-receipt", True)
+        settle(wizard)
+        if no_keyring:
+            save(wizard, "wizard-attest-no-keyring")
+            return 0
+        wait(lambda: wizard.currentId() == Pages.RECEIPT)
+        if not helpdesk:
+            save(wizard, "screenshot-wizard-receipt", True)
+        save(wizard, "wizard-receipt")
     finally:
         phone.stop()
         stop_adb_server(server)

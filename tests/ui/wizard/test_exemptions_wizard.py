@@ -278,3 +278,40 @@ def test_every_control_on_every_page_is_named_and_reachable_by_keyboard(
         Pages.USB_DEBUGGING,
         Pages.ATTEST,
     }
+
+
+@pytest.mark.parametrize("helpdesk", [False, True])
+def test_the_technician_is_not_made_to_speak_as_the_staff_member(
+    qtbot: QtBot, make_wizard: WizardFactory, helpdesk: bool
+) -> None:
+    """At the helpdesk the technician reads the pages: they speak of the staff member, never
+    as if the technician were the one who installed the apps or needs an exception."""
+    before, _ = first_check()
+    phone = Phone()
+    wizard = make_wizard(before, rescan=phone.rescan, helpdesk=helpdesk)
+    review = wizard.currentPage()
+    assert review.all_users.text() == "Remove downloaded apps from every user and profile at once"
+    to_page(qtbot, wizard, Pages.EXEMPTIONS)
+    page = wizard.currentPage()
+    assert isinstance(page, ExemptionsPage)
+    words = " ".join(texts(page))
+    fields = [page.request_name, page.request_staff, page.request_reason]
+    if helpdesk:
+        assert "If the staff member needs a banned app for their work" in words
+        assert "If the staff member was granted an exemption" in page.none_loaded.text()
+        assert [f.accessibleName() for f in fields] == [
+            "Staff member's name",
+            "Staff id",
+            "Why they need it",
+        ]
+        assert "your work" not in words and "you were granted" not in words
+    else:
+        assert "If you need a banned app for your work" in words
+        assert [f.accessibleName() for f in fields] == [
+            "Your name",
+            "Your staff id",
+            "Why you need it",
+        ]
+    assert "open this window again: what was done so far is kept" in page.none_loaded.text()
+    reopen = "Work on this phone" if helpdesk else "Remove\u2026 (Ctrl+R)"
+    assert reopen in wizard.how_to_reopen

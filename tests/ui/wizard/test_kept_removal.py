@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from audit.attestation import verify_file
@@ -23,7 +24,7 @@ from tests.ui.wizard.conftest import DAY, PhoneWizard, WizardFactory
 from tests.ui.wizard.drive import click, go_to, open_box, remove_page, sign, wait_idle
 from tests.ui.wizard.test_followups_wizard import DEB, POLICY, computer
 from ui.wizard import Pages, RemovalWizard
-from ui.wizard.pages_attest import UsbPage
+from ui.wizard.pages_attest import ReceiptPage, UsbPage
 from ui.wizard.pages_remove import ReviewPage
 
 TIKTOK = "com.zhiliaoapp.musically"
@@ -69,6 +70,9 @@ def test_a_removal_closed_before_signing_is_carried_on_and_signed_by_the_next_wi
     assert review.carried_on.title.text().startswith("Carrying on with the removal begun ")
     assert "What was done then is kept (2 steps)" in review.carried_on.text.text()
     assert review.summary.title.text() == "Every banned app found has been dealt with"
+    status = review.findChild(QLabel, "status")
+    assert status is not None and status.text().startswith("When first checked: Not compliant")
+    assert not review.all_users.isVisibleTo(review)  # the way it was begun is kept
     assert second.resumed_actions == 2 and not second.new_actions
     go_to(qtbot, second, Pages.REMOVE)
     box = remove_page(second).panel.step_boxes[0]
@@ -91,6 +95,13 @@ def test_a_removal_closed_before_signing_is_carried_on_and_signed_by_the_next_wi
     before = {(f["app"], f["user"]): (f["state_before"], f["state"]) for f in predicate["findings"]}
     assert before[(TIKTOK, "10")] == ("installed", "absent")
     assert not path.exists()  # the receipt holds it now: the next window starts afresh
+    receipt = second.currentPage()
+    assert isinstance(receipt, ReceiptPage)
+    shown = [w.text() for w in receipt.done_list.findChildren(QLabel)]
+    assert sorted(shown) == [
+        "\u2022 CapCut was removed from the main profile.",
+        "\u2022 TikTok was removed from the work profile.",
+    ]
 
 
 @pytest.mark.adb
