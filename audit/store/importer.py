@@ -80,6 +80,19 @@ WriteBatch = Callable[[], AbstractContextManager[sqlite3.Connection]]
 """Opens one write transaction on the store (holding its lock) for a batch."""
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A receipt file already in the history, found by its digest: what its report row says."""
+
+    uid: str
+    signer: str
+    identity: str
+
+
+KnownFiles = Callable[[Collection[str]], dict[str, StoredFile]]
+"""Which of these file digests are stored already, and as which receipt."""
+
+
 def receipt_files(folder: Path) -> list[Path]:
     """The files of a folder an import looks at: every visible regular file, by name."""
     folder = Path(folder)
@@ -102,7 +115,7 @@ def import_files(
     paths: Sequence[Path],
     *,
     write: WriteBatch,
-    known_files: Callable[[Collection[str]], set[str]],
+    known_files: KnownFiles,
     accept_new_keys: Collection[str] = (),
     batch_size: int = DEFAULT_BATCH,
     workers: int = 0,
@@ -149,18 +162,18 @@ class _Pending:
 
     batch: Sequence[Path]
     loaded: list[tuple[bytes, str] | FileOutcome]
-    stored: set[str]
+    stored: dict[str, StoredFile]
     checked: Future[list[Checked]] | list[Checked]
 
 
 def _prepare(
     batch: Sequence[Path],
-    known_files: Callable[[Collection[str]], set[str]],
+    known_files: KnownFiles,
     pool: ProcessPoolExecutor | None,
 ) -> _Pending:
     loaded = [_load(path) for path in batch]
     digests = {item[1] for item in loaded if isinstance(item, tuple)}
-    stored = known_files(digests) if digests else set()
+    stored = known_files(digests) if digests else {}
     jobs = [
         (path, item[0])
         for path, item in zip(batch, loaded, strict=True)
@@ -193,7 +206,17 @@ class _Run:
             if isinstance(item, FileOutcome):
                 ready.append(item)
             elif item[1] in pending.stored:
-                ready.append(_duplicate(path, "this file is already in the history"))
+                known = pending.stored[item[1]]
+                ready.append(
+                    FileOutcome(
+                        path=path,
+                        result=ImportResult.DUPLICATE,
+                        reason=f"this file is already in the history (receipt {known.uid})",
+                        attestation_id=known.uid,
+                        signer=known.signer,
+                        identity=known.identity,
+                    )
+                )
             else:
                 result = next(results)
                 if isinstance(result, FileOutcome):

@@ -45,6 +45,7 @@ from audit.store.records import (
     TrustedKey,
 )
 from audit.store.status import status_on
+from audit.text import visible
 
 _SUMMARY = (
     "id, uid, origin, person_name, staff_id, technician, device_id, device_name, policy_id,"
@@ -457,6 +458,25 @@ def dashboard(
         expiring=expiring,
         expiring_within=expiring_within,
         series=series,
+    )
+
+
+def require_policy(conn: sqlite3.Connection, policy_id: str | None) -> None:
+    """Raise StoreError when `policy_id` is given and no audit in the history is under it."""
+    if not policy_id:
+        return
+    known = [row[0] for row in conn.execute("SELECT DISTINCT policy_id FROM audits ORDER BY 1")]
+    if policy_id in known:
+        return
+    there = (
+        f"policies there: {', '.join(visible(p, limit=80) for p in known)}"
+        if known
+        else "the history holds no audits yet"
+    )
+    raise StoreError(
+        f"No audits under policy '{visible(policy_id, limit=80)}' in the history; {there}.",
+        "Choose one of the policies there (a policy's id, as 'device-audit history' shows it), "
+        "or export every policy.",
     )
 
 

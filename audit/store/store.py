@@ -428,18 +428,17 @@ class Store:
             cancelled=cancelled,
         )
 
-    def _known_files(self, digests: Collection[str]) -> set[str]:
-        def query(conn: sqlite3.Connection) -> set[str]:
-            found: set[str] = set()
+    def _known_files(self, digests: Collection[str]) -> dict[str, importer.StoredFile]:
+        def query(conn: sqlite3.Connection) -> dict[str, importer.StoredFile]:
+            found: dict[str, importer.StoredFile] = {}
             for chunk in importer.chunks(sorted(digests), 500):
                 marks = ", ".join("?" * len(chunk))
-                found.update(
-                    row[0]
-                    for row in conn.execute(
-                        f"SELECT file_sha256 FROM attestations WHERE file_sha256 IN ({marks})",
-                        list(chunk),
-                    )
-                )
+                for digest, uid, signer, identity in conn.execute(
+                    "SELECT file_sha256, uid, signer, identity FROM attestations"
+                    f" WHERE file_sha256 IN ({marks})",
+                    list(chunk),
+                ):
+                    found[digest] = importer.StoredFile(uid, signer, identity)
             return found
 
         return self._read(query)
@@ -515,13 +514,27 @@ class Store:
         return self._read(lambda conn: queries.trusted_keys(conn, identity))
 
     def receipts(self, policy_id: str | None = None) -> list[ReceiptRecord]:
-        return self._read(lambda conn: queries.receipts(conn, policy_id))
+        """Every stored receipt, or those under `policy_id` (StoreError when the history has
+        no audit under it: a mistyped id must not give an empty export)."""
+
+        def query(conn: sqlite3.Connection) -> list[ReceiptRecord]:
+            queries.require_policy(conn, policy_id)
+            return queries.receipts(conn, policy_id)
+
+        return self._read(query)
 
     def export_rows(
         self, *, policy_id: str | None = None, today: date | None = None
     ) -> list[ExportRow]:
+        """The latest audit of each person's device, of every policy or of `policy_id`
+        (StoreError when the history has no audit under it, naming the policies it has)."""
         day = today or date.today()
-        return self._read(lambda conn: queries.export_rows(conn, day, policy_id))
+
+        def query(conn: sqlite3.Connection) -> list[ExportRow]:
+            queries.require_policy(conn, policy_id)
+            return queries.export_rows(conn, day, policy_id)
+
+        return self._read(query)
 
     def integrity_check(self) -> str:
         """SQLite's own check of the file: "ok" when it is intact."""

@@ -164,3 +164,34 @@ def test_the_import_menu_asks_for_a_folder_and_opens_the_report(
     assert report.report is not None
     assert [o.result for o in report.report.outcomes].count(ImportResult.IMPORTED) == 2
     window.shutdown()
+
+
+def test_every_row_says_whom_the_receipt_was_signed_for_duplicates_and_demos_included(
+    run_import: Callable[[Path], ImportWindow], folder: Path
+) -> None:
+    from dataclasses import replace
+
+    demo = replace(f.phone("DEMO"), simulated=True)
+    write_receipt(
+        f.receipt(Signer.generate(), demo, f.BEN, f.Outcome.CLEAN, day=DAY, technician="Sam"),
+        folder / "demo.json",
+    )
+    window = run_import(folder)
+    signed_for = {
+        row.cells[ImportColumn.FILE]: row.cells[ImportColumn.SIGNED_FOR]
+        for row in window.model.rows
+    }
+    assert signed_for == {
+        "aroha-again.json": "staff id PS-1042",  # a copy of a file already imported
+        "aroha-new-key.json": "staff id PS-1042",
+        "ben.json": "staff id PS-2001",
+        "demo.json": "technician Sam",
+        "tampered.json": "",  # not verified: nobody can be named
+    }
+    again = next(r for r in window.model.rows if r.cells[ImportColumn.FILE] == "aroha-again.json")
+    assert again.cells[ImportColumn.REASON].startswith(
+        "This file is already in the history (receipt "
+    )
+    demo_row = next(r for r in window.model.rows if r.cells[ImportColumn.FILE] == "demo.json")
+    assert demo_row.cells[ImportColumn.RESULT] == "Refused"
+    assert "SIMULATED demo phone" in demo_row.cells[ImportColumn.REASON]

@@ -168,3 +168,23 @@ def test_bad_dates_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
         main(["history", "--since", "last tuesday"])
     assert exit_info.value.code == 2
     assert "not a date like 2023-03-31" in capsys.readouterr().err
+
+
+def test_export_of_a_policy_the_history_does_not_hold_is_an_error_naming_those_it_does(
+    capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "export", "--db", str(db_path), "--policy", "nosuch")
+    assert (code, out) == (2, "")
+    assert "error: No audits under policy 'nosuch' in the history; the history holds no " in err
+    run(capsys, "import", str(receipts), "--db", str(db_path))
+    out_file = tmp_path / "export.csv"
+    for extra in (["--out", str(out_file)], ["--receipts", str(tmp_path / "r")]):
+        code, out, err = run(capsys, "export", "--db", str(db_path), "--policy", "nosuch", *extra)
+        assert (code, out) == (2, "")
+        assert err.startswith(
+            "error: No audits under policy 'nosuch' in the history; policies there: "
+            f"{f.POLICY.id}.\nnext step: "
+        )
+    assert not out_file.exists() and not (tmp_path / "r").exists()
+    code, out, _ = run(capsys, "export", "--db", str(db_path), "--policy", f.POLICY.id)
+    assert code == 0 and len(out.splitlines()) == 3  # the header and two people

@@ -182,3 +182,20 @@ def test_exporting_twice_is_safe_and_nothing_is_overwritten(
     with pytest.raises(StoreError, match="already exists"):
         export_receipts(store.receipts(), tmp_path / "out")
     assert first.read_bytes() == b"something else"
+
+
+def test_exporting_a_policy_with_no_audits_says_which_policies_there_are(store: Store) -> None:
+    before, after, actions = f.audit_inputs(f.phone("X1"), f.AROHA, f.Outcome.CLEAN, day=DAY)
+    store.record_audit([before, after], actions, staff_id=f.AROHA.staff_id)
+    for export in (
+        lambda: store.export_rows(policy_id="nz-parliament-2O23", today=DAY),
+        lambda: store.receipts("nz-parliament-2O23"),
+    ):
+        with pytest.raises(StoreError) as caught:
+            export()
+        assert caught.value.message == (
+            "No audits under policy 'nz-parliament-2O23' in the history; policies there: "
+            f"{f.POLICY.id}."
+        )
+    assert len(store.export_rows(policy_id=f.POLICY.id, today=DAY)) == 1
+    assert len(store.export_rows(today=DAY)) == 1

@@ -542,3 +542,23 @@ def test_a_receipt_with_a_malformed_user_list_is_refused(
     [outcome] = store.import_folder(tmp_path / "in").outcomes
     assert outcome.result is ImportResult.REFUSED
     assert "'predicate.rescan.users[2].name' is missing" in outcome.reason
+
+
+def test_a_duplicate_says_which_receipt_it_is_and_whom_it_was_signed_for(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    envelope = f.receipt(signer, f.phone("S1"), f.AROHA, f.Outcome.CLEAN, day=DAY, technician="Sam")
+    first = write(tmp_path / "in", "a.json", envelope)
+    [imported] = store.import_folder(tmp_path / "in").outcomes
+    shutil.copy(first, tmp_path / "in" / "b.json")
+    same_file, copy = store.import_folder(tmp_path / "in").outcomes
+    for duplicate in (same_file, copy):
+        assert duplicate.result is ImportResult.DUPLICATE
+        assert (duplicate.attestation_id, duplicate.signer, duplicate.identity) == (
+            imported.attestation_id,
+            signer.fingerprint,
+            "technician:Sam",
+        )
+        assert duplicate.reason == (
+            f"this file is already in the history (receipt {imported.attestation_id})"
+        )
