@@ -222,10 +222,7 @@ def _scan(s: _Obj) -> ScanSummary:
         for g in s.items("gaps")
     )
     digest = s.text("inventory_digest")
-    users = tuple(
-        UserProfile(id=u.text("id"), name=u.text("name"), kind=u.enum("kind", UserKind))
-        for u in (s.items("users") if s.data.get("users") is not None else ())
-    )
+    users = _users(s) if s.data.get("users") is not None else ()
     return ScanSummary(
         started_at=started,
         finished_at=finished,
@@ -236,6 +233,26 @@ def _scan(s: _Obj) -> ScanSummary:
         status=s.enum("status", DeviceStatus),
         users=users,
     )
+
+
+_USER_KINDS = {kind.value: kind for kind in UserKind}
+
+
+def _users(s: _Obj) -> tuple[UserProfile, ...]:
+    """A scan's users; read on every import, so checked directly rather than field by field."""
+    users = []
+    for index, user in enumerate(s.value("users", list)):
+        where = f"{s.path('users')}[{index}]"
+        if not isinstance(user, dict):
+            raise MalformedReceipt(f"'{where}' is not an object")
+        uid, name, kind = user.get("id"), user.get("name"), user.get("kind")
+        for key, value in (("id", uid), ("name", name), ("kind", kind)):
+            if not isinstance(value, str):
+                raise MalformedReceipt(f"'{where}.{key}' is missing or of the wrong type")
+        if kind not in _USER_KINDS:
+            raise MalformedReceipt(f"'{where}.kind' is {kind!r}, not a known value")
+        users.append(UserProfile(id=str(uid), name=str(name), kind=_USER_KINDS[kind]))
+    return tuple(users)
 
 
 def _finding(f: _Obj) -> FindingRow:

@@ -6,6 +6,7 @@ batch), so a whole audit, or a whole batch of receipts, is committed at once or 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -112,8 +113,11 @@ def gaps_json(gaps: Iterable[SourceReport]) -> str:
     )
 
 
-def users_json(users: Iterable[UserProfile]) -> str:
-    """A scan's users as the receipt lists them: what the history names profiles by."""
+@functools.lru_cache(maxsize=256)
+def users_json(users: tuple[UserProfile, ...]) -> str:
+    """A scan's users as the receipt lists them: what the history names profiles by. Phones
+    share a few user lists (Owner, Work profile), so an import of thousands asks for the same
+    few again and again: cached."""
     return json.dumps(
         [{"id": u.id, "name": u.name, "kind": u.kind.value} for u in users], ensure_ascii=False
     )
