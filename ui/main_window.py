@@ -11,7 +11,7 @@ rest; the history, the dashboard and the receipts import open in windows of thei
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -726,25 +726,10 @@ class MainWindow(QMainWindow):
         if entry.state is not DeviceState.READY:
             self.statusBar().showMessage(entry.advice, 10000)
             return
-        scanner = self._scanner(entry)
-        if scanner is None:
+        work = self._checker(entry, self.policy)
+        if work is None:
             self.statusBar().showMessage("This device cannot be checked here.", 5000)
             return
-        policy = self.policy
-        exemptions = self.exemptions
-        day = self.today()
-        person = self.person
-
-        def work(progress: Progress, cancelled: CancelCheck) -> ScanOutcome:
-            scan = scanner(progress, cancelled)
-            if policy is None:
-                return ScanOutcome(scan, None, None)
-            from audit.policy import evaluate
-
-            progress(1.0, "Checking the apps against the policy")
-            assessment = evaluate(scan, policy, exemptions, day=day, person=person)
-            return ScanOutcome(scan, assessment, policy)
-
         self.session(device_id).error = None
         self.devices.update(device_id, phase=ScanPhase.SCANNING, progress="")
         self.ops.start(
@@ -776,6 +761,45 @@ class MainWindow(QMainWindow):
         device = outcome.scan.device
         changes: dict[str, Any] = {
             "phase": ScanPhase.SCANNED if complete else ScanPhase.INCOMPLETE,
+    def _details(self, entry: DeviceEntry) -> Callable[[Collection[str]], Mapping[str, Any]] | None:
+        """How to read the details (version, install dates) of some of a phone's apps."""
+        fetch = self.sources.phone_details
+        if entry.kind is not DeviceKind.ANDROID or fetch is None:
+            return None
+        serial = entry.id
+        return lambda packages: fetch(serial, packages)
+
+    def _checker(
+        self, entry: DeviceEntry, policy: Policy | None
+    ) -> Callable[[Progress, CancelCheck], ScanOutcome] | None:
+        """The whole check of a device, off the GUI thread: the scan, then (with a policy) the
+        judgement with the details of the flagged apps (audit.assess)."""
+        scanner = self._scanner(entry)
+        if scanner is None:
+            return None
+        details = self._details(entry)
+        exemptions, day, person = self.exemptions, self.today(), self.person
+
+        def check(progress: Progress, cancelled: CancelCheck) -> ScanOutcome:
+            if policy is None:
+                return ScanOutcome(scanner(progress, cancelled), None, None)
+            from audit.assess import SCAN_SHARE, judge_with_details
+
+            scan = scanner(lambda part, words: progress(part * SCAN_SHARE, words), cancelled)
+            assessment = judge_with_details(
+                scan,
+                policy,
+                exemptions,
+                day=day,
+                person=person,
+                details=details,
+                progress=progress,
+                cancelled=cancelled,
+            )
+            return ScanOutcome(assessment.scan, assessment, policy)
+
+        return check
+
             "status": outcome.assessment.status if outcome.assessment else None,
             "progress": "",
         }
@@ -836,11 +860,24 @@ class MainWindow(QMainWindow):
             session.rows = None
             self.devices.update(device_id, status=None)
             return
+        entry = self.devices.entry(device_id)
+        # A phone still plugged in is asked about the apps this policy newly flags.
+        ready = entry is not None and entry.state is DeviceState.READY
+        details = self._details(entry) if entry is not None and ready else None
 
-        def work(_progress: Progress, _cancelled: CancelCheck) -> Assessment:
-            from audit.policy import evaluate
+        def work(progress: Progress, cancelled: CancelCheck) -> Assessment:
+            from audit.assess import judge_with_details
 
-            return evaluate(scan, policy, exemptions, day=day, person=person)
+            return judge_with_details(
+                scan,
+                policy,
+                exemptions,
+                day=day,
+                person=person,
+                details=details,
+                progress=progress,
+                cancelled=cancelled,
+            )
 
         def done(assessment: Assessment) -> None:
             if session.scan is not scan:
@@ -855,6 +892,7 @@ class MainWindow(QMainWindow):
 
     # --- progress --------------------------------------------------------------------------
 
+            session.scan = assessment.scan  # with the details of what it flags
     @Slot(str, float, str)
     def _on_progress(self, key: str, fraction: float, _message: str) -> None:
         if self.devices.entry(key) is not None:
@@ -1120,7 +1158,7 @@ class MainWindow(QMainWindow):
             helpdesk=self.helpdesk,
             on_finished=lambda path: self._wizard_finished(device_id, wizard, handle, path),
             adb_port=self.sources.adb_port,
-            rescan=self._scanner_for(device_id),
+            rescan=self._scanner_for(device_id, assessment.policy),
             receipts_dir=self.receipts_dir,
         )
         session.wizard = wizard
@@ -1137,9 +1175,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
         return wizard
 
-    def _scanner_for(self, device_id: str) -> Callable[[Progress, CancelCheck], ScanResult] | None:
+    def _scanner_for(
+        self, device_id: str, policy: Policy | None
+    ) -> Callable[[Progress, CancelCheck], ScanResult] | None:
+        """The removal window's check again: a scan with the details of what `policy` flags
+        (the window judges it itself)."""
         entry = self.devices.entry(device_id)
-        return self._scanner(entry) if entry is not None else None
+        check = self._checker(entry, policy) if entry is not None else None
+        if check is None:
+            return None
+        return lambda progress, cancelled: check(progress, cancelled).scan
 
     def _wizard_actions(self, device_id: str, wizard: Any, handle: AuditHandle) -> None:
         """Write the window's actions not written yet."""

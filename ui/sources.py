@@ -9,12 +9,15 @@ the adb server, where separate instances would race to start it and could lose a
 
 A phone the adb server refuses without a reason as its check starts is told apart from an
 unplugged one by the Android source itself (`audit.sources.android.scan.settled`).
+
+`phone_details` reads `dumpsys package` for a few packages of one phone: the window asks it,
+through `audit.assess.judge_with_details`, only for the apps the policy flagged.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,7 @@ from ui.device_list import PhoneEvent, Tracker
 
 LocalScan = Callable[[Progress, CancelCheck], ScanResult]
 PhoneScan = Callable[[str, Progress, CancelCheck], ScanResult]
+PhoneDetails = Callable[[str, Collection[str]], Mapping[str, Any]]  # serial, packages → details
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Sources:
     track_phones: Tracker | None
     adb_port: int | None = None
     adb: Callable[[], Any] | None = None  # the shared audit.sources.android Adb, made on first use
+    phone_details: PhoneDetails | None = None  # PackageDetails by package name
 
 
 class SharedAdb:
@@ -65,10 +70,15 @@ def real_sources(adb_port: int | None = None) -> Sources:
 
         return scan(serial, progress=progress, cancelled=cancelled, adb=server())
 
+    def phone_details(serial: str, packages: Collection[str]) -> Mapping[str, Any]:
+        from audit.sources.android.scan import details_for
+
+        return details_for(serial, packages, adb=server())
+
     def track(stopped: Callable[[], bool]) -> Iterator[PhoneEvent]:
         from audit.sources.android.tracker import DeviceTracker
 
         for event in DeviceTracker(server()).events(stopped):
             yield PhoneEvent(event.serial, event.state, event.guidance, event.model)
 
-    return Sources(scan_local, scan_phone, track, adb_port, server)
+    return Sources(scan_local, scan_phone, track, adb_port, server, phone_details)
