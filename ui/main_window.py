@@ -751,16 +751,6 @@ class MainWindow(QMainWindow):
         serial = entry.id
         return lambda progress, cancelled: scan_phone(serial, progress, cancelled)
 
-    def _scan_done(self, device_id: str, outcome: ScanOutcome) -> None:
-        session = self.session(device_id)
-        session.scan = outcome.scan
-        session.assessment = outcome.assessment
-        session.error = None
-        session.rows = None
-        complete = outcome.scan.complete
-        device = outcome.scan.device
-        changes: dict[str, Any] = {
-            "phase": ScanPhase.SCANNED if complete else ScanPhase.INCOMPLETE,
     def _details(self, entry: DeviceEntry) -> Callable[[Collection[str]], Mapping[str, Any]] | None:
         """How to read the details (version, install dates) of some of a phone's apps."""
         fetch = self.sources.phone_details
@@ -800,6 +790,16 @@ class MainWindow(QMainWindow):
 
         return check
 
+    def _scan_done(self, device_id: str, outcome: ScanOutcome) -> None:
+        session = self.session(device_id)
+        session.scan = outcome.scan
+        session.assessment = outcome.assessment
+        session.error = None
+        session.rows = None
+        complete = outcome.scan.complete
+        device = outcome.scan.device
+        changes: dict[str, Any] = {
+            "phase": ScanPhase.SCANNED if complete else ScanPhase.INCOMPLETE,
             "status": outcome.assessment.status if outcome.assessment else None,
             "progress": "",
         }
@@ -882,6 +882,7 @@ class MainWindow(QMainWindow):
         def done(assessment: Assessment) -> None:
             if session.scan is not scan:
                 return  # a newer scan arrived and was judged with its own policy
+            session.scan = assessment.scan  # with the details of what it flags
             session.assessment = assessment
             session.rows = None
             self.devices.update(device_id, status=assessment.status)
@@ -892,7 +893,6 @@ class MainWindow(QMainWindow):
 
     # --- progress --------------------------------------------------------------------------
 
-            session.scan = assessment.scan  # with the details of what it flags
     @Slot(str, float, str)
     def _on_progress(self, key: str, fraction: float, _message: str) -> None:
         if self.devices.entry(key) is not None:
