@@ -5,6 +5,8 @@ A person reads "Work profile", not "user 10"; "Came with the phone", not "PREINS
 
 from __future__ import annotations
 
+import re
+
 from audit.model import (
     AppState,
     Confidence,
@@ -29,6 +31,16 @@ STATE_WORDS = {
     AppState.DISABLED: "Turned off",
     AppState.REMOVED_FOR_USER: "Removed for this user",
     AppState.ABSENT: "Not installed",
+}
+
+# What each state means, for the table's tool tips and the details pane.
+STATE_TIPS = {
+    AppState.INSTALLED: "Installed and turned on for this user or profile.",
+    AppState.DISABLED: "Still installed for this user or profile, but turned off: it cannot run "
+    "until someone turns it on again.",
+    AppState.REMOVED_FOR_USER: "Removed for this user or profile only. The copy that came with "
+    "the phone stays on it, so it can be brought back later.",
+    AppState.ABSENT: "Not on the device for this user or profile.",
 }
 
 ORIGIN_WORDS = {
@@ -78,6 +90,19 @@ FINDING_RANK = {
     FindingStatus.RESOLVED: 3,
 }
 
+# The catalog's evidence shorthand (resources/catalog.toml) in words.
+EVIDENCE_WORDS = {
+    "H1": "the maker's own list of its apps (TikTok's HackerOne scope)",
+    "TTWEB": "the maker's own website",
+    "UAD": "the Universal Android Debloater list",
+    "WINGET": "Microsoft's winget package list",
+    "TIKAPIS": "a commercial list of ByteDance apps",
+    "DECOMP": "the app's own code",
+    "FP-iOS": "a website script that looks for iPhone apps",
+    "CODE": "several unrelated public code projects",
+    "derived": "Device Audit's own reasoning (see the note)",
+}
+
 CONFIDENCE_WORDS = {
     Confidence.HIGH: "High: the identifier is confirmed by the app's own publisher or by "
     "several independent sources",
@@ -98,6 +123,27 @@ def user_words(scan: ScanResult | None, user_id: str) -> str:
     if profile.kind is UserKind.LOCAL_USER:
         return profile.name or profile.id
     return f"Other user ({profile.name})" if profile.name else f"Other user {profile.id}"
+
+
+def evidence_words(source: str) -> str:
+    """A catalog entry's evidence ("[H1], [UAD] ("TikTok App")") in words."""
+
+    def word(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        return EVIDENCE_WORDS.get(code, code)
+
+    return _SHORTHAND.sub(word, source)
+
+
+_SHORTHAND = re.compile(r"\[([A-Za-z0-9-]+)\]|^(derived)\b")
+
+
+def version_words(app: InstalledApp) -> str:
+    """The version a person reads ("34.1.4"); a phone app whose version name was not read (only
+    flagged apps are asked for it) shows its build number instead of nothing."""
+    if app.version:
+        return app.version
+    return f"build {app.version_code}" if app.version_code is not None else ""
 
 
 def source_words(app: InstalledApp) -> str:

@@ -153,7 +153,16 @@ def test_details_on_a_computer_say_how_to_uninstall_there() -> None:
     assessment = evaluate(scan, policy, day=DAY)
     finding = finding_for("com.zhiliaoapp.musically", scan, assessment)
     view = details_view(finding.app, finding, scan, assessment, policy)
-    assert view.sections[0].lines[0].startswith("Uninstall TikTok from this computer")
+    assert (
+        view.sections[0]
+        .lines[0]
+        .startswith("Press Remove… (Ctrl+R) and Device Audit will guide you through removing it")
+    )
+    assert (
+        view.sections[0]
+        .lines[1]
+        .startswith("Or remove it yourself: uninstall TikTok from this computer")
+    )
 
 
 def test_details_pane_is_plain_text_and_opens_only_web_links(qtbot: QtBot) -> None:
@@ -173,3 +182,101 @@ def test_details_pane_is_plain_text_and_opens_only_web_links(qtbot: QtBot) -> No
     )
     buttons = [b.text() for b in pane.widget().findChildren(QPushButton)]
     assert buttons == ["Read the policy's source 1 (example.org)"]
+
+
+def test_details_show_the_version_its_build_and_the_dates_the_phone_gave() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Pacific/Auckland")
+    tiktok = app(
+        "com.zhiliaoapp.musically",
+        "TikTok",
+        user="10",
+        version="34.1.4",
+        version_code=2023401040,
+        installed_at=datetime(2024, 2, 11, 9, 14, tzinfo=zone),
+        updated_at=datetime(2024, 5, 2, 18, 31, tzinfo=zone),
+    )
+    scan = phone_scan()
+    scan = replace(scan, apps=(*scan.apps[:1], tiktok, *scan.apps[2:]))
+    policy = load_policy(NZ)
+    assessment = evaluate(scan, policy, day=DAY)
+    finding = finding_for("com.zhiliaoapp.musically", scan, assessment)
+    facts = next(
+        s
+        for s in details_view(tiktok, finding, scan, assessment, policy).sections
+        if s.heading == "This app"
+    )
+    assert "Version: 34.1.4 (build 2023401040)" in facts.lines
+    assert "First installed: 2024-02-11" in facts.lines
+    assert "Last updated: 2024-05-02" in facts.lines
+    # An app whose details were not read: its build number, and no dates.
+    plain = replace(tiktok, version="", installed_at=None, updated_at=None)
+    lines = next(
+        s.lines
+        for s in details_view(plain, None, scan, None, policy).sections
+        if s.heading == "This app"
+    )
+    assert "Version: build 2023401040" in lines
+    assert not any(line.startswith(("First installed", "Last updated")) for line in lines)
+
+
+def test_details_explain_a_state_that_is_not_plainly_installed() -> None:
+    scan = phone_scan()
+    capcut = next(a for a in scan.apps if a.name == "CapCut")
+    removed = replace(capcut, state=AppState.REMOVED_FOR_USER, system=True)
+    lines = next(
+        s.lines
+        for s in details_view(removed, None, scan, None, load_policy(NZ)).sections
+        if s.heading == "This app"
+    )
+    state = next(line for line in lines if line.startswith("State: "))
+    assert state.startswith("State: Removed for this user. Removed for this user or profile only")
+    assert "can be brought back" in state
+
+
+def test_a_turned_off_banned_app_is_not_enough_and_remove_comes_first() -> None:
+    scan = phone_scan(app("com.ss.android.ugc.trill", "TikTok Asia", state=AppState.DISABLED))
+    policy = load_policy(NZ)
+    assessment = evaluate(scan, policy, day=date(2023, 4, 3))
+    finding = finding_for("com.ss.android.ugc.trill", scan, assessment)
+    view = details_view(finding.app, finding, scan, assessment, policy)
+    steps = view.sections[0].lines
+    assert steps[0].startswith("Press Remove… (Ctrl+R) and Device Audit will remove it from the")
+    assert steps[1].startswith("Or remove it yourself: on the phone, open Settings › Apps, tap")
+    assert "Turning it off is not enough" in steps[1]
+    assert steps[2] == "The deadline (2023-03-31) has passed: do it now."
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        (
+            '[H1], [TTWEB] (Google Play link), [UAD] ("TikTok App"), [CODE]',
+            "the maker's own list of its apps (TikTok's HackerOne scope), the maker's own "
+            'website (Google Play link), the Universal Android Debloater list ("TikTok App"), '
+            "several unrelated public code projects",
+        ),
+        ("derived", "Device Audit's own reasoning (see the note)"),
+        ("[NEW] (a source not known yet)", "NEW (a source not known yet)"),
+    ],
+)
+def test_evidence_shorthand_is_put_in_words(source: str, words: str) -> None:
+    from ui.words import evidence_words
+
+    assert evidence_words(source) == words
+
+
+def test_every_evidence_code_of_the_catalog_has_words() -> None:
+    import re
+
+    from audit.policy import default_catalog
+    from ui.words import EVIDENCE_WORDS
+
+    codes = {
+        code
+        for entry in default_catalog().entries.values()
+        for code in re.findall(r"\[([A-Za-z0-9-]+)\]", entry.source)
+    }
+    assert codes and codes <= set(EVIDENCE_WORDS)

@@ -90,17 +90,33 @@ def test_a_phone_appears_without_a_click_and_tiktok_in_the_work_profile_is_expla
     assert entry is not None and entry.status is DeviceStatus.NON_COMPLIANT
 
     assert window.select_app("com.zhiliaoapp.musically", "10")
-    text = "\n".join(window.details.labels_text())
+    details = window.details
+    text = "\n".join(details.labels_text())
     assert "TikTok" in text
     assert "User or profile: Work profile" in text
-    assert "Banned by rule 'tiktok' (The TikTok app)." in text
+    assert "It is on this policy's list of banned apps (The TikTok app)." in text
     assert "Recognised by its identifier: com.zhiliaoapp.musically" in text
-    assert "Catalog entry: tiktok-android, TikTok" in text
-    assert "Confidence: High" in text
+    assert "How sure: High" in text
     assert "Legal basis: Parliamentary Service decision" in text
     assert "democratic duties" in text  # the exception route
-    assert "switch to the Work tab" in text  # the next step names the profile
     assert "Do it by 2023-03-31" in text
+    # What to do: Remove… first, by hand second (naming the profile's tab).
+    what = details.labels_text().index("What to do")
+    assert details.labels_text()[what + 1].startswith("Press Remove… (Ctrl+R) and Device Audit")
+    assert "switch to the Work tab" in details.labels_text()[what + 2]
+    # The catalog's codes are folded away in words, for whoever opens them.
+    assert "[" not in text and "tiktok-android" not in text and "Catalog" not in text
+    assert details.technical_button is not None and not details.technical_button.isChecked()
+    assert not details._technical.isVisibleTo(details)  # type: ignore[union-attr]
+    details.technical_button.click()
+    opened = "\n".join(details.labels_text())
+    assert "Identifier catalog entry: tiktok-android" in opened
+    assert "Evidence: the maker's own list of its apps" in opened
+    assert "[" not in opened
+    assert details._technical.isVisibleTo(details)  # type: ignore[union-attr]
+    # Open stays open from one app to the next, so a technician need not open it each time.
+    assert window.select_app("com.zhiliaoapp.musically", "10")
+    assert details.technical_button.isChecked()
 
 
 def test_filter_as_you_type_and_the_toggles(
@@ -379,3 +395,45 @@ def test_progress_shows_after_a_short_delay_and_f5_rescans(
     scans = len(phones.scans)
     qtbot.keyClick(window.table, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: len(phones.scans) == scans + 1, timeout=5000)
+
+
+def test_the_flagged_apps_of_a_phone_get_their_version_and_dates(
+    qtbot: QtBot, phones: Phones, tracker: FeedTracker
+) -> None:
+    from datetime import datetime
+
+    from audit.sources.android.parsers import PackageDetails
+
+    asked: list[tuple[str, list[str]]] = []
+
+    def details(serial: str, packages: object) -> dict[str, PackageDetails]:
+        asked.append((serial, sorted(packages)))  # type: ignore[call-overload]
+        when = datetime(2023, 2, 1, 8, 0).astimezone()
+        return {
+            "com.zhiliaoapp.musically": PackageDetails(
+                "com.zhiliaoapp.musically",
+                version_name="34.1.4",
+                version_code=2023401040,
+                first_install_time=when,
+                last_update_time=when.replace(month=3),
+            )
+        }
+
+    sources = replace(fake_sources(phones, tracker), phone_details=details)
+    window = MainWindow(sources, auto_scan_local=False, today=lambda: DAY)
+    qtbot.addWidget(window)
+    start_main_window(qtbot, window, timeout=5000)
+    use_policy(qtbot, window)
+    plug_in(qtbot, window, tracker)
+    qtbot.waitUntil(lambda: scanned(window, SERIAL), timeout=5000)
+    assert asked == [(SERIAL, ["com.zhiliaoapp.musically"])]  # the flagged app only
+    assert window.proxy.index(0, Column.NAME).data() == "TikTok"
+    assert window.proxy.index(0, Column.VERSION).data() == "34.1.4"
+    assert window.select_app("com.zhiliaoapp.musically", "10")
+    text = window.details.labels_text()
+    assert "Version: 34.1.4 (build 2023401040)" in text
+    assert "First installed: 2023-02-01" in text
+    assert "Last updated: 2023-03-01" in text
+    # The history and the removal window get the same, detailed, assessment.
+    assessment = window.sessions[SERIAL].assessment
+    assert assessment is not None and assessment.violations[0].app.version == "34.1.4"
