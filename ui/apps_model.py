@@ -21,12 +21,23 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from audit.model import Assessment, Finding, FindingStatus, InstalledApp, ScanResult
 from ui import icons
 from ui.plain import tooltip
-from ui.words import FINDING_RANK, FINDING_WORDS, STATE_WORDS, source_words, user_words
+from ui.words import (
+    FINDING_RANK,
+    FINDING_WORDS,
+    KNOWN_INSTALLERS,
+    ORIGIN_WORDS,
+    STATE_TIPS,
+    STATE_WORDS,
+    USER_KIND_WORDS,
+    source_words,
+    user_words,
+    version_words,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -100,7 +111,7 @@ def build_rows(scan: ScanResult | None, assessment: Assessment | None = None) ->
         cells = (
             name,
             app.identifier,
-            app.version,
+            version_words(app),
             users[app.user],
             STATE_WORDS[app.state],
             source_words(app),
@@ -209,10 +220,36 @@ class AppsTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
+# The columns whose words come from a known vocabulary are made wide enough for the longest of
+# them, so "Removed for this user" is never cut short; name and identifier get a fixed share.
+_VOCABULARY = {
+    Column.VERSION: ("build 2023401040",),
+    Column.USER: tuple(USER_KIND_WORDS.values()),
+    Column.STATE: tuple(STATE_WORDS.values()),
+    Column.SOURCE: (*ORIGIN_WORDS.values(), *KNOWN_INSTALLERS.values()),
+}
+_FIXED = {Column.NAME: 15, Column.IDENTIFIER: 18}  # in average character widths
+_PADDING = 14  # the cell's margins
+_HEADER_PADDING = 34  # the header's margins and its sort arrow
+
+
+def column_widths(cells: QFontMetrics, header: QFontMetrics) -> list[tuple[int, int]]:
+    """A width for every column but the last (which stretches), from the fonts in use."""
+    widths: list[tuple[int, int]] = [
+        (column, cells.averageCharWidth() * chars) for column, chars in _FIXED.items()
+    ]
+    for column, words in _VOCABULARY.items():
+        widest = max(cells.horizontalAdvance(w) for w in words) + _PADDING
+        title = header.horizontalAdvance(HEADERS[column]) + _HEADER_PADDING
+        widths.append((column, max(widest, title)))
+    return widths
+
+
 def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort "9.2" before "10.1": numbers as numbers, the rest as text."""
+    """Sort "9.2" before "10.1", and "build 99" before "build 100": numbers as numbers, the
+    rest as text."""
     parts: list[tuple[int, int | str]] = []
-    for piece in version.replace("-", ".").split("."):
+    for piece in version.replace("-", ".").replace(" ", ".").split("."):
         parts.append((0, int(piece)) if piece.isdigit() else (1, piece.casefold()))
     return tuple(parts)
 
@@ -225,6 +262,13 @@ def _tooltip_text(row: AppRow, column: int) -> str:
         return f"{row.cells[Column.SOURCE]}\n{app.installer}" if app.installer else ""
     if column == Column.FINDING and row.finding is not None:
         return f"{row.cells[Column.FINDING]}: {row.finding.rule.title}"
+    if column == Column.VERSION and not app.version and app.version_code is not None:
+        return (
+            f"Build number {app.version_code}. The version name, install and update dates "
+            "are read from the phone only for the apps the policy flags."
+        )
+    if column == Column.STATE:
+        return STATE_TIPS.get(app.state, row.cells[column])
     return row.cells[column]
 
 

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,7 +54,14 @@ from audit.model import (
 )
 from audit.progress import CancelCheck, Progress
 from ui import errors, settings
-from ui.apps_model import AppRow, AppsFilterProxy, AppsTableModel, Column, build_rows
+from ui.apps_model import (
+    AppRow,
+    AppsFilterProxy,
+    AppsTableModel,
+    Column,
+    build_rows,
+    column_widths,
+)
 from ui.availability import ActionFacts, Availability, attest_availability, remove_availability
 from ui.banner import ComplianceBanner, banner_view
 from ui.details import DetailsPane, details_view
@@ -327,15 +341,11 @@ class MainWindow(QMainWindow):
             self.proxy,
             name="appsTable",
             accessible_name="Apps on the selected device",
-            widths=(
-                (Column.NAME, 180),
-                (Column.IDENTIFIER, 210),
-                (Column.VERSION, 80),
-                (Column.USER, 110),
-                (Column.STATE, 120),
-                (Column.SOURCE, 140),
-            ),
         )
+        bold = QFont(self.table.font())
+        bold.setBold(True)  # some styles draw headers in bold
+        for column, width in column_widths(self.table.fontMetrics(), QFontMetrics(bold)):
+            header.resizeSection(column, width)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header.setSectionsMovable(True)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QTextDocument
 from pytestqt.modeltest import ModelTester
 
-from audit.model import FindingStatus
+from audit.model import AppState, FindingStatus
 from tests.ui.samples import HOSTILE, app, assess, many_apps, phone_scan
 from ui.apps_model import APP_ROLE, FINDING_ROLE, AppsFilterProxy, AppsTableModel, Column
 
@@ -171,3 +171,36 @@ def test_out_of_range_indexes_are_invalid(model: AppsTableModel) -> None:
     assert not model.index(0, 99).isValid()
     assert not model.index(0, 0, model.index(0, 0)).isValid()
     assert model.data(QModelIndex()) is None
+
+
+def test_a_phone_app_without_a_version_name_shows_its_build_number(
+    qtmodeltester: ModelTester, model: AppsTableModel
+) -> None:
+    scan = phone_scan(
+        app("com.a.big", "Big build", version="", version_code=100),
+        app("com.a.small", "Small build", version="", version_code=99),
+        app("com.a.none", "No version", version="", version_code=None),
+    )
+    model.set_scan(scan, assess(scan))
+    qtmodeltester.check(model, force_py=True)
+    shown = {model.index(r, Column.NAME).data(): model.index(r, Column.VERSION) for r in range(9)}
+    assert shown["Big build"].data() == "build 100"
+    assert shown["No version"].data() == ""
+    tip = shown["Big build"].data(Qt.ItemDataRole.ToolTipRole)
+    assert "Build number 100" in tip and "only for the apps the policy flags" in tip
+    assert "Build number" not in shown["TikTok"].data(Qt.ItemDataRole.ToolTipRole)
+    model.sort(Column.VERSION, Qt.SortOrder.AscendingOrder)
+    order = names(model)
+    assert order.index("Small build") < order.index("Big build")  # 99 before 100, as numbers
+    assert order.index("TikTok") < order.index("Small build")  # version names, then builds
+
+
+def test_the_state_tool_tip_explains_the_state(model: AppsTableModel) -> None:
+    scan = phone_scan(
+        app("com.sys.app", "System app", state=AppState.REMOVED_FOR_USER, system=True)
+    )
+    model.set_scan(scan, assess(scan))
+    row = names(model).index("System app")
+    assert model.index(row, Column.STATE).data() == "Removed for this user"
+    tip = model.index(row, Column.STATE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "The copy that came with the phone stays on it" in tip

@@ -397,6 +397,21 @@ def test_progress_shows_after_a_short_delay_and_f5_rescans(
     qtbot.waitUntil(lambda: len(phones.scans) == scans + 1, timeout=5000)
 
 
+def test_the_table_columns_fit_their_words(window: MainWindow) -> None:
+    from ui.words import STATE_WORDS, USER_KIND_WORDS
+
+    header = window.table.horizontalHeader()
+    metrics = window.table.fontMetrics()
+    margins = 8
+    for column, words in (
+        (Column.STATE, STATE_WORDS.values()),
+        (Column.USER, USER_KIND_WORDS.values()),
+        (Column.VERSION, ["build 2023401040"]),
+    ):
+        room = header.sectionSize(column) - margins
+        assert all(metrics.horizontalAdvance(w) <= room for w in words), column
+
+
 def test_the_flagged_apps_of_a_phone_get_their_version_and_dates(
     qtbot: QtBot, phones: Phones, tracker: FeedTracker
 ) -> None:
