@@ -3,13 +3,16 @@
 Counts by status over the latest audit of each person's device (audit.store's dashboard, so a
 non-compliant device past the deadline counts as overdue, and one whose exemption has ended
 counts as not compliant), the days to the deadline, a chart of the last 30 days, and, for each
-count, the people behind it (Store.standing). Each count is a button with words and an icon
+count, the devices behind it (Store.standing). What is counted is devices, not people: a check
+that has no signed receipt yet names nobody, and one device checked for two people counts
+once for each. Each count is a button with words and an icon
 shape as well as its colour. The chart (QtCharts) loads only when the dashboard opens, keeping
 the app's start-up lean.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -63,7 +66,7 @@ TILES = (
         "Compliant",
         Tone.GOOD,
         "ok",
-        "No banned app on their device at the last check.",
+        "No banned app on the device at its last check.",
     ),
     Tile(
         DeviceStatus.COMPLIANT_WITH_EXCEPTIONS.value,
@@ -122,19 +125,44 @@ def deadline_words(counts: DashboardCounts) -> str:
     return f"The deadline ({when}) passed {-days} day{'s' if days != -1 else ''} ago."
 
 
+def devices(count: int) -> str:
+    return f"{count} device{'s' if count != 1 else ''}"
+
+
 def summary_words(counts: DashboardCounts) -> str:
     total = counts.counts.total
     if total == 0:
         return "No audits under this policy yet."
     done = counts.counts.compliant + counts.counts.excepted
     return (
-        f"{done} of {total} people's devices are compliant "
+        f"{done} of {devices(total)} {'is' if done == 1 else 'are'} compliant "
         f"({round(100 * done / total)}%), as of {counts.today.isoformat()}."
     )
 
 
+SUMMARY_TIP = (
+    "Each device counts by its latest check. A device checked for a named person (on a signed "
+    "receipt) counts once for each person; a check nobody has signed for yet names nobody."
+)
+
+MAX_STEPS = 10
+
+
+def count_axis(largest: int) -> tuple[int, int]:
+    """The top of the count axis and the step between its ticks for counts up to `largest`:
+    whole numbers only (1, 2 or 5 times a power of ten apart), at most MAX_STEPS steps, so no
+    label repeats (a 0-3 axis with Qt's default 5 ticks reads "0 0 1 2 3")."""
+    largest = max(1, largest)
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if math.ceil(largest / step) <= MAX_STEPS:
+                return math.ceil(largest / step) * step, step
+        power *= 10
+
+
 class CountTile(QPushButton):
-    """One count: its icon, the number, its words; pressing it lists the people."""
+    """One count: its icon, the number, its words; pressing it lists the devices behind it."""
 
     def __init__(self, tile: Tile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,19 +208,18 @@ class CountTile(QPushButton):
             words = f"Exemptions ending within {within} days"
         self.number.setText(str(count))
         self.words.setText(words)
-        people = f"{count} {'person' if count == 1 else 'people'}"
-        self.setAccessibleName(f"{words}: {people}")
+        self.setAccessibleName(f"{words}: {devices(count)}")
         self.setAccessibleDescription(f"{self.tile.explains} Press to list them.")
         self.setToolTip(f"{self.tile.explains} Press to list them.")
 
 
 class DashboardWindow(QMainWindow):
-    """Counts, chart and the people behind a count, for one policy."""
+    """Counts, chart and the devices behind a count, for one policy."""
 
     loaded = Signal()
     """The counts (and chart) for the chosen policy are shown (tests wait for this)."""
     listed = Signal()
-    """The people behind a count are listed."""
+    """The devices behind a count are listed."""
 
     def __init__(
         self,
@@ -233,6 +260,7 @@ class DashboardWindow(QMainWindow):
         font.setBold(True)
         self.deadline.setFont(font)
         self.summary = label("", self, name="dashboardSummary")
+        self.summary.setToolTip(SUMMARY_TIP)
         self.tiles = {tile.key: CountTile(tile, self) for tile in TILES}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -250,7 +278,7 @@ class DashboardWindow(QMainWindow):
 
     def _build_people(self) -> None:
         self.people_title = label(
-            "Press a count to list the people behind it.", self, name="peopleTitle"
+            "Press a count to list the devices behind it.", self, name="peopleTitle"
         )
         self.people = HistoryModel(self)
         self.people_table = QTableView(self)
@@ -258,7 +286,7 @@ class DashboardWindow(QMainWindow):
             self.people_table,
             self.people,
             name="peopleTable",
-            accessible_name="The people behind the chosen count",
+            accessible_name="The devices behind the chosen count",
             widths=(
                 (HistoryColumn.WHEN, 130),
                 (HistoryColumn.PERSON, 170),
@@ -393,10 +421,12 @@ class DashboardWindow(QMainWindow):
         days.append([d.day.strftime("%d %b") for d in counts.series])
         days.setLabelsAngle(-90)
         values = QValueAxis()
+        top, step = count_axis(max((d.counts.total for d in counts.series), default=0))
         values.setLabelFormat("%d")
-        values.setMin(0)
-        values.setMax(max(1, max((d.counts.total for d in counts.series), default=0)))
-        values.setTitleText("People")
+        values.setRange(0, top)
+        values.setTickCount(top // step + 1)  # a tick on every step: whole numbers
+        values.setMinorTickCount(0)
+        values.setTitleText("Devices")
         chart.addAxis(days, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(days)
@@ -460,7 +490,7 @@ class DashboardWindow(QMainWindow):
             self.list_people(button.tile.key)
 
     def list_people(self, key: str) -> None:
-        """List the people behind one count (a DeviceStatus value or "expiring")."""
+        """List the devices behind one count (a DeviceStatus value or "expiring")."""
         policy_id = self.policy_id()
         if not policy_id:
             return

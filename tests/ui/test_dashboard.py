@@ -9,10 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCharts import QValueAxis
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from ui.dashboard import EXPIRING, DashboardWindow
+from ui.dashboard import EXPIRING, MAX_STEPS, DashboardWindow, count_axis
 from ui.history import HistoryColumn
 from ui.recorder import AuditRecorder
 
@@ -60,11 +62,10 @@ def test_counts_before_the_deadline_match_the_audits(
         "incomplete": 0,
     }
     assert window.deadline.text() == "1 day to the deadline (2023-03-31)."
-    assert window.summary.text() == (
-        "3 of 4 people's devices are compliant (75%), as of 2023-03-30."
-    )
+    assert window.summary.text() == "3 of 4 devices are compliant (75%), as of 2023-03-30."
+    assert "a check nobody has signed for yet names nobody" in window.summary.toolTip()
     overdue = window.tiles["overdue"]
-    assert overdue.accessibleName() == "Overdue: 0 people"
+    assert overdue.accessibleName() == "Overdue: 0 devices"
     assert (overdue.number.text(), overdue.words.text()) == ("0", "Overdue")
     assert not overdue.icon_label.pixmap().isNull()  # an icon shape, not colour alone
 
@@ -80,7 +81,7 @@ def test_after_the_deadline_the_violation_is_overdue_and_the_people_are_listed(
     assert [r.audit.staff_id for r in window.people.rows] == ["PS-3003"]
     # The list says where each stands today, not only what the audit recorded.
     assert window.people.rows[0].cells[HistoryColumn.RESULT] == "Overdue (deadline passed)"
-    assert window.people_title.text() == "Overdue: 1 person"
+    assert window.people_title.text() == "Overdue: 1 device"
     qtmodeltester.check(window.people)
     with qtbot.waitSignal(window.listed, timeout=WAIT):
         window.tiles["compliant"].click()
@@ -93,7 +94,7 @@ def test_an_exemption_ending_soon_is_counted_and_listed(
     # Ben's exemption runs 180 days from his audit on 2023-03-21, to 2023-09-17.
     window = open_dashboard(date(2023, 9, 10))
     assert counts(window)[EXPIRING] == 1
-    assert window.tiles[EXPIRING].accessibleName() == "Exemptions ending within 14 days: 1 person"
+    assert window.tiles[EXPIRING].accessibleName() == "Exemptions ending within 14 days: 1 device"
     with qtbot.waitSignal(window.listed, timeout=WAIT):
         window.list_people(EXPIRING)
     assert [r.audit.staff_id for r in window.people.rows] == ["PS-2001"]
@@ -132,6 +133,40 @@ def test_the_chart_shows_the_last_30_days_ending_with_the_counts(
     assert sets["Compliant"][-1] == 2 and sets["Not compliant"][-1] == 1
     assert sets["Compliant"][0] == 0  # 2023-03-01: nobody audited yet
     assert "2 compliant" in window.chart.accessibleDescription()
+    # The count axis: 0 to 4 devices, a label on every whole number, none twice.
+    [axis] = chart.axes(Qt.Orientation.Vertical)
+    assert axis.titleText() == "Devices"
+    assert axis_labels(axis) == ["0", "1", "2", "3", "4"]
+
+
+def test_three_devices_get_an_axis_without_a_repeated_zero(
+    open_dashboard: Callable[[date], DashboardWindow],
+) -> None:
+    window = open_dashboard(date(2023, 3, 27))  # Aroha's, Ben's and the hostile name's phones
+    assert window.counts is not None and window.counts.counts.total == 3
+    [axis] = window.chart.chart().axes(Qt.Orientation.Vertical)
+    assert axis_labels(axis) == ["0", "1", "2", "3"]  # Qt's default 5 ticks read "0 0 1 2 3"
+
+
+def axis_labels(axis: QValueAxis) -> list[str]:
+    """The labels a QValueAxis with fixed ticks draws: evenly spaced values from min to max,
+    each printed with the label format ("%d" drops what follows the point, so a value that
+    is not whole would print as its neighbour does)."""
+    count = axis.tickCount()
+    step = (axis.max() - axis.min()) / (count - 1)
+    values = [axis.min() + i * step for i in range(count)]
+    assert axis.tickType() is QValueAxis.TickType.TicksFixed
+    assert all(v == int(v) for v in values), values
+    return [axis.labelFormat() % v for v in values]
+
+
+@pytest.mark.parametrize("largest", [0, 1, 3, 4, 9, 10, 11, 23, 57, 99, 100, 101, 480, 12_345])
+def test_the_count_axis_has_whole_distinct_labels_and_room_for_the_largest(largest: int) -> None:
+    top, step = count_axis(largest)
+    assert top >= max(1, largest) and top - step < max(1, largest)  # no empty step on top
+    ticks = list(range(0, top + 1, step))
+    assert ticks[-1] == top and 2 <= len(ticks) <= MAX_STEPS + 1
+    assert str(step).strip("0") in ("1", "2", "5")
 
 
 def test_another_policy_and_the_export(
