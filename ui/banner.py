@@ -117,6 +117,24 @@ def banner_view(
     )
 
 
+def no_phone_view(policy: Policy | None) -> BannerView:
+    """Helpdesk mode before a phone is chosen: the rest of the window is about phones in the
+    queue only, never this computer (which a technician is not auditing)."""
+    from audit.policy import deadline_sentence
+
+    policy_line = f"Policy: {policy.title}" if policy is not None else "No policy chosen"
+    deadline = deadline_sentence(policy.deadline, date.today()) if policy is not None else ""
+    return BannerView(
+        "No phone",
+        Tone.NEUTRAL,
+        "unknown",
+        "Plug in a phone with USB debugging on: it joins the queue above and is checked at "
+        "once. Select a phone in the queue to see its apps here.",
+        policy_line,
+        deadline,
+    )
+
+
 class ComplianceBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

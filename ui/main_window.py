@@ -63,7 +63,7 @@ from ui.apps_model import (
     column_widths,
 )
 from ui.availability import ActionFacts, Availability, attest_availability, remove_availability
-from ui.banner import ComplianceBanner, banner_view
+from ui.banner import ComplianceBanner, banner_view, no_phone_view
 from ui.details import DetailsPane, details_view
 from ui.device_list import (
     LOCAL_ID,
@@ -945,6 +945,9 @@ class MainWindow(QMainWindow):
         self._show_device(self.current_id())
 
     def _show_device(self, device_id: str) -> None:
+        if self.helpdesk and device_id not in self._queue_numbers:
+            self._show_no_phone()
+            return
         entry = self.devices.entry(device_id)
         session = self.session(device_id)
         if session.rows is None:
@@ -978,6 +981,17 @@ class MainWindow(QMainWindow):
         else:
             self._set_progress_visible(False)
 
+    def _show_no_phone(self) -> None:
+        """Helpdesk mode with no phone of the queue selected: say so, show nothing else."""
+        if self._shown_device or self.apps.rows:
+            self.apps.set_rows([])
+        self._shown_device = ""
+        self.banner.set_view(no_phone_view(self.policy))
+        self._update_count()
+        self._on_app_selected()
+        self._update_actions()
+        self._set_progress_visible(False)
+
     def _selected_app_key(self) -> tuple[str, str] | None:
         row = self.proxy.row_at(self.table.currentIndex())
         return (row.app.identifier, row.app.user) if row is not None else None
@@ -994,6 +1008,23 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         device_id = self.current_id()
+        if self.helpdesk and device_id not in self._queue_numbers:
+            self.scan_action.setText("&Scan")
+            for action in (
+                self.scan_action,
+                self.cancel_action,
+                self.export_action,
+                self.remove_action,
+                self.attest_action,
+            ):
+                action.setEnabled(False)
+            _set_availability(
+                self.remove_action, Availability(False, "Select a phone in the queue first.")
+            )
+            _set_availability(
+                self.attest_action, Availability(False, "Select a phone in the queue first.")
+            )
+            return
         entry = self.devices.entry(device_id)
         session = self.session(device_id)
         running = self.ops.is_running(device_id)
@@ -1304,6 +1335,7 @@ class MainWindow(QMainWindow):
         self._sync_queue()
         if on and self.queue_panel is not None:
             self.queue_panel.select(self.current_id())
+        self._refresh()
 
     def _ensure_queue(self) -> QueuePanel:
         """The queue, made the first time helpdesk mode is on (keeps start-up lean)."""
@@ -1388,6 +1420,11 @@ class MainWindow(QMainWindow):
             self._queue_facts[serial] = facts
             items.append(queue_item(facts, number))
         self.queue_panel.set_items(items)
+        if items and self.current_id() not in self._queue_numbers:
+            # The banner, table and details below the queue follow its selected phone: with
+            # none selected yet, the first that needs the technician (else the first) is.
+            first = next((i for i in items if i.needs_you), items[0])
+            self.queue_panel.select(first.serial)
 
     @Slot(str)
     def _on_queue_selected(self, serial: str) -> None:

@@ -16,6 +16,7 @@ from tests.ui.drive import start_main_window
 from tests.ui.fakes import FeedTracker, Phones, fake_sources, unplugged
 from tests.ui.samples import DAY, HOSTILE, phone_scan
 from ui import settings
+from ui.apps_model import Column
 from ui.device_list import ScanPhase
 from ui.helpdesk import (
     ITEM_ROLE,
@@ -294,3 +295,48 @@ def test_helpdesk_mode_is_a_view_toggle_remembered_in_settings(
     main.helpdesk_action.trigger()
     assert not main.helpdesk and not settings.helpdesk()
     assert main.device_panel.isVisibleTo(main) and not main.queue_panel.isVisibleTo(main)
+
+
+def test_below_the_queue_the_window_follows_the_queue_s_phone_never_this_computer(
+    qtbot: QtBot, phones: Phones, tracker: FeedTracker, keep_alive: list[object]
+) -> None:
+    main = MainWindow(fake_sources(phones, tracker), helpdesk=True, today=lambda: DAY)
+    keep_alive.append(main)
+    qtbot.addWidget(main)
+    start_main_window(qtbot, main, timeout=WAIT, policy=NZ)
+    # This computer is checked (and compliant), but the helpdesk works on phones only.
+    qtbot.waitUntil(lambda: main.sessions["local"].assessment is not None, timeout=WAIT)
+    assert main.banner.badge.text() == "No phone"
+    assert "Plug in a phone" in main.banner.sentence.text()
+    assert main.apps.rowCount() == 0
+    assert not main.scan_action.isEnabled() and not main.remove_action.isEnabled()
+
+    clean = phone_scan(serial="P2")
+    phones.results["P2"] = replace(
+        clean, apps=tuple(a for a in clean.apps if a.identifier != "com.zhiliaoapp.musically")
+    )
+    tracker.put("P1")
+    qtbot.waitUntil(lambda: stages(main).get("P1") == "Needs removal", timeout=WAIT)
+    # Nobody selected it: the first phone is shown, in the queue and below it.
+    assert main.queue_panel.current_serial() == "P1" == main.current_id()
+    qtbot.waitUntil(lambda: main.banner.badge.text() == "Action needed", timeout=WAIT)
+    assert main.proxy.index(0, Column.NAME).data() == "TikTok"
+    assert main.remove_action.isEnabled()
+
+    tracker.put("P2")  # a second phone does not take the first one's place
+    qtbot.waitUntil(lambda: stages(main).get("P2") == "Nothing to remove", timeout=WAIT)
+    assert main.current_id() == "P1"
+    main.queue_panel.select("P2")
+    assert main.current_id() == "P2"
+    assert main.banner.badge.text() == "Compliant"
+
+    tracker.put("P2", DeviceState.GONE)
+    qtbot.waitUntil(lambda: stages(main)["P2"] == "Unplugged", timeout=WAIT)
+    main.clear_unplugged()  # the phone shown leaves: the one left is shown
+    assert main.current_id() == "P1" and main.banner.badge.text() == "Action needed"
+    tracker.put("P1", DeviceState.GONE)
+    qtbot.waitUntil(lambda: stages(main)["P1"] == "Unplugged", timeout=WAIT)
+    main.clear_unplugged()
+    assert main.banner.badge.text() == "No phone"
+    main.set_helpdesk(False)  # out of helpdesk mode: this computer again
+    assert main.current_id() == "local" and main.banner.badge.text() == "Compliant"
