@@ -3,6 +3,11 @@
 It is audit's SimulatedPhone serving the "demo-phone" profile on a loopback port, connected with
 `adb connect`, so everything after that (the tracker, the scan, the policy) is the real thing.
 Everywhere it appears it is labelled SIMULATED, so nobody mistakes it for their own phone.
+
+The adb server outlives the app: when the app is killed with the demo phone on, the server keeps
+listing its address as a phone that does not answer, and the next run would show a "Demo phone,
+not responding". So the address is remembered in the settings while the phone is on, and the
+next start disconnects what is left (`left_over`, `disconnect_left_over`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 
 from audit.progress import CancelCheck, Progress
 from ui.ops import Operations
@@ -20,6 +25,69 @@ from ui.ops import Operations
 log = logging.getLogger(__name__)
 
 DEMO_PROFILE = "demo-phone"
+ADDRESSES_KEY = "demo/addresses"  # the addresses of demo phones on now (or left by a killed run)
+
+
+def left_over() -> list[str]:
+    """The demo phone addresses a run left behind (or this run's, while its phone is on)."""
+    value = QSettings().value(ADDRESSES_KEY, [])
+    # One value reads back as a string from an INI file, several as a list.
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(v) for v in values if str(v).startswith("127.0.0.1:")]
+
+
+def _remember(address: str) -> None:
+    QSettings().setValue(ADDRESSES_KEY, sorted({*left_over(), address}))
+
+
+def _forget(addresses: list[str]) -> None:
+    kept = [a for a in left_over() if a not in addresses]
+    if kept:
+        QSettings().setValue(ADDRESSES_KEY, kept)
+    else:
+        QSettings().remove(ADDRESSES_KEY)
+
+
+def disconnect_left_over(adb: Any, addresses: list[str]) -> list[str]:
+    """Off the GUI thread: disconnect the given demo addresses the adb server lists but that do
+    not answer (a phone another running copy of the app is showing answers: it is left alone).
+    Returns the addresses dealt with (disconnected, or not listed any more)."""
+    listed = {serial: state for serial, state, _tags in adb.devices()}
+    done = []
+    for address in addresses:
+        state = listed.get(address)
+        if state == "device":
+            continue
+        if state is not None:
+            answer = adb.disconnect_device(address)
+            log.info("demo phone left by an earlier run, %s: %s", address, answer)
+        done.append(address)
+    return done
+
+
+def clean_up_left_over(
+    ops: Operations, adb: Callable[[], Any], done: Callable[[list[str]], None]
+) -> list[str]:
+    """At start-up, in the background: disconnect the demo phones an earlier run left (see
+    the module docstring); `done` gets the addresses dealt with. Returns the addresses looked
+    at, which the window does not show meanwhile."""
+    addresses = left_over()
+    if not addresses:
+        return []
+
+    def work(_progress: Progress, _cancelled: CancelCheck) -> list[str]:
+        return disconnect_left_over(adb(), addresses)
+
+    def finished(cleaned: list[str]) -> None:
+        _forget(cleaned)
+        done(cleaned)
+
+    def failed(error: BaseException) -> None:
+        log.info("demo phones left by an earlier run could not be disconnected: %s", error)
+        done([])
+
+    ops.start("demo-left-over", work, finished, failed)
+    return addresses
 
 
 class DemoPhone(QObject):
@@ -60,6 +128,7 @@ class DemoPhone(QObject):
             return
         self.phone = phone
         self.serial = phone.address
+        _remember(self.serial)
         self.ready.emit(self.serial)
 
         def connect(_progress: Progress, _cancelled: CancelCheck) -> str:
@@ -81,6 +150,7 @@ class DemoPhone(QObject):
         phone, self.phone = self.phone, None
         if phone is None:
             return
+        _forget([phone.address])
         if wait:
             _stop_phone(phone, self.adb)
         else:

@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.demo: Any = None  # ui.demo.DemoPhone while the demo phone is on
         self.watcher: PhoneWatcher | None = None
         self._shown_device = ""
+        self._left_over: set[str] = set()  # demo phones an earlier run left (ui.demo)
         self._policy_index = 0
         self._started = False
 
@@ -489,6 +490,12 @@ class MainWindow(QMainWindow):
             return
         self._started = True
         self._load_policies(settings.last_policy(), settings.last_exemptions())
+        if self.sources.adb is not None:
+            from ui.demo import clean_up_left_over
+
+            self._left_over = set(
+                clean_up_left_over(self.ops, self.sources.adb, self._on_left_over_cleaned)
+            )
         if self.sources.track_phones is not None:
             self.watcher = PhoneWatcher(self.sources.track_phones, self)
             self.watcher.changed.connect(self.on_phone_event)
@@ -653,10 +660,15 @@ class MainWindow(QMainWindow):
     def session(self, device_id: str) -> Session:
         return self.sessions.setdefault(device_id, Session())
 
+    def _on_left_over_cleaned(self, addresses: list[str]) -> None:
+        self._left_over.difference_update(addresses)
+
     @Slot(object)
     def on_phone_event(self, event: PhoneEvent) -> None:
         entry = self.devices.entry(event.serial)
         simulated = self.demo is not None and self.demo.serial == event.serial
+        if event.serial in self._left_over and not simulated and entry is None:
+            return  # a demo phone an earlier run left behind, being disconnected: not shown
         if event.state is DeviceState.GONE:
             if entry is None:
                 return
