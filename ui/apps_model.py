@@ -29,7 +29,6 @@ from ui.plain import tooltip
 from ui.words import (
     FINDING_RANK,
     FINDING_WORDS,
-    KNOWN_INSTALLERS,
     ORIGIN_WORDS,
     STATE_TIPS,
     STATE_WORDS,
@@ -222,13 +221,14 @@ class AppsTableModel(QAbstractTableModel):
 
 # The columns whose words come from a known vocabulary are made wide enough for the longest of
 # them, so "Removed for this user" is never cut short; name and identifier get a fixed share.
+# (A rare installer name longer than the kinds of origin is cut, and shown whole in its tool tip.)
 _VOCABULARY = {
     Column.VERSION: ("build 2023401040",),
     Column.USER: tuple(USER_KIND_WORDS.values()),
     Column.STATE: tuple(STATE_WORDS.values()),
-    Column.SOURCE: (*ORIGIN_WORDS.values(), *KNOWN_INSTALLERS.values()),
+    Column.SOURCE: tuple(ORIGIN_WORDS.values()),
 }
-_FIXED = {Column.NAME: 15, Column.IDENTIFIER: 18}  # in average character widths
+_FIXED = {Column.NAME: 25, Column.IDENTIFIER: 30}  # in average character widths
 _PADDING = 14  # the cell's margins
 _HEADER_PADDING = 34  # the header's margins and its sort arrow
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -105,9 +106,9 @@ def details_view(
         (
             Section("What to do", steps),
             Section("Why it is flagged", _why(finding, day)),
+            facts,
             Section("The policy", _basis(policy), column=1),
             Section("Exceptions", _exceptions(policy, finding), column=1),
-            facts,
         ),
         tuple(policy.sources),
         _technical(finding),
@@ -239,7 +240,7 @@ def next_steps(
     policy: Policy,
     day: date,
 ) -> tuple[str, ...]:
-    """What the person should do about this finding now: the Remove… button first (it does
+    """What the person should do about this finding now: the Remove button first (it does
     the work and checks again), removing it by hand second, then the deadline."""
     status = finding.status
     if status is FindingStatus.RESOLVED:
@@ -257,10 +258,10 @@ def next_steps(
     phone = scan is not None and scan.device.kind is DeviceKind.ANDROID
     device = "the phone" if phone else "this computer"
     button = (
-        f"Press Remove… ({REMOVE_SHORTCUT}) and Device Audit will remove it from {device} for "
+        f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will remove it from {device} for "
         "you, then check again that it is gone."
         if phone
-        else f"Press Remove… ({REMOVE_SHORTCUT}) and Device Audit will guide you through "
+        else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will guide you through "
         "removing it, doing what it can for you, then check again that it is gone."
     )
     steps = [button, "Or remove it yourself: " + _by_hand(name, app, scan)]
@@ -330,7 +331,13 @@ class DetailsPane(QScrollArea):
         row = QHBoxLayout()
         columns = (QVBoxLayout(), QVBoxLayout())
         for column in columns:
-            row.addLayout(column, 1)
+            # Half the width each, whatever their text would like: what to do never ends up
+            # squeezed beside the policy's long sentences.
+            holder = QWidget(body)
+            holder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            holder.setLayout(column)
+            column.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(holder, 1)
         outer.addLayout(row)
         for section in view.sections:
             column = columns[section.column]

@@ -156,7 +156,7 @@ def test_details_on_a_computer_say_how_to_uninstall_there() -> None:
     assert (
         view.sections[0]
         .lines[0]
-        .startswith("Press Remove… (Ctrl+R) and Device Audit will guide you through removing it")
+        .startswith("Press Remove (Ctrl+R) and Device Audit will guide you through removing it")
     )
     assert (
         view.sections[0]
@@ -243,7 +243,7 @@ def test_a_turned_off_banned_app_is_not_enough_and_remove_comes_first() -> None:
     finding = finding_for("com.ss.android.ugc.trill", scan, assessment)
     view = details_view(finding.app, finding, scan, assessment, policy)
     steps = view.sections[0].lines
-    assert steps[0].startswith("Press Remove… (Ctrl+R) and Device Audit will remove it from the")
+    assert steps[0].startswith("Press Remove (Ctrl+R) and Device Audit will remove it from the")
     assert steps[1].startswith("Or remove it yourself: on the phone, open Settings › Apps, tap")
     assert "Turning it off is not enough" in steps[1]
     assert steps[2] == "The deadline (2023-03-31) has passed: do it now."

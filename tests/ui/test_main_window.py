@@ -102,7 +102,7 @@ def test_a_phone_appears_without_a_click_and_tiktok_in_the_work_profile_is_expla
     assert "Do it by 2023-03-31" in text
     # What to do: Remove… first, by hand second (naming the profile's tab).
     what = details.labels_text().index("What to do")
-    assert details.labels_text()[what + 1].startswith("Press Remove… (Ctrl+R) and Device Audit")
+    assert details.labels_text()[what + 1].startswith("Press Remove (Ctrl+R) and Device Audit")
     assert "switch to the Work tab" in details.labels_text()[what + 2]
     # The catalog's codes are folded away in words, for whoever opens them.
     assert "[" not in text and "tiktok-android" not in text and "Catalog" not in text
