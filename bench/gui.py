@@ -13,7 +13,8 @@ Measured in one run, each with a baseline measured the same way in the same run:
    through a plain QSortFilterProxyModel.
 3. Stall: the longest gap of a 10 ms QTimer on the GUI thread while a 400-package simulated
    phone (its own process, 2 ms per command) is plugged in and scanned through the real adb
-   server on a private port, and judged against a policy. Baseline: the same timer while idle.
+   server on a private port, and judged against a policy (with the one more round trip that
+   reads the flagged apps' version and dates). Baseline: the same timer while idle.
 4. History: every judged scan is written to the history (ui.recorder, off the GUI thread, in
    order). 50 audits of a 700-app phone are handed to the recorder at once, as the window does
    after each scan: the write per audit (begin + the assessment, each its own fsynced
