@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from audit.paths import resource
+from audit.sources.android.guidance import phone_maker
 
 PHONE_GUIDES = (
     ("samsung", "Samsung Galaxy"),
@@ -32,25 +33,10 @@ OTHER_GUIDES = (
     ("turn-off", "Switch USB debugging off again"),
 )
 
-# Words in ro.product.manufacturer (lower case) -> guide.
-_MAKERS = {
-    "samsung": "samsung",
-    "google": "pixel",
-    "xiaomi": "xiaomi",
-    "redmi": "xiaomi",
-    "poco": "xiaomi",
-    "oneplus": "oneplus-oppo-realme",
-    "oppo": "oneplus-oppo-realme",
-    "realme": "oneplus-oppo-realme",
-    "motorola": "motorola",
-    "huawei": "huawei-honor",
-    "honor": "huawei-honor",
-}
-
 
 def guide_for(manufacturer: str) -> str:
-    maker = manufacturer.strip().lower()
-    return next((guide for word, guide in _MAKERS.items() if word in maker), "generic")
+    """The guide for a phone's maker (the same choice the USB-debugging-off steps make)."""
+    return phone_maker(manufacturer)
 
 
 def guide_text(name: str) -> str:

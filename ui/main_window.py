@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.receipts_dir = receipts_dir
         self.ops = Operations(self, max_workers=8)
         self.recorder = AuditRecorder(self.ops, history_path, self)
+        self.recorder.not_recorded.connect(lambda words: self.statusBar().showMessage(words, 10000))
         self.recorder.failed.connect(self._on_history_failed)
         self._history_problem_shown = False
         self._queue_numbers: dict[str, int] = {}

@@ -157,8 +157,8 @@ def android_plan(
                 Operation.PHONE,
                 target,
                 title=f"Remove {name} from {capital}",
-                confirmation=f"{name} will be uninstalled from {capital} on {device}. Your "
-                f"{name} data in {sentence} will be deleted. Other profiles are not changed.",
+                confirmation=f"{name} will be uninstalled from {capital} on {device}. Its "
+                f"data in {sentence} will be deleted. Other profiles are not changed.",
             )
         return RemovalPlan(finding, scan.device, (step,), (by_hand,))
 

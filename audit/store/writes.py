@@ -314,7 +314,19 @@ def replace_exemptions(
 def insert_actions(
     conn: sqlite3.Connection, audit_id: int, actions: Sequence[ActionResult]
 ) -> None:
-    conn.executemany(INSERT_ACTION, [action_row(audit_id, a) for a in actions])
+    """Add the actions to the audit; one already recorded there (same kind, app, user and
+    time: a removal carried on in a later window hands its earlier steps over again) is kept
+    once."""
+    known = set(
+        conn.execute(
+            "SELECT kind, identifier, user_id, at FROM actions"
+            " WHERE audit_id = ? AND at IS NOT NULL",
+            (audit_id,),
+        )
+    )
+    rows = [action_row(audit_id, a) for a in actions]
+    fresh = [row for row in rows if (row[1], row[3], row[4], row[-1]) not in known]
+    conn.executemany(INSERT_ACTION, fresh)
     times = [timestamp(a.at) for a in actions if a.at is not None]
     if times:
         conn.execute("UPDATE audits SET at = max(at, ?) WHERE id = ?", (max(times), audit_id))

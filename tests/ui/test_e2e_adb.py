@@ -105,10 +105,14 @@ def test_the_demo_phone_walks_the_flow_from_plugged_in_to_removal(
     from tests.ui.wizard.drive import go_to, open_box, remove_page, wait_idle
     from ui.wizard import Pages, RemovalWizard
 
+    said: list[str] = []
+    window.recorder.not_recorded.connect(said.append)
     window.set_demo(True)
     qtbot.waitUntil(lambda: window.demo is not None and bool(window.demo.serial), timeout=WAIT_MS)
     serial = window.demo.serial
     qtbot.waitUntil(lambda: settled(window, serial), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(said), timeout=WAIT_MS)  # the demo stays out of the history
+    assert said == ["The demo phone is not recorded in the history."]
     entry = window.devices.entry(serial)
     assert entry is not None and entry.simulated
     assert entry.title == "Demo phone (SIMULATED)"

@@ -50,7 +50,7 @@ def test_user_app_in_work_profile_is_uninstalled_for_that_user_with_exact_words(
     assert (step.target.user, step.target.user_label) == ("10", "Work profile")
     assert step.title == "Remove TikTok from the Work profile"
     assert step.confirmation == (
-        "TikTok will be uninstalled from the Work profile on Galaxy S21. Your TikTok data in "
+        "TikTok will be uninstalled from the Work profile on Galaxy S21. Its data in "
         "the work profile will be deleted. Other profiles are not changed."
     )
     assert not step.restorable

@@ -87,6 +87,16 @@ def test_an_audit_recorded_step_by_step(store: Store, signer: Signer) -> None:
     assert key.signer == signer.fingerprint and key.source == "this computer"
 
 
+def test_actions_handed_over_again_are_kept_once(store: Store) -> None:
+    """A removal carried on in a later window hands its earlier steps to the history again."""
+    before, _after, actions = f.audit_inputs(PHONE, f.AROHA, f.Outcome.CLEAN, day=DAY)
+    assert actions and all(a.at is not None for a in actions)
+    audit_id = store.record_audit([before], staff_id=f.AROHA.staff_id)
+    store.record_actions(audit_id, actions[:1])
+    store.record_actions(audit_id, actions)
+    assert store.audit_details(audit_id).actions == tuple(actions)
+
+
 def test_receipts_and_scans_of_another_audit_are_refused(store: Store, signer: Signer) -> None:
     before, after, actions = f.audit_inputs(PHONE, f.AROHA, f.Outcome.CLEAN, day=DAY)
     audit_id = store.record_audit([before], staff_id=f.AROHA.staff_id)
