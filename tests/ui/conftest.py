@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QColorDialog,
+    QDialog,
+    QFileDialog,
+    QFontDialog,
+    QInputDialog,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from tests.ui.fakes import FeedTracker, Phones
 from tests.ui.history_data import fill
@@ -28,6 +40,79 @@ def isolated_settings(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
     yield folder
     QCoreApplication.setOrganizationName(previous[0])
     QCoreApplication.setApplicationName(previous[1])
+
+
+# Everything that runs a nested event loop until a person answers. Under a test nobody answers,
+# and pytest-timeout cannot end the wait: its alarm is a Python signal handler, which runs only
+# when Qt's loop next calls Python (a slot, a timer), and the failure it raises there is
+# swallowed by that slot's wrapper while the loop goes on. So the whole run hangs. The static
+# helpers run their loop in C++, out of reach of a Python exec(), so they are replaced too.
+_EXEC: tuple[tuple[type, str], ...] = (
+    (QDialog, "exec"),
+    (QDialog, "exec_"),
+    (QMenu, "exec"),
+    (QMenu, "exec_"),
+)
+_STATIC: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (QMessageBox, ("about", "aboutQt", "critical", "information", "question", "warning")),
+    (
+        QFileDialog,
+        (
+            "getExistingDirectory",
+            "getExistingDirectoryUrl",
+            "getOpenFileName",
+            "getOpenFileNames",
+            "getOpenFileUrl",
+            "getOpenFileUrls",
+            "getSaveFileName",
+            "getSaveFileUrl",
+        ),
+    ),
+    (QInputDialog, ("getDouble", "getInt", "getItem", "getMultiLineText", "getText")),
+    (QColorDialog, ("getColor",)),
+    (QFontDialog, ("getFont",)),
+)
+
+
+@pytest.fixture(autouse=True)
+def unanswered_modals(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A modal dialog that the test did not answer fails the test instead of hanging the run.
+
+    A test answers a question by replacing the window's hook (`ask_confirm`, `ask_save_path`,
+    ...). Should the code reach a real modal loop instead, it is not entered: exec() returns as
+    if the person pressed Escape and the code carries on (a static helper such as
+    QFileDialog.getSaveFileName raises where it was called), and the test fails at teardown,
+    after pytest-qt has closed its windows (closing a wizard may ask), naming the dialog and
+    where it was opened. A test that opens one on purpose clears the list this yields.
+    """
+    opened: list[str] = []
+
+    def record(what: str) -> None:
+        where = "".join(traceback.format_stack(limit=8)[:-2])
+        opened.append(f"{what}, opened at:\n{where}")
+
+    def no_exec(widget: QWidget, *_args: Any) -> int:
+        text = widget.text() if isinstance(widget, QMessageBox) else ""
+        record(f"{type(widget).__name__} {widget.windowTitle()!r} {text!r}")
+        return 0  # QDialog.Rejected; a QMessageBox's clickedButton() stays None
+
+    for cls, name in _EXEC:
+        monkeypatch.setattr(cls, name, no_exec)
+    for kind, names in _STATIC:
+        for name in names:
+
+            def no_static(*args: Any, _what: str = f"{kind.__name__}.{name}", **_: Any) -> None:
+                record(f"{_what}{args[1:3]!r}")
+                raise AssertionError(f"{_what}: a modal dialog the test did not answer")
+
+            monkeypatch.setattr(kind, name, staticmethod(no_static))
+    yield opened
+    if opened:
+        pytest.fail(
+            "a modal dialog was opened that the test did not answer (replace the window's "
+            "ask_* hook):\n" + "\n".join(opened),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
