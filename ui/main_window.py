@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         self.watcher: PhoneWatcher | None = None
         self._shown_device = ""
         self._left_over: set[str] = set()  # demo phones an earlier run left (ui.demo)
+        self._disconnected: set[str] = set()  # those disconnected, until the tracker says gone
         self._policy_index = 0
         self._started = False
 
@@ -663,13 +664,28 @@ class MainWindow(QMainWindow):
 
     def _on_left_over_cleaned(self, addresses: list[str]) -> None:
         self._left_over.difference_update(addresses)
+        # The tracker thread may have read the server's list before the disconnect and not yet
+        # handed it over: its "not responding" for these is still to come, and is stale.
+        self._disconnected.update(addresses)
+
+    def _is_left_over(self, event: PhoneEvent) -> bool:
+        """Whether the event is about a demo phone an earlier run left, which is not shown:
+        being disconnected, or disconnected and not yet reported gone by the tracker (until a
+        phone answers at that address again)."""
+        if event.serial in self._left_over:
+            return True
+        if event.serial not in self._disconnected:
+            return False
+        if event.state in (DeviceState.GONE, DeviceState.READY):
+            self._disconnected.discard(event.serial)
+        return event.state is not DeviceState.READY
 
     @Slot(object)
     def on_phone_event(self, event: PhoneEvent) -> None:
         entry = self.devices.entry(event.serial)
         simulated = self.demo is not None and self.demo.serial == event.serial
-        if event.serial in self._left_over and not simulated and entry is None:
-            return  # a demo phone an earlier run left behind, being disconnected: not shown
+        if not simulated and entry is None and self._is_left_over(event):
+            return  # a demo phone an earlier run left behind: not shown
         if event.state is DeviceState.GONE:
             if entry is None:
                 return
