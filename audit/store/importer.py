@@ -20,7 +20,9 @@ trusted: people use more than one computer).
 
 Files are handled in name order, so "first" is reproducible; they are verified outside the
 database lock and written in batches, one transaction per batch, so a crash loses at most the
-batch in flight (importing again skips what was already stored).
+batch in flight (importing again skips what was already stored). Batches are large because each
+commit rewrites every index page the batch touched (ids and digests are random, so that is most
+of them); worker processes verify a batch in small chunks, so they share it evenly.
 """
 
 from __future__ import annotations
@@ -49,7 +51,10 @@ from audit.store.writes import key_identity
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 250
+DEFAULT_BATCH = 1000
+# Files per job sent to a verifying worker: small, so the workers share each batch evenly and
+# none waits idle at the end of the import while another verifies a whole batch alone.
+CHUNK = 50
 # Below this many files an import verifies in this process: starting worker processes costs
 # about as much as verifying a few hundred receipts.
 PARALLEL_FROM = 1000
@@ -142,7 +147,8 @@ def import_files(
     try:
         for batch in batches:
             pending.append(_prepare(batch, known_files, pool))
-            if len(pending) > (workers + 1 if pool else 0):
+            # With workers, the next two batches are being verified while this one is written.
+            if len(pending) > (2 if pool else 0):
                 run.finish(pending.popleft())
         while pending:
             run.finish(pending.popleft())
@@ -163,7 +169,7 @@ class _Pending:
     batch: Sequence[Path]
     loaded: list[tuple[bytes, str] | FileOutcome]
     stored: dict[str, StoredFile]
-    checked: Future[list[Checked]] | list[Checked]
+    checked: list[Future[list[Checked]]] | list[Checked]
 
 
 def _prepare(
@@ -179,7 +185,14 @@ def _prepare(
         for path, item in zip(batch, loaded, strict=True)
         if isinstance(item, tuple) and item[1] not in stored
     ]
-    checked = pool.submit(verify_all, jobs) if pool is not None else verify_all(jobs)
+    checked: list[Future[list[Checked]]] | list[Checked] = (
+        [
+            pool.submit(verify_all, jobs[start : start + CHUNK])
+            for start in range(0, len(jobs), CHUNK)
+        ]
+        if pool is not None
+        else verify_all(jobs)
+    )
     return _Pending(batch, loaded, stored, checked)
 
 
@@ -196,8 +209,11 @@ class _Run:
     done: int = 0
 
     def finish(self, pending: _Pending) -> None:
-        checked = pending.checked
-        results = iter(checked.result() if isinstance(checked, Future) else checked)
+        results = (
+            result
+            for item in pending.checked
+            for result in (item.result() if isinstance(item, Future) else (item,))
+        )
         ready: list[_Candidate | FileOutcome] = []
         for path, item in zip(pending.batch, pending.loaded, strict=True):
             raise_if_cancelled(self.cancelled)
