@@ -17,7 +17,7 @@ from audit.attestation import VerifiedAttestation
 from audit.store.db import timestamp
 from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
 from audit.store.records import KeyNote, Origin
-from audit.store.schema import relink
+from audit.store.schema import relink_keys
 from audit.store.writes import (
     INSERT_ACTION,
     INSERT_EXEMPTION,
@@ -177,8 +177,7 @@ class ImportBatch:
         run(INSERT_EXEMPTION, self.exemptions)
         run(INSERT_RECEIPT, self.attestations)
         run(INSERT_KEY, self.keys)
-        for key in sorted(self.touched):
-            relink(self.conn, *key)
+        relink_keys(self.conn, self.touched)
 
 
 def _next_id(conn: sqlite3.Connection, table: str) -> int:

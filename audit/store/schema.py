@@ -17,9 +17,11 @@ from a staff member's receipt).
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from audit.model import UserKind
 
@@ -253,9 +255,7 @@ def recount(conn: sqlite3.Connection) -> None:
         "UPDATE audits SET until_day = NULL, latest = 0, counted_day = NULL,"
         " counted_status = NULL, counted_expires = NULL"
     )
-    keys = conn.execute("SELECT DISTINCT policy_id, staff_id, device_id FROM audits").fetchall()
-    for policy_id, staff_id, device_id in keys:
-        relink(conn, policy_id, staff_id, device_id)
+    relink_keys(conn, conn.execute("SELECT DISTINCT policy_id, staff_id, device_id FROM audits"))
 
 
 def _script(conn: sqlite3.Connection, script: str) -> None:
@@ -274,21 +274,65 @@ EXCEPTED = "compliant_with_exceptions"
 Stretch = tuple[str, str, str, str]  # day, until_day, status, exemption expiry ("" if none)
 
 
+AuditChainKey = tuple[str, str, str]  # policy_id, staff_id, device_id
+
+# Keys per relink query: three parameters each, within older SQLite's limit of 999.
+_KEYS_PER_QUERY = 300
+
+
 def relink(conn: sqlite3.Connection, policy_id: str, staff_id: str, device_id: str) -> None:
     """Recompute which audit of one person + device + policy is the latest, until when each
     earlier one held, and what they add to status_changes. Called after every change to that
     key's audits (and for both keys when an audit changes person): keys have a handful of
     audits, so recomputing the whole chain is cheap and cannot drift."""
-    rows = conn.execute(
-        "SELECT id, day, status, exemption_expires, until_day, latest, counted_day,"
-        " counted_status, counted_expires FROM audits"
-        " WHERE policy_id = ? AND staff_id = ? AND device_id = ?"
-        " ORDER BY status IS NULL, at, id",
-        (policy_id, staff_id, device_id),
-    ).fetchall()
+    relink_keys(conn, [(policy_id, staff_id, device_id)])
+
+
+def relink_keys(conn: sqlite3.Connection, keys: Iterable[AuditChainKey]) -> None:
+    """relink() for many keys with one query, one UPDATE and one INSERT per few hundred keys:
+    an import touches thousands of keys, and one round of statements each cost more than
+    writing the audits."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        chunk = wanted[start : start + _KEYS_PER_QUERY]
+        rows = conn.execute(
+            "SELECT k.column1, k.column2, k.column3, a.id, a.day, a.status, a.exemption_expires,"
+            " a.until_day, a.latest, a.counted_day, a.counted_status, a.counted_expires"
+            f" FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS k"
+            " JOIN audits a ON a.policy_id = k.column1 AND a.staff_id = k.column2"
+            " AND a.device_id = k.column3"
+            " ORDER BY k.column1, k.column2, k.column3, a.status IS NULL, a.at, a.id",
+            [part for key in chunk for part in key],
+        ).fetchall()
+        updates: list[tuple[object, ...]] = []
+        deltas: dict[tuple[str, str, str, str], int] = {}
+        for key, group in itertools.groupby(rows, key=lambda row: row[:3]):
+            _chain(key[0], [row[3:] for row in group], updates, deltas)
+        if updates:
+            conn.executemany(
+                "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?,"
+                " counted_status = ?, counted_expires = ? WHERE id = ?",
+                updates,
+            )
+        changed = [(*key, delta) for key, delta in deltas.items() if delta]
+        if changed:
+            conn.executemany(
+                "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (policy_id, day, status, expires)"
+                " DO UPDATE SET delta = delta + excluded.delta",
+                changed,
+            )
+
+
+def _chain(
+    policy_id: str,
+    rows: list[tuple[Any, ...]],
+    updates: list[tuple[object, ...]],
+    deltas: dict[tuple[str, str, str, str], int],
+) -> None:
+    """One key's audits, judged ones in time order first: what to update and count."""
     judged = [row for row in rows if row[2] is not None]
-    deltas: dict[tuple[str, str, str], int] = {}
-    updates = []
     for index, row in enumerate(judged):
         audit_id, day, status, expires, _until, latest = row[:6]
         last = index == len(judged) - 1
@@ -298,29 +342,14 @@ def relink(conn: sqlite3.Connection, policy_id: str, staff_id: str, device_id: s
         stretch = (day, until, status, (expires or "") if status == EXCEPTED else "")
         before = _counted(row)
         if (stretch, int(last)) != (before, latest):
-            _count(deltas, before, -1)
-            _count(deltas, stretch, +1)
+            _count(deltas, policy_id, before, -1)
+            _count(deltas, policy_id, stretch, +1)
             updates.append((until, int(last), day, status, stretch[3], audit_id))
     for row in rows[len(judged) :]:
         before = _counted(row)
         if before is not None or row[5]:
-            _count(deltas, before, -1)
+            _count(deltas, policy_id, before, -1)
             updates.append((None, 0, None, None, None, row[0]))
-    if updates:
-        conn.executemany(
-            "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?, counted_status = ?,"
-            " counted_expires = ? WHERE id = ?",
-            updates,
-        )
-    changed = [(policy_id, *key, delta) for key, delta in deltas.items() if delta]
-    if changed:
-        conn.executemany(
-            "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
-            " VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (policy_id, day, status, expires)"
-            " DO UPDATE SET delta = delta + excluded.delta",
-            changed,
-        )
 
 
 def _counted(row: tuple[object, ...]) -> Stretch | None:
@@ -330,11 +359,18 @@ def _counted(row: tuple[object, ...]) -> Stretch | None:
     return (str(counted_day), str(until_day), str(counted_status), str(counted_expires or ""))
 
 
-def _count(deltas: dict[tuple[str, str, str], int], stretch: Stretch | None, sign: int) -> None:
+def _count(
+    deltas: dict[tuple[str, str, str, str], int],
+    policy_id: str,
+    stretch: Stretch | None,
+    sign: int,
+) -> None:
     """A stretch starts on its day and ends on its until_day (never, for the latest)."""
     if stretch is None:
         return
     day, until, status, expires = stretch
-    deltas[(day, status, expires)] = deltas.get((day, status, expires), 0) + sign
+    start = (policy_id, day, status, expires)
+    deltas[start] = deltas.get(start, 0) + sign
     if until != FOREVER:
-        deltas[(until, status, expires)] = deltas.get((until, status, expires), 0) - sign
+        end = (policy_id, until, status, expires)
+        deltas[end] = deltas.get(end, 0) - sign
