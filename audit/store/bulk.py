@@ -1,37 +1,204 @@
 """Writing a batch of imported receipts with one statement per table.
 
 An import writes thousands of audits; one INSERT per row and table (a dozen per receipt) costs
-more than verifying the receipt. Inside the batch's write transaction nobody else can insert,
-so ids are handed out here and every table is written with one executemany. Findings,
-actions, exemptions, receipts and keys are written with writes.py's statements and rows, the
-same as a local audit's.
+more than verifying the receipt. So a receipt is turned into its rows where it was verified
+(receipt_rows: in a worker process, for a big import), as plain tuples, which cross between
+processes far faster than the records they are made from; the writing process only decides
+what to keep, hands out ids and writes every table with one executemany per batch. Inside the
+batch's write transaction nobody else can insert, so the ids handed out here are the ones
+SQLite would give. Findings, actions, exemptions and keys are written with writes.py's
+statements and rows, the same as a local audit's.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime
+from typing import NamedTuple
 
 from audit.attestation import VerifiedAttestation
 from audit.store.db import timestamp
 from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
 from audit.store.records import KeyNote, Origin
-from audit.store.schema import relink_keys
+from audit.store.schema import AuditChainKey, relink_keys
 from audit.store.writes import (
     INSERT_ACTION,
     INSERT_EXEMPTION,
     INSERT_FINDING,
     INSERT_KEY,
-    INSERT_RECEIPT,
     action_row,
     exemption_row,
     gaps_json,
-    receipt_row,
+    key_identity,
     search_text,
     unique_exemptions,
     users_json,
 )
+
+Row = tuple[object, ...]
+
+# An imported audit's uid is derived from the receipt it was rebuilt from (uuid5 of the signed
+# content's digest): the same receipt imported into two histories is the same audit there, and
+# no random number is drawn per receipt. A payload is stored once per history (a second copy is
+# a duplicate, or refused), so the uid is unique.
+IMPORTED_AUDIT_NAMESPACE = uuid.UUID("5d1f4f0e-6f3c-4d1b-9a8e-2b7c1c0d9e61")
+
+
+class ReceiptRows(NamedTuple):
+    """A verified receipt as the rows it is stored as, less the ids and what the writing
+    process decides (key note, file name, time recorded)."""
+
+    id: str  # the receipt's id
+    payload_sha256: str
+    signer: str
+    identity: str  # whose key signed it (writes.key_identity)
+    key: AuditChainKey  # the supersession chain the audit joins
+    audit_uid: str
+    audit: Row  # audits columns after id and uid (AUDIT_COLUMNS)
+    before: Row  # scans columns after id and audit_id (SCAN_COLUMNS): the first scan
+    rescan: Row  # and the rescan
+    findings_before: tuple[Row, ...]  # findings columns after scan_id (writes.INSERT_FINDING)
+    findings_rescan: tuple[Row, ...]
+    actions: tuple[Row, ...]  # actions columns after audit_id (writes.INSERT_ACTION)
+    exemptions: tuple[Row, ...]  # exemptions columns after audit_id (writes.INSERT_EXEMPTION)
+    receipt: Row  # attestations columns after RECEIPT_FROM_WRITER (RECEIPT_COLUMNS)
+
+
+AUDIT_COLUMNS = (
+    "origin, person_name, staff_id, technician, device_id, device_name, device_json, policy_id,"
+    " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
+    " exemption_expires, receipt_uid, receipt_kind, signer, attested_at, search"
+)
+SCAN_COLUMNS = (
+    "started_at, finished_at, complete, inventory_digest, app_count, gaps, policy_sha256, day,"
+    " status, users"
+)
+RECEIPT_FROM_WRITER = "audit_id, file_sha256, envelope, key_note, file_name, recorded_at"
+RECEIPT_COLUMNS = (
+    "uid, payload_sha256, kind, signer, identity, staff_id, person_name, technician, device_id,"
+    " policy_id, status, attested_at, origin"
+)
+
+
+def _insert(table: str, columns: str) -> str:
+    marks = ", ".join("?" * (columns.count(",") + 1))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+
+
+INSERT_AUDIT = _insert("audits", f"id, uid, {AUDIT_COLUMNS}")
+INSERT_SCAN = _insert("scans", f"id, audit_id, {SCAN_COLUMNS}")
+INSERT_RECEIPT = _insert("attestations", f"{RECEIPT_FROM_WRITER}, {RECEIPT_COLUMNS}")
+
+
+def receipt_rows(v: VerifiedAttestation, content: ReceiptContent) -> ReceiptRows:
+    """The rows of one receipt; each time is put in its stored form once."""
+    attester = v.attester
+    device = content.device
+    day = content.day.isoformat()
+    identity = key_identity(attester)
+    attested = timestamp(v.attested_at)
+    started = timestamp(content.before.started_at)
+    scanned = timestamp(content.rescan.finished_at)
+    actions = tuple(action_row(0, a)[1:] for a in content.actions)
+    # Stored times are fixed-width UTC text, so the latest text is the latest time.
+    at = max(started, scanned, attested, *(str(a[-1]) for a in actions if a[-1] is not None))
+    expires = min((e.expires for e in content.exemptions), default=None)
+    status = v.status.value
+    return ReceiptRows(
+        id=v.id,
+        payload_sha256=v.payload_sha256,
+        signer=v.signer,
+        identity=identity,
+        key=(v.policy_id, attester.staff_id, device.id),
+        audit_uid=str(uuid.uuid5(IMPORTED_AUDIT_NAMESPACE, v.payload_sha256)),
+        audit=(
+            Origin.IMPORTED.value,
+            attester.name,
+            attester.staff_id,
+            attester.technician,
+            device.id,
+            device.name,
+            content.device_json,
+            v.policy_id,
+            v.policy_title,
+            v.policy_sha256,
+            None if content.deadline is None else content.deadline.isoformat(),
+            status,
+            day,
+            started,
+            at,
+            scanned,
+            None if expires is None else expires.isoformat(),
+            v.id,
+            v.kind.value,
+            v.signer,
+            attested,
+            search_text(
+                attester.name, attester.staff_id, attester.technician, device.id, device.name
+            ),
+        ),
+        before=_scan(
+            content.before, started, timestamp(content.before.finished_at), v.policy_sha256, day
+        ),
+        rescan=_scan(
+            content.rescan, timestamp(content.rescan.started_at), scanned, v.policy_sha256, day
+        ),
+        findings_before=tuple(
+            _finding(f, f.state_before, f.status_before, None)
+            for f in content.findings
+            if f.status_before is not None
+        ),
+        findings_rescan=tuple(
+            _finding(f, f.state, f.status, f.exemption_id) for f in content.findings
+        ),
+        actions=actions,
+        exemptions=tuple(exemption_row(0, e)[1:] for e in unique_exemptions(content.exemptions)),
+        receipt=(
+            v.id,
+            v.payload_sha256,
+            v.kind.value,
+            v.signer,
+            identity,
+            attester.staff_id,
+            attester.name,
+            attester.technician,
+            v.device_id,
+            v.policy_id,
+            status,
+            attested,
+            Origin.IMPORTED.value,
+        ),
+    )
+
+
+def _scan(scan: ScanSummary, started: str, finished: str, policy_sha256: str, day: str) -> Row:
+    return (
+        started,
+        finished,
+        int(scan.complete),
+        scan.inventory_digest,
+        scan.app_count,
+        gaps_json(scan.gaps),
+        policy_sha256,
+        day,
+        scan.status.value,
+        users_json(scan.users),
+    )
+
+
+def _finding(f: FindingRow, state: str | None, status: str, exemption: str | None) -> Row:
+    return (
+        f.rule_id,
+        f.rule_title,
+        f.identifier,
+        f.id_kind,
+        f.name,
+        f.user,
+        state,
+        status,
+        f.confidence,
+        exemption,
+    )
 
 
 class ImportBatch:
@@ -41,137 +208,53 @@ class ImportBatch:
         self.conn = conn
         self._next_audit = _next_id(conn, "audits")
         self._next_scan = _next_id(conn, "scans")
-        self.audits: list[tuple[object, ...]] = []
-        self.scans: list[tuple[object, ...]] = []
-        self.findings: list[tuple[object, ...]] = []
-        self.actions: list[tuple[object, ...]] = []
-        self.exemptions: list[tuple[object, ...]] = []
-        self.attestations: list[tuple[object, ...]] = []
-        self.keys: list[tuple[object, ...]] = []
-        self.touched: set[tuple[str, str, str]] = set()
+        self.audits: list[Row] = []
+        self.scans: list[Row] = []
+        self.findings: list[Row] = []
+        self.actions: list[Row] = []
+        self.exemptions: list[Row] = []
+        self.attestations: list[Row] = []
+        self.keys: list[Row] = []
+        self.touched: set[AuditChainKey] = set()
 
-    def trust(
-        self, identity: str, signer: str, *, source: str, at: datetime, accepted: bool
-    ) -> None:
-        self.keys.append((identity, signer, timestamp(at), source, int(accepted)))
+    def trust(self, identity: str, signer: str, *, source: str, at: str, accepted: bool) -> None:
+        """Remember a key; `at` is a stored timestamp (db.timestamp)."""
+        self.keys.append((identity, signer, at, source, int(accepted)))
 
     def add(
         self,
-        v: VerifiedAttestation,
-        content: ReceiptContent,
+        rows: ReceiptRows,
         *,
         envelope: bytes,
         file_sha256: str,
         key_note: KeyNote,
         file_name: str,
-        recorded_at: datetime,
+        recorded_at: str,
     ) -> int:
+        """Queue one receipt's rows; returns the id its audit will have. `recorded_at` is a
+        stored timestamp (db.timestamp), the same for the whole batch."""
         audit_id = self._next_audit
         self._next_audit += 1
-        attester = v.attester
-        device = content.device
-        attested = timestamp(v.attested_at)
-        times = [content.before.started_at, content.rescan.finished_at, v.attested_at]
-        times += [a.at for a in content.actions if a.at is not None]
-        expires = min((e.expires for e in content.exemptions), default=None)
-        self.audits.append(
-            (
-                audit_id,
-                str(uuid.uuid4()),
-                Origin.IMPORTED.value,
-                attester.name,
-                attester.staff_id,
-                attester.technician,
-                device.id,
-                device.name,
-                content.device_json,
-                v.policy_id,
-                v.policy_title,
-                v.policy_sha256,
-                None if content.deadline is None else content.deadline.isoformat(),
-                v.status.value,
-                content.day.isoformat(),
-                timestamp(content.before.started_at),
-                timestamp(max(times)),
-                timestamp(content.rescan.finished_at),
-                None if expires is None else expires.isoformat(),
-                v.id,
-                v.kind.value,
-                v.signer,
-                attested,
-                search_text(
-                    attester.name, attester.staff_id, attester.technician, device.id, device.name
-                ),
-            )
-        )
-        before_id = self._scan(audit_id, content.before, v, content)
-        rescan_id = self._scan(audit_id, content.rescan, v, content)
-        for f in content.findings:
-            if f.status_before is not None:
-                self.findings.append(_finding(before_id, f, f.state_before, f.status_before, None))
-            self.findings.append(_finding(rescan_id, f, f.state, f.status, f.exemption_id))
-        self.actions.extend(action_row(audit_id, a) for a in content.actions)
-        self.exemptions.extend(
-            exemption_row(audit_id, e) for e in unique_exemptions(content.exemptions)
-        )
+        before_id = self._next_scan
+        rescan_id = before_id + 1
+        self._next_scan += 2
+        self.audits.append((audit_id, rows.audit_uid, *rows.audit))
+        self.scans.append((before_id, audit_id, *rows.before))
+        self.scans.append((rescan_id, audit_id, *rows.rescan))
+        self.findings.extend((before_id, *f) for f in rows.findings_before)
+        self.findings.extend((rescan_id, *f) for f in rows.findings_rescan)
+        self.actions.extend((audit_id, *a) for a in rows.actions)
+        self.exemptions.extend((audit_id, *e) for e in rows.exemptions)
         self.attestations.append(
-            receipt_row(
-                audit_id,
-                v,
-                envelope=envelope,
-                file_sha256=file_sha256,
-                origin=Origin.IMPORTED,
-                key_note=key_note,
-                file_name=file_name,
-                recorded_at=recorded_at,
-            )
+            (audit_id, file_sha256, envelope, key_note.value, file_name, recorded_at, *rows.receipt)
         )
-        self.touched.add((v.policy_id, attester.staff_id, device.id))
+        self.touched.add(rows.key)
         return audit_id
-
-    def _scan(
-        self,
-        audit_id: int,
-        scan: ScanSummary,
-        v: VerifiedAttestation,
-        content: ReceiptContent,
-    ) -> int:
-        scan_id = self._next_scan
-        self._next_scan += 1
-        self.scans.append(
-            (
-                scan_id,
-                audit_id,
-                timestamp(scan.started_at),
-                timestamp(scan.finished_at),
-                int(scan.complete),
-                scan.inventory_digest,
-                scan.app_count,
-                gaps_json(scan.gaps),
-                v.policy_sha256,
-                content.day.isoformat(),
-                scan.status.value,
-                users_json(scan.users),
-            )
-        )
-        return scan_id
 
     def flush(self) -> None:
         run = self.conn.executemany
-        run(
-            "INSERT INTO audits (id, uid, origin, person_name, staff_id, technician, device_id,"
-            " device_name, device_json, policy_id, policy_title, policy_sha256, deadline, status,"
-            " day, started_at, at, scanned_at, exemption_expires, receipt_uid, receipt_kind,"
-            " signer, attested_at, search)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.audits,
-        )
-        run(
-            "INSERT INTO scans (id, audit_id, started_at, finished_at, complete,"
-            " inventory_digest, app_count, gaps, policy_sha256, day, status, users)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.scans,
-        )
+        run(INSERT_AUDIT, self.audits)
+        run(INSERT_SCAN, self.scans)
         run(INSERT_FINDING, self.findings)
         run(INSERT_ACTION, self.actions)
         run(INSERT_EXEMPTION, self.exemptions)
@@ -184,21 +267,3 @@ def _next_id(conn: sqlite3.Connection, table: str) -> int:
     """The next rowid SQLite would give (ids are never reused: no rows are ever deleted)."""
     row = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
     return int(row[0]) + 1
-
-
-def _finding(
-    scan_id: int, f: FindingRow, state: str | None, status: str, exemption: str | None
-) -> tuple[object, ...]:
-    return (
-        scan_id,
-        f.rule_id,
-        f.rule_title,
-        f.identifier,
-        f.id_kind,
-        f.name,
-        f.user,
-        state,
-        status,
-        f.confidence,
-        exemption,
-    )

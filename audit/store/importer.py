@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,8 +44,9 @@ from audit.attestation import VerifiedAttestation, format_fingerprint, verify_by
 from audit.attestation.verify import MAX_RECEIPT_BYTES
 from audit.errors import AttestationInvalid, StoreError
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
-from audit.store.bulk import ImportBatch
-from audit.store.receipt_content import MalformedReceipt, ReceiptContent, read_receipt
+from audit.store.bulk import ImportBatch, ReceiptRows, receipt_rows
+from audit.store.db import timestamp
+from audit.store.receipt_content import MalformedReceipt, read_receipt
 from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote
 from audit.store.writes import key_identity
 
@@ -77,8 +78,7 @@ class _Candidate:
     path: Path
     data: bytes
     file_sha256: str
-    verified: VerifiedAttestation
-    content: ReceiptContent
+    rows: ReceiptRows
 
 
 WriteBatch = Callable[[], AbstractContextManager[sqlite3.Connection]]
@@ -159,7 +159,7 @@ def import_files(
     return ImportReport(tuple(run.outcomes))
 
 
-Checked = tuple[VerifiedAttestation, ReceiptContent] | FileOutcome
+Checked = ReceiptRows | FileOutcome
 
 
 @dataclass
@@ -238,7 +238,7 @@ class _Run:
                 if isinstance(result, FileOutcome):
                     ready.append(result)
                 else:
-                    ready.append(_Candidate(path, item[0], item[1], *result))
+                    ready.append(_Candidate(path, item[0], item[1], result))
         with self.write() as conn:
             self.outcomes.extend(_store_batch(conn, ready, self.accepted))
 
@@ -255,8 +255,8 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
 
 
 def verify_all(jobs: list[tuple[Path, bytes]]) -> list[Checked]:
-    """Verify and read receipts; runs in a worker process for big imports, so what it returns
-    is kept small (the statement itself is dropped once read)."""
+    """Verify and read receipts into the rows they are stored as; runs in a worker process for
+    big imports, so what it returns is plain tuples (quick to send back), not the records."""
     return [_verify(path, data) for path, data in jobs]
 
 
@@ -284,31 +284,41 @@ def _verify(path: Path, data: bytes) -> Checked:
         return _refused(path, "the receipt names two different devices", verified)
     if verified.simulated or content.device.simulated:
         return _refused(path, SIMULATED_REASON, verified, simulated=True)
-    return replace(verified, statement={}), content
+    return receipt_rows(verified, content)
 
 
 def _refused(
-    path: Path, reason: str, verified: VerifiedAttestation | None = None, **extra: bool
+    path: Path, reason: str, receipt: VerifiedAttestation | ReceiptRows | None = None, **extra: bool
 ) -> FileOutcome:
+    return _outcome(path, ImportResult.REFUSED, reason, receipt, **extra)
+
+
+def _duplicate(path: Path, reason: str, receipt: ReceiptRows) -> FileOutcome:
+    return _outcome(path, ImportResult.DUPLICATE, reason, receipt)
+
+
+def _outcome(
+    path: Path,
+    result: ImportResult,
+    reason: str,
+    receipt: VerifiedAttestation | ReceiptRows | None,
+    **extra: bool,
+) -> FileOutcome:
+    """What became of a file, naming the receipt and its signer when it verified."""
+    if receipt is None:
+        identity = ""
+    elif isinstance(receipt, ReceiptRows):
+        identity = receipt.identity
+    else:
+        identity = key_identity(receipt.attester)
     return FileOutcome(
         path=path,
-        result=ImportResult.REFUSED,
+        result=result,
         reason=reason,
-        attestation_id=verified.id if verified else "",
-        signer=verified.signer if verified else "",
-        identity=key_identity(verified.attester) if verified else "",
+        attestation_id=receipt.id if receipt is not None else "",
+        signer=receipt.signer if receipt is not None else "",
+        identity=identity,
         **extra,
-    )
-
-
-def _duplicate(path: Path, reason: str, verified: VerifiedAttestation | None = None) -> FileOutcome:
-    return FileOutcome(
-        path=path,
-        result=ImportResult.DUPLICATE,
-        reason=reason,
-        attestation_id=verified.id if verified else "",
-        signer=verified.signer if verified else "",
-        identity=key_identity(verified.attester) if verified else "",
     )
 
 
@@ -321,9 +331,9 @@ def _store_batch(
     if not candidates:
         return [item for item in items if isinstance(item, FileOutcome)]
     stored = _stored_receipts(conn, candidates)
-    keys = _known_keys(conn, {key_identity(c.verified.attester) for c in candidates})
+    keys = _known_keys(conn, {c.rows.identity for c in candidates})
     batch = ImportBatch(conn)
-    now = datetime.now(UTC)
+    now = timestamp(datetime.now(UTC))
     outcomes = []
     for item in items:
         if isinstance(item, FileOutcome):
@@ -345,10 +355,10 @@ def _add(
     c: _Candidate,
     stored: Stored,
     keys: dict[str, dict[str, str]],
-    now: datetime,
+    now: str,
 ) -> FileOutcome:
-    v = c.verified
-    identity = key_identity(v.attester)
+    v = c.rows
+    identity = v.identity
     known = keys.setdefault(identity, {})
     if v.signer in known:
         note = KeyNote.KNOWN
@@ -358,7 +368,6 @@ def _add(
         known[v.signer] = c.path.name
     audit_id = batch.add(
         v,
-        c.content,
         envelope=c.data,
         file_sha256=c.file_sha256,
         key_note=note,
@@ -379,8 +388,8 @@ def _add(
 
 
 def _stored_receipts(conn: sqlite3.Connection, candidates: Sequence[_Candidate]) -> Stored:
-    uids = [c.verified.id for c in candidates]
-    payloads = [c.verified.payload_sha256 for c in candidates]
+    uids = [c.rows.id for c in candidates]
+    payloads = [c.rows.payload_sha256 for c in candidates]
     found: Stored = {}
     for chunk_uids, chunk_payloads in zip(chunks(uids, 400), chunks(payloads, 400), strict=True):
         marks = ", ".join("?" * len(chunk_uids))
@@ -414,7 +423,7 @@ def _decide(
     accepted: frozenset[str],
 ) -> FileOutcome | None:
     """Why this receipt is not imported, or None when it is to be."""
-    v = c.verified
+    v = c.rows
     same = stored.get(v.payload_sha256) or stored.get(v.id)
     if same is not None:
         uid, payload, signer = same
@@ -433,7 +442,7 @@ def _decide(
             "was altered and signed again, or forged",
             v,
         )
-    identity = key_identity(v.attester)
+    identity = v.identity
     known = keys.get(identity, {})
     if not known or v.signer in known or identity in accepted:
         return None
