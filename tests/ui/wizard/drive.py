@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QWizard
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 from ui.wizard import Pages, RemovalWizard
@@ -55,6 +55,17 @@ def click(qtbot: QtBot, wizard: RemovalWizard, button: QAbstractButton) -> None:
     assert button.isVisible() and button.isEnabled(), f"{button.text()!r} cannot be pressed"
     button.click()
     wait_idle(qtbot, wizard)
+
+
+def shown_texts(widget: QWidget) -> list[str]:
+    """The texts of the labels in `widget` that a person sees (were `widget` on screen).
+
+    A page that lists things again (clear_layout, then new labels) hides the old labels at once
+    but deletes them only when the event loop gets to it, and a layout shows the new ones the
+    same way: right after a page change, findChildren may still find the old labels, and the
+    new ones may not be shown yet. Wait for the list (qtbot.waitUntil), do not read it once.
+    """
+    return [w.text() for w in widget.findChildren(QLabel) if w.isVisibleTo(widget)]
 
 
 def remove_page(wizard: RemovalWizard) -> RemovePage:

@@ -21,7 +21,16 @@ from audit.remediation.pending import PendingRemoval
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer, PhoneFactory
 from tests.ui.wizard.conftest import DAY, PhoneWizard, WizardFactory
-from tests.ui.wizard.drive import click, go_to, open_box, remove_page, sign, wait_idle
+from tests.ui.wizard.drive import (
+    WAIT_MS,
+    click,
+    go_to,
+    open_box,
+    remove_page,
+    shown_texts,
+    sign,
+    wait_idle,
+)
 from tests.ui.wizard.test_followups_wizard import DEB, POLICY, computer
 from ui.wizard import Pages, RemovalWizard
 from ui.wizard.pages_attest import ReceiptPage, UsbPage
@@ -97,11 +106,14 @@ def test_a_removal_closed_before_signing_is_carried_on_and_signed_by_the_next_wi
     assert not path.exists()  # the receipt holds it now: the next window starts afresh
     receipt = second.currentPage()
     assert isinstance(receipt, ReceiptPage)
-    shown = [w.text() for w in receipt.done_list.findChildren(QLabel)]
-    assert sorted(shown) == [
-        "\u2022 CapCut was removed from the main profile.",
-        "\u2022 TikTok was removed from the work profile.",
-    ]
+
+    def lists_what_was_done() -> None:
+        assert sorted(shown_texts(receipt.done_list)) == [
+            "\u2022 CapCut was removed from the main profile.",
+            "\u2022 TikTok was removed from the work profile.",
+        ]
+
+    qtbot.waitUntil(lists_what_was_done, timeout=WAIT_MS)
 
 
 @pytest.mark.adb
