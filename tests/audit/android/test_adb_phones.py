@@ -13,8 +13,16 @@ import pytest
 
 from audit.cli import main
 from audit.errors import DeviceGone, DeviceUnauthorized, InvalidPackageName
-from audit.model import AppState, DeviceState, InstallOrigin, ScanResult, SourceStatus, UserKind
-from audit.sources.android import actions
+from audit.model import (
+    ActionKind,
+    AppState,
+    DeviceState,
+    InstallOrigin,
+    ScanResult,
+    SourceStatus,
+    UserKind,
+)
+from audit.sources.android.actions import disable_usb_debugging, run_action
 from audit.sources.android.connection import Adb
 from audit.sources.android.scan import details_for, scan_phone, scan_phones, scan_with_shell
 from audit.sources.android.shell import AdbShell
@@ -50,7 +58,7 @@ def test_tiktok_in_the_work_profile_is_found_and_removed_for_that_user(
     assert tiktok.origin is InstallOrigin.STORE
     assert state(scan, TIKTOK, "0") is AppState.ABSENT
 
-    result = actions.uninstall(phone.address, TIKTOK, "10", adb_port=adb_server.port)
+    result = run_action(phone.address, ActionKind.UNINSTALL, TIKTOK, "10", adb_port=adb_server.port)
     assert result.ok, result.message
     after = scan_phone(phone.address, adb_port=adb_server.port)
     assert after.complete
@@ -63,8 +71,12 @@ def test_the_device_policy_app_refuses_and_the_advice_names_it(
     adb_server: AdbServer, sim_phone: PhoneFactory
 ) -> None:
     phone = sim_phone("samsung-work-profile")
-    result = actions.uninstall(
-        phone.address, "com.google.android.apps.work.clouddpc", "10", adb_port=adb_server.port
+    result = run_action(
+        phone.address,
+        ActionKind.UNINSTALL,
+        "com.google.android.apps.work.clouddpc",
+        "10",
+        adb_port=adb_server.port,
     )
     assert not result.ok
     assert result.code == "DELETE_FAILED_DEVICE_POLICY_MANAGER"
@@ -81,12 +93,14 @@ def test_a_system_tiktok_is_removed_for_the_user_and_comes_back_with_restore(
     assert tiktok.system and tiktok.origin is InstallOrigin.PREINSTALLED
     assert tiktok.state is AppState.INSTALLED
 
-    assert actions.uninstall(phone.address, TIKTOK, "0", adb_port=port).ok
+    assert run_action(phone.address, ActionKind.UNINSTALL, TIKTOK, "0", adb_port=port).ok
     removed = scan_phone(phone.address, adb_port=port)
     assert state(removed, TIKTOK, "0") is AppState.REMOVED_FOR_USER
     assert state(removed, TIKTOK, "11") is AppState.INSTALLED  # the guest keeps its copy
 
-    restored = actions.restore(phone.address, TIKTOK, "0", adb_port=port, label="TikTok")
+    restored = run_action(
+        phone.address, ActionKind.RESTORE, TIKTOK, "0", adb_port=port, label="TikTok"
+    )
     assert restored.ok and restored.message == "TikTok was restored for user 0."
     back = scan_phone(phone.address, adb_port=port)
     assert state(back, TIKTOK, "0") is AppState.INSTALLED
@@ -115,8 +129,12 @@ def test_restore_on_a_phone_without_install_existing_says_so(
 ) -> None:
     phone = sim_phone("android7-old")
     system_app = next(p.name for p in phone.state.packages.values() if p.system)
-    assert actions.uninstall(phone.address, system_app, "0", adb_port=adb_server.port).ok
-    result = actions.restore(phone.address, system_app, "0", adb_port=adb_server.port)
+    assert run_action(
+        phone.address, ActionKind.UNINSTALL, system_app, "0", adb_port=adb_server.port
+    ).ok
+    result = run_action(
+        phone.address, ActionKind.RESTORE, system_app, "0", adb_port=adb_server.port
+    )
     assert not result.ok and result.code == "RESTORE_UNSUPPORTED"
     assert "cannot restore removed apps over USB" in result.advice
 
@@ -155,7 +173,7 @@ def test_hostile_package_names_are_refused_and_never_executed(
     sent = len(phone.commands)
     for name in ("x;reboot", "$(id)", "`reboot`", "a.b; pm uninstall com.whatsapp", "-k"):
         with pytest.raises(InvalidPackageName):
-            actions.uninstall(phone.address, name, "0", adb_port=adb_server.port)
+            run_action(phone.address, ActionKind.UNINSTALL, name, "0", adb_port=adb_server.port)
     assert len(phone.commands) == sent  # nothing reached the phone
     assert not phone.state.rebooted
 
@@ -312,7 +330,7 @@ def test_switching_usb_debugging_off_drops_the_phone(
     adb_server: AdbServer, sim_phone: PhoneFactory
 ) -> None:
     phone = sim_phone("pixel-tiktok-lite")
-    result = actions.disable_usb_debugging(phone.address, adb_port=adb_server.port)
+    result = disable_usb_debugging(phone.address, adb_port=adb_server.port)
     assert result.ok, result.message
     assert not phone.state.adb_enabled
     adb_server.wait_until(lambda: phone.unplugged)
