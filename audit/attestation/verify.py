@@ -23,8 +23,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from audit.attestation.dsse import PAYLOAD_TYPE, invalid, parse_envelope, verify_signature
 from audit.attestation.keys import fingerprint_of, format_fingerprint, parse_fingerprint
@@ -34,13 +36,13 @@ from audit.attestation.statement import (
     Attester,
     AttesterMode,
     StatementKind,
-    canonical_json,
 )
 from audit.errors import AttestationInvalid
 from audit.model import DeviceStatus, FindingStatus
 
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_E = TypeVar("_E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,13 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
 
 
 class _Fields:
-    """Typed access to the statement, naming the path of whatever is missing or wrong."""
+    """Typed access to the statement, naming the path of whatever is missing or wrong.
+
+    Every import reads each receipt's statement through these, so each method checks its own
+    field (no call into another) and the path is built only for the message of a wrong one.
+    """
+
+    __slots__ = ("data", "where")
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
@@ -141,31 +149,38 @@ class _Fields:
     def _path(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
 
+    def _wrong(self, key: str, kind: type) -> AttestationInvalid:
+        wanted = {str: "text", dict: "an object", list: "a list", bool: "true or false"}
+        return invalid(
+            f"the statement's '{self._path(key)}' is missing or not "
+            f"{wanted.get(kind, kind.__name__)}"
+        )
+
     def get(self, key: str, kind: type) -> Any:
         value = self.data.get(key)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            wanted = {str: "text", dict: "an object", list: "a list", bool: "true or false"}
-            raise invalid(
-                f"the statement's '{self._path(key)}' is missing or not "
-                f"{wanted.get(kind, kind.__name__)}"
-            )
+            raise self._wrong(key, kind)
         return value
 
     def text(self, key: str) -> str:
-        value: str = self.get(key, str)
-        return value
+        value = self.data.get(key)
+        if isinstance(value, str):
+            return value
+        raise self._wrong(key, str)
 
     def child(self, key: str) -> _Fields:
-        return _Fields(self.get(key, dict), self._path(key))
+        value = self.data.get(key)
+        if isinstance(value, dict):
+            return _Fields(value, self._path(key))
+        raise self._wrong(key, dict)
 
-    def enum(self, key: str, enum: Any) -> Any:
+    def enum(self, key: str, members: Mapping[str, _E]) -> _E:
+        """`members` maps each known value to its member (see _members)."""
         raw = self.text(key)
-        try:
-            return enum(raw)
-        except ValueError:
-            raise invalid(
-                f"the statement's '{self._path(key)}' is {raw!r}, not a known value"
-            ) from None
+        member = members.get(raw)
+        if member is None:
+            raise invalid(f"the statement's '{self._path(key)}' is {raw!r}, not a known value")
+        return member
 
     def time(self, key: str) -> datetime:
         raw = self.text(key)
@@ -176,6 +191,29 @@ class _Fields:
         if value is None or value.tzinfo is None:
             raise invalid(f"the statement's '{self._path(key)}' is not a UTC time")
         return value
+
+
+def _members(enum: type[_E]) -> dict[str, _E]:
+    """Each member by its value: one dict look-up instead of a call of the enum."""
+    return {member.value: member for member in enum}
+
+
+_ATTESTER_MODES = _members(AttesterMode)
+_DEVICE_STATUSES = _members(DeviceStatus)
+_STATEMENT_KINDS = _members(StatementKind)
+
+
+def _identity_digest(identity: dict[str, str]) -> str:
+    """sha256 of canonical_json(identity), the subject's digest. Its five keys are all text,
+    so the canonical form is written out here, in canonical_json's key order and quoting:
+    json.dumps would set up an encoder for every receipt of an import."""
+    quote = encode_basestring
+    text = (
+        f'{{"id":{quote(identity["id"])},"kind":{quote(identity["kind"])},'
+        f'"manufacturer":{quote(identity["manufacturer"])},"model":{quote(identity["model"])},'
+        f'"serial":{quote(identity["serial"])}}}'
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAttestation:
@@ -193,8 +231,8 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         raise invalid("the subject's sha256 digest is not 64 hexadecimal digits")
 
     predicate = top.child("predicate")
-    kind: StatementKind = predicate.enum("kind", StatementKind)
-    status: DeviceStatus = predicate.enum("status", DeviceStatus)
+    kind = predicate.enum("kind", _STATEMENT_KINDS)
+    status = predicate.enum("status", _DEVICE_STATUSES)
     device = predicate.child("device")
     identity = {key: device.text(key) for key in ("id", "kind", "serial", "manufacturer", "model")}
     simulated = device.data.get("simulated", False)
@@ -202,7 +240,7 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         raise invalid("the statement's 'predicate.device.simulated' is not true or false")
     if subject.text("name") != identity["id"]:
         raise invalid("the subject does not name the device the statement describes")
-    if hashlib.sha256(canonical_json(identity)).hexdigest() != digest:
+    if _identity_digest(identity) != digest:
         raise invalid("the subject's digest does not match the device the statement describes")
     policy = predicate.child("policy")
     attester = _attester(predicate.child("attester"))
@@ -260,6 +298,6 @@ def _attester(fields: _Fields) -> Attester:
         staff_id=fields.text("staff_id"),
         technician=fields.text("technician"),
     )
-    if fields.enum("mode", AttesterMode) is not attester.mode:
+    if fields.enum("mode", _ATTESTER_MODES) is not attester.mode:
         raise invalid("the attester's mode does not agree with whether a technician is named")
     return attester

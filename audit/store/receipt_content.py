@@ -8,10 +8,13 @@ a malformed receipt is refused with a reason instead of half-stored or crashing 
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from audit.attestation import VerifiedAttestation
 from audit.model import (
@@ -29,6 +32,8 @@ from audit.model import (
     UserKind,
     UserProfile,
 )
+
+_E = TypeVar("_E", bound=StrEnum)
 
 # What a finding's status may be in a receipt: a FindingStatus, or "unverified" when the rescan
 # could not see whether the app was still there.
@@ -82,6 +87,12 @@ class ReceiptContent:
 
 
 class _Obj:
+    """Typed reads of one object of the statement. Every import reads thousands of fields
+    through these, so each method checks its own field (no call into another) and builds the
+    field's path only for the message of a field that is wrong."""
+
+    __slots__ = ("data", "where")
+
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
             raise MalformedReceipt(f"'{where}' is not an object")
@@ -91,6 +102,9 @@ class _Obj:
     def path(self, key: str) -> str:
         return f"{self.where}.{key}"
 
+    def wrong(self, key: str) -> MalformedReceipt:
+        return MalformedReceipt(f"'{self.path(key)}' is missing or of the wrong type")
+
     def value(self, key: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
         value = self.data.get(key)
         if value is None and optional:
@@ -98,36 +112,67 @@ class _Obj:
         if isinstance(value, bool) and kind is int:
             value = None
         if not isinstance(value, kind):
-            raise MalformedReceipt(f"'{self.path(key)}' is missing or of the wrong type")
+            raise self.wrong(key)
         return value
 
-    def text(self, key: str, *, optional: bool = False) -> str:
-        value = self.value(key, str, optional=optional)
-        return "" if value is None else str(value)
+    def text(self, key: str) -> str:
+        value = self.data.get(key)
+        if isinstance(value, str):
+            return value
+        raise self.wrong(key)
+
+    def optional_text(self, key: str) -> str:
+        """The text, or "" when the field is missing or null."""
+        value = self.data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        raise self.wrong(key)
 
     def maybe_text(self, key: str) -> str | None:
-        value = self.value(key, str, optional=True)
-        return None if value is None else str(value)
+        value = self.data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.wrong(key)
 
     def flag(self, key: str) -> bool:
-        return bool(self.value(key, bool))
+        value = self.data.get(key)
+        if isinstance(value, bool):
+            return value
+        raise self.wrong(key)
 
     def number(self, key: str) -> int:
-        return int(self.value(key, int))
+        value = self.data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise self.wrong(key)
 
-    def enum(self, key: str, allowed: Any, *, optional: bool = False) -> Any:
-        raw = self.maybe_text(key) if optional else self.text(key)
+    def enum(self, key: str, allowed: Mapping[str, _E]) -> _E:
+        """`allowed` maps each known value to its member (members_by_value)."""
+        raw = self.text(key)
+        member = allowed.get(raw)
+        if member is None:
+            raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
+        return member
+
+    def maybe_enum(self, key: str, allowed: Mapping[str, _E]) -> _E | None:
+        raw = self.maybe_text(key)
         if raw is None:
             return None
-        try:
-            return allowed(raw)
-        except ValueError:
-            raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value") from None
+        member = allowed.get(raw)
+        if member is None:
+            raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
+        return member
 
-    def time(self, key: str, *, optional: bool = False) -> datetime | None:
-        raw = self.maybe_text(key) if optional else self.text(key)
-        if raw is None:
-            return None
+    def time(self, key: str) -> datetime:
+        return self._time(key, self.text(key))
+
+    def maybe_time(self, key: str) -> datetime | None:
+        raw = self.maybe_text(key)
+        return None if raw is None else self._time(key, raw)
+
+    def _time(self, key: str, raw: str) -> datetime:
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
@@ -136,10 +181,14 @@ class _Obj:
             raise MalformedReceipt(f"'{self.path(key)}' is not a UTC time")
         return value
 
-    def day(self, key: str, *, optional: bool = False) -> date | None:
-        raw = self.maybe_text(key) if optional else self.text(key)
-        if raw is None:
-            return None
+    def day(self, key: str) -> date:
+        return self._day(key, self.text(key))
+
+    def maybe_day(self, key: str) -> date | None:
+        raw = self.maybe_text(key)
+        return None if raw is None else self._day(key, raw)
+
+    def _day(self, key: str, raw: str) -> date:
         try:
             return date.fromisoformat(raw)
         except ValueError:
@@ -149,13 +198,32 @@ class _Obj:
         return _Obj(self.data.get(key), self.path(key))
 
     def items(self, key: str) -> list[_Obj]:
-        return [_Obj(v, f"{self.path(key)}[{i}]") for i, v in enumerate(self.value(key, list))]
+        values = self.data.get(key)
+        if not isinstance(values, list):
+            raise self.wrong(key)
+        return [_Obj(v, f"{self.path(key)}[{i}]") for i, v in enumerate(values)]
 
     def strings(self, key: str) -> tuple[str, ...]:
-        values = self.value(key, list)
+        values = self.data.get(key)
+        if not isinstance(values, list):
+            raise self.wrong(key)
         if not all(isinstance(v, str) for v in values):
             raise MalformedReceipt(f"'{self.path(key)}' is not a list of texts")
         return tuple(values)
+
+
+def members_by_value(enum: type[_E]) -> dict[str, _E]:
+    """Each member by its value: one dict look-up per field instead of a call of the enum."""
+    return {member.value: member for member in enum}
+
+
+_ACTION_KINDS = members_by_value(ActionKind)
+_APP_STATES = members_by_value(AppState)
+_DEVICE_KINDS = members_by_value(DeviceKind)
+_DEVICE_STATUSES = members_by_value(DeviceStatus)
+_IDENTIFIER_KINDS = members_by_value(IdentifierKind)
+_SOURCE_STATUSES = members_by_value(SourceStatus)
+_USER_KINDS = members_by_value(UserKind)
 
 
 def device_from_dict(data: Any, where: str = "device") -> Device:
@@ -165,20 +233,24 @@ def device_from_dict(data: Any, where: str = "device") -> Device:
     managed = d.value("managed", bool, optional=True)
     return Device(
         id=d.text("id"),
-        kind=d.enum("kind", DeviceKind),
-        name=d.text("name", optional=True),
-        serial=d.text("serial", optional=True),
-        manufacturer=d.text("manufacturer", optional=True),
-        model=d.text("model", optional=True),
-        os_name=d.text("os_name", optional=True),
-        os_version=d.text("os_version", optional=True),
+        kind=d.enum("kind", _DEVICE_KINDS),
+        name=d.optional_text("name"),
+        serial=d.optional_text("serial"),
+        manufacturer=d.optional_text("manufacturer"),
+        model=d.optional_text("model"),
+        os_name=d.optional_text("os_name"),
+        os_version=d.optional_text("os_version"),
         sdk=sdk,
-        build=d.text("build", optional=True),
-        user=d.text("user", optional=True),
+        build=d.optional_text("build"),
+        user=d.optional_text("user"),
         managed=managed,
         has_work_profile=bool(d.value("has_work_profile", bool, optional=True)),
         simulated=bool(d.value("simulated", bool, optional=True)),
     )
+
+
+# How a device is stored (audits.device_json): made once, not per receipt.
+_DEVICE_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def read_receipt(verified: VerifiedAttestation) -> ReceiptContent:
@@ -196,12 +268,12 @@ def read_receipt(verified: VerifiedAttestation) -> ReceiptContent:
             raise MalformedReceipt(
                 f"a finding names exemption {row.exemption_id!r}, which the receipt does not list"
             )
-    day = predicate.day("day", optional=True) or verified.attested_at.date()
+    day = predicate.maybe_day("day") or verified.attested_at.date()
     return ReceiptContent(
         device=device,
-        device_json=json.dumps(device_data, sort_keys=True, ensure_ascii=False),
+        device_json=_DEVICE_JSON.encode(device_data),
         policy_title=policy.text("title"),
-        deadline=policy.day("deadline", optional=True),
+        deadline=policy.maybe_day("deadline"),
         day=day,
         before=_scan(predicate.child("scan_before")),
         rescan=_scan(predicate.child("rescan")),
@@ -213,11 +285,12 @@ def read_receipt(verified: VerifiedAttestation) -> ReceiptContent:
 
 def _scan(s: _Obj) -> ScanSummary:
     started = s.time("started_at")
-    finished = s.time("finished_at", optional=True) or started
-    assert started is not None and finished is not None
+    finished = s.maybe_time("finished_at") or started
     gaps = tuple(
         SourceReport(
-            name=g.text("source"), status=g.enum("status", SourceStatus), detail=g.text("detail")
+            name=g.text("source"),
+            status=g.enum("status", _SOURCE_STATUSES),
+            detail=g.text("detail"),
         )
         for g in s.items("gaps")
     )
@@ -230,47 +303,66 @@ def _scan(s: _Obj) -> ScanSummary:
         inventory_digest=digest,
         app_count=s.number("apps"),
         gaps=gaps,
-        status=s.enum("status", DeviceStatus),
+        status=s.enum("status", _DEVICE_STATUSES),
         users=users,
     )
 
 
-_USER_KINDS = {kind.value: kind for kind in UserKind}
-
-
 def _users(s: _Obj) -> tuple[UserProfile, ...]:
     """A scan's users; read on every import, so checked directly rather than field by field."""
-    users = []
-    for index, user in enumerate(s.value("users", list)):
-        where = f"{s.path('users')}[{index}]"
+    users = s.data["users"]
+    if not isinstance(users, list):
+        raise s.wrong("users")
+    fields = []
+    for index, user in enumerate(users):
         if not isinstance(user, dict):
-            raise MalformedReceipt(f"'{where}' is not an object")
+            raise MalformedReceipt(f"'{s.path('users')}[{index}]' is not an object")
         uid, name, kind = user.get("id"), user.get("name"), user.get("kind")
-        for key, value in (("id", uid), ("name", name), ("kind", kind)):
-            if not isinstance(value, str):
-                raise MalformedReceipt(f"'{where}.{key}' is missing or of the wrong type")
+        if not (isinstance(uid, str) and isinstance(name, str) and isinstance(kind, str)):
+            key = next(
+                k
+                for k, v in (("id", uid), ("name", name), ("kind", kind))
+                if not isinstance(v, str)
+            )
+            raise MalformedReceipt(
+                f"'{s.path('users')}[{index}].{key}' is missing or of the wrong type"
+            )
         if kind not in _USER_KINDS:
-            raise MalformedReceipt(f"'{where}.kind' is {kind!r}, not a known value")
-        users.append(UserProfile(id=str(uid), name=str(name), kind=_USER_KINDS[kind]))
-    return tuple(users)
+            raise MalformedReceipt(
+                f"'{s.path('users')}[{index}].kind' is {kind!r}, not a known value"
+            )
+        fields.append((uid, name, kind))
+    return _profiles(tuple(fields))
+
+
+@functools.lru_cache(maxsize=256)
+def _profiles(users: tuple[tuple[str, str, str], ...]) -> tuple[UserProfile, ...]:
+    """Phones share a few user lists (Owner, Work profile), and the scans of one receipt list
+    the same users: an import of thousands makes the same few again and again, so cached."""
+    return tuple(
+        UserProfile(id=uid, name=name, kind=_USER_KINDS[kind]) for uid, name, kind in users
+    )
 
 
 def _finding(f: _Obj) -> FindingRow:
-    state_before = f.enum("state_before", AppState, optional=True)
-    state = f.enum("state", AppState, optional=True)
+    state_before = f.maybe_enum("state_before", _APP_STATES)
+    state = f.maybe_enum("state", _APP_STATES)
     status = f.text("status")
     status_before = f.maybe_text("status_before")
-    for key, value in (("status", status), ("status_before", status_before)):
-        if value is not None and value not in FINDING_STATUSES:
-            raise MalformedReceipt(f"'{f.path(key)}' is {value!r}, not a known value")
+    if status not in FINDING_STATUSES:
+        raise MalformedReceipt(f"'{f.path('status')}' is {status!r}, not a known value")
+    if status_before is not None and status_before not in FINDING_STATUSES:
+        raise MalformedReceipt(
+            f"'{f.path('status_before')}' is {status_before!r}, not a known value"
+        )
     return FindingRow(
         rule_id=f.text("rule"),
-        rule_title=f.text("rule_title", optional=True),
+        rule_title=f.optional_text("rule_title"),
         identifier=f.text("app"),
-        id_kind=f.enum("id_kind", IdentifierKind).value,
-        name=f.text("name", optional=True),
+        id_kind=f.enum("id_kind", _IDENTIFIER_KINDS).value,
+        name=f.optional_text("name"),
         user=f.text("user"),
-        confidence=f.text("confidence", optional=True),
+        confidence=f.optional_text("confidence"),
         state_before=None if state_before is None else state_before.value,
         status_before=status_before,
         state=None if state is None else state.value,
@@ -281,31 +373,30 @@ def _finding(f: _Obj) -> FindingRow:
 
 def _action(a: _Obj) -> ActionResult:
     return ActionResult(
-        kind=a.enum("kind", ActionKind),
+        kind=a.enum("kind", _ACTION_KINDS),
         device=a.text("device"),
         identifier=a.text("identifier"),
         user=a.text("user"),
         ok=a.flag("ok"),
         message=a.text("message"),
-        advice=a.text("advice", optional=True),
-        code=a.text("code", optional=True),
-        at=a.time("at", optional=True),
+        advice=a.optional_text("advice"),
+        code=a.optional_text("code"),
+        at=a.maybe_time("at"),
     )
 
 
 def _exemption(e: _Obj) -> Exemption:
     granted = e.day("granted")
     expires = e.day("expires")
-    assert granted is not None and expires is not None
     return Exemption(
         id=e.text("id"),
-        reason=e.text("reason", optional=True),
-        approver=e.text("approver", optional=True),
-        approver_role=e.text("approver_role", optional=True),
+        reason=e.optional_text("reason"),
+        approver=e.optional_text("approver"),
+        approver_role=e.optional_text("approver_role"),
         granted=granted,
         expires=expires,
-        person=e.text("person", optional=True),
-        device=e.text("device", optional=True),
+        person=e.optional_text("person"),
+        device=e.optional_text("device"),
         rules=e.strings("rules") if "rules" in e.data else (),
         apps=e.strings("apps") if "apps" in e.data else (),
         mitigations=e.strings("mitigations") if "mitigations" in e.data else (),

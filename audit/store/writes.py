@@ -10,7 +10,7 @@ import functools
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -106,7 +106,9 @@ def device_json(device: Device) -> str:
     return json.dumps(device_to_dict(device), sort_keys=True, ensure_ascii=False)
 
 
-def gaps_json(gaps: Iterable[SourceReport]) -> str:
+def gaps_json(gaps: Sequence[SourceReport]) -> str:
+    if not gaps:  # most scans see everything; json.dumps costs more than the answer
+        return "[]"
     return json.dumps(
         [{"source": g.name, "status": g.status.value, "detail": g.detail} for g in gaps],
         ensure_ascii=False,
