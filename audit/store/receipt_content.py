@@ -149,7 +149,7 @@ class _Obj:
         raise self.wrong(key)
 
     def enum(self, key: str, allowed: Mapping[str, _E]) -> _E:
-        """`allowed` maps each known value to its member (members_by_value)."""
+        """`allowed` maps each known value to its member (_members)."""
         raw = self.text(key)
         member = allowed.get(raw)
         if member is None:
@@ -212,18 +212,18 @@ class _Obj:
         return tuple(values)
 
 
-def members_by_value(enum: type[_E]) -> dict[str, _E]:
+def _members(enum: type[_E]) -> dict[str, _E]:
     """Each member by its value: one dict look-up per field instead of a call of the enum."""
     return {member.value: member for member in enum}
 
 
-_ACTION_KINDS = members_by_value(ActionKind)
-_APP_STATES = members_by_value(AppState)
-_DEVICE_KINDS = members_by_value(DeviceKind)
-_DEVICE_STATUSES = members_by_value(DeviceStatus)
-_IDENTIFIER_KINDS = members_by_value(IdentifierKind)
-_SOURCE_STATUSES = members_by_value(SourceStatus)
-_USER_KINDS = members_by_value(UserKind)
+_ACTION_KINDS = _members(ActionKind)
+_APP_STATES = _members(AppState)
+_DEVICE_KINDS = _members(DeviceKind)
+_DEVICE_STATUSES = _members(DeviceStatus)
+_IDENTIFIER_KINDS = _members(IdentifierKind)
+_SOURCE_STATUSES = _members(SourceStatus)
+_USER_KINDS = _members(UserKind)
 
 
 def device_from_dict(data: Any, where: str = "device") -> Device:
