@@ -36,6 +36,7 @@ from audit.attestation.statement import (
     Attester,
     AttesterMode,
     StatementKind,
+    canonical_json,
 )
 from audit.errors import AttestationInvalid
 from audit.model import DeviceStatus, FindingStatus
@@ -128,7 +129,29 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
         statement = json.loads(envelope.payload)
     except (ValueError, RecursionError):
         raise invalid("the signed content is not JSON") from None
+    if _has_lone_surrogate(envelope.payload, statement):
+        raise invalid(
+            "the signed content holds text that is not valid Unicode (a lone surrogate "
+            "escape), which Device Audit never writes"
+        )
     return _read_statement(statement, signer, hashlib.sha256(envelope.payload).hexdigest())
+
+
+# Device Audit writes raw UTF-8 (ensure_ascii=False), so an escaped surrogate in a payload is
+# rare; only then is the exact (and slower) check run.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(payload: bytes, statement: Any) -> bool:
+    """A lone surrogate decodes to a str that cannot be written as UTF-8: nothing downstream
+    (the history, the PDF, the screen) could store or show it, so it is refused here."""
+    if not _SURROGATE_ESCAPE.search(payload):
+        return False
+    try:
+        canonical_json(statement)
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class _Fields:

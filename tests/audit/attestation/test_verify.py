@@ -280,6 +280,31 @@ def test_arbitrary_signed_content_never_crashes(content: Any) -> None:
         verify_bytes(signed(content, SIGNER))
 
 
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("model", "Pixel \ud800"),  # the lone surrogate reaches the subject's digest
+        ("name", "\udfff"),  # and one that only the history or the PDF would meet
+    ],
+)
+def test_a_lone_surrogate_in_signed_content_is_invalid_not_a_crash(field: str, text: str) -> None:
+    statement = statement_dict()
+    statement["predicate"]["device"][field] = text
+    payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()  # escaped
+    assert "not valid Unicode" in reason(sign(payload, SIGNER).to_file_bytes())
+
+
+def test_escaped_surrogate_pairs_and_a_literal_backslash_u_still_verify() -> None:
+    statement = statement_dict()
+    statement["predicate"]["device"]["name"] = "Phone \U0001f4f1 \\ud800"
+    payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
+    assert b"\\ud83d\\udcf1" in payload  # the emoji as an escaped pair
+    assert (
+        verify_bytes(sign(payload, SIGNER).to_file_bytes()).device_name
+        == statement["predicate"]["device"]["name"]
+    )
+
+
 def test_deeply_nested_json_is_invalid_not_a_crash() -> None:
     assert "not JSON" in reason(b"[" * 100_000 + b"]" * 100_000)
 
