@@ -138,9 +138,17 @@ def run_history(args: argparse.Namespace) -> int:
     with _open(args) as store:
         audits = store.history(query)
         total = store.count(query)
+        empty = not audits and store.count() == 0
     if args.json:
         json.dump([_audit_dict(a) for a in audits], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
+        return EXIT_OK
+    if empty:
+        print(
+            "The history is empty: no audit has been recorded yet. Audits are recorded when a "
+            "device is checked in the app, by `device-audit remove` and `attest`, and by "
+            "`device-audit import DIR` (receipts staff made themselves)."
+        )
         return EXIT_OK
     if not audits:
         print("No audits match.")

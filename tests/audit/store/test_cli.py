@@ -102,7 +102,8 @@ def test_history_uses_the_data_folder_by_default(
     capsys: pytest.CaptureFixture[str], isolated_home: Path
 ) -> None:
     code, out, _ = run(capsys, "history")
-    assert code == 0 and out.strip() == "No audits match."
+    assert code == 0 and out.startswith("The history is empty: no audit has been recorded yet.")
+    assert "device-audit import DIR" in out
     assert (isolated_home / "history.sqlite3").exists()
 
 
