@@ -10,6 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
+
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
+def members_by_value(enum: type[EnumT]) -> dict[str, EnumT]:
+    """Each member by its value. Readers of thousands of receipts look values up here: one
+    dict look-up, where calling the enum costs a function call and an exception for a bad one."""
+    return {member.value: member for member in enum}
 
 
 class Platform(StrEnum):

@@ -23,10 +23,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from audit.attestation.dsse import PAYLOAD_TYPE, invalid, parse_envelope, verify_signature
 from audit.attestation.keys import fingerprint_of, format_fingerprint, parse_fingerprint
@@ -39,11 +38,10 @@ from audit.attestation.statement import (
     canonical_json,
 )
 from audit.errors import AttestationInvalid
-from audit.model import DeviceStatus, FindingStatus
+from audit.model import DeviceStatus, EnumT, FindingStatus, members_by_value
 
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_E = TypeVar("_E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -197,8 +195,8 @@ class _Fields:
             return _Fields(value, self._path(key))
         raise self._wrong(key, dict)
 
-    def enum(self, key: str, members: Mapping[str, _E]) -> _E:
-        """`members` maps each known value to its member (see _members)."""
+    def enum(self, key: str, members: Mapping[str, EnumT]) -> EnumT:
+        """`members` maps each known value to its member (members_by_value)."""
         raw = self.text(key)
         member = members.get(raw)
         if member is None:
@@ -216,14 +214,9 @@ class _Fields:
         return value
 
 
-def _members(enum: type[_E]) -> dict[str, _E]:
-    """Each member by its value: one dict look-up instead of a call of the enum."""
-    return {member.value: member for member in enum}
-
-
-_ATTESTER_MODES = _members(AttesterMode)
-_DEVICE_STATUSES = _members(DeviceStatus)
-_STATEMENT_KINDS = _members(StatementKind)
+_ATTESTER_MODES = members_by_value(AttesterMode)
+_DEVICE_STATUSES = members_by_value(DeviceStatus)
+_STATEMENT_KINDS = members_by_value(StatementKind)
 
 
 def _identity_digest(identity: dict[str, str]) -> str:

@@ -13,8 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from audit.attestation import VerifiedAttestation
 from audit.model import (
@@ -24,6 +23,7 @@ from audit.model import (
     Device,
     DeviceKind,
     DeviceStatus,
+    EnumT,
     Exemption,
     FindingStatus,
     IdentifierKind,
@@ -31,9 +31,8 @@ from audit.model import (
     SourceStatus,
     UserKind,
     UserProfile,
+    members_by_value,
 )
-
-_E = TypeVar("_E", bound=StrEnum)
 
 # What a finding's status may be in a receipt: a FindingStatus, or "unverified" when the rescan
 # could not see whether the app was still there.
@@ -148,15 +147,15 @@ class _Obj:
             return value
         raise self.wrong(key)
 
-    def enum(self, key: str, allowed: Mapping[str, _E]) -> _E:
-        """`allowed` maps each known value to its member (_members)."""
+    def enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT:
+        """`allowed` maps each known value to its member (members_by_value)."""
         raw = self.text(key)
         member = allowed.get(raw)
         if member is None:
             raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
         return member
 
-    def maybe_enum(self, key: str, allowed: Mapping[str, _E]) -> _E | None:
+    def maybe_enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT | None:
         raw = self.maybe_text(key)
         if raw is None:
             return None
@@ -212,18 +211,13 @@ class _Obj:
         return tuple(values)
 
 
-def _members(enum: type[_E]) -> dict[str, _E]:
-    """Each member by its value: one dict look-up per field instead of a call of the enum."""
-    return {member.value: member for member in enum}
-
-
-_ACTION_KINDS = _members(ActionKind)
-_APP_STATES = _members(AppState)
-_DEVICE_KINDS = _members(DeviceKind)
-_DEVICE_STATUSES = _members(DeviceStatus)
-_IDENTIFIER_KINDS = _members(IdentifierKind)
-_SOURCE_STATUSES = _members(SourceStatus)
-_USER_KINDS = _members(UserKind)
+_ACTION_KINDS = members_by_value(ActionKind)
+_APP_STATES = members_by_value(AppState)
+_DEVICE_KINDS = members_by_value(DeviceKind)
+_DEVICE_STATUSES = members_by_value(DeviceStatus)
+_IDENTIFIER_KINDS = members_by_value(IdentifierKind)
+_SOURCE_STATUSES = members_by_value(SourceStatus)
+_USER_KINDS = members_by_value(UserKind)
 
 
 def device_from_dict(data: Any, where: str = "device") -> Device:
