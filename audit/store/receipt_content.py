@@ -149,16 +149,13 @@ class _Obj:
 
     def enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT:
         """`allowed` maps each known value to its member (members_by_value)."""
-        raw = self.text(key)
-        member = allowed.get(raw)
-        if member is None:
-            raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
-        return member
+        return self._member(key, self.text(key), allowed)
 
     def maybe_enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT | None:
         raw = self.maybe_text(key)
-        if raw is None:
-            return None
+        return None if raw is None else self._member(key, raw, allowed)
+
+    def _member(self, key: str, raw: str, allowed: Mapping[str, EnumT]) -> EnumT:
         member = allowed.get(raw)
         if member is None:
             raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
