@@ -497,20 +497,26 @@ class ReceiptPage(WizardPage):
         saved = self.w.saved
         if saved is None:
             return
-        if saved.verified.kind is StatementKind.NONCOMPLIANCE_REPORT:
+        verified = saved.verified
+        demo = (
+            " It is a receipt of the SIMULATED demo phone, for trying Device Audit: it proves "
+            "nothing about a real phone, and importing it into a history is refused."
+            if verified.simulated
+            else ""
+        )
+        if verified.kind is StatementKind.NONCOMPLIANCE_REPORT:
             self.kind.show_message(
                 Kind.WARN,
                 "Non-compliance report signed and saved",
                 "It records that this device is NOT shown to be compliant. It is not an "
-                "attestation of compliance.",
+                "attestation of compliance." + demo,
             )
         else:
-            verified = saved.verified
             policy = verified.policy_title or verified.policy_id
             self.kind.show_message(
                 Kind.GOOD,
                 "Attestation of compliance signed and saved",
-                f"{STATUS_WORDS[verified.status]} Policy: {policy}.",
+                f"{STATUS_WORDS[verified.status]} Policy: {policy}.{demo}",
             )
         clear_layout(self.done_layout)
         self.done_layout.addWidget(lines(done_lines(self.w.session), self.done_list))
