@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from audit.errors import Cancelled, DeviceGone, DeviceUnauthorized, PolicyError
+from audit.errors import Cancelled, DeviceGone, DeviceUnauthorized, PolicyError, StoreError
+from audit.store import Store
+from tests.ui.history_data import DAY
 from tests.ui.samples import HOSTILE
 from ui import errors
+from ui.dashboard import DashboardWindow
+from ui.recorder import AuditRecorder
 
 
 def boxes() -> list[QMessageBox]:
@@ -108,3 +113,56 @@ def test_uncaught_errors_are_logged_to_the_file_and_shown_in_words(
             if isinstance(handler, errors._Handler):
                 logging.getLogger().removeHandler(handler)
                 handler.close()
+
+
+def export_error(db: Path, policy_id: str) -> StoreError:
+    """The error the real store raises for an export under `policy_id`."""
+    with Store(db) as store, pytest.raises(StoreError) as caught:
+        store.export_rows(policy_id=policy_id, today=date(2023, 3, 30))
+    return caught.value
+
+
+def test_a_policy_without_audits_is_nothing_to_export_in_the_apps_words(db: Path) -> None:
+    message = errors.describe(export_error(db, "no-such-policy"))
+    assert message.title == "Nothing to export"
+    assert message.text.startswith("No audits under policy 'no-such-policy' in the history;")
+    assert message.next_step.startswith("Nobody has been audited under this policy yet.")
+    assert "Choose another policy in the Policy list" in message.next_step
+    assert "device-audit" not in message.as_text() and "'" not in message.next_step
+
+
+def test_an_empty_history_is_nothing_to_export_and_says_how_audits_get_there(
+    tmp_path: Path,
+) -> None:
+    message = errors.describe(export_error(tmp_path / "empty.sqlite3", "nz-parliament-2023"))
+    assert message.title == "Nothing to export"
+    assert "the history holds no audits yet" in message.text
+    assert "File › Import receipts…" in message.next_step
+    assert "checked in Device Audit" in message.next_step
+    assert "device-audit" not in message.as_text()
+
+
+def test_other_history_errors_do_not_claim_a_failed_save() -> None:
+    message = errors.describe(StoreError("The history is closed.", "Open it again."))
+    assert message.title == "The audit history could not be used"
+    assert message.next_step == "Open it again."
+
+
+def test_the_dashboards_export_of_a_policy_without_audits_shows_nothing_to_export(
+    qtbot: QtBot, recorder: AuditRecorder, keep_alive: list[object], tmp_path: Path
+) -> None:
+    window = DashboardWindow(recorder, policy_id="nz-parliament-2023", today=lambda: DAY)
+    keep_alive.append(window)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.loaded, timeout=10_000):
+        window.show()
+    window.policy.setItemData(window.policy.currentIndex(), "no-such-policy")
+    window.ask_save_path = lambda *_a: str(tmp_path / "office.csv")  # type: ignore[method-assign]
+    before = set(boxes())
+    window.export_button.click()
+    qtbot.waitUntil(lambda: bool(set(boxes()) - before), timeout=10_000)
+    (box,) = set(boxes()) - before
+    qtbot.addWidget(box)
+    assert box.windowTitle() == "Nothing to export"
+    assert "Choose another policy in the Policy list" in box.text()
+    assert not (tmp_path / "office.csv").exists()
