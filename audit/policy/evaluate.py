@@ -6,8 +6,9 @@ The rules of judgement (docs/policy-format.md, "How a device is judged"):
 - An app in a state the policy accepts (always `absent`, plus the policy's `compliant_states`)
   is RESOLVED, and only when an enforceable matcher recognised it: a review-only heuristic on an
   app that is not there has nothing left to review.
-- Otherwise an active exemption makes it EXCEPTED; else an enforceable match (High or
-  Medium-High, and a name whose publisher could be checked) is a VIOLATION; else REVIEW.
+- Otherwise a match that is not enforceable (below Medium-High, or a name whose publisher could
+  not be checked) is REVIEW, exemption or not; an enforceable one is EXCEPTED under an active
+  exemption, else a VIOLATION.
 - A VIOLATION keeps a reference to the covering exemption that is not active on the day (expired,
   or not yet granted), so a person is told "your exemption expired on ...", not just "banned".
 - Running processes are attached to the findings of their app; a banned program that runs but
@@ -168,15 +169,17 @@ def _judge(
 def _judge_rule(
     app: InstalledApp, match: Match, policy: Policy, exemptions: Sequence[Exemption], day: date
 ) -> _Draft:
+    if not match.enforceable:
+        # A possible match stays for review even where an exemption covers its rule: counting
+        # it as "kept under an exemption" would report an app nobody has shown to be banned.
+        return _Draft(app, match, FindingStatus.REVIEW, None)
     rule = policy.rules[match.rule_index]
     covering = [e for e in exemptions if covers(e, rule, app, match.matcher.app)]
     active = choose([e for e in covering if e.active_on(day)])
     if active is not None:
         return _Draft(app, match, FindingStatus.EXCEPTED, active)
-    if match.enforceable:
-        lapsed = choose([e for e in covering if e.expires < day]) or choose(covering)
-        return _Draft(app, match, FindingStatus.VIOLATION, lapsed)
-    return _Draft(app, match, FindingStatus.REVIEW, None)
+    lapsed = choose([e for e in covering if e.expires < day]) or choose(covering)
+    return _Draft(app, match, FindingStatus.VIOLATION, lapsed)
 
 
 def _attach_processes(

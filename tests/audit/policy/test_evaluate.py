@@ -151,6 +151,23 @@ def test_a_heuristic_review_does_not_hide_an_exemption() -> None:
     assert finding.rule.id == "tiktok"
 
 
+def test_an_exemption_does_not_count_a_possible_match_as_an_app_kept() -> None:
+    # A flatpak named "tiktok" is a medium-confidence (review) match of the tiktok rule.
+    flatpak = app("flatpak", "tiktok", "TikTok")
+    for_tiktok = exemption(GRANTED, EXPIRES, rules=("tiktok",))
+    both = evaluate(scan(TIKTOK, flatpak), NZ, [for_tiktok], day=date(2023, 4, 1))
+    statuses = {f.app.identifier: f.status for f in both.findings}
+    assert statuses == {
+        "com.zhiliaoapp.musically": FindingStatus.EXCEPTED,
+        "tiktok": FindingStatus.REVIEW,
+    }
+    assert both.status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS
+    assert "1 app kept under an exemption" in status_text(both)
+    alone = evaluate(scan(flatpak), NZ, [for_tiktok], day=date(2023, 4, 1))
+    assert [f.status for f in alone.findings] == [FindingStatus.REVIEW]
+    assert alone.status is DeviceStatus.COMPLIANT  # nothing was kept under the exemption
+
+
 def test_an_app_banned_by_two_rules_needs_an_exemption_for_both() -> None:
     policy = loads_policy(
         """
@@ -244,7 +261,7 @@ def test_each_user_copy_is_its_own_finding() -> None:
 
 def test_assessment_dict_is_json_and_complete() -> None:
     result = evaluate(
-        scan(TIKTOK, app("arp_key", "{X}", "TikTok"), device=LAPTOP),
+        scan(TIKTOK, app("arp_key", "{X}", "TikTok", publisher="TikTok Pte. Ltd."), device=LAPTOP),
         NZ,
         [exemption(GRANTED, EXPIRES, apps=("{X}",))],
         day=date(2023, 4, 1),
