@@ -107,6 +107,17 @@ TILES = (
 TILE_BY_KEY = {t.key: t for t in TILES}
 
 
+CHOOSE_PLACEHOLDER = "Choose a policy"
+CHOOSE_TITLE = "Choose a policy to see its dashboard."
+CHOOSE_HELP = "The Policy list above holds every policy that has audits in the history."
+EMPTY_TITLE = "The history is empty: there is nothing to count yet."
+EMPTY_HELP = (
+    "Each check of a phone or of this computer made in Device Audit is recorded, and shows "
+    "here under its policy. Receipts that staff made on their own computers are brought in "
+    "with File › Import receipts… in the main window. The demo phone is never recorded."
+)
+
+
 def tile_count(counts: DashboardCounts, key: str) -> int:
     if key == EXPIRING:
         return counts.expiring
@@ -252,6 +263,7 @@ class DashboardWindow(QMainWindow):
         self.policy.setObjectName("dashboardPolicy")
         self.policy.setAccessibleName("Policy")
         self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.policy.setPlaceholderText(CHOOSE_PLACEHOLDER)
         self.export_button = QPushButton("&Export for the compliance office…", self)
         self.export_button.setAccessibleName("Export this policy's audits as CSV or JSON")
         self.deadline = label("", self, name="dashboardDeadline")
@@ -320,14 +332,24 @@ class DashboardWindow(QMainWindow):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([400, 280])
+        # Counts, chart and list: hidden while there is no policy to show them for, so an empty
+        # window says what to do instead of showing zeros and a blank chart.
+        self.body = QWidget(self)
+        self.body.setObjectName("dashboardBody")
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(grid)
+        body.addWidget(split, 1)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addLayout(top)
         layout.addWidget(self.deadline)
         layout.addWidget(self.summary)
-        layout.addLayout(grid)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.body, 1)
+        self.filler = QWidget(self)  # holds the words at the top while the body is hidden
+        layout.addWidget(self.filler, 1)
         self.setCentralWidget(central)
+        self.body.hide()
 
         previous: QWidget = self.policy
         for widget in (self.export_button, *self.tiles.values(), self.people_table):
@@ -358,20 +380,35 @@ class DashboardWindow(QMainWindow):
             self.policy.addItem(
                 f"{visible(policy.title, limit=70)} ({policy.audits} audits)", policy.id
             )
-        index = self.policy.findData(self.wanted_policy)
-        self.policy.setCurrentIndex(index if index >= 0 else 0)
+        current = self.policy_id() or self.wanted_policy
+        self.policy.setCurrentIndex(self.policy.findData(current) if current else -1)
         self.policy.blockSignals(False)
+        self.policy.setEnabled(bool(policies))
+        self.export_button.setEnabled(bool(policies))
         if not policies:
-            self.deadline.setText("No audits yet.")
-            self.summary.setText(
-                "Audits appear here once devices are checked against a policy, or receipts are "
-                "imported (File › Import receipts…)."
-            )
-            self.export_button.setEnabled(False)
-            self.loaded.emit()
+            self.policy.setPlaceholderText("No policies yet")
+            self._guide(EMPTY_TITLE, EMPTY_HELP)
             return
-        self.export_button.setEnabled(True)
+        self.policy.setPlaceholderText(CHOOSE_PLACEHOLDER)
+        if not self.policy_id():
+            missing = visible(self.wanted_policy, limit=70)
+            self._guide(
+                CHOOSE_TITLE,
+                f"Nobody has been audited under the policy '{missing}' yet. {CHOOSE_HELP}"
+                if self.wanted_policy
+                else CHOOSE_HELP,
+            )
+            return
         self.refresh()
+
+    def _guide(self, title: str, text: str) -> None:
+        """No counts to show: say why and what to do, instead of zeros and an empty chart."""
+        self.counts = None
+        self.body.hide()
+        self.filler.show()
+        self.deadline.setText(title)
+        self.summary.setText(text)
+        self.loaded.emit()
 
     def policy_id(self) -> str:
         return str(self.policy.currentData() or "")
@@ -379,8 +416,7 @@ class DashboardWindow(QMainWindow):
     def refresh(self, *_args: object) -> None:
         policy_id = self.policy_id()
         if not policy_id:
-            if self.policy.count() == 0:
-                self.load_policies()
+            self.load_policies()  # a new audit may have brought the first policy
             return
         day = self.today()
 
@@ -393,6 +429,8 @@ class DashboardWindow(QMainWindow):
 
     def _show_counts(self, counts: DashboardCounts) -> None:
         self.counts = counts
+        self.filler.hide()
+        self.body.show()
         for key, tile in self.tiles.items():
             tile.set_count(tile_count(counts, key), counts.expiring_within)
         self.deadline.setText(deadline_words(counts))

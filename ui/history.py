@@ -280,6 +280,9 @@ def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
     return path, pdf if pdf.is_file() else None
 
 
+SELECT_AN_AUDIT = "Select an audit to see its checks, actions and receipt."
+
+
 class DetailsPane(QScrollArea):
     """One audit in full."""
 
@@ -291,7 +294,7 @@ class DetailsPane(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.content = QWidget(self)
         self.body = QVBoxLayout(self.content)
-        self.title = heading("Select an audit to see its checks, actions and receipt.", self)
+        self.title = heading(SELECT_AN_AUDIT, self)
         self.sections = QVBoxLayout()
         self.open_pdf = QPushButton("Open the &PDF", self.content)
         self.open_pdf.setAccessibleName("Open the receipt's PDF")
@@ -314,7 +317,7 @@ class DetailsPane(QScrollArea):
         self.file: Path | None = None
         self.pdf: Path | None = None
 
-    def clear(self, text: str = "Select an audit to see its checks, actions and receipt.") -> None:
+    def clear(self, text: str = SELECT_AN_AUDIT) -> None:
         self.details = None
         self.title.setText(text)
         for widget in self.labels:
@@ -352,6 +355,11 @@ class DetailsPane(QScrollArea):
 # --- the window -------------------------------------------------------------------------------
 
 ANY = ""
+EMPTY_HISTORY_HELP = (
+    "The history is empty. Each check of a phone or of this computer made in Device Audit is "
+    "recorded here. Receipts that staff made on their own computers are brought in with "
+    "File › Import receipts… in the main window. The demo phone is never recorded."
+)
 
 
 class HistoryWindow(QMainWindow):
@@ -429,6 +437,9 @@ class HistoryWindow(QMainWindow):
         self.clear_button = QPushButton("&Clear filters", self)
         self.clear_button.setAccessibleName("Clear the search and filters")
         self.count = label("", self, wrap=False, selectable=False, name="historyCount")
+        self.empty_help = label(EMPTY_HISTORY_HELP, self, name="historyEmptyHelp")
+        self.empty_help.setAccessibleName("How audits get into the history")
+        self.empty_help.hide()
 
     def _row(self, *parts: tuple[str, QWidget] | QWidget) -> QHBoxLayout:
         """A line of the filter area: captions with their fields, then room to spare."""
@@ -473,6 +484,7 @@ class HistoryWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addLayout(grid)
         layout.addLayout(line)
+        layout.addWidget(self.empty_help)
         layout.addWidget(split, 1)
         self.setCentralWidget(central)
 
@@ -576,6 +588,8 @@ class HistoryWindow(QMainWindow):
         self.total = total
         self.model.set_audits(audits)
         shown_count = len(audits)
+        empty = total == 0 and not self._filtering()
+        self.empty_help.setVisible(empty)
         if total == 0:
             self.count.setText("No audits match" if self._filtering() else "No audits yet")
         elif shown_count < total:
@@ -587,7 +601,7 @@ class HistoryWindow(QMainWindow):
             self.table.setCurrentIndex(self.model.index(row, 0))
         else:
             self._selected_id = None
-            self.details.clear()
+            self.details.clear("" if empty else SELECT_AN_AUDIT)
         self.searched.emit()
 
     def _filtering(self) -> bool:
