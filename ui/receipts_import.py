@@ -1,12 +1,13 @@
 """Importing a folder of receipts that staff signed on their own computers.
 
-The store verifies each file, skips the ones already in the history and refuses the rest with a
-reason (audit.store.importer); this window runs it off the GUI thread with progress and a Stop
-button, then lists every file with what became of it. A receipt signed with a different key
-than the one first seen for its staff id (or technician) is refused, because that is exactly
-what a forged receipt looks like; if the person really has a new key, the window offers to
-accept it, one signer at a time, after an explicit confirmation, and imports their refused
-files again. File names and reasons quote files: plain text, invisible characters escaped.
+The store verifies each file, skips the ones already in the history (and the PDF copies of
+receipts) and refuses the rest with a reason (audit.store.importer); this window runs it off the
+GUI thread with progress and a Stop button, then lists every file with what became of it. A
+receipt signed with a different key than the one first seen for its staff id (or technician) is
+refused, because that is exactly what a forged receipt looks like; if the person really has a
+new key, the window offers to accept it, one signer at a time, after an explicit confirmation,
+and imports their refused files again. File names and reasons quote files: plain text,
+invisible characters escaped.
 """
 
 from __future__ import annotations
@@ -43,8 +44,14 @@ RESULT_WORDS = {
     "imported": "Imported",
     "duplicate": "Already in the history",
     "refused": "Refused",
+    "skipped": "Skipped: not a receipt",
 }
-RESULT_ICONS = {"imported": "ok", "duplicate": "resolved", "refused": "violation"}
+RESULT_ICONS = {
+    "imported": "ok",
+    "duplicate": "resolved",
+    "refused": "violation",
+    "skipped": "resolved",  # the PDF copy of a receipt: nothing wrong, nothing to do
+}
 
 
 def reason_words(outcome: FileOutcome) -> str:
@@ -118,9 +125,10 @@ def summary_words(report: ImportReport) -> str:
     files = len(report.outcomes)
     if files == 0:
         return "The folder holds no files to import."
+    skipped = f", {report.skipped} skipped (not receipts)" if report.skipped else ""
     return (
         f"{files} file{'s' if files != 1 else ''}: {report.imported} imported, "
-        f"{report.duplicates} already in the history, {report.refused} refused."
+        f"{report.duplicates} already in the history, {report.refused} refused{skipped}."
     )
 
 

@@ -3,6 +3,11 @@
 Each file is verified (audit.attestation.verify_bytes) and read strictly; what cannot be read is
 refused with the reason, never half-stored, and one bad file never stops the others.
 
+PDFs: Device Audit writes a PDF copy beside each receipt (a.json, a.pdf), so every folder staff
+hand in holds them. A PDF is never a receipt, whatever its name, so it is skipped and the report
+says what it is; it is not refused, which would make every such folder look like a failed import.
+Any other file that is not a receipt is refused with the reason: it may be a receipt damaged.
+
 Demo receipts: a receipt made on the simulated demo phone is refused (SIMULATED_REASON), so the
 history, its dashboard and its exports only ever hold real devices.
 
@@ -251,7 +256,30 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
         data = path.read_bytes()
     except OSError as exc:
         return _refused(path, f"the file cannot be read ({exc.strerror or exc})")
+    if data.startswith(PDF_MAGIC):
+        return _outcome(path, ImportResult.SKIPPED, _pdf_reason(path), None)
     return data, hashlib.sha256(data).hexdigest()
+
+
+PDF_MAGIC = b"%PDF-"  # how every PDF file begins; a receipt begins with "{"
+
+
+def _pdf_reason(path: Path) -> str:
+    """Why a PDF is passed over, naming the receipt it is the copy of when that is beside it."""
+    receipt = path.with_suffix(".json")
+    if receipt == path:
+        missing = "this file is a PDF saved under a receipt's name"
+    elif receipt.is_file():
+        return (
+            f"a PDF, the readable copy of the receipt {receipt.name}, which is imported on its "
+            "own (the .json file is the signed receipt)"
+        )
+    else:
+        missing = f"{receipt.name} is not here"
+    return (
+        "a PDF, not a receipt: the signed receipt is the .json file Device Audit writes beside "
+        f"its PDF, and {missing}; ask for it if this PDF is someone's receipt"
+    )
 
 
 def verify_all(jobs: list[tuple[Path, bytes]]) -> list[Checked]:

@@ -247,6 +247,9 @@ class ImportResult(StrEnum):
     IMPORTED = "imported"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+    # Not a receipt and never one: the PDF copy Device Audit writes beside each receipt. Neither
+    # imported nor refused, so a folder as staff hand it in does not look like a failed import.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,7 @@ class FileOutcome:
 
     path: Path
     result: ImportResult
-    reason: str = ""  # why it was refused or counted as a duplicate
+    reason: str = ""  # why it was refused, skipped or counted as a duplicate
     attestation_id: str = ""
     audit_id: int | None = None
     signer: str = ""
@@ -282,6 +285,10 @@ class ImportReport:
     @property
     def refused(self) -> int:
         return self._count(ImportResult.REFUSED)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(ImportResult.SKIPPED)
 
     @property
     def changed_keys(self) -> tuple[str, ...]:

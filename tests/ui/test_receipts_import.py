@@ -195,3 +195,34 @@ def test_every_row_says_whom_the_receipt_was_signed_for_duplicates_and_demos_inc
     demo_row = next(r for r in window.model.rows if r.cells[ImportColumn.FILE] == "demo.json")
     assert demo_row.cells[ImportColumn.RESULT] == "Refused"
     assert "SIMULATED demo phone" in demo_row.cells[ImportColumn.REASON]
+
+
+def test_the_pdf_beside_a_receipt_is_skipped_without_alarm(
+    run_import: Callable[[Path], ImportWindow], tmp_path: Path
+) -> None:
+    from audit.attestation import verify_file
+    from audit.attestation.receipt_text import receipt_content
+    from ui.receipt_pdf import write_receipt_pdf
+
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    receipt = folder / "ben.json"
+    write_receipt(
+        f.receipt(Signer.generate(), f.phone("B9"), f.BEN, f.Outcome.CLEAN, day=DAY), receipt
+    )
+    # the PDF the app itself writes beside every receipt
+    pdf = folder / "ben.pdf"
+    write_receipt_pdf(receipt_content(verify_file(receipt), file_name=receipt.name), pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    window = run_import(folder)
+    rows = table(window)
+    assert rows["ben.json"][0] == "Imported"
+    assert rows["ben.pdf"] == (
+        "Skipped: not a receipt",
+        "A PDF, the readable copy of the receipt ben.json, which is imported on its own (the "
+        ".json file is the signed receipt)",
+    )
+    assert window.status.text() == (
+        "2 files: 1 imported, 0 already in the history, 0 refused, 1 skipped (not receipts)."
+    )
+    assert window.report is not None and window.report.refused == 0

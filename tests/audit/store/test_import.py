@@ -562,3 +562,60 @@ def test_a_duplicate_says_which_receipt_it_is_and_whom_it_was_signed_for(
         assert duplicate.reason == (
             f"this file is already in the history (receipt {imported.attestation_id})"
         )
+
+
+# The start of the PDF Device Audit writes beside each receipt (Qt's PDF writer); only the first
+# bytes matter to the import. The desktop test imports a PDF the real writer made.
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+
+
+def test_the_pdf_copy_of_a_receipt_is_skipped_not_refused(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    write(folder, "a.json", f.receipt(signer, f.phone("P"), f.AROHA, f.Outcome.CLEAN, day=DAY))
+    (folder / "a.pdf").write_bytes(PDF)
+    (folder / "lonely.PDF").write_bytes(PDF)  # handed in without its receipt
+    (folder / "renamed.json").write_bytes(PDF)  # a PDF saved under a receipt's name
+    report = store.import_folder(folder)
+    assert results(report) == {
+        "a.json": ImportResult.IMPORTED,
+        "a.pdf": ImportResult.SKIPPED,
+        "lonely.PDF": ImportResult.SKIPPED,
+        "renamed.json": ImportResult.SKIPPED,
+    }
+    why = reasons(report)
+    assert why["a.pdf"] == (
+        "a PDF, the readable copy of the receipt a.json, which is imported on its own (the .json "
+        "file is the signed receipt)"
+    )
+    assert "lonely.json is not here; ask for it" in why["lonely.PDF"]
+    assert "a PDF saved under a receipt's name" in why["renamed.json"]
+    assert (report.imported, report.duplicates, report.refused, report.skipped) == (1, 0, 0, 3)
+    assert store.count() == 1
+    # named one by one, as the desktop app does when it imports again, the PDF is still skipped
+    [outcome] = store.import_files([folder / "a.pdf"]).outcomes
+    assert outcome.result is ImportResult.SKIPPED and not outcome.attestation_id
+    again = store.import_folder(folder)
+    assert (again.imported, again.duplicates, again.refused, again.skipped) == (0, 1, 0, 3)
+
+
+def test_json_that_is_not_a_receipt_is_refused_in_plain_words(store: Store, tmp_path: Path) -> None:
+    from audit import inventory
+    from tests.audit.attestation import builders as b
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    inventory.save(b.scan([b.MAPS]), folder / "inv.json")
+    (folder / "settings.json").write_text('{"theme": "dark"}\n')
+    report = store.import_folder(folder)
+    assert results(report) == {
+        "inv.json": ImportResult.REFUSED,
+        "settings.json": ImportResult.REFUSED,
+    }
+    assert reasons(report) == {
+        "inv.json": "This is not a receipt (it looks like a Device Audit inventory file).",
+        "settings.json": (
+            "This file is not a receipt: it holds JSON, but not a signed Device Audit receipt."
+        ),
+    }
