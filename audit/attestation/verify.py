@@ -38,6 +38,7 @@ from audit.attestation.statement import (
     canonical_json,
 )
 from audit.errors import AttestationInvalid
+from audit.inventory import FORMAT as INVENTORY_FORMAT
 from audit.model import DeviceStatus, EnumT, FindingStatus, members_by_value
 
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
@@ -102,6 +103,7 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
         document = json.loads(data)
     except (ValueError, RecursionError):
         raise invalid("the file is not JSON, so it is damaged or not a receipt") from None
+    _raise_if_not_an_envelope(document)
     envelope = parse_envelope(document)
     if len(envelope.signatures) != 1:
         raise invalid(
@@ -133,6 +135,35 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
             "escape), which Device Audit never writes"
         )
     return _read_statement(statement, signer, hashlib.sha256(envelope.payload).hexdigest())
+
+
+_ENVELOPE_KEYS = ("payload", "payloadType", "signatures")
+NOT_A_RECEIPT_STEP = (
+    "A receipt is the signed .json file Device Audit writes when an audit is attested "
+    "(device-audit attest); check that this is the file you meant."
+)
+
+
+def _raise_if_not_an_envelope(document: Any) -> None:
+    """JSON that is no envelope at all (not one damaged) is named for what it is, in plain words:
+    "the envelope has no 'payload'" means nothing to someone who chose the wrong file."""
+    if isinstance(document, dict) and any(key in document for key in _ENVELOPE_KEYS):
+        return
+    if isinstance(document, dict) and _looks_like_inventory(document):
+        raise AttestationInvalid(
+            "This is not a receipt (it looks like a Device Audit inventory file).",
+            "An inventory is what a scan saw, unsigned. " + NOT_A_RECEIPT_STEP,
+        )
+    raise AttestationInvalid(
+        "This file is not a receipt: it holds JSON, but not a signed Device Audit receipt.",
+        NOT_A_RECEIPT_STEP,
+    )
+
+
+def _looks_like_inventory(document: dict[str, Any]) -> bool:
+    if "format" in document:
+        return bool(document["format"] == INVENTORY_FORMAT)
+    return "apps" in document and "device" in document  # the format key is optional on read
 
 
 # Device Audit writes raw UTF-8 (ensure_ascii=False), so an escaped surrogate in a payload is

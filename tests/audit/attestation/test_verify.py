@@ -328,3 +328,39 @@ def test_a_simulated_flag_that_is_not_true_or_false_is_invalid() -> None:
     assert "'predicate.device.simulated' is not true or false" in reason(
         signed(statement, Signer.generate())
     )
+
+
+def test_an_inventory_file_is_named_for_what_it_is_not_a_damaged_envelope() -> None:
+    from audit import inventory
+
+    data = inventory.dumps(b.scan([b.MAPS, b.TIKTOK_WORK])).encode()
+    with pytest.raises(AttestationInvalid) as caught:
+        verify_bytes(data)
+    assert caught.value.message == (
+        "This is not a receipt (it looks like a Device Audit inventory file)."
+    )
+    assert "envelope" not in str(caught.value)
+    # the format key is optional in an inventory file, so its parts are enough to tell
+    document = json.loads(data)
+    del document["format"]
+    with pytest.raises(AttestationInvalid, match="looks like a Device Audit inventory file"):
+        verify_bytes(json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("document", [{"name": "Aroha", "phone": "R58M"}, {}, [1, 2], "text", 3])
+def test_json_that_is_no_envelope_at_all_says_so_in_plain_words(document: object) -> None:
+    with pytest.raises(AttestationInvalid) as caught:
+        verify_bytes(json.dumps(document).encode())
+    assert caught.value.message == (
+        "This file is not a receipt: it holds JSON, but not a signed Device Audit receipt."
+    )
+
+
+@pytest.mark.parametrize("missing", ["payload", "payloadType", "signatures"])
+def test_an_envelope_missing_one_part_keeps_its_exact_reason(missing: str) -> None:
+    damaged = envelope_dict()
+    del damaged[missing]
+    with pytest.raises(AttestationInvalid) as caught:
+        verify_bytes(written(damaged))
+    expected = f"This attestation is not valid: the envelope has no '{missing}'."
+    assert caught.value.message == expected
