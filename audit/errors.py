@@ -212,3 +212,14 @@ class AttestationInvalid(AuditError):
 
 class StoreError(AuditError):
     default_next_step = "Close other copies of Device Audit and try again."
+
+
+class NoAuditsUnderPolicy(StoreError):
+    """An export or query names a policy the history holds no audit under. `known` lists the
+    policies it does hold (empty: the history is empty), so each front end can say what to do
+    in its own words."""
+
+    def __init__(self, message: str, next_step: str, *, policy_id: str, known: tuple[str, ...]):
+        super().__init__(message, next_step)
+        self.policy_id = policy_id
+        self.known = known

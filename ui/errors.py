@@ -66,36 +66,23 @@ _TITLES: tuple[tuple[type[e.AuditError], str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Reworded:
-    """A StoreError told apart by its sentence: a title and a next step in the desktop app's
-    words, where the store's own next step is written for the terminal. Stopgap until
-    audit/errors.py has a class for each case; the tests raise these through the real store, so
-    a changed sentence fails a test rather than falling back to the general words quietly."""
-
-    starts: str
-    contains: str
-    title: str
-    next_step: str
-
-
 NOTHING_TO_EXPORT = "Nothing to export"
-_REWORDED = (
-    _Reworded(
-        "No audits under policy",
-        "the history holds no audits yet",
-        NOTHING_TO_EXPORT,
-        "Audits are recorded when a phone or this computer is checked in Device Audit, or when "
-        "receipts staff made are brought in with File › Import receipts…; then export again.",
-    ),
-    _Reworded(
-        "No audits under policy",
-        "",
-        NOTHING_TO_EXPORT,
-        "Nobody has been audited under this policy yet. Choose another policy in the Policy "
-        "list (View › Dashboard lists the policies that have audits) and export again.",
-    ),
-)
+
+
+def _nothing_to_export(error: e.NoAuditsUnderPolicy) -> UserMessage:
+    """The store's next step is written for the terminal; this one for the app."""
+    if not error.known:
+        step = (
+            "Audits are recorded when a phone or this computer is checked in Device Audit, or "
+            "when receipts staff made are brought in with File › Import receipts…; then export "
+            "again."
+        )
+    else:
+        step = (
+            "Nobody has been audited under this policy yet. Choose another policy in the Policy "
+            "list (View › Dashboard lists the policies that have audits) and export again."
+        )
+    return UserMessage(NOTHING_TO_EXPORT, error.message, step)
 
 
 def log_file() -> Path:
@@ -108,10 +95,8 @@ def describe(error: BaseException) -> UserMessage:
         title = next((t for cls, t in _TITLES if isinstance(error, cls)), "That did not work")
         if isinstance(error, e.KeyringUnavailable):  # the person's step; IT's part folded away
             return UserMessage(title, error.message, error.advice, error.details)
-        if isinstance(error, e.StoreError):
-            for case in _REWORDED:
-                if error.message.startswith(case.starts) and case.contains in error.message:
-                    return UserMessage(case.title, error.message, case.next_step)
+        if isinstance(error, e.NoAuditsUnderPolicy):
+            return _nothing_to_export(error)
         return UserMessage(title, error.message, error.next_step)
     if isinstance(error, OSError):
         what = f" {error.filename}" if error.filename else ""

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from audit.attestation import VerifiedAttestation, verify_bytes
-from audit.errors import AttestationInvalid, StoreError
+from audit.errors import AttestationInvalid, NoAuditsUnderPolicy, StoreError
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -462,7 +462,8 @@ def dashboard(
 
 
 def require_policy(conn: sqlite3.Connection, policy_id: str | None) -> None:
-    """Raise StoreError when `policy_id` is given and no audit in the history is under it."""
+    """Raise NoAuditsUnderPolicy when `policy_id` is given and the history holds no audit
+    under it."""
     if not policy_id:
         return
     known = [row[0] for row in conn.execute("SELECT DISTINCT policy_id FROM audits ORDER BY 1")]
@@ -473,10 +474,12 @@ def require_policy(conn: sqlite3.Connection, policy_id: str | None) -> None:
         if known
         else "the history holds no audits yet"
     )
-    raise StoreError(
+    raise NoAuditsUnderPolicy(
         f"No audits under policy '{visible(policy_id, limit=80)}' in the history; {there}.",
         "Choose one of the policies there (a policy's id, as 'device-audit history' shows it), "
         "or export every policy.",
+        policy_id=policy_id,
+        known=tuple(known),
     )
 
 

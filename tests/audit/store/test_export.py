@@ -15,7 +15,7 @@ import pytest
 from audit.attestation import Signer, write_receipt
 from audit.attestation.dsse import sign
 from audit.attestation.statement import canonical_json
-from audit.errors import StoreError
+from audit.errors import NoAuditsUnderPolicy, StoreError
 from audit.store import ExportRow, ImportResult, Store, export_receipts, write_csv, write_json
 from audit.store.export import COLUMNS, safe_cell
 from tests.audit.store import factory as f
@@ -191,11 +191,13 @@ def test_exporting_a_policy_with_no_audits_says_which_policies_there_are(store: 
         lambda: store.export_rows(policy_id="nz-parliament-2O23", today=DAY),
         lambda: store.receipts("nz-parliament-2O23"),
     ):
-        with pytest.raises(StoreError) as caught:
+        with pytest.raises(NoAuditsUnderPolicy) as caught:
             export()
         assert caught.value.message == (
             "No audits under policy 'nz-parliament-2O23' in the history; policies there: "
             f"{f.POLICY.id}."
         )
+        assert caught.value.policy_id == "nz-parliament-2O23"
+        assert caught.value.known == (f.POLICY.id,)
     assert len(store.export_rows(policy_id=f.POLICY.id, today=DAY)) == 1
     assert len(store.export_rows(today=DAY)) == 1
