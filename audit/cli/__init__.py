@@ -115,6 +115,21 @@ def _port(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
 
 
+def output_problem(path: Path) -> str:
+    """Why no file can be written at `path`, or "" when writing it can be tried.
+
+    Commands ask before their slow work (a scan), so a mistyped path costs seconds, not a scan.
+    """
+    if path.is_dir():
+        return f"{path} is a folder; give the name of a file to write in it"
+    parent = path.parent
+    if not parent.exists():
+        return f"the folder {parent} does not exist"
+    if not parent.is_dir():
+        return f"{parent} is not a folder"
+    return ""
+
+
 def report_error(error: AuditError) -> None:
     print(f"error: {error.message}", file=sys.stderr)
     if error.next_step:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date, output_problem
 from audit.errors import AuditError
 from audit.model import DeviceStatus
 from audit.text import visible
@@ -113,8 +114,17 @@ def _export_parser(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    """The history to read. An explicit --db that does not exist is a mistyped path, not an
+    empty history: opening it would create an empty file and report nothing as if all were well.
+    """
     from audit.store import Store
 
+    if args.db is not None and not args.db.exists():
+        raise AuditError(
+            f"There is no history at {visible(str(args.db))}.",
+            "Check the path. A new history is started by `device-audit import DIR --db PATH`; "
+            "without --db the history in Device Audit's data folder is used.",
+        )
     return Store(args.db)
 
 
@@ -200,8 +210,14 @@ def _audit_dict(a: Any) -> dict[str, Any]:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    from audit.store import Store
+
+    new_history = args.db is not None and not args.db.exists()
+    with Store(args.db) as store:
+        if new_history:
+            print(f"Created a new history at {visible(str(args.db))}.", file=sys.stderr)
         report = store.import_folder(args.folder, accept_new_keys=args.accept_new_key)
+    accept = {identity: accept_command(args, identity) for identity in report.changed_keys}
     if args.json:
         document = {
             "imported": report.imported,
@@ -211,7 +227,7 @@ def run_import(args: argparse.Namespace) -> int:
                 {
                     "file": str(o.path),
                     "result": o.result.value,
-                    "reason": o.reason,
+                    "reason": _with_command(o.reason, o.identity, accept),
                     "attestation_id": o.attestation_id or None,
                     "signer": o.signer or None,
                     "signed_for": o.identity or None,
@@ -228,7 +244,7 @@ def run_import(args: argparse.Namespace) -> int:
             line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"
             line += f"  {visible(o.path.name)}"
             if o.reason:
-                line += f": {visible(o.reason)}"
+                line += f": {visible(_with_command(o.reason, o.identity, accept))}"
             print(line)
         print(
             f"\n{len(report.outcomes)} files: {report.imported} imported, "
@@ -237,9 +253,26 @@ def run_import(args: argparse.Namespace) -> int:
         for identity in report.changed_keys:
             print(
                 f"A new key was refused for {visible(identity)}. Check with the person, then "
-                f"run again with --accept-new-key '{visible(identity)}' if it is really theirs."
+                f"run this if it is really theirs: {visible(accept[identity])}"
             )
     return EXIT_OK if report.refused == 0 else EXIT_NOT_COMPLIANT
+
+
+def accept_command(args: argparse.Namespace, identity: str) -> str:
+    """The import command that accepts `identity`'s new key, ready to paste into a shell."""
+    words = ["device-audit", "import", "--accept-new-key", identity, str(args.folder)]
+    if args.db is not None:
+        words += ["--db", str(args.db)]
+    return shlex.join(words)
+
+
+def _with_command(reason: str, identity: str, accept: dict[str, str]) -> str:
+    """The importer's reason, with its suggested command made whole (folder and --db included)
+    so that it can be copied as it is."""
+    partial = f"device-audit import --accept-new-key '{identity}'"
+    if identity in accept and reason.endswith(partial):
+        return reason.removesuffix(partial) + accept[identity]
+    return reason
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -251,6 +284,13 @@ def run_export(args: argparse.Namespace) -> int:
 
     today = args.day or date.today()
     fmt = args.format or ("csv" if args.receipts is None or args.out is not None else None)
+    problem = "" if args.out is None else output_problem(args.out)
+    if problem:
+        raise AuditError(
+            f"The export cannot be written to {visible(str(args.out))}: {visible(problem)}.",
+            "Nothing was exported. Choose a file in a folder that exists and that you may "
+            "write to.",
+        )
     with _open(args) as store:
         rows = store.export_rows(policy_id=args.policy, today=today) if fmt else []
         receipts = store.receipts(args.policy) if args.receipts is not None else []

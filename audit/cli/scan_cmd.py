@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from audit import inventory
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, add_adb_port
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, add_adb_port, output_problem
+from audit.errors import AuditError, CannotWrite
 from audit.model import ScanResult, SourceStatus
 from audit.text import visible
 
@@ -44,13 +45,29 @@ def scan_target(args: argparse.Namespace) -> ScanResult:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json is not None and str(args.json) != "-":
+        problem = output_problem(args.json)
+        if problem:
+            raise AuditError(
+                f"The inventory cannot be written to {visible(str(args.json))}: "
+                f"{visible(problem)}.",
+                "Nothing was scanned. Give --json a file in a folder that exists (for example "
+                "--json inventory.json) and run the scan again.",
+            )
     scan = scan_target(args)
     if args.json is not None and str(args.json) == "-":
         sys.stdout.write(inventory.dumps(scan))
     else:
         print(summary(scan), flush=True)  # shown even if the file cannot be written
         if args.json is not None:
-            inventory.save(scan, args.json)
+            try:
+                inventory.save(scan, args.json)
+            except CannotWrite as error:
+                raise AuditError(
+                    error.message,
+                    "The inventory was not saved. Run the scan again with --json naming a file "
+                    "in a folder you can write to.",
+                ) from None
             print(f"Inventory written to {args.json}")
     return EXIT_OK if scan.complete else EXIT_NOT_COMPLIANT
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -174,6 +175,7 @@ def test_bad_dates_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 def test_export_of_a_policy_the_history_does_not_hold_is_an_error_naming_those_it_does(
     capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path, tmp_path: Path
 ) -> None:
+    Store(db_path).close()  # an empty history (a missing one is refused before this)
     code, out, err = run(capsys, "export", "--db", str(db_path), "--policy", "nosuch")
     assert (code, out) == (2, "")
     assert "error: No audits under policy 'nosuch' in the history; the history holds no " in err
@@ -189,3 +191,72 @@ def test_export_of_a_policy_the_history_does_not_hold_is_an_error_naming_those_i
     assert not out_file.exists() and not (tmp_path / "r").exists()
     code, out, _ = run(capsys, "export", "--db", str(db_path), "--policy", f.POLICY.id)
     assert code == 0 and len(out.splitlines()) == 3  # the header and two people
+
+
+def test_a_refused_new_key_suggests_a_command_that_runs_as_printed(
+    capsys: pytest.CaptureFixture[str], receipts: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "my history.sqlite3"
+    run(capsys, "import", str(receipts), "--db", str(db))
+    folder = tmp_path / "rc 2"
+    folder.mkdir()
+    write_receipt(
+        f.receipt(Signer.generate(), f.phone("A9"), f.AROHA, f.Outcome.CLEAN, day=DAY),
+        folder / "new-laptop.json",
+    )
+    code, out, _ = run(capsys, "import", str(folder), "--db", str(db))
+    assert code == 1
+    command = shlex.join(
+        ["device-audit", "import", "--accept-new-key", "PS-1042", str(folder), "--db", str(db)]
+    )
+    assert f"accept it: {command}\n" in out  # the file's line
+    assert out.rstrip().endswith(f"run this if it is really theirs: {command}")
+    code, out, _ = run(capsys, "import", str(folder), "--db", str(db), "--json")
+    [refused] = json.loads(out)["files"]
+    assert refused["reason"].endswith(f"accept it: {command}")
+    argv = shlex.split(command)
+    assert argv[0] == "device-audit"
+    code, out, _ = run(capsys, *argv[1:])
+    assert code == 0 and "imported   new-laptop.json: accepted as a new key" in out
+
+
+def test_history_and_export_refuse_a_db_that_does_not_exist(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "newdb.sqlite"
+    for argv in (["history"], ["export", "--format", "csv"], ["export", "--format", "json"]):
+        code, out, err = run(capsys, *argv, "--db", str(missing))
+        assert (code, out) == (2, "")
+        assert err.startswith(
+            f"error: There is no history at {missing}.\nnext step: Check the path."
+        )
+        assert not missing.exists()
+
+
+def test_import_says_when_it_starts_a_new_history(
+    capsys: pytest.CaptureFixture[str], receipts: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "new.sqlite3"
+    code, _, err = run(capsys, "import", str(receipts), "--db", str(db))
+    assert code == 0 and f"Created a new history at {db}." in err
+    code, _, err = run(capsys, "import", str(receipts), "--db", str(db))
+    assert code == 0 and "Created" not in err
+    code, out, _ = run(capsys, "history", "--db", str(db))
+    assert code == 0 and len(out.splitlines()) == 2
+
+
+def test_export_to_a_folder_is_refused_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path, tmp_path: Path
+) -> None:
+    run(capsys, "import", str(receipts), "--db", str(db_path))
+    copies = tmp_path / "copies"
+    code, out, err = run(
+        capsys, "export", "--db", str(db_path), "--out", str(tmp_path), "--receipts", str(copies)
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: The export cannot be written to {tmp_path}: {tmp_path} is a folder; give the "
+        "name of a file to write in it.\nnext step: Nothing was exported. Choose a file in a "
+        "folder that exists and that you may write to.\n"
+    )
+    assert not copies.exists()
