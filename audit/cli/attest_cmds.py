@@ -19,11 +19,12 @@ from typing import Any
 
 from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fingerprint
 from audit.attestation.statement import StatementKind
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
 from audit.errors import AttestationInvalid
 from audit.text import visible
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
+UNREADABLE_NEXT = "Check the path. To import a folder of receipts use `device-audit import DIR`."
 
 
 def register(sub: Any) -> None:
@@ -35,7 +36,8 @@ def register(sub: Any) -> None:
         "a receipt invalid. A receipt made on the demo phone is marked SIMULATED: its signature "
         "is valid, but it is not the record of a real device. Exit code 0 when every file is "
         "valid (and signed by the expected key, with --expect-key; of a real device, with "
-        "--real-only), 1 otherwise.",
+        "--real-only), 1 when any is not, 2 when a path names no file that can be read (the other "
+        "files are still checked and shown).",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
     parser.add_argument(
@@ -67,6 +69,10 @@ def run_verify(args: argparse.Namespace) -> int:
     expected: str | None = args.expect_key
     results: list[dict[str, Any]] = []
     for path in args.files:
+        problem = _unreadable(path)
+        if problem:
+            results.append(_cannot_read(path, problem))
+            continue
         try:
             verified = verify_file(path)
         except AttestationInvalid as error:
@@ -82,8 +88,39 @@ def run_verify(args: argparse.Namespace) -> int:
             good = sum(r["valid"] for r in results)
             demo = sum(r["valid"] and r["simulated"] for r in results)
             of_demo = f" ({demo} SIMULATED)" if demo else ""
-            print(f"\n{len(results)} files: {good} valid{of_demo}, {len(results) - good} not valid")
+            unread = sum(bool(r.get("error")) for r in results)
+            bad = len(results) - good - unread
+            not_read = f", {unread} could not be read" if unread else ""
+            print(f"\n{len(results)} files: {good} valid{of_demo}, {bad} not valid{not_read}")
+    if any(r.get("error") for r in results):
+        return EXIT_USAGE
     return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
+
+
+def _unreadable(path: Path) -> str:
+    """Why `path` is not a file that can be read, or "". A wrong path is the person's input
+    error, not an invalid receipt: it says nothing about any receipt."""
+    if path.is_dir():
+        return f"{path} is a folder, not a receipt file"
+    try:
+        with path.open("rb"):
+            return ""
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return f"there is no file {path}"
+        return f"the file {path} cannot be read ({exc.strerror or exc})"
+
+
+def _cannot_read(path: Path, problem: str) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "valid": False,
+        "signature_valid": False,
+        "error": f"{problem[0].upper()}{problem[1:]}.",
+        "next_step": UNREADABLE_NEXT,
+        "reason": None,
+        "simulated": None,
+    }
 
 
 def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
@@ -136,6 +173,8 @@ def _valid(
 def _describe(result: dict[str, Any]) -> str:
     """Every value shown comes from the file; _plain keeps it on its own line."""
     name = visible(result["file"])
+    if result.get("error"):
+        return f"{name}: CANNOT READ\n  {visible(result['error'])}\n  {result['next_step']}"
     if not result["signature_valid"]:
         return f"{name}: INVALID\n  {visible(result['reason'])}"
     if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:

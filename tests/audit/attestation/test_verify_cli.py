@@ -79,8 +79,35 @@ def test_noncompliance_report_alone_is_valid_but_marked(
 def test_missing_file_is_reported_and_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["verify", str(tmp_path / "nope.json")]) == 1
-    assert "nope.json cannot be read" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "nope.json")]) == 2  # a wrong path is an input error
+    assert f"There is no file {tmp_path / 'nope.json'}." in capsys.readouterr().out
+
+
+def test_a_wrong_path_is_an_input_error_and_does_not_hide_the_other_files(
+    receipts: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.json"
+    files = [str(receipts["good"]), str(missing), str(tmp_path), str(receipts["bad"])]
+    assert main(["verify", *files]) == 2
+    out = capsys.readouterr().out
+    assert f"{receipts['good']}: valid attestation of compliance" in out
+    assert f"{receipts['bad']}: INVALID" in out
+    assert (
+        f"{missing}: CANNOT READ\n  There is no file {missing}.\n  Check the path. To import a "
+        "folder of receipts use `device-audit import DIR`." in out
+    )
+    assert f"{tmp_path}: CANNOT READ\n  {tmp_path} is a folder, not a receipt file." in out
+    assert out.rstrip().endswith("4 files: 1 valid, 1 not valid, 2 could not be read")
+
+    assert main(["verify", "--json", str(receipts["good"]), str(missing)]) == 2
+    good, lost = json.loads(capsys.readouterr().out)
+    assert good["valid"] and "error" not in good
+    assert lost["file"] == str(missing) and not lost["valid"]
+    assert lost["error"] == f"There is no file {missing}."
+    assert lost["next_step"].startswith("Check the path.")
+    # only readable files: invalid is still 1, valid still 0
+    assert main(["verify", str(receipts["good"]), str(receipts["bad"])]) == 1
+    assert main(["verify", str(receipts["good"])]) == 0
 
 
 def test_expect_key_accepts_the_signer_and_rejects_another(
