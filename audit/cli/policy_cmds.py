@@ -171,6 +171,15 @@ def render(
             "the profile, repair or remove the damaged file), then scan again. If it cannot be "
             "read, ask your IT department: an incomplete scan cannot be attested."
         )
+    elif not scan.sources:
+        lines.append(
+            "The inventory names no sources, so what it covers is unknown: it cannot be called "
+            "compliant."
+        )
+        lines.append(
+            "Next step: scan the device again (device-audit scan ... --json FILE) and check the "
+            "new inventory."
+        )
     else:
         lines.append("The scan saw everything it looked for.")
 

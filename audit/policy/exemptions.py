@@ -69,8 +69,36 @@ def loads_exemptions(text: str, path: Path | str = "<exemptions>") -> tuple[Exem
     return parse_exemptions(parse_text(text, path, ExemptionsError))
 
 
+class ExemptionsFileUnreadable(ExemptionsError):
+    """The exemptions file is missing, a folder or not readable: a wrong path, which the person
+    fixes by checking the path, not by editing a file that may not exist."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(path, problem)
+        self.message = f"The exemptions file {path} {problem}."
+        self.next_step = (
+            "Check the path of the exemptions file, or leave it out to judge without exemptions."
+        )
+        self.args = (self.message,)
+
+
+def _unreadable(path: Path) -> ExemptionsFileUnreadable | None:
+    if path.is_dir():
+        return ExemptionsFileUnreadable(path, "is a folder, not a file")
+    try:
+        with path.open("rb"):
+            return None
+    except FileNotFoundError:
+        return ExemptionsFileUnreadable(path, "cannot be found")
+    except OSError as exc:
+        return ExemptionsFileUnreadable(path, f"cannot be read ({exc.strerror or exc})")
+
+
 def load_exemptions(path: Path | str) -> tuple[Exemption, ...]:
     """Every exemption in the file, or ExemptionsError naming what is wrong (nothing partial)."""
+    unreadable = _unreadable(Path(path))
+    if unreadable is not None:
+        raise unreadable
     doc, _raw = read_file(path, ExemptionsError)
     return parse_exemptions(doc)
 

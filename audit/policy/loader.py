@@ -50,6 +50,18 @@ NAME_KEYS = ("value", "publisher", "on", "confidence", "app")
 _POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
+class PolicyIsFolder(UnknownPolicy):
+    """A folder was given where a policy file or preset id belongs."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.message = f"'{name}' is a folder, not a policy."
+        self.next_step = (
+            "Give a policy file (.toml) or a preset id ('device-audit policies' lists them)."
+        )
+        self.args = (self.message,)
+
+
 def presets_dir() -> Path:
     return resource("policies")
 
@@ -214,6 +226,8 @@ def load_policy(name_or_path: str | Path, *, catalog: Catalog | None = None) -> 
     if isinstance(name_or_path, str) and catalog is None and name_or_path in preset_ids():
         return _preset(name_or_path)
     path = Path(name_or_path)
+    if path.is_dir():
+        raise PolicyIsFolder(str(name_or_path))
     if not path.is_file():
         raise UnknownPolicy(str(name_or_path))
     return load_policy_file(path, catalog=catalog)

@@ -120,6 +120,17 @@ def test_check_incomplete_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "user 10 (failed): SecurityException" in out
 
 
+def test_check_of_an_inventory_naming_no_sources_does_not_claim_it_saw_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check(tmp_path, replace(scan(), sources=()), "--date", "2023-03-20") == 1
+    out = capsys.readouterr().out
+    assert "it names no sources" in out
+    assert "The scan saw everything it looked for." not in out
+    assert "The inventory names no sources, so what it covers is unknown" in out
+    assert "Next step: scan the device again" in out
+
+
 def test_check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check(tmp_path, scan(TIKTOK), "--date", "2023-03-20", "--json", "--person", "s9") == 1
     data = json.loads(capsys.readouterr().out)
@@ -176,6 +187,33 @@ def test_check_input_errors_exit_2(
     assert err.startswith("error: ")
     assert words in err
     assert "next step: " in err
+
+
+def test_check_with_a_missing_exemptions_file_says_to_check_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nosuch.toml"
+    for path, words in ((missing, "cannot be found"), (tmp_path, "is a folder, not a file")):
+        assert check(tmp_path, scan(TIKTOK), "--exemptions", str(path)) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"error: The exemptions file {path} {words}.\n"
+            "next step: Check the path of the exemptions file, or leave it out to judge "
+            "without exemptions.\n"
+        )
+
+
+def test_check_with_a_folder_as_policy_says_it_is_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["check", "--policy", str(tmp_path), "--inventory", write(tmp_path, scan(TIKTOK))]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: '{tmp_path}' is a folder, not a policy.\n"
+        "next step: Give a policy file (.toml) or a preset id ('device-audit policies' lists "
+        "them).\n"
+    )
 
 
 def test_check_bad_policy_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

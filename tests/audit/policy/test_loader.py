@@ -444,7 +444,7 @@ def test_bad_exemptions_name_file_key_line_and_problem(
 
 
 def test_missing_exemptions_file() -> None:
-    with pytest.raises(ExemptionsError, match="cannot be read"):
+    with pytest.raises(ExemptionsError, match=r"cannot be found\.\nCheck the path"):
         load_exemptions("/nonexistent/exemptions.toml")
 
 
