@@ -14,12 +14,15 @@ import shlex
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date, output_problem
 from audit.errors import AuditError
 from audit.model import DeviceStatus
 from audit.text import visible
+
+if TYPE_CHECKING:
+    from audit.store.records import FileOutcome
 
 
 def register(sub: Any) -> None:
@@ -223,11 +226,12 @@ def run_import(args: argparse.Namespace) -> int:
             "imported": report.imported,
             "duplicates": report.duplicates,
             "refused": report.refused,
+            "skipped": report.skipped,
             "files": [
                 {
                     "file": str(o.path),
                     "result": o.result.value,
-                    "reason": _with_command(o.reason, o.identity, accept),
+                    "reason": _with_command(o, accept),
                     "attestation_id": o.attestation_id or None,
                     "signer": o.signer or None,
                     "signed_for": o.identity or None,
@@ -244,11 +248,12 @@ def run_import(args: argparse.Namespace) -> int:
             line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"
             line += f"  {visible(o.path.name)}"
             if o.reason:
-                line += f": {visible(_with_command(o.reason, o.identity, accept))}"
+                line += f": {visible(_with_command(o, accept))}"
             print(line)
         print(
             f"\n{len(report.outcomes)} files: {report.imported} imported, "
             f"{report.duplicates} already in the history, {report.refused} refused"
+            + (f", {report.skipped} skipped (not receipts)" if report.skipped else "")
         )
         for identity in report.changed_keys:
             print(
@@ -266,13 +271,13 @@ def accept_command(args: argparse.Namespace, identity: str) -> str:
     return shlex.join(words)
 
 
-def _with_command(reason: str, identity: str, accept: dict[str, str]) -> str:
-    """The importer's reason, with its suggested command made whole (folder and --db included)
-    so that it can be copied as it is."""
-    partial = f"device-audit import --accept-new-key '{identity}'"
-    if identity in accept and reason.endswith(partial):
-        return reason.removesuffix(partial) + accept[identity]
-    return reason
+def _with_command(outcome: FileOutcome, accept: dict[str, str]) -> str:
+    """The reason, and for a refused new key the command that accepts it, whole (folder and
+    --db included) so that it can be copied as it is."""
+    command = accept.get(outcome.identity) if outcome.key_changed else None
+    if command is None or outcome.result.value != "refused":
+        return outcome.reason
+    return f"{outcome.reason.removesuffix('.')}: {command}"
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -480,8 +480,7 @@ def _decide(
         f"it is signed by key {format_fingerprint(v.signer)}, but receipts from "
         f"{_who(identity)} so far were signed by key {format_fingerprint(first_signer)} "
         f"(first seen in {source}). If {_who(identity)} really has a new key (a new "
-        f"computer, a reinstall), accept it: device-audit import --accept-new-key "
-        f"'{identity}'",
+        f"computer, a reinstall), accept it.",
         v,
         key_changed=True,
     )

@@ -55,6 +55,21 @@ def test_import_reports_each_file_and_the_totals(
     assert "3 files: 0 imported, 2 already in the history, 1 refused" in out
 
 
+def test_import_counts_the_pdf_copy_of_a_receipt_as_skipped_not_refused(
+    capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path
+) -> None:
+    (receipts / "a.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")  # the readable copy beside a.json
+    code, out, _ = run(capsys, "import", str(receipts), "--db", str(db_path))
+    assert code == 0
+    assert "skipped    a.pdf: a PDF, the readable copy of the receipt a.json" in out
+    assert (
+        "3 files: 2 imported, 0 already in the history, 0 refused, 1 skipped (not receipts)" in out
+    )
+    code, out, _ = run(capsys, "import", str(receipts), "--db", str(db_path), "--json")
+    report = json.loads(out)
+    assert (report["imported"], report["duplicates"], report["skipped"]) == (0, 2, 1)
+
+
 def test_import_json_and_accepting_a_new_key(
     capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path
 ) -> None:
