@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_NOT_COMPLIANT = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
 
 # name -> module that registers it; one module may register several commands. Only the module
 # of the command being run is imported, so a quick command does not pay for adb or Qt-free crypto.
@@ -149,6 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below, not at exit
+    except BrokenPipeError:
+        # The reader went away (`device-audit history | head`): stop quietly, as other
+        # command-line tools do, and point stdout at nothing so the exit flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Cancelled:
         print("Cancelled.", file=sys.stderr)
         return 130

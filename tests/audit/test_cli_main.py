@@ -76,3 +76,17 @@ def test_without_a_display_the_app_says_so_instead_of_aborting() -> None:
     assert result.returncode == 2
     assert "needs a graphical session" in result.stderr
     assert "device-audit --help" in result.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly() -> None:
+    """`device-audit policies | head -0`: the pipe is closed before anything is read."""
+    with subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "policies"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141
+    assert errors == ""  # no BrokenPipeError traceback
