@@ -138,6 +138,22 @@ def test_sorting_keeps_the_selection_on_the_same_app(
     assert kept.row() == names(proxy).index("TikTok")
 
 
+def test_a_filter_stays_right_when_the_rows_are_sorted_or_replaced(
+    model: AppsTableModel, proxy: AppsFilterProxy
+) -> None:
+    """The proxy keeps each source row's verdict for the current filter: a new order or new
+    rows must not be judged by the old verdicts."""
+    proxy.set_text("ti")
+    assert names(proxy) == ["TikTok", "Notes (c++ edition)"]
+    proxy.sort(Column.NAME, Qt.SortOrder.AscendingOrder)  # the source rows change places
+    assert names(proxy) == ["Notes (c++ edition)", "TikTok"]
+    scan = phone_scan(app("com.example.tiles", "Tiles"), app("com.example.mail", "Mail"))
+    model.set_scan(scan, assess(scan))  # more rows, others in their places
+    assert sorted(names(proxy)) == ["Notes (c++ edition)", "TikTok", "Tiles"]
+    proxy.set_text("mail")
+    assert names(proxy) == ["Gmail", "Mail"]
+
+
 def test_device_text_stays_plain(model: AppsTableModel) -> None:
     scan = phone_scan(app("com.evil.app", HOSTILE, installer=HOSTILE, version=HOSTILE))
     model.set_scan(scan, assess(scan))
