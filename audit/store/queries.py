@@ -112,6 +112,20 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
+# Each status as it stands on a day (every ? is that day), in SQL: status_on's rule over the
+# audit's own deadline and exemption expiry, so the history's filter matches what its rows say.
+_ENDED = "(status = 'compliant_with_exceptions' AND exemption_expires < ?)"
+_VIOLATION = f"(status = 'non_compliant' OR {_ENDED})"
+_STANDING = {
+    DeviceStatus.COMPLIANT: "status = 'compliant'",
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "(status = 'compliant_with_exceptions'"
+    " AND (exemption_expires IS NULL OR exemption_expires >= ?))",
+    DeviceStatus.NON_COMPLIANT: f"({_VIOLATION} AND (deadline IS NULL OR deadline >= ?))",
+    DeviceStatus.OVERDUE: f"(status = 'overdue' OR ({_VIOLATION} AND deadline < ?))",
+    DeviceStatus.INCOMPLETE: "status = 'incomplete'",
+}
+
+
 def _where(f: HistoryFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -127,7 +141,12 @@ def _where(f: HistoryFilter) -> tuple[str, list[Any]]:
     if f.policy:
         clauses.append("policy_id = ?")
         params.append(f.policy)
-    if f.statuses:
+    if f.statuses and f.as_of is not None:
+        day = f.as_of.isoformat()
+        ors = [_STANDING[s] for s in sorted(f.statuses, key=lambda s: s.value)]
+        clauses.append("(" + " OR ".join(ors) + ")")
+        params += [day] * sum(c.count("?") for c in ors)
+    elif f.statuses:
         statuses = sorted(s.value for s in f.statuses)
         clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
         params += statuses

@@ -36,7 +36,9 @@ class HistoryFilter:
 
     `search` finds text anywhere in the person's name, staff id, technician, device id and device
     name (case-insensitive). `person` is a staff id or a person's full name; `device` a device id
-    or name. `since`/`until` bound the audit's day, both inclusive. Newest first.
+    or name. `since`/`until` bound the audit's day, both inclusive. Newest first. With `as_of`,
+    `statuses` match each audit's status as it stands that day (status_on: a deadline since
+    passed, an exemption since ended), as the dashboard counts it, not the status recorded.
     """
 
     search: str = ""
@@ -48,6 +50,7 @@ class HistoryFilter:
     until: date | None = None
     origin: Origin | None = None
     latest_only: bool = False  # only the latest audit of each person + device + policy
+    as_of: date | None = None
     limit: int | None = 200
     offset: int = 0
 

@@ -105,3 +105,46 @@ def test_policies_lists_what_audits_were_made_under(filled: Store) -> None:
     assert policies["nz-parliament-2023"].audits == 4
     assert policies["nz-parliament-2023"].deadline == date(2023, 3, 31)
     assert policies["uk-gov-2023"].deadline is None
+
+
+def test_status_as_of_a_day_is_the_status_that_day_shows(filled: Store) -> None:
+    """The history window lists each audit as it stands today, so its result filter must match
+    the same rule the dashboard uses (status_on), not the status recorded then."""
+    from audit.store import status_on
+
+    late = f.Person("Late Person", "PS-4004")  # audited after the deadline: recorded overdue
+    before, after, actions = f.audit_inputs(
+        f.phone("L1", "Moto"), late, f.Outcome.VIOLATION, day=date(2023, 4, 5)
+    )
+    filled.record_audit([before, after], actions, person_name=late.name, staff_id=late.staff_id)
+    everything = filled.history()
+    assert {a.status for a in everything} == set(DeviceStatus)
+    expires = next(a.exemption_expires for a in everything if a.exemption_expires is not None)
+    days = [DAY, date(2023, 3, 31), date(2023, 4, 1), expires, expires + timedelta(days=1)]
+    for day in days:
+        for status in DeviceStatus:
+            expected = {
+                a.id
+                for a in everything
+                if a.status is not None
+                and status_on(
+                    a.status, day, deadline=a.deadline, exemption_expires=a.exemption_expires
+                )
+                is status
+            }
+            got = filled.history(HistoryFilter(statuses=frozenset({status}), as_of=day))
+            assert {a.id for a in got} == expected, (day, status)
+            assert filled.count(HistoryFilter(statuses=frozenset({status}), as_of=day)) == len(
+                expected
+            )
+    # After the deadline and the exemption's end, Aroha's first audit and Ben's phone are
+    # overdue, though neither was recorded so.
+    gone = expires + timedelta(days=1)
+    assert set(names(filled, statuses=frozenset({DeviceStatus.OVERDUE}), as_of=gone)) == {
+        ("PS-1042", "A1"),
+        ("PS-2001", "B1"),
+        ("PS-4004", "L1"),
+    }
+    assert names(filled, statuses=frozenset({DeviceStatus.NON_COMPLIANT}), as_of=gone) == []
+    both = frozenset({DeviceStatus.COMPLIANT, DeviceStatus.OVERDUE})
+    assert len(filled.history(HistoryFilter(statuses=both, as_of=gone))) == 5
