@@ -21,10 +21,22 @@ from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fin
 from audit.attestation.statement import StatementKind
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
 from audit.errors import AttestationInvalid
+from audit.model import DeviceStatus
+from audit.policy.report import STATUS_WORDS
 from audit.text import visible
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
 UNREADABLE_NEXT = "Check the path. To import a folder of receipts use `device-audit import DIR`."
+TAMPERED_NEXT = (
+    "Do not trust this file. Ask the person for the original file, or check the device again."
+)
+PDF_REASON = (
+    "This is a PDF, the readable copy of a receipt. A PDF is not signed, so it cannot be checked."
+)
+PDF_NO_RECEIPT_NEXT = (
+    "Check the signed receipt instead: the .json file Device Audit saves beside the PDF "
+    "(ask the person for it if you only have the PDF)."
+)
 
 
 def register(sub: Any) -> None:
@@ -37,7 +49,9 @@ def register(sub: Any) -> None:
         "is valid, but it is not the record of a real device. Exit code 0 when every file is "
         "valid (and signed by the expected key, with --expect-key; of a real device, with "
         "--real-only), 1 when any is not, 2 when a path names no file that can be read (the other "
-        "files are still checked and shown).",
+        "files are still checked and shown). A valid non-compliance report exits 0 too: the "
+        "file is genuine, and what it says (that the device was not shown to be compliant) is "
+        "printed. With --real-only a receipt of the demo phone exits 1.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
     parser.add_argument(
@@ -50,7 +64,8 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--real-only",
         action="store_true",
-        help="count a receipt made on the simulated demo phone as not valid (exit code 1)",
+        help="count a receipt made on the simulated demo phone (a demo receipt) as not valid: "
+        "it fails with exit code 1",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run_verify)
@@ -72,6 +87,9 @@ def run_verify(args: argparse.Namespace) -> int:
         problem = _unreadable(path)
         if problem:
             results.append(_cannot_read(path, problem))
+            continue
+        if _starts_as_pdf(path):
+            results.append(_pdf_copy(path))
             continue
         try:
             verified = verify_file(path)
@@ -111,6 +129,38 @@ def _unreadable(path: Path) -> str:
         return f"the file {path} cannot be read ({exc.strerror or exc})"
 
 
+def _starts_as_pdf(path: Path) -> bool:
+    from audit.store.importer import PDF_MAGIC, is_pdf
+
+    try:
+        with path.open("rb") as file:
+            return is_pdf(file.read(len(PDF_MAGIC)))
+    except OSError:
+        return False  # verify_file says why it cannot be read
+
+
+def _pdf_copy(path: Path) -> dict[str, Any]:
+    """The PDF copy chosen instead of its receipt: say so, and name the receipt when it is there
+    (the import passes over PDFs the same way, audit.store.importer)."""
+    from audit.store.importer import receipt_beside_pdf
+
+    receipt = receipt_beside_pdf(path)
+    if receipt is None:
+        next_step = PDF_NO_RECEIPT_NEXT
+    else:
+        next_step = f'Check the signed receipt beside it instead: device-audit verify "{receipt}"'
+    return {
+        "file": str(path),
+        "valid": False,
+        "signature_valid": False,
+        "reason": PDF_REASON,
+        "next_step": next_step,
+        "pdf": True,
+        "pdf_copy_of": str(receipt) if receipt is not None else None,
+        "simulated": None,
+    }
+
+
 def _cannot_read(path: Path, problem: str) -> dict[str, Any]:
     return {
         "file": str(path),
@@ -129,8 +179,17 @@ def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
         "valid": False,
         "signature_valid": False,
         "reason": error.message,
+        "next_step": _next_step(error),
         "simulated": None,
     }
+
+
+def _next_step(error: AttestationInvalid) -> str:
+    """What to do about a file that failed: the verifier's own step when it names one (the
+    wrong kind of file), else the step for a damaged or altered receipt."""
+    if error.next_step and error.next_step != AttestationInvalid.default_next_step:
+        return error.next_step
+    return TAMPERED_NEXT
 
 
 def _valid(
@@ -175,8 +234,11 @@ def _describe(result: dict[str, Any]) -> str:
     name = visible(result["file"])
     if result.get("error"):
         return f"{name}: CANNOT READ\n  {visible(result['error'])}\n  {result['next_step']}"
+    if result.get("pdf"):
+        step = visible(result["next_step"])
+        return f"{name}: NOT A RECEIPT (a PDF copy)\n  {result['reason']}\n  {step}"
     if not result["signature_valid"]:
-        return f"{name}: INVALID\n  {visible(result['reason'])}"
+        return f"{name}: INVALID\n  {visible(result['reason'])}\n  {result['next_step']}"
     if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
         what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
     else:
@@ -199,7 +261,7 @@ def _describe(result: dict[str, Any]) -> str:
         f"  signer    {format_fingerprint(result['signer'])}",
         f"  device    {visible(device['name'])} ({visible(device['id'])})",
         f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
-        f"  status    {result['status']}",
+        f"  status    {STATUS_WORDS[DeviceStatus(result['status'])]}",
         f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
         f"  attester  {who}",
     ]

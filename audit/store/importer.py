@@ -256,7 +256,7 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
         data = path.read_bytes()
     except OSError as exc:
         return _refused(path, f"the file cannot be read ({exc.strerror or exc})")
-    if data.startswith(PDF_MAGIC):
+    if is_pdf(data):
         return _outcome(path, ImportResult.SKIPPED, _pdf_reason(path), None)
     return data, hashlib.sha256(data).hexdigest()
 
@@ -264,12 +264,24 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
 PDF_MAGIC = b"%PDF-"  # how every PDF file begins; a receipt begins with "{"
 
 
+def is_pdf(data: bytes) -> bool:
+    """Whether these bytes (or the start of a file) are a PDF, never a receipt."""
+    return data.startswith(PDF_MAGIC)
+
+
+def receipt_beside_pdf(path: Path) -> Path | None:
+    """The signed receipt a PDF copy at `path` was written beside (a.pdf -> a.json), when that
+    file is there; `verify` and the import both point a person from the copy to it."""
+    receipt = path.with_suffix(".json")
+    return receipt if receipt != path and receipt.is_file() else None
+
+
 def _pdf_reason(path: Path) -> str:
     """Why a PDF is passed over, naming the receipt it is the copy of when that is beside it."""
     receipt = path.with_suffix(".json")
     if receipt == path:
         missing = "this file is a PDF saved under a receipt's name"
-    elif receipt.is_file():
+    elif receipt_beside_pdf(path) is not None:
         return (
             f"a PDF, the readable copy of the receipt {receipt.name}, which is imported on its "
             "own (the .json file is the signed receipt)"

@@ -21,6 +21,9 @@ def test_verifying_an_inventory_says_it_is_not_a_receipt(
     assert main(["verify", str(path)]) == 1
     assert capsys.readouterr().out == (
         f"{path}: INVALID\n  This is not a receipt (it looks like a Device Audit inventory file).\n"
+        "  An inventory is what a scan saw, unsigned. A receipt is the signed .json file Device "
+        "Audit writes when an audit is attested (device-audit attest); check that this is the "
+        "file you meant.\n"
     )
 
 

@@ -47,7 +47,7 @@ def test_valid_receipt_prints_signer_device_policy_status_date(
     assert f"  signer    {signer.display_fingerprint}" in out
     assert "  device    Samsung Galaxy S21 (android:R58M123ABC)" in out
     assert "  policy    nz-parliament-2023 (New Zealand Parliamentary Service: TikTok)" in out
-    assert "  status    compliant" in out
+    assert "  status    Compliant" in out
     assert "  attester  Aroha Ngata (staff id PS-1042)" in out
     date_line = next(line for line in out.splitlines() if line.startswith("  date"))
     assert date_line.endswith(" UTC")
@@ -73,7 +73,54 @@ def test_noncompliance_report_alone_is_valid_but_marked(
     assert main(["verify", str(receipts["report"])]) == 0
     out = capsys.readouterr().out
     assert "NON-COMPLIANCE REPORT" in out
-    assert "  status    non_compliant" in out
+    assert "  status    Not compliant" in out  # words, not the code non_compliant
+    assert "non_compliant" not in out
+
+
+def test_an_altered_receipt_says_not_to_trust_it_and_what_to_do(
+    receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(receipts["bad"])]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith(
+        "  Do not trust this file. Ask the person for the original file, or check the device again."
+    )
+    assert main(["verify", "--json", str(receipts["bad"])]) == 1
+    [bad] = json.loads(capsys.readouterr().out)
+    assert bad["next_step"].startswith("Do not trust this file.")
+
+
+def test_the_pdf_copy_is_named_and_points_to_the_receipt_beside_it(
+    receipts: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = receipts["good"].with_suffix(".pdf")
+    pdf.write_bytes(b"%PDF-1.7\n% a readable copy\n")
+    assert main(["verify", str(pdf)]) == 1  # not a receipt: still not valid
+    out = capsys.readouterr().out
+    assert f"{pdf}: NOT A RECEIPT (a PDF copy)" in out
+    assert "not JSON" not in out and "damaged" not in out
+    assert (
+        f'Check the signed receipt beside it instead: device-audit verify "{receipts["good"]}"'
+        in out
+    )
+
+    alone = tmp_path / "alone" / "receipt.pdf"
+    alone.parent.mkdir()
+    alone.write_bytes(pdf.read_bytes())
+    assert main(["verify", "--json", str(alone)]) == 1
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["pdf_copy_of"] is None and not result["valid"]
+    assert "the .json file Device Audit saves beside the PDF" in result["next_step"]
+
+
+def test_help_says_what_a_valid_report_and_real_only_exit_with(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "A valid non-compliance report exits 0 too: the file is genuine" in out
+    assert "With --real-only a receipt of the demo phone exits 1." in out
 
 
 def test_missing_file_is_reported_and_fails(
@@ -170,7 +217,7 @@ def test_text_from_the_receipt_cannot_drive_the_terminal(
     assert "\x1b" not in out
     assert "  device    Phone\\x1b[2J\\x0a  status    compliant (android:R58M123ABC)" in out
     assert [line for line in out.splitlines() if line.startswith("  status")] == [
-        "  status    compliant"
+        "  status    Compliant"
     ]
 
 
