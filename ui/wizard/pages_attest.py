@@ -45,7 +45,7 @@ from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
 from ui.wizard.keyring_notice import KeyringNotice
-from ui.wizard.texts import blocker_lines, done_lines, report_statement
+from ui.wizard.texts import POLICY_ALLOWS, blocker_lines, done_lines, report_statement
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -357,7 +357,7 @@ class AttestPage(WizardPage):
             self.state.show_message(
                 Kind.GOOD,
                 "The check shows this device is compliant",
-                "Every banned app is gone, in a state the policy accepts, or under an exemption.",
+                f"Every banned app is gone, {POLICY_ALLOWS}, or under an exemption.",
             )
             self.blockers.hide()
             self.report.hide()
@@ -433,6 +433,20 @@ class AttestPage(WizardPage):
         return int(Pages.RECEIPT)
 
 
+STAFF_KEEP = (
+    "Keep both files. When your organisation asks for proof, send the signed receipt (the .json "
+    "file): the PDF is a readable copy of it."
+)
+HELPDESK_KEEP = (
+    "Give the staff member their copy: send them both files, or copy them to their computer. "
+    "The signed receipt is the .json file; the PDF is a readable copy of it."
+)
+IN_HISTORY = (
+    " The audit and its receipt are also kept in this computer's history (View \u203a History)."
+)
+DEMO_NOT_IN_HISTORY = " A demo phone's audit is not kept in the history."
+
+
 class ReceiptPage(WizardPage):
     def __init__(self, wizard: RemovalWizard) -> None:
         super().__init__(wizard, "receiptPage")
@@ -451,13 +465,10 @@ class ReceiptPage(WizardPage):
         self.done_layout = QVBoxLayout(self.done_list)
         self.done_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.done_list)
-        self.body.addWidget(
-            label(
-                "Keep both files. When your organisation asks for proof, send the signed "
-                "receipt (the .json file): the PDF is a readable copy of it.",
-                self.content,
-            )
+        self.keep = label(
+            HELPDESK_KEEP if wizard.helpdesk else STAFF_KEEP, self.content, name="keep"
         )
+        self.body.addWidget(self.keep)
         row = QHBoxLayout()
         self.open_pdf = QPushButton("&Open the PDF", self.content)
         self.open_pdf.setAccessibleName("Open the PDF")
@@ -518,6 +529,9 @@ class ReceiptPage(WizardPage):
                 "Attestation of compliance signed and saved",
                 f"{STATUS_WORDS[verified.status]} Policy: {policy}.{demo}",
             )
+        if self.w.helpdesk:  # the main window records the receipt, unless of the demo phone
+            where = DEMO_NOT_IN_HISTORY if verified.simulated else IN_HISTORY
+            self.keep.setText(HELPDESK_KEEP + where)
         clear_layout(self.done_layout)
         self.done_layout.addWidget(lines(done_lines(self.w.session), self.done_list))
         self.path.setText(f"Signed receipt: {saved.path}")

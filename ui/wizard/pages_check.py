@@ -39,7 +39,7 @@ from ui.wizard.base import WizardPage
 from ui.wizard.files import REQUEST_NOTE, ExceptionRequest, write_request
 from ui.wizard.ids import Pages
 from ui.wizard.plan_panel import PlanPanel
-from ui.wizard.texts import finding_line
+from ui.wizard.texts import POLICY_ALLOWS, finding_line
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -157,9 +157,7 @@ class VerifyPage(WizardPage):
                 "\u201cCheck again\u201d.",
             )
         elif check.all_resolved:
-            self.summary.show_message(
-                Kind.GOOD, "Every banned app is gone, or in a state the policy accepts"
-            )
+            self.summary.show_message(Kind.GOOD, f"Every banned app is gone, or {POLICY_ALLOWS}")
         else:
             self.summary.show_message(
                 Kind.BAD,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _GROUPS = (
     (FindingStatus.EXCEPTED, "Kept under an exemption"),
     (FindingStatus.REVIEW, "Possible matches to look at (not counted as banned)"),
-    (FindingStatus.RESOLVED, "Banned apps in a state the policy accepts"),
+    (FindingStatus.RESOLVED, "Banned apps in a state the policy allows"),
 )
 
 
@@ -172,7 +172,7 @@ class RemovePage(WizardPage):
             f"Banned app {index + 1} of {count}. Read what will happen, then press the button. "
             "You can also go on and come back later."
         )
-        self.panel = PlanPanel(wizard, self.plan, self.content)
+        self.panel = PlanPanel(wizard, self.plan, self.content, last=index == count - 1)
         self.body.addWidget(self.panel)
         self.body.addStretch(1)
 

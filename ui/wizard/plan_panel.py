@@ -23,11 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from audit.model import FindingStatus
-from audit.policy import finding_reason
 from audit.remediation import PlanState, RemovalPlan, Step, StepState, undo_step
 from ui.errors import describe
 from ui.plain import label
-from ui.wizard.texts import finding_line, result_text
+from ui.wizard.texts import POLICY_ALLOWS, finding_line, finding_words, result_text
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -53,8 +52,8 @@ PLAN_STATE_WORDS = {
     PlanState.PENDING: ("Not removed yet.", Kind.INFO),
     PlanState.IN_PROGRESS: ("Partly done: finish the steps below.", Kind.WARN),
     PlanState.FAILED: ("Not removed: the last try did not work.", Kind.BAD),
-    PlanState.DONE: ("Done. Device Audit checks it on the next page.", Kind.GOOD),
-    PlanState.VERIFIED: ("Checked: the app is gone or in a state the policy accepts.", Kind.GOOD),
+    PlanState.DONE: ("Done. Device Audit checks the device again after the last app.", Kind.GOOD),
+    PlanState.VERIFIED: (f"Checked: the app is gone, or {POLICY_ALLOWS}.", Kind.GOOD),
     PlanState.STILL_THERE: (
         "The check still finds this app. Try another way below.",
         Kind.BAD,
@@ -62,6 +61,9 @@ PLAN_STATE_WORDS = {
 }
 
 DONE_ON_CHECK_PAGE = "Done. Device Audit checks the device again now."
+DONE_ON_LAST_PAGE = "Done. Device Audit checks the device again on the next page."
+OTHER_WAYS = "Other ways to do this"
+OTHER_WAYS_IF_FAILED = "Other ways to do this (if the button above fails)"
 
 
 class StepBox(QFrame):
@@ -218,11 +220,13 @@ class PlanPanel(QWidget):
         parent: QWidget | None = None,
         *,
         on_check_page: bool = False,
+        last: bool = False,
     ) -> None:
         super().__init__(parent)
         self.wizard = wizard
         self.plan = plan
         self.on_check_page = on_check_page  # the check page checks again as soon as a step is done
+        self.last = last  # the last removal page: the check is the next page, not after more apps
         session = wizard.session
         finding = plan.finding
         scan = session.before.scan
@@ -231,7 +235,7 @@ class PlanPanel(QWidget):
         self.found = label(f"Found: {finding_line(finding, scan)}.", self, name="found")
         layout.addWidget(self.found)
         if finding.status is FindingStatus.VIOLATION:
-            layout.addWidget(label(finding_reason(finding, session.before.day), self))
+            layout.addWidget(label(finding_words(finding, session.before.day), self, name="why"))
         self.note = Notice(self, name="policyNote")
         if plan.policy_note:
             self.note.show_message(Kind.INFO, "What this policy accepts", plan.policy_note)
@@ -271,15 +275,16 @@ class PlanPanel(QWidget):
     def _show_other_ways(self, on: bool) -> None:
         self.alternatives.setVisible(on)
         self.other_ways.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self.other_ways.setText(
-            "Other ways to do this" if on else "Other ways to do this (if the button above fails)"
-        )
+        done = self.wizard.session.plan_state(self.plan) in (PlanState.DONE, PlanState.VERIFIED)
+        self.other_ways.setText(OTHER_WAYS if on or done else OTHER_WAYS_IF_FAILED)
 
     def refresh(self) -> None:
         state = self.wizard.session.plan_state(self.plan)
         words, kind = PLAN_STATE_WORDS[state]
         if state is PlanState.DONE and self.on_check_page:
             words = DONE_ON_CHECK_PAGE
+        elif state is PlanState.DONE and self.last:
+            words = DONE_ON_LAST_PAGE
         self.state.setText(words)
         self.state_icon.setPixmap(kind_pixmap(kind))
         if self.plan.alternatives:

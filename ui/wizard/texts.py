@@ -18,15 +18,18 @@ from audit.model import (
     Assessment,
     DeviceKind,
     Finding,
+    FindingStatus,
     Policy,
     ScanResult,
 )
+from audit.policy import finding_reason
 from audit.remediation import RemediationSession, Step, describe_device
 from audit.remediation.execute import ALREADY_GONE
 from audit.remediation.plan import profile_words
 from audit.remediation.steps import Operation
 
 DEVICE_GONE = "DEVICE_GONE"
+POLICY_ALLOWS = "in a state the policy allows (for example removed for this profile)"
 
 STATE_WORDS = {
     AppState.INSTALLED: "installed",
@@ -53,6 +56,22 @@ def where(scan: ScanResult, user: str) -> str:
     if user == "system":
         return "everyone on this computer"
     return f"the account {user}" if user else "this computer"
+
+
+def finding_words(finding: Finding, day: date) -> str:
+    """Why a banned app is banned, without the rule's id (audit.policy.finding_reason says
+    "Banned by rule 'bytedance-apps'", which is for the helpdesk); other statuses keep the
+    core's sentence, already plain."""
+    if finding.status is not FindingStatus.VIOLATION:
+        return finding_reason(finding, day)
+    text = f"Banned under this policy: {finding.rule.title or finding.rule.id}."
+    e = finding.exemption
+    if e is not None:
+        if e.expires < day:
+            text += f" Its exemption ({e.id}) ended on {e.expires.isoformat()}."
+        else:
+            text += f" Its exemption ({e.id}) only starts on {e.granted.isoformat()}."
+    return text
 
 
 def finding_line(finding: Finding, scan: ScanResult) -> str:

@@ -141,6 +141,11 @@ def test_picking_an_exemption_for_the_person_keeps_the_app_and_the_helpdesk_sign
     assert [e["id"] for e in predicate["exemptions"]] == ["EX-1"]
     assert predicate["statement"].startswith("I, Tom Tech, audited the phone Galaxy S21")
     assert "on behalf of Anna Smith (staff id s1234)" in predicate["statement"]
+    # the technician is told to give the person their copy, not to send it to "your organisation"
+    keep = wizard.currentPage().findChild(QLabel, "keep").text()
+    assert keep.startswith("Give the staff member their copy")
+    assert "View \u203a History" in keep
+    assert "organisation asks" not in keep
 
 
 def test_an_exception_request_is_saved_beside_the_receipts_and_changes_nothing(

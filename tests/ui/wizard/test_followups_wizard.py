@@ -185,7 +185,8 @@ def test_an_app_that_appears_on_another_profile_is_shown_and_removed_from_the_ch
     assert wizard.session.verification is not None
     assert wizard.session.verification.all_resolved
     assert page.summary.title.text() == (
-        "Every banned app is gone, or in a state the policy accepts"
+        "Every banned app is gone, or in a state the policy allows "
+        "(for example removed for this profile)"
     )
     assert not page.panels
     assert wizard.session.can_attest

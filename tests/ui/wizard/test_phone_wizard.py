@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from audit.attestation import verify_file
@@ -50,9 +51,15 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
     assert wizard.remove_ids == (Pages.REMOVE, Pages.REMOVE + 1)
 
     removed: dict[str, str] = {}
+    done_words = []
     for _ in range(2):
         go_to(qtbot, wizard, wizard.currentPage().nextId())
         page = remove_page(wizard)
+        why = page.panel.findChild(QLabel, "why")
+        assert why.text().startswith("Banned under this policy: ")  # not the rule's id
+        assert "rule '" not in why.text()
+        other_ways = page.panel.other_ways
+        assert other_ways.text() == "Other ways to do this (if the button above fails)"
         (box,) = [b for b in page.panel.step_boxes if b.step.automatic and b.button.isVisible()]
         # The exact words of what will happen are on the page before anything is done.
         assert box.confirmation.text() == box.step.confirmation
@@ -61,6 +68,8 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
         click(qtbot, wizard, box.button)
         assert box.state.text() == "Done."
         assert not box.button.isVisible()
+        assert other_ways.text() == "Other ways to do this"  # the button above is gone
+        done_words.append(page.panel.state.text())
         removed[box.step.target.identifier] = box.result.title.text()
     assert removed == {
         TIKTOK: "Done: TikTok was removed from the work profile.",
@@ -68,13 +77,19 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
     }
     assert phone.state.state_of(TIKTOK, 10) == "absent"
     assert phone.state.state_of(CAPCUT, 0) == "absent"
+    # the check comes after the last app, not on the page after the first
+    assert done_words == [
+        "Done. Device Audit checks the device again after the last app.",
+        "Done. Device Audit checks the device again on the next page.",
+    ]
 
     go_to(qtbot, wizard, Pages.VERIFY)
     wait_idle(qtbot, wizard)
     verify = wizard.currentPage()
     assert isinstance(verify, VerifyPage)
     assert verify.summary.title.text() == (
-        "Every banned app is gone, or in a state the policy accepts"
+        "Every banned app is gone, or in a state the policy allows "
+        "(for example removed for this profile)"
     )
     texts = [w.text() for w in verify.results.findChildren(type(verify.summary.title))]
     assert "\u2022 TikTok is gone in the work profile." in texts
@@ -113,6 +128,8 @@ def test_work_profile_tiktok_and_owner_capcut_removed_checked_and_attested(
     assert "SIMULATED" not in receipt.kind.text.text()  # a real phone's receipt
     assert saved.fingerprint in receipt.fingerprint.text()
     assert str(saved.path) in receipt.path.text()
+    keep = receipt.findChild(QLabel, "keep").text()
+    assert keep.startswith("Keep both files. When your organisation asks for proof")
     # Nothing after the signature goes back to it: the signing page was a commit page.
     assert not wizard.button(wizard.WizardButton.BackButton).isEnabled()
     opened: list[str] = []
@@ -156,7 +173,7 @@ def test_a_receipt_of_the_demo_phone_says_it_is_simulated_on_the_receipt_page(
     qtbot: QtBot, wizard_for: PhoneWizard, sim_phone: PhoneFactory, memory_keyring: MemoryKeyring
 ) -> None:
     phone = sim_phone("demo-phone")
-    wizard = wizard_for(phone, load_policy("nz-parliament-2023"))
+    wizard = wizard_for(phone, load_policy("nz-parliament-2023"), helpdesk=True)
     go_to(qtbot, wizard, wizard.remove_ids[0])
     open_box(remove_page(wizard)).button.click()
     wait_idle(qtbot, wizard)
@@ -167,9 +184,13 @@ def test_a_receipt_of_the_demo_phone_says_it_is_simulated_on_the_receipt_page(
     assert isinstance(usb, UsbPage)
     usb.confirmed.setChecked(True)
     go_to(qtbot, wizard, Pages.ATTEST)
-    sign(qtbot, wizard, "Anna Smith", "S1234")
+    sign(qtbot, wizard, "Anna Smith", "S1234", technician="Tom Tech")
     assert wizard.saved is not None and verify_file(wizard.saved.path).simulated
     receipt = wizard.currentPage()
     assert isinstance(receipt, ReceiptPage)
     assert receipt.kind.title.text() == "Attestation of compliance signed and saved"
     assert "receipt of the SIMULATED demo phone" in receipt.kind.text.text()
+    keep = receipt.findChild(QLabel, "keep").text()  # a demo audit is never in the history
+    assert keep.startswith("Give the staff member their copy")
+    assert keep.endswith("A demo phone's audit is not kept in the history.")
+    assert "View \u203a History" not in keep
