@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
@@ -50,16 +50,45 @@ RESULT_ICONS = {
     "imported": "ok",
     "duplicate": "resolved",
     "refused": "violation",
-    "skipped": "resolved",  # the PDF copy of a receipt: nothing wrong, nothing to do
+    "skipped": "info",  # the PDF copy of a receipt: nothing wrong, nothing to do, not a success
 }
+# The information icon is the wizard's own (a blue circle with an "i"); the state icons in
+# resources/icons are all statuses, and a grey tick read as "done" for a file passed over.
+INFO_ICON = Path(__file__).with_name("wizard") / "info.svg"
+TAMPERED_NEXT = (
+    "Do not trust this file. Ask the person for the original file, or check the device again."
+)
+DEMO_NEXT = "Ask the person for the receipt of their real device."
+UNREADABLE_NEXT = "Check that the file can be opened, then import the folder again."
 
 
 def reason_words(outcome: FileOutcome) -> str:
-    """The store's reason, without the command-line advice (this window offers its own)."""
+    """The store's reason, without the command-line advice (this window offers its own), and
+    for a refused file what to do about it."""
     reason = outcome.reason[:1].upper() + outcome.reason[1:]
     if outcome.key_changed and outcome.result.value == "refused":
         reason = reason.split(". If ", 1)[0] + ". Accept the new key below if it is really theirs."
+    elif outcome.result.value == "refused":
+        step = next_step(outcome)
+        if step:
+            reason = f"{reason.rstrip('.')}. {step}"
     return visible(reason, limit=600)
+
+
+def next_step(outcome: FileOutcome) -> str:
+    """What to do about a refused file whose reason does not already say it."""
+    if outcome.simulated:
+        return DEMO_NEXT
+    if outcome.reason.startswith("the file cannot be read"):
+        return UNREADABLE_NEXT
+    if outcome.reason.endswith("Please report this."):  # a fault of Device Audit, not the file
+        return ""
+    return TAMPERED_NEXT
+
+
+def result_icon(outcome: FileOutcome) -> QIcon:
+    name = RESULT_ICONS[outcome.result.value]
+    return QIcon(str(INFO_ICON)) if name == "info" else icons.icon(name)
 
 
 def who(identity: str) -> str:
@@ -113,7 +142,7 @@ class ImportReportModel(EnumTableModel[ImportRow, ImportColumn]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is ImportColumn.RESULT:
-            return icons.icon(RESULT_ICONS[row.outcome.result.value])
+            return result_icon(row.outcome)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(f"{row.cells[ImportColumn.FILE]}\n{row.cells[ImportColumn.REASON]}")
         if role == OUTCOME_ROLE:
@@ -280,14 +309,18 @@ class ImportWindow(QMainWindow):
         self.key_buttons = {}
         for identity in report.changed_keys:
             shown = visible(who(identity), limit=120)
+            count = len(_refused_for_key(report, identity))
+            receipts = f"{count} refused receipt{'s' if count != 1 else ''}"
             note = label(
                 f"Receipts for {shown} are signed with a different key than before. That is "
                 "what a forged receipt looks like, and also what a new computer or a reinstall "
-                "looks like: check with the person before you accept it.",
+                "looks like: check with the person before you accept it. Accepting the key "
+                f"imports their {receipts} signed with it.",
                 self.keys,
             )
-            button = QPushButton(f"Accept the new key for {shown.replace('&', '&&')}…", self.keys)
-            button.setAccessibleName(f"Accept the new key for {shown}")
+            words = f"Accept the new key for {shown} and import their {receipts}"
+            button = QPushButton(words.replace("&", "&&") + "…", self.keys)
+            button.setAccessibleName(words)
             button.clicked.connect(lambda _=False, i=identity: self.accept_key(i))
             row = QWidget(self.keys)
             line = QHBoxLayout(row)
@@ -306,11 +339,7 @@ class ImportWindow(QMainWindow):
         again."""
         if self.report is None:
             return False
-        paths = [
-            o.path
-            for o in self.report.outcomes
-            if o.key_changed and o.identity == identity and o.result.value == "refused"
-        ]
+        paths = _refused_for_key(self.report, identity)
         if not paths:
             return False
         shown = visible(who(identity), limit=120)
@@ -344,6 +373,16 @@ class ImportWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.recorder.ops.cancel(self.key)
         super().closeEvent(event)
+
+
+def _refused_for_key(report: ImportReport, identity: str) -> list[Path]:
+    """The files refused only because `identity` signed them with a new key: accepting the key
+    imports exactly these again."""
+    return [
+        o.path
+        for o in report.outcomes
+        if o.key_changed and o.identity == identity and o.result.value == "refused"
+    ]
 
 
 def _merged(first: ImportReport, again: ImportReport) -> ImportReport:

@@ -94,6 +94,9 @@ def test_each_file_with_its_result_and_reason(
         "tampered.json": "Refused",
     }
     assert "not valid" in rows["tampered.json"][1]
+    assert rows["tampered.json"][1].endswith(  # what to do about it, not only what is wrong
+        ". Do not trust this file. Ask the person for the original file, or check the device again."
+    )
     changed = rows["aroha-new-key.json"][1]
     assert "receipts from staff id PS-1042 so far were signed by key" in changed
     assert changed.endswith("Accept the new key below if it is really theirs.")
@@ -101,7 +104,10 @@ def test_each_file_with_its_result_and_reason(
     assert window.status.text() == ("4 files: 1 imported, 1 already in the history, 2 refused.")
     assert not window.progress.isVisibleTo(window)
     assert list(window.key_buttons) == ["PS-1042"]
-    assert window.key_buttons["PS-1042"].text() == "Accept the new key for staff id PS-1042…"
+    # the button says what else it does: the receipt refused for the key is then imported
+    assert window.key_buttons["PS-1042"].text() == (
+        "Accept the new key for staff id PS-1042 and import their 1 refused receipt…"
+    )
     qtmodeltester.check(window.model)
 
 
@@ -195,6 +201,9 @@ def test_every_row_says_whom_the_receipt_was_signed_for_duplicates_and_demos_inc
     demo_row = next(r for r in window.model.rows if r.cells[ImportColumn.FILE] == "demo.json")
     assert demo_row.cells[ImportColumn.RESULT] == "Refused"
     assert "SIMULATED demo phone" in demo_row.cells[ImportColumn.REASON]
+    assert demo_row.cells[ImportColumn.REASON].endswith(
+        ". Ask the person for the receipt of their real device."
+    )
 
 
 def test_the_pdf_beside_a_receipt_is_skipped_without_alarm(
@@ -226,3 +235,24 @@ def test_the_pdf_beside_a_receipt_is_skipped_without_alarm(
         "2 files: 1 imported, 0 already in the history, 0 refused, 1 skipped (not receipts)."
     )
     assert window.report is not None and window.report.refused == 0
+    # passed over, not a success: an information icon, not the tick of "done"
+    from PySide6.QtCore import Qt
+
+    from ui import icons
+
+    def image(icon: object) -> object:
+        return icon.pixmap(16, 16).toImage()  # type: ignore[attr-defined]
+
+    column = int(ImportColumn.RESULT)
+    shown = {
+        window.model.rows[r].cells[ImportColumn.FILE]: window.model.data(
+            window.model.index(r, column), Qt.ItemDataRole.DecorationRole
+        )
+        for r in range(window.model.rowCount())
+    }
+    assert not shown["ben.pdf"].isNull()
+    assert image(shown["ben.pdf"]) not in (
+        image(icons.icon("ok")),
+        image(icons.icon("resolved")),
+    )
+    assert image(shown["ben.json"]) == image(icons.icon("ok"))
