@@ -15,14 +15,16 @@ from audit.model import UserKind, UserProfile
 
 # (the profile after a preposition, the same in lower case)
 _NAMES: dict[UserKind, tuple[str, str]] = {
-    UserKind.OWNER: ("the main profile (Owner)", "the main profile"),
+    UserKind.OWNER: ("the main profile", "the main profile"),
     UserKind.WORK_PROFILE: ("the Work profile", "the work profile"),
     UserKind.SECURE_FOLDER: ("Secure Folder", "Secure Folder"),
     UserKind.DUAL_APP: ("the Dual apps profile", "the dual apps profile"),
     UserKind.GUEST: ("the Guest user", "the guest user"),
 }
+# The label of each kind, for a column or a list: the main window's table, the receipt's tables
+# and the plans all take it from here, so a profile has one name everywhere.
 LABELS: dict[UserKind, str] = {
-    UserKind.OWNER: "Owner",
+    UserKind.OWNER: "Main profile",
     UserKind.WORK_PROFILE: "Work profile",
     UserKind.SECURE_FOLDER: "Secure Folder",
     UserKind.DUAL_APP: "Dual apps",
@@ -58,6 +60,8 @@ def profile_words(user_id: str, name: str = "", kind: UserKind | str | None = No
         said = f"the user account {name or user_id}"
         return ProfileWords(name or user_id, said, said, f"in {said}")
     said = f"the user {name or 'user ' + user_id}"
+    if known is UserKind.SECONDARY:
+        label = f"Other user ({name})" if name else f"Other user {user_id}"
     return ProfileWords(label, said, said, f"in {said}")
 
 

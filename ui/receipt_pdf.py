@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from audit.attestation.receipt_text import ReceiptContent, Table
+from audit.attestation.receipt_text import ReceiptContent, Section, Table
 from audit.text import visible
 
 _APPS: list[QGuiApplication] = []  # keeps the application made here alive
@@ -56,25 +56,37 @@ def _table(table: Table) -> str:
     return "".join(parts)
 
 
+def _section(section: Section) -> str:
+    parts = [f"<h3>{_esc(section.title)}</h3>"]
+    if section.lines:
+        parts.append("<table cellspacing='0' cellpadding='2'>")
+        for line in section.lines:
+            parts.append(
+                f"<tr><td valign='top'><b>{_esc(line.label)}</b>&nbsp;&nbsp;</td>"
+                f"<td>{_esc(line.value)}</td></tr>"
+            )
+        parts.append("</table>")
+    if section.text:
+        parts.append(f"<p>{_esc(section.text)}</p>")
+    return "".join(parts)
+
+
 def receipt_html(content: ReceiptContent) -> str:
     """The document; only the tags written here are markup, every value is escaped."""
-    colour = "#1a7f37" if content.compliant else "#b42318"
-    parts = [
+    colour = "#1a7f37" if content.compliant and not content.simulated_line else "#b42318"
+    parts = []
+    if content.simulated_line:
+        # A demo receipt says so before anything else, in a red box, on its first line.
+        parts.append(
+            "<table width='100%' cellpadding='8' cellspacing='0' bgcolor='#b42318'><tr><td>"
+            f"<span style='color:#ffffff; font-size:large'><b>{_esc(content.simulated_line)}"
+            "</b></span></td></tr></table>"
+        )
+    parts += [
         f"<h1>{_esc(content.title)}</h1>",
         f"<p style='color:{colour}'><b>{_esc(content.kind_line)}</b></p>",
     ]
-    for section in content.sections:
-        parts.append(f"<h3>{_esc(section.title)}</h3>")
-        if section.lines:
-            parts.append("<table cellspacing='0' cellpadding='2'>")
-            for line in section.lines:
-                parts.append(
-                    f"<tr><td valign='top'><b>{_esc(line.label)}</b>&nbsp;&nbsp;</td>"
-                    f"<td>{_esc(line.value)}</td></tr>"
-                )
-            parts.append("</table>")
-        if section.text:
-            parts.append(f"<p>{_esc(section.text)}</p>")
+    parts += [_section(section) for section in content.sections]
     parts.append(_table(content.findings))
     parts.append(_table(content.actions))
     parts.append("<h3>Signature</h3>")
@@ -86,6 +98,8 @@ def receipt_html(content: ReceiptContent) -> str:
         "<p><i>This PDF is a readable copy. The signed receipt file is the record: check it "
         "with the command above.</i></p>"
     )
+    if content.technical is not None:
+        parts.append(f"<div style='font-size:small'>{_section(content.technical)}</div>")
     return "".join(parts)
 
 

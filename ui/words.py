@@ -14,17 +14,12 @@ from audit.model import (
     InstalledApp,
     InstallOrigin,
     ScanResult,
-    UserKind,
 )
+from audit.profiles import LABELS, words_of
 
-USER_KIND_WORDS = {
-    UserKind.OWNER: "Personal",
-    UserKind.WORK_PROFILE: "Work profile",
-    UserKind.SECURE_FOLDER: "Secure Folder",
-    UserKind.DUAL_APP: "Dual apps",
-    UserKind.GUEST: "Guest",
-    UserKind.SYSTEM: "All users",
-}
+# The profiles' labels ("Main profile", "Work profile"), from audit.profiles like every other
+# screen's, so the table names a profile as the removal pages and the receipt do.
+USER_KIND_WORDS = LABELS
 
 STATE_WORDS = {
     AppState.INSTALLED: "Installed",
@@ -116,13 +111,7 @@ CONFIDENCE_WORDS = {
 def user_words(scan: ScanResult | None, user_id: str) -> str:
     """What to call the user or profile an app belongs to."""
     profile = scan.user(user_id) if scan is not None else None
-    if profile is None:
-        return f"User {user_id}" if user_id else ""
-    if profile.kind in USER_KIND_WORDS:
-        return USER_KIND_WORDS[profile.kind]
-    if profile.kind is UserKind.LOCAL_USER:
-        return profile.name or profile.id
-    return f"Other user ({profile.name})" if profile.name else f"Other user {profile.id}"
+    return words_of(profile, user_id).label
 
 
 def evidence_words(source: str) -> str:

@@ -7,6 +7,7 @@ from the receipt file and is untrusted: renderers must show it as plain text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -14,6 +15,7 @@ from typing import Any
 
 from audit.attestation.statement import StatementKind
 from audit.attestation.verify import VerifiedAttestation
+from audit.profiles import ProfileWords, profile_words
 
 VERIFY_COMMAND = "device-audit verify {file}"
 
@@ -32,17 +34,23 @@ _STATE_WORDS = {
     None: "not verified",
 }
 _ACCEPTED_WORDS = {
-    "absent": "gone (absent)",
-    "removed_for_user": "removed for this user",
-    "disabled": "disabled",
+    "absent": "the app gone",
+    "removed_for_user": "removed for this user (a built-in app kept but not usable)",
+    "disabled": "turned off (installed but unable to run)",
 }
+# A finding's result as the first check saw it; a rescan's differ only where "still" matters.
 FINDING_STATUS_WORDS = {
-    "violation": "banned, still there",
+    "violation": "banned, found",
     "resolved": "resolved",
     "excepted": "exempted",
     "review": "for review",
     "unverified": "not verified",
 }
+_RESCAN_STATUS_WORDS = {"violation": "banned, still there"}
+SIMULATED_LINE = (
+    "SIMULATED DEMO RECEIPT: made on Device Audit's demo phone, not a record of a real device."
+)
+_USER_GAP = re.compile(r"user (\S+)")
 _USB_WORDS = {
     "confirmed": "switched off again (confirmed)",
     "skipped": "not switched off (skipped)",
@@ -81,10 +89,16 @@ class ReceiptContent:
     actions: Table
     fingerprint: str  # the signer's key fingerprint, in groups of four
     verify_hint: str  # "Verify with: device-audit verify receipt.json"
+    # Shown before everything else when the receipt is of the demo phone, so a copy sent on
+    # by email is never taken for proof about a real device.
+    simulated_line: str = ""
+    # Fingerprints and digests for whoever checks the file; after the tables, out of the way.
+    technical: Section | None = None
 
     def to_text(self) -> str:
         """The same content as plain text (for a terminal or a .txt beside the receipt)."""
-        out = [self.title, self.kind_line, ""]
+        out = [self.simulated_line] if self.simulated_line else []
+        out += [self.title, self.kind_line, ""]
         for section in self.sections:
             out.append(section.title)
             width = max((len(line.label) for line in section.lines), default=0)
@@ -98,6 +112,11 @@ class ReceiptContent:
                 out.append(f"  {table.empty}")
             for row in table.rows:
                 out.append("  " + " | ".join(row))
+            out.append("")
+        if self.technical is not None:
+            out.append(self.technical.title)
+            width = max((len(line.label) for line in self.technical.lines), default=0)
+            out += [f"  {line.label:<{width}}  {line.value}" for line in self.technical.lines]
             out.append("")
         out.append(f"Signed by key {self.fingerprint}")
         out.append(self.verify_hint)
@@ -120,6 +139,14 @@ def _rows(value: Any) -> Sequence[Any]:
     return value if isinstance(value, list) else []
 
 
+def finding_status_words(status: str, *, rescan: bool) -> str:
+    """A finding's result in words; `rescan` when the check that saw it came after removals,
+    where a banned app is "still there", and not the first check, where it was simply found."""
+    if rescan and status in _RESCAN_STATUS_WORDS:
+        return _RESCAN_STATUS_WORDS[status]
+    return FINDING_STATUS_WORDS.get(status, status.replace("_", " "))
+
+
 def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") -> ReceiptContent:
     predicate = _get(receipt.statement, "predicate") or {}
     report = receipt.kind is StatementKind.NONCOMPLIANCE_REPORT
@@ -133,25 +160,13 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         title = "Device Audit: attestation of compliance"
         kind_line = "Attestation of compliance, signed."
     device = _get(predicate, "device") or {}
+    simulated = _get(device, "simulated") is True
+    if simulated:
+        title += " (SIMULATED DEMO)"
     policy = _get(predicate, "policy") or {}
     attester = receipt.attester
     rescan = _get(predicate, "rescan") or {}
-    os_text = " ".join(
-        t for t in (_text(_get(device, "os_name")), _text(_get(device, "os_version"))) if t
-    )
-    device_lines = [
-        Line("Device", receipt.device_name or receipt.device_id),
-        Line("Device id", receipt.device_id),
-    ]
-    model = " ".join(
-        t for t in (_text(_get(device, "manufacturer")), _text(_get(device, "model"))) if t
-    )
-    if model:
-        device_lines.append(Line("Model", model))
-    if os_text:
-        device_lines.append(Line("System", os_text))
-    if _get(device, "simulated") is True:
-        device_lines.append(Line("Note", "a SIMULATED device (demo), not a real phone"))
+    device_lines = _device_lines(receipt, device)
     summary = [
         Line("Status", _STATUS_WORDS.get(receipt.status.value, receipt.status.value)),
         Line("Date", receipt.attested_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
@@ -165,33 +180,16 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         Line("Authority", _text(_get(policy, "authority"))),
         Line("Deadline", _text(_get(policy, "deadline")) or "none"),
         Line(
-            "Accepted states",
-            ", ".join(
-                _STATE_WORDS.get(s, _text(s)) for s in _rows(_get(policy, "compliant_states"))
+            "The policy accepts",
+            ", or ".join(
+                _ACCEPTED_WORDS.get(s, _text(s)) for s in _rows(_get(policy, "compliant_states"))
             ),
         ),
-        Line("Policy sha256", receipt.policy_sha256),
     ]
+    technical = [Line("Policy file fingerprint (sha256)", receipt.policy_sha256)]
     before = _get(predicate, "scan_before") or {}
-    users = _user_names(before, rescan)
-    scan_lines = [
-        Line("Last scan", _when(_get(rescan, "finished_at"))),
-        Line("Complete", "yes" if _get(rescan, "complete") is True else "NO"),
-        Line(
-            "Users",
-            ", ".join(
-                f"{_text(_get(u, 'name'))} ({_text(_get(u, 'id'))})"
-                for u in _rows(_get(rescan, "users"))
-            )
-            or "-",
-        ),
-        Line("Apps seen", _text(_get(rescan, "apps"))),
-        Line("Inventory digest", _text(_get(rescan, "inventory_digest"))),
-    ]
-    for gap in _rows(_get(rescan, "gaps")):
-        scan_lines.append(
-            Line("Not read", f"{_text(_get(gap, 'source'))}: {_text(_get(gap, 'detail'))}")
-        )
+    users = _user_names(before, rescan, findings=_rows(_get(predicate, "findings")))
+    scan_lines = _scan_lines(rescan, users, technical)
     usb = _get(predicate, "usb_debugging")
     if usb is not None:
         scan_lines.append(Line("USB debugging", _USB_WORDS.get(_text(usb), _text(usb))))
@@ -212,9 +210,11 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
                             _text(_get(before, "status")), _text(_get(before, "status"))
                         ),
                     ),
-                    Line("Inventory digest", _text(_get(before, "inventory_digest"))),
                 ),
             )
+        )
+        technical.append(
+            Line("Inventory digest, first scan", _text(_get(before, "inventory_digest")))
         )
     sections.append(Section("Verifying scan", tuple(scan_lines)))
     exemptions = _rows(_get(predicate, "exemptions"))
@@ -233,17 +233,100 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
             )
         )
     statement = _text(_get(predicate, "statement"))
-    sections.append(Section("Statement agreed to", text=statement or "(no statement)"))
+    if statement:
+        sections.append(Section("Statement agreed to", text=statement))
+    if report:
+        sections.append(Section("What to do next", text=_next_step(receipt, policy)))
     return ReceiptContent(
         title=title,
         kind_line=kind_line,
         compliant=receipt.compliant,
         sections=tuple(sections),
-        findings=_findings(_rows(_get(predicate, "findings")), users),
+        findings=_findings(
+            _rows(_get(predicate, "findings")), users, rescan=_rescanned(before, rescan)
+        ),
         actions=_actions(_rows(_get(predicate, "actions")), _app_names(predicate), users),
         fingerprint=receipt.display_signer,
         verify_hint="Verify with: " + VERIFY_COMMAND.format(file=file_name),
+        simulated_line=SIMULATED_LINE if simulated else "",
+        technical=Section("Technical details", tuple(technical)),
     )
+
+
+def _rescanned(before: Any, rescan: Any) -> bool:
+    """Whether the device was checked again after the first scan (a report made straight after
+    the first check records that one scan as both)."""
+    return bool(rescan) and rescan != before
+
+
+def _device_lines(receipt: VerifiedAttestation, device: Any) -> list[Line]:
+    lines = [
+        Line("Device", receipt.device_name or receipt.device_id),
+        Line("Device id", receipt.device_id),
+    ]
+    model = " ".join(
+        t for t in (_text(_get(device, "manufacturer")), _text(_get(device, "model"))) if t
+    )
+    if model:
+        lines.append(Line("Model", model))
+    os_text = " ".join(
+        t for t in (_text(_get(device, "os_name")), _text(_get(device, "os_version"))) if t
+    )
+    if os_text:
+        lines.append(Line("System", os_text))
+    if _get(device, "simulated") is True:
+        lines.append(Line("Note", "a SIMULATED device (demo), not a real phone"))
+    return lines
+
+
+def _scan_lines(
+    rescan: Any, users: Mapping[str, ProfileWords], technical: list[Line]
+) -> list[Line]:
+    """The verifying scan in words; its digest and the shell's own words go to `technical`."""
+    lines = [
+        Line("Last scan", _when(_get(rescan, "finished_at"))),
+        Line("Complete", "yes" if _get(rescan, "complete") is True else "NO"),
+        Line(
+            "Profiles",
+            ", ".join(_user(users, _text(_get(u, "id"))) for u in _rows(_get(rescan, "users")))
+            or "-",
+        ),
+        Line("Apps seen", _text(_get(rescan, "apps"))),
+    ]
+    technical.append(Line("Inventory digest", _text(_get(rescan, "inventory_digest"))))
+    for gap in _rows(_get(rescan, "gaps")):
+        source, detail = _text(_get(gap, "source")), _text(_get(gap, "detail"))
+        user = _USER_GAP.match(source)
+        if user is None:
+            lines.append(Line("Not read", f"{source}: {detail}"))
+            continue
+        words = users.get(user.group(1)) or profile_words(user.group(1))
+        lines.append(
+            Line("Not read", f"{words.name[:1].upper()}{words.name[1:]} could not be read")
+        )
+        technical.append(Line(f"Not read: {source}", detail))
+    return lines
+
+
+def _next_step(receipt: VerifiedAttestation, policy: Any) -> str:
+    """What the person should do about a non-compliance report."""
+    route = _text(_get(policy, "exception_route")).strip()
+    ask = (
+        f"ask for an exception: {route}"
+        if route
+        else "ask for an exception from whoever set this policy"
+        + (f" ({_text(_get(policy, 'authority'))})" if _get(policy, "authority") else "")
+    )
+    if receipt.status.value == "incomplete":
+        return (
+            "Check the device again when every part of it can be read (unlock it, and any "
+            f"profile that could not be read), remove any banned apps found, or {ask}."
+        )
+    deadline = _text(_get(policy, "deadline"))
+    if receipt.status.value == "overdue":
+        return f"The deadline has passed: remove the banned apps now, or {ask}."
+    when = f" before the deadline, {deadline}" if deadline else ""
+    return f"Remove the banned apps{when}, or {ask}."
 
 
 def _when(value: Any) -> str:
@@ -251,15 +334,36 @@ def _when(value: Any) -> str:
     return f"{text} UTC" if text else "-"
 
 
-def _user_names(*scans: Any) -> dict[str, str]:
-    """User id -> "Work profile (10)", from the scans' own user lists."""
-    names: dict[str, str] = {}
+def _user_names(*scans: Any, findings: Sequence[Any] = ()) -> dict[str, ProfileWords]:
+    """User id -> "Work profile", from the scans' own user lists (or, failing those, the kind
+    kept with a finding); only a user the receipt knows by nothing but its id is "User 10"."""
+    names: dict[str, ProfileWords] = {}
     for scan in scans:
         for user in _rows(_get(scan, "users")):
             uid, name = _text(_get(user, "id")), _text(_get(user, "name"))
-            if uid and name and name != uid:
-                names.setdefault(uid, f"{name} ({uid})")
+            if uid and uid not in names:
+                names[uid] = _words(uid, name, _get(user, "kind"))
+    for finding in findings:
+        uid = _text(_get(finding, "user"))
+        if uid and uid not in names and _get(finding, "user_kind"):
+            names[uid] = _words(uid, "", _get(finding, "user_kind"))
     return names
+
+
+def _words(uid: str, name: str, kind: Any) -> ProfileWords:
+    words = profile_words(uid, name, kind if isinstance(kind, str) else None)
+    if words.label == f"User {uid}" and name and name != uid:
+        # a kind this version does not know, or none kept: the name, with the id to tell it by
+        said = f"{name} (user {uid})"
+        return ProfileWords(said, said, said, f"in {said}")
+    return words
+
+
+def _user(users: Mapping[str, ProfileWords], uid: str) -> str:
+    """The label for a table or list; a phone's user known only by its number is "User 10"."""
+    if uid in users:
+        return users[uid].label
+    return profile_words(uid).label if uid.isdigit() else uid
 
 
 def _app_names(predicate: Any) -> dict[str, str]:
@@ -270,7 +374,7 @@ def _app_names(predicate: Any) -> dict[str, str]:
     }
 
 
-def _findings(rows: Sequence[Any], users: Mapping[str, str]) -> Table:
+def _findings(rows: Sequence[Any], users: Mapping[str, ProfileWords], *, rescan: bool) -> Table:
     body = []
     for row in rows:
         name = _text(_get(row, "name")) or _text(_get(row, "app"))
@@ -278,10 +382,10 @@ def _findings(rows: Sequence[Any], users: Mapping[str, str]) -> Table:
         body.append(
             (
                 f"{name} ({_text(_get(row, 'app'))})" if name != _text(_get(row, "app")) else name,
-                users.get(user, user),
+                _user(users, user),
                 _STATE_WORDS.get(_get(row, "state_before"), _text(_get(row, "state_before"))),
                 _STATE_WORDS.get(_get(row, "state"), _text(_get(row, "state"))),
-                FINDING_STATUS_WORDS.get(_text(_get(row, "status")), _text(_get(row, "status"))),
+                finding_status_words(_text(_get(row, "status")), rescan=rescan),
             )
         )
     return Table(
@@ -306,7 +410,9 @@ _ACTION_WORDS = {
 }
 
 
-def _actions(rows: Sequence[Any], apps: Mapping[str, str], users: Mapping[str, str]) -> Table:
+def _actions(
+    rows: Sequence[Any], apps: Mapping[str, str], users: Mapping[str, ProfileWords]
+) -> Table:
     body = []
     for row in rows:
         kind = _text(_get(row, "kind"))
@@ -324,7 +430,7 @@ def _actions(rows: Sequence[Any], apps: Mapping[str, str], users: Mapping[str, s
             (
                 _text(_get(row, "at"))[:19].replace("T", " "),
                 what,
-                users.get(user, user) or "-",
+                _user(users, user) or "-",
                 "done" if _get(row, "ok") is True else "FAILED",
                 _text(_get(row, "message")),
             )

@@ -19,8 +19,8 @@ from audit.model import (
     Finding,
     FindingStatus,
     ScanResult,
-    UserKind,
 )
+from audit.profiles import words_of
 
 _STATE_WORDS = {
     AppState.INSTALLED: "installed",
@@ -92,14 +92,7 @@ def _where(scan: ScanResult, user: str) -> str:
         if user == "system":
             return "for everyone on this computer"
         return f"for {user}" if user else "on this computer"
-    profile = scan.user(user)
-    if profile is None:
-        return f"in user {user}"
-    if profile.kind is UserKind.WORK_PROFILE:
-        return "in the work profile"
-    if profile.kind is UserKind.OWNER:
-        return "in the main profile (user 0)"
-    return f"in {profile.name or 'user ' + user} (user {user})"
+    return f"in {words_of(scan.user(user), user).lower}"  # "in the work profile"
 
 
 def _app_key(finding: Finding) -> tuple[str, str, str]:

@@ -63,7 +63,7 @@ def test_banned_apps_come_first_and_the_work_profile_is_named(model: AppsTableMo
     assert model.index(0, Column.NAME).data(APP_ROLE).identifier == "com.zhiliaoapp.musically"
     assert model.index(0, Column.NAME).data(FINDING_ROLE) is row.finding
     assert not model.index(0, Column.FINDING).data(Qt.ItemDataRole.DecorationRole).isNull()
-    assert model.index(5, Column.USER).data() == "Personal"
+    assert model.index(5, Column.USER).data() == "Main profile"
     assert model.index(1, Column.STATE).data() == "Turned off"
 
 
@@ -83,7 +83,7 @@ def test_banned_apps_come_first_and_the_work_profile_is_named(model: AppsTableMo
         (".*", False, False, []),
         ("", True, False, ["TikTok"]),
         ("", False, True, ["TikTok", "CapCut", "Notes (c++ edition)", "WhatsApp"]),
-        ("personal", False, True, ["CapCut", "Notes (c++ edition)", "WhatsApp"]),
+        ("main profile", False, True, ["CapCut", "Notes (c++ edition)", "WhatsApp"]),
         ("chrome", True, False, []),
         ("  tiktok  ", True, True, ["TikTok"]),
     ],

@@ -130,3 +130,17 @@ def test_the_attest_command_writes_the_pdf_through_mains_hook(
     assert "I, Tom Tech, audited the phone with serial" in text
     assert "removed for this user" in text
     assert "device-audit verify receipt.json" in text
+
+
+@needs_pdftotext
+def test_a_demo_receipt_pdf_says_so_on_its_first_line(tmp_path: Path) -> None:
+    from audit.attestation import Signer, attest, verify_file, write_receipt
+    from tests.audit.attestation import builders as b
+
+    write_receipt(attest(**b.demo_clean(signer=Signer.generate())), tmp_path / "r.json")
+    pdf = tmp_path / "demo.pdf"
+    write_receipt_pdf(receipt_content(verify_file(tmp_path / "r.json")), pdf)
+    first = squash(pdf_text(pdf)).split("Device Audit: attestation")[0]
+    assert "SIMULATED DEMO RECEIPT: made on Device Audit's demo phone, not a record of a real" in (
+        first
+    )

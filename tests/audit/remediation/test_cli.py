@@ -64,7 +64,7 @@ def test_remove_yes_removes_everything_rescans_and_exits_0(
     assert code == 0, out
     assert "TikTok will be uninstalled from the Work profile on " in out
     assert "Done: TikTok was removed from the Work profile." in out
-    assert "Done: CapCut was removed from the main profile (Owner)." in out
+    assert "Done: CapCut was removed from the main profile." in out
     assert "Scanning again (every user)" in out
     assert "TikTok is gone in the work profile." in out
     assert "Status:  Compliant" in out
@@ -158,7 +158,7 @@ def test_attest_refuses_while_banned_apps_remain_and_writes_nothing(
     out = capsys.readouterr().out
     assert code == 1
     assert (
-        "Not attested: CapCut is still installed in the main profile (Owner); TikTok is still "
+        "Not attested: CapCut is still installed in the main profile; TikTok is still "
         "installed in the Work profile." in out
     )
     assert "com.zhiliaoapp.musically" in out and "com.lemon.lvoverseas" in out

@@ -61,7 +61,7 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     wanted = {(TIKTOK, "10"), (CAPCUT, "0")}
     assert {(p.finding.app.identifier, p.finding.app.user) for p in session.plans} == wanted
     labels = {p.finding.app.identifier: p.steps[0].target.user_label for p in session.plans}
-    assert labels == {TIKTOK: "Work profile", CAPCUT: "Owner"}
+    assert labels == {TIKTOK: "Work profile", CAPCUT: "Main profile"}
     assert session.blockers() == ("the device has not been scanned again since the removal",)
 
     run_all(session, AndroidExecutor(phone.address, adb_port=adb_server.port))
@@ -70,7 +70,7 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     assert [a.kind for a in session.actions] == [ActionKind.UNINSTALL, ActionKind.UNINSTALL]
     assert {a.message for a in session.actions} == {  # the profiles by name, not "user 10"
         "TikTok was removed from the Work profile.",
-        "CapCut was removed from the main profile (Owner).",
+        "CapCut was removed from the main profile.",
     }
     assert {session.plan_state(p) for p in session.plans} == {PlanState.DONE}
 
@@ -80,7 +80,7 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     assert [c.outcome for c in verification.checks] == [Outcome.RESOLVED] * 2
     assert {c.message for c in verification.checks} == {
         "TikTok is gone in the work profile.",
-        "CapCut is gone in the main profile (user 0).",
+        "CapCut is gone in the main profile.",
     }
     assert {session.plan_state(p) for p in session.plans} == {PlanState.VERIFIED}
     assert session.can_attest
@@ -112,14 +112,14 @@ def test_work_profile_tiktok_and_owner_capcut_removed_verified_and_attested(
     rows = {row[1]: row[2:] for row in receipt_content(verified).actions.rows}
     assert rows == {
         "Uninstall TikTok": (
-            "Work profile (10)",
+            "Work profile",
             "done",
             "TikTok was removed from the Work profile.",
         ),
         "Uninstall CapCut": (
-            "Owner (0)",
+            "Main profile",
             "done",
-            "CapCut was removed from the main profile (Owner).",
+            "CapCut was removed from the main profile.",
         ),
     }
 
@@ -257,7 +257,7 @@ def test_a_step_cut_off_after_the_phone_did_it_counts_as_done_on_retry(
         f"{step.target.app_name} was already gone from {step.target.user_words}: nothing was "
         "left to remove."
     )
-    assert step.target.user_words in ("the Work profile", "the main profile (Owner)")
+    assert step.target.user_words in ("the Work profile", "the main profile")
 
 
 def test_an_incomplete_rescan_resolves_nothing(sim_phone, adb_server: AdbServer) -> None:

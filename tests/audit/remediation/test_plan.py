@@ -68,7 +68,9 @@ def test_all_users_on_request_is_one_step_shared_by_every_finding_of_that_app() 
     assert plans[0].steps[0].id == plans[1].steps[0].id != plans[2].steps[0].id
     steps = unique_steps(plans)
     assert len(steps) == 2
-    assert "every user and profile on Galaxy S21 (Owner, Work profile)" in steps[0].confirmation
+    assert (
+        "every user and profile on Galaxy S21 (Main profile, Work profile)" in steps[0].confirmation
+    )
 
 
 SYSTEM_CASES = [

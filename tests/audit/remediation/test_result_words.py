@@ -54,7 +54,7 @@ def test_the_owner_is_the_main_profile() -> None:
     owner = assessment(finding(phone_app(user="0")))
     step = step_of(ActionKind.UNINSTALL, owner)
     assert result_words(step, result(step), owner.scan) == (
-        "TikTok was removed from the main profile (Owner)."
+        "TikTok was removed from the main profile."
     )
 
 

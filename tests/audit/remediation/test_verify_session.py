@@ -79,7 +79,7 @@ def test_gone_accepted_excepted_still_there_and_appeared() -> None:
     assert "which this policy accepts" in outcomes["com.example.tiktok/0"].message
     assert outcomes["com.lemon.lvoverseas/0"].outcome is Outcome.STILL_THERE
     assert outcomes["com.lemon.lvoverseas/0"].message == (
-        "CapCut is still installed in the main profile (user 0)."
+        "CapCut is still installed in the main profile."
     )
     assert outcomes["com.zhiliaoapp.musically/0"].outcome is Outcome.EXCEPTED
     assert "exemption EX-7 until 2023-12-31" in outcomes["com.zhiliaoapp.musically/0"].message
@@ -173,7 +173,7 @@ def test_run_automatic_asks_for_each_step_and_stops_when_the_phone_is_gone() -> 
     results = session.run_automatic(Recorder(), confirm=confirm)
     assert asked == [
         "Remove TikTok from the Work profile",
-        "Remove CapCut from the main profile (Owner)",
+        "Remove CapCut from the main profile",
     ]
     assert [r.identifier for r in results] == ["com.lemon.lvoverseas"]
     gone = session_for(finding(TIKTOK_WORK), finding(CAPCUT))

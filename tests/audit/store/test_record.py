@@ -216,5 +216,5 @@ def test_each_scan_keeps_the_users_it_saw_so_profiles_are_named(store: Store) ->
     details = store.audit_details(audit_id)
     assert [s.users for s in details.scans] == [f.USERS, f.USERS[:1]]
     assert details.profile("10").where == "in the Work profile"  # the first scan named it
-    assert details.profile("0").where == "in the main profile (Owner)"
+    assert details.profile("0").where == "in the main profile"
     assert details.profile("11").where == "for user 11"
