@@ -2,14 +2,17 @@
 
 The store does the searching and filtering (audit.store.HistoryFilter), off the GUI thread
 through the recorder; each keystroke starts a query that supersedes the one before, so a fast
-typist never waits for stale results. Opening an audit shows its checks, what was done and its
-receipt, verified again from the stored bytes, with the receipt's file and PDF when they are on
-this computer. Names, staff ids and device names come from devices and receipt files: plain
-text, invisible characters shown as escapes.
+typist never waits for stale results. Each result is shown as it stands today, by the rule the
+dashboard counts with (a deadline since passed, an exemption since ended), and the result filter
+asks the store for the same; the details keep what was recorded then. Opening an audit shows
+its checks, what was done and its receipt, verified again from the stored bytes, with the
+receipt's file and PDF when they are on this computer. Names, staff ids and device names come
+from devices and receipt files: plain text, invisible characters shown as escapes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
@@ -103,11 +106,15 @@ HEADERS = {
     HistoryColumn.STAFF_ID: "Staff id",
     HistoryColumn.DEVICE: "Device",
     HistoryColumn.POLICY: "Policy",
-    HistoryColumn.RESULT: "Result",
+    HistoryColumn.RESULT: "Result today",
     HistoryColumn.RECEIPT: "Receipt",
     HistoryColumn.TECHNICIAN: "Technician",
 }
 AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
+RESULT_TODAY_HELP = (
+    "What the audit means today, as the dashboard counts it: a deadline may have passed, or an "
+    "exemption ended, since it was recorded. The details say what was recorded then."
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,17 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         self.rows = [history_row(a, as_of) for a in audits]
         self.endResetModel()
 
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and section == HistoryColumn.RESULT
+        ):
+            return tooltip(RESULT_TODAY_HELP)
+        return super().headerData(section, orientation, role)
+
     def audit_at(self, row: int) -> AuditSummary | None:
         return self.rows[row].audit if 0 <= row < len(self.rows) else None
 
@@ -179,9 +197,14 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         if role == Qt.ItemDataRole.ToolTipRole:
             audit = row.audit
             origin = "imported from a receipt" if audit.origin.value == "imported" else "made here"
+            then = (
+                f"\nRecorded then: {result_words(audit.status)}"
+                if row.status is not audit.status
+                else ""
+            )
             return tooltip(
                 f"{row.cells[HistoryColumn.PERSON]} · {row.cells[HistoryColumn.DEVICE]}\n"
-                f"{shown(audit.policy_title)}\n{row.cells[HistoryColumn.RESULT]}, {origin}"
+                f"{shown(audit.policy_title)}\n{row.cells[HistoryColumn.RESULT]}, {origin}{then}"
             )
         if role == AUDIT_ROLE:
             return row.audit
@@ -199,9 +222,10 @@ def heading(text: str, parent: QWidget) -> QLabel:
     return widget
 
 
-def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
-    """The audit as sections of plain lines: what the details pane shows, testable as text."""
-    head = details.summary
+def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
+    """Who, what and the result; with `as_of`, the result as it stands that day (as the list and
+    the dashboard say it), then what was recorded when it differs."""
+    now, result = result_on(head, as_of)
     who = shown(head.person_name) or "(not named)"
     if head.staff_id:
         who += f" (staff id {shown(head.staff_id)})"
@@ -209,8 +233,10 @@ def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
         f"Person: {who}",
         f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
         f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
-        f"Result: {result_words(head.status)}",
+        f"Result: {result}",
     ]
+    if now is not head.status:
+        about.append(f"Recorded then: {result_words(head.status)}")
     if head.technician:
         about.append(f"Technician: {shown(head.technician)}")
     if head.exemption_expires is not None:
@@ -220,12 +246,15 @@ def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
         if head.origin.value == "imported"
         else "Audited on this computer"
     )
-    sections = [("About", about)]
+    return about
 
+
+def check_lines(details: AuditDetails) -> list[str]:
     checks = []
     for number, scan in enumerate(details.scans, start=1):
         line = f"Check {number}, {when(scan.started_at)}: {result_words(scan.status)}"
-        line += f", {scan.app_count} apps" if scan.app_count else ""
+        if scan.app_count:  # the apps looked at, not the apps found against the policy
+            line += f" ({scan.app_count} app{'s' if scan.app_count != 1 else ''} checked)"
         if not scan.complete:
             gaps = ", ".join(shown(g.name, 40) for g in scan.gaps)
             line += f"; could not read {gaps}" if gaps else "; incomplete"
@@ -234,7 +263,13 @@ def detail_lines(details: AuditDetails) -> list[tuple[str, list[str]]]:
             where = f" {shown(details.profile(finding.user).where, 80)}" if finding.user else ""
             status = FINDING_STATUS_WORDS.get(finding.status, finding.status.replace("_", " "))
             checks.append(f"    {shown(finding.label, 80)}{where}: {status}")
-    sections.append(("Checks", checks or ["No check was recorded."]))
+    return checks or ["No check was recorded."]
+
+
+def detail_lines(details: AuditDetails, as_of: date | None = None) -> list[tuple[str, list[str]]]:
+    """The audit as sections of plain lines: what the details pane shows, testable as text.
+    With `as_of`, the result is as it stands that day."""
+    sections = [("About", about_lines(details.summary, as_of)), ("Checks", check_lines(details))]
 
     actions = []
     for action in details.actions:
@@ -283,35 +318,42 @@ def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
 SELECT_AN_AUDIT = "Select an audit to see its checks, actions and receipt."
 
 
-class DetailsPane(QScrollArea):
-    """One audit in full."""
+class DetailsPane(QWidget):
+    """One audit in full. The text scrolls; the receipt's buttons stay below it, in sight
+    however long the audit is."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("auditDetails")
         self.setAccessibleName("The selected audit")
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.content = QWidget(self)
+        self.reading = QScrollArea(self)
+        self.reading.setObjectName("auditDetailsText")
+        self.reading.setAccessibleName("The selected audit's checks, actions and receipt")
+        self.reading.setWidgetResizable(True)
+        self.reading.setFrameShape(QFrame.Shape.NoFrame)
+        self.content = QWidget(self.reading)
         self.body = QVBoxLayout(self.content)
-        self.title = heading(SELECT_AN_AUDIT, self)
+        self.title = heading(SELECT_AN_AUDIT, self.content)
         self.sections = QVBoxLayout()
-        self.open_pdf = QPushButton("Open the &PDF", self.content)
+        self.body.addWidget(self.title)
+        self.body.addLayout(self.sections)
+        self.body.addStretch(1)
+        self.reading.setWidget(self.content)
+        self.open_pdf = QPushButton("Open the &PDF", self)
         self.open_pdf.setAccessibleName("Open the receipt's PDF")
-        self.show_file = QPushButton("Show the receipt &file", self.content)
+        self.show_file = QPushButton("Show the receipt &file", self)
         self.show_file.setAccessibleName("Show the receipt file in its folder")
-        self.save_copy = QPushButton("&Save a copy of the receipt…", self.content)
+        self.save_copy = QPushButton("&Save a copy of the receipt…", self)
         self.save_copy.setAccessibleName("Save a copy of the signed receipt")
         buttons = QHBoxLayout()
         for button in (self.open_pdf, self.show_file, self.save_copy):
             buttons.addWidget(button)
             button.hide()
         buttons.addStretch(1)
-        self.body.addWidget(self.title)
-        self.body.addLayout(self.sections)
-        self.body.addLayout(buttons)
-        self.body.addStretch(1)
-        self.setWidget(self.content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.reading, 1)
+        outer.addLayout(buttons)
         self.details: AuditDetails | None = None
         self.labels: list[QLabel] = []
         self.file: Path | None = None
@@ -327,15 +369,16 @@ class DetailsPane(QScrollArea):
         for button in (self.open_pdf, self.show_file, self.save_copy):
             button.hide()
 
-    def show_details(self, details: AuditDetails) -> None:
+    def show_details(self, details: AuditDetails, as_of: date | None = None) -> None:
+        """Show the audit; with `as_of`, its result as it stands that day."""
         self.clear()
         self.details = details
         head = details.summary
         self.title.setText(
             f"{shown(head.person_name) or '(not named)'} · {shown(head.device_name)}: "
-            f"{result_words(head.status)}"
+            f"{result_on(head, as_of)[1]}"
         )
-        for title, lines in detail_lines(details):
+        for title, lines in detail_lines(details, as_of):
             caption = heading(title, self.content)
             text = label("\n".join(lines), self.content)
             text.setAccessibleName(title)
@@ -370,8 +413,15 @@ class HistoryWindow(QMainWindow):
     detailed = Signal()
     """An audit's details are shown."""
 
-    def __init__(self, recorder: AuditRecorder, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        recorder: AuditRecorder,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         super().__init__(parent)
+        self.today = today  # results are shown as they stand today, as on the dashboard
         self.setObjectName("historyWindow")
         self.setWindowTitle("History \u2014 Device Audit")
         self.setWindowFlag(Qt.WindowType.Window, True)
@@ -408,7 +458,8 @@ class HistoryWindow(QMainWindow):
         self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.policy.addItem("Any policy", ANY)
         self.status = QComboBox(self)
-        self.status.setAccessibleName("Result")
+        self.status.setAccessibleName("Result today")
+        self.status.setToolTip(tooltip(RESULT_TODAY_HELP))
         self.status.addItem("Any result", ANY)
         for status, words in RESULT_WORDS.items():
             self.status.addItem(icons.status_icon(status), words, status.value)
@@ -464,7 +515,7 @@ class HistoryWindow(QMainWindow):
             )
         )
         filters = self._row(
-            ("&Result:", self.status), self.use_since, self.since, self.use_until, self.until
+            ("&Result today:", self.status), self.use_since, self.since, self.use_until, self.until
         )
         filters.addSpacing(12)
         filters.addWidget(self.latest)
@@ -479,7 +530,7 @@ class HistoryWindow(QMainWindow):
         split.addWidget(self.details)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 360])
+        split.setSizes([250, 410])  # the audit's text and its receipt buttons need the room
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addLayout(grid)
@@ -500,9 +551,9 @@ class HistoryWindow(QMainWindow):
                 (HistoryColumn.WHEN, 130),
                 (HistoryColumn.PERSON, 160),
                 (HistoryColumn.STAFF_ID, 90),
-                (HistoryColumn.DEVICE, 170),
-                (HistoryColumn.POLICY, 150),
-                (HistoryColumn.RESULT, 190),
+                (HistoryColumn.DEVICE, 160),
+                (HistoryColumn.POLICY, 140),
+                (HistoryColumn.RESULT, 280),  # "Overdue (exemption ended 2023-09-17)"
                 (HistoryColumn.RECEIPT, 110),
             ),
         )
@@ -566,6 +617,7 @@ class HistoryWindow(QMainWindow):
             since=_day(self.since.date()) if self.use_since.isChecked() else None,
             until=_day(self.until.date()) if self.use_until.isChecked() else None,
             latest_only=self.latest.isChecked(),
+            as_of=self.today(),
         )
 
     def refresh(self, *_args: object) -> None:
@@ -586,7 +638,7 @@ class HistoryWindow(QMainWindow):
         audits, total = result
         selected = self._selected_id
         self.total = total
-        self.model.set_audits(audits)
+        self.model.set_audits(audits, as_of=self.today())
         shown_count = len(audits)
         empty = total == 0 and not self._filtering()
         self.empty_help.setVisible(empty)
@@ -607,7 +659,8 @@ class HistoryWindow(QMainWindow):
     def _filtering(self) -> bool:
         from audit.store import HistoryFilter
 
-        return self.current_filter() != HistoryFilter()
+        query = self.current_filter()
+        return query != HistoryFilter(as_of=query.as_of)
 
     def clear_filters(self) -> None:
         for widget in (self.search, self.person, self.device, self.policy, self.status):
@@ -666,7 +719,7 @@ class HistoryWindow(QMainWindow):
 
     def _show_details(self, details: AuditDetails) -> None:
         if details.summary.id == self._selected_id:
-            self.details.show_details(details)
+            self.details.show_details(details, as_of=self.today())
         self.detailed.emit()
 
     def _details_failed(self, error: BaseException) -> None:

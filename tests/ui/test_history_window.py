@@ -4,13 +4,15 @@ with its receipt checked again, its files, and device text shown literally."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from audit.attestation.receipt_text import FINDING_STATUS_WORDS
 from audit.model import DeviceStatus
 from audit.store import Store
 from tests.ui.history_data import DAY, HOSTILE
@@ -18,11 +20,12 @@ from ui.history import HistoryColumn, HistoryModel, HistoryWindow
 from ui.recorder import AuditRecorder
 
 WAIT = 10_000
+BEFORE_THE_DEADLINE = DAY + timedelta(days=9)  # every audit still stands as it was recorded
 
 
 @pytest.fixture
 def window(qtbot: QtBot, recorder: AuditRecorder) -> HistoryWindow:
-    history = HistoryWindow(recorder)
+    history = HistoryWindow(recorder, today=lambda: BEFORE_THE_DEADLINE)
     qtbot.addWidget(history)
     history.show()
     qtbot.waitUntil(lambda: history.model.rowCount() == 6, timeout=WAIT)
@@ -150,7 +153,8 @@ def test_an_attested_audit_in_full_with_its_receipt_checked_and_its_files(
     text = "\n".join(window.details.texts())
     assert "Person: Aroha Ngata (staff id PS-1042)" in text
     assert "Check 1," in text and "Check 2," in text
-    assert "    TikTok in the Work profile: banned, still there" in text  # the first check
+    banned = FINDING_STATUS_WORDS["violation"]
+    assert f"    TikTok in the Work profile: {banned}" in text  # the first check
     assert "user 10" not in text
     assert "Done: TikTok was removed from the Work profile." in text
     assert "Signature checked again: the receipt is intact." in text
@@ -236,4 +240,116 @@ def test_a_check_recorded_without_its_users_names_the_user_by_id(db: Path) -> No
             "UPDATE scans SET users = '[]' WHERE audit_id = ?", (audit.id,)
         )  # as a history from before users were kept, whose audit had no receipt
         lines = dict(detail_lines(store.audit_details(audit.id)))["Checks"]
-    assert "    TikTok for user 10: banned, still there" in lines
+    assert f"    TikTok for user 10: {FINDING_STATUS_WORDS['violation']}" in lines
+
+
+def test_a_check_says_how_many_apps_were_checked_not_found(db: Path) -> None:
+    from ui.history import detail_lines
+
+    with Store(db) as store:
+        audit = next(a for a in store.history() if a.staff_id == "PS-3003")
+        one = dict(detail_lines(store.audit_details(audit.id)))["Checks"]
+        store._db.execute("UPDATE scans SET app_count = 687 WHERE audit_id = ?", (audit.id,))
+        many = dict(detail_lines(store.audit_details(audit.id)))["Checks"]
+    assert one[0].endswith(": Not compliant (1 app checked)")
+    assert many[0].endswith(": Not compliant (687 apps checked)")
+    assert not any("687 apps," in line or ", 687" in line for line in many)
+
+
+AFTER_THE_EXEMPTION = date(2023, 10, 1)  # past the deadline and Ben's exemption (2023-09-17)
+
+
+@pytest.fixture
+def later(qtbot: QtBot, recorder: AuditRecorder) -> HistoryWindow:
+    history = HistoryWindow(recorder, today=lambda: AFTER_THE_EXEMPTION)
+    qtbot.addWidget(history)
+    history.show()
+    qtbot.waitUntil(lambda: history.model.rowCount() == 6, timeout=WAIT)
+    return history
+
+
+def result_of(window: HistoryWindow, staff_id: str, device: str) -> str:
+    row = next(
+        r
+        for r in window.model.rows
+        if (r.audit.staff_id, r.audit.device_id[-2:]) == (staff_id, device)
+    )
+    return row.cells[HistoryColumn.RESULT]
+
+
+def test_results_are_shown_as_they_stand_today_with_what_was_recorded_in_the_details(
+    qtbot: QtBot, later: HistoryWindow
+) -> None:
+    assert later.model.headerData(HistoryColumn.RESULT, Qt.Orientation.Horizontal) == (
+        "Result today"
+    )
+    assert result_of(later, "PS-3003", "M1") == "Overdue (deadline passed)"
+    assert result_of(later, "PS-2001", "B1") == "Overdue (exemption ended 2023-09-17)"
+    assert result_of(later, "PS-2001", "B2") == "Incomplete check"  # no deadline, no exemption
+    ben = next(r.audit for r in later.model.rows if r.audit.device_id.endswith("B1"))
+    with qtbot.waitSignal(later.detailed, timeout=WAIT):
+        later.select_audit(ben.id)
+    texts = later.details.texts()
+    assert texts[0].endswith(": Overdue (exemption ended 2023-09-17)")
+    about = texts[texts.index("About") + 1].splitlines()
+    assert "Result: Overdue (exemption ended 2023-09-17)" in about
+    assert about[about.index("Result: Overdue (exemption ended 2023-09-17)") + 1] == (
+        "Recorded then: Compliant with exceptions"
+    )
+    # An audit whose standing has not changed says nothing about then.
+    aroha = next(
+        r.audit for r in later.model.rows if r.audit.attested and r.audit.staff_id == "PS-1042"
+    )
+    with qtbot.waitSignal(later.detailed, timeout=WAIT):
+        later.select_audit(aroha.id)
+    assert not any("Recorded then" in t for t in later.details.texts())
+
+
+def test_the_result_filter_matches_what_the_list_and_the_dashboard_say(
+    qtbot: QtBot, later: HistoryWindow, db: Path
+) -> None:
+    overdue = later.status.findData(DeviceStatus.OVERDUE.value)
+    settle(qtbot, later, lambda: later.status.setCurrentIndex(overdue))
+    assert set(shown(later)) == {("PS-1042", "A1"), ("PS-2001", "B1"), ("PS-3003", "M1")}
+    assert {r.cells[HistoryColumn.RESULT].split(" (")[0] for r in later.model.rows} == {"Overdue"}
+    not_compliant = later.status.findData(DeviceStatus.NON_COMPLIANT.value)
+    settle(qtbot, later, lambda: later.status.setCurrentIndex(not_compliant))
+    assert shown(later) == [] and later.count.text() == "No audits match"
+    # The latest audit of each device under the policy, by result: the dashboard's counts.
+    settle(qtbot, later, lambda: later.latest.setChecked(True))
+    settle(
+        qtbot,
+        later,
+        lambda: later.policy.setCurrentIndex(later.policy.findData("nz-parliament-2023")),
+    )
+    with Store(db) as store:
+        counts = store.dashboard("nz-parliament-2023", AFTER_THE_EXEMPTION).counts
+    for status in DeviceStatus:
+        index = later.status.findData(status.value)
+        settle(qtbot, later, lambda index=index: later.status.setCurrentIndex(index))
+        assert len(shown(later)) == counts.of(status), status
+
+
+def test_the_receipt_buttons_stay_in_sight_below_a_long_audit(
+    qtbot: QtBot, window: HistoryWindow, db: Path
+) -> None:
+    aroha = next(r.audit for r in window.model.rows if r.audit.attested)
+    with sqlite3.connect(db) as conn:  # checked again and again: a dozen more checks to list
+        columns = [c[1] for c in conn.execute("PRAGMA table_info(scans)") if c[1] != "id"]
+        names = ", ".join(columns)
+        for _ in range(12):
+            conn.execute(
+                f"INSERT INTO scans ({names}) SELECT {names} FROM scans WHERE audit_id = ?"
+                " ORDER BY id LIMIT 1",
+                (aroha.id,),
+            )
+    window.resize(1200, 760)  # the window's own size
+    open_audit(qtbot, window, "PS-1042", attested=True)
+    assert "Check 14," in "\n".join(window.details.texts())
+    pane = window.details
+    # The audit's text is longer than the pane: it scrolls, the buttons do not.
+    qtbot.waitUntil(lambda: pane.reading.verticalScrollBar().maximum() > 0, timeout=WAIT)
+    for button in (pane.open_pdf, pane.show_file, pane.save_copy):
+        assert button.visibleRegion().boundingRect() == button.rect(), button.text()
+        bottom = button.mapTo(window, button.rect().bottomLeft()).y()
+        assert bottom < window.centralWidget().height()
