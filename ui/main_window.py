@@ -1506,7 +1506,7 @@ class MainWindow(QMainWindow):
     def show_history(self) -> Any:
         from ui.history import HistoryWindow
 
-        return self._window("history", lambda: HistoryWindow(self.recorder, self))
+        return self._window("history", lambda: HistoryWindow(self.recorder, self, today=self.today))
 
     def show_dashboard(self) -> Any:
         from ui.dashboard import DashboardWindow
