@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from audit.attestation.receipt_text import FINDING_STATUS_WORDS
+from audit.attestation.receipt_text import finding_status_words
 from audit.model import DeviceStatus
 from audit.text import visible
 from ui import errors, icons
@@ -261,7 +261,7 @@ def check_lines(details: AuditDetails) -> list[str]:
         checks.append(line)
         for finding in scan.findings:
             where = f" {shown(details.profile(finding.user).where, 80)}" if finding.user else ""
-            status = FINDING_STATUS_WORDS.get(finding.status, finding.status.replace("_", " "))
+            status = finding_status_words(finding.status, rescan=number > 1)
             checks.append(f"    {shown(finding.label, 80)}{where}: {status}")
     return checks or ["No check was recorded."]
 

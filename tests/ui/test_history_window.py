@@ -153,8 +153,8 @@ def test_an_attested_audit_in_full_with_its_receipt_checked_and_its_files(
     text = "\n".join(window.details.texts())
     assert "Person: Aroha Ngata (staff id PS-1042)" in text
     assert "Check 1," in text and "Check 2," in text
-    banned = FINDING_STATUS_WORDS["violation"]
-    assert f"    TikTok in the Work profile: {banned}" in text  # the first check
+    assert "    TikTok in the Work profile: banned, found" in text  # the first check
+    assert "still there" not in text  # gone in the rescan
     assert "user 10" not in text
     assert "Done: TikTok was removed from the Work profile." in text
     assert "Signature checked again: the receipt is intact." in text
@@ -353,3 +353,20 @@ def test_the_receipt_buttons_stay_in_sight_below_a_long_audit(
         assert button.visibleRegion().boundingRect() == button.rect(), button.text()
         bottom = button.mapTo(window, button.rect().bottomLeft()).y()
         assert bottom < window.centralWidget().height()
+
+
+def test_a_banned_app_is_found_at_the_first_check_and_still_there_after_it(tmp_path: Path) -> None:
+    """ "Still there" would suggest a removal failed: it is said of a rescan only."""
+    from tests.audit.store import factory as f
+    from ui.history import check_lines
+
+    with Store(tmp_path / "history.sqlite3") as store:
+        before, after, actions = f.audit_inputs(
+            f.phone("V1"), f.AROHA, f.Outcome.VIOLATION, day=DAY
+        )
+        audit_id = store.record_audit([before, after], actions, staff_id=f.AROHA.staff_id)
+        lines = check_lines(store.audit_details(audit_id))
+    first = lines.index(next(line for line in lines if line.startswith("Check 2,")))
+    assert any(line.endswith(": banned, found") for line in lines[:first])
+    assert not any("still there" in line for line in lines[:first])
+    assert any(line.endswith(": banned, still there") for line in lines[first:])
