@@ -91,6 +91,16 @@ def result_icon(outcome: FileOutcome) -> QIcon:
     return QIcon(str(INFO_ICON)) if name == "info" else icons.icon(name)
 
 
+def signed_for(outcome: FileOutcome) -> str:
+    """ "Aroha Ngata (staff id PS-1042)": a technician at the bench knows people by name."""
+    key = who(outcome.identity)
+    if not outcome.person_name:
+        return key
+    if outcome.identity.startswith("technician:"):
+        return f"{outcome.person_name} (signed by {key})"
+    return f"{outcome.person_name} ({key})"
+
+
 def who(identity: str) -> str:
     if identity.startswith("technician:"):
         return f"technician {identity.removeprefix('technician:')}"
@@ -123,7 +133,7 @@ def import_row(outcome: FileOutcome) -> ImportRow:
     cells = {
         ImportColumn.FILE: visible(outcome.path.name, limit=120),
         ImportColumn.RESULT: RESULT_WORDS[outcome.result.value],
-        ImportColumn.SIGNED_FOR: visible(who(outcome.identity), limit=120),
+        ImportColumn.SIGNED_FOR: visible(signed_for(outcome), limit=120),
         ImportColumn.REASON: reason_words(outcome),
     }
     return ImportRow(outcome, tuple(cells[c] for c in ImportColumn))

@@ -65,6 +65,7 @@ class ReceiptRows(NamedTuple):
     payload_sha256: str
     signer: str
     identity: str  # whose key signed it (writes.key_identity)
+    person_name: str  # whom it is for
     key: AuditChainKey  # the supersession chain the audit joins
     audit_uid: str
     audit: Row  # audits columns after id and uid (AUDIT_COLUMNS)
@@ -123,6 +124,7 @@ def receipt_rows(v: VerifiedAttestation, content: ReceiptContent) -> ReceiptRows
         payload_sha256=v.payload_sha256,
         signer=v.signer,
         identity=identity,
+        person_name=attester.name,
         key=(v.policy_id, attester.staff_id, device.id),
         audit_uid=imported_audit_uid(v.payload_sha256),
         audit=(

@@ -97,6 +97,7 @@ class StoredFile:
     uid: str
     signer: str
     identity: str
+    person_name: str
 
 
 KnownFiles = Callable[[Collection[str]], dict[str, StoredFile]]
@@ -236,6 +237,7 @@ class _Run:
                         attestation_id=known.uid,
                         signer=known.signer,
                         identity=known.identity,
+                        person_name=known.person_name,
                     )
                 )
             else:
@@ -346,11 +348,11 @@ def _outcome(
 ) -> FileOutcome:
     """What became of a file, naming the receipt and its signer when it verified."""
     if receipt is None:
-        identity = ""
+        identity = name = ""
     elif isinstance(receipt, ReceiptRows):
-        identity = receipt.identity
+        identity, name = receipt.identity, receipt.person_name
     else:
-        identity = key_identity(receipt.attester)
+        identity, name = key_identity(receipt.attester), receipt.attester.name
     return FileOutcome(
         path=path,
         result=result,
@@ -358,6 +360,7 @@ def _outcome(
         attestation_id=receipt.id if receipt is not None else "",
         signer=receipt.signer if receipt is not None else "",
         identity=identity,
+        person_name=name,
         **extra,
     )
 
@@ -423,6 +426,7 @@ def _add(
         audit_id=audit_id,
         signer=v.signer,
         identity=identity,
+        person_name=v.person_name,
         key_changed=note is KeyNote.ACCEPTED,
     )
 

@@ -266,6 +266,7 @@ class FileOutcome:
     audit_id: int | None = None
     signer: str = ""
     identity: str = ""
+    person_name: str = ""  # whom the receipt is for, when it could be read
     key_changed: bool = False  # signed by a key other than the one known for its signer
     simulated: bool = False  # made on the demo phone: refused, never kept in the history
 

@@ -433,12 +433,12 @@ class Store:
             found: dict[str, importer.StoredFile] = {}
             for chunk in importer.chunks(sorted(digests), 500):
                 marks = ", ".join("?" * len(chunk))
-                for digest, uid, signer, identity in conn.execute(
-                    "SELECT file_sha256, uid, signer, identity FROM attestations"
+                for digest, uid, signer, identity, name in conn.execute(
+                    "SELECT file_sha256, uid, signer, identity, person_name FROM attestations"
                     f" WHERE file_sha256 IN ({marks})",
                     list(chunk),
                 ):
-                    found[digest] = importer.StoredFile(uid, signer, identity)
+                    found[digest] = importer.StoredFile(uid, signer, identity, name or "")
             return found
 
         return self._read(query)

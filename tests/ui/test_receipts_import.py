@@ -188,10 +188,10 @@ def test_every_row_says_whom_the_receipt_was_signed_for_duplicates_and_demos_inc
         for row in window.model.rows
     }
     assert signed_for == {
-        "aroha-again.json": "staff id PS-1042",  # a copy of a file already imported
-        "aroha-new-key.json": "staff id PS-1042",
-        "ben.json": "staff id PS-2001",
-        "demo.json": "technician Sam",
+        "aroha-again.json": "Aroha Ngata (staff id PS-1042)",  # a copy already imported
+        "aroha-new-key.json": "Aroha Ngata (staff id PS-1042)",
+        "ben.json": "Ben Clarke (staff id PS-2001)",
+        "demo.json": "Ben Clarke (signed by technician Sam)",
         "tampered.json": "",  # not verified: nobody can be named
     }
     again = next(r for r in window.model.rows if r.cells[ImportColumn.FILE] == "aroha-again.json")
