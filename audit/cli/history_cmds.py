@@ -235,6 +235,7 @@ def run_import(args: argparse.Namespace) -> int:
                     "attestation_id": o.attestation_id or None,
                     "signer": o.signer or None,
                     "signed_for": o.identity or None,
+                    "person": o.person_name or None,
                     "key_changed": o.key_changed,
                     "simulated": o.simulated,
                 }

@@ -83,6 +83,7 @@ def test_import_json_and_accepting_a_new_key(
     report = json.loads(out)
     [refused] = [x for x in report["files"] if x["result"] == "refused"]
     assert refused["key_changed"] and refused["signed_for"] == "PS-1042"
+    assert refused["person"] == "Aroha Ngata"
     assert report["refused"] == 1 and report["duplicates"] == 2
     code, out, _ = run(
         capsys, "import", str(receipts), "--db", str(db_path), "--accept-new-key", "PS-1042"
