@@ -256,6 +256,8 @@ def _policy(assessment: Assessment) -> dict[str, Any]:
         "deadline": _day(policy.deadline),
         "compliant_states": sorted(s.value for s in policy.compliant_states),
         "origin": policy.origin,
+        # so that a non-compliance report can say how to ask for an exception
+        "exception_route": policy.exception_route,
     }
 
 

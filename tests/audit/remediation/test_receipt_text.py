@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from audit.attestation import (
@@ -142,4 +143,17 @@ def test_a_report_without_a_statement_says_what_to_do_next(tmp_path: Path) -> No
     step = next(s for s in content.sections if s.title == "What to do next").text
     assert step.startswith("Remove the banned apps") or step.startswith("The deadline has passed")
     assert "or ask for an exception" in step
+
+    route = "Write to the Clerk, saying why the app is needed."
+    policy = replace(b.POLICY, exception_route=route)
+    with_route = report_noncompliance(
+        before=replace(b.before(), policy=policy),
+        after=replace(b.after_tiktok_left(), policy=policy),
+        actions=b.actions(),
+        attester=b.ATTESTER,
+        signer=Signer.generate(),
+    )
+    content = receipt_content(verified(tmp_path, with_route))
+    step = next(s for s in content.sections if s.title == "What to do next").text
+    assert f"or ask for an exception: {route}" in step  # the policy's own route, signed in
     assert {row[4] for row in content.findings.rows} >= {"banned, still there"}
