@@ -47,6 +47,7 @@ from ui.words import (
     STATE_TIPS,
     STATE_WORDS,
     evidence_words,
+    exemption_not_active,
     source_words,
     user_words,
     version_words,
@@ -176,10 +177,7 @@ def reason(finding: Finding, day: date) -> str:
         return "It looks like a banned app, but the evidence is not strong enough to be sure."
     text = f"It is on this policy's list of banned apps ({rule.title})."
     if exemption is not None:
-        if exemption.expires < day:
-            text += f" Your exemption ended on {exemption.expires.isoformat()}."
-        else:
-            text += f" Your exemption only starts on {exemption.granted.isoformat()}."
+        text += " " + exemption_not_active(exemption, day, "Your exemption")
     return text
 
 

@@ -6,10 +6,12 @@ A person reads "Work profile", not "user 10"; "Came with the phone", not "PREINS
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from audit.model import (
     AppState,
     Confidence,
+    Exemption,
     FindingStatus,
     InstalledApp,
     InstallOrigin,
@@ -141,3 +143,11 @@ def source_words(app: InstalledApp) -> str:
     if app.origin is InstallOrigin.UNKNOWN and app.installer:
         return app.installer
     return ORIGIN_WORDS[app.origin]
+
+
+def exemption_not_active(exemption: Exemption, day: date, whose: str) -> str:
+    """Why an exemption that covers a banned app does not count on `day`; `whose` starts the
+    sentence ("Your exemption", or "Its exemption (EX-1)" where a technician reads it)."""
+    if exemption.expires < day:
+        return f"{whose} ended on {exemption.expires.isoformat()}."
+    return f"{whose} only starts on {exemption.granted.isoformat()}."

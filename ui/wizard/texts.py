@@ -27,6 +27,7 @@ from audit.remediation import RemediationSession, Step, describe_device
 from audit.remediation.execute import ALREADY_GONE
 from audit.remediation.plan import profile_words
 from audit.remediation.steps import Operation
+from ui.words import exemption_not_active
 
 DEVICE_GONE = "DEVICE_GONE"
 POLICY_ALLOWS = "in a state the policy allows (for example removed for this profile)"
@@ -67,10 +68,7 @@ def finding_words(finding: Finding, day: date) -> str:
     text = f"Banned under this policy: {finding.rule.title or finding.rule.id}."
     e = finding.exemption
     if e is not None:
-        if e.expires < day:
-            text += f" Its exemption ({e.id}) ended on {e.expires.isoformat()}."
-        else:
-            text += f" Its exemption ({e.id}) only starts on {e.granted.isoformat()}."
+        text += " " + exemption_not_active(e, day, f"Its exemption ({e.id})")
     return text
 
 
