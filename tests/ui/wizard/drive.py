@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget, QWizard
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
 from ui.wizard import Pages, RemovalWizard
@@ -75,7 +75,13 @@ def remove_page(wizard: RemovalWizard) -> RemovePage:
 
 
 def open_box(page: RemovePage | PlanPanel) -> StepBox:
-    """The step box whose button can be pressed now (the first step still to do)."""
+    """The step box whose button can be pressed now (the first step still to do).
+
+    A panel built while its page is on screen has its widgets shown by a queued call (a layout
+    shows a new child once the event loop gets to it), so those calls are run first: otherwise
+    a busy machine can find every button of a brand-new panel not yet visible.
+    """
+    QApplication.sendPostedEvents()
     panel = page.panel if isinstance(page, RemovePage) else page
     boxes = [b for b in panel.step_boxes if b.button.isVisible()]
     assert boxes, "nothing left to do on this page"
