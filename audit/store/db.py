@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 
+# Said to people in the app and at the command line alike, so it names both ways.
+REIMPORT = (
+    "Receipts can be imported again (File › Import receipts… in the app, or "
+    "'device-audit import DIR')."
+)
+
+
 def timestamp(value: datetime) -> str:
     """Fixed-width UTC text ("2023-03-28T09:00:00.000000+00:00"): text order is time order."""
     if value.tzinfo is None:
@@ -73,8 +80,8 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.close()
         raise StoreError(
             f"The history database {path} cannot be used ({exc}).",
-            "If the file is damaged, move it aside and Device Audit will start a new history; "
-            "receipts can be imported again with 'device-audit import'.",
+            f"If the file is damaged, move it aside and Device Audit will start a new history. "
+            f"{REIMPORT}",
         ) from None
     except BaseException:
         conn.close()

@@ -39,7 +39,7 @@ from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
 from audit.store import importer, queries
-from audit.store.db import open_database, transaction
+from audit.store.db import REIMPORT, open_database, transaction
 from audit.store.records import (
     AuditDetails,
     AuditSummary,
@@ -563,6 +563,5 @@ def _words(path: Path) -> Iterator[None]:
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"The history {path} is damaged ({exc}).",
-            "Move the file aside: Device Audit will start a new history, and receipts can be "
-            "imported again with 'device-audit import'.",
+            f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
         ) from None

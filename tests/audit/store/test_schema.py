@@ -135,6 +135,7 @@ def test_a_file_that_is_not_a_database_is_refused(db_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot be used") as caught:
         Store(db_path)
     assert "move it aside" in caught.value.next_step
+    assert "File › Import receipts… in the app" in caught.value.next_step  # the app's way too
     assert db_path.read_bytes().startswith(b"this is a text file")
 
 
