@@ -27,10 +27,13 @@ from audit.store.writes import (
     INSERT_EXEMPTION,
     INSERT_FINDING,
     INSERT_KEY,
+    INSERT_RECEIPT,
     action_row,
     exemption_row,
     gaps_json,
+    insert_statement,
     key_identity,
+    receipt_columns,
     search_text,
     unique_exemptions,
     users_json,
@@ -75,7 +78,7 @@ class ReceiptRows(NamedTuple):
     findings_rescan: tuple[Row, ...]
     actions: tuple[Row, ...]  # actions columns after audit_id (writes.INSERT_ACTION)
     exemptions: tuple[Row, ...]  # exemptions columns after audit_id (writes.INSERT_EXEMPTION)
-    receipt: Row  # attestations columns after RECEIPT_FROM_WRITER (RECEIPT_COLUMNS)
+    receipt: Row  # attestations columns after writes.RECEIPT_FROM_WRITER (writes.RECEIPT_COLUMNS)
 
 
 AUDIT_COLUMNS = (
@@ -87,21 +90,10 @@ SCAN_COLUMNS = (
     "started_at, finished_at, complete, inventory_digest, app_count, gaps, policy_sha256, day,"
     " status, users"
 )
-RECEIPT_FROM_WRITER = "audit_id, file_sha256, envelope, key_note, file_name, recorded_at"
-RECEIPT_COLUMNS = (
-    "uid, payload_sha256, kind, signer, identity, staff_id, person_name, technician, device_id,"
-    " policy_id, status, attested_at, origin"
-)
 
 
-def _insert(table: str, columns: str) -> str:
-    marks = ", ".join("?" * (columns.count(",") + 1))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-
-
-INSERT_AUDIT = _insert("audits", f"id, uid, {AUDIT_COLUMNS}")
-INSERT_SCAN = _insert("scans", f"id, audit_id, {SCAN_COLUMNS}")
-INSERT_RECEIPT = _insert("attestations", f"{RECEIPT_FROM_WRITER}, {RECEIPT_COLUMNS}")
+INSERT_AUDIT = insert_statement("audits", f"id, uid, {AUDIT_COLUMNS}")
+INSERT_SCAN = insert_statement("scans", f"id, audit_id, {SCAN_COLUMNS}")
 
 
 def receipt_rows(v: VerifiedAttestation, content: ReceiptContent) -> ReceiptRows:
@@ -169,21 +161,7 @@ def receipt_rows(v: VerifiedAttestation, content: ReceiptContent) -> ReceiptRows
         ),
         actions=actions,
         exemptions=tuple(exemption_row(0, e)[1:] for e in unique_exemptions(content.exemptions)),
-        receipt=(
-            v.id,
-            v.payload_sha256,
-            kind,
-            v.signer,
-            identity,
-            attester.staff_id,
-            attester.name,
-            attester.technician,
-            v.device_id,
-            v.policy_id,
-            status,
-            attested,
-            _IMPORTED,
-        ),
+        receipt=receipt_columns(v, origin=Origin.IMPORTED),
     )
 
 

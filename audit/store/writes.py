@@ -218,12 +218,21 @@ INSERT_ACTION = (
     "INSERT INTO actions (audit_id, kind, device_id, identifier, user_id, ok, message,"
     " advice, code, output, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_RECEIPT = (
-    "INSERT INTO attestations (uid, payload_sha256, file_sha256, audit_id, kind, envelope,"
-    " signer, identity, key_note, staff_id, person_name, technician, device_id, policy_id,"
-    " status, attested_at, recorded_at, origin, file_name)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# An attestations row: what the writer decides, then what the receipt says (receipt_columns).
+RECEIPT_FROM_WRITER = "audit_id, file_sha256, envelope, key_note, file_name, recorded_at"
+RECEIPT_COLUMNS = (
+    "uid, payload_sha256, kind, signer, identity, staff_id, person_name, technician, device_id,"
+    " policy_id, status, attested_at, origin"
 )
+
+
+def insert_statement(table: str, columns: str) -> str:
+    """INSERT INTO table (columns) VALUES (?, ...): one mark per column named."""
+    marks = ", ".join("?" * (columns.count(",") + 1))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+
+
+INSERT_RECEIPT = insert_statement("attestations", f"{RECEIPT_FROM_WRITER}, {RECEIPT_COLUMNS}")
 INSERT_KEY = (
     "INSERT OR IGNORE INTO keys (identity, signer, first_seen, source, accepted)"
     " VALUES (?, ?, ?, ?, ?)"
@@ -269,28 +278,16 @@ def action_row(audit_id: int, a: ActionResult) -> tuple[object, ...]:
     )
 
 
-def receipt_row(
-    audit_id: int,
-    verified: VerifiedAttestation,
-    *,
-    envelope: bytes,
-    file_sha256: str,
-    origin: Origin,
-    key_note: KeyNote,
-    file_name: str,
-    recorded_at: datetime,
-) -> tuple[object, ...]:
+def receipt_columns(verified: VerifiedAttestation, *, origin: Origin) -> tuple[object, ...]:
+    """The RECEIPT_COLUMNS of a verified receipt: the same for an import (made in a worker
+    process, audit.store.bulk) and for a receipt recorded here."""
     attester = verified.attester
     return (
         verified.id,
         verified.payload_sha256,
-        file_sha256,
-        audit_id,
         verified.kind.value,
-        envelope,
         verified.signer,
         key_identity(attester),
-        key_note.value,
         attester.staff_id,
         attester.name,
         attester.technician,
@@ -298,9 +295,7 @@ def receipt_row(
         verified.policy_id,
         verified.status.value,
         timestamp(verified.attested_at),
-        timestamp(recorded_at),
         origin.value,
-        file_name,
     )
 
 
@@ -347,17 +342,17 @@ def insert_receipt(
     recorded_at: datetime | None = None,
 ) -> None:
     attested = timestamp(verified.attested_at)
+    recorded = timestamp(recorded_at or datetime.now(UTC))
     conn.execute(
         INSERT_RECEIPT,
-        receipt_row(
+        (
             audit_id,
-            verified,
-            envelope=envelope,
-            file_sha256=file_sha256,
-            origin=origin,
-            key_note=key_note,
-            file_name=file_name,
-            recorded_at=recorded_at or datetime.now(UTC),
+            file_sha256,
+            envelope,
+            key_note.value,
+            file_name,
+            recorded,
+            *receipt_columns(verified, origin=origin),
         ),
     )
     conn.execute(
