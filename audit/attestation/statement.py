@@ -207,7 +207,7 @@ def build_statement(
         "scan_before": _scan(before),
         "rescan": _scan(after),
         "findings": _findings(before, after),
-        "actions": [_action(a) for a in actions],
+        "actions": [action_to_dict(a) for a in actions],
         "exemptions": [_exemption(e) for e in _exemptions_used(after)],
         "statement": statement_text,
         "attester": attester.to_dict(),
@@ -339,7 +339,7 @@ def _exemption(exemption: Exemption) -> dict[str, Any]:
     }
 
 
-def _action(action: ActionResult) -> dict[str, Any]:
+def action_to_dict(action: ActionResult) -> dict[str, Any]:
     """The raw device output stays in the log; the statement keeps what a person reads."""
     return {
         "kind": action.kind.value,

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from audit.attestation.statement import action_to_dict as statement_action
 from audit.errors import FileFormatError, InventoryFileError
 from audit.inventory import loads, scan_to_dict, write_atomic
 from audit.model import ActionKind, ActionResult, Policy, ScanResult
@@ -151,18 +152,7 @@ def _time(value: datetime | None) -> str | None:
 
 def action_to_dict(action: ActionResult) -> dict[str, Any]:
     """Every field, the raw output included: this is the working record, not the receipt."""
-    return {
-        "kind": action.kind.value,
-        "device": action.device,
-        "identifier": action.identifier,
-        "user": action.user,
-        "ok": action.ok,
-        "message": action.message,
-        "advice": action.advice,
-        "code": action.code,
-        "output": action.output,
-        "at": _time(action.at),
-    }
+    return {**statement_action(action), "output": action.output}
 
 
 def to_dict(record: PendingRemoval) -> dict[str, Any]:
