@@ -806,16 +806,30 @@ class MainWindow(QMainWindow):
         scanner = self._scanner(entry)
         if scanner is None:
             return None
-        details = self._details(entry)
-        exemptions, day, person = self.exemptions, self.today(), self.person
+        judge = None if policy is None else self._judgement(policy, self._details(entry))
 
         def check(progress: Progress, cancelled: CancelCheck) -> ScanOutcome:
-            if policy is None:
+            if judge is None:
                 return ScanOutcome(scanner(progress, cancelled), None, None)
-            from audit.assess import SCAN_SHARE, judge_with_details
+            from audit.assess import SCAN_SHARE
 
             scan = scanner(lambda part, words: progress(part * SCAN_SHARE, words), cancelled)
-            assessment = judge_with_details(
+            assessment = judge(scan, progress, cancelled)
+            return ScanOutcome(assessment.scan, assessment, policy)
+
+        return check
+
+    def _judgement(
+        self, policy: Policy, details: Callable[[Collection[str]], Mapping[str, Any]] | None
+    ) -> Callable[[ScanResult, Progress, CancelCheck], Assessment]:
+        """The judgement of a scan off the GUI thread, with this window's exemptions, day and
+        person as they are now (audit.assess: the details of flagged apps read on the way)."""
+        exemptions, day, person = self.exemptions, self.today(), self.person
+
+        def judge(scan: ScanResult, progress: Progress, cancelled: CancelCheck) -> Assessment:
+            from audit.assess import judge_with_details
+
+            return judge_with_details(
                 scan,
                 policy,
                 exemptions,
@@ -825,9 +839,8 @@ class MainWindow(QMainWindow):
                 progress=progress,
                 cancelled=cancelled,
             )
-            return ScanOutcome(assessment.scan, assessment, policy)
 
-        return check
+        return judge
 
     def _scan_done(self, device_id: str, outcome: ScanOutcome) -> None:
         session = self.session(device_id)
@@ -892,8 +905,7 @@ class MainWindow(QMainWindow):
         session = self.sessions.get(device_id)
         if session is None or session.scan is None:
             return
-        scan, policy, exemptions = session.scan, self.policy, self.exemptions
-        day, person = self.today(), self.person
+        scan, policy = session.scan, self.policy
         if policy is None:
             session.assessment = None
             session.rows = None
@@ -903,20 +915,10 @@ class MainWindow(QMainWindow):
         # A phone still plugged in is asked about the apps this policy newly flags.
         ready = entry is not None and entry.state is DeviceState.READY
         details = self._details(entry) if entry is not None and ready else None
+        judge = self._judgement(policy, details)
 
         def work(progress: Progress, cancelled: CancelCheck) -> Assessment:
-            from audit.assess import judge_with_details
-
-            return judge_with_details(
-                scan,
-                policy,
-                exemptions,
-                day=day,
-                person=person,
-                details=details,
-                progress=progress,
-                cancelled=cancelled,
-            )
+            return judge(scan, progress, cancelled)
 
         def done(assessment: Assessment) -> None:
             if session.scan is not scan:
