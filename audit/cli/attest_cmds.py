@@ -84,11 +84,11 @@ def run_verify(args: argparse.Namespace) -> int:
     expected: str | None = args.expect_key
     results: list[dict[str, Any]] = []
     for path in args.files:
-        problem = _unreadable(path)
+        problem, pdf = _open_check(path)
         if problem:
             results.append(_cannot_read(path, problem))
             continue
-        if _starts_as_pdf(path):
+        if pdf:
             results.append(_pdf_copy(path))
             continue
         try:
@@ -115,28 +115,21 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
 
 
-def _unreadable(path: Path) -> str:
-    """Why `path` is not a file that can be read, or "". A wrong path is the person's input
-    error, not an invalid receipt: it says nothing about any receipt."""
-    if path.is_dir():
-        return f"{path} is a folder, not a receipt file"
-    try:
-        with path.open("rb"):
-            return ""
-    except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            return f"there is no file {path}"
-        return f"the file {path} cannot be read ({exc.strerror or exc})"
-
-
-def _starts_as_pdf(path: Path) -> bool:
+def _open_check(path: Path) -> tuple[str, bool]:
+    """(why `path` is not a file that can be read, or ""; whether it starts as a PDF), from one
+    look at the file. A wrong path is the person's input error, not an invalid receipt: it says
+    nothing about any receipt."""
     from audit.store.importer import PDF_MAGIC, is_pdf
 
+    if path.is_dir():
+        return f"{path} is a folder, not a receipt file", False
     try:
         with path.open("rb") as file:
-            return is_pdf(file.read(len(PDF_MAGIC)))
-    except OSError:
-        return False  # verify_file says why it cannot be read
+            return "", is_pdf(file.read(len(PDF_MAGIC)))
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return f"there is no file {path}", False
+        return f"the file {path} cannot be read ({exc.strerror or exc})", False
 
 
 def _pdf_copy(path: Path) -> dict[str, Any]:
