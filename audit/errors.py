@@ -204,6 +204,13 @@ class AttestationRefused(AuditError):
     """An attestation cannot be made in the current state (violations left, incomplete scan)."""
 
 
+# For a receipt that is damaged or was altered, where the person can get a good copy: said by
+# `device-audit verify` and the import window alike.
+ALTERED_RECEIPT_NEXT_STEP = (
+    "Do not trust this file. Ask the person for the original file, or check the device again."
+)
+
+
 class AttestationInvalid(AuditError):
     """A signed attestation failed verification."""
 

@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.errors import ALTERED_RECEIPT_NEXT_STEP
 from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
 from ui.tables import EnumTableModel, set_up_table
+from ui.wizard.widgets import INFO_ICON
 
 if TYPE_CHECKING:
     from audit.store import FileOutcome, ImportReport, Store
@@ -52,12 +54,6 @@ RESULT_ICONS = {
     "refused": "violation",
     "skipped": "info",  # the PDF copy of a receipt: nothing wrong, nothing to do, not a success
 }
-# The information icon is the wizard's own (a blue circle with an "i"); the state icons in
-# resources/icons are all statuses, and a grey tick read as "done" for a file passed over.
-INFO_ICON = Path(__file__).with_name("wizard") / "info.svg"
-TAMPERED_NEXT = (
-    "Do not trust this file. Ask the person for the original file, or check the device again."
-)
 DEMO_NEXT = "Ask the person for the receipt of their real device."
 UNREADABLE_NEXT = "Check that the file can be opened, then import the folder again."
 
@@ -83,11 +79,13 @@ def next_step(outcome: FileOutcome) -> str:
         return UNREADABLE_NEXT
     if outcome.reason.endswith("Please report this."):  # a fault of Device Audit, not the file
         return ""
-    return TAMPERED_NEXT
+    return ALTERED_RECEIPT_NEXT_STEP
 
 
 def result_icon(outcome: FileOutcome) -> QIcon:
     name = RESULT_ICONS[outcome.result.value]
+    # The wizard's information icon: the state icons in resources/icons are all statuses, and
+    # a grey tick read as "done" for a file passed over.
     return QIcon(str(INFO_ICON)) if name == "info" else icons.icon(name)
 
 

@@ -20,16 +20,13 @@ from typing import Any
 from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fingerprint
 from audit.attestation.statement import StatementKind
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
-from audit.errors import AttestationInvalid
+from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid
 from audit.model import DeviceStatus
 from audit.policy.report import STATUS_WORDS
 from audit.text import visible
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
 UNREADABLE_NEXT = "Check the path. To import a folder of receipts use `device-audit import DIR`."
-TAMPERED_NEXT = (
-    "Do not trust this file. Ask the person for the original file, or check the device again."
-)
 PDF_REASON = (
     "This is a PDF, the readable copy of a receipt. A PDF is not signed, so it cannot be checked."
 )
@@ -182,7 +179,7 @@ def _next_step(error: AttestationInvalid) -> str:
     wrong kind of file), else the step for a damaged or altered receipt."""
     if error.next_step and error.next_step != AttestationInvalid.default_next_step:
         return error.next_step
-    return TAMPERED_NEXT
+    return ALTERED_RECEIPT_NEXT_STEP
 
 
 def _valid(
