@@ -4,7 +4,7 @@ Run: python bench/android_scan.py
 
 Everything goes through the real adb server (adbutils' bundled binary, on a private port that is
 stopped afterwards) to simulated phones on loopback, each in its own process
-(`python -m audit.phonesim`), as a real phone's work does not share this process's CPU. The
+(`python -m tests.phonesim`), as a real phone's work does not share this process's CPU. The
 phone has about 350 packages and two users (owner and work profile) and answers each shell
 command after 0, 5, 50 or 200 ms: no wait (what is left is CPU: ours, the adb server's, the
 simulator's), a fast phone on USB, a slow one on a hub, and about what a real phone takes for
@@ -47,12 +47,15 @@ from typing import Any, TypeVar
 
 import psutil
 
-from audit.phonesim import SimulatedPhone
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the simulator lives in the test tree, not in the app
+
 from audit.sources.android import commands
 from audit.sources.android.connection import Adb
 from audit.sources.android.parsers import decode_output, parse_package_list
 from audit.sources.android.scan import scan_phones, scan_with_shell
 from audit.sources.android.shell import AdbShell, ShellOutput
+from tests.phonesim import SimulatedPhone
 
 T = TypeVar("T")
 
@@ -127,7 +130,7 @@ class PhoneProcess:
             [
                 sys.executable,
                 "-m",
-                "audit.phonesim",
+                "tests.phonesim",
                 "--profile",
                 str(profile),
                 "--latency-ms",
@@ -136,6 +139,7 @@ class PhoneProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            cwd=ROOT,
         )
         assert self.process.stdout is not None
         self.address = f"127.0.0.1:{int(self.process.stdout.readline())}"

@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.attestation import Signer, attest, verify_bytes, verify_file, write_receipt  # noqa: E402
-from audit.attestation.dsse import pae, parse_envelope  # noqa: E402
-from tests.audit.attestation import builders as b  # noqa: E402
+from audit.attestation import Signer, attest, verify_bytes, verify_file, write_receipt
+from audit.attestation.dsse import pae, parse_envelope
+from tests.audit.attestation import builders as b
 
 
 def make_receipts(folder: Path, count: int) -> list[Path]:

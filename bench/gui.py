@@ -223,7 +223,7 @@ def bench_filter(app) -> tuple[list[float], list[float]]:  # type: ignore[no-unt
 
 
 def phone_profile(folder: str) -> str:
-    profile = json.loads((ROOT / "resources/phones/samsung-work-profile.json").read_text())
+    profile = json.loads((ROOT / "tests/phonesim/phones/samsung-work-profile.json").read_text())
     profile["id"] = "bench-400"
     profile["base"]["fill_to"] = PHONE_PACKAGES - 40
     path = Path(folder) / "bench-400.json"
@@ -284,7 +284,7 @@ def bench_stall(app) -> tuple[float, float, float, int]:  # type: ignore[no-unty
             [
                 sys.executable,
                 "-m",
-                "audit.phonesim",
+                "tests.phonesim",
                 "--profile",
                 phone_profile(folder),
                 "--latency-ms",

@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audit.attestation import Signer, verify_file, write_receipt  # noqa: E402
-from audit.store import HistoryFilter, Store  # noqa: E402
-from audit.store.db import transaction  # noqa: E402
-from audit.store.importer import default_workers  # noqa: E402
-from audit.store.schema import relink  # noqa: E402
-from tests.audit.store import factory as f  # noqa: E402
+from audit.attestation import Signer, verify_file, write_receipt
+from audit.store import HistoryFilter, Store
+from audit.store.db import transaction
+from audit.store.importer import default_workers
+from audit.store.schema import relink
+from tests.audit.store import factory as f
 
 RUNS = 7
 DEADLINE = date(2023, 3, 31)

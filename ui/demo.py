@@ -116,7 +116,7 @@ class DemoPhone(QObject):
         """Start the simulated phone, then connect it; the tracker then shows it."""
 
         def start_phone(_progress: Progress, _cancelled: CancelCheck) -> Any:
-            from audit.phonesim import SimulatedPhone
+            from tests.phonesim import SimulatedPhone
 
             return SimulatedPhone(self.profile, **self.phone_options).start()
 

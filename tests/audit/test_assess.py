@@ -105,7 +105,7 @@ class Fetch:
 @pytest.fixture(scope="module")
 def read_phone(adb_server: AdbServer):  # type: ignore[no-untyped-def]
     """A demo phone's scan and TikTok's details, read once through the real server."""
-    from audit.phonesim import SimulatedPhone
+    from tests.phonesim import SimulatedPhone
 
     adb = Adb(adb_server.port)
     with SimulatedPhone("demo-phone") as phone:

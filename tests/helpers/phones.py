@@ -24,7 +24,7 @@ from typing import Any
 import adbutils
 import pytest
 
-from audit.phonesim import SimulatedPhone
+from tests.phonesim import SimulatedPhone
 
 START_TIMEOUT = 20.0
 STATE_TIMEOUT = 15.0

@@ -47,9 +47,9 @@ def main(out: Path) -> None:
     import keyring
     from PySide6.QtWidgets import QApplication
 
-    from audit.phonesim import SimulatedPhone
     from tests.helpers.memkeyring import MemoryKeyring
     from tests.helpers.phones import start_adb_server, stop_adb_server
+    from tests.phonesim import SimulatedPhone
     from ui import settings
     from ui.helpdesk import STAGE_WORDS
     from ui.main_window import MainWindow

@@ -13,8 +13,8 @@ from PySide6.QtCore import QModelIndex
 from pytestqt.qtbot import QtBot
 
 from audit.model import DeviceState
-from audit.phonesim import SimulatedPhone
 from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.phonesim import SimulatedPhone
 from tests.ui.drive import start_main_window
 from tests.ui.samples import DAY
 from ui import demo

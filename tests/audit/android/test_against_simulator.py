@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from audit.model import AppState, ScanResult, SourceStatus
-from audit.phonesim import SimulatedPhone, list_profiles, load_profile_data
 from audit.sources.android.scan import scan_with_shell
 from audit.sources.android.shell import ShellOutput
+from tests.phonesim import SimulatedPhone, list_profiles, load_profile_data
 
 TIKTOK = "com.zhiliaoapp.musically"
 

@@ -8,8 +8,8 @@ import threading
 import adbutils
 import pytest
 
-from audit.phonesim import SimState, SimulatedPhone
 from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.phonesim import SimState, SimulatedPhone
 
 pytestmark = pytest.mark.adb
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from audit.phonesim import SimState, SimulatedPhone, load_profile_data
+from tests.phonesim import SimState, SimulatedPhone, load_profile_data
 
 LINE = re.compile(
     r"package:(?P<apk>/\S+\.apk)=(?P<pkg>[A-Za-z][\w.]*) versionCode:(?P<vc>\d+)"

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from audit.phonesim import (
+from audit.sources.android.packages import is_valid_package_name, validate_package_name
+from tests.phonesim import (
     ProfileError,
     SimState,
     list_profiles,
     load_profile_data,
     load_state,
 )
-from audit.phonesim.daemon import default_features
-from audit.sources.android.packages import is_valid_package_name, validate_package_name
+from tests.phonesim.daemon import default_features
 
 EXPECTED = {
     "samsung-work-profile",

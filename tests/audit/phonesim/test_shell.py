@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.phonesim import SimulatedPhone
-from audit.phonesim.shell import parse
+from tests.phonesim import SimulatedPhone
+from tests.phonesim.shell import parse
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from audit.phonesim import SimulatedPhone, adbwire
-from audit.phonesim.adbwire import Message
+from tests.phonesim import SimulatedPhone, adbwire
+from tests.phonesim.adbwire import Message
 
 
 def handshake(phone: SimulatedPhone, version: int) -> tuple[int, bytes]:

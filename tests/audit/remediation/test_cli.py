@@ -12,9 +12,9 @@ import audit.cli
 from audit.attestation import StatementKind, verify_file
 from audit.attestation.receipt_text import ReceiptContent
 from audit.cli import main
-from audit.phonesim import SimulatedPhone
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer
+from tests.phonesim import SimulatedPhone
 
 pytestmark = pytest.mark.adb
 

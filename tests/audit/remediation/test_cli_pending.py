@@ -19,11 +19,11 @@ import audit.paths
 from audit.attestation import StatementKind, VerifiedAttestation, verify_file
 from audit.cli import main
 from audit.model import Device
-from audit.phonesim import SimulatedPhone
 from audit.policy import evaluate, load_policy
 from audit.remediation import pending
 from audit.store import Store
 from tests.helpers.phones import AdbServer
+from tests.phonesim import SimulatedPhone
 
 pytestmark = [pytest.mark.adb, pytest.mark.usefixtures("memory_keyring", "no_pdf")]
 

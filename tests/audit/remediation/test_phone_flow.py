@@ -13,7 +13,6 @@ from audit.attestation import Attester, Signer, verify_file, write_receipt
 from audit.attestation.receipt_text import receipt_content
 from audit.errors import AttestationRefused
 from audit.model import ActionKind, AppState, FindingStatus, Policy
-from audit.phonesim import SimulatedPhone
 from audit.policy import evaluate, load_policy
 from audit.remediation import (
     AndroidExecutor,
@@ -28,6 +27,7 @@ from audit.remediation import (
 from audit.sources.android.scan import scan_phone
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer
+from tests.phonesim import SimulatedPhone
 
 pytestmark = pytest.mark.adb
 

@@ -12,12 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from audit.errors import ActionFailed
 from audit.model import ActionResult, Assessment, Policy
-from audit.phonesim import SimulatedPhone
 from audit.policy import evaluate
 from audit.remediation import Step
 from audit.sources.android.scan import scan_phone
 from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture, for these tests
 from tests.helpers.phones import AdbServer
+from tests.phonesim import SimulatedPhone
 from ui.ops import Operations
 from ui.wizard import RemovalWizard
 

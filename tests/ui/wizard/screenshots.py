@@ -41,11 +41,11 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    from audit.phonesim import SimulatedPhone
     from audit.policy import evaluate, load_policy
     from audit.sources.android.scan import scan_phone
     from tests.helpers.memkeyring import MemoryKeyring
     from tests.helpers.phones import start_adb_server, stop_adb_server
+    from tests.phonesim import SimulatedPhone
     from ui.ops import Operations
     from ui.wizard import Pages, RemovalWizard
 

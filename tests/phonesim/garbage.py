@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from audit.phonesim.shell import Output
+from tests.phonesim.shell import Output
 
 _INVALID_UTF8 = (
     b"\xff",

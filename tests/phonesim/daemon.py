@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.phonesim import adbwire
-from audit.phonesim.adbwire import Message
-from audit.phonesim.commands import build_commands
-from audit.phonesim.garbage import corrupt
-from audit.phonesim.profiles import load_state
-from audit.phonesim.shell import Output, Shell, decode
-from audit.phonesim.state import PhoneState
+from tests.phonesim import adbwire
+from tests.phonesim.adbwire import Message
+from tests.phonesim.commands import build_commands
+from tests.phonesim.garbage import corrupt
+from tests.phonesim.profiles import load_state
+from tests.phonesim.shell import Output, Shell, decode
+from tests.phonesim.state import PhoneState
 
 log = logging.getLogger(__name__)
 
@@ -411,7 +411,7 @@ class _Connection:
 
 
 def serve_forever(phone: SimulatedPhone) -> None:
-    """Keep the calling thread alive while the phone serves (for `python -m audit.phonesim`)."""
+    """Keep the calling thread alive while the phone serves (for `python -m tests.phonesim`)."""
     try:
         while True:
             time.sleep(3600)

@@ -1,10 +1,10 @@
-"""Phone profiles: JSON files in resources/phones turned into a PhoneState.
+"""Phone profiles: JSON files in tests/phonesim/phones turned into a PhoneState.
 
 A profile lists the phone's properties, users and the packages that matter to a test by hand,
 and asks for the hundreds of ordinary system and store packages a real phone carries through a
 `base` section, generated from the shared name lists in `_package-sets.json`. Generation is
 deterministic (seeded by the profile and each package name), so every run sees the same phone.
-See the package docstring of `audit.phonesim` for the schema.
+See the package docstring of `tests.phonesim` for the schema.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import FileFormatError
-from audit.paths import resource
-from audit.phonesim.state import (
+from audit.sources.android.inventory import SIMULATED_PROPERTY
+from tests.phonesim.state import (
     TIME_FORMAT,
     Enabled,
     Package,
@@ -30,9 +30,8 @@ from audit.phonesim.state import (
     java_hash,
     stable_number,
 )
-from audit.sources.android.inventory import SIMULATED_PROPERTY
 
-PROFILES_DIR = resource("phones")
+PROFILES_DIR = Path(__file__).parent / "phones"
 SETS_FILE = "_package-sets.json"
 
 # System packages that run under a shared system uid (sharedUserId in their manifests).
@@ -119,7 +118,7 @@ class ProfileError(FileFormatError):
 
 
 def list_profiles() -> list[str]:
-    """Ids of the profiles in resources/phones (file names without `.json`)."""
+    """Ids of the profiles in tests/phonesim/phones (file names without `.json`)."""
     return sorted(p.stem for p in PROFILES_DIR.glob("*.json") if not p.name.startswith("_"))
 
 

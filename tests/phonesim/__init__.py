@@ -3,10 +3,11 @@
 `SimulatedPhone(profile).start()` listens on a loopback port; `adb connect 127.0.0.1:PORT`
 (or adbutils' `client.connect`) makes it a device with the serial `phone.address`. It answers
 the shell commands an audit uses in the formats of the profile's Android version, and its state
-changes when packages are uninstalled, disabled or restored. It is pure Python (no Qt) and ships
-with the app, because the GUI's demo phone is one of these.
+changes when packages are uninstalled, disabled or restored. It is pure Python (no Qt) and lives
+in the test tree: the installed app never contains it (a test builds the wheel and looks), so
+nobody can make a receipt from it with the app alone.
 
-Profile schema (resources/phones/<id>.json; `_package-sets.json` holds shared name lists)::
+Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shared name lists)::
 
     {
       "id": "samsung-work-profile",            # defaults to the file name
@@ -61,16 +62,16 @@ for a phone's in any timing.
 
 from __future__ import annotations
 
-from audit.phonesim.daemon import SimulatedPhone, default_features
-from audit.phonesim.profiles import (
+from tests.phonesim.daemon import SimulatedPhone, default_features
+from tests.phonesim.profiles import (
     ProfileError,
     build_state,
     list_profiles,
     load_profile_data,
     load_state,
 )
-from audit.phonesim.shell import Output
-from audit.phonesim.state import Enabled, Package, PhoneState, SimState, User, UserPackageState
+from tests.phonesim.shell import Output
+from tests.phonesim.state import Enabled, Package, PhoneState, SimState, User, UserPackageState
 
 __all__ = [
     "Enabled",

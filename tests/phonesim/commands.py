@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from audit.phonesim.dumpsys import dumpsys
-from audit.phonesim.pm import PackageCommands
-from audit.phonesim.shell import SH, CommandFn, ExitShell, Output, Shell, decode
-from audit.phonesim.state import OutputCache, PhoneState
+from tests.phonesim.dumpsys import dumpsys
+from tests.phonesim.pm import PackageCommands
+from tests.phonesim.shell import SH, CommandFn, ExitShell, Output, Shell, decode
+from tests.phonesim.state import OutputCache, PhoneState
 
 SHELL_ID = (
     "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),1011(adb),"

@@ -26,9 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from audit.phonesim.javatext import JavaException, illegal_argument, security, uncaught
-from audit.phonesim.shell import Output, encode
-from audit.phonesim.state import (
+from tests.phonesim.javatext import JavaException, illegal_argument, security, uncaught
+from tests.phonesim.shell import Output, encode
+from tests.phonesim.state import (
     Enabled,
     OutputCache,
     Package,

@@ -8,8 +8,8 @@ SDK 33 an unknown package prints "Unable to find package: NAME" and nothing else
 
 from __future__ import annotations
 
-from audit.phonesim.shell import Output, encode
-from audit.phonesim.state import OutputCache, Package, PhoneState, format_time, stable_number
+from tests.phonesim.shell import Output, encode
+from tests.phonesim.state import OutputCache, Package, PhoneState, format_time, stable_number
 
 _FLAGS_USER = "HAS_CODE ALLOW_CLEAR_USER_DATA ALLOW_BACKUP"
 _SCREENS = "[small, medium, large, xlarge, resizeable, anyDensity]"

@@ -1,4 +1,4 @@
-"""`python -m audit.phonesim --profile ID [--port N] [--latency-ms X]`: serve one phone.
+"""`python -m tests.phonesim --profile ID [--port N] [--latency-ms X]`: serve one phone.
 
 Prints the port (and the `adb connect` line) and serves until Ctrl-C; handy for trying the app
 by hand and for benches that want a phone in another process.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from audit.phonesim.daemon import SimulatedPhone, serve_forever
-from audit.phonesim.profiles import ProfileError, list_profiles
+from tests.phonesim.daemon import SimulatedPhone, serve_forever
+from tests.phonesim.profiles import ProfileError, list_profiles
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audit.phonesim", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.phonesim", description=__doc__)
     parser.add_argument("--profile", default="demo-phone", help="profile id or JSON file")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
