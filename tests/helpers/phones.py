@@ -24,6 +24,7 @@ from typing import Any
 import adbutils
 import pytest
 
+from audit.sources.android.connection import bundled_adb
 from tests.phonesim import SimulatedPhone
 
 START_TIMEOUT = 20.0
@@ -109,7 +110,7 @@ def _die_with_parent() -> None:
 
 
 def start_adb_server(home: Path) -> AdbServer:
-    binary = adbutils.adb_path()
+    binary = bundled_adb()  # the one the app uses, never an adb found on PATH
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANDROID_", "ADB_"))}
     env.update(
         HOME=str(home),

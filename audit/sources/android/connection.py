@@ -5,22 +5,35 @@ server (no adb process per command), with a timeout on every read so an unplugge
 hangs a worker. A server left running by another, older adb ("server version (31) doesn't match
 this client (41)") is replaced by ours, the way adb itself does; if it cannot be, the error says
 exactly what to do.
+
+Why the project speaks the adb server protocol itself instead of through adbutils' client
+(measured with adbutils 2.8, and the reason adbutils is only asked where its binary lies, never
+imported at run time):
+- adbutils' client starts a server on a refused connection with `adb start-server` WITHOUT the
+  port it was given, so a private server on another port is never the one it starts (tests and
+  benches would meet the user's own server on 5037);
+- it sleeps 10 ms each time it closes a socket, which a scan of several commands pays each time;
+- every shell command costs one more round trip (it asks for the features first, per command),
+  where a scan here learns them once per phone;
+- its device tracker blocks in a read that cannot be cancelled, so a window that closes or a
+  cable pulled mid-read would leave a thread behind; ours reads with a timeout and a cancel check.
+- `adbutils.adb_path()` prefers any adb on PATH (a distribution's adb 29, say) to its own binary,
+  so the app and its tests could talk to two different adb versions: `bundled_adb` never does.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.resources
+import importlib.util
 import logging
 import os
 import re
+import shutil
 import socket
 import subprocess
 import threading
+from pathlib import Path
 from typing import Any
-
-import adbutils
-from adbutils.errors import AdbError
 
 from audit.errors import (
     AdbUnavailable,
@@ -49,14 +62,34 @@ def resolve_port(adb_port: int | None = None) -> int:
     return DEFAULT_PORT
 
 
+class AdbError(Exception):
+    """The adb server answered FAIL (its words are the message) or something that is not adb."""
+
+
 def bundled_adb() -> str:
-    """The adb binary inside adbutils' wheel (never a different one found on PATH)."""
+    """The adb binary inside adbutils' wheel, never a different one found on PATH.
+
+    Found without importing adbutils (its import pulls in its whole client, which the app does
+    not use). Only where the wheel carries no binary for this platform (adbutils has none for
+    some processors) is an adb on PATH used, and then that one everywhere, tests included.
+    """
     name = "adb.exe" if os.name == "nt" else "adb"
-    path = importlib.resources.files("adbutils.binaries") / name
-    if path.is_file():
-        return str(path)
-    found: str = adbutils.adb_path()  # an unusual install: whatever adbutils can find
-    return found
+    spec = importlib.util.find_spec("adbutils")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "binaries" / name
+        if path.is_file():
+            return str(path)
+    on_path = shutil.which(name)
+    if on_path is not None:
+        log.info("no adb comes with adbutils on this platform: using %s", on_path)
+        return on_path
+    where = f"looked in {', '.join(folders)}" if folders else "the adbutils package is missing"
+    raise AdbUnavailable(
+        f"The adb program that Device Audit brings with it is missing ({where}).",
+        "Reinstall Device Audit. On a computer for which none comes with it, install Android's "
+        "platform tools so that 'adb' is on the PATH.",
+    )
 
 
 @functools.cache

@@ -14,10 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from adbutils.errors import AdbError
-
 from audit.errors import DeviceGone
-from audit.sources.android.connection import Adb, ServerConnection, device_error
+from audit.sources.android.connection import Adb, AdbError, ServerConnection, device_error
 
 log = logging.getLogger(__name__)
 

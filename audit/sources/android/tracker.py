@@ -13,12 +13,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from adbutils.errors import AdbError
-
 from audit.errors import AdbUnavailable
 from audit.model import Device, DeviceState
 from audit.progress import CancelCheck, never_cancelled
-from audit.sources.android.connection import Adb, ServerConnection, parse_device_list
+from audit.sources.android.connection import Adb, AdbError, ServerConnection, parse_device_list
 from audit.sources.android.guidance import device_state, guidance
 
 log = logging.getLogger(__name__)

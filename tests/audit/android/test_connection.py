@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +25,7 @@ from audit.sources.android.connection import (
 )
 from audit.sources.android.guidance import device_state, guidance
 from audit.sources.android.tracker import parse_track_block
+from tests.helpers.phones import AdbServer
 
 
 def test_port_from_argument_then_environment_then_default(
@@ -36,6 +42,40 @@ def test_the_bundled_adb_is_found_and_knows_its_version() -> None:
     assert "adbutils" in bundled_adb()
     version = binary_version(bundled_adb())
     assert version is not None and version >= 39
+
+
+def test_an_adb_first_on_path_is_never_the_one_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distribution's adb (29, say) first on PATH is what adbutils.adb_path() would pick."""
+    other = tmp_path / "adb"
+    other.write_text("#!/bin/sh\necho 'Android Debug Bridge version 1.0.29'\n")
+    other.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    assert shutil.which("adb") == str(other)
+    assert bundled_adb() != str(other)
+    assert Path(bundled_adb()).parent.name == "binaries"
+
+
+def test_the_tests_adb_server_runs_the_apps_adb(adb_server: AdbServer) -> None:
+    assert adb_server.binary == bundled_adb()
+    assert Adb(adb_server.port, start=False).server_version() == binary_version(bundled_adb())
+
+
+def test_talking_to_phones_never_imports_adbutils() -> None:
+    """adbutils is asked only where its binary lies (see connection's docstring for why)."""
+    code = (
+        "import sys\n"
+        "import audit.sources.android.scan, audit.sources.android.tracker\n"
+        "import audit.sources.android.actions\n"
+        "from audit.sources.android.connection import bundled_adb\n"
+        "bundled_adb()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'adbutils'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_device_list_with_states_that_contain_spaces() -> None:
