@@ -29,3 +29,13 @@ def visible(text: str, *, keep: str = "", limit: int | None = None) -> str:
     if limit is not None and len(shown) > limit:
         return shown[: limit - 3] + "..."
     return shown
+
+
+def plural(count: int, word: str, many: str = "") -> str:
+    """ "1 app", "2 apps", "2 possible matches": English plurals of the words the app counts
+    (`many` for an irregular one)."""
+    if count == 1:
+        return f"{count} {word}"
+    if not many:
+        many = word + ("es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s")
+    return f"{count} {many}"

@@ -17,6 +17,7 @@ from audit.model import (
     MatchKind,
     Policy,
 )
+from audit.text import plural
 
 FORMAT = "device-audit-assessment"
 VERSION = 1
@@ -28,10 +29,6 @@ STATUS_WORDS = {
     DeviceStatus.OVERDUE: "Overdue",
     DeviceStatus.INCOMPLETE: "Incomplete",
 }
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def deadline_words(assessment: Assessment) -> str:
@@ -47,10 +44,10 @@ def deadline_sentence(deadline: date | None, day: date) -> str:
     days = (deadline - day).days
     when = deadline.isoformat()
     if days > 0:
-        return f"Deadline {when}: {_plural(days, 'day')} left."
+        return f"Deadline {when}: {plural(days, 'day')} left."
     if days == 0:
         return f"Deadline {when}: today is the last day."
-    return f"Deadline {when}: passed {_plural(-days, 'day')} ago."
+    return f"Deadline {when}: passed {plural(-days, 'day')} ago."
 
 
 def status_text(assessment: Assessment) -> str:
@@ -66,16 +63,16 @@ def status_text(assessment: Assessment) -> str:
             "so it cannot be called compliant."
         )
         if violations:
-            text += f" It found {_plural(violations, 'banned app')} even so."
+            text += f" It found {plural(violations, 'banned app')} even so."
         return text
     if status in (DeviceStatus.NON_COMPLIANT, DeviceStatus.OVERDUE):
-        text = f"{STATUS_WORDS[status]}: {_plural(violations, 'banned app')} to remove."
+        text = f"{STATUS_WORDS[status]}: {plural(violations, 'banned app')} to remove."
     elif status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS:
-        text = f"Compliant with exceptions: {_plural(excepted, 'app')} kept under an exemption."
+        text = f"Compliant with exceptions: {plural(excepted, 'app')} kept under an exemption."
     else:
         text = "Compliant: no banned apps found."
     if reviews:
-        text += f" {_plural(reviews, 'possible match')} to review."
+        text += f" {plural(reviews, 'possible match')} to review."
     return text
 
 

@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.text import visible
+from audit.text import plural, visible
 
 
 def test_escapes_terminal_and_direction_controls() -> None:
@@ -29,3 +29,11 @@ def test_nothing_invisible_survives(text: str) -> None:
     shown = visible(text)
     hidden = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
     assert not any(unicodedata.category(c) in hidden for c in shown)
+
+
+def test_plurals_of_the_words_the_app_counts() -> None:
+    assert plural(1, "possible match") == "1 possible match"
+    assert plural(2, "possible match") == "2 possible matches"
+    assert plural(0, "banned app") == "0 banned apps"
+    assert plural(3, "box") == "3 boxes"
+    assert plural(2, "person", "people") == "2 people"

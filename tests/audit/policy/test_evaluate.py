@@ -68,6 +68,10 @@ def test_review_findings_alone_leave_a_device_compliant_but_listed() -> None:
     assert [f.status for f in result.findings] == [FindingStatus.REVIEW]
     assert result.status is DeviceStatus.COMPLIANT
     assert "1 possible match to review" in status_text(result)
+    two = scan(
+        app("desktop", "chrome-x.desktop", "TikTok"), app("desktop", "chrome-y.desktop", "TikTok")
+    )
+    assert "2 possible matches to review" in status_text(evaluate(two, NZ, day=date(2023, 4, 2)))
 
 
 # --- exemptions -------------------------------------------------------------------------------

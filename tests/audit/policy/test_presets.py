@@ -188,6 +188,7 @@ def test_australia_2025_covers_deepseek_app_and_web(
         (app("android_pkg", "com.zhiliaoapp.musically", "TikTok"), V),
         (app("android_pkg", "app.buzz.share", "Helo"), V),
         (app("android_pkg", "com.lenovo.anyshare.gps", "SHAREit"), V),
+        (app("android_pkg", "shareit.lite", "SHAREit Lite"), V),  # medium-high in the notes
         (app("android_pkg", "com.UCMobile.intl", "UC Browser"), V),
         (app("android_pkg", "com.intsig.camscanner", "CamScanner"), V),
         (app("android_pkg", "com.tencent.mm", "WeChat"), V),
