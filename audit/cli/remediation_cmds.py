@@ -53,6 +53,7 @@ from audit.model import (
     ActionResult,
     Assessment,
     Device,
+    DeviceStatus,
     Exemption,
     Policy,
     ScanResult,
@@ -381,6 +382,20 @@ class _Removal:
             )
 
 
+def _nothing_to_remove(before: Assessment) -> str:
+    """Why no step is planned, without implying the phone is clean when it was not all seen."""
+    if before.status is DeviceStatus.INCOMPLETE:
+        where = ", ".join(safe(gap.name) for gap in before.scan.gaps) or "it names no sources"
+        return (
+            "Nothing was removed: no banned app was found in what the check could read, but it "
+            f"could not read everything ({where}), so banned apps there may still be on it. "
+            "Fix what stopped the check (the Status line says what) and run it again."
+        )
+    if before.violations:
+        return "No removal step could be planned for the banned apps listed above."
+    return "Nothing to remove: no banned app was found."
+
+
 def _remove(
     args: argparse.Namespace,
     before: Assessment,
@@ -391,7 +406,7 @@ def _remove(
         before, exemptions=exemptions, person=args.person, all_users=args.all_users
     )
     if not session.plans:
-        print("\nNothing to remove.")
+        print("\n" + _nothing_to_remove(before))
         _say_recorded(removal.history, removal.audit_id)
         return EXIT_OK if before.status.compliant else EXIT_NOT_COMPLIANT
 

@@ -20,6 +20,7 @@ from audit.model import (
     DeviceKind,
     Finding,
     FindingStatus,
+    InstalledApp,
     Policy,
     ScanResult,
 )
@@ -101,9 +102,20 @@ def android_target(finding: Finding, scan: ScanResult) -> Target:
         id_kind=app.kind,
         user=app.user,
         user_label=label,
-        app_name=app.label,
+        app_name=distinct_label(app, scan),
         user_words=capital if scan.user(app.user) is not None else "",
     )
+
+
+def distinct_label(app: InstalledApp, scan: ScanResult) -> str:
+    """The app's name, with its identifier when another app on the device has the same name
+    ("TikTok (com.ss.android.ugc.trill)"): two steps both called "Remove TikTok" would leave a
+    person unsure which one was done."""
+    if app.name and any(
+        other.name == app.name and other.identifier != app.identifier for other in scan.apps
+    ):
+        return f"{app.name} ({app.identifier})"
+    return app.label
 
 
 def accepted_note(policy: Policy, app_label: str) -> str:
@@ -139,7 +151,7 @@ def android_plan(
     target = android_target(finding, scan)
     device = device_words(scan.device)
     _, capital, sentence = profile_words(scan, app.user)
-    name = app.label
+    name = target.app_name
     by_hand = _on_the_phone_step(target, capital, policy, system=app.system)
     if not is_valid_package_name(app.identifier):
         refused = replace(
@@ -196,13 +208,13 @@ def android_plan(
         return RemovalPlan(
             finding, scan.device, (options[0],), (*options[1:], by_hand), policy_note=note
         )
-    contact = _contact_it_step(finding, target, device, policy, note)
+    contact = _contact_it_step(target, device, policy, note)
     return RemovalPlan(finding, scan.device, (contact,), policy_note=note)
 
 
 def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, device: str) -> Step:
     app = finding.app
-    name = app.label
+    name = target.app_name
     users = [
         profile_words(scan, u.id)[0]
         for u in scan.users
@@ -248,10 +260,8 @@ def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bo
     )
 
 
-def _contact_it_step(
-    finding: Finding, target: Target, device: str, policy: Policy, note: str
-) -> Step:
-    name = finding.app.label
+def _contact_it_step(target: Target, device: str, policy: Policy, note: str) -> Step:
+    name = target.app_name
     instructions = [
         f"{name} is part of the software {device} came with. Removing it for a user or "
         "disabling it is not enough under this policy, and the built-in copy cannot be deleted "

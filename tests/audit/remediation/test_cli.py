@@ -246,3 +246,18 @@ def test_attest_without_a_keyring_says_what_to_do_before_scanning(
     assert code == 2
     assert "No keyring is available" in err
     assert len(phone.commands) == sent
+
+
+def test_remove_on_a_phone_not_seen_whole_never_says_nothing_to_remove(
+    sim_phone, adb_server: AdbServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TikTok sits in a Secure Folder that USB debugging may not read: nothing is planned, and
+    the words must not read as a clean phone."""
+    phone = sim_phone("samsung-secure-folder")
+    code = main(["remove", *phone_args(phone, adb_server), "--policy", POLICY, "--yes"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "Nothing to remove" not in out
+    assert "could not read everything (user 150 (Secure Folder))" in out
+    assert "run it again" in out
+    assert phone.state.state_of("com.zhiliaoapp.musically", 150) == "installed"

@@ -234,7 +234,7 @@ def test_an_old_removal_is_not_used_by_attest_nor_continued_by_remove(
     assert "The removal saved for this device is not continued: it was begun 8 days ago" in out
     (aside,) = path.parent.glob(path.name + ".replaced-*")
     assert pending.load(aside) is not None
-    assert "Nothing to remove." in out
+    assert "Nothing to remove: no banned app was found." in out
 
 
 def test_a_policy_changed_since_the_removal_begins_a_new_record(

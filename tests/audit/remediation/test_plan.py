@@ -60,6 +60,24 @@ def test_user_app_in_work_profile_is_uninstalled_for_that_user_with_exact_words(
     assert any("'Work' tab" in line for line in by_hand.instructions)
 
 
+def test_two_different_apps_of_the_same_name_are_told_apart_by_their_identifiers() -> None:
+    global_app = finding(phone_app("com.zhiliaoapp.musically", "TikTok"))
+    asia = finding(phone_app("com.ss.android.ugc.trill", "TikTok"))
+    lite = finding(phone_app("com.zhiliaoapp.musically.go", "TikTok Lite"))
+    titles = [plan.steps[0].title for plan in build_plans(assessment(global_app, asia, lite))]
+    assert titles == [
+        "Remove TikTok (com.zhiliaoapp.musically) from the main profile",
+        "Remove TikTok (com.ss.android.ugc.trill) from the main profile",
+        "Remove TikTok Lite from the main profile",
+    ]
+    # One app of that name, in two profiles, is the same app: no identifier needed.
+    both = assessment(global_app, finding(phone_app(user="10")))
+    assert [p.steps[0].title for p in build_plans(both)] == [
+        "Remove TikTok from the main profile",
+        "Remove TikTok from the Work profile",
+    ]
+
+
 def test_all_users_on_request_is_one_step_shared_by_every_finding_of_that_app() -> None:
     owner, work = finding(phone_app(user="0")), finding(phone_app(user="10"))
     capcut = finding(phone_app("com.lemon.lvoverseas", "CapCut", user="0"))
