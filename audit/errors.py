@@ -115,6 +115,17 @@ class DeviceGone(DeviceError):
     default_next_step = "Check the USB cable, plug the phone in again and scan again."
 
 
+class DeviceNotAnswering(DeviceGone):
+    """The phone is still connected as far as the computer knows, but stopped answering (a
+    command got no answer within the timeout): a hang, not a pulled cable, so it is named apart
+    and never retried (a retry would only wait as long again)."""
+
+    default_next_step = (
+        "Unlock the phone and check that it is not busy (an update, a frozen screen); then unplug "
+        "it, plug it in again and scan again. If it keeps happening, restart the phone."
+    )
+
+
 class DeviceUnauthorized(DeviceError):
     default_next_step = "Unlock the phone and tap Allow on 'Allow USB debugging?'."
 

@@ -20,6 +20,7 @@ from audit.errors import CannotWrite, InventoryFileError
 from audit.model import (
     AppId,
     AppState,
+    Connection,
     Device,
     DeviceKind,
     IdentifierKind,
@@ -32,6 +33,7 @@ from audit.model import (
     UserKind,
     UserProfile,
 )
+from audit.provenance import connection_from_dict, connection_to_dict
 
 FORMAT = "device-audit-inventory"
 VERSION = 1
@@ -60,11 +62,14 @@ def device_to_dict(device: Device) -> dict[str, Any]:
         "managed": device.managed,
         "has_work_profile": device.has_work_profile,
         "simulated": device.simulated,
+        "connection": connection_to_dict(device.connection),
     }
 
 
 def app_to_dict(app: InstalledApp) -> dict[str, Any]:
-    return {
+    """The app as the file holds it. `state_confirmed` is written only when true, so an app
+    read from the package lists alone has the same fields (and digest line) as before."""
+    data: dict[str, Any] = {
         "identifier": app.identifier,
         "kind": app.kind.value,
         "name": app.name,
@@ -85,6 +90,9 @@ def app_to_dict(app: InstalledApp) -> dict[str, Any]:
         "uninstall_command": app.uninstall_command,
         "quiet_uninstall_command": app.quiet_uninstall_command,
     }
+    if app.state_confirmed:
+        data["state_confirmed"] = True
+    return data
 
 
 def scan_to_dict(scan: ScanResult) -> dict[str, Any]:
@@ -252,7 +260,17 @@ def _read_device(r: _Reader) -> Device:
         managed=r.get("managed", bool, None),
         has_work_profile=r.get("has_work_profile", bool, False),
         simulated=r.get("simulated", bool, False),
+        connection=_read_connection(r),
     )
+
+
+def _read_connection(r: _Reader) -> Connection | None:
+    """How the device was reached, as the file says: a file is a claim, so the value is only
+    checked for form here (a receipt signs what the scan recorded)."""
+    try:
+        return connection_from_dict(r.data.get("connection"), device_kind=r.text("kind"))
+    except ValueError as error:
+        raise r.fail("connection", str(error)) from None
 
 
 def _read_app(r: _Reader) -> InstalledApp:
@@ -279,6 +297,7 @@ def _read_app(r: _Reader) -> InstalledApp:
         collector=r.text("collector", ""),
         uninstall_command=r.text("uninstall_command", ""),
         quiet_uninstall_command=r.text("quiet_uninstall_command", ""),
+        state_confirmed=r.get("state_confirmed", bool, False),
     )
 
 

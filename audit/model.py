@@ -104,14 +104,32 @@ class AppId:
 class AppState(StrEnum):
     """Whether an app is on a device, for one user.
 
-    On Android the difference between the last three matters for compliance: a system copy that
-    was "uninstalled for this user" is one `cmd package install-existing` away from returning.
+    On Android the differences matter for compliance: a system copy that was "uninstalled for
+    this user" is one `cmd package install-existing` away from returning. HIDDEN and SUSPENDED
+    are still installed for the user: a hidden ("frozen") app is out of sight, listed as if it
+    were removed, and one tap in the app that froze it (Shelter, Island, the work profile's
+    admin) brings it back; a suspended ("paused") app shows greyed out and cannot be opened
+    until whoever suspended it lifts that. No policy may count either as compliant.
     """
 
     INSTALLED = "installed"
     DISABLED = "disabled"
+    HIDDEN = "hidden"
+    SUSPENDED = "suspended"
     REMOVED_FOR_USER = "removed_for_user"
     ABSENT = "absent"
+
+    @property
+    def on_device(self) -> bool:
+        """Installed for the user in some form (running, switched off, frozen or paused): the
+        person can use it again without installing anything."""
+        return self in _ON_DEVICE
+
+
+_ON_DEVICE = frozenset({AppState.INSTALLED, AppState.DISABLED, AppState.HIDDEN, AppState.SUSPENDED})
+
+NEVER_COMPLIANT = frozenset({AppState.INSTALLED, AppState.HIDDEN, AppState.SUSPENDED})
+"""States no policy may accept: the app is there and the person can use it again at once."""
 
 
 class InstallOrigin(StrEnum):
@@ -171,6 +189,10 @@ class InstalledApp:
     updated_at: datetime | None = None
     other_ids: tuple[AppId, ...] = ()  # e.g. the package family name of an Appx package
     collector: str = ""  # which source found it (SourceReport.name)
+    # True when the state was read from the phone's own per-user record of the app (`dumpsys
+    # package`: installed, hidden, suspended, enabled, data kept), not from the package lists
+    # alone, which show a hidden app exactly as one removed for the user.
+    state_confirmed: bool = False
     # The command the app's own uninstaller registered (Windows UninstallString and
     # QuietUninstallString, Remove-AppxPackage for Store apps), kept for the removal step.
     uninstall_command: str = ""
@@ -214,6 +236,45 @@ class DeviceState(StrEnum):
     GONE = "gone"
 
 
+class ConnectionKind(StrEnum):
+    """How Device Audit reached a device, as the adb server (not the phone) reported it.
+
+    Only USB and this computer are a person's own cable or machine; the others say that whatever
+    answered may be a simulator or an emulator, so receipts name them in words.
+    """
+
+    USB = "usb"  # a USB cable: the adb server lists it with a `usb:` path (or a plain serial)
+    NETWORK = "network"  # `adb connect HOST:PORT` or wireless debugging (mDNS)
+    LOOPBACK = "loopback"  # `adb connect 127.0.0.1:PORT`: a program on this computer answered
+    EMULATOR = "emulator"  # an emulator the adb server found on this computer (emulator-5554)
+    THIS_COMPUTER = "this_computer"  # the computer Device Audit runs on, read directly
+    DEMO = "demo"  # Device Audit's own demo phone, inside the app: no phone at all
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How a device was reached for a scan: signed into every receipt (predicate.device).
+
+    The app determines it from the adb server's own device listing (`host:devices-l`): the
+    transport's kind and `usb:` path are the server's, never something the phone printed. The
+    product, model and device fields are the phone's words as the server relays them, kept to
+    tell two phones on one computer apart, not as proof.
+    """
+
+    kind: ConnectionKind
+    usb_path: str = ""  # the adb server's `usb:` path ("1-1.2"); "" where it gives none (Windows)
+    address: str = ""  # the adb serial for network, loopback and emulator (`192.168.1.20:5555`)
+    product: str = ""  # `devices -l` fields, as the phone gave them to the server
+    model: str = ""
+    device: str = ""
+
+    @property
+    def cabled(self) -> bool:
+        """A USB cable or this computer itself: the only ways a person can see what is audited.
+        Anything else may be a program answering as a phone."""
+        return self.kind in (ConnectionKind.USB, ConnectionKind.THIS_COMPUTER)
+
+
 @dataclass(frozen=True)
 class Device:
     """The identity of a device: what an attestation's subject names."""
@@ -235,6 +296,8 @@ class Device:
     managed: bool | None = None  # device/profile owner present (None: could not tell)
     has_work_profile: bool = False
     simulated: bool = False
+    # How it was reached for the scan (from the adb server, never the phone); None: not recorded.
+    connection: Connection | None = None
 
     @staticmethod
     def android_id(serial: str) -> str:

@@ -24,7 +24,14 @@ Measured in the same run, on the same phone:
 - Eight phones (eight processes) scanned at once with scan_phones, one worker thread each,
   against one phone alone: median of 5 each, at every latency, with this process's CPU per scan.
 
-Targets (issue 3): at most 2 + 3·U commands; at least 50x faster than the baseline at 5 ms;
+- The round trips of a whole check (scan, judge, read what the policy flagged: audit.assess)
+  under the NZ TikTok policy, on the same phone clean, with TikTok installed in the work
+  profile, and with TikTok hidden ("frozen") there, which the lists show as removed for the
+  user, so its per-user record must be read before any verdict (issue 11).
+  `python bench/android_scan.py --round-trips` prints only these.
+
+Targets (issue 3): at most 2 + 3·U commands; (issue 11) a whole check takes 2 round trips on a
+clean phone and at most 3 with flagged apps; at least 50x faster than the baseline at 5 ms;
 eight phones in under twice the time of one. On a machine with few cores the eight-phone ratio
 at low latency is bound by CPU: eight scans' parsing share one Python process (the GIL), and the
 eight simulated phones and the adb server share the same cores.
@@ -39,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -319,9 +326,60 @@ def main() -> int:
         profile = Path(folder) / "bench-350.json"
         profile.write_text(json.dumps(PROFILE), encoding="utf-8")
         try:
-            return run(adb, profile)
+            checked = check_round_trips(adb, Path(folder))
+            if "--round-trips" in sys.argv[1:]:
+                return checked
+            return run(adb, profile) or checked
         finally:
             adb.kill_server()
+
+
+CHECK_VARIANTS = {
+    "clean (no TikTok)": None,
+    "TikTok installed": "installed",
+    "TikTok hidden (frozen)": "hidden",
+}
+
+
+def check_round_trips(adb: Adb, folder: Path) -> int:
+    """The round trips of a whole check of each variant of the phone; 1 when over budget."""
+    from datetime import date
+
+    from audit.assess import judge_with_details
+    from audit.policy import load_policy
+    from audit.sources.android.scan import details_with_shell
+
+    policy = load_policy("nz-parliament-2023")
+    print("a whole check (scan, judge, flagged apps' details and state), NZ TikTok policy:")
+    over = False
+    for label, state in CHECK_VARIANTS.items():
+        data = json.loads(json.dumps(PROFILE))
+        data["packages"][0]["users"] = {} if state is None else {"10": state}
+        profile = folder / f"check-{state}.json"
+        profile.write_text(json.dumps(data), encoding="utf-8")
+        with phones(adb, profile, 0, 1) as (phone,):
+            shell = CountingShell(adb, phone.address)
+            serial = phone.address
+
+            def details(
+                packages: Collection[str], shell: AdbShell = shell, serial: str = serial
+            ) -> Any:
+                return details_with_shell(shell, serial, packages)
+
+            start = time.perf_counter()
+            scan = scan_with_shell(shell, serial)
+            judged = judge_with_details(scan, policy, day=date(2023, 3, 20), details=details)
+            seconds = time.perf_counter() - start
+        trips = shell.stats.commands
+        budget = 2 if state is None else 3
+        over = over or trips > budget
+        tiktok = [f.app.state.value for f in judged.findings]
+        print(
+            f"  {label:<24} {trips} round trips (budget {budget}), {ms(seconds)}: "
+            f"{judged.status.value}{' ' + ', '.join(tiktok) if tiktok else ''}"
+        )
+    print()
+    return 1 if over else 0
 
 
 def ms(seconds: float) -> str:

@@ -58,6 +58,16 @@ def isolated_home(
 
 
 @pytest.fixture(autouse=True)
+def demo_phone_off() -> Iterator[None]:
+    """The demo phone (audit.demo) is one per process: every test ends with it off, so the
+    next one starts with the phone as new or with none."""
+    yield
+    from audit import demo
+
+    demo.switch_off()
+
+
+@pytest.fixture(autouse=True)
 def fail_on_warning_logs(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:

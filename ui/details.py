@@ -39,6 +39,8 @@ from audit.model import (
     ScanResult,
     UserKind,
 )
+from audit.profiles import words_of
+from audit.states import explained, how_to_remove
 from ui.availability import REMOVE_SHORTCUT
 from ui.plain import label, tooltip
 from ui.words import (
@@ -120,7 +122,12 @@ def _facts(app: InstalledApp, scan: ScanResult | None) -> tuple[str, ...]:
     """What the device said about the app; the dates only when it said them (a phone tells
     them for the apps the policy flags)."""
     state = STATE_WORDS[app.state]
-    if app.state is not AppState.INSTALLED:
+    if app.state in (AppState.HIDDEN, AppState.SUSPENDED):
+        # "Hidden (frozen) in the Work profile: still on the phone, ... in one tap"
+        where = words_of(scan.user(app.user) if scan is not None else None, app.user).name
+        state = explained(app.state, where)
+        state = state[:1].upper() + state[1:]
+    elif app.state is not AppState.INSTALLED:
         state += f". {STATE_TIPS[app.state]}"
     version = version_words(app) or "not known"
     if app.version and app.version_code is not None:
@@ -256,7 +263,10 @@ def next_steps(
     phone = scan is not None and scan.device.kind is DeviceKind.ANDROID
     device = "the phone" if phone else "this computer"
     button = (
-        f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will remove it from {device} for "
+        f"Press Remove ({REMOVE_SHORTCUT}): Device Audit shows how to unfreeze it (Android will "
+        "not remove a frozen built-in app over USB), then checks again that it is gone."
+        if phone and app.state is AppState.HIDDEN and app.system
+        else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will remove it from {device} for "
         "you, then check again that it is gone."
         if phone
         else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will guide you through "
@@ -283,7 +293,11 @@ def _by_hand(name: str, app: InstalledApp, scan: ScanResult | None) -> str:
         elif profile is not None and profile.kind is UserKind.SECURE_FOLDER:
             tab = " open Secure Folder first, then its Settings ›"
         how = f"on the phone, open Settings › Apps,{tab} tap {name}, then Uninstall."
-        if app.system:
+        if app.state is AppState.HIDDEN:
+            how = how_to_remove(app.state)
+        elif app.state is AppState.SUSPENDED:
+            how += " Pausing it does not remove it: it is still installed."
+        elif app.system:
             how += (
                 " It came with the phone, so if there is no Uninstall button, tap Disable "
                 "(Turn off) and ask your helpdesk whether that is enough."

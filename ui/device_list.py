@@ -30,7 +30,9 @@ from PySide6.QtWidgets import QListView, QPushButton, QVBoxLayout, QWidget
 
 from audit.errors import AuditError
 from audit.model import DeviceKind, DeviceState, DeviceStatus
+from audit.provenance import reached_words, remote
 from audit.sources.android import guidance as android_guidance
+from audit.sources.android.connection import reached_by
 from ui import icons
 from ui.plain import label, tooltip
 
@@ -122,6 +124,17 @@ class DeviceEntry:
         return ""
 
     @property
+    def reached_note(self) -> str:
+        """A note for a phone the adb server reaches over the network or as an emulator (its
+        serial is then an address the server gave it): its receipt will say so too."""
+        if self.kind is not DeviceKind.ANDROID or self.simulated:
+            return ""
+        connection = reached_by(self.id, {})
+        if not remote(connection):
+            return ""
+        return f"Reached {reached_words(connection)}; its receipt will say so."
+
+    @property
     def icon_name(self) -> str:
         if self.state is not DeviceState.READY:
             return f"state-{self.state.value}"
@@ -202,7 +215,8 @@ class DeviceListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return icons.icon(entry.icon_name)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(f"{entry.title}\n{entry.badge}\n{entry.advice}")
+            note = f"\n{entry.reached_note}" if entry.reached_note else ""
+            return tooltip(f"{entry.title}\n{entry.badge}\n{entry.advice}{note}")
         if role == ENTRY_ROLE:
             return entry
         return None

@@ -43,6 +43,7 @@ class UserMessage:
 
 # Most specific class first: the first isinstance match wins.
 _TITLES: tuple[tuple[type[e.AuditError], str], ...] = (
+    (e.DeviceNotAnswering, "The phone stopped answering"),
     (e.DeviceGone, "The phone was disconnected"),
     (e.DeviceUnauthorized, "The phone has not allowed this computer yet"),
     (e.DeviceOffline, "The phone is not responding"),

@@ -41,6 +41,8 @@ from PySide6.QtWidgets import (
 )
 
 from audit.model import DeviceStatus
+from audit.provenance import short_note
+from audit.sources.android.connection import reached_by
 from audit.text import visible
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
@@ -204,6 +206,8 @@ def queue_item(facts: PhoneFacts, number: int) -> QueueItem:
     name = visible(facts.name or facts.serial, limit=60)
     if facts.simulated:
         name += " (SIMULATED)"
+    elif note := short_note(reached_by(facts.serial, {})):
+        name += f" ({note})"  # its receipt names the connection in full
     verdict = STATUS_WORDS[facts.status] if facts.status is not None else ""
     return QueueItem(
         serial=facts.serial,

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from audit.attestation.receipt_text import finding_status_words
 from audit.model import DeviceStatus
+from audit.provenance import reached_words
 from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
@@ -232,6 +233,8 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
     about = [
         f"Person: {who}",
         f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
+        # how the device was reached: a phone over the network or an emulator is named so
+        f"Reached: {shown(reached_words(head.connection), 200)}",
         f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
         f"Result: {result}",
     ]

@@ -148,11 +148,9 @@ class MainWindow(QMainWindow):
         self.policy: Policy | None = None
         self.exemptions: tuple[Exemption, ...] = ()
         self.exemptions_path = ""
-        self.demo: Any = None  # ui.demo.DemoPhone while the demo phone is on
+        self.demo = ""  # the demo phone's device id while it is on (ui.demo)
         self.watcher: PhoneWatcher | None = None
         self._shown_device = ""
-        self._left_over: set[str] = set()  # demo phones an earlier run left (ui.demo)
-        self._disconnected: set[str] = set()  # those disconnected, until the tracker says gone
         self._policy_index = 0
         self._started = False
 
@@ -492,12 +490,6 @@ class MainWindow(QMainWindow):
             return
         self._started = True
         self._load_policies(settings.last_policy(), settings.last_exemptions())
-        if self.sources.adb is not None:
-            from ui.demo import clean_up_left_over
-
-            self._left_over = set(
-                clean_up_left_over(self.ops, self.sources.adb, self._on_left_over_cleaned)
-            )
         if self.sources.track_phones is not None:
             self.watcher = PhoneWatcher(self.sources.track_phones, self)
             self.watcher.changed.connect(self.on_phone_event)
@@ -516,9 +508,11 @@ class MainWindow(QMainWindow):
             self.watcher.stop()
         self.recorder.close()  # before the helper stops: every audit asked for is written
         self.ops.shutdown()
-        if self.demo is not None:
-            self.demo.stop(wait=True)
-            self.demo = None
+        if self.demo:
+            from ui.demo import switch_off
+
+            switch_off()
+            self.demo = ""
 
     # --- policies --------------------------------------------------------------------------
 
@@ -573,7 +567,7 @@ class MainWindow(QMainWindow):
                 self._fill_policy_box()
             for problem in problems:
                 errors.show_error(self, problem)
-            if self.demo is not None:
+            if self.demo:
                 self._choose_demo_policy()
 
         self.ops.start("presets", work, done, self._show_error, label="Loading policies")
@@ -662,30 +656,9 @@ class MainWindow(QMainWindow):
     def session(self, device_id: str) -> Session:
         return self.sessions.setdefault(device_id, Session())
 
-    def _on_left_over_cleaned(self, addresses: list[str]) -> None:
-        self._left_over.difference_update(addresses)
-        # The tracker thread may have read the server's list before the disconnect and not yet
-        # handed it over: its "not responding" for these is still to come, and is stale.
-        self._disconnected.update(addresses)
-
-    def _is_left_over(self, event: PhoneEvent) -> bool:
-        """Whether the event is about a demo phone an earlier run left, which is not shown:
-        being disconnected, or disconnected and not yet reported gone by the tracker (until a
-        phone answers at that address again)."""
-        if event.serial in self._left_over:
-            return True
-        if event.serial not in self._disconnected:
-            return False
-        if event.state in (DeviceState.GONE, DeviceState.READY):
-            self._disconnected.discard(event.serial)
-        return event.state is not DeviceState.READY
-
     @Slot(object)
     def on_phone_event(self, event: PhoneEvent) -> None:
         entry = self.devices.entry(event.serial)
-        simulated = self.demo is not None and self.demo.serial == event.serial
-        if not simulated and entry is None and self._is_left_over(event):
-            return  # a demo phone an earlier run left behind: not shown
         if event.state is DeviceState.GONE:
             if entry is None:
                 return
@@ -703,9 +676,8 @@ class MainWindow(QMainWindow):
         if entry is None:
             entry = DeviceEntry(
                 id=event.serial,
-                name="Demo phone" if simulated else f"Android phone {event.serial}",
+                name=f"Android phone {event.serial}",
                 kind=DeviceKind.ANDROID,
-                simulated=simulated,
                 manufacturer=event.manufacturer,
             )
             self.session(event.serial)
@@ -715,7 +687,6 @@ class MainWindow(QMainWindow):
             entry,
             state=event.state,
             guidance=event.guidance,
-            simulated=entry.simulated or simulated,
             manufacturer=event.manufacturer or entry.manufacturer,
             name=entry.name
             if entry.simulated or not name or self.session(event.serial).scan
@@ -1569,26 +1540,23 @@ class MainWindow(QMainWindow):
         if self.demo_action.isChecked() != on:
             self.demo_action.setChecked(on)  # toggled calls back with the same value
             return
-        if on and self.demo is None:
-            from ui.demo import DemoPhone
+        from ui import demo
 
-            if self.sources.adb is None:
+        if on and not self.demo:
+            if self.sources.scan_phone is None:
                 self.statusBar().showMessage("The demo phone needs phone support.", 5000)
                 self.demo_action.setChecked(False)
                 return
-            self.demo = DemoPhone(self.ops, self.sources.adb, self)
-            self.demo.ready.connect(self._on_demo_ready)
-            self.demo.failed.connect(self._on_demo_failed)
-            self.demo.start()
+            self.demo = demo.switch_on()
+            self.devices.upsert(demo.entry())
             self._choose_demo_policy()
-        elif not on and self.demo is not None:
-            serial = self.demo.serial
-            self.demo.stop()
-            self.demo = None
-            if serial:
-                self.ops.cancel(serial)
-                self.devices.remove(serial)
-                self.sessions.pop(serial, None)
+            self.on_phone_event(PhoneEvent(self.demo, DeviceState.READY))
+        elif not on and self.demo:
+            serial, self.demo = self.demo, ""
+            demo.switch_off()
+            self.ops.cancel(serial)
+            self.devices.remove(serial)
+            self.sessions.pop(serial, None)
             self._refresh()
 
     def _choose_demo_policy(self) -> None:
@@ -1598,20 +1566,6 @@ class MainWindow(QMainWindow):
         ids = [p.id for p in self.presets]
         # Shown for the demo only: the person's own choice is what is remembered.
         self.choose_policy(DEMO_POLICY if DEMO_POLICY in ids else ids[0], remember=False)
-
-    @Slot(str)
-    def _on_demo_ready(self, serial: str) -> None:
-        if self.devices.entry(serial) is not None:
-            self.devices.update(serial, simulated=True, name="Demo phone")
-            self._refresh()
-
-    @Slot(object)
-    def _on_demo_failed(self, error: BaseException) -> None:
-        self.demo = None
-        self.demo_action.blockSignals(True)
-        self.demo_action.setChecked(False)
-        self.demo_action.blockSignals(False)
-        self._show_error(error)
 
     def show_guide(self, guide: str) -> None:
         from ui.guides import GuideDialog, guide_for

@@ -28,8 +28,7 @@ def take_when_ready(window: MainWindow, path: str) -> None:
     timer = QTimer(window)
 
     def poll() -> None:
-        demo = window.demo
-        serial = demo.serial if demo is not None else ""
+        serial = window.demo
         entry = window.devices.entry(serial) if serial else None
         session = window.sessions.get(serial)
         if entry is not None and window.current_id() != serial:

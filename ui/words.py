@@ -26,6 +26,8 @@ USER_KIND_WORDS = LABELS
 STATE_WORDS = {
     AppState.INSTALLED: "Installed",
     AppState.DISABLED: "Turned off",
+    AppState.HIDDEN: "Hidden (frozen)",
+    AppState.SUSPENDED: "Suspended (paused)",
     AppState.REMOVED_FOR_USER: "Removed for this user",
     AppState.ABSENT: "Not installed",
 }
@@ -35,6 +37,11 @@ STATE_TIPS = {
     AppState.INSTALLED: "Installed and turned on for this user or profile.",
     AppState.DISABLED: "Still installed for this user or profile, but turned off: it cannot run "
     "until someone turns it on again.",
+    AppState.HIDDEN: "Hidden (frozen) in this user or profile: still on the phone, the person "
+    "can bring it back in one tap in the app that froze it (Shelter, Island, Insular or the "
+    "profile's management app).",
+    AppState.SUSPENDED: "Suspended (paused) in this user or profile: still on the phone, greyed "
+    "out until whoever paused it lets it run again.",
     AppState.REMOVED_FOR_USER: "Removed for this user or profile only. The copy that came with "
     "the phone stays on it, so it can be brought back later.",
     AppState.ABSENT: "Not on the device for this user or profile.",

@@ -16,6 +16,7 @@ from typing import Any
 from audit.attestation.statement import StatementKind
 from audit.attestation.verify import VerifiedAttestation
 from audit.profiles import ProfileWords, profile_words
+from audit.provenance import reached_words, server_listing
 
 VERIFY_COMMAND = "device-audit verify {file}"
 
@@ -29,6 +30,8 @@ _STATUS_WORDS = {
 _STATE_WORDS = {
     "installed": "installed",
     "disabled": "disabled",
+    "hidden": "hidden (frozen): still on the phone, one tap brings it back",
+    "suspended": "suspended (paused): still on the phone",
     "removed_for_user": "removed for this user",
     "absent": "gone",
     None: "not verified",
@@ -187,6 +190,9 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         ),
     ]
     technical = [Line("Policy file fingerprint (sha256)", receipt.policy_sha256)]
+    listing = server_listing(receipt.connection)
+    if listing:
+        technical.append(Line("Connection, as the adb server listed it", listing))
     before = _get(predicate, "scan_before") or {}
     users = _user_names(before, rescan, findings=_rows(_get(predicate, "findings")))
     scan_lines = _scan_lines(rescan, users, technical)
@@ -274,6 +280,8 @@ def _device_lines(receipt: VerifiedAttestation, device: Any) -> list[Line]:
     )
     if os_text:
         lines.append(Line("System", os_text))
+    # How it was reached, as signed: a phone over the network or an emulator is named as such.
+    lines.append(Line("Reached", reached_words(receipt.connection)))
     if _get(device, "simulated") is True:
         lines.append(Line("Note", "a SIMULATED device (demo), not a real phone"))
     return lines

@@ -12,9 +12,12 @@ Layout (documented for anyone who reads receipts without Device Audit):
                    usb_debugging
 
 The device identity is the part of a Device that does not change with updates (id, kind,
-serial, manufacturer, model); the full Device record is in the predicate. All times are UTC
-ISO 8601. The payload is canonical JSON (sorted keys, no whitespace, UTF-8), so the same
-statement always gives the same bytes and digest.
+serial, manufacturer, model); the full Device record is in the predicate, with how the device
+was reached for the scan (predicate.device.connection: kind usb | network | loopback | emulator
+| this_computer | demo, the adb server's usb path, the address, and the product/model/device
+fields of `adb devices -l`; null when not recorded). The signature covers it like every byte.
+All times are UTC ISO 8601. The payload is canonical JSON (sorted keys, no whitespace, UTF-8),
+so the same statement always gives the same bytes and digest.
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ SHOWN_APPS = 5  # banned apps still there named one by one; the rest are counted
 _STILL = {
     AppState.INSTALLED: "is still installed",
     AppState.DISABLED: "is still there (disabled)",
+    AppState.HIDDEN: "is still there, hidden (frozen; one tap brings it back)",
+    AppState.SUSPENDED: "is still there, suspended (paused)",
     AppState.REMOVED_FOR_USER: "can still be restored (removed for that user only)",
     AppState.ABSENT: "is still listed",
 }

@@ -39,7 +39,15 @@ from audit.attestation.statement import (
 )
 from audit.errors import AttestationInvalid
 from audit.inventory import FORMAT as INVENTORY_FORMAT
-from audit.model import DeviceStatus, EnumT, FindingStatus, members_by_value
+from audit.model import (
+    Connection,
+    ConnectionKind,
+    DeviceStatus,
+    EnumT,
+    FindingStatus,
+    members_by_value,
+)
+from audit.provenance import connection_from_dict
 
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -67,6 +75,9 @@ class VerifiedAttestation:
     # Made on Device Audit's demo phone (predicate.device.simulated): a valid signature over a
     # demo is still not the record of a real device, so whoever shows a receipt must say so.
     simulated: bool = False
+    # How the device was reached for the scan (predicate.device.connection), as signed; None
+    # when the receipt does not record it (made by an older Device Audit): never a cable.
+    connection: Connection | None = None
 
     @property
     def display_signer(self) -> str:
@@ -285,6 +296,19 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
     simulated = device.data.get("simulated", False)
     if not isinstance(simulated, bool):
         raise invalid("the statement's 'predicate.device.simulated' is not true or false")
+    try:
+        connection = connection_from_dict(
+            device.data.get("connection"), device_kind=identity["kind"]
+        )
+    except ValueError as error:
+        raise invalid(
+            f"the statement's 'predicate.device.connection' is malformed: {error}"
+        ) from None
+    if connection is not None and connection.kind is ConnectionKind.DEMO and not simulated:
+        raise invalid(
+            "the statement's 'predicate.device.connection' names the demo phone, but the device "
+            "is not marked simulated"
+        )
     if subject.text("name") != identity["id"]:
         raise invalid("the subject does not name the device the statement describes")
     if _identity_digest(identity) != digest:
@@ -322,6 +346,7 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         payload_sha256=payload_sha256,
         statement=data,
         simulated=simulated,
+        connection=connection,
     )
 
 

@@ -3,9 +3,11 @@
 Verification needs no keyring: a receipt carries the public key it was signed with, and what
 makes it trustworthy is its signer's fingerprint matching one known out of band (--expect-key).
 
-A receipt made on the demo phone verifies like any other (its signature is real), so verify says
-SIMULATED on the line after its name and in --json; --real-only counts such receipts as not
-valid, for scripts that collect receipts of real devices.
+Exit code 0 means "a real device's genuine receipt". A receipt made on the demo phone has a real
+signature, but it is not the record of a device: verify says SIMULATED on the line after its
+name and in --json, and counts it as not valid unless --allow-demo is given (for trying Device
+Audit out). Every receipt also says how the device was reached (a USB cable, the network, an
+emulator), as signed; a network or emulator connection is named as such in words.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
 from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid
 from audit.model import DeviceStatus
 from audit.policy.report import STATUS_WORDS
+from audit.provenance import connection_to_dict, reached_words, remote
 from audit.text import visible
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
@@ -43,12 +46,13 @@ def register(sub: Any) -> None:
         description="Check the signature and contents of attestation receipts and print who "
         "signed each one, for which device and policy, with what result. Any changed byte makes "
         "a receipt invalid. A receipt made on the demo phone is marked SIMULATED: its signature "
-        "is valid, but it is not the record of a real device. Exit code 0 when every file is "
-        "valid (and signed by the expected key, with --expect-key; of a real device, with "
-        "--real-only), 1 when any is not, 2 when a path names no file that can be read (the other "
-        "files are still checked and shown). A valid non-compliance report exits 0 too: the "
-        "file is genuine, and what it says (that the device was not shown to be compliant) is "
-        "printed. With --real-only a receipt of the demo phone exits 1.",
+        "is valid, but it is not the record of a real device. Each receipt also says how the "
+        "device was reached (USB cable, over the network, an emulator). Exit code 0 when every "
+        "file is a real device's genuine receipt (signed by the expected key, with --expect-key), "
+        "1 when any is not, 2 when a path names no file that can be read (the other files are "
+        "still checked and shown). A valid non-compliance report exits 0 too: the file is "
+        "genuine, and what it says (that the device was not shown to be compliant) is printed. "
+        "A receipt of the demo phone exits 1 unless --allow-demo is given.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
     parser.add_argument(
@@ -59,10 +63,16 @@ def register(sub: Any) -> None:
         "signed by another key counts as invalid",
     )
     parser.add_argument(
+        "--allow-demo",
+        action="store_true",
+        help="accept a receipt made on Device Audit's demo phone (a demo receipt) as valid; "
+        "without it such a receipt fails with exit code 1",
+    )
+    parser.add_argument(
         "--real-only",
         action="store_true",
-        help="count a receipt made on the simulated demo phone (a demo receipt) as not valid: "
-        "it fails with exit code 1",
+        help="no longer needed (demo receipts always fail unless --allow-demo); still accepted "
+        "so older scripts keep working",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run_verify)
@@ -93,7 +103,7 @@ def run_verify(args: argparse.Namespace) -> int:
         except AttestationInvalid as error:
             results.append(_invalid(path, error))
         else:
-            results.append(_valid(path, verified, expected, real_only=args.real_only))
+            results.append(_valid(path, verified, expected, allow_demo=args.allow_demo))
     if args.json:
         json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -183,7 +193,7 @@ def _next_step(error: AttestationInvalid) -> str:
 
 
 def _valid(
-    path: Path, v: VerifiedAttestation, expected: str | None, *, real_only: bool = False
+    path: Path, v: VerifiedAttestation, expected: str | None, *, allow_demo: bool = False
 ) -> dict[str, Any]:
     matches = None if expected is None else v.signer == expected
     reasons = []
@@ -192,11 +202,11 @@ def _valid(
             f"The signature is valid, but it was made by another key: {v.display_signer}, "
             f"not the expected {format_fingerprint(expected or '')}."
         )
-    refused_demo = real_only and v.simulated
+    refused_demo = v.simulated and not allow_demo
     if refused_demo:
         reasons.append(
-            "It was made on the simulated demo phone, and --real-only accepts only receipts "
-            "of real devices."
+            "It was made on the simulated demo phone, not a real device, so it does not count "
+            "as valid (verify --allow-demo accepts demo receipts, for trying Device Audit out)."
         )
     return {
         "file": str(path),
@@ -214,6 +224,9 @@ def _valid(
         "policy": {"id": v.policy_id, "title": v.policy_title, "sha256": v.policy_sha256},
         "attested_at": v.attested_at.astimezone(UTC).isoformat(),
         "attester": v.attester.to_dict(),
+        "connection": connection_to_dict(v.connection),
+        "reached": reached_words(v.connection),
+        "remote": remote(v.connection),
         "tool_version": v.tool_version,
         "payload_sha256": v.payload_sha256,
     }
@@ -236,7 +249,7 @@ def _describe(result: dict[str, Any]) -> str:
     if result["signer_matches"] is False:
         what = "DIFFERENT SIGNER: " + what
     elif result["simulated"] and not result["valid"]:
-        what = "NOT ACCEPTED (--real-only): " + what
+        what = "NOT ACCEPTED (a demo receipt): " + what
     elif result["signer_matches"]:
         what += ", signed by the expected key"
     attester = result["attester"]
@@ -250,6 +263,7 @@ def _describe(result: dict[str, Any]) -> str:
     lines += [
         f"  signer    {format_fingerprint(result['signer'])}",
         f"  device    {visible(device['name'])} ({visible(device['id'])})",
+        f"  reached   {visible(result['reached'])}",
         f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
         f"  status    {STATUS_WORDS[DeviceStatus(result['status'])]}",
         f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",

@@ -46,7 +46,7 @@ from audit.attestation import (
 from audit.attestation.receipt_text import receipt_content
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso_date
 from audit.cli.policy_cmds import render, safe
-from audit.cli.scan_cmd import scan_target
+from audit.cli.scan_cmd import judge_target
 from audit.errors import AuditError, DeviceError
 from audit.model import (
     ActionKind,
@@ -60,12 +60,12 @@ from audit.model import (
 )
 from audit.policy import evaluate, load_exemptions, load_policy, status_text
 from audit.remediation import (
-    AndroidExecutor,
     Operation,
     RemediationSession,
     Step,
     StepState,
     appeared_message,
+    executor_for,
     pending,
     statement_text,
 )
@@ -297,7 +297,7 @@ def run_remove(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     exemptions = _exemptions(args)
     day: date = args.date or date.today()
-    before = evaluate(scan_target(args), policy, exemptions, day=day, person=args.person)
+    before = judge_target(args, policy, exemptions, day=day, person=args.person)
     device = before.scan.device
     print(f"Device:  {safe(device.name or device.id)} ({safe(device.id)})")
     print(f"Policy:  {safe(policy.title)} ({safe(policy.id)})")
@@ -410,7 +410,9 @@ def _remove(
         _say_recorded(removal.history, removal.audit_id)
         return EXIT_OK if before.status.compliant else EXIT_NOT_COMPLIANT
 
-    executor = AndroidExecutor(args.device, device_id=before.scan.device.id, adb_port=args.adb_port)
+    # The phone at --device: over adb, or the demo phone when it is on in this process.
+    phone = replace(before.scan.device, address=args.device)
+    executor = executor_for(phone, adb_port=args.adb_port)
 
     def confirm(step: Step) -> bool:
         print(f"\n{safe(step.title)}")
@@ -447,7 +449,11 @@ def _remove(
     _print_manual(session)
     print("\nScanning again (every user)...")
     try:
-        after = session.record_rescan(scan_target(args), day=before.day)
+        after = session.record_assessment(
+            judge_target(
+                args, before.policy, session.exemptions, day=before.day, person=session.person
+            )
+        )
     except DeviceError as error:
         print(f"Could not scan again: {safe(error.message, limit=1000)}")
         print("Nothing is verified until the phone is scanned again.")
@@ -564,7 +570,7 @@ def run_attest(args: argparse.Namespace) -> int:
     if problem:
         raise AuditError(problem, "Choose another file name with --out.")
     usable_keyring()  # before a long scan: say now if the key has nowhere to live
-    after = evaluate(scan_target(args), policy, exemptions, day=day, person=attester.staff_id)
+    after = judge_target(args, policy, exemptions, day=day, person=attester.staff_id)
     path = pending.pending_path(after.scan.device.id, policy.id)
     earlier = _removal_to_attest(path, policy, args)
     if earlier is None:
@@ -642,6 +648,15 @@ def _sign(
         print("\nNot attested: " + safe("; ".join(blockers), limit=2000) + ".")
         if not args.noncompliance_report:
             kept = " What 'remove' did is kept for the next attest." if proof.saved else ""
+            if not after.violations and not after.scan.complete:
+                # Nothing to remove: the phone was not read in full, and that is what to fix.
+                print(
+                    "Nothing was written. Part of the device could not be read (see 'Not seen "
+                    "by this scan' above): fix what is named there if you can, then attest "
+                    "again. If it keeps happening, restart the phone or ask your IT "
+                    f"department: an incomplete scan cannot be attested.{kept}"
+                )
+                return EXIT_NOT_COMPLIANT
             print(
                 "Nothing was written. Remove the apps (device-audit remove) or record an "
                 "exemption, then attest again; or add --noncompliance-report to sign a report "

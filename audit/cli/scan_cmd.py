@@ -1,16 +1,24 @@
-"""`device-audit scan`: inventory this computer or one phone, and write the inventory file."""
+"""`device-audit scan`: inventory this computer or one phone, and write the inventory file.
+
+A phone's inventory also holds the state read from the phone's own per-user record of each app
+the catalog knows that does not read as plainly installed (one more round trip, only when there
+are such apps): `check` judges the file later without the phone, and the package lists show an
+app hidden ("frozen") in a profile exactly as one removed for it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, add_adb_port, output_problem
 from audit.errors import AuditError, CannotWrite
-from audit.model import ScanResult, SourceStatus
+from audit.model import Assessment, Exemption, InstalledApp, Policy, ScanResult, SourceStatus
 from audit.text import visible
 
 
@@ -33,7 +41,7 @@ def register(sub: Any) -> None:
 
 
 def scan_target(args: argparse.Namespace) -> ScanResult:
-    """Run the scan the arguments ask for; shared by every command that rescans."""
+    """Run the scan the arguments ask for (the inventory alone, judged by no policy)."""
     progress = _print_progress if sys.stderr.isatty() else _no_progress
     if getattr(args, "local", False):
         from audit.sources.local import scan_local
@@ -42,6 +50,60 @@ def scan_target(args: argparse.Namespace) -> ScanResult:
     from audit.sources.android.scan import scan_phone
 
     return scan_phone(args.device, adb_port=args.adb_port, progress=progress)
+
+
+def judge_target(
+    args: argparse.Namespace,
+    policy: Policy,
+    exemptions: Sequence[Exemption],
+    *,
+    day: date,
+    person: str,
+) -> Assessment:
+    """Scan what the arguments ask for and judge it; shared by every command that judges a
+    device it can reach (remove, its rescan, attest). A phone's flagged apps are asked about
+    once more (audit.assess), so a verdict never rests on the package lists alone: an app
+    hidden in a profile is listed there just like one removed for it."""
+    progress = _print_progress if sys.stderr.isatty() else _no_progress
+    from audit.assess import assess_phone, judge_with_details
+
+    if getattr(args, "local", False):
+        from audit.sources.local import scan_local
+
+        scan = scan_local(progress=progress)
+        return judge_with_details(scan, policy, exemptions, day=day, person=person)
+    judged = assess_phone(
+        args.device,
+        policy,
+        exemptions,
+        day=day,
+        person=person,
+        adb_port=args.adb_port,
+        progress=progress,
+    )
+    progress(1.0, "Checked")
+    return judged
+
+
+def _known_app(app: InstalledApp) -> bool:
+    """Whether the shipped catalog knows the app (any policy preset could ban it)."""
+    from audit.policy import default_catalog
+
+    return default_catalog().app_name(app.app_id) is not None
+
+
+def confirmed_phone_scan(args: argparse.Namespace, scan: ScanResult) -> ScanResult:
+    """The phone's scan with the per-user state of the catalog's apps that need one read from
+    the phone (one more round trip, only when there are any): an inventory file is judged
+    later, without the phone, and a hidden app reads like a removed one in the lists."""
+    from audit.assess import confirm_states
+    from audit.sources.android.scan import details_for
+
+    return confirm_states(
+        scan,
+        lambda packages: details_for(args.device, packages, adb_port=args.adb_port),
+        _known_app,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
                 "--json inventory.json) and run the scan again.",
             )
     scan = scan_target(args)
+    if not getattr(args, "local", False):
+        scan = confirmed_phone_scan(args, scan)
     if args.json is not None and str(args.json) == "-":
         sys.stdout.write(inventory.dumps(scan))
     else:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from audit.model import (
+    NEVER_COMPLIANT,
     AppState,
     Assessment,
     Device,
@@ -77,7 +78,9 @@ def evaluate(
     """Judge `scan` against `policy` on `day`, with the exemptions granted to `person`."""
     compiled = compile_policy(policy)
     relevant = tuple(e for e in exemptions if applies(e, policy, scan.device, person))
-    compliant_states = policy.compliant_states | {AppState.ABSENT}
+    # A hidden or suspended app is still installed: never compliant, whatever a policy built in
+    # code says (the loader refuses such a policy file).
+    compliant_states = (policy.compliant_states | {AppState.ABSENT}) - NEVER_COMPLIANT
 
     drafts: list[_Draft] = []
     for app in scan.apps:

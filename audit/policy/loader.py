@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from audit.errors import PolicyError, UnknownPolicy
-from audit.model import AppState, Matcher, MatchKind, Policy, Rule
+from audit.model import NEVER_COMPLIANT, AppState, Matcher, MatchKind, Policy, Rule
 from audit.paths import resource
 from audit.policy.catalog import Catalog, default_catalog, kind_words, read_matcher_fields
 from audit.policy.tomlfile import Table, TomlDocument, parse_text, read_file
@@ -103,6 +103,12 @@ def parse_policy(
             "compliant_states",
             "'installed' cannot be compliant: the policy would ban nothing. "
             "Use 'absent', 'removed_for_user' or 'disabled'",
+        )
+    for state in sorted(compliant & NEVER_COMPLIANT):
+        raise root.fail(
+            "compliant_states",
+            f"'{state.value}' cannot be compliant: a {state.value} app is still installed and "
+            "the person can use it again at once. Use 'absent', 'removed_for_user' or 'disabled'",
         )
     rule_tables = root.tables("rule")
     if not rule_tables:

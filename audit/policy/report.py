@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.inventory import app_to_dict, device_to_dict, inventory_digest
 from audit.model import (
+    AppState,
     Assessment,
     DeviceStatus,
     Exemption,
@@ -17,6 +18,7 @@ from audit.model import (
     MatchKind,
     Policy,
 )
+from audit.states import explained, how_to_remove
 from audit.text import plural
 
 FORMAT = "device-audit-assessment"
@@ -99,6 +101,8 @@ def finding_reason(finding: Finding, day: date) -> str:
             return "The name matches, but the app does not say who published it: check it."
         return f"A {matcher.confidence.value}-confidence match: a person should check it."
     text = f"Banned by rule '{finding.rule.id}' ({finding.rule.title})."
+    if app.state in (AppState.HIDDEN, AppState.SUSPENDED):
+        text += f" It is {explained(app.state)}. {how_to_remove(app.state)}"
     if finding.exemption is not None:
         e = finding.exemption
         if e.expires < day:

@@ -6,7 +6,8 @@ The flow the GUI wizard and the CLI share (session.py):
     for plan in session.plans:               # one per violation: steps, alternatives, note
         step = ...                           # show step.title and step.confirmation
         session.run(step, executor, confirmed=True)    # or session.confirm_manual(step, who)
-    session.record_rescan(scan_phone(serial))          # a fresh scan of every user
+    session.record_rescan(scan_phone(serial), details=lambda names: details_for(serial, names))
+                                             # a fresh scan of every user, flagged apps' state
     session.verification                     # per finding: resolved / still there / appeared
     session.attest(attester, statement_for(attester, device, policy, day), signer)
 """

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import psutil
 
-from audit.errors import ActionFailed, AuditError, InvalidPackageName
+from audit.errors import ActionFailed, AuditError, DeviceGone, InvalidPackageName
 from audit.model import ActionKind, ActionResult, Device, DeviceKind, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
 from audit.sources.android.actions import command_for, place_words, run_action
@@ -147,23 +147,7 @@ class AndroidExecutor:
         except AuditError as error:  # bad input, or the adb server itself is unavailable
             code = "INVALID_PACKAGE" if isinstance(error, InvalidPackageName) else "ADB_UNAVAILABLE"
             return self._not_done(step, error, code)
-        if (
-            not result.ok
-            and result.code in ALREADY_GONE
-            and step.action in (ActionKind.UNINSTALL, ActionKind.UNINSTALL_ALL_USERS)
-        ):
-            if step.action is ActionKind.UNINSTALL_ALL_USERS:
-                where = "for any user"
-            else:
-                where = place_words(step.action, target.user, target.user_words)
-            return replace(
-                result,
-                device=self.device_id,
-                ok=True,
-                message=f"{target.app_name} was already gone {where}: nothing was left to remove.",
-                advice="",
-            )
-        return replace(result, device=self.device_id)
+        return replace(already_gone(step, result), device=self.device_id)
 
     def _not_done(self, step: Step, error: AuditError, code: str) -> ActionResult:
         return ActionResult(
@@ -447,9 +431,57 @@ def _text(data: bytes | str | None) -> str:
     return data.decode("utf-8", "replace")
 
 
+def already_gone(step: Step, result: ActionResult) -> ActionResult:
+    """An uninstall the phone refused because the app was not there: done, with nothing left
+    to do (removed by hand meanwhile, or by an earlier try cut short by an unplugged cable)."""
+    if (
+        result.ok
+        or result.code not in ALREADY_GONE
+        or step.action not in (ActionKind.UNINSTALL, ActionKind.UNINSTALL_ALL_USERS)
+    ):
+        return result
+    target = step.target
+    if step.action is ActionKind.UNINSTALL_ALL_USERS:
+        where = "for any user"
+    else:
+        where = place_words(step.action, target.user, target.user_words)
+    return replace(
+        result,
+        ok=True,
+        message=f"{target.app_name} was already gone {where}: nothing was left to remove.",
+        advice="",
+    )
+
+
+class DemoExecutor:
+    """The demo phone's steps, done by the demo phone in the app (audit.demo) while it is on;
+    once it is switched off, a step is not done, as on a phone that went away."""
+
+    def run(self, step: Step) -> ActionResult:
+        from audit.demo import DEMO_ADDRESS, phone_at
+
+        try:
+            phone = phone_at(DEMO_ADDRESS)
+        except DeviceGone as error:
+            return step_result(
+                step,
+                False,
+                f"{step.title}: not done. {error.message}",
+                advice=error.next_step,
+                code="DEVICE_GONE",
+            )
+        assert phone is not None
+        return already_gone(step, phone.run(step))
+
+
 def executor_for(device: Device, *, adb_port: int | None = None) -> Executor:
-    """The executor for a device: over adb for a phone, on this computer otherwise."""
+    """The executor for a device: the demo phone itself (audit.demo), over adb for a phone,
+    on this computer otherwise."""
     if device.kind is DeviceKind.ANDROID:
+        from audit.demo import DEMO_ADDRESS
+
+        if device.address == DEMO_ADDRESS:
+            return DemoExecutor()
         return AndroidExecutor(
             device.address or device.serial, device_id=device.id, adb_port=adb_port
         )

@@ -36,7 +36,8 @@ from audit.remediation.steps import (
     automatic_step,
     manual_step,
 )
-from audit.sources.android.packages import is_valid_package_name
+from audit.sources.android.packages import shell_refusal
+from audit.states import explained, how_to_remove
 
 ACCEPTED_WORDS: dict[AppState, str] = {
     AppState.REMOVED_FOR_USER: "'removed for this user' (the copy built into the phone stays, "
@@ -74,7 +75,15 @@ def plan_for(
         raise ValueError(f"only violations need a removal plan, not {finding.status.value}")
     device = assessment.scan.device
     if device.kind is DeviceKind.ANDROID:
-        return android_plan(finding, assessment.scan, assessment.policy, all_users=all_users)
+        kept = any(
+            f.status is FindingStatus.EXCEPTED
+            and f.app.identifier == finding.app.identifier
+            and f.app.user != finding.app.user
+            for f in assessment.findings
+        )
+        return android_plan(
+            finding, assessment.scan, assessment.policy, all_users=all_users, kept_elsewhere=kept
+        )
     return local_plan(finding, device, rights=rights if rights is not None else Rights.current())
 
 
@@ -145,21 +154,29 @@ def accepted_note(policy: Policy, app_label: str) -> str:
 
 
 def android_plan(
-    finding: Finding, scan: ScanResult, policy: Policy, *, all_users: bool = False
+    finding: Finding,
+    scan: ScanResult,
+    policy: Policy,
+    *,
+    all_users: bool = False,
+    kept_elsewhere: bool = False,
 ) -> RemovalPlan:
+    """The steps for one phone app. `kept_elsewhere`: another user's copy of the same app is
+    kept under an exemption, so it must not be removed from every user at once."""
     app = finding.app
     target = android_target(finding, scan)
     device = device_words(scan.device)
     _, capital, sentence = profile_words(scan, app.user)
     name = target.app_name
     by_hand = _on_the_phone_step(target, capital, policy, system=app.system)
-    if not is_valid_package_name(app.identifier):
-        refused = replace(
-            by_hand,
-            why_manual=f"{app.identifier!r} is not a valid Android package name, so Device Audit "
-            "will not send it to the phone.",
-        )
+    if app.state is AppState.HIDDEN:
+        by_hand = _unfreeze_step(target, capital, system=app.system)
+    refusal = shell_refusal(app.identifier)
+    if refusal:  # a name that may be listed but not sent to a shell: by hand, and why
+        refused = replace(by_hand, why_manual=refusal)
         return RemovalPlan(finding, scan.device, (refused,))
+    if app.state is AppState.HIDDEN:
+        return _hidden_plan(finding, scan, target, device, by_hand, kept_elsewhere=kept_elsewhere)
     if not app.system:
         if all_users:
             step = _uninstall_all_users(finding, scan, target, device)
@@ -172,6 +189,9 @@ def android_plan(
                 confirmation=f"{name} will be uninstalled from {capital} on {device}. Its "
                 f"data in {sentence} will be deleted. Other profiles are not changed.",
             )
+        if app.state is AppState.SUSPENDED:  # say why a paused app still has to go
+            paused = f"{name} is {explained(app.state, capital)}; pausing does not remove it. "
+            step = replace(step, confirmation=paused + step.confirmation)
         return RemovalPlan(finding, scan.device, (step,), (by_hand,))
 
     note = accepted_note(policy, name)
@@ -210,6 +230,68 @@ def android_plan(
         )
     contact = _contact_it_step(target, device, policy, note)
     return RemovalPlan(finding, scan.device, (contact,), policy_note=note)
+
+
+def _hidden_plan(
+    finding: Finding,
+    scan: ScanResult,
+    target: Target,
+    device: str,
+    unfreeze: Step,
+    *,
+    kept_elsewhere: bool,
+) -> RemovalPlan:
+    """A hidden ("frozen") app is still installed, but Android's `pm uninstall --user N` does
+    not find it (it answers "not installed for N"), so it cannot be removed from its profile
+    over USB. An app the person installed can still be uninstalled from every user at once;
+    a built-in one, or one another profile keeps under an exemption, must be unfrozen first."""
+    app = finding.app
+    _, capital, _ = profile_words(scan, app.user)
+    frozen = f"{target.app_name} is {explained(AppState.HIDDEN, capital)}."
+    if app.system or kept_elsewhere:
+        why = (
+            "it came with the phone, so it can only be removed for one profile, and Android "
+            "does not do that for a frozen app over USB"
+            if app.system
+            else "another profile keeps it under an exemption, so it cannot be removed from "
+            "every profile at once, and Android does not remove a frozen app from one profile "
+            "over USB"
+        )
+        step = replace(unfreeze, why_manual=f"{frozen} Unfreeze it first: {why}.")
+        return RemovalPlan(finding, scan.device, (step,))
+    everywhere = _uninstall_all_users(finding, scan, target, device)
+    step = replace(
+        everywhere,
+        confirmation=f"{frozen} Android does not let USB debugging remove a frozen app from "
+        f"one profile, so it will be removed from every profile instead. "
+        + everywhere.confirmation,
+    )
+    return RemovalPlan(finding, scan.device, (step,), (unfreeze,))
+
+
+def _unfreeze_step(target: Target, where: str, *, system: bool) -> Step:
+    name = target.app_name
+    tab = ", switch to the 'Work' tab" if target.user_label == "Work profile" else ""
+    then = (
+        "Come back here and check again: Device Audit can then remove it for that profile."
+        if system
+        else f"Open Settings > Apps{tab}, tap {name}, then Uninstall, and confirm."
+    )
+    return manual_step(
+        target,
+        "unfreeze",
+        f"Unfreeze {name} in {where}, then remove it",
+        (
+            f"Unlock {target.device_name} and open the app that froze {name} in {where} "
+            "(Shelter, Island, Insular, or the profile's management app).",
+            f"Unfreeze {name} there: freezing only hides it, it is still installed.",
+            then,
+            "Come back here and confirm you have done it; Device Audit then checks the phone.",
+        ),
+        confirmation=f"I unfroze {name} in {where} on {target.device_name}"
+        + ("." if system else " and removed it."),
+        why=how_to_remove(AppState.HIDDEN),
+    )
 
 
 def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, device: str) -> Step:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from audit.assess import DetailsFetch, judge_with_details
 from audit.attestation import (
     Attester,
     Envelope,
@@ -26,7 +27,6 @@ from audit.attestation import (
 )
 from audit.errors import ActionFailed, AttestationRefused, Cancelled
 from audit.model import ActionResult, Assessment, Device, Exemption, ScanResult
-from audit.policy import evaluate
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
 from audit.remediation.execute import Executor, confirm_manual
 from audit.remediation.plan import build_plans, plan_for, undo_step, unique_steps
@@ -295,14 +295,19 @@ class RemediationSession:
         """Every result so far, failures included, in order: what the attestation records."""
         return tuple(a.result for a in self.attempts)
 
-    def record_rescan(self, scan: ScanResult, *, day: date | None = None) -> Verification:
-        """Judge a fresh scan of the device as the first one was judged, and verify."""
-        after = evaluate(
+    def record_rescan(
+        self, scan: ScanResult, *, day: date | None = None, details: DetailsFetch | None = None
+    ) -> Verification:
+        """Judge a fresh scan of the device as the first one was judged, and verify. A flagged
+        phone app's state is read with `details` (audit.assess); without it, one the package
+        lists alone would call compliant leaves the rescan incomplete."""
+        after = judge_with_details(
             scan,
             self.before.policy,
             self.exemptions,
             day=day or self.before.day,
             person=self.person,
+            details=details,
         )
         return self.record_assessment(after)
 

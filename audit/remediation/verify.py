@@ -25,6 +25,8 @@ from audit.profiles import words_of
 _STATE_WORDS = {
     AppState.INSTALLED: "installed",
     AppState.DISABLED: "disabled",
+    AppState.HIDDEN: "hidden (frozen): still on the phone, one tap brings it back",
+    AppState.SUSPENDED: "suspended (paused): still on the phone",
     AppState.REMOVED_FOR_USER: "removed for this user (the built-in copy stays)",
     AppState.ABSENT: "gone",
 }

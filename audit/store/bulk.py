@@ -29,6 +29,7 @@ from audit.store.writes import (
     INSERT_KEY,
     INSERT_RECEIPT,
     action_row,
+    connection_json,
     exemption_row,
     gaps_json,
     insert_statement,
@@ -84,7 +85,7 @@ class ReceiptRows(NamedTuple):
 AUDIT_COLUMNS = (
     "origin, person_name, staff_id, technician, device_id, device_name, device_json, policy_id,"
     " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
-    " exemption_expires, receipt_uid, receipt_kind, signer, attested_at, search"
+    " exemption_expires, receipt_uid, receipt_kind, signer, attested_at, search, connection"
 )
 SCAN_COLUMNS = (
     "started_at, finished_at, complete, inventory_digest, app_count, gaps, policy_sha256, day,"
@@ -144,6 +145,7 @@ def receipt_rows(v: VerifiedAttestation, content: ReceiptContent) -> ReceiptRows
             search_text(
                 attester.name, attester.staff_id, attester.technician, device.id, device.name
             ),
+            connection_json(v.connection),
         ),
         before=_scan(
             content.before, started, timestamp(content.before.finished_at), v.policy_sha256, day

@@ -19,6 +19,7 @@ from audit.errors import AttestationInvalid, NoAuditsUnderPolicy, StoreError
 from audit.model import (
     ActionKind,
     ActionResult,
+    Connection,
     DeviceStatus,
     Exemption,
     SourceReport,
@@ -26,6 +27,7 @@ from audit.model import (
     UserProfile,
 )
 from audit.model import SourceStatus as _SourceStatus
+from audit.provenance import connection_from_dict, reached_words
 from audit.store.db import optional_day, optional_time, parse_time
 from audit.store.receipt_content import device_from_dict
 from audit.store.records import (
@@ -50,7 +52,7 @@ from audit.text import visible
 _SUMMARY = (
     "id, uid, origin, person_name, staff_id, technician, device_id, device_name, policy_id,"
     " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
-    " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest"
+    " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest, connection"
 )
 
 
@@ -79,6 +81,7 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         receipt_kind,
         signer,
         latest,
+        connection,
     ) = row
     return AuditSummary(
         id=audit_id,
@@ -104,6 +107,7 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         receipt_kind=receipt_kind or "",
         signer=signer or "",
         latest=bool(latest),
+        connection=stored_connection(connection),
     )
 
 
@@ -539,7 +543,7 @@ def export_rows(
     sql = (
         "SELECT id, person_name, staff_id, device_id, device_name, policy_id, status,"
         " scanned_at, attested_at, exemption_expires, signer, receipt_uid, receipt_kind,"
-        " origin, uid FROM audits WHERE latest = 1"
+        " origin, uid, connection FROM audits WHERE latest = 1"
     )
     params: list[Any] = []
     if policy_id:
@@ -580,6 +584,26 @@ def export_rows(
                 receipt_kind=row[12] or "",
                 origin=row[13],
                 audit_uid=row[14],
+                **_connection_columns(stored_connection(row[15])),
             )
         )
     return result
+
+
+def stored_connection(text: str | None) -> Connection | None:
+    """audits.connection read back; it was written from a checked value, so anything unreadable
+    (a hand-edited database) is shown as not recorded rather than stopping the history."""
+    if not text:
+        return None
+    try:
+        return connection_from_dict(json.loads(text))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _connection_columns(connection: Connection | None) -> dict[str, str]:
+    """The export's two columns: the kind as a code for scripts, and the words for people."""
+    return {
+        "connection": connection.kind.value if connection is not None else "",
+        "reached": reached_words(connection),
+    }

@@ -20,6 +20,7 @@ from audit.model import (
     ActionKind,
     ActionResult,
     AppState,
+    Connection,
     Device,
     DeviceKind,
     DeviceStatus,
@@ -33,6 +34,7 @@ from audit.model import (
     UserProfile,
     members_by_value,
 )
+from audit.provenance import connection_from_dict
 
 # What a finding's status may be in a receipt: a FindingStatus, or "unverified" when the rescan
 # could not see whether the app was still there.
@@ -237,7 +239,16 @@ def device_from_dict(data: Any, where: str = "device") -> Device:
         managed=managed,
         has_work_profile=bool(d.value("has_work_profile", bool, optional=True)),
         simulated=bool(d.value("simulated", bool, optional=True)),
+        connection=_connection(d),
     )
+
+
+def _connection(d: _Obj) -> Connection | None:
+    """How the device was reached (null or absent in receipts made before it was recorded)."""
+    try:
+        return connection_from_dict(d.data.get("connection"), device_kind=d.data.get("kind"))
+    except ValueError as error:
+        raise MalformedReceipt(f"'{d.path('connection')}' is malformed: {error}") from None
 
 
 # How a device is stored (audits.device_json): made once, not per receipt.

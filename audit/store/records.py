@@ -12,7 +12,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from audit.attestation import VerifiedAttestation
-from audit.model import ActionResult, Device, DeviceStatus, Exemption, SourceReport, UserProfile
+from audit.model import (
+    ActionResult,
+    Connection,
+    Device,
+    DeviceStatus,
+    Exemption,
+    SourceReport,
+    UserProfile,
+)
 from audit.profiles import ProfileWords, words_among
 
 
@@ -82,6 +90,9 @@ class AuditSummary:
     receipt_kind: str  # "compliance_attestation" | "noncompliance_report" | ""
     signer: str  # fingerprint of the key that signed the latest receipt, "" when none
     latest: bool  # the latest audit of this person + device + policy
+    # How the device was reached for the latest scan (as its receipt signs it, when imported);
+    # None when not recorded (audits from before it was): never taken for a USB cable.
+    connection: Connection | None = None
 
     @property
     def attested(self) -> bool:
@@ -326,3 +337,5 @@ class ExportRow:
     receipt_kind: str
     origin: str
     audit_uid: str
+    connection: str = ""  # ConnectionKind value: usb, network, loopback...; "" when not recorded
+    reached: str = ""  # the same in words: "over the network, not a USB cable (10.0.0.5:5555)"

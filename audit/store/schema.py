@@ -204,6 +204,15 @@ ALTER TABLE scans ADD COLUMN users TEXT NOT NULL DEFAULT '[]';
 """
 
 
+# v4: how the device was reached for the audit's latest scan (or, imported, as its receipt
+# signs it): the connection as JSON (audit.provenance.connection_to_dict), NULL when not
+# recorded. Audits recorded before it did not record it and stay NULL: shown as "not recorded",
+# never as a USB cable.
+_V4 = """
+ALTER TABLE audits ADD COLUMN connection TEXT;
+"""
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     _script(conn, _V1)
 
@@ -265,7 +274,11 @@ def _script(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(conn: sqlite3.Connection) -> None:
+    _script(conn, _V4)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -19,12 +19,14 @@ from audit.inventory import device_to_dict, inventory_digest
 from audit.model import (
     ActionResult,
     Assessment,
+    Connection,
     Device,
     Exemption,
     FindingStatus,
     SourceReport,
     UserProfile,
 )
+from audit.provenance import connection_to_dict
 from audit.store.db import timestamp
 from audit.store.records import KeyNote, Origin
 from audit.store.schema import relink
@@ -79,7 +81,8 @@ def insert_audit(
     cursor = conn.execute(
         "INSERT INTO audits (uid, origin, person_name, staff_id, technician, device_id,"
         " device_name, device_json, policy_id, policy_title, policy_sha256, deadline,"
-        " started_at, at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " started_at, at, search, connection)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             uid or str(uuid.uuid4()),
             origin.value,
@@ -96,6 +99,7 @@ def insert_audit(
             timestamp(started_at),
             timestamp(started_at),
             search_text(person_name, staff_id, technician, device.id, device.name),
+            connection_json(device.connection),
         ),
     )
     assert cursor.lastrowid is not None
@@ -104,6 +108,12 @@ def insert_audit(
 
 def device_json(device: Device) -> str:
     return json.dumps(device_to_dict(device), sort_keys=True, ensure_ascii=False)
+
+
+def connection_json(connection: Connection | None) -> str | None:
+    """audits.connection: how the device was reached, NULL when not recorded."""
+    data = connection_to_dict(connection)
+    return None if data is None else json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def gaps_json(gaps: Sequence[SourceReport]) -> str:
@@ -179,8 +189,8 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
     replace_exemptions(conn, audit_id, used)
     conn.execute(
         "UPDATE audits SET status = ?, day = ?, scanned_at = ?, at = max(at, ?),"
-        " exemption_expires = ?, policy_sha256 = ?, policy_title = ?, deadline = ?"
-        " WHERE id = ?",
+        " exemption_expires = ?, policy_sha256 = ?, policy_title = ?, deadline = ?,"
+        " connection = ? WHERE id = ?",
         (
             assessment.status.value,
             assessment.day.isoformat(),
@@ -190,6 +200,8 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
             assessment.policy.sha256,
             assessment.policy.title,
             None if assessment.policy.deadline is None else assessment.policy.deadline.isoformat(),
+            # the latest scan's: the receipt signs the rescan's device, so the history agrees
+            connection_json(scan.device.connection),
             audit_id,
         ),
     )

@@ -28,8 +28,17 @@ def test_a_scan_naming_no_sources_is_not_complete() -> None:
     assert not sample_scan(sources=()).complete
 
 
-def test_four_android_states() -> None:
-    assert {s.value for s in AppState} == {"installed", "disabled", "removed_for_user", "absent"}
+def test_six_android_states_and_which_are_still_on_the_device() -> None:
+    assert {s.value for s in AppState} == {
+        "installed",
+        "disabled",
+        "hidden",
+        "suspended",
+        "removed_for_user",
+        "absent",
+    }
+    on = {s.value for s in AppState if s.on_device}
+    assert on == {"installed", "disabled", "hidden", "suspended"}
 
 
 def test_only_high_and_medium_high_are_enforceable() -> None:

@@ -1,4 +1,4 @@
-"""A simulated Android phone that the real adb server talks to: for tests, benches and the demo.
+"""A simulated Android phone that the real adb server talks to: for tests and benches.
 
 `SimulatedPhone(profile).start()` listens on a loopback port; `adb connect 127.0.0.1:PORT`
 (or adbutils' `client.connect`) makes it a device with the serial `phone.address`. It answers
@@ -12,8 +12,6 @@ Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shar
     {
       "id": "samsung-work-profile",            # defaults to the file name
       "description": "what this phone is for",
-      "simulated": false,                      # true for the GUI's demo phone: getprop then
-                                               # has ro.device_audit.simulated=1
       "properties": {"ro.product.model": "...", "ro.build.version.sdk": "34", ...},
                                                # getprop; the SDK picks the output dialect
       "first_boot": "2024-01-15 10:00:00",     # phone-local time of the first boot
@@ -27,6 +25,11 @@ Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shar
       "device_owner": {"user": 0, "component": "pkg/.Receiver"},   # or absent
       "settings": {"global/adb_enabled": "1"},
       "quirks": {"user_error": "caught" | "uncaught",   # SecurityException style override
+                 # faults, standing for a broken phone's answer (exit status 0 all the same):
+                 "empty_list": "10",                    # `pm list packages --user 10` prints
+                                                        # nothing ("10,150": several users)
+                 "users_without_owner": "true",         # `pm list users` leaves user 0 out
+                 "props_without": "ro.build.version.sdk",  # `getprop` leaves these keys out
                  "features": "shell_v2,cmd"},           # CNXN features override
       "base": {                                # generated ordinary packages
         "sets": ["aosp", "google", "samsung"], # system packages from _package-sets.json
@@ -50,8 +53,9 @@ Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shar
          "blocked_users": [10],                 # the admin blocked uninstalling it there
          "garbled": false,                      # true: a name no phone could hold (breaks the
                                                 # package-name grammar), standing for garbled output
-         "users": {"10": "installed"}}          # installed | disabled | removed_for_user |
-      ]                                         # data_retained; absent users: not there
+         "users": {"10": "installed"}}          # installed | disabled | hidden (frozen) |
+      ]                                         # suspended | removed_for_user | data_retained;
+                                                # absent users: not there
     }
 
 What each command prints per SDK is described in `pm.py` and `dumpsys.py`. Read-only output

@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--drop-after", type=int, default=None)
+    parser.add_argument("--drop-once-at", type=int, default=None)
     parser.add_argument("--garbage", action="store_true")
     parser.add_argument("--unauthorized", action="store_true")
     parser.add_argument("--list", action="store_true", help="list the profiles and exit")
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             args.profile,
             latency_ms=args.latency_ms,
             drop_after=args.drop_after,
+            drop_once_at=args.drop_once_at,
             garbage=args.garbage,
             unauthorized=args.unauthorized,
             host=args.host,

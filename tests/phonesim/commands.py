@@ -76,7 +76,11 @@ def build_commands(state: PhoneState) -> dict[str, CommandFn]:
     def getprop(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
         props = state.properties
         if len(argv) == 1:
-            text = "".join(f"[{key}]: [{props[key]}]\n" for key in sorted(props))
+            # The fault quirk "props_without" leaves keys out of the list (not of `getprop KEY`).
+            left_out = set(state.quirks.get("props_without", "").split(","))
+            text = "".join(
+                f"[{key}]: [{props[key]}]\n" for key in sorted(props) if key not in left_out
+            )
             return Output.of(stdout=text)
         default = argv[2] if len(argv) > 2 else ""
         return Output.of(stdout=props.get(argv[1], default) + "\n")

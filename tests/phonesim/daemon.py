@@ -48,7 +48,9 @@ class SimulatedPhone:
     """A phone on a loopback port, serving a profile to the real adb server.
 
     `latency_ms` delays every command (service request) by that much; `drop_after=N` serves N
-    shell commands, then drops the connection and behaves as if unplugged; `garbage` damages
+    shell commands, then drops the connection and behaves as if unplugged; `drop_once_at=N`
+    drops every connection when the Nth command arrives (1: the first) but stays plugged in, as
+    a USB link that resets: the adb server reconnects and the phone answers again; `garbage` damages
     every output; `unauthorized` answers like a phone whose owner has not tapped "Allow"
     (adb lists it as `unauthorized` until `authorize()`).
 
@@ -64,6 +66,7 @@ class SimulatedPhone:
         *,
         latency_ms: float = 0,
         drop_after: int | None = None,
+        drop_once_at: int | None = None,
         garbage: bool = False,
         unauthorized: bool = False,
         host: str = "127.0.0.1",
@@ -72,6 +75,7 @@ class SimulatedPhone:
         self.state: PhoneState = load_state(profile)
         self.latency_ms = latency_ms
         self.drop_after = drop_after
+        self.drop_once_at = drop_once_at
         self.garbage = garbage
         self.host = host
         self.port = port
@@ -201,6 +205,10 @@ class SimulatedPhone:
         if self.drop_after is not None and count > self.drop_after:
             log.debug("simulated phone %s drops after %d commands", self.address, self.drop_after)
             self.unplug()
+            return None
+        if count == self.drop_once_at:
+            log.debug("simulated phone %s drops its link once, at command %d", self.address, count)
+            self._drop_all()
             return None
         if self.latency_ms > 0 and self._stopping.wait(self.latency_ms / 1000):
             return None

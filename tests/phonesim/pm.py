@@ -145,6 +145,11 @@ def security_for(user_id: int, sdk: int) -> JavaException:
     return security(message)
 
 
+def quirk_ids(quirks: dict[str, str], name: str) -> set[int]:
+    """The user ids a fault quirk names ("10" or "10,150")."""
+    return {int(part) for part in quirks.get(name, "").split(",") if part.strip().isdigit()}
+
+
 class PackageCommands:
     """One phone's package manager shell; `run` answers `pm ...` and `cmd package ...`."""
 
@@ -281,6 +286,8 @@ class PackageCommands:
             user_arg = USER_ALL if self.sdk >= 33 else 0
         if user_arg == USER_CURRENT:
             user_arg = 0
+        if user_arg in quirk_ids(self.state.quirks, "empty_list"):
+            return Output()  # the fault: nothing at all, exit status 0
         user_ids = self.state.user_ids() if user_arg == USER_ALL else [user_arg]
         out = Output()
         readable: list[int] = []
@@ -387,6 +394,8 @@ class PackageCommands:
             else:
                 return Output.of(stdout=f"Invalid option: {arg}\n", status=FAILED)
         users = self.state.users
+        if self.state.quirks.get("users_without_owner") == "true":
+            users = [user for user in users if user.id != 0]  # the fault: no user 0
         if not verbose:
             lines = ["Users:"]
             lines += [f"\t{u}{' running' if u.running else ''}" for u in users]
@@ -430,7 +439,7 @@ class PackageCommands:
 
     def package_path(self, name: str, user_id: int) -> Output:
         package = self.state.packages.get(name)
-        if package is None or not package.installed_for(user_id):
+        if package is None or not package.available_for(user_id):
             return Output(status=1)
         folder = package.apk.rsplit("/", 1)[0]
         lines = [f"package:{package.apk}"] + [f"package:{folder}/{s}" for s in package.splits]
@@ -460,7 +469,9 @@ class PackageCommands:
             self.check_user(user_id)
         with self.state.lock:
             package = self.state.packages.get(name)
-            if user_id != USER_ALL and (package is None or not package.installed_for(user_id)):
+            # runUninstall asks getPackageInfo(name, 0, user) first, which does not find a
+            # hidden app: a frozen app cannot be uninstalled for one user over USB.
+            if user_id != USER_ALL and (package is None or not package.available_for(user_id)):
                 return Output.of(stdout=f"Failure [not installed for {user_id}]\n", status=1)
             failure = self.state.uninstall(name, None if user_id == USER_ALL else user_id, keep)
         if failure is None:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import FileFormatError
-from audit.sources.android.inventory import SIMULATED_PROPERTY
 from tests.phonesim.state import (
     TIME_FORMAT,
     Enabled,
@@ -177,10 +176,6 @@ class _Builder:
         self.data = data
         self.origin = origin
         self.properties = {str(k): str(v) for k, v in data.get("properties", {}).items()}
-        if data.get("simulated", False):
-            # What the Android source reads to mark the Device simulated: a demo phone can
-            # never pass for a real one, in the GUI or in an attestation.
-            self.properties[SIMULATED_PROPERTY] = "1"
         self.sdk = int(self.properties.get("ro.build.version.sdk", "34"))
         self.release = self.properties.get("ro.build.version.release", str(self.sdk - 20))
         self.first_boot = _time(data.get("first_boot", "2024-01-15 10:00:00"))
@@ -218,7 +213,6 @@ class _Builder:
             device_owner=(int(owner["user"]), str(owner["component"])) if owner else None,
             settings=settings,
             quirks={str(k): str(v) for k, v in self.data.get("quirks", {}).items()},
-            simulated=bool(self.data.get("simulated", False)),
             description=str(self.data.get("description", "")),
         )
 
@@ -305,6 +299,10 @@ class _Builder:
                 enabled=Enabled.DISABLED_USER,
                 last_disabled_caller="shell:2000",
             )
+        if state == SimState.HIDDEN:
+            return UserPackageState(ce_data_inode=inode, first_install=first, hidden=True)
+        if state == SimState.SUSPENDED:
+            return UserPackageState(ce_data_inode=inode, first_install=first, suspended=True)
         if state == SimState.REMOVED_FOR_USER:
             return UserPackageState(installed=False, first_install=first)
         if state == "data_retained":

@@ -84,6 +84,8 @@ class SimState:
 
     INSTALLED = "installed"
     DISABLED = "disabled"
+    HIDDEN = "hidden"  # installed, hidden (frozen) by the profile's admin (setApplicationHidden)
+    SUSPENDED = "suspended"  # installed, suspended (paused) by Digital Wellbeing or the admin
     REMOVED_FOR_USER = "removed_for_user"
     ABSENT = "absent"
 
@@ -195,6 +197,13 @@ class Package:
         state = self.users.get(user_id)
         return state is not None and state.installed
 
+    def available_for(self, user_id: int) -> bool:
+        """PackageUserStateUtils.isAvailable without MATCH_UNINSTALLED_PACKAGES: installed and
+        not hidden. What `getPackageInfo(name, 0, user)` finds, so what `pm path` and the
+        per-user `pm uninstall` check see; a hidden app is "not installed for" the user there."""
+        state = self.users.get(user_id)
+        return state is not None and state.installed and not state.hidden
+
     def installed_anywhere(self) -> bool:
         return any(state.installed for state in self.users.values())
 
@@ -216,7 +225,6 @@ class PhoneState:
     device_owner: tuple[int, str] | None = None  # (user id, flattened ComponentName)
     settings: dict[tuple[str, str], str] = field(default_factory=dict)
     quirks: dict[str, str] = field(default_factory=dict)
-    simulated: bool = False
     description: str = ""
     files: dict[str, bytes] = field(default_factory=dict)  # /data/local/tmp scratch files
     rebooted: bool = False
@@ -307,6 +315,10 @@ class PhoneState:
             if package.system or (state is not None and state.data_retained):
                 return SimState.REMOVED_FOR_USER
             return SimState.ABSENT
+        if state.hidden:
+            return SimState.HIDDEN
+        if state.suspended:
+            return SimState.SUSPENDED
         if not state.enabled.is_enabled:
             return SimState.DISABLED
         return SimState.INSTALLED
@@ -314,17 +326,22 @@ class PhoneState:
     def visible_to(self, package: Package, user_id: int, match_uninstalled: bool) -> bool:
         """Whether getInstalledPackages(flags, user) returns the package.
 
-        Without MATCH_UNINSTALLED_PACKAGES (`-u`): the packages installed for the user. With it,
-        from Android 8 (PackageUserState.isAvailable and checkUseInstalledOrHidden): also every
-        system package (a copy stays on the phone whoever uninstalled it) and a user app
-        uninstalled with its data kept (`-k`). Up to Android 7 the flag matched every package
-        the phone knows, so user apps installed only in another user are listed too.
+        Without MATCH_UNINSTALLED_PACKAGES (`-u`): the packages installed for the user and not
+        hidden (PackageUserStateUtils.isAvailable: a hidden, "frozen", app is matched only with
+        the flag, so it is listed exactly like one removed for the user). A suspended app is
+        installed and listed. With the flag, from Android 8 (isAvailable and
+        checkUseInstalledOrHidden): also the hidden ones, every system package (a copy stays on
+        the phone whoever uninstalled it) and a user app uninstalled with its data kept (`-k`).
+        Up to Android 7 the flag matched every package the phone knows, so user apps installed
+        only in another user are listed too.
         """
         state = package.users.get(user_id)
-        if state is not None and state.installed:
+        if state is not None and state.installed and not state.hidden:
             return True
         if not match_uninstalled:
             return False
+        if state is not None and state.installed:
+            return True  # hidden
         if package.system or (state is not None and state.data_retained):
             return True
         return self.sdk <= 25 and package.installed_anywhere()
@@ -359,6 +376,7 @@ class PhoneState:
             self.version += 1
             state = package.user_state(user_id)
             state.installed = False
+            state.hidden = state.suspended = False  # a new, default user state (as AOSP)
             state.data_retained = keep_data and not package.system
             if not state.data_retained:
                 state.ce_data_inode = 0

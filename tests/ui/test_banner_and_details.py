@@ -280,3 +280,44 @@ def test_every_evidence_code_of_the_catalog_has_words() -> None:
         for code in re.findall(r"\[([A-Za-z0-9-]+)\]", entry.source)
     }
     assert codes and codes <= set(EVIDENCE_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("state", "said", "how"),
+    [
+        (
+            AppState.HIDDEN,
+            "State: Hidden (frozen) in the Work profile: still on the phone, the person can "
+            "bring it back in one tap",
+            "Or remove it yourself: Freezing does not remove an app",
+        ),
+        (
+            AppState.SUSPENDED,
+            "State: Suspended (paused) in the Work profile: still on the phone, greyed out "
+            "until whoever paused it lets it run again",
+            "Pausing it does not remove it: it is still installed.",
+        ),
+    ],
+)
+def test_details_say_a_frozen_or_paused_app_is_still_on_the_phone(
+    state: AppState, said: str, how: str
+) -> None:
+    """A hidden ("frozen") or suspended ("paused") TikTok is a violation, and the pane says
+    what the state means and how to remove it for real."""
+    scan = phone_scan()
+    scan = replace(
+        scan,
+        apps=tuple(
+            replace(a, state=state, state_confirmed=True) if "musically" in a.identifier else a
+            for a in scan.apps
+        ),
+    )
+    policy = load_policy(NZ)
+    assessment = evaluate(scan, policy, day=DAY)
+    finding = finding_for("com.zhiliaoapp.musically", scan, assessment)
+    assert finding.status is FindingStatus.VIOLATION
+    view = details_view(finding.app, finding, scan, assessment, policy)
+    facts = next(s.lines for s in view.sections if s.heading == "This app")
+    assert said in facts
+    steps = next(s.lines for s in view.sections if s.heading == "What to do")
+    assert how in steps[1]

@@ -90,3 +90,21 @@ def test_the_watcher_reports_failures_retries_and_delivers_events(qtbot: QtBot) 
         assert tracker.calls == 2
     finally:
         watcher.stop()
+
+
+def test_a_phone_reached_over_the_network_gets_a_note_in_its_tooltip() -> None:
+    model = DeviceListModel()
+    for serial in ("R58M123ABC", "192.168.1.20:5555", "emulator-5554"):
+        model.upsert(phone(serial))
+    tips = []
+    for row in (1, 2, 3):
+        document = QTextDocument()
+        document.setHtml(model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
+        tips.append(document.toPlainText())
+    usb, wifi, emulator = tips
+    assert "Reached" not in usb
+    assert wifi.endswith(
+        "Reached over the network, not a USB cable (192.168.1.20:5555); its receipt will say so."
+    )
+    assert "phone emulator on this computer" in emulator
+    assert phone("10.0.0.2:5555", simulated=True).reached_note == ""  # the demo says SIMULATED

@@ -110,6 +110,16 @@ def test_names_from_phones_are_shown_with_invisible_characters_escaped() -> None
     )
 
 
+def test_a_phone_reached_over_the_network_says_so_beside_its_name() -> None:
+    def name(serial: str) -> str:
+        return queue_item(replace(BASE, serial=serial, name="Pixel 7"), 1).phone
+
+    assert name("R58M123ABC") == "Pixel 7"
+    assert name("192.168.1.20:5555") == "Pixel 7 (over the network)"
+    assert name("127.0.0.1:40123") == "Pixel 7 (over the network)"
+    assert name("emulator-5554") == "Pixel 7 (emulator)"
+
+
 def items(*stages: Stage) -> list[QueueItem]:
     return [
         queue_item(

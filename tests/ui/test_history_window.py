@@ -370,3 +370,26 @@ def test_a_banned_app_is_found_at_the_first_check_and_still_there_after_it(tmp_p
     assert any(line.endswith(": banned, found") for line in lines[:first])
     assert not any("still there" in line for line in lines[:first])
     assert any(line.endswith(": banned, still there") for line in lines[first:])
+
+
+def test_the_details_say_how_the_phone_was_reached(tmp_path: Path) -> None:
+    """A phone reached over the network is named so; an audit from before it was recorded
+    says "not recorded", never a cable."""
+    from dataclasses import replace
+
+    from audit.model import Connection, ConnectionKind
+    from tests.audit.store import factory as f
+    from ui.history import detail_lines
+
+    network = Connection(ConnectionKind.NETWORK, address="192.168.1.20:5555")
+    with Store(tmp_path / "history.sqlite3") as store:
+        for serial, connection in (("W1", network), ("U1", None)):
+            device = replace(f.phone(serial), connection=connection)
+            before, after, actions = f.audit_inputs(device, f.AROHA, f.Outcome.CLEAN, day=DAY)
+            store.record_audit([before, after], actions)
+        about = {
+            a.device_id: dict(detail_lines(store.audit_details(a.id)))["About"]
+            for a in store.history()
+        }
+    assert "Reached: over the network, not a USB cable (192.168.1.20:5555)" in about["android:W1"]
+    assert any(line.startswith("Reached: not recorded") for line in about["android:U1"])

@@ -35,6 +35,8 @@ POLICY_ALLOWS = "in a state the policy allows (for example removed for this prof
 STATE_WORDS = {
     AppState.INSTALLED: "installed",
     AppState.DISABLED: "disabled",
+    AppState.HIDDEN: "hidden (frozen): still on the phone, one tap brings it back",
+    AppState.SUSPENDED: "suspended (paused): still on the phone",
     AppState.REMOVED_FOR_USER: "removed for this user (the copy built into the phone stays)",
     AppState.ABSENT: "gone",
 }

@@ -86,14 +86,26 @@ class _Replay:
 
 
 def default_rescan(assessment: Assessment, adb_port: int | None) -> Rescan:
+    """Scan the device again. A phone's flagged apps are asked about once more (their version
+    and their state for each user, audit.assess): the package lists show an app hidden in a
+    profile exactly as one removed for it."""
     device = assessment.scan.device
     if device.kind is DeviceKind.ANDROID:
         serial = device.address or device.serial
+        policy = assessment.policy
 
         def scan_phone(progress: Progress, cancelled: CancelCheck) -> ScanResult:
-            from audit.sources.android.scan import scan_phone as scan
+            from audit.assess import assess_phone
 
-            return scan(serial, adb_port=adb_port, progress=progress, cancelled=cancelled)
+            judged = assess_phone(
+                serial,
+                policy,
+                day=assessment.day,
+                adb_port=adb_port,
+                progress=progress,
+                cancelled=cancelled,
+            )
+            return judged.scan
 
         return scan_phone
 
@@ -500,11 +512,13 @@ class RemovalWizard(QWizard):
         scan = self._rescan
 
         def work(progress: Progress, cancelled: CancelCheck) -> Assessment:
-            from audit.policy import evaluate
+            from audit.assess import judge_with_details
 
             result = scan(progress, cancelled)
             progress(1.0, "Checking the apps against the policy")
-            return evaluate(result, policy, exemptions, day=day, person=person)
+            # The rescan read the flagged apps' states; one still unconfirmed that the package
+            # lists alone would call compliant leaves the check incomplete.
+            return judge_with_details(result, policy, exemptions, day=day, person=person)
 
         def failed(error: BaseException) -> None:
             self.rescan_error = error

@@ -336,5 +336,10 @@ def switch_off_usb_debugging(shell: Shell, device_id: str) -> ActionResult:
 def disable_usb_debugging(
     serial: str, *, adb_port: int | None = None, adb: Adb | None = None
 ) -> ActionResult:
+    from audit.demo import phone_at
+
+    demo = phone_at(serial)  # the demo phone is in the app, never behind the adb server
+    if demo is not None:
+        return demo.switch_off_usb_debugging()
     server = adb if adb is not None else Adb(adb_port)
     return switch_off_usb_debugging(AdbShell(server, serial), Device.android_id(serial))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import ipaddress
 import logging
 import os
 import re
@@ -43,6 +44,7 @@ from audit.errors import (
     DeviceOffline,
     DeviceUnauthorized,
 )
+from audit.model import Connection, ConnectionKind
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +348,14 @@ class Adb:
         text = self.host_request("host:devices-l")
         return parse_device_list(text)
 
+    def reached(self, serial: str) -> Connection | None:
+        """How the server reaches the phone `serial` now (see `reached_by`); None when the
+        server does not list it."""
+        for listed, _state, tags in self.devices():
+            if listed == serial:
+                return reached_by(serial, tags)
+        return None
+
     def connect_device(self, address: str) -> str:
         """`adb connect host:port`, for the simulated phone and phones over Wi-Fi."""
         return self.host_request(f"host:connect:{address}")
@@ -397,3 +407,53 @@ def parse_device_list(text: str) -> list[tuple[str, str, dict[str, str]]]:
             tags[key] = value
         devices.append((serial, " ".join(words), tags))
     return devices
+
+
+# --- how a phone is reached ---------------------------------------------------------------
+
+# adb names an emulator it found on this computer's ports "emulator-<console port>".
+_EMULATOR = re.compile(r"emulator-\d{1,5}")
+# Wireless debugging found by mDNS: "adb-<serial>-<id>._adb-tls-connect._tcp" (and the pairing-free
+# "._adb._tcp"), with or without the final dot.
+_MDNS = re.compile(r"[^\s]+\._adb(?:-tls-connect)?\._tcp\.?")
+_HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(?P<port>\d{1,5})")
+
+
+def reached_by(serial: str, tags: dict[str, str]) -> Connection:
+    """How the adb server reaches the phone, from its `host:devices-l` line, never from the phone.
+
+    The server prints `usb:<path>` for a phone on a USB cable (Linux, macOS); a transport it
+    opened over TCP is named by it HOST:PORT (`adb connect`), by an mDNS service name (wireless
+    debugging) or emulator-NNNN (an emulator on this computer). A phone can choose its USB serial
+    number, so a serial that looks like an address is read as one: the reading errs towards
+    "not a cable". What is left is a USB phone whose server gives no path (adb on Windows).
+    """
+    info = {key: tags.get(key, "") for key in ("product", "model", "device")}
+    usb_path = tags.get("usb", "")
+    if usb_path:
+        return Connection(ConnectionKind.USB, usb_path=usb_path, **info)
+    if _EMULATOR.fullmatch(serial):
+        return Connection(ConnectionKind.EMULATOR, address=serial, **info)
+    if _MDNS.fullmatch(serial):
+        return Connection(ConnectionKind.NETWORK, address=serial, **info)
+    host_port = _HOST_PORT.fullmatch(serial)
+    if host_port is not None:
+        kind = ConnectionKind.LOOPBACK if _loopback(host_port["host"]) else ConnectionKind.NETWORK
+        return Connection(kind, address=serial, **info)
+    if ":" in serial or not serial.strip() or any(c.isspace() for c in serial):
+        # Not a name adb gives a USB phone (vsock:3:5555, an odd transport): never a cable.
+        return Connection(ConnectionKind.NETWORK, address=serial or "?", **info)
+    return Connection(ConnectionKind.USB, **info)
+
+
+def _loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 (and its IPv4-mapped form) or localhost: a program on this computer."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)

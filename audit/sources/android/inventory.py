@@ -33,12 +33,10 @@ from audit.sources.android.parsers import (
     PackageEntry,
     Problem,
     UserEntry,
+    UserPackageState,
 )
 
 log = logging.getLogger(__name__)
-
-SIMULATED_PROPERTY = "ro.device_audit.simulated"
-"""Set to 1 by Device Audit's simulated phone, so a demo can never pass as a real device."""
 
 # UserInfo flags (android.content.pm.UserInfo)
 FLAG_GUEST = 0x4
@@ -212,7 +210,8 @@ def device_identity(
         ),
         managed=None if policy is None else policy.managed,
         has_work_profile=has_work_profile,
-        simulated=props.get(SIMULATED_PROPERTY, "").strip() == "1",
+        # Never simulated, whatever the phone says about itself: only the demo phone in the
+        # app is (audit.demo builds its Device so).
     )
 
 
@@ -292,6 +291,9 @@ def _state(name: str, system: bool, lists: UserLists) -> AppState | None:
     is REMOVED_FOR_USER, as its data is still on the phone. Up to Android 7 it lists the apps
     of every user, so one installed in another user we read is simply not this user's; one
     installed in no user we read was kept with its data (for which user, Android 7 cannot say).
+    An app hidden ("frozen") for the user is listed only with `-u` too, so it reads
+    REMOVED_FOR_USER here: only its per-user record tells them apart (`with_details`), which
+    is why a verdict never rests on this state alone (audit.assess).
     """
     installed = lists.installed
     disabled = lists.disabled or _EMPTY
@@ -485,10 +487,70 @@ def invalid_names_sentence(problems: Iterable[Problem], shown: int = 5) -> str:
     )
 
 
+# --- an app's state from the phone's per-user facts ----------------------------------------
+
+DISABLED_STATES = frozenset({2, 3, 4})
+"""COMPONENT_ENABLED_STATE_DISABLED, _DISABLED_USER and _DISABLED_UNTIL_USED."""
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the phone records about one app for one user (the "User N:" line of `dumpsys
+    package`), plus whether a copy is built into the phone. None: the phone did not say."""
+
+    installed: bool
+    system: bool
+    hidden: bool | None = None
+    suspended: bool | None = None
+    enabled: int | None = None  # COMPONENT_ENABLED_STATE_*
+    data_kept: bool | None = None
+
+    @classmethod
+    def of(cls, state: UserPackageState, system: bool) -> UserFacts | None:
+        """The facts of a parsed user line; None when it does not say whether it is installed
+        (then nothing can be concluded from it)."""
+        if state.installed is None:
+            return None
+        return cls(
+            installed=state.installed,
+            system=system,
+            hidden=state.hidden,
+            suspended=state.suspended,
+            enabled=state.enabled,
+            data_kept=state.data_kept,
+        )
+
+
+def state_from_facts(facts: UserFacts) -> AppState:
+    """The app's state for the user, from what the phone records.
+
+    Installed means on the phone, whatever else is set, so an installed app is never REMOVED
+    or ABSENT. Hidden ("frozen") comes first: the person does not see the app, and unfreezing
+    it in one tap gives it back; then suspended ("paused"); then disabled. Among the states
+    that are still installed the order only chooses the words, and the ones shown first are
+    those no policy accepts. Not installed: a copy built into the phone, or data kept with
+    `pm uninstall -k` (or not said), is REMOVED_FOR_USER; otherwise the app is gone for them.
+    """
+    if facts.installed:
+        if facts.hidden:
+            return AppState.HIDDEN
+        if facts.suspended:
+            return AppState.SUSPENDED
+        if facts.enabled in DISABLED_STATES:
+            return AppState.DISABLED
+        return AppState.INSTALLED
+    if facts.system or facts.data_kept is not False:
+        return AppState.REMOVED_FOR_USER
+    return AppState.ABSENT
+
+
 def with_details(
     apps: Iterable[InstalledApp], details: Mapping[str, PackageDetails], zone: tzinfo | None
 ) -> list[InstalledApp]:
-    """Add what `dumpsys package` said (version name, install and update times) to the apps."""
+    """Add what `dumpsys package` said to the apps: version name, install and update times,
+    and the state from the phone's own record for the app's user (`state_confirmed`). An app
+    whose user the record does not mention keeps the state the package lists gave, and is
+    not confirmed."""
     result = []
     for app in apps:
         info = details.get(app.identifier)
@@ -499,9 +561,16 @@ def with_details(
         origin = app.origin
         if origin is InstallOrigin.UNKNOWN and info.installer is not None:
             origin = install_origin(info.installer, app.system)
+        state, confirmed = app.state, app.state_confirmed
+        record = info.users.get(user) if app.user.isdigit() else None
+        facts = None if record is None else UserFacts.of(record, app.system or bool(info.system))
+        if facts is not None:
+            state, confirmed = state_from_facts(facts), True
         result.append(
             replace(
                 app,
+                state=state,
+                state_confirmed=confirmed,
                 version=info.version_name or app.version,
                 version_code=app.version_code
                 if app.version_code is not None

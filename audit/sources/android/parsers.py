@@ -9,15 +9,15 @@ PackageManagerShellCommand, UserManager, DevicePolicyManagerService and Settings
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
 from audit.sources.android.packages import (
     MAX_LENGTH,
+    is_listable_package_name,
     is_plain_package_name,
-    is_valid_package_name,
 )
 
 MAX_PROBLEMS = 20
@@ -34,8 +34,9 @@ class Problem:
 
     message: str
     data_lost: bool = True
-    # The name a package line carried when it broke Android's package-name grammar: no phone
-    # can have installed it, so the output was garbled (or hostile). The scan names these.
+    # The name a package line carried when it broke Android's package-name grammar (even
+    # without its '.' rule, see packages.py): no package manager can hold it, so the output was
+    # garbled (or hostile). The scan names these.
     invalid_name: str | None = None
 
 
@@ -162,11 +163,13 @@ _FULL_LINE = re.compile(
     r"(?: uid:(?P<uids>\d+(?:,\d+)*))?"
 )
 
-# The same line with Android's package-name grammar built in, over a whole listing at once
-# (re.M): one C-level pass finds every valid line. Each optional field keeps its label in the
+# The same line with the listing grammar (packages.is_listable_package_name: Android's, a '.'
+# not required) built in, over a whole listing at once (re.M): one C-level pass finds every
+# valid line. Each optional field keeps its label in the
 # group, so "absent" ("") and "empty" ("=", " +installer=") stay apart without match objects.
 # Possessive quantifiers (*+, ?+): each character has one way to match, nothing to backtrack.
-_NAME = r"(?:(?:[A-Za-z][A-Za-z0-9_]*+)?+(?:\.(?:[A-Za-z][A-Za-z0-9_]*+)?+)++|android)"
+_SEGMENT = r"[A-Za-z][A-Za-z0-9_]*+"
+_NAME = rf"(?:{_SEGMENT}(?:\.(?:{_SEGMENT})?+)*+|(?:\.(?:{_SEGMENT})?+)++)"
 _LISTING = re.compile(
     rf"^package:((?:[^\s=]*+=)*+)({_NAME})"  # the path runs to the last '=' of the token
     r"( versionCode:-?\d++)?+"
@@ -179,7 +182,7 @@ _NAME_LISTING = re.compile(rf"^package:({_NAME})[ \t\r]*+$", re.M)
 
 
 def parse_package_line(line: str) -> PackageEntry | None:
-    """One `package:` line, or None if it does not name a valid package."""
+    """One `package:` line, or None if its name is none a package manager could hold."""
     if not line.startswith("package:"):
         return None
     rest = line[len("package:") :].rstrip()
@@ -191,7 +194,7 @@ def parse_package_line(line: str) -> PackageEntry | None:
     path, name, version, installer, uids = match.group("path", "name", "vc", "installer", "uids")
     # With -f the APK path comes first; Android 11+ paths contain '=' (base64 "~~...==/"),
     # package names never do, so the name is what follows the last '='.
-    if not is_valid_package_name(name):
+    if not is_listable_package_name(name):
         return None
     return PackageEntry(
         name,
@@ -424,7 +427,7 @@ def parse_device_policy(text: str) -> tuple[DevicePolicy | None, list[Problem]]:
             device_owner = device_owner or package
         elif user is not None:
             profile_owners.setdefault(user, package)
-    if device_owner is not None and not is_valid_package_name(device_owner):
+    if device_owner is not None and not is_listable_package_name(device_owner):
         problems.add(f"the device owner is not a valid package name: {_show(device_owner)}")
     return DevicePolicy(device_owner, profile_owners), problems.result()
 
@@ -472,12 +475,21 @@ def _owner_package(value: str) -> str:
 
 @dataclass(frozen=True)
 class UserPackageState:
-    """A package's state for one user, from the "User N:" line of `dumpsys package`."""
+    """A package's state for one user, from the "User N:" line of `dumpsys package`: the facts
+    the package lists cannot give (a hidden app is listed like one removed for the user).
+    None where the phone's Android does not print the field."""
 
     installed: bool | None = None
     hidden: bool | None = None
     enabled: int | None = None  # COMPONENT_ENABLED_STATE_*: 0 default, 2/3/4 disabled
     first_install_time: datetime | None = None  # Android 12+ prints this per user
+    suspended: bool | None = None  # Android 7+
+    ce_data_inode: int | None = None  # Android 7+: 0 when the user has no data for it
+
+    @property
+    def data_kept(self) -> bool | None:
+        """Whether the user still has the app's data (uninstalled with `-k`), None: not said."""
+        return None if self.ce_data_inode is None else self.ce_data_inode != 0
 
 
 @dataclass(frozen=True)
@@ -575,13 +587,16 @@ def parse_dumpsys_package(text: str, package: str) -> tuple[PackageDetails | Non
                 enabled=_parse_int(values["enabled"], problems, "enabled")
                 if "enabled" in values
                 else None,
+                suspended=_bool(values.get("suspended")),
+                ce_data_inode=_parse_int(values["ceDataInode"], problems, "ceDataInode")
+                if "ceDataInode" in values
+                else None,
             )
             continue
         if current_user is not None:
             if stripped.startswith("firstInstallTime="):
                 time = _parse_time(stripped.split("=", 1)[1], problems, "firstInstallTime")
-                old = users[current_user]
-                users[current_user] = UserPackageState(old.installed, old.hidden, old.enabled, time)
+                users[current_user] = replace(users[current_user], first_install_time=time)
             continue
         if stripped.startswith("versionCode="):
             # "versionCode=123 minSdk=21 targetSdk=33"

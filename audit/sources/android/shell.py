@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from audit.errors import DeviceGone
+from audit.errors import DeviceGone, DeviceNotAnswering
 from audit.sources.android.connection import Adb, AdbError, ServerConnection, device_error
 
 log = logging.getLogger(__name__)
@@ -77,13 +76,16 @@ class AdbShell:
             result = self._run_v2(conn, command) if v2 else self._run_v1(conn, command)
         except AdbError as error:
             raise device_error(self.serial, str(error)) from error
-        except (OSError, EOFError) as error:
-            # socket.timeout is an OSError: a phone that stops answering is as gone as unplugged
-            why = (
-                f"no answer for {self.timeout:g} s" if isinstance(error, socket.timeout) else error
-            )
+        except TimeoutError as error:  # socket.timeout: connected, but no answer in time
+            raise DeviceNotAnswering(
+                self.serial,
+                f"The phone {self.serial} stopped answering: a command got no answer for "
+                f"{self.timeout:g} s.",
+            ) from error
+        except (OSError, EOFError) as error:  # the connection itself went: unplugged or reset
             raise DeviceGone(
-                self.serial, f"The phone {self.serial} stopped answering during a command ({why})."
+                self.serial,
+                f"The phone {self.serial} was disconnected during a command ({error}).",
             ) from error
         finally:
             conn.close()

@@ -15,7 +15,7 @@ import re
 import socket
 from pathlib import Path
 
-from audit.model import Device, DeviceKind, Platform
+from audit.model import Connection, ConnectionKind, Device, DeviceKind, Platform
 from audit.sources.local.base import LocalRoots
 from audit.sources.local.macos_bundles import PlistError, parse_plist
 from audit.sources.local.registry import Hive, RegistryReader
@@ -128,6 +128,10 @@ def _macos(ctx: LocalRoots) -> dict[str, str]:
     return found
 
 
+# This computer is read directly, by the program running on it: signed into its receipts as such.
+THIS_COMPUTER = Connection(ConnectionKind.THIS_COMPUTER)
+
+
 def identify(ctx: LocalRoots) -> Device:
     """This computer's identity; never raises (what cannot be read is left empty)."""
     readers = {Platform.WINDOWS: _windows, Platform.MACOS: _macos}
@@ -148,4 +152,5 @@ def identify(ctx: LocalRoots) -> Device:
         os_version=facts.get("os_version", ""),
         build=facts.get("build", ""),
         user=ctx.user,
+        connection=THIS_COMPUTER,
     )

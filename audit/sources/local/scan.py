@@ -23,6 +23,8 @@ from pathlib import Path
 
 from audit.errors import Cancelled
 from audit.model import (
+    Connection,
+    ConnectionKind,
     Device,
     DeviceKind,
     InstalledApp,
@@ -199,7 +201,12 @@ def _identify(ctx: LocalRoots) -> Device:
         return identify(ctx)
     except Exception:  # identify reads defensively; this is the last line, not the plan
         log.warning("could not identify this computer", exc_info=True)
-        return Device(id="local:unknown", kind=DeviceKind.COMPUTER, name="this computer")
+        return Device(
+            id="local:unknown",
+            kind=DeviceKind.COMPUTER,
+            name="this computer",
+            connection=Connection(ConnectionKind.THIS_COMPUTER),
+        )
 
 
 def scan_local(

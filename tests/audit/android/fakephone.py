@@ -267,6 +267,17 @@ def _commands(line: str) -> list[list[str]]:
 TIKTOK = "com.zhiliaoapp.musically"
 
 
+def framework(*users: int) -> FakePackage:
+    """framework-res.apk, package `android`: installed in every user of every phone."""
+    return FakePackage(
+        "android",
+        system=True,
+        installed=set(users),
+        app_id=1000,
+        apk="/system/framework/framework-res.apk",
+    )
+
+
 def samsung_with_work_profile() -> FakePhone:
     """Owner, a work profile holding TikTok, an unreadable Secure Folder, a preinstalled
     Facebook removed for the owner, a disabled Chrome."""
@@ -289,6 +300,7 @@ def samsung_with_work_profile() -> FakePhone:
         packages={
             p.name: p
             for p in [
+                framework(0, 10, 150),
                 FakePackage("com.android.settings", system=True, installed={0, 10}, app_id=1000),
                 FakePackage("com.android.chrome", system=True, installed={0, 10}, disabled={0}),
                 FakePackage("com.facebook.katana", system=True, installed={10}, app_id=10233),
@@ -335,6 +347,7 @@ def old_android7() -> FakePhone:
         packages={
             p.name: p
             for p in [
+                framework(0),
                 FakePackage("com.android.calculator2", system=True, installed={0}),
                 FakePackage(TIKTOK, installed={0}, installer="com.android.vending"),
                 FakePackage("com.musical.ly.clone", installed={0}, installer="null"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from audit.sources.android.parsers import (
     parse_dumpsys_package,
     parse_getprop,
     parse_package_list,
+    parse_package_names,
     parse_sections,
     parse_users,
 )
@@ -325,7 +327,7 @@ def damaged(draw: st.DrawFn) -> str:
 @given(damaged())
 def test_every_parser_survives_damaged_output(text: str) -> None:
     entries, problems = parse_package_list(text)
-    assert all(commands_safe(e.name) for e in entries)
+    assert all(listable(e.name) for e in entries)
     assert len(problems) <= MAX_PROBLEMS + 1
     parse_users(text)
     parse_getprop(text)
@@ -340,7 +342,7 @@ def test_every_parser_survives_damaged_output(text: str) -> None:
 def test_every_parser_survives_random_bytes(data: bytes) -> None:
     text, _ = decode_output(data)
     entries, _ = parse_package_list(text)
-    assert all(commands_safe(e.name) for e in entries)
+    assert all(listable(e.name) for e in entries)
     parse_users(text)
     parse_getprop(text)
     parse_device_policy(text)
@@ -360,17 +362,43 @@ def test_truncation_at_every_point_of_a_list_keeps_every_complete_line() -> None
         assert len(names) <= full_lines + 1
 
 
-def commands_safe(name: str) -> bool:
-    """A parsed name is something we would put in a command (the grammar holds)."""
-    from audit.sources.android.packages import is_valid_package_name
+def listable(name: str) -> bool:
+    """A parsed name is one a package manager could hold (the listing grammar holds; whether it
+    may go into a command is decided apart, see test_packages)."""
+    from audit.sources.android.packages import is_listable_package_name
 
-    return is_valid_package_name(name)
+    return is_listable_package_name(name)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["android", "androidhwext", "com.huawei.systemmanager"],  # Huawei
+        ["android", "androidhnext", "com.hihonor.systemmanager"],  # Honor
+        ["android", "androidzte", "com.zte.zgesture"],  # ZTE / Nubia
+        ["android", "oppo", "oplus", "com.coloros.safecenter"],  # OPPO, OnePlus, realme
+        ["android", "vivo", "com.vivo.daemonService"],  # vivo
+        ["android", "miui", "com.miui.rom"],  # Xiaomi
+        ["android", "com.samsung.android.knox.containercore"],  # Samsung
+        ["android", "com.motorola.motosignature.app"],  # Motorola
+        ["android", "com.google.android.overlay.modules.ext.services"],  # Pixel
+    ],
+)
+def test_makers_framework_packages_without_a_dot_are_read(names: list[str]) -> None:
+    full = "".join(
+        f"package:/system/framework/{n}-res.apk={n} versionCode:34  installer=null uid:1000\n"
+        for n in names
+    )
+    entries, problems = parse_package_list(full)
+    assert [e.name for e in entries] == names and problems == []
+    assert parse_package_names("".join(f"package:{n}\n" for n in names)) == (set(names), [])
 
 
 # --- the one-pass readers agree with the line-by-line reference --------------------------------
 
 NAMES = st.one_of(
     st.sampled_from(["android", "com.a.b", "a.b", "A1.b_", "a..b", ".", "..", "A1._", "x;reboot"]),
+    st.sampled_from(["androidhwext", "oplus", "miui", ".a", "a.", "_a", "1a"]),  # no '.' needed
     st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}(\.[A-Za-z0-9_]{0,8}){0,4}", fullmatch=True),
     st.text(alphabet="ab._=;$ 1", max_size=12),
     st.just("com." + "a" * 252),  # 256 characters: one too many

@@ -15,6 +15,7 @@ from tests.audit.android.fakephone import (
     TIKTOK,
     FakePackage,
     FakePhone,
+    framework,
     old_android7,
     samsung_with_work_profile,
 )
@@ -89,6 +90,7 @@ def test_an_old_pm_is_fully_inventoried_through_fallbacks() -> None:
     scan = scan_with_shell(phone, "ZY2243K7QN", name_of=names)
     assert scan.complete
     assert {a.identifier for a in scan.apps} == {
+        "android",
         "com.android.calculator2",
         TIKTOK,
         "com.musical.ly.clone",
@@ -225,13 +227,13 @@ def test_a_phone_without_users_command_still_reads_user_0() -> None:
     phone = FakePhone(
         props={"ro.product.model": "X"},
         users=[],
-        packages={"a.b": FakePackage("a.b", installed={0})},
+        packages={"a.b": FakePackage("a.b", installed={0}), "android": framework(0)},
     )
     scan = scan_with_shell(phone, "s", name_of=names)
     reports = {s.name: s for s in scan.sources}
     assert reports["user list"].status is SourceStatus.FAILED
     assert "only user 0 was read" in reports["user list"].detail
-    assert [a.identifier for a in scan.apps] == ["a.b"]
+    assert sorted(a.identifier for a in scan.apps) == ["a.b", "android"]
 
 
 @pytest.mark.parametrize(

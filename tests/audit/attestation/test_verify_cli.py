@@ -113,14 +113,16 @@ def test_the_pdf_copy_is_named_and_points_to_the_receipt_beside_it(
     assert "the .json file Device Audit saves beside the PDF" in result["next_step"]
 
 
-def test_help_says_what_a_valid_report_and_real_only_exit_with(
+def test_help_says_what_a_valid_report_and_a_demo_receipt_exit_with(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(SystemExit):
         main(["verify", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "A valid non-compliance report exits 0 too: the file is genuine" in out
-    assert "With --real-only a receipt of the demo phone exits 1." in out
+    assert "Exit code 0 when every file is a real device's genuine receipt" in out
+    assert "A receipt of the demo phone exits 1 unless --allow-demo is given." in out
+    assert "--real-only no longer needed" in out
 
 
 def test_missing_file_is_reported_and_fails(
@@ -242,10 +244,16 @@ def demo(tmp_path: Path, signer: Signer) -> Path:
     return path
 
 
-def test_a_demo_receipt_is_valid_but_says_simulated_right_under_its_name(
+def test_a_demo_receipt_fails_unless_allowed_and_says_simulated_right_under_its_name(
     demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["verify", str(demo), str(receipts["good"])]) == 0
+    assert main(["verify", str(demo), str(receipts["good"])]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{demo}: NOT ACCEPTED (a demo receipt): valid attestation of compliance")
+    assert "verify --allow-demo accepts demo receipts" in out
+    assert out.rstrip().endswith("2 files: 1 valid, 1 not valid")
+
+    assert main(["verify", "--allow-demo", str(demo), str(receipts["good"])]) == 0
     out = capsys.readouterr().out
     demo_block, good_block = out.split("\n\n")[:2]
     assert demo_block.splitlines()[:2] == [
@@ -256,25 +264,25 @@ def test_a_demo_receipt_is_valid_but_says_simulated_right_under_its_name(
     assert out.rstrip().endswith("2 files: 2 valid (1 SIMULATED), 0 not valid")
 
 
-def test_real_only_fails_a_demo_receipt_and_keeps_real_ones(
+def test_real_only_is_still_accepted_and_changes_nothing(
     demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Older scripts pass --real-only: what it asked for is now the rule."""
     assert main(["verify", "--real-only", str(receipts["good"])]) == 0
     capsys.readouterr()
     assert main(["verify", "--real-only", str(demo)]) == 1
     out = capsys.readouterr().out
-    assert out.startswith(f"{demo}: NOT ACCEPTED (--real-only): valid attestation of compliance")
-    assert "--real-only accepts only receipts of real devices" in out
+    assert out.startswith(f"{demo}: NOT ACCEPTED (a demo receipt): valid attestation of compliance")
 
 
 def test_json_says_whether_a_receipt_is_simulated(
     demo: Path, receipts: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     files = [str(demo), str(receipts["good"]), str(receipts["bad"])]
-    assert main(["verify", "--json", *files]) == 1
+    assert main(["verify", "--json", "--allow-demo", *files]) == 1
     flags = [(r["simulated"], r["valid"]) for r in json.loads(capsys.readouterr().out)]
     assert flags == [(True, True), (False, True), (None, False)]
-    assert main(["verify", "--json", "--real-only", str(demo)]) == 1
+    assert main(["verify", "--json", str(demo)]) == 1
     [refused] = json.loads(capsys.readouterr().out)
     assert (refused["simulated"], refused["valid"], refused["signature_valid"]) == (
         True,

@@ -225,13 +225,6 @@ def test_pm_path_defaults_to_user_0() -> None:
     ]  # fmt: skip
 
 
-def test_a_simulated_profile_says_so_in_getprop() -> None:
-    assert run(SimulatedPhone("demo-phone"), "getprop ro.device_audit.simulated")[0] == "1\n"
-    assert run(SimulatedPhone("samsung-work-profile"), "getprop ro.device_audit.simulated")[0] == (
-        "\n"
-    )
-
-
 def test_getprop() -> None:
     phone = SimulatedPhone("hostile-names")
     assert run(phone, "getprop ro.product.model")[0] == (

@@ -88,12 +88,27 @@ def test_check_overdue_after_deadline(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_check_compliant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    removed = replace(TIKTOK, state=AppState.REMOVED_FOR_USER)
+    """Removed for the user, as the phone's own per-user record said when it was scanned."""
+    removed = replace(TIKTOK, state=AppState.REMOVED_FOR_USER, state_confirmed=True)
     assert check(tmp_path, scan(removed), "--date", "2023-04-02") == 0
     out = capsys.readouterr().out
     assert "Status:  Compliant: no banned apps found." in out
     assert re.search(r"resolved\s+TikTok", out)
     assert "The scan saw everything it looked for." in out
+
+
+def test_check_of_a_removed_app_the_phone_never_confirmed_is_incomplete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The package lists alone show an app hidden (frozen) in a profile just as one removed
+    for it: an inventory that does not confirm the state cannot make the phone compliant."""
+    removed = replace(TIKTOK, state=AppState.REMOVED_FOR_USER)
+    assert check(tmp_path, scan(removed), "--date", "2023-03-20") == 1
+    out = capsys.readouterr().out
+    assert "Status:  Incomplete" in out
+    assert "state of com.zhiliaoapp.musically in user 0 (partial)" in out
+    assert "TikTok (com.zhiliaoapp.musically) in the main profile is listed as removed" in out
+    assert "hidden (frozen)" in out
 
 
 def test_check_with_exemption_for_the_person(

@@ -16,6 +16,7 @@ import pytest
 
 import audit.cli
 import audit.paths
+from audit import demo as audit_demo
 from audit.attestation import StatementKind, VerifiedAttestation, verify_file
 from audit.cli import main
 from audit.model import Device
@@ -382,10 +383,27 @@ def test_attest_with_another_history_file_records_the_whole_audit_there(
         assert not removal.attested  # the removal's own file still has it, unsigned
 
 
+class DemoBench(Bench):
+    """The app's demo phone (audit.demo, in this process: no adb server), through the commands
+    run in this process too, as the desktop app would run them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db = folder / "history.sqlite3"
+        self._stores = []
+
+    def _target(self) -> list[str]:
+        return ["--device", audit_demo.DEMO_ADDRESS]
+
+    def saved_path(self, policy: str = NZ) -> Path:
+        return pending.pending_path(audit_demo.demo_device().id, policy)
+
+
 def test_the_demo_phone_walks_remove_then_attest_but_is_never_recorded(
-    sim_phone: Any, adb_server: AdbServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    demo = Bench(sim_phone("demo-phone"), adb_server, tmp_path)
+    audit_demo.switch_on()
+    demo = DemoBench(tmp_path)
     try:
         assert demo.remove(NZ, "--yes") == 0
         out = capsys.readouterr().out
@@ -408,3 +426,21 @@ def test_the_demo_phone_walks_remove_then_attest_but_is_never_recorded(
         assert demo.history().count() == 0
     finally:
         demo.close()
+
+
+def test_a_phone_behind_the_adb_server_is_never_the_demo_phone_whatever_it_says(
+    sim_phone: Any, adb_server: AdbServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A simulator shaped like the demo phone (its model even says "simulated") is a phone
+    reached over the network: its removal is recorded and its receipt is not a demo's."""
+    bench = Bench(sim_phone("demo-phone"), adb_server, tmp_path)
+    try:
+        assert bench.remove(NZ, "--yes") == 0
+        out = capsys.readouterr().out
+        assert "The demo phone is not recorded in the history." not in out
+        receipt_file = tmp_path / "receipt.json"
+        assert bench.attest(receipt_file) == 0
+        assert not verify_file(receipt_file).simulated
+        assert bench.history().count() == 1
+    finally:
+        bench.close()

@@ -32,6 +32,21 @@ def test_a_hostile_package_name_is_planned_by_hand_and_refused_by_the_executor()
     assert "not a valid Android package name" in result.message
 
 
+def test_a_listed_name_that_may_not_go_to_a_shell_is_planned_by_hand_with_the_reason() -> None:
+    """A maker's framework package (no '.') is listed, but only app names go into commands."""
+    framework = phone_app("androidhwext", "Huawei framework")
+    f = finding(framework)
+    (manual,) = plan_for(f, assessment(f)).steps
+    assert manual.kind is StepKind.MANUAL
+    assert manual.why_manual == (
+        "'androidhwext' is part of the phone's own system software (its name has no '.'), not an "
+        "app that can be installed or removed, so Device Audit will not send it to the phone."
+    )
+    escaped = finding(phone_app("com.x;\x1b[2Jreboot", "TikTok"))
+    (manual,) = plan_for(escaped, assessment(escaped)).steps
+    assert "\x1b" not in manual.why_manual and "\\x1b[2J" in manual.why_manual
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: (

@@ -24,7 +24,7 @@ from audit.remediation import (
     restore_step,
     statement_for,
 )
-from audit.sources.android.scan import scan_phone
+from audit.sources.android.scan import details_for, scan_phone
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer
 from tests.phonesim import SimulatedPhone
@@ -44,7 +44,11 @@ def start(phone: SimulatedPhone, adb_server: AdbServer, policy: Policy) -> Remed
 
 
 def rescan(session: RemediationSession, phone: SimulatedPhone, adb_server: AdbServer) -> None:
-    session.record_rescan(scan_phone(phone.address, adb_port=adb_server.port))
+    """Scan every user again; the flagged apps' states are read from the phone (assess.py)."""
+    session.record_rescan(
+        scan_phone(phone.address, adb_port=adb_server.port),
+        details=lambda packages: details_for(phone.address, packages, adb_port=adb_server.port),
+    )
 
 
 def run_all(session: RemediationSession, executor: AndroidExecutor) -> None:

@@ -186,11 +186,12 @@ def test_a_version_2_history_gets_each_scans_users_from_its_receipts(
         )
         store.record_audit([before, after], actions)  # no receipt: nothing to learn users from
         conn = store._db
-        # Back to the second schema: no users column, version 2.
+        # Back to the second schema: no users column (nor the later connection), version 2.
         conn.execute("ALTER TABLE scans DROP COLUMN users")
+        conn.execute("ALTER TABLE audits DROP COLUMN connection")
         conn.execute("PRAGMA user_version = 2")
     with Store(db_path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 3
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 4
         imported, local = sorted(store.history(), key=lambda a: a.device_id)
         details = store.audit_details(imported.id)
         assert [s.users for s in details.scans] == [f.USERS, f.USERS]

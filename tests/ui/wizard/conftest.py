@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from audit import demo
 from audit.errors import ActionFailed
 from audit.model import ActionResult, Assessment, Policy
 from audit.policy import evaluate
@@ -85,5 +86,18 @@ def wizard_for(make_wizard: WizardFactory, adb_server: AdbServer) -> PhoneWizard
 
     def make(phone: SimulatedPhone, policy: Policy, **options: object) -> RemovalWizard:
         return make_wizard(assess(phone, adb_server, policy), adb_port=adb_server.port, **options)
+
+    return make
+
+
+@pytest.fixture
+def demo_wizard(make_wizard: WizardFactory) -> Callable[..., RemovalWizard]:
+    """`demo_wizard(policy)`: the wizard for the first check of the app's demo phone (switched
+    on afresh), doing its steps and checks the way the app does them for the demo phone."""
+
+    def make(policy: Policy, **options: object) -> RemovalWizard:
+        demo.switch_on()
+        first = evaluate(scan_phone(demo.DEMO_ADDRESS), policy, day=DAY)
+        return make_wizard(first, executor=None, **options)
 
     return make

@@ -3,8 +3,8 @@
     QT_QPA_PLATFORM=offscreen python -m tests.ui.wizard.screenshots docs
     QT_QPA_PLATFORM=offscreen python -m tests.ui.wizard.screenshots /tmp/shots --all --helpdesk
 
-Runs its own adb server on a private port (as the tests do) and the simulated demo phone, with
-an in-memory keyring, and saves docs/screenshot-wizard-remove.png (a removal page, before
+Walks the app's own demo phone (audit.demo: in memory, no adb server), with an in-memory
+keyring, and saves docs/screenshot-wizard-remove.png (a removal page, before
 anything is done) and docs/screenshot-wizard-receipt.png (the saved receipt).
 
 --all also saves every page it passes through, for looking at them: it removes the apps in a
@@ -41,19 +41,17 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
+    from audit import demo
     from audit.policy import evaluate, load_policy
     from audit.sources.android.scan import scan_phone
     from tests.helpers.memkeyring import MemoryKeyring
-    from tests.helpers.phones import start_adb_server, stop_adb_server
-    from tests.phonesim import SimulatedPhone
     from ui.ops import Operations
     from ui.wizard import Pages, RemovalWizard
 
     if not no_keyring:
         keyring.set_keyring(MemoryKeyring())
     app = QApplication([])
-    server = start_adb_server(home)
-    phone = SimulatedPhone("demo-phone").start()
+    demo.switch_on()
     ops = Operations()
     prefix = "helpdesk-" if helpdesk else ""
 
@@ -77,12 +75,11 @@ def main(argv: list[str]) -> int:
             print(f"saved {path}")
 
     def open_wizard() -> RemovalWizard:
-        scan = scan_phone(phone.address, adb_port=server.port)
+        scan = scan_phone(demo.DEMO_ADDRESS)
         wizard = RemovalWizard(
             None,
             assessment=evaluate(scan, load_policy("us-federal-2023"), day=date(2023, 3, 20)),
             operations=ops,
-            adb_port=server.port,
             helpdesk=helpdesk,
         )
         wizard.resize(*SIZE)
@@ -93,8 +90,6 @@ def main(argv: list[str]) -> int:
         return wizard.currentPage()
 
     try:
-        server.client().connect(phone.address, timeout=10)
-        server.wait_for_state(phone.address, {"device"})
         wizard = open_wizard()
         save(wizard, "wizard-review")
         wizard.next()
@@ -138,8 +133,7 @@ def main(argv: list[str]) -> int:
             save(wizard, "screenshot-wizard-receipt", True)
         save(wizard, "wizard-receipt")
     finally:
-        phone.stop()
-        stop_adb_server(server)
+        demo.switch_off()
     return 0
 
 

@@ -167,30 +167,3 @@ def test_every_user_at_once_replans_the_pages_before_anything_is_done(
     press_back(wizard)
     assert not review.all_users.isEnabled()  # something was done: the plan stays as it is
     assert wizard.session.all_users
-
-
-def test_a_receipt_of_the_demo_phone_says_it_is_simulated_on_the_receipt_page(
-    qtbot: QtBot, wizard_for: PhoneWizard, sim_phone: PhoneFactory, memory_keyring: MemoryKeyring
-) -> None:
-    phone = sim_phone("demo-phone")
-    wizard = wizard_for(phone, load_policy("nz-parliament-2023"), helpdesk=True)
-    go_to(qtbot, wizard, wizard.remove_ids[0])
-    open_box(remove_page(wizard)).button.click()
-    wait_idle(qtbot, wizard)
-    go_to(qtbot, wizard, Pages.VERIFY)
-    wait_idle(qtbot, wizard)
-    go_to(qtbot, wizard, Pages.USB_DEBUGGING)
-    usb = wizard.currentPage()
-    assert isinstance(usb, UsbPage)
-    usb.confirmed.setChecked(True)
-    go_to(qtbot, wizard, Pages.ATTEST)
-    sign(qtbot, wizard, "Anna Smith", "S1234", technician="Tom Tech")
-    assert wizard.saved is not None and verify_file(wizard.saved.path).simulated
-    receipt = wizard.currentPage()
-    assert isinstance(receipt, ReceiptPage)
-    assert receipt.kind.title.text() == "Attestation of compliance signed and saved"
-    assert "receipt of the SIMULATED demo phone" in receipt.kind.text.text()
-    keep = receipt.findChild(QLabel, "keep").text()  # a demo audit is never in the history
-    assert keep.startswith("Give the staff member their copy")
-    assert keep.endswith("A demo phone's audit is not kept in the history.")
-    assert "View \u203a History" not in keep

@@ -1,0 +1,55 @@
+"""What an app's state means to the person holding the device, in plain words.
+
+The CLI, the receipt, the removal plans and the window all say what "hidden" and "suspended"
+mean, and how to remove such an app for real, from here: the words for a state that looks gone
+but is not must be the same wherever a person meets them.
+"""
+
+from __future__ import annotations
+
+from audit.model import AppState
+
+SHORT: dict[AppState, str] = {
+    AppState.INSTALLED: "installed",
+    AppState.DISABLED: "turned off",
+    AppState.HIDDEN: "hidden (frozen)",
+    AppState.SUSPENDED: "suspended (paused)",
+    AppState.REMOVED_FOR_USER: "removed for this user",
+    AppState.ABSENT: "not installed",
+}
+"""A few words for a table cell or a list."""
+
+_STILL_THERE: dict[AppState, str] = {
+    AppState.HIDDEN: "still on the phone, the person can bring it back in one tap",
+    AppState.SUSPENDED: "still on the phone, greyed out until whoever paused it lets it run again",
+}
+
+_REMOVE: dict[AppState, str] = {
+    AppState.HIDDEN: (
+        "Freezing does not remove an app, and Android will not uninstall a frozen app from one "
+        "profile over USB. Unfreeze it in the app that froze it (Shelter, Island, Insular or "
+        "the profile's management app), then uninstall it in that profile's Settings > Apps; "
+        "Device Audit can also remove an app the person installed from every profile at once."
+    ),
+    AppState.SUSPENDED: (
+        "Pausing does not remove an app: uninstall it (Device Audit can do it over USB, or "
+        "open Settings > Apps, tap the app, then Uninstall)."
+    ),
+}
+
+
+def explained(state: AppState, where: str = "") -> str:
+    """The state in a sentence a person understands: "hidden (frozen) in the Work profile:
+    still on the phone, the person can bring it back in one tap". `where` names the profile
+    ("the Work profile"); "" leaves it out."""
+    place = f" in {where}" if where else ""
+    still = _STILL_THERE.get(state)
+    if still is None:
+        return f"{SHORT[state]}{place}"
+    return f"{SHORT[state]}{place}: {still}"
+
+
+def how_to_remove(state: AppState) -> str:
+    """How to remove an app in this state for real; "" for the states where the usual way
+    (uninstall it) needs no words."""
+    return _REMOVE.get(state, "")
