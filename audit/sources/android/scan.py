@@ -21,9 +21,10 @@ marked incomplete, never a hang and never a silently shorter list.
 
 The phone's answer is the only evidence, so an answer that cannot be whole is a failed read,
 never a clean phone: a user's list without the framework package `android` (an empty list with
-exit status 0 among them; see implausible_listing), a user list without the owner (user 0),
+exit status 0 among them), a user list without the owner (user 0),
 properties without the Android version, output that stops mid-line. Each is named in words and
-leaves the scan incomplete, so it is never called compliant and never attested. A phone that
+leaves the scan incomplete, so it is never called compliant and never attested (whole.py). The
+commands themselves, with their fallbacks, are run by rounds.PhoneScan. A phone that
 stops answering is said to have stopped answering, not to be disconnected; a link that drops on
 the very first command is tried once more when the adb server has it back (see settled).
 """
@@ -35,14 +36,13 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from audit.errors import (
     AuditError,
     DeviceError,
     DeviceGone,
-    DeviceNotAnswering,
     DeviceOutputError,
 )
 from audit.model import (
@@ -53,17 +53,13 @@ from audit.model import (
     InstalledApp,
     ScanResult,
     SourceReport,
-    SourceStatus,
     UserProfile,
 )
-from audit.profiles import words_of
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 from audit.sources.android import commands
 from audit.sources.android.commands import (
-    OPTIONAL_FLAGS,
     SYSTEM_FLAGS,
     THIRD_PARTY_FLAGS,
-    Argv,
 )
 from audit.sources.android.connection import Adb, AdbError
 from audit.sources.android.inventory import (
@@ -77,221 +73,26 @@ from audit.sources.android.inventory import (
     user_report,
     with_details,
 )
-from audit.sources.android.packages import PLATFORM_PACKAGE, is_valid_package_name
+from audit.sources.android.packages import is_valid_package_name
 from audit.sources.android.parsers import (
-    CommandError,
     DevicePolicy,
-    ErrorKind,
     PackageDetails,
-    PackageEntry,
     Problem,
-    Section,
-    UserEntry,
     decode_output,
-    find_command_error,
-    non_package_text,
     parse_device_policy,
     parse_dumpsys_package,
-    parse_getprop,
-    parse_package_list,
-    parse_package_names,
-    parse_sections,
-    parse_users,
 )
+from audit.sources.android.rounds import ListOutcome, ListSpec, PhoneScan, section_text
 from audit.sources.android.shell import AdbShell, Shell
-from audit.text import visible
+from audit.sources.android.whole import (
+    checked_system_list,
+    implausible_listing,
+    read_props,
+    read_users,
+    without_uninstalled,
+)
 
 log = logging.getLogger(__name__)
-
-SDK_PROPERTY = "ro.build.version.sdk"
-
-MAX_ROUNDS = 6
-"""Round trips for the package lists: first try plus one per flag an old `pm` may reject."""
-
-DROPPABLE = OPTIONAL_FLAGS | {"-u", "--user"}
-"""Options the scan can do without; without -u removed-for-user apps cannot be seen."""
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    """One `pm list packages` the scan wants, under the name of its output section."""
-
-    name: str
-    flags: Argv
-    user: int
-    names_only: bool = False  # a plain list: only the names are kept
-
-
-@dataclass
-class ListOutcome:
-    entries: list[PackageEntry] | None  # None: could not be read
-    reason: str = ""  # why not, in words
-    security: bool = False  # the shell may not read this user
-    problems: list[Problem] = field(default_factory=list)
-    names: set[str] | None = None  # what a names-only list read (then `entries` is [])
-
-    def name_set(self) -> set[str] | None:
-        if self.entries is None:
-            return None
-        return self.names if self.names is not None else {e.name for e in self.entries}
-
-
-@dataclass
-class _Cost:
-    rounds: int = 0
-
-
-class _PhoneScan:
-    """One scan of one phone through a Shell; keeps what the phone taught us (rejected flags)."""
-
-    def __init__(self, shell: Shell, serial: str, cancelled: CancelCheck) -> None:
-        self.shell = shell
-        self.serial = serial
-        self.cancelled = cancelled
-        self.rejected: set[str] = set()
-        self.gone: DeviceError | None = None
-        self.cost = _Cost()
-
-    # --- running scripts -------------------------------------------------------------
-
-    def run_script(self, sections: Sequence[tuple[str, Argv]]) -> dict[str, Section]:
-        """Run commands as one shell invocation; {} once the phone is gone."""
-        if self.gone is not None or not sections:
-            return {}
-        raise_if_cancelled(self.cancelled)
-        script = commands.build_script(sections)
-        try:
-            output = self.shell.run(script.text)
-        except DeviceError as error:
-            if self.cost.rounds == 0:
-                raise  # nothing read yet: the phone is not there, say so plainly
-            log.info("phone %s went away mid-scan: %s", self.serial, error.message)
-            self.gone = error
-            return {}
-        finally:
-            self.cost.rounds += 1
-        text, problems = decode_output(output.output)
-        for problem in problems:
-            log.info("phone %s: %s", self.serial, problem.message)
-        # Bytes that are not UTF-8 become U+FFFD: a package line holding one fails the name
-        # grammar and is reported by the list parser, so nothing is lost silently.
-        parsed, section_problems = parse_sections(text, script.nonce)
-        for problem in section_problems:
-            log.info("phone %s: %s", self.serial, problem.message)
-        return parsed
-
-    def missing_reason(self) -> str:
-        if isinstance(self.gone, DeviceNotAnswering):
-            return "the phone stopped answering during the scan"
-        if self.gone is not None:
-            return "the phone was disconnected during the scan"
-        return "the phone's answer was cut off"
-
-    # --- package lists with fallbacks --------------------------------------------------
-
-    def list_argv(self, spec: ListSpec) -> Argv | None:
-        """The command for a list with the phone's rejected flags removed; None if impossible."""
-        if any(flag in self.rejected and flag not in DROPPABLE for flag in spec.flags):
-            return None
-        flags = tuple(flag for flag in spec.flags if flag not in self.rejected)
-        user: int | None = spec.user
-        if "--user" in self.rejected:
-            if spec.user != 0:
-                return None
-            user = None  # the default user of an old pm is user 0
-        return commands.list_packages(flags, user)
-
-    def outcome(
-        self, section: Section | None, names_only: bool = False
-    ) -> tuple[ListOutcome, CommandError | None]:
-        if section is None:
-            return ListOutcome(None, self.missing_reason()), None
-        if not section.complete or _cut_mid_line(section.text):
-            return ListOutcome(None, "the phone's answer was cut off"), None
-        text = section.text
-        if names_only:
-            names, problems = parse_package_names(text)
-            outcome = ListOutcome([], problems=problems, names=names)
-        else:
-            entries, problems = parse_package_list(text)
-            outcome = ListOutcome(entries, problems=problems)
-        # Only output with lines that are not packages can hold an error (a clean list, the
-        # usual case, is not searched for one).
-        error = find_command_error(non_package_text(text)) if outcome.problems else None
-        if error is not None:
-            if error.kind is ErrorKind.SECURITY:
-                return (
-                    ListOutcome(
-                        None,
-                        f"the phone does not let USB debugging read this profile ({error.message})",
-                        security=True,
-                    ),
-                    error,
-                )
-            if error.kind is ErrorKind.UNKNOWN_OPTION:
-                return ListOutcome(None, f"the phone answered: {error.message}"), error
-            return ListOutcome(None, f"the phone answered: {error_words(text)}"), error
-        if section.exit_code:
-            said = error_words(text)
-            why = f"pm failed with exit status {section.exit_code}"
-            return ListOutcome(None, f"{why}: {said}" if said else why), None
-        return outcome, None
-
-    def run_lists(
-        self,
-        specs: Sequence[ListSpec],
-        extra: Sequence[tuple[str, Argv]] = (),
-    ) -> tuple[dict[str, ListOutcome], dict[str, Section]]:
-        """Run list commands (plus `extra` plain commands in the first round), retrying each
-        list whose flags the phone rejects without those flags."""
-        results: dict[str, ListOutcome] = {}
-        extra_sections: dict[str, Section] = {}
-        pending = list(specs)
-        first = True
-        for _ in range(MAX_ROUNDS):
-            runnable: list[tuple[ListSpec, Argv]] = []
-            for spec in pending:
-                argv = self.list_argv(spec)
-                if argv is None:
-                    results[spec.name] = ListOutcome(None, self._impossible(spec))
-                else:
-                    runnable.append((spec, argv))
-            if not runnable and not (first and extra):
-                break
-            sections = self.run_script(
-                [*(extra if first else ()), *((s.name, argv) for s, argv in runnable)]
-            )
-            if first:
-                extra_sections = {name: sections[name] for name, _ in extra if name in sections}
-                first = False
-            retry: list[ListSpec] = []
-            for spec, argv in runnable:
-                outcome, error = self.outcome(sections.get(spec.name), spec.names_only)
-                if (
-                    error is not None
-                    and error.kind is ErrorKind.UNKNOWN_OPTION
-                    and error.option in DROPPABLE
-                    and error.option in argv
-                ):
-                    log.info("phone %s rejects %s: falling back", self.serial, error.option)
-                    self.rejected.add(error.option)
-                    retry.append(spec)
-                else:
-                    results[spec.name] = outcome
-            if not retry:
-                break
-            pending = retry
-        for spec in specs:
-            results.setdefault(spec.name, ListOutcome(None, "the phone kept rejecting options"))
-        return results, extra_sections
-
-    def _impossible(self, spec: ListSpec) -> str:
-        if "--user" in self.rejected and spec.user != 0:
-            return "this phone's package manager cannot list other users (it rejects --user)"
-        return "this phone's package manager rejects the options needed: " + ", ".join(
-            sorted(self.rejected)
-        )
-
 
 # --- the scan ------------------------------------------------------------------------------
 
@@ -317,103 +118,6 @@ def _catalog_name(package: str) -> str:
     return default_catalog().app_name(AppId(IdentifierKind.ANDROID_PACKAGE, package)) or ""
 
 
-ERROR_WORDS_LIMIT = 500
-"""Characters of a phone's error shown in a report: the whole message and the first lines of a
-Java stack trace, not a page of it."""
-
-
-def error_words(text: str, limit: int = ERROR_WORDS_LIMIT) -> str:
-    """What the phone printed besides package lines, as one bounded line a person can read:
-    the first line of a Java error is often only "Exception occurred while executing 'list':",
-    and the reason is on the next."""
-    lines = [line.strip() for line in non_package_text(text).splitlines()]
-    return visible(" ".join(line for line in lines if line), limit=limit)
-
-
-def _cut_mid_line(text: str) -> bool:
-    """Whether a command's output stops inside a line. Every command the scan runs ends its
-    output with a newline; text after the last one means the output was cut short, though the
-    end marker arrived (a program killed mid-write), so the last line cannot be trusted."""
-    return bool(text) and not text.endswith("\n")
-
-
-def _section_text(sections: Mapping[str, Section], name: str) -> tuple[str | None, str]:
-    """The text of a plain command's section, or None and why not."""
-    section = sections.get(name)
-    if section is None:
-        return None, "no answer"
-    if not section.complete or _cut_mid_line(section.text):
-        return None, "the answer was cut off"
-    return section.text, ""
-
-
-def _read_props(
-    plain: Mapping[str, Section], serial: str
-) -> tuple[dict[str, str], list[SourceReport]]:
-    """The phone's properties, and a report when they are not its whole answer."""
-    props_text, why = _section_text(plain, "props")
-    props: dict[str, str] = {}
-    if props_text is not None:
-        props, problems = parse_getprop(props_text)
-        for problem in problems:
-            log.info("phone %s getprop: %s", serial, problem.message)
-    if not props:
-        return props, [
-            SourceReport(
-                "phone identity",
-                SourceStatus.FAILED,
-                f"getprop could not be read ({why or 'empty'})",
-            )
-        ]
-    if not props.get(SDK_PROPERTY, "").strip().isdigit():
-        # Every Android phone has it; a list of properties without it is not the phone's
-        # whole answer, and the scan reads the lists by the version it names.
-        return props, [
-            SourceReport(
-                "phone identity",
-                SourceStatus.PARTIAL,
-                "the phone's properties do not say which Android version it runs "
-                f"({SDK_PROPERTY} is missing), so they are not its whole answer",
-            )
-        ]
-    return props, []
-
-
-def _read_users(
-    plain: Mapping[str, Section], serial: str
-) -> tuple[list[UserEntry], list[SourceReport]]:
-    """The users to read, and a report when the phone's list of them cannot be whole."""
-    users_text, why = _section_text(plain, "users")
-    user_entries: list[UserEntry] = []
-    if users_text is not None:
-        user_entries, problems = parse_users(users_text)
-        for problem in problems:
-            log.info("phone %s pm list users: %s", serial, problem.message)
-    owner = UserEntry(0, "Owner", 0, True)
-    if not user_entries:
-        detail = why or error_words(users_text or "") or "no users listed"
-        return [owner], [
-            SourceReport(
-                "user list",
-                SourceStatus.FAILED,
-                f"the users on this phone could not be listed ({detail}); only user 0 was read",
-            )
-        ]
-    if all(entry.id != 0 for entry in user_entries):
-        # Every phone has its owner, user 0: a list without it is not the phone's whole list,
-        # so other users may be missing too. The owner is read all the same.
-        return [owner, *user_entries], [
-            SourceReport(
-                "user list",
-                SourceStatus.FAILED,
-                "the phone's list of users does not include the owner (user 0), whom every "
-                "phone has, so it is not the whole list; the owner and the users it named were "
-                "read, and other users may be missing",
-            )
-        ]
-    return user_entries, []
-
-
 def scan_with_shell(
     shell: Shell,
     serial: str,
@@ -425,7 +129,7 @@ def scan_with_shell(
 ) -> ScanResult:
     """The whole inventory of the phone behind `shell` (see the module docstring)."""
     started = datetime.now(UTC)
-    scan = _PhoneScan(shell, serial, cancelled)
+    scan = PhoneScan(shell, serial, cancelled)
     names = _remembered(name_of) if name_of is not None else _catalog_names()
 
     progress(0.05, "Reading the phone's identity and users")
@@ -440,13 +144,13 @@ def scan_with_shell(
     )
     sources: list[SourceReport] = []
 
-    props, report = _read_props(plain, serial)
+    props, report = read_props(plain, serial)
     sources += report
-    user_entries, report = _read_users(plain, serial)
+    user_entries, report = read_users(plain, serial)
     sources += report
     users = [user_profile(entry) for entry in user_entries]
 
-    policy_text, _ = _section_text(plain, "policy")
+    policy_text, _ = section_text(plain, "policy")
     policy: DevicePolicy | None = None
     if policy_text is not None:
         policy, problems = parse_device_policy(policy_text)
@@ -470,7 +174,7 @@ def scan_with_shell(
     progress(0.75, "Putting the inventory together")
     apps, reports = _inventory(users, lists_by_name, system_outcome, device.sdk, names)
     if "-u" in scan.rejected:
-        reports = [_without_uninstalled(report) for report in reports]
+        reports = [without_uninstalled(report) for report in reports]
     sources += reports
 
     zone = phone_timezone(props)
@@ -504,7 +208,7 @@ def _inventory(
     # an app listed but not installed is reported present, the cautious reading).
     other_users_listed = sdk is not None and sdk <= 25
     installed = {user.id: outcomes[f"installed:{user.id}"].name_set() or set() for user in users}
-    system = _checked_system_list(system)
+    system = checked_system_list(system)
     system_packages = system.name_set()
     read = {
         user.id: names
@@ -529,73 +233,6 @@ def _inventory(
         apps += user_apps
         reports.append(user_report(lists, len(user_apps)))
     return apps, reports
-
-
-def _checked_system_list(system: ListOutcome) -> ListOutcome:
-    """The list of built-in apps, or a failed outcome when it lacks the framework that every
-    phone has (an empty answer with exit status 0 is a failed read, not a phone without apps)."""
-    names = system.name_set()
-    if names is None or PLATFORM_PACKAGE in names:
-        return system
-    if not names:
-        return ListOutcome(None, "the phone gave an empty list of its built-in apps")
-    return ListOutcome(
-        None,
-        f"the phone's list of its built-in apps does not hold the Android framework "
-        f"('{PLATFORM_PACKAGE}'), so it is not the whole list",
-    )
-
-
-def implausible_listing(
-    user: UserProfile, read: Mapping[str, set[str]], system: Collection[str]
-) -> str:
-    """Why the installed-packages list read for `user` cannot be the phone's whole list, in
-    words; "" when it can. `read` holds the lists read for every user, `system` the built-in
-    packages.
-
-    The phone's answer is the only evidence, so it must show it is real: every user has the
-    framework (`android`), and a user has some of the built-in apps that every other user read
-    has (its launcher, settings, system UI). Not all of them: a work profile gets only a chosen
-    few, and a person may have removed some for one user.
-    """
-    names = read.get(user.id)
-    if names is None:
-        return ""  # not read at all: reported as such by the user's report
-    where = words_of(user, user.id).name
-    if not names:
-        return (
-            f"the phone gave an empty list for {where}, though every user has at least the "
-            f"Android framework ('{PLATFORM_PACKAGE}'), so the apps of {where} were not seen"
-        )
-    if PLATFORM_PACKAGE not in names:
-        return (
-            f"the phone's list for {where} does not hold the Android framework "
-            f"('{PLATFORM_PACKAGE}'), which every user has, so it is not the whole list"
-        )
-    others = [other for uid, other in read.items() if uid != user.id and other]
-    if others:
-        common = set.intersection(*others).intersection(system) - {PLATFORM_PACKAGE}
-        if common and common.isdisjoint(names):
-            return (
-                f"the phone's list for {where} holds none of the built-in apps that every other "
-                "user has, so it is not the whole list"
-            )
-    return ""
-
-
-WITHOUT_U = (
-    "this phone's package manager does not list apps removed for a user (it rejects -u), so a "
-    "built-in app removed only for this user cannot be told apart from one that is gone"
-)
-
-
-def _without_uninstalled(report: SourceReport) -> SourceReport:
-    """Without `-u` a removed-for-user system copy reads as absent: the user was not seen in
-    full, whatever else was read, so the scan must not count as complete."""
-    if report.status is SourceStatus.FAILED:
-        return report
-    detail = "; ".join(part for part in (report.detail, WITHOUT_U) if part)
-    return replace(report, status=SourceStatus.PARTIAL, detail=detail)
 
 
 def _user_lists(
@@ -647,7 +284,7 @@ _TZ = "persist.sys.timezone"
 
 
 def _details(
-    scan: _PhoneScan, packages: Collection[str], zone: tzinfo | None, *, read_zone: bool = False
+    scan: PhoneScan, packages: Collection[str], zone: tzinfo | None, *, read_zone: bool = False
 ) -> dict[str, PackageDetails]:
     """dumpsys for the packages in one round trip (with the phone's time zone if asked)."""
     wanted = sorted({p for p in packages if is_valid_package_name(p)})
@@ -661,11 +298,11 @@ def _details(
         + [(f"detail:{index}", commands.dumpsys_package(name)) for index, name in enumerate(wanted)]
     )
     if read_zone:
-        text, _ = _section_text(sections, "tz")
+        text, _ = section_text(sections, "tz")
         zone = phone_timezone({_TZ: (text or "").strip()})
     details: dict[str, PackageDetails] = {}
     for index, name in enumerate(wanted):
-        text, why = _section_text(sections, f"detail:{index}")
+        text, why = section_text(sections, f"detail:{index}")
         if text is None:
             log.info("phone %s: no details for %s (%s)", scan.serial, name, why)
             continue
@@ -851,9 +488,7 @@ def details_with_shell(
     shell: Shell, serial: str, packages: Iterable[str]
 ) -> dict[str, PackageDetails]:
     """`dumpsys package` for a few packages in one round trip, times in the phone's zone."""
-    return _details(
-        _PhoneScan(shell, serial, never_cancelled), list(packages), None, read_zone=True
-    )
+    return _details(PhoneScan(shell, serial, never_cancelled), list(packages), None, read_zone=True)
 
 
 def details_for(

@@ -21,15 +21,10 @@ from hypothesis import strategies as st
 from audit.cli import main
 from audit.errors import DeviceGone, DeviceNotAnswering
 from audit.model import AppState, ScanResult, SourceStatus, UserKind, UserProfile
-from audit.sources.android.scan import (
-    ERROR_WORDS_LIMIT,
-    error_words,
-    implausible_listing,
-    scan_phone,
-    scan_with_shell,
-    settled,
-)
+from audit.sources.android.rounds import ERROR_WORDS_LIMIT, error_words
+from audit.sources.android.scan import scan_phone, scan_with_shell, settled
 from audit.sources.android.shell import ShellOutput
+from audit.sources.android.whole import implausible_listing
 from tests.audit.android.fakephone import (
     TIKTOK,
     FakePhone,

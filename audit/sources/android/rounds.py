@@ -1,0 +1,251 @@
+"""Running a scan's commands on a phone: one shell script per round trip, read back section by
+section, and the fallbacks for the flags an older or OEM `pm` rejects.
+
+A `PhoneScan` remembers what the phone taught it (the flags it rejects, whether it went away),
+so a list is retried without a rejected flag and only the failed lists are sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from audit.errors import DeviceError, DeviceNotAnswering
+from audit.progress import CancelCheck, raise_if_cancelled
+from audit.sources.android import commands
+from audit.sources.android.commands import OPTIONAL_FLAGS, Argv
+from audit.sources.android.parsers import (
+    CommandError,
+    ErrorKind,
+    PackageEntry,
+    Problem,
+    Section,
+    decode_output,
+    find_command_error,
+    non_package_text,
+    parse_package_list,
+    parse_package_names,
+    parse_sections,
+)
+from audit.sources.android.shell import Shell
+from audit.text import visible
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 6
+"""Round trips for the package lists: first try plus one per flag an old `pm` may reject."""
+
+DROPPABLE = OPTIONAL_FLAGS | {"-u", "--user"}
+"""Options the scan can do without; without -u removed-for-user apps cannot be seen."""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One `pm list packages` the scan wants, under the name of its output section."""
+
+    name: str
+    flags: Argv
+    user: int
+    names_only: bool = False  # a plain list: only the names are kept
+
+
+@dataclass
+class ListOutcome:
+    entries: list[PackageEntry] | None  # None: could not be read
+    reason: str = ""  # why not, in words
+    security: bool = False  # the shell may not read this user
+    problems: list[Problem] = field(default_factory=list)
+    names: set[str] | None = None  # what a names-only list read (then `entries` is [])
+
+    def name_set(self) -> set[str] | None:
+        if self.entries is None:
+            return None
+        return self.names if self.names is not None else {e.name for e in self.entries}
+
+
+@dataclass
+class Cost:
+    rounds: int = 0
+
+
+class PhoneScan:
+    """One scan of one phone through a Shell; keeps what the phone taught us (rejected flags)."""
+
+    def __init__(self, shell: Shell, serial: str, cancelled: CancelCheck) -> None:
+        self.shell = shell
+        self.serial = serial
+        self.cancelled = cancelled
+        self.rejected: set[str] = set()
+        self.gone: DeviceError | None = None
+        self.cost = Cost()
+
+    # --- running scripts -------------------------------------------------------------
+
+    def run_script(self, sections: Sequence[tuple[str, Argv]]) -> dict[str, Section]:
+        """Run commands as one shell invocation; {} once the phone is gone."""
+        if self.gone is not None or not sections:
+            return {}
+        raise_if_cancelled(self.cancelled)
+        script = commands.build_script(sections)
+        try:
+            output = self.shell.run(script.text)
+        except DeviceError as error:
+            if self.cost.rounds == 0:
+                raise  # nothing read yet: the phone is not there, say so plainly
+            log.info("phone %s went away mid-scan: %s", self.serial, error.message)
+            self.gone = error
+            return {}
+        finally:
+            self.cost.rounds += 1
+        text, problems = decode_output(output.output)
+        for problem in problems:
+            log.info("phone %s: %s", self.serial, problem.message)
+        # Bytes that are not UTF-8 become U+FFFD: a package line holding one fails the name
+        # grammar and is reported by the list parser, so nothing is lost silently.
+        parsed, section_problems = parse_sections(text, script.nonce)
+        for problem in section_problems:
+            log.info("phone %s: %s", self.serial, problem.message)
+        return parsed
+
+    def missing_reason(self) -> str:
+        if isinstance(self.gone, DeviceNotAnswering):
+            return "the phone stopped answering during the scan"
+        if self.gone is not None:
+            return "the phone was disconnected during the scan"
+        return "the phone's answer was cut off"
+
+    # --- package lists with fallbacks --------------------------------------------------
+
+    def list_argv(self, spec: ListSpec) -> Argv | None:
+        """The command for a list with the phone's rejected flags removed; None if impossible."""
+        if any(flag in self.rejected and flag not in DROPPABLE for flag in spec.flags):
+            return None
+        flags = tuple(flag for flag in spec.flags if flag not in self.rejected)
+        user: int | None = spec.user
+        if "--user" in self.rejected:
+            if spec.user != 0:
+                return None
+            user = None  # the default user of an old pm is user 0
+        return commands.list_packages(flags, user)
+
+    def outcome(
+        self, section: Section | None, names_only: bool = False
+    ) -> tuple[ListOutcome, CommandError | None]:
+        if section is None:
+            return ListOutcome(None, self.missing_reason()), None
+        if not section.complete or _cut_mid_line(section.text):
+            return ListOutcome(None, "the phone's answer was cut off"), None
+        text = section.text
+        if names_only:
+            names, problems = parse_package_names(text)
+            outcome = ListOutcome([], problems=problems, names=names)
+        else:
+            entries, problems = parse_package_list(text)
+            outcome = ListOutcome(entries, problems=problems)
+        # Only output with lines that are not packages can hold an error (a clean list, the
+        # usual case, is not searched for one).
+        error = find_command_error(non_package_text(text)) if outcome.problems else None
+        if error is not None:
+            if error.kind is ErrorKind.SECURITY:
+                return (
+                    ListOutcome(
+                        None,
+                        f"the phone does not let USB debugging read this profile ({error.message})",
+                        security=True,
+                    ),
+                    error,
+                )
+            if error.kind is ErrorKind.UNKNOWN_OPTION:
+                return ListOutcome(None, f"the phone answered: {error.message}"), error
+            return ListOutcome(None, f"the phone answered: {error_words(text)}"), error
+        if section.exit_code:
+            said = error_words(text)
+            why = f"pm failed with exit status {section.exit_code}"
+            return ListOutcome(None, f"{why}: {said}" if said else why), None
+        return outcome, None
+
+    def run_lists(
+        self,
+        specs: Sequence[ListSpec],
+        extra: Sequence[tuple[str, Argv]] = (),
+    ) -> tuple[dict[str, ListOutcome], dict[str, Section]]:
+        """Run list commands (plus `extra` plain commands in the first round), retrying each
+        list whose flags the phone rejects without those flags."""
+        results: dict[str, ListOutcome] = {}
+        extra_sections: dict[str, Section] = {}
+        pending = list(specs)
+        first = True
+        for _ in range(MAX_ROUNDS):
+            runnable: list[tuple[ListSpec, Argv]] = []
+            for spec in pending:
+                argv = self.list_argv(spec)
+                if argv is None:
+                    results[spec.name] = ListOutcome(None, self._impossible(spec))
+                else:
+                    runnable.append((spec, argv))
+            if not runnable and not (first and extra):
+                break
+            sections = self.run_script(
+                [*(extra if first else ()), *((s.name, argv) for s, argv in runnable)]
+            )
+            if first:
+                extra_sections = {name: sections[name] for name, _ in extra if name in sections}
+                first = False
+            retry: list[ListSpec] = []
+            for spec, argv in runnable:
+                outcome, error = self.outcome(sections.get(spec.name), spec.names_only)
+                if (
+                    error is not None
+                    and error.kind is ErrorKind.UNKNOWN_OPTION
+                    and error.option in DROPPABLE
+                    and error.option in argv
+                ):
+                    log.info("phone %s rejects %s: falling back", self.serial, error.option)
+                    self.rejected.add(error.option)
+                    retry.append(spec)
+                else:
+                    results[spec.name] = outcome
+            if not retry:
+                break
+            pending = retry
+        for spec in specs:
+            results.setdefault(spec.name, ListOutcome(None, "the phone kept rejecting options"))
+        return results, extra_sections
+
+    def _impossible(self, spec: ListSpec) -> str:
+        if "--user" in self.rejected and spec.user != 0:
+            return "this phone's package manager cannot list other users (it rejects --user)"
+        return "this phone's package manager rejects the options needed: " + ", ".join(
+            sorted(self.rejected)
+        )
+
+
+ERROR_WORDS_LIMIT = 500
+"""Characters of a phone's error shown in a report: the whole message and the first lines of a
+Java stack trace, not a page of it."""
+
+
+def error_words(text: str, limit: int = ERROR_WORDS_LIMIT) -> str:
+    """What the phone printed besides package lines, as one bounded line a person can read:
+    the first line of a Java error is often only "Exception occurred while executing 'list':",
+    and the reason is on the next."""
+    lines = [line.strip() for line in non_package_text(text).splitlines()]
+    return visible(" ".join(line for line in lines if line), limit=limit)
+
+
+def _cut_mid_line(text: str) -> bool:
+    """Whether a command's output stops inside a line. Every command the scan runs ends its
+    output with a newline; text after the last one means the output was cut short, though the
+    end marker arrived (a program killed mid-write), so the last line cannot be trusted."""
+    return bool(text) and not text.endswith("\n")
+
+
+def section_text(sections: Mapping[str, Section], name: str) -> tuple[str | None, str]:
+    """The text of a plain command's section, or None and why not."""
+    section = sections.get(name)
+    if section is None:
+        return None, "no answer"
+    if not section.complete or _cut_mid_line(section.text):
+        return None, "the answer was cut off"
+    return section.text, ""
