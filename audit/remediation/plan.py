@@ -298,11 +298,14 @@ def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, dev
     app = finding.app
     name = target.app_name
     users = [
-        profile_words(scan, u.id)[0]
+        profile_words(scan, u.id)[2]
         for u in scan.users
-        if any(a.identifier == app.identifier and a.user == u.id for a in scan.apps)
+        if any(
+            a.identifier == app.identifier and a.user == u.id and a.state.on_device
+            for a in scan.apps
+        )
     ]
-    where = f" ({', '.join(users)})" if users else ""
+    where = f" (it is in {_and(users)})" if users else ""
     return Step(
         id=f"{ActionKind.UNINSTALL_ALL_USERS.value}/{app.identifier}",
         kind=StepKind.AUTOMATIC,
@@ -313,6 +316,11 @@ def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, dev
         confirmation=f"{name} will be uninstalled from every user and profile on {device}"
         f"{where}. All its data on the phone will be deleted.",
     )
+
+
+def _and(words: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
 
 
 def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bool) -> Step:
