@@ -312,20 +312,44 @@ class UserEntry:
 
 
 # UserInfo.toString(): "UserInfo{" + id + ":" + name + ":" + Integer.toHexString(flags) + "}"
-_USER_LINE = re.compile(r"UserInfo\{(?P<id>\d+):(?P<name>.*):(?P<flags>[0-9a-fA-F]+)\}(?P<rest>.*)")
+_USER_LINE = re.compile(
+    r"UserInfo\{(?P<id>\d+):(?P<name>.*):(?P<flags>[0-9a-fA-F]+)\}(?P<rest>.*)", re.DOTALL
+)
+_USER_START = "UserInfo{"
+MAX_NAME_LINES = 8
+"""Lines one user's entry may span: a user's name is any text, line breaks included."""
 
 
 def parse_users(text: str) -> tuple[list[UserEntry], list[Problem]]:
-    """`pm list users`: "Users:" then one "UserInfo{id:name:flags} running" line per user."""
+    """`pm list users`: "Users:" then one "UserInfo{id:name:flags} running" entry per user.
+
+    A user's name is whatever the person (or a profile's management app) typed, so it may hold
+    a line break and spread the entry over several lines: those are joined back. A line that is
+    no part of an entry is a problem that loses data (a user may be missing), never skipped
+    quietly: a user the scan does not know of is a user whose apps it never reads.
+    """
     problems = _Problems()
     users: list[UserEntry] = []
-    for number, line in enumerate(_lines(text), start=1):
+    lines = _lines(text)
+    index = 0
+    while index < len(lines):
+        number, line = index + 1, lines[index]
+        index += 1
         stripped = line.strip()
         if stripped == "Users:" or _is_benign(line):
             continue
         match = _USER_LINE.search(stripped)
+        if match is None and _USER_START in stripped:
+            # The name may go on over the next lines: join them until the entry closes.
+            joined = stripped
+            for extra in range(min(MAX_NAME_LINES, len(lines) - index)):
+                joined += "\n" + lines[index + extra].rstrip()
+                match = _USER_LINE.search(joined)
+                if match is not None:
+                    index += extra + 1
+                    break
         if match is None:
-            problems.add(f"line {number}: unexpected output: {_show(stripped)}")
+            problems.add(f"line {number}: not a user the phone listed: {_show(stripped)}")
             continue
         users.append(
             UserEntry(

@@ -16,8 +16,15 @@ from dataclasses import replace
 from audit.model import SourceReport, SourceStatus, UserProfile
 from audit.profiles import words_of
 from audit.sources.android.packages import PLATFORM_PACKAGE
-from audit.sources.android.parsers import Section, UserEntry, parse_getprop, parse_users
+from audit.sources.android.parsers import (
+    Problem,
+    Section,
+    UserEntry,
+    parse_getprop,
+    parse_users,
+)
 from audit.sources.android.rounds import ListOutcome, error_words, section_text
+from audit.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ def read_users(
     """The users to read, and a report when the phone's list of them cannot be whole."""
     users_text, why = section_text(plain, "users")
     user_entries: list[UserEntry] = []
+    problems: list[Problem] = []
     if users_text is not None:
         user_entries, problems = parse_users(users_text)
         for problem in problems:
@@ -86,6 +94,19 @@ def read_users(
                 "the phone's list of users does not include the owner (user 0), whom every "
                 "phone has, so it is not the whole list; the owner and the users it named were "
                 "read, and other users may be missing",
+            )
+        ]
+    lost = [problem.message for problem in problems if problem.data_lost]
+    if lost:
+        # A line that is no user entry may be a user the scan cannot name, whose apps it would
+        # never read: the list is not whole, and the scan must not be called complete.
+        return user_entries, [
+            SourceReport(
+                "user list",
+                SourceStatus.FAILED,
+                "the phone's list of users has lines that are not users it could read ("
+                + visible("; ".join(lost[:3]), limit=300)
+                + "), so a user may be missing and that user's apps were not read",
             )
         ]
     return user_entries, []

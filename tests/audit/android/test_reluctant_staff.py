@@ -1,0 +1,155 @@
+"""Ways a reluctant staff member tried to keep TikTok and still get "Compliant", each with a
+behaviour a real phone can show (found by an adversarial review of issue 11). Every test drives
+the CLI against a simulated phone through the real adb server."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit.cli import main
+from audit.sources.android.parsers import parse_users
+from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture
+from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.phonesim import SimulatedPhone
+from tests.phonesim.profiles import PROFILES_DIR
+
+TIKTOK = "com.zhiliaoapp.musically"
+NZ = "nz-parliament-2023"
+
+
+def profile(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((PROFILES_DIR / f"{name}.json").read_text())
+    return data
+
+
+def only(prof: dict[str, Any], package: str, users: dict[str, str]) -> dict[str, Any]:
+    """The profile with every banned app taken out and one TikTok-like package put in."""
+    prof = copy.deepcopy(prof)
+    banned = ("musically", "trill", "capcut", "lemon", "lvoverseas", "aweme")
+    prof["packages"] = [p for p in prof["packages"] if not any(b in p["package"] for b in banned)]
+    prof["packages"].append(
+        {"package": package, "label": "TikTok", "installer": "com.android.vending", "users": users}
+    )
+    return prof
+
+
+def attest(phone: SimulatedPhone, adb_server: AdbServer, out: Path) -> int:
+    return main(
+        [
+            "attest",
+            "--device",
+            phone.address,
+            "--adb-port",
+            str(adb_server.port),
+            "--policy",
+            NZ,
+            "--name",
+            "Kim",
+            "--staff-id",
+            "S9",
+            "--accept-statement",
+            "--out",
+            str(out),
+        ]
+    )
+
+
+# --- a user whose name holds a line break ---------------------------------------------------
+
+
+def test_a_users_name_may_hold_a_line_break() -> None:
+    text = "Users:\n\tUserInfo{0:Owner:c13} running\n\tUserInfo{11:Tom\nphone:410}\n"
+    users, problems = parse_users(text)
+    assert [(u.id, u.name) for u in users] == [(0, "Owner"), (11, "Tom\nphone")]
+    assert problems == []
+
+
+def test_a_line_that_is_no_user_loses_data_and_is_never_skipped_quietly() -> None:
+    users, problems = parse_users("Users:\n\tUserInfo{0:Owner:c13} running\n\tgarbage here\n")
+    assert [u.id for u in users] == [0]
+    assert [p.data_lost for p in problems] == [True]
+    assert "garbage here" in problems[0].message
+
+
+@pytest.mark.adb
+@pytest.mark.usefixtures("memory_keyring")
+def test_tiktok_in_a_user_named_over_two_lines_is_found(
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`pm create-user "$(printf 'Tom\\nphone')"` (or a profile's management app naming its
+    profile so) makes `pm list users` print that user over two lines. It used to be dropped
+    without a word: TikTok installed only there got a signed "Compliant"."""
+    prof = only(profile("samsung-work-profile"), TIKTOK, {"11": "installed"})
+    prof["users"].append({"id": 11, "name": "Tom\nphone", "flags": "0x410", "kind": "secondary"})
+    prof["base"]["share"]["11"] = 0.5
+    phone = sim_phone(prof)
+    assert attest(phone, adb_server, tmp_path / "r.json") == 1
+    out = capsys.readouterr().out
+    assert not (tmp_path / "r.json").exists()
+    assert "TikTok" in out and "11" in out
+
+
+@pytest.mark.adb
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_user_list_with_a_line_the_scan_cannot_read_is_not_whole(
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prof = profile("samsung-work-profile")
+    prof["users"].append(
+        {"id": 12, "name": "x" + "\n" * 20 + "y", "flags": "0x410", "kind": "secondary"}
+    )
+    prof["base"]["share"]["12"] = 0.5
+    phone = sim_phone(prof)
+    inventory = tmp_path / "inv.json"
+    assert (
+        main(
+            [
+                "scan",
+                "--device",
+                phone.address,
+                "--adb-port",
+                str(adb_server.port),
+                "--json",
+                str(inventory),
+            ]
+        )
+        == 1
+    )
+    sources = json.loads(inventory.read_text())["sources"]
+    (users,) = [s for s in sources if s["name"] == "user list"]
+    assert users["status"] == "failed"
+    assert "a user may be missing" in users["detail"]
+
+
+# --- a TikTok the catalog did not know ------------------------------------------------------
+
+
+@pytest.mark.adb
+@pytest.mark.usefixtures("memory_keyring")
+@pytest.mark.parametrize(
+    "package", ["com.ss.android.ugc.trill.go", "com.ss.android.ugc.tiktok.lite"]
+)
+def test_every_android_tiktok_lite_is_banned(
+    package: str,
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """TikTok Lite's Asian (trill.go) and Japanese (tiktok.lite) builds used to read as compliant
+    (one unknown, one only 'for review')."""
+    phone = sim_phone(only(profile("pixel-tiktok-lite"), package, {"0": "installed"}))
+    assert attest(phone, adb_server, tmp_path / "r.json") == 1
+    assert package in capsys.readouterr().out
+    assert not (tmp_path / "r.json").exists()
