@@ -35,6 +35,10 @@ class Cancelled(AuditError):
 # --- files a person gives us --------------------------------------------------------------
 
 
+TOO_DEEP = "it is nested too deeply (lists or tables inside each other hundreds of times)"
+"""The problem for a file whose nesting exhausts Python's parser: no real file comes near it."""
+
+
 class FileFormatError(AuditError):
     """A file a person gave us is malformed: names the file, the key and the line."""
 

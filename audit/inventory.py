@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audit.errors import CannotWrite, InventoryFileError
+from audit.errors import TOO_DEEP, CannotWrite, InventoryFileError
 from audit.model import (
     AppId,
     AppState,
@@ -356,6 +356,8 @@ def loads(text: str, path: Path | str = "<inventory>") -> ScanResult:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InventoryFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
+    except RecursionError:
+        raise InventoryFileError(path, TOO_DEEP) from None
     return _parse(path, data)
 
 

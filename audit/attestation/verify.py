@@ -37,7 +37,7 @@ from audit.attestation.statement import (
     StatementKind,
     canonical_json,
 )
-from audit.errors import AttestationInvalid
+from audit.errors import TOO_DEEP, AttestationInvalid
 from audit.inventory import FORMAT as INVENTORY_FORMAT
 from audit.model import (
     Connection,
@@ -112,8 +112,10 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
     """Verify one receipt's bytes; raises AttestationInvalid naming what is wrong."""
     try:
         document = json.loads(data)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise invalid("the file is not JSON, so it is damaged or not a receipt") from None
+    except RecursionError:
+        raise invalid(TOO_DEEP.replace("it is", "the file is", 1) + ", so not a receipt") from None
     _raise_if_not_an_envelope(document)
     envelope = parse_envelope(document)
     if len(envelope.signatures) != 1:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audit.errors import FileFormatError
+from audit.errors import TOO_DEEP, FileFormatError
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -176,6 +176,8 @@ def parse_text(text: str, path: Path | str, error: type[FileFormatError]) -> Tom
         line = int(found.group(1)) if found else getattr(exc, "lineno", None)
         problem = _LINE_IN_MESSAGE.sub("", message).strip()
         raise error(path, f"it is not valid TOML ({problem})", line=line) from None
+    except RecursionError:
+        raise error(path, TOO_DEEP) from None
     return TomlDocument(path, text, data, error)
 
 

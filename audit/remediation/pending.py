@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.attestation.statement import action_to_dict as statement_action
-from audit.errors import FileFormatError, InventoryFileError
+from audit.errors import TOO_DEEP, FileFormatError, InventoryFileError
 from audit.inventory import loads, scan_to_dict, write_atomic
 from audit.model import ActionKind, ActionResult, Policy, ScanResult
 from audit.paths import data_dir
@@ -272,6 +272,8 @@ def loads_pending(text: str, path: Path | str = "<pending removal>") -> PendingR
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PendingFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
+    except RecursionError:
+        raise PendingFileError(path, TOO_DEEP) from None
     top = _Fields(path, data)
     if top.get("format", str) != FORMAT:
         raise top.fail("format", f"expected '{FORMAT}'")

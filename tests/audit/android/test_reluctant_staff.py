@@ -153,3 +153,44 @@ def test_every_android_tiktok_lite_is_banned(
     assert attest(phone, adb_server, tmp_path / "r.json") == 1
     assert package in capsys.readouterr().out
     assert not (tmp_path / "r.json").exists()
+
+
+# --- files no reader should crash on --------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["inventory", "policy", "exemptions"])
+def test_a_deeply_nested_file_is_an_input_error_not_a_traceback(
+    which: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep_json = tmp_path / "deep.json"
+    deep_json.write_text("[" * 100_000 + "]" * 100_000)
+    deep_toml = tmp_path / "deep.toml"
+    deep_toml.write_text("a = " + "[" * 100_000 + "]" * 100_000)
+    inventory = tmp_path / "inv.json"
+    assert main(["scan", "--local", "--json", str(inventory)]) in (0, 1)
+    capsys.readouterr()
+    args = {
+        "inventory": ["--policy", NZ, "--inventory", str(deep_json)],
+        "policy": ["--policy", str(deep_toml), "--inventory", str(inventory)],
+        "exemptions": [
+            "--policy",
+            NZ,
+            "--inventory",
+            str(inventory),
+            "--exemptions",
+            str(deep_toml),
+        ],
+    }[which]
+    assert main(["check", *args]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err
+    assert "Traceback" not in err
+
+
+def test_verify_names_a_deeply_nested_file_for_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["verify", str(deep)]) == 1
+    assert "nested too deeply" in capsys.readouterr().out
