@@ -22,7 +22,7 @@ import psutil
 from audit.errors import ActionFailed, AuditError, DeviceGone, InvalidPackageName
 from audit.model import ActionKind, ActionResult, Device, DeviceKind, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
-from audit.sources.android.actions import command_for, place_words, run_action
+from audit.sources.android.actions import command_for, run_action
 from audit.sources.android.connection import Adb
 from audit.sources.android.scan import phone_device_id
 
@@ -431,6 +431,20 @@ def _text(data: bytes | str | None) -> str:
     return data.decode("utf-8", "replace")
 
 
+def not_there_words(app: str, place: str, code: str) -> str:
+    """What an uninstall the phone answered "not there" did, `place` being "the Work profile"
+    ("" for every user). "Not installed for user N" is also the answer for an app hidden
+    (frozen) there, which `pm uninstall --user N` cannot see: say both, and leave the verdict
+    to the rescan."""
+    if code == "NOT_INSTALLED_FOR_USER" and place:
+        return (
+            f"{app} was not found installed in {place}: it is gone, or hidden (frozen) there, "
+            "where Android does not let USB debugging remove it. The check that follows says "
+            "which."
+        )
+    return f"{app} was already gone from {place or 'every user'}: nothing was left to remove."
+
+
 def already_gone(step: Step, result: ActionResult) -> ActionResult:
     """An uninstall the phone refused because the app was not there: done, with nothing left
     to do (removed by hand meanwhile, or by an earlier try cut short by an unplugged cable)."""
@@ -442,13 +456,13 @@ def already_gone(step: Step, result: ActionResult) -> ActionResult:
         return result
     target = step.target
     if step.action is ActionKind.UNINSTALL_ALL_USERS:
-        where = "for any user"
+        place = ""
     else:
-        where = place_words(step.action, target.user, target.user_words)
+        place = target.user_words or f"user {target.user}"
     return replace(
         result,
         ok=True,
-        message=f"{target.app_name} was already gone {where}: nothing was left to remove.",
+        message=not_there_words(target.app_name, place, result.code),
         advice="",
     )
 

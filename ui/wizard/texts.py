@@ -24,7 +24,7 @@ from audit.model import (
 )
 from audit.policy import finding_reason
 from audit.remediation import RemediationSession, Step, describe_device
-from audit.remediation.execute import ALREADY_GONE
+from audit.remediation.execute import ALREADY_GONE, not_there_words
 from audit.remediation.plan import profile_words
 from audit.remediation.steps import Operation
 from ui.words import exemption_not_active
@@ -101,7 +101,7 @@ def result_text(step: Step, result: ActionResult, scan: ScanResult) -> ResultTex
     place = where(scan, step.target.user)
     if result.ok:
         if result.code in ALREADY_GONE:
-            return ResultText(True, f"Done: {app} was already gone from {place}.")
+            return ResultText(True, not_there_words(app, place, result.code))
         template = _PHONE_DONE.get(result.kind, "Done.")
         return ResultText(True, "Done: " + template.format(app=app, where=place))
     if result.code == DEVICE_GONE:

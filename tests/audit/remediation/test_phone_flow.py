@@ -257,9 +257,9 @@ def test_a_step_cut_off_after_the_phone_did_it_counts_as_done_on_retry(
     )
     assert result.ok
     assert result.code == "NOT_INSTALLED_FOR_USER"
-    assert result.message == (
-        f"{step.target.app_name} was already gone from {step.target.user_words}: nothing was "
-        "left to remove."
+    assert result.message.startswith(
+        f"{step.target.app_name} was not found installed in {step.target.user_words}: it is "
+        "gone, or hidden (frozen) there"
     )
     assert step.target.user_words in ("the Work profile", "the main profile")
 

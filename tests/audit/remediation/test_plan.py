@@ -87,7 +87,8 @@ def test_all_users_on_request_is_one_step_shared_by_every_finding_of_that_app() 
     steps = unique_steps(plans)
     assert len(steps) == 2
     assert (
-        "every user and profile on Galaxy S21 (it is in the main profile and the work profile)" in steps[0].confirmation
+        "every user and profile on Galaxy S21 (it is in the main profile and the work profile)"
+        in steps[0].confirmation
     )
 
 
