@@ -14,11 +14,13 @@ from audit.model import (
     Exemption,
     Finding,
     FindingStatus,
+    IdentifierKind,
+    InstalledApp,
     Matcher,
     MatchKind,
     Policy,
 )
-from audit.states import explained, how_to_remove
+from audit.states import SHORT, explained, how_to_remove
 from audit.text import plural
 
 FORMAT = "device-audit-assessment"
@@ -78,13 +80,32 @@ def status_text(assessment: Assessment) -> str:
     return text
 
 
+def resolved_reason(app: InstalledApp) -> str:
+    """Why an app the rule matched counts as dealt with, saying what stays on the phone."""
+    if app.state is AppState.REMOVED_FOR_USER and not app.system:
+        text = (
+            "The app was uninstalled for this user with its data kept on the phone (reinstalling "
+            "it brings the data back); this policy accepts that."
+        )
+    elif app.state is AppState.REMOVED_FOR_USER:
+        text = (
+            "The app is removed for this user (the copy built into the phone stays, and can be "
+            "restored); this policy accepts that."
+        )
+    else:
+        text = f"The app is {SHORT[app.state]}, which this policy accepts."
+    if app.kind is IdentifierKind.ANDROID_PACKAGE and not app.state_confirmed:
+        text += " The phone's own record of it has not confirmed that yet."
+    return text
+
+
 def finding_reason(finding: Finding, day: date) -> str:
     """Why the finding has its status on `day`, in a sentence."""
     app = finding.app
     matcher = finding.matcher
     status = finding.status
     if status is FindingStatus.RESOLVED:
-        return f"The app is {app.state.value.replace('_', ' ')}, which this policy accepts."
+        return resolved_reason(app)
     if status is FindingStatus.EXCEPTED and finding.exemption is not None:
         e = finding.exemption
         return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."

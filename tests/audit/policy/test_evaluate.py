@@ -315,3 +315,21 @@ def test_a_browser_web_app_is_explained_by_the_web_app_rule_not_a_missing_publis
     us = load_policy("us-federal-2023")
     [finding] = evaluate(scan(web_app, device=LAPTOP), us, day=day).findings
     assert finding.status is FindingStatus.VIOLATION
+
+
+def test_why_an_accepted_state_is_accepted_says_what_stays_on_the_phone() -> None:
+    from dataclasses import replace
+
+    from audit.policy.report import resolved_reason
+
+    kept = app("android_pkg", TIKTOK, "TikTok", state=AppState.REMOVED_FOR_USER)
+    assert resolved_reason(kept).startswith(
+        "The app was uninstalled for this user with its data kept on the phone"
+    )
+    assert resolved_reason(kept).endswith("has not confirmed that yet.")
+    confirmed = replace(kept, state_confirmed=True)
+    assert "not confirmed" not in resolved_reason(confirmed)
+    built_in = replace(confirmed, system=True)
+    assert "the copy built into the phone stays" in resolved_reason(built_in)
+    off = replace(confirmed, state=AppState.DISABLED)
+    assert resolved_reason(off) == "The app is turned off, which this policy accepts."
