@@ -83,9 +83,9 @@ class AdbShell:
                 f"{self.timeout:g} s.",
             ) from error
         except (OSError, EOFError) as error:  # the connection itself went: unplugged or reset
+            log.info("phone %s: the connection went during a command: %s", self.serial, error)
             raise DeviceGone(
-                self.serial,
-                f"The phone {self.serial} was disconnected during a command ({error}).",
+                self.serial, f"The phone {self.serial} was disconnected during a command."
             ) from error
         finally:
             conn.close()
