@@ -181,12 +181,14 @@ def _user_lines(state: PhoneState, package: Package, user_id: int) -> list[str]:
     us = package.users.get(user_id)
     installed = us is not None and us.installed
     inode = us.ce_data_inode if us is not None else 0
-    line = f"    User {user_id}: ceDataInode={inode}"
+    # Android 7 (SDK 24) added ceDataInode and suspended; Android 6 prints neither.
+    line = f"    User {user_id}:" + (f" ceDataInode={inode}" if sdk >= 24 else "")
     if sdk >= 35:
         line += f" deDataInode={inode + 7 if inode else 0}"
     line += f" installed={_bool(installed)}"
     line += f" hidden={_bool(us.hidden if us else False)}"
-    line += f" suspended={_bool(us.suspended if us else False)}"
+    if sdk >= 24:
+        line += f" suspended={_bool(us.suspended if us else False)}"
     if sdk >= 29:
         line += " distractionFlags=0"
     line += f" stopped={_bool(us.stopped if us else False)}"

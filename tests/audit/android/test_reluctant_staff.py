@@ -194,3 +194,23 @@ def test_verify_names_a_deeply_nested_file_for_what_it_is(
     deep.write_text("[" * 100_000 + "]" * 100_000)
     assert main(["verify", str(deep)]) == 1
     assert "nested too deeply" in capsys.readouterr().out
+
+
+@pytest.mark.adb
+@pytest.mark.usefixtures("memory_keyring")
+@pytest.mark.parametrize("sdk", ["23", "24", "30"])
+def test_a_frozen_tiktok_is_found_in_every_android_versions_words(
+    sdk: str,
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Android 6 prints a user's record without `suspended=` or `ceDataInode=`: the state is
+    still read, and the frozen app still found."""
+    prof = profile("shelter-frozen-tiktok")
+    prof["properties"]["ro.build.version.sdk"] = sdk
+    phone = sim_phone(prof)
+    assert attest(phone, adb_server, tmp_path / "r.json") == 1
+    assert "hidden (frozen)" in capsys.readouterr().out
+    assert not (tmp_path / "r.json").exists()
