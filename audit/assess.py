@@ -207,8 +207,14 @@ def confirm_states(
     """The scan with the state of the apps `wanted` picks that need one (`needs_state`) read
     from the phone's per-user record, in one round trip; unchanged when there are none or the
     phone cannot say. For an inventory saved before any policy judged it (`scan --json`): the
-    apps a policy could flag are read now, so a later `check` need not call them unconfirmed."""
-    packages = sorted({app.identifier for app in scan.apps if needs_state(app) and wanted(app)})
+    apps a policy could flag are read now, so a later `check` need not call them unconfirmed.
+    On a phone with several users every such app is read, installed or not: the lists there
+    may show one user's copy for another's (see scan._inventory), and only the record says
+    where each copy is (a frozen one in a profile beside an installed one in another)."""
+    several = len(scan.users) > 1
+    packages = sorted(
+        {app.identifier for app in scan.apps if (several or needs_state(app)) and wanted(app)}
+    )
     if not packages:
         return scan
     try:

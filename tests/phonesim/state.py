@@ -333,7 +333,10 @@ class PhoneState:
         checkUseInstalledOrHidden): also the hidden ones, every system package (a copy stays on
         the phone whoever uninstalled it) and a user app uninstalled with its data kept (`-k`).
         Up to Android 7 the flag matched every package the phone knows, so user apps installed
-        only in another user are listed too.
+        only in another user are listed too. So does every version when the owner (user 0) has a
+        profile (a work profile, Secure Folder, dual apps): ComputerEngine.updateFlagsForPackage
+        adds MATCH_ANY_USER to MATCH_UNINSTALLED_PACKAGES for a caller in user 0, as the shell is
+        (b/31000380, "so that launchers that need to access work profile apps don't break").
         """
         state = package.users.get(user_id)
         if state is not None and state.installed and not state.hidden:
@@ -344,7 +347,11 @@ class PhoneState:
             return True  # hidden
         if package.system or (state is not None and state.data_retained):
             return True
-        return self.sdk <= 25 and package.installed_anywhere()
+        return (self.sdk <= 25 or self.owner_has_profile()) and package.installed_anywhere()
+
+    def owner_has_profile(self) -> bool:
+        """UserManager.hasProfile(USER_SYSTEM): another user in the owner's profile group."""
+        return any(user.parent == 0 and user.id != 0 for user in self.users)
 
     # --- mutations ------------------------------------------------------------------------
 

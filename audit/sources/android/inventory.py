@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -545,12 +545,21 @@ def state_from_facts(facts: UserFacts) -> AppState:
 
 
 def with_details(
-    apps: Iterable[InstalledApp], details: Mapping[str, PackageDetails], zone: tzinfo | None
+    apps: Iterable[InstalledApp],
+    details: Mapping[str, PackageDetails],
+    zone: tzinfo | None,
+    users: Iterable[UserProfile] = (),
 ) -> list[InstalledApp]:
     """Add what `dumpsys package` said to the apps: version name, install and update times,
     and the state from the phone's own record for the app's user (`state_confirmed`). An app
     whose user the record does not mention keeps the state the package lists gave, and is
-    not confirmed."""
+    not confirmed, and one the record says is not there at all for its user is left out.
+
+    The record covers every user, so for each of `users` where it says the app is on the
+    phone (installed, turned off, hidden or paused) but the lists gave no entry, an entry is
+    added: the lists cannot show an app hidden in one profile while installed in another, nor
+    one in a profile the shell may not read."""
+    apps = list(apps)
     result = []
     for app in apps:
         info = details.get(app.identifier)
@@ -566,6 +575,8 @@ def with_details(
         facts = None if record is None else UserFacts.of(record, app.system or bool(info.system))
         if facts is not None:
             state, confirmed = state_from_facts(facts), True
+            if state is AppState.ABSENT:
+                continue  # the phone's record says it is not there for this user at all
         result.append(
             replace(
                 app,
@@ -582,4 +593,44 @@ def with_details(
                 location=app.location or info.code_path,
             )
         )
-    return result
+    return result + _unlisted_users(apps, details, users, zone)
+
+
+def _unlisted_users(
+    apps: Sequence[InstalledApp],
+    details: Mapping[str, PackageDetails],
+    users: Iterable[UserProfile],
+    zone: tzinfo | None,
+) -> list[InstalledApp]:
+    """Entries for the users whose record puts a detailed app on the phone where the lists did
+    not (see with_details), copied from the app's entry in another user."""
+    profiles = {user.id: user for user in users}
+    if not profiles:
+        return []
+    have = {(app.identifier, app.user) for app in apps}
+    template = {app.identifier: app for app in apps if app.identifier in details}
+    added: list[InstalledApp] = []
+    for name, info in details.items():
+        model = template.get(name)
+        if model is None:
+            continue
+        for user_id, record in sorted(info.users.items()):
+            profile = profiles.get(str(user_id))
+            if profile is None or (name, profile.id) in have:
+                continue
+            facts = UserFacts.of(record, model.system or bool(info.system))
+            state = state_from_facts(facts) if facts is not None else None
+            if state is None or not state.on_device:
+                continue
+            added.append(
+                replace(
+                    model,
+                    user=profile.id,
+                    collector=source_name(profile),
+                    state=state,
+                    state_confirmed=True,
+                    uid=None if info.app_id is None else user_id * 100_000 + info.app_id,
+                    installed_at=localize(info.installed_at(user_id), zone) or model.installed_at,
+                )
+            )
+    return added

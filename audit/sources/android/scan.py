@@ -181,7 +181,7 @@ def scan_with_shell(
     if detail_packages and scan.gone is None:
         progress(0.85, "Reading details of flagged apps")
         details = _details(scan, detail_packages, zone)
-        apps = with_details(apps, details, zone)
+        apps = with_details(apps, details, zone, users)
 
     progress(
         1.0, "Scan finished" if scan.gone is None else f"Scan incomplete: {scan.missing_reason()}"
@@ -204,9 +204,12 @@ def _inventory(
     name_of: Callable[[str], str],
 ) -> tuple[list[InstalledApp], list[SourceReport]]:
     """Every user's apps and the report of each user."""
-    # Up to Android 7 `-u` lists every user's apps (unknown version: read as Android 8+, where
-    # an app listed but not installed is reported present, the cautious reading).
-    other_users_listed = sdk is not None and sdk <= 25
+    # Up to Android 7 `-u` lists every user's apps, and so does every version when the owner
+    # has a profile (updateFlagsForPackage adds MATCH_ANY_USER for the shell, a caller in user
+    # 0: b/31000380): an app listed for a user but installed in another is that other user's.
+    # What this reading leaves out for a flagged app (one hidden in this user while installed in
+    # another) the phone's own per-user record puts back (inventory.with_details).
+    other_users_listed = (sdk is not None and sdk <= 25) or len(users) > 1
     installed = {user.id: outcomes[f"installed:{user.id}"].name_set() or set() for user in users}
     system = checked_system_list(system)
     system_packages = system.name_set()
@@ -509,7 +512,7 @@ def details_for(
 
 def enrich(scan: ScanResult, details: Mapping[str, PackageDetails]) -> ScanResult:
     """The scan with the details of some packages added to their apps."""
-    return replace(scan, apps=tuple(with_details(scan.apps, details, None)))
+    return replace(scan, apps=tuple(with_details(scan.apps, details, None, scan.users)))
 
 
 def scan_phones(

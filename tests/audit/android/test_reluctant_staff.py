@@ -214,3 +214,36 @@ def test_a_frozen_tiktok_is_found_in_every_android_versions_words(
     assert attest(phone, adb_server, tmp_path / "r.json") == 1
     assert "hidden (frozen)" in capsys.readouterr().out
     assert not (tmp_path / "r.json").exists()
+
+
+# --- a profile's lists name every profile's apps ----------------------------------------------
+
+
+@pytest.mark.adb
+def test_tiktok_frozen_in_the_work_profile_and_installed_for_the_owner_is_found_in_both(
+    sim_phone: PhoneFactory, adb_server: AdbServer, tmp_path: Path
+) -> None:
+    """When the owner has a profile, `-u` lists every profile's apps for each (MATCH_ANY_USER),
+    so the lists read the work profile's frozen TikTok as the owner's installed one. The
+    phone's own record of TikTok puts the frozen copy back where it is: an exemption for the
+    owner's copy must never hide the work profile's."""
+    prof = only(profile("shelter-frozen-tiktok"), TIKTOK, {"0": "installed", "10": "hidden"})
+    phone = sim_phone(prof)
+    inventory = tmp_path / "inv.json"
+    device = ["--device", phone.address, "--adb-port", str(adb_server.port)]
+    assert main(["scan", *device, "--json", str(inventory)]) == 0
+    apps = json.loads(inventory.read_text())["apps"]
+    states = {(a["user"], a["state"]) for a in apps if a["identifier"] == TIKTOK}
+    assert states == {("0", "installed"), ("10", "hidden")}
+    policy = ["--policy", NZ, "--inventory", str(inventory)]
+    assert main(["check", *policy]) == 1
+    from datetime import date
+
+    from audit.assess import assess_phone
+    from audit.policy import load_policy
+
+    judged = assess_phone(
+        phone.address, load_policy(NZ), day=date.today(), adb_port=adb_server.port
+    )
+    found = {(f.app.user, f.app.state.value) for f in judged.violations}
+    assert found == {("0", "installed"), ("10", "hidden")}

@@ -164,7 +164,12 @@ def test_uninstalled_system_apps_and_kept_data_show_with_u() -> None:
 
 
 def test_u_on_android_8_and_later_lists_this_users_apps_and_every_system_app() -> None:
-    phone = SimulatedPhone("samsung-work-profile")
+    """On a phone whose owner has no profile (user 10 is a second person, not a profile)."""
+    data = load_profile_data("samsung-work-profile")
+    for user in data["users"]:
+        if user["id"] == 10:
+            user.update(kind="secondary", flags="0x410", parent=None, profile_owner=None)
+    phone = SimulatedPhone(data)
     tiktok = "com.zhiliaoapp.musically"  # a store app installed in the work profile only
     system = {p.name for p in phone.state.packages.values() if p.system}
     owner = listed(phone, "-u --user 0")
@@ -177,6 +182,17 @@ def test_u_on_android_8_and_later_lists_this_users_apps_and_every_system_app() -
     assert tiktok in listed(phone, "-u --user 10")
     assert tiktok not in listed(phone, "-u --user 0")
     assert phone.state.state_of(tiktok, 10) == SimState.REMOVED_FOR_USER
+
+
+def test_u_lists_every_users_apps_when_the_owner_has_a_profile() -> None:
+    """updateFlagsForPackage adds MATCH_ANY_USER to `-u` for the shell (a caller in user 0)
+    when user 0 has a profile: the work profile's apps are listed for the owner, and the
+    owner's for the work profile, though neither is installed there."""
+    phone = SimulatedPhone("samsung-work-profile")
+    tiktok = "com.zhiliaoapp.musically"  # a store app installed in the work profile only
+    assert tiktok in listed(phone, "-u --user 0")
+    assert tiktok not in listed(phone, "--user 0")
+    assert phone.state.state_of(tiktok, 0) == SimState.ABSENT
 
 
 def test_u_on_android_7_lists_user_apps_of_other_users_too() -> None:

@@ -14,7 +14,7 @@ from audit.attestation.receipt_text import ReceiptContent
 from audit.cli import main
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer
-from tests.phonesim import SimulatedPhone
+from tests.phonesim import SimulatedPhone, load_profile_data
 
 pytestmark = pytest.mark.adb
 
@@ -251,9 +251,13 @@ def test_attest_without_a_keyring_says_what_to_do_before_scanning(
 def test_remove_on_a_phone_not_seen_whole_never_says_nothing_to_remove(
     sim_phone, adb_server: AdbServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TikTok sits in a Secure Folder that USB debugging may not read: nothing is planned, and
-    the words must not read as a clean phone."""
-    phone = sim_phone("samsung-secure-folder")
+    """TikTok sits in a Secure Folder that USB debugging may not read and, its users being no
+    profiles of the owner here, no list names it: nothing is planned, and the words must not
+    read as a clean phone."""
+    data = load_profile_data("samsung-secure-folder")
+    for user in data["users"]:
+        user["parent"] = None
+    phone = sim_phone(data)
     code = main(["remove", *phone_args(phone, adb_server), "--policy", POLICY, "--yes"])
     out = capsys.readouterr().out
     assert code == 1, out
@@ -261,3 +265,17 @@ def test_remove_on_a_phone_not_seen_whole_never_says_nothing_to_remove(
     assert "could not read everything (user 150 (Secure Folder))" in out
     assert "run it again" in out
     assert phone.state.state_of("com.zhiliaoapp.musically", 150) == "installed"
+
+
+def test_tiktok_in_a_secure_folder_the_shell_may_not_read_is_still_found(
+    sim_phone, adb_server: AdbServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-u` lists the Secure Folder's apps for the owner (a profile of the owner), and the
+    phone's own record of TikTok names the Secure Folder: it is a violation there, and the
+    removal the phone refuses says what to do."""
+    phone = sim_phone("samsung-secure-folder")
+    code = main(["remove", *phone_args(phone, adb_server), "--policy", POLICY, "--yes"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "Secure Folder" in out and "TikTok" in out
+    assert "Compliant" not in out.split("Status:")[-1].splitlines()[0]
