@@ -244,28 +244,15 @@ def assess_phone(
     """Scan the phone `serial`, judge it, and read the details of what the policy flagged.
 
     Raises what `scan_phone` raises when the phone cannot be read at all; the details round
-    trip never turns a finished scan into a failure.
+    trip never turns a finished scan into a failure. The check itself is the workflow's
+    (audit.workflow), so it is put together in one place.
     """
-    from audit.sources.android.connection import Adb
-    from audit.sources.android.scan import details_for, scan_phone
+    from audit.workflow import DeviceAudit, phone
 
-    server = adb if adb is not None else Adb(adb_port)
-    scan = scan_phone(
-        serial,
-        adb=server,
-        progress=lambda fraction, message: progress(fraction * SCAN_SHARE, message),
-        cancelled=cancelled,
+    audit = DeviceAudit(
+        phone(serial, adb_port, adb=adb), policy, exemptions, day=day, person=person
     )
-    return judge_with_details(
-        scan,
-        policy,
-        exemptions,
-        day=day,
-        person=person,
-        details=lambda packages: details_for(serial, packages, adb=server),
-        progress=progress,
-        cancelled=cancelled,
-    )
+    return audit.check(progress, cancelled)
 
 
 def _apps(count: int) -> str:

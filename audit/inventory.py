@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from audit.errors import TOO_DEEP, CannotWrite, InventoryFileError
+from audit.files import path_problem, read_limited
 from audit.model import (
     AppId,
     AppState,
@@ -219,9 +221,14 @@ class _Reader:
             return None
         try:
             value = datetime.fromisoformat(raw)
+            value = value if value.tzinfo else value.replace(tzinfo=UTC)
+            # A time every later step can move to UTC and local time (year 1 at +05:00 cannot).
+            value.astimezone(UTC).astimezone()
         except ValueError:
             raise self.fail(key, f"{raw!r} is not an ISO 8601 time") from None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        except OverflowError:
+            raise self.fail(key, f"{raw!r} is a time out of any range a scan can have") from None
+        return value
 
     def items(self, key: str) -> list[_Reader]:
         values = self.get(key, list, [])
@@ -358,17 +365,37 @@ def loads(text: str, path: Path | str = "<inventory>") -> ScanResult:
         raise InventoryFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
     except RecursionError:
         raise InventoryFileError(path, TOO_DEEP) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
+        raise InventoryFileError(
+            path,
+            "it holds text that is not valid Unicode (a lone surrogate escape such as \\ud800), "
+            "which no scan writes",
+        )
     return _parse(path, data)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether any text in the document cannot be written as UTF-8 (a lone surrogate)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except RecursionError:
+        return False
+    return False
 
 
 def load(path: Path | str) -> ScanResult:
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
     except OSError as exc:
         raise InventoryFileError(
             path,
-            f"it cannot be read ({exc.strerror or exc})",
+            f"it cannot be read ({path_problem(exc)})",
             next_step="Check the path; make one with 'device-audit scan --local --json FILE'.",
         ) from None
     try:

@@ -435,6 +435,32 @@ class Rule:
     # Matches of a review-only rule ask a person to look and are never violations, whatever
     # the confidence (e.g. a web app when the policy names only the app).
     review_only: bool = False
+    # A rule added to a ban later has its own dates (NZ 2025: DeepSeek from 20 February, CapCut
+    # from 24 February); None = the policy's. Before `announced` the app was not banned yet.
+    announced: date | None = None
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Only these apps, and the system's own, are allowed: any other app still on the device is
+    a finding (the UK's pre-approved app list, the Dutch government's 2023 app policy).
+
+    `rule` is what an unlisted app is judged under: it is also in `Policy.rules` (with no
+    matchers), so exemptions and reports name it like any rule; review-only when the policy
+    asks only for a review of unlisted apps.
+    """
+
+    matchers: tuple[Matcher, ...]
+    rule: Rule
+
+
+class PolicyStatus(StrEnum):
+    """Whether a ban still stands: a lifted or superseded preset is kept for old receipts."""
+
+    ACTIVE = "active"
+    LIFTED = "lifted"
+    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -453,6 +479,22 @@ class Policy:
     compliant_states: frozenset[AppState] = frozenset({AppState.ABSENT})
     sha256: str = ""  # of the policy file's bytes, for attestations
     origin: str = ""  # preset id or file path it was loaded from
+    version: int = 1  # raised when the ban (or the preset) changes what it judges
+    last_verified: date | None = None  # when the text was last checked against its sources
+    status: PolicyStatus = PolicyStatus.ACTIVE
+    superseded_by: str = ""  # the policy id that replaces it, when superseded
+    allow_list: AllowList | None = None  # None: every app not banned is allowed
+
+    def rule_deadline(self, rule: Rule) -> date | None:
+        """The last day to comply with `rule`: its own deadline, else the policy's."""
+        return rule.deadline or self.deadline
+
+    def in_force(self, rule: Rule, day: date) -> bool:
+        """False before the rule's own announcement: an app it names was not banned yet.
+
+        Only a rule's own date counts: a policy's `announced` has always been information, and
+        an inventory judged before it is judged as the policy stands."""
+        return rule.announced is None or day >= rule.announced
 
 
 @dataclass(frozen=True)
@@ -534,11 +576,20 @@ class Assessment:
         return self.with_status(FindingStatus.VIOLATION)
 
     @property
+    def deadline(self) -> date | None:
+        """The deadline that matters on the day: the earliest of the rules the device breaks
+        (a ban that grew has one per rule), else the policy's."""
+        dates = [self.policy.rule_deadline(f.rule) for f in self.violations]
+        known = [d for d in dates if d is not None]
+        return min(known) if known else self.policy.deadline
+
+    @property
     def days_to_deadline(self) -> int | None:
         """Days left (negative once overdue); None when the policy has no deadline."""
-        if self.policy.deadline is None:
+        deadline = self.deadline
+        if deadline is None:
             return None
-        return (self.policy.deadline - self.day).days
+        return (deadline - self.day).days
 
 
 def unique(items: Iterable[str]) -> tuple[str, ...]:

@@ -46,11 +46,14 @@ TODAY = date(2023, 4, 20)
 
 
 def make_receipts(folder: Path, count: int, rng: random.Random) -> None:
-    signer = Signer.generate()
+    """Each person signs with their own key, as staff do: one key signing for thousands of
+    people is what the import flags (a key under two identities), not a day's work."""
     people = [f.Person(f"Person {n}", f"PS-{n:05d}") for n in range(max(1, count // 3))]
+    keys: dict[str, Signer] = {}
     outcomes = list(f.Outcome)
     for n in range(count):
         person = rng.choice(people)
+        signer = keys.setdefault(person.staff_id, Signer.generate())
         device = f.phone(f"{person.staff_id}-{rng.randint(1, 2)}", name=f"Phone {n}")
         outcome = rng.choices(outcomes, weights=(6, 1, 2, 1))[0]
         day = DEADLINE + timedelta(days=rng.randint(-30, 20))

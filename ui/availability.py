@@ -25,6 +25,7 @@ class ActionFacts:
     status: DeviceStatus | None
     violations: int
     wizard_open: bool = False
+    unsigned: bool = False  # a removal on it waits to be signed (its window was closed)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,12 @@ def remove_availability(facts: ActionFacts) -> Availability:
     blocked = _blocked(facts)
     if blocked:
         return Availability(False, blocked)
+    if facts.violations == 0 and facts.unsigned:
+        return Availability(
+            False,
+            "Nothing left to remove. To sign the record of the apps removed, choose Attest… "
+            f"({ATTEST_SHORTCUT}).",
+        )
     if facts.violations == 0:
         return Availability(False, "Nothing to remove: no banned app was found on this device.")
     count = facts.violations
@@ -83,6 +90,12 @@ def attest_availability(facts: ActionFacts) -> Availability:
     blocked = _blocked(facts)
     if blocked:
         return Availability(False, blocked)
+    if facts.unsigned:
+        return Availability(
+            True,
+            "Check the device again and sign the record of the apps removed earlier "
+            f"({ATTEST_SHORTCUT}).",
+        )
     if facts.violations:
         return Availability(
             True,

@@ -15,8 +15,9 @@ from enum import StrEnum
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from audit.model import Assessment, DeviceState, DeviceStatus, Policy
+from audit.model import Assessment, DeviceState, DeviceStatus, Policy, ScanResult
 from ui import icons
+from ui.availability import ATTEST_SHORTCUT
 from ui.device_list import GUIDANCE, DeviceEntry, ScanPhase
 from ui.errors import describe
 from ui.plain import label
@@ -61,13 +62,30 @@ class BannerView:
     simulated: bool = False
 
 
+UNSIGNED_SENTENCE = (
+    "Not signed yet: what was removed is kept on this computer. To sign the record, choose "
+    f"Attest\u2026 ({ATTEST_SHORTCUT}): it checks the device again and carries on where you "
+    "left off."
+)
+
+
+def on_device_count(scan: ScanResult) -> int:
+    """The apps found on the device: an app removed for a user (the phone still lists it) or
+    absent is not one of them."""
+    return sum(1 for app in scan.apps if app.state.on_device)
+
+
 def banner_view(
     entry: DeviceEntry | None,
     policy: Policy | None,
     assessment: Assessment | None,
     error: BaseException | None = None,
     app_count: int | None = None,
+    *,
+    unsigned: bool = False,
 ) -> BannerView:
+    """`unsigned`: apps were removed from the device and the record of it is not signed yet
+    (the removal window was closed before signing)."""
     from audit.policy import deadline_sentence, deadline_words, status_text
 
     policy_line = f"Policy: {policy.title}" if policy is not None else "No policy chosen"
@@ -102,6 +120,8 @@ def banner_view(
             sentence += " Select a banned app below to see why and what to do."
         if gone:
             sentence += " The phone is unplugged now: this is its last check."
+        if unsigned:
+            sentence = f"{UNSIGNED_SENTENCE} {sentence}"
         return view(word, tone, icons.STATUS_ICONS[assessment.status], sentence)
     if entry.phase in (ScanPhase.SCANNED, ScanPhase.INCOMPLETE):
         count = f"{app_count} apps found. " if app_count is not None else ""

@@ -44,6 +44,7 @@ from ui.history import HistoryColumn, HistoryModel
 from ui.plain import label
 from ui.recorder import AuditRecorder
 from ui.tables import set_up_table
+from ui.windows import add_window_keys, fit_to_screen
 
 if TYPE_CHECKING:
     from audit.store import AuditSummary, DashboardCounts, PolicySummary, Store
@@ -145,10 +146,16 @@ def summary_words(counts: DashboardCounts) -> str:
     if total == 0:
         return "No audits under this policy yet."
     done = counts.counts.compliant + counts.counts.excepted
-    return (
+    words = (
         f"{done} of {devices(total)} {'is' if done == 1 else 'are'} compliant "
         f"({round(100 * done / total)}%), as of {counts.today.isoformat()}."
     )
+    if counts.witnessed or counts.self_attested:  # docs/security.md: what a receipt is worth
+        words += (
+            f" Signed receipts: {counts.witnessed} witnessed at the bench, "
+            f"{counts.self_attested} self-attested."
+        )
+    return words
 
 
 SUMMARY_TIP = (
@@ -252,7 +259,8 @@ class DashboardWindow(QMainWindow):
         self.chosen: str = ""  # the tile whose people are listed
         self.chart: Any = None
         self._build()
-        self.resize(1100, 780)
+        fit_to_screen(self, 1100, 780)
+        add_window_keys(self, self.reload)
         recorder.written.connect(self.refresh)
         self.load_policies()
 
@@ -365,6 +373,10 @@ class DashboardWindow(QMainWindow):
     def key(self, what: str) -> str:
         return f"dashboard:{what}:{id(self)}"
 
+    def reload(self) -> None:
+        """Read the history again (F5, receipts imported): the policies, then the counts."""
+        self.load_policies()
+
     def load_policies(self) -> None:
         self.recorder.run(
             self.key("policies"),
@@ -374,13 +386,13 @@ class DashboardWindow(QMainWindow):
         )
 
     def _show_policies(self, policies: list[PolicySummary]) -> None:
+        current = self.policy_id() or self.wanted_policy  # the one shown stays chosen
         self.policy.blockSignals(True)
         self.policy.clear()
         for policy in policies:
             self.policy.addItem(
                 f"{visible(policy.title, limit=70)} ({policy.audits} audits)", policy.id
             )
-        current = self.policy_id() or self.wanted_policy
         self.policy.setCurrentIndex(self.policy.findData(current) if current else -1)
         self.policy.blockSignals(False)
         self.policy.setEnabled(bool(policies))

@@ -39,6 +39,7 @@ from audit.model import (
     ScanResult,
     UserKind,
 )
+from audit.policy import policy_state_words, rule_dates_sentence, verified_words
 from audit.profiles import words_of
 from audit.states import explained, how_to_remove
 from ui.availability import REMOVE_SHORTCUT
@@ -176,6 +177,8 @@ def reason(finding: Finding, day: date) -> str:
     if status is FindingStatus.EXCEPTED and exemption is not None:
         return f"Your exemption lets you keep it until {exemption.expires.isoformat()}."
     if status is FindingStatus.REVIEW:
+        if rule.announced is not None and day < rule.announced:
+            return rule_dates_sentence(rule, day)  # a rule added to the ban later
         if rule.review_only:
             about = f" {rule.description}" if rule.description else ""
             return f"The policy asks for a look at {rule.title}, but does not ban it.{about}"
@@ -183,6 +186,9 @@ def reason(finding: Finding, day: date) -> str:
             return "Its name matches a banned app, but it does not say who published it."
         return "It looks like a banned app, but the evidence is not strong enough to be sure."
     text = f"It is on this policy's list of banned apps ({rule.title})."
+    dates = rule_dates_sentence(rule, day)  # a rule with dates of its own: since when
+    if dates:
+        text += f" {dates}"
     if exemption is not None:
         text += " " + exemption_not_active(exemption, day, "Your exemption")
     return text
@@ -219,6 +225,10 @@ def _basis(policy: Policy) -> tuple[str, ...]:
         basis.append(f"Applies to: {policy.scope}")
     if policy.consequence:
         basis.append(f"If you do not comply: {policy.consequence}")
+    if policy.last_verified is not None:
+        basis.append(verified_words(policy))
+    if policy_state_words(policy):
+        basis.append(policy_state_words(policy))
     return tuple(basis)
 
 
@@ -273,12 +283,13 @@ def next_steps(
         "removing it, doing what it can for you, then check again that it is gone."
     )
     steps = [button, "Or remove it yourself: " + _by_hand(name, app, scan)]
-    if policy.deadline is not None:
-        days = (policy.deadline - day).days
+    deadline = policy.rule_deadline(finding.rule)  # a ban that grew has one per rule
+    if deadline is not None:
+        days = (deadline - day).days
         steps.append(
-            f"Do it by {policy.deadline.isoformat()}."
+            f"Do it by {deadline.isoformat()}."
             if days >= 0
-            else f"The deadline ({policy.deadline.isoformat()}) has passed: do it now."
+            else f"The deadline ({deadline.isoformat()}) has passed: do it now."
         )
     return tuple(steps)
 

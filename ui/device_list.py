@@ -79,6 +79,9 @@ STATUS_WORDS = {
 }
 
 
+UNSIGNED_WORDS = "Not signed yet"
+
+
 @dataclass(frozen=True)
 class DeviceEntry:
     """A device as the list shows it. Names and guidance may come from the device: plain text."""
@@ -93,6 +96,7 @@ class DeviceEntry:
     phase: ScanPhase = ScanPhase.NOT_SCANNED
     status: DeviceStatus | None = None
     progress: str = ""  # "Reading the work profile…", while scanning
+    unsigned: bool = False  # a removal was done on it and its record is not signed yet
 
     @property
     def title(self) -> str:
@@ -103,6 +107,8 @@ class DeviceEntry:
         """The state in a few words, the most pressing thing first."""
         if self.state is not DeviceState.READY:
             return STATE_WORDS[self.state]
+        if self.unsigned and self.phase is not ScanPhase.SCANNING:
+            return UNSIGNED_WORDS
         if self.phase is ScanPhase.SCANNED and self.status is not None:
             return STATUS_WORDS[self.status]
         if self.phase is ScanPhase.SCANNED:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from audit.paths import resource
 from audit.sources.android.guidance import phone_maker
+from ui.windows import fit_to_screen
 
 PHONE_GUIDES = (
     ("samsung", "Samsung Galaxy"),
@@ -72,7 +73,7 @@ class GuideDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(buttons)
         self.choice.currentIndexChanged.connect(self._show)
-        self.resize(620, 560)
+        fit_to_screen(self, 620, 560)
         self.show_guide(guide)
 
     def show_guide(self, name: str) -> None:

@@ -14,9 +14,10 @@ with invisible characters shown as escapes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -49,6 +50,9 @@ from ui.banner import TONE_COLOURS, Tone
 from ui.device_list import STATUS_WORDS, ScanPhase
 from ui.plain import label, tooltip
 from ui.tables import EnumTableModel, set_up_table
+
+if TYPE_CHECKING:
+    from audit.store import AuditSummary
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -133,6 +137,7 @@ class PhoneFacts:
     receipt_kind: str = ""  # "attestation" | "report" | "" (nothing signed yet)
     person: str = ""  # the staff member named in the signed receipt
     problem: str = ""  # why the check failed, in words
+    unsigned: bool = False  # apps were removed in a window closed before signing
 
 
 def stage_of(facts: PhoneFacts) -> Stage:
@@ -165,6 +170,8 @@ def next_step(facts: PhoneFacts, stage: Stage) -> str:
         if not facts.policy_chosen:
             return "Choose the policy to check against"
         return "Waiting to be checked"
+    if stage is Stage.CLEAN and facts.unsigned:
+        return "Removed, not signed yet: press Enter to check again and sign"
     if stage is Stage.NEEDS_REMOVAL:
         count = facts.violations
         return f"{count} banned app{'s' if count != 1 else ''}: press Enter to remove"
@@ -178,6 +185,23 @@ def next_step(facts: PhoneFacts, stage: Stage) -> str:
         Stage.FAILED: facts.problem or "Press F5 to check it again",
         Stage.UNPLUGGED: "Plug it in again to go on",
     }[stage]
+
+
+def signed_today(audits: Iterable[AuditSummary]) -> dict[str, AuditSummary]:
+    """The latest signed audit of each device among `audits` (the history's audits of the day
+    under the policy, newest first): the queue of the day, as it stood before the app was
+    closed."""
+    signed: dict[str, AuditSummary] = {}
+    for audit in audits:
+        if audit.attested:
+            signed.setdefault(audit.device_id, audit)
+    return signed
+
+
+def signed_words(audit: AuditSummary) -> tuple[str, str]:
+    """(receipt kind, person) of a signed audit, as PhoneFacts has them."""
+    kind = "attestation" if audit.receipt_kind == "compliance_attestation" else "report"
+    return kind, f"{audit.person_name} ({audit.staff_id})"
 
 
 @dataclass(frozen=True)

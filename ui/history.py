@@ -55,6 +55,7 @@ from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
 from ui.tables import EnumTableModel, set_up_table
+from ui.windows import NotOpened, add_window_keys, fit_to_screen
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
@@ -155,7 +156,8 @@ def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
         HistoryColumn.DEVICE: device,
         HistoryColumn.POLICY: shown(audit.policy_id),
         HistoryColumn.RESULT: result,
-        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind)),
+        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind))
+        + (f", {audit.assurance}" if audit.assurance else ""),  # self-attested or witnessed
         HistoryColumn.TECHNICIAN: shown(audit.technician),
     }
     return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
@@ -235,6 +237,7 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
         f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
         # how the device was reached: a phone over the network or an emulator is named so
         f"Reached: {shown(reached_words(head.connection), 200)}",
+        *assurance_lines(head),
         f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
         f"Result: {result}",
     ]
@@ -306,6 +309,16 @@ def _fingerprint(signer: str) -> str:
     return format_fingerprint(signer) if signer.isalnum() else shown(signer, 80)
 
 
+def assurance_lines(head: AuditSummary) -> list[str]:
+    """Self-attested or witnessed (docs/security.md), and why a claim was not taken."""
+    if not head.assurance:
+        return []
+    lines = [f"Assurance: {head.assurance}"]
+    if head.trust_note:
+        lines.append(f"    {shown(head.trust_note, 400)}")
+    return lines
+
+
 def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
     """The latest receipt's file and PDF, when they are on this computer."""
     if not details.receipts:
@@ -353,10 +366,12 @@ class DetailsPane(QWidget):
             buttons.addWidget(button)
             button.hide()
         buttons.addStretch(1)
+        self.not_opened = NotOpened(self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.reading, 1)
         outer.addLayout(buttons)
+        outer.addWidget(self.not_opened)
         self.details: AuditDetails | None = None
         self.labels: list[QLabel] = []
         self.file: Path | None = None
@@ -371,6 +386,7 @@ class DetailsPane(QWidget):
         self.labels = []
         for button in (self.open_pdf, self.show_file, self.save_copy):
             button.hide()
+        self.not_opened.hide()
 
     def show_details(self, details: AuditDetails, as_of: date | None = None) -> None:
         """Show the audit; with `as_of`, its result as it stands that day."""
@@ -433,7 +449,8 @@ class HistoryWindow(QMainWindow):
         self.total = 0
         self._selected_id: int | None = None
         self._build()
-        self.resize(1200, 760)
+        fit_to_screen(self, 1200, 760)
+        add_window_keys(self, self.reload)
         recorder.written.connect(self.refresh)
         self.refresh()
         self.load_policies()
@@ -490,6 +507,8 @@ class HistoryWindow(QMainWindow):
         self.latest.setAccessibleName("Latest audit of each person's device only")
         self.clear_button = QPushButton("&Clear filters", self)
         self.clear_button.setAccessibleName("Clear the search and filters")
+        self.close_button = QPushButton("Close", self)
+        self.close_button.setToolTip("Close the history (Esc)")
         self.count = label("", self, wrap=False, selectable=False, name="historyCount")
         self.empty_help = label(EMPTY_HISTORY_HELP, self, name="historyEmptyHelp")
         self.empty_help.setAccessibleName("How audits get into the history")
@@ -540,6 +559,10 @@ class HistoryWindow(QMainWindow):
         layout.addLayout(line)
         layout.addWidget(self.empty_help)
         layout.addWidget(split, 1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        layout.addLayout(bottom)
         self.setCentralWidget(central)
 
     def _build_table(self) -> None:
@@ -579,6 +602,7 @@ class HistoryWindow(QMainWindow):
             (self.table, self.details.open_pdf),
             (self.details.open_pdf, self.details.show_file),
             (self.details.show_file, self.details.save_copy),
+            (self.details.save_copy, self.close_button),
         ):
             QWidget.setTabOrder(first, second)
 
@@ -594,11 +618,16 @@ class HistoryWindow(QMainWindow):
         self.until.dateChanged.connect(self.refresh)
         self.clear_button.clicked.connect(self.clear_filters)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
-        self.details.open_pdf.clicked.connect(lambda: self._open(self.details.pdf))
+        self.details.open_pdf.clicked.connect(lambda: self._open(self.details.pdf, "the PDF"))
         self.details.show_file.clicked.connect(
-            lambda: self._open(self.details.file.parent if self.details.file else None)
+            lambda: self._open(
+                self.details.file.parent if self.details.file else None,
+                "the folder the receipt is in",
+                self.details.file,
+            )
         )
         self.details.save_copy.clicked.connect(self.save_receipt_copy)
+        self.close_button.clicked.connect(self.close)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for what in ("query", "policies", "details"):
@@ -679,6 +708,11 @@ class HistoryWindow(QMainWindow):
             box.setChecked(False)
         self.refresh()
 
+    def reload(self) -> None:
+        """Read the history again (F5): receipts imported, audits written by another window."""
+        self.load_policies()
+        self.refresh()
+
     def load_policies(self) -> None:
         self.recorder.run(
             f"history:policies:{id(self)}",
@@ -736,9 +770,9 @@ class HistoryWindow(QMainWindow):
             self.table.setCurrentIndex(self.model.index(row, 0))
         return row >= 0
 
-    def _open(self, path: Path | None) -> None:
+    def _open(self, path: Path | None, what: str, shown: Path | None = None) -> None:
         if path is not None:
-            self.open_url(QUrl.fromLocalFile(str(path)))
+            self.details.not_opened.open(self.open_url, path, what, shown)
 
     def save_receipt_copy(self) -> None:
         details = self.details.details

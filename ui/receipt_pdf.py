@@ -17,8 +17,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF
-from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF
+from PySide6.QtGui import (
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+    QTextTable,
+)
 
 from audit.attestation.receipt_text import ReceiptContent, Section, Table
 from audit.text import visible
@@ -49,7 +58,12 @@ def _table(table: Table) -> str:
         parts.append(f"<p>{_esc(table.empty)}</p>")
         return "".join(parts)
     parts.append("<table border='1' cellspacing='0' cellpadding='3' width='100%'>")
-    parts.append("<tr>" + "".join(f"<th align='left'>{_esc(c)}</th>" for c in table.columns))
+    # A header row: printed again at the top of each page the table goes on to.
+    parts.append(
+        "<thead><tr>"
+        + "".join(f"<th align='left'>{_esc(c)}</th>" for c in table.columns)
+        + "</tr></thead>"
+    )
     for row in table.rows:
         parts.append("<tr>" + "".join(f"<td>{_esc(cell)}</td>" for cell in row) + "</tr>")
     parts.append("</table>")
@@ -103,6 +117,55 @@ def receipt_html(content: ReceiptContent) -> str:
     return "".join(parts)
 
 
+def _printed_layout(document: QTextDocument, writer: QPdfWriter) -> QTextDocument:
+    """A copy of `document` laid out as QTextDocument.print_ lays it out on `writer` (an
+    unpaginated document: a copy on the writer's pages, with 2 cm margins)."""
+    copy = document.clone()
+    copy.documentLayout().setPaintDevice(writer)
+    screen = QGuiApplication.primaryScreen()
+    dpi_x = round(screen.logicalDotsPerInchX()) if screen is not None else 96
+    dpi_y = round(screen.logicalDotsPerInchY()) if screen is not None else 96
+    frame = copy.rootFrame().frameFormat()
+    frame.setLeftMargin(int(2 / 2.54 * dpi_x))
+    frame.setRightMargin(int(2 / 2.54 * dpi_x))
+    frame.setTopMargin(int(2 / 2.54 * dpi_y))
+    frame.setBottomMargin(int(2 / 2.54 * dpi_y))
+    copy.rootFrame().setFrameFormat(frame)
+    copy.setPageSize(QSizeF(writer.width(), writer.height()))
+    return copy
+
+
+def _tables(document: QTextDocument) -> list[QTextTable]:
+    return [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+
+
+def keep_tables_together(document: QTextDocument, writer: QPdfWriter) -> None:
+    """A table's title and header row never end a page without its first row: the title
+    starts the next page instead (and a header row repeats on each page a table goes on to)."""
+    for _ in range(len(_tables(document))):  # each break may move the tables after it
+        printed = _printed_layout(document, writer)
+        layout = printed.documentLayout()
+        height = printed.pageSize().height()
+        moved = False
+        for index, table in enumerate(_tables(printed)):
+            if table.format().headerRowCount() < 1 or table.rows() < 2:
+                continue
+            title = table.firstCursorPosition().block().previous()
+            first_row = table.cellAt(1, 0).firstCursorPosition().block()
+            title_page = int(layout.blockBoundingRect(title).top() // height)
+            row_page = int(layout.blockBoundingRect(first_row).bottom() // height)
+            if row_page > title_page:
+                original = _tables(document)[index].firstCursorPosition().block().previous()
+                cursor = QTextCursor(original)
+                block = original.blockFormat()
+                block.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor.setBlockFormat(block)
+                moved = True
+                break
+        if not moved:
+            return
+
+
 def write_receipt_pdf(content: ReceiptContent, path: Path | str) -> None:
     """Write the PDF atomically: a crash leaves the old file or none, never half a PDF."""
     ensure_gui_application()
@@ -127,6 +190,7 @@ def write_receipt_pdf(content: ReceiptContent, path: Path | str) -> None:
         document = QTextDocument()
         document.setDocumentMargin(0)
         document.setHtml(receipt_html(content))
+        keep_tables_together(document, writer)
         document.print_(writer)
         del writer  # closes the file
         with temp.open("rb") as written:

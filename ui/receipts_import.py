@@ -37,6 +37,7 @@ from ui import errors, icons
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
 from ui.tables import EnumTableModel, set_up_table
+from ui.windows import fit_to_screen
 from ui.wizard.widgets import INFO_ICON
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ class ImportWindow(QMainWindow):
         self.key = f"import:{id(self)}"
         self.accepted: set[str] = set()
         self._build()
-        self.resize(1000, 600)
+        fit_to_screen(self, 1000, 600)
         recorder.ops.progress.connect(self._on_progress)
 
     def _build(self) -> None:

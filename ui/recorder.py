@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["AuditHandle", "AuditRecorder", "assessment_key"]
+
 T = TypeVar("T")
 WRITE_KEY = "history:write"
 FLUSH_WAIT_S = 30.0
@@ -75,14 +77,11 @@ class _Job:
 
 
 def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
-    """What makes two assessments the same record: the scan, and how it was judged."""
-    scan = assessment.scan
-    exemptions = ",".join(sorted(e.id for e in assessment.exemptions))
-    return (
-        f"{scan.device.id}@{scan.started_at.isoformat()}",
-        f"{assessment.policy.id}:{assessment.policy.sha256}:{assessment.day.isoformat()}",
-        f"{assessment.status.value}:{len(assessment.findings)}:{exemptions}",
-    )
+    """What makes two assessments the same record (audit.workflow.history, loaded when the
+    first check is written: the history's modules stay off the start-up path)."""
+    from audit.workflow.history import assessment_key as key
+
+    return key(assessment)
 
 
 class AuditRecorder(QObject):
@@ -163,7 +162,9 @@ class AuditRecorder(QObject):
             assessment.scan.device.id, assessment.policy.id, assessment.policy.sha256
         )
         handle.scans.add(assessment_key(assessment))
-        if assessment.scan.device.simulated:
+        from audit.workflow.history import recorded  # the one demo rule; the store loads later
+
+        if not recorded(assessment.scan.device):
             handle.demo = True
             self._say_not_recorded()
             return handle
@@ -212,15 +213,16 @@ class AuditRecorder(QObject):
             return
 
         def write(store: Store, audit_id: int) -> None:
-            summary = store.audit(audit_id)
-            if not summary.attested and (summary.staff_id, summary.person_name) != (
-                staff_id,
-                person_name,
-            ):
-                store.set_person(
-                    audit_id, person_name=person_name, staff_id=staff_id, technician=technician
-                )
-            store.record_receipt(audit_id, path.read_bytes(), file_name=str(path))
+            from audit.workflow.history import record_signed_file
+
+            record_signed_file(
+                store,
+                audit_id,
+                path,
+                person_name=person_name,
+                staff_id=staff_id,
+                technician=technician,
+            )
 
         self._submit(_Job("receipt", self._on(handle, write)))
 

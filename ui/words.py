@@ -104,6 +104,8 @@ EVIDENCE_WORDS = {
     "DECOMP": "the app's own code",
     "FP-iOS": "a website script that looks for iPhone apps",
     "CODE": "several unrelated public code projects",
+    "REV2A": "the December 2026 review of the catalog, which names each source",
+    "LOOKUP26": "public code and package lists looked up in December 2026",
     "derived": "Device Audit's own reasoning (see the note)",
 }
 

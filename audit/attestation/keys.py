@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -86,6 +87,9 @@ class Signer:
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         self.fingerprint = fingerprint_of(self.public_key_bytes)
+        # The fingerprint of the key this one replaced, when the keyring had lost it ("" when
+        # not): a new key is made then, and the person is told, naming the old one.
+        self.replaced = ""
 
     @property
     def display_fingerprint(self) -> str:
@@ -109,8 +113,12 @@ class Signer:
         backend = usable_keyring(backend)
         name = keyring_name(backend)
         stored = _call(backend, "read", lambda: backend.get_password(SERVICE, USERNAME))
+        before = remembered_fingerprint()
         if stored is not None:
-            return cls(_decode_key(stored, name))
+            found = cls(_decode_key(stored, name))
+            if found.fingerprint != before:
+                _remember(found.fingerprint)
+            return found
         key = Ed25519PrivateKey.generate()
         text = _encode_key(key)
         _call(backend, "store", lambda: backend.set_password(SERVICE, USERNAME, text))
@@ -125,7 +133,54 @@ class Signer:
             return cls(_decode_key(kept, name))
         signer = cls(key)
         log.info("Made a new signing key %s in %s", signer.display_fingerprint, name)
+        if before:
+            signer.replaced = before
+            log.warning(
+                "The signing key %s was no longer in %s; made a new one, %s",
+                format_fingerprint(before),
+                name,
+                signer.display_fingerprint,
+            )
+        _remember(signer.fingerprint)
         return signer
+
+
+# Where the fingerprint (public, not the key) of the key last used is remembered, so a key the
+# keyring lost is never replaced without saying so.
+FINGERPRINT_FILE = "signing-key.fingerprint"
+
+
+def remembered_fingerprint() -> str:
+    from audit.paths import data_dir
+
+    try:
+        text = (data_dir() / FINGERPRINT_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return text if _FINGERPRINT.fullmatch(text) else ""
+
+
+def _remember(fingerprint: str) -> None:
+    from audit.inventory import write_atomic
+    from audit.paths import data_dir
+
+    try:
+        write_atomic(data_dir() / FINGERPRINT_FILE, f"{fingerprint}\n".encode("ascii"))
+    except OSError as exc:
+        log.warning("could not remember the signing key's fingerprint: %s", exc)
+
+
+def replaced_key_words(signer: object) -> str:
+    """What to tell the person when their signing key was replaced ("" when it was not)."""
+    old = getattr(signer, "replaced", "")
+    if not old:
+        return ""
+    new = getattr(signer, "display_fingerprint", "")
+    return (
+        f"The signing key was no longer in the keyring, so Device Audit made a new one ({new}). "
+        f"Receipts signed before were signed with the old key {format_fingerprint(old)}, which "
+        "is lost."
+    )
 
 
 def _encode_key(key: Ed25519PrivateKey) -> str:
@@ -251,10 +306,40 @@ def _chosen_explicitly(backend: KeyringBackend) -> bool:
     return _explicit_choice() in (_qualified_name(cls), f"{cls.__module__}.{cls.__name__}")
 
 
+# How long a keyring may take to answer, an unlock prompt included; one that never answers (a
+# hung D-Bus service) would otherwise make signing wait forever.
+KEYRING_TIMEOUT = 60.0
+
+
 def _call(backend: KeyringBackend, action: str, fn: Callable[[], T]) -> T:
-    """Run a keyring operation; any failure becomes KeyringUnavailable naming the keyring."""
+    """Run a keyring operation; any failure becomes KeyringUnavailable naming the keyring, and
+    so does no answer within KEYRING_TIMEOUT (the call is left to finish on its own)."""
+    answer: list[T] = []
+    failure: list[Exception] = []
+
+    def run() -> None:
+        try:
+            answer.append(fn())
+        except Exception as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    asking = threading.Thread(target=run, name="keyring", daemon=True)
+    asking.start()
+    asking.join(KEYRING_TIMEOUT)
+    if asking.is_alive():
+        raise _unavailable(
+            f"The keyring ({keyring_name(backend)}) did not answer within "
+            f"{KEYRING_TIMEOUT:.0f} seconds when Device Audit asked it to {action} its signing "
+            "key. Nothing was signed.",
+            advice="If your keyring asks to be unlocked, unlock it and try again. If it never "
+            "answers, log out and in again (or restart the computer), or ask your IT helpdesk.",
+        )
+    if answer:
+        return answer[0]
+    if not failure:  # the call ended the thread some other way (SystemExit)
+        raise _unavailable(f"The keyring ({keyring_name(backend)}) stopped when asked to {action}")
     try:
-        return fn()
+        raise failure[0]
     except KeyringLocked as exc:
         raise _unavailable(
             f"The keyring ({keyring_name(backend)}) is locked, so Device Audit cannot {action} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from audit.attestation.dsse import Envelope, SigningKey, sign
@@ -19,7 +19,7 @@ from audit.attestation.statement import (
 )
 from audit.errors import AttestationRefused
 from audit.inventory import write_atomic
-from audit.model import ActionResult, Assessment
+from audit.model import ActionResult, Assessment, FindingStatus
 
 
 def attest(
@@ -52,6 +52,8 @@ def attest(
             "Remove the remaining apps or record an exemption, scan again, and attest then. "
             "A signed non-compliance report can be made instead.",
         )
+    now = now or datetime.now(UTC)
+    _refuse_lapsed_exemptions(after, now.astimezone().date())  # the signer's own day
     statement = build_statement(
         before=before,
         after=after,
@@ -63,6 +65,25 @@ def attest(
         kind=StatementKind.ATTESTATION,
     )
     return sign(canonical_json(statement), signer)
+
+
+def _refuse_lapsed_exemptions(after: Assessment, signing_day: date) -> None:
+    """An exemption that has expired by the day of signing never makes a receipt "compliant
+    with exceptions", whatever day the device was judged as of."""
+    used = {
+        f.exemption.id: f.exemption
+        for f in after.findings
+        if f.status is FindingStatus.EXCEPTED and f.exemption is not None
+    }
+    lapsed = [e for _, e in sorted(used.items()) if e.expires < signing_day]
+    if lapsed:
+        words = ", ".join(f"{e.id} (expired {e.expires.isoformat()})" for e in lapsed)
+        raise AttestationRefused(
+            f"The device cannot be attested as compliant: it relies on exemptions that have "
+            f"expired by today, {signing_day.isoformat()}: {words}.",
+            "Renew the exemption or remove the app, check the device again today, and attest "
+            "then. A signed non-compliance report can be made instead.",
+        )
 
 
 def report_noncompliance(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 from audit.attestation.statement import StatementKind
@@ -150,6 +150,16 @@ def finding_status_words(status: str, *, rescan: bool) -> str:
     return FINDING_STATUS_WORDS.get(status, status.replace("_", " "))
 
 
+def judged_elsewhen(day: str, signed: datetime) -> str:
+    """The words for a receipt judged as of another day than it was signed (more than a time
+    zone apart), or "": its status is the device's as of that day, and it says so."""
+    try:
+        apart = abs((date.fromisoformat(day) - signed.astimezone(UTC).date()).days)
+    except (ValueError, OverflowError):
+        return ""
+    return f"{day}, NOT the day it was signed" if apart > 1 else ""
+
+
 def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") -> ReceiptContent:
     predicate = _get(receipt.statement, "predicate") or {}
     report = receipt.kind is StatementKind.NONCOMPLIANCE_REPORT
@@ -175,8 +185,12 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         Line("Date", receipt.attested_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         Line("Person", f"{attester.name} (staff id {attester.staff_id})"),
     ]
+    judged = judged_elsewhen(_text(_get(predicate, "day")), receipt.attested_at)
+    if judged:
+        summary.insert(2, Line("Judged as of", judged))
     if attester.technician:
         summary.append(Line("Technician", f"{attester.technician}, on the person's behalf"))
+    summary.append(Line("Assurance", assurance_claim(receipt)))
     summary.append(Line("Receipt id", receipt.id))
     policy_lines = [
         Line("Policy", f"{receipt.policy_title} ({receipt.policy_id})"),
@@ -256,6 +270,21 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
         verify_hint="Verify with: " + VERIFY_COMMAND.format(file=file_name),
         simulated_line=SIMULATED_LINE if simulated else "",
         technical=Section("Technical details", tuple(technical)),
+    )
+
+
+def assurance_claim(receipt: VerifiedAttestation) -> str:
+    """What the receipt itself can say about its assurance (docs/security.md): whether it is
+    witnessed depends on the helpdesk's enrolled keys, which only the helpdesk's history knows."""
+    technician = receipt.attester.technician
+    connection = receipt.connection
+    if not technician:
+        return "self-attested: signed by the person's own key, a signed claim"
+    if connection is None or not connection.cabled:
+        return "self-attested: a technician signed, but the phone was not on a USB cable"
+    return (
+        f"witnessed only if the helpdesk enrolled technician {technician}'s key "
+        "(device-audit verify --db HISTORY says); otherwise self-attested"
     )
 
 

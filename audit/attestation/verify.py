@@ -29,6 +29,7 @@ from typing import Any
 
 from audit.attestation.dsse import PAYLOAD_TYPE, invalid, parse_envelope, verify_signature
 from audit.attestation.keys import fingerprint_of, format_fingerprint, parse_fingerprint
+from audit.attestation.ranges import SPAN, OutOfRange, loads_in_range, time_in_range
 from audit.attestation.statement import (
     PREDICATE_TYPE,
     STATEMENT_TYPE,
@@ -38,6 +39,7 @@ from audit.attestation.statement import (
     canonical_json,
 )
 from audit.errors import TOO_DEEP, AttestationInvalid
+from audit.files import path_problem, read_limited
 from audit.inventory import FORMAT as INVENTORY_FORMAT
 from audit.model import (
     Connection,
@@ -99,10 +101,10 @@ def verify_file(path: Path | str) -> VerifiedAttestation:
         size = path.stat().st_size
         if size > MAX_RECEIPT_BYTES:
             raise invalid(f"the file is {size} bytes, far too large to be a receipt")
-        data = path.read_bytes()
+        data = read_limited(path, MAX_RECEIPT_BYTES)
     except OSError as exc:
         raise AttestationInvalid(
-            f"The file {path} cannot be read ({exc.strerror or exc}).",
+            f"The file {path} cannot be read ({path_problem(exc)}).",
             "Check the file name and that you may read it.",
         ) from None
     return verify_bytes(data)
@@ -139,9 +141,11 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
             "encoding or extra fields changed)"
         )
     try:
-        statement = json.loads(envelope.payload)
+        statement = loads_in_range(envelope.payload)
     except (ValueError, RecursionError):
         raise invalid("the signed content is not JSON") from None
+    except OutOfRange as error:
+        raise invalid(f"the statement's {error}") from None
     if _has_lone_surrogate(envelope.payload, statement):
         raise invalid(
             "the signed content holds text that is not valid Unicode (a lone surrogate "
@@ -255,6 +259,8 @@ class _Fields:
             value = None
         if value is None or value.tzinfo is None:
             raise invalid(f"the statement's '{self._path(key)}' is not a UTC time")
+        if not time_in_range(value):
+            raise invalid(f"the statement's '{self._path(key)}' is {raw}, not a time {SPAN}")
         return value
 
 

@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "history": "audit.cli.history_cmds",
     "import": "audit.cli.history_cmds",
     "export": "audit.cli.history_cmds",
+    "policy": "audit.cli.trust_cmds",
+    "technician": "audit.cli.trust_cmds",
 }
 
 GLOBAL_FLAGS = ("-v", "--verbose")
@@ -129,7 +131,9 @@ def output_problem(path: Path) -> str:
         return f"the folder {parent} does not exist"
     if not parent.is_dir():
         return f"{parent} is not a folder"
-    return ""
+    from audit.files import folder_write_problem
+
+    return folder_write_problem(parent)
 
 
 def report_error(error: AuditError) -> None:
@@ -166,4 +170,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditError as error:
         report_error(error)
         return EXIT_USAGE
+    except OSError as error:
+        # A path no reader expected to fail this way (one too long for the file system, a full
+        # or read-only disk): the words and the path, never a traceback.
+        logging.getLogger(__name__).debug("unexpected file error", exc_info=True)
+        report_error(os_error(error))
+        return EXIT_USAGE
     return code
+
+
+def os_error(error: OSError) -> AuditError:
+    """A file system error that reached the top, in words with a next step."""
+    from audit.files import path_problem
+
+    name = str(error.filename or "")
+    where = f" ({name[:80]}…)" if len(name) > 80 else f" ({name})" if name else ""
+    return AuditError(
+        f"A file could not be used{where}: {path_problem(error)}.",
+        "Check the paths given (a shorter path, a folder you may write to, space on the disk) "
+        "and try again.",
+    )

@@ -10,7 +10,7 @@ from audit.cli import EXIT_OK, add_adb_port
 from audit.model import DeviceState
 from audit.sources.android.connection import Adb
 from audit.sources.android.guidance import STATE_LABELS
-from audit.sources.android.tracker import DeviceEvent, DeviceTracker, list_devices
+from audit.sources.android.tracker import SETTLE, DeviceEvent, DeviceTracker, list_devices
 from audit.text import visible
 
 
@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("Watching for phones; press Ctrl-C to stop.", file=sys.stderr, flush=True)
     try:
-        for event in DeviceTracker(adb).events():
+        # A phone being plugged in is listed as offline for a moment before it is ready:
+        # that is said only when it lasts.
+        for event in DeviceTracker(adb, settle=SETTLE).events():
             print(line(event), flush=True)
     except KeyboardInterrupt:
         pass

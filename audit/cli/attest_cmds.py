@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
-from datetime import UTC
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fingerprint
+from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
 from audit.attestation.statement import StatementKind
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
-from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid
+from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid, AuditError
+from audit.files import open_regular, path_problem
 from audit.model import DeviceStatus
 from audit.policy.report import STATUS_WORDS
 from audit.provenance import connection_to_dict, reached_words, remote
 from audit.text import visible
+
+if TYPE_CHECKING:
+    from audit.store.trust import KnownPolicies, Technician
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
 UNREADABLE_NEXT = "Check the path. To import a folder of receipts use `device-audit import DIR`."
@@ -74,6 +80,13 @@ def register(sub: Any) -> None:
         help="no longer needed (demo receipts always fail unless --allow-demo); still accepted "
         "so older scripts keep working",
     )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="a helpdesk's history: also know the policies it accepted and the technician keys "
+        "it enrolled (without it: the built-in policies only, and no receipt is witnessed)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run_verify)
 
@@ -89,6 +102,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from audit.attestation import verify_file
 
     expected: str | None = args.expect_key
+    trust = _trust(args.db)
     results: list[dict[str, Any]] = []
     for path in args.files:
         problem, pdf = _open_check(path)
@@ -100,10 +114,15 @@ def run_verify(args: argparse.Namespace) -> int:
             continue
         try:
             verified = verify_file(path)
+            _raise_if_malformed(verified)
         except AttestationInvalid as error:
             results.append(_invalid(path, error))
+        except Exception as error:  # a verifier bug must not hide the other files' results
+            logging.getLogger(__name__).error("verifying %s failed", path, exc_info=True)
+            results.append(_invalid(path, unchecked(error)))
         else:
-            results.append(_valid(path, verified, expected, allow_demo=args.allow_demo))
+            result = _valid(path, verified, expected, allow_demo=args.allow_demo)
+            results.append(_with_trust(result, verified, trust))
     if args.json:
         json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -122,21 +141,76 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
 
 
+Trust = tuple["KnownPolicies", dict[str, "Technician"], bool]
+
+
+def _trust(db: Path | None) -> Trust:
+    """The policies and technician keys a receipt is judged against: the built-in presets, and
+    with --db what that history accepted and enrolled."""
+    from audit.store import Store
+    from audit.store.trust import KnownPolicies
+
+    if db is None:
+        return KnownPolicies.load(None), {}, False
+    if not db.is_file():
+        raise AuditError(
+            f"There is no history at {visible(str(db))}.",
+            "Give the helpdesk's history file, or leave out --db.",
+        )
+    with Store(db) as store:
+        return store.known_policies(), {t.fingerprint: t for t in store.technicians()}, True
+
+
+def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) -> dict[str, Any]:
+    """What the receipt is worth (audit.store.trust): its policy known or not, and its
+    assurance. A receipt under an unknown or altered policy is not valid."""
+    from audit.store.trust import Assurance, judge
+
+    known, enrolled, with_history = trust
+    problem = known.problem(v.policy_id, v.policy_sha256)
+    policy = known.by_sha.get(v.policy_sha256) if not problem else None
+    judged = judge(v.attester, v.signer, v.connection, enrolled)
+    note = judged.refusal or judged.note
+    if v.attester.technician and not with_history:
+        note = (
+            f"it names technician {v.attester.technician}; whether the key is one a helpdesk "
+            "enrolled is checked with --db (the helpdesk's history), so it counts as "
+            "self-attested here"
+        )
+    reasons = [r for r in (result["reason"], _sentence(problem), _sentence(judged.refusal)) if r]
+    return {
+        **result,
+        "valid": result["valid"] and not problem and not judged.refusal,
+        "reason": " ".join(reasons) or None,
+        "policy": {
+            **result["policy"],
+            "known": None if policy is None else policy.trust.value,
+            "version": None if policy is None else policy.version,
+        },
+        "assurance": Assurance.SELF_ATTESTED.value if judged.refusal else judged.assurance.value,
+        "assurance_note": note or None,
+    }
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
+
+
 def _open_check(path: Path) -> tuple[str, bool]:
     """(why `path` is not a file that can be read, or ""; whether it starts as a PDF), from one
     look at the file. A wrong path is the person's input error, not an invalid receipt: it says
     nothing about any receipt."""
     from audit.store.importer import PDF_MAGIC, is_pdf
 
-    if path.is_dir():
-        return f"{path} is a folder, not a receipt file", False
     try:
-        with path.open("rb") as file:
+        if path.is_dir():
+            return f"{path} is a folder, not a receipt file", False
+        with open_regular(path) as file:
             return "", is_pdf(file.read(len(PDF_MAGIC)))
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             return f"there is no file {path}", False
-        return f"the file {path} cannot be read ({exc.strerror or exc})", False
+        return f"the file {path} cannot be read ({path_problem(exc)})", False
 
 
 def _pdf_copy(path: Path) -> dict[str, Any]:
@@ -173,6 +247,27 @@ def _cannot_read(path: Path, problem: str) -> dict[str, Any]:
     }
 
 
+def _raise_if_malformed(verified: VerifiedAttestation) -> None:
+    """Read every field as the import does (types, numbers and times in range), so verify never
+    calls valid a receipt the history refuses."""
+    from audit.attestation.dsse import invalid
+    from audit.store.receipt_content import MalformedReceipt, read_receipt
+
+    try:
+        read_receipt(verified)
+    except MalformedReceipt as problem:
+        raise invalid(
+            f"the signature is valid, but the content is not a Device Audit receipt: {problem}"
+        ) from None
+
+
+def unchecked(error: Exception) -> AttestationInvalid:
+    return AttestationInvalid(
+        f"Device Audit could not check this file ({type(error).__name__}: {error}).",
+        "Do not trust it until it is checked; please report this.",
+    )
+
+
 def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
     return {
         "file": str(path),
@@ -202,6 +297,14 @@ def _valid(
             f"The signature is valid, but it was made by another key: {v.display_signer}, "
             f"not the expected {format_fingerprint(expected or '')}."
         )
+    now = datetime.now(UTC)
+    future = v.attested_at > now + CLOCK_SKEW
+    if future:
+        reasons.append(
+            f"It is dated {v.attested_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, later than now by "
+            f"more than {SKEW_WORDS}: the clock of the computer that made it was wrong, or its "
+            "date was changed. The history refuses it."
+        )
     refused_demo = v.simulated and not allow_demo
     if refused_demo:
         reasons.append(
@@ -210,7 +313,7 @@ def _valid(
         )
     return {
         "file": str(path),
-        "valid": matches is not False and not refused_demo,
+        "valid": matches is not False and not refused_demo and not future,
         "simulated": v.simulated,
         "signature_valid": True,
         "reason": " ".join(reasons) or None,
@@ -223,6 +326,7 @@ def _valid(
         "device": {"id": v.device_id, "name": v.device_name},
         "policy": {"id": v.policy_id, "title": v.policy_title, "sha256": v.policy_sha256},
         "attested_at": v.attested_at.astimezone(UTC).isoformat(),
+        "judged_as_of": _judged_as_of(v),
         "attester": v.attester.to_dict(),
         "connection": connection_to_dict(v.connection),
         "reached": reached_words(v.connection),
@@ -230,6 +334,53 @@ def _valid(
         "tool_version": v.tool_version,
         "payload_sha256": v.payload_sha256,
     }
+
+
+def _judged_as_of(v: VerifiedAttestation) -> str:
+    """The day the device was judged as of (the receipt's 'day'; the signing day when absent)."""
+    predicate = v.statement.get("predicate")
+    day = predicate.get("day") if isinstance(predicate, dict) else None
+    return day if isinstance(day, str) else v.attested_at.astimezone(UTC).date().isoformat()
+
+
+def _days_apart(day: str, moment: str) -> int:
+    try:
+        return abs((date.fromisoformat(day) - datetime.fromisoformat(moment).date()).days)
+    except ValueError:
+        return 0
+
+
+def _verdict(result: dict[str, Any]) -> str:
+    """The first line's words for a receipt whose signature is valid."""
+    if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
+        what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
+    else:
+        what = "valid attestation of compliance"
+    if result["signer_matches"] is False:
+        return "DIFFERENT SIGNER: " + what
+    if result["simulated"] and not result["valid"]:
+        return "NOT ACCEPTED (a demo receipt): " + what
+    if not result["valid"]:
+        return "NOT ACCEPTED (dated in the future): " + what
+    if result["signer_matches"]:
+        return what + ", signed by the expected key"
+    return what
+
+
+def _judged_lines(result: dict[str, Any]) -> list[str]:
+    """The day the device was judged as of, when it is not the day of signing."""
+    apart = _days_apart(result["judged_as_of"], result["attested_at"])
+    if not apart:
+        return []
+    # One day apart is a time zone (the day is the signer's, the time UTC), or not.
+    return [
+        f"  judged    as of {result['judged_as_of']}"
+        + (
+            ", NOT the day it was signed: the status is the device's as of that day"
+            if apart > 1
+            else " (the signer's own date; the date above is UTC)"
+        )
+    ]
 
 
 def _describe(result: dict[str, Any]) -> str:
@@ -242,16 +393,7 @@ def _describe(result: dict[str, Any]) -> str:
         return f"{name}: NOT A RECEIPT (a PDF copy)\n  {result['reason']}\n  {step}"
     if not result["signature_valid"]:
         return f"{name}: INVALID\n  {visible(result['reason'])}\n  {result['next_step']}"
-    if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
-        what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
-    else:
-        what = "valid attestation of compliance"
-    if result["signer_matches"] is False:
-        what = "DIFFERENT SIGNER: " + what
-    elif result["simulated"] and not result["valid"]:
-        what = "NOT ACCEPTED (a demo receipt): " + what
-    elif result["signer_matches"]:
-        what += ", signed by the expected key"
+    what = _verdict(result)
     attester = result["attester"]
     who = f"{visible(attester['name'])} (staff id {visible(attester['staff_id'])})"
     if attester["technician"]:
@@ -265,10 +407,30 @@ def _describe(result: dict[str, Any]) -> str:
         f"  device    {visible(device['name'])} ({visible(device['id'])})",
         f"  reached   {visible(result['reached'])}",
         f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
+        f"            {_policy_words(policy)}",
         f"  status    {STATUS_WORDS[DeviceStatus(result['status'])]}",
         f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
+        *_judged_lines(result),
         f"  attester  {who}",
+        *_assurance_lines(result),
     ]
     if result["reason"]:
         lines.append(f"  {result['reason']}")
     return "\n".join(lines)
+
+
+def _policy_words(policy: dict[str, Any]) -> str:
+    if policy.get("known") == "built-in":
+        return f"built-in policy, version {policy['version']}, digest checked"
+    if policy.get("known") == "accepted":
+        return f"accepted by this helpdesk, version {policy['version']}, digest checked"
+    return f"NOT A KNOWN POLICY (sha256 {visible(policy['sha256'])})"
+
+
+def _assurance_lines(result: dict[str, Any]) -> list[str]:
+    """Self-attested or witnessed, and why a technician's claim was not taken."""
+    if "assurance" not in result:
+        return []
+    note = result["assurance_note"]
+    lines = [f"  assurance {result['assurance']}"]
+    return [*lines, f"            {visible(note)}"] if note else lines

@@ -121,6 +121,8 @@ def _open(args: argparse.Namespace) -> Any:
     empty history: opening it would create an empty file and report nothing as if all were well.
     """
     from audit.store import Store
+    from audit.store.db import OlderHistory
+    from audit.store.store import default_path
 
     if args.db is not None and not args.db.exists():
         raise AuditError(
@@ -128,7 +130,16 @@ def _open(args: argparse.Namespace) -> Any:
             "Check the path. A new history is started by `device-audit import DIR --db PATH`; "
             "without --db the history in Device Audit's data folder is used.",
         )
-    return Store(args.db)
+    if not (args.db or default_path()).exists():
+        return Store(args.db)  # the first run: an empty history in the data folder
+    try:
+        # Reading writes nothing, so a history on read-only media can be read.
+        return Store(args.db, read_only=True)
+    except OlderHistory as older:
+        try:
+            return Store(args.db)  # brought up to date first, where it can be written
+        except AuditError:
+            raise older from None
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -171,9 +182,11 @@ def run_history(args: argparse.Namespace) -> int:
         receipt = {"compliance_attestation": "attested", "noncompliance_report": "report"}.get(
             a.receipt_kind, "no receipt"
         )
+        if a.assurance:  # self-attested or witnessed: audit.store.trust
+            receipt += f", {a.assurance}"
         who = f"{visible(a.person_name) or '(no name)'} ({visible(a.staff_id) or 'no staff id'})"
         print(
-            f"{a.at.astimezone().strftime('%Y-%m-%d %H:%M')}  {status:<25}  {receipt:<10}  "
+            f"{a.at.astimezone().strftime('%Y-%m-%d %H:%M')}  {status:<25}  {receipt:<24}  "
             f"{who}  {visible(a.device_name)} [{visible(a.device_id)}]  {visible(a.policy_id)}"
             f"  #{a.id}"
         )
@@ -206,6 +219,8 @@ def _audit_dict(a: Any) -> dict[str, Any]:
         if a.receipt_uid
         else None,
         "latest": a.latest,
+        "assurance": a.assurance or None,
+        "trust_note": a.trust_note or None,
     }
 
 

@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from audit import inventory
-from audit.assess import judge_with_details
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
-from audit.model import Assessment, Exemption, Finding, FindingStatus, ScanResult
+from audit.model import (
+    Assessment,
+    Exemption,
+    Finding,
+    FindingStatus,
+    PolicyStatus,
+    ScanResult,
+)
 from audit.policy import (
     assessment_to_dict,
     deadline_words,
@@ -28,6 +34,7 @@ from audit.policy import (
     list_presets,
     load_exemptions,
     load_policy,
+    policy_state_words,
     status_text,
 )
 from audit.policy.exemptions import problems
@@ -43,7 +50,9 @@ def register(sub: Any) -> None:
     policies = sub.add_parser(
         "policies",
         help="list the policy presets",
-        description="List the policy presets shipped with Device Audit: id, title, deadline.",
+        description="List the policy presets shipped with Device Audit: id, title, deadline, "
+        "version, the day it was last checked against its sources, and whether a newer preset "
+        "replaces it.",
     )
     policies.set_defaults(func=run_policies)
 
@@ -85,11 +94,21 @@ def run_policies(_args: argparse.Namespace) -> int:
     title_width = max((len(p.title) for p in presets), default=0)
     for policy in presets:
         deadline = policy.deadline.isoformat() if policy.deadline else "-"
-        print(f"{policy.id:<{id_width}}  {policy.title:<{title_width}}  {deadline}")
+        verified = policy.last_verified.isoformat() if policy.last_verified else "never"
+        line = (
+            f"{policy.id:<{id_width}}  {policy.title:<{title_width}}  {deadline:<10}  "
+            f"v{policy.version}  verified {verified}"
+        )
+        if policy.status is not PolicyStatus.ACTIVE:
+            state = policy.status.value
+            line += f"  {state} by {policy.superseded_by}" if policy.superseded_by else f"  {state}"
+        print(line)
     return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from audit.workflow import DeviceAudit, saved_scan
+
     policy = load_policy(args.policy)
     scan = inventory.load(args.inventory)
     exemptions: tuple[Exemption, ...] = ()
@@ -99,7 +118,7 @@ def run_check(args: argparse.Namespace) -> int:
     person: str = args.person
     # No phone to ask: a flagged phone app whose state the file does not confirm, and which
     # the package lists alone would call compliant, leaves the check incomplete (audit.assess).
-    assessment = judge_with_details(scan, policy, exemptions, day=day, person=person)
+    assessment = DeviceAudit(saved_scan(scan), policy, exemptions, day=day, person=person).check()
     for problem in problems(exemptions, policy):
         print(f"warning: {safe(problem)}", file=sys.stderr)
     if args.json:
@@ -121,12 +140,15 @@ def render(
     scan = assessment.scan
     device = scan.device
     lines = [
-        f"Policy:  {safe(policy.title)} ({safe(policy.id)})",
+        f"Policy:  {safe(policy.title)} ({safe(policy.id)}, version {policy.version})",
         f"Device:  {safe(device.name or device.id)} ({safe(device.id)})"
         + (
             f", {safe(device.os_name)} {safe(device.os_version)}".rstrip() if device.os_name else ""
         ),
     ]
+    state = policy_state_words(policy)
+    if state:
+        lines.append(f"         {safe(state, limit=1000)}")
     if person:
         lines.append(f"Person:  {safe(person)}")
     lines.append(f"Day:     {assessment.day.isoformat()}")
@@ -146,7 +168,7 @@ def render(
         for finding in findings:
             lines.append(
                 f"  {safe(_app_name(finding))} ({safe(finding.app.identifier)}): "
-                f"{safe(finding_reason(finding, assessment.day), limit=1000)}"
+                f"{safe(finding_reason(finding, assessment.day, policy), limit=1000)}"
             )
         if any(f.status is FindingStatus.REVIEW for f in findings):
             lines.append(
@@ -169,9 +191,10 @@ def render(
             detail = f": {safe(gap.detail, limit=1000)}" if gap.detail else ""
             lines.append(f"  {safe(gap.name)} ({gap.status.value}){detail}")
         lines.append(
-            "Next step: fix what is named above if you can (unlock the phone, allow access to "
-            "the profile, repair or remove the damaged file), then scan again. If it cannot be "
-            "read, ask your IT department: an incomplete scan cannot be attested."
+            "Next step: fix what is named above if you can (unlock the phone, plug it in again, "
+            "repair or remove the damaged file), then scan again. A profile the phone never "
+            "lets USB debugging read (Samsung's Secure Folder, for one) cannot be checked from "
+            "here: ask your IT department, as an incomplete scan cannot be attested."
         )
     elif not scan.sources:
         lines.append(

@@ -14,6 +14,10 @@ the history (--db); a history that cannot be written is said, and never stops a 
 loses a receipt (the receipt is written first). The simulated demo phone goes through the same
 steps, the pending record included, but is never recorded in the history (that is said once).
 
+All of that is audit.workflow's DeviceAudit: checking, carrying out steps, rescanning, signing,
+the history and the saved removal. This module asks the questions, prints what the workflow
+says (its notices: warnings on stderr) and turns results into exit codes.
+
 The PDF is drawn by Qt, which audit/ never imports: main.py sets audit.cli.receipt_pdf_writer.
 Without it (audit used on its own) the signed receipt is written and the PDF is skipped, saying
 why.
@@ -24,58 +28,40 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import audit.cli
-from audit.attestation import (
-    Attester,
-    Envelope,
-    Signer,
-    VerifiedAttestation,
-    attest,
-    attestation_blockers,
-    report_noncompliance,
-    usable_keyring,
-    verify_file,
-    write_receipt,
-)
-from audit.attestation.receipt_text import receipt_content
+import audit.cli as audit_cli
+from audit.attestation import Attester, usable_keyring
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso_date
 from audit.cli.policy_cmds import render, safe
-from audit.cli.scan_cmd import judge_target
+from audit.cli.scan_cmd import reach_target, terminal_progress
 from audit.errors import AuditError, DeviceError
+from audit.files import folder_write_problem
 from audit.model import (
     ActionKind,
     ActionResult,
     Assessment,
-    Device,
     DeviceStatus,
     Exemption,
     Policy,
     ScanResult,
 )
-from audit.policy import evaluate, load_exemptions, load_policy, status_text
+from audit.policy import load_exemptions, load_policy, status_text
 from audit.remediation import (
     Operation,
     RemediationSession,
     Step,
     StepState,
     appeared_message,
-    executor_for,
     pending,
     statement_text,
 )
-from audit.remediation import history as removal_history
-from audit.remediation.execute import ALREADY_GONE
-from audit.remediation.pending import PendingFileError, PendingRemoval
+from audit.remediation.execute import ALREADY_GONE, not_there_words
 from audit.remediation.plan import profile_words
-from audit.store import Store
-
-T = TypeVar("T")
+from audit.workflow import DeviceAudit, Notice, Proof
 
 
 def register(sub: Any) -> None:
@@ -162,121 +148,33 @@ def _exemptions(args: argparse.Namespace) -> tuple[Exemption, ...]:
     return () if args.exemptions is None else tuple(load_exemptions(args.exemptions))
 
 
-# --- the history and the saved removal ----------------------------------------------------
-
-_REMOVE_NEXT = (
-    "What was done is also kept for 'attest', which records it in the history when it can."
-)
+# --- the workflow -------------------------------------------------------------------------
 
 
-class _History:
-    """The history for one command, opened when first needed. When it cannot be written, that
-    is said once with the next step and the command goes on: a history problem never stops a
-    removal or loses a receipt. For the demo phone (`device.simulated`) nothing is written, and
-    that is said once."""
-
-    def __init__(self, path: Path | None, device: Device) -> None:
-        self.path = path
-        self.store: Store | None = None
-        self.failed = False
-        self.demo = not removal_history.recorded(device)
-        self._demo_said = False
-
-    def run(self, what: str, write: Callable[[Store], T], next_step: str) -> T | None:
-        if self.demo:
-            if not self._demo_said:
-                self._demo_said = True
-                print(removal_history.DEMO_NOT_RECORDED)
-            return None
-        if self.failed:
-            return None
-        try:
-            if self.store is None:
-                self.store = Store(self.path)
-            return write(self.store)
-        except AuditError as error:  # StoreError; AttestationInvalid cannot happen here
-            self.failed = True
-            print(
-                f"warning: {what} could not be recorded in the history: {error.message}",
-                file=sys.stderr,
-            )
-            step = " ".join(t for t in (error.next_step, next_step) if t)
-            print(f"next step: {step}", file=sys.stderr)
-            return None
-
-    @property
-    def file(self) -> str:
-        """The history file in use, as a pending record keeps it ("" before it is open)."""
-        return "" if self.store is None else str(self.store.path.resolve())
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+def say(notice: Notice) -> None:
+    """A notice of the workflow on the terminal: warnings on stderr with their next step."""
+    if notice.warning:
+        print(f"warning: {notice.text}", file=sys.stderr)
+        if notice.next_step:
+            print(f"next step: {notice.next_step}", file=sys.stderr)
+        return
+    print(notice.text)
 
 
-def _when(record: PendingRemoval) -> str:
-    return f"{record.created_at.astimezone():%Y-%m-%d %H:%M}"
-
-
-def _read_saved(path: Path, *, instead: str) -> PendingRemoval | None:
-    """The saved removal at `path`, or None. One that cannot be read is renamed aside (never
-    deleted) with a warning naming both files."""
-    try:
-        return pending.load(path)
-    except PendingFileError as error:
-        print(f"warning: {error.message}", file=sys.stderr)
-        try:
-            aside = pending.set_aside(path)
-        except OSError as problem:
-            raise AuditError(
-                f"The saved removal {path} cannot be read, nor moved aside ({problem}).",
-                "Move the file out of the folder yourself, then run the command again.",
-            ) from None
-        print(
-            f"It was set aside as {aside} (nothing in it is deleted); {instead}.",
-            file=sys.stderr,
-        )
-        return None
-
-
-def _continue_removal(path: Path, policy: Policy) -> PendingRemoval | None:
-    """The saved removal a new `remove` run adds to, when there is one it may continue."""
-    record = _read_saved(path, instead="a new record of the removal is begun")
-    if record is None:
-        return None
-    reason = record.stale_reason(policy)
-    if reason:
-        try:
-            kept = f"; the old record is kept as {pending.set_aside(path, 'replaced')}"
-        except OSError as problem:
-            kept = f"; the old record could not be moved aside ({problem}) and will be replaced"
-        print(
-            f"\nThe removal saved for this device is not continued: {reason}. A new record is "
-            f"begun{kept}."
-        )
-        return None
-    print(
-        f"\nContinuing the removal begun {_when(record)}: its first scan (from before anything "
-        f"was done) is kept, and what is done now is added to its {len(record.actions)} "
-        "action(s)."
+def device_audit(
+    args: argparse.Namespace, policy: Policy, exemptions: Sequence[Exemption], *, person: str
+) -> DeviceAudit:
+    """The audit of the device the arguments name, judged as on --date, written to --db."""
+    return DeviceAudit(
+        reach_target(args),
+        policy,
+        exemptions,
+        day=args.date or date.today(),
+        person=person,
+        history=args.db,
+        exemptions_file=args.exemptions,
+        say=say,
     )
-    return record
-
-
-def _save(record: PendingRemoval, path: Path) -> None:
-    try:
-        pending.save(record, path)
-    except OSError as error:
-        print(
-            f"warning: what was done could not be saved for 'attest' in {path} "
-            f"({error.strerror or error}): its receipt would show only its own scan.",
-            file=sys.stderr,
-        )
-        print(
-            "next step: check that the disk is not full and that you may write to the folder.",
-            file=sys.stderr,
-        )
 
 
 # --- remove ------------------------------------------------------------------------------------
@@ -295,91 +193,13 @@ def run_remove(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     policy = load_policy(args.policy)
-    exemptions = _exemptions(args)
-    day: date = args.date or date.today()
-    before = judge_target(args, policy, exemptions, day=day, person=args.person)
-    device = before.scan.device
-    print(f"Device:  {safe(device.name or device.id)} ({safe(device.id)})")
-    print(f"Policy:  {safe(policy.title)} ({safe(policy.id)})")
-    print(f"Status:  {safe(status_text(before), limit=1000)}")
-    path = pending.pending_path(device.id, policy.id)
-    earlier = _continue_removal(path, policy)
-    history = _History(args.db, device)
-    try:
-        removal = _Removal(args, before, exemptions, earlier, path=path, history=history)
-        return _remove(args, before, exemptions, removal)
-    finally:
-        history.close()
-
-
-class _Removal:
-    """What one `remove` run keeps: the saved removal (for `attest`) and the history's audit,
-    both brought up to date after every action, so a crash or an unplugged phone loses
-    nothing that was done."""
-
-    def __init__(
-        self,
-        args: argparse.Namespace,
-        before: Assessment,
-        exemptions: Sequence[Exemption],
-        earlier: PendingRemoval | None,
-        *,
-        path: Path,
-        history: _History,
-    ) -> None:
-        self.path = path
-        self.history = history
-        first = None
-        if earlier is not None:  # judged as this run judges, for a history that lacks it
-            first = evaluate(
-                earlier.first_scan, before.policy, exemptions, day=before.day, person=args.person
-            )
-        self.audit_id = history.run(
-            "The scan",
-            lambda store: removal_history.record_removal_scan(
-                store,
-                before,
-                audit_id=None if earlier is None else earlier.audit_id,
-                history_file="" if earlier is None else earlier.history_file,
-                first=first,
-                earlier_actions=() if earlier is None else earlier.actions,
-                staff_id=args.person,
-            ),
-            _REMOVE_NEXT,
-        )
-        self.record = earlier or PendingRemoval.start(
-            before.scan,
-            before.policy,
-            exemptions_file=args.exemptions,
-            person=args.person,
-            day=before.day,
-        )
-        where = history.file
-        if self.audit_id is not None and (self.audit_id, where) != (
-            self.record.audit_id,
-            self.record.history_file,
-        ):
-            self.record = replace(self.record, audit_id=self.audit_id, history_file=where)
-            if earlier is not None:
-                _save(self.record, path)  # the removal's audit is another one from now on
-
-    def keep(self, result: ActionResult) -> None:
-        self.record = self.record.with_actions([result])
-        _save(self.record, self.path)
-        audit_id = self.audit_id
-        if audit_id is not None:
-            self.history.run(
-                "The removal",
-                lambda store: store.record_actions(audit_id, [result]),
-                _REMOVE_NEXT,
-            )
-
-    def keep_rescan(self, rescan: Assessment) -> None:
-        audit_id = self.audit_id
-        if audit_id is not None:
-            self.history.run(
-                "The rescan", lambda store: store.record_assessment(audit_id, rescan), _REMOVE_NEXT
-            )
+    with device_audit(args, policy, _exemptions(args), person=args.person) as audit:
+        before = audit.check(terminal_progress())
+        device = before.scan.device
+        print(f"Device:  {safe(device.name or device.id)} ({safe(device.id)})")
+        print(f"Policy:  {safe(policy.title)} ({safe(policy.id)})")
+        print(f"Status:  {safe(status_text(before), limit=1000)}")
+        return _remove(args, before, audit)
 
 
 def _nothing_to_remove(before: Assessment) -> str:
@@ -396,23 +216,12 @@ def _nothing_to_remove(before: Assessment) -> str:
     return "Nothing to remove: no banned app was found."
 
 
-def _remove(
-    args: argparse.Namespace,
-    before: Assessment,
-    exemptions: Sequence[Exemption],
-    removal: _Removal,
-) -> int:
-    session = RemediationSession.start(
-        before, exemptions=exemptions, person=args.person, all_users=args.all_users
-    )
+def _remove(args: argparse.Namespace, before: Assessment, audit: DeviceAudit) -> int:
+    session = audit.start_removal(before, all_users=args.all_users)
     if not session.plans:
         print("\n" + _nothing_to_remove(before))
-        _say_recorded(removal.history, removal.audit_id)
+        _say_recorded(audit)
         return EXIT_OK if before.status.compliant else EXIT_NOT_COMPLIANT
-
-    # The phone at --device: over adb, or the demo phone when it is on in this process.
-    phone = replace(before.scan.device, address=args.device)
-    executor = executor_for(phone, adb_port=args.adb_port)
 
     def confirm(step: Step) -> bool:
         print(f"\n{safe(step.title)}")
@@ -436,9 +245,9 @@ def _remove(
             print(f"  FAILED: {words}")
             if result.advice:
                 print(f"  Next step: {safe(result.advice, limit=1000)}")
-        removal.keep(result)
 
-    results = session.run_automatic(executor, confirm=confirm, report=report)
+    # The phone at --device: over adb, or the demo phone when it is on in this process.
+    results = audit.run_automatic(confirm=confirm, report=report)
     if results and results[-1].code == "DEVICE_GONE":
         print(
             "\nThe phone went away. Plug it in again and run 'remove' again: what was done is "
@@ -449,36 +258,32 @@ def _remove(
     _print_manual(session)
     print("\nScanning again (every user)...")
     try:
-        after = session.record_assessment(
-            judge_target(
-                args, before.policy, session.exemptions, day=before.day, person=session.person
-            )
-        )
+        rescan = audit.rescan(terminal_progress())
     except DeviceError as error:
         print(f"Could not scan again: {safe(error.message, limit=1000)}")
         print("Nothing is verified until the phone is scanned again.")
         return EXIT_NOT_COMPLIANT
+    after = session.verification
+    assert after is not None
     for check in after.checks:
         print(f"  {safe(check.message, limit=1000)}")
-    rescan = session.after
-    assert rescan is not None
     for finding in after.appeared:
         print(f"  {safe(appeared_message(finding, rescan), limit=1000)}")
     print(f"Status:  {safe(status_text(rescan), limit=1000)}")
-    removal.keep_rescan(rescan)
-    if removal.record.actions:
+    record = audit.record
+    if record is not None and record.actions:
         print(
             f"\nKept for 'device-audit attest': the scan from before the removal and "
-            f"{len(removal.record.actions)} action(s), so the receipt shows what was found and "
+            f"{len(record.actions)} action(s), so the receipt shows what was found and "
             "what was done."
         )
-    _say_recorded(removal.history, removal.audit_id)
+    _say_recorded(audit)
     return EXIT_OK if rescan.status.compliant else EXIT_NOT_COMPLIANT
 
 
-def _say_recorded(history: _History, audit_id: int | None) -> None:
-    if audit_id is not None and not history.failed:
-        print(f"Recorded in the history as audit {audit_id}.")
+def _say_recorded(audit: DeviceAudit) -> None:
+    if audit.recorded_id is not None:
+        print(f"Recorded in the history as audit {audit.recorded_id}.")
 
 
 _PHONE_DONE = {
@@ -500,7 +305,7 @@ def result_words(step: Step, result: ActionResult, scan: ScanResult) -> str:
     app = target.app_name
     where = profile_words(scan, target.user)[1]
     if result.ok and result.code in ALREADY_GONE:
-        return f"{app} was already gone from {where}: nothing was left to remove."
+        return not_there_words(app, where, result.code)
     if result.ok:
         return _PHONE_DONE.get(result.kind, "{app}: done.").format(app=app, where=where)
     if result.message.startswith(step.title):
@@ -544,7 +349,6 @@ def _device_words(args: argparse.Namespace) -> str:
 
 def run_attest(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    exemptions = _exemptions(args)
     day: date = args.date or date.today()
     attester = Attester(
         name=args.name.strip(), staff_id=args.staff_id.strip(), technician=args.technician.strip()
@@ -570,58 +374,11 @@ def run_attest(args: argparse.Namespace) -> int:
     if problem:
         raise AuditError(problem, "Choose another file name with --out.")
     usable_keyring()  # before a long scan: say now if the key has nowhere to live
-    after = judge_target(args, policy, exemptions, day=day, person=attester.staff_id)
-    path = pending.pending_path(after.scan.device.id, policy.id)
-    earlier = _removal_to_attest(path, policy, args)
-    if earlier is None:
-        return _sign(args, _Proof(after, after, (), None, path), attester, text, out)
-    # The scan from before the removal, judged exactly as the rescan is (the statement compares
-    # the two), with the actions done in between.
-    before = evaluate(earlier.first_scan, policy, exemptions, day=day, person=attester.staff_id)
-    return _sign(args, _Proof(before, after, earlier.actions, earlier, path), attester, text, out)
-
-
-def _removal_to_attest(
-    path: Path, policy: Policy, args: argparse.Namespace
-) -> PendingRemoval | None:
-    """The saved removal of this device under this policy that the receipt is to show."""
-    record = _read_saved(path, instead="the receipt is made from this scan alone")
-    if record is None:
-        return None
-    reason = record.stale_reason(policy)
-    if reason:
-        print(
-            f"The removal saved for this device is not used: {reason}. The receipt is made "
-            "from this scan alone; the next 'remove' sets the old record aside."
-        )
-        return None
-    print(
-        f"Using the removal begun {_when(record)}: the scan from before it and its "
-        f"{len(record.actions)} action(s) go into the receipt, with this scan."
-    )
-    used = "" if args.exemptions is None else str(args.exemptions)
-    if record.exemptions_file != used:
-        print(
-            f"Note: the removal was judged with {_exemptions_words(record.exemptions_file)}; "
-            f"both scans are now judged with {_exemptions_words(used)}."
-        )
-    return record
-
-
-def _exemptions_words(file: str) -> str:
-    return f"the exemptions file {safe(file, limit=500)}" if file else "no exemptions file"
-
-
-@dataclass(frozen=True)
-class _Proof:
-    """What a receipt is made from: the first scan, what was done, the rescan, and the saved
-    removal they came from (None: one scan stands for both)."""
-
-    before: Assessment
-    after: Assessment
-    actions: tuple[ActionResult, ...]
-    saved: PendingRemoval | None
-    path: Path  # where the saved removal is (or would be)
+    with device_audit(args, policy, _exemptions(args), person=attester.staff_id) as audit:
+        # The scan from before a saved removal is judged exactly as this rescan is (the
+        # statement compares the two), with the actions done in between.
+        proof = audit.proof(audit.check(terminal_progress()))
+        return _sign(args, audit, proof, attester, text=text, out=out)
 
 
 def _out_problem(out: Path) -> str:
@@ -631,18 +388,21 @@ def _out_problem(out: Path) -> str:
         return f"{out} already exists, and receipts are never overwritten."
     if not out.parent.is_dir():
         return f"The folder {out.parent} does not exist."
-    return ""
+    problem = folder_write_problem(out.parent)
+    return f"The receipt cannot be written: {problem}." if problem else ""
 
 
 def _sign(
     args: argparse.Namespace,
-    proof: _Proof,
+    audit: DeviceAudit,
+    proof: Proof,
     attester: Attester,
+    *,
     text: str,
     out: Path,
 ) -> int:
-    before, after, actions = proof.before, proof.after, proof.actions
-    blockers = attestation_blockers(before, after, actions)
+    after = proof.after
+    blockers = proof.blockers
     if blockers:
         print(render(after, person=attester.staff_id))
         print("\nNot attested: " + safe("; ".join(blockers), limit=2000) + ".")
@@ -663,105 +423,34 @@ def _sign(
                 f"that the device is not compliant.{kept}"
             )
             return EXIT_NOT_COMPLIANT
-        envelope = report_noncompliance(
-            before=before,
-            after=after,
-            actions=actions,
-            attester=attester,
-            signer=Signer.from_keyring(),
-            statement_text=text,
-        )
-        write_receipt(envelope, out)
-        print(f"\nNON-COMPLIANCE REPORT written to {out} (signed; it does NOT attest compliance).")
-        verified = verify_file(out)
-        _after_receipt(args, proof, envelope, attester, out)
-        _write_pdf(verified, out)
-        return EXIT_NOT_COMPLIANT
-    signer = Signer.from_keyring()
-    envelope = attest(
-        before=before,
-        after=after,
-        actions=actions,
-        attester=attester,
-        statement_text=text,
-        signer=signer,
+    receipt = audit.sign(
+        proof,
+        attester,
+        text,
+        out,
+        report=bool(blockers),
+        pdf_writer=audit_cli.receipt_pdf_writer,
     )
-    write_receipt(envelope, out)
-    verified = verify_file(out)  # prove the file on disk is what was signed
-    print(f"Attestation of compliance written to {out}.")
-    print(f"  device   {safe(verified.device_name)} ({safe(verified.device_id)})")
-    print(f"  status   {verified.status.value}")
-    print(f"  signer   {signer.display_fingerprint}")
-    _after_receipt(args, proof, envelope, attester, out)
-    _write_pdf(verified, out)
+    verified = receipt.signed.verified
+    if args.date is not None and args.date != date.today():
+        print(
+            f"Judged as of {args.date}, not today ({date.today()}): the receipt says so, and "
+            "verify shows it. An exemption that has expired by today is never counted."
+        )
+    if blockers:
+        print(f"\nNON-COMPLIANCE REPORT written to {out} (signed; it does NOT attest compliance).")
+    else:
+        print(f"Attestation of compliance written to {out}.")
+        print(f"  device   {safe(verified.device_name)} ({safe(verified.device_id)})")
+        print(f"  status   {verified.status.value}")
+        print(f"  signer   {receipt.fingerprint}")
+    _say_recorded(audit)
+    pdf = receipt.pdf
+    if pdf is not None and pdf.path is not None:
+        print(f"Readable copy written to {pdf.path}.")
+    elif pdf is not None:
+        print(pdf.problem)
+    if blockers:
+        return EXIT_NOT_COMPLIANT
     print(f"Verify with: device-audit verify {out}")
     return EXIT_OK
-
-
-def _after_receipt(
-    args: argparse.Namespace, proof: _Proof, envelope: Envelope, attester: Attester, out: Path
-) -> None:
-    """Record the written receipt in the history, then retire the saved removal it holds."""
-    history = _History(args.db, proof.after.scan.device)
-    try:
-        audit_id = history.run(
-            "The receipt",
-            lambda store: removal_history.record_receipt(
-                store,
-                envelope,
-                audit_id=None if proof.saved is None else proof.saved.audit_id,
-                history_file="" if proof.saved is None else proof.saved.history_file,
-                before=proof.before,
-                after=proof.after,
-                actions=proof.actions,
-                attester=attester,
-                file_name=out.name,
-            ),
-            f"The receipt {out} is safe: add it to the history later with "
-            f"'device-audit import {out.parent}'.",
-        )
-    finally:
-        history.close()
-    _say_recorded(history, audit_id)
-    if proof.saved is None:
-        return
-    if audit_id is not None or history.demo:
-        try:
-            # In the receipt and in the history now (the demo phone's is in the receipt only,
-            # as it is never recorded): a next attest starts afresh.
-            pending.discard(proof.path)
-        except OSError as error:
-            print(
-                f"warning: the saved removal {proof.path} could not be removed ({error}); "
-                "remove it yourself, or the next attest shows that removal again."
-            )
-        return
-    try:  # in the receipt but not in the history: kept, yet never used for a receipt again
-        aside = pending.set_aside(proof.path, "attested")
-    except OSError as error:
-        print(f"warning: the saved removal {proof.path} could not be retired ({error}).")
-        return
-    print(f"The saved removal is in the receipt; its record is kept as {aside}.")
-
-
-def _write_pdf(verified: VerifiedAttestation, out: Path) -> None:
-    pdf = out.with_suffix(".pdf")
-    writer = audit.cli.receipt_pdf_writer
-    if writer is None:
-        print(
-            "PDF skipped: the desktop part of Device Audit (Qt) is not available here. The "
-            "signed receipt is the record; its PDF can be made later on a computer with the app."
-        )
-        return
-    try:
-        writer(receipt_content(verified, file_name=out.name), pdf)
-    except ImportError as error:
-        print(
-            f"PDF skipped: Qt (PySide6) could not be loaded ({error}). The signed receipt is "
-            "the record."
-        )
-        return
-    except OSError as error:
-        print(f"PDF not written ({error.strerror or error}); the signed receipt is the record.")
-        return
-    print(f"Readable copy written to {pdf}.")

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, add_adb_port, output_problem
 from audit.errors import AuditError, CannotWrite
-from audit.model import Assessment, Exemption, InstalledApp, Policy, ScanResult, SourceStatus
+from audit.model import AppState, InstalledApp, ScanResult, SourceStatus
+from audit.progress import Progress
 from audit.text import visible
+
+if TYPE_CHECKING:
+    from audit.workflow import Reach
 
 
 def register(sub: Any) -> None:
@@ -42,7 +44,7 @@ def register(sub: Any) -> None:
 
 def scan_target(args: argparse.Namespace) -> ScanResult:
     """Run the scan the arguments ask for (the inventory alone, judged by no policy)."""
-    progress = _print_progress if sys.stderr.isatty() else _no_progress
+    progress = terminal_progress()
     if getattr(args, "local", False):
         from audit.sources.local import scan_local
 
@@ -52,37 +54,19 @@ def scan_target(args: argparse.Namespace) -> ScanResult:
     return scan_phone(args.device, adb_port=args.adb_port, progress=progress)
 
 
-def judge_target(
-    args: argparse.Namespace,
-    policy: Policy,
-    exemptions: Sequence[Exemption],
-    *,
-    day: date,
-    person: str,
-) -> Assessment:
-    """Scan what the arguments ask for and judge it; shared by every command that judges a
-    device it can reach (remove, its rescan, attest). A phone's flagged apps are asked about
-    once more (audit.assess), so a verdict never rests on the package lists alone: an app
-    hidden in a profile is listed there just like one removed for it."""
-    progress = _print_progress if sys.stderr.isatty() else _no_progress
-    from audit.assess import assess_phone, judge_with_details
+def reach_target(args: argparse.Namespace) -> Reach:
+    """How the workflow reaches what the arguments name (--local, or --device with
+    --adb-port), for every command that judges a device it can reach (remove, attest)."""
+    from audit.workflow import phone, this_computer
 
     if getattr(args, "local", False):
-        from audit.sources.local import scan_local
+        return this_computer()
+    return phone(args.device, args.adb_port)
 
-        scan = scan_local(progress=progress)
-        return judge_with_details(scan, policy, exemptions, day=day, person=person)
-    judged = assess_phone(
-        args.device,
-        policy,
-        exemptions,
-        day=day,
-        person=person,
-        adb_port=args.adb_port,
-        progress=progress,
-    )
-    progress(1.0, "Checked")
-    return judged
+
+def terminal_progress() -> Progress:
+    """A progress line on stderr when it is a terminal; nothing in a script's log."""
+    return _print_progress if sys.stderr.isatty() else _no_progress
 
 
 def _known_app(app: InstalledApp) -> bool:
@@ -141,8 +125,12 @@ def summary(scan: ScanResult) -> str:
     lines = [f"{visible(device.name)} ({visible(device.id)})"]
     if device.os_name:
         lines[0] += visible(f", {device.os_name} {device.os_version}".rstrip())
-    present = [a for a in scan.apps if a.state.value != "absent"]
-    lines.append(f"{len(present)} apps found by {len(scan.sources)} sources")
+    present = [a for a in scan.apps if a.state.on_device]
+    removed = sum(1 for a in scan.apps if a.state is AppState.REMOVED_FOR_USER)
+    found = f"{len(present)} apps found by {len(scan.sources)} sources"
+    if removed:  # listed by the phone, but not there for that user: not counted as found
+        found += f" (and {removed} removed for a user, not counted)"
+    lines.append(found)
     for source in scan.sources:
         mark = {SourceStatus.OK: "ok", SourceStatus.ABSENT: "not here"}.get(
             source.status, source.status.value.upper()

@@ -20,10 +20,14 @@ from audit.policy.loader import (
 )
 from audit.policy.report import (
     assessment_to_dict,
+    day_words,
     deadline_sentence,
     deadline_words,
     finding_reason,
+    policy_state_words,
+    rule_dates_sentence,
     status_text,
+    verified_words,
 )
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "CatalogEntry",
     "CatalogGroup",
     "assessment_to_dict",
+    "day_words",
     "deadline_sentence",
     "deadline_words",
     "default_catalog",
@@ -45,6 +50,9 @@ __all__ = [
     "loads_exemptions",
     "loads_policy",
     "policy_digest",
+    "policy_state_words",
     "preset_ids",
+    "rule_dates_sentence",
     "status_text",
+    "verified_words",
 ]

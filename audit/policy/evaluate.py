@@ -15,9 +15,17 @@ The rules of judgement (docs/policy-format.md, "How a device is judged"):
   that no collector listed (a portable copy) becomes a finding of its own, from the process list.
 - The device is INCOMPLETE when the scan could not see everything (or names no sources at all),
   whatever was found; else
-  OVERDUE (violations after the deadline) or NON_COMPLIANT (on or before it, or no deadline);
+  OVERDUE (a violation after its rule's deadline) or NON_COMPLIANT (on or before it, or no
+  deadline);
   else COMPLIANT_WITH_EXCEPTIONS when something is excepted; else COMPLIANT. Review findings
   alone never make a device non-compliant, but they are always listed.
+- A rule has its own dates when a ban grew over time (docs/policy-format.md, "Rules added
+  later"): before the rule's own `announced` day its apps were not banned yet, so a match is
+  REVIEW (the words say from when it is banned); its deadline, else the policy's, decides
+  overdue.
+- With an allow-list, an app still on the device that no allow matcher recognises surely, and
+  that is not the system's own, is a finding of the rule `unlisted` (a violation or a review, as
+  the policy says); a ban rule's verdict on the same app wins when it is at least as severe.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from datetime import date
 
 from audit.model import (
     NEVER_COMPLIANT,
+    AllowList,
     AppState,
     Assessment,
+    Confidence,
     Device,
     DeviceKind,
     DeviceStatus,
@@ -39,12 +49,16 @@ from audit.model import (
     FindingStatus,
     IdentifierKind,
     InstalledApp,
+    InstallOrigin,
+    Matcher,
+    MatchKind,
     Policy,
+    Rule,
     RunningProcess,
     ScanResult,
 )
 from audit.policy.exemptions import applies, choose, covers
-from audit.policy.matching import Match, compile_policy, normalise_text
+from audit.policy.matching import CompiledPolicy, Match, compile_policy, normalise_text
 
 PROCESS_COLLECTOR = "running processes"
 
@@ -82,9 +96,12 @@ def evaluate(
     # code says (the loader refuses such a policy file).
     compliant_states = (policy.compliant_states | {AppState.ABSENT}) - NEVER_COMPLIANT
 
+    allow_list = policy.allow_list
+    allowed = _compile_allow_list(allow_list) if allow_list is not None else None
     drafts: list[_Draft] = []
     for app in scan.apps:
         matches = compiled.match_app(app)
+        draft = None
         if matches:
             draft = _judge(
                 app,
@@ -94,8 +111,16 @@ def evaluate(
                 day=day,
                 compliant_states=compliant_states,
             )
-            if draft is not None:
-                drafts.append(draft)
+        if allow_list is not None and allowed is not None and app.state not in compliant_states:
+            unlisted = _judge_unlisted(
+                app, allowed, allow_list.rule, policy=policy, exemptions=relevant, day=day
+            )
+            if unlisted is not None and (
+                draft is None or _STATUS_ORDER[unlisted.status] > _STATUS_ORDER[draft.status]
+            ):
+                draft = unlisted
+        if draft is not None:
+            drafts.append(draft)
 
     _attach_processes(
         scan,
@@ -134,8 +159,10 @@ def device_status(
         return DeviceStatus.INCOMPLETE
     statuses = {f.status for f in findings}
     if FindingStatus.VIOLATION in statuses:
-        if policy.deadline is not None and day > policy.deadline:
-            return DeviceStatus.OVERDUE
+        for finding in findings:
+            deadline = policy.rule_deadline(finding.rule)
+            if finding.status is FindingStatus.VIOLATION and deadline and day > deadline:
+                return DeviceStatus.OVERDUE
         return DeviceStatus.NON_COMPLIANT
     if FindingStatus.EXCEPTED in statuses:
         return DeviceStatus.COMPLIANT_WITH_EXCEPTIONS
@@ -172,17 +199,55 @@ def _judge(
 def _judge_rule(
     app: InstalledApp, match: Match, policy: Policy, exemptions: Sequence[Exemption], day: date
 ) -> _Draft:
-    if not match.enforceable:
+    rule = policy.rules[match.rule_index]
+    if not match.enforceable or not policy.in_force(rule, day):
         # A possible match stays for review even where an exemption covers its rule: counting
         # it as "kept under an exemption" would report an app nobody has shown to be banned.
+        # So does an app a later rule names, judged on a day before that rule was announced.
         return _Draft(app, match, FindingStatus.REVIEW, None)
-    rule = policy.rules[match.rule_index]
     covering = [e for e in exemptions if covers(e, rule, app, match.matcher.app)]
     active = choose([e for e in covering if e.active_on(day)])
     if active is not None:
         return _Draft(app, match, FindingStatus.EXCEPTED, active)
     lapsed = choose([e for e in covering if e.expires < day]) or choose(covering)
     return _Draft(app, match, FindingStatus.VIOLATION, lapsed)
+
+
+def _compile_allow_list(allow_list: AllowList) -> CompiledPolicy:
+    compiled = CompiledPolicy()
+    for matcher in allow_list.matchers:
+        compiled.add(0, matcher, review_only=False)
+    compiled.freeze()
+    return compiled
+
+
+def _judge_unlisted(
+    app: InstalledApp,
+    allowed: CompiledPolicy,
+    rule: Rule,
+    *,
+    policy: Policy,
+    exemptions: Sequence[Exemption],
+    day: date,
+) -> _Draft | None:
+    """An app still on the device that the allow-list does not name surely: a finding of the
+    rule `unlisted`. The system's own apps are always allowed; a weak allow match (a name whose
+    publisher the app does not say) leaves the app for review, never a violation."""
+    if app.system or app.origin is InstallOrigin.PREINSTALLED:
+        return None
+    hits = allowed.match_app(app)
+    if any(hit.enforceable for hit in hits):
+        return None
+    sure = not hits
+    matcher = Matcher(
+        kind=MatchKind.IDENTIFIER,
+        pattern=app.identifier,
+        id_kind=app.kind,
+        confidence=Confidence.HIGH if sure else Confidence.MEDIUM,
+        app=app.name or app.identifier,
+    )
+    match = Match(policy.rules.index(rule), matcher, enforceable=sure and not rule.review_only)
+    return _judge_rule(app, match, policy, exemptions, day)
 
 
 def _attach_processes(

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from audit.errors import ExemptionsError
+from audit.files import open_regular, path_problem
 from audit.model import Device, Exemption, InstalledApp, Policy, Rule
 from audit.policy.matching import normalise_id, normalise_text
 from audit.policy.tomlfile import TomlDocument, parse_text, read_file
@@ -83,15 +84,15 @@ class ExemptionsFileUnreadable(ExemptionsError):
 
 
 def _unreadable(path: Path) -> ExemptionsFileUnreadable | None:
-    if path.is_dir():
-        return ExemptionsFileUnreadable(path, "is a folder, not a file")
     try:
-        with path.open("rb"):
+        if path.is_dir():
+            return ExemptionsFileUnreadable(path, "is a folder, not a file")
+        with open_regular(path):
             return None
     except FileNotFoundError:
         return ExemptionsFileUnreadable(path, "cannot be found")
     except OSError as exc:
-        return ExemptionsFileUnreadable(path, f"cannot be read ({exc.strerror or exc})")
+        return ExemptionsFileUnreadable(path, f"cannot be read ({path_problem(exc)})")
 
 
 def load_exemptions(path: Path | str) -> tuple[Exemption, ...]:

@@ -13,7 +13,16 @@ from functools import cache
 from pathlib import Path
 
 from audit.errors import PolicyError, UnknownPolicy
-from audit.model import NEVER_COMPLIANT, AppState, Matcher, MatchKind, Policy, Rule
+from audit.model import (
+    NEVER_COMPLIANT,
+    AllowList,
+    AppState,
+    Matcher,
+    MatchKind,
+    Policy,
+    PolicyStatus,
+    Rule,
+)
 from audit.paths import resource
 from audit.policy.catalog import Catalog, default_catalog, kind_words, read_matcher_fields
 from audit.policy.tomlfile import Table, TomlDocument, parse_text, read_file
@@ -30,12 +39,19 @@ POLICY_KEYS = (
     "consequence",
     "exception_route",
     "compliant_states",
+    "version",
+    "last_verified",
+    "status",
+    "superseded_by",
+    "allow_list",
     "rule",
 )
 RULE_KEYS = (
     "id",
     "title",
     "description",
+    "announced",
+    "deadline",
     "review_only",
     "catalog",
     "identifiers",
@@ -43,6 +59,8 @@ RULE_KEYS = (
     "publishers",
     "processes",
 )
+ALLOW_KEYS = ("title", "description", "unlisted", "catalog", "identifiers", "names", "publishers")
+UNLISTED_RULE = "unlisted"
 # `publisher` and `on` are read from every matcher so that misusing them gets its own words.
 IDENTIFIER_KEYS = ("kind", "value", "confidence", "app", "publisher", "on")
 NAME_KEYS = ("value", "publisher", "on", "confidence", "app")
@@ -110,8 +128,12 @@ def parse_policy(
             f"'{state.value}' cannot be compliant: a {state.value} app is still installed and "
             "the person can use it again at once. Use 'absent', 'removed_for_user' or 'disabled'",
         )
+    version = root.whole("version", default=1, minimum=1)
+    last_verified = root.day("last_verified")
+    status, superseded_by = _status(root, policy_id)
     rule_tables = root.tables("rule")
-    if not rule_tables:
+    allow_list = _allow_list(root, catalog)
+    if not rule_tables and allow_list is None:
         raise root.fail("rule", "the policy has no [[rule]] sections, so it bans nothing")
     rules: list[Rule] = []
     seen: set[str] = set()
@@ -119,8 +141,12 @@ def parse_policy(
         rule = _rule(table, catalog)
         if rule.id in seen:
             raise table.fail("id", f"the rule id '{rule.id}' is used twice")
+        if allow_list is not None and rule.id == UNLISTED_RULE:
+            raise table.fail("id", f"the rule id '{UNLISTED_RULE}' names the apps not allowed")
         seen.add(rule.id)
         rules.append(rule)
+    if allow_list is not None:
+        rules.append(allow_list.rule)
     return Policy(
         id=policy_id,
         title=title,
@@ -136,12 +162,93 @@ def parse_policy(
         compliant_states=compliant,
         sha256=sha256,
         origin=origin,
+        version=version,
+        last_verified=last_verified,
+        status=status,
+        superseded_by=superseded_by,
+        allow_list=allow_list,
     )
+
+
+def _status(root: Table, policy_id: str) -> tuple[PolicyStatus, str]:
+    """`status` and `superseded_by`, which only make sense together."""
+    status = root.enum("status", PolicyStatus) or PolicyStatus.ACTIVE
+    superseded_by = root.text("superseded_by")
+    if superseded_by and not _POLICY_ID.match(superseded_by):
+        raise root.fail("superseded_by", f"{superseded_by!r} is not a policy id")
+    if status is PolicyStatus.SUPERSEDED and not superseded_by:
+        raise root.fail("status", "a superseded policy names its successor in 'superseded_by'")
+    if superseded_by and status is not PolicyStatus.SUPERSEDED:
+        raise root.fail("superseded_by", 'only a policy with status = "superseded" has one')
+    if superseded_by == policy_id:
+        raise root.fail("superseded_by", "a policy cannot be superseded by itself")
+    return status, superseded_by
+
+
+def _allow_list(root: Table, catalog: Catalog) -> AllowList | None:
+    """`[allow_list]`: only the apps it names, and the system's own, are allowed."""
+    value = root.data.get("allow_list")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise root.fail("allow_list", "expected a table ([allow_list] section)")
+    table = Table(root.doc, (*root.path, "allow_list"), value)
+    table.only(ALLOW_KEYS)
+    matchers = _matchers(table, catalog)
+    if not matchers:
+        raise table.fail(
+            None,
+            "the allow-list names no app: give it catalog references, identifiers, names or "
+            "publishers (an empty list would flag every app the person installed)",
+        )
+    unlisted = table.text("unlisted", default="review")
+    if unlisted not in ("review", "violation"):
+        raise table.fail("unlisted", f'expected "review" or "violation", found {unlisted!r}')
+    title = table.text("title") or "Apps not on the allow-list"
+    description = table.text("description") or (
+        "Only the apps on the policy's allow-list, and the device's own system apps, are allowed."
+    )
+    rule = Rule(
+        id=UNLISTED_RULE,
+        title=title,
+        matchers=(),
+        description=description,
+        review_only=unlisted == "review",
+    )
+    return AllowList(matchers=tuple(dict.fromkeys(matchers)), rule=rule)
 
 
 def _rule(table: Table, catalog: Catalog) -> Rule:
     table.only(RULE_KEYS)
     rule_id = table.text("id", required=True)
+    refs = table.texts("catalog")
+    matchers = _matchers(table, catalog)
+    if not matchers:
+        raise table.fail(
+            None,
+            f"the rule '{rule_id}' matches nothing: give it catalog references, identifiers, "
+            "names, publishers or processes",
+        )
+    announced = table.day("announced")
+    deadline = table.day("deadline")
+    if announced and deadline and deadline < announced:
+        raise table.fail(
+            "deadline", f"the deadline {deadline} is before the announcement {announced}"
+        )
+    return Rule(
+        id=rule_id,
+        title=table.text("title", required=True),
+        matchers=tuple(dict.fromkeys(matchers)),
+        description=table.text("description"),
+        catalog_refs=refs,
+        review_only=table.flag("review_only"),
+        announced=announced,
+        deadline=deadline,
+    )
+
+
+def _matchers(table: Table, catalog: Catalog) -> list[Matcher]:
+    """The matchers of a rule or an allow-list: catalog references, then inline ones."""
     matchers: list[Matcher] = []
     refs = table.texts("catalog")
     for index, ref in enumerate(refs):
@@ -171,20 +278,7 @@ def _rule(table: Table, catalog: Catalog) -> Rule:
             item.only(keys)
             fields = read_matcher_fields(item, kind_value=kind_word)
             matchers.append(fields.matcher(item.text("app")))
-    if not matchers:
-        raise table.fail(
-            None,
-            f"the rule '{rule_id}' matches nothing: give it catalog references, identifiers, "
-            "names, publishers or processes",
-        )
-    return Rule(
-        id=rule_id,
-        title=table.text("title", required=True),
-        matchers=tuple(dict.fromkeys(matchers)),
-        description=table.text("description"),
-        catalog_refs=refs,
-        review_only=table.flag("review_only"),
-    )
+    return matchers
 
 
 def loads_policy(
@@ -193,14 +287,47 @@ def loads_policy(
     """Parse policy text (for tests and for files that are not on disk)."""
     doc = parse_text(text, path, PolicyError)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return parse_policy(doc, sha256=sha, origin=str(path), catalog=catalog)
+    return _not_a_false_preset(
+        parse_policy(doc, sha256=sha, origin=str(path), catalog=catalog), path
+    )
 
 
 def load_policy_file(path: Path | str, *, catalog: Catalog | None = None) -> Policy:
     doc, raw = read_file(path, PolicyError)
-    return parse_policy(
+    policy = parse_policy(
         doc, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), catalog=catalog
     )
+    return _not_a_false_preset(policy, path)
+
+
+PRESET_ID_TAKEN = (
+    "this file uses the id of a built-in policy but differs from it; give it its own id"
+)
+
+
+def _not_a_false_preset(policy: Policy, path: Path | str) -> Policy:
+    """A file may carry a preset's id only when it is that preset, byte for byte: a receipt names
+    its policy by id, and "compliant under nz-parliament-2023" must mean the shipped rules."""
+    shipped = preset_digests().get(policy.id)
+    if shipped is not None and shipped != policy.sha256:
+        raise PolicyError(
+            path,
+            f"{PRESET_ID_TAKEN} (for example '{policy.id}-local'); the built-in "
+            f"'{policy.id}' is loaded by its id alone",
+            key="id",
+        )
+    return policy
+
+
+@cache
+def preset_digests() -> dict[str, str]:
+    """Each shipped preset's id -> the sha256 of its file, computed from the files themselves
+    (never a list kept by hand, which would go stale when a preset is edited). A preset's id is
+    its file's name (_preset checks it), so this needs no parsing."""
+    return {
+        preset_id: hashlib.sha256((presets_dir() / f"{preset_id}.toml").read_bytes()).hexdigest()
+        for preset_id in preset_ids()
+    }
 
 
 def preset_ids() -> tuple[str, ...]:
@@ -234,6 +361,6 @@ def load_policy(name_or_path: str | Path, *, catalog: Catalog | None = None) -> 
     path = Path(name_or_path)
     if path.is_dir():
         raise PolicyIsFolder(str(name_or_path))
-    if not path.is_file():
+    if not path.exists():  # a pipe or device is there: reading it says why it is refused
         raise UnknownPolicy(str(name_or_path))
     return load_policy_file(path, catalog=catalog)

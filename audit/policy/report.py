@@ -19,6 +19,8 @@ from audit.model import (
     Matcher,
     MatchKind,
     Policy,
+    PolicyStatus,
+    Rule,
 )
 from audit.states import SHORT, explained, how_to_remove
 from audit.text import plural
@@ -35,9 +37,34 @@ STATUS_WORDS = {
 }
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_words(day: date) -> str:
+    """`2025-02-24` -> "24 Feb 2025": one way to write a day in sentences, whatever the locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 def deadline_words(assessment: Assessment) -> str:
-    """The deadline as it stands on the assessment's day (see deadline_sentence)."""
-    return deadline_sentence(assessment.policy.deadline, assessment.day)
+    """The deadline as it stands on the assessment's day (see deadline_sentence): with rules of
+    their own dates, the earliest deadline of a rule the device breaks."""
+    return deadline_sentence(assessment.deadline, assessment.day)
+
+
+def rule_dates_sentence(rule: Rule, day: date, policy: Policy | None = None) -> str:
+    """Where one rule stands on `day`: "Banned since 24 Feb 2025." / "Remove it by 31 Mar 2023
+    (3 days left)." / "Not banned on this day: banned from 24 Feb 2025." / "" (no dates)."""
+    if rule.announced is not None and day < rule.announced:
+        return f"Not banned on this day: banned from {day_words(rule.announced)}."
+    deadline = policy.rule_deadline(rule) if policy is not None else rule.deadline
+    if deadline is None:
+        return ""
+    days = (deadline - day).days
+    if days < 0:
+        return f"Banned since {day_words(deadline)}."
+    if days == 0:
+        return f"Remove it today ({day_words(deadline)} is the last day)."
+    return f"Remove it by {day_words(deadline)} ({plural(days, 'day')} left)."
 
 
 def deadline_sentence(deadline: date | None, day: date) -> str:
@@ -52,6 +79,25 @@ def deadline_sentence(deadline: date | None, day: date) -> str:
     if days == 0:
         return f"Deadline {when}: today is the last day."
     return f"Deadline {when}: passed {plural(-days, 'day')} ago."
+
+
+def policy_state_words(policy: Policy) -> str:
+    """What a policy's status means for a person: "" while it is active."""
+    if policy.status is PolicyStatus.SUPERSEDED:
+        return (
+            f"Superseded by {policy.superseded_by}, which covers this ban and what was added "
+            "since: use it for new audits."
+        )
+    if policy.status is PolicyStatus.LIFTED:
+        return "Lifted: the ban is no longer in force; kept to read older audits."
+    return ""
+
+
+def verified_words(policy: Policy) -> str:
+    """When a person last checked the policy against its sources, in a sentence."""
+    if policy.last_verified is None:
+        return "Not checked against its sources since it was written."
+    return f"Checked against its sources on {day_words(policy.last_verified)}."
 
 
 def status_text(assessment: Assessment) -> str:
@@ -99,8 +145,9 @@ def resolved_reason(app: InstalledApp) -> str:
     return text
 
 
-def finding_reason(finding: Finding, day: date) -> str:
-    """Why the finding has its status on `day`, in a sentence."""
+def finding_reason(finding: Finding, day: date, policy: Policy | None = None) -> str:
+    """Why the finding has its status on `day`, in a sentence (with `policy`, a violation
+    also says since when, or by when, its rule bans the app)."""
     app = finding.app
     matcher = finding.matcher
     status = finding.status
@@ -110,6 +157,9 @@ def finding_reason(finding: Finding, day: date) -> str:
         e = finding.exemption
         return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."
     if status is FindingStatus.REVIEW:
+        rule = finding.rule
+        if matcher.confidence.enforceable and rule.announced is not None and day < rule.announced:
+            return f"Named by rule '{rule.id}' ({rule.title}). {rule_dates_sentence(rule, day)}"
         if finding.rule.review_only:
             why = f" {finding.rule.description}" if finding.rule.description else ""
             return f"For review, not a violation ({finding.rule.title}).{why}"
@@ -122,6 +172,9 @@ def finding_reason(finding: Finding, day: date) -> str:
             return "The name matches, but the app does not say who published it: check it."
         return f"A {matcher.confidence.value}-confidence match: a person should check it."
     text = f"Banned by rule '{finding.rule.id}' ({finding.rule.title})."
+    dates = rule_dates_sentence(finding.rule, day, policy)
+    if dates:
+        text += f" {dates}"
     if app.state in (AppState.HIDDEN, AppState.SUSPENDED):
         text += f" It is {explained(app.state)}. {how_to_remove(app.state)}"
     if finding.exemption is not None:
@@ -177,6 +230,10 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         "compliant_states": sorted(s.value for s in policy.compliant_states),
         "sha256": policy.sha256,
         "origin": policy.origin,
+        "version": policy.version,
+        "last_verified": policy.last_verified.isoformat() if policy.last_verified else None,
+        "status": policy.status.value,
+        "superseded_by": policy.superseded_by or None,
     }
 
 
@@ -188,14 +245,25 @@ def finding_to_dict(finding: Finding, assessment: Assessment) -> dict[str, Any]:
         "app_name": finding.app.name or finding.matcher.app or finding.app.identifier,
         "rule": finding.rule.id,
         "rule_title": finding.rule.title,
+        "rule_deadline": _iso(assessment.policy.rule_deadline(finding.rule)),
+        "rule_days_left": _days_left(assessment.policy.rule_deadline(finding.rule), assessment.day),
+        "rule_in_force": assessment.policy.in_force(finding.rule, assessment.day),
         "matched": matcher_to_dict(finding.matcher),
-        "reason": finding_reason(finding, assessment.day),
+        "reason": finding_reason(finding, assessment.day, assessment.policy),
         "exemption": exemption.id if exemption else None,
         "exemption_active": bool(exemption and exemption.active_on(assessment.day)),
         "running": [
             {"pid": p.pid, "name": p.name, "exe": p.exe, "user": p.user} for p in finding.running
         ],
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _days_left(deadline: date | None, day: date) -> int | None:
+    return None if deadline is None else (deadline - day).days
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:

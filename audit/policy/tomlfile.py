@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from audit.errors import TOO_DEEP, FileFormatError
+from audit.files import path_problem, read_limited
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -185,9 +186,9 @@ def read_file(path: Path | str, error: type[FileFormatError]) -> tuple[TomlDocum
     """Read and parse a TOML file; also return its bytes (policies are identified by sha256)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
     except OSError as exc:
-        raise error(path, f"it cannot be read ({exc.strerror or exc})") from None
+        raise error(path, f"it cannot be read ({path_problem(exc)})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -237,6 +238,17 @@ class Table:
             return default
         if not isinstance(value, bool):
             raise self.fail(key, f"expected {_TYPE_WORDS[bool]}, found {describe(value)}")
+        return value
+
+    def whole(self, key: str, *, default: int, minimum: int = 0) -> int:
+        """A whole number, at least `minimum` (true/false is not a number here)."""
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"expected {_TYPE_WORDS[int]}, found {describe(value)}")
+        if value < minimum:
+            raise self.fail(key, f"expected {minimum} or more, found {value}")
         return value
 
     def day(self, key: str, *, required: bool = False) -> date | None:

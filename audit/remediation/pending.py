@@ -28,6 +28,7 @@ from typing import Any
 
 from audit.attestation.statement import action_to_dict as statement_action
 from audit.errors import TOO_DEEP, FileFormatError, InventoryFileError
+from audit.files import path_problem, read_limited
 from audit.inventory import loads, scan_to_dict, write_atomic
 from audit.model import ActionKind, ActionResult, Policy, ScanResult
 from audit.paths import data_dir
@@ -317,11 +318,11 @@ def loads_pending(text: str, path: Path | str = "<pending removal>") -> PendingR
 def load(path: Path) -> PendingRemoval | None:
     """The record at `path`; None when there is none. PendingFileError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PendingFileError(path, f"it cannot be read ({exc.strerror or exc})") from None
+        raise PendingFileError(path, f"it cannot be read ({path_problem(exc)})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -323,30 +323,73 @@ def _and(words: Sequence[str]) -> str:
     return " and ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
 
 
+BUILT_IN_OFFERS = (
+    "Android offers no Uninstall for an app that came with the phone: its page in Settings "
+    "offers Disable (on some phones Turn off), Force stop and, in the \u22ee menu, Uninstall "
+    "updates."
+)
+
+
 def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bool) -> Step:
     name = target.app_name
     if target.user_label == "Work profile":
         find = "open Settings > Apps, switch to the 'Work' tab at the top of the list"
     else:
         find = "open Settings > Apps"
-    how = "tap Uninstall"
     if system:
-        accepted = policy.compliant_states
-        if AppState.DISABLED in accepted and AppState.REMOVED_FOR_USER not in accepted:
-            how = "tap Disable"
-        elif AppState.DISABLED in accepted:
-            how = "tap Uninstall, or Disable if Uninstall is not offered"
+        return _built_in_on_the_phone_step(target, where, policy, find)
     return manual_step(
         target,
         "phone",
         f"Remove {name} on the phone yourself",
         (
             f"Unlock {target.device_name}, {find}.",
-            f"Tap {name}, then {how}, and confirm.",
+            f"Tap {name}, then tap Uninstall, and confirm.",
             "Come back here and confirm you have done it; Device Audit then checks the phone.",
         ),
         confirmation=f"I removed {name} from {where} on {target.device_name} myself.",
         why="Do it on the phone when Device Audit could not do it over USB.",
+    )
+
+
+def _built_in_on_the_phone_step(target: Target, where: str, policy: Policy, find: str) -> Step:
+    """What a person can do on the phone about a built-in app: what the phone offers (never
+    Uninstall) and which of it the policy accepts."""
+    name = target.app_name
+    not_enough = (
+        f"Force stop and Uninstall updates are not enough: {name} stays on the phone, ready to "
+        "use (Uninstall updates only takes it back to the version the phone came with)."
+    )
+    if AppState.DISABLED in policy.compliant_states:
+        return manual_step(
+            target,
+            "phone",
+            f"Disable {name} on the phone yourself",
+            (
+                f"Unlock {target.device_name}, {find}.",
+                f"Tap {name}. {BUILT_IN_OFFERS}",
+                f"Tap Disable (or Turn off) and confirm: this policy accepts "
+                f"{ACCEPTED_WORDS[AppState.DISABLED]}. {not_enough}",
+                "Come back here and confirm you have done it; Device Audit then checks the phone.",
+            ),
+            confirmation=f"I disabled {name} in {where} on {target.device_name} myself.",
+            why="Do it on the phone when Device Audit could not do it over USB.",
+        )
+    ask = "Plug the phone in again and press the button above, or ask your IT department"
+    if policy.exception_route:
+        ask += f" (exceptions: {policy.exception_route})"
+    return manual_step(
+        target,
+        "phone",
+        f"If Device Audit cannot remove {name} over USB",
+        (
+            f"{BUILT_IN_OFFERS} None of these is accepted by this policy: it accepts "
+            f"{ACCEPTED_WORDS[AppState.REMOVED_FOR_USER]}, which only Device Audit can do, "
+            f"over USB. Disable leaves {name} on the phone, switched off. {not_enough}",
+            f"{ask}.",
+        ),
+        confirmation=f"I asked IT about {name} in {where} on {target.device_name}.",
+        why="The phone itself cannot remove an app it came with.",
     )
 
 

@@ -8,7 +8,9 @@ is paid once per batch (bench/store.py measures both).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,61 @@ def optional_day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+class OlderHistory(StoreError):
+    """A history opened read-only that needs bringing up to date first (which writes)."""
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Open the history at `path` for reading only, writing nothing (not even its journal), so
+    a history on read-only media (a CD, a locked share, a write-protected stick) can be read.
+    OlderHistory when it was made by an older Device Audit and needs migrating first."""
+    if not path.is_file():
+        raise StoreError(f"There is no history at {path}.", "Check the path.")
+    last: Exception | None = None
+    # "immutable" reads a WAL history whose shared-memory file cannot be made (read-only media).
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{mode}",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        try:
+            _check_identity(conn, path)
+            check_pages(conn, path)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            last = exc
+            continue
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"The history database {path} is damaged ({exc}).",
+                f"Move the file aside and Device Audit will start a new history; keep the "
+                f"damaged file for your IT department. {REIMPORT}",
+            ) from None
+        except BaseException:
+            conn.close()
+            raise
+        if version != LATEST_VERSION:
+            conn.close()
+            raise OlderHistory(
+                f"The history database {path} was made by an older Device Audit and must be "
+                "brought up to date, which writes to it, but it cannot be written (read-only).",
+                "Copy it to a folder you may write to, and open the copy with --db.",
+            )
+        return conn
+    raise StoreError(
+        f"The history database {path} cannot be read ({last}).",
+        "Check that the file is there and that you may read it.",
+    )
+
+
 def open_database(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the history database at `path`.
 
@@ -69,6 +126,7 @@ def open_database(path: Path) -> sqlite3.Connection:
         ) from None
     try:
         _check_identity(conn, path)
+        check_pages(conn, path)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -78,6 +136,13 @@ def open_database(path: Path) -> sqlite3.Connection:
         _migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if not os.access(path if path.exists() else path.parent, os.W_OK):
+            raise StoreError(
+                f"The history database {path} is on a disk or in a folder that cannot be "
+                "written (read-only), so nothing can be added to it.",
+                "Copy it to a folder you may write to and use the copy (--db). The history and "
+                "export commands can read it where it is.",
+            ) from None
         raise StoreError(
             f"The history database {path} cannot be used ({exc}).",
             f"If the file is damaged, move it aside and Device Audit will start a new history. "
@@ -139,6 +204,57 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does): then ROLLBACK would fail
+        # with "no transaction is active" and hide the error that says what happened.
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def check_pages(conn: sqlite3.Connection, path: Path) -> None:
+    """PRAGMA quick_check: a damaged file (zeroed or torn pages) is refused before anything is
+    read from or written into it."""
+    problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    if problems != ["ok"]:
+        raise StoreError(
+            f"The history database {path} is damaged ({'; '.join(problems)[:300]}). Nothing "
+            "was written to it.",
+            f"Move the file aside and Device Audit will start a new history; keep the damaged "
+            f"file for your IT department. {REIMPORT}",
+        )
+
+
+@contextmanager
+def sqlite_words(path: Path) -> Iterator[None]:
+    """SQLite's errors (locked, disk full, damaged) as a StoreError a person can act on."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(
+                f"The history {path} is busy: another Device Audit is writing to it.",
+            ) from None
+        if "full" in str(exc):
+            raise StoreError(
+                f"The disk that holds the history {path} is full: this could not be written "
+                "(everything written before is kept).",
+                "Free some space on that disk, or move the history to a disk with space, then do "
+                "it again.",
+            ) from None
+        if "readonly" in str(exc):
+            raise StoreError(
+                f"The history {path} is on a disk or in a folder that cannot be written.",
+                "Copy it to a folder you may write to and use the copy (--db), or make the disk "
+                "writable.",
+            ) from None
+        raise StoreError(
+            f"The history {path} could not be read or written ({exc}).",
+            "Check that the disk is not full and that you may write to the folder.",
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The history {path} is damaged ({exc}).",
+            f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
+        ) from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, date, datetime
@@ -35,9 +36,14 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 def safe_cell(text: str) -> str:
     """A cell a spreadsheet shows as text, never evaluates; control characters (terminal
-    escapes, line breaks) are shown escaped, as everywhere else untrusted text is shown."""
-    prefix = "'" if text.startswith(_FORMULA_START) else ""
-    return prefix + visible(text)
+    escapes, line breaks) are shown escaped, as everywhere else untrusted text is shown.
+
+    Spreadsheets skip leading spaces and read full-width signs (＝, ＋) as their ASCII forms, so
+    " =1+1" and "＝1+1" are formulas too: the first character after any spaces is compared in
+    its compatibility form (NFKC)."""
+    head = unicodedata.normalize("NFKC", text.lstrip()[:1])
+    formula = text.startswith(_FORMULA_START) or head.startswith(_FORMULA_START)
+    return ("'" if formula else "") + visible(text)
 
 
 def _cell(value: Any) -> str:

@@ -15,13 +15,18 @@ Duplicates: a receipt already in the history (same signed content, same signer) 
 receipt with the id of a stored one but different content, or the same content signed by
 another key, is refused: ids are random, so that is a forgery or a re-signed copy.
 
+Policies and technicians (audit.store.trust, docs/security.md): a receipt under a policy that is
+neither a built-in preset nor one the helpdesk accepted is refused, and the history takes the
+policy's title and deadline from the known policy, never from the receipt. A receipt is
+witnessed only when signed by a key enrolled for the technician it names, of a phone on a cable.
+
 Keys (trust on first use): the first key seen for a signer is remembered. The signer is the
-staff member for a self-attestation, and `technician:NAME` for one a technician made on
-someone's behalf (it carries the helpdesk's key, not the person's). A receipt signed by another
-key is refused by default, naming both keys, because it is exactly what a forged receipt looks
-like; if the person really has a new key (a new computer, a reinstall), importing again with
-that signer in `accept_new_keys` adds the new key to the trusted ones (the old one stays
-trusted: people use more than one computer).
+staff member, and `technician:NAME` only for a receipt signed by a key enrolled for that
+technician: naming a technician never gets a receipt past the staff id's key. A receipt signed
+by another key is refused by default, naming both keys, because it is exactly what a forged
+receipt looks like; if the person really has a new key (a new computer, a reinstall),
+importing again with that signer in `accept_new_keys` adds the new key to the trusted ones (the
+old one stays trusted: people use more than one computer).
 
 Files are handled in name order, so "first" is reproducible; they are verified outside the
 database lock and written in batches, one transaction per batch, so a crash loses at most the
@@ -34,26 +39,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from audit.attestation import VerifiedAttestation, format_fingerprint, verify_bytes
 from audit.attestation.verify import MAX_RECEIPT_BYTES
 from audit.errors import AttestationInvalid, StoreError
+from audit.files import path_problem, read_limited
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 from audit.store.bulk import ImportBatch, ReceiptRows, receipt_rows
 from audit.store.db import timestamp
+from audit.store.intake import batches_of, left_out_reason, worker_pool
 from audit.store.receipt_content import MalformedReceipt, read_receipt
 from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote
-from audit.store.writes import key_identity
+from audit.store.times import announced_days, future_problem, receipt_announced_note
+from audit.store.trust import BatchTrust
+from audit.store.writes import RECEIPT_COLUMNS, key_identity
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +127,7 @@ def receipt_files(folder: Path) -> list[Path]:
             f"The folder {folder} cannot be read ({exc.strerror or exc}).",
             "Check that you may read the folder.",
         ) from None
-    return [p for p in entries if not p.name.startswith(".") and p.is_file()]
+    return [p for p in entries if not left_out_reason(p)]
 
 
 def import_files(
@@ -141,14 +149,9 @@ def import_files(
     same work whichever process does it). Raises Cancelled between files; batches already
     written stay written.
     """
-    size = max(1, batch_size)
-    batches = [paths[start : start + size] for start in range(0, len(paths), size)]
+    batches = list(batches_of(paths, max(1, batch_size)))
     run = _Run(len(paths), write, frozenset(accept_new_keys), progress, cancelled)
-    pool = (
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        if workers > 0 and len(batches) > 1
-        else None
-    )
+    pool = worker_pool(workers) if workers > 0 and len(batches) > 1 else None
     pending: deque[_Pending] = deque()
     try:
         for batch in batches:
@@ -255,9 +258,9 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
         size = path.stat().st_size
         if size > MAX_RECEIPT_BYTES:
             return _refused(path, f"the file is {size} bytes, far too large to be a receipt")
-        data = path.read_bytes()
+        data = read_limited(path, MAX_RECEIPT_BYTES)
     except OSError as exc:
-        return _refused(path, f"the file cannot be read ({exc.strerror or exc})")
+        return _refused(path, f"the file cannot be read ({path_problem(exc)})")
     if is_pdf(data):
         return _outcome(path, ImportResult.SKIPPED, _pdf_reason(path), None)
     return data, hashlib.sha256(data).hexdigest()
@@ -326,6 +329,9 @@ def _verify(path: Path, data: bytes) -> Checked:
         return _refused(path, "the receipt names two different devices", verified)
     if verified.simulated or content.device.simulated:
         return _refused(path, SIMULATED_REASON, verified, simulated=True)
+    future = future_problem(verified, content, datetime.now(UTC))
+    if future:
+        return _refused(path, future, verified)
     return receipt_rows(verified, content)
 
 
@@ -373,10 +379,14 @@ def _store_batch(
     candidates = [item for item in items if isinstance(item, _Candidate)]
     if not candidates:
         return [item for item in items if isinstance(item, FileOutcome)]
+    trust = BatchTrust(conn, {c.rows.signer for c in candidates})
+    items = [_vetted(item, trust) if isinstance(item, _Candidate) else item for item in items]
+    candidates = [item for item in items if isinstance(item, _Candidate)]
     stored = _stored_receipts(conn, candidates)
     keys = _known_keys(conn, {c.rows.identity for c in candidates})
     batch = ImportBatch(conn)
     now = timestamp(datetime.now(UTC))
+    announced = announced_days(conn)
     outcomes = []
     for item in items:
         if isinstance(item, FileOutcome):
@@ -385,9 +395,25 @@ def _store_batch(
         outcome = _decide(item, stored, keys, accepted)
         if outcome is None:
             outcome = _add(batch, item, stored, keys, now)
+            note = trust.imported(item.rows, outcome.audit_id or 0, new_key=outcome.key_changed)
+            early = receipt_announced_note(item.rows, announced)
+            note = "; ".join(part for part in (note, early) if part)
+            if note:
+                reason = "; ".join(part for part in (outcome.reason, note) if part)
+                outcome = replace(outcome, reason=reason)
         outcomes.append(outcome)
     batch.flush()
+    trust.flush(conn)
     return outcomes
+
+
+def _vetted(c: _Candidate, trust: BatchTrust) -> _Candidate | FileOutcome:
+    """The receipt with its known policy's title and deadline and the identity its key is
+    pinned to (audit.store.trust), or refused: an unknown policy, a revoked technician key."""
+    rows = trust.vet(c.rows)
+    if isinstance(rows, str):
+        return _refused(c.path, rows, c.rows)
+    return replace(c, rows=rows)
 
 
 Stored = dict[str, tuple[str, str, str]]  # uid or payload digest -> (uid, payload, signer)
@@ -408,7 +434,7 @@ def _add(
     else:
         note = KeyNote.ACCEPTED if known else KeyNote.FIRST
         batch.trust(identity, v.signer, source=c.path.name, at=now, accepted=bool(known))
-        known[v.signer] = c.path.name
+        known[v.signer] = f"{c.path.name} on {now[:10]}"
     audit_id = batch.add(
         v,
         envelope=c.data,
@@ -451,12 +477,12 @@ def _known_keys(conn: sqlite3.Connection, identities: set[str]) -> dict[str, dic
     keys: dict[str, dict[str, str]] = {}
     for chunk in chunks(sorted(identities), 500):
         marks = ", ".join("?" * len(chunk))
-        for identity, signer, source in conn.execute(
-            f"SELECT identity, signer, source FROM keys WHERE identity IN ({marks})"
+        for identity, signer, source, first_seen in conn.execute(
+            f"SELECT identity, signer, source, first_seen FROM keys WHERE identity IN ({marks})"
             " ORDER BY first_seen, accepted, signer",
             list(chunk),
         ):
-            keys.setdefault(identity, {})[signer] = source
+            keys.setdefault(identity, {})[signer] = f"{source} on {str(first_seen)[:10]}"
     return keys
 
 
@@ -493,13 +519,21 @@ def _decide(
     first_signer, source = next(iter(known.items()))
     return _refused(
         c.path,
-        f"it is signed by key {format_fingerprint(v.signer)}, but receipts from "
+        f"it is signed by key {format_fingerprint(v.signer)} (on {_signed_day(v)}), but "
+        "receipts from "
         f"{_who(identity)} so far were signed by key {format_fingerprint(first_signer)} "
-        f"(first seen in {source}). If {_who(identity)} really has a new key (a new "
+        f"(first seen in {source}); the key seen first is no more proven than this one, so "
+        f"ask {_who(identity).removeprefix('staff id ')} which fingerprint their own Device "
+        f"Audit shows. If {_who(identity)} really has a new key (a new "
         f"computer, a reinstall), accept it.",
         v,
         key_changed=True,
     )
+
+
+def _signed_day(v: ReceiptRows) -> str:
+    """The day a receipt says it was signed (its attested time, stored form)."""
+    return str(v.receipt[RECEIPT_COLUMNS.split(", ").index("attested_at")])[:10]
 
 
 def _who(identity: str) -> str:

@@ -47,12 +47,14 @@ from audit.store.records import (
     TrustedKey,
 )
 from audit.store.status import status_on
+from audit.store.trust import KnownPolicies, assurance_counts, policy_deadline, policy_heading
 from audit.text import visible
 
 _SUMMARY = (
     "id, uid, origin, person_name, staff_id, technician, device_id, device_name, policy_id,"
     " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
-    " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest, connection"
+    " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest, connection,"
+    " assurance, trust_note"
 )
 
 
@@ -82,6 +84,8 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         signer,
         latest,
         connection,
+        assurance,
+        trust_note,
     ) = row
     return AuditSummary(
         id=audit_id,
@@ -108,6 +112,8 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         signer=signer or "",
         latest=bool(latest),
         connection=stored_connection(connection),
+        assurance=assurance,
+        trust_note=trust_note,
     )
 
 
@@ -399,14 +405,6 @@ def receipts(conn: sqlite3.Connection, policy_id: str | None = None) -> list[Rec
 # --- dashboard -------------------------------------------------------------------------------
 
 
-def policy_deadline(conn: sqlite3.Connection, policy_id: str) -> date | None:
-    """The deadline of the policy as its most recent audit knew it."""
-    row = conn.execute(
-        "SELECT deadline FROM audits WHERE policy_id = ? ORDER BY at DESC LIMIT 1", (policy_id,)
-    ).fetchone()
-    return None if row is None else optional_day(row[0])
-
-
 def dashboard(
     conn: sqlite3.Connection,
     policy_id: str,
@@ -481,6 +479,7 @@ def dashboard(
         expiring=expiring,
         expiring_within=expiring_within,
         series=series,
+        **assurance_counts(conn, policy_id),
     )
 
 
@@ -511,12 +510,8 @@ def policies(conn: sqlite3.Connection) -> list[PolicySummary]:
     for policy_id, number in conn.execute(
         "SELECT policy_id, count(*) FROM audits GROUP BY policy_id ORDER BY policy_id"
     ).fetchall():
-        title, deadline = conn.execute(
-            "SELECT policy_title, deadline FROM audits WHERE policy_id = ?"
-            " ORDER BY at DESC LIMIT 1",
-            (policy_id,),
-        ).fetchone()
-        result.append(PolicySummary(policy_id, title, optional_day(deadline), number))
+        title, deadline = policy_heading(conn, policy_id)
+        result.append(PolicySummary(policy_id, title, deadline, number))
     return result
 
 
@@ -543,7 +538,8 @@ def export_rows(
     sql = (
         "SELECT id, person_name, staff_id, device_id, device_name, policy_id, status,"
         " scanned_at, attested_at, exemption_expires, signer, receipt_uid, receipt_kind,"
-        " origin, uid, connection FROM audits WHERE latest = 1"
+        " origin, uid, connection, policy_sha256, assurance, trust_note FROM audits"
+        " WHERE latest = 1"
     )
     params: list[Any] = []
     if policy_id:
@@ -558,6 +554,7 @@ def export_rows(
     ):
         exemption_ids[audit_id].append(exemption_id)
     deadlines: dict[str, date | None] = {}
+    known = KnownPolicies.load(conn).by_sha
     result = []
     for row in rows:
         policy = row[5]
@@ -585,6 +582,10 @@ def export_rows(
                 origin=row[13],
                 audit_uid=row[14],
                 **_connection_columns(stored_connection(row[15])),
+                policy_version=known[row[16]].version if row[16] in known else "",
+                policy_sha256=row[16],
+                assurance=row[17],
+                trust_note=row[18],
             )
         )
     return result

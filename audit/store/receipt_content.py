@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from audit.attestation import VerifiedAttestation
+from audit.attestation.ranges import MAX_COUNT, MAX_SDK, SPAN, day_in_range, time_in_range
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -143,10 +144,13 @@ class _Obj:
             return value
         raise self.wrong(key)
 
-    def number(self, key: str) -> int:
+    def number(self, key: str, limit: int = MAX_COUNT) -> int:
+        """A count: a whole number from 0 to `limit`."""
         value = self.data.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if 0 <= value <= limit:
+                return value
+            raise MalformedReceipt(f"'{self.path(key)}' is {value}, not a number from 0 to {limit}")
         raise self.wrong(key)
 
     def enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT:
@@ -177,6 +181,8 @@ class _Obj:
             value = None
         if value is None or value.tzinfo is None:
             raise MalformedReceipt(f"'{self.path(key)}' is not a UTC time")
+        if not time_in_range(value):
+            raise MalformedReceipt(f"'{self.path(key)}' is {raw}, not a time {SPAN}")
         return value
 
     def day(self, key: str) -> date:
@@ -188,9 +194,12 @@ class _Obj:
 
     def _day(self, key: str, raw: str) -> date:
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             raise MalformedReceipt(f"'{self.path(key)}' is not a date") from None
+        if not day_in_range(value):
+            raise MalformedReceipt(f"'{self.path(key)}' is {raw}, not a day {SPAN}")
+        return value
 
     def child(self, key: str) -> _Obj:
         return _Obj(self.data.get(key), self.path(key))
@@ -223,6 +232,8 @@ def device_from_dict(data: Any, where: str = "device") -> Device:
     """A Device from its inventory-file form (audit.inventory.device_to_dict)."""
     d = _Obj(data, where)
     sdk = d.value("sdk", int, optional=True)
+    if sdk is not None and not 0 <= sdk <= MAX_SDK:
+        raise MalformedReceipt(f"'{d.path('sdk')}' is {sdk}, not an Android API level")
     managed = d.value("managed", bool, optional=True)
     return Device(
         id=d.text("id"),

@@ -93,6 +93,8 @@ class AuditSummary:
     # How the device was reached for the latest scan (as its receipt signs it, when imported);
     # None when not recorded (audits from before it was): never taken for a USB cable.
     connection: Connection | None = None
+    assurance: str = ""  # of its latest receipt: "self-attested" | "witnessed" | ""
+    trust_note: str = ""  # why a technician's claim was not taken, or a key seen twice
 
     @property
     def attested(self) -> bool:
@@ -233,6 +235,10 @@ class DashboardCounts:
     expiring: int
     expiring_within: int
     series: tuple[DayCounts, ...]
+    # Of the latest audits: how many rest on a witnessed receipt, how many on a self-attested
+    # one (the rest have no receipt); see audit.store.trust.
+    witnessed: int = 0
+    self_attested: int = 0
 
     @property
     def days_to_deadline(self) -> int | None:
@@ -339,3 +345,7 @@ class ExportRow:
     audit_uid: str
     connection: str = ""  # ConnectionKind value: usb, network, loopback...; "" when not recorded
     reached: str = ""  # the same in words: "over the network, not a USB cable (10.0.0.5:5555)"
+    policy_version: str = ""  # the known policy's version ("" for a policy known only here)
+    policy_sha256: str = ""  # the digest of the policy file the audit was judged against
+    assurance: str = ""  # "self-attested" | "witnessed" | "" (no receipt): audit.store.trust
+    trust_note: str = ""  # why a technician's claim was not taken, or a key seen twice

@@ -278,7 +278,53 @@ def _v4(conn: sqlite3.Connection) -> None:
     _script(conn, _V4)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
+# v5: what a receipt is worth (docs/security.md). The policies the helpdesk accepted besides the
+# built-in presets (id + version + sha256 of the file, with its title and deadline, which the
+# history then takes from here, never from a receipt); the technician keys it enrolled; and per
+# audit the assurance of its latest receipt ('self-attested' or 'witnessed', '' without one)
+# with the reason when a claim was not taken (trust_note). Before v5 no technician was
+# enrolled, so every stored receipt is self-attested.
+_V5 = """
+CREATE TABLE accepted_policies (
+    sha256 TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    title TEXT NOT NULL,
+    deadline TEXT,
+    announced TEXT,
+    content BLOB NOT NULL,
+    file_name TEXT NOT NULL,
+    accepted_by TEXT NOT NULL,
+    accepted_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX accepted_policies_id ON accepted_policies (policy_id, accepted_at);
+CREATE TABLE technicians (
+    fingerprint TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enrolled_by TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_by TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT
+) WITHOUT ROWID;
+ALTER TABLE audits ADD COLUMN assurance TEXT NOT NULL DEFAULT '';
+ALTER TABLE audits ADD COLUMN trust_note TEXT NOT NULL DEFAULT '';
+UPDATE audits SET assurance = 'self-attested' WHERE receipt_uid IS NOT NULL
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    _script(conn, _V5)
+
+
+# v6: the latest audit of each device is chosen by the rules of CHAIN_TIME (an imported audit
+# counts no later than its receipt arrived) and COUNTED_STATUS (one device counts once: unnamed
+# scans of a device someone was named for, and of the helpdesk's own computer, are not
+# counted). No new columns: the chain and the running totals are rebuilt by those rules.
+def _v6(conn: sqlite3.Connection) -> None:
+    recount(conn)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -288,6 +334,28 @@ Stretch = tuple[str, str, str, str]  # day, until_day, status, exemption expiry 
 
 
 AuditChainKey = tuple[str, str, str]  # policy_id, staff_id, device_id
+
+# When an audit counts as done, for choosing the latest: its own time, but an imported audit's
+# never later than its receipt arrived here. A receipt's times come from the clock of the
+# computer that made it, so one dated 2099 (or tomorrow) counts as of its arrival, and a genuine
+# audit that arrives after it is the latest (audit.store.times refuses the far future outright).
+# A local audit's times come from this computer's clock.
+CHAIN_TIME = (
+    "CASE WHEN a.origin = 'imported' THEN min(a.at, coalesce((SELECT min(t.recorded_at)"
+    " FROM attestations t WHERE t.audit_id = a.id), a.at)) ELSE a.at END"
+)
+
+# One device counts once. An unnamed audit (a scan nobody was named for: at start-up, before a
+# restart, an incomplete one) is a person's device only until someone is named for an audit of
+# that device under that policy; from then on the named audits are that device's line, and
+# the unnamed ones stay in the history uncounted (never the latest, never in the dashboard or
+# export). The helpdesk's own computer ('local:' ids) scanned unnamed is not a staff device
+# at all; audited for someone, it is theirs. Uncounted audits take part as unjudged ones.
+COUNTED_STATUS = (
+    "CASE WHEN a.staff_id = '' AND (a.device_id LIKE 'local:%' OR EXISTS (SELECT 1 FROM audits b"
+    " WHERE b.policy_id = a.policy_id AND b.device_id = a.device_id AND b.staff_id <> ''"
+    " AND b.status IS NOT NULL)) THEN NULL ELSE a.status END"
+)
 
 # Keys per relink query: three parameters each, within older SQLite's limit of 999.
 _KEYS_PER_QUERY = 300
@@ -305,16 +373,21 @@ def relink_keys(conn: sqlite3.Connection, keys: Iterable[AuditChainKey]) -> None
     """relink() for many keys with one query, one UPDATE and one INSERT per few hundred keys:
     an import touches thousands of keys, and one round of statements each cost more than
     writing the audits."""
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), _KEYS_PER_QUERY):
-        chunk = wanted[start : start + _KEYS_PER_QUERY]
+    wanted = set(keys)
+    # A named audit can make the unnamed scans of its device uncounted (COUNTED_STATUS).
+    wanted.update([(policy, "", device) for policy, staff, device in wanted if staff])
+    wanted_keys = sorted(wanted)
+    for start in range(0, len(wanted_keys), _KEYS_PER_QUERY):
+        chunk = wanted_keys[start : start + _KEYS_PER_QUERY]
         rows = conn.execute(
-            "SELECT k.column1, k.column2, k.column3, a.id, a.day, a.status, a.exemption_expires,"
-            " a.until_day, a.latest, a.counted_day, a.counted_status, a.counted_expires"
+            f"SELECT k.column1, k.column2, k.column3, a.id, a.day, {COUNTED_STATUS},"
+            " a.exemption_expires, a.until_day, a.latest, a.counted_day, a.counted_status,"
+            " a.counted_expires"
             f" FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS k"
             " JOIN audits a ON a.policy_id = k.column1 AND a.staff_id = k.column2"
             " AND a.device_id = k.column3"
-            " ORDER BY k.column1, k.column2, k.column3, a.status IS NULL, a.at, a.id",
+            f" ORDER BY k.column1, k.column2, k.column3, {COUNTED_STATUS} IS NULL, {CHAIN_TIME},"
+            " a.id",
             [part for key in chunk for part in key],
         ).fetchall()
         updates: list[tuple[object, ...]] = []

@@ -38,8 +38,9 @@ from audit.errors import StoreError
 from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
-from audit.store import importer, queries
-from audit.store.db import REIMPORT, open_database, transaction
+from audit.store import importer, intake, queries
+from audit.store.db import REIMPORT, check_pages, open_database, open_read_only, transaction
+from audit.store.db import sqlite_words as _words
 from audit.store.records import (
     AuditDetails,
     AuditSummary,
@@ -53,6 +54,8 @@ from audit.store.records import (
     ReceiptRecord,
     TrustedKey,
 )
+from audit.store.trust import enrolled_keys, judge, other_identities, two_identities_note
+from audit.store.trust_store import TrustMethods
 from audit.store.writes import (
     THIS_COMPUTER,
     AuditKey,
@@ -62,7 +65,6 @@ from audit.store.writes import (
     insert_assessment,
     insert_audit,
     insert_receipt,
-    key_identity,
     relink_key,
     search_text,
     trust_key,
@@ -79,13 +81,17 @@ def default_path() -> Path:
     return data_dir() / FILE_NAME
 
 
-class Store:
+class Store(TrustMethods):
     """The history database. Open with Store() (the user's data folder) or Store(path)."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        """`read_only`: read the history without writing anything to it (history, export), so
+        one on read-only media can be read; db.OlderHistory when it would need migrating."""
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = open_database(self.path)
+        self._conn: sqlite3.Connection | None = (
+            open_read_only(self.path) if read_only else open_database(self.path)
+        )
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -124,6 +130,15 @@ class Store:
             conn.execute("BEGIN")
             try:
                 return query(conn)
+            except ValueError as exc:
+                # A stored value Device Audit never writes (a time, a status, JSON): the file
+                # was changed outside Device Audit or damaged where quick_check cannot see.
+                log.info("unreadable value in %s", self.path, exc_info=True)
+                raise StoreError(
+                    f"The history {self.path} holds a value Device Audit did not write ({exc}): "
+                    "it was changed outside Device Audit, or it is damaged.",
+                    f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
+                ) from None
             finally:
                 conn.execute("COMMIT")
 
@@ -363,7 +378,25 @@ class Store:
             ),
         )
         now = datetime.now(UTC)
-        trust_key(conn, key_identity(attester), verified.signer, source=THIS_COMPUTER, at=now)
+        # What the receipt is worth here (audit.store.trust): a technician named is taken only
+        # for a key the helpdesk enrolled; otherwise the key is the staff id's.
+        enrolled = enrolled_keys(conn)
+        judged = judge(attester, verified.signer, verified.connection, enrolled)
+        seen = set(other_identities(conn, verified.signer, judged.identity))
+        twice = (
+            ""
+            if verified.signer in enrolled
+            else two_identities_note(verified.signer, judged.identity, seen)
+        )
+        trust_key(conn, judged.identity, verified.signer, source=THIS_COMPUTER, at=now)
+        conn.execute(
+            "UPDATE audits SET assurance = ?, trust_note = ? WHERE id = ?",
+            (
+                judged.assurance.value,
+                "; ".join(n for n in (judged.note or judged.refusal, twice) if n),
+                audit_id,
+            ),
+        )
         insert_receipt(
             conn,
             audit_id,
@@ -374,6 +407,9 @@ class Store:
             key_note=KeyNote.LOCAL,
             file_name=file_name,
             recorded_at=now,
+        )
+        conn.execute(
+            "UPDATE attestations SET identity = ? WHERE uid = ?", (judged.identity, verified.id)
         )
         relink_key(conn, key)
         relink_key(conn, AuditKey(key.policy_id, attester.staff_id, key.device_id))
@@ -397,6 +433,8 @@ class Store:
         (none for small imports, up to 4 from a thousand files on).
         """
         files = [Path(p) for p in paths]
+        # A history damaged since it was opened is not written into (its pages checked again).
+        self._read(lambda conn: check_pages(conn, self.path))
         return importer.import_files(
             files,
             write=self._write,
@@ -418,8 +456,9 @@ class Store:
         progress: Progress = no_progress,
         cancelled: CancelCheck = never_cancelled,
     ) -> ImportReport:
-        """Import every visible file of a folder (not its subfolders), in name order."""
-        return self.import_files(
+        """Import every visible file of a folder (not its subfolders), in name order; the
+        report also lists what was left out (hidden files, folders, pipes) with the reason."""
+        report = self.import_files(
             importer.receipt_files(Path(folder)),
             accept_new_keys=accept_new_keys,
             batch_size=batch_size,
@@ -427,6 +466,11 @@ class Store:
             progress=progress,
             cancelled=cancelled,
         )
+        left_out = intake.passed_over(Path(folder))
+        if not left_out:
+            return report
+        outcomes = sorted((*report.outcomes, *left_out), key=lambda o: o.path.name)
+        return ImportReport(tuple(outcomes))
 
     def _known_files(self, digests: Collection[str]) -> dict[str, importer.StoredFile]:
         def query(conn: sqlite3.Connection) -> dict[str, importer.StoredFile]:
@@ -544,24 +588,3 @@ class Store:
             return "\n".join(str(r[0]) for r in rows)
 
         return self._read(query)
-
-
-@contextmanager
-def _words(path: Path) -> Iterator[None]:
-    """SQLite's errors (locked, disk full, damaged) as a StoreError a person can act on."""
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(
-                f"The history {path} is busy: another Device Audit is writing to it.",
-            ) from None
-        raise StoreError(
-            f"The history {path} could not be read or written ({exc}).",
-            "Check that the disk is not full and that you may write to the folder.",
-        ) from None
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"The history {path} is damaged ({exc}).",
-            f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
-        ) from None

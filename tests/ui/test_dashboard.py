@@ -62,7 +62,10 @@ def test_counts_before_the_deadline_match_the_audits(
         "incomplete": 0,
     }
     assert window.deadline.text() == "1 day to the deadline (2023-03-31)."
-    assert window.summary.text() == "3 of 4 devices are compliant (75%), as of 2023-03-30."
+    assert window.summary.text() == (
+        "3 of 4 devices are compliant (75%), as of 2023-03-30. "
+        "Signed receipts: 0 witnessed at the bench, 2 self-attested."
+    )
     assert "a check nobody has signed for yet names nobody" in window.summary.toolTip()
     overdue = window.tiles["overdue"]
     assert overdue.accessibleName() == "Overdue: 0 devices"

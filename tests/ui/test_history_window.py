@@ -64,7 +64,7 @@ def test_newest_first_with_words_and_icons(window: HistoryWindow) -> None:
     assert first.cells[HistoryColumn.RECEIPT] == "No receipt"
     assert window.count.text() == "6 audits"
     aroha = next(r for r in window.model.rows if r.audit.staff_id == "PS-1042" and r.audit.attested)
-    assert aroha.cells[HistoryColumn.RECEIPT] == "Attested"
+    assert aroha.cells[HistoryColumn.RECEIPT] == "Attested, self-attested"  # no enrolled key
     assert aroha.cells[HistoryColumn.RESULT] == "Compliant"
     index = window.model.index(window.model.rows.index(aroha), HistoryColumn.RESULT)
     assert index.data(0x1) is not None  # DecorationRole: an icon, not colour alone

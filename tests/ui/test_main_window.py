@@ -244,6 +244,8 @@ def test_device_and_file_text_is_shown_literally(
         f"title = {json.dumps(HOSTILE)}",
     )
     policy = policy.replace('authority = "New Zealand', f'authority = "{HOSTILE} New Zealand')
+    # its own id: a file that differs from a preset may not take the preset's id
+    policy = policy.replace(f'id = "{NZ}"', 'id = "hostile-copy"', 1)
     path = tmp_path / "hostile.toml"
     path.write_text(policy)
     use_policy(qtbot, window, str(path))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QWidget
 from audit.model import Assessment, Exemption
 from audit.remediation import Executor
 from ui.ops import Operations
+from ui.windows import place
 from ui.wizard.ids import Pages
 from ui.wizard.wizard import RemovalWizard, Rescan
 
@@ -49,6 +50,7 @@ def open_removal_wizard(
     executor: Executor | None = None,
     rescan: Rescan | None = None,
     receipts_dir: Path | None = None,
+    cascade: int = 0,
 ) -> RemovalWizard:
     """Open the wizard for one device and return it (already shown).
 
@@ -57,6 +59,7 @@ def open_removal_wizard(
     `rescan` default to the device's own (adb on `adb_port` for a phone, this computer
     otherwise); the main window may pass its shared ones. `receipts_dir` defaults to the
     data folder's "receipts"; the person can choose another folder on the signing page.
+    `cascade` counts the removal windows open already: this one opens below and right of them.
     """
     wizard = RemovalWizard(
         parent,
@@ -78,5 +81,6 @@ def open_removal_wizard(
         on_finished(str(saved.path) if saved is not None else None)
 
     wizard.finished.connect(finished)
+    place(wizard, cascade)
     wizard.show()
     return wizard

@@ -14,23 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audit.attestation import (
-    Attester,
-    Envelope,
-    Signer,
-    SigningKey,
-    UsbDebugging,
-    VerifiedAttestation,
-    attest,
-    report_noncompliance,
-    verify_file,
-    write_receipt,
-)
-from audit.attestation.receipt_text import receipt_content
+from audit.attestation import Attester, Signer, SigningKey, UsbDebugging, VerifiedAttestation
 from audit.inventory import write_atomic
 from audit.model import ActionResult, Assessment, Device, Finding
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, raise_if_cancelled
+from audit.workflow import sign_and_write, write_pdf
 from ui.wizard.texts import where
 
 RECEIPTS_FOLDER = "receipts"
@@ -106,14 +95,22 @@ def sign_and_save(
     key = signer()
     raise_if_cancelled(cancelled)
     progress(0.3, "Signing")
-    envelope = _sign(request, key)
     request.folder.mkdir(parents=True, exist_ok=True)
     stem = "noncompliance-report" if request.report else "receipt"
     device = request.after.scan.device
     path = new_path(request.folder, f"{stem}-{slug(device.name or device.serial)}", ".json", now())
-    write_receipt(envelope, path)
-    progress(0.8, "Checking the saved receipt")
-    verified = verify_file(path)  # proves the file on disk is what was signed
+    # Signed, written and read back through verify as every receipt is (audit.workflow).
+    verified = sign_and_write(
+        before=request.before,
+        after=request.after,
+        actions=request.actions,
+        attester=request.attester,
+        statement=request.statement,
+        signer=key,
+        path=path,
+        report=request.report,
+        usb_debugging=request.usb_debugging,
+    ).verified
     fingerprint = getattr(key, "display_fingerprint", "") or verified.display_signer
     progress(1.0, "Saved")
     return SavedReceipt(path, None, "", fingerprint, verified)
@@ -124,29 +121,8 @@ def with_pdf(saved: SavedReceipt) -> SavedReceipt:
     which a worker thread without an event loop cannot run."""
     from ui.receipt_pdf import write_receipt_pdf
 
-    pdf = saved.path.with_suffix(".pdf")
-    try:
-        write_receipt_pdf(receipt_content(saved.verified, file_name=saved.path.name), pdf)
-    except OSError as error:
-        problem = (
-            f"The PDF could not be written ({error.strerror or error}). The signed receipt is "
-            "the record; its PDF can be made again later."
-        )
-        return replace(saved, pdf=None, pdf_problem=problem)
-    return replace(saved, pdf=pdf, pdf_problem="")
-
-
-def _sign(request: SignRequest, key: SigningKey) -> Envelope:
-    sign = report_noncompliance if request.report else attest
-    return sign(
-        before=request.before,
-        after=request.after,
-        actions=request.actions,
-        attester=request.attester,
-        statement_text=request.statement,
-        signer=key,
-        usb_debugging=request.usb_debugging,
-    )
+    pdf = write_pdf(saved.verified, saved.path, write_receipt_pdf)
+    return replace(saved, pdf=pdf.path, pdf_problem=pdf.problem)
 
 
 # --- a pending exception request -------------------------------------------------------------

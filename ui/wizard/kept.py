@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit.model import ActionKind, ActionResult, Assessment, Exemption, IdentifierKind
-from audit.policy import evaluate
 from audit.remediation import (
     Attempt,
     Operation,
@@ -32,6 +31,7 @@ from audit.remediation import (
 )
 from audit.remediation import pending as pending_file
 from audit.remediation.pending import PendingFileError, PendingRemoval
+from audit.workflow import DeviceAudit, saved_scan
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,12 @@ def open_kept(assessment: Assessment, *, exemptions: Sequence[Exemption], person
             "aside, and this removal starts from the latest check."
         )
         return Opened(assessment, KeptRemoval(path, replace_old=True), note)
-    # The saved first scan, judged exactly as the rescans will be (the receipt compares them).
-    before = evaluate(
-        record.first_scan, policy, tuple(exemptions), day=assessment.day, person=person
+    # The saved first scan, judged exactly as the rescans will be (the receipt compares them),
+    # by the workflow that judges them.
+    audit = DeviceAudit(
+        saved_scan(record.first_scan), policy, exemptions, day=assessment.day, person=person
     )
+    before = audit.judge_saved(record.first_scan)
     return Opened(before, KeptRemoval(path, record))
 
 

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from audit.errors import KeyringUnavailable
 from ui.errors import describe
 from ui.plain import label
 from ui.wizard.widgets import Kind, Notice
 
 if TYPE_CHECKING:
-    from ui.wizard.wizard import RemovalWizard
+    from ui.wizard.host import WizardHost
 
 TITLE = "This computer cannot sign the receipt yet"
 AT_START = (
@@ -35,7 +36,7 @@ AT_SIGNING = (
 class KeyringNotice(QWidget):
     """The keyring's state as the wizard last checked it; hidden while it is usable."""
 
-    def __init__(self, wizard: RemovalWizard, parent: QWidget, *, signing: bool) -> None:
+    def __init__(self, wizard: WizardHost, parent: QWidget, *, signing: bool) -> None:
         super().__init__(parent)
         self.w = wizard
         self.signing = signing
@@ -81,3 +82,18 @@ class KeyringNotice(QWidget):
             self.checked.setText(f"Looked for it at {at:%H:%M:%S}: not usable yet.")
         else:
             self.checked.setText("")
+
+
+def look_for_keyring(*, again: bool = False) -> None:
+    """Off the GUI thread: raise KeyringUnavailable when this computer cannot sign (never makes
+    a key). `again` makes keyring read its settings again first ("Try again"); so does a first
+    look that finds no usable keyring, for one set up since the app started."""
+    from audit.attestation.keys import reload_keyring, usable_keyring
+
+    if again:
+        reload_keyring()
+        return
+    try:
+        usable_keyring()
+    except KeyringUnavailable:
+        reload_keyring()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -41,6 +40,7 @@ from audit.sources.android.guidance import (
 )
 from ui.errors import describe
 from ui.plain import label
+from ui.windows import NotOpened
 from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
@@ -57,7 +57,7 @@ from ui.wizard.widgets import (
 )
 
 if TYPE_CHECKING:
-    from ui.wizard.wizard import RemovalWizard
+    from ui.wizard.host import WizardHost
 
 
 USB_WORDS = {
@@ -78,7 +78,7 @@ class UsbPage(WizardPage):
     """The steps for this phone's maker (where Developer options is differs), and the offer to
     switch it off from here, with the warning that the phone then disconnects."""
 
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "usbPage")
         self.setTitle("Switch USB debugging off again")
         self.setSubTitle(
@@ -178,6 +178,9 @@ class UsbPage(WizardPage):
     def isComplete(self) -> bool:
         return super().isComplete() and (self.confirmed.isChecked() or self.skipped.isChecked())
 
+    def first_field(self) -> QWidget | None:
+        return self.skipped if self.skipped.isChecked() else self.confirmed
+
     def validatePage(self) -> bool:
         answer = UsbDebugging.CONFIRMED if self.confirmed.isChecked() else UsbDebugging.SKIPPED
         self.w.session.record_usb_debugging(answer)
@@ -188,7 +191,7 @@ class UsbPage(WizardPage):
 
 
 class AttestPage(WizardPage):
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "attestPage")
         self.setTitle("Sign the record")
         self.setSubTitle(
@@ -222,6 +225,8 @@ class AttestPage(WizardPage):
         self.body.addStretch(1)
         wizard.progressed.connect(self._on_progress)
         wizard.busy_changed.connect(lambda _on: self.refresh())
+        # No usable keyring: "Sign and save" waits for "Try again" (in the notice) to find one.
+        wizard.keyring_changed.connect(self.completeChanged.emit)
 
     def _build_form(self) -> None:
         wizard = self.w
@@ -231,10 +236,12 @@ class AttestPage(WizardPage):
         self.technician = QLineEdit(self.form)
         self.name = QLineEdit(self.form)
         self.staff_id = QLineEdit(self.form)
+        # The staff member's name and id first, the technician's name (the same phone after
+        # phone, so filled in already at the bench) last: Tab goes name, id, technician.
         fields = (
-            (self.technician, "technician", "Your name (technician)"),
             (self.name, "name", "Staff member's name" if wizard.helpdesk else "Your name"),
             (self.staff_id, "staffId", "Staff id" if wizard.helpdesk else "Your staff id"),
+            (self.technician, "technician", "Your name (technician)"),
         )
         for field, key, words in fields:
             field.setAccessibleName(words)
@@ -247,6 +254,8 @@ class AttestPage(WizardPage):
             buddy = QLabel(f"&{words}:", self.form)
             buddy.setBuddy(field)
             form.addRow(buddy, field)
+        QWidget.setTabOrder(self.name, self.staff_id)
+        QWidget.setTabOrder(self.staff_id, self.technician)
         self.signing_layout.addWidget(self.form)
         self.person_problem = Notice(self.signing, name="personProblem")
         self.signing_layout.addWidget(self.person_problem)
@@ -335,6 +344,12 @@ class AttestPage(WizardPage):
         self.refresh()
         self.completeChanged.emit()
 
+    def first_field(self) -> QWidget | None:
+        if self.blocked and not self.report.isChecked():
+            return self.report
+        fields = [self.name, self.staff_id] + ([self.technician] if self.w.helpdesk else [])
+        return next((f for f in fields if not f.text().strip()), self.agree)
+
     def refresh(self) -> None:
         busy = self.w.busy
         for widget in (self.form, self.report, self.agree, self.change_folder):
@@ -398,6 +413,8 @@ class AttestPage(WizardPage):
     def isComplete(self) -> bool:
         if self.blocked and not self.report.isChecked():
             return False
+        if self.w.keyring_problem is not None:  # the keyring notice says why and what to do
+            return False
         return super().isComplete() and not self.person_mismatch()
 
     def validatePage(self) -> bool:
@@ -448,7 +465,7 @@ DEMO_NOT_IN_HISTORY = " A demo phone's audit is not kept in the history."
 
 
 class ReceiptPage(WizardPage):
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "receiptPage")
         self.setTitle("Saved")
         self.setSubTitle("The signed receipt and a readable PDF copy are saved.")
@@ -480,6 +497,8 @@ class ReceiptPage(WizardPage):
         row.addWidget(self.show_file)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.not_opened = NotOpened(self.content)
+        self.body.addWidget(self.not_opened)
         self.body.addWidget(heading("The key that signed it", self.content))
         self.fingerprint = label("", self.content, name="fingerprint")
         self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -546,12 +565,13 @@ class ReceiptPage(WizardPage):
     def _open_pdf(self) -> None:
         saved = self.w.saved
         if saved is not None and saved.pdf is not None:
-            self.w.open_url(QUrl.fromLocalFile(str(saved.pdf)))
+            self.not_opened.open(self.w.open_url, saved.pdf, "the PDF")
 
     def _show_file(self) -> None:
         saved = self.w.saved
         if saved is not None:
-            self.w.open_url(QUrl.fromLocalFile(str(saved.path.parent)))
+            folder = "the folder the receipt is in"
+            self.not_opened.open(self.w.open_url, saved.path.parent, folder, saved.path)
 
     def nextId(self) -> int:
         return -1

@@ -53,7 +53,7 @@ from ui.wizard.widgets import (
 from ui.words import user_words
 
 if TYPE_CHECKING:
-    from ui.wizard.wizard import RemovalWizard
+    from ui.wizard.host import WizardHost
 
 
 def _app_key(finding: Finding) -> tuple[str, str, str]:
@@ -61,7 +61,7 @@ def _app_key(finding: Finding) -> tuple[str, str, str]:
 
 
 class VerifyPage(WizardPage):
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "verifyPage")
         self.setTitle("Check again")
         self.setSubTitle(
@@ -241,7 +241,7 @@ def candidates(
 
 
 class ExemptionsPage(WizardPage):
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "exemptionsPage")
         self.setTitle("Exemptions")
         self.setSubTitle(
@@ -317,6 +317,10 @@ class ExemptionsPage(WizardPage):
             self.request_staff.setText(self.w.session.person)
         self._build_choices()
         super().initializePage()
+
+    def first_field(self) -> QWidget | None:
+        """The first exemption to tick; without one, the request's name."""
+        return next(iter(self.checks.values()), self.request_name)
 
     def _build_choices(self) -> None:
         clear_layout(self.choices_layout)

@@ -18,7 +18,7 @@ from ui.wizard.texts import finding_line, policy_words
 from ui.wizard.widgets import Kind, Notice, clear_layout, heading, lines, shown
 
 if TYPE_CHECKING:
-    from ui.wizard.wizard import RemovalWizard
+    from ui.wizard.host import WizardHost
 
 _GROUPS = (
     (FindingStatus.EXCEPTED, "Kept under an exemption"),
@@ -27,7 +27,7 @@ _GROUPS = (
 )
 
 
-def device_title(wizard: RemovalWizard) -> str:
+def device_title(wizard: WizardHost) -> str:
     device = wizard.session.device
     name = device.name or device.model or device.id
     if device.simulated and "simulated" not in name.lower():
@@ -36,7 +36,7 @@ def device_title(wizard: RemovalWizard) -> str:
 
 
 class ReviewPage(WizardPage):
-    def __init__(self, wizard: RemovalWizard) -> None:
+    def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "reviewPage")
         before = wizard.session.before
         self.setTitle(shown(f"Banned apps on {device_title(wizard)}"))
@@ -162,7 +162,7 @@ class ReviewPage(WizardPage):
 class RemovePage(WizardPage):
     """One banned app: its plan, done a step at a time."""
 
-    def __init__(self, wizard: RemovalWizard, index: int) -> None:
+    def __init__(self, wizard: WizardHost, index: int) -> None:
         super().__init__(wizard, f"removePage{index}")
         self.index = index
         self.plan = wizard.first_plans[index]
@@ -178,6 +178,10 @@ class RemovePage(WizardPage):
 
     def refresh(self) -> None:
         self.panel.refresh()
+
+    def first_field(self) -> QWidget | None:
+        """The button of the first step still to do."""
+        return next((b.button for b in self.panel.step_boxes if b.button.isVisibleTo(b)), None)
 
     def nextId(self) -> int:
         ids = self.w.remove_ids

@@ -39,7 +39,7 @@ from ui.wizard.widgets import (
 )
 
 if TYPE_CHECKING:
-    from ui.wizard.wizard import RemovalWizard
+    from ui.wizard.host import WizardHost
 
 STEP_STATE_WORDS = {
     StepState.PENDING: "Not done yet.",
@@ -71,7 +71,7 @@ class StepBox(QFrame):
 
     def __init__(
         self,
-        wizard: RemovalWizard,
+        wizard: WizardHost,
         step: Step,
         parent: QWidget | None = None,
         *,
@@ -197,6 +197,9 @@ class StepBox(QFrame):
         self._show_result()
 
     def _show_result(self) -> None:
+        if self.wizard.busy_with == self.step.id:  # tried again: the last answer is old news
+            self.result.clear()
+            return
         error = self.wizard.step_errors.get(self.step.id)
         if error is not None:
             self.result.show_error(describe(error))
@@ -215,7 +218,7 @@ class PlanPanel(QWidget):
 
     def __init__(
         self,
-        wizard: RemovalWizard,
+        wizard: WizardHost,
         plan: RemovalPlan,
         parent: QWidget | None = None,
         *,

@@ -190,3 +190,21 @@ def report_statement(
 
 def policy_words(policy: Policy) -> str:
     return f"{policy.title} ({policy.id})" if policy.title else policy.id
+
+
+def close_words(keep_error: BaseException | None, how_to_reopen: str) -> tuple[str, str]:
+    """What closing a removal window before signing asks (the question, the button that
+    closes): what was done is kept on this computer, unless `keep_error` said it could not be."""
+    if keep_error is None:
+        return (
+            "What was done is kept on this computer. To sign the record later, "
+            f"{how_to_reopen}: it carries on where you left off, and the receipt "
+            "shows what was removed.",
+            "Close, and sign later \u2014 what you did is kept",
+        )
+    reason = getattr(keep_error, "strerror", "") or str(keep_error)
+    return (
+        "What was done on the device stays done, but it could not be kept on this computer "
+        f"({reason}), so a receipt made later would not show it. Sign it now if you can.",
+        "Close anyway",
+    )

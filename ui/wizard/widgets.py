@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QScrollArea,
     QToolButton,
@@ -196,8 +197,9 @@ class BusyBar(QWidget):
         self.show()
 
     def update_progress(self, fraction: float, text: str) -> None:
-        self.bar.setRange(0, 100)
-        self.bar.setValue(round(fraction * 100))
+        if fraction > 0:  # until there is a figure, the bar keeps moving to show work goes on
+            self.bar.setRange(0, 100)
+            self.bar.setValue(round(fraction * 100))
         if text:
             self.text.setText(text)
 
@@ -243,3 +245,23 @@ def scrolled(content: QWidget, parent: QWidget | None = None) -> QScrollArea:
     content.setAutoFillBackground(False)
     area.viewport().setAutoFillBackground(False)
     return area
+
+
+def confirm(parent: QWidget, title: str, text: str, button: str, *, keep: str = "") -> bool:
+    """Ask a yes-or-no question in a dialog; True when `button` was pressed. `keep` names the
+    button that does nothing (the default; "Cancel" when not given)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(shown(title))
+    box.setTextFormat(box.textFormat().PlainText)
+    box.setText(shown(text))
+    yes = box.addButton(caption(button), QMessageBox.ButtonRole.AcceptRole)
+    if keep:
+        no = box.addButton(caption(keep), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+    else:
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is yes

@@ -29,10 +29,10 @@ from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
 
 from audit.attestation import UsbDebugging
-from audit.errors import ActionFailed, AuditError, KeyringUnavailable
+from audit.errors import AuditError, KeyringUnavailable
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -40,7 +40,6 @@ from audit.model import (
     Device,
     DeviceKind,
     Exemption,
-    ScanResult,
 )
 from audit.progress import CancelCheck, Progress
 from audit.remediation import (
@@ -53,7 +52,11 @@ from audit.remediation import (
     executor_for,
     undo_step,
 )
+from audit.workflow import DeviceAudit, Reach
+from ui.availability import ATTEST_SHORTCUT
 from ui.ops import Operations
+from ui.windows import fit_to_screen
+from ui.wizard.device_access import Replay, Rescan, default_reach, default_rescan
 from ui.wizard.files import (
     SavedReceipt,
     SignRequest,
@@ -63,58 +66,18 @@ from ui.wizard.files import (
 )
 from ui.wizard.ids import Pages
 from ui.wizard.kept import open_kept, replay
-from ui.wizard.widgets import caption, shown
+from ui.wizard.keyring_notice import look_for_keyring
+from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
+from ui.wizard.pages_check import ExemptionsPage, VerifyPage
+from ui.wizard.pages_remove import RemovePage, ReviewPage
+from ui.wizard.texts import close_words
+from ui.wizard.widgets import confirm, shown
 
 log = logging.getLogger(__name__)
 
-Rescan = Callable[[Progress, CancelCheck], ScanResult]
+__all__ = ["RemovalWizard", "Rescan", "default_rescan"]
+
 _KEYS = itertools.count(1)
-
-
-class _Replay:
-    """An executor that returns a result already obtained on a worker thread, so the session
-    records it on the GUI thread (the session is never touched from two threads)."""
-
-    def __init__(self, step_id: str, result: ActionResult) -> None:
-        self.step_id = step_id
-        self.result = result
-
-    def run(self, step: Step) -> ActionResult:
-        if step.id != self.step_id:
-            raise ActionFailed(f"'{step.title}' was not the step that ran.")
-        return self.result
-
-
-def default_rescan(assessment: Assessment, adb_port: int | None) -> Rescan:
-    """Scan the device again. A phone's flagged apps are asked about once more (their version
-    and their state for each user, audit.assess): the package lists show an app hidden in a
-    profile exactly as one removed for it."""
-    device = assessment.scan.device
-    if device.kind is DeviceKind.ANDROID:
-        serial = device.address or device.serial
-        policy = assessment.policy
-
-        def scan_phone(progress: Progress, cancelled: CancelCheck) -> ScanResult:
-            from audit.assess import assess_phone
-
-            judged = assess_phone(
-                serial,
-                policy,
-                day=assessment.day,
-                adb_port=adb_port,
-                progress=progress,
-                cancelled=cancelled,
-            )
-            return judged.scan
-
-        return scan_phone
-
-    def scan_local(progress: Progress, cancelled: CancelCheck) -> ScanResult:
-        from audit.sources.local import scan_local as scan
-
-        return scan(progress, cancelled)
-
-    return scan_local
 
 
 class RemovalWizard(QWizard):
@@ -156,7 +119,9 @@ class RemovalWizard(QWizard):
         self.loaded_exemptions = tuple(exemptions)
         self.receipts_dir = receipts_dir or default_receipts_dir()
         self._executor = executor
-        self._rescan = rescan or default_rescan(assessment, adb_port)
+        # How the device is checked again: the window's own check (it reads the details of
+        # what the policy flags itself), else the workflow's way to the device.
+        self.reach = Reach(rescan) if rescan is not None else default_reach(assessment, adb_port)
         self.device_now = assessment.scan.device  # how to reach it now (the address may change)
         opened = open_kept(assessment, exemptions=self.loaded_exemptions, person=person)
         self.kept = opened.kept
@@ -183,10 +148,6 @@ class RemovalWizard(QWizard):
         self._remove_ids: list[int] = []
 
         self._set_up_window(assessment.scan.device)
-        from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
-        from ui.wizard.pages_check import ExemptionsPage, VerifyPage
-        from ui.wizard.pages_remove import ReviewPage
-
         self.setPage(Pages.REVIEW, ReviewPage(self))
         self.setPage(Pages.VERIFY, VerifyPage(self))
         self.setPage(Pages.EXEMPTIONS, ExemptionsPage(self))
@@ -210,7 +171,7 @@ class RemovalWizard(QWizard):
         self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
         self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
         self.setMinimumSize(720, 600)
-        self.resize(820, 720)
+        fit_to_screen(self, 820, 720)  # its pages scroll on a smaller screen
 
     # --- the session ------------------------------------------------------------------------
 
@@ -246,8 +207,6 @@ class RemovalWizard(QWizard):
     def build_remove_pages(self) -> None:
         """One page per plan of the first scan; plans for apps found later are handled on the
         check page."""
-        from ui.wizard.pages_remove import RemovePage
-
         for page_id in self._remove_ids:
             page = self.page(page_id)
             self.removePage(page_id)
@@ -385,7 +344,7 @@ class RemovalWizard(QWizard):
 
         def done(out: tuple[ActionResult, BaseException | None]) -> None:
             result, self.keep_error = out
-            record(step, _Replay(action.id, result), confirmed=True)
+            record(step, Replay(action.id, result), confirmed=True)
             self.acted.emit()
 
         def failed(error: BaseException) -> None:
@@ -468,17 +427,6 @@ class RemovalWizard(QWizard):
             return False
         self.keyring_checking = True
 
-        def work(_progress: Progress, _cancelled: CancelCheck) -> None:
-            from audit.attestation.keys import reload_keyring, usable_keyring
-
-            if again:
-                reload_keyring()
-                return
-            try:
-                usable_keyring()
-            except KeyringUnavailable:
-                reload_keyring()
-
         def settle(problem: BaseException | None) -> None:
             self.keyring_checking = False
             self.keyring_problem = problem
@@ -495,7 +443,7 @@ class RemovalWizard(QWizard):
 
         self.ops.start(
             f"{self.key}:keyring",
-            work,
+            lambda _progress, _cancelled: look_for_keyring(again=again),
             lambda _none: settle(None),
             failed,
             on_cancelled=cancelled,
@@ -504,28 +452,33 @@ class RemovalWizard(QWizard):
         self.keyring_changed.emit()
         return True
 
-    def start_rescan(self) -> bool:
-        """Scan every user of the device again and judge it as the first scan was judged."""
+    def workflow(
+        self, exemptions: Sequence[Exemption] | None = None, person: str | None = None
+    ) -> DeviceAudit:
+        """The device's audit as the first scan was judged (its policy and day), with the
+        session's exemptions and person unless others are given: the workflow judges, the
+        window shows."""
         session = self.session
-        policy, day = session.before.policy, session.before.day
-        exemptions, person = session.exemptions, session.person
-        scan = self._rescan
+        return DeviceAudit(
+            self.reach,
+            session.before.policy,
+            session.exemptions if exemptions is None else exemptions,
+            day=session.before.day,
+            person=session.person if person is None else person,
+        )
 
-        def work(progress: Progress, cancelled: CancelCheck) -> Assessment:
-            from audit.assess import judge_with_details
-
-            result = scan(progress, cancelled)
-            progress(1.0, "Checking the apps against the policy")
-            # The rescan read the flagged apps' states; one still unconfirmed that the package
-            # lists alone would call compliant leaves the check incomplete.
-            return judge_with_details(result, policy, exemptions, day=day, person=person)
+    def start_rescan(self) -> bool:
+        """Scan every user of the device again and judge it as the first scan was judged (the
+        rescan reads the flagged apps' states; one still unconfirmed that the package lists
+        alone would call compliant leaves the check incomplete: audit.workflow)."""
+        audit = self.workflow()
 
         def failed(error: BaseException) -> None:
             self.rescan_error = error
 
         self.rescan_error = None
         return self._run(
-            "rescan", "Checking every user and profile again", work, self._record, failed
+            "rescan", "Checking every user and profile again", audit.check, self._record, failed
         )
 
     def _record(self, after: Assessment) -> None:
@@ -544,13 +497,11 @@ class RemovalWizard(QWizard):
         if after is None:
             return False
         session = self.session
-        policy, day, scan = session.before.policy, session.before.day, after.scan
-        chosen = tuple(chosen)
+        scan, chosen = after.scan, tuple(chosen)
+        audit = self.workflow(chosen, person)
 
         def work(_progress: Progress, _cancelled: CancelCheck) -> Assessment:
-            from audit.policy import evaluate
-
-            return evaluate(scan, policy, chosen, day=day, person=person)
+            return audit.judge_saved(scan)
 
         def done(assessment: Assessment) -> None:
             session.exemptions = chosen
@@ -622,28 +573,13 @@ class RemovalWizard(QWizard):
         """How the person comes back to this removal from the main window."""
         if self.helpdesk:
             return "open this phone from the queue again (Work on this phone)"
-        return "select this device again and choose Remove\u2026 (Ctrl+R)"
+        # Attest…, not Remove…: once the apps are gone Remove… is greyed out. The main window
+        # shows the signature still to make on the device and in its banner.
+        return f"select this device again and choose Attest\u2026 ({ATTEST_SHORTCUT})"
 
     def _may_close(self) -> bool:
-        if self.keep_error is None:
-            return self.ask_confirm(
-                self,
-                "Close without signing?",
-                "What was done is kept on this computer. To sign the record later, "
-                f"{self.how_to_reopen}: it carries on where you left off, and the receipt "
-                "shows what was removed.",
-                "Close, and sign later — what you did is kept",
-                keep="Keep working",
-            )
-        reason = getattr(self.keep_error, "strerror", "") or str(self.keep_error)
-        return self.ask_confirm(
-            self,
-            "Close without signing?",
-            "What was done on the device stays done, but it could not be kept on this computer "
-            f"({reason}), so a receipt made later would not show it. Sign it now if you can.",
-            "Close anyway",
-            keep="Keep working",
-        )
+        text, button = close_words(self.keep_error, self.how_to_reopen)
+        return self.ask_confirm(self, "Close without signing?", text, button, keep="Keep working")
 
     def done(self, result: int) -> None:
         """Closing (accepted or not): a keyring check still running is dropped, not reported
@@ -666,21 +602,7 @@ class RemovalWizard(QWizard):
     ) -> bool:
         """Ask before an action whose words are not on the page already (Restore, closing).
         `keep` names the button that does nothing (the default; "Cancel" when not given)."""
-        box = QMessageBox(parent)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(shown(title))
-        box.setTextFormat(box.textFormat().PlainText)
-        box.setText(shown(text))
-        yes = box.addButton(caption(button), QMessageBox.ButtonRole.AcceptRole)
-        if keep:
-            no = box.addButton(caption(keep), QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(no)
-            box.setEscapeButton(no)
-        else:
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is yes
+        return confirm(parent, title, text, button, keep=keep)
 
     @classmethod
     def ask_folder(cls, parent: QWidget, start: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from audit.errors import AdbUnavailable
@@ -25,6 +25,10 @@ WAIT = 0.2
 """Seconds between cancel checks while the stream is quiet."""
 
 RECONNECT_ATTEMPTS = 5
+
+SETTLE = 2.0
+"""Seconds a phone just plugged in may be "offline" before that is worth saying: the adb
+server lists every phone as offline for a moment while it connects, before it is ready."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,22 @@ def parse_track_block(text: str) -> dict[str, tuple[str, str]]:
 class DeviceTracker:
     """Follows the adb server's device list and yields a DeviceEvent for each change."""
 
-    def __init__(self, adb: Adb, *, wait: float = WAIT) -> None:
+    def __init__(
+        self,
+        adb: Adb,
+        *,
+        wait: float = WAIT,
+        settle: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`settle`: a phone first seen offline is reported only if it is still offline that
+        many seconds later (SETTLE suits a person reading each line); 0 reports it at once."""
         self.adb = adb
         self.wait = wait
+        self.settle = settle
+        self.clock = clock
         self._known: dict[str, tuple[str, str]] = {}
+        self._held: dict[str, tuple[float, DeviceEvent]] = {}  # serial -> (until, event)
 
     def events(self, cancelled: CancelCheck = never_cancelled) -> Iterator[DeviceEvent]:
         """Yield events until `cancelled()` is true. The first events describe the phones
@@ -111,19 +127,34 @@ class DeviceTracker:
     def _follow(self, conn: ServerConnection, cancelled: CancelCheck) -> Iterator[DeviceEvent]:
         while not cancelled():
             readable, _, _ = select.select([conn.sock], [], [], self.wait)
-            if not readable:
-                continue
-            current = parse_track_block(conn.read_block())
-            yield from self._changes(current)
+            if readable:
+                yield from self._changes(parse_track_block(conn.read_block()))
+            yield from self.due()
 
     def _changes(self, current: dict[str, tuple[str, str]]) -> Iterator[DeviceEvent]:
         for serial in [s for s in self._known if s not in current]:
             _, model = self._known.pop(serial)
-            yield event_for(serial, "absent", model)
+            if self._held.pop(serial, None) is None:  # a phone never reported is not gone
+                yield event_for(serial, "absent", model)
         for serial, (raw, model) in current.items():
-            if self._known.get(serial, ("", ""))[0] != raw:
-                self._known[serial] = (raw, model)
-                yield event_for(serial, raw, model)
+            known = self._known.get(serial)
+            if known is not None and known[0] == raw:
+                continue
+            self._known[serial] = (raw, model)
+            self._held.pop(serial, None)
+            event = event_for(serial, raw, model)
+            if known is None and event.state is DeviceState.OFFLINE and self.settle > 0:
+                self._held[serial] = (self.clock() + self.settle, event)  # connecting, surely
+                continue
+            yield event
+
+    def due(self) -> Iterator[DeviceEvent]:
+        """The phones first seen offline that are still offline after `settle` seconds."""
+        now = self.clock()
+        for serial, (until, event) in list(self._held.items()):
+            if now >= until:
+                del self._held[serial]
+                yield event
 
     def _all_gone(self) -> Iterator[DeviceEvent]:
         yield from self._changes({})

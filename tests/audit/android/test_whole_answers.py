@@ -291,7 +291,10 @@ def test_an_empty_list_through_adb_is_incomplete_and_the_cli_says_why(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    phone = sim_phone(with_quirks("samsung-work-profile", empty_list="10"))
+    data = with_quirks("samsung-work-profile", empty_list="10")
+    # No banned app anywhere: what is left to say is only that the work profile was not read.
+    data["packages"] = [p for p in data["packages"] if p["package"] != TIKTOK]
+    phone = sim_phone(data)
     scan = scan_phone(phone.address, adb_port=adb_server.port)
     assert [g.name for g in scan.gaps] == [WORK]
     assert "the phone gave an empty list for the Work profile" in scan.gaps[0].detail
@@ -380,3 +383,23 @@ def test_a_phone_that_hangs_is_said_to_have_stopped_answering(
     assert "stopped answering" in raised.value.message
     assert "disconnected" not in raised.value.message
     assert len(phone.commands) == 1  # a hang is not tried again
+
+
+@pytest.mark.adb
+def test_tiktok_in_a_profile_whose_list_came_back_empty_is_still_found(
+    adb_server: AdbServer, sim_phone: PhoneFactory
+) -> None:
+    """The owner's `-u` list names the work profile's apps (the owner has a profile), and
+    TikTok's own per-user record puts it in the work profile, whose list the phone gave
+    empty: a violation there, on top of the incomplete scan."""
+    from datetime import date
+
+    from audit.assess import assess_phone
+    from audit.policy import load_policy
+
+    phone = sim_phone(with_quirks("samsung-work-profile", empty_list="10"))
+    judged = assess_phone(
+        phone.address, load_policy("nz-parliament-2023"), day=date.today(), adb_port=adb_server.port
+    )
+    assert not judged.scan.complete
+    assert {(f.app.identifier, f.app.user) for f in judged.violations} == {(TIKTOK, "10")}

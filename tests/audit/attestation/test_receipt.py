@@ -58,7 +58,8 @@ def test_write_receipt_replaces_an_old_file_whole(signer: Signer, tmp_path: Path
 
 
 def test_exempted_app_can_be_attested(signer: Signer) -> None:
-    verified = verify_bytes(make(b.after_tiktok_exempted(), signer))
+    signed = make(b.after_tiktok_exempted(), signer, now=b.T0 + timedelta(minutes=10))
+    verified = verify_bytes(signed)
     assert verified.status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS
     assert verified.compliant
     assert verified.statement["predicate"]["exemptions"][0]["id"] == "EX-7"

@@ -60,7 +60,7 @@ def test_predicate_holds_policy_scans_people_and_times() -> None:
     assert p["kind"] == "compliance_attestation"
     assert p["status"] == "compliant"
     assert p["policy"]["id"] == "nz-parliament-2023"
-    assert p["policy"]["sha256"] == "ab" * 32
+    assert p["policy"]["sha256"] == b.POLICY.sha256
     assert p["policy"]["deadline"] == "2023-03-31"
     assert p["scan_before"]["inventory_digest"] == inventory_digest(b.before().scan)
     assert p["rescan"]["inventory_digest"] == inventory_digest(b.after_clean().scan)

@@ -51,10 +51,19 @@ def test_policies_lists_one_preset_a_line_in_aligned_columns(
     for line, policy in zip(lines, presets, strict=True):
         assert line.startswith(policy.id + " ")
         assert policy.title in line
-        assert line.endswith(policy.deadline.isoformat() if policy.deadline else "-")
+        assert f"  v{policy.version}  verified " in line
     # the deadline column starts at the same place on every line
-    assert len({line.rindex(" ") for line in lines}) == 1
-    assert any(re.search(r"nz-parliament-2023 .* 2023-03-31$", line) for line in lines)
+    assert len({line.index("  v") for line in lines}) == 1
+    assert any(
+        re.search(r"^nz-parliament-2025 .* 2025-02-24  v1  verified 2026-12-07$", line)
+        for line in lines
+    )
+    assert any(
+        re.search(
+            r"^nz-parliament-2023 .* 2023-03-31  v1  .* superseded by nz-parliament-2025$", line
+        )
+        for line in lines
+    )
 
 
 def test_check_non_compliant_before_deadline(

@@ -532,10 +532,20 @@ def _doc_blocks(name: str) -> list[str]:
 
 
 def test_the_documented_examples_load() -> None:
-    policy_text, exemptions_text, catalog_text = _doc_blocks("policy-format.md")
+    policy_text, dates_text, allow_text, exemptions_text, catalog_text = _doc_blocks(
+        "policy-format.md"
+    )
     policy = loads_policy(policy_text, "docs example")
     assert [r.id for r in policy.rules] == ["tiktok", "capcut", "house-list", "bytedance-hint"]
     assert policy.rules[3].review_only
+    dated = loads_policy(dates_text, "docs example")
+    assert [(r.id, r.deadline) for r in dated.rules] == [
+        ("tiktok", date(2023, 3, 31)),
+        ("capcut", date(2025, 2, 24)),
+    ]
+    allowing = loads_policy(allow_text, "docs example")
+    assert allowing.allow_list is not None
+    assert [r.id for r in allowing.rules] == ["tiktok", "unlisted"]
     (granted,) = loads_exemptions(exemptions_text)
     assert granted.expires == date(2023, 12, 31)
     assert "[[entry]]" in catalog_text

@@ -36,6 +36,14 @@ EXPECTED_DEADLINES = {
     "australia-2023": date(2023, 4, 4),
     "australia-deepseek-2025": date(2025, 2, 4),
     "india-2020": date(2020, 6, 29),
+    # Bans that grew: the policy's deadline is the last of its rules' own deadlines.
+    "nz-parliament-2025": date(2025, 2, 24),
+    "canada-gc-mobile-2025": date(2025, 2, 6),
+    "australia-pspf-2025": date(2025, 4, 1),
+    "texas-prohibited-technologies-2025": date(2025, 1, 31),
+    "taiwan-public-sector-2025": date(2025, 1, 31),
+    "czechia-deepseek-2025": date(2025, 7, 9),
+    "us-house-2025": date(2025, 1, 30),
 }
 
 
@@ -146,7 +154,12 @@ def test_namespace_heuristic_only_asks_for_review_under_us_federal() -> None:
         (app("android_pkg", "com.lemon.lvoverseas", "CapCut"), V),
         (app("winget_id", "ByteDance.CapCut"), V),
         (app("arp_key", "capcut", "CapCut"), V),
-        (app("macos_bundle", "com.lemon.lvoverseas", "CapCut"), R),  # medium confidence
+        (app("macos_bundle", "com.lemon.lvoverseas", "CapCut"), V),  # Homebrew cask: high
+        (app("msstore_id", "XP9KN75RRB9NHS", "CapCut"), V),  # high since the 2026 review
+        (app("macos_bundle", "com.electron.lark", "Lark"), V),
+        (app("macos_bundle", "com.larksuite.larkApp", "Lark"), R),  # sources conflict
+        (app("appstore_id", "6754134922", "PineDrama"), V),
+        (app("domain", "www.dola.com", "Dola"), V),
         (app("android_pkg", "com.bd.nproject", "Lemon8"), V),
         (app("android_pkg", "com.larksuite.suite", "Lark"), V),
         (app("winget_id", "ByteDance.Lark"), V),
@@ -234,15 +247,15 @@ def test_every_enforceable_catalog_identifier_of_a_preset_is_flagged() -> None:
 def test_system_copy_removed_for_user_is_compliant_under_presets(preset: str) -> None:
     policy = load_policy(preset)
     assert policy.compliant_states == {AppState.ABSENT, AppState.REMOVED_FOR_USER}
-    banned = next(
-        m
+    rule, banned = next(
+        (r, m)
         for r in policy.rules
         for m in r.matchers
         if m.kind is MatchKind.IDENTIFIER
         and m.id_kind is IdentifierKind.ANDROID_PACKAGE
         and m.confidence.enforceable
     )
-    day = policy.deadline or date.today()
+    day = policy.rule_deadline(rule) or date.today()  # the last day of that rule: not overdue
     for state, status, device_status in [
         (AppState.REMOVED_FOR_USER, FindingStatus.RESOLVED, DeviceStatus.COMPLIANT),
         (AppState.DISABLED, FindingStatus.VIOLATION, DeviceStatus.NON_COMPLIANT),

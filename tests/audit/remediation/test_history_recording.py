@@ -11,8 +11,8 @@ import pytest
 from audit.attestation import Envelope, Signer, attest
 from audit.inventory import inventory_digest
 from audit.model import Assessment
-from audit.remediation import history
 from audit.store import Store
+from audit.workflow import history
 from tests.audit.attestation import builders as b
 
 

@@ -64,9 +64,20 @@ def test_a_user_the_scan_does_not_name_is_called_by_its_number() -> None:
     assert result_words(step, result(step), unnamed) == "TikTok was removed from user 10."
 
 
-def test_an_app_already_gone_says_so() -> None:
+def test_an_app_not_there_for_the_user_may_be_gone_or_frozen() -> None:
+    """The phone gives the same answer for an app frozen there since the check: never 'gone'."""
     step = step_of(ActionKind.UNINSTALL)
     done = result(step, code="NOT_INSTALLED_FOR_USER")
+    assert result_words(step, done, WORK.scan) == (
+        "TikTok was not found installed in the Work profile: it is gone, or hidden (frozen) "
+        "there, where Android does not let USB debugging remove it. The check that follows "
+        "says which."
+    )
+
+
+def test_an_app_the_phone_does_not_know_was_already_gone() -> None:
+    step = step_of(ActionKind.UNINSTALL)
+    done = result(step, code="UNKNOWN_PACKAGE")
     assert result_words(step, done, WORK.scan) == (
         "TikTok was already gone from the Work profile: nothing was left to remove."
     )

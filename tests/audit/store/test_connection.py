@@ -90,6 +90,15 @@ def test_the_csv_and_json_exports_name_a_network_phone_in_words(store: Store) ->
     assert row["reached"] == cells["reached"]
 
 
+# What the fifth schema added (accepted policies, technicians, assurance), taken back out.
+DROP_V5 = (
+    "DROP TABLE accepted_policies",
+    "DROP TABLE technicians",
+    "ALTER TABLE audits DROP COLUMN assurance",
+    "ALTER TABLE audits DROP COLUMN trust_note",
+)
+
+
 def test_an_audit_recorded_before_connections_were_kept_reads_not_recorded(
     db_path: Path,
 ) -> None:
@@ -100,9 +109,11 @@ def test_an_audit_recorded_before_connections_were_kept_reads_not_recorded(
         store.record_audit([before, after], actions)
         # Back to the third schema: no connection column, version 3.
         store._db.execute("ALTER TABLE audits DROP COLUMN connection")
+        for statement in DROP_V5:
+            store._db.execute(statement)
         store._db.execute("PRAGMA user_version = 3")
     with Store(db_path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 4
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 6
         [summary] = store.history()
         assert summary.connection is None
         [row] = store.export_rows(today=DAY)

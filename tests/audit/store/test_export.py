@@ -112,7 +112,9 @@ def test_the_status_is_judged_on_the_export_day_and_the_policy_filters(store: St
 
 
 def comparable(row: ExportRow) -> ExportRow:
-    return replace(row, origin="", audit_uid="")
+    """Rows as both histories must agree on them. The trust note of a key that signed for two
+    staff ids lands on whichever receipt each history saw second, so it is left out."""
+    return replace(row, origin="", audit_uid="", trust_note="")
 
 
 def test_receipts_exported_from_one_history_import_into_another_with_every_record(

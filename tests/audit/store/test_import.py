@@ -58,6 +58,7 @@ def test_an_imported_receipt_becomes_an_audit_with_everything_it_says(
     phone = f.phone("R58M123ABC", "Aroha's phone")
     envelope = f.receipt(signer, phone, f.AROHA, f.Outcome.EXCEPTED, day=DAY, technician="Sam")
     write(tmp_path / "in", "aroha.json", envelope)
+    store.enrol_technician("Sam", signer.fingerprint, by="Helpdesk lead")
     report = store.import_folder(tmp_path / "in")
     [outcome] = report.outcomes
     assert outcome.result is ImportResult.IMPORTED and outcome.audit_id is not None
@@ -117,7 +118,7 @@ def test_garbage_files_are_refused_with_reasons_and_the_rest_imported(
     (folder / "tampered.json").write_bytes(bytes(tampered))
     (folder / "binary.bin").write_bytes(bytes(range(256)) * 4)
     (folder / "array.json").write_text("[1, 2, 3]")
-    (folder / ".hidden.json").write_bytes(data)  # hidden files are not looked at
+    (folder / ".hidden.json").write_bytes(data)  # hidden files are not read, only listed
     (folder / "subfolder").mkdir()
     write(
         folder / "subfolder",
@@ -128,6 +129,8 @@ def test_garbage_files_are_refused_with_reasons_and_the_rest_imported(
         handle.truncate(17 * 1024 * 1024)  # sparse: costs no disk
     report = store.import_folder(folder)
     assert results(report) == {
+        ".hidden.json": ImportResult.SKIPPED,
+        "subfolder": ImportResult.SKIPPED,
         "array.json": ImportResult.REFUSED,
         "binary.bin": ImportResult.REFUSED,
         "empty.json": ImportResult.REFUSED,
@@ -261,6 +264,7 @@ def test_technicians_and_staff_have_their_own_keys(store: Store, tmp_path: Path)
         "3.json",
         f.receipt(helpdesk, f.phone("P3"), f.BEN, f.Outcome.CLEAN, day=DAY, technician="Sam"),
     )
+    store.enrol_technician("Sam", helpdesk.fingerprint, by="Helpdesk lead")
     report = store.import_folder(tmp_path / "in")
     assert report.imported == 3
     assert [k.identity for k in store.trusted_keys()] == ["PS-1042", "technician:Sam"]
@@ -271,6 +275,7 @@ def test_a_receipt_signed_on_this_computer_sets_the_key_imports_are_checked_agai
 ) -> None:
     phone = f.phone("P1")
     before, after, actions = f.audit_inputs(phone, f.AROHA, f.Outcome.CLEAN, day=DAY)
+    store.enrol_technician("Sam", signer.fingerprint, by="Helpdesk lead")
     store.record_audit(
         [before, after],
         actions,
@@ -283,8 +288,8 @@ def test_a_receipt_signed_on_this_computer_sets_the_key_imports_are_checked_agai
         f.receipt(impostor, f.phone("P9"), f.BEN, f.Outcome.CLEAN, day=DAY, technician="Sam"),
     )
     [outcome] = store.import_folder(tmp_path / "in").outcomes
-    assert outcome.result is ImportResult.REFUSED and outcome.key_changed
-    assert "this computer" in outcome.reason
+    assert outcome.result is ImportResult.REFUSED
+    assert "not by the key this helpdesk enrolled for Sam" in outcome.reason
 
 
 def test_signed_but_malformed_content_is_refused(
@@ -549,6 +554,7 @@ def test_a_duplicate_says_which_receipt_it_is_and_whom_it_was_signed_for(
 ) -> None:
     envelope = f.receipt(signer, f.phone("S1"), f.AROHA, f.Outcome.CLEAN, day=DAY, technician="Sam")
     first = write(tmp_path / "in", "a.json", envelope)
+    store.enrol_technician("Sam", signer.fingerprint, by="Helpdesk lead")
     [imported] = store.import_folder(tmp_path / "in").outcomes
     shutil.copy(first, tmp_path / "in" / "b.json")
     same_file, copy = store.import_folder(tmp_path / "in").outcomes

@@ -77,6 +77,7 @@ def test_an_audit_recorded_step_by_step(store: Store, signer: Signer) -> None:
     store.record_assessment(audit_id, after)
     assert store.audit(audit_id).status is DeviceStatus.COMPLIANT
     envelope = f.receipt(signer, PHONE, f.AROHA, f.Outcome.CLEAN, day=DAY, technician="Sam")
+    store.enrol_technician("Sam", signer.fingerprint, by="Helpdesk lead")
     verified = store.record_receipt(audit_id, envelope, file_name="receipt.json")
     assert store.record_receipt(audit_id, envelope) == verified  # twice changes nothing
     summary = store.audit(audit_id)

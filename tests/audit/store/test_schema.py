@@ -16,6 +16,7 @@ from audit.store import HistoryFilter, Store, default_path
 from audit.store import db as store_db
 from audit.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 from tests.audit.store import factory as f
+from tests.audit.store.test_connection import DROP_V5
 
 
 def digest(path: Path) -> str:
@@ -189,9 +190,11 @@ def test_a_version_2_history_gets_each_scans_users_from_its_receipts(
         # Back to the second schema: no users column (nor the later connection), version 2.
         conn.execute("ALTER TABLE scans DROP COLUMN users")
         conn.execute("ALTER TABLE audits DROP COLUMN connection")
+        for statement in DROP_V5:
+            conn.execute(statement)
         conn.execute("PRAGMA user_version = 2")
     with Store(db_path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 4
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 6
         imported, local = sorted(store.history(), key=lambda a: a.device_id)
         details = store.audit_details(imported.id)
         assert [s.users for s in details.scans] == [f.USERS, f.USERS]

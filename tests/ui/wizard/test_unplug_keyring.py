@@ -34,7 +34,6 @@ from tests.ui.wizard.drive import (
     go_to,
     open_box,
     press_back,
-    press_next,
     remove_page,
     sign,
     wait_idle,
@@ -196,15 +195,17 @@ def test_with_no_usable_keyring_the_first_page_says_so_and_signing_writes_nothin
     assert scans == [1]
     assert page.keyring.isVisibleTo(page)
     assert "you can close this window and sign later" in page.keyring.notice.text.text()
-    press_next(wizard)
-    wait_idle(qtbot, wizard)
+    # "Sign and save" cannot be pressed to no effect: it waits until "Try again" finds one.
+    assert not can_go_on(wizard)
+    page.keyring.again.click()
+    keyring_checked(qtbot, wizard)
     assert wizard.currentId() == Pages.ATTEST  # still here
     assert page.keyring.isVisibleTo(page)
     assert page.keyring.checked.text().startswith("Looked for it at ")
     assert not page.error.isVisibleTo(page)  # said once, by the keyring notice
     assert wizard.saved is None
     assert not receipts.exists() or not any(receipts.iterdir())
-    assert can_go_on(wizard)  # it stays usable: fix the keyring and press Sign again
+    assert not can_go_on(wizard)
 
 
 MEMORY = "tests.helpers.memkeyring.MemoryKeyring"
@@ -267,10 +268,10 @@ def test_after_the_keyring_is_fixed_signing_again_finds_it(
     assessment, _ = clean_computer()
     wizard = make_wizard(assessment, rescan=lambda _p, _c: computer_scan(datetime.now(UTC)))
     page = to_signing(qtbot, wizard)
-    press_next(wizard)
-    wait_idle(qtbot, wizard)
+    keyring_checked(qtbot, wizard)
     assert wizard.keyring_problem is not None
     assert page.keyring.isVisibleTo(page)
+    assert not can_go_on(wizard)  # "Sign and save" waits for a keyring
 
     chosen = receipts.parent / "chosen folder"
     monkeypatch.setattr(RemovalWizard, "ask_folder", classmethod(lambda cls, *a: str(chosen)))
@@ -278,7 +279,9 @@ def test_after_the_keyring_is_fixed_signing_again_finds_it(
     assert page.folder.text() == f"The receipt will be saved in: {chosen}"
 
     keyring_config.write_text(f"[backend]\ndefault-keyring = {MEMORY}\n")
-    go_to(qtbot, wizard, Pages.RECEIPT)  # "Sign and save" again: keyring is read again first
+    page.keyring.again.click()  # IT set it up: "Try again" finds it, then "Sign and save"
+    keyring_checked(qtbot, wizard)
+    go_to(qtbot, wizard, Pages.RECEIPT)
     assert wizard.saved is not None and wizard.saved.path.parent == chosen
     assert not receipts.exists()
     verified = verify_file(wizard.saved.path)

@@ -1,0 +1,204 @@
+"""`device-audit policy` and `device-audit technician`: what a helpdesk's history trusts.
+
+`policy accept FILE` records an organisation's own policy file (id + version + sha256), so that
+receipts made under it are imported and counted; the built-in presets are known already.
+`technician enrol NAME FINGERPRINT` records a technician's signing key, so that receipts it signs
+at the bench (a phone on a USB cable) count as witnessed; `revoke` ends that. See
+docs/security.md for what each is worth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from audit.attestation import format_fingerprint, parse_fingerprint
+from audit.cli import EXIT_OK
+from audit.errors import AuditError
+from audit.text import visible
+
+
+def register(sub: Any) -> None:
+    policy = sub.add_parser(
+        "policy",
+        help="accept an organisation's policy file, or list the known policies",
+        description="The policies this history knows: the built-in presets and the policy files "
+        "the helpdesk accepted. A receipt under any other policy (or under a preset's id with "
+        "other rules) is refused on import; the history takes each policy's title and deadline "
+        "from here, never from a receipt.",
+    )
+    actions = policy.add_subparsers(dest="action", metavar="ACTION", required=True)
+    accept = actions.add_parser("accept", help="accept a policy file (.toml)")
+    accept.add_argument("file", type=Path, metavar="FILE", help="the policy file")
+    accept.add_argument("--by", required=True, metavar="NAME", help="who accepts it")
+    _db_option(accept)
+    accept.set_defaults(func=run_policy_accept)
+    listing = actions.add_parser("list", help="list the known policies")
+    _db_option(listing)
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(func=run_policy_list)
+
+    tech = sub.add_parser(
+        "technician",
+        help="enrol, revoke or list technician keys",
+        description="A receipt that names a technician counts as witnessed only when it is "
+        "signed by a key enrolled here for that technician, of a phone on a USB cable. The "
+        "fingerprint is the 'signer' that `device-audit attest` prints on the bench computer, "
+        "or that `device-audit verify` shows for a receipt made there.",
+    )
+    actions = tech.add_subparsers(dest="action", metavar="ACTION", required=True)
+    enrol = actions.add_parser("enrol", help="enrol a technician's key")
+    enrol.add_argument("name", metavar="NAME", help="the technician's name, as receipts give it")
+    enrol.add_argument(
+        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
+    )
+    enrol.add_argument("--by", required=True, metavar="NAME", help="who enrols it")
+    _db_option(enrol)
+    enrol.set_defaults(func=run_enrol)
+    revoke = actions.add_parser("revoke", help="revoke a technician's key")
+    revoke.add_argument(
+        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
+    )
+    revoke.add_argument("--by", required=True, metavar="NAME", help="who revokes it")
+    _db_option(revoke)
+    revoke.set_defaults(func=run_revoke)
+    listing = actions.add_parser("list", help="list enrolled and revoked technician keys")
+    _db_option(listing)
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(func=run_technicians)
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
+    )
+
+
+def _fingerprint(text: str) -> str:
+    try:
+        return parse_fingerprint(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from audit.store import Store
+
+    return Store(args.db)
+
+
+def _existing(args: argparse.Namespace) -> Any:
+    """A history to read: an explicit --db that is not there is a mistyped path."""
+    if args.db is not None and not args.db.exists():
+        raise AuditError(
+            f"There is no history at {visible(str(args.db))}.",
+            "Check the path; without --db the history in Device Audit's data folder is used.",
+        )
+    return _store(args)
+
+
+def run_policy_accept(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        policy, added = store.accept_policy(args.file, by=args.by)
+    what = "Accepted" if added else "Already accepted"
+    print(
+        f"{what}: {visible(policy.id)} version {policy.version} ({visible(policy.title)}), "
+        f"sha256 {policy.sha256}. Receipts made under exactly this file are imported and "
+        "counted; a receipt under another text of it is refused."
+    )
+    return EXIT_OK
+
+
+def run_policy_list(args: argparse.Namespace) -> int:
+    with _existing(args) as store:
+        known = store.known_policies()
+    rows = sorted(known.by_sha.values(), key=lambda k: (k.id, k.trust.value, k.sha256))
+    if args.json:
+        document = [
+            {
+                "id": k.id,
+                "version": k.version,
+                "sha256": k.sha256,
+                "title": k.title,
+                "deadline": None if k.deadline is None else k.deadline.isoformat(),
+                "trust": k.trust.value,
+                "accepted_by": k.accepted_by or None,
+                "accepted_at": None if k.accepted_at is None else k.accepted_at.isoformat(),
+            }
+            for k in rows
+        ]
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for k in rows:
+        how = (
+            "built in"
+            if k.accepted_at is None
+            else f"accepted by {visible(k.accepted_by)} on {k.accepted_at:%Y-%m-%d}"
+        )
+        print(f"{visible(k.id)}  v{visible(k.version)}  {k.sha256[:16]}…  {how}")
+    return EXIT_OK
+
+
+def run_enrol(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        tech = store.enrol_technician(args.name, args.fingerprint, by=args.by)
+    print(
+        f"Enrolled technician {visible(tech.name)} with key {format_fingerprint(tech.fingerprint)}"
+        f" (by {visible(tech.enrolled_by)}). Receipts naming {visible(tech.name)} and signed "
+        "with this key, of a phone on a USB cable, count as witnessed."
+    )
+    return EXIT_OK
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    with _existing(args) as store:
+        tech = store.revoke_technician(args.fingerprint, by=args.by)
+    print(
+        f"Revoked technician {visible(tech.name)}'s key {format_fingerprint(tech.fingerprint)}"
+        f" (by {visible(tech.revoked_by)}). Receipts signed with it are refused from now on; "
+        "those already in the history stay, as they were counted."
+    )
+    return EXIT_OK
+
+
+def run_technicians(args: argparse.Namespace) -> int:
+    with _existing(args) as store:
+        techs = store.technicians()
+    if args.json:
+        document = [
+            {
+                "name": t.name,
+                "fingerprint": t.fingerprint,
+                "enrolled_by": t.enrolled_by,
+                "enrolled_at": t.enrolled_at.isoformat(),
+                "revoked_by": t.revoked_by or None,
+                "revoked_at": None if t.revoked_at is None else t.revoked_at.isoformat(),
+            }
+            for t in techs
+        ]
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not techs:
+        print(
+            "No technician key is enrolled: every receipt counts as self-attested. Enrol one "
+            "with `device-audit technician enrol NAME FINGERPRINT --by YOUR_NAME`."
+        )
+    for t in techs:
+        state = (
+            "active"
+            if t.revoked_at is None
+            else f"REVOKED {t.revoked_at:%Y-%m-%d} by {visible(t.revoked_by)}"
+        )
+        print(
+            f"{visible(t.name)}  {format_fingerprint(t.fingerprint)}  enrolled "
+            f"{t.enrolled_at:%Y-%m-%d} by {visible(t.enrolled_by)}  {state}"
+        )
+    return EXIT_OK

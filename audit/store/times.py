@@ -1,0 +1,84 @@
+"""Sanity checks on the times an imported receipt claims.
+
+Every time in a receipt comes from the clock of the computer that made it, which its owner
+controls. The import therefore refuses a receipt dated later than now by more than CLOCK_SKEW
+(a wrong clock, or a date faked so that the receipt would always be "the latest"), and flags one
+judged before its policy was announced (the apps it covers were not banned yet, so it proves
+little). When each receipt arrived is recorded (attestations.recorded_at), and the latest audit
+of a person's device is chosen by a time no later than its arrival (schema.CHAIN_TIME).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+
+from audit.attestation import VerifiedAttestation
+from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
+from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
+from audit.store.receipt_content import ReceiptContent
+
+__all__ = ["CLOCK_SKEW", "announced_days", "announced_note", "future_problem"]
+
+
+def future_problem(verified: VerifiedAttestation, content: ReceiptContent, now: datetime) -> str:
+    """Why a receipt dated in the future is refused, or "" when its times are not."""
+    times = [
+        verified.attested_at,
+        content.before.started_at,
+        content.before.finished_at,
+        content.rescan.started_at,
+        content.rescan.finished_at,
+        *(a.at for a in content.actions if a.at is not None),
+    ]
+    latest = max(times)
+    limit = now + CLOCK_SKEW
+    if latest <= limit and content.day <= limit.date():
+        return ""
+    shown = content.day.isoformat() if latest <= limit else f"{latest:%Y-%m-%d %H:%M} UTC"
+    return (
+        f"it is dated {shown}, later than now ({now:%Y-%m-%d %H:%M} UTC) by more than "
+        f"{SKEW_WORDS}: the clock of the computer that made it is wrong, or its date was "
+        "changed. Ask for the device to be checked again on a computer with the right date"
+    )
+
+
+def announced_note(day: date, announced: date | None) -> str:
+    """The flag of a receipt judged before its policy was announced, or ""."""
+    if announced is None or day >= announced:
+        return ""
+    return (
+        f"note: it was judged as of {day.isoformat()}, before the policy was announced "
+        f"({announced.isoformat()}), so it does not show the device met the policy"
+    )
+
+
+_COLUMNS = [c.strip() for c in AUDIT_COLUMNS.split(",")]
+_POLICY, _SHA256, _DAY = (_COLUMNS.index(c) for c in ("policy_id", "policy_sha256", "day"))
+
+
+def receipt_announced_note(rows: ReceiptRows, days: dict[tuple[str, str], date]) -> str:
+    """announced_note() for a receipt about to be stored."""
+    audit = rows.audit
+    announced = days.get((str(audit[_POLICY]), str(audit[_SHA256])))
+    return announced_note(date.fromisoformat(str(audit[_DAY])), announced)
+
+
+def announced_days(conn: sqlite3.Connection) -> dict[tuple[str, str], date]:
+    """(policy id, sha256) -> the day the policy was announced, for the built-in presets and
+    the policies the helpdesk accepted that state one."""
+    from audit.policy.loader import list_presets
+
+    days = {(p.id, p.sha256): p.announced for p in list_presets() if p.announced is not None}
+    try:
+        rows = conn.execute(
+            "SELECT policy_id, sha256, announced FROM accepted_policies WHERE announced IS NOT NULL"
+        ).fetchall()
+    except sqlite3.OperationalError:  # a history from before accepted policies
+        rows = []
+    for policy_id, sha256, announced in rows:
+        try:
+            days[(str(policy_id), str(sha256))] = date.fromisoformat(str(announced))
+        except ValueError:
+            continue
+    return days

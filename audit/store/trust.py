@@ -1,0 +1,528 @@
+"""What a receipt is worth to this helpdesk: its policy is known, and who witnessed it.
+
+Policies: a receipt names its policy by id and the sha256 of the policy file. The history knows
+the built-in presets (their digests computed from the shipped files) and the policies this
+helpdesk accepted (`device-audit policy accept FILE`, table accepted_policies). A receipt under
+any other policy, or under a preset's id with another digest, is refused on import: the title,
+deadline and rules it claims would otherwise be the signer's word. The title and deadline the
+history shows come from the known policy, never from a receipt.
+
+Assurance: a receipt is **witnessed** only when it names a technician, is signed by a key this
+helpdesk enrolled for that technician (table technicians, not revoked), and the device was
+reached by a USB cable or was the bench computer itself. Everything else signed is
+**self-attested**: a signed claim by whoever holds the key. A receipt that names a technician
+but is not signed by an enrolled key is pinned to the staff id like any other self-attested
+one, so naming a technician never bypasses the staff id's key.
+
+Everything here runs inside the caller's transaction (the importer's batch, a Store method).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from audit.attestation import Attester, format_fingerprint
+from audit.errors import AuditError
+from audit.model import Connection, Policy
+from audit.policy import load_policy, preset_ids
+from audit.provenance import connection_from_dict, reached_words
+from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
+from audit.store.db import optional_day, optional_time, parse_time, timestamp
+from audit.store.writes import RECEIPT_COLUMNS
+
+log = logging.getLogger(__name__)
+
+
+class Assurance(StrEnum):
+    SELF_ATTESTED = "self-attested"
+    WITNESSED = "witnessed"
+
+
+ASSURANCE_WORDS = {
+    Assurance.SELF_ATTESTED: "self-attested (a signed claim by the holder of the key)",
+    Assurance.WITNESSED: "witnessed (signed at the bench by an enrolled technician's key)",
+}
+
+
+class PolicyTrust(StrEnum):
+    BUILT_IN = "built-in"
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class KnownPolicy:
+    """A policy this helpdesk knows: id + version + sha256, and what the history shows of it."""
+
+    id: str
+    version: str
+    sha256: str
+    title: str
+    deadline: date | None
+    trust: PolicyTrust
+    accepted_by: str = ""
+    accepted_at: datetime | None = None
+    file_name: str = ""
+
+
+def _built_in(policy: Policy) -> KnownPolicy:
+    return KnownPolicy(
+        id=policy.id,
+        version=policy_version(policy),
+        sha256=policy.sha256,
+        title=policy.title,
+        deadline=policy.deadline,
+        trust=PolicyTrust.BUILT_IN,
+    )
+
+
+def policy_version(policy: Policy) -> str:
+    """A policy's version as the history stores and shows it (the file's `version`, 1 when it
+    has none); the digest is what tells two texts of one version apart."""
+    return str(policy.version)
+
+
+def _readable_presets() -> list[Policy]:
+    """Every shipped preset that loads. A damaged preset file (an install gone wrong) must not
+    stop the history: receipts under it are then refused as unknown, and the log says why."""
+    found = []
+    for preset_id in preset_ids():
+        try:
+            found.append(load_policy(preset_id))
+        except AuditError:
+            log.error("the built-in policy %s cannot be read", preset_id, exc_info=True)
+    return found
+
+
+class KnownPolicies:
+    """The built-in presets and the policies accepted in one history, by digest and by id."""
+
+    def __init__(self, policies: list[KnownPolicy]) -> None:
+        self.by_sha: dict[str, KnownPolicy] = {}
+        self.by_id: dict[str, KnownPolicy] = {}  # the built-in, else the latest accepted
+        for known in policies:
+            self.by_sha.setdefault(known.sha256, known)
+            current = self.by_id.get(known.id)
+            if current is None or current.trust is not PolicyTrust.BUILT_IN:
+                self.by_id[known.id] = known
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection | None) -> KnownPolicies:
+        known = [_built_in(p) for p in _readable_presets()]
+        if conn is not None:
+            known += accepted_policies(conn)
+        return cls(known)
+
+    def problem(self, policy_id: str, sha256: str) -> str:
+        """Why a receipt's policy is not one this helpdesk knows, or "" when it is."""
+        found = self.by_sha.get(sha256)
+        if found is not None and found.id == policy_id:
+            return ""
+        current = self.by_id.get(policy_id)
+        if current is not None and current.trust is PolicyTrust.BUILT_IN:
+            return (
+                f"its policy '{policy_id}' is not the built-in policy of that id: the policy "
+                f"file's digest {sha256[:12]}… differs from the built-in {current.sha256[:12]}… "
+                "(a copy of the preset was changed, or it was made by another version of "
+                "Device Audit); it cannot be counted under the built-in policy"
+            )
+        if current is not None:
+            return (
+                f"its policy '{policy_id}' differs from the one this helpdesk accepted "
+                f"(digest {sha256[:12]}…, accepted {current.sha256[:12]}…); if the new text "
+                "is genuine, accept that policy file first (File › Accept policy… in the app, or "
+                "device-audit policy accept FILE)"
+            )
+        return (
+            f"its policy '{policy_id}' (digest {sha256[:12]}…) is neither a built-in policy nor "
+            "one this helpdesk accepted; if it is your organisation's policy, accept its file "
+            "first (File › Accept policy… in the app, or device-audit policy accept FILE), then "
+            "import again"
+        )
+
+
+def policy_deadline(conn: sqlite3.Connection, policy_id: str) -> date | None:
+    """The deadline of the policy as the helpdesk knows it (a built-in preset or a policy it
+    accepted: audit.store.trust), never as the newest receipt claims it. A policy known only
+    from audits made here: as the most recent of those knew it."""
+    return policy_heading(conn, policy_id)[1]
+
+
+def policy_heading(conn: sqlite3.Connection, policy_id: str) -> tuple[str, date | None]:
+    """(title, deadline) of a policy: from the known policy, else the latest local audit."""
+    known = KnownPolicies.load(conn).by_id.get(policy_id)
+    if known is not None:
+        return known.title, known.deadline
+    row = conn.execute(
+        "SELECT policy_title, deadline FROM audits WHERE policy_id = ?"
+        " ORDER BY origin = 'local' DESC, at DESC LIMIT 1",
+        (policy_id,),
+    ).fetchone()
+    return ("", None) if row is None else (str(row[0]), optional_day(row[1]))
+
+
+def assurance_counts(conn: sqlite3.Connection, policy_id: str) -> dict[str, int]:
+    """Of the latest audits under a policy: {"witnessed": n, "self_attested": m}."""
+    counts = dict(
+        conn.execute(
+            "SELECT assurance, count(*) FROM audits WHERE policy_id = ? AND latest = 1"
+            " AND assurance != '' GROUP BY assurance",
+            (policy_id,),
+        ).fetchall()
+    )
+    return {
+        "witnessed": int(counts.get(Assurance.WITNESSED.value, 0)),
+        "self_attested": int(counts.get(Assurance.SELF_ATTESTED.value, 0)),
+    }
+
+
+ACCEPTED_COLUMNS = (
+    "policy_id, version, sha256, title, deadline, accepted_by, accepted_at, file_name"
+)
+
+
+def accepted_policies(conn: sqlite3.Connection) -> list[KnownPolicy]:
+    return [
+        KnownPolicy(
+            id=row[0],
+            version=row[1],
+            sha256=row[2],
+            title=row[3],
+            deadline=optional_day(row[4]),
+            trust=PolicyTrust.ACCEPTED,
+            accepted_by=row[5],
+            accepted_at=parse_time(row[6]),
+            file_name=row[7],
+        )
+        for row in conn.execute(
+            f"SELECT {ACCEPTED_COLUMNS} FROM accepted_policies ORDER BY accepted_at, sha256"
+        )
+    ]
+
+
+def accept_policy(
+    conn: sqlite3.Connection,
+    policy: Policy,
+    content: bytes,
+    *,
+    file_name: str,
+    by: str,
+    at: datetime,
+) -> bool:
+    """Record a policy file as accepted; False when that exact file was accepted before."""
+    cursor = conn.execute(
+        "INSERT INTO accepted_policies (sha256, policy_id, version, title, deadline, announced,"
+        " content, file_name, accepted_by, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (sha256) DO NOTHING",
+        (
+            policy.sha256,
+            policy.id,
+            policy_version(policy),
+            policy.title,
+            None if policy.deadline is None else policy.deadline.isoformat(),
+            None if policy.announced is None else policy.announced.isoformat(),
+            content,
+            file_name,
+            by,
+            timestamp(at),
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+# --- technicians -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Technician:
+    fingerprint: str
+    name: str
+    enrolled_by: str
+    enrolled_at: datetime
+    revoked_by: str = ""
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def technicians(conn: sqlite3.Connection) -> list[Technician]:
+    return [
+        Technician(row[0], row[1], row[2], parse_time(row[3]), row[4], optional_time(row[5]))
+        for row in conn.execute(
+            "SELECT fingerprint, name, enrolled_by, enrolled_at, revoked_by, revoked_at"
+            " FROM technicians ORDER BY enrolled_at, fingerprint"
+        )
+    ]
+
+
+def enrol(
+    conn: sqlite3.Connection, *, name: str, fingerprint: str, by: str, at: datetime
+) -> Technician:
+    """Enrol a technician's key (fingerprint as lowercase hex). A key enrolled before, even if
+    revoked since, is refused: enrolment is the record of who held it."""
+    if not name.strip():
+        raise ValueError("a technician needs a name")
+    existing = conn.execute(
+        "SELECT name, revoked_at FROM technicians WHERE fingerprint = ?", (fingerprint,)
+    ).fetchone()
+    if existing is not None:
+        state = "revoked" if existing[1] is not None else "enrolled"
+        raise ValueError(
+            f"the key {format_fingerprint(fingerprint)} is already {state} for technician "
+            f"{existing[0]}; a key is enrolled once"
+        )
+    conn.execute(
+        "INSERT INTO technicians (fingerprint, name, enrolled_by, enrolled_at) VALUES (?, ?, ?, ?)",
+        (fingerprint, name.strip(), by, timestamp(at)),
+    )
+    return Technician(fingerprint, name.strip(), by, at)
+
+
+def revoke(conn: sqlite3.Connection, *, fingerprint: str, by: str, at: datetime) -> Technician:
+    row = conn.execute(
+        "SELECT name, enrolled_by, enrolled_at, revoked_at FROM technicians WHERE fingerprint = ?",
+        (fingerprint,),
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no technician key {format_fingerprint(fingerprint)} is enrolled")
+    if row[3] is not None:
+        raise ValueError(f"the key {format_fingerprint(fingerprint)} was revoked already")
+    conn.execute(
+        "UPDATE technicians SET revoked_by = ?, revoked_at = ? WHERE fingerprint = ?",
+        (by, timestamp(at), fingerprint),
+    )
+    return Technician(fingerprint, row[0], row[1], parse_time(row[2]), by, at)
+
+
+# --- judging one receipt -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a signed receipt is worth here: its level, whose key is pinned (a staff id, or
+    "technician:NAME" for an enrolled key), why a technician claim was not taken (note), and
+    why it must be refused outright (refusal; "" when not)."""
+
+    assurance: Assurance
+    identity: str
+    note: str = ""
+    refusal: str = ""
+
+
+def judge(
+    attester: Attester,
+    signer: str,
+    connection: Connection | None,
+    enrolled: dict[str, Technician],
+) -> Judgement:
+    """`enrolled` maps fingerprints to every technician ever enrolled (revoked ones too)."""
+    technician = attester.technician
+    tech = enrolled.get(signer)
+    if not technician:
+        return Judgement(Assurance.SELF_ATTESTED, attester.staff_id)
+    if tech is not None and not tech.active:
+        return Judgement(
+            Assurance.SELF_ATTESTED,
+            attester.staff_id,
+            refusal=f"it is signed by technician {tech.name}'s key "
+            f"{format_fingerprint(signer)}, which {tech.revoked_by or 'the helpdesk'} revoked "
+            f"on {tech.revoked_at:%Y-%m-%d}; ask for the audit to be done again",
+        )
+    if tech is None:
+        holders = [
+            t for t in enrolled.values() if t.active and t.name.casefold() == technician.casefold()
+        ]
+        if holders:
+            return Judgement(
+                Assurance.SELF_ATTESTED,
+                attester.staff_id,
+                refusal=f"it names technician {technician}, but it is signed by key "
+                f"{format_fingerprint(signer)}, not by the key this helpdesk enrolled for "
+                f"{holders[0].name} ({format_fingerprint(holders[0].fingerprint)}): someone "
+                "else signed in the technician's name",
+            )
+        return Judgement(
+            Assurance.SELF_ATTESTED,
+            attester.staff_id,
+            note=f"it names technician {technician}, but its key {format_fingerprint(signer)} "
+            "is not a technician key this helpdesk enrolled, so it counts as self-attested and "
+            f"is checked against staff id {attester.staff_id}'s key "
+            "(enrol the technician's key: device-audit technician enrol)",
+        )
+    identity = f"technician:{technician}"
+    if tech.name.casefold() != technician.casefold():
+        return Judgement(
+            Assurance.SELF_ATTESTED,
+            identity,
+            refusal=f"it names technician {technician}, but it is signed by the key enrolled "
+            f"for technician {tech.name}",
+        )
+    if connection is None:
+        return Judgement(
+            Assurance.SELF_ATTESTED,
+            identity,
+            note=f"signed by enrolled technician {tech.name}, but the receipt does not record "
+            "how the phone was reached (a USB cable or the network), so it is not witnessed",
+        )
+    if not connection.cabled:
+        return Judgement(
+            Assurance.SELF_ATTESTED,
+            identity,
+            note=f"signed by enrolled technician {tech.name}, but the phone was reached "
+            f"{reached_words(connection)}: a technician cannot see such a phone, so it is "
+            "not witnessed",
+        )
+    return Judgement(Assurance.WITNESSED, identity)
+
+
+def enrolled_keys(conn: sqlite3.Connection) -> dict[str, Technician]:
+    return {t.fingerprint: t for t in technicians(conn)}
+
+
+def other_identities(conn: sqlite3.Connection, signer: str, identity: str) -> list[str]:
+    """The other staff ids (or technicians) this key already signed for."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT identity FROM keys WHERE signer = ? AND identity != ? ORDER BY first_seen",
+            (signer, identity),
+        )
+    ]
+
+
+# --- an imported receipt -----------------------------------------------------------------------
+
+_AUDIT_INDEX = {name.strip(): index for index, name in enumerate(AUDIT_COLUMNS.split(","))}
+_RECEIPT_INDEX = {name.strip(): index for index, name in enumerate(RECEIPT_COLUMNS.split(","))}
+
+
+@dataclass(frozen=True)
+class Vetted:
+    """A verified receipt as this helpdesk counts it: its rows with the known policy's title and
+    deadline and the pinned identity, and what it is worth."""
+
+    rows: ReceiptRows
+    judgement: Judgement
+
+
+def vet(
+    rows: ReceiptRows, policies: KnownPolicies, enrolled: dict[str, Technician]
+) -> Vetted | str:
+    """The receipt as it is to be stored, or why it is refused."""
+    audit = list(rows.audit)
+    policy_id = str(audit[_AUDIT_INDEX["policy_id"]])
+    problem = policies.problem(policy_id, str(audit[_AUDIT_INDEX["policy_sha256"]]))
+    if problem:
+        return problem
+    known = policies.by_sha[str(audit[_AUDIT_INDEX["policy_sha256"]])]
+    audit[_AUDIT_INDEX["policy_title"]] = known.title
+    audit[_AUDIT_INDEX["deadline"]] = None if known.deadline is None else known.deadline.isoformat()
+    raw = audit[_AUDIT_INDEX["connection"]]
+    try:
+        connection = connection_from_dict(json.loads(str(raw))) if raw is not None else None
+    except ValueError:
+        connection = None
+    attester = Attester(
+        name=rows.person_name,
+        staff_id=str(audit[_AUDIT_INDEX["staff_id"]]),
+        technician=str(audit[_AUDIT_INDEX["technician"]]),
+    )
+    judgement = judge(attester, rows.signer, connection, enrolled)
+    if judgement.refusal:
+        return judgement.refusal
+    receipt = list(rows.receipt)
+    receipt[_RECEIPT_INDEX["identity"]] = judgement.identity
+    return Vetted(
+        rows._replace(identity=judgement.identity, audit=tuple(audit), receipt=tuple(receipt)),
+        judgement,
+    )
+
+
+def signer_identities(conn: sqlite3.Connection, signers: set[str]) -> dict[str, set[str]]:
+    """Key -> every identity (staff id, "technician:NAME") it has signed for in this history."""
+    found: dict[str, set[str]] = {}
+    ordered = sorted(signers)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for signer, identity in conn.execute(
+            f"SELECT signer, identity FROM keys WHERE signer IN ({marks})", chunk
+        ):
+            found.setdefault(signer, set()).add(identity)
+    return found
+
+
+def two_identities_note(signer: str, identity: str, seen: set[str]) -> str:
+    """The flag for a key that signed for someone else before, or ""."""
+    others = sorted(seen - {identity})
+    if not others:
+        return ""
+    names = ", ".join(o.replace("technician:", "technician ") for o in others)
+    return (
+        f"the key {format_fingerprint(signer)} has also signed for {names}: one key under two "
+        "identities; check with both people which of them holds it"
+    )
+
+
+class BatchTrust:
+    """The trust checks of one import batch, inside its transaction: each receipt is vetted
+    (known policy, assurance, pinned identity) before the key and duplicate checks, and each
+    imported one gets its assurance and notes written after the batch's rows."""
+
+    def __init__(self, conn: sqlite3.Connection, signers: set[str]) -> None:
+        self.policies = KnownPolicies.load(conn)
+        self.enrolled = enrolled_keys(conn)
+        self.seen = signer_identities(conn, signers)
+        self.judged: dict[str, Judgement] = {}  # payload digest -> judgement
+        self.marks: list[tuple[str, str, int]] = []
+        self.suspects: list[tuple[str, str]] = []  # (staff id, the key accepted later)
+
+    def vet(self, rows: ReceiptRows) -> ReceiptRows | str:
+        vetted = vet(rows, self.policies, self.enrolled)
+        if isinstance(vetted, str):
+            return vetted
+        self.judged[rows.payload_sha256] = vetted.judgement
+        return vetted.rows
+
+    def imported(self, rows: ReceiptRows, audit_id: int, *, new_key: bool = False) -> str:
+        """Record what an imported receipt is worth; returns the notes its report line says.
+        `new_key`: its key was accepted as a new key for the staff id, which makes the receipts
+        signed by the key seen first suspect (the first key seen is trusted only for coming
+        first: a forger who imports first would otherwise make the genuine key look forged)."""
+        judgement = self.judged[rows.payload_sha256]
+        if new_key and not rows.identity.startswith("technician:"):
+            self.suspects.append((rows.identity, rows.signer))
+        seen = self.seen.setdefault(rows.signer, set())
+        enrolled = rows.signer in self.enrolled
+        flag = "" if enrolled else two_identities_note(rows.signer, rows.identity, seen)
+        seen.add(rows.identity)
+        note = "; ".join(part for part in (judgement.note, flag) if part)
+        self.marks.append((judgement.assurance.value, note, audit_id))
+        return note
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        conn.executemany("UPDATE audits SET assurance = ?, trust_note = ? WHERE id = ?", self.marks)
+        for staff_id, later in self.suspects:
+            note = suspect_note(staff_id, later)
+            conn.execute(
+                "UPDATE audits SET trust_note = CASE WHEN trust_note = '' THEN ?"
+                " ELSE trust_note || '; ' || ? END"
+                " WHERE staff_id = ? AND coalesce(signer, '') NOT IN ('', ?)"
+                " AND instr(trust_note, ?) = 0",
+                (note, note, staff_id, later, note),
+            )
+
+
+def suspect_note(staff_id: str, later: str) -> str:
+    """What an earlier receipt of a staff id says once another key was accepted for them."""
+    return (
+        f"another key ({format_fingerprint(later)}) was later accepted for staff id {staff_id}: "
+        "if only one of the keys is theirs, the one seen first (this receipt's) is the suspect; "
+        "check with the person which fingerprint their own Device Audit shows"
+    )

@@ -1,0 +1,103 @@
+"""The Store's methods for what the helpdesk trusts: accepted policies and enrolled technicians.
+
+A mixin, so store.py stays about audits; the rules themselves are in audit.store.trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from audit.errors import PolicyError, StoreError
+from audit.model import Policy
+from audit.policy import load_policy_file
+from audit.policy.loader import preset_digests
+from audit.policy.tomlfile import read_file
+from audit.store import trust
+from audit.store.trust import KnownPolicies, KnownPolicy, Technician
+
+T = TypeVar("T")
+
+
+class TrustMethods:
+    """Accepting policies, enrolling and revoking technician keys (see audit.store.trust)."""
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    def accept_policy(self, path: Path | str, *, by: str) -> tuple[Policy, bool]:
+        """Accept an organisation's policy file, so receipts made under it are imported and
+        counted; returns the policy and whether it is new here (False: accepted before).
+        A built-in preset needs no accepting (StoreError says so)."""
+        path = Path(path)
+        policy = load_policy_file(path)  # refuses a file that takes a preset's id
+        if preset_digests().get(policy.id) == policy.sha256:
+            raise StoreError(
+                f"{path.name} is the built-in policy '{policy.id}', which every Device Audit "
+                "knows already.",
+                "Nothing to accept: receipts under it are imported as they are.",
+            )
+        _doc, content = read_file(path, PolicyError)
+        if hashlib.sha256(content).hexdigest() != policy.sha256:
+            raise StoreError(f"{path.name} changed while it was being read.", "Accept it again.")
+        if not by.strip():
+            raise StoreError(
+                "Say who accepts the policy.", "Give your name (--by NAME in the CLI)."
+            )
+        with self._write() as conn:
+            added = trust.accept_policy(
+                conn, policy, content, file_name=path.name, by=by.strip(), at=datetime.now(UTC)
+            )
+        return policy, added
+
+    def known_policies(self) -> KnownPolicies:
+        return self._read(KnownPolicies.load)
+
+    def accepted_policies(self) -> list[KnownPolicy]:
+        return self._read(trust.accepted_policies)
+
+    def technicians(self) -> list[Technician]:
+        """Every technician key ever enrolled, revoked ones too (they say when and by whom)."""
+        return self._read(trust.technicians)
+
+    def enrol_technician(self, name: str, fingerprint: str, *, by: str) -> Technician:
+        """Enrol a technician's signing key: receipts that name this technician and are signed
+        with it (a phone on a cable) count as witnessed. StoreError when it cannot be."""
+        with self._words(), self._write() as conn:
+            return trust.enrol(
+                conn, name=name, fingerprint=fingerprint, by=_who(by), at=datetime.now(UTC)
+            )
+
+    def revoke_technician(self, fingerprint: str, *, by: str) -> Technician:
+        """Revoke a technician key: receipts signed with it are refused from now on."""
+        with self._words(), self._write() as conn:
+            return trust.revoke(conn, fingerprint=fingerprint, by=_who(by), at=datetime.now(UTC))
+
+    @staticmethod
+    def _words() -> AbstractContextManager[None]:
+        return _value_errors()
+
+
+def _who(by: str) -> str:
+    if not by.strip():
+        raise StoreError("Say who does this.", "Give your name (--by NAME in the CLI).")
+    return by.strip()
+
+
+class _value_errors(AbstractContextManager[None]):
+    """The trust rules' ValueErrors as StoreErrors with a next step."""
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if isinstance(error, ValueError):
+            raise StoreError(
+                f"{str(error)[:1].upper()}{str(error)[1:]}.",
+                "List the enrolled technicians with 'device-audit technician list'.",
+            ) from None

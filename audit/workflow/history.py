@@ -1,0 +1,208 @@
+"""The history as one device audit writes it: opened when first needed, never in the way.
+
+One removal is one audit in the history, however many runs it takes: the pending record
+(audit.remediation.pending) carries the audit's id from `remove` to `attest`. The id is only
+trusted when that audit is in this history file, of this device and policy version, and not yet
+signed for; otherwise (another --db, a history moved aside, a policy changed) a new audit is
+started with everything the pending record holds, so the history never misses the first scan
+or an action.
+
+A history that cannot be written (a full disk, a damaged file, another --db) is said once, with
+the next step, and the audit goes on: a history problem never stops a removal or loses a
+receipt (the receipt file is written before the history is). The simulated demo phone is never
+written (`recorded`), and that too is said once, so the history, its dashboard and its exports
+hold real devices only while the demo walks the whole flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from audit.attestation import Attester, Envelope
+from audit.errors import AuditError, StoreError
+from audit.model import ActionResult, Assessment, Device
+from audit.store import DEMO_NOT_RECORDED, Store
+from audit.workflow.notices import Notice, Say
+
+T = TypeVar("T")
+
+
+def recorded(device: Device) -> bool:
+    """Whether audits of this device go into the history: never the demo phone's. The one
+    place this rule lives (the window's recorder asks it too)."""
+    return not device.simulated
+
+
+class History:
+    """The history file one audit writes to (see the module docstring)."""
+
+    def __init__(self, path: Path | None, device: Device, say: Say) -> None:
+        self.path = path
+        self.say = say
+        self.store: Store | None = None
+        self.failed = False
+        self.demo = not recorded(device)
+        self._demo_said = False
+
+    def run(self, what: str, write: Callable[[Store], T], next_step: str) -> T | None:
+        """`write(store)`, or None when it is not written (the demo phone, a failed history);
+        `what` names the record in the warning ("The scan could not be recorded...")."""
+        if self.demo:
+            if not self._demo_said:
+                self._demo_said = True
+                self.say(Notice(DEMO_NOT_RECORDED))
+            return None
+        if self.failed:
+            return None
+        try:
+            if self.store is None:
+                self.store = Store(self.path)
+            return write(self.store)
+        except AuditError as error:  # StoreError; AttestationInvalid cannot happen here
+            self.failed = True
+            step = " ".join(t for t in (error.next_step, next_step) if t)
+            self.say(
+                Notice(
+                    f"{what} could not be recorded in the history: {error.message}",
+                    step,
+                    warning=True,
+                )
+            )
+            return None
+
+    @property
+    def file(self) -> str:
+        """The history file in use, as a pending record keeps it ("" before it is open)."""
+        return "" if self.store is None else str(self.store.path.resolve())
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def same_file(store: Store, history_file: str) -> bool:
+    """Whether `history_file` (as a pending record keeps it) is the store's file."""
+    return not history_file or Path(history_file).resolve() == store.path.resolve()
+
+
+def open_audit(
+    store: Store, audit_id: int | None, before: Assessment, history_file: str = ""
+) -> int | None:
+    """`audit_id` when it can take more of this removal, else None. Audit ids are per history
+    file: one kept from another file (`history_file`) is not looked up."""
+    if audit_id is None or not same_file(store, history_file):
+        return None
+    try:
+        summary = store.audit(audit_id)
+    except StoreError:
+        return None  # not in this history file
+    policy = before.policy
+    if (
+        summary.device_id != before.scan.device.id
+        or (summary.policy_id, summary.policy_sha256) != (policy.id, policy.sha256)
+        or summary.attested
+    ):
+        return None
+    return audit_id
+
+
+def record_removal_scan(
+    store: Store,
+    scan: Assessment,
+    *,
+    audit_id: int | None,
+    history_file: str = "",
+    first: Assessment | None = None,
+    earlier_actions: Sequence[ActionResult] = (),
+    staff_id: str = "",
+) -> int:
+    """Record the scan a `remove` run starts from; returns the audit it belongs to.
+
+    `first` and `earlier_actions` are what an earlier run saved (its first scan, judged again,
+    and its actions): recorded too when a new audit has to be started, so it is whole.
+    """
+    current = open_audit(store, audit_id, scan, history_file)
+    if current is not None:
+        store.record_assessment(current, scan)
+        return current
+    assessments = [scan] if first is None else [first, scan]
+    return store.record_audit(assessments, earlier_actions, staff_id=staff_id)
+
+
+def record_receipt(
+    store: Store,
+    envelope: Envelope,
+    *,
+    audit_id: int | None,
+    history_file: str = "",
+    before: Assessment,
+    after: Assessment,
+    actions: Sequence[ActionResult],
+    attester: Attester,
+    file_name: str = "",
+) -> int:
+    """Record who attested, the rescan and the signed receipt; returns the audit's id.
+
+    With the audit of the removal (`audit_id`), the removal's scans and actions are there
+    already; without it, the whole audit is recorded at once: `before` (when it is another
+    scan than `after`), the actions, `after` and the receipt.
+    """
+    current = open_audit(store, audit_id, before, history_file)
+    if current is not None:
+        store.set_person(
+            current,
+            person_name=attester.name,
+            staff_id=attester.staff_id,
+            technician=attester.technician,
+        )
+        store.record_assessment(current, after)
+        store.record_receipt(current, envelope, file_name=file_name)
+        return current
+    assessments = [after] if before is after else [before, after]
+    return store.record_audit(
+        assessments,
+        actions,
+        person_name=attester.name,
+        staff_id=attester.staff_id,
+        technician=attester.technician,
+        envelope=envelope,
+        file_name=file_name,
+    )
+
+
+def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
+    """What makes two assessments the same record: the scan, and how it was judged (the
+    window writes each check once, however often it shows it)."""
+    scan = assessment.scan
+    exemptions = ",".join(sorted(e.id for e in assessment.exemptions))
+    return (
+        f"{scan.device.id}@{scan.started_at.isoformat()}",
+        f"{assessment.policy.id}:{assessment.policy.sha256}:{assessment.day.isoformat()}",
+        f"{assessment.status.value}:{len(assessment.findings)}:{exemptions}",
+    )
+
+
+def record_signed_file(
+    store: Store,
+    audit_id: int,
+    path: Path,
+    *,
+    person_name: str,
+    staff_id: str,
+    technician: str,
+) -> None:
+    """Record a receipt file signed for an audit whose scans and actions are in the history
+    already (the window writes them as they come), read back from the file. The audit's person
+    is named first: the receipt's signed attester is who the audit is for."""
+    summary = store.audit(audit_id)
+    if not summary.attested and (summary.staff_id, summary.person_name) != (
+        staff_id,
+        person_name,
+    ):
+        store.set_person(
+            audit_id, person_name=person_name, staff_id=staff_id, technician=technician
+        )
+    store.record_receipt(audit_id, path.read_bytes(), file_name=str(path))

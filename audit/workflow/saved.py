@@ -1,0 +1,148 @@
+"""The pending removal of one device under one policy, as the workflow reads and writes it.
+
+A removal and its receipt may be separate runs (a technician removes, hands the phone back and
+attests when the person is there), so what was found before and what was done is kept as a
+pending removal (audit.remediation.pending) until a receipt holds it. These are the workflow's
+only ways to touch that file: continue it or set it aside, add to it, use it for a receipt, and
+retire it once the receipt is written. A record that cannot be read is renamed aside, never
+deleted, and every decision is told to the person as a Notice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audit.errors import AuditError
+from audit.model import Policy
+from audit.remediation import pending
+from audit.remediation.pending import PendingFileError, PendingRemoval
+from audit.text import visible
+from audit.workflow.notices import Notice, Say
+
+
+def when(record: PendingRemoval) -> str:
+    return f"{record.created_at.astimezone():%Y-%m-%d %H:%M}"
+
+
+def read_saved(path: Path, say: Say, *, instead: str) -> PendingRemoval | None:
+    """The saved removal at `path`, or None. One that cannot be read is renamed aside (never
+    deleted) with a warning naming both files; `instead` says what happens without it."""
+    try:
+        return pending.load(path)
+    except PendingFileError as error:
+        try:
+            aside = pending.set_aside(path)
+        except OSError as problem:
+            raise AuditError(
+                f"The saved removal {path} cannot be read, nor moved aside ({problem}).",
+                "Move the file out of the folder yourself, then run the command again.",
+            ) from None
+        say(
+            Notice(
+                f"{error.message} It was set aside as {aside} (nothing in it is deleted); "
+                f"{instead}.",
+                warning=True,
+            )
+        )
+        return None
+
+
+def to_continue(path: Path, policy: Policy, say: Say) -> PendingRemoval | None:
+    """The saved removal a new removal adds to, when there is one it may continue; one too old
+    or made under another version of the policy is set aside."""
+    record = read_saved(path, say, instead="a new record of the removal is begun")
+    if record is None:
+        return None
+    reason = record.stale_reason(policy)
+    if reason:
+        try:
+            kept = f"; the old record is kept as {pending.set_aside(path, 'replaced')}"
+        except OSError as problem:
+            kept = f"; the old record could not be moved aside ({problem}) and will be replaced"
+        say(
+            Notice(
+                f"The removal saved for this device is not continued: {reason}. A new record "
+                f"is begun{kept}."
+            )
+        )
+        return None
+    say(
+        Notice(
+            f"Continuing the removal begun {when(record)}: its first scan (from before anything "
+            f"was done) is kept, and what is done now is added to its {len(record.actions)} "
+            "action(s)."
+        )
+    )
+    return record
+
+
+def to_attest(path: Path, policy: Policy, exemptions_file: str, say: Say) -> PendingRemoval | None:
+    """The saved removal of this device under this policy that a receipt is to show."""
+    record = read_saved(path, say, instead="the receipt is made from this scan alone")
+    if record is None:
+        return None
+    reason = record.stale_reason(policy)
+    if reason:
+        say(
+            Notice(
+                f"The removal saved for this device is not used: {reason}. The receipt is made "
+                "from this scan alone; the next 'remove' sets the old record aside."
+            )
+        )
+        return None
+    say(
+        Notice(
+            f"Using the removal begun {when(record)}: the scan from before it and its "
+            f"{len(record.actions)} action(s) go into the receipt, with this scan."
+        )
+    )
+    if record.exemptions_file != exemptions_file:
+        say(
+            Notice(
+                f"Note: the removal was judged with {_exemptions_words(record.exemptions_file)}; "
+                f"both scans are now judged with {_exemptions_words(exemptions_file)}."
+            )
+        )
+    return record
+
+
+def _exemptions_words(file: str) -> str:
+    return f"the exemptions file {visible(file, limit=500)}" if file else "no exemptions file"
+
+
+def save(record: PendingRemoval, path: Path, say: Say) -> None:
+    """Write the record; a failure is said (what was done stays done, and in memory)."""
+    try:
+        pending.save(record, path)
+    except OSError as error:
+        say(
+            Notice(
+                f"what was done could not be saved for 'attest' in {path} "
+                f"({error.strerror or error}): its receipt would show only its own scan.",
+                "check that the disk is not full and that you may write to the folder.",
+                warning=True,
+            )
+        )
+
+
+def retire(path: Path, *, in_history: bool, say: Say) -> None:
+    """The saved removal is in a receipt now: removed when the history holds it too (or never
+    will: the demo phone), else renamed aside, kept but never used for a receipt again."""
+    if in_history:
+        try:
+            pending.discard(path)
+        except OSError as error:
+            say(
+                Notice(
+                    f"the saved removal {path} could not be removed ({error}); remove it "
+                    "yourself, or the next attest shows that removal again.",
+                    warning=True,
+                )
+            )
+        return
+    try:
+        aside = pending.set_aside(path, "attested")
+    except OSError as error:
+        say(Notice(f"the saved removal {path} could not be retired ({error}).", warning=True))
+        return
+    say(Notice(f"The saved removal is in the receipt; its record is kept as {aside}."))

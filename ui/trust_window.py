@@ -1,0 +1,276 @@
+"""File › Accept policy… and File › Technician keys…: what the helpdesk's history trusts.
+
+One window, two tabs. *Policies* lists the built-in presets and the policy files the helpdesk
+accepted (id, version, digest, who accepted it); "Accept policy file…" adds one, so receipts
+made under it are imported (audit.store.trust). *Technician keys* lists the enrolled keys (name,
+fingerprint, enrolled by, date, revoked); a receipt that names a technician is witnessed only
+when signed by one of them, of a phone on a cable. Every store call runs through the recorder,
+off the GUI thread. Names and ids came from files: shown as plain text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.attestation import format_fingerprint, parse_fingerprint
+from audit.text import visible
+from ui import errors
+from ui.plain import label
+from ui.recorder import AuditRecorder
+from ui.windows import add_window_keys, fit_to_screen
+
+if TYPE_CHECKING:
+    from audit.store import Store
+    from audit.store.trust import KnownPolicies, Technician
+
+POLICY_COLUMNS = ("Policy", "Version", "sha256", "Known as")
+TECH_COLUMNS = ("Technician", "Key fingerprint", "Enrolled by", "Enrolled", "Revoked")
+
+
+def install_menu(window: Any, menu: QMenu) -> None:
+    """Add File › Accept policy… and File › Technician keys… to the main window's menu."""
+
+    def open_tab(tab: int) -> TrustWindow:
+        found = window.windows.get("trust")
+        if not isinstance(found, TrustWindow):
+            found = TrustWindow(window.recorder, window)
+            window.windows["trust"] = found
+        found.tabs.setCurrentIndex(tab)
+        found.show()
+        found.raise_()
+        found.activateWindow()
+        return found
+
+    accept = QAction("Accept &policy…", window)
+    accept.setStatusTip("Let receipts made under your organisation's own policy file be imported")
+    accept.triggered.connect(lambda _=False: open_tab(0))
+    techs = QAction("&Technician keys…", window)
+    techs.setStatusTip("Enrol or revoke the keys whose bench receipts count as witnessed")
+    techs.triggered.connect(lambda _=False: open_tab(1))
+    menu.addAction(accept)
+    menu.addAction(techs)
+
+
+def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAccessibleName(name)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(visible(text)))
+    table.resizeColumnsToContents()
+
+
+class TrustWindow(QMainWindow):
+    """Accepted policies and enrolled technician keys of the history the recorder writes."""
+
+    def __init__(self, recorder: AuditRecorder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        self.tech_rows: list[Technician] = []
+        self.setWindowTitle("Policies and technician keys")
+        self.tabs = QTabWidget()
+        self.setCentralWidget(self.tabs)
+        self.tabs.addTab(self._policies_tab(), "&Policies")
+        self.tabs.addTab(self._technicians_tab(), "&Technician keys")
+        self.message = label("", name="trust-message")
+        self.statusBar().addWidget(self.message, 1)
+        add_window_keys(self, self.reload)
+        fit_to_screen(self, 820, 480)
+        self.reload()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _policies_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            label(
+                "Receipts are imported only under these policies: Device Audit's built-in "
+                "presets, and your organisation's own policy files once you accept them here. "
+                "The history takes each policy's title and deadline from this list, never from "
+                "a receipt."
+            )
+        )
+        self.policies = _table(POLICY_COLUMNS, "Known policies")
+        layout.addWidget(self.policies)
+        row = QHBoxLayout()
+        self.accepted_by = QLineEdit()
+        self.accepted_by.setPlaceholderText("Your name")
+        self.accepted_by.setAccessibleName("Accepted by")
+        self.accept_button = QPushButton("&Accept policy file…")
+        self.accept_button.clicked.connect(self.accept_policy)
+        row.addWidget(label("Accepted by:", wrap=False, selectable=False))
+        row.addWidget(self.accepted_by)
+        row.addWidget(self.accept_button)
+        layout.addLayout(row)
+        return page
+
+    def _technicians_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            label(
+                "A receipt that names a technician counts as witnessed only when it is signed by "
+                "a key enrolled here for that technician, of a phone on a USB cable. The "
+                "fingerprint is the signer shown on a receipt made at the bench computer."
+            )
+        )
+        self.technicians = _table(TECH_COLUMNS, "Technician keys")
+        layout.addWidget(self.technicians)
+        form = QFormLayout()
+        self.tech_name = QLineEdit()
+        self.tech_name.setAccessibleName("Technician's name")
+        self.tech_key = QLineEdit()
+        self.tech_key.setAccessibleName("Key fingerprint")
+        self.tech_by = QLineEdit()
+        self.tech_by.setAccessibleName("Enrolled or revoked by")
+        form.addRow("Technician's &name:", self.tech_name)
+        form.addRow("Key &fingerprint:", self.tech_key)
+        form.addRow("Your na&me:", self.tech_by)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.enrol_button = QPushButton("&Enrol key")
+        self.enrol_button.clicked.connect(self.enrol)
+        self.revoke_button = QPushButton("&Revoke selected key…")
+        self.revoke_button.clicked.connect(self.revoke)
+        buttons.addStretch(1)
+        buttons.addWidget(self.enrol_button)
+        buttons.addWidget(self.revoke_button)
+        layout.addLayout(buttons)
+        return page
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        def work(store: Store, _p: object, _c: object) -> tuple[KnownPolicies, list[Technician]]:
+            return store.known_policies(), store.technicians()
+
+        self.recorder.run("trust:read", work, self._show, self._failed, label="Reading")
+
+    def _show(self, result: tuple[KnownPolicies, list[Technician]]) -> None:
+        known, techs = result
+        policies = sorted(known.by_sha.values(), key=lambda k: (k.id, k.sha256))
+        _fill(
+            self.policies,
+            [
+                (
+                    k.id,
+                    k.version,
+                    k.sha256,
+                    "built in"
+                    if k.accepted_at is None
+                    else f"accepted by {k.accepted_by} on {k.accepted_at:%Y-%m-%d}",
+                )
+                for k in policies
+            ],
+        )
+        self.tech_rows = techs
+        _fill(
+            self.technicians,
+            [
+                (
+                    t.name,
+                    format_fingerprint(t.fingerprint),
+                    t.enrolled_by,
+                    f"{t.enrolled_at:%Y-%m-%d}",
+                    "" if t.revoked_at is None else f"{t.revoked_at:%Y-%m-%d} by {t.revoked_by}",
+                )
+                for t in techs
+            ],
+        )
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def ask_file(self) -> str:
+        """Ask for a policy file; tests replace this."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the policy file to accept", "", "Policy files (*.toml)"
+        )
+        return path
+
+    def accept_policy(self) -> None:
+        by = self.accepted_by.text().strip()
+        if not by:
+            self.message.setText("Type your name first: the history records who accepted it.")
+            self.accepted_by.setFocus()
+            return
+        path = self.ask_file()
+        if not path:
+            return
+
+        def work(store: Store, _p: object, _c: object) -> str:
+            policy, added = store.accept_policy(path, by=by)
+            what = "Accepted" if added else "Already accepted"
+            return f"{what}: {policy.id} version {policy.version}."
+
+        self.recorder.run("trust:accept", work, self._done, self._failed, label="Accepting")
+
+    def enrol(self) -> None:
+        name, by = self.tech_name.text().strip(), self.tech_by.text().strip()
+        try:
+            fingerprint = parse_fingerprint(self.tech_key.text())
+        except ValueError as error:
+            self.message.setText(f"The fingerprint is not right: {error}. Copy it whole.")
+            self.tech_key.setFocus()
+            return
+        if not name or not by:
+            self.message.setText("Type the technician's name and your own name first.")
+            return
+
+        def work(store: Store, _p: object, _c: object) -> str:
+            tech = store.enrol_technician(name, fingerprint, by=by)
+            return f"Enrolled {tech.name}'s key {format_fingerprint(tech.fingerprint)}."
+
+        self.recorder.run("trust:enrol", work, self._done, self._failed, label="Enrolling")
+
+    def revoke(self) -> None:
+        row = self.technicians.currentRow()
+        by = self.tech_by.text().strip()
+        if not 0 <= row < len(self.tech_rows):
+            self.message.setText("Choose the key to revoke in the list first.")
+            return
+        if not by:
+            self.message.setText("Type your name first: the history records who revoked it.")
+            return
+        fingerprint = self.tech_rows[row].fingerprint
+
+        def work(store: Store, _p: object, _c: object) -> str:
+            tech = store.revoke_technician(fingerprint, by=by)
+            return f"Revoked {tech.name}'s key: receipts signed with it are refused from now on."
+
+        self.recorder.run("trust:revoke", work, self._done, self._failed, label="Revoking")
+
+    def _done(self, words: str) -> None:
+        self.message.setText(words)
+        self.reload()
+
+    def _failed(self, error: BaseException) -> None:
+        words = errors.describe(error)
+        self.message.setText(f"{words.text} {words.next_step}".strip())
