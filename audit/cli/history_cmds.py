@@ -31,7 +31,8 @@ def register(sub: Any) -> None:
     _export_parser(sub)
 
 
-def _db_option(parser: argparse.ArgumentParser) -> None:
+def db_option(parser: argparse.ArgumentParser) -> None:
+    """--db, as every command that reads or writes the history takes it."""
     parser.add_argument(
         "--db",
         type=Path,
@@ -47,7 +48,7 @@ def _history_parser(sub: Any) -> None:
         description="List audits, newest first (times in this computer's time zone): who, "
         "which device, which policy, the result and whether a signed receipt was made.",
     )
-    _db_option(parser)
+    db_option(parser)
     parser.add_argument("--search", default="", help="text in a name, staff id or device")
     parser.add_argument("--person", default="", help="a staff id or a person's full name")
     parser.add_argument("--device", default="", help="a device id, serial or name")
@@ -79,7 +80,7 @@ def _import_parser(sub: Any) -> None:
         "Exit code 0 when nothing was refused, 1 otherwise.",
     )
     parser.add_argument("folder", type=Path, metavar="DIR", help="the folder of receipt files")
-    _db_option(parser)
+    db_option(parser)
     parser.add_argument(
         "--accept-new-key",
         action="append",
@@ -100,7 +101,7 @@ def _export_parser(sub: Any) -> None:
         "and/or every stored receipt as a file (--receipts), which another Device Audit can "
         "import.",
     )
-    _db_option(parser)
+    db_option(parser)
     parser.add_argument("--format", choices=["csv", "json"], help="csv (default) or json")
     parser.add_argument("--policy", metavar="ID", help="only audits under this policy")
     parser.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")

@@ -17,6 +17,7 @@ from typing import Any
 
 from audit.attestation import format_fingerprint, parse_fingerprint
 from audit.cli import EXIT_OK
+from audit.cli.history_cmds import db_option
 from audit.errors import AuditError
 from audit.text import visible
 
@@ -34,10 +35,10 @@ def register(sub: Any) -> None:
     accept = actions.add_parser("accept", help="accept a policy file (.toml)")
     accept.add_argument("file", type=Path, metavar="FILE", help="the policy file")
     accept.add_argument("--by", required=True, metavar="NAME", help="who accepts it")
-    _db_option(accept)
+    db_option(accept)
     accept.set_defaults(func=run_policy_accept)
     listing = actions.add_parser("list", help="list the known policies")
-    _db_option(listing)
+    db_option(listing)
     listing.add_argument("--json", action="store_true", help="print them as JSON")
     listing.set_defaults(func=run_policy_list)
 
@@ -56,28 +57,19 @@ def register(sub: Any) -> None:
         "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
     )
     enrol.add_argument("--by", required=True, metavar="NAME", help="who enrols it")
-    _db_option(enrol)
+    db_option(enrol)
     enrol.set_defaults(func=run_enrol)
     revoke = actions.add_parser("revoke", help="revoke a technician's key")
     revoke.add_argument(
         "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
     )
     revoke.add_argument("--by", required=True, metavar="NAME", help="who revokes it")
-    _db_option(revoke)
+    db_option(revoke)
     revoke.set_defaults(func=run_revoke)
     listing = actions.add_parser("list", help="list enrolled and revoked technician keys")
-    _db_option(listing)
+    db_option(listing)
     listing.add_argument("--json", action="store_true", help="print them as JSON")
     listing.set_defaults(func=run_technicians)
-
-
-def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        type=Path,
-        metavar="PATH",
-        help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
-    )
 
 
 def _fingerprint(text: str) -> str:
