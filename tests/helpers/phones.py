@@ -31,6 +31,11 @@ START_TIMEOUT = 20.0
 STATE_TIMEOUT = 15.0
 
 
+def phone_args(phone: SimulatedPhone, adb_server: AdbServer) -> list[str]:
+    """The CLI's arguments that reach `phone` through the tests' private adb server."""
+    return ["--device", phone.address, "--adb-port", str(adb_server.port)]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

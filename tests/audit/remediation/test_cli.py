@@ -13,7 +13,7 @@ from audit.attestation import StatementKind, verify_file
 from audit.attestation.receipt_text import ReceiptContent
 from audit.cli import main
 from tests.helpers.memkeyring import MemoryKeyring
-from tests.helpers.phones import AdbServer
+from tests.helpers.phones import AdbServer, phone_args
 from tests.phonesim import SimulatedPhone, load_profile_data
 
 pytestmark = pytest.mark.adb
@@ -27,10 +27,6 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-def phone_args(phone: SimulatedPhone, adb_server: AdbServer) -> list[str]:
-    return ["--device", phone.address, "--adb-port", str(adb_server.port)]
 
 
 def attest_args(phone: SimulatedPhone, adb_server: AdbServer, out: Path) -> list[str]:

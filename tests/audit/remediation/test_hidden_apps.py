@@ -22,7 +22,7 @@ from audit.sources.android.connection import Adb
 from audit.sources.android.parsers import PackageDetails
 from audit.sources.android.scan import details_for, scan_phone
 from tests.helpers.memkeyring import MemoryKeyring
-from tests.helpers.phones import AdbServer, PhoneFactory
+from tests.helpers.phones import AdbServer, PhoneFactory, phone_args
 from tests.phonesim import SimState, SimulatedPhone
 
 pytestmark = pytest.mark.adb
@@ -31,10 +31,6 @@ TIKTOK = "com.zhiliaoapp.musically"
 NZ = "nz-parliament-2023"
 DATE = "2023-03-20"
 DAY = date(2023, 3, 20)
-
-
-def phone_args(phone: SimulatedPhone, adb_server: AdbServer) -> list[str]:
-    return ["--device", phone.address, "--adb-port", str(adb_server.port)]
 
 
 def attest_args(phone: SimulatedPhone, adb_server: AdbServer, out: Path) -> list[str]:
