@@ -82,7 +82,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
             conn.close()
             last = exc
             continue
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # see open_database
             conn.close()
             raise StoreError(
                 f"The history database {path} is damaged ({exc}).",
@@ -134,7 +134,8 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         _migrate(conn, path)
-    except sqlite3.DatabaseError as exc:
+    # A damaged page can also come back as text that is not UTF-8 (UnicodeDecodeError).
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         conn.close()
         if not os.access(path if path.exists() else path.parent, os.W_OK):
             raise StoreError(

@@ -59,7 +59,12 @@ from audit.store.db import timestamp
 from audit.store.intake import batches_of, left_out_reason, worker_pool
 from audit.store.receipt_content import MalformedReceipt, read_receipt
 from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote
-from audit.store.times import announced_days, future_problem, receipt_announced_note
+from audit.store.times import (
+    announced_days,
+    future_problem,
+    judged_day_problem,
+    receipt_announced_note,
+)
 from audit.store.trust import BatchTrust
 from audit.store.writes import RECEIPT_COLUMNS, key_identity
 
@@ -329,7 +334,9 @@ def _verify(path: Path, data: bytes) -> Checked:
         return _refused(path, "the receipt names two different devices", verified)
     if verified.simulated or content.device.simulated:
         return _refused(path, SIMULATED_REASON, verified, simulated=True)
-    future = future_problem(verified, content, datetime.now(UTC))
+    future = future_problem(verified, content, datetime.now(UTC)) or judged_day_problem(
+        verified, content
+    )
     if future:
         return _refused(path, future, verified)
     return receipt_rows(verified, content)

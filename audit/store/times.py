@@ -11,14 +11,20 @@ of a person's device is chosen by a time no later than its arrival (schema.CHAIN
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
 from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
 from audit.store.receipt_content import ReceiptContent
 
-__all__ = ["CLOCK_SKEW", "announced_days", "announced_note", "future_problem"]
+__all__ = [
+    "CLOCK_SKEW",
+    "announced_days",
+    "announced_note",
+    "future_problem",
+    "judged_day_problem",
+]
 
 
 def future_problem(verified: VerifiedAttestation, content: ReceiptContent, now: datetime) -> str:
@@ -40,6 +46,28 @@ def future_problem(verified: VerifiedAttestation, content: ReceiptContent, now: 
         f"it is dated {shown}, later than now ({now:%Y-%m-%d %H:%M} UTC) by more than "
         f"{SKEW_WORDS}: the clock of the computer that made it is wrong, or its date was "
         "changed. Ask for the device to be checked again on a computer with the right date"
+    )
+
+
+JUDGED_DAY_SLACK = timedelta(days=1)
+"""How far the day a receipt judges may lie from the day it was signed: one day, for the signer's
+time zone (a receipt signed in Auckland on the 8th is the 7th in UTC)."""
+
+
+def judged_day_problem(verified: VerifiedAttestation, content: ReceiptContent) -> str:
+    """Why a receipt judged as of another day than the one it was signed is refused, or "".
+
+    `attest --date` judges a device as of a past day (to see how it stood then): the deadline,
+    the rules in force and the exemptions are those of that day, so such a receipt can say
+    "compliant" of a phone that is overdue today. It proves nothing about the device now, and
+    the history counts each receipt as the device's standing: it never comes in."""
+    signed = verified.attested_at.date()
+    if abs(content.day - signed) <= JUDGED_DAY_SLACK:
+        return ""
+    return (
+        f"it judges the device as of {content.day.isoformat()}, not as of the day it was "
+        f"signed ({signed.isoformat()}), so it does not show how the device stands: ask for the "
+        "device to be checked and signed again today, without --date"
     )
 
 

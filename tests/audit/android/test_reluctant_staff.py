@@ -247,3 +247,50 @@ def test_tiktok_frozen_in_the_work_profile_and_installed_for_the_owner_is_found_
     )
     found = {(f.app.user, f.app.state.value) for f in judged.violations}
     assert found == {("0", "installed"), ("10", "hidden")}
+
+
+# --- a receipt judged as of another day -------------------------------------------------------
+
+
+@pytest.mark.adb
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_check_judged_as_of_a_past_day_is_never_recorded_nor_imported(
+    sim_phone: PhoneFactory,
+    adb_server: AdbServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """WeChat is banned from 30 Oct 2023 under canada-gc-mobile-2025: judged as of June 2023 the
+    phone reads compliant, and its receipt used to become a compliant row in the history."""
+    phone = sim_phone(only(profile("pixel-tiktok-lite"), "com.tencent.mm", {"0": "installed"}))
+    db, out = tmp_path / "history.sqlite3", tmp_path / "in" / "r.json"
+    out.parent.mkdir()
+    args = [
+        "attest",
+        "--device",
+        phone.address,
+        "--adb-port",
+        str(adb_server.port),
+        "--policy",
+        "canada-gc-mobile-2025",
+        "--date",
+        "2023-06-01",
+        "--db",
+        str(db),
+        "--name",
+        "Wen Chat",
+        "--staff-id",
+        "PS-5000",
+        "--accept-statement",
+        "--out",
+        str(out),
+    ]
+    main(args)
+    said = capsys.readouterr()
+    assert "Judged as of 2023-06-01, not today: nothing of this run is recorded" in said.err
+    helpdesk = tmp_path / "helpdesk.sqlite3"
+    assert out.exists()  # signed: how the phone stood that day, for whoever asked
+    assert main(["import", str(out.parent), "--db", str(helpdesk)]) == 1
+    assert "judges the device as of 2023-06-01" in capsys.readouterr().out
+    assert main(["history", "--db", str(helpdesk), "--json"]) in (0, 2)
+    assert "PS-5000" not in capsys.readouterr().out

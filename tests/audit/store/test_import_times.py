@@ -127,3 +127,23 @@ def test_verify_does_not_accept_a_receipt_dated_in_the_future(
     out = capsys.readouterr().out
     assert out.startswith(f"{path}: NOT ACCEPTED (dated in the future)")
     assert "It is dated 2099-01-01 12:" in out and "later than now by more than a day" in out
+
+
+def test_a_receipt_judged_as_of_another_day_than_it_was_signed_is_refused(
+    store: Store, signer: Signer, tmp_path: Path
+) -> None:
+    """`attest --date 2023-06-01` signed today judges the phone as it stood then (the rules in
+    force, the deadline, the exemptions of that day): it says nothing of the phone today and
+    must never stand as its compliance. A day off either way is the signer's time zone."""
+    now = datetime.now(UTC)
+    outcomes = _import(
+        store,
+        tmp_path / "in",
+        past=_signed(signer, f.Outcome.CLEAN, date(2023, 6, 1), now),
+        zone=_signed(signer, f.Outcome.CLEAN, now.date() + timedelta(days=1), now),
+    )
+    result, reason = outcomes["past"]
+    assert result is ImportResult.REFUSED
+    assert "judges the device as of 2023-06-01, not as of the day it was signed" in reason
+    assert "without --date" in reason
+    assert outcomes["zone"][0] is ImportResult.IMPORTED
