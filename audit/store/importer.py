@@ -57,6 +57,7 @@ from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, 
 from audit.store.bulk import ImportBatch, ReceiptRows, receipt_rows
 from audit.store.db import timestamp
 from audit.store.intake import batches_of, left_out_reason, worker_pool
+from audit.store.lookalike import lookalike_problem, pinned_lookalikes
 from audit.store.receipt_content import MalformedReceipt, read_receipt
 from audit.store.records import FileOutcome, ImportReport, ImportResult, KeyNote
 from audit.store.times import (
@@ -391,6 +392,7 @@ def _store_batch(
     candidates = [item for item in items if isinstance(item, _Candidate)]
     stored = _stored_receipts(conn, candidates)
     keys = _known_keys(conn, {c.rows.identity for c in candidates})
+    lookalikes = pinned_lookalikes(conn)
     batch = ImportBatch(conn)
     now = timestamp(datetime.now(UTC))
     announced = announced_days(conn)
@@ -399,7 +401,7 @@ def _store_batch(
         if isinstance(item, FileOutcome):
             outcomes.append(item)
             continue
-        outcome = _decide(item, stored, keys, accepted)
+        outcome = _decide(item, stored, keys, accepted) or _lookalike(item, keys, lookalikes)
         if outcome is None:
             outcome = _add(batch, item, stored, keys, now)
             note = trust.imported(item.rows, outcome.audit_id or 0, new_key=outcome.key_changed)
@@ -491,6 +493,14 @@ def _known_keys(conn: sqlite3.Connection, identities: set[str]) -> dict[str, dic
         ):
             keys.setdefault(identity, {})[signer] = f"{source} on {str(first_seen)[:10]}"
     return keys
+
+
+def _lookalike(
+    c: _Candidate, keys: dict[str, dict[str, str]], lookalikes: dict[str, str]
+) -> FileOutcome | None:
+    """Refused when its identity looks like another pinned one (see store.lookalike)."""
+    problem = lookalike_problem(c.rows, keys, lookalikes)
+    return _refused(c.path, problem, c.rows) if problem else None
 
 
 def _decide(

@@ -1,0 +1,98 @@
+"""A staff id that only looks like a pinned one must not get past its key: another case, a
+look-alike dash, an invisible character, or a staff id written as a technician's identity
+(found by an adversarial review: each imported as a row under the person's name)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.attestation import Envelope, Signer, write_receipt
+from audit.cli import main
+from audit.store.lookalike import identity_look
+from tests.audit.store import factory as f
+
+DAY = date(2023, 3, 28)
+AROHA = f.Person("Aroha Ngata", "PS-1042")
+
+
+def drop(folder: Path, name: str, envelope: Envelope) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_receipt(envelope, folder / name)
+
+
+def imported(capsys: pytest.CaptureFixture[str], folder: Path, db: Path) -> dict[str, dict]:
+    main(["import", str(folder), "--db", str(db), "--json"])
+    return {Path(o["file"]).name: o for o in json.loads(capsys.readouterr().out)["files"]}
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["ps-1042", "PS\u20101042", "PS-1042\u200b", "PS\u2011\u200d1042", "ＰＳ-1042", "PS -1042 "],
+)
+def test_a_staff_id_that_looks_like_a_pinned_one_is_refused(
+    lookalike: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    own, mallory = Signer.generate(), Signer.generate()
+    db = tmp_path / "h.sqlite3"
+    drop(
+        tmp_path / "a",
+        "own.json",
+        f.receipt(own, f.phone("A1"), AROHA, f.Outcome.VIOLATION, day=DAY),
+    )
+    assert imported(capsys, tmp_path / "a", db)["own.json"]["result"] == "imported"
+    fake = f.Person("Aroha Ngata", lookalike)
+    drop(
+        tmp_path / "b",
+        "fake.json",
+        f.receipt(mallory, f.phone("A1"), fake, f.Outcome.CLEAN, day=DAY),
+    )
+    outcome = imported(capsys, tmp_path / "b", db)["fake.json"]
+    assert outcome["result"] == "refused"
+    assert "which looks like 'PS-1042'" in outcome["reason"]
+
+
+def test_a_staff_id_written_as_a_technicians_identity_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    posing = f.Person("Mallory", "technician:Sam Lee")
+    drop(
+        tmp_path,
+        "pose.json",
+        f.receipt(Signer.generate(), f.phone("M1"), posing, f.Outcome.CLEAN, day=DAY),
+    )
+    outcome = imported(capsys, tmp_path, tmp_path / "h.sqlite3")["pose.json"]
+    assert outcome["result"] == "refused"
+    assert "written as a technician's identity" in outcome["reason"]
+
+
+def test_an_ordinary_different_staff_id_is_not_a_lookalike(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    drop(
+        tmp_path / "a",
+        "a.json",
+        f.receipt(Signer.generate(), f.phone("A1"), AROHA, f.Outcome.CLEAN, day=DAY),
+    )
+    other = f.Person("Ben", "PS-1043")
+    drop(
+        tmp_path / "b",
+        "b.json",
+        f.receipt(Signer.generate(), f.phone("B1"), other, f.Outcome.CLEAN, day=DAY),
+    )
+    imported(capsys, tmp_path / "a", db)
+    assert imported(capsys, tmp_path / "b", db)["b.json"]["result"] == "imported"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_how_an_identity_looks_is_stable_and_never_fails(text: str) -> None:
+    look = identity_look(text)
+    assert identity_look(look) == look
+    assert look == look.strip()
