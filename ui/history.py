@@ -8,411 +8,62 @@ asks the store for the same; the details keep what was recorded then. Opening an
 its checks, what was done and its receipt, verified again from the stored bytes, with the
 receipt's file and PDF when they are on this computer. Names, staff ids and device names come
 from devices and receipt files: plain text, invisible characters shown as escapes.
+
+The list's rows and words are in ui.history_model, one audit in full in ui.history_details.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from enum import IntEnum
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QDate,
     QModelIndex,
-    QObject,
     Qt,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from audit.attestation.receipt_text import finding_status_words
 from audit.model import DeviceStatus
-from audit.provenance import reached_words
-from audit.text import visible
 from ui import errors, icons
+from ui.history_details import SELECT_AN_AUDIT, DetailsPane, check_lines, detail_lines
+from ui.history_model import RESULT_TODAY_HELP, RESULT_WORDS, HistoryColumn, HistoryModel, shown
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
-from ui.tables import EnumTableModel, set_up_table
-from ui.windows import NotOpened, add_window_keys, fit_to_screen
+from ui.tables import set_up_table
+from ui.windows import add_window_keys, fit_to_screen
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
 
-RESULT_WORDS = {
-    DeviceStatus.COMPLIANT: "Compliant",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions",
-    DeviceStatus.NON_COMPLIANT: "Not compliant",
-    DeviceStatus.OVERDUE: "Overdue",
-    DeviceStatus.INCOMPLETE: "Incomplete check",
-}
-RECEIPT_WORDS = {
-    "compliance_attestation": "Attested",
-    "noncompliance_report": "Report signed",
-    "": "No receipt",
-}
-ACTION_WORDS = {True: "Done", False: "Did not work"}
-
-
-def result_words(status: DeviceStatus | None) -> str:
-    return RESULT_WORDS[status] if status is not None else "Not checked yet"
-
-
-def when(moment: datetime | None) -> str:
-    """A time in this computer's time zone, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
-
-
-def shown(text: str, limit: int = 120) -> str:
-    return visible(text, limit=limit)
-
-
-# --- the list --------------------------------------------------------------------------------
-
-
-class HistoryColumn(IntEnum):
-    WHEN = 0
-    PERSON = 1
-    STAFF_ID = 2
-    DEVICE = 3
-    POLICY = 4
-    RESULT = 5
-    RECEIPT = 6
-    TECHNICIAN = 7
-
-
-HEADERS = {
-    HistoryColumn.WHEN: "When",
-    HistoryColumn.PERSON: "Person",
-    HistoryColumn.STAFF_ID: "Staff id",
-    HistoryColumn.DEVICE: "Device",
-    HistoryColumn.POLICY: "Policy",
-    HistoryColumn.RESULT: "Result today",
-    HistoryColumn.RECEIPT: "Receipt",
-    HistoryColumn.TECHNICIAN: "Technician",
-}
-AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
-RESULT_TODAY_HELP = (
-    "What the audit means today, as the dashboard counts it: a deadline may have passed, or an "
-    "exemption ended, since it was recorded. The details say what was recorded then."
-)
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    audit: AuditSummary
-    cells: tuple[str, ...]
-    status: DeviceStatus | None  # as recorded, or as it stands on the model's day
-
-
-def result_on(audit: AuditSummary, day: date | None) -> tuple[DeviceStatus | None, str]:
-    """The audit's result and its words; with a day, as it stands that day (the deadline may
-    have passed, or the exemption it relied on ended, since it was recorded)."""
-    recorded = audit.status
-    if day is None or recorded is None:
-        return recorded, result_words(recorded)
-    from audit.store import status_on
-
-    now = status_on(
-        recorded, day, deadline=audit.deadline, exemption_expires=audit.exemption_expires
-    )
-    words = result_words(now)
-    if now is recorded:
-        return now, words
-    expires = audit.exemption_expires
-    if recorded is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expires is not None:
-        return now, f"{words} (exemption ended {expires.isoformat()})"
-    return now, f"{words} (deadline passed)"
-
-
-def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
-    device = shown(audit.device_name or audit.device_id)
-    status, result = result_on(audit, as_of)
-    cells = {
-        HistoryColumn.WHEN: when(audit.at),
-        HistoryColumn.PERSON: shown(audit.person_name) or "(not named)",
-        HistoryColumn.STAFF_ID: shown(audit.staff_id),
-        HistoryColumn.DEVICE: device,
-        HistoryColumn.POLICY: shown(audit.policy_id),
-        HistoryColumn.RESULT: result,
-        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind))
-        + (f", {audit.assurance}" if audit.assurance else ""),  # self-attested or witnessed
-        HistoryColumn.TECHNICIAN: shown(audit.technician),
-    }
-    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
-
-
-class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
-    """Audits as the store listed them (newest first); the store filters, not this model."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(HistoryColumn, HEADERS, parent)
-
-    def set_audits(self, audits: list[AuditSummary], as_of: date | None = None) -> None:
-        """Show these audits; with `as_of`, each result as it stands on that day."""
-        self.beginResetModel()
-        self.rows = [history_row(a, as_of) for a in audits]
-        self.endResetModel()
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.ToolTipRole
-            and orientation == Qt.Orientation.Horizontal
-            and section == HistoryColumn.RESULT
-        ):
-            return tooltip(RESULT_TODAY_HELP)
-        return super().headerData(section, orientation, role)
-
-    def audit_at(self, row: int) -> AuditSummary | None:
-        return self.rows[row].audit if 0 <= row < len(self.rows) else None
-
-    def row_of(self, audit_id: int) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.audit.id == audit_id), -1)
-
-    def cell_data(self, row: HistoryRow, column: HistoryColumn, role: int) -> Any:
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return row.cells[column]
-        if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:
-            return icons.status_icon(row.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            audit = row.audit
-            origin = "imported from a receipt" if audit.origin.value == "imported" else "made here"
-            then = (
-                f"\nRecorded then: {result_words(audit.status)}"
-                if row.status is not audit.status
-                else ""
-            )
-            return tooltip(
-                f"{row.cells[HistoryColumn.PERSON]} · {row.cells[HistoryColumn.DEVICE]}\n"
-                f"{shown(audit.policy_title)}\n{row.cells[HistoryColumn.RESULT]}, {origin}{then}"
-            )
-        if role == AUDIT_ROLE:
-            return row.audit
-        return None
-
-
-# --- the details ------------------------------------------------------------------------------
-
-
-def heading(text: str, parent: QWidget) -> QLabel:
-    widget = label(text, parent, selectable=False)
-    font = QFont(widget.font())
-    font.setBold(True)
-    widget.setFont(font)
-    return widget
-
-
-def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
-    """Who, what and the result; with `as_of`, the result as it stands that day (as the list and
-    the dashboard say it), then what was recorded when it differs."""
-    now, result = result_on(head, as_of)
-    who = shown(head.person_name) or "(not named)"
-    if head.staff_id:
-        who += f" (staff id {shown(head.staff_id)})"
-    about = [
-        f"Person: {who}",
-        f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
-        # how the device was reached: a phone over the network or an emulator is named so
-        f"Reached: {shown(reached_words(head.connection), 200)}",
-        *assurance_lines(head),
-        f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
-        f"Result: {result}",
-    ]
-    if now is not head.status:
-        about.append(f"Recorded then: {result_words(head.status)}")
-    if head.technician:
-        about.append(f"Technician: {shown(head.technician)}")
-    if head.exemption_expires is not None:
-        about.append(f"Relies on an exemption until {head.exemption_expires.isoformat()}")
-    about.append(
-        "Imported from a receipt made elsewhere"
-        if head.origin.value == "imported"
-        else "Audited on this computer"
-    )
-    return about
-
-
-def check_lines(details: AuditDetails) -> list[str]:
-    checks = []
-    for number, scan in enumerate(details.scans, start=1):
-        line = f"Check {number}, {when(scan.started_at)}: {result_words(scan.status)}"
-        if scan.app_count:  # the apps looked at, not the apps found against the policy
-            line += f" ({scan.app_count} app{'s' if scan.app_count != 1 else ''} checked)"
-        if not scan.complete:
-            gaps = ", ".join(shown(g.name, 40) for g in scan.gaps)
-            line += f"; could not read {gaps}" if gaps else "; incomplete"
-        checks.append(line)
-        for finding in scan.findings:
-            where = f" {shown(details.profile(finding.user).where, 80)}" if finding.user else ""
-            status = finding_status_words(finding.status, rescan=number > 1)
-            checks.append(f"    {shown(finding.label, 80)}{where}: {status}")
-    return checks or ["No check was recorded."]
-
-
-def detail_lines(details: AuditDetails, as_of: date | None = None) -> list[tuple[str, list[str]]]:
-    """The audit as sections of plain lines: what the details pane shows, testable as text.
-    With `as_of`, the result is as it stands that day."""
-    sections = [("About", about_lines(details.summary, as_of)), ("Checks", check_lines(details))]
-
-    actions = []
-    for action in details.actions:
-        at = f"{when(action.at)}: " if action.at is not None else ""
-        actions.append(f"{at}{ACTION_WORDS[action.ok]}: {shown(action.message, 300)}")
-        if not action.ok and action.advice:
-            actions.append(f"    Advice given: {shown(action.advice, 300)}")
-    sections.append(("What was done", actions or ["Nothing was removed or changed."]))
-
-    receipts = []
-    for receipt in details.receipts:
-        kind = RECEIPT_WORDS.get(receipt.kind, shown(receipt.kind))
-        receipts.append(f"{kind} on {when(receipt.attested_at)}: {result_words(receipt.status)}")
-        if receipt.problem:
-            receipts.append(
-                f"    This receipt no longer verifies: {shown(receipt.problem, 300)}. Do not "
-                "rely on it."
-            )
-        else:
-            receipts.append("    Signature checked again: the receipt is intact.")
-        receipts.append(f"    Signed with key {_fingerprint(receipt.signer)}")
-        if receipt.file_name:
-            receipts.append(f"    File: {shown(receipt.file_name, 300)}")
-    sections.append(("Receipt", receipts or ["No receipt was signed."]))
-    return sections
-
-
-def _fingerprint(signer: str) -> str:
-    from audit.attestation import format_fingerprint
-
-    return format_fingerprint(signer) if signer.isalnum() else shown(signer, 80)
-
-
-def assurance_lines(head: AuditSummary) -> list[str]:
-    """Self-attested or witnessed (docs/security.md), and why a claim was not taken."""
-    if not head.assurance:
-        return []
-    lines = [f"Assurance: {head.assurance}"]
-    if head.trust_note:
-        lines.append(f"    {shown(head.trust_note, 400)}")
-    return lines
-
-
-def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
-    """The latest receipt's file and PDF, when they are on this computer."""
-    if not details.receipts:
-        return None, None
-    name = details.receipts[-1].file_name
-    path = Path(name) if name else None
-    if path is None or not path.is_absolute() or not path.is_file():
-        return None, None
-    pdf = path.with_suffix(".pdf")
-    return path, pdf if pdf.is_file() else None
-
-
-SELECT_AN_AUDIT = "Select an audit to see its checks, actions and receipt."
-
-
-class DetailsPane(QWidget):
-    """One audit in full. The text scrolls; the receipt's buttons stay below it, in sight
-    however long the audit is."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("auditDetails")
-        self.setAccessibleName("The selected audit")
-        self.reading = QScrollArea(self)
-        self.reading.setObjectName("auditDetailsText")
-        self.reading.setAccessibleName("The selected audit's checks, actions and receipt")
-        self.reading.setWidgetResizable(True)
-        self.reading.setFrameShape(QFrame.Shape.NoFrame)
-        self.content = QWidget(self.reading)
-        self.body = QVBoxLayout(self.content)
-        self.title = heading(SELECT_AN_AUDIT, self.content)
-        self.sections = QVBoxLayout()
-        self.body.addWidget(self.title)
-        self.body.addLayout(self.sections)
-        self.body.addStretch(1)
-        self.reading.setWidget(self.content)
-        self.open_pdf = QPushButton("Open the &PDF", self)
-        self.open_pdf.setAccessibleName("Open the receipt's PDF")
-        self.show_file = QPushButton("Show the receipt &file", self)
-        self.show_file.setAccessibleName("Show the receipt file in its folder")
-        self.save_copy = QPushButton("&Save a copy of the receipt…", self)
-        self.save_copy.setAccessibleName("Save a copy of the signed receipt")
-        buttons = QHBoxLayout()
-        for button in (self.open_pdf, self.show_file, self.save_copy):
-            buttons.addWidget(button)
-            button.hide()
-        buttons.addStretch(1)
-        self.not_opened = NotOpened(self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.reading, 1)
-        outer.addLayout(buttons)
-        outer.addWidget(self.not_opened)
-        self.details: AuditDetails | None = None
-        self.labels: list[QLabel] = []
-        self.file: Path | None = None
-        self.pdf: Path | None = None
-
-    def clear(self, text: str = SELECT_AN_AUDIT) -> None:
-        self.details = None
-        self.title.setText(text)
-        for widget in self.labels:
-            widget.hide()
-            widget.deleteLater()  # the layout lets go of a widget as it is deleted
-        self.labels = []
-        for button in (self.open_pdf, self.show_file, self.save_copy):
-            button.hide()
-        self.not_opened.hide()
-
-    def show_details(self, details: AuditDetails, as_of: date | None = None) -> None:
-        """Show the audit; with `as_of`, its result as it stands that day."""
-        self.clear()
-        self.details = details
-        head = details.summary
-        self.title.setText(
-            f"{shown(head.person_name) or '(not named)'} · {shown(head.device_name)}: "
-            f"{result_on(head, as_of)[1]}"
-        )
-        for title, lines in detail_lines(details, as_of):
-            caption = heading(title, self.content)
-            text = label("\n".join(lines), self.content)
-            text.setAccessibleName(title)
-            for widget in (caption, text):
-                self.sections.addWidget(widget)
-                self.labels.append(widget)
-        self.file, self.pdf = receipt_files(details)
-        self.open_pdf.setVisible(self.pdf is not None)
-        self.show_file.setVisible(self.file is not None)
-        self.save_copy.setVisible(bool(details.receipts))
-
-    def texts(self) -> list[str]:
-        """Everything the pane says, title first."""
-        return [self.title.text(), *(w.text() for w in self.labels)]
-
+__all__ = [
+    "SELECT_AN_AUDIT",
+    "DetailsPane",
+    "HistoryColumn",
+    "HistoryModel",
+    "HistoryWindow",
+    "check_lines",
+    "detail_lines",
+]
 
 # --- the window -------------------------------------------------------------------------------
 

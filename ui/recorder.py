@@ -1,5 +1,10 @@
 """Every audit goes into the history (audit.store), written off the GUI thread, in order.
 
+What is written, and how, is the workflow's (audit.workflow.history: `record_check`,
+`record_done`, `record_signed_file`, and `recorded`, the demo rule): this module only orders the
+window's writes and runs them off the GUI thread, as the workflow's `DeviceAudit` writes a
+command's. The removal window's own workflow (ui.wizard) writes no history: this does.
+
 One `AuditRecorder` per app holds the one `Store`, opened on first use on a worker thread (the
 database module and its migrations stay off the start-up path). Writes run through the app's
 background helper (ui.ops) one at a time, in the order they were asked for: a scan's audit must
@@ -170,9 +175,15 @@ class AuditRecorder(QObject):
             return handle
 
         def write(store: Store) -> AuditHandle:
-            # One transaction (one fsync) for the audit and its first scan.
-            handle.id = store.record_audit(
-                [assessment], person_name=person_name, staff_id=staff_id, technician=technician
+            from audit.workflow.history import record_check
+
+            handle.id = record_check(
+                store,
+                assessment,
+                audit_id=None,
+                person_name=person_name,
+                staff_id=staff_id,
+                technician=technician,
             )
             return handle
 
@@ -186,16 +197,26 @@ class AuditRecorder(QObject):
         if key in handle.scans or handle.demo:
             return False
         handle.scans.add(key)
-        self._submit(
-            _Job("assessment", self._on(handle, lambda s, i: s.record_assessment(i, assessment)))
-        )
+
+        def write(store: Store, audit_id: int) -> None:
+            from audit.workflow.history import record_check
+
+            record_check(store, assessment, audit_id=audit_id)
+
+        self._submit(_Job("assessment", self._on(handle, write)))
         return True
 
     def add_actions(self, handle: AuditHandle, actions: Sequence[ActionResult]) -> None:
         if not actions or handle.demo:
             return
         done = tuple(actions)
-        self._submit(_Job("actions", self._on(handle, lambda s, i: s.record_actions(i, done))))
+
+        def write(store: Store, audit_id: int) -> None:
+            from audit.workflow.history import record_done
+
+            record_done(store, audit_id, done)
+
+        self._submit(_Job("actions", self._on(handle, write)))
 
     def add_receipt(
         self,

@@ -9,13 +9,10 @@ while it is off, asking for it is a phone that went away.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from audit.demo.phone import DEMO_ADDRESS, DEMO_NAME, DEMO_SERIAL, DemoPhone, demo_device
-from audit.errors import AuditError, DeviceGone
-
-log = logging.getLogger(__name__)
+from audit.errors import DeviceGone
 
 __all__ = [
     "DEMO_ADDRESS",
@@ -55,18 +52,9 @@ def _forget_removals() -> None:
     """A demo phone switched on afresh has TikTok again: a removal of an earlier one kept
     unsigned (audit.remediation.pending) would say it is done on a phone that no longer shows
     it, and the removal window would carry it on instead of starting afresh."""
-    from audit.remediation import pending
+    from audit.workflow.saved import forget
 
-    device_id = demo_device().id
-    prefix = pending.file_name(device_id, "x").split("--")[0]
-    for path in pending.pending_folder().glob(f"{prefix}--*.json"):
-        try:
-            record = pending.load(path)
-        except (AuditError, OSError) as error:
-            log.info("demo phone: %s left as it is: %s", path, error)
-            continue
-        if record is not None and record.device_id == device_id:
-            pending.discard(path)
+    forget(demo_device().id)
 
 
 def phone_at(address: str) -> DemoPhone | None:

@@ -3,11 +3,13 @@
 The commands (`check`, `remove`, `attest`) call `DeviceAudit` directly, and it alone writes
 their history and pending removal. The window runs it through its background helper (ui.ops):
 its checks and re-judgements (ui.scanning), the removal window's checks again, exemptions and
-the saved first scan (ui.wizard) are `DeviceAudit.check` / `judge` / `judge_saved`. It signs
-every receipt through `sign_and_write` and `write_pdf`, and its history recorder asks
-`recorded`, `assessment_key` and `record_signed_file` (history.py). Still the window's own:
-the removal window keeps its pending removal with ui/wizard/kept.py and its history through
-ui/recorder.py (one store, ordered writes), not through `start_removal` / `keep` / `sign`.
+the saved first scan (ui.wizard) are `DeviceAudit.check` / `judge` / `judge_saved`; the removal
+window continues, keeps and retires its pending removal with `resume` / `keep_all` / `sign`
+(saved.py: one set of rules for `remove`, `attest` and the window) and signs through `sign`,
+drawing the PDF with `write_pdf` on its GUI thread. The window's history is written in order,
+off the GUI thread, by its recorder (ui.recorder) through this package's history functions
+(`record_check`, `record_done`, `record_signed_file`, `recorded`): its `DeviceAudit` is made
+with `history_by_caller`, so nothing is written twice.
 """
 
 from audit.workflow.device_audit import (

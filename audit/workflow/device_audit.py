@@ -55,7 +55,13 @@ from audit.remediation import RemediationSession, Rights, Step, executor_for, pe
 from audit.remediation.execute import Executor
 from audit.remediation.pending import PendingRemoval
 from audit.workflow import saved
-from audit.workflow.history import History, record_receipt, record_removal_scan
+from audit.workflow.history import (
+    History,
+    record_check,
+    record_done,
+    record_receipt,
+    record_removal_scan,
+)
 from audit.workflow.notices import Notice, Say, say_nothing
 from audit.workflow.receipt import Pdf, PdfWriter, Signed, sign_and_write, write_pdf
 
@@ -165,6 +171,7 @@ class DeviceAudit:
         pending_folder: Path | None = None,
         exemptions_file: Path | str | None = None,
         say: Say = say_nothing,
+        history_by_caller: bool = False,
     ) -> None:
         self.reach = reach
         self.policy = policy
@@ -175,6 +182,9 @@ class DeviceAudit:
         self.pending_folder = pending_folder
         self.exemptions_file = "" if exemptions_file is None else str(exemptions_file)
         self.say = say
+        # The window writes its history itself, in order, off the GUI thread (ui.recorder,
+        # through this package's history functions): this object then writes none of it.
+        self.history_by_caller = history_by_caller
         self.session: RemediationSession | None = None
         self.audit_id: int | None = None
         self.record: PendingRemoval | None = None
@@ -243,7 +253,9 @@ class DeviceAudit:
 
     def history(self, device: Device) -> History:
         if self._history is None:
-            self._history = History(self.history_path, device, self.say)
+            self._history = History(
+                self.history_path, device, self.say, by_caller=self.history_by_caller
+            )
         return self._history
 
     @property
@@ -265,7 +277,7 @@ class DeviceAudit:
         and policy (or set a stale one aside), and record the scan in the history."""
         device = before.scan.device
         path = self.pending_path(device)
-        earlier = saved.to_continue(path, self.policy, self.say)
+        earlier = self.resume(device)
         history = self.history(device)
         # The saved first scan, judged as this run judges, for a history that lacks it.
         first = None if earlier is None else self.judge_saved(earlier.first_scan)
@@ -306,6 +318,13 @@ class DeviceAudit:
         )
         return self.session
 
+    def resume(self, device: Device) -> PendingRemoval | None:
+        """The removal saved for this device and policy that a new removal continues, kept as
+        the record later results go to; a damaged or stale one is set aside and said
+        (saved.to_continue). The one rule for `remove` and the removal window."""
+        self.record = saved.to_continue(self.pending_path(device), self.policy, self.say)
+        return self.record
+
     def _removal(self) -> RemediationSession:
         if self.session is None:
             raise ActionFailed("Nothing is being removed yet.", "Check the device first.")
@@ -323,16 +342,32 @@ class DeviceAudit:
     def keep(self, result: ActionResult) -> None:
         """Save a result in the pending removal and the history at once, so a crash or an
         unplugged phone loses nothing that was done."""
-        session = self._removal()
+        self.keep_all([result], self._removal().before)
+
+    def keep_all(self, results: Sequence[ActionResult], first: Assessment) -> OSError | None:
+        """Add results to the pending removal (begun from `first`, the removal's first scan,
+        when there is none yet), save it and record them in the history. Returns the error
+        when the file could not be saved: they stay in memory and go with the next ones."""
+        if not results:
+            return None
+        done = list(results)
         if self.record is None:
-            return
-        self.record = self.record.with_actions([result])
-        saved.save(self.record, self.pending_path(session.device), self.say)
+            self.record = PendingRemoval.start(
+                first.scan,
+                self.policy,
+                exemptions_file=self.exemptions_file,
+                person=self.person,
+                day=self.day,
+            )
+        self.record = self.record.with_actions(done)
+        device = first.scan.device
+        problem = saved.save(self.record, self.pending_path(device), self.say)
         audit_id = self.audit_id
         if audit_id is not None:
-            self.history(session.device).run(
-                "The removal", lambda store: store.record_actions(audit_id, [result]), REMOVE_NEXT
+            self.history(device).run(
+                "The removal", lambda store: record_done(store, audit_id, done), REMOVE_NEXT
             )
+        return problem
 
     def carry_out(
         self,
@@ -384,7 +419,9 @@ class DeviceAudit:
         audit_id = self.audit_id
         if audit_id is not None:
             self.history(session.device).run(
-                "The rescan", lambda store: store.record_assessment(audit_id, after), REMOVE_NEXT
+                "The rescan",
+                lambda store: record_check(store, after, audit_id=audit_id),
+                REMOVE_NEXT,
             )
         return after
 
@@ -449,7 +486,8 @@ class DeviceAudit:
         audit_id = self._record_receipt(proof, signed.envelope, attester, out)
         if proof.saved is not None:
             history = self.history(proof.after.scan.device)
-            saved.retire(proof.path, in_history=audit_id is not None or history.demo, say=self.say)
+            in_history = audit_id is not None or history.demo or history.by_caller
+            saved.retire(proof.path, in_history=in_history, say=self.say)
             self.record = None
         drawn = write_pdf(signed.verified, out, pdf_writer) if pdf else None
         progress(1.0, "Saved")

@@ -3,13 +3,15 @@
 A removal and its receipt may be separate runs (a technician removes, hands the phone back and
 attests when the person is there), so what was found before and what was done is kept as a
 pending removal (audit.remediation.pending) until a receipt holds it. These are the workflow's
-only ways to touch that file: continue it or set it aside, add to it, use it for a receipt, and
-retire it once the receipt is written. A record that cannot be read is renamed aside, never
-deleted, and every decision is told to the person as a Notice.
+only ways to touch that file: continue it or set it aside, add to it, use it for a receipt,
+retire it once the receipt is written, and forget a device's (the demo phone switched on
+afresh). A record that cannot be read is renamed aside, never deleted, and every decision is
+told to the person as a Notice.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from audit.errors import AuditError
@@ -18,6 +20,8 @@ from audit.remediation import pending
 from audit.remediation.pending import PendingFileError, PendingRemoval
 from audit.text import visible
 from audit.workflow.notices import Notice, Say
+
+log = logging.getLogger(__name__)
 
 
 def when(record: PendingRemoval) -> str:
@@ -110,8 +114,9 @@ def _exemptions_words(file: str) -> str:
     return f"the exemptions file {visible(file, limit=500)}" if file else "no exemptions file"
 
 
-def save(record: PendingRemoval, path: Path, say: Say) -> None:
-    """Write the record; a failure is said (what was done stays done, and in memory)."""
+def save(record: PendingRemoval, path: Path, say: Say) -> OSError | None:
+    """Write the record; a failure is said (what was done stays done, and in memory) and
+    returned, for a window that tells of it again when it is closed."""
     try:
         pending.save(record, path)
     except OSError as error:
@@ -123,6 +128,8 @@ def save(record: PendingRemoval, path: Path, say: Say) -> None:
                 warning=True,
             )
         )
+        return error
+    return None
 
 
 def retire(path: Path, *, in_history: bool, say: Say) -> None:
@@ -146,3 +153,18 @@ def retire(path: Path, *, in_history: bool, say: Say) -> None:
         say(Notice(f"the saved removal {path} could not be retired ({error}).", warning=True))
         return
     say(Notice(f"The saved removal is in the receipt; its record is kept as {aside}."))
+
+
+def forget(device_id: str) -> None:
+    """Discard the saved removals of a device under every policy: for the demo phone switched
+    on afresh, whose removals no phone shows any more. One that cannot be read is left as it
+    is (said in the log): it names no device this can be sure of."""
+    prefix = pending.file_name(device_id, "x").split("--")[0]
+    for path in pending.pending_folder().glob(f"{prefix}--*.json"):
+        try:
+            record = pending.load(path)
+        except (AuditError, OSError) as error:
+            log.info("%s left as it is: %s", path, error)
+            continue
+        if record is not None and record.device_id == device_id:
+            pending.discard(path)

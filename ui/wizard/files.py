@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audit.attestation import Attester, Signer, SigningKey, UsbDebugging, VerifiedAttestation
+from audit.attestation import Attester, SigningKey, UsbDebugging, VerifiedAttestation
 from audit.inventory import write_atomic
 from audit.model import ActionResult, Assessment, Device, Finding
 from audit.paths import data_dir
-from audit.progress import CancelCheck, Progress, raise_if_cancelled
-from audit.workflow import sign_and_write, write_pdf
+from audit.progress import CancelCheck, Progress
+from audit.workflow import DeviceAudit, Proof, write_pdf
 from ui.wizard.texts import where
 
 RECEIPTS_FOLDER = "receipts"
@@ -79,41 +79,45 @@ class SavedReceipt:
 
 
 def sign_and_save(
+    removal: DeviceAudit,
     request: SignRequest,
     progress: Progress,
     cancelled: CancelCheck,
     *,
-    signer: Callable[[], SigningKey] = Signer.from_keyring,
+    signer: SigningKey | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SavedReceipt:
-    """Sign, write the receipt, read it back through verify (the PDF is with_pdf's job).
+    """Sign through the device's workflow (DeviceAudit.sign: sign, write, read back through
+    verify, retire the saved removal it holds) under a new name in the request's folder; the
+    PDF is with_pdf's job, the history the window's recorder's.
 
     The key is fetched first: when the keyring cannot be used (KeyringUnavailable,
     SigningKeyDamaged) nothing is signed and nothing is written.
     """
-    progress(0.1, "Opening the signing key")
-    key = signer()
-    raise_if_cancelled(cancelled)
-    progress(0.3, "Signing")
-    request.folder.mkdir(parents=True, exist_ok=True)
     stem = "noncompliance-report" if request.report else "receipt"
     device = request.after.scan.device
+    request.folder.mkdir(parents=True, exist_ok=True)
     path = new_path(request.folder, f"{stem}-{slug(device.name or device.serial)}", ".json", now())
-    # Signed, written and read back through verify as every receipt is (audit.workflow).
-    verified = sign_and_write(
-        before=request.before,
-        after=request.after,
-        actions=request.actions,
-        attester=request.attester,
-        statement=request.statement,
-        signer=key,
-        path=path,
+    proof = Proof(
+        request.before,
+        request.after,
+        request.actions,
+        removal.record,
+        removal.pending_path(device),
+    )
+    receipt = removal.sign(
+        proof,
+        request.attester,
+        request.statement,
+        path,
         report=request.report,
+        signer=signer,
         usb_debugging=request.usb_debugging,
-    ).verified
-    fingerprint = getattr(key, "display_fingerprint", "") or verified.display_signer
-    progress(1.0, "Saved")
-    return SavedReceipt(path, None, "", fingerprint, verified)
+        pdf=False,
+        progress=progress,
+        cancelled=cancelled,
+    )
+    return SavedReceipt(path, None, "", receipt.fingerprint, receipt.signed.verified)
 
 
 def with_pdf(saved: SavedReceipt) -> SavedReceipt:

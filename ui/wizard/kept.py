@@ -1,15 +1,15 @@
-"""The wizard's removal, kept on this computer until a receipt is signed.
+"""The removal a window carries on: the results done before it, put back into its session.
 
 Closing the wizard, quitting the app or a computer that cannot sign yet (no keyring) must not
 lose what was done: the receipt has to show what the device held BEFORE the removal and what was
-done to it. So the wizard keeps its removal the way `device-audit remove` does, as a pending
-removal per device and policy (audit.remediation.pending): the first scan, and every result,
-saved after each one. A wizard opened later on the same device and policy continues it (its
-first scan is the receipt's "before", its results are the receipt's actions), and so can
-`device-audit attest`. The record is discarded once a receipt holds it.
+done to it. The wizard keeps its removal the way `device-audit remove` does, through the
+workflow (audit.workflow: `DeviceAudit.resume` continues the pending removal saved for the
+device and policy, or sets a damaged or stale one aside at once and says so; `keep_all` saves
+every result as it comes; `sign` retires it once a receipt holds it), so `device-audit attest`
+signs what a window removed and a window carries on what `remove` did, by one set of rules.
 
-Qt-free. The wizard calls `keep` and `discard` from its one background job at a time, never
-two at once, so the record needs no lock.
+What is left here is the window's own part: matching the results done before it to the steps
+of its plans, so each page shows what is done and the receipt lists every one, in order.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from audit.errors import AuditError
 from audit.model import ActionKind, ActionResult, Assessment, Exemption, IdentifierKind
 from audit.remediation import (
     Attempt,
@@ -29,120 +29,61 @@ from audit.remediation import (
     Target,
     undo_step,
 )
-from audit.remediation import pending as pending_file
-from audit.remediation.pending import PendingFileError, PendingRemoval
-from audit.workflow import DeviceAudit, saved_scan
+from audit.remediation.pending import PendingRemoval
+from audit.workflow import DeviceAudit, Notice, Reach
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Opened:
-    """What the wizard starts from."""
+    """What a removal window starts from."""
 
-    before: Assessment  # the saved first scan judged now, or the assessment it was given
-    kept: KeptRemoval
-    note: str = ""  # what became of a saved removal that cannot be continued ("" when none)
-
-    @property
-    def resumed(self) -> PendingRemoval | None:
-        """The saved removal continued, with the results done before this window."""
-        return self.kept.record if self.kept.resumed else None
+    removal: DeviceAudit  # the device's workflow: keeps, signs and retires the pending removal
+    resumed: PendingRemoval | None  # the saved removal carried on, with what was done then
+    before: Assessment  # its first scan judged now, or the check the window was opened with
+    note: str  # what became of a saved removal that is not carried on ("" when none)
 
 
-class KeptRemoval:
-    """One device's removal under one policy, as saved on this computer."""
-
-    def __init__(
-        self, path: Path, record: PendingRemoval | None = None, *, replace_old: bool = False
-    ) -> None:
-        self.path = path
-        self.record = record
-        self.resumed = record is not None
-        self.replace_old = replace_old  # a saved record not continued: set it aside first
-
-    @property
-    def results(self) -> tuple[ActionResult, ...]:
-        return () if self.record is None else self.record.actions
-
-    def keep(self, results: Sequence[ActionResult], first: Assessment, *, person: str) -> None:
-        """Add results to the record and save it (OSError when it cannot be written: the
-        results stay in memory and are saved with the next ones)."""
-        if not results:
-            return
-        if self.record is None:
-            self._set_old_aside()
-            self.record = PendingRemoval.start(
-                first.scan, first.policy, person=person, day=first.day
-            )
-        self.record = self.record.with_actions(results)
-        pending_file.save(self.record, self.path)
-
-    def _set_old_aside(self) -> None:
-        if not self.replace_old:
-            return
-        self.replace_old = False
-        try:
-            aside = pending_file.set_aside(self.path, "replaced")
-        except FileNotFoundError:
-            return
-        except OSError as error:  # then it is overwritten: say so in the log
-            log.warning("the old saved removal %s could not be set aside: %s", self.path, error)
-            return
-        log.info("the old saved removal was set aside as %s", aside)
-
-    def discard(self) -> None:
-        """The receipt holds it now (OSError when the file cannot be removed)."""
-        if self.record is not None or self.path.exists():
-            pending_file.discard(self.path)
-        self.record = None
-        self.resumed = False
-
-
-def open_kept(assessment: Assessment, *, exemptions: Sequence[Exemption], person: str) -> Opened:
-    """Continue the removal saved for this device and policy, when there is one that may be
-    continued; otherwise start from `assessment`. A damaged record is set aside (never
-    deleted); one that is too old or made under another version of the policy is set aside
-    when this window first saves."""
-    device, policy = assessment.scan.device, assessment.policy
-    path = pending_file.pending_path(device.id, policy.id)
+def open_removal(
+    reach: Reach, assessment: Assessment, exemptions: Sequence[Exemption], person: str
+) -> Opened:
+    """The removal's pending record through the workflow, carried on when one is saved for
+    this device and policy (DeviceAudit.resume). What the workflow says on opening (a saved
+    removal set aside) is the note the first page shows; later words go to the log (the window
+    tells of a record that could not be saved when it is closed). The window writes the
+    history itself (ui.recorder), so this workflow writes none."""
+    heard: list[Notice] = []
+    removal = DeviceAudit(
+        reach,
+        assessment.policy,
+        exemptions,
+        day=assessment.day,
+        person=person,
+        say=heard.append,
+        history_by_caller=True,
+    )
     try:
-        record = pending_file.load(path)
-    except PendingFileError as error:
-        return Opened(assessment, KeptRemoval(path), _set_aside_damaged(path, error))
-    if record is None:
-        return Opened(assessment, KeptRemoval(path))
-    reason = record.stale_reason(policy)
-    if reason:
-        note = (
-            f"A removal saved earlier for this device is not continued: {reason}. It is kept "
-            "aside, and this removal starts from the latest check."
-        )
-        return Opened(assessment, KeptRemoval(path, replace_old=True), note)
+        resumed = removal.resume(assessment.scan.device)
+    except AuditError as error:  # it can be neither read nor moved aside: say so, go on
+        log.warning("%s", error.message)
+        resumed = None
+        heard.append(Notice(f"{error.message} {error.next_step}", warning=True))
+    removal.say = log_notice
+    if resumed is None:
+        return Opened(removal, None, assessment, " ".join(n.text for n in heard))
     # The saved first scan, judged exactly as the rescans will be (the receipt compares them),
     # by the workflow that judges them.
-    audit = DeviceAudit(
-        saved_scan(record.first_scan), policy, exemptions, day=assessment.day, person=person
-    )
-    before = audit.judge_saved(record.first_scan)
-    return Opened(before, KeptRemoval(path, record))
+    return Opened(removal, resumed, removal.judge_saved(resumed.first_scan), "")
 
 
-def _set_aside_damaged(path: Path, error: PendingFileError) -> str:
-    try:
-        aside = pending_file.set_aside(path)
-    except OSError as problem:
-        log.warning("a damaged saved removal %s could not be set aside: %s", path, problem)
-        return (
-            f"A removal saved earlier for this device cannot be read ({error.problem}), nor "
-            f"moved aside ({problem}); it will be replaced."
-        )
-    log.warning("a damaged saved removal was set aside as %s: %s", aside, error.message)
-    return (
-        f"A removal saved earlier for this device cannot be read ({error.problem}). It was set "
-        f"aside as {aside.name}, and nothing in it is deleted; this removal starts from the "
-        "latest check."
-    )
+def log_notice(notice: Notice) -> None:
+    """What the removal's workflow says once the window is open goes to the log."""
+    words = f"{notice.text} {notice.next_step}".strip()
+    if notice.warning:
+        log.warning("%s", words)
+    else:
+        log.info("%s", words)
 
 
 # --- the results done before this window, in the session ---------------------------------------

@@ -11,11 +11,14 @@ The USB-debugging page comes before the signature so that the signed record says
 USB debugging was switched off again (UsbDebugging in the statement).
 
 Nothing done is lost before it is signed: every result is saved as the device's pending removal
-(ui.wizard.kept), and a wizard opened later on the same device and policy carries on from it, so
-a window closed before signing, a restart, or a computer that could not sign yet (no keyring)
-still ends in a receipt that shows what was removed. Whether this computer can sign is checked
-when the wizard opens, so the person knows before removing anything; "Try again" makes keyring
-read its settings again.
+by the workflow (audit.workflow, `removal` below: the rules `device-audit remove` and `attest`
+follow), and a wizard opened later on the same device and policy carries on from it
+(ui.wizard.kept), so a window closed before signing, a restart, or a computer that could not
+sign yet (no keyring) still ends in a receipt that shows what was removed. The workflow signs
+the receipt and retires the saved removal; the window writes the history itself, in order
+(ui.recorder), so the workflow's `removal` writes none of it. Whether this computer can sign
+is checked when the wizard opens, so the person knows before removing anything; "Try again"
+makes keyring read its settings again.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from ui.wizard.files import (
     with_pdf,
 )
 from ui.wizard.ids import Pages
-from ui.wizard.kept import open_kept, replay
+from ui.wizard.kept import open_removal, replay
 from ui.wizard.keyring_notice import look_for_keyring
 from ui.wizard.pages_attest import AttestPage, ReceiptPage, UsbPage
 from ui.wizard.pages_check import ExemptionsPage, VerifyPage
@@ -74,6 +77,7 @@ from ui.wizard.texts import close_words
 from ui.wizard.widgets import confirm, shown
 
 log = logging.getLogger(__name__)
+
 
 __all__ = ["RemovalWizard", "Rescan", "default_rescan"]
 
@@ -123,14 +127,13 @@ class RemovalWizard(QWizard):
         # what the policy flags itself), else the workflow's way to the device.
         self.reach = Reach(rescan) if rescan is not None else default_reach(assessment, adb_port)
         self.device_now = assessment.scan.device  # how to reach it now (the address may change)
-        opened = open_kept(assessment, exemptions=self.loaded_exemptions, person=person)
-        self.kept = opened.kept
-        self.kept_note = opened.note
+        opened = open_removal(self.reach, assessment, self.loaded_exemptions, person)
+        self.removal, self.resumed, self.kept_note = opened.removal, opened.resumed, opened.note
+        before = opened.before
         self.keep_error: BaseException | None = None
-        self.resumed = opened.resumed
         earlier = self.resumed.actions if self.resumed is not None else ()
         everyone = any(r.kind is ActionKind.UNINSTALL_ALL_USERS for r in earlier)
-        self.session = self._new_session(opened.before, person=person, all_users=everyone)
+        self.session = self._new_session(before, person=person, all_users=everyone)
         replay(self.session, earlier)
         self.resumed_actions = len(earlier)  # the first session.actions, kept from before
         self.usb_result: ActionResult | None = None  # switching USB debugging off from here
@@ -372,17 +375,13 @@ class RemovalWizard(QWizard):
         return self._run(step.id, "Keeping what was done", work, done, failed)
 
     def _keeper(self) -> Callable[[Sequence[ActionResult]], BaseException | None]:
-        """Save results as the device's pending removal (on the worker thread); returns the
-        error when they could not be saved (they are saved with the next ones)."""
-        kept, first, person = self.kept, self.session.before, self.session.person
+        """Save results as the device's pending removal through the workflow (on the worker
+        thread, one job at a time); returns the error when they could not be saved (they are
+        saved with the next ones)."""
+        removal, first = self.removal, self.session.before
 
         def keep(results: Sequence[ActionResult]) -> BaseException | None:
-            try:
-                kept.keep(results, first, person=person)
-            except OSError as error:
-                log.warning("what was done could not be saved in %s: %s", kept.path, error)
-                return error
-            return None
+            return removal.keep_all(results, first)
 
         return keep
 
@@ -515,7 +514,7 @@ class RemovalWizard(QWizard):
         keyring was found unusable, keyring reads its settings again first (it may have been
         set up since)."""
         again = self.keyring_problem is not None
-        kept = self.kept
+        removal = self.removal
 
         def work(progress: Progress, cancelled: CancelCheck) -> SavedReceipt:
             if again:
@@ -523,12 +522,9 @@ class RemovalWizard(QWizard):
 
                 progress(0.0, "Looking for the keyring again")
                 reload_keyring()
-            saved = sign_and_save(request, progress, cancelled)
-            try:
-                kept.discard()
-            except OSError as error:  # the receipt is safe; a later window would show it again
-                log.warning("the saved removal %s could not be retired: %s", kept.path, error)
-            return saved
+            # DeviceAudit.sign: sign, write, verify, retire the saved removal (the PDF is
+            # drawn on the GUI thread, the history written by the window's recorder).
+            return sign_and_save(removal, request, progress, cancelled)
 
         def done(saved: SavedReceipt) -> None:
             if self.keyring_problem is not None:

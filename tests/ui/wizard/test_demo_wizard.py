@@ -78,7 +78,7 @@ def test_a_removal_left_unsigned_is_forgotten_when_the_demo_phone_starts_afresh(
     go_to(qtbot, wizard, wizard.remove_ids[0])
     open_box(remove_page(wizard)).button.click()
     wait_idle(qtbot, wizard)
-    kept = wizard.kept.path
+    kept = wizard.removal.pending_path(wizard.device)
     assert kept.exists()
     wizard.reject()
     demo.switch_on()  # still on: nothing is forgotten

@@ -223,7 +223,9 @@ def test_a_damaged_saved_removal_is_set_aside_and_said(
     review = wizard.currentPage()
     assert isinstance(review, ReviewPage)
     assert review.carried_on.title.text() == "A saved removal was not used"
-    assert "cannot be read (it is not JSON" in review.carried_on.text.text()
+    # The workflow's words, the same as `device-audit remove` prints (audit.workflow.saved).
+    assert "is not valid: it is not JSON" in review.carried_on.text.text()
+    assert "set aside as" in review.carried_on.text.text()
     assert not path.exists()
     (aside,) = path.parent.glob(path.name + ".damaged-*")
     assert aside.read_text() == "{ not json"  # nothing in it is deleted
@@ -245,10 +247,14 @@ def test_a_removal_saved_under_another_version_of_the_policy_is_not_carried_on(
     assert isinstance(review, ReviewPage)
     assert "has changed since it was saved" in review.carried_on.text.text()
     assert wizard.resumed is None
-    assert path.exists()  # untouched until this window saves its own
-    confirm_removal(qtbot, wizard, desk)
+    # Set aside at once, as `device-audit remove` does (one rule, audit.workflow.saved): it can
+    # never be carried on nor signed, so left in place it would only make the main window
+    # show a signature pending that Attest… cannot make. It is kept, and the page says where.
+    assert not path.exists()
     (aside,) = path.parent.glob(path.name + ".replaced-*")
+    assert aside.name in review.carried_on.text.text()
     assert pending.loads_pending(aside.read_text()).policy_sha256 == older.sha256
+    confirm_removal(qtbot, wizard, desk)
     kept = pending.load(path)
     assert kept is not None and kept.policy_sha256 == policy.sha256
 
