@@ -61,7 +61,6 @@ from audit.remediation import (
 )
 from audit.remediation.execute import ALREADY_GONE, not_there_words
 from audit.remediation.plan import profile_words
-from audit.store.times import JUDGED_DAY_SLACK
 from audit.workflow import DeviceAudit, Notice, Proof
 
 
@@ -165,29 +164,15 @@ def say(notice: Notice) -> None:
 def device_audit(
     args: argparse.Namespace, policy: Policy, exemptions: Sequence[Exemption], *, person: str
 ) -> DeviceAudit:
-    """The audit of the device the arguments name, judged as on --date, written to --db.
-
-    A device judged as of another day than today (--date) is never written to the history: the
-    history holds how each device stands, and a past day's rules, deadline and exemptions say
-    nothing of that (an import refuses such a receipt for the same reason, store.times)."""
-    day = args.date or date.today()
-    elsewhen = abs(day - date.today()) > JUDGED_DAY_SLACK
-    if elsewhen:
-        say(
-            Notice(
-                f"Judged as of {day.isoformat()}, not today: nothing of this run is recorded in "
-                "the history, and a helpdesk will not import its receipt.",
-                warning=True,
-            )
-        )
+    """The audit of the device the arguments name, judged as on --date, written to --db (never
+    when --date is another day than today: see workflow.History)."""
     return DeviceAudit(
         reach_target(args),
         policy,
         exemptions,
-        day=day,
+        day=args.date or date.today(),
         person=person,
         history=args.db,
-        history_by_caller=elsewhen,  # "the caller records it": here, nobody does
         exemptions_file=args.exemptions,
         say=say,
     )

@@ -156,6 +156,13 @@ class Receipt:
         return self.signed.path
 
 
+def judged_elsewhen(day: date) -> bool:
+    """Whether `day` is another day than today, beyond the signer's time zone."""
+    from audit.store.times import JUDGED_DAY_SLACK
+
+    return abs(day - date.today()) > JUDGED_DAY_SLACK
+
+
 class DeviceAudit:
     """One device audit under one policy (see the module docstring)."""
 
@@ -254,7 +261,11 @@ class DeviceAudit:
     def history(self, device: Device) -> History:
         if self._history is None:
             self._history = History(
-                self.history_path, device, self.say, by_caller=self.history_by_caller
+                self.history_path,
+                device,
+                self.say,
+                by_caller=self.history_by_caller,
+                judged_as_of=self.day if judged_elsewhen(self.day) else None,
             )
         return self._history
 

@@ -17,6 +17,7 @@ hold real devices only while the demo walks the whole flow.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,15 +40,26 @@ class History:
     """The history file one audit writes to (see the module docstring)."""
 
     def __init__(
-        self, path: Path | None, device: Device, say: Say, *, by_caller: bool = False
+        self,
+        path: Path | None,
+        device: Device,
+        say: Say,
+        *,
+        by_caller: bool = False,
+        judged_as_of: date | None = None,
     ) -> None:
         self.path = path
         self.say = say
         self.by_caller = by_caller  # the caller writes it (the window's ordered writer)
+        # A device judged as of another day than today (`attest --date`) is never written: the
+        # history holds how each device stands, and a past day's rules, deadline and exemptions
+        # say nothing of that (an import refuses such a receipt too: audit.store.times).
+        self.judged_as_of = judged_as_of
         self.store: Store | None = None
         self.failed = False
         self.demo = not recorded(device)
         self._demo_said = False
+        self._elsewhen_said = False
 
     def run(self, what: str, write: Callable[[Store], T], next_step: str) -> T | None:
         """`write(store)`, or None when it is not written (the demo phone, a failed history);
@@ -58,6 +70,18 @@ class History:
             if not self._demo_said:
                 self._demo_said = True
                 self.say(Notice(DEMO_NOT_RECORDED))
+            return None
+        if self.judged_as_of is not None:
+            if not self._elsewhen_said:
+                self._elsewhen_said = True
+                self.say(
+                    Notice(
+                        f"Judged as of {self.judged_as_of.isoformat()}, not today: nothing of "
+                        "this run is recorded in the history, and a helpdesk will not import "
+                        "its receipt.",
+                        warning=True,
+                    )
+                )
             return None
         if self.failed:
             return None
