@@ -484,6 +484,11 @@ class Policy:
     status: PolicyStatus = PolicyStatus.ACTIVE
     superseded_by: str = ""  # the policy id that replaces it, when superseded
     allow_list: AllowList | None = None  # None: every app not banned is allowed
+    # Count a device as compliant only on a witnessed receipt (audit.store.witnessed)
+    witnessed_only: bool = False
+    # The key that signed the policy file (audit.policy.signed), lowercase hex; "" when the file
+    # is not signed (and for the built-in presets, which ship with the app).
+    issuer_key: str = ""
 
     def rule_deadline(self, rule: Rule) -> date | None:
         """The last day to comply with `rule`: its own deadline, else the policy's."""

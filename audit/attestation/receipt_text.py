@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from audit.attestation.keys import format_fingerprint
 from audit.attestation.statement import StatementKind
 from audit.attestation.verify import VerifiedAttestation
 from audit.profiles import ProfileWords, profile_words
@@ -195,6 +196,8 @@ def receipt_content(receipt: VerifiedAttestation, *, file_name: str = "FILE") ->
     policy_lines = [
         Line("Policy", f"{receipt.policy_title} ({receipt.policy_id})"),
         Line("Authority", _text(_get(policy, "authority"))),
+        Line("Policy version", _version_words(receipt)),
+        Line("Policy issued", _issuer_words(receipt, _text(_get(policy, "authority")))),
         Line("Deadline", _text(_get(policy, "deadline")) or "none"),
         Line(
             "The policy accepts",
@@ -343,6 +346,29 @@ def _scan_lines(
         )
         technical.append(Line(f"Not read: {source}", detail))
     return lines
+
+
+def _version_words(receipt: VerifiedAttestation) -> str:
+    """The policy's version and when it was last checked against its sources, as signed."""
+    if receipt.policy_version is None:
+        return "not recorded (a receipt made before Device Audit recorded it)"
+    checked = receipt.policy_last_verified
+    when = (
+        f", last checked against its sources on {checked.isoformat()}"
+        if checked is not None
+        else ", not checked against published sources"
+    )
+    return f"{receipt.policy_version}{when}"
+
+
+def _issuer_words(receipt: VerifiedAttestation, authority: str) -> str:
+    """Whether the policy file was signed by its issuer, as the receipt records it."""
+    key = receipt.policy_issuer_key
+    if key is None:
+        return "not recorded (a receipt made before Device Audit recorded it)"
+    if not key:
+        return "not signed"
+    return f"Issued by {authority}, key {format_fingerprint(key)} (signature checked)"
 
 
 def _next_step(receipt: VerifiedAttestation, policy: Any) -> str:

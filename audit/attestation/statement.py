@@ -258,6 +258,12 @@ def _policy(assessment: Assessment) -> dict[str, Any]:
         "authority": policy.authority,
         "instrument": policy.instrument,
         "sha256": policy.sha256,
+        # The policy's version and when its text was last checked against its sources, so
+        # whoever reads the receipt knows which version judged it (absent in older receipts).
+        "version": policy.version,
+        "last_verified": _day(policy.last_verified),
+        # the key that signed the policy file ("" when not signed: audit.policy.signed)
+        "issuer_key": policy.issuer_key,
         "deadline": _day(policy.deadline),
         "compliant_states": sorted(s.value for s in policy.compliant_states),
         "origin": policy.origin,

@@ -22,14 +22,21 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from audit.attestation.dsse import PAYLOAD_TYPE, invalid, parse_envelope, verify_signature
 from audit.attestation.keys import fingerprint_of, format_fingerprint, parse_fingerprint
-from audit.attestation.ranges import SPAN, OutOfRange, loads_in_range, time_in_range
+from audit.attestation.ranges import (
+    FIRST_DAY,
+    LAST_DAY,
+    SPAN,
+    OutOfRange,
+    loads_in_range,
+    time_in_range,
+)
 from audit.attestation.statement import (
     PREDICATE_TYPE,
     STATEMENT_TYPE,
@@ -80,6 +87,13 @@ class VerifiedAttestation:
     # How the device was reached for the scan (predicate.device.connection), as signed; None
     # when the receipt does not record it (made by an older Device Audit): never a cable.
     connection: Connection | None = None
+    # The policy's version and last-verified day as signed (predicate.policy.version and
+    # .last_verified); None in a receipt made before they were recorded.
+    policy_version: int | None = None
+    policy_last_verified: date | None = None
+    # The key that signed the policy file, as the receipt records it: "" when the policy was
+    # not signed, None when the receipt does not say (made before it was recorded).
+    policy_issuer_key: str | None = None
 
     @property
     def display_signer(self) -> str:
@@ -355,7 +369,49 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         statement=data,
         simulated=simulated,
         connection=connection,
+        policy_version=_policy_version(policy),
+        policy_last_verified=_policy_last_verified(policy),
+        policy_issuer_key=_policy_issuer_key(policy),
     )
+
+
+def _policy_issuer_key(policy: _Fields) -> str | None:
+    """predicate.policy.issuer_key: absent in older receipts, "" or a key fingerprint."""
+    if "issuer_key" not in policy.data:
+        return None
+    value = policy.data["issuer_key"]
+    if not isinstance(value, str) or (value and not _SHA256.fullmatch(value)):
+        raise invalid(f"the statement's '{policy._path('issuer_key')}' is not a key fingerprint")
+    return value
+
+
+def _policy_version(policy: _Fields) -> int | None:
+    """predicate.policy.version: absent in older receipts, else a whole number from 1."""
+    if "version" not in policy.data:
+        return None
+    value = policy.data["version"]
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_VERSION:
+        raise invalid(f"the statement's '{policy._path('version')}' is not a policy version")
+    return value
+
+
+def _policy_last_verified(policy: _Fields) -> date | None:
+    """predicate.policy.last_verified: absent or null, else a day in range."""
+    value = policy.data.get("last_verified")
+    if value is None:
+        return None
+    day = None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise invalid(f"the statement's '{policy._path('last_verified')}' is not a day {SPAN}")
+    return day
+
+
+MAX_VERSION = 1_000_000  # far beyond any policy's version; larger is not a real receipt
 
 
 def _settled(finding: object) -> bool:

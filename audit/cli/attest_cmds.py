@@ -324,7 +324,16 @@ def _valid(
         "compliant": v.compliant,
         "status": v.status.value,
         "device": {"id": v.device_id, "name": v.device_name},
-        "policy": {"id": v.policy_id, "title": v.policy_title, "sha256": v.policy_sha256},
+        "policy": {
+            "id": v.policy_id,
+            "title": v.policy_title,
+            "sha256": v.policy_sha256,
+            "signed_version": v.policy_version,
+            "issuer_key": v.policy_issuer_key,
+            "last_verified": None
+            if v.policy_last_verified is None
+            else v.policy_last_verified.isoformat(),
+        },
         "attested_at": v.attested_at.astimezone(UTC).isoformat(),
         "judged_as_of": _judged_as_of(v),
         "attester": v.attester.to_dict(),
@@ -408,6 +417,7 @@ def _describe(result: dict[str, Any]) -> str:
         f"  reached   {visible(result['reached'])}",
         f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
         f"            {_policy_words(policy)}",
+        f"            {_signed_version_words(policy)}",
         f"  status    {STATUS_WORDS[DeviceStatus(result['status'])]}",
         f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
         *_judged_lines(result),
@@ -422,9 +432,31 @@ def _describe(result: dict[str, Any]) -> str:
 def _policy_words(policy: dict[str, Any]) -> str:
     if policy.get("known") == "built-in":
         return f"built-in policy, version {policy['version']}, digest checked"
+    if policy.get("known") == "earlier built-in":
+        return (
+            f"an earlier version of the built-in preset (version {policy['version']}, as an "
+            "earlier release shipped it), digest checked"
+        )
     if policy.get("known") == "accepted":
         return f"accepted by this helpdesk, version {policy['version']}, digest checked"
     return f"NOT A KNOWN POLICY (sha256 {visible(policy['sha256'])})"
+
+
+def _signed_version_words(policy: dict[str, Any]) -> str:
+    """The version and last-verified day the receipt itself signs (older receipts have none)."""
+    if policy.get("signed_version") is None:
+        return "the receipt does not record the policy's version (made by an older release)"
+    checked = policy.get("last_verified")
+    when = f", last checked against its sources {checked}" if checked else ""
+    key = policy.get("issuer_key")
+    issued = (
+        f"; policy file signed by key {format_fingerprint(key)} (signature checked)"
+        if key
+        else "; policy file not signed"
+        if key is not None
+        else ""
+    )
+    return f"signed under version {policy['signed_version']}{when}{issued}"
 
 
 def _assurance_lines(result: dict[str, Any]) -> list[str]:

@@ -65,6 +65,12 @@ def _history_parser(sub: Any) -> None:
     parser.add_argument(
         "--latest", action="store_true", help="only the latest audit of each person's device"
     )
+    parser.add_argument(
+        "--unnamed-scans",
+        action="store_true",
+        help="list the unnamed scans of a device someone was named for as rows of their own "
+        "(by default they are part of that person's audit)",
+    )
     parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     parser.add_argument("--json", action="store_true", help="print the audits as JSON")
     parser.set_defaults(func=run_history)
@@ -158,6 +164,7 @@ def run_history(args: argparse.Namespace) -> int:
         since=args.since,
         until=args.until,
         latest_only=args.latest,
+        unnamed_scans=args.unnamed_scans,
         limit=max(0, args.limit),
     )
     with _open(args) as store:
@@ -191,6 +198,11 @@ def run_history(args: argparse.Namespace) -> int:
             f"{who}  {visible(a.device_name)} [{visible(a.device_id)}]  {visible(a.policy_id)}"
             f"  #{a.id}"
         )
+        if a.merged_scans:
+            many = "s" if a.merged_scans > 1 else ""
+            print(f"    with {a.merged_scans} unnamed scan{many} of this device (one audit)")
+        if a.older_policy:
+            print(f"    {visible(a.older_policy)}")
     if total > len(audits):
         print(f"\n{len(audits)} of {total} audits shown; narrow the search or use --limit.")
     return EXIT_OK
@@ -222,6 +234,8 @@ def _audit_dict(a: Any) -> dict[str, Any]:
         "latest": a.latest,
         "assurance": a.assurance or None,
         "trust_note": a.trust_note or None,
+        "merged_scans": a.merged_scans,
+        "older_policy": a.older_policy or None,
     }
 
 

@@ -24,6 +24,7 @@ from audit.model import (
     Exemption,
     Finding,
     FindingStatus,
+    Policy,
     PolicyStatus,
     ScanResult,
 )
@@ -38,6 +39,8 @@ from audit.policy import (
     status_text,
 )
 from audit.policy.exemptions import problems
+from audit.policy.loader import preset_digests
+from audit.policy.signed import issuer_words
 from audit.text import visible
 
 
@@ -106,6 +109,13 @@ def run_policies(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _issued(policy: Policy) -> str:
+    """Who issued the policy file: a built-in preset, a checked signature, or not signed."""
+    if preset_digests().get(policy.id) == policy.sha256:
+        return "built in (shipped with Device Audit)"
+    return issuer_words(policy.authority, policy.issuer_key)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from audit.workflow import DeviceAudit, saved_scan
 
@@ -149,6 +159,7 @@ def render(
     state = policy_state_words(policy)
     if state:
         lines.append(f"         {safe(state, limit=1000)}")
+    lines.append(f"         {safe(_issued(policy), limit=1000)}")
     if person:
         lines.append(f"Person:  {safe(person)}")
     lines.append(f"Day:     {assessment.day.isoformat()}")

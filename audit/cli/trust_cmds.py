@@ -19,6 +19,7 @@ from audit.attestation import format_fingerprint, parse_fingerprint
 from audit.cli import EXIT_OK
 from audit.cli.history_cmds import db_option
 from audit.errors import AuditError
+from audit.policy.signed import issuer_words
 from audit.text import visible
 
 
@@ -37,6 +38,26 @@ def register(sub: Any) -> None:
     accept.add_argument("--by", required=True, metavar="NAME", help="who accepts it")
     db_option(accept)
     accept.set_defaults(func=run_policy_accept)
+    signing = actions.add_parser(
+        "sign",
+        help="sign a policy file as its issuer (writes FILE.sig beside it)",
+        description="Sign your organisation's policy file with this computer's signing key "
+        "(the one receipts are signed with), so whoever loads it sees 'Issued by … (signature "
+        "checked)'. Publish FILE and FILE.sig together, and your key's fingerprint apart.",
+    )
+    signing.add_argument("file", type=Path, metavar="FILE", help="the policy file")
+    signing.set_defaults(func=run_policy_sign)
+    require = actions.add_parser(
+        "require-signed",
+        help="accept only policies signed by their issuer (on), or any (off)",
+        description="With 'on', policy accept refuses a file without its issuer's signature "
+        "(FILE.sig), and import refuses receipts under accepted policies that were not signed. "
+        "The built-in presets ship with Device Audit and are known by their digest.",
+    )
+    require.add_argument("state", choices=["on", "off"])
+    require.add_argument("--by", required=True, metavar="NAME", help="who sets it")
+    db_option(require)
+    require.set_defaults(func=run_require_signed)
     listing = actions.add_parser("list", help="list the known policies")
     db_option(listing)
     listing.add_argument("--json", action="store_true", help="print them as JSON")
@@ -101,13 +122,48 @@ def run_policy_accept(args: argparse.Namespace) -> int:
     what = "Accepted" if added else "Already accepted"
     print(
         f"{what}: {visible(policy.id)} version {policy.version} ({visible(policy.title)}), "
-        f"sha256 {policy.sha256}. Receipts made under exactly this file are imported and "
-        "counted; a receipt under another text of it is refused."
+        f"sha256 {policy.sha256}. {issuer_words(visible(policy.authority), policy.issuer_key)}."
+        " Receipts made under exactly this file are imported and counted; a receipt under "
+        "another text of it is refused."
+    )
+    return EXIT_OK
+
+
+def run_require_signed(args: argparse.Namespace) -> int:
+    on = args.state == "on"
+    with _store(args) as store:
+        store.require_signed_policies(on, by=args.by)
+    print(
+        "Signed policies are required: policy accept refuses a file without its issuer's "
+        "signature, and import refuses receipts under accepted policies that were not signed."
+        if on
+        else "Signed policies are no longer required."
+    )
+    return EXIT_OK
+
+
+def run_policy_sign(args: argparse.Namespace) -> int:
+    from audit.attestation import Signer
+    from audit.attestation.keys import replaced_key_words
+    from audit.policy.signed import sign_policy_file
+
+    key = Signer.from_keyring()
+    replaced = replaced_key_words(key)
+    if replaced:
+        print(f"warning: {replaced}", file=sys.stderr)
+    target, sha256 = sign_policy_file(args.file, key)
+    print(
+        f"Signed {visible(args.file.name)} (sha256 {sha256}) with key "
+        f"{format_fingerprint(key.fingerprint)}; the signature is {visible(str(target))}. "
+        "Publish both files together, and tell the helpdesks your key's fingerprint by another "
+        "way (a letter, your website) so they can check it when they accept the policy."
     )
     return EXIT_OK
 
 
 def run_policy_list(args: argparse.Namespace) -> int:
+    from audit.store.trust import PolicyTrust
+
     with _existing(args) as store:
         known = store.known_policies()
     rows = sorted(known.by_sha.values(), key=lambda k: (k.id, k.trust.value, k.sha256))
@@ -122,6 +178,7 @@ def run_policy_list(args: argparse.Namespace) -> int:
                 "trust": k.trust.value,
                 "accepted_by": k.accepted_by or None,
                 "accepted_at": None if k.accepted_at is None else k.accepted_at.isoformat(),
+                "issuer_key": k.issuer_key or None,
             }
             for k in rows
         ]
@@ -130,9 +187,16 @@ def run_policy_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for k in rows:
         how = (
-            "built in"
+            "built in, an earlier release's text"
+            if k.trust is PolicyTrust.EARLIER_BUILT_IN
+            else "built in"
             if k.accepted_at is None
-            else f"accepted by {visible(k.accepted_by)} on {k.accepted_at:%Y-%m-%d}"
+            else f"accepted by {visible(k.accepted_by)} on {k.accepted_at:%Y-%m-%d}, "
+            + (
+                f"signed by key {format_fingerprint(k.issuer_key)}"
+                if k.issuer_key
+                else "not signed"
+            )
         )
         print(f"{visible(k.id)}  v{visible(k.version)}  {k.sha256[:16]}…  {how}")
     return EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from audit.model import (
 )
 from audit.paths import resource
 from audit.policy.catalog import Catalog, default_catalog, kind_words, read_matcher_fields
+from audit.policy.signed import read_signature
 from audit.policy.tomlfile import Table, TomlDocument, parse_text, read_file
 
 POLICY_KEYS = (
@@ -44,6 +46,7 @@ POLICY_KEYS = (
     "status",
     "superseded_by",
     "allow_list",
+    "witnessed_only",
     "rule",
 )
 RULE_KEYS = (
@@ -167,6 +170,7 @@ def parse_policy(
         status=status,
         superseded_by=superseded_by,
         allow_list=allow_list,
+        witnessed_only=root.flag("witnessed_only"),
     )
 
 
@@ -297,7 +301,9 @@ def load_policy_file(path: Path | str, *, catalog: Catalog | None = None) -> Pol
     policy = parse_policy(
         doc, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), catalog=catalog
     )
-    return _not_a_false_preset(policy, path)
+    policy = _not_a_false_preset(policy, path)
+    signature = read_signature(path, raw)  # FILE.toml.sig, checked: audit.policy.signed
+    return policy if signature is None else replace(policy, issuer_key=signature.fingerprint)
 
 
 PRESET_ID_TAKEN = (

@@ -29,6 +29,7 @@ from audit.model import (
 from audit.model import SourceStatus as _SourceStatus
 from audit.provenance import connection_from_dict, reached_words
 from audit.store.db import optional_day, optional_time, parse_time
+from audit.store.lineage import MERGED_UNNAMED, annotate
 from audit.store.receipt_content import device_from_dict
 from audit.store.records import (
     AuditDetails,
@@ -171,6 +172,8 @@ def _where(f: HistoryFilter) -> tuple[str, list[Any]]:
         params.append(f.origin.value)
     if f.latest_only:
         clauses.append("latest = 1")
+    elif not f.unnamed_scans:
+        clauses.append(f"NOT {MERGED_UNNAMED}")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -183,7 +186,7 @@ def history(conn: sqlite3.Connection, f: HistoryFilter) -> list[AuditSummary]:
     elif f.offset:
         sql += " LIMIT -1 OFFSET ?"
         params.append(f.offset)
-    return [_summary(row) for row in conn.execute(sql, params)]
+    return annotate(conn, [_summary(row) for row in conn.execute(sql, params)])
 
 
 def standing(

@@ -58,6 +58,9 @@ class HistoryFilter:
     until: date | None = None
     origin: Origin | None = None
     latest_only: bool = False  # only the latest audit of each person + device + policy
+    # List the unnamed scans merged into a named audit of their device as rows of their own
+    # (by default they are part of that audit's line: audit.store.lineage).
+    unnamed_scans: bool = False
     as_of: date | None = None
     limit: int | None = 200
     offset: int = 0
@@ -95,6 +98,8 @@ class AuditSummary:
     connection: Connection | None = None
     assurance: str = ""  # of its latest receipt: "self-attested" | "witnessed" | ""
     trust_note: str = ""  # why a technician's claim was not taken, or a key seen twice
+    merged_scans: int = 0  # unnamed scans of this device taken into this audit's line
+    older_policy: str = ""  # why it was judged under an older version of its policy, or ""
 
     @property
     def attested(self) -> bool:
@@ -186,6 +191,9 @@ class StatusCounts:
     non_compliant: int = 0
     overdue: int = 0
     incomplete: int = 0
+    # Compliant, but not on a witnessed receipt, when the dashboard counts witnessed receipts
+    # only (audit.store.witnessed); 0 otherwise. Never counted as compliant.
+    unwitnessed: int = 0
 
     def of(self, status: DeviceStatus) -> int:
         return {
@@ -198,7 +206,14 @@ class StatusCounts:
 
     @property
     def total(self) -> int:
-        return self.compliant + self.excepted + self.non_compliant + self.overdue + self.incomplete
+        return (
+            self.compliant
+            + self.excepted
+            + self.non_compliant
+            + self.overdue
+            + self.incomplete
+            + self.unwitnessed
+        )
 
     @classmethod
     def from_mapping(cls, counts: dict[DeviceStatus, int]) -> StatusCounts:
@@ -239,6 +254,12 @@ class DashboardCounts:
     # one (the rest have no receipt); see audit.store.trust.
     witnessed: int = 0
     self_attested: int = 0
+    # Of the latest audits: how many were judged under an older version of the policy than the
+    # current one (audit.store.lineage).
+    older_version: int = 0
+    # Counting witnessed receipts only (audit.store.witnessed): a compliant status that rests
+    # on a self-attested receipt or none is counted in counts.unwitnessed, not as compliant.
+    witnessed_only: bool = False
 
     @property
     def days_to_deadline(self) -> int | None:

@@ -324,7 +324,36 @@ def _v6(conn: sqlite3.Connection) -> None:
     recount(conn)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+# v7: signed policies (audit.policy.signed). Each accepted policy keeps the key that signed its
+# file ('' when it was not signed), and the helpdesk's settings (require_signed_policies, with
+# who set it and when). Policies accepted before v7 were not checked for a signature: ''.
+# The dashboard counts its latest audits by assurance and by policy text (audit.store.lineage:
+# judged under an older version): a covering index, so neither reads the audits themselves.
+_V7 = """
+CREATE INDEX audits_latest_trust ON audits (policy_id, assurance, policy_sha256) WHERE latest = 1;
+ALTER TABLE accepted_policies ADD COLUMN issuer_key TEXT NOT NULL DEFAULT '';
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+) WITHOUT ROWID
+"""
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    _script(conn, _V7)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

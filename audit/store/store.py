@@ -38,7 +38,7 @@ from audit.errors import StoreError
 from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
-from audit.store import importer, intake, queries
+from audit.store import importer, intake, queries, witnessed
 from audit.store.db import REIMPORT, check_pages, open_database, open_read_only, transaction
 from audit.store.db import sqlite_words as _words
 from audit.store.records import (
@@ -513,13 +513,15 @@ class Store(TrustMethods):
         *,
         expiring_within: int = 14,
         series_days: int = 30,
+        witnessed_only: bool | None = None,  # None: as the policy asks (audit.store.witnessed)
     ) -> DashboardCounts:
         day = today or date.today()
         return self._read(
-            lambda conn: queries.dashboard(
+            lambda conn: witnessed.dashboard(
                 conn,
                 policy_id,
                 day,
+                witnessed_only=witnessed_only,
                 expiring_within=expiring_within,
                 series_days=series_days,
             )

@@ -25,11 +25,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypedDict
 
 from audit.attestation import Attester, format_fingerprint
 from audit.errors import AuditError
 from audit.model import Connection, Policy
 from audit.policy import load_policy, preset_ids
+from audit.policy.earlier import EarlierPreset, earlier_presets
 from audit.provenance import connection_from_dict, reached_words
 from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
 from audit.store.db import optional_day, optional_time, parse_time, timestamp
@@ -51,7 +53,15 @@ ASSURANCE_WORDS = {
 
 class PolicyTrust(StrEnum):
     BUILT_IN = "built-in"
+    EARLIER_BUILT_IN = "earlier built-in"  # a text an earlier release shipped (earlier.py)
     ACCEPTED = "accepted"
+
+
+POLICY_TRUST_WORDS = {
+    PolicyTrust.BUILT_IN: "built-in policy",
+    PolicyTrust.EARLIER_BUILT_IN: "an earlier version of the built-in preset",
+    PolicyTrust.ACCEPTED: "accepted by this helpdesk",
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class KnownPolicy:
     accepted_by: str = ""
     accepted_at: datetime | None = None
     file_name: str = ""
+    issuer_key: str = ""  # the key that signed the accepted file ("" when not signed)
 
 
 def _built_in(policy: Policy) -> KnownPolicy:
@@ -77,6 +88,17 @@ def _built_in(policy: Policy) -> KnownPolicy:
         title=policy.title,
         deadline=policy.deadline,
         trust=PolicyTrust.BUILT_IN,
+    )
+
+
+def _earlier(preset: EarlierPreset) -> KnownPolicy:
+    return KnownPolicy(
+        id=preset.id,
+        version=preset.version,
+        sha256=preset.sha256,
+        title=preset.title,
+        deadline=preset.deadline,
+        trust=PolicyTrust.EARLIER_BUILT_IN,
     )
 
 
@@ -101,34 +123,45 @@ def _readable_presets() -> list[Policy]:
 class KnownPolicies:
     """The built-in presets and the policies accepted in one history, by digest and by id."""
 
-    def __init__(self, policies: list[KnownPolicy]) -> None:
+    def __init__(self, policies: list[KnownPolicy], *, require_signed: bool = False) -> None:
+        self.require_signed = require_signed  # the helpdesk's setting (audit.policy.signed)
         self.by_sha: dict[str, KnownPolicy] = {}
         self.by_id: dict[str, KnownPolicy] = {}  # the built-in, else the latest accepted
         for known in policies:
             self.by_sha.setdefault(known.sha256, known)
             current = self.by_id.get(known.id)
-            if current is None or current.trust is not PolicyTrust.BUILT_IN:
+            replaces = current is None or current.trust is PolicyTrust.ACCEPTED
+            if replaces or known.trust is PolicyTrust.BUILT_IN:
                 self.by_id[known.id] = known
 
     @classmethod
     def load(cls, conn: sqlite3.Connection | None) -> KnownPolicies:
         known = [_built_in(p) for p in _readable_presets()]
-        if conn is not None:
-            known += accepted_policies(conn)
-        return cls(known)
+        known += [_earlier(p) for p in earlier_presets()]
+        if conn is None:
+            return cls(known)
+        known += accepted_policies(conn)
+        return cls(known, require_signed=signed_policies_required(conn))
 
     def problem(self, policy_id: str, sha256: str) -> str:
         """Why a receipt's policy is not one this helpdesk knows, or "" when it is."""
         found = self.by_sha.get(sha256)
         if found is not None and found.id == policy_id:
+            if self.require_signed and found.trust is PolicyTrust.ACCEPTED and not found.issuer_key:
+                return (
+                    f"its policy '{policy_id}' was accepted without its issuer's signature, and "
+                    "this helpdesk now requires signed policies; ask the issuer for the signed "
+                    "file (FILE with FILE.sig beside it) and accept it (device-audit policy "
+                    "accept FILE)"
+                )
             return ""
         current = self.by_id.get(policy_id)
         if current is not None and current.trust is PolicyTrust.BUILT_IN:
             return (
                 f"its policy '{policy_id}' is not the built-in policy of that id: the policy "
                 f"file's digest {sha256[:12]}… differs from the built-in {current.sha256[:12]}… "
-                "(a copy of the preset was changed, or it was made by another version of "
-                "Device Audit); it cannot be counted under the built-in policy"
+                "and from every earlier text a release of Device Audit shipped (a copy of the "
+                "preset was changed); it cannot be counted under the built-in policy"
             )
         if current is not None:
             return (
@@ -165,7 +198,12 @@ def policy_heading(conn: sqlite3.Connection, policy_id: str) -> tuple[str, date 
     return ("", None) if row is None else (str(row[0]), optional_day(row[1]))
 
 
-def assurance_counts(conn: sqlite3.Connection, policy_id: str) -> dict[str, int]:
+class AssuranceCounts(TypedDict):
+    witnessed: int
+    self_attested: int
+
+
+def assurance_counts(conn: sqlite3.Connection, policy_id: str) -> AssuranceCounts:
     """Of the latest audits under a policy: {"witnessed": n, "self_attested": m}."""
     counts = dict(
         conn.execute(
@@ -181,8 +219,25 @@ def assurance_counts(conn: sqlite3.Connection, policy_id: str) -> dict[str, int]
 
 
 ACCEPTED_COLUMNS = (
-    "policy_id, version, sha256, title, deadline, accepted_by, accepted_at, file_name"
+    "policy_id, version, sha256, title, deadline, accepted_by, accepted_at, file_name, issuer_key"
 )
+REQUIRE_SIGNED = "require_signed_policies"
+
+
+def signed_policies_required(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM settings WHERE name = ?", (REQUIRE_SIGNED,)).fetchone()
+    return row is not None and row[0] == "on"
+
+
+def require_signed_policies(
+    conn: sqlite3.Connection, required: bool, *, by: str, at: datetime
+) -> None:
+    conn.execute(
+        "INSERT INTO settings (name, value, set_by, set_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,"
+        " set_at = excluded.set_at",
+        (REQUIRE_SIGNED, "on" if required else "off", by, timestamp(at)),
+    )
 
 
 def accepted_policies(conn: sqlite3.Connection) -> list[KnownPolicy]:
@@ -197,6 +252,7 @@ def accepted_policies(conn: sqlite3.Connection) -> list[KnownPolicy]:
             accepted_by=row[5],
             accepted_at=parse_time(row[6]),
             file_name=row[7],
+            issuer_key=row[8],
         )
         for row in conn.execute(
             f"SELECT {ACCEPTED_COLUMNS} FROM accepted_policies ORDER BY accepted_at, sha256"
@@ -213,11 +269,14 @@ def accept_policy(
     by: str,
     at: datetime,
 ) -> bool:
-    """Record a policy file as accepted; False when that exact file was accepted before."""
+    """Record a policy file as accepted; False when that exact file was accepted before (and
+    gains nothing: accepted again with its signature, it records the issuer's key)."""
     cursor = conn.execute(
         "INSERT INTO accepted_policies (sha256, policy_id, version, title, deadline, announced,"
-        " content, file_name, accepted_by, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (sha256) DO NOTHING",
+        " content, file_name, accepted_by, accepted_at, issuer_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE"
+        " SET issuer_key = excluded.issuer_key"  # the same text, now with its signature
+        " WHERE accepted_policies.issuer_key = '' AND excluded.issuer_key <> ''",
         (
             policy.sha256,
             policy.id,
@@ -229,6 +288,7 @@ def accept_policy(
             file_name,
             by,
             timestamp(at),
+            policy.issuer_key,
         ),
     )
     return cursor.rowcount == 1

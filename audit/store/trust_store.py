@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from audit.attestation import format_fingerprint
 from audit.errors import PolicyError, StoreError
 from audit.model import Policy
 from audit.policy import load_policy_file
@@ -53,10 +54,21 @@ class TrustMethods:
                 "Say who accepts the policy.", "Give your name (--by NAME in the CLI)."
             )
         with self._write() as conn:
+            _check_issuer(conn, policy, path)
             added = trust.accept_policy(
                 conn, policy, content, file_name=path.name, by=by.strip(), at=datetime.now(UTC)
             )
         return policy, added
+
+    def require_signed_policies(self, required: bool, *, by: str) -> None:
+        """The helpdesk's setting: accept only policy files signed by their issuer, and refuse
+        receipts under accepted policies that were not (the built-in presets ship with the app
+        and are known by their digest)."""
+        with self._write() as conn:
+            trust.require_signed_policies(conn, required, by=_who(by), at=datetime.now(UTC))
+
+    def signed_policies_required(self) -> bool:
+        return self._read(trust.signed_policies_required)
 
     def known_policies(self) -> KnownPolicies:
         return self._read(KnownPolicies.load)
@@ -84,6 +96,36 @@ class TrustMethods:
     @staticmethod
     def _words() -> AbstractContextManager[None]:
         return _value_errors()
+
+
+def _check_issuer(conn: sqlite3.Connection, policy: Policy, path: Path) -> None:
+    """With signed policies required, the file must be signed; and a policy accepted before
+    with a signature keeps its issuer: a new text signed by another key (or by none) is not
+    the issuer's."""
+    earlier = [
+        k.issuer_key
+        for k in trust.accepted_policies(conn)
+        if k.id == policy.id and k.issuer_key and k.sha256 != policy.sha256
+    ]
+    issuer = earlier[-1] if earlier else ""
+    if issuer and policy.issuer_key != issuer:
+        signed = (
+            f"signed by key {format_fingerprint(policy.issuer_key)}"
+            if policy.issuer_key
+            else "not signed"
+        )
+        raise StoreError(
+            f"{path.name} is {signed}, but the earlier text of '{policy.id}' this helpdesk "
+            f"accepted was signed by key {format_fingerprint(issuer)}.",
+            "Ask the issuer whether their key changed; accept the file only once they confirm "
+            "the new fingerprint, or get the text signed with their known key.",
+        )
+    if not policy.issuer_key and trust.signed_policies_required(conn):
+        raise StoreError(
+            f"{path.name} is not signed, and this helpdesk requires signed policies.",
+            f"Ask the issuer for the signed file ({path.name} with {path.name}.sig beside it), "
+            "or turn the requirement off: device-audit policy require-signed off --by NAME.",
+        )
 
 
 def _who(by: str) -> str:

@@ -88,7 +88,7 @@ def stages(window: MainWindow) -> dict[str, str]:
 
 def audits_of(history: Path, serial: str) -> int:
     with Store(history) as store:
-        return store.count(HistoryFilter(device=f"android:{serial}"))
+        return store.count(HistoryFilter(device=f"android:{serial}", unnamed_scans=True))
 
 
 def test_after_a_restart_the_phones_signed_today_are_done_and_not_audited_again(

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audit.attestation import Attester, SigningKey, UsbDebugging, VerifiedAttestation
+from audit.attestation import Attester, Signer, SigningKey, UsbDebugging, VerifiedAttestation
+from audit.attestation.keys import replaced_key_words
 from audit.inventory import write_atomic
 from audit.model import ActionResult, Assessment, Device, Finding
 from audit.paths import data_dir
@@ -76,6 +77,7 @@ class SavedReceipt:
     pdf_problem: str  # why there is no PDF, in words ("" when there is one)
     fingerprint: str  # the signer's key, in groups of four
     verified: VerifiedAttestation
+    key_replaced: str = ""  # the keyring had lost the key: both fingerprints, in words
 
 
 def sign_and_save(
@@ -94,6 +96,7 @@ def sign_and_save(
     The key is fetched first: when the keyring cannot be used (KeyringUnavailable,
     SigningKeyDamaged) nothing is signed and nothing is written.
     """
+    key = signer if signer is not None else Signer.from_keyring()  # fetched first, as before
     stem = "noncompliance-report" if request.report else "receipt"
     device = request.after.scan.device
     request.folder.mkdir(parents=True, exist_ok=True)
@@ -111,13 +114,15 @@ def sign_and_save(
         request.statement,
         path,
         report=request.report,
-        signer=signer,
+        signer=key,
         usb_debugging=request.usb_debugging,
         pdf=False,
         progress=progress,
         cancelled=cancelled,
     )
-    return SavedReceipt(path, None, "", receipt.fingerprint, receipt.signed.verified)
+    verified = receipt.signed.verified
+    replaced = replaced_key_words(key)
+    return SavedReceipt(path, None, "", receipt.fingerprint, verified, key_replaced=replaced)
 
 
 def with_pdf(saved: SavedReceipt) -> SavedReceipt:

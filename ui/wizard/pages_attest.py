@@ -559,7 +559,8 @@ class ReceiptPage(WizardPage):
         else:
             self.pdf.setText(saved.pdf_problem)
         self.open_pdf.setEnabled(saved.pdf is not None)
-        self.fingerprint.setText(saved.fingerprint)
+        replaced = f"\n{saved.key_replaced}" if saved.key_replaced else ""  # lost key: say so
+        self.fingerprint.setText(saved.fingerprint + replaced)
         self.command.setText(f'device-audit verify "{saved.path}"')
 
     def _open_pdf(self) -> None:

@@ -194,7 +194,7 @@ def test_a_version_2_history_gets_each_scans_users_from_its_receipts(
             conn.execute(statement)
         conn.execute("PRAGMA user_version = 2")
     with Store(db_path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 6
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 7
         imported, local = sorted(store.history(), key=lambda a: a.device_id)
         details = store.audit_details(imported.id)
         assert [s.users for s in details.scans] == [f.USERS, f.USERS]
