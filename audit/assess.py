@@ -46,7 +46,7 @@ from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, 
 
 if TYPE_CHECKING:
     from audit.sources.android.connection import Adb
-    from audit.sources.android.parsers import PackageDetails
+    from audit.sources.android.dumpsys import PackageDetails
 
 log = logging.getLogger(__name__)
 

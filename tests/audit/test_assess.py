@@ -13,7 +13,7 @@ from audit.errors import Cancelled, DeviceGone
 from audit.model import AppState, FindingStatus
 from audit.policy import evaluate, load_policy
 from audit.sources.android.connection import Adb
-from audit.sources.android.parsers import PackageDetails
+from audit.sources.android.dumpsys import PackageDetails
 from audit.sources.android.scan import details_for, scan_phone
 from tests.helpers.phones import AdbServer, PhoneFactory
 

@@ -419,7 +419,7 @@ def test_the_flagged_apps_of_a_phone_get_their_version_and_dates(
 ) -> None:
     from datetime import datetime
 
-    from audit.sources.android.parsers import PackageDetails
+    from audit.sources.android.dumpsys import PackageDetails
 
     asked: list[tuple[str, list[str]]] = []
 

@@ -27,14 +27,8 @@ from audit.model import (
     UserKind,
     UserProfile,
 )
-from audit.sources.android.parsers import (
-    DevicePolicy,
-    PackageDetails,
-    PackageEntry,
-    Problem,
-    UserEntry,
-    UserPackageState,
-)
+from audit.sources.android.dumpsys import DevicePolicy, PackageDetails, UserPackageState
+from audit.sources.android.parsers import PackageEntry, Problem, UserEntry
 
 log = logging.getLogger(__name__)
 

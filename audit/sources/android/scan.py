@@ -62,6 +62,12 @@ from audit.sources.android.commands import (
     THIRD_PARTY_FLAGS,
 )
 from audit.sources.android.connection import Adb, AdbError
+from audit.sources.android.dumpsys import (
+    DevicePolicy,
+    PackageDetails,
+    parse_device_policy,
+    parse_dumpsys_package,
+)
 from audit.sources.android.inventory import (
     UserLists,
     apps_for_user,
@@ -74,14 +80,7 @@ from audit.sources.android.inventory import (
     with_details,
 )
 from audit.sources.android.packages import is_valid_package_name
-from audit.sources.android.parsers import (
-    DevicePolicy,
-    PackageDetails,
-    Problem,
-    decode_output,
-    parse_device_policy,
-    parse_dumpsys_package,
-)
+from audit.sources.android.parsers import Problem, decode_output
 from audit.sources.android.rounds import ListOutcome, ListSpec, PhoneScan, section_text
 from audit.sources.android.shell import AdbShell, Shell
 from audit.sources.android.whole import (

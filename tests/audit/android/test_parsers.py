@@ -9,14 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.sources.android import commands
+from audit.sources.android.dumpsys import parse_device_policy, parse_dumpsys_package
 from audit.sources.android.parsers import (
     MAX_PROBLEMS,
     ErrorKind,
     PackageEntry,
     decode_output,
     find_command_error,
-    parse_device_policy,
-    parse_dumpsys_package,
     parse_getprop,
     parse_package_list,
     parse_package_names,

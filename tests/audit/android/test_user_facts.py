@@ -25,8 +25,8 @@ from audit.model import (
     SourceStatus,
 )
 from audit.policy import evaluate, list_presets, load_policy, loads_policy
+from audit.sources.android.dumpsys import parse_dumpsys_package
 from audit.sources.android.inventory import UserFacts, state_from_facts, with_details
-from audit.sources.android.parsers import parse_dumpsys_package
 from tests.audit.android.conftest import capture
 
 TIKTOK = "com.zhiliaoapp.musically"

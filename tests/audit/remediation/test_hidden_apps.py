@@ -19,7 +19,7 @@ from audit.policy import load_policy
 from audit.remediation import build_plans
 from audit.remediation.steps import StepKind
 from audit.sources.android.connection import Adb
-from audit.sources.android.parsers import PackageDetails
+from audit.sources.android.dumpsys import PackageDetails
 from audit.sources.android.scan import details_for, scan_phone
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer, PhoneFactory, phone_args
