@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -16,11 +17,13 @@ from typing import TypeVar
 from audit.attestation import format_fingerprint
 from audit.errors import PolicyError, StoreError
 from audit.model import Policy
-from audit.policy import load_policy_file
+from audit.policy import load_policy, load_policy_file, preset_ids
 from audit.policy.loader import preset_digests
 from audit.policy.tomlfile import read_file
 from audit.store import trust
+from audit.store.lookalike import identity_look
 from audit.store.trust import KnownPolicies, KnownPolicy, Technician
+from audit.text import visible
 
 T = TypeVar("T")
 
@@ -46,6 +49,7 @@ class TrustMethods:
                 "knows already.",
                 "Nothing to accept: receipts under it are imported as they are.",
             )
+        _posing_as_a_preset(policy, path)
         _doc, content = read_file(path, PolicyError)
         if hashlib.sha256(content).hexdigest() != policy.sha256:
             raise StoreError(f"{path.name} changed while it was being read.", "Accept it again.")
@@ -83,6 +87,7 @@ class TrustMethods:
     def enrol_technician(self, name: str, fingerprint: str, *, by: str) -> Technician:
         """Enrol a technician's signing key: receipts that name this technician and are signed
         with it (a phone on a cable) count as witnessed. StoreError when it cannot be."""
+        _check_name(name)
         with self._words(), self._write() as conn:
             return trust.enrol(
                 conn, name=name, fingerprint=fingerprint, by=_who(by), at=datetime.now(UTC)
@@ -96,6 +101,37 @@ class TrustMethods:
     @staticmethod
     def _words() -> AbstractContextManager[None]:
         return _value_errors()
+
+
+MAX_NAME = 200
+"""The longest technician name enrolled: a person's name, not a page of text."""
+
+
+def _check_name(name: str) -> None:
+    """A technician's name is one readable line: it is matched against receipts and shown."""
+    bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad or len(name) > MAX_NAME or not name.strip():
+        raise StoreError(
+            f"The technician's name {visible(name, limit=80)!r} cannot be enrolled: a name is one "
+            f"line of at most {MAX_NAME} characters, with no control or invisible characters.",
+            "Type the technician's name as it appears on their receipts.",
+        )
+
+
+def _posing_as_a_preset(policy: Policy, path: Path) -> None:
+    """Refuse a policy whose id or title reads as a built-in preset's: accepted, it would stand
+    beside the preset in every list and count under a name that looks like the preset's."""
+    for preset_id in preset_ids():
+        preset = load_policy(preset_id)
+        same_id = identity_look(policy.id) == identity_look(preset.id)
+        same_title = policy.title.strip().casefold() == preset.title.strip().casefold()
+        if same_id or same_title:
+            what = "id" if same_id else "title"
+            raise StoreError(
+                f"{path.name} cannot be accepted: its {what} reads as the built-in policy "
+                f"'{preset.id}' ({visible(preset.title, limit=120)}), but it is another policy.",
+                "Give your organisation's policy an id and a title of its own, then accept it.",
+            )
 
 
 def _check_issuer(conn: sqlite3.Connection, policy: Policy, path: Path) -> None:

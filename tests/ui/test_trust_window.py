@@ -44,7 +44,10 @@ def test_a_policy_file_is_accepted_and_listed_with_who_accepted_it(
 ) -> None:
     text = resource("policies").joinpath("nz-parliament-2023.toml").read_text("utf-8")
     own = tmp_path / "org.toml"
-    own.write_text(text.replace('id = "nz-parliament-2023"', 'id = "org-tiktok"', 1), "utf-8")
+    text = text.replace('id = "nz-parliament-2023"', 'id = "org-tiktok"', 1)
+    start = text.index("\ntitle = ")  # its own title too: a preset's may not be taken
+    text = text[:start] + '\ntitle = "Our TikTok policy"' + text[text.index("\n", start + 1) :]
+    own.write_text(text, "utf-8")
     window.ask_file = lambda: str(own)  # type: ignore[method-assign]
     window.accept_button.click()
     assert "Type your name first" in window.message.text()  # nothing accepted without a name

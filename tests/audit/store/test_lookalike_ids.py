@@ -96,3 +96,58 @@ def test_how_an_identity_looks_is_stable_and_never_fails(text: str) -> None:
     look = identity_look(text)
     assert identity_look(look) == look
     assert look == look.strip()
+
+
+def _own_policy(tmp_path: Path, *, policy_id: str, title: str = "") -> Path:
+    """nz-parliament-2025 with TikTok made review-only, under another id (and title)."""
+    from audit.paths import resource
+
+    text = resource("policies").joinpath("nz-parliament-2025.toml").read_text("utf-8")
+    text = text.replace('id = "nz-parliament-2025"', f'id = "{policy_id}"', 1)
+    if title:
+        start = text.index("\ntitle = ")
+        end = text.index("\n", start + 1)
+        text = text[:start] + f'\ntitle = "{title}"' + text[end:]
+    path = tmp_path / f"{policy_id}.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "title"),
+    [
+        ("NZ-Parliament-2025", ""),  # the preset's id in other letters, and its title
+        ("NZ-PARLIAMENT-2025", ""),  # (look-alike dashes are refused by the id grammar)
+        (
+            "our-own-2025",
+            "New Zealand Parliament: DeepSeek, WeChat, RedNote, CapCut and TikTok "
+            "off devices with parliamentary network access",
+        ),  # the preset's title
+    ],
+)
+def test_a_policy_that_reads_as_a_preset_is_not_accepted(
+    policy_id: str, title: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _own_policy(tmp_path, policy_id=policy_id, title=title)
+    code = main(["policy", "accept", str(path), "--by", "Tom Tech", "--db", str(tmp_path / "h.db")])
+    assert code != 0
+    assert "reads as the built-in policy 'nz-parliament-2025'" in capsys.readouterr().err
+
+
+def test_an_organisations_own_policy_is_still_accepted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _own_policy(tmp_path, policy_id="acme-apps-2025", title="Acme: banned apps 2025")
+    db = tmp_path / "h.db"
+    assert main(["policy", "accept", str(path), "--by", "Tom Tech", "--db", str(db)]) == 0
+
+
+@pytest.mark.parametrize("name", ["Sam\nLee", "Sam Lee\u200b", "S" * 201, "  "])
+def test_a_technician_name_is_one_readable_line(
+    name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fingerprint = Signer.generate().fingerprint
+    db = tmp_path / "h.db"
+    code = main(["technician", "enrol", name, fingerprint, "--by", "Ana", "--db", str(db)])
+    assert code != 0
+    assert "cannot be enrolled" in capsys.readouterr().err

@@ -57,8 +57,14 @@ def changed_preset(tmp_path: Path, *, own_id: str = "") -> Path:
     rule = 'catalog = ["tiktok-app"]'
     assert text.count(rule) == 1
     text = text.replace(rule, rule + "\nreview_only = true")
-    if own_id:
+    if own_id:  # a policy of its own: its own id and title (neither may read as the preset's)
         text = text.replace('id = "nz-parliament-2023"', f'id = "{own_id}"', 1)
+        start = text.index("\ntitle = ")
+        text = (
+            text[:start]
+            + f'\ntitle = "Our own policy {own_id}"'
+            + text[text.index("\n", start + 1) :]
+        )
     path = tmp_path / "policy.toml"
     path.write_text(text, "utf-8")
     return path
