@@ -17,8 +17,8 @@ from typing import TypeVar
 from audit.attestation import format_fingerprint
 from audit.errors import PolicyError, StoreError
 from audit.model import Policy
-from audit.policy import load_policy, load_policy_file, preset_ids
-from audit.policy.loader import preset_digests
+from audit.policy import load_policy_file
+from audit.policy.loader import list_presets, preset_digests
 from audit.policy.tomlfile import read_file
 from audit.store import trust
 from audit.store.lookalike import identity_look
@@ -121,8 +121,7 @@ def _check_name(name: str) -> None:
 def _posing_as_a_preset(policy: Policy, path: Path) -> None:
     """Refuse a policy whose id or title reads as a built-in preset's: accepted, it would stand
     beside the preset in every list and count under a name that looks like the preset's."""
-    for preset_id in preset_ids():
-        preset = load_policy(preset_id)
+    for preset in list_presets():
         same_id = identity_look(policy.id) == identity_look(preset.id)
         same_title = policy.title.strip().casefold() == preset.title.strip().casefold()
         if same_id or same_title:

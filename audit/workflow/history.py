@@ -54,34 +54,30 @@ class History:
         # A device judged as of another day than today (`attest --date`) is never written: the
         # history holds how each device stands, and a past day's rules, deadline and exemptions
         # say nothing of that (an import refuses such a receipt too: audit.store.times).
-        self.judged_as_of = judged_as_of
         self.store: Store | None = None
         self.failed = False
         self.demo = not recorded(device)
-        self._demo_said = False
-        self._elsewhen_said = False
+        # Why nothing is written, said once at the first write: the demo phone, another day.
+        self.unrecorded: Notice | None = None
+        if self.demo:
+            self.unrecorded = Notice(DEMO_NOT_RECORDED)
+        elif judged_as_of is not None:
+            self.unrecorded = Notice(
+                f"Judged as of {judged_as_of.isoformat()}, not today: nothing of this run is "
+                "recorded in the history, and a helpdesk will not import its receipt.",
+                warning=True,
+            )
+        self._unrecorded_said = False
 
     def run(self, what: str, write: Callable[[Store], T], next_step: str) -> T | None:
         """`write(store)`, or None when it is not written (the demo phone, a failed history);
         `what` names the record in the warning ("The scan could not be recorded...")."""
         if self.by_caller:
             return None
-        if self.demo:
-            if not self._demo_said:
-                self._demo_said = True
-                self.say(Notice(DEMO_NOT_RECORDED))
-            return None
-        if self.judged_as_of is not None:
-            if not self._elsewhen_said:
-                self._elsewhen_said = True
-                self.say(
-                    Notice(
-                        f"Judged as of {self.judged_as_of.isoformat()}, not today: nothing of "
-                        "this run is recorded in the history, and a helpdesk will not import "
-                        "its receipt.",
-                        warning=True,
-                    )
-                )
+        if self.unrecorded is not None:
+            if not self._unrecorded_said:
+                self._unrecorded_said = True
+                self.say(self.unrecorded)
             return None
         if self.failed:
             return None
