@@ -72,6 +72,23 @@ def flagged_packages(assessment: Assessment, *, missing_only: bool = False) -> l
     return sorted(wanted)
 
 
+def packages_to_ask(policy: Policy) -> tuple[str, ...]:
+    """The phone packages a policy names exactly (a glob cannot be asked about by name), sorted:
+    what a scan can read the per-user records of in its own round trip (issue 15), so a check
+    of a phone holding a banned app needs no second one. Names the scan cannot pass safely are
+    left out there, and read in the details round trip as before."""
+    return tuple(
+        sorted(
+            {
+                m.pattern
+                for rule in policy.rules
+                for m in rule.matchers
+                if m.id_kind is IdentifierKind.ANDROID_PACKAGE and not set("*?[") & set(m.pattern)
+            }
+        )
+    )
+
+
 def has_details(app: InstalledApp) -> bool:
     """Whether `dumpsys package` was read for the app (the package list gives no times)."""
     return app.installed_at is not None or app.updated_at is not None

@@ -8,10 +8,23 @@ stopped afterwards) to simulated phones on loopback, each in its own process
 phone has about 350 packages and two users (owner and work profile) and answers each shell
 command after 0, 5, 50 or 200 ms: no wait (what is left is CPU: ours, the adb server's, the
 simulator's), a fast phone on USB, a slow one on a hub, and about what a real phone takes for
-one `pm list packages` (100-400 ms). The latency is per shell command: a real phone also spends
-time on each program inside a combined command (a scan's 2 commands run 4 + 3·U programs, 2 + 3·U
-of them `pm`), which the simulator does not model; the baseline's one `dumpsys` per command is
-modelled as it is.
+one `pm list packages` (100-400 ms). That latency is per shell command (the round trip); in
+these first tables the phone's programs cost nothing.
+
+Programs side by side (issue 15): a real phone also charges per program it starts (a scan's
+rounds run 4 + 3·U programs, and the flagged apps' details 2 more). The simulator models it
+(tests/phonesim/timing.py: `program_ms` per program, 8 cores; programs in background jobs overlap
+up to the cores). Printed in the same run: the programs per scan, and plug-in to verdict (`adb
+connect` until the server lists the phone, the scan, the NZ policy's judgement with the flagged
+app's details) at 0/100/200 ms per program for 2 and 4 users (the bench phone above and the
+`pixel-four-users-slow` profile, TikTok installed in one user of each): the whole check in one
+script (onestage.py, the policy's package names passed to it), a round trip per stage with the
+programs side by side (jobs.py), and one after another, beside a technician's hand-typed 3
+commands (`pm list users`, `pm list packages -u -i`, `dumpsys package com.zhiliaoapp.musically`,
+one round trip each, reading less: no per-user lists) and the goal: 1.5 x the slowest single
+program (sent alone, its round trip included) plus one round trip (an `echo`), both measured in
+the same run.
+`python bench/android_scan.py --programs` prints only these.
 
 Measured in the same run, on the same phone:
 - Device Audit's scan (scan_with_shell): median wall time of 10 scans after a warm-up; the
@@ -57,6 +70,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the simulator lives in the test tree, not in the app
 
+from audit.assess import packages_to_ask
 from audit.sources.android import commands
 from audit.sources.android.connection import Adb
 from audit.sources.android.parsers import decode_output, parse_package_list
@@ -132,7 +146,7 @@ def free_port() -> int:
 class PhoneProcess:
     """A simulated phone served by its own Python process."""
 
-    def __init__(self, profile: Path, latency_ms: float) -> None:
+    def __init__(self, profile: Path | str, latency_ms: float, program_ms: float = 0) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -142,6 +156,8 @@ class PhoneProcess:
                 str(profile),
                 "--latency-ms",
                 str(latency_ms),
+                "--program-ms",
+                str(program_ms),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -224,13 +240,17 @@ class Run:
 
 
 class CountingShell(AdbShell):
-    """AdbShell that also counts the programs each shell command ran (one per section)."""
+    """AdbShell that also counts the programs each shell command ran (one per section, whether
+    they run one after another or side by side)."""
 
     programs = 0
 
     def run(self, command: str) -> ShellOutput:
-        self.programs += max(1, command.count(" 2>&1"))
-        return super().run(command)
+        # The sections that came back, each one program run (the one-stage script's text
+        # holds a loop's template and the candidates' jobs, not what ran).
+        output = super().run(command)
+        self.programs += max(1, output.output.count(b":rc="))
+        return output
 
 
 def measure(meter: CpuMeter, function: Callable[[], T]) -> tuple[float, T, tuple[float, ...]]:
@@ -326,10 +346,12 @@ def main() -> int:
         profile = Path(folder) / "bench-350.json"
         profile.write_text(json.dumps(PROFILE), encoding="utf-8")
         try:
+            if "--programs" in sys.argv[1:]:
+                return side_by_side(adb, profile)
             checked = check_round_trips(adb, Path(folder))
             if "--round-trips" in sys.argv[1:]:
                 return checked
-            return run(adb, profile) or checked
+            return run(adb, profile) or side_by_side(adb, profile) or checked
         finally:
             adb.kill_server()
 
@@ -367,11 +389,12 @@ def check_round_trips(adb: Adb, folder: Path) -> int:
                 return details_with_shell(shell, serial, packages)
 
             start = time.perf_counter()
-            scan = scan_with_shell(shell, serial)
+            # The policy's packages go with the scan: their details come in its one script.
+            scan = scan_with_shell(shell, serial, detail_packages=packages_to_ask(policy))
             judged = judge_with_details(scan, policy, day=date(2023, 3, 20), details=details)
             seconds = time.perf_counter() - start
         trips = shell.stats.commands
-        budget = 2 if state is None else 3
+        budget = 1  # issue 15: was 2 (clean) and 3 (flagged) stage by stage
         over = over or trips > budget
         tiktok = [f.app.state.value for f in judged.findings]
         print(
@@ -440,6 +463,116 @@ def run(adb: Adb, profile: Path) -> int:
             f"{r:.2f}x at {lat} ms ({'met' if r < 2 else 'NOT met'})" for lat, r in ratios.items()
         )
         + " (< 2x)"
+    )
+    return 0
+
+
+# --- programs side by side (issue 15) --------------------------------------------------------
+
+PROGRAM_MS = (0, 100, 200)
+PLUG_RUNS = 3
+HAND_TYPED = (
+    ("pm", "list", "users"),
+    ("pm", "list", "packages", "-u", "-i"),
+    ("dumpsys", "package", "com.zhiliaoapp.musically"),
+)
+
+
+def plug_to_verdict(adb: Adb, address: str, mode: str) -> tuple[float, int, int, str]:
+    """Seconds from `adb connect` to the verdict, the round trips, programs and the verdict.
+    `mode`: "one script" (onestage.py, the policy's packages passed to the scan), "side by
+    side" (a round trip per stage, jobs.py) or "one after another"."""
+    from datetime import date
+
+    from audit.assess import judge_with_details
+    from audit.policy import load_policy
+    from audit.sources.android.scan import details_with_shell
+
+    policy = load_policy("nz-parliament-2023")
+    adb.disconnect_device(address)
+    start = time.perf_counter()
+    plug_in(adb, address)
+    shell = CountingShell(adb, address)
+    scan = scan_with_shell(
+        shell,
+        address,
+        concurrent=mode != "one after another",
+        one_stage=mode == "one script",
+        detail_packages=packages_to_ask(policy) if mode == "one script" else (),
+    )
+    judged = judge_with_details(
+        scan,
+        policy,
+        day=date(2023, 3, 20),
+        details=lambda packages: details_with_shell(shell, address, packages),
+    )
+    seconds = time.perf_counter() - start
+    assert scan.complete, scan.gaps
+    return seconds, shell.stats.commands, shell.programs, judged.status.value
+
+
+def one_command(adb: Adb, address: str, argv: Sequence[str]) -> float:
+    start = time.perf_counter()
+    AdbShell(adb, address).run(commands.quote(argv))
+    return time.perf_counter() - start
+
+
+def hand_typed(adb: Adb, address: str) -> float:
+    adb.disconnect_device(address)
+    start = time.perf_counter()
+    plug_in(adb, address)
+    for argv in HAND_TYPED:
+        AdbShell(adb, address).run(commands.quote(argv))
+    return time.perf_counter() - start
+
+
+def side_by_side(adb: Adb, two_users: Path) -> int:
+    """Plug-in to verdict with the phone's programs side by side and one by one (issue 15)."""
+    slowest = ("pm", "list", "packages", "-s", "-f", "-i", "-U", "-u", "--show-versioncode")
+    phones_by_users: dict[int, Path | str] = {2: two_users, 4: "pixel-four-users-slow"}
+    print("\nprograms side by side (issue 15): plug-in to verdict, NZ policy, median of 3")
+    print(
+        f"{'users':>5} {'per program':>11}  {'who':<22} {'trips':>5} {'programs':>8} "
+        f"{'wall':>9}  {'goal':>9}"
+    )
+    missed = []
+    for users, profile in phones_by_users.items():
+        for program_ms in PROGRAM_MS:
+            phone = PhoneProcess(profile, 0, program_ms)
+            try:
+                plug_in(adb, phone.address)
+                rtt = statistics.median(
+                    one_command(adb, phone.address, ("echo",)) for _ in range(5)
+                )
+                alone = statistics.median(
+                    one_command(adb, phone.address, slowest) for _ in range(3)
+                )
+                goal = 1.5 * alone + rtt
+                rows: list[tuple[str, float, int, int]] = []
+                for label in ("one script", "side by side", "one after another"):
+                    plug_to_verdict(adb, phone.address, label)  # warm-up
+                    runs = [plug_to_verdict(adb, phone.address, label) for _ in range(PLUG_RUNS)]
+                    rows.append(
+                        (label, statistics.median(r[0] for r in runs), runs[0][1], runs[0][2])
+                    )
+                hand = statistics.median(hand_typed(adb, phone.address) for _ in range(PLUG_RUNS))
+                rows.append(("hand-typed 3 commands", hand, len(HAND_TYPED), len(HAND_TYPED)))
+            finally:
+                adb.disconnect_device(phone.address)
+                phone.stop()
+            for index, (label, seconds, trips, programs) in enumerate(rows):
+                lead = f"{users:>5} {f'{program_ms} ms':>11}" if index == 0 else " " * 17
+                mark = ""
+                if label == "one script":
+                    met = seconds <= goal
+                    mark = f"{ms(goal):>9} {'met' if met else 'NOT met'}"
+                    if not met:
+                        missed.append(f"{users} users at {program_ms} ms")
+                print(f"{lead}  {label:<22} {trips:>5} {programs:>8} {ms(seconds):>9}  {mark}")
+            print(f"{'':>17}  (one round trip {ms(rtt)}, the slowest program alone {ms(alone)})")
+    print(
+        "goal (1.5 x the slowest program + one round trip): "
+        + ("met everywhere" if not missed else "NOT met for " + ", ".join(missed))
     )
     return 0
 

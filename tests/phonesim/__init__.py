@@ -15,6 +15,8 @@ Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shar
       "properties": {"ro.product.model": "...", "ro.build.version.sdk": "34", ...},
                                                # getprop; the SDK picks the output dialect
       "first_boot": "2024-01-15 10:00:00",     # phone-local time of the first boot
+      "program_ms": 150, "cores": 8,           # what each program it starts costs, and how
+                                               # many run side by side (timing.py); 0, 8
       "users": [                               # the first one must be user 0
         {"id": 0, "name": "Owner", "flags": "0x4c13", "kind": "owner"},
         {"id": 10, "name": "Work profile", "flags": "0x1030", "kind": "work_profile",
@@ -30,7 +32,10 @@ Profile schema (tests/phonesim/phones/<id>.json; `_package-sets.json` holds shar
                                                         # nothing ("10,150": several users)
                  "users_without_owner": "true",         # `pm list users` leaves user 0 out
                  "props_without": "ro.build.version.sdk",  # `getprop` leaves these keys out
-                 "features": "shell_v2,cmd"},           # CNXN features override
+                 "features": "shell_v2,cmd",            # CNXN features override
+                 "background_jobs": "none",             # sh refuses `&` and subshells
+                 "loops": "none",                       # sh refuses while/for/case
+                 "tmp": "read-only"},                   # no scratch files in /data/local/tmp
       "base": {                                # generated ordinary packages
         "sets": ["aosp", "google", "samsung"], # system packages from _package-sets.json
         "updated": ["google_updated"],         # of those, updated from a store (/data/app)

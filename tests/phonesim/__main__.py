@@ -1,4 +1,4 @@
-"""`python -m tests.phonesim --profile ID [--port N] [--latency-ms X]`: serve one phone.
+"""`python -m tests.phonesim --profile ID [--port N] [--latency-ms X] [--program-ms Y]`: a phone.
 
 Prints the port (and the `adb connect` line) and serves until Ctrl-C; handy for trying the app
 by hand and for benches that want a phone in another process.
@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument(
+        "--program-ms", type=float, default=None, help="cost of each program (profile's if unset)"
+    )
     parser.add_argument("--drop-after", type=int, default=None)
     parser.add_argument("--drop-once-at", type=int, default=None)
     parser.add_argument("--garbage", action="store_true")
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         phone = SimulatedPhone(
             args.profile,
             latency_ms=args.latency_ms,
+            program_ms=args.program_ms,
             drop_after=args.drop_after,
             drop_once_at=args.drop_once_at,
             garbage=args.garbage,

@@ -99,26 +99,6 @@ def build_commands(state: PhoneState) -> dict[str, CommandFn]:
             state.reboots += 1
         return Output()
 
-    def cat(shell: Shell, argv: list[str], stdin: bytes) -> Output:
-        if len(argv) == 1:
-            return Output.of(stdout=stdin)
-        out = Output()
-        for path in argv[1:]:
-            if path in shell.files:
-                out.write(1, shell.files[path])
-            else:
-                out.write(2, f"cat: {path}: No such file or directory\n")
-                out.status = 1
-        return out
-
-    def rm(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
-        out = Output()
-        for path in (a for a in argv[1:] if not a.startswith("-")):
-            if shell.files.pop(path, None) is None and "-f" not in argv:
-                out.write(2, f"rm: {path}: No such file or directory\n")
-                out.status = 1
-        return out
-
     table: dict[str, CommandFn] = {
         "pm": pm,
         "cmd": cmd,
@@ -128,10 +108,9 @@ def build_commands(state: PhoneState) -> dict[str, CommandFn]:
         "setprop": setprop,
         "settings": settings,
         "reboot": reboot,
-        "cat": cat,
-        "rm": rm,
     }
     table.update(_PLAIN_COMMANDS)
+    table.update(FILE_COMMANDS)
     return table
 
 
@@ -159,6 +138,37 @@ def settings_command(state: PhoneState, args: list[str]) -> Output:
             items = sorted((k[1], v) for k, v in state.settings.items() if k[0] == namespace)
             return Output.of(stdout="".join(f"{key}={value}\n" for key, value in items))
     return Output.of(stderr=f"Invalid command: {verb}\n", status=255)
+
+
+# --- toybox's file tools, for the shell's scratch files in /data/local/tmp -------------------
+
+
+def _cat(shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    if len(argv) == 1:
+        return Output.of(stdout=stdin)
+    out = Output()
+    for path in argv[1:]:
+        data = shell.read_file(path)
+        if data is not None:
+            out.write(1, data)
+        else:
+            out.write(2, f"cat: {path}: No such file or directory\n")
+            out.status = 1
+    return out
+
+
+def _rm(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+    out = Output()
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        if not shell.remove_file(path) and "-f" not in argv:
+            out.write(2, f"rm: {path}: No such file or directory\n")
+            out.status = 1
+    return out
+
+
+FILE_COMMANDS: dict[str, CommandFn] = {"cat": _cat, "rm": _rm}  # and grep (below)
+"""`cat`, `rm` and `grep` over the shell's files, as they are at the moment on the shell's
+clock."""
 
 
 # --- commands that do not touch the phone's state --------------------------------------------
@@ -248,43 +258,81 @@ def _which(shell: Shell, argv: list[str], _stdin: bytes) -> Output:
     return Output.of(stdout="".join(f"{f}\n" for f in found), status=0 if found else 1)
 
 
-def _grep(_shell: Shell, argv: list[str], stdin: bytes) -> Output:
-    invert = ignore_case = count = quiet = fixed = False
-    pattern: str | None = None
+def _grep_arguments(argv: list[str]) -> tuple[set[str], list[str], list[str]]:
+    """(flags, patterns given with -e, the other words)."""
+    flags: set[str] = set()
+    patterns: list[str] = []
     rest: list[str] = []
     args = iter(argv[1:])
     for arg in args:
         if arg == "-e":
-            pattern = next(args, "")
-        elif arg.startswith("-") and len(arg) > 1 and pattern is None and not rest:
-            for flag in arg[1:]:
-                invert |= flag == "v"
-                ignore_case |= flag == "i"
-                count |= flag == "c"
-                quiet |= flag == "q"
-                fixed |= flag == "F"
+            patterns.append(next(args, ""))
+        elif arg.startswith("-") and len(arg) > 1 and not rest:
+            flags.update(arg[1:])
         else:
             rest.append(arg)
-    if pattern is None:
+    return flags, patterns, rest
+
+
+def _grep_lines(regex: re.Pattern[str], flags: set[str], prefix: str, text: str) -> list[str]:
+    """The lines (or with -o the matches) grep prints for one input."""
+    matched: list[str] = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        hit = regex.fullmatch(body) if "x" in flags else regex.search(body)
+        if bool(hit) == ("v" in flags):
+            continue
+        if "o" in flags and "v" not in flags:
+            found = [regex.fullmatch(body)] if "x" in flags else list(regex.finditer(body))
+            matched += [f"{prefix}{m.group()}\n" for m in found if m and m.group()]
+        else:
+            matched.append(prefix + body + "\n")
+    return matched
+
+
+def _grep(shell: Shell, argv: list[str], stdin: bytes) -> Output:
+    """toybox grep's flags the scan and the tests use: -v -i -c -q -F -x -o -h -e, FILE...
+    (files as they are now on the shell's clock; a missing one is an error, status 2, unless
+    a line matched elsewhere and -q asks only whether one did)."""
+    flags, patterns, rest = _grep_arguments(argv)
+    if not patterns:
         if not rest:
             return Output.of(
                 stderr="usage: grep [-EFHabchilnoqrsvwxZz] PATTERN [FILE...]\n", status=2
             )
-        pattern = rest.pop(0)
-    if rest:
-        return Output.of(stderr=f"grep: {rest[0]}: No such file or directory\n", status=2)
+        patterns = [rest.pop(0)]
+    texts = [p if "F" in flags else f"(?:{p})" for p in patterns]
+    if "F" in flags:  # the longest of several fixed strings matching at one place, as toybox
+        texts = [re.escape(p) for p in sorted(patterns, key=len, reverse=True)]
     try:
-        regex = re.compile(re.escape(pattern) if fixed else pattern, re.I if ignore_case else 0)
+        regex = re.compile("|".join(texts), re.I if "i" in flags else 0)
     except re.error:
-        return Output.of(stderr=f"grep: bad regex '{pattern}'\n", status=2)
-    lines = decode(stdin).splitlines(keepends=True)
-    matched = [line for line in lines if bool(regex.search(line)) != invert]
-    status = 0 if matched else 1
-    if quiet:
-        return Output(status=status)
-    if count:
-        return Output.of(stdout=f"{len(matched)}\n", status=status)
-    return Output.of(stdout="".join(matched), status=status)
+        return Output.of(stderr=f"grep: bad regex '{patterns[0]}'\n", status=2)
+    out = Output()
+    inputs: list[tuple[str, bytes]] = [("", stdin)] if not rest else []
+    for path in rest:
+        data = shell.read_file(path)
+        if data is None:
+            out.write(2, f"grep: {path}: No such file or directory\n")
+            out.status = 2
+        else:
+            inputs.append((path, data))
+    matched: list[str] = []
+    for path, data in inputs:
+        prefix = f"{path}:" if len(rest) > 1 and "h" not in flags else ""
+        matched += _grep_lines(regex, flags, prefix, decode(data))
+    status = 0 if matched else (out.status or 1)
+    if "q" in flags:
+        return Output(status=0 if matched else status)
+    if "c" in flags:
+        out.write(1, f"{len(matched)}\n")
+    else:
+        out.write(1, "".join(matched))
+    out.status = status
+    return out
+
+
+FILE_COMMANDS["grep"] = _grep
 
 
 def _line_count(argv: list[str], default: int = 10) -> int | None:

@@ -29,6 +29,7 @@ from tests.phonesim.garbage import corrupt
 from tests.phonesim.profiles import load_state
 from tests.phonesim.shell import Output, Shell, decode
 from tests.phonesim.state import PhoneState
+from tests.phonesim.timing import Timing
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,13 @@ def default_features(sdk: int) -> list[str]:
 class SimulatedPhone:
     """A phone on a loopback port, serving a profile to the real adb server.
 
-    `latency_ms` delays every command (service request) by that much; `drop_after=N` serves N
-    shell commands, then drops the connection and behaves as if unplugged; `drop_once_at=N`
-    drops every connection when the Nth command arrives (1: the first) but stays plugged in, as
-    a USB link that resets: the adb server reconnects and the phone answers again; `garbage` damages
-    every output; `unauthorized` answers like a phone whose owner has not tapped "Allow"
+    `latency_ms` delays every command (service request) by that much (the round trip's own
+    cost); `program_ms` overrides the profile's cost of each program run (timing.py);
+    `drop_after=N` serves N shell commands, then drops the connection and behaves as if
+    unplugged; `drop_once_at=N` drops every connection when the Nth command arrives (1: the
+    first) but stays plugged in, as a USB link that resets: the adb server reconnects and the
+    phone answers again; `garbage` damages every output; `unauthorized` answers like a phone
+    whose owner has not tapped "Allow"
     (adb lists it as `unauthorized` until `authorize()`).
 
     For tests and benches: `commands` holds every command line received, in order (shell and
@@ -65,6 +68,7 @@ class SimulatedPhone:
         profile: str | Path | dict[str, Any],
         *,
         latency_ms: float = 0,
+        program_ms: float | None = None,
         drop_after: int | None = None,
         drop_once_at: int | None = None,
         garbage: bool = False,
@@ -74,6 +78,7 @@ class SimulatedPhone:
     ) -> None:
         self.state: PhoneState = load_state(profile)
         self.latency_ms = latency_ms
+        self.program_ms = program_ms  # None: the profile's own `program_ms`
         self.drop_after = drop_after
         self.drop_once_at = drop_once_at
         self.garbage = garbage
@@ -153,10 +158,28 @@ class SimulatedPhone:
     def run(self, command: str | bytes) -> Output:
         """Run one command line on the phone directly, without adb (for tests and the demo).
 
-        Not counted in `commands`, and no latency, garbage or drop applies.
+        Not counted in `commands`, and no latency, garbage or drop applies; nothing sleeps:
+        `elapsed_ms` of the answer says how long the phone's programs would have taken.
         """
         with self.state.lock:
-            return Shell(self._commands, self.state.files).run(command)
+            return self._shell().run(command)
+
+    def timing(self) -> Timing:
+        """A fresh cost model for one command line: the profile's `program_ms` and `cores`, and
+        the quirks `background_jobs: none` (a shell that refuses `&` and subshells),
+        `loops: none` (one without `while`, `for` and `case`) and `tmp: read-only` (no scratch
+        files in /data/local/tmp)."""
+        quirks = self.state.quirks
+        return Timing.of(
+            self.program_ms if self.program_ms is not None else self.state.program_ms,
+            self.state.cores,
+            jobs=quirks.get("background_jobs") != "none",
+            tmp_writable=quirks.get("tmp") != "read-only",
+            loops=quirks.get("loops") != "none",
+        )
+
+    def _shell(self) -> Shell:
+        return Shell(self._commands, self.state.files, self.timing())
 
     # --- internals ----------------------------------------------------------------------
 
@@ -213,7 +236,11 @@ class SimulatedPhone:
         if self.latency_ms > 0 and self._stopping.wait(self.latency_ms / 1000):
             return None
         with self.state.lock:
-            out = Shell(self._commands, self.state.files).run(command)
+            out = self._shell().run(command)
+        # The programs' time on the phone (timing.py), spent outside the lock: another command
+        # line's programs run meanwhile on their own clock, as a phone's would.
+        if out.elapsed_ms > 0 and self._stopping.wait(out.elapsed_ms / 1000):
+            return None
         if self.garbage:
             out = corrupt(out, f"{self.state.profile_id}:{count}:{command}")
         with self._lock:

@@ -214,7 +214,19 @@ class _Builder:
             settings=settings,
             quirks={str(k): str(v) for k, v in self.data.get("quirks", {}).items()},
             description=str(self.data.get("description", "")),
+            program_ms=self.cost("program_ms", 0.0, 60_000.0),
+            cores=int(self.cost("cores", 8, 256)),
         )
+
+    def cost(self, key: str, default: float, most: float) -> float:
+        """A number of the phone's cost model ("program_ms", "cores"), checked: a bench must not
+        run on a phone that costs nothing because a field was mistyped."""
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ProfileError(self.origin, f"{key} must be a number, not {value!r}")
+        if not (0 <= value <= most) or (key == "cores" and value < 1):
+            raise ProfileError(self.origin, f"{key} {value} is out of range (0 to {most:g})")
+        return float(value)
 
     def user(self, entry: dict[str, Any]) -> User:
         flags = entry.get("flags", 0)

@@ -5,17 +5,40 @@ same way here as on a phone: `pm uninstall 'x;reboot'` passes one argument, whil
 `pm uninstall x;reboot` runs `reboot` as a second command. That is what makes this simulator a
 real test of injection safety rather than an echo of what the test expects.
 
-Supported: `;` `&&` `||` `|` `&` and newlines, single and double quotes, backslashes, `$?`,
-`$NAME`, `${NAME}`, `$(...)` and backticks, `NAME=value`, `!`, and the redirections
-`>`, `>>`, `<`, `N>&M`, `2>/dev/null`. Not supported (a syntax error says so): subshells,
-`if`/`for`/`while`/`case`, here-documents, arithmetic, globbing (patterns stay literal).
+Supported: `;` `&&` `||` `|` `&` and newlines, `( list )` subshells, background jobs and `wait`
+(`wait` alone, or `wait PID`), single and double quotes, backslashes, `$?`, `$!`, `$NAME`,
+`${NAME}`, `$(...)` and backticks, `NAME=value`, `!`, and the redirections `>`, `>>`, `<`,
+`N>&M`, `2>/dev/null`, and (compound.py) `while`/`until`/`for` loops, `case` and `read`.
+Not supported (a syntax error says so): `if`, `{ list; }`, here-documents, arithmetic, globbing
+outside `case` (patterns stay literal). The grammar is in grammar.py; what programs cost, and how
+jobs overlap on the phone's cores, in timing.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from tests.phonesim.compound import Stream, read_builtin, run_compound
+from tests.phonesim.grammar import (
+    _FD,
+    _NAME,
+    AndOr,
+    Case,
+    Command,
+    ForLoop,
+    Loop,
+    Part,
+    Pipeline,
+    Redirect,
+    ShellSyntaxError,
+    Simple,
+    Subshell,
+    Word,
+    _leading_literal,
+    parse,
+)
+from tests.phonesim.timing import Timing, spread
 
 SH = "/system/bin/sh"
 MAX_DEPTH = 8
@@ -26,10 +49,15 @@ Chunk = tuple[int, bytes]  # (1 = stdout or 2 = stderr, data)
 
 @dataclass
 class Output:
-    """What a command (or a whole command line) wrote, in order, and its exit status."""
+    """What a command (or a whole command line) wrote, in order, and its exit status.
+
+    `times` (kept by the shell, empty for a single program's output) says when each chunk was
+    written; `elapsed_ms` is when a whole command line's last program ended (timing.py)."""
 
     chunks: list[Chunk] = field(default_factory=list)
     status: int = 0
+    times: list[float] = field(default_factory=list)
+    elapsed_ms: float = 0.0
 
     @classmethod
     def of(cls, stdout: str | bytes = b"", stderr: str | bytes = b"", status: int = 0) -> Output:
@@ -43,6 +71,19 @@ class Output:
             data = encode(data)
         if data:
             self.chunks.append((fd, data))
+
+    def add(self, fd: int, data: bytes, at: float) -> None:
+        """A chunk written at `at` (the shell's own outputs keep their times)."""
+        if data:
+            self.chunks.append((fd, data))
+            self.times.append(at)
+
+    def in_time_order(self) -> None:
+        """Chunks as the reader saw them: by the time they were written (stable for ties)."""
+        if len(self.times) == len(self.chunks) and self.times:
+            order = sorted(range(len(self.chunks)), key=self.times.__getitem__)
+            self.chunks = [self.chunks[i] for i in order]
+            self.times = [self.times[i] for i in order]
 
     @property
     def stdout(self) -> bytes:
@@ -69,383 +110,10 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-class ShellSyntaxError(Exception):
-    pass
-
-
 class ExitShell(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-
-
-# --- tokens -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Part:
-    kind: str  # "lit", "var" or "sub"
-    value: str
-    quoted: bool
-
-
-@dataclass(frozen=True)
-class Word:
-    parts: tuple[Part, ...]
-
-    @property
-    def literal(self) -> str | None:
-        """The word's text if it has no expansions, else None."""
-        if all(p.kind == "lit" for p in self.parts):
-            return "".join(p.value for p in self.parts)
-        return None
-
-    @property
-    def unquoted_literal(self) -> str | None:
-        if all(p.kind == "lit" and not p.quoted for p in self.parts):
-            return "".join(p.value for p in self.parts)
-        return None
-
-
-@dataclass(frozen=True)
-class Op:
-    value: str
-
-
-@dataclass(frozen=True)
-class Redirect:
-    op: str  # ">", ">>", "<", ">&", "<&"
-    fd: int
-    target: Word | None = None
-
-
-Token = Word | Op | Redirect
-
-_OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "<<", ">|", ";", "&", "|", "(", ")", "<", ">")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))
-_PLAIN_RUN = re.compile(r"[^\s;&|()<>'\"\\$`#]+")
-_FD = re.compile(r"[0-9]{1,2}")
-_SPECIAL_VARS = "?$#!0123456789@*-"
-_RESERVED = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done"}
-_RESERVED |= {"case", "esac", "in", "function", "select", "{", "}", "[[", "]]"}
-
-
-class _Lexer:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.pos = 0
-        self.tokens: list[Token] = []
-        self.parts: list[Part] = []
-        self.in_word = False
-
-    def run(self) -> list[Token]:
-        handlers: dict[str, Callable[[], None]] = {
-            "\n": self.newline,
-            "#": self.comment,
-            "'": self.single_quoted,
-            '"': self.double_quoted,
-            "\\": self.backslash,
-            "$": lambda: self.dollar(quoted=False),
-            "`": lambda: self.add(Part("sub", self.backtick(), False)),
-        }
-        while self.pos < len(self.source):
-            char = self.source[self.pos]
-            handler = handlers.get(char)
-            if handler is not None:
-                handler()
-            elif char in " \t\r":
-                self.end_word()
-                self.pos += 1
-            elif char in ";&|()<>":
-                self.operator()
-            else:
-                # A run of plain characters is one part: a scan's script is mostly such runs.
-                match = _PLAIN_RUN.match(self.source, self.pos)
-                end = match.end() if match else self.pos + 1
-                self.add(Part("lit", self.source[self.pos : end], False))
-                self.pos = end
-        self.end_word()
-        return self.tokens
-
-    def newline(self) -> None:
-        self.end_word()
-        self.tokens.append(Op("\n"))
-        self.pos += 1
-
-    def comment(self) -> None:
-        if self.in_word:
-            self.add(Part("lit", "#", False))
-            self.pos += 1
-            return
-        end = self.source.find("\n", self.pos)
-        self.pos = len(self.source) if end == -1 else end
-
-    def single_quoted(self) -> None:
-        end = self.source.find("'", self.pos + 1)
-        if end == -1:
-            raise ShellSyntaxError("no closing quote")
-        self.add(Part("lit", self.source[self.pos + 1 : end], True))
-        self.pos = end + 1
-
-    def backslash(self) -> None:
-        nxt = self.source[self.pos + 1 : self.pos + 2]
-        if nxt and nxt != "\n":
-            self.add(Part("lit", nxt, True))
-        self.pos += 2
-
-    def add(self, part: Part) -> None:
-        self.parts.append(part)
-        self.in_word = True
-
-    def end_word(self) -> None:
-        if self.in_word:
-            self.tokens.append(Word(tuple(self.parts)))
-        self.parts = []
-        self.in_word = False
-
-    def operator(self) -> None:
-        match = _OPERATOR.match(self.source, self.pos)
-        assert match is not None  # called on one of ;&|()<>
-        op = match.group()
-        if op in ("<", ">", ">>", ">&", "<&", ">|", "<<"):
-            fd = 0 if op.startswith("<") else 1
-            word = Word(tuple(self.parts)).unquoted_literal if self.in_word else None
-            if word is not None and _FD.fullmatch(word):
-                fd = int(word)
-                self.parts = []
-                self.in_word = False
-            else:
-                self.end_word()
-            if op == "<<":
-                raise ShellSyntaxError("here-documents are not supported by the simulated phone")
-            self.tokens.append(Redirect(">" if op == ">|" else op, fd))
-        else:
-            self.end_word()
-            self.tokens.append(Op(op))
-        self.pos += len(op)
-
-    def double_quoted(self) -> None:
-        src = self.source
-        self.pos += 1
-        text: list[str] = []
-        self.in_word = True  # "" is an (empty) word
-        while True:
-            if self.pos >= len(src):
-                raise ShellSyntaxError("no closing quote")
-            char = src[self.pos]
-            if char == '"':
-                self.pos += 1
-                break
-            if char == "\\" and self.pos + 1 < len(src) and src[self.pos + 1] in '$`"\\\n':
-                if src[self.pos + 1] != "\n":
-                    text.append(src[self.pos + 1])
-                self.pos += 2
-            elif char in "$`":
-                if text:
-                    self.add(Part("lit", "".join(text), True))
-                    text = []
-                if char == "$":
-                    self.dollar(quoted=True)
-                else:
-                    self.add(Part("sub", self.backtick(), True))
-            else:
-                text.append(char)
-                self.pos += 1
-        self.add(Part("lit", "".join(text), True))
-
-    def dollar(self, quoted: bool) -> None:
-        src = self.source
-        nxt = src[self.pos + 1] if self.pos + 1 < len(src) else ""
-        if nxt == "(":
-            if src.startswith("((", self.pos + 1):
-                raise ShellSyntaxError("arithmetic is not supported by the simulated phone")
-            end = _matching_paren(src, self.pos + 1)
-            self.add(Part("sub", src[self.pos + 2 : end], quoted))
-            self.pos = end + 1
-        elif nxt == "{":
-            end = src.find("}", self.pos + 2)
-            if end == -1:
-                raise ShellSyntaxError("missing '}'")
-            name = src[self.pos + 2 : end]
-            if not (_NAME.fullmatch(name) or (len(name) == 1 and name in _SPECIAL_VARS)):
-                raise ShellSyntaxError(f"${{{name}}}: bad substitution")
-            self.add(Part("var", name, quoted))
-            self.pos = end + 1
-        elif nxt and nxt in _SPECIAL_VARS:
-            self.add(Part("var", nxt, quoted))
-            self.pos += 2
-        else:
-            match = _NAME.match(src, self.pos + 1)
-            if match:
-                self.add(Part("var", match.group(0), quoted))
-                self.pos = match.end()
-            else:
-                self.add(Part("lit", "$", quoted))
-                self.pos += 1
-
-    def backtick(self) -> str:
-        src = self.source
-        start = self.pos + 1
-        pos = start
-        text: list[str] = []
-        while True:
-            if pos >= len(src):
-                raise ShellSyntaxError("no closing quote")
-            if src[pos] == "\\" and pos + 1 < len(src) and src[pos + 1] in "`\\$":
-                text.append(src[pos + 1])
-                pos += 2
-            elif src[pos] == "`":
-                self.pos = pos + 1
-                return "".join(text)
-            else:
-                text.append(src[pos])
-                pos += 1
-
-
-def _leading_literal(word: Word) -> str:
-    """The unquoted literal text a word starts with (where `NAME=` of an assignment is)."""
-    text = []
-    for part in word.parts:
-        if part.kind != "lit" or part.quoted:
-            break
-        text.append(part.value)
-    return "".join(text)
-
-
-def _matching_paren(src: str, open_at: int) -> int:
-    depth = 0
-    pos = open_at
-    quote = ""
-    while pos < len(src):
-        char = src[pos]
-        if quote:
-            if char == "\\" and quote == '"':
-                pos += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "\\":
-            pos += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return pos
-        pos += 1
-    raise ShellSyntaxError("no closing quote")
-
-
-# --- syntax tree ------------------------------------------------------------------------------
-
-
-@dataclass
-class Simple:
-    words: list[Word] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
-
-
-@dataclass
-class Pipeline:
-    commands: list[Simple]
-    negate: bool = False
-
-
-@dataclass
-class AndOr:
-    first: Pipeline
-    rest: list[tuple[str, Pipeline]] = field(default_factory=list)
-
-
-def parse(source: str) -> list[AndOr]:
-    """Parse a whole command line first, as sh does: a syntax error runs nothing."""
-    tokens = _Lexer(source).run()
-    parser = _Parser(tokens)
-    return parser.script()
-
-
-class _Parser:
-    def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def peek(self) -> Token | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def peek_op(self) -> str | None:
-        token = self.peek()
-        return token.value if isinstance(token, Op) else None
-
-    def script(self) -> list[AndOr]:
-        items: list[AndOr] = []
-        while True:
-            while self.peek_op() == "\n":
-                self.pos += 1
-            if self.peek() is None:
-                return items
-            items.append(self.and_or())
-            op = self.peek_op()
-            if op in (";", "&", "\n"):
-                self.pos += 1
-            elif self.peek() is not None:
-                raise self.unexpected()
-
-    def and_or(self) -> AndOr:
-        node = AndOr(self.pipeline())
-        while self.peek_op() in ("&&", "||"):
-            op = self.peek_op() or ""
-            self.pos += 1
-            while self.peek_op() == "\n":
-                self.pos += 1
-            node.rest.append((op, self.pipeline()))
-        return node
-
-    def pipeline(self) -> Pipeline:
-        negate = False
-        token = self.peek()
-        if isinstance(token, Word) and token.unquoted_literal == "!":
-            negate = True
-            self.pos += 1
-        commands = [self.simple()]
-        while self.peek_op() == "|":
-            self.pos += 1
-            while self.peek_op() == "\n":
-                self.pos += 1
-            commands.append(self.simple())
-        return Pipeline(commands, negate)
-
-    def simple(self) -> Simple:
-        command = Simple()
-        while True:
-            token = self.peek()
-            if isinstance(token, Word):
-                if not command.words and token.unquoted_literal in _RESERVED:
-                    raise ShellSyntaxError(
-                        f"'{token.unquoted_literal}' is not supported by the simulated phone"
-                    )
-                command.words.append(token)
-                self.pos += 1
-            elif isinstance(token, Redirect):
-                self.pos += 1
-                target = self.peek()
-                if not isinstance(target, Word):
-                    raise self.unexpected()
-                self.pos += 1
-                command.redirects.append(Redirect(token.op, token.fd, target))
-            else:
-                break
-        if not command.words and not command.redirects:
-            raise self.unexpected()
-        return command
-
-    def unexpected(self) -> ShellSyntaxError:
-        token = self.peek()
-        if token is None:
-            return ShellSyntaxError("unexpected end of file")
-        text = token.value if isinstance(token, Op) else "word"
-        return ShellSyntaxError(f"'{'newline' if text == chr(10) else text}' unexpected")
 
 
 # --- execution --------------------------------------------------------------------------------
@@ -454,17 +122,39 @@ class _Parser:
 CommandFn = Callable[["Shell", list[str], bytes], Output]
 
 
+@dataclass
+class Job:
+    pid: int
+    end: float  # virtual time (ms) when it finishes
+    status: int
+    holds: bool = True  # it keeps the shell's output open (adbd answers only after it ends)
+
+
 class Shell:
-    """Runs command lines against a table of commands; one instance per phone."""
+    """Runs command lines against a table of commands; one instance per phone command line.
+
+    `timing` is the phone's cost model (timing.py); without one programs cost nothing. A job
+    (`&`) or subshell runs in a copy of this shell that shares the timing, the files and the
+    output, with its own clock and variables, as a forked sh would."""
 
     def __init__(
-        self, commands: dict[str, CommandFn], files: dict[str, bytes] | None = None
+        self,
+        commands: dict[str, CommandFn],
+        files: dict[str, bytes] | None = None,
+        timing: Timing | None = None,
     ) -> None:
         self.commands = commands
         self.files = files if files is not None else {}
+        self.timing = timing if timing is not None else Timing()
         self.variables: dict[str, str] = {}
         self.status = 0
         self.depth = 0
+        self.clock = 0.0  # ms since the command line started, for this shell's foreground
+        self.jobs: list[Job] = []
+        self.last_job = ""
+        self.input: Stream | None = None  # fd 0 of a compound command (`done <file`)
+
+    name = SH
 
     def run(self, source: str | bytes) -> Output:
         """Run a command line; never raises, whatever the text."""
@@ -475,19 +165,75 @@ class Shell:
         self.status = 0
         out = Output()
         try:
-            script = parse(source)
+            script = parse(source, jobs=self.timing.jobs, loops=self.timing.loops)
         except ShellSyntaxError as error:
             return Output.of(stderr=f"{SH}: syntax error: {error}\n", status=1)
+        self.execute(script, out)
+        out.status = self.status
+        out.in_time_order()
+        out.elapsed_ms = max([self.clock, *self.timing.ends])
+        return out
+
+    def execute(self, script: list[AndOr], out: Output) -> None:
+        """Run a parsed list; `exit` ends it (and only it, in a job or subshell)."""
         try:
-            for item in script:
-                self.and_or(item, out)
+            self.run_items(script, out)
         except ExitShell as exit_:
             self.status = exit_.status & 0xFF
         except RecursionError:
-            out.write(2, f"{SH}: too deeply nested\n")
+            self.error(out, f"{SH}: too deeply nested\n")
             self.status = 1
-        out.status = self.status
-        return out
+
+    def run_items(self, items: list[AndOr], out: Output) -> None:
+        """Run a list in this shell (`exit` goes on up to the shell's own execute)."""
+        for item in items:
+            if item.background:
+                self.background(item, out)
+            else:
+                self.and_or(item, out)
+
+    def child(self) -> Shell:
+        """A forked copy: same commands, files, timing and clock; its own variables."""
+        copy = Shell(self.commands, self.files, self.timing)
+        copy.variables = dict(self.variables)
+        copy.status = self.status
+        copy.depth = self.depth
+        copy.clock = self.clock
+        copy.input = self.input
+        return copy
+
+    def background(self, node: AndOr, out: Output) -> None:
+        """`node &`: the job runs from now on its own clock; the shell goes on at once."""
+        job = self.child()
+        job.execute([replace(node, background=False)], out)
+        pid = self.timing.new_pid()
+        end = max([job.clock, *(j.end for j in job.jobs)])
+        holds = holds_output(node)
+        self.jobs.append(Job(pid, end, job.status, holds))
+        if holds:
+            self.timing.ends.append(end)
+        self.last_job = str(pid)
+        self.status = 0
+
+    def wait(self, argv: list[str]) -> Output:
+        """The `wait` built-in: for every job (status 0), or for the jobs named (the last one's
+        status; 127 for a pid that is no job of this shell)."""
+        if len(argv) == 1:
+            self.clock = max([self.clock, *(job.end for job in self.jobs)])
+            self.jobs = []
+            return Output()
+        status = 0
+        for arg in argv[1:]:
+            job = next((j for j in self.jobs if str(j.pid) == arg), None)
+            if job is None:
+                status = 127
+                continue
+            self.clock = max(self.clock, job.end)
+            status = job.status
+        return Output(status=status)
+
+    def error(self, out: Output, text: str) -> None:
+        out.add(2, encode(text), self.clock)
 
     def and_or(self, node: AndOr, out: Output) -> None:
         self.pipeline(node.first, out)
@@ -496,19 +242,71 @@ class Shell:
                 self.pipeline(pipeline, out)
 
     def pipeline(self, node: Pipeline, out: Output) -> None:
+        """The commands of a pipeline run side by side: it ends when its slowest one does."""
         stdin = b""
+        start = end = self.clock
         for index, command in enumerate(node.commands):
             last = index == len(node.commands) - 1
-            result = self.simple(command, stdin)
+            self.clock = start
+            result = self.command(command, stdin)
+            end = max(end, self.clock)
             stdin = b""
-            for fd, data in result.chunks:
+            for (fd, data), at in zip(result.chunks, result.times, strict=True):
                 if fd == 1 and not last:
                     stdin += data
                 else:
-                    out.chunks.append((fd, data))
+                    out.add(fd, data, at)
             self.status = result.status
+        self.clock = end
         if node.negate:
             self.status = 0 if self.status else 1
+
+    def command(self, node: Command, stdin: bytes) -> Output:
+        if isinstance(node, Subshell):
+            return self.subshell(node, stdin)
+        if isinstance(node, Loop | ForLoop | Case):
+            return self.compound(node, stdin)
+        return self.simple(node, stdin)
+
+    def compound(self, node: Loop | ForLoop | Case, stdin: bytes) -> Output:
+        """A loop or case in this shell, its redirections applied to all of it."""
+        out = Output()
+        fds = self.redirections(node.redirects, out)
+        if fds is None:
+            out.status = 1
+            return out
+        source = fds.pop(0, "")
+        saved = self.input
+        if source == "null":
+            self.input = Stream(b"")
+        elif source.startswith("file:"):
+            self.input = Stream(self.read_file(source[5:]) or b"")
+        elif stdin:
+            self.input = Stream(stdin)
+        written = Output()
+        try:
+            run_compound(self, node, written)
+        finally:
+            self.input = saved
+        self.route(written, fds, out)
+        out.status = self.status
+        return out
+
+    def subshell(self, node: Subshell, stdin: bytes) -> Output:
+        out = Output()
+        fds = self.redirections(node.redirects, out)
+        if fds is None:
+            out.status = 1
+            return out
+        inner = self.child()
+        written = Output()
+        inner.execute(node.body, written)
+        if fds.get(1) == "out" or fds.get(2) in ("out", "err"):  # not this shell's to wait for
+            self.timing.ends.extend(job.end for job in inner.jobs if job.holds)
+        self.clock = inner.clock
+        self.route(written, fds, out)
+        out.status = inner.status
+        return out
 
     def simple(self, node: Simple, stdin: bytes) -> Output:
         out = Output()
@@ -521,37 +319,72 @@ class Shell:
                 assignments.append((name, value.partition("=")[2]))
             else:
                 argv.extend(self.expand(word, out, split=True))
-        fds: dict[int, str] = {1: "out", 2: "err"}
-        for redirect in node.redirects:
-            error = self.redirect(redirect, fds, out)
-            if error is not None:
-                out.write(2, error)
-                out.status = 1
-                return out
+        fds = self.redirections(node.redirects, out)
+        if fds is None:
+            out.status = 1
+            return out
         source = fds.pop(0, "")
         if source == "null":
             stdin = b""
         elif source.startswith("file:"):
-            stdin = self.files.get(source[5:], b"")
+            stdin = self.read_file(source[5:]) or b""
         if not argv:
             self.variables.update(assignments)
             out.status = self.status
             return out
-        result = self.call(argv, stdin)
+        start, end = self.timing.run(argv[0].rpartition("/")[2], self.clock)
+        result = self.call_with(assignments, argv, stdin)
+        self.clock = max(self.clock, end)
+        written = Output(status=result.status)
         for fd, data in result.chunks:
-            target = fds.get(fd, "err")
-            if target == "out":
-                out.chunks.append((1, data))
-            elif target == "err":
-                out.chunks.append((2, data))
-            elif target.startswith("file:"):
-                path = target[5:]
-                self.write_file(path, data)
+            for at, piece in spread(data, start, end):
+                written.add(fd, piece, at)
+        self.route(written, fds, out)
         out.status = result.status
         return out
 
+    def call_with(
+        self, assignments: list[tuple[str, str]], argv: list[str], stdin: bytes
+    ) -> Output:
+        """`NAME=value command`: the assignment holds for that command only (`IFS=: read`)."""
+        saved = {name: self.variables.get(name) for name, _ in assignments}
+        self.variables.update(assignments)
+        try:
+            return self.call(argv, stdin)
+        finally:
+            for name, old in saved.items():
+                if old is None:
+                    self.variables.pop(name, None)
+                else:
+                    self.variables[name] = old
+
+    def redirections(self, redirects: list[Redirect], out: Output) -> dict[int, str] | None:
+        """The fd table after the redirections; None (the error written) when one fails."""
+        fds: dict[int, str] = {1: "out", 2: "err"}
+        for redirect in redirects:
+            error = self.redirect(redirect, fds, out)
+            if error is not None:
+                self.error(out, error)
+                return None
+        return fds
+
+    def route(self, written: Output, fds: dict[int, str], out: Output) -> None:
+        """Send what a command wrote where its fds point: the shell's output or a file."""
+        for (fd, data), at in zip(written.chunks, written.times, strict=True):
+            target = fds.get(fd, "err")
+            if target == "out":
+                out.add(1, data, at)
+            elif target == "err":
+                out.add(2, data, at)
+            elif target.startswith("file:"):
+                self.write_file(target[5:], data, at)
+
     def call(self, argv: list[str], stdin: bytes) -> Output:
         name = argv[0]
+        if name == "wait":
+            return self.wait(argv)
+        if name == "read":
+            return read_builtin(self, argv, stdin)
         if "/" in name:
             folder, _, base = name.rpartition("/")
             if folder not in ("/system/bin", "/system/xbin", "/bin", "/vendor/bin"):
@@ -572,10 +405,16 @@ class Shell:
             fds[redirect.fd] = "null"
             return None
         if redirect.op == "<":
-            if target not in self.files:
+            if self.read_file(target) is None:
                 return f"{SH}: can't open {target}: No such file or directory\n"
         elif target.startswith("/data/local/tmp/") and ".." not in target:
+            if not self.timing.tmp_writable:
+                return f"{SH}: can't create {target}: Permission denied\n"
             if redirect.op == ">":
+                self.timing.log(self.files, target, self.clock, "trunc", b"")
+                self.files[target] = b""
+            elif target not in self.files:
+                self.timing.log(self.files, target, self.clock, "append", b"")
                 self.files[target] = b""
         else:
             return f"{SH}: can't create {target}: Read-only file system\n"
@@ -594,8 +433,21 @@ class Shell:
             return f"{SH}: {target}: illegal file descriptor name\n"
         return None
 
-    def write_file(self, path: str, data: bytes) -> None:
+    def write_file(self, path: str, data: bytes, at: float | None = None) -> None:
+        self.timing.log(self.files, path, self.clock if at is None else at, "append", data)
         self.files[path] = self.files.get(path, b"") + data
+
+    def read_file(self, path: str) -> bytes | None:
+        """The file as it is now on this shell's clock: a job still writing it has written
+        only part of it (or not yet created it)."""
+        return self.timing.read(self.files, path, self.clock)
+
+    def remove_file(self, path: str) -> bool:
+        if path not in self.files:
+            return False
+        self.timing.log(self.files, path, self.clock, "remove", b"")
+        del self.files[path]
+        return True
 
     def expand(self, word: Word, out: Output, split: bool) -> list[str]:
         """Expand one word into fields: variables, command substitution, field splitting."""
@@ -636,6 +488,8 @@ class Shell:
             return str(self.status)
         if name == "$":
             return "4242"
+        if name == "!":
+            return self.last_job
         if name == "#":
             return "0"
         if name == "0":
@@ -643,20 +497,51 @@ class Shell:
         return self.variables.get(name, "")
 
     def substitute(self, part: Part, out: Output) -> str:
+        """`$(...)`: its output, once every program holding its pipe has finished."""
         if self.depth >= MAX_DEPTH:
-            out.write(2, f"{SH}: too deeply nested\n")
+            self.error(out, f"{SH}: too deeply nested\n")
+            return ""
+        try:
+            script = parse(part.value, jobs=self.timing.jobs, loops=self.timing.loops)
+        except ShellSyntaxError as error:
+            self.error(out, f"{SH}: syntax error: {error}\n")
             return ""
         saved = self.status
         self.depth += 1
         try:
-            inner = Shell(self.commands, self.files)
+            inner = self.child()
             inner.variables = self.variables
-            inner.depth = self.depth
-            result = inner.run(part.value)
+            written = Output()
+            inner.execute(script, written)
         finally:
             self.depth -= 1
         self.status = saved
-        for fd, data in result.chunks:
+        self.clock = max([self.clock, inner.clock, *(j.end for j in inner.jobs if j.holds)])
+        written.in_time_order()
+        for (fd, data), at in zip(written.chunks, written.times, strict=True):
             if fd == 2:
-                out.chunks.append((2, data))
-        return decode(result.stdout).rstrip("\n")
+                out.add(2, data, at)
+        return decode(written.stdout).rstrip("\n")
+
+
+def holds_output(node: AndOr) -> bool:
+    """Whether a job keeps the shell's output open: it does unless every command of it sends
+    both its stdout and stderr elsewhere (`>file 2>&1`, `>/dev/null 2>&1`), as a forked sh's
+    redirections replace the inherited descriptors. Such a detached job runs on after the
+    shell exits, and adbd answers without waiting for it."""
+    for pipeline in (node.first, *(p for _, p in node.rest)):
+        for index, command in enumerate(pipeline.commands):
+            fds = {1: "stream" if index == len(pipeline.commands) - 1 else "pipe", 2: "stream"}
+            for redirect in command.redirects:
+                if redirect.fd not in (1, 2):
+                    continue
+                target = redirect.target.literal if redirect.target is not None else None
+                if redirect.op in (">", ">>"):
+                    fds[redirect.fd] = "file"
+                elif redirect.op == ">&" and target is not None and target in ("1", "2"):
+                    fds[redirect.fd] = fds[int(target)]
+                elif redirect.op == ">&" and target == "-":
+                    fds[redirect.fd] = "closed"
+            if "stream" in fds.values():
+                return True
+    return False

@@ -227,6 +227,8 @@ class PhoneState:
     quirks: dict[str, str] = field(default_factory=dict)
     description: str = ""
     files: dict[str, bytes] = field(default_factory=dict)  # /data/local/tmp scratch files
+    program_ms: float = 0.0  # what starting one costly program (pm, cmd, dumpsys...) takes
+    cores: int = 8  # how many programs run side by side before they queue for a core
     rebooted: bool = False
     reboots: int = 0
     version: int = 0

@@ -45,6 +45,7 @@ from audit.errors import (
     DeviceUnauthorized,
 )
 from audit.model import Connection, ConnectionKind
+from audit.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -129,19 +130,24 @@ def _no_window() -> dict[str, Any]:
 
 
 def device_error(serial: str, message: str) -> DeviceError:
-    """The typed error for what the adb server said about a phone."""
+    """The typed error for what the adb server said about a phone. The serial (typed by a
+    person, or chosen by the phone) and the server's words (which echo it) are shown through
+    `visible`: a right-to-left override or a terminal escape in them must not reach a screen."""
     lowered = message.lower()
+    shown = visible(serial)
     if "not found" in lowered or "no devices" in lowered:
-        return DeviceGone(serial, f"No phone with serial {serial} is connected.")
+        return DeviceGone(serial, f"No phone with serial {shown} is connected.")
     if "unauthorized" in lowered:
         return DeviceUnauthorized(
-            serial, f"The phone {serial} has not allowed this computer to use USB debugging."
+            serial, f"The phone {shown} has not allowed this computer to use USB debugging."
         )
     if "no permissions" in lowered or "insufficient permissions" in lowered:
-        return DeviceNoPermission(serial, f"This computer may not open the phone {serial}.")
+        return DeviceNoPermission(serial, f"This computer may not open the phone {shown}.")
     if "offline" in lowered or "authorizing" in lowered or "connecting" in lowered:
-        return DeviceOffline(serial, f"The phone {serial} is connected but not answering.")
-    return DeviceError(serial, f"The adb server refused the phone {serial}: {message.strip()}")
+        return DeviceOffline(serial, f"The phone {shown} is connected but not answering.")
+    return DeviceError(
+        serial, f"The adb server refused the phone {shown}: {visible(message.strip())}"
+    )
 
 
 class ServerConnection:
@@ -241,7 +247,7 @@ class Adb:
             return None
         except (AdbError, OSError, EOFError, ValueError) as error:
             raise AdbUnavailable(
-                f"Something on port {self.port} is not an adb server ({error}).",
+                f"Something on port {self.port} is not an adb server ({visible(str(error))}).",
                 "Close the program using that port, or choose another port with --adb-port.",
             ) from error
 
@@ -316,7 +322,7 @@ class Adb:
             words = (result.stderr or result.stdout).strip().splitlines()
             raise AdbUnavailable(
                 f"Could not start the adb server on port {self.port}: "
-                f"{words[-1] if words else 'exit status ' + str(result.returncode)}."
+                f"{visible(words[-1]) if words else 'exit status ' + str(result.returncode)}."
             )
 
     def forget_server(self) -> None:
@@ -384,7 +390,7 @@ class Adb:
         except (OSError, EOFError) as error:
             conn.close()
             raise DeviceGone(
-                serial, f"The adb server dropped the phone {serial}: {error}."
+                serial, f"The adb server dropped the phone {visible(serial)}: {error}."
             ) from error
         return conn
 

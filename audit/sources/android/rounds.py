@@ -1,8 +1,14 @@
 """Running a scan's commands on a phone: one shell script per round trip, read back section by
 section, and the fallbacks for the flags an older or OEM `pm` rejects.
 
-A `PhoneScan` remembers what the phone taught it (the flags it rejects, whether it went away),
-so a list is retried without a rejected flag and only the failed lists are sent again.
+A `PhoneScan` remembers what the phone taught it (the flags it rejects, whether it went away,
+whether its shell runs jobs side by side), so a list is retried without a rejected flag and only
+the failed lists are sent again.
+
+The programs of a round run side by side on the phone (jobs.py): a real phone charges per
+program started, so a round costs about its slowest program instead of their sum. A shell that
+cannot (nothing of the round comes back: `&` refused, no scratch files) gets the same commands
+one after another in one more round trip, and only that way for the rest of the scan.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from audit.errors import DeviceError, DeviceNotAnswering
 from audit.progress import CancelCheck, raise_if_cancelled
 from audit.sources.android import commands
 from audit.sources.android.commands import OPTIONAL_FLAGS, Argv
+from audit.sources.android.jobs import build_jobs_script
 from audit.sources.android.parsers import (
     CommandError,
     ErrorKind,
@@ -64,6 +72,16 @@ class ListOutcome:
         return self.names if self.names is not None else {e.name for e in self.entries}
 
 
+class Scripted(Protocol):
+    """A script to send: its text and the nonce of its markers."""
+
+    @property
+    def nonce(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 @dataclass
 class Cost:
     rounds: int = 0
@@ -72,22 +90,46 @@ class Cost:
 class PhoneScan:
     """One scan of one phone through a Shell; keeps what the phone taught us (rejected flags)."""
 
-    def __init__(self, shell: Shell, serial: str, cancelled: CancelCheck) -> None:
+    def __init__(
+        self, shell: Shell, serial: str, cancelled: CancelCheck, *, concurrent: bool = True
+    ) -> None:
         self.shell = shell
         self.serial = serial
         self.cancelled = cancelled
         self.rejected: set[str] = set()
         self.gone: DeviceError | None = None
         self.cost = Cost()
+        self.concurrent = concurrent  # False once the phone's shell showed it cannot
 
     # --- running scripts -------------------------------------------------------------
 
     def run_script(self, sections: Sequence[tuple[str, Argv]]) -> dict[str, Section]:
-        """Run commands as one shell invocation; {} once the phone is gone."""
-        if self.gone is not None or not sections:
+        """Run commands as one shell invocation, side by side where the phone can; {} once
+        the phone is gone."""
+        concurrent = self.concurrent and len(sections) > 1
+        parsed = self._run_once(sections, concurrent)
+        if concurrent and not parsed and self.gone is None:
+            # Not one section came back: the shell refused the jobs or their scratch files
+            # (what it said is logged). The same commands, one after another.
+            log.info("phone %s cannot run programs side by side: one by one", self.serial)
+            self.concurrent = False
+            parsed = self._run_once(sections, False)
+        return parsed
+
+    def _run_once(
+        self, sections: Sequence[tuple[str, Argv]], concurrent: bool
+    ) -> dict[str, Section]:
+        if not sections:
+            return {}
+        script = build_jobs_script(sections) if concurrent else commands.build_script(sections)
+        return self.run_text(script, concurrent)
+
+    def run_text(self, script: Scripted, concurrent: bool = True) -> dict[str, Section]:
+        """Run a script built elsewhere (onestage.py) and read its sections; {} once the phone
+        is gone or when it ran none of them."""
+        if self.gone is not None:
             return {}
         raise_if_cancelled(self.cancelled)
-        script = commands.build_script(sections)
         try:
             output = self.shell.run(script.text)
         except DeviceError as error:
@@ -106,6 +148,8 @@ class PhoneScan:
         parsed, section_problems = parse_sections(text, script.nonce)
         for problem in section_problems:
             log.info("phone %s: %s", self.serial, problem.message)
+        if concurrent and not parsed:
+            log.info("phone %s ran no job: %s", self.serial, error_words(text, limit=300))
         return parsed
 
     def missing_reason(self) -> str:
@@ -169,13 +213,28 @@ class PhoneScan:
         self,
         specs: Sequence[ListSpec],
         extra: Sequence[tuple[str, Argv]] = (),
+        answered: Mapping[str, Section] | None = None,
     ) -> tuple[dict[str, ListOutcome], dict[str, Section]]:
         """Run list commands (plus `extra` plain commands in the first round), retrying each
-        list whose flags the phone rejects without those flags."""
+        list whose flags the phone rejects without those flags.
+
+        `answered`: the first round was already run (onestage.py) and these are its sections.
+        A list the phone's own script left out (no section at all) is then asked for again,
+        never taken as empty: the script's loop is the phone's, and untrusted."""
         results: dict[str, ListOutcome] = {}
         extra_sections: dict[str, Section] = {}
         pending = list(specs)
         first = True
+        if answered is not None:
+            extra_sections = {
+                name: answered[name]
+                for name, _ in extra
+                if section_text(answered, name)[0] is not None
+            }
+            pending = self._read_answered(specs, answered, results)
+            # Plain commands it left out or cut short are asked again with them.
+            extra = [(name, argv) for name, argv in extra if name not in extra_sections]
+            first = bool(extra)
         for _ in range(MAX_ROUNDS):
             runnable: list[tuple[ListSpec, Argv]] = []
             for spec in pending:
@@ -190,19 +249,12 @@ class PhoneScan:
                 [*(extra if first else ()), *((s.name, argv) for s, argv in runnable)]
             )
             if first:
-                extra_sections = {name: sections[name] for name, _ in extra if name in sections}
+                extra_sections |= {name: sections[name] for name, _ in extra if name in sections}
                 first = False
             retry: list[ListSpec] = []
             for spec, argv in runnable:
                 outcome, error = self.outcome(sections.get(spec.name), spec.names_only)
-                if (
-                    error is not None
-                    and error.kind is ErrorKind.UNKNOWN_OPTION
-                    and error.option in DROPPABLE
-                    and error.option in argv
-                ):
-                    log.info("phone %s rejects %s: falling back", self.serial, error.option)
-                    self.rejected.add(error.option)
+                if self._rejects(error, argv):
                     retry.append(spec)
                 else:
                     results[spec.name] = outcome
@@ -212,6 +264,45 @@ class PhoneScan:
         for spec in specs:
             results.setdefault(spec.name, ListOutcome(None, "the phone kept rejecting options"))
         return results, extra_sections
+
+    def _read_answered(
+        self,
+        specs: Sequence[ListSpec],
+        answered: Mapping[str, Section],
+        results: dict[str, ListOutcome],
+    ) -> list[ListSpec]:
+        """Read the lists a script already answered into `results`; those it left out, and
+        those to retry without a flag the phone rejected, are returned."""
+        retry = [spec for spec in specs if spec.name not in answered]
+        if retry and self.gone is None:
+            log.info(
+                "phone %s: its script left out %s: asking again",
+                self.serial,
+                ", ".join(spec.name for spec in retry),
+            )
+        for spec in specs:
+            if spec.name not in answered:
+                continue
+            outcome, error = self.outcome(answered[spec.name], spec.names_only)
+            # The script asked with every flag (nothing was known yet to have been rejected).
+            if self._rejects(error, commands.list_packages(spec.flags, spec.user)):
+                retry.append(spec)
+            else:
+                results[spec.name] = outcome
+        return retry
+
+    def _rejects(self, error: CommandError | None, argv: Argv) -> bool:
+        """Whether the phone rejected a flag the list can do without (remembered)."""
+        if (
+            error is not None
+            and error.kind is ErrorKind.UNKNOWN_OPTION
+            and error.option in DROPPABLE
+            and error.option in argv
+        ):
+            log.info("phone %s rejects %s: falling back", self.serial, error.option)
+            self.rejected.add(error.option)
+            return True
+        return False
 
     def _impossible(self, spec: ListSpec) -> str:
         if "--user" in self.rejected and spec.user != 0:

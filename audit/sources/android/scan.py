@@ -1,5 +1,12 @@
 """The inventory of a phone: every user, every package, in a handful of shell round trips.
 
+Where the phone's shell can, the whole check is ONE script (onestage.py): the rounds below
+run on the phone as soon as what each needs is known, and their sections are read here exactly
+as the rounds' are; what the phone's script left out is asked for again in a round of its own.
+Else each round's programs run side by side on the phone (jobs.py: a real phone charges per
+program started, 100-400 ms each), so a round costs about its slowest program plus the round
+trip; a shell that cannot run them so gets them one after another.
+
 Round 1 sends one combined command: getprop, pm list users, dumpsys device_policy and every
 system package with its details (`-s -f -i -U -u --show-versioncode`, for user 0: a system
 package's path, version and installer are the same in every user). Round 2 sends, for every
@@ -38,7 +45,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
+from audit.addresses import DEMO_ADDRESS
 from audit.errors import (
     AuditError,
     DeviceError,
@@ -79,8 +88,9 @@ from audit.sources.android.inventory import (
     user_report,
     with_details,
 )
+from audit.sources.android.onestage import run_one_stage
 from audit.sources.android.packages import is_valid_package_name
-from audit.sources.android.parsers import Problem, decode_output
+from audit.sources.android.parsers import Problem, Section, decode_output
 from audit.sources.android.rounds import ListOutcome, ListSpec, PhoneScan, section_text
 from audit.sources.android.shell import AdbShell, Shell
 from audit.sources.android.whole import (
@@ -90,6 +100,10 @@ from audit.sources.android.whole import (
     read_users,
     without_uninstalled,
 )
+from audit.text import visible
+
+if TYPE_CHECKING:
+    from audit.demo.phone import DemoPhone
 
 log = logging.getLogger(__name__)
 
@@ -125,22 +139,32 @@ def scan_with_shell(
     cancelled: CancelCheck = never_cancelled,
     detail_packages: Collection[str] = (),
     name_of: Callable[[str], str] | None = None,
+    concurrent: bool = True,
+    one_stage: bool = True,
 ) -> ScanResult:
-    """The whole inventory of the phone behind `shell` (see the module docstring)."""
+    """The whole inventory of the phone behind `shell` (see the module docstring); each
+    round's programs side by side on the phone unless `concurrent` is False (jobs.py), the
+    whole check in one script unless `one_stage` is False (onestage.py)."""
     started = datetime.now(UTC)
-    scan = PhoneScan(shell, serial, cancelled)
+    scan = PhoneScan(shell, serial, cancelled, concurrent=concurrent)
     names = _remembered(name_of) if name_of is not None else _catalog_names()
 
     progress(0.05, "Reading the phone's identity and users")
     system_spec = ListSpec("system", SYSTEM_FLAGS, 0)
-    outcomes, plain = scan.run_lists(
-        [system_spec],
-        extra=[
-            ("props", commands.getprop()),
-            ("users", commands.list_users()),
-            ("policy", commands.device_policy()),
-        ],
+    extra = [
+        ("props", commands.getprop()),
+        ("users", commands.list_users()),
+        ("policy", commands.device_policy()),
+    ]
+    # The whole check in one script where the phone's shell can (onestage.py); what it
+    # answered is read below exactly as the answers of the stage-by-stage rounds are.
+    first = [system_spec, *_lists(0)]
+    answered, asked = run_one_stage(
+        scan if one_stage else None,
+        [*extra, *((s.name, commands.list_packages(s.flags, 0)) for s in first)],
+        detail_packages,
     )
+    outcomes, plain = scan.run_lists([system_spec], extra=extra, answered=answered)
     sources: list[SourceReport] = []
 
     props, report = read_props(plain, serial)
@@ -160,15 +184,8 @@ def scan_with_shell(
     device = device_identity(serial, props, policy=policy, users=users)
 
     progress(0.3, f"Listing the apps of {len(users)} user{'s' if len(users) != 1 else ''}")
-    specs: list[ListSpec] = []
-    for user in users:
-        uid = int(user.id)
-        specs += [
-            ListSpec(f"apps:{uid}", THIRD_PARTY_FLAGS, uid),
-            ListSpec(f"installed:{uid}", (), uid, names_only=True),
-            ListSpec(f"disabled:{uid}", ("-d",), uid, names_only=True),
-        ]
-    lists_by_name, _ = scan.run_lists(specs)
+    specs = [spec for user in users for spec in _lists(int(user.id))]
+    lists_by_name, _ = scan.run_lists(specs, answered=answered)
 
     progress(0.75, "Putting the inventory together")
     apps, reports = _inventory(users, lists_by_name, system_outcome, device.sdk, names)
@@ -179,7 +196,13 @@ def scan_with_shell(
     zone = phone_timezone(props)
     if detail_packages and scan.gone is None:
         progress(0.85, "Reading details of flagged apps")
-        details = _details(scan, detail_packages, zone)
+        # The script's own choice of which apps to describe is the phone's: a flagged app in
+        # the inventory it did not describe is asked about again (never left without).
+        details = _read_details(scan, answered or {}, asked, zone)
+        present = {app.identifier for app in apps}
+        again = [p for p in detail_packages if p in present and p not in details]
+        if answered is None or again:
+            details |= _details(scan, again if answered is not None else detail_packages, zone)
         apps = with_details(apps, details, zone, users)
 
     progress(
@@ -193,6 +216,15 @@ def scan_with_shell(
         users=tuple(users),
         sources=tuple(sources),
     )
+
+
+def _lists(uid: int) -> list[ListSpec]:
+    """A user's lists: own apps with details, installed names, disabled names."""
+    return [
+        ListSpec(f"apps:{uid}", THIRD_PARTY_FLAGS, uid),
+        ListSpec(f"installed:{uid}", (), uid, names_only=True),
+        ListSpec(f"disabled:{uid}", ("-d",), uid, names_only=True),
+    ]
 
 
 def _inventory(
@@ -302,11 +334,19 @@ def _details(
     if read_zone:
         text, _ = section_text(sections, "tz")
         zone = phone_timezone({_TZ: (text or "").strip()})
+    return _read_details(scan, sections, wanted, zone)
+
+
+def _read_details(
+    scan: PhoneScan, sections: Mapping[str, Section], wanted: Sequence[str], zone: tzinfo | None
+) -> dict[str, PackageDetails]:
+    """The details in sections detail:i (i: the package's place in `wanted`)."""
     details: dict[str, PackageDetails] = {}
     for index, name in enumerate(wanted):
         text, why = section_text(sections, f"detail:{index}")
         if text is None:
-            log.info("phone %s: no details for %s (%s)", scan.serial, name, why)
+            if f"detail:{index}" in sections:  # absent: the one script found no such app
+                log.info("phone %s: no details for %s (%s)", scan.serial, name, why)
             continue
         info, problems = parse_dumpsys_package(text, name)
         for problem in problems:
@@ -347,9 +387,7 @@ def scan_phone(
     cannot be read at all, AdbUnavailable when no adb server can be had, Cancelled when
     `cancelled()` turns true. A phone lost mid-scan gives an incomplete result instead.
     """
-    from audit.demo import phone_at
-
-    demo = phone_at(serial)  # the demo phone is in the app, never behind the adb server
+    demo = _demo_at(serial)  # the demo phone is in the app, never behind the adb server
     if demo is not None:
         return demo.scan(progress, cancelled)
     server = adb if adb is not None else Adb(adb_port)
@@ -442,7 +480,7 @@ def settled(
         if state != "device":
             log.info("phone %s was refused (%s) and is now %s", serial, refused.message, state)
             raise DeviceGone(
-                serial, f"The phone {serial} was disconnected as its check began."
+                serial, f"The phone {visible(serial)} was disconnected as its check began."
             ) from refused
         if time.monotonic() >= deadline:
             break
@@ -501,12 +539,20 @@ def details_for(
     The source does not decide which packages matter: the caller asks after the policy has
     flagged them, so the per-package cost stays with the few that need it.
     """
-    from audit.demo import phone_at
-
-    if phone_at(serial) is not None:
+    if _demo_at(serial) is not None:
         return {}  # the demo phone's scan has every detail already
     server = adb if adb is not None else Adb(adb_port)
     return details_with_shell(AdbShell(server, serial), serial, packages)
+
+
+def _demo_at(serial: str) -> DemoPhone | None:
+    """The demo phone when `serial` is its address; the demo package (a whole phone in
+    memory) is loaded only then, not for every real phone's scan (issue 15)."""
+    if serial != DEMO_ADDRESS:
+        return None
+    from audit.demo import phone_at
+
+    return phone_at(serial)
 
 
 def enrich(scan: ScanResult, details: Mapping[str, PackageDetails]) -> ScanResult:
@@ -533,7 +579,9 @@ def scan_phones(
             return error
         except Exception as error:  # a bug met on one phone must not cost the others theirs
             log.exception("scanning %s failed unexpectedly", serial)
-            return DeviceOutputError(serial, f"Scanning {serial} failed unexpectedly: {error}.")
+            return DeviceOutputError(
+                serial, f"Scanning {visible(serial)} failed unexpectedly: {error}."
+            )
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(serials) or 1))) as pool:
         return dict(zip(serials, pool.map(one, serials), strict=True))

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from audit.errors import DeviceGone, DeviceNotAnswering
 from audit.sources.android.connection import Adb, AdbError, ServerConnection, device_error
+from audit.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +80,13 @@ class AdbShell:
         except TimeoutError as error:  # socket.timeout: connected, but no answer in time
             raise DeviceNotAnswering(
                 self.serial,
-                f"The phone {self.serial} stopped answering: a command got no answer for "
+                f"The phone {visible(self.serial)} stopped answering: a command got no answer for "
                 f"{self.timeout:g} s.",
             ) from error
         except (OSError, EOFError) as error:  # the connection itself went: unplugged or reset
             log.info("phone %s: the connection went during a command: %s", self.serial, error)
             raise DeviceGone(
-                self.serial, f"The phone {self.serial} was disconnected during a command."
+                self.serial, f"The phone {visible(self.serial)} was disconnected during a command."
             ) from error
         finally:
             conn.close()

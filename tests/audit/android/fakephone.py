@@ -1,6 +1,8 @@
 """A small in-process phone that runs Device Audit's shell commands with real behaviour.
 
-It tokenises command lines as sh does (quotes, `;`, `$?`, `2>&1`), answers getprop, pm list
+It runs command lines through the simulator's sh (tests.phonesim.shell: quotes, `;`, `$?`,
+`2>&1`, background jobs and their scratch files; `jobs=False` refuses `&` as a shell that cannot
+start jobs), answers getprop, pm list
 users/packages (with AOSP's MATCH_UNINSTALLED_PACKAGES semantics), dumpsys and the removal
 commands from a tiny model that mutates, and can reject flags like an old `pm`, refuse a user
 like a protected work profile, answer garbage, or "unplug" after N commands. The scan and action
@@ -9,11 +11,13 @@ logic is unit-tested against it; the integration tests use the full simulator th
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 
 from audit.errors import DeviceGone
 from audit.sources.android.shell import ShellOutput
+from tests.phonesim.commands import FILE_COMMANDS
+from tests.phonesim.shell import CommandFn, Output, Shell
+from tests.phonesim.timing import Timing
 
 
 @dataclass
@@ -58,6 +62,8 @@ class FakePhone:
     security_exit_zero: bool = True  # Android 14+: the SecurityException with status 0
     cmd_verbs_missing: tuple[str, ...] = ()  # `cmd package` verbs this build lacks
     settings: dict[str, str] = field(default_factory=dict)
+    jobs: bool = True  # whether its shell can run programs side by side (background jobs)
+    files: dict[str, bytes] = field(default_factory=dict)  # its /data/local/tmp
     commands: list[str] = field(default_factory=list)  # every shell command received
     executed: list[list[str]] = field(default_factory=list)  # every argv run
 
@@ -69,19 +75,19 @@ class FakePhone:
         self.commands.append(command)
         if self.garbage:
             return ShellOutput(b"\x00\xffgarbage\n\x1b[31mmore garbage\n", 0)
-        output: list[str] = []
-        status = 0
-        for argv in _commands(command):
-            text, status = self._run_argv(argv, status)
-            output.append(text)
-        return ShellOutput("".join(output).encode("utf-8"), status)
+
+        def program(_shell: Shell, argv: list[str], _stdin: bytes) -> Output:
+            text, status = self._run_argv(argv, 0)
+            return Output.of(stdout=text, status=status)
+
+        table: dict[str, CommandFn] = {name: program for name in _PROGRAMS}
+        table.update(FILE_COMMANDS)
+        out = Shell(table, self.files, Timing(jobs=self.jobs)).run(command)
+        return ShellOutput(out.stdout + out.stderr, out.status)
 
     # --- commands ----------------------------------------------------------------------
 
     def _run_argv(self, argv: list[str], last_status: int) -> tuple[str, int]:
-        while argv[-1:] == ["2>&1"]:
-            argv = argv[:-1]
-        argv = [a.replace("$?", str(last_status)) for a in argv]
         self.executed.append(argv)
         name, args = argv[0], argv[1:]
         if name == "echo":
@@ -248,18 +254,8 @@ class FakePhone:
         return "Success\n", 0
 
 
-def _commands(line: str) -> list[list[str]]:
-    """Split a command line into commands at unquoted `;`, keeping quoting as sh does."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    commands: list[list[str]] = [[]]
-    for token in lexer:
-        if token == ";":
-            commands.append([])
-        else:
-            commands[-1].append(token)
-    return [c for c in commands if c]
+_PROGRAMS = ("echo", "getprop", "dumpsys", "pm", "cmd", "settings", "am")
+"""What the fake answers itself; the shell says any other name is not found, as a phone's does."""
 
 
 # --- phones ----------------------------------------------------------------------------------

@@ -205,7 +205,14 @@ def test_each_packages_details_cross_once_whatever_the_users() -> None:
     phone = SimulatedPhone("samsung-secure-folder")
     shell = SimShell(phone)
     scan_with_shell(shell, "s", name_of=lambda _: "")
-    script = shell.commands[1]
+    # One script (issue 15): user 0's list, and the loop's for every other user it finds.
+    assert len(shell.commands) == 1
+    script = shell.commands[0]
+    assert script.count("pm list packages -3 -f -i -U -u --show-versioncode --user") == 2
+    assert script.count("pm list packages -s -f -i -U -u --show-versioncode") == 1
+    staged = SimShell(SimulatedPhone("samsung-secure-folder"))
+    scan_with_shell(staged, "s", name_of=lambda _: "", one_stage=False)
+    script = staged.commands[1]
     assert script.count("pm list packages -3 -f -i -U -u --show-versioncode --user") == 3
     assert "-s -f" not in script  # the system list went in the first round, once
-    assert shell.commands[0].count("pm list packages -s -f -i -U -u --show-versioncode") == 1
+    assert staged.commands[0].count("pm list packages -s -f -i -U -u --show-versioncode") == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,10 +33,17 @@ def app(scan, package: str, user: str):  # type: ignore[no-untyped-def]
     return found[0] if found else None
 
 
-def test_every_user_in_two_round_trips() -> None:
+def test_every_user_in_one_round_trip() -> None:
     phone = samsung_with_work_profile()
     scan = scan_with_shell(phone, "R5CW31ABCDE", name_of=names)
-    assert len(phone.commands) == 2  # identity + users, then every user's three lists
+    # Issue 15: identity, users and every user's three lists in one script (onestage.py);
+    # stage by stage it is identity + users, then every user's three lists.
+    assert len(phone.commands) == 1
+    staged = samsung_with_work_profile()
+    assert scan_with_shell(staged, "R5CW31ABCDE", name_of=names, one_stage=False) == replace(
+        scan, started_at=ANY, finished_at=ANY
+    )
+    assert len(staged.commands) == 2
     assert [(u.id, u.kind) for u in scan.users] == [
         ("0", UserKind.OWNER),
         ("10", UserKind.WORK_PROFILE),
@@ -136,7 +145,8 @@ def test_a_pm_without_u_cannot_vouch_for_removed_for_user_apps() -> None:
 def test_unplugged_during_the_lists_gives_an_incomplete_result() -> None:
     phone = samsung_with_work_profile()
     phone.drop_after = 1
-    scan = scan_with_shell(phone, "s", name_of=names)
+    # Stage by stage (in one script there is no "during the lists": see test_one_stage.py).
+    scan = scan_with_shell(phone, "s", name_of=names, one_stage=False)
     assert not scan.complete
     assert scan.apps == ()
     assert scan.device.name == "Samsung SM-S911B"  # what was read before is kept
@@ -184,8 +194,8 @@ def test_cancelling_stops_between_round_trips() -> None:
         calls.append(1)
         return len(phone.commands) >= 1
 
-    with pytest.raises(Cancelled):
-        scan_with_shell(phone, "s", cancelled=cancelled, name_of=names)
+    with pytest.raises(Cancelled):  # stage by stage: one script has no "between"
+        scan_with_shell(phone, "s", cancelled=cancelled, name_of=names, one_stage=False)
     assert len(phone.commands) == 1
 
 
@@ -200,9 +210,12 @@ def test_details_only_for_the_packages_asked_in_one_more_round_trip() -> None:
     scan = scan_with_shell(
         phone, "s", name_of=names, detail_packages=[TIKTOK, "x;reboot", "com.not.there"]
     )
-    assert len(phone.commands) == 3
+    # Issue 15: in the one script, run only for a package the lists show.
+    assert len(phone.commands) == 1
     assert "x;reboot" not in phone.commands[-1]
-    assert phone.commands[-1].count("dumpsys package") == 2
+    assert phone.commands[-1].count("-e com.") == 2
+    dumped = [argv[2] for argv in phone.executed if argv[:2] == ["dumpsys", "package"]]
+    assert dumped == [TIKTOK]
     tiktok = app(scan, TIKTOK, "10")
     assert tiktok.version == "32.5.3"
     zone = ZoneInfo("Pacific/Auckland")

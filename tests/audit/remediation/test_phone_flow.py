@@ -24,7 +24,9 @@ from audit.remediation import (
     restore_step,
     statement_for,
 )
-from audit.sources.android.scan import details_for, scan_phone
+from audit.sources.android.connection import Adb
+from audit.sources.android.scan import details_for, scan_phone, scan_with_shell
+from audit.sources.android.shell import AdbShell
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.phones import AdbServer
 from tests.phonesim import SimulatedPhone
@@ -269,9 +271,12 @@ def test_an_incomplete_rescan_resolves_nothing(sim_phone, adb_server: AdbServer)
     session = start(phone, adb_server, load_policy("us-federal-2023"))
     executor = AndroidExecutor(phone.address, adb_port=adb_server.port)
     run_all(session, executor)
-    # The phone drops in the middle of the rescan: after its first round trip.
+    # The phone drops in the middle of the rescan: after its first round trip (stage by
+    # stage: the one-stage script of issue 15 reads this phone in a single round trip).
     phone.drop_after = len(phone.commands) + 1
-    scan = scan_phone(phone.address, adb_port=adb_server.port)
+    scan = scan_with_shell(
+        AdbShell(Adb(adb_server.port), phone.address), phone.address, one_stage=False
+    )
     assert not scan.complete
     verification = session.record_rescan(scan)
     assert not verification.all_resolved
