@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Device Audit"
 APP_AUTHOR = "DeviceAudit"
 
@@ -24,7 +22,12 @@ def resource(*parts: str) -> Path:
 def data_dir() -> Path:
     """The user's data folder (history database, logs, remembered keys), created on demand."""
     override = os.environ.get("DEVICE_AUDIT_HOME")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    if override:
+        path = Path(override)
+    else:  # imported here: finding a resource (every policy load) does not need it (issue 15)
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

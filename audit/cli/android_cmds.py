@@ -25,6 +25,12 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--watch", action="store_true", help="follow phones being plugged in and out"
     )
+    parser.add_argument(
+        "--forget-pairing",
+        metavar="UDID",
+        help="remove this computer's pairing with the iPhone UDID (ios:UDID), only if Device "
+        "Audit made it; the iPhone asks 'Trust This Computer?' again next time",
+    )
     add_adb_port(parser)
     parser.set_defaults(func=run)
 
@@ -40,10 +46,19 @@ def line(event: DeviceEvent) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audit.sources.ios.devices import print_iphones
+
+    if args.forget_pairing:
+        from audit.sources.ios.pairing import end_of_audit
+
+        print(end_of_audit(args.forget_pairing.removeprefix("ios:"), True))
+        return EXIT_OK
+
     adb = Adb(args.adb_port)
+    iphones = print_iphones(args.watch)  # iPhones over usbmuxd (a thread when watching)
     if not args.watch:
         devices = list_devices(adb)
-        if not devices:
+        if not devices and not iphones:
             print(
                 "No phone found. Plug the phone in with a USB cable, unlock it, and make sure "
                 "USB debugging is on (Settings > Developer options > USB debugging)."

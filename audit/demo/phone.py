@@ -20,7 +20,9 @@ import shlex
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from audit.addresses import DEMO_ADDRESS
 from audit.errors import ActionFailed, AuditError, InvalidPackageName
 from audit.model import (
     ActionResult,
@@ -37,16 +39,16 @@ from audit.model import (
     UserProfile,
 )
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
-from audit.remediation.steps import Operation, Step, StepKind
 from audit.sources.android.actions import perform, switch_off_usb_debugging
 from audit.sources.android.inventory import install_origin, source_name
 from audit.sources.android.shell import ShellOutput
 
 from .inventory import APPS, USERS, DemoApp
 
-DEMO_ADDRESS = "demo phone"
-"""How the app reaches the demo phone. adb serials never contain a space, so no phone behind
-the adb server can ever be taken for the demo phone, nor the demo phone for one of them."""
+if TYPE_CHECKING:  # importing audit.remediation loads the whole removal and signing stack,
+    # which every real phone's scan would pay for only to ask whether it is the demo (issue 15)
+    from audit.remediation.steps import Step
+
 
 DEMO_SERIAL = "DEMO 0001"
 """Its serial number. A phone's own serial number never has a space either (the Android source
@@ -162,6 +164,8 @@ class DemoPhone:
 
     def run(self, step: Step) -> ActionResult:
         """Carry out one automatic phone step of a plan made for this phone (the Executor)."""
+        from audit.remediation.steps import Operation, StepKind
+
         if step.kind is StepKind.MANUAL or step.operation is not Operation.PHONE:
             raise ActionFailed(f"'{step.title}' is not something Device Audit does on a phone.")
         target = step.target

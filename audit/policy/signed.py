@@ -17,11 +17,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audit.attestation.dsse import Envelope, SigningKey, parse_envelope, sign, verify_signature
-from audit.attestation.keys import fingerprint_of, format_fingerprint
 from audit.errors import AttestationInvalid, PolicyError
 from audit.files import path_problem, read_limited
+
+# The signature machinery (cryptography, and the keyring behind audit.attestation) is imported
+# only when a signature is there to check or make: loading an unsigned policy, which every
+# `device-audit policies` and `check` does, pays nothing for it (issue 15).
+if TYPE_CHECKING:
+    from audit.attestation.dsse import Envelope, SigningKey
 
 POLICY_PAYLOAD_TYPE = "application/vnd.device-audit.policy+toml"
 SIGNATURE_SUFFIX = ".sig"
@@ -41,12 +46,17 @@ def signature_path(path: Path | str) -> Path:
 
 
 def sign_policy(content: bytes, key: SigningKey) -> Envelope:
+    from audit.attestation.dsse import sign
+
     return sign(content, key, POLICY_PAYLOAD_TYPE)
 
 
 def check_signature(data: bytes, content: bytes) -> PolicySignature:
     """The signature in `data` (an envelope file's bytes) over exactly `content`; ValueError
     names what is wrong."""
+    from audit.attestation.dsse import parse_envelope, verify_signature
+    from audit.attestation.keys import fingerprint_of
+
     try:
         envelope = parse_envelope(json.loads(data))
     except (ValueError, RecursionError):
@@ -101,6 +111,8 @@ def issuer_words(authority: str, issuer_key: str) -> str:
     """ "Issued by …  (signature checked)" or "not signed", for a policy file."""
     if not issuer_key:
         return "not signed"
+    from audit.attestation.keys import format_fingerprint
+
     return f"Issued by {authority}, key {format_fingerprint(issuer_key)} (signature checked)"
 
 

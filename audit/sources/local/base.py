@@ -16,7 +16,6 @@ import getpass
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from audit.model import AppId, InstalledApp, Platform, RunningProcess
 
 if TYPE_CHECKING:
+    import subprocess
+
     from audit.sources.local.registry import RegistryReader
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ class LocalRoots:
         program = self.which(argv[0])
         if program is None:
             raise ProgramMissing(f"{argv[0]} is not installed")
+        import subprocess  # here: a scan that runs no program (Linux, dpkg) never loads it
+
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flash on Windows
         return subprocess.run(
             [program, *argv[1:]],
@@ -258,8 +261,11 @@ def make_readable(output: CollectorOutput) -> None:
 
 def describe_error(exc: BaseException) -> str:
     """An exception in words a person can act on, naming the file when there is one."""
-    if isinstance(exc, subprocess.TimeoutExpired):
-        return f"{Path(str(exc.cmd[0] if exc.cmd else '?')).name} did not answer in time"
+    if "subprocess" in sys.modules:  # only a program that was run can time out
+        import subprocess
+
+        if isinstance(exc, subprocess.TimeoutExpired):
+            return f"{Path(str(exc.cmd[0] if exc.cmd else '?')).name} did not answer in time"
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
         return f"cannot read {exc.filename}: {reason}" if exc.filename else reason

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import platform
+import os
 import re
-import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.model import Connection, ConnectionKind, Device, DeviceKind, Platform
 from audit.sources.local.base import LocalRoots
-from audit.sources.local.macos_bundles import PlistError, parse_plist
-from audit.sources.local.registry import Hive, RegistryReader
-from audit.sources.local.windows_registry import text
+
+if TYPE_CHECKING:
+    from audit.sources.local.registry import RegistryReader
+
+# The macOS and Windows readers (plist, registry) are imported by _macos and _windows, only on
+# that OS: a Linux scan does not load them (issue 15).
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,9 @@ def _linux(ctx: LocalRoots) -> dict[str, str]:
 
 
 def _registry_value(registry: RegistryReader, path: str, *names: str) -> list[str]:
+    from audit.sources.local.registry import Hive
+    from audit.sources.local.windows_registry import text
+
     try:
         values = registry.values(Hive.HKLM, path)
     except OSError:
@@ -109,6 +115,8 @@ def _windows(ctx: LocalRoots) -> dict[str, str]:
 
 
 def _macos(ctx: LocalRoots) -> dict[str, str]:
+    from audit.sources.local.macos_bundles import PlistError, parse_plist
+
     found = {"os_name": "macOS"}
     try:
         version = parse_plist(
@@ -128,6 +136,18 @@ def _macos(ctx: LocalRoots) -> dict[str, str]:
     return found
 
 
+def _hostname() -> str:
+    """The host name the operating system gives. On Linux and macOS that is uname's node name,
+    which is what socket.gethostname() returns there too; the socket module (and platform) are
+    loaded only where there is no uname (Windows): issue 15."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import platform
+    import socket
+
+    return socket.gethostname() or platform.node()
+
+
 # This computer is read directly, by the program running on it: signed into its receipts as such.
 THIS_COMPUTER = Connection(ConnectionKind.THIS_COMPUTER)
 
@@ -136,7 +156,7 @@ def identify(ctx: LocalRoots) -> Device:
     """This computer's identity; never raises (what cannot be read is left empty)."""
     readers = {Platform.WINDOWS: _windows, Platform.MACOS: _macos}
     facts = readers.get(ctx.platform, _linux)(ctx)
-    hostname = ctx.hostname or socket.gethostname() or platform.node() or "this computer"
+    hostname = ctx.hostname or _hostname() or "this computer"
     machine_id = facts.get("machine_id", "")
     if not machine_id:
         # Still stable while the host name is; said in the log, as it is weaker.

@@ -8,7 +8,6 @@ version, and the `deploy` file the remote it came from.
 
 from __future__ import annotations
 
-import configparser
 import re
 from pathlib import Path
 
@@ -55,6 +54,8 @@ def installations(ctx: LocalRoots, problems: list[str]) -> list[tuple[Path, str,
     for entry in read_dir(ctx.path(EXTRA_INSTALLATIONS), problems):
         if not entry.name.endswith(".conf"):
             continue
+        import configparser  # only where there is such a file: most computers have none
+
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         try:
             with open(entry.path, encoding="utf-8", errors="replace") as handle:

@@ -48,17 +48,7 @@ from audit.sources.local.base import (
     make_readable,
 )
 from audit.sources.local.identity import identify
-from audit.sources.local.linux_appimage import AppImageCollector
-from audit.sources.local.linux_desktop import DesktopEntriesCollector
-from audit.sources.local.linux_dpkg import DpkgCollector
-from audit.sources.local.linux_flatpak import FlatpakCollector
-from audit.sources.local.linux_rpm import RpmCollector
-from audit.sources.local.linux_snap import SnapCollector
-from audit.sources.local.macos_bundles import MacBundlesCollector
 from audit.sources.local.processes import ProcessesCollector
-from audit.sources.local.registry import open_windows_registry
-from audit.sources.local.windows_appx import WindowsAppxCollector
-from audit.sources.local.windows_registry import WindowsRegistryCollector
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +57,25 @@ MAX_PROBLEMS_SHOWN = 3
 
 
 def collectors_for(platform: Platform) -> list[Collector]:
+    """The collectors of one operating system. Each OS's modules are imported here, only for
+    the OS asked for: a scan of a Linux computer does not load the plist reader or the registry
+    code (issue 15: what a command does not use, it does not load)."""
     if platform is Platform.WINDOWS:
+        from audit.sources.local.windows_appx import WindowsAppxCollector
+        from audit.sources.local.windows_registry import WindowsRegistryCollector
+
         return [WindowsRegistryCollector(), WindowsAppxCollector(), ProcessesCollector()]
     if platform is Platform.MACOS:
+        from audit.sources.local.macos_bundles import MacBundlesCollector
+
         return [MacBundlesCollector(), ProcessesCollector()]
+    from audit.sources.local.linux_appimage import AppImageCollector
+    from audit.sources.local.linux_desktop import DesktopEntriesCollector
+    from audit.sources.local.linux_dpkg import DpkgCollector
+    from audit.sources.local.linux_flatpak import FlatpakCollector
+    from audit.sources.local.linux_rpm import RpmCollector
+    from audit.sources.local.linux_snap import SnapCollector
+
     return [
         DpkgCollector(),
         RpmCollector(),
@@ -90,11 +95,16 @@ def default_roots() -> LocalRoots:
         d for d in os.environ.get("XDG_DATA_DIRS", "").split(os.pathsep) if d.startswith("/")
     )
     data_home = os.environ.get("XDG_DATA_HOME", "")
+    registry = None
+    if platform is Platform.WINDOWS:
+        from audit.sources.local.registry import open_windows_registry
+
+        registry = open_windows_registry()
     return LocalRoots(
         platform=platform,
         data_dirs=data_dirs or LocalRoots.data_dirs,
         data_home=Path(data_home) if data_home.startswith("/") else None,
-        registry=open_windows_registry() if platform is Platform.WINDOWS else None,
+        registry=registry,
     )
 
 
