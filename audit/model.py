@@ -6,7 +6,6 @@ whoever shows or stores it: the attestation signs exactly what the scan saw.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -109,7 +108,8 @@ class AppState(StrEnum):
     are still installed for the user: a hidden ("frozen") app is out of sight, listed as if it
     were removed, and one tap in the app that froze it (Shelter, Island, the work profile's
     admin) brings it back; a suspended ("paused") app shows greyed out and cannot be opened
-    until whoever suspended it lifts that. No policy may count either as compliant.
+    until whoever suspended it lifts that. An OFFLOADED iPhone app left its data and its icon
+    and returns with one tap (a download). No policy may count any of the three as compliant.
     """
 
     INSTALLED = "installed"
@@ -118,6 +118,7 @@ class AppState(StrEnum):
     SUSPENDED = "suspended"
     REMOVED_FOR_USER = "removed_for_user"
     ABSENT = "absent"
+    OFFLOADED = "offloaded"
 
     @property
     def on_device(self) -> bool:
@@ -128,7 +129,9 @@ class AppState(StrEnum):
 
 _ON_DEVICE = frozenset({AppState.INSTALLED, AppState.DISABLED, AppState.HIDDEN, AppState.SUSPENDED})
 
-NEVER_COMPLIANT = frozenset({AppState.INSTALLED, AppState.HIDDEN, AppState.SUSPENDED})
+NEVER_COMPLIANT = frozenset(
+    {AppState.INSTALLED, AppState.HIDDEN, AppState.SUSPENDED, AppState.OFFLOADED}
+)
 """States no policy may accept: the app is there and the person can use it again at once."""
 
 
@@ -223,6 +226,7 @@ class RunningProcess:
 class DeviceKind(StrEnum):
     COMPUTER = "computer"
     ANDROID = "android"
+    IOS = "ios"
 
 
 class DeviceState(StrEnum):
@@ -595,8 +599,3 @@ class Assessment:
         if deadline is None:
             return None
         return (deadline - self.day).days
-
-
-def unique(items: Iterable[str]) -> tuple[str, ...]:
-    """Keep the first of each item, in order."""
-    return tuple(dict.fromkeys(items))

@@ -16,12 +16,16 @@ SHORT: dict[AppState, str] = {
     AppState.SUSPENDED: "suspended (paused)",
     AppState.REMOVED_FOR_USER: "removed for this user",
     AppState.ABSENT: "not installed",
+    AppState.OFFLOADED: "offloaded (icon kept)",
 }
 """A few words for a table cell or a list."""
 
 _STILL_THERE: dict[AppState, str] = {
     AppState.HIDDEN: "still on the phone, the person can bring it back in one tap",
     AppState.SUSPENDED: "still on the phone, greyed out until whoever paused it lets it run again",
+    AppState.OFFLOADED: (
+        "its data and its icon are still on the iPhone, and one tap on the icon downloads it again"
+    ),
 }
 
 _REMOVE: dict[AppState, str] = {
@@ -34,6 +38,11 @@ _REMOVE: dict[AppState, str] = {
     AppState.SUSPENDED: (
         "Pausing does not remove an app: uninstall it (Device Audit can do it over USB, or "
         "open Settings > Apps, tap the app, then Uninstall)."
+    ),
+    AppState.OFFLOADED: (
+        "Offloading does not remove an app. Delete it: Device Audit can ask the iPhone to do it "
+        "over the cable; or touch and hold the app's icon on the Home Screen, tap Remove App, "
+        "then Delete App (not Offload App), and confirm with Delete."
     ),
 }
 

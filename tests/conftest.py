@@ -20,6 +20,11 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # Never let a test reach the adb server a developer may be running on the default port.
 os.environ["ANDROID_ADB_SERVER_PORT"] = "5199"
+# Nor a real usbmuxd (/var/run/usbmuxd): iPhones are reached through a socket path that does not
+# exist; a test that starts the iPhone simulator (tests/iossim) points this at it itself.
+os.environ["USBMUXD_SOCKET_ADDRESS"] = str(
+    Path(tempfile.gettempdir()) / f"device-audit-tests-no-usbmuxd-{os.getpid()}" / "usbmuxd"
+)
 
 # A home of the test run's own: an adb server a test starts keeps its keys and state there and
 # looks for no USB phone, and nothing (Qt settings, keyring config, desktop entries) can be read

@@ -1,4 +1,7 @@
-"""The demo phone in the window: switched on and off from Help › Try the demo phone.
+"""The demo phones in the window: switched on and off from Help › Try the demo phone.
+
+An Android phone and an iPhone come on together, so that a new user sees both ways a phone is
+checked (USB debugging and adb; "Trust This Computer?" and an offloaded app).
 
 The phone itself is audit's (audit.demo): held in memory, with no adb server and no network
 behind it, and its Device is marked simulated when it is made. The window shows it like any
@@ -23,6 +26,14 @@ def switch_on() -> str:
     return demo.switch_on().device.address
 
 
+def switch_on_iphone() -> str:
+    """Switch the demo iPhone on beside it (an offloaded TikTok to find); its id in the window
+    (audit.demo.DEMO_IPHONE_ADDRESS, which the window's phone scan sends to the iPhone client,
+    and audit.demo answers for it there)."""
+    demo.switch_on_iphone()
+    return demo.DEMO_IPHONE_ADDRESS
+
+
 def switch_off() -> None:
     demo.switch_off()
 
@@ -31,4 +42,15 @@ def entry() -> DeviceEntry:
     """The demo phone's row in the device list, SIMULATED from the start."""
     return DeviceEntry(
         id=demo.DEMO_ADDRESS, name=demo.DEMO_NAME, kind=DeviceKind.ANDROID, simulated=True
+    )
+
+
+def iphone_entry() -> DeviceEntry:
+    """The demo iPhone's row, SIMULATED from the start like the demo phone's."""
+    return DeviceEntry(
+        id=demo.DEMO_IPHONE_ADDRESS,
+        name="Demo iPhone",
+        kind=DeviceKind.IOS,
+        simulated=True,
+        manufacturer="Apple",
     )

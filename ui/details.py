@@ -282,6 +282,11 @@ def next_steps(
         else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will guide you through "
         "removing it, doing what it can for you, then check again that it is gone."
     )
+    if scan is not None and scan.device.kind is DeviceKind.IOS:
+        button = (
+            f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will ask the iPhone to delete "
+            "it, then check again that it is gone (not only offloaded)."
+        )
     steps = [button, "Or remove it yourself: " + _by_hand(name, app, scan)]
     deadline = policy.rule_deadline(finding.rule)  # a ban that grew has one per rule
     if deadline is not None:
@@ -315,6 +320,11 @@ def _by_hand(name: str, app: InstalledApp, scan: ScanResult | None) -> str:
             )
         elif app.state is AppState.DISABLED:
             how += " Turning it off is not enough: it is still installed."
+    elif scan is not None and scan.device.kind is DeviceKind.IOS:
+        how = (
+            f"on the iPhone, touch and hold the {name} icon, tap Remove App, then Delete App "
+            "(not Offload App, which keeps its data and its icon) and confirm."
+        )
     else:
         how = f"uninstall {name} from this computer (for example with its software manager)."
     return f"{how} Then press Rescan (F5) to confirm it is gone."

@@ -8,8 +8,9 @@ track-devices on a background thread (`PhoneWatcher`), so they appear without a 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -105,6 +106,10 @@ class DeviceEntry:
     @property
     def badge(self) -> str:
         """The state in a few words, the most pressing thing first."""
+        if self.state is DeviceState.UNAUTHORIZED and self.kind is DeviceKind.IOS:
+            # Locked, "Trust This Computer?" unanswered, Don't Trust tapped, passcode needed
+            # after a restart: the guidance under the list says which and what to do.
+            return "Waiting for you on the iPhone"
         if self.state is not DeviceState.READY:
             return STATE_WORDS[self.state]
         if self.unsigned and self.phase is not ScanPhase.SCANNING:
@@ -308,6 +313,105 @@ class PhoneWatcher(QObject):
             self._retry.start()
 
 
+# --- iPhones ---------------------------------------------------------------------------------
+
+
+IPHONE_RETRY_S = 5.0
+
+
+def iphone_events(
+    stopped: Callable[[], bool], *, retry_s: float = IPHONE_RETRY_S
+) -> Iterator[PhoneEvent]:
+    """A Tracker for iPhones (usbmuxd's Listen, each phone looked at again while it waits for
+    the person): its serials are "ios:<UDID>", which the scan and removal route to the iPhone
+    client (audit.addresses.is_iphone). Without usbmuxd (most computers that never
+    saw an iPhone) it waits quietly and looks again every `retry_s`: plugging an iPhone in is
+    what starts usbmuxd on Linux, and a missing usbmuxd must not hide the Android phones' list
+    or fill it with a notice nobody needs. `devices` and the plug-in hint say what to install."""
+    from audit.sources.ios.devices import watch
+    from audit.sources.ios.usbmux import Usbmux
+
+    wait = threading.Event()
+    while not stopped():
+        stop = threading.Event()
+        listed: set[str] = set()
+        try:
+            mux = Usbmux()
+            mux.devices()  # usbmuxd there at all?
+            for item in watch(mux, stop):
+                if stopped():
+                    stop.set()
+                    return
+                serial = f"ios:{item.udid}"
+                listed.add(serial)
+                yield PhoneEvent(
+                    serial,
+                    item.state.device_state,
+                    guidance="" if item.state.device_state is DeviceState.READY else item.guidance,
+                    name=" ".join(item.name.split())[:80],
+                    manufacturer="Apple",
+                )
+        except AuditError as error:
+            log.debug("no usbmuxd to follow iPhones: %s", error.message)
+        finally:
+            stop.set()
+        for serial in listed:  # usbmuxd went away: its phones cannot be reached any more
+            yield PhoneEvent(serial, DeviceState.GONE)
+        deadline = retry_s
+        while deadline > 0 and not stopped():
+            wait.wait(min(0.25, deadline))
+            deadline -= 0.25
+
+
+def both(*trackers: Tracker) -> Tracker:
+    """One Tracker over several (Android phones and iPhones), each on its own thread. The
+    first failure of any of them (no adb server) ends them all and is raised, so PhoneWatcher
+    shows it and starts them all again; they end together when the watcher stops."""
+
+    def track(stopped: Callable[[], bool]) -> Iterator[PhoneEvent]:
+        events: queue.Queue[PhoneEvent | BaseException | None] = queue.Queue()
+        ended = threading.Event()
+
+        def done() -> bool:
+            return ended.is_set() or stopped()
+
+        def run(tracker: Tracker) -> None:
+            try:
+                for event in tracker(done):
+                    if done():
+                        break
+                    events.put(event)
+            except BaseException as error:  # handed to the watcher's thread
+                events.put(error)
+            else:
+                events.put(None)
+
+        for tracker in trackers:
+            threading.Thread(target=run, args=(tracker,), daemon=True).start()
+        running = len(trackers)
+        try:
+            while running and not stopped():
+                try:
+                    item = events.get(timeout=0.25)
+                except queue.Empty:
+                    continue
+                if isinstance(item, PhoneEvent):
+                    yield item
+                    continue
+                running -= 1
+                if isinstance(item, BaseException) and not stopped():
+                    raise item
+        finally:
+            ended.set()
+
+    return track
+
+
+def kind_of(serial: str) -> DeviceKind:
+    """Which kind of phone a tracker's serial names ("ios:<UDID>" is an iPhone)."""
+    return DeviceKind.IOS if serial.startswith("ios:") else DeviceKind.ANDROID
+
+
 # --- the widget -----------------------------------------------------------------------------
 
 
@@ -340,7 +444,8 @@ class DevicePanel(QWidget):
         self.notice.setAccessibleName("Phone connection problem")
         self.notice.hide()
         self.hint = label(
-            "To check a phone, plug it in with a USB cable and switch on USB debugging.",
+            "To check a phone, plug it in with a USB cable: on Android switch on USB debugging, "
+            'on an iPhone tap Trust when it asks "Trust This Computer?".',
             self,
             name="plugInHint",
         )
@@ -380,7 +485,7 @@ class DevicePanel(QWidget):
         self.notice.setVisible(bool(message))
 
     def _update_hint(self) -> None:
-        phones = any(e.kind is DeviceKind.ANDROID for e in self.model.entries())
+        phones = any(e.kind in (DeviceKind.ANDROID, DeviceKind.IOS) for e in self.model.entries())
         self.hint.setVisible(not phones)
 
     def _ask_guide(self) -> None:

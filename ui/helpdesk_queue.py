@@ -218,7 +218,8 @@ class QueueController(QObject):
         from ui.helpdesk import queue_item
 
         for entry in self.devices.devices.entries():
-            if entry.kind is DeviceKind.ANDROID and entry.id not in self.numbers:
+            phone = entry.kind in (DeviceKind.ANDROID, DeviceKind.IOS)
+            if phone and entry.id not in self.numbers:
                 self.numbers[entry.id] = len(self.numbers) + 1
         items = []
         for serial, number in self.numbers.items():

@@ -23,7 +23,7 @@ from audit.model import Assessment, DeviceKind, DeviceState, Policy, ScanResult
 from audit.progress import CancelCheck, Progress
 from ui import errors
 from ui.apps_model import AppRow
-from ui.device_list import DeviceEntry, DeviceListModel, PhoneEvent, ScanPhase
+from ui.device_list import DeviceEntry, DeviceListModel, PhoneEvent, ScanPhase, kind_of
 from ui.ops import Operations
 from ui.policies import PolicyController
 from ui.sources import Sources
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Check = Callable[[Progress, CancelCheck], "ScanOutcome"]
+_PHONES = (DeviceKind.ANDROID, DeviceKind.IOS)
 
 
 @dataclass
@@ -117,16 +118,23 @@ class DevicesController(QObject):
         from ui import demo
 
         serial = demo.switch_on()
+        iphone = demo.switch_on_iphone()
         self.devices.upsert(demo.entry())
+        self.devices.upsert(demo.iphone_entry())
         self.policies.choose_for_demo()
         self.on_phone_event(PhoneEvent(serial, DeviceState.READY))
+        self.on_phone_event(PhoneEvent(iphone, DeviceState.READY))
         return serial
 
     def remove_demo(self, serial: str) -> None:
+        """Switch the demo phones off (the demo iPhone goes with the demo phone)."""
+        from audit.demo import DEMO_IPHONE_ADDRESS
         from ui import demo
 
         demo.switch_off()
         self.forget(serial)
+        if self.devices.entry(DEMO_IPHONE_ADDRESS) is not None:
+            self.forget(DEMO_IPHONE_ADDRESS)
         self.changed.emit()
 
     # --- phones coming and going ---------------------------------------------------------------
@@ -149,10 +157,12 @@ class DevicesController(QObject):
                 return
             # A running scan reports the loss itself, as an error or an incomplete scan.
         if entry is None:
+            kind = kind_of(event.serial)
+            what = "iPhone" if kind is DeviceKind.IOS else "Android phone"
             entry = DeviceEntry(
                 id=event.serial,
-                name=f"Android phone {event.serial}",
-                kind=DeviceKind.ANDROID,
+                name=f"{what} {event.serial.removeprefix('ios:')}",
+                kind=kind,
                 manufacturer=event.manufacturer,
             )
             self.session(event.serial)
@@ -219,6 +229,16 @@ class DevicesController(QObject):
         serial = entry.id
         return lambda progress, cancelled: scan_phone(serial, progress, cancelled)
 
+    def _scan_asking(
+        self, entry: DeviceEntry
+    ) -> Callable[[Progress, CancelCheck, Collection[str]], ScanResult] | None:
+        """An Android phone's scan that reads the policy's packages in its own round trip."""
+        scan = self.sources.scan_android_asking
+        if entry.kind is not DeviceKind.ANDROID or scan is None:
+            return None
+        serial = entry.id
+        return lambda progress, cancelled, packages: scan(serial, progress, cancelled, packages)
+
     def _details(self, entry: DeviceEntry) -> Callable[[Collection[str]], Mapping[str, Any]] | None:
         """How to read the details (version, install dates) of some of a phone's apps."""
         fetch = self.sources.phone_details
@@ -237,7 +257,9 @@ class DevicesController(QObject):
             return lambda progress, cancelled: ScanOutcome(scanner(progress, cancelled), None, None)
         from audit.workflow import Reach
 
-        audit = self.audit(Reach(scanner, self._details(entry)), policy)
+        audit = self.audit(
+            Reach(scanner, self._details(entry), scan_asking=self._scan_asking(entry)), policy
+        )
 
         def check(progress: Progress, cancelled: CancelCheck) -> ScanOutcome:
             assessment = audit.check(progress, cancelled)
@@ -278,8 +300,9 @@ class DevicesController(QObject):
             "progress": "",
         }
         entry = self.devices.entry(device_id)
-        if entry is not None and device.kind is DeviceKind.ANDROID and device.name:
-            changes["name"] = "Demo phone" if entry.simulated else device.name
+        if entry is not None and device.kind in _PHONES and device.name:
+            demo = "Demo iPhone" if device.kind is DeviceKind.IOS else "Demo phone"
+            changes["name"] = demo if entry.simulated else device.name
             changes["manufacturer"] = device.manufacturer or entry.manufacturer
             changes["simulated"] = entry.simulated or device.simulated
         self.devices.update(device_id, **changes)

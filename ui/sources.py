@@ -10,6 +10,9 @@ the adb server, where separate instances would race to start it and could lose a
 A phone the adb server refuses without a reason as its check starts is told apart from an
 unplugged one by the Android source itself (`audit.sources.android.scan.settled`).
 
+iPhones come from usbmuxd beside the adb server's phones (`both`), named "ios:<UDID>" by their
+tracker, so a scan goes to the iPhone client by that name alone, never by the look of a serial.
+
 `phone_details` reads `dumpsys package` for a few packages of one phone: the window asks it,
 through `audit.assess.judge_with_details`, only for the apps the policy flagged.
 """
@@ -23,11 +26,13 @@ from typing import Any
 
 from audit.model import ScanResult
 from audit.progress import CancelCheck, Progress
-from ui.device_list import PhoneEvent, Tracker
+from ui.device_list import PhoneEvent, Tracker, both, iphone_events
 
 LocalScan = Callable[[Progress, CancelCheck], ScanResult]
 PhoneScan = Callable[[str, Progress, CancelCheck], ScanResult]
 PhoneDetails = Callable[[str, Collection[str]], Mapping[str, Any]]  # serial, packages → details
+# serial, progress, cancel check, packages whose records the scan reads in its own round trip
+PhoneScanAsking = Callable[[str, Progress, CancelCheck, Collection[str]], ScanResult]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Sources:
     adb_port: int | None = None
     adb: Callable[[], Any] | None = None  # the shared audit.sources.android Adb, made on first use
     phone_details: PhoneDetails | None = None  # PackageDetails by package name
+    # An Android phone's scan that also reads the policy's packages (audit.workflow.Reach)
+    scan_android_asking: PhoneScanAsking | None = None
 
 
 class SharedAdb:
@@ -66,9 +73,28 @@ def real_sources(adb_port: int | None = None) -> Sources:
         return scan(progress, cancelled)
 
     def scan_phone(serial: str, progress: Progress, cancelled: CancelCheck) -> ScanResult:
+        from audit.addresses import is_iphone
+
+        if is_iphone(serial):  # named so by the iPhone tracker ("ios:<UDID>") or the demo
+            from audit.sources.ios.scan import scan_iphone
+
+            return scan_iphone(serial, progress=progress, cancelled=cancelled)
         from audit.sources.android.scan import scan_phone as scan
 
         return scan(serial, progress=progress, cancelled=cancelled, adb=server())
+
+    def scan_android_asking(
+        serial: str, progress: Progress, cancelled: CancelCheck, packages: Collection[str]
+    ) -> ScanResult:
+        from audit.sources.android.scan import scan_phone as scan
+
+        return scan(
+            serial,
+            progress=progress,
+            cancelled=cancelled,
+            adb=server(),
+            detail_packages=packages,
+        )
 
     def phone_details(serial: str, packages: Collection[str]) -> Mapping[str, Any]:
         from audit.sources.android.scan import details_for
@@ -81,4 +107,12 @@ def real_sources(adb_port: int | None = None) -> Sources:
         for event in DeviceTracker(server()).events(stopped):
             yield PhoneEvent(event.serial, event.state, event.guidance, event.model)
 
-    return Sources(scan_local, scan_phone, track, adb_port, server, phone_details)
+    return Sources(
+        scan_local,
+        scan_phone,
+        both(track, iphone_events),
+        adb_port,
+        server,
+        phone_details,
+        scan_android_asking,
+    )

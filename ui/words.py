@@ -30,6 +30,7 @@ STATE_WORDS = {
     AppState.SUSPENDED: "Suspended (paused)",
     AppState.REMOVED_FOR_USER: "Removed for this user",
     AppState.ABSENT: "Not installed",
+    AppState.OFFLOADED: "Offloaded (icon kept)",
 }
 
 # What each state means, for the table's tool tips and the details pane.
@@ -45,6 +46,8 @@ STATE_TIPS = {
     AppState.REMOVED_FOR_USER: "Removed for this user or profile only. The copy that came with "
     "the phone stays on it, so it can be brought back later.",
     AppState.ABSENT: "Not on the device for this user or profile.",
+    AppState.OFFLOADED: "Offloaded on the iPhone: its data and its icon stay, and one tap on the "
+    "icon downloads it again. Offloading does not remove an app.",
 }
 
 ORIGIN_WORDS = {

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from audit import __version__
+from audit.confusables import mixed_alphabets, reads_as_technician
 from audit.errors import AttestationRefused
 from audit.inventory import device_to_dict, inventory_digest
 from audit.model import (
@@ -44,6 +45,7 @@ from audit.model import (
     FindingStatus,
 )
 from audit.profiles import words_among
+from audit.text import visible
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://device-audit.example/attestation/v1"
@@ -158,6 +160,7 @@ _STILL = {
     AppState.SUSPENDED: "is still there, suspended (paused)",
     AppState.REMOVED_FOR_USER: "can still be restored (removed for that user only)",
     AppState.ABSENT: "is still listed",
+    AppState.OFFLOADED: "is still there, offloaded (its data and icon stay, one tap away)",
 }
 
 
@@ -240,6 +243,21 @@ def check_attester(attester: Attester) -> None:
             f"An attestation needs {' and '.join(missing)}.",
             "Fill them in and try again.",
         )
+    # A staff id that reads as "technician:NAME" would take that technician's key pin in a
+    # helpdesk's history; a staff id or technician name mixing look-alike alphabets ("РS-1042"
+    # with a Cyrillic Р) reads as someone else's. The import refuses both (store.lookalike);
+    # refusing them here tells the person before anything is signed.
+    if reads_as_technician(attester.staff_id):
+        raise AttestationRefused(
+            f"The staff id {visible(attester.staff_id, limit=80)!r} is written like a "
+            "technician's name in the history, which no staff id may be.",
+            "Type the person's own staff id (a technician's name goes in the technician field).",
+        )
+    mixed = mixed_alphabets("staff id", attester.staff_id) or mixed_alphabets(
+        "technician's name", attester.technician
+    )
+    if mixed:
+        raise AttestationRefused(f"{mixed[:1].upper()}{mixed[1:]}.", "Type it again and sign.")
 
 
 def _time(value: datetime | None) -> str | None:

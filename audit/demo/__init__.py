@@ -10,19 +10,30 @@ while it is off, asking for it is a phone that went away.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from audit.demo.phone import DEMO_ADDRESS, DEMO_NAME, DEMO_SERIAL, DemoPhone, demo_device
+from audit.addresses import DEMO_ADDRESS, DEMO_IPHONE_ADDRESS
+from audit.demo.iphone import DemoIPhone
+from audit.demo.phone import DEMO_NAME, DEMO_SERIAL, DemoPhone, demo_device
 from audit.errors import DeviceGone
+from audit.model import ActionResult
+
+if TYPE_CHECKING:
+    from audit.remediation.steps import Step
 
 __all__ = [
     "DEMO_ADDRESS",
+    "DEMO_IPHONE_ADDRESS",
     "DEMO_NAME",
     "DEMO_SERIAL",
+    "DemoIPhone",
     "DemoPhone",
     "demo_device",
+    "iphone_at",
     "phone_at",
     "switch_off",
     "switch_on",
+    "switch_on_iphone",
 ]
 
 SWITCHED_OFF = "The demo phone is switched off."
@@ -30,6 +41,7 @@ SWITCH_ON = "Switch it on again in Help › Try the demo phone; it starts afresh
 
 _lock = threading.Lock()
 _on: dict[str, DemoPhone] = {}  # DEMO_ADDRESS -> the phone, while it is on
+_iphones: dict[str, DemoIPhone] = {}  # DEMO_IPHONE_ADDRESS -> the demo iPhone, while it is on
 
 
 def switch_on() -> DemoPhone:
@@ -43,9 +55,10 @@ def switch_on() -> DemoPhone:
 
 
 def switch_off() -> None:
-    """Switch the demo phone off: its removals are forgotten, and it starts afresh."""
+    """Switch the demo phones off: their removals are forgotten, and they start afresh."""
     with _lock:
         _on.pop(DEMO_ADDRESS, None)
+        _iphones.pop(DEMO_IPHONE_ADDRESS, None)
 
 
 def _forget_removals() -> None:
@@ -55,6 +68,41 @@ def _forget_removals() -> None:
     from audit.workflow.saved import forget
 
     forget(demo_device().id)
+
+
+def switch_on_iphone() -> DemoIPhone:
+    """The demo iPhone as new (TikTok offloaded); the same one while it stays on."""
+    with _lock:
+        if DEMO_IPHONE_ADDRESS not in _iphones:
+            _iphones[DEMO_IPHONE_ADDRESS] = DemoIPhone()
+        return _iphones[DEMO_IPHONE_ADDRESS]
+
+
+def iphone_at(address: str) -> DemoIPhone | None:
+    """The demo iPhone when `address` is its address, None for any other; DeviceGone when it
+    is its address and it is switched off (nothing meant for it ever goes to usbmuxd)."""
+    if address != DEMO_IPHONE_ADDRESS:
+        return None
+    with _lock:
+        phone = _iphones.get(DEMO_IPHONE_ADDRESS)
+    if phone is None:
+        raise DeviceGone(DEMO_IPHONE_ADDRESS, "The demo iPhone is switched off.", SWITCH_ON)
+    return phone
+
+
+class DemoIPhoneExecutor:
+    """The demo iPhone's steps, done by it while it is on; once off, not done."""
+
+    def run(self, step: Step) -> ActionResult:
+        from audit.remediation.execute import step_result
+
+        try:
+            phone = iphone_at(DEMO_IPHONE_ADDRESS)
+        except DeviceGone as error:
+            message = f"{step.title}: not done. {error.message}"
+            return step_result(step, False, message, advice=error.next_step, code="DEVICE_GONE")
+        assert phone is not None
+        return phone.run(step)
 
 
 def phone_at(address: str) -> DemoPhone | None:

@@ -126,10 +126,14 @@ def parse_policy(
             "Use 'absent', 'removed_for_user' or 'disabled'",
         )
     for state in sorted(compliant & NEVER_COMPLIANT):
+        still = "is still installed and the person can use it again at once"
+        if state is AppState.OFFLOADED:  # an iPhone app offloaded to save space
+            still = "keeps its data and its icon, and one tap downloads it again"
+        article = "an" if state.value[0] in "aeiou" else "a"
         raise root.fail(
             "compliant_states",
-            f"'{state.value}' cannot be compliant: a {state.value} app is still installed and "
-            "the person can use it again at once. Use 'absent', 'removed_for_user' or 'disabled'",
+            f"'{state.value}' cannot be compliant: {article} {state.value} app {still}. "
+            "Use 'absent', 'removed_for_user' or 'disabled'",
         )
     version = root.whole("version", default=1, minimum=1)
     last_verified = root.day("last_verified")

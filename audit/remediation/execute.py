@@ -499,4 +499,11 @@ def executor_for(device: Device, *, adb_port: int | None = None) -> Executor:
         return AndroidExecutor(
             device.address or device.serial, device_id=device.id, adb_port=adb_port
         )
+    if device.kind is DeviceKind.IOS:
+        from audit.demo import DEMO_IPHONE_ADDRESS, DemoIPhoneExecutor
+        from audit.sources.ios.removal import IPhoneExecutor
+
+        if device.address == DEMO_IPHONE_ADDRESS:
+            return DemoIPhoneExecutor()
+        return IPhoneExecutor(device.address or device.serial, device_id=device.id)
     return LocalExecutor()

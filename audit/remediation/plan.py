@@ -84,6 +84,10 @@ def plan_for(
         return android_plan(
             finding, assessment.scan, assessment.policy, all_users=all_users, kept_elsewhere=kept
         )
+    if device.kind is DeviceKind.IOS:
+        from audit.sources.ios.removal import iphone_plan
+
+        return iphone_plan(finding, assessment.scan)
     return local_plan(finding, device, rights=rights if rights is not None else Rights.current())
 
 

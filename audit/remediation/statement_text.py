@@ -55,6 +55,8 @@ def describe_device(device: Device) -> str:
     if device.kind is DeviceKind.ANDROID:
         name = device.name or device.model or "phone"
         return f"the phone {name} (serial {device.serial})" if device.serial else f"the {name}"
+    if device.kind is DeviceKind.IOS:
+        return f"the iPhone {device.name or device.model or 'iPhone'} (UDID {device.serial})"
     name = device.name or "computer"
     return f"the computer {name}"
 

@@ -24,6 +24,7 @@ class Operation(StrEnum):
     """How an executor carries out a step."""
 
     PHONE = "phone"  # an adb action on the phone (Step.action says which)
+    IPHONE = "iphone"  # installation_proxy on an iPhone (audit.sources.ios.removal)
     CLOSE_PROCESSES = "close_processes"  # end the app's running processes on this computer
     RUN_COMMAND = "run_command"  # run an uninstaller or package manager (Step.command)
     MOVE_TO_TRASH = "move_to_trash"  # macOS: move the app bundle (Step.path) to the Trash

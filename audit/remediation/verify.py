@@ -29,6 +29,7 @@ _STATE_WORDS = {
     AppState.SUSPENDED: "suspended (paused): still on the phone",
     AppState.REMOVED_FOR_USER: "removed for this user (the built-in copy stays)",
     AppState.ABSENT: "gone",
+    AppState.OFFLOADED: "offloaded: its data and icon are still on the iPhone",
 }
 
 
@@ -90,6 +91,8 @@ class Verification:
 
 
 def _where(scan: ScanResult, user: str) -> str:
+    if scan.device.kind is DeviceKind.IOS:
+        return "on the iPhone"
     if scan.device.kind is not DeviceKind.ANDROID:
         if user == "system":
             return "for everyone on this computer"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from audit.model import (
+    NEVER_COMPLIANT,
     AppState,
     Confidence,
     Exemption,
@@ -28,7 +29,7 @@ def test_a_scan_naming_no_sources_is_not_complete() -> None:
     assert not sample_scan(sources=()).complete
 
 
-def test_six_android_states_and_which_are_still_on_the_device() -> None:
+def test_six_android_states_one_iphone_state_and_which_are_still_on_the_device() -> None:
     assert {s.value for s in AppState} == {
         "installed",
         "disabled",
@@ -36,9 +37,12 @@ def test_six_android_states_and_which_are_still_on_the_device() -> None:
         "suspended",
         "removed_for_user",
         "absent",
+        "offloaded",  # an iPhone app offloaded: data and icon kept, one tap downloads it again
     }
     on = {s.value for s in AppState if s.on_device}
-    assert on == {"installed", "disabled", "hidden", "suspended"}
+    assert on == {"installed", "disabled", "hidden", "suspended"}  # usable without a download
+    # Not usable this minute, yet no policy may count it as gone (audit.policy.loader).
+    assert AppState.OFFLOADED in NEVER_COMPLIANT
 
 
 def test_only_high_and_medium_high_are_enforceable() -> None:

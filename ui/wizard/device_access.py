@@ -15,7 +15,7 @@ from audit.errors import ActionFailed
 from audit.model import ActionResult, Assessment, DeviceKind, ScanResult
 from audit.progress import CancelCheck, Progress
 from audit.remediation import Step
-from audit.workflow import DeviceAudit, Reach, phone, this_computer
+from audit.workflow import DeviceAudit, Reach, iphone, phone, this_computer
 
 Rescan = Callable[[Progress, CancelCheck], ScanResult]
 
@@ -41,6 +41,8 @@ def default_reach(assessment: Assessment, adb_port: int | None) -> Reach:
     device = assessment.scan.device
     if device.kind is DeviceKind.ANDROID:
         return phone(device.address or device.serial, adb_port)
+    if device.kind is DeviceKind.IOS:  # over usbmuxd; the demo iPhone answers at its address
+        return iphone(device.address or device.serial)
     return this_computer()
 
 

@@ -124,16 +124,18 @@ def _earlier_step(result: ActionResult, index: int) -> Step:
     """A step of a plan this window does not have (an app found by an earlier rescan): only its
     result matters, for the receipt."""
     manual = result.kind is ActionKind.MANUAL
+    iphone = result.device.startswith("ios:")  # audit.sources.ios.scan names iPhones so
+    automatic = Operation.IPHONE if iphone else Operation.PHONE
     return Step(
         id=f"earlier/{index}/{result.kind.value}/{result.user}/{result.identifier}",
         kind=StepKind.MANUAL if manual else StepKind.AUTOMATIC,
         action=result.kind,
-        operation=Operation.BY_HAND if manual else Operation.PHONE,
+        operation=Operation.BY_HAND if manual else automatic,
         target=Target(
             device_id=result.device,
             device_name="",
             identifier=result.identifier,
-            id_kind=IdentifierKind.ANDROID_PACKAGE,
+            id_kind=IdentifierKind.IOS_BUNDLE if iphone else IdentifierKind.ANDROID_PACKAGE,
             user=result.user,
             user_label=result.user,
             app_name=result.identifier,

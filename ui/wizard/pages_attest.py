@@ -1,4 +1,5 @@
-"""The last pages: switch USB debugging off again (phones), sign the record, the receipt.
+"""The last pages: switch USB debugging off again (phones), sign the record, the receipt (with,
+for an iPhone, the offer to remove this computer's pairing: ui.wizard.pairing).
 
 USB debugging comes before the signature so the signed statement records the answer
 (confirmed or skipped). Signing is refused while anything blocks it (session.blockers()); the
@@ -45,6 +46,7 @@ from ui.wizard.base import WizardPage
 from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
 from ui.wizard.keyring_notice import KeyringNotice
+from ui.wizard.pairing import PairingBox
 from ui.wizard.texts import POLICY_ALLOWS, blocker_lines, done_lines, report_statement
 from ui.wizard.widgets import (
     BusyBar,
@@ -521,12 +523,15 @@ class ReceiptPage(WizardPage):
         self.command = label("", self.content, name="verifyCommand")
         self.command.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.body.addWidget(self.command)
+        self.pairing = PairingBox(wizard, self.content)  # an iPhone's; hidden for others
+        self.body.addWidget(self.pairing)
         self.body.addStretch(1)
 
     def refresh(self) -> None:
         saved = self.w.saved
         if saved is None:
             return
+        self.pairing.refresh()
         verified = saved.verified
         demo = (
             " It is a receipt of the SIMULATED demo phone, for trying Device Audit: it proves "

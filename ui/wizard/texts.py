@@ -39,6 +39,7 @@ STATE_WORDS = {
     AppState.SUSPENDED: "suspended (paused): still on the phone",
     AppState.REMOVED_FOR_USER: "removed for this user (the copy built into the phone stays)",
     AppState.ABSENT: "gone",
+    AppState.OFFLOADED: "offloaded (its icon and data stay; one tap brings it back)",
 }
 
 
@@ -56,6 +57,8 @@ def where(scan: ScanResult, user: str) -> str:
     """Where an app is, in a sentence: "the work profile", "the main profile", "this computer"."""
     if scan.device.kind is DeviceKind.ANDROID:
         return profile_words(scan, user)[2]
+    if scan.device.kind is DeviceKind.IOS:
+        return "the iPhone"
     if user == "system":
         return "everyone on this computer"
     return f"the account {user}" if user else "this computer"
@@ -78,7 +81,8 @@ def finding_line(finding: Finding, scan: ScanResult) -> str:
     """An app and where it is: "TikTok, installed in the work profile"."""
     app = finding.app
     state = STATE_WORDS.get(app.state, app.state.value)
-    return f"{app.label}, {state} in {where(scan, app.user)}"
+    on = "on" if scan.device.kind is DeviceKind.IOS else "in"
+    return f"{app.label}, {state} {on} {where(scan, app.user)}"
 
 
 _PHONE_DONE = {
@@ -94,6 +98,8 @@ _PHONE_DONE = {
 def result_text(step: Step, result: ActionResult, scan: ScanResult) -> ResultText:
     """What happened when `step` ran (or was confirmed by hand), and what to do next."""
     app = step.target.app_name
+    if step.operation is Operation.IPHONE:
+        return iphone_result_text(step, result)
     if step.operation is not Operation.PHONE:
         if result.ok:
             return ResultText(True, "Done.", result.message)
@@ -114,6 +120,36 @@ def result_text(step: Step, result: ActionResult, scan: ScanResult) -> ResultTex
         )
     code = f" The phone answered {result.code}." if result.code else ""
     return ResultText(False, f"Not done: {step.title}.{code}", "", result.advice)
+
+
+def iphone_result_text(step: Step, result: ActionResult) -> ResultText:
+    """What the iPhone answered to "delete this app", in words; the check that follows proves
+    it (an app the iPhone only offloaded is still there)."""
+    app = step.target.app_name
+    if result.ok:
+        return ResultText(
+            True,
+            f"Done: the iPhone deleted {app}.",
+            "",
+            "Press \u201cCheck again\u201d: the check proves it is gone, not offloaded.",
+        )
+    if result.code == DEVICE_GONE:
+        return ResultText(
+            False,
+            "The iPhone was disconnected before Device Audit could finish.",
+            f"It is not known whether {app} was deleted: the iPhone stopped answering.",
+            "Check the cable, plug the iPhone in again and unlock it, then press "
+            "\u201cTry again\u201d.",
+        )
+    if result.code == "NOT_TRUSTED":
+        return ResultText(False, f"Not done: {step.title}.", result.message, result.advice)
+    return ResultText(
+        False,
+        f"The iPhone did not delete {app}.",
+        result.message,
+        "Delete it on the iPhone yourself with the steps under \u201cDelete "
+        f"{app} on the iPhone yourself\u201d, then press \u201cCheck again\u201d.",
+    )
 
 
 def blocker_lines(session: RemediationSession) -> tuple[str, ...]:
