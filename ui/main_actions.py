@@ -188,13 +188,22 @@ class MainWindowBase(QMainWindow):
 
     def _about(self) -> None:
         from audit import __version__
+        from audit.version import UNKNOWN
 
         box = QMessageBox(self)
+        box.setObjectName("aboutBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowTitle("About Device Audit")
         box.setTextFormat(Qt.TextFormat.PlainText)
+        # The version is signed into every receipt: a copy that cannot tell its own says so.
+        which = (
+            "Version unknown: this copy was made without its git history, so its receipts "
+            f"say {UNKNOWN}."
+            if __version__ == UNKNOWN
+            else f"Version {__version__}"
+        )
         box.setText(
-            f"Device Audit {__version__}\n\nFinds banned apps on this computer and on Android "
+            f"Device Audit\n{which}\n\nFinds banned apps on this computer and on Android "
             "phones, explains why they are banned, and what to do next."
         )
         box.open()

@@ -114,7 +114,19 @@ def receipt_html(content: ReceiptContent) -> str:
     )
     if content.technical is not None:
         parts.append(f"<div style='font-size:small'>{_section(content.technical)}</div>")
+    # Which app wrote this copy (the version that signed is inside the receipt file).
+    parts.append(f"<p style='font-size:small'>{_esc(written_by())}</p>")
     return "".join(parts)
+
+
+def app_and_version() -> str:
+    from audit import __version__
+
+    return f"Device Audit {__version__}"
+
+
+def written_by() -> str:
+    return f"This copy was written by {app_and_version()}."
 
 
 def _printed_layout(document: QTextDocument, writer: QPdfWriter) -> QTextDocument:
@@ -178,7 +190,7 @@ def write_receipt_pdf(content: ReceiptContent, path: Path | str) -> None:
     try:
         writer = QPdfWriter(str(temp))
         writer.setTitle(content.title)
-        writer.setCreator("Device Audit")
+        writer.setCreator(app_and_version())
         writer.setPageLayout(
             QPageLayout(
                 QPageSize(QPageSize.PageSizeId.A4),

@@ -59,6 +59,14 @@ from audit.model import (
 from audit.provenance import connection_from_dict
 
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this big is not one
+# The key packaging/make_sample_receipt.py signs the shipped sample receipt with
+# (resources/samples/). Its seed is published in the repository on purpose, so anyone can sign
+# anything with it: whatever a receipt it signed says, it proves nothing about any device.
+# `verify` never counts such a receipt as valid and `import` refuses it, by this fingerprint.
+SAMPLE_KEY_FINGERPRINT = "955de77f8fbd85112e0c4032a2a31a9b0b7754aec5236758f396392b640f9f81"
+SAMPLE_REASON = (
+    "SAMPLE receipt signed by the published sample key: it proves nothing about any device"
+)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -103,6 +111,11 @@ class VerifiedAttestation:
     def compliant(self) -> bool:
         """True only for an attestation of compliance, never for a non-compliance report."""
         return self.kind is StatementKind.ATTESTATION and self.status.compliant
+
+    @property
+    def sample(self) -> bool:
+        """Signed by the published sample key (SAMPLE_KEY_FINGERPRINT): proves nothing."""
+        return self.signer == SAMPLE_KEY_FINGERPRINT
 
     def signed_by(self, fingerprint: str) -> bool:
         """Whether the key that signed is the one expected (fingerprint in any shown form)."""
