@@ -13,6 +13,15 @@ statuses, exemptions and days spread over four months, 90% under one policy), th
 chain computed by the store's own relink; then each query is timed (median of several runs)
 against a plain SELECT count(*) on the same database as the baseline.
 
+Inventories (issue 14): the history keeps the inventory each audit was judged on, so a new
+policy version can re-judge it (audit.store.rejudge). Same run, INVENTORIES phones of 300 apps:
+recording local audits with the inventory held beside the same without it; importing their
+receipts alone beside importing them and then holding their inventory files (a receipt carries
+only its inventory's digest); then `Store.rejudge` after version 2 of the policy bans one more
+app, as audits per second, beside evaluate() alone on the same inventories (the judging itself).
+
+    python bench/store.py [RECEIPTS] [AUDITS] [INVENTORIES]      (third default 2,000)
+
 Targets: import over 1,000 attestations/s; each dashboard query under 100 ms.
 """
 
@@ -29,6 +38,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -151,6 +161,139 @@ def median_ms(run: Callable[[], object]) -> float:
     return statistics.median(times) * 1000
 
 
+def _phones(work: Path, count: int) -> tuple[list[f.Person], list[Any], tuple[Path, Path]]:
+    """COUNT people's phones of 300 apps judged under version 1; every tenth holds CapCut,
+    which version 2 bans too."""
+    from audit.policy import load_policy_file
+    from tests.audit.store import rejudging as r
+
+    apps = r.everyday_apps(299)
+    people = [f.Person(f"Person {n}", f"PS-{n:05d}") for n in range(count)]
+    files = r.policy_files(work / "policies")
+    v1 = load_policy_file(files[0])
+    judged = [
+        r.judged(v1, f.phone(f"INV{n:05d}"), ((r.capcut(),) if n % 10 == 0 else ()) + apps)
+        for n in range(count)
+    ]
+    return people, judged, files
+
+
+def _no_hold(_conn: object, _scan: object) -> bool:
+    return False
+
+
+def _bench_recording(work: Path, people: list[f.Person], judged: list[Any], v1: Path) -> Path:
+    """record_audit with and without the inventory held; returns the history with them."""
+    from audit.store import writes
+
+    def record_all(db: Path) -> float:
+        with Store(db) as store:
+            store.accept_policy(v1, by="Bench")
+            start = time.perf_counter()
+            for person, assessment in zip(people, judged, strict=True):
+                store.record_audit([assessment], person_name=person.name, staff_id=person.staff_id)
+            return time.perf_counter() - start
+
+    held = writes.hold
+    writes.hold = _no_hold  # the baseline: the store as it was before schema v8
+    try:
+        without = record_all(work / "inv-without.sqlite3")
+    finally:
+        writes.hold = held
+    history = work / "inv-with.sqlite3"
+    with_held = record_all(history)
+    count = len(people)
+    print(f"  record_audit, inventory not held         {count / without:10,.0f} audits/s")
+    print(f"  record_audit, inventory held (v8)        {count / with_held:10,.0f} audits/s")
+    with Store(history) as store:
+        held_count, size = store._db.execute(
+            "SELECT count(*), avg(length(blob)) FROM inventories"
+        ).fetchone()
+    print(f"  ({held_count:,} inventories held, {size:,.0f} bytes each on average, zlib)")
+    return history
+
+
+def _bench_import(work: Path, people: list[f.Person], judged: list[Any], v1: Path) -> None:
+    """Importing the receipts alone, and then holding their inventory files too."""
+    from audit.attestation import Attester, attest
+    from audit.inventory import save
+
+    folder, inventories = work / "inv-receipts", work / "inv-files"
+    folder.mkdir()
+    inventories.mkdir()
+    for n, (person, assessment) in enumerate(zip(people, judged, strict=True)):
+        envelope = attest(
+            before=assessment,
+            after=assessment,
+            actions=(),
+            attester=Attester(person.name, person.staff_id),
+            statement_text=f.STATEMENT,
+            signer=Signer.generate(),
+            now=assessment.scan.finished_at + timedelta(minutes=1),
+        )
+        write_receipt(envelope, folder / f"r{n:05d}.json")
+        save(assessment.scan, inventories / f"r{n:05d}.inventory.json")
+
+    def import_all(db: Path, *, hold: bool) -> float:
+        with Store(db) as store:
+            store.accept_policy(v1, by="Bench")
+            start = time.perf_counter()
+            report = store.import_folder(folder, workers=0)
+            if hold:
+                kept = store.hold_inventories(sorted(inventories.iterdir()))
+                assert all(k.held for k in kept), kept[0]
+            assert report.imported == len(people), report.outcomes[0]
+            return time.perf_counter() - start
+
+    count = len(people)
+    alone = import_all(work / "inv-import.sqlite3", hold=False)
+    both = import_all(work / "inv-import-held.sqlite3", hold=True)
+    print(f"  import_folder, receipts only             {count / alone:10,.0f} attestations/s")
+    print(f"  import_folder + hold_inventories         {count / both:10,.0f} attestations/s")
+
+
+def _bench_rejudge(history: Path, judged: list[Any], v2_file: Path) -> None:
+    """Store.rejudge under version 2, beside evaluate() alone on the same inventories."""
+    from audit.policy import evaluate, load_policy_file
+    from tests.audit.store import rejudging as r
+
+    v2 = load_policy_file(v2_file)
+    count = len(judged)
+    start = time.perf_counter()
+    for assessment in judged:
+        evaluate(assessment.scan, v2, (), day=r.LATER)
+    judging = time.perf_counter() - start
+    with Store(history) as store:
+        store.accept_policy(v2_file, by="Bench")
+        start = time.perf_counter()
+        report, _ = store.rejudge(v2.id, today=r.LATER)
+        elapsed = time.perf_counter() - start
+        assert len(report.changed) == (count + 9) // 10, len(report.changed)
+        start = time.perf_counter()
+        again, _ = store.rejudge(v2.id, today=r.LATER)
+        second = time.perf_counter() - start
+    print(f"  baseline: evaluate() alone under v2      {count / judging:10,.0f} audits/s")
+    print(
+        f"  Store.rejudge under v2                   {count / elapsed:10,.0f} audits/s"
+        f"  ({elapsed:.2f} s; {len(report.changed):,} now worse, recorded)"
+    )
+    print(
+        f"  Store.rejudge again (nothing to add)     {len(again.verdicts) / second:10,.0f}"
+        f" audits/s  ({second:.2f} s; {len(again.changed)} added)"
+    )
+
+
+def bench_inventories(work: Path, count: int) -> None:
+    """Holding inventories and re-judging (module docstring); nothing when COUNT is 0."""
+    if count <= 0:
+        return
+    people, judged, (v1, v2) = _phones(work, count)
+    print(f"\nInventories: {count:,} phones of 300 apps (making them not timed)")
+    history = _bench_recording(work, people, judged, v1)
+    _bench_import(work, people, judged, v1)
+    _bench_rejudge(history, judged, v2)
+
+
 def main() -> None:
     receipts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     audits = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
@@ -249,6 +392,7 @@ def main() -> None:
                 f"slowest dashboard query {worst:.1f} ms; target < 100 ms: "
                 f"{'met' if worst < 100 else 'NOT MET'}"
             )
+        bench_inventories(work, int(sys.argv[3]) if len(sys.argv) > 3 else 2_000)
 
 
 if __name__ == "__main__":

@@ -107,14 +107,28 @@ def older_policy_words(known: KnownPolicies, policy_id: str, sha256: str) -> str
 
 
 def older_policy_count(conn: sqlite3.Connection, policy_id: str) -> int:
-    """Of the latest audits under a policy, how many were judged under an older version."""
+    """Of the latest audits under a policy, how many were judged under an older version.
+
+    Grouped by assurance too, in the order of the covering index audits_latest_trust (policy,
+    assurance, digest, latest only): SQLite then reads only that index. Grouped by digest
+    alone, it chose the policy-and-time index and a temporary B-tree instead, 321 ms against
+    19.6 ms at 100,000 audits; OLDER_COUNT_QUERY's plan is tested."""
+    return sum(older_digests(conn, policy_id).values())
+
+
+def older_digests(conn: sqlite3.Connection, policy_id: str) -> dict[str, int]:
+    """The digests of the older texts of the policy that latest audits were judged under, with
+    how many latest audits each (the count and the list behind it read the same)."""
     known = KnownPolicies.load(conn)
-    return sum(
-        int(number)
-        for sha256, number in conn.execute(
-            "SELECT policy_sha256, count(*) FROM audits WHERE policy_id = ? AND latest = 1"
-            " GROUP BY policy_sha256",
-            (policy_id,),
-        )
-        if older_policy_words(known, policy_id, str(sha256 or ""))
-    )
+    older: dict[str, int] = {}
+    for sha256, number in conn.execute(OLDER_COUNT_QUERY, (policy_id,)):
+        digest = str(sha256 or "")
+        if older_policy_words(known, policy_id, digest):
+            older[digest] = older.get(digest, 0) + int(number)
+    return older
+
+
+OLDER_COUNT_QUERY = (
+    "SELECT policy_sha256, count(*) FROM audits WHERE policy_id = ? AND latest = 1"
+    " GROUP BY assurance, policy_sha256"
+)

@@ -315,28 +315,7 @@ def audit_details(conn: sqlite3.Connection, audit_id: int) -> AuditDetails:
             (audit_id,),
         )
     )
-    exemptions = tuple(
-        Exemption(
-            id=row[0],
-            reason=row[1],
-            approver=row[2],
-            approver_role=row[3],
-            granted=date.fromisoformat(row[4]),
-            expires=date.fromisoformat(row[5]),
-            person=row[6],
-            device=row[7],
-            policy=row[8],
-            rules=tuple(json.loads(row[9])),
-            apps=tuple(json.loads(row[10])),
-            mitigations=tuple(json.loads(row[11])),
-        )
-        for row in conn.execute(
-            "SELECT exemption_id, reason, approver, approver_role, granted, expires, person,"
-            " device, policy, rules, apps, mitigations FROM exemptions WHERE audit_id = ?"
-            " ORDER BY exemption_id",
-            (audit_id,),
-        )
-    )
+    exemptions = audit_exemptions(conn, audit_id)
     receipts = tuple(
         _receipt(row)
         for row in conn.execute(
@@ -611,3 +590,29 @@ def _connection_columns(connection: Connection | None) -> dict[str, str]:
         "connection": connection.kind.value if connection is not None else "",
         "reached": reached_words(connection),
     }
+
+
+def audit_exemptions(conn: sqlite3.Connection, audit_id: int) -> tuple[Exemption, ...]:
+    """The exemptions an audit's last assessment relied on, as they were granted."""
+    return tuple(
+        Exemption(
+            id=row[0],
+            reason=row[1],
+            approver=row[2],
+            approver_role=row[3],
+            granted=date.fromisoformat(row[4]),
+            expires=date.fromisoformat(row[5]),
+            person=row[6],
+            device=row[7],
+            policy=row[8],
+            rules=tuple(json.loads(row[9])),
+            apps=tuple(json.loads(row[10])),
+            mitigations=tuple(json.loads(row[11])),
+        )
+        for row in conn.execute(
+            "SELECT exemption_id, reason, approver, approver_role, granted, expires, person,"
+            " device, policy, rules, apps, mitigations FROM exemptions WHERE audit_id = ?"
+            " ORDER BY exemption_id",
+            (audit_id,),
+        )
+    )

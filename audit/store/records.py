@@ -27,6 +27,9 @@ from audit.profiles import ProfileWords, words_among
 class Origin(StrEnum):
     LOCAL = "local"  # audited on this computer
     IMPORTED = "imported"  # rebuilt from a receipt made elsewhere
+    # re-judged from a stored inventory under a newer policy text: never signed, never
+    # witnessed, not a rescan (audit.store.rejudge)
+    REJUDGED = "rejudged"
 
 
 class KeyNote(StrEnum):

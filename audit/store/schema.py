@@ -11,7 +11,8 @@ text (see `timestamp`), days as ISO dates, so text order is time order and index
 Vocabulary: an *audit* is one person + device + policy session. It groups the scans (each with
 its assessment and findings), the actions, the exemptions the last assessment used, and the
 signed receipts (attestations). An audit is either `local` (done here) or `imported` (rebuilt
-from a staff member's receipt).
+from a staff member's receipt), or since v8 `rejudged` (derived from a stored inventory under a
+newer policy text: audit.store.rejudge).
 """
 
 from __future__ import annotations
@@ -345,6 +346,116 @@ def _v7(conn: sqlite3.Connection) -> None:
     _script(conn, _V7)
 
 
+# v8: re-judging stored audits under a new version of their policy (audit.store.rejudge).
+# `inventories` keeps each inventory an audit was judged on, once per inventory digest (many
+# phones share one: a clean work phone), as zlib-compressed inventory JSON
+# (audit.store.inventories); a blob is used only while its digest is the one recorded. A third
+# origin, 'rejudged': a row derived from a stored inventory under a newer policy text, never
+# signed, never witnessed; `derived_from` names the audit it was re-judged from. SQLite cannot
+# change a CHECK constraint in place, so the audits table is rebuilt with the wider one.
+_V8 = """
+CREATE TABLE inventories (
+    digest TEXT PRIMARY KEY,
+    app_count INTEGER NOT NULL,
+    blob BLOB NOT NULL
+);
+ALTER TABLE audits ADD COLUMN derived_from INTEGER;
+CREATE INDEX audits_derived ON audits (derived_from) WHERE derived_from IS NOT NULL
+"""
+
+_ORIGINS_V1 = "CHECK (origin IN ('local', 'imported'))"
+_ORIGINS_V8 = "CHECK (origin IN ('local', 'imported', 'rejudged'))"
+
+
+def _v8(conn: sqlite3.Connection) -> None:
+    _widen_origins(conn)
+    _script(conn, _V8)
+
+
+def _widen_origins(conn: sqlite3.Connection) -> None:
+    """Let `audits.origin` hold 'rejudged', keeping every row, id and index in place.
+
+    SQLite's documented way to loosen a CHECK constraint (lang_altertable.html, "Making Other
+    Kinds Of Table Schema Changes"): edit the table's text in sqlite_schema and bump
+    schema_version, inside the migration's transaction. Rebuilding the table instead is not
+    possible here: with foreign keys on (they cannot be switched off inside a transaction),
+    renaming or dropping `audits` rewrites or breaks the references of scans, actions and
+    receipts. Every stored origin is allowed by the wider check, so no row needs looking at.
+    """
+    row = conn.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'audits'"
+    ).fetchone()
+    if row is not None and _ORIGINS_V8 in str(row[0]):
+        return  # widened already (a history put back to an older version number by hand)
+    if row is None or str(row[0]).count(_ORIGINS_V1) != 1:
+        raise sqlite3.DatabaseError("the audits table is not the one Device Audit made")
+    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    wider = str(row[0]).replace(_ORIGINS_V1, _ORIGINS_V8)
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        try:
+            _set_audits_text(conn, wider)
+        except sqlite3.OperationalError:
+            # An SQLite built "defensive" refuses schema edits until told otherwise (Python
+            # 3.12 can; on 3.11 the error stands, and the history is left as it was).
+            setconfig = getattr(conn, "setconfig", None)
+            defensive = getattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE", None)
+            if setconfig is None or defensive is None:
+                raise
+            setconfig(defensive, False)
+            _set_audits_text(conn, wider)
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+def _set_audits_text(conn: sqlite3.Connection, sql: str) -> None:
+    conn.execute(
+        "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'audits'", (sql,)
+    )
+
+
+# v9: what a receipt claims that the helpdesk must decide (audit.store.holds). The exemptions
+# the helpdesk accepted, each known by the sha256 of its canonical form (who accepted it, when,
+# from which file; revoked ones keep when and by whom), and the key disputes (a receipt refused
+# for a key other than the one pinned first: the pinned key's receipts are held until the
+# helpdesk accepts one fingerprint). Imported audits "compliant with exceptions" stored before
+# v9 rest on exemptions nobody accepted: they are held like any new one.
+_V9 = """
+CREATE TABLE accepted_exemptions (
+    sha256 TEXT PRIMARY KEY,
+    exemption_id TEXT NOT NULL,
+    person TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    content TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    accepted_by TEXT NOT NULL,
+    accepted_at TEXT NOT NULL,
+    revoked_by TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT
+) WITHOUT ROWID;
+CREATE TABLE key_disputes (
+    identity TEXT NOT NULL,
+    held_signer TEXT NOT NULL,
+    refused_signer TEXT NOT NULL,
+    held_since TEXT NOT NULL,
+    refused_day TEXT NOT NULL,
+    raised_at TEXT NOT NULL,
+    settled_key TEXT NOT NULL DEFAULT '',
+    settled_at TEXT,
+    PRIMARY KEY (identity, held_signer, refused_signer)
+) WITHOUT ROWID
+"""
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    from audit.store.holds import rejudge  # holds builds on this module's relink
+
+    _script(conn, _V9)
+    rejudge(conn)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -353,6 +464,8 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v5,
     _v6,
     _v7,
+    _v8,
+    _v9,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

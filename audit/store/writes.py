@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from audit.attestation import Attester, VerifiedAttestation
+from audit.errors import StoreError
 from audit.inventory import device_to_dict, inventory_digest
 from audit.model import (
     ActionResult,
@@ -28,6 +29,7 @@ from audit.model import (
 )
 from audit.provenance import connection_to_dict
 from audit.store.db import timestamp
+from audit.store.inventories import hold
 from audit.store.records import KeyNote, Origin
 from audit.store.schema import relink
 
@@ -52,10 +54,18 @@ class AuditKey:
 
 
 def audit_key(conn: sqlite3.Connection, audit_id: int) -> AuditKey | None:
+    """The key of an audit to write to; StoreError for a re-judged one, which is derived from
+    a stored inventory and never takes a scan, an action, a person or a receipt."""
     row = conn.execute(
-        "SELECT policy_id, staff_id, device_id FROM audits WHERE id = ?", (audit_id,)
+        "SELECT policy_id, staff_id, device_id, origin FROM audits WHERE id = ?", (audit_id,)
     ).fetchone()
-    return None if row is None else AuditKey(*row)
+    if row is not None and row[3] == Origin.REJUDGED.value:
+        raise StoreError(
+            f"Audit {audit_id} was re-judged from a stored inventory: nothing can be added to "
+            "it (no scan, action, person or receipt).",
+            "Start a new audit of the device.",
+        )
+    return None if row is None else AuditKey(*row[:3])
 
 
 def relink_key(conn: sqlite3.Connection, key: AuditKey) -> None:
@@ -187,6 +197,7 @@ def insert_assessment(conn: sqlite3.Connection, audit_id: int, assessment: Asses
     )
     used = exemptions_used(assessment)
     replace_exemptions(conn, audit_id, used)
+    hold(conn, scan)  # the inventory it was judged on, for re-judging (audit.store.inventories)
     conn.execute(
         "UPDATE audits SET status = ?, day = ?, scanned_at = ?, at = max(at, ?),"
         " exemption_expires = ?, policy_sha256 = ?, policy_title = ?, deadline = ?,"

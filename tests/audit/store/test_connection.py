@@ -91,7 +91,12 @@ def test_the_csv_and_json_exports_name_a_network_phone_in_words(store: Store) ->
 
 
 # What the fifth schema added (accepted policies, technicians, assurance), taken back out.
-DROP_V5 = (  # and v7's table and index, which follow them
+DROP_V5 = (  # and v7's table and index, and v8's and v9's, which follow them
+    "DROP TABLE accepted_exemptions",  # v9
+    "DROP TABLE key_disputes",
+    "DROP INDEX audits_derived",  # v8 (its widened origin check stays: v8 keeps it)
+    "ALTER TABLE audits DROP COLUMN derived_from",
+    "DROP TABLE inventories",
     "DROP INDEX audits_latest_trust",
     "DROP TABLE settings",
     "DROP TABLE accepted_policies",
@@ -115,7 +120,7 @@ def test_an_audit_recorded_before_connections_were_kept_reads_not_recorded(
             store._db.execute(statement)
         store._db.execute("PRAGMA user_version = 3")
     with Store(db_path) as store:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 7
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         [summary] = store.history()
         assert summary.connection is None
         [row] = store.export_rows(today=DAY)
