@@ -21,6 +21,7 @@ from ui.availability import ATTEST_SHORTCUT
 from ui.device_list import GUIDANCE, DeviceEntry, ScanPhase
 from ui.errors import describe
 from ui.plain import label
+from ui.policies import issuer_words
 
 
 class Tone(StrEnum):
@@ -60,6 +61,7 @@ class BannerView:
     policy: str = ""  # "Policy: ..." line
     deadline: str = ""
     simulated: bool = False
+    issuer: str = ""  # who stands behind the policy's text (ui.policies.issuer_words)
 
 
 UNSIGNED_SENTENCE = (
@@ -96,8 +98,10 @@ def banner_view(
     elif policy is not None:
         deadline = deadline_sentence(policy.deadline, date.today())
 
+    issuer = issuer_words(policy)
+
     def view(status: str, tone: Tone, icon: str, sentence: str) -> BannerView:
-        return BannerView(status, tone, icon, sentence, policy_line, deadline, simulated)
+        return BannerView(status, tone, icon, sentence, policy_line, deadline, simulated, issuer)
 
     if entry is None:
         return view("No device", Tone.NEUTRAL, "unknown", "Select a device on the left.")
@@ -152,6 +156,7 @@ def no_phone_view(policy: Policy | None) -> BannerView:
         "once. Select a phone in the queue to see its apps here.",
         policy_line,
         deadline,
+        issuer=issuer_words(policy),
     )
 
 
@@ -168,6 +173,7 @@ class ComplianceBanner(QFrame):
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sentence = label("", self, name="statusSentence")
         self.policy = label("", self, name="policyLine")
+        self.issuer = label("", self, name="issuerLine")
         self.deadline = label("", self, name="deadlineLine")
         self.simulated = label(
             "SIMULATED: this is the demo phone, not a real device. Nothing you see here is about a "
@@ -189,6 +195,7 @@ class ComplianceBanner(QFrame):
         lines = QVBoxLayout()
         lines.addLayout(top)
         lines.addWidget(self.policy)
+        lines.addWidget(self.issuer)
         lines.addWidget(self.deadline)
         lines.addWidget(self.simulated)
         outer = QHBoxLayout(self)
@@ -206,9 +213,15 @@ class ComplianceBanner(QFrame):
         )
         self.sentence.setText(view.sentence)
         self.policy.setText(view.policy)
+        self.issuer.setText(view.issuer)
+        self.issuer.setVisible(bool(view.issuer))
         self.deadline.setText(view.deadline)
         self.deadline.setVisible(bool(view.deadline))
         self.simulated.setVisible(view.simulated)
         self.setAccessibleDescription(
-            " ".join(p for p in (view.status + ".", view.sentence, view.policy, view.deadline) if p)
+            " ".join(
+                p
+                for p in (view.status + ".", view.sentence, view.policy, view.issuer, view.deadline)
+                if p
+            )
         )

@@ -3,24 +3,32 @@
 Counts by status over the latest audit of each person's device (audit.store's dashboard, so a
 non-compliant device past the deadline counts as overdue, and one whose exemption has ended
 counts as not compliant), the days to the deadline, a chart of the last 30 days, and, for each
-count, the devices behind it (Store.standing). What is counted is devices, not people: a check
+count, the devices behind it (Store.behind: the very audits the count counts). What is counted
+is devices, not people: a check
 that has no signed receipt yet names nobody, and one device checked for two people counts
 once for each. Each count is a button with words and an icon
-shape as well as its colour. The chart (QtCharts) loads only when the dashboard opens, keeping
-the app's start-up lean. The tiles and their words are in ui.dashboard_tiles.
+shape as well as its colour. The chart is drawn with QPainter (ui.dashboard_chart), so the app
+needs no QtCharts (PySide6-Addons). The tiles and their words are in ui.dashboard_tiles.
+
+What a count is worth (docs/security.md): "Witnessed only" counts a device as compliant only on
+a receipt an enrolled technician signed at the bench (audit.store.witnessed); it is on and
+locked when the policy asks for it, and the policy's ask is applied in the count itself, not
+only in the switch. Two more counts say what the others rest on: compliant devices without a
+witnessed receipt, and audits judged under an older version of the policy.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPalette
+from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGridLayout,
@@ -36,17 +44,25 @@ from PySide6.QtWidgets import (
 from audit.model import DeviceStatus
 from audit.text import visible
 from ui import errors
-from ui.banner import TONE_COLOURS
+from ui.banner import TONE_COLOURS, Tone
+from ui.dashboard_chart import MAX_STEPS, ChartSeries, StackedBarChart, count_axis
 from ui.dashboard_tiles import (
     EXPIRING,
     TILES,
+    TRUST_TILES,
+    WITNESSED_LOCKED_TIP,
+    WITNESSED_LOCKED_WORDS,
+    WITNESSED_ONLY_TIP,
+    WITNESSED_ONLY_WORDS,
     CountTile,
     deadline_words,
     summary_words,
     tile_count,
+    unwitnessed_words,
 )
+from ui.dashboard_tiles import UNWITNESSED as NOT_WITNESSED
 from ui.history_model import HistoryColumn, HistoryModel
-from ui.plain import label
+from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
 from ui.tables import set_up_table
 from ui.windows import add_window_keys, fit_to_screen
@@ -73,20 +89,30 @@ SUMMARY_TIP = (
     "receipt) counts once for each person; a check nobody has signed for yet names nobody."
 )
 
-MAX_STEPS = 10
+# How one day's count of each status reads in the chart's words ("2 not compliant").
+CHART_WORDS = {
+    DeviceStatus.COMPLIANT: ("compliant", ""),
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: ("compliant with exceptions", ""),
+    DeviceStatus.NON_COMPLIANT: ("not compliant", ""),
+    DeviceStatus.OVERDUE: ("overdue", ""),
+    DeviceStatus.INCOMPLETE: ("incomplete check", "incomplete checks"),
+}
+# Counting witnessed receipts only: compliant devices without one (the tile's words), stacked
+# in grey of their own, never in the compliant green.
+CHART_UNWITNESSED = "Compliant, not witnessed"
+
+TILE_COLUMNS = 4
 
 
-def count_axis(largest: int) -> tuple[int, int]:
-    """The top of the count axis and the step between its ticks for counts up to `largest`:
-    whole numbers only (1, 2 or 5 times a power of ten apart), at most MAX_STEPS steps, so no
-    label repeats (a 0-3 axis with Qt's default 5 ticks reads "0 0 1 2 3")."""
-    largest = max(1, largest)
-    power = 1
-    while True:
-        for step in (power, 2 * power, 5 * power):
-            if math.ceil(largest / step) <= MAX_STEPS:
-                return math.ceil(largest / step) * step, step
-        power *= 10
+@dataclass(frozen=True)
+class TrustView:
+    """What one load of the dashboard read: the counts, whether the policy asks for witnessed
+    receipts only (the switch is then locked on), and the compliant devices without a
+    witnessed receipt (counts.counts.unwitnessed when counting witnessed receipts only)."""
+
+    counts: DashboardCounts
+    policy_asks: bool
+    unwitnessed: int
 
 
 class DashboardWindow(QMainWindow):
@@ -114,8 +140,10 @@ class DashboardWindow(QMainWindow):
         self.today = today
         self.wanted_policy = policy_id
         self.counts: DashboardCounts | None = None
+        self.policy_asks = False  # the policy shown asks for witnessed receipts only
+        self.own_witnessed = False  # the person's own choice, kept while a policy locks it
         self.chosen: str = ""  # the tile whose people are listed
-        self.chart: Any = None
+        self.chart: StackedBarChart | None = None
         self._build()
         fit_to_screen(self, 1100, 780)
         add_window_keys(self, self.reload)
@@ -139,7 +167,12 @@ class DashboardWindow(QMainWindow):
         self.deadline.setFont(font)
         self.summary = label("", self, name="dashboardSummary")
         self.summary.setToolTip(SUMMARY_TIP)
-        self.tiles = {tile.key: CountTile(tile, self) for tile in TILES}
+        self.witnessed = QCheckBox(WITNESSED_ONLY_WORDS, self)
+        self.witnessed.setObjectName("dashboardWitnessedOnly")
+        self.witnessed.setAccessibleName("Count witnessed receipts only")
+        self.witnessed.setAccessibleDescription(WITNESSED_ONLY_TIP)
+        self.witnessed.setToolTip(tooltip(WITNESSED_ONLY_TIP))
+        self.tiles = {tile.key: CountTile(tile, self) for tile in (*TILES, *TRUST_TILES)}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         for tile in self.tiles.values():
@@ -170,7 +203,9 @@ class DashboardWindow(QMainWindow):
                 (HistoryColumn.PERSON, 170),
                 (HistoryColumn.STAFF_ID, 90),
                 (HistoryColumn.DEVICE, 170),
-                (HistoryColumn.RESULT, 330),
+                (HistoryColumn.RESULT, 260),
+                (HistoryColumn.ASSURANCE, 130),
+                (HistoryColumn.POLICY_TEXT, 110),
             ),
             single_selection=False,
         )
@@ -182,11 +217,13 @@ class DashboardWindow(QMainWindow):
         policy_label.setBuddy(self.policy)
         top.addWidget(policy_label)
         top.addWidget(self.policy)
+        top.addSpacing(12)
+        top.addWidget(self.witnessed)
         top.addStretch(1)
         top.addWidget(self.export_button)
         grid = QGridLayout()
         for index, tile in enumerate(self.tiles.values()):
-            grid.addWidget(tile, index // 3, index % 3)
+            grid.addWidget(tile, index // TILE_COLUMNS, index % TILE_COLUMNS)
         people = QWidget(self)
         people_layout = QVBoxLayout(people)
         people_layout.setContentsMargins(0, 0, 0, 0)
@@ -218,11 +255,17 @@ class DashboardWindow(QMainWindow):
         self.body.hide()
 
         previous: QWidget = self.policy
-        for widget in (self.export_button, *self.tiles.values(), self.people_table):
+        for widget in (
+            self.witnessed,
+            self.export_button,
+            *self.tiles.values(),
+            self.people_table,
+        ):
             QWidget.setTabOrder(previous, widget)
             previous = widget
 
         self.policy.currentIndexChanged.connect(self.refresh)
+        self.witnessed.toggled.connect(self._on_witnessed)
         self.group.buttonClicked.connect(self._on_tile)
         self.export_button.clicked.connect(self.export)
 
@@ -289,20 +332,56 @@ class DashboardWindow(QMainWindow):
             self.load_policies()  # a new audit may have brought the first policy
             return
         day = self.today()
+        wanted = self.witnessed.isChecked()
 
-        def work(store: Store, _p: object, _c: object) -> DashboardCounts:
-            return store.dashboard(policy_id, day)
+        def work(store: Store, _p: object, _c: object) -> TrustView:
+            # The policy's own ask wins over the switch, whatever the switch showed when the
+            # count started (a policy just chosen, its lock not shown yet).
+            asks = store.asks_witnessed(policy_id)
+            counts = store.dashboard(policy_id, day, witnessed_only=asks or wanted)
+            unwitnessed = (
+                counts.counts.unwitnessed
+                if counts.witnessed_only
+                else store.unwitnessed_count(policy_id, day)
+            )
+            return TrustView(counts, asks, unwitnessed)
 
         self.recorder.run(
             self.key("counts"), work, self._show_counts, self._failed, label="Counting"
         )
 
-    def _show_counts(self, counts: DashboardCounts) -> None:
+    def _on_witnessed(self, checked: bool) -> None:
+        """The person switched witnessed-only counting (never called while it is locked)."""
+        self.own_witnessed = checked
+        self.refresh()
+
+    def _show_switch(self, asks: bool) -> None:
+        """Locked on while the policy asks for witnessed receipts only; the person's own
+        choice again for a policy that does not."""
+        self.policy_asks = asks
+        self.witnessed.blockSignals(True)
+        self.witnessed.setChecked(asks or self.own_witnessed)
+        self.witnessed.setEnabled(not asks)
+        self.witnessed.setText(WITNESSED_LOCKED_WORDS if asks else WITNESSED_ONLY_WORDS)
+        tip = f"{WITNESSED_LOCKED_TIP}\n\n{WITNESSED_ONLY_TIP}" if asks else WITNESSED_ONLY_TIP
+        self.witnessed.setToolTip(tooltip(tip))
+        self.witnessed.setAccessibleDescription(tip)
+        self.witnessed.blockSignals(False)
+
+    def _show_counts(self, view: TrustView) -> None:
+        counts = view.counts
+        self._show_switch(view.policy_asks)
+        if counts.witnessed_only != self.witnessed.isChecked():
+            self.refresh()  # the switch changed while counting: count again, as it says
         self.counts = counts
         self.filler.hide()
         self.body.show()
         for key, tile in self.tiles.items():
-            tile.set_count(tile_count(counts, key), counts.expiring_within)
+            if key == NOT_WITNESSED:
+                words, explains = unwitnessed_words(counts.witnessed_only)
+                tile.set_count(view.unwitnessed, words=words, explains=explains)
+            else:
+                tile.set_count(tile_count(counts, key), counts.expiring_within)
         self.deadline.setText(deadline_words(counts))
         self.summary.setText(summary_words(counts))
         self._show_chart(counts)
@@ -318,62 +397,15 @@ class DashboardWindow(QMainWindow):
     # --- the chart ----------------------------------------------------------------------------
 
     def _show_chart(self, counts: DashboardCounts) -> None:
-        from PySide6.QtCharts import QBarCategoryAxis, QChart, QChartView, QValueAxis
-
-        series = self._series(counts)
-        chart = QChart()
-        chart.addSeries(series)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        chart.setBackgroundVisible(False)
-        days = QBarCategoryAxis()
-        days.append([d.day.strftime("%d %b") for d in counts.series])
-        days.setLabelsAngle(-90)
-        values = QValueAxis()
-        top, step = count_axis(max((d.counts.total for d in counts.series), default=0))
-        values.setLabelFormat("%d")
-        values.setRange(0, top)
-        values.setTickCount(top // step + 1)  # a tick on every step: whole numbers
-        values.setMinorTickCount(0)
-        values.setTitleText("Devices")
-        chart.addAxis(days, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(days)
-        series.attachAxis(values)
-        text = self.palette().color(QPalette.ColorRole.WindowText)
-        grid = self.palette().color(QPalette.ColorRole.Mid)
-        for axis in (days, values):
-            axis.setLabelsColor(text)
-            axis.setTitleBrush(text)
-            axis.setGridLineColor(grid)
-            axis.setLinePenColor(grid)
-        chart.legend().setLabelColor(text)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setTitle("")
         if self.chart is None:
-            self.chart = QChartView(chart, self.chart_area)
-            self.chart.setObjectName("dashboardChartView")
-            self.chart.setAccessibleName("Chart of the last 30 days")
-            self.chart.setRenderHint(self.chart.renderHints().Antialiasing)
-            self.chart.setMinimumHeight(280)
+            self.chart = StackedBarChart(self.chart_area)
             self.chart_layout.addWidget(self.chart, 1)
-        else:
-            old = self.chart.chart()
-            self.chart.setChart(chart)
-            old.deleteLater()
-        last = counts.series[-1].counts if counts.series else None
-        if last is not None:
-            self.chart.setAccessibleDescription(
-                f"Today: {last.compliant} compliant, {last.excepted} compliant with exceptions, "
-                f"{last.non_compliant} not compliant, {last.overdue} overdue, "
-                f"{last.incomplete} incomplete."
-            )
+        self.chart.set_data(tuple(d.day for d in counts.series), self._series(counts))
 
     @staticmethod
-    def _series(counts: DashboardCounts) -> Any:
-        """One stacked bar per day, a set per status (each named in the legend)."""
-        from PySide6.QtCharts import QBarSet, QStackedBarSeries
-
-        series = QStackedBarSeries()
+    def _series(counts: DashboardCounts) -> tuple[ChartSeries, ...]:
+        """A count a day for each status (named as its tile is), bottom of the stack first."""
+        series = []
         for tile in TILES:
             if tile.key == EXPIRING:
                 continue  # part of "compliant with exceptions": not stacked twice
@@ -383,13 +415,15 @@ class DashboardWindow(QMainWindow):
                 colour = colour.lighter(140)
             elif status is DeviceStatus.OVERDUE:
                 colour = colour.darker(140)
-            bars = QBarSet(tile.words)
-            bars.setColor(colour)
-            bars.setBorderColor(colour)
-            for day in counts.series:
-                bars.append(day.counts.of(status))
-            series.append(bars)
-        return series
+            word, many = CHART_WORDS[status]
+            values = tuple(day.counts.of(status) for day in counts.series)
+            series.append(ChartSeries(tile.words, word, colour.name(), values, many))
+        unwitnessed = tuple(day.counts.unwitnessed for day in counts.series)
+        if any(unwitnessed):  # counting witnessed receipts only: shown, never as compliant
+            grey = TONE_COLOURS[Tone.NEUTRAL]
+            words = "compliant but not witnessed"
+            series.append(ChartSeries(CHART_UNWITNESSED, words, grey, unwitnessed))
+        return tuple(series)
 
     # --- the people behind a count -----------------------------------------------------------
 
@@ -398,7 +432,8 @@ class DashboardWindow(QMainWindow):
             self.list_people(button.tile.key)
 
     def list_people(self, key: str) -> None:
-        """List the devices behind one count (a DeviceStatus value or "expiring")."""
+        """List the devices behind one count (a DeviceStatus value, "expiring", or a trust
+        count: audit.store.behind), as the count shown counts them."""
         policy_id = self.policy_id()
         if not policy_id:
             return
@@ -408,20 +443,22 @@ class DashboardWindow(QMainWindow):
             tile.setChecked(True)
         day = self.today()
         within = self.counts.expiring_within if self.counts is not None else 14
+        only = self.counts.witnessed_only if self.counts is not None else self.policy_asks
         if key == EXPIRING:
-            status, expiring = DeviceStatus.COMPLIANT_WITH_EXCEPTIONS, within
+            what, expiring = DeviceStatus.COMPLIANT_WITH_EXCEPTIONS.value, within
         else:
-            status, expiring = DeviceStatus(key), None
+            what, expiring = key, None
 
         def work(store: Store, _p: object, _c: object) -> list[AuditSummary]:
-            return store.standing(policy_id, status, day, expiring_within=expiring)
+            return store.behind(policy_id, what, day, witnessed_only=only, expiring_within=expiring)
 
         self.recorder.run(self.key("people"), work, self._show_people, self._failed)
 
     def _show_people(self, audits: list[AuditSummary]) -> None:
         tile = self.tiles.get(self.chosen)
         words = tile.accessibleName() if tile is not None else ""
-        self.people.set_audits(audits, as_of=self.today())
+        only = self.counts is not None and self.counts.witnessed_only
+        self.people.set_audits(audits, as_of=self.today(), witnessed_only=only)
         shown = len(audits)
         total = tile.count if tile is not None else shown
         more = f" (the newest {shown} shown)" if shown < total else ""

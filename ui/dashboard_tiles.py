@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from audit.model import DeviceStatus
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
-from ui.plain import label
+from ui.plain import label, tooltip
 
 if TYPE_CHECKING:
     from audit.store import DashboardCounts
@@ -83,13 +83,69 @@ TILES = (
         "The last check could not see everything: check these devices again.",
     ),
 )
-TILE_BY_KEY = {t.key: t for t in TILES}
+
+# What a count rests on (docs/security.md): kept apart from TILES, whose keys are statuses the
+# chart stacks. The keys are audit.store.behind's (UNWITNESSED, OLDER_VERSION), spelled here so
+# that the window loads no store module before it opens.
+UNWITNESSED = "unwitnessed"
+OLDER_VERSION = "older_version"
+TRUST_TILES = (
+    Tile(
+        UNWITNESSED,
+        "Compliant, not witnessed",
+        Tone.WARN,
+        "review",
+        "Compliant at the last check, but not on a receipt signed at the helpdesk bench by an "
+        "enrolled technician: the staff member's own signed word, or no receipt.",
+    ),
+    Tile(
+        OLDER_VERSION,
+        "Checked under an older version of this policy",
+        Tone.INFO,
+        "unknown",
+        "Judged against an earlier text of this policy than the one in force now: check these "
+        "devices again to judge them under the current one. They are counted in their status "
+        "too.",
+    ),
+)
+TILE_BY_KEY = {t.key: t for t in (*TILES, *TRUST_TILES)}
+
+WITNESSED_ONLY_WORDS = "&Witnessed only"
+WITNESSED_LOCKED_WORDS = "&Witnessed only (this policy asks for it)"  # said, not only greyed
+WITNESSED_ONLY_TIP = (
+    "Count a device as compliant only when its receipt was signed at the helpdesk bench by an "
+    "enrolled technician, with the phone on a cable. A receipt a staff member signed on their "
+    "own computer is their word, not a check by the helpdesk: with this on, such devices are "
+    'counted as "Compliant, not witnessed", never as compliant.'
+)
+WITNESSED_LOCKED_TIP = (
+    "This policy asks for witnessed receipts only, so only they count as compliant; the "
+    "switch cannot be turned off for it."
+)
 
 
-def tile_count(counts: DashboardCounts, key: str) -> int:
+def tile_count(counts: DashboardCounts, key: str, unwitnessed: int = 0) -> int:
+    """A tile's number. `unwitnessed`: the compliant devices without a witnessed receipt, when
+    the counts include them as compliant (witnessed-only counting off)."""
     if key == EXPIRING:
         return counts.expiring
+    if key == UNWITNESSED:
+        return counts.counts.unwitnessed if counts.witnessed_only else unwitnessed
+    if key == OLDER_VERSION:
+        return counts.older_version
     return counts.counts.of(DeviceStatus(key))
+
+
+def unwitnessed_words(witnessed_only: bool) -> tuple[str, str]:
+    """The "not witnessed" tile's words and what it means, in either way of counting."""
+    tile = TILE_BY_KEY[UNWITNESSED]
+    if witnessed_only:
+        return tile.words, f"{tile.explains} Not counted as compliant."
+    return (
+        "Of the compliant, not witnessed",
+        f'{tile.explains} Counted as compliant above; switch on "Witnessed only" to count '
+        "them apart.",
+    )
 
 
 def deadline_words(counts: DashboardCounts) -> str:
@@ -117,6 +173,14 @@ def summary_words(counts: DashboardCounts) -> str:
         f"{done} of {devices(total)} {'is' if done == 1 else 'are'} compliant "
         f"({round(100 * done / total)}%), as of {counts.today.isoformat()}."
     )
+    if counts.witnessed_only:
+        unwitnessed = counts.counts.unwitnessed
+        words += " Witnessed receipts only" + (
+            f": {devices(unwitnessed)} compliant, not witnessed, "
+            f"{'is' if unwitnessed == 1 else 'are'} not counted as compliant."
+            if unwitnessed
+            else "."
+        )
     if counts.witnessed or counts.self_attested:  # docs/security.md: what a receipt is worth
         words += (
             f" Signed receipts: {counts.witnessed} witnessed at the bench, "
@@ -165,13 +229,18 @@ class CountTile(QPushButton):
         )
         self.set_count(0)
 
-    def set_count(self, count: int, within: int = 14) -> None:
+    def set_count(
+        self, count: int, within: int = 14, *, words: str = "", explains: str = ""
+    ) -> None:
+        """Show `count`; `words` and `explains` replace the tile's own (the "not witnessed"
+        tile reads differently as witnessed-only counting is on or off)."""
         self.count = count
-        words = self.tile.words
+        words = words or self.tile.words
+        explains = explains or self.tile.explains
         if self.tile.key == EXPIRING:
             words = f"Exemptions ending within {within} days"
         self.number.setText(str(count))
         self.words.setText(words)
         self.setAccessibleName(f"{words}: {devices(count)}")
-        self.setAccessibleDescription(f"{self.tile.explains} Press to list them.")
-        self.setToolTip(f"{self.tile.explains} Press to list them.")
+        self.setAccessibleDescription(f"{explains} Press to list them.")
+        self.setToolTip(tooltip(f"{explains} Press to list them."))

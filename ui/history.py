@@ -6,8 +6,12 @@ typist never waits for stale results. Each result is shown as it stands today, b
 dashboard counts with (a deadline since passed, an exemption since ended), and the result filter
 asks the store for the same; the details keep what was recorded then. Opening an audit shows
 its checks, what was done and its receipt, verified again from the stored bytes, with the
-receipt's file and PDF when they are on this computer. Names, staff ids and device names come
-from devices and receipt files: plain text, invisible characters shown as escapes.
+receipt's file and PDF when they are on this computer, and the evidence its result rests on
+(receipt, self-attested or witnessed, the policy's exact text, how the device was reached, the
+checks before and after). The list marks each audit's assurance and an audit judged under an
+older version of its policy, so a compliance office sees what a "compliant" is worth. Names,
+staff ids and device names come from devices and receipt files: plain text, invisible
+characters shown as escapes.
 
 The list's rows and words are in ui.history_model, one audit in full in ui.history_details.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QDate,
@@ -49,11 +53,13 @@ from ui.history_details import SELECT_AN_AUDIT, DetailsPane, check_lines, detail
 from ui.history_model import RESULT_TODAY_HELP, RESULT_WORDS, HistoryColumn, HistoryModel, shown
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
+from ui.rejudge import attach as attach_rejudge
 from ui.tables import set_up_table
 from ui.windows import add_window_keys, fit_to_screen
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary, HistoryFilter, PolicySummary, Store
+    from audit.store.trust import KnownPolicies
 
 __all__ = [
     "SELECT_AN_AUDIT",
@@ -111,6 +117,7 @@ class HistoryWindow(QMainWindow):
         self._build_table()
         self._build_layout()
         self._connect()
+        self.rejudge = attach_rejudge(self)
 
     def _build_filters(self) -> None:
         self.search = QLineEdit(self)
@@ -226,12 +233,14 @@ class HistoryWindow(QMainWindow):
             accessible_name="Audits, newest first",
             widths=(
                 (HistoryColumn.WHEN, 130),
-                (HistoryColumn.PERSON, 160),
-                (HistoryColumn.STAFF_ID, 90),
-                (HistoryColumn.DEVICE, 160),
+                (HistoryColumn.PERSON, 150),
+                (HistoryColumn.STAFF_ID, 80),
+                (HistoryColumn.DEVICE, 140),
                 (HistoryColumn.POLICY, 140),
-                (HistoryColumn.RESULT, 280),  # "Overdue (exemption ended 2023-09-17)"
-                (HistoryColumn.RECEIPT, 110),
+                (HistoryColumn.RESULT, 240),  # "Overdue (exemption ended 2023-09-17)"
+                (HistoryColumn.RECEIPT, 100),
+                (HistoryColumn.ASSURANCE, 130),  # "Self-attested (!)"
+                (HistoryColumn.POLICY_TEXT, 110),
             ),
         )
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -306,8 +315,15 @@ class HistoryWindow(QMainWindow):
     def refresh(self, *_args: object) -> None:
         query = self.current_filter()
 
-        def work(store: Store, _progress: object, _cancelled: object) -> tuple[list[Any], int]:
-            return store.history(query), store.count(query)
+        def work(
+            store: Store, _progress: object, _cancelled: object
+        ) -> tuple[list[AuditSummary], int, frozenset[str]]:
+            audits = store.history(query)
+            # the policies that count witnessed receipts only, so each row reads as the
+            # dashboard counts it ("Compliant, not witnessed")
+            policies = {a.policy_id for a in audits}
+            asking = frozenset(p for p in policies if store.asks_witnessed(p))
+            return audits, store.count(query), asking
 
         self.recorder.run(
             f"history:query:{id(self)}",
@@ -317,11 +333,11 @@ class HistoryWindow(QMainWindow):
             label="Searching the history",
         )
 
-    def _show_results(self, result: tuple[list[AuditSummary], int]) -> None:
-        audits, total = result
+    def _show_results(self, result: tuple[list[AuditSummary], int, frozenset[str]]) -> None:
+        audits, total, asking = result
         selected = self._selected_id
         self.total = total
-        self.model.set_audits(audits, as_of=self.today())
+        self.model.set_audits(audits, as_of=self.today(), witnessed_policies=asking)
         shown_count = len(audits)
         empty = total == 0 and not self._filtering()
         self.empty_help.setVisible(empty)
@@ -397,17 +413,23 @@ class HistoryWindow(QMainWindow):
             return
         self._selected_id = audit.id
         self.details.clear("Reading the audit…")
+
+        def work(store: Store, _p: object, _c: object) -> tuple[AuditDetails, KnownPolicies]:
+            # the policies known now, for the version of the text the audit was judged against
+            return store.audit_details(audit.id), store.known_policies()
+
         self.recorder.run(
             f"history:details:{id(self)}",
-            lambda store, _p, _c: store.audit_details(audit.id),
+            work,
             self._show_details,
             self._details_failed,
             label="Reading the audit",
         )
 
-    def _show_details(self, details: AuditDetails) -> None:
+    def _show_details(self, result: tuple[AuditDetails, KnownPolicies]) -> None:
+        details, known = result
         if details.summary.id == self._selected_id:
-            self.details.show_details(details, as_of=self.today())
+            self.details.show_details(details, as_of=self.today(), known=known)
         self.detailed.emit()
 
     def _details_failed(self, error: BaseException) -> None:

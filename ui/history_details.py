@@ -23,12 +23,21 @@ from PySide6.QtWidgets import (
 
 from audit.attestation.receipt_text import finding_status_words
 from audit.provenance import reached_words
-from ui.history_model import ACTION_WORDS, RECEIPT_WORDS, result_on, result_words, shown, when
+from ui.history_model import (
+    ACTION_WORDS,
+    ORIGIN_WORDS,
+    RECEIPT_WORDS,
+    result_on,
+    result_words,
+    shown,
+    when,
+)
 from ui.plain import label
 from ui.windows import NotOpened
 
 if TYPE_CHECKING:
     from audit.store import AuditDetails, AuditSummary
+    from audit.store.trust import KnownPolicies
 
 
 def heading(text: str, parent: QWidget) -> QLabel:
@@ -49,9 +58,6 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
     about = [
         f"Person: {who}",
         f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
-        # how the device was reached: a phone over the network or an emulator is named so
-        f"Reached: {shown(reached_words(head.connection), 200)}",
-        *assurance_lines(head),
         f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
         f"Result: {result}",
     ]
@@ -61,12 +67,101 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
         about.append(f"Technician: {shown(head.technician)}")
     if head.exemption_expires is not None:
         about.append(f"Relies on an exemption until {head.exemption_expires.isoformat()}")
-    about.append(
-        "Imported from a receipt made elsewhere"
-        if head.origin.value == "imported"
-        else "Audited on this computer"
-    )
+    about.append(ORIGIN_ABOUT.get(head.origin.value, "Audited on this computer"))
     return about
+
+
+ORIGIN_ABOUT = {
+    "local": "Audited on this computer",
+    "imported": "Imported from a receipt made elsewhere",
+    "rejudged": "Re-judged from the apps the history holds, under the policy's current "
+    "version: not rescanned, not signed",
+}
+
+ASSURANCE_MEANS = {
+    "witnessed": "witnessed: signed at the helpdesk bench by an enrolled technician's key, "
+    "the phone on a cable",
+    "self-attested": "self-attested: a signed claim by the holder of the key (the staff "
+    "member's own word), not a check by the helpdesk",
+}
+
+
+def evidence_lines(details: AuditDetails, known: KnownPolicies | None = None) -> list[str]:
+    """What the audit's result rests on, for the compliance office: its receipt, how much the
+    receipt is worth, the exact policy text, how the device was reached, and the checks before
+    and after. `known`: the policies this helpdesk knows, for the policy's version."""
+    head = details.summary
+    return [
+        *_receipt_evidence(details),
+        *assurance_lines(head),
+        *policy_evidence(head, known),
+        # how the device was reached: a phone over the network or an emulator is named so
+        f"Reached: {shown(reached_words(head.connection), 200)}",
+        *_scan_evidence(details),
+    ]
+
+
+def _receipt_evidence(details: AuditDetails) -> list[str]:
+    head = details.summary
+    if not details.receipts:
+        return ["Receipt: none signed. The result is what this computer recorded, unsigned."]
+    receipt = details.receipts[-1]
+    kind = RECEIPT_WORDS.get(receipt.kind, shown(receipt.kind))
+    state = "no longer verifies" if receipt.problem else "signature checked again"
+    origin = "imported" if head.origin.value == "imported" else ORIGIN_WORDS["local"]
+    return [
+        f"Receipt: {kind} on {when(receipt.attested_at)}, {origin}, {state}",
+        f"    Receipt id {shown(receipt.uid, 80)}",
+    ]
+
+
+def policy_evidence(head: AuditSummary, known: KnownPolicies | None) -> list[str]:
+    """The policy text the audit was judged against: id, version and digest, and whether it
+    is the text in force now."""
+    then = known.by_sha.get(head.policy_sha256) if known is not None else None
+    if then is not None and then.id == head.policy_id:
+        version = f"version {shown(then.version, 40)}"
+    elif known is not None:
+        version = "a text this helpdesk does not know"
+    else:
+        version = "version not read"
+    digest = shown(head.policy_sha256, 80) or "not recorded"
+    lines = [
+        f"Policy judged against: {shown(head.policy_id)}, {version}",
+        f"    sha256 {digest}",
+    ]
+    older = head.older_policy
+    if not older and known is not None:  # one audit read in full is not annotated by the store
+        from audit.store.lineage import older_policy_words
+
+        older = older_policy_words(known, head.policy_id, head.policy_sha256)
+    if older:
+        lines.append(f"    Older version: {shown(older, 400)}")
+    elif then is not None:
+        lines.append("    The version in force now")
+    return lines
+
+
+def _scan_evidence(details: AuditDetails) -> list[str]:
+    """The check before and the check after (the rescan that the result rests on)."""
+    scans = details.scans
+    lines = []
+    if not scans:
+        lines.append("Checks: none recorded")
+    else:
+        first, last = scans[0], scans[-1]
+        lines.append(f"Check before: {when(first.started_at)}, {result_words(first.status)}")
+        if len(scans) > 1:
+            lines.append(f"Check after: {when(last.started_at)}, {result_words(last.status)}")
+        else:
+            lines.append("Check after: none (one check only)")
+    merged = details.summary.merged_scans
+    if merged:
+        lines.append(
+            f"    Also {merged} unnamed scan{'s' if merged != 1 else ''} of this device, "
+            "part of this audit (not counted apart)"
+        )
+    return lines
 
 
 def check_lines(details: AuditDetails) -> list[str]:
@@ -86,10 +181,16 @@ def check_lines(details: AuditDetails) -> list[str]:
     return checks or ["No check was recorded."]
 
 
-def detail_lines(details: AuditDetails, as_of: date | None = None) -> list[tuple[str, list[str]]]:
+def detail_lines(
+    details: AuditDetails, as_of: date | None = None, known: KnownPolicies | None = None
+) -> list[tuple[str, list[str]]]:
     """The audit as sections of plain lines: what the details pane shows, testable as text.
-    With `as_of`, the result is as it stands that day."""
-    sections = [("About", about_lines(details.summary, as_of)), ("Checks", check_lines(details))]
+    With `as_of`, the result is as it stands that day; `known` names the policy's version."""
+    sections = [
+        ("About", about_lines(details.summary, as_of)),
+        ("Evidence", evidence_lines(details, known)),
+        ("Checks", check_lines(details)),
+    ]
 
     actions = []
     for action in details.actions:
@@ -126,9 +227,12 @@ def _fingerprint(signer: str) -> str:
 def assurance_lines(head: AuditSummary) -> list[str]:
     """Self-attested or witnessed (docs/security.md), and why a claim was not taken."""
     if not head.assurance:
-        return []
-    lines = [f"Assurance: {head.assurance}"]
-    if head.trust_note:
+        lines = [
+            "Assurance: no signed receipt" if not head.receipt_uid else "Assurance: not recorded"
+        ]
+    else:
+        lines = [f"Assurance: {ASSURANCE_MEANS.get(head.assurance, shown(head.assurance, 40))}"]
+    if head.trust_note:  # why the history holds it back, signed or not (an exemption...)
         lines.append(f"    {shown(head.trust_note, 400)}")
     return lines
 
@@ -202,8 +306,14 @@ class DetailsPane(QWidget):
             button.hide()
         self.not_opened.hide()
 
-    def show_details(self, details: AuditDetails, as_of: date | None = None) -> None:
-        """Show the audit; with `as_of`, its result as it stands that day."""
+    def show_details(
+        self,
+        details: AuditDetails,
+        as_of: date | None = None,
+        known: KnownPolicies | None = None,
+    ) -> None:
+        """Show the audit; with `as_of`, its result as it stands that day; `known`: the
+        policies the helpdesk knows (the policy's version in the evidence)."""
         self.clear()
         self.details = details
         head = details.summary
@@ -211,7 +321,7 @@ class DetailsPane(QWidget):
             f"{shown(head.person_name) or '(not named)'} · {shown(head.device_name)}: "
             f"{result_on(head, as_of)[1]}"
         )
-        for title, lines in detail_lines(details, as_of):
+        for title, lines in detail_lines(details, as_of, known):
             caption = heading(title, self.content)
             text = label("\n".join(lines), self.content)
             text.setAccessibleName(title)

@@ -6,6 +6,7 @@ written here once, for the list, the details (ui.history_details) and the dashbo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
@@ -38,6 +39,13 @@ RECEIPT_WORDS = {
     "": "No receipt",
 }
 ACTION_WORDS = {True: "Done", False: "Did not work"}
+# Where an audit's row came from (audit.store.records.Origin): a re-judged row is derived from
+# a stored inventory, never a rescan, and never signed (audit.store.rejudge).
+ORIGIN_WORDS = {
+    "local": "made here",
+    "imported": "imported from a receipt",
+    "rejudged": "re-judged from the stored inventory, not rescanned",
+}
 
 
 def result_words(status: DeviceStatus | None) -> str:
@@ -64,7 +72,9 @@ class HistoryColumn(IntEnum):
     POLICY = 4
     RESULT = 5
     RECEIPT = 6
-    TECHNICIAN = 7
+    ASSURANCE = 7  # self-attested or witnessed, and a note when a claim was not taken
+    POLICY_TEXT = 8  # "Older version" when judged under an earlier text of the policy
+    TECHNICIAN = 9
 
 
 HEADERS = {
@@ -75,13 +85,48 @@ HEADERS = {
     HistoryColumn.POLICY: "Policy",
     HistoryColumn.RESULT: "Result today",
     HistoryColumn.RECEIPT: "Receipt",
+    HistoryColumn.ASSURANCE: "Assurance",
+    HistoryColumn.POLICY_TEXT: "Policy version",
     HistoryColumn.TECHNICIAN: "Technician",
 }
-AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
 RESULT_TODAY_HELP = (
     "What the audit means today, as the dashboard counts it: a deadline may have passed, or an "
     "exemption ended, since it was recorded. The details say what was recorded then."
 )
+# What the history says of how much a receipt is worth (docs/security.md).
+ASSURANCE_WORDS = {
+    "witnessed": "Witnessed",
+    "self-attested": "Self-attested",
+    "": "Not signed",
+}
+ASSURANCE_HELP = (
+    "Witnessed: signed at the helpdesk bench by an enrolled technician, the phone on a cable. "
+    "Self-attested: signed by the staff member on their own computer; it is their word. "
+    "Not signed: a check nobody signed a receipt for. A note (!) says why a receipt that names "
+    "a technician was not taken as witnessed, or that its key signed for someone else too."
+)
+OLDER_WORDS = "Older version"
+POLICY_TEXT_HELP = (
+    '"Older version": the audit was judged under an earlier text of its policy than the one '
+    "in force now; check the device again to judge it under the current one."
+)
+HEADER_HELP = {
+    HistoryColumn.RESULT: RESULT_TODAY_HELP,
+    HistoryColumn.ASSURANCE: ASSURANCE_HELP,
+    HistoryColumn.POLICY_TEXT: POLICY_TEXT_HELP,
+}
+
+
+def assurance_words(audit: AuditSummary) -> str:
+    """ "Witnessed", "Self-attested" or "Not signed", with "(!)" when the trust note says more."""
+    if not audit.assurance and audit.receipt_uid:
+        words = "Not recorded"  # a receipt recorded before Device Audit kept its assurance
+    else:
+        words = ASSURANCE_WORDS.get(audit.assurance, shown(audit.assurance, 40))
+    return f"{words} (!)" if audit.trust_note else words
+
+
+AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 @dataclass(frozen=True)
@@ -111,9 +156,19 @@ def result_on(audit: AuditSummary, day: date | None) -> tuple[DeviceStatus | Non
     return now, f"{words} (deadline passed)"
 
 
-def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
+NOT_WITNESSED = ", not witnessed"
+
+
+def history_row(
+    audit: AuditSummary, as_of: date | None = None, *, witnessed_only: bool = False
+) -> HistoryRow:
+    """One row; `witnessed_only`: counted as the dashboard does with witnessed receipts only,
+    so a compliant result without a witnessed receipt reads "Compliant, not witnessed"."""
     device = shown(audit.device_name or audit.device_id)
     status, result = result_on(audit, as_of)
+    compliant = (DeviceStatus.COMPLIANT, DeviceStatus.COMPLIANT_WITH_EXCEPTIONS)
+    if witnessed_only and status in compliant and audit.assurance != "witnessed":
+        result += NOT_WITNESSED
     cells = {
         HistoryColumn.WHEN: when(audit.at),
         HistoryColumn.PERSON: shown(audit.person_name) or "(not named)",
@@ -121,8 +176,9 @@ def history_row(audit: AuditSummary, as_of: date | None = None) -> HistoryRow:
         HistoryColumn.DEVICE: device,
         HistoryColumn.POLICY: shown(audit.policy_id),
         HistoryColumn.RESULT: result,
-        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind))
-        + (f", {audit.assurance}" if audit.assurance else ""),  # self-attested or witnessed
+        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind)),
+        HistoryColumn.ASSURANCE: assurance_words(audit),
+        HistoryColumn.POLICY_TEXT: OLDER_WORDS if audit.older_policy else "",
         HistoryColumn.TECHNICIAN: shown(audit.technician),
     }
     return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
@@ -134,10 +190,25 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(HistoryColumn, HEADERS, parent)
 
-    def set_audits(self, audits: list[AuditSummary], as_of: date | None = None) -> None:
-        """Show these audits; with `as_of`, each result as it stands on that day."""
+    def set_audits(
+        self,
+        audits: list[AuditSummary],
+        as_of: date | None = None,
+        *,
+        witnessed_only: bool = False,
+        witnessed_policies: Collection[str] = (),
+    ) -> None:
+        """Show these audits; with `as_of`, each result as it stands on that day. With
+        `witnessed_only` (every audit), or for the policies in `witnessed_policies` (those that
+        ask for witnessed receipts only), a compliant result without a witnessed receipt says
+        so, as the dashboard counts it."""
         self.beginResetModel()
-        self.rows = [history_row(a, as_of) for a in audits]
+        self.rows = [
+            history_row(
+                a, as_of, witnessed_only=witnessed_only or a.policy_id in witnessed_policies
+            )
+            for a in audits
+        ]
         self.endResetModel()
 
     def headerData(
@@ -146,9 +217,9 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         if (
             role == Qt.ItemDataRole.ToolTipRole
             and orientation == Qt.Orientation.Horizontal
-            and section == HistoryColumn.RESULT
+            and section in HEADER_HELP
         ):
-            return tooltip(RESULT_TODAY_HELP)
+            return tooltip(HEADER_HELP[HistoryColumn(section)])
         return super().headerData(section, orientation, role)
 
     def audit_at(self, row: int) -> AuditSummary | None:
@@ -161,10 +232,14 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:
+            if row.cells[column].endswith(NOT_WITNESSED):
+                return icons.icon("review")  # the "not witnessed" count's shape, not a tick
             return icons.status_icon(row.status)
+        if role == Qt.ItemDataRole.ToolTipRole and column in _TRUST_TIPS:
+            return tooltip(_TRUST_TIPS[column](row.audit)) or None
         if role == Qt.ItemDataRole.ToolTipRole:
             audit = row.audit
-            origin = "imported from a receipt" if audit.origin.value == "imported" else "made here"
+            origin = ORIGIN_WORDS.get(audit.origin.value, "made here")
             then = (
                 f"\nRecorded then: {result_words(audit.status)}"
                 if row.status is not audit.status
@@ -177,6 +252,22 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         if role == AUDIT_ROLE:
             return row.audit
         return None
+
+
+def _assurance_tip(audit: AuditSummary) -> str:
+    words = assurance_words(audit).removesuffix(" (!)")
+    note = f"\n{shown(audit.trust_note, 400)}" if audit.trust_note else ""
+    return f"{words}{note}"
+
+
+def _older_tip(audit: AuditSummary) -> str:
+    return shown(audit.older_policy, 400)
+
+
+_TRUST_TIPS: dict[HistoryColumn, Callable[[AuditSummary], str]] = {
+    HistoryColumn.ASSURANCE: _assurance_tip,
+    HistoryColumn.POLICY_TEXT: _older_tip,
+}
 
 
 # --- the details ------------------------------------------------------------------------------

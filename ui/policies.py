@@ -5,11 +5,18 @@ policy files and exemptions through the one background helper (ui.ops), keeps th
 in step, and says what changed with signals. The window re-judges its devices on
 `policy_changed` / `exemptions_changed`; it never loads a policy itself. The file dialogs stay
 the window's (tests replace them there).
+
+The box says who stands behind each policy's text (`issuer_words`): a built-in preset and the
+day it was last checked against its sources, "Issued by … (signature checked)" for a policy
+file its issuer signed, or "not signed". When the history requires signed policies (`device-audit
+policy require-signed on`), an unsigned policy file is refused with the reason before any
+device is checked against it (audit.store.policy_use): receipts under it would be refused.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
@@ -21,8 +28,62 @@ from ui import settings
 from ui.ops import Operations
 from ui.plain import tooltip
 
+if TYPE_CHECKING:
+    from ui.recorder import AuditRecorder
+
+log = logging.getLogger(__name__)
+
 OPEN_FILE = "\x00open-file"
 DEMO_POLICY = "nz-parliament-2025"  # the NZ Parliament preset in force (2023 is superseded)
+
+
+BOX_TIP = "The policy to check devices against"
+SIGNED_REQUIRED_TIP = (
+    "This helpdesk requires signed policies: a policy file can be used only with its issuer's "
+    "signature beside it (FILE.toml.sig). The built-in presets need none."
+)
+
+KEY_TIP = (
+    "The signature proves the file was not changed since the holder of that key signed it; the "
+    "name is the file's own. Compare the key with the one your organisation published."
+)
+
+
+def built_in(policy: Policy) -> bool:
+    """A shipped preset, byte for byte (audit.store.policy_use.built_in, without loading the
+    history's modules on the GUI thread)."""
+    from audit.policy.loader import preset_digests
+
+    return bool(policy.sha256) and preset_digests().get(policy.id) == policy.sha256
+
+
+def issuer_words(policy: Policy | None) -> str:
+    """Who stands behind the policy's text, in a line: "Built-in preset, last checked D",
+    "Issued by X (signature checked)", or "Not signed"."""
+    if policy is None:
+        return ""
+    from audit.policy.report import day_words
+
+    if built_in(policy):
+        checked = policy.last_verified
+        if checked is None:
+            return "Built-in preset, not checked against its sources since it was written"
+        return f"Built-in preset, last checked {day_words(checked)}"
+    if policy.issuer_key:
+        from audit.attestation.keys import format_fingerprint
+
+        return (
+            f"Issued by {policy.authority or 'its issuer'} (signature checked, key "
+            f"{format_fingerprint(policy.issuer_key)})"
+        )
+    return "Not signed: nobody has vouched for this file's text"
+
+
+def _file_words(policy: Policy) -> str:
+    """How a policy file is named in the box, beside its title."""
+    if built_in(policy):
+        return "a copy of the built-in preset"
+    return "from a file, signed by its issuer" if policy.issuer_key else "from a file, not signed"
 
 
 def policy_key(policy: Policy | None) -> str:
@@ -45,13 +106,19 @@ class PolicyController(QObject):
     failed = Signal(object)
     """An error to show (a policy or exemptions file that cannot be used)."""
 
-    def __init__(self, operations: Operations, parent: QWidget) -> None:
+    def __init__(
+        self, operations: Operations, parent: QWidget, *, recorder: AuditRecorder | None = None
+    ) -> None:
         super().__init__(parent)
         self.ops = operations
+        # The history, for its "signed policies only" setting; the main window's own when it
+        # passes none (it makes its recorder before this controller).
+        self.recorder = recorder if recorder is not None else _recorder_of(parent)
+        self.signed_required = False  # as the history said when a policy was last loaded
         self.box = box = QComboBox(parent)
         box.setObjectName("policyBox")
         box.setAccessibleName("Policy")
-        box.setToolTip("The policy to check devices against")
+        box.setToolTip(BOX_TIP)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         box.setMinimumContentsLength(30)
         self.presets: tuple[Policy, ...] = ()
@@ -68,17 +135,29 @@ class PolicyController(QObject):
         box.blockSignals(True)
         box.clear()
         box.addItem("Choose your policy…", "")
+        tips = [""]
         for preset in self.presets:
             box.addItem(preset.title, preset.id)
+            tips.append(issuer_words(preset))
         current = self.policy
         key = policy_key(current)
         if current is not None and box.findData(key) < 0:
-            box.addItem(f"{current.title} (from a file)", key)
+            box.addItem(f"{current.title} ({_file_words(current)})", key)
+            tips.append(issuer_words(current))
         box.addItem("Open policy file…", OPEN_FILE)
+        tips.append(SIGNED_REQUIRED_TIP if self.signed_required else "")
         box.setCurrentIndex(max(box.findData(key), 0))
         self._index = box.currentIndex()
-        for i in range(box.count()):
-            box.setItemData(i, tooltip(box.itemText(i)), Qt.ItemDataRole.ToolTipRole)
+        for i, tip in enumerate(tips):
+            text = box.itemText(i) + (f"\n{tip}" if tip else "")
+            box.setItemData(i, tooltip(text), Qt.ItemDataRole.ToolTipRole)
+        lines = [BOX_TIP, issuer_words(current)]
+        if current is not None and current.issuer_key and not built_in(current):
+            lines.append(KEY_TIP)  # a name anyone can write; the key is what was checked
+        if self.signed_required:
+            lines.append(SIGNED_REQUIRED_TIP)
+        box.setToolTip(tooltip("\n".join(line for line in lines if line)))
+        box.setAccessibleDescription(" ".join(line for line in lines[1:] if line))
         box.blockSignals(False)
 
     def load(self, last: str, exemptions_path: str) -> None:
@@ -92,7 +171,7 @@ class PolicyController(QObject):
             problems: list[BaseException] = []
             if last:
                 try:
-                    policy = load_policy(last)
+                    policy = self._usable(load_policy(last))
                 except AuditError as error:
                     problems.append(error)
             exemptions: tuple[Exemption, ...] = ()
@@ -125,10 +204,11 @@ class PolicyController(QObject):
         def work(_progress: Progress, _cancelled: CancelCheck) -> Policy:
             from audit.policy import load_policy
 
-            return load_policy(name_or_path)
+            return self._usable(load_policy(name_or_path))
 
         def failed(error: BaseException) -> None:
             self.box.setCurrentIndex(self._index)
+            self.fill_box()  # the policy in force stays; its tips say what the history requires
             self.failed.emit(error)
 
         self.ops.start(
@@ -138,6 +218,22 @@ class PolicyController(QObject):
             failed,
             label="Loading the policy",
         )
+
+    def _usable(self, policy: Policy) -> Policy:
+        """The policy, unless the history requires signed policies and it is not signed
+        (StoreError saying why and what to do). Runs on a worker thread: it opens the history.
+        A history that cannot be read does not stop a check: recording it will say why."""
+        if self.recorder is None or built_in(policy):
+            return policy
+        from audit.store.policy_use import check_usable
+
+        try:
+            self.signed_required = self.recorder.store().signed_policies_required()
+        except AuditError:
+            log.warning("the history's signed-policies setting cannot be read", exc_info=True)
+            return policy
+        check_usable(policy, signed_required=self.signed_required)
+        return policy
 
     def choose_for_demo(self) -> None:
         """The demo needs a policy to show a flagged app; pick one if the person has none."""
@@ -179,3 +275,10 @@ class PolicyController(QObject):
             self.exemptions_changed.emit(len(exemptions))
 
         self.ops.start("exemptions", work, done, self.failed.emit, label="Loading exemptions")
+
+
+def _recorder_of(parent: QWidget) -> AuditRecorder | None:
+    from ui.recorder import AuditRecorder
+
+    recorder = getattr(parent, "recorder", None)
+    return recorder if isinstance(recorder, AuditRecorder) else None

@@ -26,7 +26,7 @@ from audit.model import DeviceStatus
 from audit.policy import load_policy, loads_policy
 from audit.store.lineage import older_policy_count
 from audit.store.queries import dashboard as plain_dashboard
-from audit.store.records import DashboardCounts, DayCounts, StatusCounts
+from audit.store.records import DashboardCounts, DayCounts, ExportRow, StatusCounts
 from audit.store.schema import FOREVER
 from audit.store.status import status_on
 from audit.store.trust import KnownPolicies, PolicyTrust, policy_deadline
@@ -53,6 +53,26 @@ def dashboard(
     counts = replace(counts, older_version=older_policy_count(conn, policy_id))
     wanted = policy_asks_witnessed(conn, policy_id) if witnessed_only is None else witnessed_only
     return _witnessed_only(conn, counts) if wanted else counts
+
+
+NOT_WITNESSED = "compliant_not_witnessed"
+"""The export's status of a compliant audit that a witnessed-only policy does not count as
+compliant (the dashboard's "compliant, not witnessed"); its recorded status stays compliant."""
+
+
+def export_as_counted(conn: sqlite3.Connection, rows: list[ExportRow]) -> list[ExportRow]:
+    """The export's rows counted as the dashboard counts them: under a policy that asks for
+    witnessed receipts, a compliant row without one says `compliant_not_witnessed`, so the
+    export and the dashboard never disagree on how many devices are compliant."""
+    asks: dict[str, bool] = {}
+    counted = []
+    for row in rows:
+        if row.policy_id not in asks:
+            asks[row.policy_id] = policy_asks_witnessed(conn, row.policy_id)
+        compliant = row.status in {s.value for s in _COMPLIANT}
+        unwitnessed = asks[row.policy_id] and compliant and row.assurance != "witnessed"
+        counted.append(replace(row, status=NOT_WITNESSED) if unwitnessed else row)
+    return counted
 
 
 def policy_asks_witnessed(conn: sqlite3.Connection, policy_id: str) -> bool:

@@ -62,9 +62,12 @@ def test_newest_first_with_words_and_icons(window: HistoryWindow) -> None:
     first = window.model.rows[0]
     assert first.cells[HistoryColumn.RESULT] == "Not compliant"
     assert first.cells[HistoryColumn.RECEIPT] == "No receipt"
+    assert first.cells[HistoryColumn.ASSURANCE] == "Not signed"
     assert window.count.text() == "6 audits"
     aroha = next(r for r in window.model.rows if r.audit.staff_id == "PS-1042" and r.audit.attested)
-    assert aroha.cells[HistoryColumn.RECEIPT] == "Attested, self-attested"  # no enrolled key
+    assert aroha.cells[HistoryColumn.RECEIPT] == "Attested"
+    assert aroha.cells[HistoryColumn.ASSURANCE] == "Self-attested"  # no enrolled key
+    assert aroha.cells[HistoryColumn.POLICY_TEXT] == ""  # judged under the text in force
     assert aroha.cells[HistoryColumn.RESULT] == "Compliant"
     index = window.model.index(window.model.rows.index(aroha), HistoryColumn.RESULT)
     assert index.data(0x1) is not None  # DecorationRole: an icon, not colour alone
@@ -388,7 +391,7 @@ def test_the_details_say_how_the_phone_was_reached(tmp_path: Path) -> None:
             before, after, actions = f.audit_inputs(device, f.AROHA, f.Outcome.CLEAN, day=DAY)
             store.record_audit([before, after], actions)
         about = {
-            a.device_id: dict(detail_lines(store.audit_details(a.id)))["About"]
+            a.device_id: dict(detail_lines(store.audit_details(a.id)))["Evidence"]
             for a in store.history()
         }
     assert "Reached: over the network, not a USB cable (192.168.1.20:5555)" in about["android:W1"]
