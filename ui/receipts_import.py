@@ -352,17 +352,29 @@ class ImportWindow(QMainWindow):
         if not paths:
             return False
         shown = visible(who(identity), limit=120)
+        # A key is accepted by its fingerprint, checked with the person (audit.store.importer).
+        signers = sorted({o.signer for o in self.report.outcomes if o.path in paths})
+        if len(signers) != 1:
+            self.status.setText(
+                f"Receipts for {shown} are signed with {len(signers)} different new keys: ask "
+                "the person which fingerprint their Device Audit shows, and accept that one "
+                "alone: device-audit import --accept-new-key ID=FINGERPRINT"
+            )
+            return False
+        from audit.attestation import format_fingerprint
+
         if not self.ask_confirm(
             "Accept a new signing key?",
-            f"Only accept this if you have checked with {shown} that they really have a new "
-            "key (a new computer, a reinstall). Their receipts signed with the new key will "
-            "then be imported, and the old key stays trusted.\n\nIf you are not sure, do not "
-            "accept it: a receipt signed with an unknown key may be forged.",
+            f"Only accept this if you have checked with {shown} that their own Device Audit "
+            f"shows this fingerprint:\n\n{format_fingerprint(signers[0])}\n\nTheir receipts "
+            "signed with it will then be imported. The key seen first stops counting as "
+            "compliant unless it is theirs too.\n\nIf you are not sure, do not accept it: a "
+            "receipt signed with an unknown key may be forged.",
             f"Accept the new key for {shown}",
         ):
             return False
         self.accepted.add(identity)
-        self.start(accept_new_keys={identity}, paths=paths)
+        self.start(accept_new_keys={f"{identity}={signers[0]}"}, paths=paths)
         return True
 
     # --- questions (tests replace this) --------------------------------------------------------

@@ -42,6 +42,7 @@ from ui.ops import Operations
 
 if TYPE_CHECKING:
     from audit.store import Store
+    from audit.workflow.notices import Notice
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ class AuditHandle:
     closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
     scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
     demo: bool = False  # the simulated demo phone: nothing of this audit is written
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A receipt's write that landed, and what to tell the person about it."""
+
+    handle: AuditHandle
+    notice: Notice
 
 
 @dataclass(eq=False)
@@ -98,6 +107,9 @@ class AuditRecorder(QObject):
     """An error of a write (StoreError: the disk is full, the file is damaged...)."""
     not_recorded = Signal(str)
     """Words saying that an audit is not kept (the demo phone's); once per app run."""
+    held = Signal(object)
+    """An audit.workflow Notice: the history holds a signed audit back (its exemption is not
+    one this history accepted), with what to do."""
 
     def __init__(
         self, operations: Operations, path: Path | None = None, parent: QObject | None = None
@@ -233,10 +245,10 @@ class AuditRecorder(QObject):
         if handle.demo:
             return
 
-        def write(store: Store, audit_id: int) -> None:
+        def write(store: Store, audit_id: int) -> Notice | None:
             from audit.workflow.history import record_signed_file
 
-            record_signed_file(
+            return record_signed_file(
                 store,
                 audit_id,
                 path,
@@ -245,7 +257,13 @@ class AuditRecorder(QObject):
                 technician=technician,
             )
 
-        self._submit(_Job("receipt", self._on(handle, write)))
+        def run_and_tell(store: Store) -> AuditHandle | _Held | None:
+            if handle.id is None:  # beginning it failed, and that failure was reported
+                return None
+            notice = write(store, handle.id)
+            return handle if notice is None else _Held(handle, notice)
+
+        self._submit(_Job("receipt", run_and_tell))
 
     def _say_not_recorded(self) -> None:
         if self.demo_said:
@@ -301,7 +319,10 @@ class AuditRecorder(QObject):
 
         def done(result: object) -> None:
             self.timings.append((job.what, job.seconds))
-            if isinstance(result, AuditHandle):
+            if isinstance(result, _Held):
+                self.written.emit(result.handle)
+                self.held.emit(result.notice)
+            elif isinstance(result, AuditHandle):
                 self.written.emit(result)
             settle()
 

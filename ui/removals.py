@@ -68,6 +68,11 @@ class RemovalsController(QObject):
         self._problem_shown = False
         recorder.failed.connect(self.on_history_failed)
         recorder.not_recorded.connect(lambda words: self.message.emit(words, 10000))
+        # a receipt the history holds back (an exemption it has not accepted): said, with what
+        # to do, as long as a history problem is
+        recorder.held.connect(
+            lambda notice: self.message.emit(f"{notice.text} {notice.next_step}".strip(), 30000)
+        )
 
     # --- the history ----------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
-"""File › Accept policy… and File › Technician keys…: what the helpdesk's history trusts.
+"""File › Accept policy…, Technician keys… and Accepted exemptions…: what the history trusts.
 
-One window, two tabs. *Policies* lists the built-in presets and the policy files the helpdesk
+One window, three tabs. *Policies* lists the built-in presets and the policy files the helpdesk
 accepted (id, version, digest, who accepted it); "Accept policy file…" adds one, so receipts
 made under it are imported (audit.store.trust). *Technician keys* lists the enrolled keys (name,
 fingerprint, enrolled by, date, revoked); a receipt that names a technician is witnessed only
 when signed by one of them, of a phone on a cable. Every store call runs through the recorder,
-off the GUI thread. Names and ids came from files: shown as plain text.
+off the GUI thread. Names and ids came from files: shown as plain text. *Exemptions*
+(ui.trust_exemptions) lists the exemptions the helpdesk accepted; an audit "compliant with
+exceptions" counts so only with those.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ TECH_COLUMNS = ("Technician", "Key fingerprint", "Enrolled by", "Enrolled", "Rev
 
 
 def install_menu(window: Any, menu: QMenu) -> None:
-    """Add File › Accept policy… and File › Technician keys… to the main window's menu."""
+    """Add File › Accept policy…, Technician keys… and Accepted exemptions… to the main
+    window's menu (the main window's "Exemptions file" loads one for a check; this one
+    decides which exemptions the history counts)."""
 
     def open_tab(tab: int) -> TrustWindow:
         found = window.windows.get("trust")
@@ -64,8 +68,14 @@ def install_menu(window: Any, menu: QMenu) -> None:
     techs = QAction("&Technician keys…", window)
     techs.setStatusTip("Enrol or revoke the keys whose bench receipts count as witnessed")
     techs.triggered.connect(lambda _=False: open_tab(1))
+    exemptions = QAction("Accepted e&xemptions…", window)
+    exemptions.setStatusTip(
+        "Accept or revoke the exemptions that let a device count as compliant with exceptions"
+    )
+    exemptions.triggered.connect(lambda _=False: open_tab(2))
     menu.addAction(accept)
     menu.addAction(techs)
+    menu.addAction(exemptions)
 
 
 def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
@@ -94,12 +104,18 @@ class TrustWindow(QMainWindow):
         super().__init__(parent)
         self.recorder = recorder
         self.tech_rows: list[Technician] = []
-        self.setWindowTitle("Policies and technician keys")
+        self.setWindowTitle("Policies, technician keys and exemptions")
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._policies_tab(), "&Policies")
         self.tabs.addTab(self._technicians_tab(), "&Technician keys")
         self.message = label("", name="trust-message")
+        from ui.trust_exemptions import EXEMPTION_COLUMNS, ExemptionsTab
+
+        self.exemptions = ExemptionsTab(
+            recorder, self.message, _table(EXEMPTION_COLUMNS, "Accepted exemptions"), _fill
+        )
+        self.tabs.addTab(self.exemptions, "&Exemptions")
         self.statusBar().addWidget(self.message, 1)
         add_window_keys(self, self.reload)
         fit_to_screen(self, 820, 480)
@@ -173,6 +189,7 @@ class TrustWindow(QMainWindow):
             return store.known_policies(), store.technicians()
 
         self.recorder.run("trust:read", work, self._show, self._failed, label="Reading")
+        self.exemptions.reload()
 
     def _show(self, result: tuple[KnownPolicies, list[Technician]]) -> None:
         known, techs = result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit import __version__
 from audit.errors import AuditError, Cancelled
+from audit.version import ShowVersion
 
 if TYPE_CHECKING:
     from audit.attestation.receipt_text import ReceiptContent
@@ -43,6 +42,27 @@ COMMANDS: dict[str, str] = {
     "export": "audit.cli.history_cmds",
     "policy": "audit.cli.trust_cmds",
     "technician": "audit.cli.trust_cmds",
+    "exemption": "audit.cli.trust_cmds",
+}
+
+# Each command's one-line summary, for `device-audit --help`: the overview lists every command
+# from these lines alone and imports no command module (it took ~420 ms when it imported them
+# all: policy signing, the keyring, the history store; issue 15). A test keeps each line equal
+# to the help its module registers; a command missing here is listed by importing its module.
+SUMMARIES: dict[str, str] = {
+    "devices": "list the phones plugged in over USB and what each needs",
+    "scan": "list every installed app on this computer or on phones",
+    "policies": "list the policy presets",
+    "check": "judge an inventory file against a policy",
+    "remove": "remove the banned apps from a phone, then scan again",
+    "attest": "scan again and write a signed attestation of compliance",
+    "verify": "check signed attestation receipts",
+    "history": "list past audits",
+    "import": "import staff receipts from a folder",
+    "export": "export audits for the compliance office",
+    "policy": "accept an organisation's policy file, or list the known policies",
+    "technician": "enrol, revoke or list technician keys",
+    "exemption": "accept an exemptions file, list or revoke accepted exemptions",
 }
 
 GLOBAL_FLAGS = ("-v", "--verbose")
@@ -77,21 +97,31 @@ def is_cli_invocation(argv: Sequence[str]) -> bool:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser for `command` alone, or for every command (for help) when None."""
+    """The parser for `command` alone, or the overview of every command when None (or an
+    unknown word): the overview lists the commands by their SUMMARIES without importing them."""
     parser = argparse.ArgumentParser(
         prog="device-audit",
-        description="Find banned apps on this computer and on Android phones, remove them, "
-        "and record a signed attestation.",
+        description="Find banned apps on this computer and on phones (Android and iPhone), "
+        "remove them, and record a signed attestation.",
         epilog=GUI_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"device-audit {__version__}")
+    parser.add_argument("--version", action=ShowVersion)
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [COMMANDS[command]] if command in COMMANDS else list(COMMANDS.values())
-    for module_name in dict.fromkeys(modules):
-        importlib.import_module(module_name).register(sub)
+    if command in COMMANDS:
+        importlib.import_module(COMMANDS[command]).register(sub)
+        return parser
+    for name, module_name in COMMANDS.items():
+        sub.add_parser(name, help=SUMMARIES.get(name) or registered_help(module_name, name))
     return parser
+
+
+def registered_help(module_name: str, command: str) -> str | None:
+    """The summary the module registers for `command` (the module is imported: slower)."""
+    scratch = argparse.ArgumentParser(add_help=False).add_subparsers()
+    importlib.import_module(module_name).register(scratch)
+    return next((a.help for a in scratch._choices_actions if a.dest == command), None)
 
 
 def iso_date(text: str) -> date:
@@ -137,15 +167,21 @@ def output_problem(path: Path) -> str:
 
 
 def report_error(error: AuditError) -> None:
-    print(f"error: {error.message}", file=sys.stderr)
+    """The error's words, with any control or direction character a phone, a file or a name
+    put in them shown, never sent to the terminal (audit.text.visible)."""
+    from audit.text import visible
+
+    print(f"error: {visible(error.message, keep=chr(10))}", file=sys.stderr)
     if error.next_step:
-        print(f"next step: {error.next_step}", file=sys.stderr)
+        print(f"next step: {visible(error.next_step, keep=chr(10))}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(command_name(args_list))
     args = parser.parse_args(args_list)
+    import logging  # after parsing: `--help` and a usage error exit before they need it
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -173,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         # A path no reader expected to fail this way (one too long for the file system, a full
         # or read-only disk): the words and the path, never a traceback.
+        import logging
+
         logging.getLogger(__name__).debug("unexpected file error", exc_info=True)
         report_error(os_error(error))
         return EXIT_USAGE

@@ -20,9 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.attestation import VerifiedAttestation, format_fingerprint, parse_fingerprint
-from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
-from audit.attestation.statement import StatementKind
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
 from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid, AuditError
 from audit.files import open_regular, path_problem
@@ -32,6 +29,7 @@ from audit.provenance import connection_to_dict, reached_words, remote
 from audit.text import visible
 
 if TYPE_CHECKING:
+    from audit.attestation import VerifiedAttestation
     from audit.store.trust import KnownPolicies, Technician
 
 SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
@@ -58,7 +56,9 @@ def register(sub: Any) -> None:
         "1 when any is not, 2 when a path names no file that can be read (the other files are "
         "still checked and shown). A valid non-compliance report exits 0 too: the file is "
         "genuine, and what it says (that the device was not shown to be compliant) is printed. "
-        "A receipt of the demo phone exits 1 unless --allow-demo is given.",
+        "A receipt of the demo phone exits 1 unless --allow-demo is given. A receipt signed by "
+        "the published SAMPLE key (the one the sample receipt Device Audit ships is signed "
+        "with) always exits 1: anyone can sign with it.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
     parser.add_argument(
@@ -92,6 +92,8 @@ def register(sub: Any) -> None:
 
 
 def _fingerprint(text: str) -> str:
+    from audit.attestation import parse_fingerprint
+
     try:
         return parse_fingerprint(text)
     except ValueError as exc:
@@ -164,12 +166,15 @@ def _trust(db: Path | None) -> Trust:
 def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) -> dict[str, Any]:
     """What the receipt is worth (audit.store.trust): its policy known or not, and its
     assurance. A receipt under an unknown or altered policy is not valid."""
-    from audit.store.trust import Assurance, judge
+    from audit.store.evidence import receipt_holds, tool_problem
+    from audit.store.receipt_content import read_receipt
+    from audit.store.trust import Assurance, exemption_words, judge
 
     known, enrolled, with_history = trust
     problem = known.problem(v.policy_id, v.policy_sha256)
     policy = known.by_sha.get(v.policy_sha256) if not problem else None
-    judged = judge(v.attester, v.signer, v.connection, enrolled)
+    # Its signed time, for a technician key revoked since (the import, stricter, refuses it).
+    judged = judge(v.attester, v.signer, v.connection, enrolled, signed_before=v.attested_at)
     note = judged.refusal or judged.note
     if v.attester.technician and not with_history:
         note = (
@@ -177,6 +182,20 @@ def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) ->
             "enrolled is checked with --db (the helpdesk's history), so it counts as "
             "self-attested here"
         )
+    if v.status.value == "compliant_with_exceptions":  # are its exemptions accepted here?
+        exempted = exemption_words(known, v.attester.staff_id, read_receipt(v).exemptions)
+        note = "; ".join(part for part in (note, exempted) if part)
+    if v.compliant:  # what it rests on (audit.store.evidence), as the import holds it
+        held = receipt_holds(
+            known,
+            policy_id=v.policy_id,
+            sha256=v.policy_sha256,
+            signed_at=v.attested_at,
+            connection=v.connection,
+            rescan_finished=read_receipt(v).rescan.finished_at,
+        )
+        note = "; ".join(part for part in (note, *held) if part)
+    problem = problem or tool_problem(v.statement)
     reasons = [r for r in (result["reason"], _sentence(problem), _sentence(judged.refusal)) if r]
     return {
         **result,
@@ -290,6 +309,10 @@ def _next_step(error: AttestationInvalid) -> str:
 def _valid(
     path: Path, v: VerifiedAttestation, expected: str | None, *, allow_demo: bool = False
 ) -> dict[str, Any]:
+    from audit.attestation import format_fingerprint
+    from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
+    from audit.attestation.verify import SAMPLE_REASON
+
     matches = None if expected is None else v.signer == expected
     reasons = []
     if matches is False:
@@ -305,6 +328,8 @@ def _valid(
             f"more than {SKEW_WORDS}: the clock of the computer that made it was wrong, or its "
             "date was changed. The history refuses it."
         )
+    if v.sample:  # whatever it says: anyone can sign with the published sample key
+        reasons.append(f"{SAMPLE_REASON}.")
     refused_demo = v.simulated and not allow_demo
     if refused_demo:
         reasons.append(
@@ -313,8 +338,9 @@ def _valid(
         )
     return {
         "file": str(path),
-        "valid": matches is not False and not refused_demo and not future,
+        "valid": matches is not False and not refused_demo and not future and not v.sample,
         "simulated": v.simulated,
+        "sample": v.sample,
         "signature_valid": True,
         "reason": " ".join(reasons) or None,
         "signer": v.signer,
@@ -361,12 +387,16 @@ def _days_apart(day: str, moment: str) -> int:
 
 def _verdict(result: dict[str, Any]) -> str:
     """The first line's words for a receipt whose signature is valid."""
+    from audit.attestation.statement import StatementKind
+
     if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
         what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
     else:
         what = "valid attestation of compliance"
     if result["signer_matches"] is False:
         return "DIFFERENT SIGNER: " + what
+    if result.get("sample"):
+        return "NOT ACCEPTED (a SAMPLE receipt): " + what
     if result["simulated"] and not result["valid"]:
         return "NOT ACCEPTED (a demo receipt): " + what
     if not result["valid"]:
@@ -394,6 +424,8 @@ def _judged_lines(result: dict[str, Any]) -> list[str]:
 
 def _describe(result: dict[str, Any]) -> str:
     """Every value shown comes from the file; _plain keeps it on its own line."""
+    from audit.attestation import format_fingerprint
+
     name = visible(result["file"])
     if result.get("error"):
         return f"{name}: CANNOT READ\n  {visible(result['error'])}\n  {result['next_step']}"
@@ -444,6 +476,8 @@ def _policy_words(policy: dict[str, Any]) -> str:
 
 def _signed_version_words(policy: dict[str, Any]) -> str:
     """The version and last-verified day the receipt itself signs (older receipts have none)."""
+    from audit.attestation import format_fingerprint
+
     if policy.get("signed_version") is None:
         return "the receipt does not record the policy's version (made by an older release)"
     checked = policy.get("last_verified")

@@ -74,6 +74,9 @@ def _history_parser(sub: Any) -> None:
     parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     parser.add_argument("--json", action="store_true", help="print the audits as JSON")
     parser.set_defaults(func=run_history)
+    from audit.cli.rejudge_cmd import register_under  # `history rejudge`
+
+    register_under(parser)
 
 
 def _import_parser(sub: Any) -> None:
@@ -91,9 +94,10 @@ def _import_parser(sub: Any) -> None:
         "--accept-new-key",
         action="append",
         default=[],
-        metavar="STAFF_ID",
-        help="accept a new signing key for this staff id (or 'technician:NAME'), when you "
-        "know the person really has a new key; may be repeated",
+        metavar="ID=FINGERPRINT",
+        help="accept this key (its fingerprint, as the person's own Device Audit shows it) for "
+        "this staff id (or 'technician:NAME'), once you checked it with the person; the "
+        "import's report prints the command for each refused key; may be repeated",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run_import)
@@ -203,6 +207,10 @@ def run_history(args: argparse.Namespace) -> int:
             print(f"    with {a.merged_scans} unnamed scan{many} of this device (one audit)")
         if a.older_policy:
             print(f"    {visible(a.older_policy)}")
+        if a.trust_note:  # as the JSON and the window say it: held (an exemption not accepted
+            # here), disputed key, technician revoked, a claim not taken, re-judged: a reader
+            # of the plain text must not see a status without why it may not count so
+            print(f"    {visible(a.trust_note)}")
     if total > len(audits):
         print(f"\n{len(audits)} of {total} audits shown; narrow the search or use --limit.")
     return EXIT_OK
@@ -245,12 +253,19 @@ def _audit_dict(a: Any) -> dict[str, Any]:
 def run_import(args: argparse.Namespace) -> int:
     from audit.store import Store
 
+    bare = [entry for entry in args.accept_new_key if not _has_fingerprint(entry)]
+    if bare:
+        raise AuditError(*_bare_id_words(args, bare))
     new_history = args.db is not None and not args.db.exists()
     with Store(args.db) as store:
         if new_history:
             print(f"Created a new history at {visible(str(args.db))}.", file=sys.stderr)
         report = store.import_folder(args.folder, accept_new_keys=args.accept_new_key)
-    accept = {identity: accept_command(args, identity) for identity in report.changed_keys}
+    accept = {
+        (o.identity, o.signer): accept_command(args, o.identity, o.signer)
+        for o in report.outcomes
+        if o.key_changed and o.result.value == "refused"
+    }
     if args.json:
         document = {
             "imported": report.imported,
@@ -286,26 +301,84 @@ def run_import(args: argparse.Namespace) -> int:
             f"{report.duplicates} already in the history, {report.refused} refused"
             + (f", {report.skipped} skipped (not receipts)" if report.skipped else "")
         )
-        for identity in report.changed_keys:
+        from audit.attestation import format_fingerprint
+
+        for (identity, signer), command in accept.items():
             print(
-                f"A new key was refused for {visible(identity)}. Check with the person, then "
-                f"run this if it is really theirs: {visible(accept[identity])}"
+                f"A new key ({format_fingerprint(signer)}) was refused for {visible(identity)}. "
+                "Ask the person which fingerprint their own Device Audit shows; if it is this "
+                f"one, run: {visible(command)}"
             )
     return EXIT_OK if report.refused == 0 else EXIT_NOT_COMPLIANT
 
 
-def accept_command(args: argparse.Namespace, identity: str) -> str:
-    """The import command that accepts `identity`'s new key, ready to paste into a shell."""
-    words = ["device-audit", "import", "--accept-new-key", identity, str(args.folder)]
+def _has_fingerprint(entry: str) -> bool:
+    identity, mark, fingerprint = entry.rpartition("=")
+    return bool(mark and identity and fingerprint.strip())
+
+
+def _bare_id_words(args: argparse.Namespace, bare: list[str]) -> tuple[str, str]:
+    """Why `--accept-new-key ID` without a fingerprint is refused, with the fingerprints seen
+    for each id (pinned in the history, and signing receipts in the folder) and the exact
+    command for each: the helpdesk picks the one the person confirms."""
+    from audit.attestation import format_fingerprint
+    from audit.store import Store
+    from audit.store.importer import receipt_files, verify_all
+    from audit.store.records import FileOutcome
+
+    seen: dict[str, dict[str, str]] = {identity: {} for identity in bare}
+    if args.db is None or args.db.exists():
+        with Store(args.db) as store:
+            for identity in bare:
+                for key in store.trusted_keys(identity):
+                    since = f"pinned in the history since {key.first_seen:%Y-%m-%d}"
+                    seen[identity][key.signer] = since
+    try:
+        files = receipt_files(args.folder)
+    except AuditError:
+        files = []
+    jobs = []
+    for path in files:
+        try:
+            if path.stat().st_size <= 4 * 1024 * 1024:
+                jobs.append((path, path.read_bytes()))
+        except OSError:
+            continue
+    for checked in verify_all(jobs):
+        if isinstance(checked, FileOutcome) or checked.identity not in seen:
+            continue
+        seen[checked.identity].setdefault(checked.signer, "signs receipts in this folder")
+    lines = []
+    for identity, keys in seen.items():
+        if not keys:
+            lines.append(f"no key has signed for {visible(identity)} here or in the history")
+        for signer, where in keys.items():
+            lines.append(
+                f"{visible(identity)}: {format_fingerprint(signer)} ({where}): "
+                f"{accept_command(args, identity, signer)}"
+            )
+    return (
+        "--accept-new-key needs the fingerprint you checked with the person "
+        f"(ID=FINGERPRINT), not only {', '.join(repr(visible(b)) for b in bare)}: a bare id "
+        "would accept any new key for it, a copier's as readily as the person's. Nothing was "
+        "imported. Fingerprints seen:\n  " + "\n  ".join(lines),
+        "Ask the person which fingerprint their own Device Audit shows, then run the command "
+        "on its line.",
+    )
+
+
+def accept_command(args: argparse.Namespace, identity: str, signer: str) -> str:
+    """The import command that accepts `signer` as `identity`'s key, ready to paste."""
+    words = ["device-audit", "import", "--accept-new-key", f"{identity}={signer}", str(args.folder)]
     if args.db is not None:
         words += ["--db", str(args.db)]
     return shlex.join(words)
 
 
-def _with_command(outcome: FileOutcome, accept: dict[str, str]) -> str:
+def _with_command(outcome: FileOutcome, accept: dict[tuple[str, str], str]) -> str:
     """The reason, and for a refused new key the command that accepts it, whole (folder and
     --db included) so that it can be copied as it is."""
-    command = accept.get(outcome.identity) if outcome.key_changed else None
+    command = accept.get((outcome.identity, outcome.signer)) if outcome.key_changed else None
     if command is None or outcome.result.value != "refused":
         return outcome.reason
     return f"{outcome.reason.removesuffix('.')}: {command}"

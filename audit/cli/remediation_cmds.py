@@ -31,10 +31,9 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import audit.cli as audit_cli
-from audit.attestation import Attester, usable_keyring
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso_date
 from audit.cli.policy_cmds import render, safe
 from audit.cli.scan_cmd import reach_target, terminal_progress
@@ -44,6 +43,7 @@ from audit.model import (
     ActionKind,
     ActionResult,
     Assessment,
+    DeviceKind,
     DeviceStatus,
     Exemption,
     Policy,
@@ -61,7 +61,10 @@ from audit.remediation import (
 )
 from audit.remediation.execute import ALREADY_GONE, not_there_words
 from audit.remediation.plan import profile_words
-from audit.workflow import DeviceAudit, Notice, Proof
+
+if TYPE_CHECKING:  # imported where a command runs: `remove --help` needs neither (issue 15)
+    from audit.attestation import Attester
+    from audit.workflow import DeviceAudit, Notice, Proof
 
 
 def register(sub: Any) -> None:
@@ -124,6 +127,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="when the device is not compliant, write a signed NON-COMPLIANCE report instead",
     )
+    attest.add_argument(
+        "--forget-pairing",
+        action="store_true",
+        help="for an iPhone: once the receipt is written, remove this computer's pairing with "
+        "it if Device Audit made it (the iPhone asks 'Trust This Computer?' again next time)",
+    )
     attest.set_defaults(func=run_attest)
 
 
@@ -166,6 +175,8 @@ def device_audit(
 ) -> DeviceAudit:
     """The audit of the device the arguments name, judged as on --date, written to --db (never
     when --date is another day than today: see workflow.History)."""
+    from audit.workflow import DeviceAudit
+
     return DeviceAudit(
         reach_target(args),
         policy,
@@ -349,11 +360,15 @@ def _device_words(args: argparse.Namespace) -> str:
 
 
 def run_attest(args: argparse.Namespace) -> int:
+    from audit.attestation import Attester, usable_keyring
+    from audit.attestation.statement import check_attester
+
     policy = load_policy(args.policy)
     day: date = args.date or date.today()
     attester = Attester(
         name=args.name.strip(), staff_id=args.staff_id.strip(), technician=args.technician.strip()
     )
+    check_attester(attester)  # a staff id that may not sign is refused before any scan
     text = statement_text(
         name=attester.name,
         staff_id=attester.staff_id,
@@ -446,6 +461,12 @@ def _sign(
         print(f"  status   {verified.status.value}")
         print(f"  signer   {receipt.fingerprint}")
     _say_recorded(audit)
+    if after.scan.device.kind is DeviceKind.IOS:  # the iPhone's "switch USB debugging off"
+        from audit.sources.ios.pairing import end_of_audit
+
+        words = end_of_audit(after.scan.device.serial, bool(args.forget_pairing))
+        if words:
+            print(words)
     pdf = receipt.pdf
     if pdf is not None and pdf.path is not None:
         print(f"Readable copy written to {pdf.path}.")

@@ -1,9 +1,11 @@
-"""`device-audit policy` and `device-audit technician`: what a helpdesk's history trusts.
+"""`device-audit policy`, `technician` and `exemption`: what a helpdesk's history trusts.
 
 `policy accept FILE` records an organisation's own policy file (id + version + sha256), so that
 receipts made under it are imported and counted; the built-in presets are known already.
 `technician enrol NAME FINGERPRINT` records a technician's signing key, so that receipts it signs
-at the bench (a phone on a USB cable) count as witnessed; `revoke` ends that. See
+at the bench (a phone on a USB cable) count as witnessed; `revoke` ends that. `exemption accept
+FILE` records the exemptions an approver granted, so receipts resting on exactly them count as
+compliant with exceptions. See
 docs/security.md for what each is worth.
 """
 
@@ -12,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from audit.attestation import format_fingerprint, parse_fingerprint
 from audit.cli import EXIT_OK
 from audit.cli.history_cmds import db_option
 from audit.errors import AuditError
+from audit.model import Exemption
 from audit.policy.signed import issuer_words
 from audit.text import visible
 
@@ -91,9 +94,159 @@ def register(sub: Any) -> None:
     db_option(listing)
     listing.add_argument("--json", action="store_true", help="print them as JSON")
     listing.set_defaults(func=run_technicians)
+    _exemption_parser(sub)
+
+
+def _exemption_parser(sub: Any) -> None:
+    exemption = sub.add_parser(
+        "exemption",
+        help="accept an exemptions file, list or revoke accepted exemptions",
+        description="An exemption in a receipt is the signer's word: anyone can write one. A "
+        "receipt counts as 'compliant with exceptions' only when every exemption it lists is "
+        "one the helpdesk accepted here (exactly that text: id, person, approver, dates, apps); "
+        "otherwise it counts as not compliant, and says 'exemption not accepted by the "
+        "helpdesk'.",
+    )
+    actions = exemption.add_subparsers(dest="action", metavar="ACTION", required=True)
+    accept = actions.add_parser("accept", help="accept the exemptions of a file (.toml)")
+    accept.add_argument("file", type=Path, metavar="FILE", help="the exemptions file")
+    accept.add_argument("--by", required=True, metavar="NAME", help="who accepts them")
+    accept.add_argument(
+        "--blanket",
+        action="store_true",
+        help="also accept an exemption that names no person, policy, rule or app (it covers "
+        "everything); refused without this",
+    )
+    db_option(accept)
+    accept.set_defaults(func=run_exemption_accept)
+    revoke = actions.add_parser("revoke", help="revoke an accepted exemption")
+    revoke.add_argument(
+        "which", metavar="ID_OR_DIGEST", help="the exemption's id, or its digest (8+ hex digits)"
+    )
+    revoke.add_argument("--by", required=True, metavar="NAME", help="who revokes it")
+    db_option(revoke)
+    revoke.set_defaults(func=run_exemption_revoke)
+    listing = actions.add_parser("list", help="list accepted and revoked exemptions")
+    db_option(listing)
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(func=run_exemptions)
+
+
+def run_exemption_accept(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        done = store.accept_exemptions(args.file, by=args.by, blanket=args.blanket)
+        revoked = {e.sha256: e for e in store.accepted_exemptions() if not e.active}
+    for exemption, digest, added in done:
+        gone = revoked.get(digest)
+        if gone is not None:  # "Already accepted" would hide that it does not count
+            print(
+                f"Still revoked: exemption {visible(exemption.id)} was revoked on "
+                f"{gone.revoked_at:%Y-%m-%d} by {visible(gone.revoked_by)}; accepting the same "
+                "text again does not undo that. If the approver granted it again, ask for the "
+                f"new text (a new date or id), and accept that file. sha256 {digest}."
+            )
+            continue
+        what = "Accepted" if added else "Already accepted"
+        ended = (
+            f" It ended on {exemption.expires}: it counts only for audits judged by then."
+            if exemption.expires < date.today()
+            else ""
+        )
+        print(
+            f"{what}: exemption {visible(exemption.id)} for "
+            f"{_whom(exemption)} (approver {visible(exemption.approver)}"
+            f", {exemption.granted} to {exemption.expires}), sha256 {digest}.{ended}"
+        )
+    print(
+        "Receipts listing exactly these exemptions count as compliant with exceptions; a "
+        "receipt listing any other exemption text counts as not compliant."
+    )
+    return EXIT_OK
+
+
+def _whom(exemption: Exemption) -> str:
+    from audit.store.blanket import blanket_words, is_blanket
+
+    if is_blanket(exemption):
+        return f"everything, as a blanket exemption ({blanket_words(exemption)})"
+    return visible(exemption.person) or "any person"
+
+
+def run_exemption_revoke(args: argparse.Namespace) -> int:
+    with _existing(args) as store:
+        found = store.revoke_exemption(args.which, by=args.by)
+    for e in found:
+        print(
+            f"Revoked exemption {visible(e.exemption_id)} ({e.sha256[:16]}…) by "
+            f"{visible(args.by.strip())}. Receipts resting on it count as not compliant."
+        )
+    return EXIT_OK
+
+
+def run_exemptions(args: argparse.Namespace) -> int:
+    with _existing(args) as store:
+        accepted = store.accepted_exemptions()
+        waiting = [] if args.json else store.waiting_exemptions()
+    if args.json:
+        document = [
+            {
+                "id": e.exemption_id,
+                "sha256": e.sha256,
+                "person": e.person or None,
+                "blanket": e.blanket,
+                "approver": e.approver,
+                "expires": e.expires.isoformat(),
+                "file_name": e.file_name,
+                "accepted_by": e.accepted_by,
+                "accepted_at": e.accepted_at.isoformat(),
+                "revoked_by": e.revoked_by or None,
+                "revoked_at": None if e.revoked_at is None else e.revoked_at.isoformat(),
+            }
+            for e in accepted
+        ]
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not accepted:
+        print(
+            "No exemption is accepted: every receipt 'compliant with exceptions' counts as not "
+            "compliant. Accept the approved ones with `device-audit exemption accept FILE --by "
+            "YOUR_NAME`."
+        )
+    for e in accepted:
+        state = (
+            "active"
+            if e.revoked_at is None
+            else f"REVOKED {e.revoked_at:%Y-%m-%d} by {visible(e.revoked_by)}"
+        )
+        print(
+            f"{visible(e.exemption_id)}  {visible(e.person) or 'any person'}"
+            f"{'  BLANKET (every app, every policy)' if e.blanket else ''}  expires "
+            f"{e.expires}  approver {visible(e.approver)}  {e.sha256[:16]}…  accepted "
+            f"{e.accepted_at:%Y-%m-%d} by {visible(e.accepted_by)}  {state}"
+        )
+    _print_waiting(waiting)
+    return EXIT_OK
+
+
+def _print_waiting(waiting: list[Any]) -> None:
+    """The exemptions held devices rest on that nobody accepted here: what to decide on."""
+    from audit.store.waiting import waiting_words
+
+    if not waiting:
+        return
+    print(
+        "\nWaiting for your decision (devices counted as not compliant until their exemption "
+        "is accepted; accept the approver's file with `device-audit exemption accept FILE --by "
+        "YOUR_NAME`):"
+    )
+    for line in waiting_words(waiting):
+        print(f"  {visible(line)}")
 
 
 def _fingerprint(text: str) -> str:
+    from audit.attestation import parse_fingerprint
+
     try:
         return parse_fingerprint(text)
     except ValueError as exc:
@@ -143,7 +296,7 @@ def run_require_signed(args: argparse.Namespace) -> int:
 
 
 def run_policy_sign(args: argparse.Namespace) -> int:
-    from audit.attestation import Signer
+    from audit.attestation import Signer, format_fingerprint
     from audit.attestation.keys import replaced_key_words
     from audit.policy.signed import sign_policy_file
 
@@ -162,6 +315,7 @@ def run_policy_sign(args: argparse.Namespace) -> int:
 
 
 def run_policy_list(args: argparse.Namespace) -> int:
+    from audit.attestation import format_fingerprint
     from audit.store.trust import PolicyTrust
 
     with _existing(args) as store:
@@ -203,6 +357,8 @@ def run_policy_list(args: argparse.Namespace) -> int:
 
 
 def run_enrol(args: argparse.Namespace) -> int:
+    from audit.attestation import format_fingerprint
+
     with _store(args) as store:
         tech = store.enrol_technician(args.name, args.fingerprint, by=args.by)
     print(
@@ -214,17 +370,22 @@ def run_enrol(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
+    from audit.attestation import format_fingerprint
+
     with _existing(args) as store:
         tech = store.revoke_technician(args.fingerprint, by=args.by)
     print(
         f"Revoked technician {visible(tech.name)}'s key {format_fingerprint(tech.fingerprint)}"
         f" (by {visible(tech.revoked_by)}). Receipts signed with it are refused from now on; "
-        "those already in the history stay, as they were counted."
+        "those already in the history stay witnessed and say 'technician revoked on "
+        f"{tech.revoked_at:%Y-%m-%d}'."
     )
     return EXIT_OK
 
 
 def run_technicians(args: argparse.Namespace) -> int:
+    from audit.attestation import format_fingerprint
+
     with _existing(args) as store:
         techs = store.technicians()
     if args.json:

@@ -9,7 +9,8 @@ says what it is; it is not refused, which would make every such folder look like
 Any other file that is not a receipt is refused with the reason: it may be a receipt damaged.
 
 Demo receipts: a receipt made on the simulated demo phone is refused (SIMULATED_REASON), so the
-history, its dashboard and its exports only ever hold real devices.
+history, its dashboard and its exports only ever hold real devices. So is any receipt signed by the
+published sample key (SAMPLE_REASON): its seed is public, so it proves nothing.
 
 Duplicates: a receipt already in the history (same signed content, same signer) is skipped. A
 receipt with the id of a stored one but different content, or the same content signed by
@@ -25,8 +26,11 @@ staff member, and `technician:NAME` only for a receipt signed by a key enrolled 
 technician: naming a technician never gets a receipt past the staff id's key. A receipt signed
 by another key is refused by default, naming both keys, because it is exactly what a forged
 receipt looks like; if the person really has a new key (a new computer, a reinstall),
-importing again with that signer in `accept_new_keys` adds the new key to the trusted ones (the
-old one stays trusted: people use more than one computer).
+importing again with `ID=FINGERPRINT` in `accept_new_keys` (the fingerprint the helpdesk checked
+with the person: a bare id would accept any key, a copier's too) adds that key to the trusted
+ones. The refusal also raises a dispute (audit.store.holds): the key seen first is no more
+proven than the refused one, so its receipts stop counting as compliant until the helpdesk
+accepts one fingerprint for the id; the old key counts again only if it is accepted too.
 
 Files are handled in name order, so "first" is reproducible; they are verified outside the
 database lock and written in batches, one transaction per batch, so a crash loses at most the
@@ -46,16 +50,18 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from audit.attestation import VerifiedAttestation, format_fingerprint, verify_bytes
-from audit.attestation.verify import MAX_RECEIPT_BYTES
+from audit.attestation.verify import MAX_RECEIPT_BYTES, SAMPLE_REASON
 from audit.errors import AttestationInvalid, StoreError
 from audit.files import path_problem, read_limited
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 from audit.store.bulk import ImportBatch, ReceiptRows, receipt_rows
 from audit.store.db import timestamp
+from audit.store.evidence import rejudge_imported, tool_problem
+from audit.store.holds import Accepted, parse_accepted_keys, raise_dispute, rejudge, settle
 from audit.store.intake import batches_of, left_out_reason, worker_pool
 from audit.store.lookalike import lookalike_problem, pinned_lookalikes
 from audit.store.receipt_content import MalformedReceipt, read_receipt
@@ -65,6 +71,7 @@ from audit.store.times import (
     future_problem,
     judged_day_problem,
     receipt_announced_note,
+    with_counted_day,
 )
 from audit.store.trust import BatchTrust
 from audit.store.writes import RECEIPT_COLUMNS, key_identity
@@ -155,8 +162,9 @@ def import_files(
     same work whichever process does it). Raises Cancelled between files; batches already
     written stay written.
     """
+    accepted = parse_accepted_keys(accept_new_keys)
     batches = list(batches_of(paths, max(1, batch_size)))
-    run = _Run(len(paths), write, frozenset(accept_new_keys), progress, cancelled)
+    run = _Run(len(paths), write, accepted, progress, cancelled)
     pool = worker_pool(workers) if workers > 0 and len(batches) > 1 else None
     pending: deque[_Pending] = deque()
     try:
@@ -217,7 +225,7 @@ class _Run:
 
     total: int
     write: WriteBatch
-    accepted: frozenset[str]
+    accepted: Accepted
     progress: Progress
     cancelled: CancelCheck
     outcomes: list[FileOutcome] = field(default_factory=list)
@@ -323,6 +331,8 @@ def _verify(path: Path, data: bytes) -> Checked:
             f"Device Audit could not check this file ({type(error).__name__}: {error}); it was "
             "not imported. Please report this.",
         )
+    if verified.sample:  # anyone can sign anything with the published sample key
+        return _refused(path, SAMPLE_REASON, verified)
     try:
         content = read_receipt(verified)
     except MalformedReceipt as problem:
@@ -335,8 +345,10 @@ def _verify(path: Path, data: bytes) -> Checked:
         return _refused(path, "the receipt names two different devices", verified)
     if verified.simulated or content.device.simulated:
         return _refused(path, SIMULATED_REASON, verified, simulated=True)
-    future = future_problem(verified, content, datetime.now(UTC)) or judged_day_problem(
-        verified, content
+    future = (
+        tool_problem(verified.statement)
+        or future_problem(verified, content, datetime.now(UTC))
+        or judged_day_problem(verified, content)
     )
     if future:
         return _refused(path, future, verified)
@@ -380,13 +392,16 @@ def _outcome(
 
 
 def _store_batch(
-    conn: sqlite3.Connection, items: list[_Candidate | FileOutcome], accepted: frozenset[str]
+    conn: sqlite3.Connection, items: list[_Candidate | FileOutcome], accepted: Accepted
 ) -> list[FileOutcome]:
     """Decide each verified receipt (duplicate, refused key, imported) in file order, against
-    the history and the receipts before it in the batch, then write the imported ones."""
+    the history and the receipts before it in the batch, then write the imported ones. A key
+    the helpdesk accepts settles the disputes of its id first; a receipt refused for its key
+    raises one (audit.store.holds), and the audits of the ids involved are judged again."""
     candidates = [item for item in items if isinstance(item, _Candidate)]
     if not candidates:
         return [item for item in items if isinstance(item, FileOutcome)]
+    settled = {identity for identity, key in accepted if settle(conn, identity, key, at=_now())}
     trust = BatchTrust(conn, {c.rows.signer for c in candidates})
     items = [_vetted(item, trust) if isinstance(item, _Candidate) else item for item in items]
     candidates = [item for item in items if isinstance(item, _Candidate)]
@@ -397,11 +412,14 @@ def _store_batch(
     now = timestamp(datetime.now(UTC))
     announced = announced_days(conn)
     outcomes = []
+    disputes: list[tuple[str, str, str, str]] = []
     for item in items:
         if isinstance(item, FileOutcome):
             outcomes.append(item)
             continue
         outcome = _decide(item, stored, keys, accepted) or _lookalike(item, keys, lookalikes)
+        if outcome is not None:
+            disputes += _disputed(item, outcome, stored, keys)
         if outcome is None:
             outcome = _add(batch, item, stored, keys, now)
             note = trust.imported(item.rows, outcome.audit_id or 0, new_key=outcome.key_changed)
@@ -413,7 +431,32 @@ def _store_batch(
         outcomes.append(outcome)
     batch.flush()
     trust.flush(conn)
-    return outcomes
+    for identity, held, refused, day in disputes:
+        raise_dispute(conn, identity, held, refused, refused_day=day, at=_now())
+    rejudge(conn, identities=settled | {d[0] for d in disputes})
+    return rejudge_imported(conn, outcomes)  # what each rests on (audit.store.evidence)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _disputed(
+    c: _Candidate, outcome: FileOutcome, stored: Stored, keys: dict[str, dict[str, str]]
+) -> list[tuple[str, str, str, str]]:
+    """(identity, key held, key refused, day signed) for a receipt of a staff id refused for
+    its key: another key is pinned for the id, or the history holds the same content signed
+    by another key for the same id (a re-signed copy that came first)."""
+    v = c.rows
+    if outcome.result is not ImportResult.REFUSED or v.identity.startswith("technician:"):
+        return []
+    pinned = keys.get(v.identity, {})
+    if outcome.key_changed:
+        return [(v.identity, held, v.signer, _signed_day(v)) for held in pinned]
+    same = stored.get(v.payload_sha256)
+    if same is not None and same[2] != v.signer and same[2] in pinned:
+        return [(v.identity, same[2], v.signer, _signed_day(v))]
+    return []
 
 
 def _vetted(c: _Candidate, trust: BatchTrust) -> _Candidate | FileOutcome:
@@ -422,7 +465,7 @@ def _vetted(c: _Candidate, trust: BatchTrust) -> _Candidate | FileOutcome:
     rows = trust.vet(c.rows)
     if isinstance(rows, str):
         return _refused(c.path, rows, c.rows)
-    return replace(c, rows=rows)
+    return replace(c, rows=with_counted_day(rows, date.today()))
 
 
 Stored = dict[str, tuple[str, str, str]]  # uid or payload digest -> (uid, payload, signer)
@@ -507,7 +550,7 @@ def _decide(
     c: _Candidate,
     stored: Stored,
     keys: dict[str, dict[str, str]],
-    accepted: frozenset[str],
+    accepted: Accepted,
 ) -> FileOutcome | None:
     """Why this receipt is not imported, or None when it is to be."""
     v = c.rows
@@ -531,7 +574,7 @@ def _decide(
         )
     identity = v.identity
     known = keys.get(identity, {})
-    if not known or v.signer in known or identity in accepted:
+    if not known or v.signer in known or (identity, v.signer) in accepted:
         return None
     first_signer, source = next(iter(known.items()))
     return _refused(

@@ -24,9 +24,10 @@ from audit.files import path_problem
 from audit.store.records import FileOutcome, ImportResult
 
 
-def passed_over(folder: Path) -> list[FileOutcome]:
-    """What a folder's import leaves out and why (hidden files, folders, links to no file,
-    pipes and devices), so that its report lists every entry of the folder."""
+def passed_over(folder: Path, reader: str = "an import") -> list[FileOutcome]:
+    """What a folder's import (or `reader`: `history rejudge --inventories` lists its folder
+    with this too) leaves out and why (hidden files, folders, links to no file, pipes and
+    devices), so that its report lists every entry of the folder."""
     try:
         with os.scandir(folder) as entries:
             # A visible regular file (the file type comes with the listing) is imported.
@@ -40,14 +41,15 @@ def passed_over(folder: Path) -> list[FileOutcome]:
     return [
         FileOutcome(path=path, result=ImportResult.SKIPPED, reason=reason)
         for path in sorted(others)
-        if (reason := left_out_reason(path))
+        if (reason := left_out_reason(path, reader))
     ]
 
 
-def left_out_reason(path: Path) -> str:
-    """Why the import leaves this entry of a folder out, or "" when it is a file to import."""
+def left_out_reason(path: Path, reader: str = "an import") -> str:
+    """Why the import (or `reader`) leaves this entry of a folder out, or "" when it is a file
+    to read."""
     if path.name.startswith("."):
-        return "a hidden file (its name starts with a dot); Device Audit never names a receipt so"
+        return "a hidden file (its name starts with a dot); Device Audit never names its files so"
     try:
         info = path.stat()  # follows a link: a link to a receipt is imported
     except OSError as exc:
@@ -57,8 +59,8 @@ def left_out_reason(path: Path) -> str:
     link = "a link to " if path.is_symlink() else ""
     if stat.S_ISDIR(info.st_mode):
         return (
-            f"{link}a folder: an import takes the files of the folder it is given, not of the "
-            "folders inside it; import that folder on its own"
+            f"{link}a folder: {reader} takes the files of the folder it is given, not of the "
+            "folders inside it; run it again on that folder on its own"
         )
     if not stat.S_ISREG(info.st_mode):
         return f"{link}a pipe, a device or a socket, not a file"

@@ -1,36 +1,28 @@
 """Identities that look alike: a staff id a person cannot tell from one already pinned.
 
-Key pinning compares identities as text, so "ps-1042", "PS\u20101042" (a look-alike dash) or
-"PS-1042" with an invisible character would each pin a key of their own and put rows under a
-name that reads as PS-1042's. The import refuses a new identity that looks like a pinned one,
-and a staff id written as a technician's identity ("technician:Sam Lee").
+Key pinning compares identities as text, so "ps-1042", "PS\u20101042" (a look-alike dash),
+"PS-1O42" (O for 0), "РS-1042" (a Cyrillic Р) or "PS-1042" with an invisible character would
+each pin a key of their own and put rows under a name that reads as PS-1042's. The import
+refuses a new identity that looks like a pinned one (audit.confusables.identity_look), a staff
+id or technician name that mixes Latin with Cyrillic or Greek letters, and a staff id that
+reads as a technician's identity ("technician:Sam Lee"), whether or not the receipt names a
+technician: it would take that technician's key pin.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from collections.abc import Mapping
 
+from audit.confusables import identity_look, mixed_alphabets, reads_as_technician
 from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
 from audit.text import visible
 
-TECHNICIAN_COLUMN = [c.strip() for c in AUDIT_COLUMNS.split(",")].index("technician")
+__all__ = ["identity_look", "lookalike_problem", "pinned_lookalikes"]
 
-
-def identity_look(identity: str) -> str:
-    """What an identity looks like to a person: the same letters whatever their case, Unicode
-    form, invisible (format) characters, spaces, dash look-alikes ("ps-1042", "PS\u20101042",
-    "PS-1042\u200b" all look like "PS-1042")."""
-    text = unicodedata.normalize("NFKC", identity)
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cf":
-            continue
-        kept.append("-" if category == "Pd" else " " if category.startswith("Z") else char)
-    folded = "".join("".join(kept).split()).casefold()  # spaces too: "PS -1042" is PS-1042
-    return unicodedata.normalize("NFKC", folded)
+_COLUMNS = [c.strip() for c in AUDIT_COLUMNS.split(",")]
+TECHNICIAN_COLUMN = _COLUMNS.index("technician")
+STAFF_COLUMN = _COLUMNS.index("staff_id")
 
 
 def pinned_lookalikes(conn: sqlite3.Connection) -> dict[str, str]:
@@ -47,12 +39,20 @@ def lookalike_problem(
     """A receipt under a new identity that looks like one the history already pins to a key
     (another case, a look-alike dash, an invisible character) is refused: it would put a row
     under that person's name without their key. So is a staff id written as a technician's
-    identity ("technician:Sam Lee"), which would take the technician's pin."""
+    identity ("technician:Sam Lee"), which would take the technician's pin, and a staff id or
+    technician name that mixes Latin with Cyrillic or Greek letters."""
     technician = str(v.audit[TECHNICIAN_COLUMN] or "")
-    if not technician and v.identity.casefold().startswith("technician:"):
+    staff_id = str(v.audit[STAFF_COLUMN] or "")  # as signed (v.identity is the pinned one)
+    mixed = mixed_alphabets("staff id", staff_id) or mixed_alphabets(
+        "technician's name", technician
+    )
+    if mixed:
+        return f"{mixed}: ask for it to be signed again with the name as the person writes it"
+    if reads_as_technician(staff_id):
         return (
-            f"its staff id {visible(v.identity)!r} is written as a technician's identity, which "
-            "no staff id may be: ask for it to be signed again with the person's real staff id"
+            f"its staff id {visible(staff_id)!r} is written as a technician's identity, which "
+            "no staff id may be, whether or not a technician is named: ask for it to be signed "
+            "again with the person's real staff id"
         )
     if v.identity in keys:
         return ""
@@ -61,7 +61,8 @@ def lookalike_problem(
         return ""
     return (
         f"it is signed for {visible(v.identity)!r}, which looks like {visible(twin)!r} (another "
-        "case, a look-alike dash or an invisible character) whose receipts are signed with "
+        "case, a look-alike dash, an invisible character, O for 0 or a letter of another "
+        "alphabet) whose receipts are signed with "
         "another key: ask the person which staff id is theirs, and for it to be signed again "
         "with it"
     )

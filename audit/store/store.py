@@ -38,7 +38,8 @@ from audit.errors import StoreError
 from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
-from audit.store import importer, intake, queries, witnessed
+from audit.store import holds, importer, intake, queries, witnessed
+from audit.store.behind import CountMethods
 from audit.store.db import REIMPORT, check_pages, open_database, open_read_only, transaction
 from audit.store.db import sqlite_words as _words
 from audit.store.records import (
@@ -54,6 +55,7 @@ from audit.store.records import (
     ReceiptRecord,
     TrustedKey,
 )
+from audit.store.rejudge import RejudgeMethods
 from audit.store.trust import enrolled_keys, judge, other_identities, two_identities_note
 from audit.store.trust_store import TrustMethods
 from audit.store.writes import (
@@ -81,7 +83,7 @@ def default_path() -> Path:
     return data_dir() / FILE_NAME
 
 
-class Store(TrustMethods):
+class Store(TrustMethods, CountMethods, RejudgeMethods):
     """The history database. Open with Store() (the user's data folder) or Store(path)."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
@@ -200,6 +202,7 @@ class Store(TrustMethods):
                     audit_id,
                 ),
             )
+            holds.rejudge(conn, audits=[audit_id])  # a person-scoped exemption: whose?
             relink_key(conn, old)
             relink_key(conn, AuditKey(old.policy_id, staff_id, old.device_id))
 
@@ -307,6 +310,7 @@ class Store(TrustMethods):
                 "Start a new audit for this device or policy.",
             )
         scan_id = insert_assessment(conn, audit_id, assessment)
+        holds.rejudge(conn, audits=[audit_id])  # an exemption this history has not accepted
         relink_key(conn, key)
         return scan_id
 
@@ -411,6 +415,7 @@ class Store(TrustMethods):
         conn.execute(
             "UPDATE attestations SET identity = ? WHERE uid = ?", (judged.identity, verified.id)
         )
+        holds.rejudge(conn, audits=[audit_id])  # held as an imported receipt would be
         relink_key(conn, key)
         relink_key(conn, AuditKey(key.policy_id, attester.staff_id, key.device_id))
         return verified
@@ -578,7 +583,7 @@ class Store(TrustMethods):
 
         def query(conn: sqlite3.Connection) -> list[ExportRow]:
             queries.require_policy(conn, policy_id)
-            return queries.export_rows(conn, day, policy_id)
+            return witnessed.export_as_counted(conn, queries.export_rows(conn, day, policy_id))
 
         return self._read(query)
 

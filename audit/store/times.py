@@ -11,11 +11,11 @@ of a person's device is chosen by a time no later than its arrival (schema.CHAIN
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
-from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
+from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
 from audit.store.receipt_content import ReceiptContent
 
 __all__ = [
@@ -82,14 +82,46 @@ def announced_note(day: date, announced: date | None) -> str:
 
 
 _COLUMNS = [c.strip() for c in AUDIT_COLUMNS.split(",")]
-_POLICY, _SHA256, _DAY = (_COLUMNS.index(c) for c in ("policy_id", "policy_sha256", "day"))
+_POLICY, _SHA256, _DAY, _ATTESTED = (
+    _COLUMNS.index(c) for c in ("policy_id", "policy_sha256", "day", "attested_at")
+)
+
+
+_SCAN_DAY = [c.strip() for c in SCAN_COLUMNS.split(",")].index("day")
+
+
+def counted_day(judged: date, signed_at: datetime, arrived: date) -> date:
+    """The one rule for the day an imported audit counts from in this history (its `day`,
+    which the dashboard's running totals, the people behind each count, the history and the
+    export all read): the day it judged, but never later than the day it was signed in UTC nor
+    the day it arrived here.
+
+    The judged day is the signer's local day: signed at 00:30 on the 8th in Auckland, it is
+    still the 7th in UTC and at a helpdesk in London. Counted from the 8th, the dashboard of
+    the 7th left the device out (or counted its previous audit), while the export and the
+    history, which take the latest audit whatever its day, showed the new one. Counted from
+    the 7th, all of them show the same audit. The receipt keeps the day it judged (its scans
+    and `verify` say it); only where the history counts it moves."""
+    return min(judged, signed_at.astimezone(UTC).date(), arrived)
+
+
+def with_counted_day(rows: ReceiptRows, arrived: date) -> ReceiptRows:
+    """The rows of an imported receipt with its audit counted from counted_day()."""
+    audit = list(rows.audit)
+    judged = date.fromisoformat(str(audit[_DAY]))
+    day = counted_day(judged, datetime.fromisoformat(str(audit[_ATTESTED])), arrived)
+    if day == judged:
+        return rows
+    audit[_DAY] = day.isoformat()
+    return rows._replace(audit=tuple(audit))
 
 
 def receipt_announced_note(rows: ReceiptRows, days: dict[tuple[str, str], date]) -> str:
     """announced_note() for a receipt about to be stored."""
     audit = rows.audit
     announced = days.get((str(audit[_POLICY]), str(audit[_SHA256])))
-    return announced_note(date.fromisoformat(str(audit[_DAY])), announced)
+    judged = rows.rescan[_SCAN_DAY]  # the day it judged (the audit's may count earlier)
+    return announced_note(date.fromisoformat(str(judged)), announced)
 
 
 def announced_days(conn: sqlite3.Connection) -> dict[tuple[str, str], date]:

@@ -14,6 +14,10 @@ reached by a USB cable or was the bench computer itself. Everything else signed 
 but is not signed by an enrolled key is pinned to the staff id like any other self-attested
 one, so naming a technician never bypasses the staff id's key.
 
+What a receipt claims that the helpdesk must decide first (its exemptions, a disputed key) is
+held in audit.store.holds; technician keys and the judging of one receipt are in
+audit.store.technicians (re-exported here).
+
 Everything here runs inside the caller's transaction (the importer's batch, a Store method).
 """
 
@@ -22,33 +26,45 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypedDict
 
 from audit.attestation import Attester, format_fingerprint
 from audit.errors import AuditError
-from audit.model import Connection, Policy
+from audit.model import Exemption, Policy
 from audit.policy import load_policy, preset_ids
 from audit.policy.earlier import EarlierPreset, earlier_presets
-from audit.provenance import connection_from_dict, reached_words
-from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
-from audit.store.db import optional_day, optional_time, parse_time, timestamp
-from audit.store.writes import RECEIPT_COLUMNS
+from audit.provenance import connection_from_dict
+from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
+from audit.store.db import optional_day, parse_time, timestamp
+from audit.store.holds import (
+    EXEMPTION_NOTE,
+    Holds,
+    Scope,
+    active_digests,
+    device_ids,
+    exemption_problem,
+    held_status,
+)
+
+# Split out to keep this module readable; callers import these from here.
+from audit.store.technicians import ASSURANCE_WORDS as ASSURANCE_WORDS  # noqa: PLC0414
+from audit.store.technicians import Assurance as Assurance  # noqa: PLC0414
+from audit.store.technicians import Judgement as Judgement  # noqa: PLC0414
+from audit.store.technicians import Technician as Technician  # noqa: PLC0414
+from audit.store.technicians import enrol as enrol  # noqa: PLC0414
+from audit.store.technicians import enrolled_keys as enrolled_keys  # noqa: PLC0414
+from audit.store.technicians import judge as judge  # noqa: PLC0414
+from audit.store.technicians import other_identities as other_identities  # noqa: PLC0414
+from audit.store.technicians import revoke as revoke  # noqa: PLC0414
+from audit.store.technicians import revoked_words as revoked_words  # noqa: PLC0414
+from audit.store.technicians import technicians as technicians  # noqa: PLC0414
+from audit.store.writes import RECEIPT_COLUMNS, exemption_row
 
 log = logging.getLogger(__name__)
-
-
-class Assurance(StrEnum):
-    SELF_ATTESTED = "self-attested"
-    WITNESSED = "witnessed"
-
-
-ASSURANCE_WORDS = {
-    Assurance.SELF_ATTESTED: "self-attested (a signed claim by the holder of the key)",
-    Assurance.WITNESSED: "witnessed (signed at the bench by an enrolled technician's key)",
-}
 
 
 class PolicyTrust(StrEnum):
@@ -123,8 +139,17 @@ def _readable_presets() -> list[Policy]:
 class KnownPolicies:
     """The built-in presets and the policies accepted in one history, by digest and by id."""
 
-    def __init__(self, policies: list[KnownPolicy], *, require_signed: bool = False) -> None:
+    def __init__(
+        self,
+        policies: list[KnownPolicy],
+        *,
+        require_signed: bool = False,
+        exemptions: frozenset[str] | None = None,
+    ) -> None:
         self.require_signed = require_signed  # the helpdesk's setting (audit.policy.signed)
+        # The digests of the exemptions the helpdesk accepted (audit.store.holds); None
+        # without a history, where no exemption can be known.
+        self.exemptions = exemptions
         self.by_sha: dict[str, KnownPolicy] = {}
         self.by_id: dict[str, KnownPolicy] = {}  # the built-in, else the latest accepted
         for known in policies:
@@ -141,7 +166,9 @@ class KnownPolicies:
         if conn is None:
             return cls(known)
         known += accepted_policies(conn)
-        return cls(known, require_signed=signed_policies_required(conn))
+        return cls(
+            known, require_signed=signed_policies_required(conn), exemptions=active_digests(conn)
+        )
 
     def problem(self, policy_id: str, sha256: str) -> str:
         """Why a receipt's policy is not one this helpdesk knows, or "" when it is."""
@@ -176,6 +203,25 @@ class KnownPolicies:
             "first (File › Accept policy… in the app, or device-audit policy accept FILE), then "
             "import again"
         )
+
+
+def exemption_words(
+    known: KnownPolicies,
+    staff_id: str,
+    exemptions: Sequence[Exemption],
+    scope: Scope | None = None,
+) -> str:
+    """What `verify` says of a receipt "compliant with exceptions": with a history, the hold
+    of the exemptions the helpdesk has not accepted (audit.store.holds); without one, that none
+    can be known. `scope` (its device, policy and excepted findings) checks each exemption is
+    used for what it was granted, as the import does."""
+    rows = [exemption_row(0, e)[1:] for e in exemptions]
+    if known.exemptions is None:
+        return (
+            f"{EXEMPTION_NOTE} (without --db no accepted exemption is known): its exemptions "
+            "are the signer's word until a helpdesk accepts them"
+        )
+    return exemption_problem(known.exemptions, staff_id, rows, scope)
 
 
 def policy_deadline(conn: sqlite3.Connection, policy_id: str) -> date | None:
@@ -294,168 +340,6 @@ def accept_policy(
     return cursor.rowcount == 1
 
 
-# --- technicians -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Technician:
-    fingerprint: str
-    name: str
-    enrolled_by: str
-    enrolled_at: datetime
-    revoked_by: str = ""
-    revoked_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-
-def technicians(conn: sqlite3.Connection) -> list[Technician]:
-    return [
-        Technician(row[0], row[1], row[2], parse_time(row[3]), row[4], optional_time(row[5]))
-        for row in conn.execute(
-            "SELECT fingerprint, name, enrolled_by, enrolled_at, revoked_by, revoked_at"
-            " FROM technicians ORDER BY enrolled_at, fingerprint"
-        )
-    ]
-
-
-def enrol(
-    conn: sqlite3.Connection, *, name: str, fingerprint: str, by: str, at: datetime
-) -> Technician:
-    """Enrol a technician's key (fingerprint as lowercase hex). A key enrolled before, even if
-    revoked since, is refused: enrolment is the record of who held it."""
-    if not name.strip():
-        raise ValueError("a technician needs a name")
-    existing = conn.execute(
-        "SELECT name, revoked_at FROM technicians WHERE fingerprint = ?", (fingerprint,)
-    ).fetchone()
-    if existing is not None:
-        state = "revoked" if existing[1] is not None else "enrolled"
-        raise ValueError(
-            f"the key {format_fingerprint(fingerprint)} is already {state} for technician "
-            f"{existing[0]}; a key is enrolled once"
-        )
-    conn.execute(
-        "INSERT INTO technicians (fingerprint, name, enrolled_by, enrolled_at) VALUES (?, ?, ?, ?)",
-        (fingerprint, name.strip(), by, timestamp(at)),
-    )
-    return Technician(fingerprint, name.strip(), by, at)
-
-
-def revoke(conn: sqlite3.Connection, *, fingerprint: str, by: str, at: datetime) -> Technician:
-    row = conn.execute(
-        "SELECT name, enrolled_by, enrolled_at, revoked_at FROM technicians WHERE fingerprint = ?",
-        (fingerprint,),
-    ).fetchone()
-    if row is None:
-        raise ValueError(f"no technician key {format_fingerprint(fingerprint)} is enrolled")
-    if row[3] is not None:
-        raise ValueError(f"the key {format_fingerprint(fingerprint)} was revoked already")
-    conn.execute(
-        "UPDATE technicians SET revoked_by = ?, revoked_at = ? WHERE fingerprint = ?",
-        (by, timestamp(at), fingerprint),
-    )
-    return Technician(fingerprint, row[0], row[1], parse_time(row[2]), by, at)
-
-
-# --- judging one receipt -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """What a signed receipt is worth here: its level, whose key is pinned (a staff id, or
-    "technician:NAME" for an enrolled key), why a technician claim was not taken (note), and
-    why it must be refused outright (refusal; "" when not)."""
-
-    assurance: Assurance
-    identity: str
-    note: str = ""
-    refusal: str = ""
-
-
-def judge(
-    attester: Attester,
-    signer: str,
-    connection: Connection | None,
-    enrolled: dict[str, Technician],
-) -> Judgement:
-    """`enrolled` maps fingerprints to every technician ever enrolled (revoked ones too)."""
-    technician = attester.technician
-    tech = enrolled.get(signer)
-    if not technician:
-        return Judgement(Assurance.SELF_ATTESTED, attester.staff_id)
-    if tech is not None and not tech.active:
-        return Judgement(
-            Assurance.SELF_ATTESTED,
-            attester.staff_id,
-            refusal=f"it is signed by technician {tech.name}'s key "
-            f"{format_fingerprint(signer)}, which {tech.revoked_by or 'the helpdesk'} revoked "
-            f"on {tech.revoked_at:%Y-%m-%d}; ask for the audit to be done again",
-        )
-    if tech is None:
-        holders = [
-            t for t in enrolled.values() if t.active and t.name.casefold() == technician.casefold()
-        ]
-        if holders:
-            return Judgement(
-                Assurance.SELF_ATTESTED,
-                attester.staff_id,
-                refusal=f"it names technician {technician}, but it is signed by key "
-                f"{format_fingerprint(signer)}, not by the key this helpdesk enrolled for "
-                f"{holders[0].name} ({format_fingerprint(holders[0].fingerprint)}): someone "
-                "else signed in the technician's name",
-            )
-        return Judgement(
-            Assurance.SELF_ATTESTED,
-            attester.staff_id,
-            note=f"it names technician {technician}, but its key {format_fingerprint(signer)} "
-            "is not a technician key this helpdesk enrolled, so it counts as self-attested and "
-            f"is checked against staff id {attester.staff_id}'s key "
-            "(enrol the technician's key: device-audit technician enrol)",
-        )
-    identity = f"technician:{technician}"
-    if tech.name.casefold() != technician.casefold():
-        return Judgement(
-            Assurance.SELF_ATTESTED,
-            identity,
-            refusal=f"it names technician {technician}, but it is signed by the key enrolled "
-            f"for technician {tech.name}",
-        )
-    if connection is None:
-        return Judgement(
-            Assurance.SELF_ATTESTED,
-            identity,
-            note=f"signed by enrolled technician {tech.name}, but the receipt does not record "
-            "how the phone was reached (a USB cable or the network), so it is not witnessed",
-        )
-    if not connection.cabled:
-        return Judgement(
-            Assurance.SELF_ATTESTED,
-            identity,
-            note=f"signed by enrolled technician {tech.name}, but the phone was reached "
-            f"{reached_words(connection)}: a technician cannot see such a phone, so it is "
-            "not witnessed",
-        )
-    return Judgement(Assurance.WITNESSED, identity)
-
-
-def enrolled_keys(conn: sqlite3.Connection) -> dict[str, Technician]:
-    return {t.fingerprint: t for t in technicians(conn)}
-
-
-def other_identities(conn: sqlite3.Connection, signer: str, identity: str) -> list[str]:
-    """The other staff ids (or technicians) this key already signed for."""
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT identity FROM keys WHERE signer = ? AND identity != ? ORDER BY first_seen",
-            (signer, identity),
-        )
-    ]
-
-
 # --- an imported receipt -----------------------------------------------------------------------
 
 _AUDIT_INDEX = {name.strip(): index for index, name in enumerate(AUDIT_COLUMNS.split(","))}
@@ -538,6 +422,7 @@ class BatchTrust:
     def __init__(self, conn: sqlite3.Connection, signers: set[str]) -> None:
         self.policies = KnownPolicies.load(conn)
         self.enrolled = enrolled_keys(conn)
+        self.holds = Holds.load(conn)
         self.seen = signer_identities(conn, signers)
         self.judged: dict[str, Judgement] = {}  # payload digest -> judgement
         self.marks: list[tuple[str, str, int]] = []
@@ -547,8 +432,32 @@ class BatchTrust:
         vetted = vet(rows, self.policies, self.enrolled)
         if isinstance(vetted, str):
             return vetted
-        self.judged[rows.payload_sha256] = vetted.judgement
+        held = self.hold(vetted.rows)
+        judgement = vetted.judgement
+        if held is not None:
+            note = "; ".join(part for part in (judgement.note, *held[1]) if part)
+            judgement = replace(judgement, note=note)
+            vetted = Vetted(held[0], judgement)
+        self.judged[rows.payload_sha256] = judgement
         return vetted.rows
+
+    def hold(self, rows: ReceiptRows) -> tuple[ReceiptRows, list[str]] | None:
+        """The rows as held (audit.store.holds: an exemption the helpdesk has not accepted, a
+        disputed key) and the holds, or None when it counts as it claims."""
+        audit = list(rows.audit)
+        claimed = str(audit[_AUDIT_INDEX["status"]])
+        holds = self.holds.of(
+            staff_id=str(audit[_AUDIT_INDEX["staff_id"]]),
+            identity=rows.identity,
+            signer=rows.signer,
+            claimed=claimed,
+            exemptions=rows.exemptions,
+            scope=_scope(rows) if claimed == _EXCEPTED_STATUS else None,
+        )
+        if not holds:
+            return None
+        audit[_AUDIT_INDEX["status"]] = held_status(claimed, holds)
+        return rows._replace(audit=tuple(audit)), holds
 
     def imported(self, rows: ReceiptRows, audit_id: int, *, new_key: bool = False) -> str:
         """Record what an imported receipt is worth; returns the notes its report line says.
@@ -577,6 +486,28 @@ class BatchTrust:
                 " AND instr(trust_note, ?) = 0",
                 (note, note, staff_id, later, note),
             )
+
+
+_EXCEPTED_STATUS = "compliant_with_exceptions"
+_SCAN_DAY = [name.strip() for name in SCAN_COLUMNS.split(",")].index("day")
+
+
+def _scope(rows: ReceiptRows) -> Scope:
+    """What the receipt's exemptions must be for (audit.store.holds.Scope): its device, its
+    policy, and the findings of its rescan it says they excepted (writes.INSERT_FINDING)."""
+    audit = rows.audit
+    device = str(audit[_AUDIT_INDEX["device_id"]])
+    excepted = tuple(
+        (str(f[0]), str(f[2]), str(f[4]), str(f[9] or ""))
+        for f in rows.findings_rescan
+        if f[7] == "excepted"
+    )
+    return Scope(
+        device_ids(device, audit[_AUDIT_INDEX["device_json"]]),
+        str(audit[_AUDIT_INDEX["policy_id"]]),
+        excepted,
+        day=str(rows.rescan[_SCAN_DAY] or "")[:10],  # judged, not counted (times.counted_day)
+    )
 
 
 def suspect_note(staff_id: str, later: str) -> str:

@@ -16,13 +16,16 @@ from typing import TypeVar
 
 from audit.attestation import format_fingerprint
 from audit.errors import PolicyError, StoreError
-from audit.model import Policy
+from audit.model import Exemption, Policy
 from audit.policy import load_policy_file
+from audit.policy.exemptions import load_exemptions
 from audit.policy.loader import list_presets, preset_digests
 from audit.policy.tomlfile import read_file
-from audit.store import trust
+from audit.store import holds, trust
+from audit.store.holds import AcceptedExemption
 from audit.store.lookalike import identity_look
 from audit.store.trust import KnownPolicies, KnownPolicy, Technician
+from audit.store.waiting import WaitingExemption, waiting_exemptions
 from audit.text import visible
 
 T = TypeVar("T")
@@ -98,6 +101,55 @@ class TrustMethods:
         with self._words(), self._write() as conn:
             return trust.revoke(conn, fingerprint=fingerprint, by=_who(by), at=datetime.now(UTC))
 
+    def accept_exemptions(
+        self, path: Path | str, *, by: str, blanket: bool = False
+    ) -> list[tuple[Exemption, str, bool]]:
+        """Accept every exemption of an exemptions file, as a policy file is accepted: each is
+        known by the digest of its canonical form (audit.store.holds), so a receipt counts as
+        "compliant with exceptions" only when the exemptions it lists are these exactly.
+        Returns (exemption, digest, new here) for each; imported audits are judged again."""
+        path = Path(path)
+        exemptions = load_exemptions(path)  # ExemptionsError says what is wrong with the file
+        if not exemptions:
+            raise StoreError(
+                f"{path.name} holds no exemption, so there is nothing to accept.",
+                "Give the exemptions file the approver signed off.",
+            )
+        who = _who(by)
+        with self._write() as conn:
+            done = holds.accept_exemptions(
+                conn,
+                exemptions,
+                file_name=path.name,
+                by=who,
+                at=datetime.now(UTC),
+                blanket=blanket,  # one covering everything only on purpose (store.blanket)
+            )
+            holds.rejudge(conn)
+        return done
+
+    def accepted_exemptions(self) -> list[AcceptedExemption]:
+        """Every exemption the helpdesk accepted, revoked ones too (they say when and by whom)."""
+        return self._read(holds.accepted_exemptions)
+
+    def waiting_exemptions(self) -> list[WaitingExemption]:
+        """The exemption texts held audits list that nobody accepted here (audit.store.waiting):
+        what the helpdesk has to decide on, most devices first."""
+        return self._read(waiting_exemptions)
+
+    def revoke_exemption(self, which: str, *, by: str) -> list[AcceptedExemption]:
+        """Revoke accepted exemptions by id or digest: receipts resting on them count as not
+        compliant from now on (imported audits are judged again)."""
+        who = _who(by)
+        with self._exemption_words(), self._write() as conn:
+            found = holds.revoke_exemptions(conn, which, by=who, at=datetime.now(UTC))
+            holds.rejudge(conn)
+        return found
+
+    @staticmethod
+    def _exemption_words() -> AbstractContextManager[None]:
+        return _value_errors("List the accepted exemptions with 'device-audit exemption list'.")
+
     @staticmethod
     def _words() -> AbstractContextManager[None]:
         return _value_errors()
@@ -172,9 +224,11 @@ def _who(by: str) -> str:
 class _value_errors(AbstractContextManager[None]):
     """The trust rules' ValueErrors as StoreErrors with a next step."""
 
+    def __init__(
+        self, next_step: str = "List the enrolled technicians with 'device-audit technician list'."
+    ) -> None:
+        self.next_step = next_step
+
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if isinstance(error, ValueError):
-            raise StoreError(
-                f"{str(error)[:1].upper()}{str(error)[1:]}.",
-                "List the enrolled technicians with 'device-audit technician list'.",
-            ) from None
+            raise StoreError(f"{str(error)[:1].upper()}{str(error)[1:]}.", self.next_step) from None

@@ -25,14 +25,14 @@ not be written) goes to `say` as a Notice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from audit.assess import SCAN_SHARE, DetailsFetch, judge_with_details
+from audit.assess import SCAN_SHARE, DetailsFetch, judge_with_details, packages_to_ask
 from audit.attestation import (
     Attester,
     Envelope,
@@ -54,9 +54,11 @@ from audit.progress import (
 from audit.remediation import RemediationSession, Rights, Step, executor_for, pending
 from audit.remediation.execute import Executor
 from audit.remediation.pending import PendingRemoval
+from audit.store.evidence import refuse_older_text
 from audit.workflow import saved
 from audit.workflow.history import (
     History,
+    exemption_notice,
     record_check,
     record_done,
     record_receipt,
@@ -83,6 +85,10 @@ class Reach:
     details: DetailsFetch | None = None
     address: str = ""
     adb_port: int | None = None
+    # A scan that also reads, in its own round trip, the per-user records of the packages it
+    # is given (an Android phone: audit.sources.android.onestage): the check passes the
+    # packages the policy names, so a phone with a banned app needs no second round trip.
+    scan_asking: Callable[[Progress, CancelCheck, Collection[str]], ScanResult] | None = None
 
 
 def phone(serial: str, adb_port: int | None = None, *, adb: Adb | None = None) -> Reach:
@@ -98,15 +104,36 @@ def phone(serial: str, adb_port: int | None = None, *, adb: Adb | None = None) -
             server.append(Adb(adb_port))
         return server[0]
 
-    def scan(progress: Progress, cancelled: CancelCheck) -> ScanResult:
-        return scan_phone(serial, adb=connection(), progress=progress, cancelled=cancelled)
+    def scan(
+        progress: Progress, cancelled: CancelCheck, packages: Collection[str] = ()
+    ) -> ScanResult:
+        return scan_phone(
+            serial,
+            adb=connection(),
+            progress=progress,
+            cancelled=cancelled,
+            detail_packages=packages,
+        )
 
     return Reach(
         scan,
         lambda packages: details_for(serial, packages, adb=connection()),
         address=serial,
         adb_port=adb.port if adb is not None else adb_port,
+        scan_asking=scan,
     )
+
+
+def iphone(udid: str) -> Reach:
+    """An iPhone over usbmuxd (USBMUXD_SOCKET_ADDRESS, else the system's): the scan reads every
+    app's state from the phone's own record, so there are no details to ask for afterwards."""
+
+    def scan(progress: Progress, cancelled: CancelCheck) -> ScanResult:
+        from audit.sources.ios.scan import scan_iphone
+
+        return scan_iphone(udid, progress=progress, cancelled=cancelled)
+
+    return Reach(scan, address=udid)
 
 
 def this_computer() -> Reach:
@@ -247,9 +274,14 @@ class DeviceAudit:
         self, progress: Progress = no_progress, cancelled: CancelCheck = never_cancelled
     ) -> Assessment:
         """Scan the device (every user) and judge it: scan → judge → details → judge."""
-        scan = self.reach.scan(
-            lambda fraction, message: progress(fraction * SCAN_SHARE, message), cancelled
-        )
+
+        def scan_progress(fraction: float, message: str) -> None:
+            progress(fraction * SCAN_SHARE, message)
+
+        if self.reach.scan_asking is not None:
+            scan = self.reach.scan_asking(scan_progress, cancelled, packages_to_ask(self.policy))
+        else:
+            scan = self.reach.scan(scan_progress, cancelled)
         judged = self.judge(
             scan, details=self.reach.details, progress=progress, cancelled=cancelled
         )
@@ -468,6 +500,8 @@ class DeviceAudit:
         """Sign → write atomically → verify → record in the history → retire the saved removal
         → PDF (with `pdf_writer`; `pdf` False leaves it to the caller). AttestationRefused
         when it may not be signed; the key comes from the keyring unless `signer` is given."""
+        if not report and not proof.after.scan.device.simulated:  # a newer text in force?
+            refuse_older_text(self.history_path, self.policy.id, self.policy.sha256)
         progress(0.1, "Opening the signing key")
         key: SigningKey = signer if signer is not None else Signer.from_keyring()
         replaced = replaced_key_words(key)
@@ -527,4 +561,12 @@ class DeviceAudit:
         )
         if audit_id is not None:
             self.audit_id = audit_id
+            recorded_id = audit_id
+            notice = history.run(
+                "The receipt",
+                lambda store: exemption_notice(store, recorded_id, self.exemptions_file),
+                "",
+            )
+            if notice is not None:
+                self.say(notice)
         return audit_id

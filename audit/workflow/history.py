@@ -235,6 +235,29 @@ def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
     )
 
 
+def exemption_notice(store: Store, audit_id: int, exemptions_file: str = "") -> Notice | None:
+    """What to tell the person when the history holds the audit back because an exemption it
+    rests on was not accepted in this history (audit.store.holds, docs/security.md): the
+    receipt still says "compliant with exceptions", the history counts it as not compliant.
+    None when the audit counts as it claims. The CLI prints it after `attest`; the window can
+    show it after recording a receipt (`record_signed_file` returns it)."""
+    from audit.store.holds import EXEMPTION_NOTE
+
+    summary = store.audit(audit_id)
+    if EXEMPTION_NOTE not in summary.trust_note:
+        return None
+    file = exemptions_file or "FILE"
+    return Notice(
+        "This history counts the audit as not compliant, although the receipt says "
+        '"compliant with exceptions": an exemption it relies on has not been accepted by the '
+        "helpdesk here. Anyone can write an exemptions file, so an exemption counts only once "
+        "the helpdesk accepted it.",
+        "Ask your helpdesk to accept this exemption file, or run `device-audit exemption "
+        f"accept {file} --by NAME` if you are the helpdesk.",
+        warning=True,
+    )
+
+
 def record_signed_file(
     store: Store,
     audit_id: int,
@@ -243,10 +266,11 @@ def record_signed_file(
     person_name: str,
     staff_id: str,
     technician: str,
-) -> None:
+) -> Notice | None:
     """Record a receipt file signed for an audit whose scans and actions are in the history
     already (the window writes them as they come), read back from the file. The audit's person
-    is named first: the receipt's signed attester is who the audit is for."""
+    is named first: the receipt's signed attester is who the audit is for. Returns what to tell
+    the person when the history holds the audit back (exemption_notice), else None."""
     summary = store.audit(audit_id)
     if not summary.attested and (summary.staff_id, summary.person_name) != (
         staff_id,
@@ -256,3 +280,4 @@ def record_signed_file(
             audit_id, person_name=person_name, staff_id=staff_id, technician=technician
         )
     store.record_receipt(audit_id, path.read_bytes(), file_name=str(path))
+    return exemption_notice(store, audit_id)

@@ -150,3 +150,35 @@ def test_the_demo_phone_walks_the_flow_but_is_never_written_and_this_is_said_onc
     with Store(tmp_path / "h.sqlite3") as store:
         assert [a.device_id for a in store.history()] == ["android:REAL1"]
     recorder.close()
+
+
+def test_a_receipt_the_history_holds_back_is_said_with_what_to_do(
+    qtbot: QtBot, ops: Operations, tmp_path: Path
+) -> None:
+    """A receipt signed here under an exemption this history has not accepted: written, held
+    (not counted compliant with exceptions), and the window is told what to do."""
+    from datetime import date
+
+    from audit.attestation import Signer
+    from tests.audit.store import factory as f
+
+    person = f.Person("Kim Exempt", "PS-5100")
+    device = f.phone("HELD1")
+    _before, after, _actions = f.audit_inputs(device, person, f.Outcome.EXCEPTED, day=date.today())
+    recorder = AuditRecorder(ops, tmp_path / "h.sqlite3")
+    told: list[object] = []
+    recorder.held.connect(told.append)
+    handle = recorder.begin(after, person_name=person.name, staff_id=person.staff_id)
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(
+        f.receipt(
+            Signer.generate(), device, person, f.Outcome.EXCEPTED, day=date.today()
+        ).to_file_bytes()
+    )
+    with qtbot.waitSignal(recorder.held, timeout=WAIT):
+        recorder.add_receipt(
+            handle, receipt, person_name=person.name, staff_id=person.staff_id, technician=""
+        )
+    [notice] = told
+    assert "exemption accept" in getattr(notice, "next_step", "")
+    recorder.close()

@@ -112,7 +112,7 @@ def test_the_file_menu_opens_each_tab(qtbot: QtBot, recorder: AuditRecorder) -> 
     main.windows = {}  # type: ignore[attr-defined]
     menu = main.menuBar().addMenu("&File")
     install_menu(main, menu)
-    accept, techs = menu.actions()
+    accept, techs, _exemptions = menu.actions()  # the third: tests/ui/test_trust_exemptions.py
     assert (accept.text(), techs.text()) == ("Accept &policy…", "&Technician keys…")
     techs.trigger()
     opened = main.windows["trust"]  # type: ignore[attr-defined]

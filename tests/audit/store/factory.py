@@ -7,9 +7,11 @@ when the device cannot be attested) with a real Ed25519 key.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from audit.attestation import Attester, Envelope, Signer, attest, report_noncompliance
 from audit.model import (
@@ -85,7 +87,9 @@ def exemption(person: Person, expires: date) -> Exemption:
         id=f"EX-{person.staff_id}",
         reason="Needed to perform democratic duties",
         approver="Clerk of the House",
-        granted=expires - timedelta(days=60),
+        # in force on the audit's day, as the app applies it (granted after it, a history
+        # holds the audit: audit.store.holds)
+        granted=expires - timedelta(days=365),
         expires=expires,
         person=person.staff_id,
         mitigations=("separate work profile",),
@@ -202,3 +206,49 @@ def receipt(
     return report_noncompliance(
         before=before, after=after, actions=actions, attester=attester, signer=signer, now=now
     )
+
+
+def exemptions_file(path: Path, *exemptions: Exemption) -> Path:
+    """The exemptions file an approver would hand the helpdesk (docs/exemptions format), so a
+    test can accept exactly the exemptions its receipts list."""
+
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string is JSON's
+
+    def texts(values: tuple[str, ...]) -> str:
+        return "[" + ", ".join(text(v) for v in values) + "]"
+
+    blocks = []
+    for e in exemptions:
+        lines = [
+            "[[exemption]]",
+            f"id = {text(e.id)}",
+            f"reason = {text(e.reason)}",
+            f"approver = {text(e.approver)}",
+            f"granted = {e.granted.isoformat()}",
+            f"expires = {e.expires.isoformat()}",
+        ]
+        for key in ("person", "device", "policy", "approver_role"):
+            if getattr(e, key):
+                lines.append(f"{key} = {text(getattr(e, key))}")
+        for key in ("rules", "apps", "mitigations"):
+            if getattr(e, key):
+                lines.append(f"{key} = {texts(getattr(e, key))}")
+        blocks.append("\n".join(lines))
+    path.write_text("\n\n".join(blocks) + "\n", "utf-8")
+    return path
+
+
+def accept_exemptions(store: object, *exemptions: Exemption, by: str = "Helpdesk lead") -> None:
+    """Accept these exemptions in the history, as a helpdesk does with the approver's file
+    (`device-audit exemption accept FILE`): "compliant with exceptions" counts in a history
+    only with the exemptions it accepted (audit.store.holds)."""
+    import tempfile
+
+    from audit.store import Store
+
+    assert isinstance(store, Store)
+    if not exemptions:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        store.accept_exemptions(exemptions_file(Path(folder) / "accepted.toml", *exemptions), by=by)

@@ -74,8 +74,9 @@ def test_import_json_and_accepting_a_new_key(
     capsys: pytest.CaptureFixture[str], receipts: Path, db_path: Path
 ) -> None:
     run(capsys, "import", str(receipts), "--db", str(db_path))
+    laptop = Signer.generate()
     write_receipt(
-        f.receipt(Signer.generate(), f.phone("A9"), f.AROHA, f.Outcome.CLEAN, day=DAY),
+        f.receipt(laptop, f.phone("A9"), f.AROHA, f.Outcome.CLEAN, day=DAY),
         receipts / "c-new-laptop.json",
     )
     code, out, _ = run(capsys, "import", str(receipts), "--db", str(db_path), "--json")
@@ -85,8 +86,9 @@ def test_import_json_and_accepting_a_new_key(
     assert refused["key_changed"] and refused["signed_for"] == "PS-1042"
     assert refused["person"] == "Aroha Ngata"
     assert report["refused"] == 1 and report["duplicates"] == 2
+    accept = f"PS-1042={laptop.fingerprint}"
     code, out, _ = run(
-        capsys, "import", str(receipts), "--db", str(db_path), "--accept-new-key", "PS-1042"
+        capsys, "import", str(receipts), "--db", str(db_path), "--accept-new-key", accept
     )
     assert code == 0 and "imported   c-new-laptop.json: accepted as a new key" in out
 
@@ -97,7 +99,7 @@ def test_history_lists_and_filters_with_device_text_escaped(
     run(capsys, "import", str(receipts), "--db", str(db_path))
     code, out, _ = run(capsys, "history", "--db", str(db_path))
     assert code == 0
-    lines = out.splitlines()
+    lines = [line for line in out.splitlines() if not line.startswith(" ")]  # not trust notes
     assert len(lines) == 2
     assert "Ben Clarke (PS-2001)" in lines[0] and "overdue" in lines[0]  # newest first
     assert "Pixel\\x1b[31m\\x0aFAKE LINE" in lines[1] and "\x1b" not in out
@@ -216,17 +218,19 @@ def test_a_refused_new_key_suggests_a_command_that_runs_as_printed(
     run(capsys, "import", str(receipts), "--db", str(db))
     folder = tmp_path / "rc 2"
     folder.mkdir()
+    laptop = Signer.generate()
     write_receipt(
-        f.receipt(Signer.generate(), f.phone("A9"), f.AROHA, f.Outcome.CLEAN, day=DAY),
+        f.receipt(laptop, f.phone("A9"), f.AROHA, f.Outcome.CLEAN, day=DAY),
         folder / "new-laptop.json",
     )
     code, out, _ = run(capsys, "import", str(folder), "--db", str(db))
     assert code == 1
+    accept = f"PS-1042={laptop.fingerprint}"
     command = shlex.join(
-        ["device-audit", "import", "--accept-new-key", "PS-1042", str(folder), "--db", str(db)]
+        ["device-audit", "import", "--accept-new-key", accept, str(folder), "--db", str(db)]
     )
     assert f"accept it: {command}\n" in out  # the file's line
-    assert out.rstrip().endswith(f"run this if it is really theirs: {command}")
+    assert out.rstrip().endswith(f"if it is this one, run: {command}")
     code, out, _ = run(capsys, "import", str(folder), "--db", str(db), "--json")
     [refused] = json.loads(out)["files"]
     assert refused["reason"].endswith(f"accept it: {command}")
@@ -258,7 +262,8 @@ def test_import_says_when_it_starts_a_new_history(
     code, _, err = run(capsys, "import", str(receipts), "--db", str(db))
     assert code == 0 and "Created" not in err
     code, out, _ = run(capsys, "history", "--db", str(db))
-    assert code == 0 and len(out.splitlines()) == 2
+    audits = [line for line in out.splitlines() if not line.startswith(" ")]  # not trust notes
+    assert code == 0 and len(audits) == 2
 
 
 def test_export_to_a_folder_is_refused_before_anything_is_written(

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ def record(
     signer: Signer | None = None,
 ) -> int:
     before, after, actions = f.audit_inputs(device, person, outcome, day=day)
+    f.accept_exemptions(store, *after.exemptions)  # the helpdesk accepted the approver's file
     envelope = None
     if signer is not None:
         envelope = f.receipt(signer, device, person, outcome, day=day)
@@ -140,6 +141,9 @@ def test_receipts_exported_from_one_history_import_into_another_with_every_recor
         source_receipts = {r.uid: r.envelope for r in helpdesk.receipts()}
 
     with Store(tmp_path / "office.sqlite3") as office:
+        # The office accepted Aroha's exemption, as the helpdesk that recorded it had it.
+        granted = f.exemption(f.AROHA, DAY + timedelta(days=180))
+        office.accept_exemptions(f.exemptions_file(tmp_path / "ex.toml", granted), by="Lead")
         report = office.import_folder(tmp_path / "out")
         assert (report.imported, report.refused) == (5, 0)
         assert {r.uid: r.envelope for r in office.receipts()} == source_receipts

@@ -9,7 +9,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ def test_an_imported_receipt_becomes_an_audit_with_everything_it_says(
     envelope = f.receipt(signer, phone, f.AROHA, f.Outcome.EXCEPTED, day=DAY, technician="Sam")
     write(tmp_path / "in", "aroha.json", envelope)
     store.enrol_technician("Sam", signer.fingerprint, by="Helpdesk lead")
+    granted = f.exemption(f.AROHA, DAY + timedelta(days=180))  # as audit_inputs grants it
+    store.accept_exemptions(f.exemptions_file(tmp_path / "ex.toml", granted), by="Lead")
     report = store.import_folder(tmp_path / "in")
     [outcome] = report.outcomes
     assert outcome.result is ImportResult.IMPORTED and outcome.audit_id is not None
@@ -232,7 +234,7 @@ def test_a_changed_key_is_refused_until_accepted(store: Store, tmp_path: Path) -
     assert "1.json" in refused.reason and refused.reason.endswith("a reinstall), accept it.")
     assert report.changed_keys == ("PS-1042",)
 
-    again = store.import_folder(folder, accept_new_keys={"PS-1042"})
+    again = store.import_folder(folder, accept_new_keys={f"PS-1042={new_laptop.fingerprint}"})
     assert results(again)["2.json"] is ImportResult.IMPORTED
     assert again.outcomes[1].key_changed and again.changed_keys == ()
     keys = store.trusted_keys("PS-1042")

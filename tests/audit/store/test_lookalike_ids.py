@@ -60,12 +60,14 @@ def test_a_staff_id_that_looks_like_a_pinned_one_is_refused(
 def test_a_staff_id_written_as_a_technicians_identity_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    posing = f.Person("Mallory", "technician:Sam Lee")
-    drop(
-        tmp_path,
-        "pose.json",
-        f.receipt(Signer.generate(), f.phone("M1"), posing, f.Outcome.CLEAN, day=DAY),
-    )
+    # Signing refuses such a staff id (statement.check_attester), so it is a forger's
+    # re-signed receipt (tests/audit/store/test_lookalike_scripts.py: forged).
+    from tests.audit.store.test_lookalike_scripts import forged
+
+    mallory = Signer.generate()
+    someone = f.Person("Mallory", "PS-1")
+    genuine = f.receipt(mallory, f.phone("M1"), someone, f.Outcome.CLEAN, day=DAY)
+    drop(tmp_path, "pose.json", forged(genuine, mallory, staff_id="technician:Sam Lee"))
     outcome = imported(capsys, tmp_path, tmp_path / "h.sqlite3")["pose.json"]
     assert outcome["result"] == "refused"
     assert "written as a technician's identity" in outcome["reason"]

@@ -24,6 +24,7 @@ def test_a_whole_audit_comes_back_with_its_scans_findings_actions_and_receipt(
 ) -> None:
     before, after, actions = f.audit_inputs(PHONE, f.AROHA, f.Outcome.EXCEPTED, day=DAY)
     envelope = f.receipt(signer, PHONE, f.AROHA, f.Outcome.EXCEPTED, day=DAY)
+    f.accept_exemptions(store, *after.exemptions)  # the helpdesk accepted the approver's file
     audit_id = store.record_audit(
         [before, after], actions, person_name="x", staff_id=f.AROHA.staff_id, envelope=envelope
     )

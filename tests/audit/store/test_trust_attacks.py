@@ -331,9 +331,8 @@ def test_the_key_seen_first_is_the_suspect_once_a_later_key_is_accepted(
     refused = import_json(capsys, folder, db)["2.json"]
     assert refused["result"] == "refused"
     assert "the key seen first is no more proven than this one" in refused["reason"]
-    code, out, _ = run(
-        capsys, "import", str(folder), "--db", str(db), "--accept-new-key", SEVEN.staff_id
-    )
+    accept = f"{SEVEN.staff_id}={genuine.fingerprint}"
+    code, out, _ = run(capsys, "import", str(folder), "--db", str(db), "--accept-new-key", accept)
     assert code == 0
     code, out, _ = run(capsys, "history", "--db", str(db), "--json")
     notes = {a["receipt"]["signer"]: a["trust_note"] for a in json.loads(out)}

@@ -1,0 +1,373 @@
+"""What an imported receipt rests on, and the holds when that is too weak to count as compliant.
+
+A receipt is a signed claim; these checks ask whether the evidence under the claim could have
+shown the device as it is now. Each finding is a hold (audit.store.holds: the one place that
+decides held statuses): the audit counts as not compliant (overdue after the deadline) and its
+trust note says why, in the history, the dashboard, the export and `verify --db`.
+
+- **An older text, signed after a newer one was in force.** A receipt under version 1 of a
+  policy, signed after the helpdesk accepted version 2 (which bans one more app), says nothing
+  of the apps version 2 added. Receipts signed before the newer text was accepted stay counted
+  ("judged under an older version", audit.store.lineage). A built-in preset's current text is
+  taken as in force from its `last_verified` day: the day the text this release ships was
+  checked against its sources.
+- **A phone reached from a program on this computer** (loopback, an emulator): whatever
+  answered may be a simulator, so it proves nothing about a phone.
+- **A phone reached over the network** (or a receipt that does not say how) is counted, but it
+  never replaces a check on a cable or a witnessed audit of the same device and policy that
+  found the device not compliant: the network receipt is held then (docs/security.md).
+- **A check made long before the signing.** The rescan a receipt rests on must have finished
+  within JUDGED_DAY_SLACK of its signing: an old clean rescan signed today shows the phone as
+  it was then.
+
+And one refusal: a receipt whose tool is not "device-audit" was not made by this app.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audit.model import Connection, ConnectionKind
+from audit.provenance import connection_from_dict
+from audit.store.records import FileOutcome
+from audit.store.times import JUDGED_DAY_SLACK
+
+if TYPE_CHECKING:  # audit.store.trust imports audit.store.holds, which imports this module
+    from audit.store.trust import KnownPolicies, KnownPolicy
+
+TOOL_NAME = "device-audit"
+OLDER_TEXT_NOTE = "signed under version"
+LOOPBACK_NOTE = "reached from a program on this computer, not a phone on a cable"
+NETWORK_NOTE = "reached over the network, after a check on a cable"
+RESCAN_NOTE = "the check it rests on was made on"
+NOTES = (OLDER_TEXT_NOTE, LOOPBACK_NOTE, NETWORK_NOTE, RESCAN_NOTE)
+"""How each hold of this module starts, so audit.store.holds.with_holds can take it back."""
+
+_FROM_THIS_COMPUTER = (ConnectionKind.LOOPBACK, ConnectionKind.EMULATOR)
+_CABLED = (ConnectionKind.USB.value, ConnectionKind.THIS_COMPUTER.value)
+_COMPLIANT = ("compliant", "compliant_with_exceptions")
+
+
+def tool_problem(statement: Mapping[str, Any]) -> str:
+    """Why a receipt made by another tool is refused on import, or ""."""
+    predicate = statement.get("predicate")
+    tool = predicate.get("tool") if isinstance(predicate, Mapping) else None
+    name = tool.get("name") if isinstance(tool, Mapping) else None
+    if name == TOOL_NAME:
+        return ""
+    shown = json.dumps(name, ensure_ascii=True)[:80]
+    return (
+        f"it says it was made by the tool {shown}, not by {TOOL_NAME}: a receipt another "
+        "program signed is not a Device Audit receipt; ask for the device to be checked and "
+        "signed again with Device Audit"
+    )
+
+
+def connection_hold(connection: Connection | None) -> str:
+    """The hold of a phone reached from a program on this computer, or ""."""
+    if connection is None or connection.kind not in _FROM_THIS_COMPUTER:
+        return ""
+    return (
+        f"{LOOPBACK_NOTE} (it may be a simulator or an emulator), so it counts as not "
+        "compliant: check the phone again on a cable"
+    )
+
+
+def rescan_hold(rescan_finished: datetime, attested: datetime) -> str:
+    """The hold of a receipt signed long after the rescan it rests on, or ""."""
+    gap = attested - rescan_finished
+    if gap <= JUDGED_DAY_SLACK:
+        return ""
+    return (
+        f"{RESCAN_NOTE} {rescan_finished.astimezone(UTC):%Y-%m-%d}, {gap.days} days before it "
+        "was signed, so it does not show how the device stood when it was signed and counts as "
+        "not compliant: check the device again and sign straight after"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _preset_in_force(policy_id: str) -> date | None:
+    """The day the current built-in text of a preset is taken as in force: its last_verified."""
+    from audit.errors import AuditError
+    from audit.policy import load_policy
+
+    try:
+        return load_policy(policy_id).last_verified
+    except AuditError:
+        return None
+
+
+def _in_force(known: KnownPolicy) -> datetime | None:
+    from audit.store.trust import PolicyTrust
+
+    if known.trust is PolicyTrust.ACCEPTED:
+        return known.accepted_at
+    if known.trust is PolicyTrust.BUILT_IN:
+        day = _preset_in_force(known.id)
+        return None if day is None else datetime.combine(day, time(0, 0), tzinfo=UTC)
+    return None  # an earlier built-in text is never newer than the current one
+
+
+def newer_in_force(
+    known: KnownPolicies, policy_id: str, sha256: str, signed_at: datetime
+) -> KnownPolicy | None:
+    """The newest text of the policy in force here at `signed_at` that is newer than the text
+    `sha256` (accepted later, or the current built-in for an earlier built-in text), or None."""
+    newest = None
+    for start, other in _newer_texts(known, policy_id, sha256):
+        if start > signed_at:
+            break
+        newest = other
+    return newest
+
+
+_Text = tuple[datetime, "KnownPolicy"]
+_NEWER: weakref.WeakKeyDictionary[KnownPolicies, dict[tuple[str, str], list[_Text]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _newer_texts(known: KnownPolicies, policy_id: str, sha256: str) -> list[_Text]:
+    """The texts of the policy newer than `sha256`, each with when it came into force, oldest
+    first; worked out once per text for each KnownPolicies (an import asks for thousands)."""
+    cache = _NEWER.setdefault(known, {})
+    found = cache.get((policy_id, sha256))
+    if found is not None:
+        return found
+    from audit.store.trust import PolicyTrust
+
+    found = []
+    then = known.by_sha.get(sha256)
+    if then is not None and then.id == policy_id and then.trust is not PolicyTrust.BUILT_IN:
+        # the current built-in text is the newest there is; an accepted one is followed by the
+        # texts accepted after it; an earlier built-in one by the current built-in text
+        since = _in_force(then) if then.trust is PolicyTrust.ACCEPTED else None
+        for other in known.by_sha.values():
+            start = _in_force(other) if other.id == policy_id else None
+            if start is None or other.sha256 == sha256:
+                continue
+            if then.trust is PolicyTrust.ACCEPTED and (since is None or start <= since):
+                continue  # accepted before this text: older, not newer
+            found.append((start, other))
+        found.sort(key=lambda text: text[0])
+    cache[(policy_id, sha256)] = found
+    return found
+
+
+def older_text_hold(known: KnownPolicies, policy_id: str, sha256: str, signed_at: datetime) -> str:
+    """The hold of a receipt signed under an older text after a newer one was in force, or ""."""
+    newer = newer_in_force(known, policy_id, sha256, signed_at)
+    if newer is None:
+        return ""
+    then, now = _versions(known.by_sha[sha256], newer)
+    return (
+        f"{OLDER_TEXT_NOTE} {then} of policy {policy_id} after {now} was in force here, so it "
+        "counts as not compliant: check again under the current version"
+    )
+
+
+def _versions(then: KnownPolicy, newer: KnownPolicy) -> tuple[str, str]:
+    """How the older and the newer text are named: their versions, and which is the shipped
+    one when a preset's texts share a version number."""
+    from audit.store.trust import PolicyTrust
+
+    older = f"{then.version}"
+    if then.trust is PolicyTrust.EARLIER_BUILT_IN:
+        older += " (the text an earlier release of Device Audit shipped)"
+    since = _in_force(newer)
+    current = f"version {newer.version}"
+    if newer.trust is PolicyTrust.BUILT_IN:
+        current += " (the text this release ships"
+        current += ")" if since is None else f", checked on {since:%Y-%m-%d})"
+    elif since is not None:
+        current += f" (accepted on {since:%Y-%m-%d})"
+    return older, current
+
+
+def attest_problem(known: KnownPolicies, policy_id: str, sha256: str, now: datetime) -> str:
+    """Why this computer must not sign under this text of a policy now, or ""."""
+    newer = newer_in_force(known, policy_id, sha256, now)
+    if newer is None:
+        return ""
+    then, current = _versions(known.by_sha[sha256], newer)
+    return (
+        f"This policy file is version {then} of policy {policy_id}, but this history has "
+        f"{current} in force: a receipt under the older text would not count."
+    )
+
+
+def receipt_holds(
+    known: KnownPolicies,
+    *,
+    policy_id: str,
+    sha256: str,
+    signed_at: datetime,
+    connection: Connection | None,
+    rescan_finished: datetime,
+) -> list[str]:
+    """The holds one receipt carries on its own (`verify --db` shows them; the import finds them
+    again in the history, with the rule that needs the device's other audits)."""
+    found = [
+        older_text_hold(known, policy_id, sha256, signed_at),
+        connection_hold(connection),
+        rescan_hold(rescan_finished, signed_at),
+    ]
+    return [hold for hold in found if hold]
+
+
+# --- in the history ----------------------------------------------------------------------------
+
+_PER_QUERY = 400
+
+
+def _connection(raw: object) -> Connection | None:
+    if raw is None:
+        return None
+    try:
+        return connection_from_dict(json.loads(str(raw)))
+    except (ValueError, RecursionError):  # a history changed outside the app
+        return None
+
+
+def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[int, list[str]]:
+    """audit id -> the evidence holds of each imported audit among these (empty lists left
+    out). Local audits are made here: their policy text is checked before signing
+    (attest_problem), and their connection is this computer's own listing."""
+    from audit.store.trust import KnownPolicies
+
+    ids = sorted(set(audit_ids))
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = ids[start : start + _PER_QUERY]
+        rows += conn.execute(
+            "SELECT a.id, a.policy_id, a.device_id, a.policy_sha256, a.attested_at,"
+            " a.connection, (SELECT s.finished_at FROM scans s WHERE s.audit_id = a.id"
+            " ORDER BY s.id DESC LIMIT 1), min(a.at, coalesce((SELECT min(t.recorded_at)"
+            " FROM attestations t WHERE t.audit_id = a.id), a.at))"
+            " FROM audits a WHERE a.origin = 'imported'"
+            f" AND a.id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+    if not rows:
+        return {}
+    known = KnownPolicies.load(conn)
+    found: dict[int, list[str]] = defaultdict(list)
+    remote: list[tuple[int, str, str, str]] = []
+    for audit_id, policy_id, device_id, sha256, attested, raw, finished, chain in rows:
+        connection = _connection(raw)
+        if attested is not None:
+            signed = datetime.fromisoformat(str(attested))
+            found[audit_id] += receipt_holds(
+                known,
+                policy_id=policy_id,
+                sha256=str(sha256),
+                signed_at=signed,
+                connection=connection,
+                rescan_finished=signed if finished is None else datetime.fromisoformat(finished),
+            )
+        if connection is None or connection.kind is ConnectionKind.NETWORK:
+            remote.append((audit_id, policy_id, device_id, str(chain)))
+    for audit_id, hold in _after_cable(conn, remote).items():
+        found[audit_id].append(hold)
+    return {audit_id: holds for audit_id, holds in found.items() if holds}
+
+
+def _after_cable(
+    conn: sqlite3.Connection, remote: Sequence[tuple[int, str, str, str]]
+) -> dict[int, str]:
+    """The hold of each network receipt that comes after (by the history's chain time,
+    schema.CHAIN_TIME) a check of its device and policy on a cable, or a witnessed audit,
+    that found the device not compliant: a phone reached over the network cannot replace it."""
+    devices = sorted({device for _id, _policy, device, _chain in remote})
+    cabled: dict[tuple[str, str], list[tuple[str, int, str]]] = defaultdict(list)
+    for start in range(0, len(devices), _PER_QUERY):
+        chunk = devices[start : start + _PER_QUERY]
+        for audit_id, policy_id, device_id, chain, status, raw, assurance in conn.execute(
+            "SELECT a.id, a.policy_id, a.device_id, CASE WHEN a.origin = 'imported' THEN"
+            " min(a.at, coalesce((SELECT min(t.recorded_at) FROM attestations t"
+            " WHERE t.audit_id = a.id), a.at)) ELSE a.at END, a.status, a.connection,"
+            " a.assurance"
+            f" FROM audits a WHERE a.device_id IN ({', '.join('?' * len(chunk))})"
+            " AND a.status IS NOT NULL",
+            chunk,
+        ):
+            connection = _connection(raw)
+            on_cable = connection is not None and connection.kind.value in _CABLED
+            if on_cable or assurance == "witnessed":
+                # as it counts here: held itself (an exemption not accepted), it is not compliant
+                cabled[(policy_id, device_id)].append((str(chain), int(audit_id), str(status)))
+    found = {}
+    for audit_id, policy_id, device_id, chain in remote:
+        before = [c for c in cabled.get((policy_id, device_id), []) if c[:2] < (chain, audit_id)]
+        if not before:
+            continue
+        day, _id, status = max(before)
+        if status in _COMPLIANT:
+            continue
+        found[audit_id] = (
+            f"{NETWORK_NOTE} on {day[:10]} found it {status.replace('_', ' ')}: a phone reached "
+            "over the network (or a receipt that does not say how) cannot replace that, so it "
+            "counts as not compliant: check the phone again on a cable"
+        )
+    return found
+
+
+def refuse_older_text(history: Path | None, policy_id: str, sha256: str) -> None:
+    """AttestationRefused when the history on this computer (`history`, else the default one)
+    has a newer text of the policy in force than the one about to be signed under: the
+    receipt would be held wherever it is imported. A history that cannot be read stops
+    nothing (audit.workflow.history: a history problem never stops an audit)."""
+    from audit.errors import AttestationRefused, AuditError
+    from audit.store.store import Store, default_path
+
+    path = default_path() if history is None else Path(history)
+    if not path.is_file():
+        return
+    try:
+        with Store(path, read_only=True) as store:
+            known = store.known_policies()
+    except (AuditError, OSError, sqlite3.Error):
+        return
+    problem = attest_problem(known, policy_id, sha256, datetime.now(UTC))
+    if problem:
+        raise AttestationRefused(
+            problem,
+            "Choose the current version of the policy (the file your helpdesk accepted last), "
+            "check the device again under it, then attest.",
+        )
+
+
+def rejudge_imported(conn: sqlite3.Connection, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Judge the audits a batch imported again (audit.store.holds.rejudge, which asks this
+    module what each rests on), and add each one's evidence holds to its line of the import
+    report, so whoever imports sees at once which receipts do not count."""
+    from audit.store.holds import rejudge
+
+    ids = [o.audit_id for o in outcomes if o.audit_id]
+    rejudge(conn, audits=ids)
+    notes: dict[int, list[str]] = {}
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = ids[start : start + _PER_QUERY]
+        for audit_id, note in conn.execute(
+            "SELECT id, trust_note FROM audits WHERE trust_note <> ''"
+            f" AND id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            held = [part for part in str(note).split("; ") if part.startswith(NOTES)]
+            if held:
+                notes[int(audit_id)] = held
+    return [
+        replace(o, reason="; ".join(p for p in (o.reason, *notes[o.audit_id]) if p))
+        if o.audit_id in notes
+        else o
+        for o in outcomes
+    ]

@@ -1,0 +1,199 @@
+"""File › Accepted exemptions…: the exemptions tab of the trust window (ui.trust_window).
+
+"Compliant with exceptions" counts in a history only with the exemptions that history accepted
+(audit.store.holds, docs/security.md): anyone can write an exemptions file, so the helpdesk
+accepts the approver's file here, sees who accepted each exemption and when, and revokes one that
+was withdrawn. Accepting or revoking judges the stored audits again in the core; this tab only
+asks and shows. Every store call runs through the recorder, off the GUI thread. Ids, names and
+approvers came from files: shown as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from audit.store.waiting import waiting_words
+from audit.text import visible
+from ui import errors
+from ui.plain import label
+from ui.recorder import AuditRecorder
+
+if TYPE_CHECKING:
+    from audit.store import Store
+    from audit.store.holds import AcceptedExemption
+    from audit.store.waiting import WaitingExemption
+
+EXEMPTION_COLUMNS = ("Exemption", "Person", "Approver", "Expires", "Accepted", "sha256", "State")
+EXPLAIN = (
+    "A device counts as compliant with exceptions only when every exemption its audit relies on "
+    "is accepted here, exactly as the approver wrote it. Anyone can write an exemptions file, so "
+    "an audit resting on an exemption not accepted here counts as not compliant and says "
+    '"exemption not accepted by the helpdesk". Accept the file your approver signed off; revoke '
+    "an exemption that was withdrawn."
+)
+
+
+class ExemptionsTab(QWidget):
+    """The accepted exemptions of the recorder's history: accept a file, revoke one, list."""
+
+    def __init__(
+        self,
+        recorder: AuditRecorder,
+        message: QLabel,
+        table: QTableWidget,
+        fill: Callable[[QTableWidget, list[tuple[str, ...]]], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        self.message = message  # the trust window's status line
+        self.rows: list[AcceptedExemption] = []
+        self._fill = fill
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(EXPLAIN))
+        self.table = table
+        layout.addWidget(self.table)
+        # What held devices wait for: the exemptions they list that nobody accepted here.
+        self.waiting = label("", name="exemptions-waiting")
+        layout.addWidget(self.waiting)
+        row = QHBoxLayout()
+        self.by = QLineEdit()
+        self.by.setPlaceholderText("Your name")
+        self.by.setAccessibleName("Accepted or revoked by")
+        self.accept_button = QPushButton("Accept e&xemptions file…")
+        self.accept_button.clicked.connect(self.accept_file)
+        self.revoke_button = QPushButton("Re&voke selected exemption")
+        self.revoke_button.clicked.connect(self.revoke)
+        row.addWidget(label("Your name:", wrap=False, selectable=False))
+        row.addWidget(self.by)
+        row.addWidget(self.accept_button)
+        row.addWidget(self.revoke_button)
+        layout.addLayout(row)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        def work(
+            store: Store, _p: object, _c: object
+        ) -> tuple[list[AcceptedExemption], list[WaitingExemption]]:
+            return store.accepted_exemptions(), store.waiting_exemptions()
+
+        self.recorder.run("trust:exemptions", work, self._show, self._failed, label="Reading")
+
+    def _show(self, result: tuple[list[AcceptedExemption], list[WaitingExemption]]) -> None:
+        rows, waiting = result
+        lines = waiting_words(waiting)
+        self.waiting.setText(
+            "Waiting for your decision (these devices count as not compliant until you accept "
+            "the approver's file):\n" + "\n".join(visible(line) for line in lines)
+            if lines
+            else "No device is waiting for an exemption to be accepted."
+        )
+        self.show_rows(rows)
+
+    def show_rows(self, rows: list[AcceptedExemption]) -> None:
+        self.rows = rows
+        self._fill(
+            self.table,
+            [
+                (
+                    e.exemption_id,
+                    e.person or "any person",
+                    e.approver,
+                    e.expires.isoformat(),
+                    f"{e.accepted_at:%Y-%m-%d} by {e.accepted_by}",
+                    e.sha256,
+                    "active"
+                    if e.revoked_at is None
+                    else f"revoked {e.revoked_at:%Y-%m-%d} by {e.revoked_by}",
+                )
+                for e in rows
+            ],
+        )
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def ask_file(self) -> str:
+        """Ask for an exemptions file; tests replace this."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the exemptions file to accept", "", "Exemptions files (*.toml)"
+        )
+        return path
+
+    def _name(self) -> str:
+        by = self.by.text().strip()
+        if not by:
+            self.message.setText("Type your name first: the history records who decided.")
+            self.by.setFocus()
+        return by
+
+    def accept_file(self) -> None:
+        by = self._name()
+        if not by:
+            return
+        path = self.ask_file()
+        if not path:
+            return
+
+        def work(store: Store, _p: object, _c: object) -> str:
+            done = store.accept_exemptions(path, by=by)
+            revoked = {e.sha256 for e in store.accepted_exemptions() if not e.active}
+            words = []
+            for exemption, digest, added in done:
+                if digest in revoked:
+                    words.append(
+                        f"{exemption.id} stays revoked (a revocation is undone only by "
+                        "a new text from the approver)"
+                    )
+                else:
+                    words.append(f"{exemption.id} {'accepted' if added else 'already accepted'}")
+            return "Exemptions: " + "; ".join(words) + "."
+
+        self.recorder.run(
+            "trust:exemption-accept", work, self._done, self._failed, label="Accepting"
+        )
+
+    def revoke(self) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            self.message.setText("Choose the exemption to revoke in the list first.")
+            return
+        chosen = self.rows[row]
+        if not chosen.active:
+            self.message.setText(f"{chosen.exemption_id} was revoked already.")
+            return
+        by = self._name()
+        if not by:
+            return
+        digest = chosen.sha256  # this text exactly, not every exemption sharing its id
+
+        def work(store: Store, _p: object, _c: object) -> str:
+            [gone] = store.revoke_exemption(digest, by=by)
+            return (
+                f"Revoked {gone.exemption_id}: audits resting on it count as not compliant "
+                "from now on."
+            )
+
+        self.recorder.run(
+            "trust:exemption-revoke", work, self._done, self._failed, label="Revoking"
+        )
+
+    def _done(self, words: str) -> None:
+        self.message.setText(words)
+        self.reload()
+
+    def _failed(self, error: BaseException) -> None:
+        words = errors.describe(error)
+        self.message.setText(f"{words.text} {words.next_step}".strip())
