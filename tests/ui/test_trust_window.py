@@ -54,7 +54,7 @@ def test_a_policy_file_is_accepted_and_listed_with_who_accepted_it(
     window.accepted_by.setText("Helpdesk lead")
     window.accept_button.click()
     qtbot.waitUntil(lambda: "org-tiktok" in cells(window.policies, 0), timeout=WAIT)
-    assert window.message.text() == "Accepted: org-tiktok version 1."
+    assert window.message.text() == "Accepted: org-tiktok version 2."  # as the preset copied
     row = cells(window.policies, 0).index("org-tiktok")
     assert window.policies.item(row, 3).text().startswith("accepted by Helpdesk lead on ")
     with Store(db) as store:

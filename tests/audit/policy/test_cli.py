@@ -60,7 +60,7 @@ def test_policies_lists_one_preset_a_line_in_aligned_columns(
     )
     assert any(
         re.search(
-            r"^nz-parliament-2023 .* 2023-03-31  v1  .* superseded by nz-parliament-2025$", line
+            r"^nz-parliament-2023 .* 2023-03-31  v2  .* superseded by nz-parliament-2025$", line
         )
         for line in lines
     )

@@ -24,11 +24,6 @@ from audit.policy.earlier import earlier_presets
 
 ROOT = Path(__file__).resolve().parents[3]
 _VERSION_LINE = re.compile(rb"^version\s*=", re.MULTILINE)
-# Still version 1 like its earlier texts: raising it breaks tests that copy this preset and
-# expect "version = 1" or "v1" (test_trust_attacks.changed_preset and its users in
-# test_history_lines, test_signed_policies, test_review_holds; policy/test_cli's listing), which
-# other people own. Raise it together with them; then this mark fails (strict) and goes.
-NOT_YET = {"nz-parliament-2023"}
 
 
 def _earlier_versions() -> dict[str, list[tuple[str, str]]]:
@@ -40,15 +35,7 @@ def _earlier_versions() -> dict[str, list[tuple[str, str]]]:
 
 @pytest.mark.parametrize(
     "preset_id",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(strict=True, reason="same version as an earlier text")
-            if p in NOT_YET
-            else (),
-        )
-        for p in sorted(preset_ids())
-    ],
+    [p for p in sorted(preset_ids())],
 )
 def test_the_current_text_has_a_version_no_earlier_text_had(preset_id: str) -> None:
     current = str(load_policy(preset_id).version)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -59,6 +60,8 @@ def changed_preset(tmp_path: Path, *, own_id: str = "") -> Path:
     text = text.replace(rule, rule + "\nreview_only = true")
     if own_id:  # a policy of its own: its own id and title (neither may read as the preset's)
         text = text.replace('id = "nz-parliament-2023"', f'id = "{own_id}"', 1)
+        # its first version, whatever version the preset it was copied from has reached
+        text = re.sub(r"^version = \d+$", "version = 1", text, count=1, flags=re.MULTILINE)
         start = text.index("\ntitle = ")
         text = (
             text[:start]
