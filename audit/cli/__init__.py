@@ -149,6 +149,14 @@ def _port(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
 
 
+def print_json(document: object) -> None:
+    """A command's --json answer on stdout: indented, UTF-8 as it is, one newline after."""
+    import json
+
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def output_problem(path: Path) -> str:
     """Why no file can be written at `path`, or "" when writing it can be tried.
 

@@ -13,14 +13,12 @@ emulator), as signed; a network or emulator connection is named as such in words
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, print_json
 from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid, AuditError
 from audit.files import open_regular, path_problem
 from audit.model import DeviceStatus
@@ -126,8 +124,7 @@ def run_verify(args: argparse.Namespace) -> int:
             result = _valid(path, verified, expected, allow_demo=args.allow_demo)
             results.append(_with_trust(result, verified, trust))
     if args.json:
-        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(results)
     else:
         print("\n\n".join(_describe(r) for r in results))
         if len(results) > 1:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import shlex
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date, output_problem
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date, output_problem, print_json
 from audit.errors import AuditError
 from audit.model import DeviceStatus
 from audit.text import visible
@@ -176,8 +175,7 @@ def run_history(args: argparse.Namespace) -> int:
         total = store.count(query)
         empty = not audits and store.count() == 0
     if args.json:
-        json.dump([_audit_dict(a) for a in audits], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json([_audit_dict(a) for a in audits])
         return EXIT_OK
     if empty:
         print(
@@ -287,8 +285,7 @@ def run_import(args: argparse.Namespace) -> int:
                 for o in report.outcomes
             ],
         }
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(document)
     else:
         for o in report.outcomes:
             line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"

@@ -10,12 +10,10 @@ carries only its inventory's digest). Exit code 1 when some device got worse, 0 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, print_json
 from audit.errors import AuditError
 from audit.files import path_problem
 from audit.text import visible
@@ -90,8 +88,7 @@ def run_rejudge(args: argparse.Namespace) -> int:
         )
     held = sorted([*held, *left_out], key=lambda h: h.path)
     if args.rejudge_json:
-        json.dump(_document(report, held), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(_document(report, held))
     else:
         _print(report, held)
     return EXIT_NOT_COMPLIANT if report.changed else EXIT_OK

@@ -12,13 +12,12 @@ docs/security.md for what each is worth.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from audit.cli import EXIT_OK
+from audit.cli import EXIT_OK, print_json
 from audit.cli.history_cmds import db_option
 from audit.errors import AuditError
 from audit.model import Exemption
@@ -204,8 +203,7 @@ def run_exemptions(args: argparse.Namespace) -> int:
             }
             for e in accepted
         ]
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(document)
         return EXIT_OK
     if not accepted:
         print(
@@ -336,8 +334,7 @@ def run_policy_list(args: argparse.Namespace) -> int:
             }
             for k in rows
         ]
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(document)
         return EXIT_OK
     for k in rows:
         how = (
@@ -400,8 +397,7 @@ def run_technicians(args: argparse.Namespace) -> int:
             }
             for t in techs
         ]
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(document)
         return EXIT_OK
     if not techs:
         print(
