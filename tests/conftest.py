@@ -20,6 +20,9 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 # Never let a test reach the adb server a developer may be running on the default port.
 os.environ["ANDROID_ADB_SERVER_PORT"] = "5199"
+# The tests read English words whatever the machine's locale (tests of the French catalogue and
+# the pseudo-language choose theirs with audit.i18n.set_language).
+os.environ["DEVICE_AUDIT_LANGUAGE"] = "en"
 # Nor a real usbmuxd (/var/run/usbmuxd): iPhones are reached through a socket path that does not
 # exist; a test that starts the iPhone simulator (tests/iossim) points this at it itself.
 os.environ["USBMUXD_SOCKET_ADDRESS"] = str(
