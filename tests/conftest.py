@@ -45,7 +45,7 @@ os.environ.update(
     ADB_MDNS="0",
 )
 
-pytest_plugins = ["tests.helpers.phones"]
+pytest_plugins = ["tests.helpers.phones", "tests.helpers.postgres"]
 
 OUR_LOGGERS = ("audit", "ui", "main")
 

@@ -81,6 +81,9 @@ def test_the_wheel_holds_the_app_and_the_demo_phone_and_nothing_of_the_tests(whe
     assert not [n for n in names if "package-sets" in n or "demo-phone" in n]
     assert {"audit/demo/phone.py", "audit/demo/inventory.py", "ui/demo.py"} <= set(names)
     assert "resources/policies/nz-parliament-2023.toml" in names  # data files do ship
+    # The compiled French catalogue ships (the app reads .mo); the tools that make it do not.
+    assert "resources/locale/fr_CA/LC_MESSAGES/device_audit.mo" in names
+    assert not [n for n in names if n.startswith("tools/")]
     for name in names:
         if name.endswith(".py"):
             text = zipfile.ZipFile(wheel).read(name).decode("utf-8")
