@@ -24,6 +24,10 @@ commands (`pm list users`, `pm list packages -u -i`, `dumpsys package com.zhilia
 one round trip each, reading less: no per-user lists) and the goal: 1.5 x the slowest single
 program (sent alone, its round trip included) plus one round trip (an `echo`), both measured in
 the same run.
+Beside them (android_programs.py, beside this script): a 1-user phone, clean variants, and each
+phone on first contact vs known (what an earlier check of it found starts early: audit/sources/
+android/hints.py), and guessed user ids on a first contact (not shipped), with the least number
+of program times each check can take on the phone's 8 cores.
 `python bench/android_scan.py --programs` prints only these.
 
 Measured in the same run, on the same phone:
@@ -53,6 +57,7 @@ eight simulated phones and the adb server share the same cores.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -343,15 +348,20 @@ def main() -> int:
     print(f"adb server {adb.server_version()} on private port {adb.port}")
     print(f"this machine: {psutil.cpu_count()} CPU cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as folder:
+        # scan_phones keeps a hint file per phone (hints.py): in this run's folder, never in
+        # the user's own data folder.
+        os.environ["DEVICE_AUDIT_HOME"] = str(Path(folder) / "home")
         profile = Path(folder) / "bench-350.json"
         profile.write_text(json.dumps(PROFILE), encoding="utf-8")
         try:
+            from android_programs import side_by_side  # this folder: the script's own path
+
             if "--programs" in sys.argv[1:]:
-                return side_by_side(adb, profile)
+                return side_by_side(adb, profile, Path(folder))
             checked = check_round_trips(adb, Path(folder))
             if "--round-trips" in sys.argv[1:]:
                 return checked
-            return run(adb, profile) or side_by_side(adb, profile) or checked
+            return run(adb, profile) or side_by_side(adb, profile, Path(folder)) or checked
         finally:
             adb.kill_server()
 
@@ -463,116 +473,6 @@ def run(adb: Adb, profile: Path) -> int:
             f"{r:.2f}x at {lat} ms ({'met' if r < 2 else 'NOT met'})" for lat, r in ratios.items()
         )
         + " (< 2x)"
-    )
-    return 0
-
-
-# --- programs side by side (issue 15) --------------------------------------------------------
-
-PROGRAM_MS = (0, 100, 200)
-PLUG_RUNS = 3
-HAND_TYPED = (
-    ("pm", "list", "users"),
-    ("pm", "list", "packages", "-u", "-i"),
-    ("dumpsys", "package", "com.zhiliaoapp.musically"),
-)
-
-
-def plug_to_verdict(adb: Adb, address: str, mode: str) -> tuple[float, int, int, str]:
-    """Seconds from `adb connect` to the verdict, the round trips, programs and the verdict.
-    `mode`: "one script" (onestage.py, the policy's packages passed to the scan), "side by
-    side" (a round trip per stage, jobs.py) or "one after another"."""
-    from datetime import date
-
-    from audit.assess import judge_with_details
-    from audit.policy import load_policy
-    from audit.sources.android.scan import details_with_shell
-
-    policy = load_policy("nz-parliament-2023")
-    adb.disconnect_device(address)
-    start = time.perf_counter()
-    plug_in(adb, address)
-    shell = CountingShell(adb, address)
-    scan = scan_with_shell(
-        shell,
-        address,
-        concurrent=mode != "one after another",
-        one_stage=mode == "one script",
-        detail_packages=packages_to_ask(policy) if mode == "one script" else (),
-    )
-    judged = judge_with_details(
-        scan,
-        policy,
-        day=date(2023, 3, 20),
-        details=lambda packages: details_with_shell(shell, address, packages),
-    )
-    seconds = time.perf_counter() - start
-    assert scan.complete, scan.gaps
-    return seconds, shell.stats.commands, shell.programs, judged.status.value
-
-
-def one_command(adb: Adb, address: str, argv: Sequence[str]) -> float:
-    start = time.perf_counter()
-    AdbShell(adb, address).run(commands.quote(argv))
-    return time.perf_counter() - start
-
-
-def hand_typed(adb: Adb, address: str) -> float:
-    adb.disconnect_device(address)
-    start = time.perf_counter()
-    plug_in(adb, address)
-    for argv in HAND_TYPED:
-        AdbShell(adb, address).run(commands.quote(argv))
-    return time.perf_counter() - start
-
-
-def side_by_side(adb: Adb, two_users: Path) -> int:
-    """Plug-in to verdict with the phone's programs side by side and one by one (issue 15)."""
-    slowest = ("pm", "list", "packages", "-s", "-f", "-i", "-U", "-u", "--show-versioncode")
-    phones_by_users: dict[int, Path | str] = {2: two_users, 4: "pixel-four-users-slow"}
-    print("\nprograms side by side (issue 15): plug-in to verdict, NZ policy, median of 3")
-    print(
-        f"{'users':>5} {'per program':>11}  {'who':<22} {'trips':>5} {'programs':>8} "
-        f"{'wall':>9}  {'goal':>9}"
-    )
-    missed = []
-    for users, profile in phones_by_users.items():
-        for program_ms in PROGRAM_MS:
-            phone = PhoneProcess(profile, 0, program_ms)
-            try:
-                plug_in(adb, phone.address)
-                rtt = statistics.median(
-                    one_command(adb, phone.address, ("echo",)) for _ in range(5)
-                )
-                alone = statistics.median(
-                    one_command(adb, phone.address, slowest) for _ in range(3)
-                )
-                goal = 1.5 * alone + rtt
-                rows: list[tuple[str, float, int, int]] = []
-                for label in ("one script", "side by side", "one after another"):
-                    plug_to_verdict(adb, phone.address, label)  # warm-up
-                    runs = [plug_to_verdict(adb, phone.address, label) for _ in range(PLUG_RUNS)]
-                    rows.append(
-                        (label, statistics.median(r[0] for r in runs), runs[0][1], runs[0][2])
-                    )
-                hand = statistics.median(hand_typed(adb, phone.address) for _ in range(PLUG_RUNS))
-                rows.append(("hand-typed 3 commands", hand, len(HAND_TYPED), len(HAND_TYPED)))
-            finally:
-                adb.disconnect_device(phone.address)
-                phone.stop()
-            for index, (label, seconds, trips, programs) in enumerate(rows):
-                lead = f"{users:>5} {f'{program_ms} ms':>11}" if index == 0 else " " * 17
-                mark = ""
-                if label == "one script":
-                    met = seconds <= goal
-                    mark = f"{ms(goal):>9} {'met' if met else 'NOT met'}"
-                    if not met:
-                        missed.append(f"{users} users at {program_ms} ms")
-                print(f"{lead}  {label:<22} {trips:>5} {programs:>8} {ms(seconds):>9}  {mark}")
-            print(f"{'':>17}  (one round trip {ms(rtt)}, the slowest program alone {ms(alone)})")
-    print(
-        "goal (1.5 x the slowest program + one round trip): "
-        + ("met everywhere" if not missed else "NOT met for " + ", ".join(missed))
     )
     return 0
 

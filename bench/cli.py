@@ -100,6 +100,9 @@ def command_env(cache: Path) -> dict[str, str]:
     """The environment of an installed app: bytecode cached (here in a folder of its own)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(cache)
+    # A data folder of the bench's own: `scan --device` keeps a hint file per phone there
+    # (audit/sources/android/hints.py), which must not land in the user's data folder.
+    env["DEVICE_AUDIT_HOME"] = str(cache / "home")
     return env
 
 

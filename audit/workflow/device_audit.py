@@ -93,11 +93,15 @@ class Reach:
 
 def phone(serial: str, adb_port: int | None = None, *, adb: Adb | None = None) -> Reach:
     """A phone over the adb server (or the demo phone at its address); one connection object
-    (`adb`, or one made on first use) serves the scan and the details round trip."""
+    (`adb`, or one made on first use) serves the scan and the details round trip. Each scan
+    after the first (the rescan after a removal, the receipt's) starts early what the one
+    before it found (audit.sources.android.hints), even where no hint file can be kept."""
     from audit.sources.android.connection import Adb
+    from audit.sources.android.hints import Hint, hint_of
     from audit.sources.android.scan import details_for, scan_phone
 
     server: list[Adb] = [] if adb is None else [adb]
+    learned: list[Hint] = []
 
     def connection() -> Adb:
         if not server:
@@ -107,13 +111,16 @@ def phone(serial: str, adb_port: int | None = None, *, adb: Adb | None = None) -
     def scan(
         progress: Progress, cancelled: CancelCheck, packages: Collection[str] = ()
     ) -> ScanResult:
-        return scan_phone(
+        result = scan_phone(
             serial,
             adb=connection(),
             progress=progress,
             cancelled=cancelled,
             detail_packages=packages,
+            hint=learned[0] if learned else None,
         )
+        learned[:] = [hint_of(result, packages, *learned)]
+        return result
 
     return Reach(
         scan,

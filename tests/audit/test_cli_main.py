@@ -60,11 +60,11 @@ HEAVY = ("PySide6", "cryptography", "keyring", "adbutils", "requests", "psutil",
 # Commands whose own --help still loads part of HEAVY, and why. Each entry is a known cost
 # waiting on another module, never a licence: a command may load no more than is listed here.
 STILL_LOADS: dict[str, frozenset[str]] = {
-    # register() words the help from audit.remediation.pending.MAX_AGE, and importing any
-    # audit.remediation module runs the package's __init__ (execute.py: psutil; session.py:
-    # audit.attestation, whose __init__ loads cryptography and keyring).
-    "remove": frozenset({"cryptography", "keyring", "psutil"}),
-    "attest": frozenset({"cryptography", "keyring", "psutil"}),
+    # audit.cli.remediation_cmds imports RemediationSession and ALREADY_GONE at its top
+    # (session.py: audit.attestation.dsse, cryptography; execute.py: psutil). The packages'
+    # __init__s load nothing now, so keyring is gone (issue 15); the rest waits on that module.
+    "remove": frozenset({"cryptography", "psutil"}),
+    "attest": frozenset({"cryptography", "psutil"}),
 }
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from audit.sources.android import commands
 from audit.sources.android.commands import Argv, build_script, quote
+from audit.sources.android.hints import NO_HINT, Hint
 from audit.sources.android.jobs import SCRATCH
 from audit.sources.android.packages import is_valid_package_name
 from audit.sources.android.parsers import Section
@@ -67,12 +68,42 @@ def _job(nonce: str, name: str, command: str, path: str) -> str:
 
 
 def build_one_stage(
-    first: Sequence[tuple[str, Argv]], candidates: Collection[str], user0: int = 0
+    first: Sequence[tuple[str, Argv]],
+    candidates: Collection[str],
+    user0: int = 0,
+    hint: Hint = NO_HINT,
 ) -> OneStage:
     """The script: `first` (identity, users as section "users", built-in apps, user 0's
-    lists) at once, then the other users' lists, then the candidates' details."""
+    lists) at once, then the other users' lists, then the candidates' details. A `hint`
+    (hints.py) starts its users' lists and its candidates' details at once as well; the user
+    list still decides which users' lists are read, the lists which details count."""
     nonce = build_script(()).nonce
     wanted = tuple(sorted({name for name in candidates if is_valid_package_name(name)}))
+    if hint:
+        text = _build(nonce, first, wanted, user0, hint)
+        if len(text) <= SCRIPT_LIMIT:
+            return OneStage(nonce, text, wanted)
+        log.info("the hint makes the script too long for an old phone: not used")
+    return _plain(nonce, first, wanted, user0)
+
+
+def _plain(
+    nonce: str, first: Sequence[tuple[str, Argv]], wanted: tuple[str, ...], user0: int
+) -> OneStage:
+    text = _build(nonce, first, wanted, user0, NO_HINT)
+    if len(text) > SCRIPT_LIMIT:
+        # Too many candidates for an old phone's adb: their details in a round of their own.
+        return OneStage(nonce, _build(nonce, first, (), user0, NO_HINT), ())
+    return OneStage(nonce, text, wanted)
+
+
+def _build(
+    nonce: str,
+    first: Sequence[tuple[str, Argv]],
+    wanted: tuple[str, ...],
+    user0: int,
+    hint: Hint,
+) -> str:
     d = f"{SCRATCH}/.da-{nonce}"
     users_file = next(f"$D-{i}" for i, (name, _) in enumerate(first) if name == "users")
     parts = [f"D={d}"]
@@ -94,17 +125,34 @@ def build_one_stage(
         listing = quote(commands.list_packages(flags, None)) + ' --user "$u"'
         jobs.append(_job(nonce, f"{prefix}:$u", listing, f"$D-{prefix}-$u"))
     user_files = " ".join(f"$D-{prefix}-$u" for prefix, _, _ in USER_LISTS)
-    parts.append(f'F="{" ".join(files)}"; L0="{" ".join(first_lists)}"; L=; R=')
+    # A hint's users (plain numbers, hints.checked) and details start now; their files are
+    # always printed and removed, but a user's lists are grepped for details only once the
+    # user list names the user (the loop's second case item), and read only if it does.
+    hinted = [uid for uid in hint.users if uid != user0]
+    if hinted:
+        numbers = " ".join(str(uid) for uid in hinted)
+        parts.append(
+            f'F="{" ".join(files)}"; for u in {numbers}; do {" ".join(jobs)} '
+            f'F="$F {user_files}"; done'
+        )
+        files = ["$F"]
+    early = [index for index, name in enumerate(wanted) if name in set(hint.present)]
+    for index in early:
+        path = f"$D-d{index}"
+        parts.append(
+            _job(nonce, f"detail:{index}", quote(commands.dumpsys_package(wanted[index])), path)
+        )
+        files.append(path)
+    started = "".join(f" {index}" for index in early)
+    parts.append(f'F="{" ".join(files)}"; L0="{" ".join(first_lists)}"; L=; R="{started}"')
+    named = 'L="$L $D-apps-$u $D-installed-$u"'
+    known = f"{'|'.join(str(uid) for uid in hinted)}) {named};; " if hinted else ""
     parts.append(
         "wait $U; while IFS='{:' read -r a u r; do case $a in *UserInfo) case $u in "
-        f"''|{user0}|*[!0-9]*) ;; *) {' '.join(jobs)} "
-        f'F="$F {user_files}"; L="$L $D-apps-$u $D-installed-$u";; esac;; esac; done <{users_file}'
+        f"''|{user0}|*[!0-9]*) ;; {known}*) {' '.join(jobs)} "
+        f'F="$F {user_files}"; {named};; esac;; esac; done <{users_file}'
     )
-    text = _text([*parts, *_details(nonce, wanted, pids)])
-    if len(text) > SCRIPT_LIMIT:
-        # Too many candidates for an old phone's adb: their details in a round of their own.
-        text, wanted = _text(parts), ()
-    return OneStage(nonce, text, wanted)
+    return _text([*parts, *_details(nonce, wanted, pids)])
 
 
 def _details(nonce: str, wanted: Sequence[str], pids: str) -> list[str]:
@@ -136,13 +184,14 @@ def run_one_stage(
     scan: PhoneScan | None,
     first: Sequence[tuple[str, Argv]],
     candidates: Collection[str],
+    hint: Hint = NO_HINT,
 ) -> tuple[dict[str, Section] | None, tuple[str, ...]]:
     """Run the whole check as one script; (None, ()) when the phone's shell could run none of
     it (then the caller goes stage by stage) or `scan` is None (not wanted), else its
     sections and the candidates asked."""
     if scan is None or not scan.concurrent:
         return None, ()
-    stage = build_one_stage(first, candidates)
+    stage = build_one_stage(first, candidates, hint=hint)
     sections = scan.run_text(stage)
     if not sections:
         if scan.gone is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from audit.errors import DeviceError, DeviceNotAnswering
+from audit.i18n import _
 from audit.progress import CancelCheck, raise_if_cancelled
 from audit.sources.android import commands
 from audit.sources.android.commands import OPTIONAL_FLAGS, Argv
@@ -154,10 +155,10 @@ class PhoneScan:
 
     def missing_reason(self) -> str:
         if isinstance(self.gone, DeviceNotAnswering):
-            return "the phone stopped answering during the scan"
+            return _("the phone stopped answering during the scan")
         if self.gone is not None:
-            return "the phone was disconnected during the scan"
-        return "the phone's answer was cut off"
+            return _("the phone was disconnected during the scan")
+        return _("the phone's answer was cut off")
 
     # --- package lists with fallbacks --------------------------------------------------
 
@@ -179,7 +180,7 @@ class PhoneScan:
         if section is None:
             return ListOutcome(None, self.missing_reason()), None
         if not section.complete or _cut_mid_line(section.text):
-            return ListOutcome(None, "the phone's answer was cut off"), None
+            return ListOutcome(None, _("the phone's answer was cut off")), None
         text = section.text
         if names_only:
             names, problems = parse_package_names(text)
@@ -195,18 +196,23 @@ class PhoneScan:
                 return (
                     ListOutcome(
                         None,
-                        f"the phone does not let USB debugging read this profile ({error.message})",
+                        _(
+                            "the phone does not let USB debugging read this profile ({message})"
+                        ).format(message=error.message),
                         security=True,
                     ),
                     error,
                 )
-            if error.kind is ErrorKind.UNKNOWN_OPTION:
-                return ListOutcome(None, f"the phone answered: {error.message}"), error
-            return ListOutcome(None, f"the phone answered: {error_words(text)}"), error
+            unknown = error.kind is ErrorKind.UNKNOWN_OPTION
+            said = error.message if unknown else error_words(text)
+            return ListOutcome(None, _("the phone answered: {said}").format(said=said)), error
         if section.exit_code:
             said = error_words(text)
-            why = f"pm failed with exit status {section.exit_code}"
-            return ListOutcome(None, f"{why}: {said}" if said else why), None
+            why = _("pm failed with exit status {status}").format(status=section.exit_code)
+            if said:
+                # Translators: why a list failed, then what the phone printed.
+                why = _("{why}: {said}").format(why=why, said=said)
+            return ListOutcome(None, why), None
         return outcome, None
 
     def run_lists(
@@ -235,7 +241,7 @@ class PhoneScan:
             # Plain commands it left out or cut short are asked again with them.
             extra = [(name, argv) for name, argv in extra if name not in extra_sections]
             first = bool(extra)
-        for _ in range(MAX_ROUNDS):
+        for _round in range(MAX_ROUNDS):
             runnable: list[tuple[ListSpec, Argv]] = []
             for spec in pending:
                 argv = self.list_argv(spec)
@@ -262,7 +268,7 @@ class PhoneScan:
                 break
             pending = retry
         for spec in specs:
-            results.setdefault(spec.name, ListOutcome(None, "the phone kept rejecting options"))
+            results.setdefault(spec.name, ListOutcome(None, _("the phone kept rejecting options")))
         return results, extra_sections
 
     def _read_answered(
@@ -306,9 +312,9 @@ class PhoneScan:
 
     def _impossible(self, spec: ListSpec) -> str:
         if "--user" in self.rejected and spec.user != 0:
-            return "this phone's package manager cannot list other users (it rejects --user)"
-        return "this phone's package manager rejects the options needed: " + ", ".join(
-            sorted(self.rejected)
+            return _("this phone's package manager cannot list other users (it rejects --user)")
+        return _("this phone's package manager rejects the options needed: {options}").format(
+            options=", ".join(sorted(self.rejected))
         )
 
 
@@ -336,7 +342,7 @@ def section_text(sections: Mapping[str, Section], name: str) -> tuple[str | None
     """The text of a plain command's section, or None and why not."""
     section = sections.get(name)
     if section is None:
-        return None, "no answer"
+        return None, _("no answer")
     if not section.complete or _cut_mid_line(section.text):
-        return None, "the answer was cut off"
+        return None, _("the answer was cut off")
     return section.text, ""

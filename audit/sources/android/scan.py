@@ -40,20 +40,19 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.addresses import DEMO_ADDRESS
 from audit.errors import (
     AuditError,
-    DeviceError,
-    DeviceGone,
     DeviceOutputError,
 )
+from audit.i18n import N_, _, ngettext
 from audit.model import (
     AppId,
     Connection,
@@ -64,8 +63,8 @@ from audit.model import (
     SourceReport,
     UserProfile,
 )
-from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
-from audit.sources.android import commands
+from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
+from audit.sources.android import commands, hints
 from audit.sources.android.commands import (
     SYSTEM_FLAGS,
     THIRD_PARTY_FLAGS,
@@ -77,6 +76,7 @@ from audit.sources.android.dumpsys import (
     parse_device_policy,
     parse_dumpsys_package,
 )
+from audit.sources.android.hints import NO_HINT, Hint
 from audit.sources.android.inventory import (
     UserLists,
     apps_for_user,
@@ -92,6 +92,7 @@ from audit.sources.android.onestage import run_one_stage
 from audit.sources.android.packages import is_valid_package_name
 from audit.sources.android.parsers import Problem, Section, decode_output
 from audit.sources.android.rounds import ListOutcome, ListSpec, PhoneScan, section_text
+from audit.sources.android.settle import settled
 from audit.sources.android.shell import AdbShell, Shell
 from audit.sources.android.whole import (
     checked_system_list,
@@ -141,15 +142,17 @@ def scan_with_shell(
     name_of: Callable[[str], str] | None = None,
     concurrent: bool = True,
     one_stage: bool = True,
+    hint: Hint = NO_HINT,
 ) -> ScanResult:
     """The whole inventory of the phone behind `shell` (see the module docstring); each
     round's programs side by side on the phone unless `concurrent` is False (jobs.py), the
-    whole check in one script unless `one_stage` is False (onestage.py)."""
+    whole check in one script unless `one_stage` is False (onestage.py), starting what `hint`
+    names early (hints.py: it decides what starts when, never what is read)."""
     started = datetime.now(UTC)
     scan = PhoneScan(shell, serial, cancelled, concurrent=concurrent)
     names = _remembered(name_of) if name_of is not None else _catalog_names()
 
-    progress(0.05, "Reading the phone's identity and users")
+    progress(0.05, _("Reading the phone's identity and users"))
     system_spec = ListSpec("system", SYSTEM_FLAGS, 0)
     extra = [
         ("props", commands.getprop()),
@@ -163,6 +166,7 @@ def scan_with_shell(
         scan if one_stage else None,
         [*extra, *((s.name, commands.list_packages(s.flags, 0)) for s in first)],
         detail_packages,
+        hint,
     )
     outcomes, plain = scan.run_lists([system_spec], extra=extra, answered=answered)
     sources: list[SourceReport] = []
@@ -173,7 +177,7 @@ def scan_with_shell(
     sources += report
     users = [user_profile(entry) for entry in user_entries]
 
-    policy_text, _ = section_text(plain, "policy")
+    policy_text, _why = section_text(plain, "policy")
     policy: DevicePolicy | None = None
     if policy_text is not None:
         policy, problems = parse_device_policy(policy_text)
@@ -183,11 +187,16 @@ def scan_with_shell(
     system_outcome = outcomes["system"]
     device = device_identity(serial, props, policy=policy, users=users)
 
-    progress(0.3, f"Listing the apps of {len(users)} user{'s' if len(users) != 1 else ''}")
+    progress(
+        0.3,
+        ngettext(
+            "Listing the apps of {count} user", "Listing the apps of {count} users", len(users)
+        ).format(count=len(users)),
+    )
     specs = [spec for user in users for spec in _lists(int(user.id))]
-    lists_by_name, _ = scan.run_lists(specs, answered=answered)
+    lists_by_name, _plain = scan.run_lists(specs, answered=answered)
 
-    progress(0.75, "Putting the inventory together")
+    progress(0.75, _("Putting the inventory together"))
     apps, reports = _inventory(users, lists_by_name, system_outcome, device.sdk, names)
     if "-u" in scan.rejected:
         reports = [without_uninstalled(report) for report in reports]
@@ -195,18 +204,24 @@ def scan_with_shell(
 
     zone = phone_timezone(props)
     if detail_packages and scan.gone is None:
-        progress(0.85, "Reading details of flagged apps")
+        progress(0.85, _("Reading details of flagged apps"))
         # The script's own choice of which apps to describe is the phone's: a flagged app in
         # the inventory it did not describe is asked about again (never left without).
-        details = _read_details(scan, answered or {}, asked, zone)
         present = {app.identifier for app in apps}
+        # Only apps the lists show are described: a hint's early dumpsys of an app the lists
+        # do not hold (removed since, or another phone's hint) is not read at all.
+        described = [name for name in asked if name in present]
+        details = _read_details(scan, answered or {}, asked, zone, only=described)
         again = [p for p in detail_packages if p in present and p not in details]
         if answered is None or again:
             details |= _details(scan, again if answered is not None else detail_packages, zone)
         apps = with_details(apps, details, zone, users)
 
     progress(
-        1.0, "Scan finished" if scan.gone is None else f"Scan incomplete: {scan.missing_reason()}"
+        1.0,
+        _("Scan finished")
+        if scan.gone is None
+        else _("Scan incomplete: {reason}").format(reason=scan.missing_reason()),
     )
     return ScanResult(
         device=device,
@@ -269,6 +284,13 @@ def _inventory(
     return apps, reports
 
 
+UNREAD_LIST = (
+    N_("the list of the user's own apps could not be read: {reason}"),
+    N_("the installed list could not be read: {reason}"),
+    N_("the disabled list could not be read: {reason}"),
+)
+
+
 def _user_lists(
     user: UserProfile, outcomes: Mapping[str, ListOutcome], system: ListOutcome
 ) -> UserLists:
@@ -278,14 +300,16 @@ def _user_lists(
     parts = (listed, installed, disabled)
     problems = [p for o in parts for p in o.problems]
     if system.entries is None:
-        problems.append(Problem(f"system apps could not be told apart ({system.reason})"))
+        problems.append(
+            Problem(
+                _("system apps could not be told apart ({reason})").format(reason=system.reason)
+            )
+        )
     elif system.problems:
         problems += system.problems
-    for outcome, what in zip(
-        parts, ("list of the user's own apps", "installed list", "disabled list"), strict=True
-    ):
+    for outcome, words in zip(parts, UNREAD_LIST, strict=True):
         if outcome.entries is None and not all(o.entries is None for o in parts):
-            problems.append(Problem(f"the {what} could not be read: {outcome.reason}"))
+            problems.append(Problem(_(words).format(reason=outcome.reason)))
     error = ""
     if all(o.entries is None for o in parts):
         reasons = [o.reason for o in parts if o.security] or [o.reason for o in parts]
@@ -332,17 +356,24 @@ def _details(
         + [(f"detail:{index}", commands.dumpsys_package(name)) for index, name in enumerate(wanted)]
     )
     if read_zone:
-        text, _ = section_text(sections, "tz")
+        text, _why = section_text(sections, "tz")
         zone = phone_timezone({_TZ: (text or "").strip()})
     return _read_details(scan, sections, wanted, zone)
 
 
 def _read_details(
-    scan: PhoneScan, sections: Mapping[str, Section], wanted: Sequence[str], zone: tzinfo | None
+    scan: PhoneScan,
+    sections: Mapping[str, Section],
+    wanted: Sequence[str],
+    zone: tzinfo | None,
+    only: Collection[str] | None = None,
 ) -> dict[str, PackageDetails]:
-    """The details in sections detail:i (i: the package's place in `wanted`)."""
+    """The details in sections detail:i (i: the package's place in `wanted`), of the packages
+    in `only` when given."""
     details: dict[str, PackageDetails] = {}
     for index, name in enumerate(wanted):
+        if only is not None and name not in only:
+            continue
         text, why = section_text(sections, f"detail:{index}")
         if text is None:
             if f"detail:{index}" in sections:  # absent: the one script found no such app
@@ -380,17 +411,25 @@ def scan_phone(
     cancelled: CancelCheck = never_cancelled,
     detail_packages: Collection[str] = (),
     adb: Adb | None = None,
+    hint: Hint | None = None,
+    hint_folder: Path | None = None,
 ) -> ScanResult:
     """Inventory every user of the phone `serial` through the adb server.
 
     Raises DeviceGone / DeviceUnauthorized / DeviceOffline / DeviceNoPermission when the phone
     cannot be read at all, AdbUnavailable when no adb server can be had, Cancelled when
     `cancelled()` turns true. A phone lost mid-scan gives an incomplete result instead.
+
+    What the last check of `serial` found starts early (hints.py): `hint` when given (this
+    process's own last check of the phone), else the hint file kept in `hint_folder` (the data
+    folder by default), which is then updated with what this check found.
     """
     demo = _demo_at(serial)  # the demo phone is in the app, never behind the adb server
     if demo is not None:
         return demo.scan(progress, cancelled)
     server = adb if adb is not None else Adb(adb_port)
+    kept = hints.recall(serial, hint_folder)
+    early = kept if hint is None else hint
 
     def scan() -> ScanResult:
         # How the phone is reached is asked of the adb server (one host request, no shell
@@ -403,15 +442,20 @@ def scan_phone(
             progress=progress,
             cancelled=cancelled,
             detail_packages=detail_packages,
+            hint=early,
         )
         return replace(result, device=replace(result.device, connection=connection))
 
-    return settled(
+    result = settled(
         serial,
         scan,
         lambda: {s: state for s, state, _tags in server.devices()}.get(serial),
         cancelled,
     )
+    learned = hints.hint_of(result, detail_packages, kept)
+    if learned != kept:
+        hints.remember(serial, learned, hint_folder)
+    return result
 
 
 def reached(server: Adb, serial: str) -> Connection | None:
@@ -431,94 +475,8 @@ def phone_device_id(serial: str, adb: Adb) -> str:
     """The Device.id of the phone at adb serial `serial`, asked of the phone (one round trip):
     named by its own serial number when it gives a plain one, else by the adb serial."""
     output = AdbShell(adb, serial).run(commands.quote(("getprop", "ro.serialno")))
-    text, _ = decode_output(output.output)
+    text, _problems = decode_output(output.output)
     return Device.android_id(hardware_serial({"ro.serialno": text.strip()}) or serial)
-
-
-SETTLE_S = 1.0
-SETTLE_POLL_S = 0.05
-RECONNECT_S = 0.25
-"""How long the adb server takes to connect again to a phone whose link dropped (measured:
-about 0.25 s for a phone on the network, after which it lists it as `device` again)."""
-
-
-def settled(
-    serial: str,
-    scan: Callable[[], ScanResult],
-    state_of: Callable[[], str | None],
-    cancelled: CancelCheck,
-    *,
-    settle_s: float = SETTLE_S,
-) -> ScanResult:
-    """Run `scan`; when the adb server refuses the phone without a reason (a bare "closed"
-    DeviceError, not one of its typed kinds, as when the cable is pulled just as the scan
-    opens the phone), ask the server how the phone is: not listed as ready within `settle_s`
-    means it was unplugged (DeviceGone, with its next step); ready all along, scan once more.
-
-    When the connection drops on the very first command (DeviceGone: nothing was read, since
-    a drop later gives an incomplete result instead), the link may only have reset: the adb
-    server connects again within about RECONNECT_S. The scan is tried once more if the server
-    lists the phone as ready again within `settle_s`; only then is the phone called gone. A
-    phone that stopped answering (DeviceNotAnswering) is not retried: that would only wait as
-    long again."""
-    try:
-        return scan()
-    except DeviceError as error:
-        if type(error) is DeviceGone:
-            return _after_drop(serial, scan, state_of, cancelled, error, settle_s=settle_s)
-        if type(error) is not DeviceError:
-            raise  # gone, unauthorized, offline...: the error already says what to do
-        refused = error
-    deadline = time.monotonic() + settle_s
-    while True:
-        raise_if_cancelled(cancelled)
-        try:
-            state = state_of()
-        except Exception as error:  # the server itself is in trouble: keep the first words
-            log.info("cannot list phones after %s was refused: %s", serial, error)
-            raise refused from error
-        if state != "device":
-            log.info("phone %s was refused (%s) and is now %s", serial, refused.message, state)
-            raise DeviceGone(
-                serial, f"The phone {visible(serial)} was disconnected as its check began."
-            ) from refused
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(SETTLE_POLL_S)
-    log.info("phone %s was refused (%s) but is ready: checking it again", serial, refused.message)
-    return scan()
-
-
-def _after_drop(
-    serial: str,
-    scan: Callable[[], ScanResult],
-    state_of: Callable[[], str | None],
-    cancelled: CancelCheck,
-    dropped: DeviceGone,
-    *,
-    settle_s: float,
-) -> ScanResult:
-    """Scan once more when the server lists the phone as ready again, no sooner than
-    RECONNECT_S after the drop (before that it may not have noticed the drop) and no later than
-    `settle_s`; else raise the drop as it was. A link the server is reconnecting is listed as
-    `offline` meanwhile; a phone it no longer lists at all was unplugged, and is gone now."""
-    start = time.monotonic()
-    while True:
-        raise_if_cancelled(cancelled)
-        waited = time.monotonic() - start
-        if waited >= RECONNECT_S:
-            try:
-                state = state_of()
-            except Exception as error:  # the server itself is in trouble: keep the first words
-                log.info("cannot list phones after %s dropped: %s", serial, error)
-                raise dropped from error
-            if state == "device":
-                log.info("phone %s dropped its link (%s), is back: again", serial, dropped.message)
-                return scan()
-            if state is None or waited >= settle_s:  # not listed at all: unplugged, not reset
-                log.info("phone %s dropped its link and is %s: gone", serial, state)
-                raise dropped
-        time.sleep(SETTLE_POLL_S)
 
 
 """After an action, scan every user again: OEM builds reinstall or remove apps on other users."""
@@ -580,7 +538,10 @@ def scan_phones(
         except Exception as error:  # a bug met on one phone must not cost the others theirs
             log.exception("scanning %s failed unexpectedly", serial)
             return DeviceOutputError(
-                serial, f"Scanning {visible(serial)} failed unexpectedly: {error}."
+                serial,
+                _("Scanning {serial} failed unexpectedly: {error}.").format(
+                    serial=visible(serial), error=error
+                ),
             )
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(serials) or 1))) as pool:

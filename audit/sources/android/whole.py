@@ -13,6 +13,7 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
+from audit.i18n import N_, _
 from audit.model import SourceReport, SourceStatus, UserProfile
 from audit.profiles import words_of
 from audit.sources.android.packages import PLATFORM_PACKAGE
@@ -46,7 +47,7 @@ def read_props(
             SourceReport(
                 "phone identity",
                 SourceStatus.FAILED,
-                f"getprop could not be read ({why or 'empty'})",
+                _("getprop could not be read ({why})").format(why=why or _("empty")),
             )
         ]
     if not props.get(SDK_PROPERTY, "").strip().isdigit():
@@ -56,8 +57,10 @@ def read_props(
             SourceReport(
                 "phone identity",
                 SourceStatus.PARTIAL,
-                "the phone's properties do not say which Android version it runs "
-                f"({SDK_PROPERTY} is missing), so they are not its whole answer",
+                _(
+                    "the phone's properties do not say which Android version it runs "
+                    "({property} is missing), so they are not its whole answer"
+                ).format(property=SDK_PROPERTY),
             )
         ]
     return props, []
@@ -76,12 +79,14 @@ def read_users(
             log.info("phone %s pm list users: %s", serial, problem.message)
     owner = UserEntry(0, "Owner", 0, True)
     if not user_entries:
-        detail = why or error_words(users_text or "") or "no users listed"
+        detail = why or error_words(users_text or "") or _("no users listed")
         return [owner], [
             SourceReport(
                 "user list",
                 SourceStatus.FAILED,
-                f"the users on this phone could not be listed ({detail}); only user 0 was read",
+                _(
+                    "the users on this phone could not be listed ({detail}); only user 0 was read"
+                ).format(detail=detail),
             )
         ]
     if all(entry.id != 0 for entry in user_entries):
@@ -91,9 +96,11 @@ def read_users(
             SourceReport(
                 "user list",
                 SourceStatus.FAILED,
-                "the phone's list of users does not include the owner (user 0), whom every "
-                "phone has, so it is not the whole list; the owner and the users it named were "
-                "read, and other users may be missing",
+                _(
+                    "the phone's list of users does not include the owner (user 0), whom every "
+                    "phone has, so it is not the whole list; the owner and the users it named "
+                    "were read, and other users may be missing"
+                ),
             )
         ]
     lost = [problem.message for problem in problems if problem.data_lost]
@@ -104,9 +111,10 @@ def read_users(
             SourceReport(
                 "user list",
                 SourceStatus.FAILED,
-                "the phone's list of users has lines that are not users it could read ("
-                + visible("; ".join(lost[:3]), limit=300)
-                + "), so a user may be missing and that user's apps were not read",
+                _(
+                    "the phone's list of users has lines that are not users it could read "
+                    "({lines}), so a user may be missing and that user's apps were not read"
+                ).format(lines=visible("; ".join(lost[:3]), limit=300)),
             )
         ]
     return user_entries, []
@@ -119,11 +127,13 @@ def checked_system_list(system: ListOutcome) -> ListOutcome:
     if names is None or PLATFORM_PACKAGE in names:
         return system
     if not names:
-        return ListOutcome(None, "the phone gave an empty list of its built-in apps")
+        return ListOutcome(None, _("the phone gave an empty list of its built-in apps"))
     return ListOutcome(
         None,
-        f"the phone's list of its built-in apps does not hold the Android framework "
-        f"('{PLATFORM_PACKAGE}'), so it is not the whole list",
+        _(
+            "the phone's list of its built-in apps does not hold the Android framework "
+            "('{package}'), so it is not the whole list"
+        ).format(package=PLATFORM_PACKAGE),
     )
 
 
@@ -144,27 +154,27 @@ def implausible_listing(
         return ""  # not read at all: reported as such by the user's report
     where = words_of(user, user.id).name
     if not names:
-        return (
-            f"the phone gave an empty list for {where}, though every user has at least the "
-            f"Android framework ('{PLATFORM_PACKAGE}'), so the apps of {where} were not seen"
-        )
+        return _(
+            "the phone gave an empty list for {user}, though every user has at least the "
+            "Android framework ('{package}'), so the apps of {user} were not seen"
+        ).format(user=where, package=PLATFORM_PACKAGE)
     if PLATFORM_PACKAGE not in names:
-        return (
-            f"the phone's list for {where} does not hold the Android framework "
-            f"('{PLATFORM_PACKAGE}'), which every user has, so it is not the whole list"
-        )
+        return _(
+            "the phone's list for {user} does not hold the Android framework "
+            "('{package}'), which every user has, so it is not the whole list"
+        ).format(user=where, package=PLATFORM_PACKAGE)
     others = [other for uid, other in read.items() if uid != user.id and other]
     if others:
         common = set.intersection(*others).intersection(system) - {PLATFORM_PACKAGE}
         if common and common.isdisjoint(names):
-            return (
-                f"the phone's list for {where} holds none of the built-in apps that every other "
+            return _(
+                "the phone's list for {user} holds none of the built-in apps that every other "
                 "user has, so it is not the whole list"
-            )
+            ).format(user=where)
     return ""
 
 
-WITHOUT_U = (
+WITHOUT_U = N_(
     "this phone's package manager does not list apps removed for a user (it rejects -u), so a "
     "built-in app removed only for this user cannot be told apart from one that is gone"
 )
@@ -175,5 +185,5 @@ def without_uninstalled(report: SourceReport) -> SourceReport:
     full, whatever else was read, so the scan must not count as complete."""
     if report.status is SourceStatus.FAILED:
         return report
-    detail = "; ".join(part for part in (report.detail, WITHOUT_U) if part)
+    detail = "; ".join(part for part in (report.detail, _(WITHOUT_U)) if part)
     return replace(report, status=SourceStatus.PARTIAL, detail=detail)
