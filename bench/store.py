@@ -22,6 +22,13 @@ app, as audits per second, beside evaluate() alone on the same inventories (the 
 
     python bench/store.py [RECEIPTS] [AUDITS] [INVENTORIES]      (third default 2,000)
 
+Team history (issue 18): when a PostgreSQL server is at hand (DEVICE_AUDIT_TEST_POSTGRES, or
+the distribution's binaries, which tests/helpers/postgres.py starts privately as an unprivileged
+user), the same imports also go into a team history on it, and the dashboard's AUDITS are also
+written there (then VACUUM ANALYZE, which autovacuum does shortly after a bulk load), each query
+printed beside SQLite's. On a shared box the server takes the same cores as the bench, so its
+import is the worst case for a team whose server has cores of its own.
+
 Targets: import over 1,000 attestations/s; each dashboard query under 100 ms.
 """
 
@@ -47,7 +54,7 @@ from audit.attestation import Signer, verify_file, write_receipt
 from audit.store import HistoryFilter, Store
 from audit.store.db import transaction
 from audit.store.importer import default_workers
-from audit.store.schema import relink
+from audit.store.schema import relink_keys
 from tests.audit.store import factory as f
 
 RUNS = 7
@@ -81,7 +88,7 @@ def make_receipts(folder: Path, count: int, rng: random.Random) -> None:
 
 def time_import(
     folder: Path,
-    db: Path,
+    db: Path | str,
     *,
     batch_size: int = 250,
     normal: bool = False,
@@ -97,8 +104,9 @@ def time_import(
     return elapsed
 
 
-def fill(db: Path, count: int, rng: random.Random) -> None:
-    """COUNT audits in bulk; the chain (latest, until_day) is then computed by relink()."""
+def fill(targets: list[Path | str], count: int, rng: random.Random) -> None:
+    """COUNT audits in bulk into each history; the chain (latest, until_day) is then computed
+    by the store's own relink."""
     statuses = ["compliant", "compliant_with_exceptions", "non_compliant", "overdue", "incomplete"]
     weights = (60, 8, 15, 10, 7)
     people = max(1, count * 3 // 10)
@@ -139,16 +147,46 @@ def fill(db: Path, count: int, rng: random.Random) -> None:
                 f"{name}\nps-{staff:06d}\n\n{device}\nphone {staff}".casefold(),
             )
         )
-    with Store(db) as store, transaction(store._db) as conn:
-        conn.executemany(
-            "INSERT INTO audits (uid, origin, person_name, staff_id, technician, device_id,"
-            " device_name, device_json, policy_id, policy_title, policy_sha256, deadline, status,"
-            " day, started_at, at, scanned_at, exemption_expires, search)"
-            " VALUES (?, 'local', ?, ?, '', ?, ?, ?, ?, 'Policy', '', ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        for key in keys:
-            relink(conn, *key)
+    for db in targets:
+        with Store(db) as store:
+            with transaction(store._db) as conn:
+                conn.executemany(
+                    "INSERT INTO audits (uid, origin, person_name, staff_id, technician,"
+                    " device_id, device_name, device_json, policy_id, policy_title,"
+                    " policy_sha256, deadline, status, day, started_at, at, scanned_at,"
+                    " exemption_expires, search) VALUES (?, 'local', ?, ?, '', ?, ?, ?, ?,"
+                    " 'Policy', '', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                relink_keys(conn, sorted(keys))
+            if isinstance(db, str):  # what autovacuum does shortly after a bulk load
+                store._db.raw.execute("VACUUM (ANALYZE)")  # type: ignore[attr-defined]
+
+
+def team_server() -> Any:
+    """A PostgreSQL server for the team-history figures, or None (said why)."""
+    from tests.helpers import postgres
+
+    try:
+        import psycopg  # noqa: F401 - the team extra
+    except ImportError:
+        print("(no PostgreSQL figures: psycopg is not installed; pip install -e '.[team]')")
+        return None
+    found = postgres.start()
+    if isinstance(found, str):
+        print(f"(no PostgreSQL figures: {found})")
+        return None
+    return found
+
+
+def team_database(server: Any, name: str) -> str:
+    """A new database on the server (byte order, as SQLite compares), its DSN."""
+    import psycopg
+
+    with psycopg.connect(server.dsn(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING UTF8 LOCALE 'C'")
+    return str(server.dsn(name))
 
 
 def median_ms(run: Callable[[], object]) -> float:
@@ -336,63 +374,96 @@ def main() -> None:
         single = time_import(few, work / "single.sqlite3", batch_size=1, workers=0)
         label = f"one transaction per file, {len(some):,} files"
         print(f"  {label:<40} {len(some) / single:10,.0f} attestations/s")
-
-        db = work / "dashboard.sqlite3"
-        start = time.perf_counter()
-        fill(db, audits, rng)
-        size = db.stat().st_size / 1e6
-        print(
-            f"\nDashboard: {audits:,} audits written in {time.perf_counter() - start:.1f} s "
-            f"(not timed), {size:.0f} MB; median of {RUNS} runs:"
-        )
-        with Store(db) as store:
-            conn = store._db
-            baseline = median_ms(lambda: conn.execute("SELECT count(*) FROM audits").fetchone())
-            print(f"  baseline: SELECT count(*) FROM audits    {baseline:8.2f} ms")
-            policy = "nz-parliament-2023"
-            queries: list[tuple[str, Callable[[], object]]] = [
-                ("dashboard(policy), 30-day series", lambda: store.dashboard(policy, TODAY)),
-                (
-                    "dashboard(policy), 120-day series",
-                    lambda: store.dashboard(policy, TODAY, series_days=120),
-                ),
-                ("dashboard(smaller policy)", lambda: store.dashboard("uk-gov-2023", TODAY)),
-                ("history(), newest 200", store.history),
-                (
-                    "history(search='person 1234')",
-                    lambda: store.history(HistoryFilter(search="person 1234")),
-                ),
-                (
-                    "history(person=staff id)",
-                    lambda: store.history(HistoryFilter(person="PS-001234")),
-                ),
-                (
-                    "count(overdue, latest only)",
-                    lambda: store.count(
-                        HistoryFilter(
-                            statuses=frozenset({f.DeviceStatus.OVERDUE}), latest_only=True
-                        )
-                    ),
-                ),
-                ("policies()", store.policies),
-                (
-                    "export_rows(policy) (not a dashboard query)",
-                    lambda: store.export_rows(policy_id=policy, today=TODAY),
-                ),
-            ]
-            worst = 0.0
-            for label, run in queries:
-                ms = median_ms(run)
-                if label.startswith("dashboard"):
-                    worst = max(worst, ms)
-                print(f"  {label:<42} {ms:8.2f} ms  ({ms / baseline:5.1f}x baseline)")
-            board = store.dashboard(policy, TODAY)
-            print(f"  (the policy's people: {board.counts.total:,}, counts {board.counts})")
-            print(
-                f"slowest dashboard query {worst:.1f} ms; target < 100 ms: "
-                f"{'met' if worst < 100 else 'NOT MET'}"
-            )
+        team = team_server()
+        try:
+            if team is not None:
+                bench_team_import(team, folder, receipts, workers)
+            bench_dashboard(work, audits, rng, team)
+        finally:
+            if team is not None:
+                team.stop()
         bench_inventories(work, int(sys.argv[3]) if len(sys.argv) > 3 else 2_000)
+
+
+def bench_team_import(team: Any, folder: Path, receipts: int, workers: int) -> None:
+    """The same import into a team history on PostgreSQL (module docstring)."""
+    elapsed = time_import(folder, team_database(team, "bench_import"))
+    rate = receipts / elapsed
+    print(
+        f"  PostgreSQL: import_folder ({workers} workers)  {rate:10,.0f} attestations/s"
+        f"  ({elapsed:.2f} s; target > 1,000/s: {'met' if rate > 1000 else 'NOT MET'})"
+    )
+    alone = time_import(folder, team_database(team, "bench_alone"), workers=0)
+    print(f"  PostgreSQL: verifying in this process    {receipts / alone:10,.0f} attestations/s")
+
+
+def bench_dashboard(work: Path, audits: int, rng: random.Random, team: Any) -> None:
+    """The dashboard's queries over AUDITS audits, SQLite beside PostgreSQL when there is one."""
+    db = work / "dashboard.sqlite3"
+    targets: list[Path | str] = [db]
+    if team is not None:
+        targets.append(team_database(team, "bench_dashboard"))
+    start = time.perf_counter()
+    fill(targets, audits, rng)
+    size = db.stat().st_size / 1e6
+    print(
+        f"\nDashboard: {audits:,} audits written in {time.perf_counter() - start:.1f} s "
+        f"(not timed), SQLite file {size:.0f} MB; median of {RUNS} runs:"
+    )
+    figures = [dashboard_figures(Store(target)) for target in targets]
+    names = ["SQLite", "PostgreSQL"][: len(figures)]
+    print(f"  {'query':<42} " + "  ".join(f"{n + ' ms (x base)':>22}" for n in names))
+    for row in zip(*figures, strict=True):
+        label = row[0][0]
+        cells = "  ".join(f"{ms:12.2f} ({ms / base:6.1f}x)" for _, ms, base in row)
+        print(f"  {label:<42} {cells}")
+    for name, rows in zip(names, figures, strict=True):
+        worst = max(ms for label, ms, _ in rows if label.startswith("dashboard"))
+        print(
+            f"{name}: slowest dashboard query {worst:.1f} ms; target < 100 ms: "
+            f"{'met' if worst < 100 else 'NOT MET'}"
+        )
+
+
+def dashboard_figures(opened: Store) -> list[tuple[str, float, float]]:
+    """(query, median ms, baseline ms) for each query the dashboard and history views run."""
+    with opened as store:
+        conn = store._db
+        baseline = median_ms(lambda: conn.execute("SELECT count(*) FROM audits").fetchone())
+        policy = "nz-parliament-2023"
+        queries: list[tuple[str, Callable[[], object]]] = [
+            ("dashboard(policy), 30-day series", lambda: store.dashboard(policy, TODAY)),
+            (
+                "dashboard(policy), 120-day series",
+                lambda: store.dashboard(policy, TODAY, series_days=120),
+            ),
+            ("dashboard(smaller policy)", lambda: store.dashboard("uk-gov-2023", TODAY)),
+            ("history(), newest 200", store.history),
+            (
+                "history(search='person 1234')",
+                lambda: store.history(HistoryFilter(search="person 1234")),
+            ),
+            (
+                "history(person=staff id)",
+                lambda: store.history(HistoryFilter(person="PS-001234")),
+            ),
+            (
+                "count(overdue, latest only)",
+                lambda: store.count(
+                    HistoryFilter(statuses=frozenset({f.DeviceStatus.OVERDUE}), latest_only=True)
+                ),
+            ),
+            ("policies()", store.policies),
+            (
+                "export_rows(policy) (not a dashboard query)",
+                lambda: store.export_rows(policy_id=policy, today=TODAY),
+            ),
+        ]
+        rows = [("baseline: SELECT count(*) FROM audits", baseline, baseline)]
+        rows += [(label, median_ms(run), baseline) for label, run in queries]
+        board = store.dashboard(policy, TODAY)
+        print(f"  ({store.where}: the policy's people {board.counts.total:,}, {board.counts})")
+        return rows
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from audit.errors import StoreError
+from audit.i18n import N_, _
 from audit.store.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 # Said to people in the app and at the command line alike, so it names both ways.
-REIMPORT = (
+REIMPORT = N_(
     "Receipts can be imported again (File › Import receipts… in the app, or "
     "'device-audit import DIR')."
 )
@@ -60,7 +61,9 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     a history on read-only media (a CD, a locked share, a write-protected stick) can be read.
     OlderHistory when it was made by an older Device Audit and needs migrating first."""
     if not path.is_file():
-        raise StoreError(f"There is no history at {path}.", "Check the path.")
+        raise StoreError(
+            _("There is no history at {path}.").format(path=path), _("Check the path.")
+        )
     last: Exception | None = None
     # "immutable" reads a WAL history whose shared-memory file cannot be made (read-only media).
     for mode in ("mode=ro", "immutable=1"):
@@ -85,9 +88,11 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # see open_database
             conn.close()
             raise StoreError(
-                f"The history database {path} is damaged ({exc}).",
-                f"Move the file aside and Device Audit will start a new history; keep the "
-                f"damaged file for your IT department. {REIMPORT}",
+                _("The history database {path} is damaged ({error}).").format(path=path, error=exc),
+                _(
+                    "Move the file aside and Device Audit will start a new history; keep the "
+                    "damaged file for your IT department. {reimport}"
+                ).format(reimport=_(REIMPORT)),
             ) from None
         except BaseException:
             conn.close()
@@ -95,14 +100,17 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         if version != LATEST_VERSION:
             conn.close()
             raise OlderHistory(
-                f"The history database {path} was made by an older Device Audit and must be "
-                "brought up to date, which writes to it, but it cannot be written (read-only).",
-                "Copy it to a folder you may write to, and open the copy with --db.",
+                _(
+                    "The history database {path} was made by an older Device Audit and must be "
+                    "brought up to date, which writes to it, but it cannot be written "
+                    "(read-only)."
+                ).format(path=path),
+                _("Copy it to a folder you may write to, and open the copy with --db."),
             )
         return conn
     raise StoreError(
-        f"The history database {path} cannot be read ({last}).",
-        "Check that the file is there and that you may read it.",
+        _("The history database {path} cannot be read ({error}).").format(path=path, error=last),
+        _("Check that the file is there and that you may read it."),
     )
 
 
@@ -121,8 +129,10 @@ def open_database(path: Path) -> sqlite3.Connection:
         )
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(
-            f"The history database {path} cannot be opened ({exc}).",
-            "Check that the folder exists and that you may write to it.",
+            _("The history database {path} cannot be opened ({error}).").format(
+                path=path, error=exc
+            ),
+            _("Check that the folder exists and that you may write to it."),
         ) from None
     try:
         _check_identity(conn, path)
@@ -139,15 +149,21 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.close()
         if not os.access(path if path.exists() else path.parent, os.W_OK):
             raise StoreError(
-                f"The history database {path} is on a disk or in a folder that cannot be "
-                "written (read-only), so nothing can be added to it.",
-                "Copy it to a folder you may write to and use the copy (--db). The history and "
-                "export commands can read it where it is.",
+                _(
+                    "The history database {path} is on a disk or in a folder that cannot be "
+                    "written (read-only), so nothing can be added to it."
+                ).format(path=path),
+                _(
+                    "Copy it to a folder you may write to and use the copy (--db). The history "
+                    "and export commands can read it where it is."
+                ),
             ) from None
         raise StoreError(
-            f"The history database {path} cannot be used ({exc}).",
-            f"If the file is damaged, move it aside and Device Audit will start a new history. "
-            f"{REIMPORT}",
+            _("The history database {path} cannot be used ({error}).").format(path=path, error=exc),
+            _(
+                "If the file is damaged, move it aside and Device Audit will start a new "
+                "history. {reimport}"
+            ).format(reimport=_(REIMPORT)),
         ) from None
     except BaseException:
         conn.close()
@@ -163,15 +179,19 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
         conn.close()
         raise StoreError(
-            f"The file {path} is a database, but not a Device Audit history; it was left as is.",
-            "Give the path of a Device Audit history (or of a new file) with --db.",
+            _(
+                "The file {path} is a database, but not a Device Audit history; it was left as is."
+            ).format(path=path),
+            _("Give the path of a Device Audit history (or of a new file) with --db."),
         )
     if version > LATEST_VERSION:
         conn.close()
         raise StoreError(
-            f"The history database {path} was written by a newer Device Audit (schema version "
-            f"{version}; this one knows up to {LATEST_VERSION}). It was left untouched.",
-            "Update Device Audit to open it, or use another history file with --db.",
+            _(
+                "The history database {path} was written by a newer Device Audit (schema version "
+                "{version}; this one knows up to {latest}). It was left untouched."
+            ).format(path=path, version=version, latest=LATEST_VERSION),
+            _("Update Device Audit to open it, or use another history file with --db."),
         )
 
 
@@ -183,9 +203,11 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > LATEST_VERSION:
             raise StoreError(
-                f"The history database {path} was upgraded by a newer Device Audit while this "
-                "one was opening it. It was left untouched.",
-                "Update Device Audit.",
+                _(
+                    "The history database {path} was upgraded by a newer Device Audit while this "
+                    "one was opening it. It was left untouched."
+                ).format(path=path),
+                _("Update Device Audit."),
             )
         for number in range(version, LATEST_VERSION):
             log.info("history database %s: migrating to schema version %d", path, number + 1)
@@ -220,10 +242,13 @@ def check_pages(conn: sqlite3.Connection, path: Path) -> None:
     problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)").fetchall()]
     if problems != ["ok"]:
         raise StoreError(
-            f"The history database {path} is damaged ({'; '.join(problems)[:300]}). Nothing "
-            "was written to it.",
-            f"Move the file aside and Device Audit will start a new history; keep the damaged "
-            f"file for your IT department. {REIMPORT}",
+            _(
+                "The history database {path} is damaged ({problems}). Nothing was written to it."
+            ).format(path=path, problems="; ".join(problems)[:300]),
+            _(
+                "Move the file aside and Device Audit will start a new history; keep the "
+                "damaged file for your IT department. {reimport}"
+            ).format(reimport=_(REIMPORT)),
         )
 
 
@@ -235,27 +260,41 @@ def sqlite_words(path: Path) -> Iterator[None]:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(
-                f"The history {path} is busy: another Device Audit is writing to it.",
+                _("The history {path} is busy: another Device Audit is writing to it.").format(
+                    path=path
+                ),
             ) from None
         if "full" in str(exc):
             raise StoreError(
-                f"The disk that holds the history {path} is full: this could not be written "
-                "(everything written before is kept).",
-                "Free some space on that disk, or move the history to a disk with space, then do "
-                "it again.",
+                _(
+                    "The disk that holds the history {path} is full: this could not be written "
+                    "(everything written before is kept)."
+                ).format(path=path),
+                _(
+                    "Free some space on that disk, or move the history to a disk with space, "
+                    "then do it again."
+                ),
             ) from None
         if "readonly" in str(exc):
             raise StoreError(
-                f"The history {path} is on a disk or in a folder that cannot be written.",
-                "Copy it to a folder you may write to and use the copy (--db), or make the disk "
-                "writable.",
+                _("The history {path} is on a disk or in a folder that cannot be written.").format(
+                    path=path
+                ),
+                _(
+                    "Copy it to a folder you may write to and use the copy (--db), or make the "
+                    "disk writable."
+                ),
             ) from None
         raise StoreError(
-            f"The history {path} could not be read or written ({exc}).",
-            "Check that the disk is not full and that you may write to the folder.",
+            _("The history {path} could not be read or written ({error}).").format(
+                path=path, error=exc
+            ),
+            _("Check that the disk is not full and that you may write to the folder."),
         ) from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(
-            f"The history {path} is damaged ({exc}).",
-            f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
+            _("The history {path} is damaged ({error}).").format(path=path, error=exc),
+            _("Move the file aside: Device Audit will start a new history. {reimport}").format(
+                reimport=_(REIMPORT)
+            ),
         ) from None

@@ -27,7 +27,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +35,7 @@ from typing import TypeVar
 
 from audit.attestation import Envelope, VerifiedAttestation, verify_bytes
 from audit.errors import StoreError
+from audit.i18n import N_, _
 from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
@@ -75,7 +76,8 @@ from audit.store.writes import (
 log = logging.getLogger(__name__)
 
 FILE_NAME = "history.sqlite3"
-DEMO_NOT_RECORDED = "The demo phone is not recorded in the history."
+TEAM_SCHEMES = ("postgresql://", "postgres://")  # a team history on a server (audit.store.pg)
+DEMO_NOT_RECORDED = N_("The demo phone is not recorded in the history.")
 T = TypeVar("T")
 
 
@@ -84,16 +86,31 @@ def default_path() -> Path:
 
 
 class Store(TrustMethods, CountMethods, RejudgeMethods):
-    """The history database. Open with Store() (the user's data folder) or Store(path)."""
+    """The history database. Open with Store() (the user's data folder), Store(path), or
+    Store("postgresql://user@host/db") for a helpdesk team's history on a server (issue 18)."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         """`read_only`: read the history without writing anything to it (history, export), so
         one on read-only media can be read; db.OlderHistory when it would need migrating."""
-        self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = (
-            open_read_only(self.path) if read_only else open_database(self.path)
-        )
+        if isinstance(path, str) and path.lower().startswith(TEAM_SCHEMES):
+            # psycopg is imported here only: the single user on a file never pays for it.
+            from audit.store import pg
+
+            # `where` names the history in messages: never the password.
+            self.where = pg.redact(path)
+            self.path = Path(self.where)
+            self._errors: Callable[[], AbstractContextManager[None]] = lambda: pg.pg_words(
+                self.where
+            )
+            self._conn: sqlite3.Connection | None = pg.open_team(  # type: ignore[assignment]
+                path, read_only=read_only
+            )
+            return
+        self.path = Path(path) if path is not None else default_path()
+        self.where = str(self.path)
+        self._errors = lambda: _words(self.path)
+        self._conn = open_read_only(self.path) if read_only else open_database(self.path)
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -117,17 +134,17 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
     @property
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise StoreError("The history is closed.", "Open it again.")
+            raise StoreError(_("The history is closed."), _("Open it again."))
         return self._conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _words(self.path), transaction(self._db) as conn:
+        with self._lock, self._errors(), transaction(self._db) as conn:
             yield conn
 
     def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a query in one read transaction, so it sees one consistent state."""
-        with self._lock, _words(self.path):
+        with self._lock, self._errors():
             conn = self._db
             conn.execute("BEGIN")
             try:
@@ -135,11 +152,15 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
             except ValueError as exc:
                 # A stored value Device Audit never writes (a time, a status, JSON): the file
                 # was changed outside Device Audit or damaged where quick_check cannot see.
-                log.info("unreadable value in %s", self.path, exc_info=True)
+                log.info("unreadable value in %s", self.where, exc_info=True)
                 raise StoreError(
-                    f"The history {self.path} holds a value Device Audit did not write ({exc}): "
-                    "it was changed outside Device Audit, or it is damaged.",
-                    f"Move the file aside: Device Audit will start a new history. {REIMPORT}",
+                    _(
+                        "The history {path} holds a value Device Audit did not write ({error}): "
+                        "it was changed outside Device Audit, or it is damaged."
+                    ).format(path=self.where, error=exc),
+                    _(
+                        "Move the file aside: Device Audit will start a new history. {reimport}"
+                    ).format(reimport=_(REIMPORT)),
                 ) from None
             finally:
                 conn.execute("COMMIT")
@@ -183,9 +204,11 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
             ).fetchone()[0]
             if receipts:
                 raise StoreError(
-                    "This audit already has a signed receipt, which names the person; it cannot "
-                    "be given to someone else.",
-                    "Start a new audit for the other person.",
+                    _(
+                        "This audit already has a signed receipt, which names the person; it "
+                        "cannot be given to someone else."
+                    ),
+                    _("Start a new audit for the other person."),
                 )
             row = conn.execute(
                 "SELECT technician, device_id, device_name FROM audits WHERE id = ?", (audit_id,)
@@ -239,7 +262,7 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
     ) -> int:
         """A whole audit at once (first scan, actions, rescans, receipt), in one transaction."""
         if not assessments:
-            raise StoreError("An audit needs at least one scan.", "Scan the device first.")
+            raise StoreError(_("An audit needs at least one scan."), _("Scan the device first."))
         first = assessments[0]
         with self._write() as conn:
             audit_id = self._begin(
@@ -272,8 +295,8 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
     ) -> int:
         if device.simulated:
             raise StoreError(
-                DEMO_NOT_RECORDED,
-                "The demo phone is for trying Device Audit; audit a real device to record it.",
+                _(DEMO_NOT_RECORDED),
+                _("The demo phone is for trying Device Audit; audit a real device to record it."),
             )
         return insert_audit(
             conn,
@@ -295,8 +318,8 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         key = audit_key(conn, audit_id)
         if key is None:
             raise StoreError(
-                f"There is no audit {audit_id} in the history.",
-                "Start the audit again; it may have been made with another history file.",
+                _("There is no audit {audit} in the history.").format(audit=audit_id),
+                _("Start the audit again; it may have been made with another history file."),
             )
         return key
 
@@ -305,9 +328,17 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         device = assessment.scan.device.id
         if device != key.device_id or assessment.policy.id != key.policy_id:
             raise StoreError(
-                f"This scan ({device}, policy {assessment.policy.id}) does not belong to audit "
-                f"{audit_id} ({key.device_id}, policy {key.policy_id}).",
-                "Start a new audit for this device or policy.",
+                _(
+                    "This scan ({device}, policy {policy}) does not belong to audit {audit} "
+                    "({audit_device}, policy {audit_policy})."
+                ).format(
+                    device=device,
+                    policy=assessment.policy.id,
+                    audit=audit_id,
+                    audit_device=key.device_id,
+                    audit_policy=key.policy_id,
+                ),
+                _("Start a new audit for this device or policy."),
             )
         scan_id = insert_assessment(conn, audit_id, assessment)
         holds.rejudge(conn, audits=[audit_id])  # an exemption this history has not accepted
@@ -319,9 +350,11 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         others = sorted({a.device for a in actions if a.device != key.device_id})
         if others:
             raise StoreError(
-                f"Some actions were done on another device ({', '.join(others)}) than the one "
-                f"of audit {audit_id} ({key.device_id}).",
-                "Record them with the audit of that device.",
+                _(
+                    "Some actions were done on another device ({others}) than the one of audit "
+                    "{audit} ({device})."
+                ).format(others=", ".join(others), audit=audit_id, device=key.device_id),
+                _("Record them with the audit of that device."),
             )
         insert_actions(conn, audit_id, actions)
 
@@ -341,15 +374,29 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         attester = verified.attester
         problems = []
         if verified.device_id != key.device_id:
-            problems.append(f"it is about device {verified.device_id}, not {key.device_id}")
+            problems.append(
+                _("it is about device {found}, not {wanted}").format(
+                    found=verified.device_id, wanted=key.device_id
+                )
+            )
         if verified.policy_id != key.policy_id:
-            problems.append(f"it is about policy {verified.policy_id}, not {key.policy_id}")
+            problems.append(
+                _("it is about policy {found}, not {wanted}").format(
+                    found=verified.policy_id, wanted=key.policy_id
+                )
+            )
         if staff_id and attester.staff_id != staff_id:
-            problems.append(f"it names staff id {attester.staff_id}, not {staff_id}")
+            problems.append(
+                _("it names staff id {found}, not {wanted}").format(
+                    found=attester.staff_id, wanted=staff_id
+                )
+            )
         if problems:
             raise StoreError(
-                f"This receipt does not belong to audit {audit_id}: {'; '.join(problems)}.",
-                "Record it with the audit it was made for.",
+                _("This receipt does not belong to audit {audit}: {problems}.").format(
+                    audit=audit_id, problems="; ".join(problems)
+                ),
+                _("Record it with the audit it was made for."),
             )
         existing = conn.execute(
             "SELECT audit_id, payload_sha256 FROM attestations WHERE uid = ? OR payload_sha256 = ?",
@@ -359,9 +406,11 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
             if tuple(existing) == (audit_id, verified.payload_sha256):
                 return verified  # recorded already: recording twice changes nothing
             raise StoreError(
-                f"Receipt {verified.id} is already in the history, with another audit or "
-                "other content.",
-                "Make a new attestation for this audit.",
+                _(
+                    "Receipt {receipt} is already in the history, with another audit or other "
+                    "content."
+                ).format(receipt=verified.id),
+                _("Make a new attestation for this audit."),
             )
         # The signed attester is authoritative for whose audit this is.
         conn.execute(

@@ -9,7 +9,8 @@ Where the server comes from, in order:
   refuse to run as root, and a test has no business running a server as root anyway), stopped
   and deleted at the end of the session.
 - Otherwise the tests that need a server skip, saying why and how to get one: the README's test
-  command must run without one; .ci/run installs the distribution's package so CI never skips.
+  command must run without one; .ci/run installs the distribution's package and sets
+  DEVICE_AUDIT_REQUIRE_POSTGRES, so there they fail instead of skipping.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENVIRONMENT = "DEVICE_AUDIT_TEST_POSTGRES"
+REQUIRED = "DEVICE_AUDIT_REQUIRE_POSTGRES"  # set by .ci/run: fail, never skip, without a server
 SUPERUSER = "da_admin"
 
 
@@ -170,6 +172,8 @@ def postgres_server() -> object:
     """The session's server; the tests that need it skip, saying why, when there is none."""
     found = start()
     if isinstance(found, str):
+        if os.environ.get(REQUIRED):
+            pytest.fail(f"{REQUIRED} is set (CI) but there is {found}")
         pytest.skip(found)
     yield found
     found.stop()

@@ -1,0 +1,419 @@
+"""A team history on a PostgreSQL server (issue 18): opening it, and its errors in plain words.
+
+Only imported for a `postgresql://` target (store.Store), so psycopg (~240 ms of start-up,
+research §4.4) costs nothing to the single user on the default SQLite file.
+
+`PgConnection` is the slice of sqlite3.Connection the store uses (execute, executemany,
+in_transaction, close), so the store's code and SQL serve both backends; audit.store.dialect
+translates each statement. What the slice means on PostgreSQL:
+- `BEGIN IMMEDIATE` (a write) is BEGIN plus a transaction-scoped advisory lock, the one write
+  lock of the whole team history: writers queue as on SQLite, and the constraints (UNIQUE uid,
+  payload and file digests) stay the guarantee against duplicates (research §3.3).
+- `BEGIN` (a read) is REPEATABLE READ READ ONLY: the dashboard's several queries see one state
+  while benches write.
+- `PRAGMA user_version` / `application_id` read the da_meta row; `quick_check` and
+  `integrity_check` answer "ok" (the server checks its pages itself: data checksums).
+- lock_timeout bounds a wait for the write lock as busy_timeout does; synchronous_commit is
+  forced on so "what returned is saved" holds whatever the server's default.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import psycopg.conninfo
+import psycopg.errors
+from psycopg.pq import TransactionStatus
+
+from audit.errors import StoreError
+from audit.i18n import _
+from audit.store import pg_schema
+from audit.store.db import BUSY_TIMEOUT_MS
+from audit.store.dialect import ID_TABLES, WRITE_LOCK, copy_target, inserted_table, to_postgres
+from audit.store.schema import APPLICATION_ID, LATEST_VERSION
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("postgresql://", "postgres://")
+CONNECT_TIMEOUT_S = 10
+
+
+def is_team_target(target: object) -> bool:
+    """Whether a --db value names a PostgreSQL team history rather than a file."""
+    return isinstance(target, str) and target.lower().startswith(SCHEMES)
+
+
+def redact(target: str) -> str:
+    """The target as it may be shown or logged: user, host, port and database only; never a
+    password (in the URL or as ?password=), never other parameters. What cannot be parsed is
+    not echoed at all."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(target)
+    except psycopg.Error:
+        return _("(a PostgreSQL address that cannot be read)")
+    user = str(params.get("user") or "")
+    host = str(params.get("host") or "")
+    port = str(params.get("port") or "")
+    dbname = str(params.get("dbname") or "")
+    # A part that is not a plain name (a socket folder, a list of hosts, an odd user name) is
+    # shortened rather than shown: it could hold anything, a password typed in the wrong place
+    # included.
+    user, host, port, dbname = (_plain(part) for part in (user, host, port, dbname))
+    where = host + (f":{port}" if port else "")
+    return f"postgresql://{user + '@' if user else ''}{where}/{dbname}"
+
+
+# The keyring entry of a team history's password: this service, the redacted target as user
+# name. The password never goes into a settings file, a log or a message (issue 18).
+KEYRING_SERVICE = "Device Audit team history"
+
+
+def remember_password(target: str, password: str) -> str:
+    """Keep the password of `target` in the OS keyring; returns the target to save and show
+    (redacted: without the password). KeyringUnavailable when there is no usable keyring:
+    never a plaintext fallback."""
+    from audit.attestation.keys import usable_keyring
+
+    shown = redact(target)
+    usable_keyring().set_password(KEYRING_SERVICE, shown, password)
+    return shown
+
+
+def with_password(target: str) -> str:
+    """The target with its password from the keyring when it names none itself; libpq's own
+    PGPASSWORD and .pgpass still serve scripted benches (then the keyring is not asked). A
+    keyring that cannot be read is passed over: the server then says the login failed."""
+    params = psycopg.conninfo.conninfo_to_dict(target)
+    if params.get("password") or os.environ.get("PGPASSWORD"):
+        return target
+    import keyring
+
+    try:
+        password = keyring.get_password(KEYRING_SERVICE, redact(target))
+    except Exception:  # keyring raises whatever its backend raised (locked, absent, ...)
+        log.info("no password from the keyring for %s", redact(target), exc_info=True)
+        return target
+    if password is None:
+        return target
+    return psycopg.conninfo.make_conninfo(target, password=password)
+
+
+def _plain(part: str) -> str:
+    return "…" if any(ch in part for ch in "/@?#:=' \n\\,%[]") else part
+
+
+# The relink's two executemany()s (schema.relink_keys), each as one statement over arrays.
+_ARRAY_FORMS = {
+    "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?,": (
+        "UPDATE audits a SET until_day = v.u, latest = v.l, counted_day = v.d,"
+        " counted_status = v.s, counted_expires = v.e"
+        " FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[])"
+        " AS v(u, l, d, s, e, id) WHERE a.id = v.id"
+    ),
+    "INSERT INTO status_changes (policy_id, day, status, expires, delta)": (
+        "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
+        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[])"
+        " ON CONFLICT (policy_id, day, status, expires)"
+        " DO UPDATE SET delta = status_changes.delta + excluded.delta"
+    ),
+}
+
+
+class _Inserted:
+    """What an INSERT returns through execute(): the new row's id as sqlite3's lastrowid."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        row = cursor.fetchone()
+        self.lastrowid: int | None = None if row is None else int(row[0])
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+
+class _Rows:
+    """A fixed answer (PRAGMA on PostgreSQL) shaped like a cursor."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self.rowcount = -1
+        self.lastrowid = None
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._rows)
+
+
+class PgConnection:
+    """The store's connection on PostgreSQL (autocommit: transactions are explicit, as with
+    sqlite3 and isolation_level=None)."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        word = " ".join(sql.split()).upper()
+        if word == "BEGIN IMMEDIATE":
+            cursor = self.raw.execute("BEGIN")
+            try:
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            except BaseException:
+                # As a failed BEGIN IMMEDIATE on SQLite: no transaction is left open (the
+                # caller's rollback only guards the block after BEGIN).
+                self.execute("ROLLBACK")
+                raise
+            return cursor
+        if word == "BEGIN":
+            return self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if word == "ROLLBACK":
+            # A server gone mid-transaction: there is nothing to roll back, and failing here
+            # would hide the error that says what happened.
+            if self.raw.closed or self.raw.broken:
+                return _Rows([])
+            return self.raw.execute("ROLLBACK")
+        if word.startswith("PRAGMA"):
+            return self._pragma(word)
+        text = to_postgres(sql)
+        table = inserted_table(sql)
+        if table is not None:
+            return _Inserted(self.raw.execute(text + " RETURNING id", params))
+        return self.raw.execute(text, params if params is not None else ())
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> Any:
+        """Many rows at once. A plain INSERT goes through COPY and the relink's per-row
+        UPDATE / upsert through one statement over arrays: an import writes thousands of rows
+        per batch, and per-row statements cost PostgreSQL a round trip each (research §4.2:
+        COPY wrote 1,024 receipts/s against 737/s)."""
+        cursor = self.raw.cursor()
+        batch = list(rows)
+        if not batch:
+            return cursor
+        for start, statement in _ARRAY_FORMS.items():
+            if sql.startswith(start):
+                cursor.execute(statement, [list(c) for c in zip(*batch, strict=True)])
+                return cursor
+        copied = copy_target(sql)
+        if copied is not None:
+            self._copy(cursor, *copied, batch)
+            return cursor
+        cursor.executemany(to_postgres(sql), batch)
+        return cursor
+
+    def _copy(self, cursor: Any, table: str, columns: list[str], batch: list[Any]) -> None:
+        if table in ID_TABLES and "id" not in columns:
+            # Ids as SQLite would give them (max + 1), numbered here once rather than by the
+            # trigger row by row: every writer holds the write lock, so none can interleave.
+            row = cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+            first = int(row[0]) + 1
+            columns = ["id", *columns]
+            batch = [(first + n, *values) for n, values in enumerate(batch)]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for values in batch:
+                copy.write_row(values)
+
+    def _pragma(self, word: str) -> Any:
+        if word.startswith(("PRAGMA QUICK_CHECK", "PRAGMA INTEGRITY_CHECK")):
+            # Data checksums make the server refuse a damaged page on read; deeper checks
+            # (pg_amcheck) are the server administrator's.
+            return _Rows([("ok",)])
+        if word == "PRAGMA USER_VERSION":
+            row = self.raw.execute("SELECT user_version FROM da_meta").fetchone()
+            return _Rows([(0 if row is None else row[0],)])
+        if word == "PRAGMA APPLICATION_ID":
+            return _Rows([(APPLICATION_ID,)])
+        raise NotImplementedError(f"{word} has no PostgreSQL counterpart in the store")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def open_team(target: str, *, read_only: bool = False) -> PgConnection:
+    """Connect to the team history at `target` and bring its schema up to date (created on a
+    database that is empty). Refuses, without writing, a database holding other tables and a
+    history made by a newer Device Audit."""
+    shown = redact(target)
+    try:
+        psycopg.conninfo.conninfo_to_dict(target)
+    except psycopg.Error:
+        # libpq's own words would quote the whole address, password included.
+        raise StoreError(
+            _("The address given for the team history cannot be read."),
+            _("Check how it is written: postgresql://user@server:port/database."),
+        ) from None
+    try:
+        raw = psycopg.connect(
+            with_password(target),
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name="Device Audit",
+            options=(
+                f"-c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on -c TimeZone=UTC"
+                + (" -c default_transaction_read_only=on" if read_only else "")
+            ),
+        )
+    except psycopg.Error as exc:
+        raise _unreachable(shown, exc, _secrets(target)) from None
+    conn = PgConnection(raw)
+    try:
+        with pg_words(shown):
+            _bring_up_to_date(conn, shown, read_only=read_only)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _version(raw: psycopg.Connection[Any], shown: str) -> int:
+    """The history's schema version; 0 for an empty database."""
+    tables = raw.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    ).fetchall()
+    if not tables:
+        return 0
+    if ("da_meta",) not in tables:
+        raise StoreError(
+            _(
+                "The database {target} holds other tables, not a Device Audit history; it was "
+                "left as is."
+            ).format(target=shown),
+            _("Give the address of a Device Audit team history, or of an empty database."),
+        )
+    row = raw.execute("SELECT application_id, user_version FROM da_meta").fetchone()
+    if row is None or int(row[0]) != APPLICATION_ID:
+        raise StoreError(
+            _("The database {target} is not a Device Audit history; it was left as is.").format(
+                target=shown
+            ),
+            _("Give the address of a Device Audit team history, or of an empty database."),
+        )
+    version = int(row[1])
+    if version > LATEST_VERSION:
+        raise StoreError(
+            _(
+                "The team history {target} was written by a newer Device Audit (schema version "
+                "{version}; this one knows up to {latest}). It was left untouched."
+            ).format(target=shown, version=version, latest=LATEST_VERSION),
+            _("Update Device Audit to use it."),
+        )
+    return version
+
+
+def _bring_up_to_date(conn: PgConnection, shown: str, *, read_only: bool) -> None:
+    if _version(conn.raw, shown) == LATEST_VERSION:
+        return
+    if read_only:
+        from audit.store.db import OlderHistory
+
+        raise OlderHistory(
+            _(
+                "The team history {target} must be brought up to date before it can be read, "
+                "and this connection may not write."
+            ).format(target=shown),
+            _("Ask your administrator to open it once with Device Audit to update it."),
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(conn.raw, shown)  # again, under the write lock: another may have
+        cursor = conn.raw.cursor()
+        if version == 0:
+            log.info("team history %s: creating schema version %d", shown, pg_schema.CREATED_AT)
+            pg_schema.create(cursor)
+            version = pg_schema.CREATED_AT
+        elif version < pg_schema.CREATED_AT:  # pragma: no cover - no such team history exists
+            raise StoreError(_("The team history {target} is damaged.").format(target=shown))
+        while version < LATEST_VERSION:
+            log.info("team history %s: migrating to schema version %d", shown, version + 1)
+            pg_schema.STEPS[version](cursor)
+            version += 1
+        cursor.execute("UPDATE da_meta SET user_version = %s", (version,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _unreachable(shown: str, exc: BaseException, secrets: tuple[str, ...] = ()) -> StoreError:
+    return StoreError(
+        _("The team history {target} cannot be reached ({error}).").format(
+            target=shown, error=_reason(exc, secrets)
+        ),
+        _(
+            "Check the network and that the server is running, then try again; ask your "
+            "administrator if it persists."
+        ),
+    )
+
+
+def _secrets(target: str) -> tuple[str, ...]:
+    """What must never be shown of a target: the whole address and its password."""
+    try:
+        password = str(psycopg.conninfo.conninfo_to_dict(target).get("password") or "")
+    except psycopg.Error:
+        password = ""
+    return tuple(s for s in (target, password) if s)
+
+
+def _reason(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """libpq's first line (user, host and port), with anything secret taken out: libpq quotes
+    the address it was given in some errors."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0][:300] if lines else type(exc).__name__
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "…")
+    return text
+
+
+@contextmanager
+def pg_words(shown: str) -> Iterator[None]:
+    """PostgreSQL's errors as a StoreError a person can act on (sqlite_words' counterpart)."""
+    try:
+        yield
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction) as exc:
+        raise StoreError(
+            _("Your account on the team history {target} may not do this ({error}).").format(
+                target=shown, error=_reason(exc)
+            ),
+            _("Ask your administrator, or a colleague whose account may."),
+        ) from None
+    except psycopg.errors.LockNotAvailable:
+        raise StoreError(
+            _("The team history {target} is busy: other benches are writing to it.").format(
+                target=shown
+            ),
+            _("Try again in a moment."),
+        ) from None
+    except psycopg.errors.DiskFull:
+        raise StoreError(
+            _(
+                "The team history's server {target} is out of disk space: this could not be "
+                "written (everything written before is kept)."
+            ).format(target=shown),
+            _("Tell your administrator."),
+        ) from None
+    except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
+        raise _unreachable(shown, exc) from None
+    except psycopg.Error as exc:
+        raise StoreError(
+            _("The team history {target} could not be read or written ({error}).").format(
+                target=shown, error=_reason(exc)
+            ),
+            _("Try again; tell your administrator if it persists."),
+        ) from None
