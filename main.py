@@ -33,13 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         audit.cli.receipt_pdf_writer = write_receipt_pdf
         return cli_main(args)
     if no_display():
-        print(
-            "error: the desktop app needs a graphical session, and none was found "
-            "(DISPLAY and WAYLAND_DISPLAY are not set).\n"
-            "next step: start it from your desktop, or use the command line: "
-            "device-audit --help",
-            file=sys.stderr,
-        )
+        from audit.cli import NO_DISPLAY, language_option
+        from audit.i18n import _, set_language
+
+        set_language(language_option(args))
+        print(_(NO_DISPLAY), file=sys.stderr)
         return 2
     from ui.app import run
 

@@ -30,6 +30,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from audit.errors import AuditError
+from audit.i18n import _, ngettext
 from audit.model import (
     AppState,
     Assessment,
@@ -127,24 +128,24 @@ def judge_with_details(
     """
     from audit.policy import evaluate
 
-    progress(SCAN_SHARE, "Checking the apps against the policy")
+    progress(SCAN_SHARE, _("Checking the apps against the policy"))
     first = evaluate(scan, policy, exemptions, day=day, person=person)
     wanted = flagged_packages(first, missing_only=True) if details is not None else []
     found: Mapping[str, PackageDetails] = {}
-    why = (
+    why = _(
         "the phone's own record of it was not read (the phone is not connected now, or the "
         "inventory was saved without it)"
     )
     if wanted and details is not None:
         raise_if_cancelled(cancelled)
-        progress(0.9, f"Reading the version and state of {_apps(len(wanted))} the policy flagged")
+        progress(0.9, _reading(len(wanted)))
         try:
             found = details(wanted)
         except AuditError as error:
             log.info("no details for %s: %s", ", ".join(wanted), error.message)
-            why = "the phone did not answer when asked about it"
+            why = _("the phone did not answer when asked about it")
         else:
-            why = "the phone's answer about it had no entry for this user"
+            why = _("the phone's answer about it had no entry for this user")
         raise_if_cancelled(cancelled)
     judged = scan
     if found:
@@ -156,7 +157,7 @@ def judge_with_details(
         judged = replace(judged, sources=(*judged.sources, *_reports(judged, unsure, why)))
     if judged is scan:
         return first
-    progress(0.95, "Checking the apps against the policy")
+    progress(0.95, _("Checking the apps against the policy"))
     return evaluate(judged, policy, exemptions, day=day, person=person)
 
 
@@ -197,9 +198,19 @@ def _reports(scan: ScanResult, apps: Sequence[InstalledApp], why: str) -> tuple[
         reports[name] = SourceReport(
             name,
             SourceStatus.PARTIAL,
-            f"{label} ({app.identifier}) in {where} is listed as {_listed(app.state)}, but "
-            f"{_doubt(app.state)}, and {why}. Check the phone again with it plugged in and "
-            "unlocked",
+            # Translators: {where} is a profile ("the Work profile"); {listed} a state ("turned
+            # off"); {doubt} and {why} are clauses that say why the state is not certain
+            _(
+                "{app} ({identifier}) in {where} is listed as {listed}, but {doubt}, and {why}. "
+                "Check the phone again with it plugged in and unlocked"
+            ).format(
+                app=label,
+                identifier=app.identifier,
+                where=where,
+                listed=_listed(app.state),
+                doubt=_doubt(app.state),
+                why=why,
+            ),
         )
     return tuple(reports.values())
 
@@ -207,15 +218,20 @@ def _reports(scan: ScanResult, apps: Sequence[InstalledApp], why: str) -> tuple[
 def _doubt(state: AppState) -> str:
     """Why the package lists alone cannot settle this state."""
     if state is AppState.DISABLED:
-        return "the package lists do not show whether it is also paused (suspended)"
-    return "Android lists an app that is only hidden (frozen) there the same way"
+        return _("the package lists do not show whether it is also paused (suspended)")
+    return _("Android lists an app that is only hidden (frozen) there the same way")
 
 
 def _listed(state: AppState) -> str:
-    return {
-        AppState.REMOVED_FOR_USER: "removed for this user",
-        AppState.DISABLED: "turned off",
-    }.get(state, state.value.replace("_", " "))
+    listed = {
+        AppState.REMOVED_FOR_USER: _("removed for this user"),
+        AppState.DISABLED: _("turned off"),
+        AppState.HIDDEN: _("hidden"),
+        AppState.SUSPENDED: _("suspended"),
+        AppState.OFFLOADED: _("offloaded"),
+        AppState.INSTALLED: _("installed"),
+    }
+    return listed.get(state, state.value.replace("_", " "))
 
 
 def confirm_states(
@@ -272,5 +288,10 @@ def assess_phone(
     return audit.check(progress, cancelled)
 
 
-def _apps(count: int) -> str:
-    return "the app" if count == 1 else f"the {count} apps"
+def _reading(count: int) -> str:
+    """The progress line while the flagged apps' details are read."""
+    return ngettext(
+        "Reading the version and state of the app the policy flagged",
+        "Reading the version and state of the {count} apps the policy flagged",
+        count,
+    ).format(count=count)

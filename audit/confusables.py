@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from audit.i18n import N_, _
 from audit.text import visible
 
 # Cyrillic and Greek letters (small, as casefold leaves them) -> the Latin letter they look
@@ -82,6 +83,10 @@ _LOOKS_LIKE: dict[str, str] = {
 
 _ASCII_LOOKS_LIKE = str.maketrans({k: v for k, v in _LOOKS_LIKE.items() if k.isascii()})
 _ALPHABETS = ("LATIN", "CYRILLIC", "GREEK")
+_ALPHABET_NAMES = {"LATIN": N_("Latin"), "CYRILLIC": N_("Cyrillic"), "GREEK": N_("Greek")}
+# What callers name with `mixed_alphabets(what, ...)`: marked here so the catalogue has them,
+# translated in `mixed_alphabets` whether or not the caller translated them already.
+WHATS = (N_("staff id"), N_("technician's name"), N_("name"))
 
 
 def identity_look(identity: str) -> str:
@@ -92,7 +97,7 @@ def identity_look(identity: str) -> str:
     if identity.isascii():  # most ids: one pass, no Unicode forms to undo (same answer)
         return "".join(identity.split()).lower().translate(_ASCII_LOOKS_LIKE)
     look = identity
-    for _ in range(8):  # a fixed point within a round or two; bounded all the same
+    for _round in range(8):  # a fixed point within a round or two; bounded all the same
         again = _one_round(look)
         if again == look:
             break
@@ -127,18 +132,20 @@ def alphabets(text: str) -> list[str]:
 
 
 def mixed_alphabets(what: str, text: str) -> str:
-    """Why `text` (a staff id or a name, `what` says which) is refused for mixing alphabets
-    that look alike, or "" when it is written in one. Plain words for a person at a desk."""
+    """Why `text` (a staff id or a name, `what` says which: one of WHATS) is refused for mixing
+    alphabets that look alike, or "" when it is written in one. Plain words for a person."""
     if text.isascii():  # Latin only: the common case, answered without reading names
         return ""
     used = alphabets(text)
     if len(used) < 2:
         return ""
-    words = " and ".join(a.capitalize() for a in used)
-    return (
-        f"the {what} {visible(text, limit=80)!r} uses letters from two alphabets that look "
-        f"alike ({words}); type it in one alphabet"
-    )
+    # Translators: between the names of alphabets, "Latin and Cyrillic"
+    words = _(" and ").join(_(_ALPHABET_NAMES[a]) for a in used)
+    # Translators: {what} is "staff id" or "name", already translated by the caller
+    return _(
+        "the {what} {text} uses letters from two alphabets that look alike ({alphabets}); "
+        "type it in one alphabet"
+    ).format(what=_(what), text=repr(visible(text, limit=80)), alphabets=words)
 
 
 TECHNICIAN_PREFIX = "technician:"

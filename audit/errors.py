@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audit.i18n import N_, _
+
 
 class AuditError(Exception):
     """Base of every error Device Audit reports to a person."""
 
+    # A class's own next step, marked with N_() (a class attribute is set at import, before
+    # the language is chosen) and translated here, when the error is made.
     default_next_step = ""
 
     def __init__(self, message: str, next_step: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.next_step = next_step or self.default_next_step
+        self.next_step = next_step or (_(self.default_next_step) if self.default_next_step else "")
 
     def __str__(self) -> str:
         if self.next_step:
@@ -28,21 +32,22 @@ class AuditError(Exception):
 class Cancelled(AuditError):
     """The person cancelled the work. Not a failure: never shown as an error."""
 
-    def __init__(self, message: str = "Cancelled.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or _("Cancelled."))
 
 
 # --- files a person gives us --------------------------------------------------------------
 
 
-TOO_DEEP = "it is nested too deeply (lists or tables inside each other hundreds of times)"
-"""The problem for a file whose nesting exhausts Python's parser: no real file comes near it."""
+TOO_DEEP = N_("it is nested too deeply (lists or tables inside each other hundreds of times)")
+"""The problem for a file whose nesting exhausts Python's parser: no real file comes near it.
+Marked, not translated: FileFormatError translates it (and any problem given as a constant)."""
 
 
 class FileFormatError(AuditError):
     """A file a person gave us is malformed: names the file, the key and the line."""
 
-    what = "file"
+    what = N_("file")  # translated where the message is made
 
     def __init__(
         self,
@@ -59,29 +64,40 @@ class FileFormatError(AuditError):
         self.problem = problem
         where = self.path
         if line is not None:
-            where += f", line {line}"
+            where = _("{path}, line {line}").format(path=where, line=line)
         if key:
-            where += f", key '{key}'"
+            where = _("{path}, key '{key}'").format(path=where, key=key)
+        what = _(self.what)
+        # A problem passed as a marked constant (TOO_DEEP, which several readers raise as it
+        # is) is translated here; any other was made by the caller in the language in use.
+        shown = _(problem) if problem in _MARKED_PROBLEMS else problem
         super().__init__(
-            f"The {self.what} {where} is not valid: {problem}",
-            next_step or f"Fix the {self.what} and load it again; nothing was loaded from it.",
+            # Translators: {what} is "policy file", "inventory file", ... (all masculine in French)
+            _("The {what} {where} is not valid: {problem}").format(
+                what=what, where=where, problem=shown
+            ),
+            next_step
+            or _("Fix the {what} and load it again; nothing was loaded from it.").format(what=what),
         )
 
 
+_MARKED_PROBLEMS = frozenset({TOO_DEEP})
+
+
 class PolicyError(FileFormatError):
-    what = "policy file"
+    what = N_("policy file")
 
 
 class ExemptionsError(FileFormatError):
-    what = "exemptions file"
+    what = N_("exemptions file")
 
 
 class InventoryFileError(FileFormatError):
-    what = "inventory file"
+    what = N_("inventory file")
 
 
 class CatalogError(FileFormatError):
-    what = "identifier catalog"
+    what = N_("identifier catalog")
 
 
 class CannotWrite(AuditError):
@@ -90,8 +106,8 @@ class CannotWrite(AuditError):
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path = str(path)
         super().__init__(
-            f"Could not write {self.path}: {reason}.",
-            "Choose a file in a folder you can write to, and try again.",
+            _("Could not write {path}: {reason}.").format(path=self.path, reason=reason),
+            _("Choose a file in a folder you can write to, and try again."),
         )
 
 
@@ -99,8 +115,11 @@ class UnknownPolicy(AuditError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(
-            f"There is no policy preset or file called '{name}'.",
-            "Run 'device-audit policies' to list the presets, or give the path of a policy file.",
+            _("There is no policy preset or file called '{name}'.").format(name=name),
+            _(
+                "Run 'device-audit policies' to list the presets, or give the path of a policy "
+                "file."
+            ),
         )
 
 
@@ -116,7 +135,7 @@ class DeviceError(AuditError):
 
 
 class DeviceGone(DeviceError):
-    default_next_step = "Check the USB cable, plug the phone in again and scan again."
+    default_next_step = N_("Check the USB cable, plug the phone in again and scan again.")
 
 
 class DeviceNotAnswering(DeviceGone):
@@ -124,22 +143,23 @@ class DeviceNotAnswering(DeviceGone):
     command got no answer within the timeout): a hang, not a pulled cable, so it is named apart
     and never retried (a retry would only wait as long again)."""
 
-    default_next_step = (
+    default_next_step = N_(
         "Unlock the phone and check that it is not busy (an update, a frozen screen); then unplug "
         "it, plug it in again and scan again. If it keeps happening, restart the phone."
     )
 
 
 class DeviceUnauthorized(DeviceError):
-    default_next_step = "Unlock the phone and tap Allow on 'Allow USB debugging?'."
+    # Translators: "Allow" and "Allow USB debugging?" are the phone's own words
+    default_next_step = N_("Unlock the phone and tap Allow on 'Allow USB debugging?'.")
 
 
 class DeviceOffline(DeviceError):
-    default_next_step = "Unplug the phone, plug it in again and unlock it."
+    default_next_step = N_("Unplug the phone, plug it in again and unlock it.")
 
 
 class DeviceNoPermission(DeviceError):
-    default_next_step = (
+    default_next_step = N_(
         "This computer is not allowed to open the phone's USB connection. On Linux, add a udev "
         "rule for the phone (see the guide 'USB permissions on Linux') and plug the phone in again."
     )
@@ -148,13 +168,13 @@ class DeviceNoPermission(DeviceError):
 class DeviceOutputError(DeviceError):
     """The device answered with something we could not understand."""
 
-    default_next_step = "Scan again. If it keeps happening, restart the phone."
+    default_next_step = N_("Scan again. If it keeps happening, restart the phone.")
 
 
 class AdbUnavailable(AuditError):
     """The adb server could not be started or reached."""
 
-    default_next_step = (
+    default_next_step = N_(
         "Close other Android tools (Android Studio, other adb programs) and try again, "
         "or restart this computer."
     )
@@ -166,9 +186,11 @@ class InvalidPackageName(AuditError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(
-            f"{name!r} is not a valid Android package name, so Device Audit will not send it "
-            "to the phone.",
-            "Check the name; Android package names look like com.example.app.",
+            _(
+                "{name} is not a valid Android package name, so Device Audit will not send it "
+                "to the phone."
+            ).format(name=repr(name)),
+            _("Check the name; Android package names look like com.example.app."),
         )
 
 
@@ -198,14 +220,14 @@ class KeyringUnavailable(AuditError):
     loses nothing; the desktop app shows `details` folded away.
     """
 
-    default_next_step = (
+    default_next_step = N_(
         "Install and unlock a keyring (GNOME Keyring or KWallet on Linux), or choose a "
         "backend explicitly with the PYTHON_KEYRING_BACKEND setting. Device Audit never "
         "stores its signing key in a plain file."
     )
 
     def __init__(self, message: str, next_step: str = "", *, details: str = "") -> None:
-        self.advice = next_step or self.default_next_step
+        self.advice = next_step or _(self.default_next_step)
         self.details = details
         super().__init__(message, f"{self.advice} {details}" if details else self.advice)
 
@@ -221,7 +243,8 @@ class AttestationRefused(AuditError):
 
 # For a receipt that is damaged or was altered, where the person can get a good copy: said by
 # `device-audit verify` and the import window alike.
-ALTERED_RECEIPT_NEXT_STEP = (
+# Marked, not translated: shown as _(ALTERED_RECEIPT_NEXT_STEP).
+ALTERED_RECEIPT_NEXT_STEP = N_(
     "Do not trust this file. Ask the person for the original file, or check the device again."
 )
 
@@ -229,11 +252,11 @@ ALTERED_RECEIPT_NEXT_STEP = (
 class AttestationInvalid(AuditError):
     """A signed attestation failed verification."""
 
-    default_next_step = "Do not trust this file. Ask the person to make a new attestation."
+    default_next_step = N_("Do not trust this file. Ask the person to make a new attestation.")
 
 
 class StoreError(AuditError):
-    default_next_step = "Close other copies of Device Audit and try again."
+    default_next_step = N_("Close other copies of Device Audit and try again.")
 
 
 class NoAuditsUnderPolicy(StoreError):

@@ -19,23 +19,26 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from audit.i18n import N_, _
+
 DEFAULT_LIMIT = 64 * 1024 * 1024  # no file Device Audit reads comes near this
 
-NOT_REGULAR = "it is not a file but a pipe, a device or a socket, and only files can be read"
+# Marked, not translated (set at import): raised as _(NOT_REGULAR).
+NOT_REGULAR = N_("it is not a file but a pipe, a device or a socket, and only files can be read")
 
 
 def too_large(size: int) -> str:
-    return f"it is {size} bytes, far too large for this kind of file"
+    return _("it is {size} bytes, far too large for this kind of file").format(size=size)
 
 
 def path_problem(exc: OSError) -> str:
     """A file system error in words, for any path a person gave."""
     if exc.errno == errno.ENAMETOOLONG:
-        return "the path is too long for this computer's file system"
+        return _("the path is too long for this computer's file system")
     if exc.errno == errno.ENOSPC:
-        return "the disk is full"
+        return _("the disk is full")
     if exc.errno == errno.EROFS:
-        return "the disk or folder is read-only"
+        return _("the disk or folder is read-only")
     return str(exc.strerror or exc)
 
 
@@ -52,9 +55,11 @@ def folder_write_problem(folder: Path) -> str:
             probe.flush()
             os.fsync(probe.fileno())
         if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
-            return f"the disk that holds {folder} is full"
+            return _("the disk that holds {folder} is full").format(folder=folder)
     except OSError as exc:
-        return f"nothing can be written in {folder}: {path_problem(exc)}"
+        return _("nothing can be written in {folder}: {problem}").format(
+            folder=folder, problem=path_problem(exc)
+        )
     return ""
 
 
@@ -70,7 +75,7 @@ def open_regular(path: Path | str) -> BinaryIO:
     file = os.fdopen(fd, "rb")
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         file.close()
-        raise OSError(errno.EINVAL, NOT_REGULAR)
+        raise OSError(errno.EINVAL, _(NOT_REGULAR))
     return file
 
 

@@ -27,7 +27,10 @@ import gettext
 import os
 import re
 import sys
-from datetime import date, datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 
 from audit.paths import resource
 
@@ -41,6 +44,9 @@ PSEUDO = "pseudo"
 LANGUAGES: dict[str, str] = {ENGLISH: "English", FRENCH: "Français (Canada)"}
 
 _state: dict[str, object] = {}
+# A language used by one thread for a while (`speaking`): a receipt is written in the language
+# it records, whatever the reader's, without changing the words on the reader's other screens.
+_local = threading.local()
 
 
 def locale_dir() -> str:
@@ -76,12 +82,22 @@ def system_language() -> str:
     return ENGLISH
 
 
+_loaded: dict[str, gettext.NullTranslations] = {}
+
+
 def _load(code: str) -> gettext.NullTranslations:
-    if code == PSEUDO:
-        return PseudoTranslations()
-    if code == ENGLISH:
-        return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, locale_dir(), languages=[code], fallback=True)
+    """The catalogue of one of our languages, read once (a missing .mo is English, not a crash:
+    a build without the compiled catalogue still speaks)."""
+    if code not in _loaded:
+        if code == PSEUDO:
+            _loaded[code] = PseudoTranslations()
+        elif code == ENGLISH:
+            _loaded[code] = gettext.NullTranslations()
+        else:
+            _loaded[code] = gettext.translation(
+                DOMAIN, locale_dir(), languages=[code], fallback=True
+            )
+    return _loaded[code]
 
 
 def set_language(code: str | None = None) -> str:
@@ -96,13 +112,41 @@ def set_language(code: str | None = None) -> str:
 
 
 def language() -> str:
-    """The language in use ("en", "fr_CA" or "pseudo")."""
+    """The language in use ("en", "fr_CA" or "pseudo"): this thread's `speaking` language if
+    one is set, else the app's."""
+    spoken = getattr(_local, "code", None)
+    if isinstance(spoken, str):
+        return spoken
     if "code" not in _state:
         set_language()
     return str(_state["code"])
 
 
+def chosen_language() -> str | None:
+    """The language set for the app, or None before set_language() ran (the tests use it)."""
+    code = _state.get("code")
+    return code if isinstance(code, str) else None
+
+
+@contextmanager
+def speaking(code: str | None) -> Iterator[str]:
+    """Within the block, this thread's words, dates and numbers are in `code` (any tag
+    match_language knows; None or "" is English, what a receipt without a language was written
+    in). Yields the language used. Other threads keep theirs, so a receipt written in French in
+    the background never puts French on the screens of an English reader."""
+    resolved = match_language(code) if code else ENGLISH
+    previous = getattr(_local, "code", None), getattr(_local, "translations", None)
+    _local.code, _local.translations = resolved, _load(resolved)
+    try:
+        yield resolved
+    finally:
+        _local.code, _local.translations = previous
+
+
 def _translations() -> gettext.NullTranslations:
+    spoken = getattr(_local, "translations", None)
+    if isinstance(spoken, gettext.NullTranslations):
+        return spoken
     found = _state.get("translations")
     if not isinstance(found, gettext.NullTranslations):
         set_language()
@@ -216,14 +260,48 @@ def format_number(value: int | float, *, decimals: int = 0) -> str:
     return text
 
 
+def record_date(day: date) -> str:
+    """A day in a signed statement or a receipt: in English "2023-03-28", as receipts have
+    always written it (unambiguous for the compliance office, and the text of earlier receipts
+    stays comparable); in French "28 mars 2023", as the Government of Canada writes a day in a
+    sentence."""
+    if _calendar_language() == ENGLISH and language() != PSEUDO:
+        return day.isoformat()
+    return format_date(day)
+
+
+def record_time_utc(moment: datetime) -> str:
+    """A signed time (UTC) in a receipt: "2023-03-28 09:05 UTC" / "28 mars 2023 à 9 h 05 UTC"."""
+    utc = moment.astimezone(UTC)
+    if _calendar_language() == ENGLISH and language() != PSEUDO:
+        return utc.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{format_datetime(utc)} UTC"
+
+
 # The pseudo-language.
 _ACCENTED = str.maketrans("aceinouyACEINOUY", "áçéîñøüýÁÇÉÎÑØÜÝ")
 _PLACEHOLDER = re.compile(r"(\{[^{}]*\}|%\([^)]*\)[a-z]|%[a-z]|<[^<>]*>|&[a-z]+;)")
 
 
+# A file dialog's kinds: "Policy files (*.toml);;All files (*)". Qt reads the patterns in the
+# brackets that END each kind, so the pseudo-language leaves them as they are and at the end
+# (a "*.tøml" or a "⟧" after the bracket and the dialog lists no file).
+_FILE_KIND = re.compile(r"(?P<words>[^{}]+?)(?P<patterns> \(\*(\.\w+)?( \*\.\w+)*\))")
+
+
 def pseudo_text(message: str) -> str:
     """`message` accented, a third longer and wrapped in ⟦ ⟧, with its placeholders, markup and
-    line breaks untouched (so `.format()` and rich text still work on it)."""
+    line breaks untouched (so `.format()` and rich text still work on it); in a file dialog's
+    kinds, only the words."""
+    if not message:
+        return message
+    kinds = [_FILE_KIND.fullmatch(kind) for kind in message.split(";;")]
+    if all(kinds):
+        return ";;".join(_pseudo(k["words"]) + k["patterns"] for k in kinds if k is not None)
+    return _pseudo(message)
+
+
+def _pseudo(message: str) -> str:
     if not message:
         return message
     parts = _PLACEHOLDER.split(message)

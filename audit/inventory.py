@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from audit.errors import TOO_DEEP, CannotWrite, InventoryFileError
 from audit.files import path_problem, read_limited
+from audit.i18n import N_, _
 from audit.model import (
     AppId,
     AppState,
@@ -250,15 +251,21 @@ class _Reader:
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.data:
             if default is ...:
-                raise self.fail(key, "this key is missing")
+                raise self.fail(key, _("this key is missing"))
             return default
         value = self.data[key]
         if value is None and default is None:
             return None
         if isinstance(value, bool) and kind in (int, (int,)):
-            raise self.fail(key, f"expected a number, found {value!r}")
+            raise self.fail(key, _("expected a number, found {value}").format(value=repr(value)))
         if not isinstance(value, kind):
-            raise self.fail(key, f"expected {_type_name(kind)}, found {type(value).__name__}")
+            raise self.fail(
+                key,
+                # Translators: {expected} is "text", "a number", ...; {found} is Python's type name
+                _("expected {expected}, found {found}").format(
+                    expected=_type_name(kind), found=type(value).__name__
+                ),
+            )
         return value
 
     def text(self, key: str, default: Any = ...) -> str:
@@ -273,7 +280,9 @@ class _Reader:
             return enum(raw)
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            raise self.fail(key, f"{raw!r} is not one of: {allowed}") from None
+            raise self.fail(
+                key, _("{value} is not one of: {allowed}").format(value=repr(raw), allowed=allowed)
+            ) from None
 
     def time(self, key: str, default: Any = ...) -> datetime | None:
         raw = self.get(key, str, default)
@@ -285,9 +294,13 @@ class _Reader:
             # A time every later step can move to UTC and local time (year 1 at +05:00 cannot).
             value.astimezone(UTC).astimezone()
         except ValueError:
-            raise self.fail(key, f"{raw!r} is not an ISO 8601 time") from None
+            raise self.fail(
+                key, _("{value} is not an ISO 8601 time").format(value=repr(raw))
+            ) from None
         except OverflowError:
-            raise self.fail(key, f"{raw!r} is a time out of any range a scan can have") from None
+            raise self.fail(
+                key, _("{value} is a time out of any range a scan can have").format(value=repr(raw))
+            ) from None
         return value
 
     def items(self, key: str) -> list[_Reader]:
@@ -296,7 +309,7 @@ class _Reader:
         for index, value in enumerate(values):
             where = f"{self._key(key)}[{index}]"
             if not isinstance(value, dict):
-                raise InventoryFileError(self.path, "expected an object", key=where)
+                raise InventoryFileError(self.path, _("expected an object"), key=where)
             readers.append(_Reader(self.path, value, where))
         return readers
 
@@ -304,10 +317,20 @@ class _Reader:
         return _Reader(self.path, self.get(key, dict), self._key(key))
 
 
+_TYPE_NAMES: dict[type, str] = {
+    str: N_("text"),
+    int: N_("a number"),
+    bool: N_("true or false"),
+    list: N_("a list"),
+    dict: N_("an object"),
+}
+
+
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a number", bool: "true or false", list: "a list", dict: "an object"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+    names = [_(_TYPE_NAMES[k]) if k in _TYPE_NAMES else k.__name__ for k in kinds]
+    # Translators: between two kinds of value, "text or a number"
+    return _(" or ").join(names)
 
 
 def _read_device(r: _Reader) -> Device:
@@ -370,15 +393,20 @@ def _read_app(r: _Reader) -> InstalledApp:
 
 def _parse(path: Path | str, data: Any) -> ScanResult:
     if not isinstance(data, dict):
-        raise InventoryFileError(path, "expected a JSON object at the top level")
+        raise InventoryFileError(path, _("expected a JSON object at the top level"))
     r = _Reader(path, data)
     if r.get("format", str, FORMAT) != FORMAT:
-        raise r.fail("format", f"expected '{FORMAT}'; is this a Device Audit inventory?")
+        raise r.fail(
+            "format",
+            _("expected '{format}'; is this a Device Audit inventory?").format(format=FORMAT),
+        )
     version = r.get("version", int, VERSION)
     if version > VERSION:
         raise r.fail(
             "version",
-            f"version {version} is newer than this Device Audit understands ({VERSION})",
+            _("version {version} is newer than this Device Audit understands ({known})").format(
+                version=version, known=VERSION
+            ),
         )
     started = r.time("started_at")
     finished = r.time("finished_at", None) or started
@@ -427,14 +455,18 @@ def _loads(text: str, path: Path | str) -> ScanResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InventoryFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
+        raise InventoryFileError(
+            path, _("it is not JSON ({problem})").format(problem=exc.msg), line=exc.lineno
+        ) from None
     except RecursionError:
         raise InventoryFileError(path, TOO_DEEP) from None
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
         raise InventoryFileError(
             path,
-            "it holds text that is not valid Unicode (a lone surrogate escape such as \\ud800), "
-            "which no scan writes",
+            _(
+                "it holds text that is not valid Unicode (a lone surrogate escape such as "
+                "\\ud800), which no scan writes"
+            ),
         )
     return _parse(path, data)
 
@@ -460,11 +492,11 @@ def load(path: Path | str) -> ScanResult:
     except OSError as exc:
         raise InventoryFileError(
             path,
-            f"it cannot be read ({path_problem(exc)})",
-            next_step="Check the path; make one with 'device-audit scan --local --json FILE'.",
+            _("it cannot be read ({problem})").format(problem=path_problem(exc)),
+            next_step=_("Check the path; make one with 'device-audit scan --local --json FILE'."),
         ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InventoryFileError(path, "it is not UTF-8 text") from None
+        raise InventoryFileError(path, _("it is not UTF-8 text")) from None
     return loads(text, path)

@@ -11,26 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from audit.i18n import N_, _
 from audit.model import UserKind, UserProfile
 
-# (the profile after a preposition, the same in lower case)
+# (the profile after a preposition, the same in lower case). Marked, not translated (these are
+# set at import): translated in `profile_words`, and wherever a table is shown, `_(LABELS[k])`.
 _NAMES: dict[UserKind, tuple[str, str]] = {
-    UserKind.OWNER: ("the main profile", "the main profile"),
-    UserKind.WORK_PROFILE: ("the Work profile", "the work profile"),
-    UserKind.SECURE_FOLDER: ("Secure Folder", "Secure Folder"),
-    UserKind.DUAL_APP: ("the Dual apps profile", "the dual apps profile"),
-    UserKind.GUEST: ("the Guest user", "the guest user"),
+    UserKind.OWNER: (N_("the main profile"), N_("the main profile")),
+    UserKind.WORK_PROFILE: (N_("the Work profile"), N_("the work profile")),
+    # Translators: Samsung's own name for the feature; use the phone's French name
+    UserKind.SECURE_FOLDER: (N_("Secure Folder"), N_("Secure Folder")),
+    UserKind.DUAL_APP: (N_("the Dual apps profile"), N_("the dual apps profile")),
+    UserKind.GUEST: (N_("the Guest user"), N_("the guest user")),
 }
 # The label of each kind, for a column or a list: the main window's table, the receipt's tables
 # and the plans all take it from here, so a profile has one name everywhere.
 LABELS: dict[UserKind, str] = {
-    UserKind.OWNER: "Main profile",
-    UserKind.WORK_PROFILE: "Work profile",
-    UserKind.SECURE_FOLDER: "Secure Folder",
-    UserKind.DUAL_APP: "Dual apps",
-    UserKind.GUEST: "Guest",
-    UserKind.SECONDARY: "Secondary user",
-    UserKind.SYSTEM: "All users",
+    UserKind.OWNER: N_("Main profile"),
+    UserKind.WORK_PROFILE: N_("Work profile"),
+    UserKind.SECURE_FOLDER: N_("Secure Folder"),
+    UserKind.DUAL_APP: N_("Dual apps"),
+    UserKind.GUEST: N_("Guest"),
+    UserKind.SECONDARY: N_("Secondary user"),
+    UserKind.SYSTEM: N_("All users"),
 }
 
 
@@ -47,22 +50,29 @@ def profile_words(user_id: str, name: str = "", kind: UserKind | str | None = No
     is known, as in receipts and histories made before users were kept."""
     known = _kind(kind)
     if known is None:
-        said = f"user {user_id}" if user_id else "this device"
-        return ProfileWords(f"User {user_id}" if user_id else "", said, said, f"for {said}")
-    label = LABELS.get(known, name or f"User {user_id}")
+        said = _("user {id}").format(id=user_id) if user_id else _("this device")
+        label = _("User {id}").format(id=user_id) if user_id else ""
+        # Translators: {user} is "user 10" or "this device"
+        return ProfileWords(label, said, said, _("for {user}").format(user=said))
+    label = _(LABELS[known]) if known in LABELS else name or _("User {id}").format(id=user_id)
+    # Translators: {profile} is a profile after a preposition: "the Work profile"
+    in_profile = _("in {profile}")
     if known in _NAMES:
-        capital, lower = _NAMES[known]
-        return ProfileWords(label, capital, lower, f"in {capital}")
+        capital, lower = (_(words) for words in _NAMES[known])
+        return ProfileWords(label, capital, lower, in_profile.format(profile=capital))
     if known is UserKind.SYSTEM:
-        said = "every user of this computer"
-        return ProfileWords(label, said, said, "on this computer, for every user")
+        said = _("every user of this computer")
+        return ProfileWords(label, said, said, _("on this computer, for every user"))
     if known is UserKind.LOCAL_USER:
-        said = f"the user account {name or user_id}"
-        return ProfileWords(name or user_id, said, said, f"in {said}")
-    said = f"the user {name or 'user ' + user_id}"
+        said = _("the user account {name}").format(name=name or user_id)
+        return ProfileWords(name or user_id, said, said, in_profile.format(profile=said))
+    said = _("the user {name}").format(name=name or _("user {id}").format(id=user_id))
     if known is UserKind.SECONDARY:
-        label = f"Other user ({name})" if name else f"Other user {user_id}"
-    return ProfileWords(label, said, said, f"in {said}")
+        if name:
+            label = _("Other user ({name})").format(name=name)
+        else:
+            label = _("Other user {id}").format(id=user_id)
+    return ProfileWords(label, said, said, in_profile.format(profile=said))
 
 
 def words_of(profile: UserProfile | None, user_id: str) -> ProfileWords:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.i18n import N_, _
 from audit.model import Connection, ConnectionKind, members_by_value
 
 _KINDS = members_by_value(ConnectionKind)
@@ -34,15 +35,16 @@ _PHONE_KINDS = frozenset(
 )
 
 # Each phrase follows "reached" (the label where it is shown: verify, the PDF, the export).
-NOT_RECORDED = "not recorded (made before Device Audit recorded how a device was reached)"
-NETWORK_WORDS = "over the network, not a USB cable"
-LOOPBACK_WORDS = (
+# Marked, not translated (set at import): `reached_words` translates them.
+NOT_RECORDED = N_("not recorded (made before Device Audit recorded how a device was reached)")
+NETWORK_WORDS = N_("over the network, not a USB cable")
+LOOPBACK_WORDS = N_(
     "over the network from a program on this computer, not a USB cable "
     "(it may be a simulator, not a phone)"
 )
-EMULATOR_WORDS = "through a phone emulator on this computer, not a real phone on a USB cable"
-DEMO_WORDS = "inside the app: Device Audit's demo phone, no phone at all"
-THIS_COMPUTER_WORDS = "directly: this computer itself"
+EMULATOR_WORDS = N_("through a phone emulator on this computer, not a real phone on a USB cable")
+DEMO_WORDS = N_("inside the app: Device Audit's demo phone, no phone at all")
+THIS_COMPUTER_WORDS = N_("directly: this computer itself")
 
 
 def connection_to_dict(connection: Connection | None) -> dict[str, str] | None:
@@ -70,47 +72,66 @@ def connection_from_dict(data: Any, *, device_kind: str | None = None) -> Connec
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise ValueError("it is not an object")
+        raise ValueError(_("it is not an object"))
     raw = data.get("kind")
     kind = _KINDS.get(raw) if isinstance(raw, str) else None
     if kind is None:
-        raise ValueError(f"its kind is {raw!r}, not a known way of reaching a device")
+        raise ValueError(
+            _("its kind is {kind}, not a known way of reaching a device").format(kind=repr(raw))
+        )
     values: dict[str, str] = {}
     for key in _TEXT_FIELDS:
         value = data.get(key, "")
         if not isinstance(value, str):
-            raise ValueError(f"its {key} is not text")
+            raise ValueError(_("its {field} is not text").format(field=key))
         values[key] = value
     if kind in _ADDRESSED and not values["address"].strip():
-        raise ValueError(f"its address is missing, which a {kind.value} connection needs")
+        raise ValueError(
+            # Translators: {kind} is a code: network, loopback, emulator
+            _("its address is missing, which a {kind} connection needs").format(kind=kind.value)
+        )
     if kind is not ConnectionKind.USB and values["usb_path"]:
-        raise ValueError(f"it gives a usb_path for a {kind.value} connection")
+        raise ValueError(_("it gives a usb_path for a {kind} connection").format(kind=kind.value))
     if device_kind is not None:
         phone = device_kind != "computer"
         if phone != (kind in _PHONE_KINDS):
-            raise ValueError(f"its kind, {kind.value}, does not fit a {device_kind} device")
+            raise ValueError(
+                # Translators: {kind} and {device_kind} are codes (network; computer, android)
+                _("its kind, {kind}, does not fit a {device_kind} device").format(
+                    kind=kind.value, device_kind=device_kind
+                )
+            )
     return Connection(kind=kind, **values)
 
 
-def reached_words(connection: Connection | None) -> str:
+def reached_words(connection: Connection | None, *, translated: bool = True) -> str:
     """How the device was reached, as a phrase that follows the word "reached" ("over the
     network, not a USB cable (192.168.1.20:5555)"). Parts of it came from a file or the adb
-    server: show it as plain text."""
+    server: show it as plain text. `translated=False` gives the English words, for a value the
+    compliance office's tools read (an export's column), which never changes with the language.
+    """
+    t = _ if translated else _as_written  # the messages are marked N_() for the catalogue
     if connection is None:
-        return NOT_RECORDED
+        return t(NOT_RECORDED)
     kind = connection.kind
+    address = connection.address
     if kind is ConnectionKind.USB:
-        port = f" (USB port {connection.usb_path})" if connection.usb_path else ""
-        return f"by USB cable{port}"
+        if connection.usb_path:
+            return t(N_("by USB cable (USB port {port})")).format(port=connection.usb_path)
+        return t(N_("by USB cable"))
     if kind is ConnectionKind.NETWORK:
-        return f"{NETWORK_WORDS} ({connection.address})"
+        return t(N_("{words} ({address})")).format(words=t(NETWORK_WORDS), address=address)
     if kind is ConnectionKind.LOOPBACK:
-        return f"{LOOPBACK_WORDS}: {connection.address}"
+        return t(N_("{words}: {address}")).format(words=t(LOOPBACK_WORDS), address=address)
     if kind is ConnectionKind.EMULATOR:
-        return f"{EMULATOR_WORDS} ({connection.address})"
+        return t(N_("{words} ({address})")).format(words=t(EMULATOR_WORDS), address=address)
     if kind is ConnectionKind.DEMO:
-        return DEMO_WORDS
-    return THIS_COMPUTER_WORDS
+        return t(DEMO_WORDS)
+    return t(THIS_COMPUTER_WORDS)
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 def server_listing(connection: Connection | None) -> str:
@@ -136,7 +157,7 @@ def short_note(connection: Connection | None) -> str:
     if connection is None:
         return ""
     if connection.kind in (ConnectionKind.NETWORK, ConnectionKind.LOOPBACK):
-        return "over the network"
+        return _("over the network")
     if connection.kind is ConnectionKind.EMULATOR:
-        return "emulator"
+        return _("emulator")
     return ""

@@ -33,7 +33,11 @@ def visible(text: str, *, keep: str = "", limit: int | None = None) -> str:
 
 def plural(count: int, word: str, many: str = "") -> str:
     """ "1 app", "2 apps", "2 possible matches": English plurals of the words the app counts
-    (`many` for an irregular one)."""
+    (`many` for an irregular one).
+
+    English only, so never for words a person reads: those are counted with
+    `audit.i18n.ngettext`, whose catalogue knows each language's rule (French says "0 app").
+    No product code calls this since issue 17; it goes once no branch in flight needs it."""
     if count == 1:
         return f"{count} {word}"
     if not many:

@@ -164,7 +164,11 @@ class ShowVersion(argparse.Action):
     parser for every other command does not run git)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        kwargs.setdefault("help", "show the version and exit")
+        # Imported here: setup.py loads this file on its own, where `audit` cannot be imported.
+        # Translated when the parser is built, after the language is chosen.
+        from audit.i18n import _
+
+        kwargs.setdefault("help", _("show the version and exit"))
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(

@@ -28,14 +28,24 @@ _MEANINGS = {
     DeviceStatus.INCOMPLETE: N_("Incomplete: the device could not be fully checked"),
 }
 
+# Inside a sentence, after other words: "{who}: still {status}", "{before} under version 1 →
+# {after} under version 2" (the re-judgement's report, audit.store.rejudge).
+_IN_SENTENCE = {
+    DeviceStatus.COMPLIANT: N_("compliant"),
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: N_("compliant with exceptions"),
+    DeviceStatus.INCOMPLETE: N_("incomplete (the scan could not see everything)"),
+    DeviceStatus.NON_COMPLIANT: N_("not compliant"),
+    DeviceStatus.OVERDUE: N_("not compliant, past the deadline"),
+}
+
 
 def status_label(status: DeviceStatus) -> str:
-    """"Compliant", "Not compliant", "Overdue": short, for a cell or a badge."""
+    """ "Compliant", "Not compliant", "Overdue": short, for a cell or a badge."""
     return _(_LABELS[status])
 
 
 def status_meaning(status: DeviceStatus) -> str:
-    """"Not compliant, deadline passed": what the status means, for a receipt or a summary."""
+    """ "Not compliant, deadline passed": what the status means, for a receipt or a summary."""
     return _(_MEANINGS[status])
 
 
@@ -46,3 +56,11 @@ def status_code_label(code: str) -> str:
         return status_label(DeviceStatus(code))
     except ValueError:
         return code
+
+
+def status_in_sentence(status: DeviceStatus, *, translated: bool = True) -> str:
+    """ "not compliant, past the deadline": the status inside a sentence, in lower case. With
+    `translated=False`, the English words, for text the history stores and its export carries as
+    it is (a re-judged audit's trust note): stored text never depends on who wrote it."""
+    words = _IN_SENTENCE[status]
+    return _(words) if translated else words

@@ -76,6 +76,20 @@ def demo_phone_off() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def english_after_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The language is one per process (audit.i18n): a test that chooses another must choose
+    English again, or every later test would read its words. Reset here, and the test that
+    forgot is named."""
+    yield
+    from audit import i18n
+
+    left = i18n.language()
+    if left != i18n.ENGLISH:
+        i18n.set_language(i18n.ENGLISH)
+        pytest.fail(f"{request.node.nodeid} left the language set to {left!r}")
+
+
+@pytest.fixture(autouse=True)
 def fail_on_warning_logs(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:

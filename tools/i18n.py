@@ -1,6 +1,6 @@
 """The word catalogue's tools: extract, update, compile, check (issue 17). Not shipped.
 
-    python tools/i18n.py extract   # audit/, ui/, main.py -> resources/locale/device_audit.pot
+    python tools/i18n.py extract   # audit/ and ui/ -> resources/locale/device_audit.pot
     python tools/i18n.py update    # the template's new words into each language's .po
     python tools/i18n.py compile   # each .po -> .mo (the app reads .mo with gettext)
     python tools/i18n.py part OUT.po FILE...   # a .po of just these files' strings, translated
@@ -20,6 +20,7 @@ import io
 import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -34,6 +35,7 @@ DOMAIN = "device_audit"
 LANGUAGES = ("fr_CA",)
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 SOURCES = ("audit", "ui")
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([^)]*\)[a-z]")
 
 
@@ -45,9 +47,12 @@ def _mo(language: str) -> Path:
     return LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 
-def extracted() -> Catalog:
-    """Every marked string in the product's code, with the files it appears in."""
+def extracted(clashes: list[str] | None = None) -> Catalog:
+    """Every marked string in the product's code, with the files it appears in. A message used
+    both plainly (`_`) and counted (`ngettext`) is one catalogue entry, so one of the two uses
+    would never find its translation: such ids are added to `clashes` when it is given."""
     catalog = Catalog(project="Device Audit", domain=DOMAIN, fuzzy=False)
+    forms: dict[tuple[str, str | None], set[bool]] = {}
     for source in SOURCES:
         found = extract_from_dir(
             ROOT / source,
@@ -58,7 +63,15 @@ def extracted() -> Catalog:
         )
         for filename, _lineno, message, comments, context in found:
             where = (f"{source}/{filename}", 0)
+            first = message if isinstance(message, str) else message[0]
+            forms.setdefault((first, context), set()).add(isinstance(message, str))
             catalog.add(message, locations=[where], auto_comments=comments, context=context)
+    if clashes is not None:
+        clashes.extend(
+            f"used both plainly and counted: {key[0]!r}"
+            for key, seen in forms.items()
+            if len(seen) > 1
+        )
     return catalog
 
 
@@ -107,6 +120,9 @@ def _text(catalog: Catalog) -> bytes:
 
 
 def _mo_bytes(catalog: Catalog) -> bytes:
+    # The .po keeps no dates (see _text), so Babel would stamp "now" into the .mo's header and
+    # the same .po would compile to other bytes a minute later: a fixed date keeps it the same.
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     out = io.BytesIO()
     write_mo(out, catalog)
     return out.getvalue()
@@ -179,7 +195,7 @@ def problems(language: str) -> Iterable[str]:
 
 def check() -> list[str]:
     found: list[str] = []
-    if not TEMPLATE.exists() or TEMPLATE.read_bytes() != _text(extracted()):
+    if not TEMPLATE.exists() or TEMPLATE.read_bytes() != _text(extracted(found)):
         found.append("the template is behind the code: run extract, update, compile")
     template_ids = {message.id for message in _read(TEMPLATE) if message.id}
     for language in LANGUAGES:

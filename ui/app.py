@@ -1,6 +1,8 @@
 """Starting the desktop app: options, logging, the last-resort error hook, the main window.
 
-`main.py` calls `run(args)` when no CLI command is given. Start-up stays lean: only Qt and the
+`main.py` calls `run(args)` when no CLI command is given. The language is applied before any
+window is made (ui/language.py): --language, else the Language menu's choice, else the
+environment's or the system's. Start-up stays lean: only Qt and the
 window's own modules load before the window is shown; policies, adb and the collectors load in
 the background afterwards.
 """
@@ -27,6 +29,7 @@ def parse_options(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--demo", action="store_true")
     parser.add_argument("--helpdesk", action="store_true")
     parser.add_argument("--adb-port", type=int, default=None)
+    parser.add_argument("--language", default=None)
     return parser.parse_known_args(list(argv))
 
 
@@ -40,6 +43,9 @@ def run(argv: Sequence[str]) -> int:
     app = QApplication([sys.argv[0] if sys.argv else "device-audit", *qt_args])
     app.setApplicationDisplayName("Device Audit")
     settings.configure()
+    from ui.language import apply_language, install_language_menu
+
+    apply_language(app, options.language or settings.language())
     errors.setup_logging()
     errors.install_excepthook()
 
@@ -49,6 +55,7 @@ def run(argv: Sequence[str]) -> int:
     window = MainWindow(
         real_sources(options.adb_port), helpdesk=options.helpdesk or settings.helpdesk()
     )
+    install_language_menu(window)
     bench = bool(os.environ.get(ENV_BENCH_STARTUP))
 
     class FirstExpose(QObject):

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QFontMetrics
 
+from audit.i18n import N_, _
 from audit.model import Assessment, Finding, FindingStatus, InstalledApp, ScanResult
 from ui import icons
 from ui.plain import tooltip
@@ -52,13 +53,13 @@ class Column(IntEnum):
 
 
 HEADERS = {
-    Column.NAME: "Name",
-    Column.IDENTIFIER: "Identifier",
-    Column.VERSION: "Version",
-    Column.USER: "User or profile",
-    Column.STATE: "State",
-    Column.SOURCE: "Installed from",
-    Column.FINDING: "Finding",
+    Column.NAME: N_("Name"),
+    Column.IDENTIFIER: N_("Identifier"),
+    Column.VERSION: N_("Version"),
+    Column.USER: N_("User or profile"),
+    Column.STATE: N_("State"),
+    Column.SOURCE: N_("Installed from"),
+    Column.FINDING: N_("Finding"),
 }
 
 APP_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -112,9 +113,9 @@ def build_rows(scan: ScanResult | None, assessment: Assessment | None = None) ->
             app.identifier,
             version_words(app),
             users[app.user],
-            STATE_WORDS[app.state],
+            _(STATE_WORDS[app.state]),
             source_words(app),
-            FINDING_WORDS[finding.status] if finding else "",
+            _(FINDING_WORDS[finding.status]) if finding else "",
         )
         rows.append(
             AppRow(
@@ -190,7 +191,7 @@ class AppsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         if horizontal and 0 <= section < len(Column) and role in (_DISPLAY, _ACCESSIBLE):
-            return HEADERS[Column(section)]
+            return _(HEADERS[Column(section)])
         return super().headerData(section, orientation, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -222,8 +223,8 @@ class AppsTableModel(QAbstractTableModel):
 # The columns whose words come from a known vocabulary are made wide enough for the longest of
 # them, so "Removed for this user" is never cut short; name and identifier get a fixed share.
 # (A rare installer name longer than the kinds of origin is cut, and shown whole in its tool tip.)
+# The words are translated when the widths are worked out, so they fit in the language in use.
 _VOCABULARY = {
-    Column.VERSION: ("build 2023401040",),
     Column.USER: tuple(USER_KIND_WORDS.values()),
     Column.STATE: tuple(STATE_WORDS.values()),
     Column.SOURCE: tuple(ORIGIN_WORDS.values()),
@@ -238,9 +239,13 @@ def column_widths(cells: QFontMetrics, header: QFontMetrics) -> list[tuple[int, 
     widths: list[tuple[int, int]] = [
         (column, cells.averageCharWidth() * chars) for column, chars in _FIXED.items()
     ]
-    for column, words in _VOCABULARY.items():
+    vocabulary = {
+        Column.VERSION: (_("build {number}").format(number=2023401040),),
+        **{column: tuple(_(word) for word in words) for column, words in _VOCABULARY.items()},
+    }
+    for column, words in vocabulary.items():
         widest = max(cells.horizontalAdvance(w) for w in words) + _PADDING
-        title = header.horizontalAdvance(HEADERS[column]) + _HEADER_PADDING
+        title = header.horizontalAdvance(_(HEADERS[column])) + _HEADER_PADDING
         widths.append((column, max(widest, title)))
     return widths
 
@@ -261,14 +266,17 @@ def _tooltip_text(row: AppRow, column: int) -> str:
     if column == Column.SOURCE:
         return f"{row.cells[Column.SOURCE]}\n{app.installer}" if app.installer else ""
     if column == Column.FINDING and row.finding is not None:
-        return f"{row.cells[Column.FINDING]}: {row.finding.rule.title}"
-    if column == Column.VERSION and not app.version and app.version_code is not None:
-        return (
-            f"Build number {app.version_code}. The version name, install and update dates "
-            "are read from the phone only for the apps the policy flags."
+        # Translators: a tool tip, "Banned: TikTok and its sister apps"
+        return _("{finding}: {rule}").format(
+            finding=row.cells[Column.FINDING], rule=row.finding.rule.title
         )
+    if column == Column.VERSION and not app.version and app.version_code is not None:
+        return _(
+            "Build number {number}. The version name, install and update dates "
+            "are read from the phone only for the apps the policy flags."
+        ).format(number=app.version_code)
     if column == Column.STATE:
-        return STATE_TIPS.get(app.state, row.cells[column])
+        return _(STATE_TIPS[app.state]) if app.state in STATE_TIPS else row.cells[column]
     return row.cells[column]
 
 
@@ -340,6 +348,11 @@ class AppsFilterProxy(QSortFilterProxyModel):
             apply()
             self._accepted = None
             self.invalidate()
+            return
+        if not hasattr(self, "beginFilterChange"):  # Qt before 6.9 (the oldest we support: 6.6)
+            apply()
+            self._accepted = None
+            self.invalidateRowsFilter()
             return
         self.beginFilterChange()
         apply()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from audit.i18n import N_, _, ngettext
 from audit.model import DeviceState, DeviceStatus
 
 
@@ -36,26 +37,26 @@ class Availability:
 
 REMOVE_SHORTCUT = "Ctrl+R"
 ATTEST_SHORTCUT = "Ctrl+Shift+A"
-SHOW_OPEN = "The removal window for this device is open: show it."
+SHOW_OPEN = N_("The removal window for this device is open: show it.")
 
 
 def _blocked(facts: ActionFacts) -> str:
     """Why neither action can be used now; "" when both may be considered."""
     if not facts.policy_chosen:
-        return "Choose a policy first: it says which apps are banned."
+        return _("Choose a policy first: it says which apps are banned.")
     if facts.state is DeviceState.GONE:
-        return (
+        return _(
             "The phone is unplugged. Plug it in again: removing apps and checking again need "
             "the phone."
         )
     if facts.state is not DeviceState.READY:
-        return "The phone is not ready: follow the advice under the list of devices first."
+        return _("The phone is not ready: follow the advice under the list of devices first.")
     if facts.scanning:
-        return "Wait for the check to finish."
+        return _("Wait for the check to finish.")
     if not facts.scanned:
-        return "Check the device first (Scan, F5)."
+        return _("Check the device first (Scan, F5).")
     if not facts.complete or facts.status is DeviceStatus.INCOMPLETE:
-        return (
+        return _(
             "The last check could not see everything. Scan again (F5) before removing apps "
             "or signing."
         )
@@ -64,46 +65,50 @@ def _blocked(facts: ActionFacts) -> str:
 
 def remove_availability(facts: ActionFacts) -> Availability:
     if facts.wizard_open:
-        return Availability(True, SHOW_OPEN)
+        return Availability(True, _(SHOW_OPEN))
     blocked = _blocked(facts)
     if blocked:
         return Availability(False, blocked)
     if facts.violations == 0 and facts.unsigned:
         return Availability(
             False,
-            "Nothing left to remove. To sign the record of the apps removed, choose Attest… "
-            f"({ATTEST_SHORTCUT}).",
+            _(
+                "Nothing left to remove. To sign the record of the apps removed, choose Attest… "
+                "({shortcut})."
+            ).format(shortcut=ATTEST_SHORTCUT),
         )
     if facts.violations == 0:
-        return Availability(False, "Nothing to remove: no banned app was found on this device.")
+        return Availability(False, _("Nothing to remove: no banned app was found on this device."))
     count = facts.violations
     return Availability(
         True,
-        f"Remove the {count} banned app{'s' if count != 1 else ''} step by step, check the "
-        f"device again and sign a record ({REMOVE_SHORTCUT}).",
+        ngettext(
+            "Remove the {count} banned app step by step, check the device again and sign a "
+            "record ({shortcut}).",
+            "Remove the {count} banned apps step by step, check the device again and sign a "
+            "record ({shortcut}).",
+            count,
+        ).format(count=count, shortcut=REMOVE_SHORTCUT),
     )
 
 
 def attest_availability(facts: ActionFacts) -> Availability:
     if facts.wizard_open:
-        return Availability(True, SHOW_OPEN)
+        return Availability(True, _(SHOW_OPEN))
     blocked = _blocked(facts)
     if blocked:
         return Availability(False, blocked)
     if facts.unsigned:
-        return Availability(
-            True,
-            "Check the device again and sign the record of the apps removed earlier "
-            f"({ATTEST_SHORTCUT}).",
+        text = _(
+            "Check the device again and sign the record of the apps removed earlier ({shortcut})."
         )
-    if facts.violations:
-        return Availability(
-            True,
+    elif facts.violations:
+        text = _(
             "Banned apps are still on this device: remove them first (Remove…), or sign a "
-            f"report that they remain ({ATTEST_SHORTCUT}).",
+            "report that they remain ({shortcut})."
         )
-    return Availability(
-        True,
-        "Check the device once more and sign a statement that it is compliant "
-        f"({ATTEST_SHORTCUT}).",
-    )
+    else:
+        text = _(
+            "Check the device once more and sign a statement that it is compliant ({shortcut})."
+        )
+    return Availability(True, text.format(shortcut=ATTEST_SHORTCUT))

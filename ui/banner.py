@@ -15,7 +15,9 @@ from enum import StrEnum
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from audit.i18n import N_, _, ngettext
 from audit.model import Assessment, DeviceState, DeviceStatus, Policy, ScanResult
+from audit.words import status_label
 from ui import icons
 from ui.availability import ATTEST_SHORTCUT
 from ui.device_list import GUIDANCE, DeviceEntry, ScanPhase
@@ -41,13 +43,23 @@ TONE_COLOURS = {
     Tone.NEUTRAL: "#5f6368",
 }
 
-_STATUS = {
-    DeviceStatus.COMPLIANT: ("Compliant", Tone.GOOD),
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: ("Compliant with exceptions", Tone.GOOD),
-    DeviceStatus.NON_COMPLIANT: ("Action needed", Tone.BAD),
-    DeviceStatus.OVERDUE: ("Overdue", Tone.BAD),
-    DeviceStatus.INCOMPLETE: ("Incomplete", Tone.WARN),
+_TONES = {
+    DeviceStatus.COMPLIANT: Tone.GOOD,
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: Tone.GOOD,
+    DeviceStatus.NON_COMPLIANT: Tone.BAD,
+    DeviceStatus.OVERDUE: Tone.BAD,
+    DeviceStatus.INCOMPLETE: Tone.WARN,
 }
+# The badge says what to do where the status word would only judge ("Action needed", not "Not
+# compliant"); every other status is named as on every screen (audit.words).
+ACTION_NEEDED = N_("Action needed")
+
+
+def status_badge(status: DeviceStatus) -> str:
+    """The badge's word for a status, in the language in use."""
+    if status is DeviceStatus.NON_COMPLIANT:
+        return _(ACTION_NEEDED)
+    return status_label(status)
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,9 @@ class BannerView:
     issuer: str = ""  # who stands behind the policy's text (ui.policies.issuer_words)
 
 
-UNSIGNED_SENTENCE = (
+UNSIGNED_SENTENCE = N_(
     "Not signed yet: what was removed is kept on this computer. To sign the record, choose "
-    f"Attest\u2026 ({ATTEST_SHORTCUT}): it checks the device again and carries on where you "
+    "Attest\u2026 ({shortcut}): it checks the device again and carries on where you "
     "left off."
 )
 
@@ -90,7 +102,7 @@ def banner_view(
     (the removal window was closed before signing)."""
     from audit.policy import deadline_sentence, deadline_words, status_text
 
-    policy_line = f"Policy: {policy.title}" if policy is not None else "No policy chosen"
+    policy_line = _policy_line(policy)
     simulated = entry is not None and entry.simulated
     deadline = ""
     if policy is not None and assessment is not None:
@@ -104,41 +116,54 @@ def banner_view(
         return BannerView(status, tone, icon, sentence, policy_line, deadline, simulated, issuer)
 
     if entry is None:
-        return view("No device", Tone.NEUTRAL, "unknown", "Select a device on the left.")
+        return view(_("No device"), Tone.NEUTRAL, "unknown", _("Select a device on the left."))
     if entry.phase is ScanPhase.FAILED and error is not None:
         message = describe(error)
         sentence = f"{message.text} {message.next_step}".strip()
-        return view("Check failed", Tone.BAD, "state-failed", sentence)
+        return view(_("Check failed"), Tone.BAD, "state-failed", sentence)
     gone = entry.state is DeviceState.GONE
     if entry.state is not DeviceState.READY and not (gone and assessment is not None):
-        advice = entry.guidance or GUIDANCE[entry.state]
-        word = "Unplugged" if gone else "Waiting"
+        advice = entry.guidance or _(GUIDANCE[entry.state])
+        word = _("Unplugged") if gone else _("Waiting")
         return view(word, Tone.WARN, f"state-{entry.state.value}", advice)
     if entry.phase is ScanPhase.SCANNING:
-        sentence = "Listing the apps on this device. You can keep working; Esc stops the check."
-        return view("Checking…", Tone.INFO, "state-scanning", sentence)
+        sentence = _("Listing the apps on this device. You can keep working; Esc stops the check.")
+        return view(_("Checking…"), Tone.INFO, "state-scanning", sentence)
     if assessment is not None and policy is not None:
-        word, tone = _STATUS[assessment.status]
+        word, tone = status_badge(assessment.status), _TONES[assessment.status]
         sentence = status_text(assessment)
+        # Each sentence added is translated on its own: the banner reads them in a row.
         if assessment.status in (DeviceStatus.NON_COMPLIANT, DeviceStatus.OVERDUE):
-            sentence += " Select a banned app below to see why and what to do."
+            sentence += " " + _("Select a banned app below to see why and what to do.")
         if gone:
-            sentence += " The phone is unplugged now: this is its last check."
+            sentence += " " + _("The phone is unplugged now: this is its last check.")
         if unsigned:
-            sentence = f"{UNSIGNED_SENTENCE} {sentence}"
+            unsigned_words = _(UNSIGNED_SENTENCE).format(shortcut=ATTEST_SHORTCUT)
+            sentence = f"{unsigned_words} {sentence}"
         return view(word, tone, icons.STATUS_ICONS[assessment.status], sentence)
     if entry.phase in (ScanPhase.SCANNED, ScanPhase.INCOMPLETE):
-        count = f"{app_count} apps found. " if app_count is not None else ""
-        return view(
-            "No policy",
-            Tone.NEUTRAL,
-            "unknown",
-            f"{count}Choose the policy that applies to you (the letter you received names it) "
-            "to see which apps are banned.",
+        choose = _(
+            "Choose the policy that applies to you (the letter you received names it) "
+            "to see which apps are banned."
         )
+        if app_count is not None:
+            found = ngettext("{count} app found.", "{count} apps found.", app_count).format(
+                count=app_count
+            )
+            choose = f"{found} {choose}"
+        return view(_("No policy"), Tone.NEUTRAL, "unknown", choose)
     return view(
-        "Not checked", Tone.NEUTRAL, "unknown", "Press Scan (F5) to list the apps on this device."
+        _("Not checked"),
+        Tone.NEUTRAL,
+        "unknown",
+        _("Press Scan (F5) to list the apps on this device."),
     )
+
+
+def _policy_line(policy: Policy | None) -> str:
+    if policy is None:
+        return _("No policy chosen")
+    return _("Policy: {policy}").format(policy=policy.title)
 
 
 def no_phone_view(policy: Policy | None) -> BannerView:
@@ -146,15 +171,16 @@ def no_phone_view(policy: Policy | None) -> BannerView:
     queue only, never this computer (which a technician is not auditing)."""
     from audit.policy import deadline_sentence
 
-    policy_line = f"Policy: {policy.title}" if policy is not None else "No policy chosen"
     deadline = deadline_sentence(policy.deadline, date.today()) if policy is not None else ""
     return BannerView(
-        "No phone",
+        _("No phone"),
         Tone.NEUTRAL,
         "unknown",
-        "Plug in a phone with USB debugging on: it joins the queue above and is checked at "
-        "once. Select a phone in the queue to see its apps here.",
-        policy_line,
+        _(
+            "Plug in a phone with USB debugging on: it joins the queue above and is checked at "
+            "once. Select a phone in the queue to see its apps here."
+        ),
+        _policy_line(policy),
         deadline,
         issuer=issuer_words(policy),
     )
@@ -165,10 +191,10 @@ class ComplianceBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("complianceBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAccessibleName("Compliance status")
+        self.setAccessibleName(_("Compliance status"))
         self.icon = QLabel(self)
         self.icon.setFixedSize(QSize(40, 40))
-        self.icon.setAccessibleName("Status icon")
+        self.icon.setAccessibleName(_("Status icon"))
         self.badge = label("", self, wrap=False, selectable=False, name="statusBadge")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sentence = label("", self, name="statusSentence")
@@ -176,8 +202,10 @@ class ComplianceBanner(QFrame):
         self.issuer = label("", self, name="issuerLine")
         self.deadline = label("", self, name="deadlineLine")
         self.simulated = label(
-            "SIMULATED: this is the demo phone, not a real device. Nothing you see here is about a "
-            "real phone.",
+            _(
+                "SIMULATED: this is the demo phone, not a real device. Nothing you see here is "
+                "about a real phone."
+            ),
             self,
             name="simulatedNotice",
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _, ngettext
 from audit.model import DeviceStatus
 from audit.text import visible
 from ui import errors
@@ -73,33 +75,50 @@ if TYPE_CHECKING:
 __all__ = ["EXPIRING", "MAX_STEPS", "DashboardWindow", "count_axis"]
 
 
-CHOOSE_PLACEHOLDER = "Choose a policy"
-CHOOSE_TITLE = "Choose a policy to see its dashboard."
-CHOOSE_HELP = "The Policy list above holds every policy that has audits in the history."
-EMPTY_TITLE = "The history is empty: there is nothing to count yet."
-EMPTY_HELP = (
+# Marked here, translated where shown (the language is chosen after import).
+CHOOSE_PLACEHOLDER = N_("Choose a policy")
+CHOOSE_TITLE = N_("Choose a policy to see its dashboard.")
+CHOOSE_HELP = N_("The Policy list above holds every policy that has audits in the history.")
+EMPTY_TITLE = N_("The history is empty: there is nothing to count yet.")
+EMPTY_HELP = N_(
     "Each check of a phone or of this computer made in Device Audit is recorded, and shows "
     "here under its policy. Receipts that staff made on their own computers are brought in "
     "with File › Import receipts… in the main window. The demo phone is never recorded."
 )
 
 
-SUMMARY_TIP = (
+SUMMARY_TIP = N_(
     "Each device counts by its latest check. A device checked for a named person (on a signed "
     "receipt) counts once for each person; a check nobody has signed for yet names nobody."
 )
 
-# How one day's count of each status reads in the chart's words ("2 not compliant").
-CHART_WORDS = {
-    DeviceStatus.COMPLIANT: ("compliant", ""),
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: ("compliant with exceptions", ""),
-    DeviceStatus.NON_COMPLIANT: ("not compliant", ""),
-    DeviceStatus.OVERDUE: ("overdue", ""),
-    DeviceStatus.INCOMPLETE: ("incomplete check", "incomplete checks"),
-}
+
+def _counted(status: DeviceStatus, count: int) -> str:
+    """How one day's count of a status reads in the chart's words ("2 not compliant")."""
+    if status is DeviceStatus.COMPLIANT:
+        words = ngettext("{count} compliant", "{count} compliant", count)
+    elif status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS:
+        words = ngettext(
+            "{count} compliant with exceptions", "{count} compliant with exceptions", count
+        )
+    elif status is DeviceStatus.NON_COMPLIANT:
+        words = ngettext("{count} not compliant", "{count} not compliant", count)
+    elif status is DeviceStatus.OVERDUE:
+        words = ngettext("{count} overdue", "{count} overdue", count)
+    else:
+        words = ngettext("{count} incomplete check", "{count} incomplete checks", count)
+    return words.format(count=count)
+
+
+def _counted_unwitnessed(count: int) -> str:
+    return ngettext(
+        "{count} compliant but not witnessed", "{count} compliant but not witnessed", count
+    ).format(count=count)
+
+
 # Counting witnessed receipts only: compliant devices without one (the tile's words), stacked
 # in grey of their own, never in the compliant green.
-CHART_UNWITNESSED = "Compliant, not witnessed"
+CHART_UNWITNESSED = N_("Compliant, not witnessed")
 
 TILE_COLUMNS = 4
 
@@ -133,7 +152,7 @@ class DashboardWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("dashboardWindow")
-        self.setWindowTitle("Dashboard \u2014 Device Audit")
+        self.setWindowTitle(_("Dashboard \u2014 Device Audit"))
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.recorder = recorder
@@ -155,23 +174,23 @@ class DashboardWindow(QMainWindow):
     def _build(self) -> None:
         self.policy = QComboBox(self)
         self.policy.setObjectName("dashboardPolicy")
-        self.policy.setAccessibleName("Policy")
+        self.policy.setAccessibleName(_("Policy"))
         self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.policy.setPlaceholderText(CHOOSE_PLACEHOLDER)
-        self.export_button = QPushButton("&Export for the compliance office…", self)
-        self.export_button.setAccessibleName("Export this policy's audits as CSV or JSON")
+        self.policy.setPlaceholderText(_(CHOOSE_PLACEHOLDER))
+        self.export_button = QPushButton(_("&Export for the compliance office…"), self)
+        self.export_button.setAccessibleName(_("Export this policy's audits as CSV or JSON"))
         self.deadline = label("", self, name="dashboardDeadline")
         font = self.deadline.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.deadline.setFont(font)
         self.summary = label("", self, name="dashboardSummary")
-        self.summary.setToolTip(SUMMARY_TIP)
-        self.witnessed = QCheckBox(WITNESSED_ONLY_WORDS, self)
+        self.summary.setToolTip(_(SUMMARY_TIP))
+        self.witnessed = QCheckBox(_(WITNESSED_ONLY_WORDS), self)
         self.witnessed.setObjectName("dashboardWitnessedOnly")
-        self.witnessed.setAccessibleName("Count witnessed receipts only")
-        self.witnessed.setAccessibleDescription(WITNESSED_ONLY_TIP)
-        self.witnessed.setToolTip(tooltip(WITNESSED_ONLY_TIP))
+        self.witnessed.setAccessibleName(_("Count witnessed receipts only"))
+        self.witnessed.setAccessibleDescription(_(WITNESSED_ONLY_TIP))
+        self.witnessed.setToolTip(tooltip(_(WITNESSED_ONLY_TIP)))
         self.tiles = {tile.key: CountTile(tile, self) for tile in (*TILES, *TRUST_TILES)}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -182,14 +201,14 @@ class DashboardWindow(QMainWindow):
         self.chart_layout = QVBoxLayout(self.chart_area)
         self.chart_layout.setContentsMargins(0, 0, 0, 0)
         self.chart_layout.addWidget(
-            label("Last 30 days, by status at the end of each day", self.chart_area)
+            label(_("Last 30 days, by status at the end of each day"), self.chart_area)
         )
         self._build_people()
         self._layout()
 
     def _build_people(self) -> None:
         self.people_title = label(
-            "Press a count to list the devices behind it.", self, name="peopleTitle"
+            _("Press a count to list the devices behind it."), self, name="peopleTitle"
         )
         self.people = HistoryModel(self)
         self.people_table = QTableView(self)
@@ -197,7 +216,7 @@ class DashboardWindow(QMainWindow):
             self.people_table,
             self.people,
             name="peopleTable",
-            accessible_name="The devices behind the chosen count",
+            accessible_name=_("The devices behind the chosen count"),
             widths=(
                 (HistoryColumn.WHEN, 130),
                 (HistoryColumn.PERSON, 170),
@@ -213,7 +232,7 @@ class DashboardWindow(QMainWindow):
 
     def _layout(self) -> None:
         top = QHBoxLayout()
-        policy_label = label("&Policy:", self, wrap=False, selectable=False)
+        policy_label = label(_("&Policy:"), self, wrap=False, selectable=False)
         policy_label.setBuddy(self.policy)
         top.addWidget(policy_label)
         top.addWidget(self.policy)
@@ -292,24 +311,28 @@ class DashboardWindow(QMainWindow):
         self.policy.clear()
         for policy in policies:
             self.policy.addItem(
-                f"{visible(policy.title, limit=70)} ({policy.audits} audits)", policy.id
+                ngettext(
+                    "{title} ({count} audit)", "{title} ({count} audits)", policy.audits
+                ).format(title=visible(policy.title, limit=70), count=policy.audits),
+                policy.id,
             )
         self.policy.setCurrentIndex(self.policy.findData(current) if current else -1)
         self.policy.blockSignals(False)
         self.policy.setEnabled(bool(policies))
         self.export_button.setEnabled(bool(policies))
         if not policies:
-            self.policy.setPlaceholderText("No policies yet")
-            self._guide(EMPTY_TITLE, EMPTY_HELP)
+            self.policy.setPlaceholderText(_("No policies yet"))
+            self._guide(_(EMPTY_TITLE), _(EMPTY_HELP))
             return
-        self.policy.setPlaceholderText(CHOOSE_PLACEHOLDER)
+        self.policy.setPlaceholderText(_(CHOOSE_PLACEHOLDER))
         if not self.policy_id():
             missing = visible(self.wanted_policy, limit=70)
+            nobody = _("Nobody has been audited under the policy '{policy}' yet.").format(
+                policy=missing
+            )
             self._guide(
-                CHOOSE_TITLE,
-                f"Nobody has been audited under the policy '{missing}' yet. {CHOOSE_HELP}"
-                if self.wanted_policy
-                else CHOOSE_HELP,
+                _(CHOOSE_TITLE),
+                f"{nobody} {_(CHOOSE_HELP)}" if self.wanted_policy else _(CHOOSE_HELP),
             )
             return
         self.refresh()
@@ -347,7 +370,7 @@ class DashboardWindow(QMainWindow):
             return TrustView(counts, asks, unwitnessed)
 
         self.recorder.run(
-            self.key("counts"), work, self._show_counts, self._failed, label="Counting"
+            self.key("counts"), work, self._show_counts, self._failed, label=_("Counting")
         )
 
     def _on_witnessed(self, checked: bool) -> None:
@@ -362,8 +385,9 @@ class DashboardWindow(QMainWindow):
         self.witnessed.blockSignals(True)
         self.witnessed.setChecked(asks or self.own_witnessed)
         self.witnessed.setEnabled(not asks)
-        self.witnessed.setText(WITNESSED_LOCKED_WORDS if asks else WITNESSED_ONLY_WORDS)
-        tip = f"{WITNESSED_LOCKED_TIP}\n\n{WITNESSED_ONLY_TIP}" if asks else WITNESSED_ONLY_TIP
+        self.witnessed.setText(_(WITNESSED_LOCKED_WORDS) if asks else _(WITNESSED_ONLY_WORDS))
+        only = _(WITNESSED_ONLY_TIP)
+        tip = f"{_(WITNESSED_LOCKED_TIP)}\n\n{only}" if asks else only
         self.witnessed.setToolTip(tooltip(tip))
         self.witnessed.setAccessibleDescription(tip)
         self.witnessed.blockSignals(False)
@@ -415,14 +439,28 @@ class DashboardWindow(QMainWindow):
                 colour = colour.lighter(140)
             elif status is DeviceStatus.OVERDUE:
                 colour = colour.darker(140)
-            word, many = CHART_WORDS[status]
             values = tuple(day.counts.of(status) for day in counts.series)
-            series.append(ChartSeries(tile.words, word, colour.name(), values, many))
+            series.append(
+                ChartSeries(
+                    tile.label(),
+                    status.value,
+                    colour.name(),
+                    values,
+                    counted=partial(_counted, status),
+                )
+            )
         unwitnessed = tuple(day.counts.unwitnessed for day in counts.series)
         if any(unwitnessed):  # counting witnessed receipts only: shown, never as compliant
             grey = TONE_COLOURS[Tone.NEUTRAL]
-            words = "compliant but not witnessed"
-            series.append(ChartSeries(CHART_UNWITNESSED, words, grey, unwitnessed))
+            series.append(
+                ChartSeries(
+                    _(CHART_UNWITNESSED),
+                    "unwitnessed",
+                    grey,
+                    unwitnessed,
+                    counted=_counted_unwitnessed,
+                )
+            )
         return tuple(series)
 
     # --- the people behind a count -----------------------------------------------------------
@@ -461,7 +499,7 @@ class DashboardWindow(QMainWindow):
         self.people.set_audits(audits, as_of=self.today(), witnessed_only=only)
         shown = len(audits)
         total = tile.count if tile is not None else shown
-        more = f" (the newest {shown} shown)" if shown < total else ""
+        more = " " + _("(the newest {count} shown)").format(count=shown) if shown < total else ""
         self.people_title.setText(f"{words}{more}")
         self.listed.emit()
 
@@ -475,9 +513,9 @@ class DashboardWindow(QMainWindow):
         policy_id = self.policy_id()
         day = self.today()
         chosen = self.ask_save_path(
-            "Export audits for the compliance office",
+            _("Export audits for the compliance office"),
             exports.suggested_name(policy_id, day),
-            exports.FILTERS,
+            _(exports.FILTERS),
         )
         if not chosen:
             return
@@ -486,10 +524,13 @@ class DashboardWindow(QMainWindow):
             self.key("export"),
             lambda store, _p, _c: exports.export_audits_file(store, path, policy_id, day),
             lambda count: self.statusBar().showMessage(
-                f"{count} row{'s' if count != 1 else ''} exported to {path}", 15000
+                ngettext(
+                    "{count} row exported to {path}", "{count} rows exported to {path}", count
+                ).format(count=count, path=path),
+                15000,
             ),
             self._show_error,
-            label="Exporting audits",
+            label=_("Exporting audits"),
         )
 
     def _show_error(self, error: BaseException) -> None:
@@ -497,7 +538,7 @@ class DashboardWindow(QMainWindow):
 
     def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
         """Ask where to save; tests replace this."""
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        path, _chosen_filter = QFileDialog.getSaveFileName(self, title, suggested, filters)
         return path
 
     def closeEvent(self, event: QCloseEvent) -> None:

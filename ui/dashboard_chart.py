@@ -13,6 +13,7 @@ window's palette: the text and grid take its colours, the bars are lightened on 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from audit.text import plural
+from audit.i18n import N_, _, ngettext
 
 __all__ = [
     "MAX_STEPS",
@@ -59,22 +60,68 @@ def count_axis(largest: int) -> tuple[int, int]:
         power *= 10
 
 
+# The chart writes its days as it always has ("Fri 03 Mar 2023", "05 Mar"), a form
+# audit.i18n.format_date does not write (it has no weekday and no leading zero); the words of
+# the days and months are translated here, the order by the messages that use them.
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+
+def day_month(day: date) -> str:
+    """ "05 Mar": a bar's label."""
+    # Translators: a day under a bar of the chart, "05 Mar"; {month} is "Mar"
+    return _("{day} {month}").format(day=f"{day.day:02d}", month=_(_MONTHS[day.month - 1]))
+
+
+def day_month_year(day: date) -> str:
+    """ "05 Mar 2023"."""
+    # Translators: "05 Mar 2023"; {month} is "Mar"
+    return _("{day} {month} {year}").format(
+        day=f"{day.day:02d}", month=_(_MONTHS[day.month - 1]), year=day.year
+    )
+
+
+def weekday_date(day: date) -> str:
+    """ "Fri 03 Mar 2023": a day's figures start so."""
+    # Translators: "Fri 03 Mar 2023"; {weekday} is "Fri", {date} is "03 Mar 2023"
+    return _("{weekday} {date}").format(
+        weekday=_(_WEEKDAYS[day.weekday()]), date=day_month_year(day)
+    )
+
+
 @dataclass(frozen=True)
 class ChartSeries:
-    """One status: its name in the legend, how a count of it reads, its colour, a count a day."""
+    """One status: its name in the legend, how a count of it reads, its colour, a count a day.
+
+    `counted` says a count in the language in use (a `ngettext` message, which word order and
+    plural rules of each language need); without it the count is written before `word` (or
+    `plural_word` for more than one), as given."""
 
     label: str
     word: str  # "compliant": "2 compliant" in a tool tip
     colour: str  # "#1e7b34"
     values: tuple[int, ...]
     plural_word: str = ""  # when the word takes a plural ("incomplete check(s)")
+    counted: Callable[[int], str] | None = None
 
     def count_words(self, count: int) -> str:
-        return (
-            plural(count, self.word, self.plural_word)
-            if self.plural_word
-            else (f"{count} {self.word}")
-        )
+        if self.counted is not None:
+            return self.counted(count)
+        word = self.plural_word if self.plural_word and count != 1 else self.word
+        return f"{count} {word}"
 
 
 @dataclass(frozen=True)
@@ -117,15 +164,15 @@ class StackedBarChart(QWidget):
     chosen = Signal(int)
     """The keyboard moved to another day (its index); -1 when none is chosen."""
 
-    def __init__(self, parent: QWidget | None = None, *, title: str = "Devices") -> None:
+    def __init__(self, parent: QWidget | None = None, *, title: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("dashboardChartView")
-        self.setAccessibleName("Chart of the last 30 days")
+        self.setAccessibleName(_("Chart of the last 30 days"))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumHeight(280)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.value_title = title
+        self.value_title = title or _("Devices")  # the count axis's title
         self.days: tuple[date, ...] = ()
         self.series: tuple[ChartSeries, ...] = ()
         self.selected = -1
@@ -156,26 +203,38 @@ class StackedBarChart(QWidget):
 
     def day_words(self, day: int) -> str:
         """One day's figures in words: what its bar's tool tip and the keyboard say."""
-        when = self.days[day]
+        when = weekday_date(self.days[day])
         parts = [s.count_words(s.values[day]) for s in self.series if s.values[day]]
         total = sum(s.values[day] for s in self.series)
         if not parts:
-            return f"{when:%a %d %b %Y}: no devices checked yet."
-        return f"{when:%a %d %b %Y}: {', '.join(parts)} ({plural(total, 'device')})."
+            return _("{day}: no devices checked yet.").format(day=when)
+        devices = ngettext("{count} device", "{count} devices", total).format(count=total)
+        # Translators: "Fri 03 Mar 2023: 2 compliant, 1 incomplete check (3 devices)."
+        return _("{day}: {counts} ({devices}).").format(
+            day=when, counts=", ".join(parts), devices=devices
+        )
 
     def summary(self) -> str:
         """The chart in words, for a screen reader: today's figures, and the span it covers."""
         if not self.days:
-            return "No figures to show."
+            return _("No figures to show.")
         last = len(self.days) - 1
         today = ", ".join(s.count_words(s.values[last]) for s in self.series)
         totals = self.totals()
         most = max(range(len(totals)), key=lambda d: (totals[d], d))
-        return (
-            f"Today: {today}. {plural(len(self.days), 'day')} from {self.days[0]:%d %b %Y} to "
-            f"{self.days[-1]:%d %b %Y}; the most devices on one day: {totals[most]}, on "
-            f"{self.days[most]:%d %b}. Use the Left and Right keys to hear each day."
+        span = ngettext(
+            "{count} day from {first} to {last}",
+            "{count} days from {first} to {last}",
+            len(self.days),
+        ).format(
+            count=len(self.days),
+            first=day_month_year(self.days[0]),
+            last=day_month_year(self.days[-1]),
         )
+        return _(
+            "Today: {today}. {span}; the most devices on one day: {most}, on {day}. "
+            "Use the Left and Right keys to hear each day."
+        ).format(today=today, span=span, most=totals[most], day=day_month(self.days[most]))
 
     # --- geometry -------------------------------------------------------------------------------
 
@@ -194,7 +253,7 @@ class StackedBarChart(QWidget):
         return QRectF(left, top, self.width() - left - 2 * PAD, self.height() - top - bottom)
 
     def bars(self) -> list[BarRect]:
-        top, _ = self.axis()
+        top, _step = self.axis()
         return bar_rects([s.values for s in self.series], self.plot_rect(), top)
 
     def day_at(self, point: QPointF) -> int:
@@ -236,7 +295,7 @@ class StackedBarChart(QWidget):
         return colour
 
     def day_label_for(self, day: int) -> str:
-        return f"{self.days[day]:%d %b}"
+        return day_month(self.days[day])
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)

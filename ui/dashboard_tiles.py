@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _, ngettext, record_date
 from audit.model import DeviceStatus
+from audit.words import status_label
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
 from ui.plain import label, tooltip
@@ -32,55 +34,65 @@ EXPIRING = "expiring"  # the tile for exemptions that end soon (not a DeviceStat
 
 @dataclass(frozen=True)
 class Tile:
+    """One count's look. `words` and `explains` are marked for the catalogue and translated by
+    `label()` and `meaning()`; a status's tile has no words of its own (audit/words.py's)."""
+
     key: str  # a DeviceStatus value or EXPIRING
     words: str
     tone: Tone
     icon: str
     explains: str  # what the count means, for the tool tip and screen readers
 
+    def label(self) -> str:
+        """ "Not compliant", "Exemptions ending soon": in the language in use."""
+        return _(self.words) if self.words else status_label(DeviceStatus(self.key))
+
+    def meaning(self) -> str:
+        return _(self.explains)
+
 
 TILES = (
     Tile(
         DeviceStatus.COMPLIANT.value,
-        "Compliant",
+        "",  # a status: its words are audit/words.py's
         Tone.GOOD,
         "ok",
-        "No banned app on the device at its last check.",
+        N_("No banned app on the device at its last check."),
     ),
     Tile(
         DeviceStatus.COMPLIANT_WITH_EXCEPTIONS.value,
-        "Compliant with exceptions",
+        "",  # a status: its words are audit/words.py's
         Tone.GOOD,
         "excepted",
-        "Banned apps kept under an exemption that is still valid.",
+        N_("Banned apps kept under an exemption that is still valid."),
     ),
     Tile(
         DeviceStatus.NON_COMPLIANT.value,
-        "Not compliant",
+        "",  # a status: its words are audit/words.py's
         Tone.BAD,
         "violation",
-        "Banned apps still there, before the deadline (or their exemption has ended).",
+        N_("Banned apps still there, before the deadline (or their exemption has ended)."),
     ),
     Tile(
         DeviceStatus.OVERDUE.value,
-        "Overdue",
+        "",  # a status: its words are audit/words.py's
         Tone.BAD,
         "overdue",
-        "Banned apps still there after the deadline.",
+        N_("Banned apps still there after the deadline."),
     ),
     Tile(
         EXPIRING,
-        "Exemptions ending soon",
+        N_("Exemptions ending soon"),
         Tone.WARN,
         "review",
-        "Compliant only through an exemption that ends within the coming days.",
+        N_("Compliant only through an exemption that ends within the coming days."),
     ),
     Tile(
         DeviceStatus.INCOMPLETE.value,
-        "Incomplete checks",
+        N_("Incomplete checks"),
         Tone.WARN,
         "incomplete",
-        "The last check could not see everything: check these devices again.",
+        N_("The last check could not see everything: check these devices again."),
     ),
 )
 
@@ -92,33 +104,38 @@ OLDER_VERSION = "older_version"
 TRUST_TILES = (
     Tile(
         UNWITNESSED,
-        "Compliant, not witnessed",
+        N_("Compliant, not witnessed"),
         Tone.WARN,
         "review",
-        "Compliant at the last check, but not on a receipt signed at the helpdesk bench by an "
-        "enrolled technician: the staff member's own signed word, or no receipt.",
+        N_(
+            "Compliant at the last check, but not on a receipt signed at the helpdesk bench by an "
+            "enrolled technician: the staff member's own signed word, or no receipt."
+        ),
     ),
     Tile(
         OLDER_VERSION,
-        "Checked under an older version of this policy",
+        N_("Checked under an older version of this policy"),
         Tone.INFO,
         "unknown",
-        "Judged against an earlier text of this policy than the one in force now: check these "
-        "devices again to judge them under the current one. They are counted in their status "
-        "too.",
+        N_(
+            "Judged against an earlier text of this policy than the one in force now: check these "
+            "devices again to judge them under the current one. They are counted in their status "
+            "too."
+        ),
     ),
 )
 TILE_BY_KEY = {t.key: t for t in (*TILES, *TRUST_TILES)}
 
-WITNESSED_ONLY_WORDS = "&Witnessed only"
-WITNESSED_LOCKED_WORDS = "&Witnessed only (this policy asks for it)"  # said, not only greyed
-WITNESSED_ONLY_TIP = (
+# Marked, translated where shown (`_(WITNESSED_ONLY_WORDS)`).
+WITNESSED_ONLY_WORDS = N_("&Witnessed only")
+WITNESSED_LOCKED_WORDS = N_("&Witnessed only (this policy asks for it)")  # said, not only greyed
+WITNESSED_ONLY_TIP = N_(
     "Count a device as compliant only when its receipt was signed at the helpdesk bench by an "
     "enrolled technician, with the phone on a cable. A receipt a staff member signed on their "
     "own computer is their word, not a check by the helpdesk: with this on, such devices are "
     'counted as "Compliant, not witnessed", never as compliant.'
 )
-WITNESSED_LOCKED_TIP = (
+WITNESSED_LOCKED_TIP = N_(
     "This policy asks for witnessed receipts only, so only they count as compliant; the "
     "switch cannot be turned off for it."
 )
@@ -140,52 +157,67 @@ def unwitnessed_words(witnessed_only: bool) -> tuple[str, str]:
     """The "not witnessed" tile's words and what it means, in either way of counting."""
     tile = TILE_BY_KEY[UNWITNESSED]
     if witnessed_only:
-        return tile.words, f"{tile.explains} Not counted as compliant."
-    return (
-        "Of the compliant, not witnessed",
-        f'{tile.explains} Counted as compliant above; switch on "Witnessed only" to count '
-        "them apart.",
-    )
+        not_counted = _("Not counted as compliant.")
+        return tile.label(), f"{tile.meaning()} {not_counted}"
+    more = _('Counted as compliant above; switch on "Witnessed only" to count them apart.')
+    return _("Of the compliant, not witnessed"), f"{tile.meaning()} {more}"
 
 
 def deadline_words(counts: DashboardCounts) -> str:
     days = counts.days_to_deadline
     if counts.deadline is None or days is None:
-        return "This policy sets no deadline."
-    when = counts.deadline.isoformat()
+        return _("This policy sets no deadline.")
+    when = record_date(counts.deadline)
     if days > 0:
-        return f"{days} day{'s' if days != 1 else ''} to the deadline ({when})."
+        return ngettext(
+            "{count} day to the deadline ({day}).", "{count} days to the deadline ({day}).", days
+        ).format(count=days, day=when)
     if days == 0:
-        return f"Today is the deadline ({when})."
-    return f"The deadline ({when}) passed {-days} day{'s' if days != -1 else ''} ago."
+        return _("Today is the deadline ({day}).").format(day=when)
+    return ngettext(
+        "The deadline ({day}) passed {count} day ago.",
+        "The deadline ({day}) passed {count} days ago.",
+        -days,
+    ).format(count=-days, day=when)
 
 
 def devices(count: int) -> str:
-    return f"{count} device{'s' if count != 1 else ''}"
+    return ngettext("{count} device", "{count} devices", count).format(count=count)
 
 
 def summary_words(counts: DashboardCounts) -> str:
     total = counts.counts.total
     if total == 0:
-        return "No audits under this policy yet."
+        return _("No audits under this policy yet.")
     done = counts.counts.compliant + counts.counts.excepted
-    words = (
-        f"{done} of {devices(total)} {'is' if done == 1 else 'are'} compliant "
-        f"({round(100 * done / total)}%), as of {counts.today.isoformat()}."
+    # Translators: "2 of 3 devices are compliant (67%), as of 2026-03-20."
+    words = ngettext(
+        "{done} of {devices} is compliant ({percent}%), as of {day}.",
+        "{done} of {devices} are compliant ({percent}%), as of {day}.",
+        done,
+    ).format(
+        done=done,
+        devices=devices(total),
+        percent=round(100 * done / total),
+        day=record_date(counts.today),
     )
     if counts.witnessed_only:
         unwitnessed = counts.counts.unwitnessed
-        words += " Witnessed receipts only" + (
-            f": {devices(unwitnessed)} compliant, not witnessed, "
-            f"{'is' if unwitnessed == 1 else 'are'} not counted as compliant."
-            if unwitnessed
-            else "."
-        )
+        if unwitnessed:
+            only = ngettext(
+                "Witnessed receipts only: {devices} compliant, not witnessed, is not counted as "
+                "compliant.",
+                "Witnessed receipts only: {devices} compliant, not witnessed, are not counted as "
+                "compliant.",
+                unwitnessed,
+            ).format(devices=devices(unwitnessed))
+        else:
+            only = _("Witnessed receipts only.")
+        words += " " + only
     if counts.witnessed or counts.self_attested:  # docs/security.md: what a receipt is worth
-        words += (
-            f" Signed receipts: {counts.witnessed} witnessed at the bench, "
-            f"{counts.self_attested} self-attested."
-        )
+        words += " " + _(
+            "Signed receipts: {witnessed} witnessed at the bench, {self_attested} self-attested."
+        ).format(witnessed=counts.witnessed, self_attested=counts.self_attested)
     return words
 
 
@@ -207,7 +239,7 @@ class CountTile(QPushButton):
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         self.number.setFont(font)
-        self.words = label(tile.words, self, selectable=False)
+        self.words = label(tile.label(), self, selectable=False)
         text = QVBoxLayout()
         text.setSpacing(0)
         text.addWidget(self.number)
@@ -235,12 +267,19 @@ class CountTile(QPushButton):
         """Show `count`; `words` and `explains` replace the tile's own (the "not witnessed"
         tile reads differently as witnessed-only counting is on or off)."""
         self.count = count
-        words = words or self.tile.words
-        explains = explains or self.tile.explains
+        words = words or self.tile.label()
+        explains = explains or self.tile.meaning()
         if self.tile.key == EXPIRING:
-            words = f"Exemptions ending within {within} days"
+            words = ngettext(
+                "Exemptions ending within {count} day",
+                "Exemptions ending within {count} days",
+                within,
+            ).format(count=within)
         self.number.setText(str(count))
         self.words.setText(words)
-        self.setAccessibleName(f"{words}: {devices(count)}")
-        self.setAccessibleDescription(f"{explains} Press to list them.")
-        self.setToolTip(tooltip(f"{explains} Press to list them."))
+        # Translators: a count's name for a screen reader, "Overdue: 2 devices"
+        self.setAccessibleName(_("{words}: {devices}").format(words=words, devices=devices(count)))
+        press = _("Press to list them.")
+        description = f"{explains} {press}"
+        self.setAccessibleDescription(description)
+        self.setToolTip(tooltip(description))

@@ -16,6 +16,7 @@ Nothing outlives the app: a run that is killed leaves no phone behind for the ne
 from __future__ import annotations
 
 from audit import demo
+from audit.i18n import _
 from audit.model import DeviceKind
 from ui.device_list import DeviceEntry
 
@@ -49,7 +50,7 @@ def iphone_entry() -> DeviceEntry:
     """The demo iPhone's row, SIMULATED from the start like the demo phone's."""
     return DeviceEntry(
         id=demo.DEMO_IPHONE_ADDRESS,
-        name="Demo iPhone",
+        name=_("Demo iPhone"),
         kind=DeviceKind.IOS,
         simulated=True,
         manufacturer="Apple",

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _, ngettext
 from audit.model import (
     AppState,
     Assessment,
@@ -56,12 +57,14 @@ from ui.words import (
     version_words,
 )
 
+# Marked here, translated where shown (issue 17): words inside "Recognised by {how}: ...".
 MATCH_WORDS = {
-    MatchKind.IDENTIFIER: "its identifier",
-    MatchKind.NAME: "its name",
-    MatchKind.PUBLISHER: "its publisher",
-    MatchKind.PROCESS: "a running program's name",
+    MatchKind.IDENTIFIER: N_("its identifier"),
+    MatchKind.NAME: N_("its name"),
+    MatchKind.PUBLISHER: N_("its publisher"),
+    MatchKind.PROCESS: N_("a running program's name"),
 }
+WHY_FLAGGED = N_("Why it is flagged")  # the section the technical details fold under
 
 
 @dataclass(frozen=True)
@@ -88,18 +91,19 @@ def details_view(
 ) -> DetailsView:
     """Everything the pane says about one app, as data."""
     if app is None:
-        return DetailsView("", (Section("", ("Select an app to see the details.",)),))
+        return DetailsView("", (Section("", (_("Select an app to see the details."),)),))
     name = app.name or (finding.matcher.app if finding else "") or app.identifier
-    facts = Section("This app", _facts(app, scan), column=1)
+    facts = Section(_("This app"), _facts(app, scan), column=1)
     if policy is None:
-        choose = Section("Policy", ("Choose a policy to see whether this app is banned.",))
+        choose = Section(_("Policy"), (_("Choose a policy to see whether this app is banned."),))
         return DetailsView(name, (choose, facts))
     if finding is None:
+        not_listed = _("This app is not on the list of {policy}.").format(policy=policy.title)
         return DetailsView(
             name,
             (
-                Section("What to do", ("Nothing: this app is not banned.",)),
-                Section("Not flagged", (f"This app is not on the list of {policy.title}.",)),
+                Section(_("What to do"), (_("Nothing: this app is not banned."),)),
+                Section(_("Not flagged"), (not_listed,)),
                 facts,
             ),
         )
@@ -108,11 +112,11 @@ def details_view(
     return DetailsView(
         name,
         (
-            Section("What to do", steps),
-            Section("Why it is flagged", _why(finding, day)),
+            Section(_("What to do"), steps),
+            Section(_(WHY_FLAGGED), _why(finding, day)),
             facts,
-            Section("The policy", _basis(policy), column=1),
-            Section("Exceptions", _exceptions(policy, finding), column=1),
+            Section(_("The policy"), _basis(policy), column=1),
+            Section(_("Exceptions"), _exceptions(policy, finding), column=1),
         ),
         tuple(policy.sources),
         _technical(finding),
@@ -122,28 +126,30 @@ def details_view(
 def _facts(app: InstalledApp, scan: ScanResult | None) -> tuple[str, ...]:
     """What the device said about the app; the dates only when it said them (a phone tells
     them for the apps the policy flags)."""
-    state = STATE_WORDS[app.state]
+    state = _(STATE_WORDS[app.state])
     if app.state in (AppState.HIDDEN, AppState.SUSPENDED):
         # "Hidden (frozen) in the Work profile: still on the phone, ... in one tap"
         where = words_of(scan.user(app.user) if scan is not None else None, app.user).name
         state = explained(app.state, where)
         state = state[:1].upper() + state[1:]
     elif app.state is not AppState.INSTALLED:
-        state += f". {STATE_TIPS[app.state]}"
-    version = version_words(app) or "not known"
+        state = f"{state}. {_(STATE_TIPS[app.state])}"  # a label, then its meaning
+    version = version_words(app) or _("not known")
     if app.version and app.version_code is not None:
-        version += f" (build {app.version_code})"
+        # Translators: "1.2.3 (build 2023401040)"
+        version = _("{version} (build {number})").format(version=version, number=app.version_code)
+    user = user_words(scan, app.user) or _("not known")
     facts = [
-        f"Identifier: {app.identifier}",
-        f"User or profile: {user_words(scan, app.user) or 'not known'}",
-        f"State: {state}",
-        f"Installed from: {source_words(app)}",
-        f"Version: {version}",
+        _("Identifier: {identifier}").format(identifier=app.identifier),
+        _("User or profile: {user}").format(user=user),
+        _("State: {state}").format(state=state),
+        _("Installed from: {source}").format(source=source_words(app)),
+        _("Version: {version}").format(version=version),
     ]
     if app.installed_at is not None:
-        facts.append(f"First installed: {_day(app.installed_at)}")
+        facts.append(_("First installed: {day}").format(day=_day(app.installed_at)))
     if app.updated_at is not None:
-        facts.append(f"Last updated: {_day(app.updated_at)}")
+        facts.append(_("Last updated: {day}").format(day=_day(app.updated_at)))
     return tuple(facts)
 
 
@@ -154,15 +160,23 @@ def _day(moment: datetime) -> str:
 
 def _why(finding: Finding, day: date) -> tuple[str, ...]:
     matcher = finding.matcher
+    how = _(MATCH_WORDS[matcher.kind])
     why = [
-        FINDING_SENTENCES[finding.status],
+        _(FINDING_SENTENCES[finding.status]),
         reason(finding, day),
-        f"Recognised by {MATCH_WORDS[matcher.kind]}: {matcher.pattern}",
-        f"How sure: {CONFIDENCE_WORDS[matcher.confidence]}.",
+        # Translators: {how} is "its identifier", "its name"...; {pattern} what matched
+        _("Recognised by {how}: {pattern}").format(how=how, pattern=matcher.pattern),
+        _("How sure: {confidence}.").format(confidence=_(CONFIDENCE_WORDS[matcher.confidence])),
     ]
     if finding.running:
         count = len(finding.running)
-        why.append(f"It is running now ({count} program{'s' if count != 1 else ''}).")
+        why.append(
+            ngettext(
+                "It is running now ({count} program).",
+                "It is running now ({count} programs).",
+                count,
+            ).format(count=count)
+        )
     return tuple(why)
 
 
@@ -173,24 +187,28 @@ def reason(finding: Finding, day: date) -> str:
     status = finding.status
     exemption = finding.exemption
     if status is FindingStatus.RESOLVED:
-        return f"It is {STATE_WORDS[app.state].lower()}, which this policy accepts."
+        state = _(STATE_WORDS[app.state]).lower()
+        return _("It is {state}, which this policy accepts.").format(state=state)
     if status is FindingStatus.EXCEPTED and exemption is not None:
-        return f"Your exemption lets you keep it until {exemption.expires.isoformat()}."
+        until = exemption.expires.isoformat()
+        return _("Your exemption lets you keep it until {day}.").format(day=until)
     if status is FindingStatus.REVIEW:
         if rule.announced is not None and day < rule.announced:
             return rule_dates_sentence(rule, day)  # a rule added to the ban later
         if rule.review_only:
-            about = f" {rule.description}" if rule.description else ""
-            return f"The policy asks for a look at {rule.title}, but does not ban it.{about}"
+            text = _("The policy asks for a look at {app}, but does not ban it.").format(
+                app=rule.title
+            )
+            return f"{text} {rule.description}" if rule.description else text
         if finding.matcher.kind is MatchKind.NAME and finding.matcher.publisher:
-            return "Its name matches a banned app, but it does not say who published it."
-        return "It looks like a banned app, but the evidence is not strong enough to be sure."
-    text = f"It is on this policy's list of banned apps ({rule.title})."
+            return _("Its name matches a banned app, but it does not say who published it.")
+        return _("It looks like a banned app, but the evidence is not strong enough to be sure.")
+    text = _("It is on this policy's list of banned apps ({rule}).").format(rule=rule.title)
     dates = rule_dates_sentence(rule, day)  # a rule with dates of its own: since when
     if dates:
         text += f" {dates}"
     if exemption is not None:
-        text += " " + exemption_not_active(exemption, day, "Your exemption")
+        text += " " + exemption_not_active(exemption, day, _("Your exemption"))
     return text
 
 
@@ -199,32 +217,40 @@ def _technical(finding: Finding) -> tuple[str, ...]:
     from audit.policy import default_catalog
 
     matcher = finding.matcher
-    lines = [f"Policy rule: {finding.rule.id} ({finding.rule.title})"]
+    rule = finding.rule
+    lines = [_("Policy rule: {id} ({title})").format(id=rule.id, title=rule.title)]
     if matcher.catalog_entry:
         entry = default_catalog().entries.get(matcher.catalog_entry)
-        lines.append(f"Identifier catalog entry: {matcher.catalog_entry}")
+        lines.append(_("Identifier catalog entry: {entry}").format(entry=matcher.catalog_entry))
         if entry is not None:
             if entry.source:
-                lines.append(f"Evidence: {evidence_words(entry.source)}")
-            if entry.notes:
-                lines.append(f"Note: {entry.notes}")
-    lines.append(f"Matched {MATCH_WORDS[matcher.kind]}: {matcher.pattern}")
+                evidence = evidence_words(entry.source)
+                lines.append(_("Evidence: {evidence}").format(evidence=evidence))
+            if entry.notes:  # the catalog's own note (English, like the catalog)
+                lines.append(_("Note: {note}").format(note=entry.notes))
+    how = _(MATCH_WORDS[matcher.kind])
+    lines.append(_("Matched {how}: {pattern}").format(how=how, pattern=matcher.pattern))
     if matcher.publisher:
-        lines.append(f"Publisher it must have: {matcher.publisher}")
-    lines.append(f"Confidence: {matcher.confidence.value}")
+        lines.append(_("Publisher it must have: {publisher}").format(publisher=matcher.publisher))
+    # Translators: {level} is the catalog's code for it (high, medium...), kept as it is
+    lines.append(_("Confidence: {level}").format(level=matcher.confidence.value))
     for process in finding.running:
-        lines.append(f"Running: {process.name} (process {process.pid})")
+        lines.append(
+            _("Running: {name} (process {pid})").format(name=process.name, pid=process.pid)
+        )
     return tuple(lines)
 
 
 def _basis(policy: Policy) -> tuple[str, ...]:
-    basis = [f"{policy.title}", f"Issued by: {policy.authority}"]
+    basis = [f"{policy.title}", _("Issued by: {authority}").format(authority=policy.authority)]
     if policy.instrument:
-        basis.append(f"Legal basis: {policy.instrument}")
+        basis.append(_("Legal basis: {instrument}").format(instrument=policy.instrument))
     if policy.scope:
-        basis.append(f"Applies to: {policy.scope}")
+        basis.append(_("Applies to: {scope}").format(scope=policy.scope))
     if policy.consequence:
-        basis.append(f"If you do not comply: {policy.consequence}")
+        basis.append(
+            _("If you do not comply: {consequence}").format(consequence=policy.consequence)
+        )
     if policy.last_verified is not None:
         basis.append(verified_words(policy))
     if policy_state_words(policy):
@@ -233,16 +259,31 @@ def _basis(policy: Policy) -> tuple[str, ...]:
 
 
 def _exceptions(policy: Policy, finding: Finding) -> tuple[str, ...]:
-    exception = [policy.exception_route or "The policy names no way to ask for an exception."]
+    exception = [policy.exception_route or _("The policy names no way to ask for an exception.")]
     if finding.exemption is not None:
         e = finding.exemption
-        exception.append(
-            f"Your exemption {e.id}: approved by {e.approver}"
-            f"{' (' + e.approver_role + ')' if e.approver_role else ''}, "
-            f"valid {e.granted.isoformat()} to {e.expires.isoformat()}. Reason: {e.reason}"
-        )
+        start, end = e.granted.isoformat(), e.expires.isoformat()
+        if e.approver_role:
+            line = _(
+                "Your exemption {id}: approved by {approver} ({role}), valid {start} to {end}. "
+                "Reason: {reason}"
+            ).format(
+                id=e.id,
+                approver=e.approver,
+                role=e.approver_role,
+                start=start,
+                end=end,
+                reason=e.reason,
+            )
+        else:
+            line = _(
+                "Your exemption {id}: approved by {approver}, valid {start} to {end}. "
+                "Reason: {reason}"
+            ).format(id=e.id, approver=e.approver, start=start, end=end, reason=e.reason)
+        exception.append(line)
         if e.mitigations:
-            exception.append("Conditions: " + "; ".join(e.mitigations))
+            conditions = "; ".join(e.mitigations)
+            exception.append(_("Conditions: {conditions}").format(conditions=conditions))
     return tuple(exception)
 
 
@@ -259,42 +300,56 @@ def next_steps(
     the work and checks again), removing it by hand second, then the deadline."""
     status = finding.status
     if status is FindingStatus.RESOLVED:
+        state = _(STATE_WORDS[app.state]).lower()
         return (
-            f"Nothing to do: this policy accepts an app that is {STATE_WORDS[app.state].lower()}.",
+            _("Nothing to do: this policy accepts an app that is {state}.").format(state=state),
         )
     if status is FindingStatus.EXCEPTED:
-        until = finding.exemption.expires.isoformat() if finding.exemption else "its expiry"
-        return (f"You may keep {name} until {until}. Keep to the conditions of your exemption.",)
+        until = finding.exemption.expires.isoformat() if finding.exemption else _("its expiry")
+        return (
+            _("You may keep {app} until {day}. Keep to the conditions of your exemption.").format(
+                app=name, day=until
+            ),
+        )
     if status is FindingStatus.REVIEW:
         return (
-            f"Check whether this really is {finding.matcher.app or 'the banned app'}. If it is, "
-            "remove it; if it is not, there is nothing to do.",
+            _(
+                "Check whether this really is {app}. If it is, remove it; if it is not, there is "
+                "nothing to do."
+            ).format(app=finding.matcher.app or _("the banned app")),
         )
     phone = scan is not None and scan.device.kind is DeviceKind.ANDROID
-    device = "the phone" if phone else "this computer"
-    button = (
-        f"Press Remove ({REMOVE_SHORTCUT}): Device Audit shows how to unfreeze it (Android will "
-        "not remove a frozen built-in app over USB), then checks again that it is gone."
-        if phone and app.state is AppState.HIDDEN and app.system
-        else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will remove it from {device} for "
-        "you, then check again that it is gone."
-        if phone
-        else f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will guide you through "
-        "removing it, doing what it can for you, then check again that it is gone."
-    )
-    if scan is not None and scan.device.kind is DeviceKind.IOS:
-        button = (
-            f"Press Remove ({REMOVE_SHORTCUT}) and Device Audit will ask the iPhone to delete "
+    if phone and app.state is AppState.HIDDEN and app.system:
+        button = _(
+            "Press Remove ({shortcut}): Device Audit shows how to unfreeze it (Android will "
+            "not remove a frozen built-in app over USB), then checks again that it is gone."
+        )
+    elif phone:
+        button = _(
+            "Press Remove ({shortcut}) and Device Audit will remove it from the phone for "
+            "you, then check again that it is gone."
+        )
+    elif scan is not None and scan.device.kind is DeviceKind.IOS:
+        button = _(
+            "Press Remove ({shortcut}) and Device Audit will ask the iPhone to delete "
             "it, then check again that it is gone (not only offloaded)."
         )
-    steps = [button, "Or remove it yourself: " + _by_hand(name, app, scan)]
+    else:
+        button = _(
+            "Press Remove ({shortcut}) and Device Audit will guide you through "
+            "removing it, doing what it can for you, then check again that it is gone."
+        )
+    # Translators: {how} starts in lower case: "on the phone, open Settings › Apps, ..."
+    by_hand = _("Or remove it yourself: {how}").format(how=_by_hand(name, app, scan))
+    steps = [button.format(shortcut=REMOVE_SHORTCUT), by_hand]
     deadline = policy.rule_deadline(finding.rule)  # a ban that grew has one per rule
     if deadline is not None:
         days = (deadline - day).days
+        when = deadline.isoformat()
         steps.append(
-            f"Do it by {deadline.isoformat()}."
+            _("Do it by {day}.").format(day=when)
             if days >= 0
-            else f"The deadline ({deadline.isoformat()}) has passed: do it now."
+            else _("The deadline ({day}) has passed: do it now.").format(day=when)
         )
     return tuple(steps)
 
@@ -303,31 +358,45 @@ def _by_hand(name: str, app: InstalledApp, scan: ScanResult | None) -> str:
     phone = scan is not None and scan.device.kind is DeviceKind.ANDROID
     if phone:
         profile = scan.user(app.user) if scan is not None else None
-        tab = ""
         if profile is not None and profile.kind is UserKind.WORK_PROFILE:
-            tab = " switch to the Work tab,"
+            # Translators: Android's own words: "Settings", "Apps", "Work", "Uninstall"
+            how = _(
+                "on the phone, open Settings › Apps, switch to the Work tab, tap {app}, then "
+                "Uninstall."
+            )
         elif profile is not None and profile.kind is UserKind.SECURE_FOLDER:
-            tab = " open Secure Folder first, then its Settings ›"
-        how = f"on the phone, open Settings › Apps,{tab} tap {name}, then Uninstall."
+            how = _(
+                "on the phone, open Settings › Apps, open Secure Folder first, then its "
+                "Settings › tap {app}, then Uninstall."
+            )
+        else:
+            how = _("on the phone, open Settings › Apps, tap {app}, then Uninstall.")
+        how = how.format(app=name)
+        also = ""
         if app.state is AppState.HIDDEN:
             how = how_to_remove(app.state)
         elif app.state is AppState.SUSPENDED:
-            how += " Pausing it does not remove it: it is still installed."
+            also = _("Pausing it does not remove it: it is still installed.")
         elif app.system:
-            how += (
-                " It came with the phone, so if there is no Uninstall button, tap Disable "
+            also = _(
+                "It came with the phone, so if there is no Uninstall button, tap Disable "
                 "(Turn off) and ask your helpdesk whether that is enough."
             )
         elif app.state is AppState.DISABLED:
-            how += " Turning it off is not enough: it is still installed."
+            also = _("Turning it off is not enough: it is still installed.")
+        if also:
+            how = f"{how} {also}"  # two sentences, each translated
     elif scan is not None and scan.device.kind is DeviceKind.IOS:
-        how = (
-            f"on the iPhone, touch and hold the {name} icon, tap Remove App, then Delete App "
+        # Translators: the iPhone's own words: "Remove App", "Delete App", "Offload App"
+        how = _(
+            "on the iPhone, touch and hold the {app} icon, tap Remove App, then Delete App "
             "(not Offload App, which keeps its data and its icon) and confirm."
-        )
+        ).format(app=name)
     else:
-        how = f"uninstall {name} from this computer (for example with its software manager)."
-    return f"{how} Then press Rescan (F5) to confirm it is gone."
+        how = _(
+            "uninstall {app} from this computer (for example with its software manager)."
+        ).format(app=name)
+    return _("{how} Then press Rescan (F5) to confirm it is gone.").format(how=how)
 
 
 class DetailsPane(QScrollArea):
@@ -336,7 +405,7 @@ class DetailsPane(QScrollArea):
         self.setObjectName("detailsPane")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setAccessibleName("Details of the selected app")
+        self.setAccessibleName(_("Details of the selected app"))
         self.view: DetailsView | None = None
         self.technical_open = False  # kept from one app to the next
         self.technical_button: QToolButton | None = None
@@ -359,7 +428,7 @@ class DetailsPane(QScrollArea):
             font.setBold(True)
             font.setPointSizeF(font.pointSizeF() * 1.25)
             title.setFont(font)
-            title.setAccessibleName("App")
+            title.setAccessibleName(_("App"))
             self._add(title, outer)
         row = QHBoxLayout()
         columns = (QVBoxLayout(), QVBoxLayout())
@@ -382,15 +451,16 @@ class DetailsPane(QScrollArea):
                 self._add(heading, column)
             for line in section.lines:
                 self._add(label(line, body), column)
-            if section.heading == "Why it is flagged" and view.technical:
+            if section.heading == _(WHY_FLAGGED) and view.technical:
                 self._add_technical(view.technical, body, column)
         for number, link in enumerate(view.links, start=1):
             url = QUrl(link)
             if url.scheme() not in ("http", "https") or not url.host():
                 continue
-            button = QPushButton(f"Read the policy's source {number} ({url.host()})", body)
+            words = _("Read the policy's source {number} ({host})")
+            button = QPushButton(words.format(number=number, host=url.host()), body)
             button.setText(button.text().replace("&", "&&"))
-            button.setAccessibleName(f"Open the policy's source {number}")
+            button.setAccessibleName(_("Open the policy's source {number}").format(number=number))
             button.setToolTip(tooltip(link))
             button.clicked.connect(lambda _=False, u=url: QDesktopServices.openUrl(u))
             columns[1].addWidget(button)
@@ -403,9 +473,9 @@ class DetailsPane(QScrollArea):
         not need them to act, the helpdesk sometimes does."""
         button = QToolButton(body)
         button.setObjectName("technicalDetails")
-        button.setText("Technical details")
-        button.setAccessibleName("Technical details")
-        button.setToolTip("Which rule and catalog entry matched this app, and the evidence")
+        button.setText(_("Technical details"))
+        button.setAccessibleName(_("Technical details"))
+        button.setToolTip(_("Which rule and catalog entry matched this app, and the evidence"))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setAutoRaise(True)
         button.setCheckable(True)

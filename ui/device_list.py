@@ -30,6 +30,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListView, QPushButton, QVBoxLayout, QWidget
 
 from audit.errors import AuditError
+from audit.i18n import N_, _
 from audit.model import DeviceKind, DeviceState, DeviceStatus
 from audit.provenance import reached_words, remote
 from audit.sources.android import guidance as android_guidance
@@ -52,35 +53,38 @@ class ScanPhase(StrEnum):
     FAILED = "failed"
 
 
+# The tables are marked, not translated (that would fix the language at import): whoever shows a
+# word translates it there, `_(STATE_WORDS[state])` (issue 17). The list's badges are shorter
+# than audit.words' labels ("Compliant (exceptions)"), and say what to do ("Action needed").
 STATE_WORDS = {
-    DeviceState.READY: "Ready",
-    DeviceState.UNAUTHORIZED: "Waiting for you to tap Allow",
-    DeviceState.OFFLINE: "Not responding",
-    DeviceState.NO_PERMISSION: "No USB permission",
-    DeviceState.CONNECTING: "Connecting…",
-    DeviceState.GONE: "Unplugged",
+    DeviceState.READY: N_("Ready"),
+    DeviceState.UNAUTHORIZED: N_("Waiting for you to tap Allow"),
+    DeviceState.OFFLINE: N_("Not responding"),
+    DeviceState.NO_PERMISSION: N_("No USB permission"),
+    DeviceState.CONNECTING: N_("Connecting…"),
+    DeviceState.GONE: N_("Unplugged"),
 }
 
-# The same sentences the CLI uses, from the Android source.
+# The same sentences the CLI uses, from the Android source (marked there, translated here).
 GUIDANCE = android_guidance.GUIDANCE
 
 PHASE_WORDS = {
-    ScanPhase.NOT_SCANNED: "Not checked yet",
-    ScanPhase.SCANNING: "Checking…",
-    ScanPhase.INCOMPLETE: "Check incomplete",
-    ScanPhase.FAILED: "Check failed",
+    ScanPhase.NOT_SCANNED: N_("Not checked yet"),
+    ScanPhase.SCANNING: N_("Checking…"),
+    ScanPhase.INCOMPLETE: N_("Check incomplete"),
+    ScanPhase.FAILED: N_("Check failed"),
 }
 
 STATUS_WORDS = {
-    DeviceStatus.COMPLIANT: "Compliant",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant (exceptions)",
-    DeviceStatus.NON_COMPLIANT: "Action needed",
-    DeviceStatus.OVERDUE: "Overdue",
-    DeviceStatus.INCOMPLETE: "Check incomplete",
+    DeviceStatus.COMPLIANT: N_("Compliant"),
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: N_("Compliant (exceptions)"),
+    DeviceStatus.NON_COMPLIANT: N_("Action needed"),
+    DeviceStatus.OVERDUE: N_("Overdue"),
+    DeviceStatus.INCOMPLETE: N_("Check incomplete"),
 }
 
 
-UNSIGNED_WORDS = "Not signed yet"
+UNSIGNED_WORDS = N_("Not signed yet")
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class DeviceEntry:
 
     @property
     def title(self) -> str:
-        return f"{self.name} (SIMULATED)" if self.simulated else self.name
+        return _("{name} (SIMULATED)").format(name=self.name) if self.simulated else self.name
 
     @property
     def badge(self) -> str:
@@ -109,29 +113,30 @@ class DeviceEntry:
         if self.state is DeviceState.UNAUTHORIZED and self.kind is DeviceKind.IOS:
             # Locked, "Trust This Computer?" unanswered, Don't Trust tapped, passcode needed
             # after a restart: the guidance under the list says which and what to do.
-            return "Waiting for you on the iPhone"
+            return _("Waiting for you on the iPhone")
         if self.state is not DeviceState.READY:
-            return STATE_WORDS[self.state]
+            return _(STATE_WORDS[self.state])
         if self.unsigned and self.phase is not ScanPhase.SCANNING:
-            return UNSIGNED_WORDS
+            return _(UNSIGNED_WORDS)
         if self.phase is ScanPhase.SCANNED and self.status is not None:
-            return STATUS_WORDS[self.status]
+            return _(STATUS_WORDS[self.status])
         if self.phase is ScanPhase.SCANNED:
-            return "Checked"
-        return PHASE_WORDS[self.phase]
+            return _("Checked")
+        return _(PHASE_WORDS[self.phase])
 
     @property
     def advice(self) -> str:
         """What the person should do about this device now."""
         if self.state is not DeviceState.READY:
-            return self.guidance or GUIDANCE[self.state]
+            return self.guidance or _(GUIDANCE[self.state])
         if self.simulated:
-            return (
+            # Translators: "Help › Try the demo phone" is the menu and its item, as named there
+            return _(
                 "This is a simulated phone, for trying Device Audit. Switch it off in "
                 "Help › Try the demo phone."
             )
         if self.phase is ScanPhase.NOT_SCANNED:
-            return self.guidance or GUIDANCE[DeviceState.READY]
+            return self.guidance or _(GUIDANCE[DeviceState.READY])
         return ""
 
     @property
@@ -143,7 +148,8 @@ class DeviceEntry:
         connection = reached_by(self.id, {})
         if not remote(connection):
             return ""
-        return f"Reached {reached_words(connection)}; its receipt will say so."
+        # Translators: {how} follows "Reached": "over the network, not a USB cable (...)"
+        return _("Reached {how}; its receipt will say so.").format(how=reached_words(connection))
 
     @property
     def icon_name(self) -> str:
@@ -163,7 +169,7 @@ class DeviceEntry:
 
 
 def this_computer() -> DeviceEntry:
-    return DeviceEntry(id=LOCAL_ID, name="This computer", kind=DeviceKind.COMPUTER)
+    return DeviceEntry(id=LOCAL_ID, name=_("This computer"), kind=DeviceKind.COMPUTER)
 
 
 class DeviceListModel(QAbstractListModel):
@@ -430,27 +436,30 @@ class DevicePanel(QWidget):
         self.view.setSpacing(2)
         self.view.setWordWrap(True)
         self.view.setUniformItemSizes(False)
-        self.view.setAccessibleName("Devices")
+        self.view.setAccessibleName(_("Devices"))
         self.view.setAccessibleDescription(
-            "This computer and every phone plugged in. Select one to see its apps."
+            _("This computer and every phone plugged in. Select one to see its apps.")
         )
-        self.heading = label("Devices", self, selectable=False, name="devicesHeading")
+        self.heading = label(_("Devices"), self, selectable=False, name="devicesHeading")
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
         self.advice = label("", self, name="deviceAdvice")
-        self.advice.setAccessibleName("What to do")
+        self.advice.setAccessibleName(_("What to do"))
         self.notice = label("", self, name="trackerNotice")
-        self.notice.setAccessibleName("Phone connection problem")
+        self.notice.setAccessibleName(_("Phone connection problem"))
         self.notice.hide()
         self.hint = label(
-            "To check a phone, plug it in with a USB cable: on Android switch on USB debugging, "
-            'on an iPhone tap Trust when it asks "Trust This Computer?".',
+            # Translators: "Trust" and "Trust This Computer?" are the iPhone's own words
+            _(
+                "To check a phone, plug it in with a USB cable: on Android switch on USB "
+                'debugging, on an iPhone tap Trust when it asks "Trust This Computer?".'
+            ),
             self,
             name="plugInHint",
         )
-        self.guide_button = QPushButton("How to switch on USB &debugging…", self)
-        self.guide_button.setAccessibleName("How to switch on USB debugging")
+        self.guide_button = QPushButton(_("How to switch on USB &debugging…"), self)
+        self.guide_button.setAccessibleName(_("How to switch on USB debugging"))
         self.guide_button.clicked.connect(self._ask_guide)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import _, ngettext
 from audit.model import Policy
 from ui.apps_model import (
     AppRow,
@@ -55,13 +56,13 @@ class DeviceView(QWidget):
         self.banner = ComplianceBanner(self)
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("filterEdit")
-        self.filter_edit.setPlaceholderText("Type to filter: app name, identifier, profile…")
+        self.filter_edit.setPlaceholderText(_("Type to filter: app name, identifier, profile…"))
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setAccessibleName("Filter apps")
-        self.flagged_box = QCheckBox("&Flagged only", self)
-        self.flagged_box.setAccessibleName("Show flagged apps only")
-        self.user_box = QCheckBox("&User-installed only", self)
-        self.user_box.setAccessibleName("Show user-installed apps only")
+        self.filter_edit.setAccessibleName(_("Filter apps"))
+        self.flagged_box = QCheckBox(_("&Flagged only"), self)
+        self.flagged_box.setAccessibleName(_("Show flagged apps only"))
+        self.user_box = QCheckBox(_("&User-installed only"), self)
+        self.user_box.setAccessibleName(_("Show user-installed apps only"))
         self.count_label = label("", self, wrap=False, selectable=False, name="countLabel")
 
         self.apps = AppsTableModel(self)
@@ -72,7 +73,7 @@ class DeviceView(QWidget):
             self.table,
             self.proxy,
             name="appsTable",
-            accessible_name="Apps on the selected device",
+            accessible_name=_("Apps on the selected device"),
         )
         bold = QFont(self.table.font())
         bold.setBold(True)  # some styles draw headers in bold
@@ -204,9 +205,15 @@ class DeviceView(QWidget):
         if total == 0:
             self.count_label.setText("")
         elif shown == total:
-            self.count_label.setText(f"{total} apps")
+            self.count_label.setText(
+                ngettext("{total} app", "{total} apps", total).format(total=total)
+            )
         else:
-            self.count_label.setText(f"Showing {shown} of {total} apps")
+            self.count_label.setText(
+                ngettext(
+                    "Showing {shown} of {total} app", "Showing {shown} of {total} apps", total
+                ).format(shown=shown, total=total)
+            )
 
     def select_app(self, identifier: str, user: str = "") -> bool:
         """Select the first row of this app (and user); True if it is shown."""

@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from audit import errors as e
+from audit.i18n import N_, _
 from audit.paths import log_dir
 
 log = logging.getLogger(__name__)
@@ -38,52 +39,55 @@ class UserMessage:
     details: str = ""  # for whoever sets up the computer: shown folded away, not in as_text()
 
     def as_text(self) -> str:
-        return f"{self.text}\n\nWhat to do: {self.next_step}" if self.next_step else self.text
+        if not self.next_step:
+            return self.text
+        step = _("What to do: {step}").format(step=self.next_step)
+        return f"{self.text}\n\n{step}"
 
 
-# Most specific class first: the first isinstance match wins.
+# Most specific class first: the first isinstance match wins. Marked, translated in `describe`.
 _TITLES: tuple[tuple[type[e.AuditError], str], ...] = (
-    (e.DeviceNotAnswering, "The phone stopped answering"),
-    (e.DeviceGone, "The phone was disconnected"),
-    (e.DeviceUnauthorized, "The phone has not allowed this computer yet"),
-    (e.DeviceOffline, "The phone is not responding"),
-    (e.DeviceNoPermission, "No permission to use the phone's USB connection"),
-    (e.DeviceOutputError, "The phone gave an answer Device Audit did not understand"),
-    (e.DeviceError, "The phone could not be read"),
-    (e.AdbUnavailable, "Device Audit cannot talk to phones right now"),
-    (e.PolicyError, "This policy file cannot be used"),
-    (e.ExemptionsError, "This exemptions file cannot be used"),
-    (e.InventoryFileError, "This inventory file cannot be used"),
-    (e.CatalogError, "The list of app identifiers cannot be used"),
-    (e.FileFormatError, "This file cannot be used"),
-    (e.UnknownPolicy, "Policy not found"),
-    (e.InvalidPackageName, "An app name was refused"),
-    (e.ActionFailed, "That did not work"),
-    (e.CollectorError, "Part of this computer could not be read"),
-    (e.KeyringUnavailable, "This computer cannot sign the receipt yet"),
-    (e.AttestationRefused, "The attestation cannot be made yet"),
-    (e.AttestationInvalid, "This attestation cannot be trusted"),
-    (e.StoreError, "The audit history could not be used"),
+    (e.DeviceNotAnswering, N_("The phone stopped answering")),
+    (e.DeviceGone, N_("The phone was disconnected")),
+    (e.DeviceUnauthorized, N_("The phone has not allowed this computer yet")),
+    (e.DeviceOffline, N_("The phone is not responding")),
+    (e.DeviceNoPermission, N_("No permission to use the phone's USB connection")),
+    (e.DeviceOutputError, N_("The phone gave an answer Device Audit did not understand")),
+    (e.DeviceError, N_("The phone could not be read")),
+    (e.AdbUnavailable, N_("Device Audit cannot talk to phones right now")),
+    (e.PolicyError, N_("This policy file cannot be used")),
+    (e.ExemptionsError, N_("This exemptions file cannot be used")),
+    (e.InventoryFileError, N_("This inventory file cannot be used")),
+    (e.CatalogError, N_("The list of app identifiers cannot be used")),
+    (e.FileFormatError, N_("This file cannot be used")),
+    (e.UnknownPolicy, N_("Policy not found")),
+    (e.InvalidPackageName, N_("An app name was refused")),
+    (e.ActionFailed, N_("That did not work")),
+    (e.CollectorError, N_("Part of this computer could not be read")),
+    (e.KeyringUnavailable, N_("This computer cannot sign the receipt yet")),
+    (e.AttestationRefused, N_("The attestation cannot be made yet")),
+    (e.AttestationInvalid, N_("This attestation cannot be trusted")),
+    (e.StoreError, N_("The audit history could not be used")),
 )
+DID_NOT_WORK = N_("That did not work")
 
-
-NOTHING_TO_EXPORT = "Nothing to export"
+NOTHING_TO_EXPORT = N_("Nothing to export")
 
 
 def _nothing_to_export(error: e.NoAuditsUnderPolicy) -> UserMessage:
     """The store's next step is written for the terminal; this one for the app."""
     if not error.known:
-        step = (
+        step = _(
             "Audits are recorded when a phone or this computer is checked in Device Audit, or "
             "when receipts staff made are brought in with File › Import receipts…; then export "
             "again."
         )
     else:
-        step = (
+        step = _(
             "Nobody has been audited under this policy yet. Choose another policy in the Policy "
             "list (View › Dashboard lists the policies that have audits) and export again."
         )
-    return UserMessage(NOTHING_TO_EXPORT, error.message, step)
+    return UserMessage(_(NOTHING_TO_EXPORT), error.message, step)
 
 
 def log_file() -> Path:
@@ -93,25 +97,37 @@ def log_file() -> Path:
 def describe(error: BaseException) -> UserMessage:
     """The one translation from an exception to words a person can act on."""
     if isinstance(error, e.AuditError):
-        title = next((t for cls, t in _TITLES if isinstance(error, cls)), "That did not work")
+        title = _(next((t for cls, t in _TITLES if isinstance(error, cls)), DID_NOT_WORK))
         if isinstance(error, e.KeyringUnavailable):  # the person's step; IT's part folded away
             return UserMessage(title, error.message, error.advice, error.details)
         if isinstance(error, e.NoAuditsUnderPolicy):
             return _nothing_to_export(error)
         return UserMessage(title, error.message, error.next_step)
     if isinstance(error, OSError):
-        what = f" {error.filename}" if error.filename else ""
         reason = error.strerror or str(error)
+        if error.filename:
+            text = _("Device Audit could not read or write {file}: {reason}.").format(
+                file=error.filename, reason=reason
+            )
+        else:
+            text = _("Device Audit could not read or write: {reason}.").format(reason=reason)
         return UserMessage(
-            "A file could not be used",
-            f"Device Audit could not read or write{what}: {reason}.",
-            "Check that the file or folder exists and that you are allowed to open it, "
-            "then try again.",
+            _("A file could not be used"),
+            text,
+            _(
+                "Check that the file or folder exists and that you are allowed to open it, "
+                "then try again."
+            ),
         )
     return UserMessage(
-        "Something went wrong",
-        "Device Audit ran into a problem it did not expect. Nothing was changed on your devices.",
-        f"Try again. If it happens again, send the log file to your helpdesk: {log_file()}",
+        _("Something went wrong"),
+        _(
+            "Device Audit ran into a problem it did not expect. Nothing was changed on your "
+            "devices."
+        ),
+        _("Try again. If it happens again, send the log file to your helpdesk: {path}").format(
+            path=log_file()
+        ),
     )
 
 

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.errors import AuditError
+from audit.i18n import N_, _
 
 if TYPE_CHECKING:
     from audit.store import Store
 
-FILTERS = "Spreadsheet (CSV) (*.csv);;JSON (*.json)"
+# The save dialog's file kinds (translated where the dialog opens: `_(FILTERS)`); keep the
+# patterns in brackets as they are.
+FILTERS = N_("Spreadsheet (CSV) (*.csv);;JSON (*.json)")
 
 
 def suggested_name(policy_id: str, day: date) -> str:
@@ -45,7 +48,9 @@ def export_audits_file(store: Store, path: Path, policy_id: str, day: date) -> i
         write_atomic(path, buffer.getvalue().encode("utf-8"))
     except OSError as error:
         raise AuditError(
-            f"The export cannot be written to {path} ({error.strerror or error}).",
-            "Choose a file in a folder that exists and that you may write to.",
+            _("The export cannot be written to {path} ({reason}).").format(
+                path=path, reason=error.strerror or error
+            ),
+            _("Choose a file in a folder that exists and that you may write to."),
         ) from None
     return len(rows)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _, ngettext
 from audit.model import DeviceStatus
 from audit.provenance import short_note
 from audit.sources.android.connection import reached_by
@@ -71,16 +72,16 @@ class Stage(StrEnum):
 
 
 STAGE_WORDS = {
-    Stage.WAITING: "Waiting",
-    Stage.SCANNING: "Checking…",
-    Stage.NEEDS_REMOVAL: "Needs removal",
-    Stage.CLEAN: "Nothing to remove",
-    Stage.REMOVING: "Removing…",
-    Stage.VERIFIED: "Verified",
-    Stage.ATTESTED: "Attested",
-    Stage.REPORTED: "Report signed",
-    Stage.FAILED: "Check failed",
-    Stage.UNPLUGGED: "Unplugged",
+    Stage.WAITING: N_("Waiting"),
+    Stage.SCANNING: N_("Checking…"),
+    Stage.NEEDS_REMOVAL: N_("Needs removal"),
+    Stage.CLEAN: N_("Nothing to remove"),
+    Stage.REMOVING: N_("Removing…"),
+    Stage.VERIFIED: N_("Verified"),
+    Stage.ATTESTED: N_("Attested"),
+    Stage.REPORTED: N_("Report signed"),
+    Stage.FAILED: N_("Check failed"),
+    Stage.UNPLUGGED: N_("Unplugged"),
 }
 
 STAGE_TONES = {
@@ -166,24 +167,28 @@ def next_step(facts: PhoneFacts, stage: Stage) -> str:
     """What the technician does next about this phone, in a few words."""
     if stage is Stage.WAITING:
         if not facts.ready:
-            return facts.waiting_words or "Waiting for the phone"
+            return facts.waiting_words or _("Waiting for the phone")
         if not facts.policy_chosen:
-            return "Choose the policy to check against"
-        return "Waiting to be checked"
+            return _("Choose the policy to check against")
+        return _("Waiting to be checked")
     if stage is Stage.CLEAN and facts.unsigned:
-        return "Removed, not signed yet: press Enter to check again and sign"
+        return _("Removed, not signed yet: press Enter to check again and sign")
     if stage is Stage.NEEDS_REMOVAL:
         count = facts.violations
-        return f"{count} banned app{'s' if count != 1 else ''}: press Enter to remove"
+        return ngettext(
+            "{count} banned app: press Enter to remove",
+            "{count} banned apps: press Enter to remove",
+            count,
+        ).format(count=count)
     return {
-        Stage.SCANNING: "Checking every user and profile",
-        Stage.CLEAN: "Press Enter to check again and sign",
-        Stage.REMOVING: "Working in its removal window",
-        Stage.VERIFIED: "Sign for the staff member in its window",
-        Stage.ATTESTED: "Done: hand the phone back",
-        Stage.REPORTED: "Done: banned apps remain, reported",
-        Stage.FAILED: facts.problem or "Press F5 to check it again",
-        Stage.UNPLUGGED: "Plug it in again to go on",
+        Stage.SCANNING: _("Checking every user and profile"),
+        Stage.CLEAN: _("Press Enter to check again and sign"),
+        Stage.REMOVING: _("Working in its removal window"),
+        Stage.VERIFIED: _("Sign for the staff member in its window"),
+        Stage.ATTESTED: _("Done: hand the phone back"),
+        Stage.REPORTED: _("Done: banned apps remain, reported"),
+        Stage.FAILED: facts.problem or _("Press F5 to check it again"),  # the problem is in words
+        Stage.UNPLUGGED: _("Plug it in again to go on"),
     }[stage]
 
 
@@ -229,10 +234,11 @@ def queue_item(facts: PhoneFacts, number: int) -> QueueItem:
     stage = stage_of(facts)
     name = visible(facts.name or facts.serial, limit=60)
     if facts.simulated:
-        name += " (SIMULATED)"
+        # Translators: a simulated phone's name in the queue, "Pixel 7 (SIMULATED)"
+        name = _("{phone} (SIMULATED)").format(phone=name)
     elif note := short_note(reached_by(facts.serial, {})):
         name += f" ({note})"  # its receipt names the connection in full
-    verdict = STATUS_WORDS[facts.status] if facts.status is not None else ""
+    verdict = _(STATUS_WORDS[facts.status]) if facts.status is not None else ""
     return QueueItem(
         serial=facts.serial,
         number=number,
@@ -259,12 +265,12 @@ class QueueColumn(IntEnum):
 
 
 HEADERS = {
-    QueueColumn.NUMBER: "#",
-    QueueColumn.PHONE: "Phone",
-    QueueColumn.STAGE: "Stage",
-    QueueColumn.VERDICT: "Check result",
-    QueueColumn.PERSON: "Staff member",
-    QueueColumn.NEXT: "Next step",
+    QueueColumn.NUMBER: N_("#"),
+    QueueColumn.PHONE: N_("Phone"),
+    QueueColumn.STAGE: N_("Stage"),
+    QueueColumn.VERDICT: N_("Check result"),
+    QueueColumn.PERSON: N_("Staff member"),
+    QueueColumn.NEXT: N_("Next step"),
 }
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -317,10 +323,13 @@ class QueueModel(EnumTableModel[QueueItem, QueueColumn]):
                 return icons.status_icon(item.status)
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(f"{item.phone}\n{STAGE_WORDS[item.stage]}: {item.next_step}")
+            stage = _("{stage}: {next_step}").format(
+                stage=_(STAGE_WORDS[item.stage]), next_step=item.next_step
+            )
+            return tooltip(f"{item.phone}\n{stage}")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if column is QueueColumn.PHONE:
-                return f"Phone {item.number}: {item.phone}"
+                return _("Phone {number}: {phone}").format(number=item.number, phone=item.phone)
             return _cell(item, column)
         if role == TONE_ROLE and column is QueueColumn.STAGE:
             return STAGE_TONES[item.stage].value
@@ -333,7 +342,7 @@ def _cell(item: QueueItem, column: QueueColumn) -> str:
     return {
         QueueColumn.NUMBER: str(item.number),
         QueueColumn.PHONE: item.phone,
-        QueueColumn.STAGE: STAGE_WORDS[item.stage],
+        QueueColumn.STAGE: _(STAGE_WORDS[item.stage]),
         QueueColumn.VERDICT: item.verdict,
         QueueColumn.PERSON: item.person,
         QueueColumn.NEXT: item.next_step,
@@ -411,29 +420,31 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("helpdeskQueue")
         self.model = QueueModel(self)
-        self.heading = label("Phones in the queue", self, selectable=False, name="queueHeading")
+        self.heading = label(_("Phones in the queue"), self, selectable=False, name="queueHeading")
         font = self.heading.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.heading.setFont(font)
         self.counts = label("", self, wrap=False, selectable=False, name="queueCounts")
         self.hint = label(
-            "Plug phones in one after another: each joins the queue and is checked at once. "
-            "Select a phone and press Enter to work on it; F7 goes to the next phone that "
-            "needs you, F6 back to this list.",
+            _(
+                "Plug phones in one after another: each joins the queue and is checked at once. "
+                "Select a phone and press Enter to work on it; F7 goes to the next phone that "
+                "needs you, F6 back to this list."
+            ),
             self,
             selectable=False,
             name="queueHint",
         )
         self.view = self._build_view()
-        self.open_button = QPushButton("&Work on this phone (Enter)", self)
-        self.open_button.setAccessibleName("Work on the selected phone")
-        self.next_button = QPushButton("&Next phone that needs me (F7)", self)
-        self.next_button.setAccessibleName("Go to the next phone that needs you")
-        self.clear_button = QPushButton("&Clear unplugged phones", self)
-        self.clear_button.setAccessibleName("Remove unplugged phones from the queue")
+        self.open_button = QPushButton(_("&Work on this phone (Enter)"), self)
+        self.open_button.setAccessibleName(_("Work on the selected phone"))
+        self.next_button = QPushButton(_("&Next phone that needs me (F7)"), self)
+        self.next_button.setAccessibleName(_("Go to the next phone that needs you"))
+        self.clear_button = QPushButton(_("&Clear unplugged phones"), self)
+        self.clear_button.setAccessibleName(_("Remove unplugged phones from the queue"))
         self.clear_button.setToolTip(
-            "Take phones that are unplugged off the list (their audits stay in the history)"
+            _("Take phones that are unplugged off the list (their audits stay in the history)")
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
@@ -469,7 +480,7 @@ class QueuePanel(QWidget):
             view,
             self.model,
             name="queueTable",
-            accessible_name="Phones in the queue",
+            accessible_name=_("Phones in the queue"),
             widths=(
                 (QueueColumn.NUMBER, 36),
                 (QueueColumn.PHONE, 230),
@@ -479,8 +490,10 @@ class QueuePanel(QWidget):
             ),
         )
         view.setAccessibleDescription(
-            "One row per phone, in the order they were plugged in, with its stage and the "
-            "next step. Press Enter to work on the selected phone."
+            _(
+                "One row per phone, in the order they were plugged in, with its stage and the "
+                "next step. Press Enter to work on the selected phone."
+            )
         )
         view.setItemDelegateForColumn(QueueColumn.STAGE, BadgeDelegate(view))
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 14)
@@ -541,10 +554,13 @@ class QueuePanel(QWidget):
         done = sum(1 for i in items if i.finished)
         going = len(items) - waiting - done
         self.counts.setText(
-            f"{len(items)} phone{'s' if len(items) != 1 else ''}: {waiting} need you, "
-            f"{going} in progress, {done} done"
+            ngettext(
+                "{count} phone: {waiting} need you, {going} in progress, {done} done",
+                "{count} phones: {waiting} need you, {going} in progress, {done} done",
+                len(items),
+            ).format(count=len(items), waiting=waiting, going=going, done=done)
             if items
-            else "No phones yet"
+            else _("No phones yet")
         )
         self._update_buttons()
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from audit.i18n import _
 from audit.model import Assessment, Device, DeviceKind, DeviceState
 from ui import errors
 from ui.device_list import ScanPhase
@@ -100,7 +101,7 @@ class QueueController(QObject):
             message = errors.describe(session.error)
             problem = f"{message.text} {message.next_step}".strip()
         elif entry is not None and entry.phase is ScanPhase.INCOMPLETE:
-            problem = "The check could not see everything: press F5 to check again"
+            problem = _("The check could not see everything: press F5 to check again")
         name = entry.title if entry is not None else (previous.name if previous else serial)
         if entry is not None and entry.simulated:
             name = entry.name
@@ -181,7 +182,7 @@ class QueueController(QObject):
             self._record_waiting()
             self.removals.on_history_failed(error)
 
-        self.recorder.run("helpdesk:signed-today", work, done, failed, label="Reading the day")
+        self.recorder.run("helpdesk:signed-today", work, done, failed, label=_("Reading the day"))
 
     def hold(self, device_id: str, assessment: Assessment) -> bool:
         """Whether a phone's check is not written now: at the bench, while the day is read

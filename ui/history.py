@@ -47,10 +47,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _, ngettext
 from audit.model import DeviceStatus
 from ui import errors, icons
 from ui.history_details import SELECT_AN_AUDIT, DetailsPane, check_lines, detail_lines
-from ui.history_model import RESULT_TODAY_HELP, RESULT_WORDS, HistoryColumn, HistoryModel, shown
+from ui.history_model import (
+    RESULT_TODAY_HELP,
+    RESULTS,
+    HistoryColumn,
+    HistoryModel,
+    result_words,
+    shown,
+)
 from ui.plain import label, tooltip
 from ui.recorder import AuditRecorder
 from ui.rejudge import attach as attach_rejudge
@@ -74,7 +82,7 @@ __all__ = [
 # --- the window -------------------------------------------------------------------------------
 
 ANY = ""
-EMPTY_HISTORY_HELP = (
+EMPTY_HISTORY_HELP = N_(
     "The history is empty. Each check of a phone or of this computer made in Device Audit is "
     "recorded here. Receipts that staff made on their own computers are brought in with "
     "File › Import receipts… in the main window. The demo phone is never recorded."
@@ -99,7 +107,7 @@ class HistoryWindow(QMainWindow):
         super().__init__(parent)
         self.today = today  # results are shown as they stand today, as on the dashboard
         self.setObjectName("historyWindow")
-        self.setWindowTitle("History \u2014 Device Audit")
+        self.setWindowTitle(_("History \u2014 Device Audit"))
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.recorder = recorder
@@ -122,54 +130,54 @@ class HistoryWindow(QMainWindow):
     def _build_filters(self) -> None:
         self.search = QLineEdit(self)
         self.search.setObjectName("historySearch")
-        self.search.setPlaceholderText("Type to search names, staff ids, technicians, devices…")
+        self.search.setPlaceholderText(_("Type to search names, staff ids, technicians, devices…"))
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search the history")
+        self.search.setAccessibleName(_("Search the history"))
         self.person = QLineEdit(self)
-        self.person.setPlaceholderText("Staff id or full name")
-        self.person.setAccessibleName("Person")
+        self.person.setPlaceholderText(_("Staff id or full name"))
+        self.person.setAccessibleName(_("Person"))
         self.device = QLineEdit(self)
-        self.device.setPlaceholderText("Device id, serial or name")
-        self.device.setAccessibleName("Device")
+        self.device.setPlaceholderText(_("Device id, serial or name"))
+        self.device.setAccessibleName(_("Device"))
         self.policy = QComboBox(self)
-        self.policy.setAccessibleName("Policy")
+        self.policy.setAccessibleName(_("Policy"))
         self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.policy.addItem("Any policy", ANY)
+        self.policy.addItem(_("Any policy"), ANY)
         self.status = QComboBox(self)
-        self.status.setAccessibleName("Result today")
-        self.status.setToolTip(tooltip(RESULT_TODAY_HELP))
-        self.status.addItem("Any result", ANY)
-        for status, words in RESULT_WORDS.items():
-            self.status.addItem(icons.status_icon(status), words, status.value)
-        self.use_since = QCheckBox("&From", self)
-        self.use_since.setAccessibleName("Only audits from a day on")
+        self.status.setAccessibleName(_("Result today"))
+        self.status.setToolTip(tooltip(_(RESULT_TODAY_HELP)))
+        self.status.addItem(_("Any result"), ANY)
+        for status in RESULTS:
+            self.status.addItem(icons.status_icon(status), result_words(status), status.value)
+        self.use_since = QCheckBox(_("&From"), self)
+        self.use_since.setAccessibleName(_("Only audits from a day on"))
         self.since = QDateEdit(self)
         self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("yyyy-MM-dd")
-        self.since.setAccessibleName("First day")
-        self.use_until = QCheckBox("&To", self)
-        self.use_until.setAccessibleName("Only audits up to a day")
+        self.since.setAccessibleName(_("First day"))
+        self.use_until = QCheckBox(_("&To"), self)
+        self.use_until.setAccessibleName(_("Only audits up to a day"))
         self.until = QDateEdit(self)
         self.until.setCalendarPopup(True)
         self.until.setDisplayFormat("yyyy-MM-dd")
-        self.until.setAccessibleName("Last day")
+        self.until.setAccessibleName(_("Last day"))
         today = QDate.currentDate()
         self.since.setDate(today.addDays(-30))
         self.until.setDate(today)
         self.since.setEnabled(False)
         self.until.setEnabled(False)
-        for box, name in ((self.since, "First day"), (self.until, "Last day")):
+        for box, name in ((self.since, _("First day")), (self.until, _("Last day"))):
             for edit in box.findChildren(QLineEdit):  # the text part a screen reader lands on
                 edit.setAccessibleName(name)
-        self.latest = QCheckBox("&Latest audit of each person's device only", self)
-        self.latest.setAccessibleName("Latest audit of each person's device only")
-        self.clear_button = QPushButton("&Clear filters", self)
-        self.clear_button.setAccessibleName("Clear the search and filters")
-        self.close_button = QPushButton("Close", self)
-        self.close_button.setToolTip("Close the history (Esc)")
+        self.latest = QCheckBox(_("&Latest audit of each person's device only"), self)
+        self.latest.setAccessibleName(_("Latest audit of each person's device only"))
+        self.clear_button = QPushButton(_("&Clear filters"), self)
+        self.clear_button.setAccessibleName(_("Clear the search and filters"))
+        self.close_button = QPushButton(_("Close"), self)
+        self.close_button.setToolTip(_("Close the history (Esc)"))
         self.count = label("", self, wrap=False, selectable=False, name="historyCount")
-        self.empty_help = label(EMPTY_HISTORY_HELP, self, name="historyEmptyHelp")
-        self.empty_help.setAccessibleName("How audits get into the history")
+        self.empty_help = label(_(EMPTY_HISTORY_HELP), self, name="historyEmptyHelp")
+        self.empty_help.setAccessibleName(_("How audits get into the history"))
         self.empty_help.hide()
 
     def _row(self, *parts: tuple[str, QWidget] | QWidget) -> QHBoxLayout:
@@ -188,14 +196,20 @@ class HistoryWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         grid = QVBoxLayout()
-        grid.addLayout(self._row(("&Search:", self.search)))
+        grid.addLayout(self._row((_("&Search:"), self.search)))
         grid.addLayout(
             self._row(
-                ("P&erson:", self.person), ("&Device:", self.device), ("Po&licy:", self.policy)
+                (_("P&erson:"), self.person),
+                (_("&Device:"), self.device),
+                (_("Po&licy:"), self.policy),
             )
         )
         filters = self._row(
-            ("&Result today:", self.status), self.use_since, self.since, self.use_until, self.until
+            (_("&Result today:"), self.status),
+            self.use_since,
+            self.since,
+            self.use_until,
+            self.until,
         )
         filters.addSpacing(12)
         filters.addWidget(self.latest)
@@ -230,7 +244,7 @@ class HistoryWindow(QMainWindow):
             self.table,
             self.model,
             name="historyTable",
-            accessible_name="Audits, newest first",
+            accessible_name=_("Audits, newest first"),
             widths=(
                 (HistoryColumn.WHEN, 130),
                 (HistoryColumn.PERSON, 150),
@@ -278,11 +292,11 @@ class HistoryWindow(QMainWindow):
         self.until.dateChanged.connect(self.refresh)
         self.clear_button.clicked.connect(self.clear_filters)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
-        self.details.open_pdf.clicked.connect(lambda: self._open(self.details.pdf, "the PDF"))
+        self.details.open_pdf.clicked.connect(lambda: self._open(self.details.pdf, _("the PDF")))
         self.details.show_file.clicked.connect(
             lambda: self._open(
                 self.details.file.parent if self.details.file else None,
-                "the folder the receipt is in",
+                _("the folder the receipt is in"),
                 self.details.file,
             )
         )
@@ -330,7 +344,7 @@ class HistoryWindow(QMainWindow):
             work,
             self._show_results,
             self._failed,
-            label="Searching the history",
+            label=_("Searching the history"),
         )
 
     def _show_results(self, result: tuple[list[AuditSummary], int, frozenset[str]]) -> None:
@@ -342,17 +356,25 @@ class HistoryWindow(QMainWindow):
         empty = total == 0 and not self._filtering()
         self.empty_help.setVisible(empty)
         if total == 0:
-            self.count.setText("No audits match" if self._filtering() else "No audits yet")
+            self.count.setText(_("No audits match") if self._filtering() else _("No audits yet"))
         elif shown_count < total:
-            self.count.setText(f"Showing the newest {shown_count} of {total} audits")
+            self.count.setText(
+                ngettext(
+                    "Showing the newest {shown} of {count} audit",
+                    "Showing the newest {shown} of {count} audits",
+                    total,
+                ).format(shown=shown_count, count=total)
+            )
         else:
-            self.count.setText(f"{total} audit{'s' if total != 1 else ''}")
+            self.count.setText(
+                ngettext("{count} audit", "{count} audits", total).format(count=total)
+            )
         row = self.model.row_of(selected) if selected is not None else -1
         if row >= 0:
             self.table.setCurrentIndex(self.model.index(row, 0))
         else:
             self._selected_id = None
-            self.details.clear("" if empty else SELECT_AN_AUDIT)
+            self.details.clear("" if empty else _(SELECT_AN_AUDIT))
         self.searched.emit()
 
     def _filtering(self) -> bool:
@@ -392,7 +414,7 @@ class HistoryWindow(QMainWindow):
         current = self.policy.currentData()
         self.policy.blockSignals(True)
         self.policy.clear()
-        self.policy.addItem("Any policy", ANY)
+        self.policy.addItem(_("Any policy"), ANY)
         for policy in policies:
             self.policy.addItem(f"{shown(policy.title, 60)} ({policy.audits})", policy.id)
         self.policy.setCurrentIndex(max(0, self.policy.findData(current)))
@@ -412,7 +434,7 @@ class HistoryWindow(QMainWindow):
         if audit.id == self._selected_id and self.details.details is not None:
             return
         self._selected_id = audit.id
-        self.details.clear("Reading the audit…")
+        self.details.clear(_("Reading the audit…"))
 
         def work(store: Store, _p: object, _c: object) -> tuple[AuditDetails, KnownPolicies]:
             # the policies known now, for the version of the text the audit was judged against
@@ -423,7 +445,7 @@ class HistoryWindow(QMainWindow):
             work,
             self._show_details,
             self._details_failed,
-            label="Reading the audit",
+            label=_("Reading the audit"),
         )
 
     def _show_details(self, result: tuple[AuditDetails, KnownPolicies]) -> None:
@@ -455,7 +477,7 @@ class HistoryWindow(QMainWindow):
         from audit.store.export import receipt_file_name
 
         path = self.ask_save_path(
-            "Save a copy of the receipt", receipt_file_name(receipt), "Receipts (*.json)"
+            _("Save a copy of the receipt"), receipt_file_name(receipt), _("Receipts (*.json)")
         )
         if not path:
             return
@@ -466,7 +488,7 @@ class HistoryWindow(QMainWindow):
         except OSError as error:
             errors.show_error(self, error)
             return
-        self.statusBar().showMessage(f"Receipt saved to {path}", 10000)
+        self.statusBar().showMessage(_("Receipt saved to {path}").format(path=path), 10000)
 
     # --- the desktop (tests replace these) ------------------------------------------------
 
@@ -475,7 +497,7 @@ class HistoryWindow(QMainWindow):
         return QDesktopServices.openUrl(url)
 
     def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        path, _chosen_filter = QFileDialog.getSaveFileName(self, title, suggested, filters)
         return path
 
 

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from audit.attestation.receipt_text import finding_status_words
+from audit.i18n import N_, _, ngettext, record_date
 from audit.provenance import reached_words
 from ui.history_model import (
     ACTION_WORDS,
-    ORIGIN_WORDS,
-    RECEIPT_WORDS,
+    origin_words,
+    receipt_words,
     result_on,
     result_words,
     shown,
@@ -52,37 +53,49 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
     """Who, what and the result; with `as_of`, the result as it stands that day (as the list and
     the dashboard say it), then what was recorded when it differs."""
     now, result = result_on(head, as_of)
-    who = shown(head.person_name) or "(not named)"
+    who = shown(head.person_name) or _("(not named)")
     if head.staff_id:
-        who += f" (staff id {shown(head.staff_id)})"
+        who = _("{person} (staff id {staff_id})").format(person=who, staff_id=shown(head.staff_id))
     about = [
-        f"Person: {who}",
-        f"Device: {shown(head.device_name or head.device_id)} [{shown(head.device_id)}]",
-        f"Policy: {shown(head.policy_title)} ({shown(head.policy_id)})",
-        f"Result: {result}",
+        _("Person: {person}").format(person=who),
+        _("Device: {device} [{device_id}]").format(
+            device=shown(head.device_name or head.device_id), device_id=shown(head.device_id)
+        ),
+        _("Policy: {title} ({policy_id})").format(
+            title=shown(head.policy_title), policy_id=shown(head.policy_id)
+        ),
+        _("Result: {result}").format(result=result),
     ]
     if now is not head.status:
-        about.append(f"Recorded then: {result_words(head.status)}")
+        about.append(_("Recorded then: {result}").format(result=result_words(head.status)))
     if head.technician:
-        about.append(f"Technician: {shown(head.technician)}")
+        about.append(_("Technician: {name}").format(name=shown(head.technician)))
     if head.exemption_expires is not None:
-        about.append(f"Relies on an exemption until {head.exemption_expires.isoformat()}")
-    about.append(ORIGIN_ABOUT.get(head.origin.value, "Audited on this computer"))
+        about.append(
+            _("Relies on an exemption until {day}").format(day=record_date(head.exemption_expires))
+        )
+    about.append(_(ORIGIN_ABOUT.get(head.origin.value, ORIGIN_ABOUT["local"])))
     return about
 
 
 ORIGIN_ABOUT = {
-    "local": "Audited on this computer",
-    "imported": "Imported from a receipt made elsewhere",
-    "rejudged": "Re-judged from the apps the history holds, under the policy's current "
-    "version: not rescanned, not signed",
+    "local": N_("Audited on this computer"),
+    "imported": N_("Imported from a receipt made elsewhere"),
+    "rejudged": N_(
+        "Re-judged from the apps the history holds, under the policy's current "
+        "version: not rescanned, not signed"
+    ),
 }
 
 ASSURANCE_MEANS = {
-    "witnessed": "witnessed: signed at the helpdesk bench by an enrolled technician's key, "
-    "the phone on a cable",
-    "self-attested": "self-attested: a signed claim by the holder of the key (the staff "
-    "member's own word), not a check by the helpdesk",
+    "witnessed": N_(
+        "witnessed: signed at the helpdesk bench by an enrolled technician's key, "
+        "the phone on a cable"
+    ),
+    "self-attested": N_(
+        "self-attested: a signed claim by the holder of the key (the staff "
+        "member's own word), not a check by the helpdesk"
+    ),
 }
 
 
@@ -96,7 +109,7 @@ def evidence_lines(details: AuditDetails, known: KnownPolicies | None = None) ->
         *assurance_lines(head),
         *policy_evidence(head, known),
         # how the device was reached: a phone over the network or an emulator is named so
-        f"Reached: {shown(reached_words(head.connection), 200)}",
+        _("Reached: {how}").format(how=shown(reached_words(head.connection), 200)),
         *_scan_evidence(details),
     ]
 
@@ -104,14 +117,18 @@ def evidence_lines(details: AuditDetails, known: KnownPolicies | None = None) ->
 def _receipt_evidence(details: AuditDetails) -> list[str]:
     head = details.summary
     if not details.receipts:
-        return ["Receipt: none signed. The result is what this computer recorded, unsigned."]
+        return [_("Receipt: none signed. The result is what this computer recorded, unsigned.")]
     receipt = details.receipts[-1]
-    kind = RECEIPT_WORDS.get(receipt.kind, shown(receipt.kind))
-    state = "no longer verifies" if receipt.problem else "signature checked again"
-    origin = "imported" if head.origin.value == "imported" else ORIGIN_WORDS["local"]
+    kind = receipt_words(receipt.kind)
+    state = _("no longer verifies") if receipt.problem else _("signature checked again")
+    # Translators: where a receipt came from, in "Receipt: Attested on ..., imported, ..."
+    origin = _("imported") if head.origin.value == "imported" else origin_words("local")
     return [
-        f"Receipt: {kind} on {when(receipt.attested_at)}, {origin}, {state}",
-        f"    Receipt id {shown(receipt.uid, 80)}",
+        # Translators: "Receipt: Attested on 2026-03-20 14:05, made here, signature checked again"
+        _("Receipt: {kind} on {when}, {origin}, {state}").format(
+            kind=kind, when=when(receipt.attested_at), origin=origin, state=state
+        ),
+        "    " + _("Receipt id {uid}").format(uid=shown(receipt.uid, 80)),
     ]
 
 
@@ -120,14 +137,16 @@ def policy_evidence(head: AuditSummary, known: KnownPolicies | None) -> list[str
     is the text in force now."""
     then = known.by_sha.get(head.policy_sha256) if known is not None else None
     if then is not None and then.id == head.policy_id:
-        version = f"version {shown(then.version, 40)}"
+        version = _("version {version}").format(version=shown(then.version, 40))
     elif known is not None:
-        version = "a text this helpdesk does not know"
+        version = _("a text this helpdesk does not know")
     else:
-        version = "version not read"
-    digest = shown(head.policy_sha256, 80) or "not recorded"
+        version = _("version not read")
+    digest = shown(head.policy_sha256, 80) or _("not recorded")
     lines = [
-        f"Policy judged against: {shown(head.policy_id)}, {version}",
+        _("Policy judged against: {policy_id}, {version}").format(
+            policy_id=shown(head.policy_id), version=version
+        ),
         f"    sha256 {digest}",
     ]
     older = head.older_policy
@@ -136,9 +155,9 @@ def policy_evidence(head: AuditSummary, known: KnownPolicies | None) -> list[str
 
         older = older_policy_words(known, head.policy_id, head.policy_sha256)
     if older:
-        lines.append(f"    Older version: {shown(older, 400)}")
+        lines.append("    " + _("Older version: {words}").format(words=shown(older, 400)))
     elif then is not None:
-        lines.append("    The version in force now")
+        lines.append("    " + _("The version in force now"))
     return lines
 
 
@@ -147,38 +166,59 @@ def _scan_evidence(details: AuditDetails) -> list[str]:
     scans = details.scans
     lines = []
     if not scans:
-        lines.append("Checks: none recorded")
+        lines.append(_("Checks: none recorded"))
     else:
         first, last = scans[0], scans[-1]
-        lines.append(f"Check before: {when(first.started_at)}, {result_words(first.status)}")
+        lines.append(
+            _("Check before: {when}, {result}").format(
+                when=when(first.started_at), result=result_words(first.status)
+            )
+        )
         if len(scans) > 1:
-            lines.append(f"Check after: {when(last.started_at)}, {result_words(last.status)}")
+            lines.append(
+                _("Check after: {when}, {result}").format(
+                    when=when(last.started_at), result=result_words(last.status)
+                )
+            )
         else:
-            lines.append("Check after: none (one check only)")
+            lines.append(_("Check after: none (one check only)"))
     merged = details.summary.merged_scans
     if merged:
-        lines.append(
-            f"    Also {merged} unnamed scan{'s' if merged != 1 else ''} of this device, "
-            "part of this audit (not counted apart)"
+        also = ngettext(
+            "Also {count} unnamed scan of this device, part of this audit (not counted apart)",
+            "Also {count} unnamed scans of this device, part of this audit (not counted apart)",
+            merged,
         )
+        lines.append("    " + also.format(count=merged))
     return lines
 
 
 def check_lines(details: AuditDetails) -> list[str]:
     checks = []
     for number, scan in enumerate(details.scans, start=1):
-        line = f"Check {number}, {when(scan.started_at)}: {result_words(scan.status)}"
+        line = _("Check {number}, {when}: {result}").format(
+            number=number, when=when(scan.started_at), result=result_words(scan.status)
+        )
         if scan.app_count:  # the apps looked at, not the apps found against the policy
-            line += f" ({scan.app_count} app{'s' if scan.app_count != 1 else ''} checked)"
+            line += " " + ngettext(
+                "({count} app checked)", "({count} apps checked)", scan.app_count
+            ).format(count=scan.app_count)
         if not scan.complete:
             gaps = ", ".join(shown(g.name, 40) for g in scan.gaps)
-            line += f"; could not read {gaps}" if gaps else "; incomplete"
+            # Translators: added to a check's line: "; could not read the Work profile"
+            line += _("; could not read {what}").format(what=gaps) if gaps else _("; incomplete")
         checks.append(line)
         for finding in scan.findings:
             where = f" {shown(details.profile(finding.user).where, 80)}" if finding.user else ""
             status = finding_status_words(finding.status, rescan=number > 1)
-            checks.append(f"    {shown(finding.label, 80)}{where}: {status}")
-    return checks or ["No check was recorded."]
+            # Translators: "TikTok in the Work profile: banned, still installed"
+            checks.append(
+                "    "
+                + _("{app}{where}: {status}").format(
+                    app=shown(finding.label, 80), where=where, status=status
+                )
+            )
+    return checks or [_("No check was recorded.")]
 
 
 def detail_lines(
@@ -187,34 +227,50 @@ def detail_lines(
     """The audit as sections of plain lines: what the details pane shows, testable as text.
     With `as_of`, the result is as it stands that day; `known` names the policy's version."""
     sections = [
-        ("About", about_lines(details.summary, as_of)),
-        ("Evidence", evidence_lines(details, known)),
-        ("Checks", check_lines(details)),
+        (_("About"), about_lines(details.summary, as_of)),
+        (_("Evidence"), evidence_lines(details, known)),
+        (_("Checks"), check_lines(details)),
     ]
 
     actions = []
     for action in details.actions:
         at = f"{when(action.at)}: " if action.at is not None else ""
-        actions.append(f"{at}{ACTION_WORDS[action.ok]}: {shown(action.message, 300)}")
+        # Translators: "Done: TikTok was removed from the Work profile."
+        result = _("{outcome}: {message}").format(
+            outcome=_(ACTION_WORDS[action.ok]), message=shown(action.message, 300)
+        )
+        actions.append(f"{at}{result}")
         if not action.ok and action.advice:
-            actions.append(f"    Advice given: {shown(action.advice, 300)}")
-    sections.append(("What was done", actions or ["Nothing was removed or changed."]))
+            actions.append(
+                "    " + _("Advice given: {advice}").format(advice=shown(action.advice, 300))
+            )
+    sections.append((_("What was done"), actions or [_("Nothing was removed or changed.")]))
 
     receipts = []
     for receipt in details.receipts:
-        kind = RECEIPT_WORDS.get(receipt.kind, shown(receipt.kind))
-        receipts.append(f"{kind} on {when(receipt.attested_at)}: {result_words(receipt.status)}")
+        receipts.append(
+            _("{kind} on {when}: {result}").format(
+                kind=receipt_words(receipt.kind),
+                when=when(receipt.attested_at),
+                result=result_words(receipt.status),
+            )
+        )
         if receipt.problem:
             receipts.append(
-                f"    This receipt no longer verifies: {shown(receipt.problem, 300)}. Do not "
-                "rely on it."
+                "    "
+                + _("This receipt no longer verifies: {problem}. Do not rely on it.").format(
+                    problem=shown(receipt.problem, 300)
+                )
             )
         else:
-            receipts.append("    Signature checked again: the receipt is intact.")
-        receipts.append(f"    Signed with key {_fingerprint(receipt.signer)}")
+            receipts.append("    " + _("Signature checked again: the receipt is intact."))
+        receipts.append(
+            "    "
+            + _("Signed with key {fingerprint}").format(fingerprint=_fingerprint(receipt.signer))
+        )
         if receipt.file_name:
-            receipts.append(f"    File: {shown(receipt.file_name, 300)}")
-    sections.append(("Receipt", receipts or ["No receipt was signed."]))
+            receipts.append("    " + _("File: {name}").format(name=shown(receipt.file_name, 300)))
+    sections.append((_("Receipt"), receipts or [_("No receipt was signed.")]))
     return sections
 
 
@@ -228,10 +284,14 @@ def assurance_lines(head: AuditSummary) -> list[str]:
     """Self-attested or witnessed (docs/security.md), and why a claim was not taken."""
     if not head.assurance:
         lines = [
-            "Assurance: no signed receipt" if not head.receipt_uid else "Assurance: not recorded"
+            _("Assurance: no signed receipt")
+            if not head.receipt_uid
+            else _("Assurance: not recorded")
         ]
     else:
-        lines = [f"Assurance: {ASSURANCE_MEANS.get(head.assurance, shown(head.assurance, 40))}"]
+        means = ASSURANCE_MEANS.get(head.assurance)
+        words = _(means) if means is not None else shown(head.assurance, 40)
+        lines = [_("Assurance: {words}").format(words=words)]
     if head.trust_note:  # why the history holds it back, signed or not (an exemption...)
         lines.append(f"    {shown(head.trust_note, 400)}")
     return lines
@@ -249,7 +309,7 @@ def receipt_files(details: AuditDetails) -> tuple[Path | None, Path | None]:
     return path, pdf if pdf.is_file() else None
 
 
-SELECT_AN_AUDIT = "Select an audit to see its checks, actions and receipt."
+SELECT_AN_AUDIT = N_("Select an audit to see its checks, actions and receipt.")
 
 
 class DetailsPane(QWidget):
@@ -259,26 +319,26 @@ class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("auditDetails")
-        self.setAccessibleName("The selected audit")
+        self.setAccessibleName(_("The selected audit"))
         self.reading = QScrollArea(self)
         self.reading.setObjectName("auditDetailsText")
-        self.reading.setAccessibleName("The selected audit's checks, actions and receipt")
+        self.reading.setAccessibleName(_("The selected audit's checks, actions and receipt"))
         self.reading.setWidgetResizable(True)
         self.reading.setFrameShape(QFrame.Shape.NoFrame)
         self.content = QWidget(self.reading)
         self.body = QVBoxLayout(self.content)
-        self.title = heading(SELECT_AN_AUDIT, self.content)
+        self.title = heading(_(SELECT_AN_AUDIT), self.content)
         self.sections = QVBoxLayout()
         self.body.addWidget(self.title)
         self.body.addLayout(self.sections)
         self.body.addStretch(1)
         self.reading.setWidget(self.content)
-        self.open_pdf = QPushButton("Open the &PDF", self)
-        self.open_pdf.setAccessibleName("Open the receipt's PDF")
-        self.show_file = QPushButton("Show the receipt &file", self)
-        self.show_file.setAccessibleName("Show the receipt file in its folder")
-        self.save_copy = QPushButton("&Save a copy of the receipt…", self)
-        self.save_copy.setAccessibleName("Save a copy of the signed receipt")
+        self.open_pdf = QPushButton(_("Open the &PDF"), self)
+        self.open_pdf.setAccessibleName(_("Open the receipt's PDF"))
+        self.show_file = QPushButton(_("Show the receipt &file"), self)
+        self.show_file.setAccessibleName(_("Show the receipt file in its folder"))
+        self.save_copy = QPushButton(_("&Save a copy of the receipt…"), self)
+        self.save_copy.setAccessibleName(_("Save a copy of the signed receipt"))
         buttons = QHBoxLayout()
         for button in (self.open_pdf, self.show_file, self.save_copy):
             buttons.addWidget(button)
@@ -295,9 +355,10 @@ class DetailsPane(QWidget):
         self.file: Path | None = None
         self.pdf: Path | None = None
 
-    def clear(self, text: str = SELECT_AN_AUDIT) -> None:
+    def clear(self, text: str | None = None) -> None:
+        """Show nothing but `text` (by default, what to select)."""
         self.details = None
-        self.title.setText(text)
+        self.title.setText(_(SELECT_AN_AUDIT) if text is None else text)
         for widget in self.labels:
             widget.hide()
             widget.deleteLater()  # the layout lets go of a widget as it is deleted
@@ -317,9 +378,13 @@ class DetailsPane(QWidget):
         self.clear()
         self.details = details
         head = details.summary
+        # Translators: the details' title, "Ana Smith · Pixel 7: Compliant"
         self.title.setText(
-            f"{shown(head.person_name) or '(not named)'} · {shown(head.device_name)}: "
-            f"{result_on(head, as_of)[1]}"
+            _("{person} · {device}: {result}").format(
+                person=shown(head.person_name) or _("(not named)"),
+                device=shown(head.device_name),
+                result=result_on(head, as_of)[1],
+            )
         )
         for title, lines in detail_lines(details, as_of, known):
             caption = heading(title, self.content)

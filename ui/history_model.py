@@ -17,8 +17,10 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from audit.i18n import N_, _
 from audit.model import DeviceStatus
 from audit.text import visible
+from audit.words import status_label
 from ui import icons
 from ui.plain import tooltip
 from ui.tables import EnumTableModel
@@ -26,30 +28,48 @@ from ui.tables import EnumTableModel
 if TYPE_CHECKING:
     from audit.store import AuditSummary
 
-RESULT_WORDS = {
-    DeviceStatus.COMPLIANT: "Compliant",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions",
-    DeviceStatus.NON_COMPLIANT: "Not compliant",
-    DeviceStatus.OVERDUE: "Overdue",
-    DeviceStatus.INCOMPLETE: "Incomplete check",
-}
+# The results in the order the history's filter lists them. Their words are audit/words.py's,
+# but for one: in a list of audits, "Incomplete" alone would read as an unfinished record.
+RESULTS = (
+    DeviceStatus.COMPLIANT,
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS,
+    DeviceStatus.NON_COMPLIANT,
+    DeviceStatus.OVERDUE,
+    DeviceStatus.INCOMPLETE,
+)
+INCOMPLETE_WORDS = N_("Incomplete check")
+# The tables below are marked, not translated (translated where shown, so they follow the
+# language chosen after import).
 RECEIPT_WORDS = {
-    "compliance_attestation": "Attested",
-    "noncompliance_report": "Report signed",
-    "": "No receipt",
+    "compliance_attestation": N_("Attested"),
+    "noncompliance_report": N_("Report signed"),
+    "": N_("No receipt"),
 }
-ACTION_WORDS = {True: "Done", False: "Did not work"}
+ACTION_WORDS = {True: N_("Done"), False: N_("Did not work")}
 # Where an audit's row came from (audit.store.records.Origin): a re-judged row is derived from
 # a stored inventory, never a rescan, and never signed (audit.store.rejudge).
 ORIGIN_WORDS = {
-    "local": "made here",
-    "imported": "imported from a receipt",
-    "rejudged": "re-judged from the stored inventory, not rescanned",
+    "local": N_("made here"),
+    "imported": N_("imported from a receipt"),
+    "rejudged": N_("re-judged from the stored inventory, not rescanned"),
 }
 
 
 def result_words(status: DeviceStatus | None) -> str:
-    return RESULT_WORDS[status] if status is not None else "Not checked yet"
+    if status is None:
+        return _("Not checked yet")
+    if status is DeviceStatus.INCOMPLETE:
+        return _(INCOMPLETE_WORDS)
+    return status_label(status)
+
+
+def receipt_words(kind: str) -> str:
+    """A receipt's kind in words; a kind this version does not know is shown as it is."""
+    return _(RECEIPT_WORDS[kind]) if kind in RECEIPT_WORDS else shown(kind)
+
+
+def origin_words(origin: str) -> str:
+    return _(ORIGIN_WORDS.get(origin, ORIGIN_WORDS["local"]))
 
 
 def when(moment: datetime | None) -> str:
@@ -78,35 +98,35 @@ class HistoryColumn(IntEnum):
 
 
 HEADERS = {
-    HistoryColumn.WHEN: "When",
-    HistoryColumn.PERSON: "Person",
-    HistoryColumn.STAFF_ID: "Staff id",
-    HistoryColumn.DEVICE: "Device",
-    HistoryColumn.POLICY: "Policy",
-    HistoryColumn.RESULT: "Result today",
-    HistoryColumn.RECEIPT: "Receipt",
-    HistoryColumn.ASSURANCE: "Assurance",
-    HistoryColumn.POLICY_TEXT: "Policy version",
-    HistoryColumn.TECHNICIAN: "Technician",
+    HistoryColumn.WHEN: N_("When"),
+    HistoryColumn.PERSON: N_("Person"),
+    HistoryColumn.STAFF_ID: N_("Staff id"),
+    HistoryColumn.DEVICE: N_("Device"),
+    HistoryColumn.POLICY: N_("Policy"),
+    HistoryColumn.RESULT: N_("Result today"),
+    HistoryColumn.RECEIPT: N_("Receipt"),
+    HistoryColumn.ASSURANCE: N_("Assurance"),
+    HistoryColumn.POLICY_TEXT: N_("Policy version"),
+    HistoryColumn.TECHNICIAN: N_("Technician"),
 }
-RESULT_TODAY_HELP = (
+RESULT_TODAY_HELP = N_(
     "What the audit means today, as the dashboard counts it: a deadline may have passed, or an "
     "exemption ended, since it was recorded. The details say what was recorded then."
 )
 # What the history says of how much a receipt is worth (docs/security.md).
 ASSURANCE_WORDS = {
-    "witnessed": "Witnessed",
-    "self-attested": "Self-attested",
-    "": "Not signed",
+    "witnessed": N_("Witnessed"),
+    "self-attested": N_("Self-attested"),
+    "": N_("Not signed"),
 }
-ASSURANCE_HELP = (
+ASSURANCE_HELP = N_(
     "Witnessed: signed at the helpdesk bench by an enrolled technician, the phone on a cable. "
     "Self-attested: signed by the staff member on their own computer; it is their word. "
     "Not signed: a check nobody signed a receipt for. A note (!) says why a receipt that names "
     "a technician was not taken as witnessed, or that its key signed for someone else too."
 )
-OLDER_WORDS = "Older version"
-POLICY_TEXT_HELP = (
+OLDER_WORDS = N_("Older version")
+POLICY_TEXT_HELP = N_(
     '"Older version": the audit was judged under an earlier text of its policy than the one '
     "in force now; check the device again to judge it under the current one."
 )
@@ -120,9 +140,11 @@ HEADER_HELP = {
 def assurance_words(audit: AuditSummary) -> str:
     """ "Witnessed", "Self-attested" or "Not signed", with "(!)" when the trust note says more."""
     if not audit.assurance and audit.receipt_uid:
-        words = "Not recorded"  # a receipt recorded before Device Audit kept its assurance
+        words = _("Not recorded")  # a receipt recorded before Device Audit kept its assurance
+    elif audit.assurance in ASSURANCE_WORDS:
+        words = _(ASSURANCE_WORDS[audit.assurance])
     else:
-        words = ASSURANCE_WORDS.get(audit.assurance, shown(audit.assurance, 40))
+        words = shown(audit.assurance, 40)
     return f"{words} (!)" if audit.trust_note else words
 
 
@@ -134,6 +156,7 @@ class HistoryRow:
     audit: AuditSummary
     cells: tuple[str, ...]
     status: DeviceStatus | None  # as recorded, or as it stands on the model's day
+    unwitnessed: bool = False  # compliant, counted with witnessed receipts only, and not one
 
 
 def result_on(audit: AuditSummary, day: date | None) -> tuple[DeviceStatus | None, str]:
@@ -152,11 +175,12 @@ def result_on(audit: AuditSummary, day: date | None) -> tuple[DeviceStatus | Non
         return now, words
     expires = audit.exemption_expires
     if recorded is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expires is not None:
-        return now, f"{words} (exemption ended {expires.isoformat()})"
-    return now, f"{words} (deadline passed)"
-
-
-NOT_WITNESSED = ", not witnessed"
+        # Translators: {result} is a result ("Not compliant"), {day} a day (2026-03-31)
+        return now, _("{result} (exemption ended {day})").format(
+            result=words, day=expires.isoformat()
+        )
+    # Translators: {result} is a result ("Overdue")
+    return now, _("{result} (deadline passed)").format(result=words)
 
 
 def history_row(
@@ -167,21 +191,23 @@ def history_row(
     device = shown(audit.device_name or audit.device_id)
     status, result = result_on(audit, as_of)
     compliant = (DeviceStatus.COMPLIANT, DeviceStatus.COMPLIANT_WITH_EXCEPTIONS)
-    if witnessed_only and status in compliant and audit.assurance != "witnessed":
-        result += NOT_WITNESSED
+    unwitnessed = witnessed_only and status in compliant and audit.assurance != "witnessed"
+    if unwitnessed:
+        # Translators: {result} is "Compliant" or "Compliant with exceptions"
+        result = _("{result}, not witnessed").format(result=result)
     cells = {
         HistoryColumn.WHEN: when(audit.at),
-        HistoryColumn.PERSON: shown(audit.person_name) or "(not named)",
+        HistoryColumn.PERSON: shown(audit.person_name) or _("(not named)"),
         HistoryColumn.STAFF_ID: shown(audit.staff_id),
         HistoryColumn.DEVICE: device,
         HistoryColumn.POLICY: shown(audit.policy_id),
         HistoryColumn.RESULT: result,
-        HistoryColumn.RECEIPT: RECEIPT_WORDS.get(audit.receipt_kind, shown(audit.receipt_kind)),
+        HistoryColumn.RECEIPT: receipt_words(audit.receipt_kind),
         HistoryColumn.ASSURANCE: assurance_words(audit),
-        HistoryColumn.POLICY_TEXT: OLDER_WORDS if audit.older_policy else "",
+        HistoryColumn.POLICY_TEXT: _(OLDER_WORDS) if audit.older_policy else "",
         HistoryColumn.TECHNICIAN: shown(audit.technician),
     }
-    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status)
+    return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status, unwitnessed)
 
 
 class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
@@ -219,7 +245,7 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
             and orientation == Qt.Orientation.Horizontal
             and section in HEADER_HELP
         ):
-            return tooltip(HEADER_HELP[HistoryColumn(section)])
+            return tooltip(_(HEADER_HELP[HistoryColumn(section)]))
         return super().headerData(section, orientation, role)
 
     def audit_at(self, row: int) -> AuditSummary | None:
@@ -232,16 +258,16 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.cells[column]
         if role == Qt.ItemDataRole.DecorationRole and column is HistoryColumn.RESULT:
-            if row.cells[column].endswith(NOT_WITNESSED):
+            if row.unwitnessed:
                 return icons.icon("review")  # the "not witnessed" count's shape, not a tick
             return icons.status_icon(row.status)
         if role == Qt.ItemDataRole.ToolTipRole and column in _TRUST_TIPS:
             return tooltip(_TRUST_TIPS[column](row.audit)) or None
         if role == Qt.ItemDataRole.ToolTipRole:
             audit = row.audit
-            origin = ORIGIN_WORDS.get(audit.origin.value, "made here")
+            origin = origin_words(audit.origin.value)
             then = (
-                f"\nRecorded then: {result_words(audit.status)}"
+                "\n" + _("Recorded then: {result}").format(result=result_words(audit.status))
                 if row.status is not audit.status
                 else ""
             )
@@ -255,7 +281,7 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
 
 
 def _assurance_tip(audit: AuditSummary) -> str:
-    words = assurance_words(audit).removesuffix(" (!)")
+    words = assurance_words(audit).removesuffix(" (!)")  # the mark is the same in every language
     note = f"\n{shown(audit.trust_note, 400)}" if audit.trust_note else ""
     return f"{words}{note}"
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
+from audit.i18n import _, ngettext
 from ui.recorder import AuditRecorder
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class HistoryWindows(QObject):
 
     def import_receipts(self) -> ImportWindow | None:
         """Ask for a folder of receipts, and check and import them in a window of its own."""
-        folder = self.ask_folder("Choose the folder of receipts to import")
+        folder = self.ask_folder(_("Choose the folder of receipts to import"))
         if not folder:
             return None
         from ui.receipts_import import ImportWindow
@@ -105,9 +106,9 @@ class HistoryWindows(QObject):
 
         day = self.today()
         chosen = self.ask_save_path(
-            "Export audits for the compliance office",
+            _("Export audits for the compliance office"),
             exports.suggested_name(policy_id, day),
-            exports.FILTERS,
+            _(exports.FILTERS),
         )
         if not chosen:
             return
@@ -116,8 +117,11 @@ class HistoryWindows(QObject):
             "history:export",
             lambda store, _p, _c: exports.export_audits_file(store, path, policy_id, day),
             lambda count: self.message.emit(
-                f"{count} row{'s' if count != 1 else ''} exported to {path}", 15000
+                ngettext(
+                    "{count} row exported to {path}", "{count} rows exported to {path}", count
+                ).format(count=count, path=path),
+                15000,
             ),
             self.failed.emit,
-            label="Exporting audits",
+            label=_("Exporting audits"),
         )

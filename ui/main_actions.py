@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QMessageBox, QToolButton
 
+from audit.i18n import _
 from ui.errors import log_file
 from ui.plain import label
 
@@ -33,81 +34,92 @@ class MainWindowBase(QMainWindow):
 
     def _build_actions(self) -> None:
         key = QKeySequence.StandardKey
-        self.scan_action = self._action("&Scan", "F5", "List the apps on the selected device (F5)")
-        self.cancel_action = self._action("S&top", "Esc", "Stop checking the selected device (Esc)")
+        self.scan_action = self._action(
+            _("&Scan"), "F5", _("List the apps on the selected device (F5)")
+        )
+        self.cancel_action = self._action(
+            _("S&top"), "Esc", _("Stop checking the selected device (Esc)")
+        )
         self.cancel_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.remove_action = self._action("&Remove…", "Ctrl+R")
-        self.attest_action = self._action("&Attest…", "Ctrl+Shift+A")
+        self.remove_action = self._action(_("&Remove…"), "Ctrl+R")
+        self.attest_action = self._action(_("&Attest…"), "Ctrl+Shift+A")
         self.export_action = self._action(
-            "&Export inventory…",
+            _("&Export inventory…"),
             "Ctrl+E",
-            "Save the list of apps on the selected device as a JSON inventory file",
+            _("Save the list of apps on the selected device as a JSON inventory file"),
         )
         self.export_audits_action = self._action(
-            "Export a&udits for the compliance office…",
+            _("Export a&udits for the compliance office…"),
             "Ctrl+Shift+E",
-            "Save one row per person's device, with its result, dates, exemption and receipt, "
-            "as CSV or JSON",
+            _(
+                "Save one row per person's device, with its result, dates, exemption and receipt, "
+                "as CSV or JSON"
+            ),
         )
         self.import_action = self._action(
-            "&Import receipts…",
+            _("&Import receipts…"),
             "Ctrl+I",
-            "Check and add the signed receipts in a folder (staff made them on their own "
-            "computers) to the history",
+            _(
+                "Check and add the signed receipts in a folder (staff made them on their own "
+                "computers) to the history"
+            ),
         )
         self.history_action = self._action(
-            "&History", "Ctrl+H", "Every audit made or imported, searchable"
+            _("&History"), "Ctrl+H", _("Every audit made or imported, searchable")
         )
         self.dashboard_action = self._action(
-            "&Dashboard",
+            _("&Dashboard"),
             "Ctrl+Shift+D",
-            "Who is compliant, overdue or excepted under a policy, with a chart",
+            _("Who is compliant, overdue or excepted under a policy, with a chart"),
         )
         self.helpdesk_action = self._action(
-            "Helpdesk &mode",
+            _("Helpdesk &mode"),
             "Ctrl+Shift+H",
-            "A queue of the phones plugged in at the bench, each checked at once",
+            _("A queue of the phones plugged in at the bench, each checked at once"),
         )
         self.helpdesk_action.setCheckable(True)
         self.queue_focus_action = self._action(
-            "Go to the &queue", "F6", "Move to the list of phones (F6)"
+            _("Go to the &queue"), "F6", _("Move to the list of phones (F6)")
         )
         self.queue_next_action = self._action(
-            "&Next phone that needs me",
+            _("&Next phone that needs me"),
             "F7",
-            "Select the next phone in the queue that needs you (F7)",
+            _("Select the next phone in the queue that needs you (F7)"),
         )
         self.queue_previous_action = self._action(
-            "&Previous phone that needs me",
+            _("&Previous phone that needs me"),
             "Shift+F7",
-            "Select the previous phone in the queue that needs you (Shift+F7)",
+            _("Select the previous phone in the queue that needs you (Shift+F7)"),
         )
-        self.open_policy_action = self._action("&Open policy file…", key.Open, "Use a policy file")
+        self.open_policy_action = self._action(
+            _("&Open policy file…"), key.Open, _("Use a policy file")
+        )
         self.exemptions_action = self._action(
-            "Load e&xemptions file…",
+            _("Load e&xemptions file…"),
             "Ctrl+Shift+O",
-            "Load the exemptions your organisation granted",
+            _("Load the exemptions your organisation granted"),
         )
-        self.find_action = self._action("&Find app", key.Find)
-        self.quit_action = self._action("&Quit", key.Quit)
+        self.find_action = self._action(_("&Find app"), key.Find)
+        self.quit_action = self._action(_("&Quit"), key.Quit)
         self.demo_action = self._action(
-            "Try the &demo phone",
+            _("Try the &demo phone"),
             "Ctrl+D",
-            "Add a SIMULATED phone, to try Device Audit without a real one",
+            _("Add a SIMULATED phone, to try Device Audit without a real one"),
         )
         self.demo_action.setCheckable(True)
-        self.guide_action = self._action("How to switch on &USB debugging", key.HelpContents)
-        self.turn_off_action = self._action("Switch USB debugging &off again")
-        self.udev_action = self._action("USB permissions on &Linux")
-        self.log_action = self._action("Open the &log folder")
-        self.about_action = self._action("&About Device Audit")
+        self.guide_action = self._action(_("How to switch on &USB debugging"), key.HelpContents)
+        self.turn_off_action = self._action(_("Switch USB debugging &off again"))
+        self.udev_action = self._action(_("USB permissions on &Linux"))
+        self.log_action = self._action(_("Open the &log folder"))
+        self.about_action = self._action(_("&About Device Audit"))
 
     def _build_toolbar(self, policy_box: QComboBox) -> None:
-        toolbar = self.addToolBar("Main")
+        # Translators: the main toolbar's name (a right click on the toolbar shows it)
+        toolbar = self.addToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        policy_label = label("&Policy:", self, wrap=False, selectable=False)
+        policy_label = label(_("&Policy:"), self, wrap=False, selectable=False)
         policy_label.setTextFormat(Qt.TextFormat.PlainText)
         policy_label.setBuddy(policy_box)
         toolbar.addWidget(policy_label)
@@ -128,7 +140,7 @@ class MainWindowBase(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(_("&File"))
         file_menu.addAction(self.open_policy_action)
         file_menu.addAction(self.exemptions_action)
         file_menu.addSeparator()
@@ -140,7 +152,7 @@ class MainWindowBase(QMainWindow):
         install_menu(self, file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        device_menu = bar.addMenu("&Device")
+        device_menu = bar.addMenu(_("&Device"))
         for action in (
             self.scan_action,
             self.cancel_action,
@@ -148,7 +160,7 @@ class MainWindowBase(QMainWindow):
             self.attest_action,
         ):
             device_menu.addAction(action)
-        view_menu = bar.addMenu("&View")
+        view_menu = bar.addMenu(_("&View"))
         view_menu.addAction(self.find_action)
         view_menu.addSeparator()
         view_menu.addAction(self.history_action)
@@ -158,7 +170,7 @@ class MainWindowBase(QMainWindow):
         view_menu.addAction(self.queue_focus_action)
         view_menu.addAction(self.queue_next_action)
         view_menu.addAction(self.queue_previous_action)
-        help_menu = bar.addMenu("&Help")
+        help_menu = bar.addMenu(_("&Help"))
         help_menu.addAction(self.demo_action)
         help_menu.addSeparator()
         help_menu.addAction(self.guide_action)
@@ -193,17 +205,20 @@ class MainWindowBase(QMainWindow):
         box = QMessageBox(self)
         box.setObjectName("aboutBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setWindowTitle("About Device Audit")
+        box.setWindowTitle(_("About Device Audit"))
         box.setTextFormat(Qt.TextFormat.PlainText)
         # The version is signed into every receipt: a copy that cannot tell its own says so.
         which = (
-            "Version unknown: this copy was made without its git history, so its receipts "
-            f"say {UNKNOWN}."
+            _(
+                "Version unknown: this copy was made without its git history, so its receipts "
+                "say {version}."
+            ).format(version=UNKNOWN)
             if __version__ == UNKNOWN
-            else f"Version {__version__}"
+            else _("Version {version}").format(version=__version__)
         )
-        box.setText(
-            f"Device Audit\n{which}\n\nFinds banned apps on this computer and on Android "
-            "phones, explains why they are banned, and what to do next."
+        does = _(
+            "Finds banned apps on this computer and on Android phones, explains why they are "
+            "banned, and what to do next."
         )
+        box.setText(f"Device Audit\n{which}\n\n{does}")
         box.open()

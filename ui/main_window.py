@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import _, ngettext
 from audit.model import DeviceState, Policy
 from ui import errors, settings
 from ui.availability import Availability, attest_availability, remove_availability
@@ -317,7 +318,8 @@ class MainWindow(MainWindowBase):
     def _on_exemptions_changed(self, count: int) -> None:
         for device_id in list(self.sessions):
             self.scanning.reassess(device_id)
-        self._status(f"{count} exemptions loaded.", 5000)
+        loaded = ngettext("{count} exemption loaded.", "{count} exemptions loaded.", count)
+        self._status(loaded.format(count=count), 5000)
 
     @Slot()
     def _on_presets_loaded(self) -> None:
@@ -325,23 +327,27 @@ class MainWindow(MainWindowBase):
             self.policies.choose_for_demo()
 
     def open_policy_file(self) -> None:
-        path = self.ask_open_path("Open a policy file", "Policy files (*.toml);;All files (*)")
+        path = self.ask_open_path(
+            _("Open a policy file"), _("Policy files (*.toml);;All files (*)")
+        )
         if path:
             self.choose_policy(path)
 
     def open_exemptions_file(self) -> None:
-        path = self.ask_open_path("Load an exemptions file", "Exemptions (*.toml);;All files (*)")
+        path = self.ask_open_path(
+            _("Load an exemptions file"), _("Exemptions (*.toml);;All files (*)")
+        )
         if path:
             self.policies.load_exemptions(path)
 
     def ask_open_path(self, title: str, filters: str) -> str:
         """Ask for a file to open; tests replace this."""
-        path, _ = QFileDialog.getOpenFileName(self, title, "", filters)
+        path, _chosen_filter = QFileDialog.getOpenFileName(self, title, "", filters)
         return path
 
     def ask_save_path(self, title: str, suggested: str, filters: str) -> str:
         """Ask where to save; tests replace this."""
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        path, _chosen_filter = QFileDialog.getSaveFileName(self, title, suggested, filters)
         return path
 
     def ask_folder(self, title: str) -> str:
@@ -363,8 +369,9 @@ class MainWindow(MainWindowBase):
     @Slot(object)
     def _on_tracker_failed(self, error: BaseException) -> None:
         message = errors.describe(error)
+        unseen = _("Phones cannot be seen right now.")
         self.device_panel.show_tracker_problem(
-            f"Phones cannot be seen right now. {message.text} {message.next_step}".strip()
+            f"{unseen} {message.text} {message.next_step}".strip()
         )
 
     @Slot(QModelIndex, QModelIndex)
@@ -391,7 +398,7 @@ class MainWindow(MainWindowBase):
             return
         suggested = f"{scan.device.name or 'device'}-inventory.json".replace("/", "-")
         path = self.ask_save_path(
-            "Export the inventory", suggested, "Inventory files (*.json);;All files (*)"
+            _("Export the inventory"), suggested, _("Inventory files (*.json);;All files (*)")
         )
         if path:
             self.scanning.export(scan, Path(path))
@@ -440,7 +447,7 @@ class MainWindow(MainWindowBase):
     def _update_actions(self) -> None:
         device_id = self.current_id()
         if self.queue.hides(device_id):
-            self.scan_action.setText("&Scan")
+            self.scan_action.setText(_("&Scan"))
             for action in (
                 self.scan_action,
                 self.cancel_action,
@@ -450,13 +457,15 @@ class MainWindow(MainWindowBase):
             ):
                 action.setEnabled(False)
             for action in (self.remove_action, self.attest_action):
-                _set_availability(action, Availability(False, "Select a phone in the queue first."))
+                _set_availability(
+                    action, Availability(False, _("Select a phone in the queue first."))
+                )
             return
         entry = self.devices.entry(device_id)
         session = self.session(device_id)
         running = self.ops.is_running(device_id)
         ready = entry is not None and entry.state is DeviceState.READY
-        self.scan_action.setText("Re&scan" if session.scan is not None else "&Scan")
+        self.scan_action.setText(_("Re&scan") if session.scan is not None else _("&Scan"))
         self.scan_action.setEnabled(ready and not running)
         self.cancel_action.setEnabled(running)
         self.export_action.setEnabled(session.scan is not None)
@@ -509,7 +518,7 @@ class MainWindow(MainWindowBase):
         self.device_panel.setVisible(not on)
         for action in (self.queue_focus_action, self.queue_next_action, self.queue_previous_action):
             action.setEnabled(on)
-        self.setWindowTitle("Helpdesk \u2014 Device Audit" if on else "Device Audit")
+        self.setWindowTitle(_("Helpdesk \u2014 Device Audit") if on else "Device Audit")
         self.queue.sync()
         if on and self.queue_panel is not None:
             self.queue_panel.select(self.current_id())
@@ -546,7 +555,7 @@ class MainWindow(MainWindowBase):
         if not self.helpdesk or self.queue_panel is None:
             return
         if not self.queue_panel.select_next(step):
-            self._status("No phone in the queue needs you now.", 5000)
+            self._status(_("No phone in the queue needs you now."), 5000)
         self._focus_queue()
 
     def clear_unplugged(self) -> None:
@@ -580,7 +589,7 @@ class MainWindow(MainWindowBase):
         if on and not self.demo:
             self.demo = self.scanning.add_demo()
             if not self.demo:
-                self._status("The demo phone needs phone support.", 5000)
+                self._status(_("The demo phone needs phone support."), 5000)
                 self.demo_action.setChecked(False)
         elif not on and self.demo:
             serial, self.demo = self.demo, ""

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from audit.errors import AuditError
+from audit.i18n import N_, _
 from audit.model import Exemption, Policy
 from audit.progress import CancelCheck, Progress
 from ui import settings
@@ -37,13 +38,14 @@ OPEN_FILE = "\x00open-file"
 DEMO_POLICY = "nz-parliament-2025"  # the NZ Parliament preset in force (2023 is superseded)
 
 
-BOX_TIP = "The policy to check devices against"
-SIGNED_REQUIRED_TIP = (
+# Marked here, translated where shown.
+BOX_TIP = N_("The policy to check devices against")
+SIGNED_REQUIRED_TIP = N_(
     "This helpdesk requires signed policies: a policy file can be used only with its issuer's "
     "signature beside it (FILE.toml.sig). The built-in presets need none."
 )
 
-KEY_TIP = (
+KEY_TIP = N_(
     "The signature proves the file was not changed since the holder of that key signed it; the "
     "name is the file's own. Compare the key with the one your organisation published."
 )
@@ -67,23 +69,25 @@ def issuer_words(policy: Policy | None) -> str:
     if built_in(policy):
         checked = policy.last_verified
         if checked is None:
-            return "Built-in preset, not checked against its sources since it was written"
-        return f"Built-in preset, last checked {day_words(checked)}"
+            return _("Built-in preset, not checked against its sources since it was written")
+        return _("Built-in preset, last checked {day}").format(day=day_words(checked))
     if policy.issuer_key:
         from audit.attestation.keys import format_fingerprint
 
-        return (
-            f"Issued by {policy.authority or 'its issuer'} (signature checked, key "
-            f"{format_fingerprint(policy.issuer_key)})"
+        return _("Issued by {issuer} (signature checked, key {fingerprint})").format(
+            issuer=policy.authority or _("its issuer"),
+            fingerprint=format_fingerprint(policy.issuer_key),
         )
-    return "Not signed: nobody has vouched for this file's text"
+    return _("Not signed: nobody has vouched for this file's text")
 
 
 def _file_words(policy: Policy) -> str:
     """How a policy file is named in the box, beside its title."""
     if built_in(policy):
-        return "a copy of the built-in preset"
-    return "from a file, signed by its issuer" if policy.issuer_key else "from a file, not signed"
+        return _("a copy of the built-in preset")
+    if policy.issuer_key:
+        return _("from a file, signed by its issuer")
+    return _("from a file, not signed")
 
 
 def policy_key(policy: Policy | None) -> str:
@@ -117,8 +121,8 @@ class PolicyController(QObject):
         self.signed_required = False  # as the history said when a policy was last loaded
         self.box = box = QComboBox(parent)
         box.setObjectName("policyBox")
-        box.setAccessibleName("Policy")
-        box.setToolTip(BOX_TIP)
+        box.setAccessibleName(_("Policy"))
+        box.setToolTip(_(BOX_TIP))
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         box.setMinimumContentsLength(30)
         self.presets: tuple[Policy, ...] = ()
@@ -134,7 +138,7 @@ class PolicyController(QObject):
         box = self.box
         box.blockSignals(True)
         box.clear()
-        box.addItem("Choose your policy…", "")
+        box.addItem(_("Choose your policy…"), "")
         tips = [""]
         for preset in self.presets:
             box.addItem(preset.title, preset.id)
@@ -142,20 +146,24 @@ class PolicyController(QObject):
         current = self.policy
         key = policy_key(current)
         if current is not None and box.findData(key) < 0:
-            box.addItem(f"{current.title} ({_file_words(current)})", key)
+            # Translators: a policy file in the list, "Our ban (from a file, not signed)"
+            box.addItem(
+                _("{title} ({origin})").format(title=current.title, origin=_file_words(current)),
+                key,
+            )
             tips.append(issuer_words(current))
-        box.addItem("Open policy file…", OPEN_FILE)
-        tips.append(SIGNED_REQUIRED_TIP if self.signed_required else "")
+        box.addItem(_("Open policy file…"), OPEN_FILE)
+        tips.append(_(SIGNED_REQUIRED_TIP) if self.signed_required else "")
         box.setCurrentIndex(max(box.findData(key), 0))
         self._index = box.currentIndex()
         for i, tip in enumerate(tips):
             text = box.itemText(i) + (f"\n{tip}" if tip else "")
             box.setItemData(i, tooltip(text), Qt.ItemDataRole.ToolTipRole)
-        lines = [BOX_TIP, issuer_words(current)]
+        lines = [_(BOX_TIP), issuer_words(current)]
         if current is not None and current.issuer_key and not built_in(current):
-            lines.append(KEY_TIP)  # a name anyone can write; the key is what was checked
+            lines.append(_(KEY_TIP))  # a name anyone can write; the key is what was checked
         if self.signed_required:
-            lines.append(SIGNED_REQUIRED_TIP)
+            lines.append(_(SIGNED_REQUIRED_TIP))
         box.setToolTip(tooltip("\n".join(line for line in lines if line)))
         box.setAccessibleDescription(" ".join(line for line in lines[1:] if line))
         box.blockSignals(False)
@@ -196,7 +204,7 @@ class PolicyController(QObject):
                 self.failed.emit(problem)
             self.presets_loaded.emit()
 
-        self.ops.start("presets", work, done, self.failed.emit, label="Loading policies")
+        self.ops.start("presets", work, done, self.failed.emit, label=_("Loading policies"))
 
     def choose(self, name_or_path: str, *, remember: bool = True) -> None:
         """Load a preset by id or a policy file by path, and put it in force."""
@@ -216,7 +224,7 @@ class PolicyController(QObject):
             work,
             lambda policy: self.set_policy(policy, remember=remember),
             failed,
-            label="Loading the policy",
+            label=_("Loading the policy"),
         )
 
     def _usable(self, policy: Policy) -> Policy:
@@ -274,7 +282,7 @@ class PolicyController(QObject):
             settings.set_last_exemptions(path)
             self.exemptions_changed.emit(len(exemptions))
 
-        self.ops.start("exemptions", work, done, self.failed.emit, label="Loading exemptions")
+        self.ops.start("exemptions", work, done, self.failed.emit, label=_("Loading exemptions"))
 
 
 def _recorder_of(parent: QWidget) -> AuditRecorder | None:

@@ -5,6 +5,9 @@ untrusted: it is escaped with html.escape before it goes into the QTextDocument,
 called `<b>TikTok</b>` prints those characters and never becomes markup; invisible control and
 direction characters are printed as visible escapes so they cannot reorder or hide text.
 
+Its own words (the signature's heading, the note under it) are in the receipt's language
+(ReceiptContent.language), like the rest of the content, whatever the reader's language.
+
 Works headless: the CLI calls it on servers with no display, so a QGuiApplication is made when
 none exists, on the offscreen platform when Linux has no display to use.
 """
@@ -30,6 +33,7 @@ from PySide6.QtGui import (
 )
 
 from audit.attestation.receipt_text import ReceiptContent, Section, Table
+from audit.i18n import _, speaking
 from audit.text import visible
 
 _APPS: list[QGuiApplication] = []  # keeps the application made here alive
@@ -87,6 +91,11 @@ def _section(section: Section) -> str:
 
 def receipt_html(content: ReceiptContent) -> str:
     """The document; only the tags written here are markup, every value is escaped."""
+    with speaking(content.language):
+        return _html(content)
+
+
+def _html(content: ReceiptContent) -> str:
     colour = "#1a7f37" if content.compliant and not content.simulated_line else "#b42318"
     parts = []
     if content.simulated_line:
@@ -103,15 +112,16 @@ def receipt_html(content: ReceiptContent) -> str:
     parts += [_section(section) for section in content.sections]
     parts.append(_table(content.findings))
     parts.append(_table(content.actions))
-    parts.append("<h3>Signature</h3>")
-    parts.append(
-        f"<p>Signed by the key with fingerprint<br><tt>{_esc(content.fingerprint)}</tt></p>"
-    )
+    # (no _() inside an f-string: the extractor cannot see it there)
+    heading, signed_by = _("Signature"), _("Signed by the key with fingerprint")
+    parts.append(f"<h3>{_esc(heading)}</h3>")
+    parts.append(f"<p>{_esc(signed_by)}<br><tt>{_esc(content.fingerprint)}</tt></p>")
     parts.append(f"<p>{_esc(content.verify_hint)}</p>")
-    parts.append(
-        "<p><i>This PDF is a readable copy. The signed receipt file is the record: check it "
-        "with the command above.</i></p>"
+    note = _(
+        "This PDF is a readable copy. The signed receipt file is the record: check it with the "
+        "command above."
     )
+    parts.append(f"<p><i>{_esc(note)}</i></p>")
     if content.technical is not None:
         parts.append(f"<div style='font-size:small'>{_section(content.technical)}</div>")
     # Which app wrote this copy (the version that signed is inside the receipt file).
@@ -126,7 +136,7 @@ def app_and_version() -> str:
 
 
 def written_by() -> str:
-    return f"This copy was written by {app_and_version()}."
+    return _("This copy was written by {app}.").format(app=app_and_version())
 
 
 def _printed_layout(document: QTextDocument, writer: QPdfWriter) -> QTextDocument:
@@ -154,7 +164,7 @@ def _tables(document: QTextDocument) -> list[QTextTable]:
 def keep_tables_together(document: QTextDocument, writer: QPdfWriter) -> None:
     """A table's title and header row never end a page without its first row: the title
     starts the next page instead (and a header row repeats on each page a table goes on to)."""
-    for _ in range(len(_tables(document))):  # each break may move the tables after it
+    for _attempt in range(len(_tables(document))):  # each break may move the tables after it
         printed = _printed_layout(document, writer)
         layout = printed.documentLayout()
         height = printed.pageSize().height()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from audit.errors import ALTERED_RECEIPT_NEXT_STEP
+from audit.i18n import N_, _, ngettext
 from audit.text import visible
 from ui import errors, icons
 from ui.plain import label, tooltip
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
     from audit.store import FileOutcome, ImportReport, Store
 
 RESULT_WORDS = {
-    "imported": "Imported",
-    "duplicate": "Already in the history",
-    "refused": "Refused",
-    "skipped": "Skipped: not a receipt",
+    "imported": N_("Imported"),
+    "duplicate": N_("Already in the history"),
+    "refused": N_("Refused"),
+    "skipped": N_("Skipped: not a receipt"),
 }
 RESULT_ICONS = {
     "imported": "ok",
@@ -55,8 +56,18 @@ RESULT_ICONS = {
     "refused": "violation",
     "skipped": "info",  # the PDF copy of a receipt: nothing wrong, nothing to do, not a success
 }
-DEMO_NEXT = "Ask the person for the receipt of their real device."
-UNREADABLE_NEXT = "Check that the file can be opened, then import the folder again."
+DEMO_NEXT = N_("Ask the person for the receipt of their real device.")
+UNREADABLE_NEXT = N_("Check that the file can be opened, then import the folder again.")
+
+
+def _start_of(message: str) -> str:
+    """The words of a store's message before its first placeholder, in the language in use."""
+    return message.split("{", 1)[0]
+
+
+def _end_of(message: str) -> str:
+    """The words of a store's message after its last placeholder, in the language in use."""
+    return message.rsplit("}", 1)[-1]
 
 
 def reason_words(outcome: FileOutcome) -> str:
@@ -64,7 +75,11 @@ def reason_words(outcome: FileOutcome) -> str:
     for a refused file what to do about it."""
     reason = outcome.reason[:1].upper() + outcome.reason[1:]
     if outcome.key_changed and outcome.result.value == "refused":
-        reason = reason.split(". If ", 1)[0] + ". Accept the new key below if it is really theirs."
+        # The store's reason ends with a sentence on accepting the key at the command line
+        # ("If ... accept it."): this window's own button says it instead.
+        kept = reason.rsplit(". ", 1)[0]
+        accept = _("Accept the new key below if it is really theirs.")
+        reason = f"{kept}. {accept}"
     elif outcome.result.value == "refused":
         step = next_step(outcome)
         if step:
@@ -75,12 +90,18 @@ def reason_words(outcome: FileOutcome) -> str:
 def next_step(outcome: FileOutcome) -> str:
     """What to do about a refused file whose reason does not already say it."""
     if outcome.simulated:
-        return DEMO_NEXT
-    if outcome.reason.startswith("the file cannot be read"):
-        return UNREADABLE_NEXT
-    if outcome.reason.endswith("Please report this."):  # a fault of Device Audit, not the file
+        return _(DEMO_NEXT)
+    # The store's reasons, recognised in the language they were written in (audit.store.importer
+    # writes them with these very messages).
+    if outcome.reason.startswith(_start_of(_("the file cannot be read ({problem})"))):
+        return _(UNREADABLE_NEXT)
+    fault = _(
+        "Device Audit could not check this file ({problem}); it was not imported. Please "
+        "report this."
+    )
+    if outcome.reason.endswith(_end_of(fault)):  # a fault of Device Audit, not the file
         return ""
-    return ALTERED_RECEIPT_NEXT_STEP
+    return _(ALTERED_RECEIPT_NEXT_STEP)
 
 
 def result_icon(outcome: FileOutcome) -> QIcon:
@@ -96,14 +117,14 @@ def signed_for(outcome: FileOutcome) -> str:
     if not outcome.person_name:
         return key
     if outcome.identity.startswith("technician:"):
-        return f"{outcome.person_name} (signed by {key})"
+        return _("{person} (signed by {signer})").format(person=outcome.person_name, signer=key)
     return f"{outcome.person_name} ({key})"
 
 
 def who(identity: str) -> str:
     if identity.startswith("technician:"):
-        return f"technician {identity.removeprefix('technician:')}"
-    return f"staff id {identity}" if identity else ""
+        return _("technician {name}").format(name=identity.removeprefix("technician:"))
+    return _("staff id {id}").format(id=identity) if identity else ""
 
 
 class ImportColumn(IntEnum):
@@ -114,10 +135,10 @@ class ImportColumn(IntEnum):
 
 
 HEADERS = {
-    ImportColumn.FILE: "File",
-    ImportColumn.RESULT: "Result",
-    ImportColumn.SIGNED_FOR: "Signed for",
-    ImportColumn.REASON: "Why",
+    ImportColumn.FILE: N_("File"),
+    ImportColumn.RESULT: N_("Result"),
+    ImportColumn.SIGNED_FOR: N_("Signed for"),
+    ImportColumn.REASON: N_("Why"),
 }
 OUTCOME_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -131,7 +152,7 @@ class ImportRow:
 def import_row(outcome: FileOutcome) -> ImportRow:
     cells = {
         ImportColumn.FILE: visible(outcome.path.name, limit=120),
-        ImportColumn.RESULT: RESULT_WORDS[outcome.result.value],
+        ImportColumn.RESULT: _(RESULT_WORDS[outcome.result.value]),
         ImportColumn.SIGNED_FOR: visible(signed_for(outcome), limit=120),
         ImportColumn.REASON: reason_words(outcome),
     }
@@ -162,12 +183,29 @@ class ImportReportModel(EnumTableModel[ImportRow, ImportColumn]):
 def summary_words(report: ImportReport) -> str:
     files = len(report.outcomes)
     if files == 0:
-        return "The folder holds no files to import."
-    skipped = f", {report.skipped} skipped (not receipts)" if report.skipped else ""
-    return (
-        f"{files} file{'s' if files != 1 else ''}: {report.imported} imported, "
-        f"{report.duplicates} already in the history, {report.refused} refused{skipped}."
-    )
+        return _("The folder holds no files to import.")
+    counts = {
+        "count": files,
+        "imported": report.imported,
+        "duplicates": report.duplicates,
+        "refused": report.refused,
+        "skipped": report.skipped,
+    }
+    if report.skipped:
+        return ngettext(
+            "{count} file: {imported} imported, {duplicates} already in the history, "
+            "{refused} refused, {skipped} skipped (not receipts).",
+            "{count} files: {imported} imported, {duplicates} already in the history, "
+            "{refused} refused, {skipped} skipped (not receipts).",
+            files,
+        ).format(**counts)
+    return ngettext(
+        "{count} file: {imported} imported, {duplicates} already in the history, "
+        "{refused} refused.",
+        "{count} files: {imported} imported, {duplicates} already in the history, "
+        "{refused} refused.",
+        files,
+    ).format(**counts)
 
 
 class ImportWindow(QMainWindow):
@@ -179,7 +217,7 @@ class ImportWindow(QMainWindow):
     def __init__(self, recorder: AuditRecorder, folder: Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("importWindow")
-        self.setWindowTitle("Import receipts \u2014 Device Audit")
+        self.setWindowTitle(_("Import receipts \u2014 Device Audit"))
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.recorder = recorder
         self.folder = folder
@@ -191,23 +229,27 @@ class ImportWindow(QMainWindow):
         recorder.ops.progress.connect(self._on_progress)
 
     def _build(self) -> None:
-        self.heading = label(f"Receipts from {visible(str(self.folder))}", self, name="folder")
+        self.heading = label(
+            _("Receipts from {folder}").format(folder=visible(str(self.folder))),
+            self,
+            name="folder",
+        )
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
         self.status = label("", self, name="importStatus")
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
-        self.progress.setAccessibleName("Import progress")
-        self.stop_button = QPushButton("&Stop", self)
-        self.stop_button.setAccessibleName("Stop the import")
+        self.progress.setAccessibleName(_("Import progress"))
+        self.stop_button = QPushButton(_("&Stop"), self)
+        self.stop_button.setAccessibleName(_("Stop the import"))
         self.model = ImportReportModel(self)
         self.table = QTableView(self)
         set_up_table(
             self.table,
             self.model,
             name="importReport",
-            accessible_name="What became of each file",
+            accessible_name=_("What became of each file"),
             widths=(
                 (ImportColumn.FILE, 220),
                 (ImportColumn.RESULT, 170),
@@ -222,7 +264,7 @@ class ImportWindow(QMainWindow):
         self.keys_layout.setContentsMargins(0, 0, 0, 0)
         self.key_buttons: dict[str, QPushButton] = {}
         self.key_widgets: list[QWidget] = []
-        self.close_button = QPushButton("&Close", self)
+        self.close_button = QPushButton(_("&Close"), self)
         self.close_button.clicked.connect(self.close)
         self.stop_button.clicked.connect(self.stop)
 
@@ -258,14 +300,14 @@ class ImportWindow(QMainWindow):
                 folder, accept_new_keys=accept, progress=progress, cancelled=cancelled
             )
 
-        self._running(True, "Checking each receipt's signature and adding it to the history…")
+        self._running(True, _("Checking each receipt's signature and adding it to the history…"))
         self.recorder.run(
             self.key,
             work,
             lambda report: self._done(report, paths is not None),
             self._failed,
             on_cancelled=self._stopped,
-            label="Importing receipts",
+            label=_("Importing receipts"),
         )
 
     def stop(self) -> None:
@@ -303,8 +345,10 @@ class ImportWindow(QMainWindow):
     def _stopped(self) -> None:
         self._running(
             False,
-            "Import stopped. Receipts imported before you stopped stay in the history; import "
-            "the folder again to finish (files already imported are skipped).",
+            _(
+                "Import stopped. Receipts imported before you stopped stay in the history; "
+                "import the folder again to finish (files already imported are skipped)."
+            ),
         )
         self.finished.emit()
 
@@ -319,15 +363,25 @@ class ImportWindow(QMainWindow):
         for identity in report.changed_keys:
             shown = visible(who(identity), limit=120)
             count = len(_refused_for_key(report, identity))
-            receipts = f"{count} refused receipt{'s' if count != 1 else ''}"
             note = label(
-                f"Receipts for {shown} are signed with a different key than before. That is "
-                "what a forged receipt looks like, and also what a new computer or a reinstall "
-                "looks like: check with the person before you accept it. Accepting the key "
-                f"imports their {receipts} signed with it.",
+                ngettext(
+                    "Receipts for {who} are signed with a different key than before. That is "
+                    "what a forged receipt looks like, and also what a new computer or a "
+                    "reinstall looks like: check with the person before you accept it. "
+                    "Accepting the key imports their {count} refused receipt signed with it.",
+                    "Receipts for {who} are signed with a different key than before. That is "
+                    "what a forged receipt looks like, and also what a new computer or a "
+                    "reinstall looks like: check with the person before you accept it. "
+                    "Accepting the key imports their {count} refused receipts signed with it.",
+                    count,
+                ).format(who=shown, count=count),
                 self.keys,
             )
-            words = f"Accept the new key for {shown} and import their {receipts}"
+            words = ngettext(
+                "Accept the new key for {who} and import their {count} refused receipt",
+                "Accept the new key for {who} and import their {count} refused receipts",
+                count,
+            ).format(who=shown, count=count)
             button = QPushButton(words.replace("&", "&&") + "…", self.keys)
             button.setAccessibleName(words)
             button.clicked.connect(lambda _=False, i=identity: self.accept_key(i))
@@ -356,21 +410,25 @@ class ImportWindow(QMainWindow):
         signers = sorted({o.signer for o in self.report.outcomes if o.path in paths})
         if len(signers) != 1:
             self.status.setText(
-                f"Receipts for {shown} are signed with {len(signers)} different new keys: ask "
-                "the person which fingerprint their Device Audit shows, and accept that one "
-                "alone: device-audit import --accept-new-key ID=FINGERPRINT"
+                _(
+                    "Receipts for {who} are signed with {count} different new keys: ask the "
+                    "person which fingerprint their Device Audit shows, and accept that one "
+                    "alone: device-audit import --accept-new-key ID=FINGERPRINT"
+                ).format(who=shown, count=len(signers))
             )
             return False
         from audit.attestation import format_fingerprint
 
         if not self.ask_confirm(
-            "Accept a new signing key?",
-            f"Only accept this if you have checked with {shown} that their own Device Audit "
-            f"shows this fingerprint:\n\n{format_fingerprint(signers[0])}\n\nTheir receipts "
-            "signed with it will then be imported. The key seen first stops counting as "
-            "compliant unless it is theirs too.\n\nIf you are not sure, do not accept it: a "
-            "receipt signed with an unknown key may be forged.",
-            f"Accept the new key for {shown}",
+            _("Accept a new signing key?"),
+            _(
+                "Only accept this if you have checked with {who} that their own Device Audit "
+                "shows this fingerprint:\n\n{fingerprint}\n\nTheir receipts signed with it will "
+                "then be imported. The key seen first stops counting as compliant unless it is "
+                "theirs too.\n\nIf you are not sure, do not accept it: a receipt signed with an "
+                "unknown key may be forged."
+            ).format(who=shown, fingerprint=format_fingerprint(signers[0])),
+            _("Accept the new key for {who}").format(who=shown),
         ):
             return False
         self.accepted.add(identity)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from audit.i18n import _
 from audit.model import ActionResult, Assessment
 from audit.progress import CancelCheck, Progress
 from ui.ops import Operations
@@ -271,8 +272,8 @@ class AuditRecorder(QObject):
         self.demo_said = True
         from audit.store import DEMO_NOT_RECORDED
 
-        log.info("%s", DEMO_NOT_RECORDED)
-        self.not_recorded.emit(DEMO_NOT_RECORDED)
+        log.info("%s", DEMO_NOT_RECORDED)  # the log in English, the person in their language
+        self.not_recorded.emit(_(DEMO_NOT_RECORDED))
 
     @staticmethod
     def _on(
@@ -337,7 +338,7 @@ class AuditRecorder(QObject):
                 self._current = None
                 self._queue.appendleft(job)
 
-        self.ops.start(WRITE_KEY, work, done, failed, on_cancelled=cancelled, label="Saving")
+        self.ops.start(WRITE_KEY, work, done, failed, on_cancelled=cancelled, label=_("Saving"))
 
     def _execute(self, job: _Job) -> object:
         start = time.perf_counter()

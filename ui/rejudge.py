@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _
 from ui import errors
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from audit.store.rejudge import RejudgeReport
     from ui.recorder import AuditRecorder
 
-LABEL = "Re-judge under the current version"
-TIP = (
+LABEL = N_("Re-judge under the current version")
+TIP = N_(
     "Judge again, under the policy's current version, every device whose latest check was "
     "made under an older one, from the apps the history holds for it. No phone is scanned; "
     "a device is never made compliant this way."
@@ -49,12 +50,12 @@ class RejudgeButton(QPushButton):
         policy_id: Callable[[], str],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(LABEL, parent)
+        super().__init__(_(LABEL), parent)
         self.recorder = recorder
         self.policy_id = policy_id
         self.message: QMessageBox | None = None  # the last result shown (for tests)
-        self.setAccessibleName(LABEL)
-        self.setToolTip(TIP)
+        self.setAccessibleName(_(LABEL))
+        self.setToolTip(_(TIP))
         self.clicked.connect(self.start)
         self.update_enabled()
 
@@ -83,7 +84,7 @@ class RejudgeButton(QPushButton):
             work,
             self._done,
             self._failed,
-            label="Re-judging the stored audits",
+            label=_("Re-judging the stored audits"),
         )
 
     def _done(self, report: RejudgeReport) -> None:
@@ -93,10 +94,10 @@ class RejudgeButton(QPushButton):
         box = QMessageBox(self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle("Re-judged audits")
+        box.setWindowTitle(_("Re-judged audits"))
         box.setTextFormat(Qt.TextFormat.PlainText)  # names came from devices and files
         box.setText(f"{total}\n\n" + "\n".join(lines))
-        box.setAccessibleName("Re-judged audits")
+        box.setAccessibleName(_("Re-judged audits"))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         self.message = box
         box.open()  # window-modal, without a nested event loop

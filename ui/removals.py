@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from audit.i18n import _
 from audit.model import Assessment, DeviceKind, DeviceState
 from ui import settings
 from ui.availability import ActionFacts, attest_availability
@@ -103,8 +104,9 @@ class RemovalsController(QObject):
         from ui import errors
 
         message = errors.describe(error)
+        problem = f"{message.text} {message.next_step}"
         self.message.emit(
-            f"The audit could not be saved in the history: {message.text} {message.next_step}",
+            _("The audit could not be saved in the history: {problem}").format(problem=problem),
             30000,
         )
         if not self._problem_shown:  # once: the status bar tells of later ones
@@ -247,7 +249,7 @@ class RemovalsController(QObject):
         self._record_actions(device_id, wizard, handle)
         session.wizard = None
         if path:
-            self.message.emit(f"Receipt saved: {path}", 15000)
+            self.message.emit(_("Receipt saved: {path}").format(path=path), 15000)
         self.mark_unsigned(device_id)
         self.changed.emit()
         self.closed.emit(device_id)

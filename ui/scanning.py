@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from audit.errors import AuditError, DeviceError
+from audit.i18n import _
 from audit.model import Assessment, DeviceKind, DeviceState, Policy, ScanResult
 from audit.progress import CancelCheck, Progress
 from ui import errors
@@ -158,10 +159,14 @@ class DevicesController(QObject):
             # A running scan reports the loss itself, as an error or an incomplete scan.
         if entry is None:
             kind = kind_of(event.serial)
-            what = "iPhone" if kind is DeviceKind.IOS else "Android phone"
+            serial = event.serial.removeprefix("ios:")
+            if kind is DeviceKind.IOS:
+                named = _("iPhone {serial}").format(serial=serial)
+            else:
+                named = _("Android phone {serial}").format(serial=serial)
             entry = DeviceEntry(
                 id=event.serial,
-                name=f"{what} {event.serial.removeprefix('ios:')}",
+                name=named,
                 kind=kind,
                 manufacturer=event.manufacturer,
             )
@@ -206,7 +211,7 @@ class DevicesController(QObject):
             return
         work = self.checker(entry, self.policies.policy)
         if work is None:
-            self.message.emit("This device cannot be checked here.", 5000)
+            self.message.emit(_("This device cannot be checked here."), 5000)
             return
         self.session(device_id).error = None
         self.devices.update(device_id, phase=ScanPhase.SCANNING, progress="")
@@ -216,7 +221,7 @@ class DevicesController(QObject):
             lambda outcome: self._scan_done(device_id, outcome),
             lambda error: self._scan_failed(device_id, error),
             on_cancelled=lambda: self._scan_cancelled(device_id),
-            label=f"Checking {entry.title}",
+            label=_("Checking {device}").format(device=entry.title),
         )
         self.changed.emit()
 
@@ -301,7 +306,7 @@ class DevicesController(QObject):
         }
         entry = self.devices.entry(device_id)
         if entry is not None and device.kind in _PHONES and device.name:
-            demo = "Demo iPhone" if device.kind is DeviceKind.IOS else "Demo phone"
+            demo = _("Demo iPhone") if device.kind is DeviceKind.IOS else _("Demo phone")
             changes["name"] = demo if entry.simulated else device.name
             changes["manufacturer"] = device.manufacturer or entry.manufacturer
             changes["simulated"] = entry.simulated or device.simulated
@@ -313,9 +318,12 @@ class DevicesController(QObject):
             self.reassess(device_id)
         if not complete:
             gaps = ", ".join(g.name for g in outcome.scan.gaps)
+            name = entry.title if entry else device.name
             self.message.emit(
-                f"The check of {entry.title if entry else device.name} is incomplete: "
-                f"{gaps} could not be read. Scan again to finish it.",
+                _(
+                    "The check of {device} is incomplete: {parts} could not be read. Scan again "
+                    "to finish it."
+                ).format(device=name, parts=gaps),
                 15000,
             )
         self.changed.emit()
@@ -330,7 +338,10 @@ class DevicesController(QObject):
         entry = self.devices.update(device_id, phase=ScanPhase.FAILED, progress="")
         message = errors.describe(error)
         name = entry.title if entry else device_id
-        self.message.emit(f"{name}: {message.text} {message.next_step}", 20000)
+        said = _("{device}: {problem}").format(
+            device=name, problem=f"{message.text} {message.next_step}"
+        )
+        self.message.emit(said, 20000)
         if isinstance(error, DeviceError) and entry is not None and entry.state is DeviceState.GONE:
             self.devices.update(device_id, phase=ScanPhase.FAILED)
         self.changed.emit()
@@ -341,7 +352,7 @@ class DevicesController(QObject):
         if session.scan is not None:
             phase = ScanPhase.SCANNED if session.scan.complete else ScanPhase.INCOMPLETE
         self.devices.update(device_id, phase=phase, progress="")
-        self.message.emit("Check stopped.", 5000)
+        self.message.emit(_("Check stopped."), 5000)
         self.changed.emit()
 
     def reassess(self, device_id: str) -> None:
@@ -390,7 +401,9 @@ class DevicesController(QObject):
         self.ops.start(
             "export",
             work,
-            lambda saved: self.message.emit(f"Inventory saved to {saved}", 10000),
+            lambda saved: self.message.emit(
+                _("Inventory saved to {path}").format(path=saved), 10000
+            ),
             self.failed.emit,
         )
 

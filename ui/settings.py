@@ -1,5 +1,5 @@
 """What the app remembers between runs: window geometry, the last policy and exemptions file,
-helpdesk mode and the technician's name.
+helpdesk mode, the technician's name and the language chosen.
 
 QSettings, keyed by the application's organisation and name. When DEVICE_AUDIT_HOME is set (the
 tests, a portable install) the settings live there as an INI file, beside the rest of the
@@ -22,6 +22,7 @@ _LAST_POLICY = "policy/last"
 _LAST_EXEMPTIONS = "policy/exemptions"
 _HELPDESK = "helpdesk/on"
 _TECHNICIAN = "helpdesk/technician"
+_LANGUAGE = "app/language"
 
 
 def configure() -> None:
@@ -86,6 +87,21 @@ def technician() -> str:
 
 def set_technician(name: str) -> None:
     _set(_TECHNICIAN, name)
+
+
+def language() -> str:
+    """The language the person chose ("en", "fr_CA"), or "" to follow the system's (the default).
+    A value this version does not know (a newer version's, a hand-edited file) is "": the system's
+    language, never an error at start."""
+    from audit.i18n import LANGUAGES
+
+    chosen = _text(_LANGUAGE)
+    return chosen if chosen in LANGUAGES else ""
+
+
+def set_language(code: str) -> None:
+    """Remember a language ("" for the system's); it is applied when the app next starts."""
+    _set(_LANGUAGE, code)
 
 
 def save_window(window: QMainWindow, splitters: list[QByteArray] | None = None) -> None:

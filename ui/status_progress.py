@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QProgressBar, QStatusBar, QToolButton, QWidget
 
+from audit.i18n import _
 from ui.ops import Operations
 from ui.plain import label
 
@@ -27,13 +28,13 @@ class StatusProgress(QObject):
         self.ops = operations
         self.key = ""
         self.progress_bar = QProgressBar(parent)
-        self.progress_bar.setAccessibleName("Progress")
+        self.progress_bar.setAccessibleName(_("Progress"))
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setMaximumWidth(220)
         self.progress_text = label("", parent, wrap=False, selectable=False, name="progressText")
         self.progress_cancel = QToolButton(parent)
         self.progress_cancel.setDefaultAction(stop)
-        self.progress_cancel.setAccessibleName("Stop")
+        self.progress_cancel.setAccessibleName(_("Stop"))
         bar.addPermanentWidget(self.progress_text)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.progress_cancel)

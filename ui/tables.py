@@ -24,13 +24,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from audit.i18n import _
+
 Index = QModelIndex | QPersistentModelIndex
 RowT = TypeVar("RowT")
 ColumnT = TypeVar("ColumnT", bound=IntEnum)
 
 
 class EnumTableModel(QAbstractTableModel, Generic[RowT, ColumnT]):
-    """Rows in `self.rows`, columns from `columns`, header words from `headers`.
+    """Rows in `self.rows`, columns from `columns`, header words from `headers` (marked with
+    `N_`, translated here when Qt asks, so the headers follow the language in use).
 
     Subclasses implement `cell_data`, called only for an index inside the table.
     """
@@ -63,7 +66,7 @@ class EnumTableModel(QAbstractTableModel, Generic[RowT, ColumnT]):
             and role == Qt.ItemDataRole.DisplayRole
             and 0 <= section < len(self.columns)
         ):
-            return self.headers[self.columns(section)]
+            return _(self.headers[self.columns(section)])
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _
 from audit.store.waiting import waiting_words
 from audit.text import visible
 from ui import errors
@@ -35,8 +36,17 @@ if TYPE_CHECKING:
     from audit.store.holds import AcceptedExemption
     from audit.store.waiting import WaitingExemption
 
-EXEMPTION_COLUMNS = ("Exemption", "Person", "Approver", "Expires", "Accepted", "sha256", "State")
-EXPLAIN = (
+# The columns' words, marked here and translated by the table (ui.trust_window._table).
+EXEMPTION_COLUMNS = (
+    N_("Exemption"),
+    N_("Person"),
+    N_("Approver"),
+    N_("Expires"),
+    N_("Accepted"),
+    "sha256",
+    N_("State"),
+)
+EXPLAIN = N_(
     "A device counts as compliant with exceptions only when every exemption its audit relies on "
     "is accepted here, exactly as the approver wrote it. Anyone can write an exemptions file, so "
     "an audit resting on an exemption not accepted here counts as not compliant and says "
@@ -62,7 +72,7 @@ class ExemptionsTab(QWidget):
         self.rows: list[AcceptedExemption] = []
         self._fill = fill
         layout = QVBoxLayout(self)
-        layout.addWidget(label(EXPLAIN))
+        layout.addWidget(label(_(EXPLAIN)))
         self.table = table
         layout.addWidget(self.table)
         # What held devices wait for: the exemptions they list that nobody accepted here.
@@ -70,13 +80,13 @@ class ExemptionsTab(QWidget):
         layout.addWidget(self.waiting)
         row = QHBoxLayout()
         self.by = QLineEdit()
-        self.by.setPlaceholderText("Your name")
-        self.by.setAccessibleName("Accepted or revoked by")
-        self.accept_button = QPushButton("Accept e&xemptions file…")
+        self.by.setPlaceholderText(_("Your name"))
+        self.by.setAccessibleName(_("Accepted or revoked by"))
+        self.accept_button = QPushButton(_("Accept e&xemptions file…"))
         self.accept_button.clicked.connect(self.accept_file)
-        self.revoke_button = QPushButton("Re&voke selected exemption")
+        self.revoke_button = QPushButton(_("Re&voke selected exemption"))
         self.revoke_button.clicked.connect(self.revoke)
-        row.addWidget(label("Your name:", wrap=False, selectable=False))
+        row.addWidget(label(_("Your name:"), wrap=False, selectable=False))
         row.addWidget(self.by)
         row.addWidget(self.accept_button)
         row.addWidget(self.revoke_button)
@@ -90,16 +100,20 @@ class ExemptionsTab(QWidget):
         ) -> tuple[list[AcceptedExemption], list[WaitingExemption]]:
             return store.accepted_exemptions(), store.waiting_exemptions()
 
-        self.recorder.run("trust:exemptions", work, self._show, self._failed, label="Reading")
+        self.recorder.run("trust:exemptions", work, self._show, self._failed, label=_("Reading"))
 
     def _show(self, result: tuple[list[AcceptedExemption], list[WaitingExemption]]) -> None:
         rows, waiting = result
         lines = waiting_words(waiting)
         self.waiting.setText(
-            "Waiting for your decision (these devices count as not compliant until you accept "
-            "the approver's file):\n" + "\n".join(visible(line) for line in lines)
+            _(
+                "Waiting for your decision (these devices count as not compliant until you "
+                "accept the approver's file):"
+            )
+            + "\n"
+            + "\n".join(visible(line) for line in lines)
             if lines
-            else "No device is waiting for an exemption to be accepted."
+            else _("No device is waiting for an exemption to be accepted.")
         )
         self.show_rows(rows)
 
@@ -110,14 +124,18 @@ class ExemptionsTab(QWidget):
             [
                 (
                     e.exemption_id,
-                    e.person or "any person",
+                    e.person or _("any person"),
                     e.approver,
                     e.expires.isoformat(),
-                    f"{e.accepted_at:%Y-%m-%d} by {e.accepted_by}",
+                    _("{day} by {name}").format(
+                        day=f"{e.accepted_at:%Y-%m-%d}", name=e.accepted_by
+                    ),
                     e.sha256,
-                    "active"
+                    _("active")
                     if e.revoked_at is None
-                    else f"revoked {e.revoked_at:%Y-%m-%d} by {e.revoked_by}",
+                    else _("revoked {day} by {name}").format(
+                        day=f"{e.revoked_at:%Y-%m-%d}", name=e.revoked_by
+                    ),
                 )
                 for e in rows
             ],
@@ -127,15 +145,15 @@ class ExemptionsTab(QWidget):
 
     def ask_file(self) -> str:
         """Ask for an exemptions file; tests replace this."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the exemptions file to accept", "", "Exemptions files (*.toml)"
+        path, _chosen_filter = QFileDialog.getOpenFileName(
+            self, _("Choose the exemptions file to accept"), "", _("Exemptions files (*.toml)")
         )
         return path
 
     def _name(self) -> str:
         by = self.by.text().strip()
         if not by:
-            self.message.setText("Type your name first: the history records who decided.")
+            self.message.setText(_("Type your name first: the history records who decided."))
             self.by.setFocus()
         return by
 
@@ -154,25 +172,30 @@ class ExemptionsTab(QWidget):
             for exemption, digest, added in done:
                 if digest in revoked:
                     words.append(
-                        f"{exemption.id} stays revoked (a revocation is undone only by "
-                        "a new text from the approver)"
+                        _(
+                            "{id} stays revoked (a revocation is undone only by a new text "
+                            "from the approver)"
+                        ).format(id=exemption.id)
                     )
+                elif added:
+                    words.append(_("{id} accepted").format(id=exemption.id))
                 else:
-                    words.append(f"{exemption.id} {'accepted' if added else 'already accepted'}")
-            return "Exemptions: " + "; ".join(words) + "."
+                    words.append(_("{id} already accepted").format(id=exemption.id))
+            # Translators: "Exemptions: EX-1 accepted; EX-2 already accepted."
+            return _("Exemptions: {list}.").format(list="; ".join(words))
 
         self.recorder.run(
-            "trust:exemption-accept", work, self._done, self._failed, label="Accepting"
+            "trust:exemption-accept", work, self._done, self._failed, label=_("Accepting")
         )
 
     def revoke(self) -> None:
         row = self.table.currentRow()
         if not 0 <= row < len(self.rows):
-            self.message.setText("Choose the exemption to revoke in the list first.")
+            self.message.setText(_("Choose the exemption to revoke in the list first."))
             return
         chosen = self.rows[row]
         if not chosen.active:
-            self.message.setText(f"{chosen.exemption_id} was revoked already.")
+            self.message.setText(_("{id} was revoked already.").format(id=chosen.exemption_id))
             return
         by = self._name()
         if not by:
@@ -181,13 +204,12 @@ class ExemptionsTab(QWidget):
 
         def work(store: Store, _p: object, _c: object) -> str:
             [gone] = store.revoke_exemption(digest, by=by)
-            return (
-                f"Revoked {gone.exemption_id}: audits resting on it count as not compliant "
-                "from now on."
-            )
+            return _(
+                "Revoked {id}: audits resting on it count as not compliant from now on."
+            ).format(id=gone.exemption_id)
 
         self.recorder.run(
-            "trust:exemption-revoke", work, self._done, self._failed, label="Revoking"
+            "trust:exemption-revoke", work, self._done, self._failed, label=_("Revoking")
         )
 
     def _done(self, words: str) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from audit.attestation import format_fingerprint, parse_fingerprint
+from audit.i18n import N_, _
 from audit.text import visible
 from ui import errors
 from ui.plain import label
@@ -42,8 +43,15 @@ if TYPE_CHECKING:
     from audit.store import Store
     from audit.store.trust import KnownPolicies, Technician
 
-POLICY_COLUMNS = ("Policy", "Version", "sha256", "Known as")
-TECH_COLUMNS = ("Technician", "Key fingerprint", "Enrolled by", "Enrolled", "Revoked")
+# The columns' words: marked here, translated by `_table`.
+POLICY_COLUMNS = (N_("Policy"), N_("Version"), "sha256", N_("Known as"))
+TECH_COLUMNS = (
+    N_("Technician"),
+    N_("Key fingerprint"),
+    N_("Enrolled by"),
+    N_("Enrolled"),
+    N_("Revoked"),
+)
 
 
 def install_menu(window: Any, menu: QMenu) -> None:
@@ -62,15 +70,17 @@ def install_menu(window: Any, menu: QMenu) -> None:
         found.activateWindow()
         return found
 
-    accept = QAction("Accept &policy…", window)
-    accept.setStatusTip("Let receipts made under your organisation's own policy file be imported")
+    accept = QAction(_("Accept &policy…"), window)
+    accept.setStatusTip(
+        _("Let receipts made under your organisation's own policy file be imported")
+    )
     accept.triggered.connect(lambda _=False: open_tab(0))
-    techs = QAction("&Technician keys…", window)
-    techs.setStatusTip("Enrol or revoke the keys whose bench receipts count as witnessed")
+    techs = QAction(_("&Technician keys…"), window)
+    techs.setStatusTip(_("Enrol or revoke the keys whose bench receipts count as witnessed"))
     techs.triggered.connect(lambda _=False: open_tab(1))
-    exemptions = QAction("Accepted e&xemptions…", window)
+    exemptions = QAction(_("Accepted e&xemptions…"), window)
     exemptions.setStatusTip(
-        "Accept or revoke the exemptions that let a device count as compliant with exceptions"
+        _("Accept or revoke the exemptions that let a device count as compliant with exceptions")
     )
     exemptions.triggered.connect(lambda _=False: open_tab(2))
     menu.addAction(accept)
@@ -79,8 +89,9 @@ def install_menu(window: Any, menu: QMenu) -> None:
 
 
 def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
+    """A table of records under `columns` (marked words, translated here), named `name`."""
     table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(list(columns))
+    table.setHorizontalHeaderLabels([_(column) for column in columns])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -104,18 +115,18 @@ class TrustWindow(QMainWindow):
         super().__init__(parent)
         self.recorder = recorder
         self.tech_rows: list[Technician] = []
-        self.setWindowTitle("Policies, technician keys and exemptions")
+        self.setWindowTitle(_("Policies, technician keys and exemptions"))
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
-        self.tabs.addTab(self._policies_tab(), "&Policies")
-        self.tabs.addTab(self._technicians_tab(), "&Technician keys")
+        self.tabs.addTab(self._policies_tab(), _("&Policies"))
+        self.tabs.addTab(self._technicians_tab(), _("&Technician keys"))
         self.message = label("", name="trust-message")
         from ui.trust_exemptions import EXEMPTION_COLUMNS, ExemptionsTab
 
         self.exemptions = ExemptionsTab(
-            recorder, self.message, _table(EXEMPTION_COLUMNS, "Accepted exemptions"), _fill
+            recorder, self.message, _table(EXEMPTION_COLUMNS, _("Accepted exemptions")), _fill
         )
-        self.tabs.addTab(self.exemptions, "&Exemptions")
+        self.tabs.addTab(self.exemptions, _("&Exemptions"))
         self.statusBar().addWidget(self.message, 1)
         add_window_keys(self, self.reload)
         fit_to_screen(self, 820, 480)
@@ -128,21 +139,23 @@ class TrustWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.addWidget(
             label(
-                "Receipts are imported only under these policies: Device Audit's built-in "
-                "presets, and your organisation's own policy files once you accept them here. "
-                "The history takes each policy's title and deadline from this list, never from "
-                "a receipt."
+                _(
+                    "Receipts are imported only under these policies: Device Audit's built-in "
+                    "presets, and your organisation's own policy files once you accept them "
+                    "here. The history takes each policy's title and deadline from this list, "
+                    "never from a receipt."
+                )
             )
         )
-        self.policies = _table(POLICY_COLUMNS, "Known policies")
+        self.policies = _table(POLICY_COLUMNS, _("Known policies"))
         layout.addWidget(self.policies)
         row = QHBoxLayout()
         self.accepted_by = QLineEdit()
-        self.accepted_by.setPlaceholderText("Your name")
-        self.accepted_by.setAccessibleName("Accepted by")
-        self.accept_button = QPushButton("&Accept policy file…")
+        self.accepted_by.setPlaceholderText(_("Your name"))
+        self.accepted_by.setAccessibleName(_("Accepted by"))
+        self.accept_button = QPushButton(_("&Accept policy file…"))
         self.accept_button.clicked.connect(self.accept_policy)
-        row.addWidget(label("Accepted by:", wrap=False, selectable=False))
+        row.addWidget(label(_("Accepted by:"), wrap=False, selectable=False))
         row.addWidget(self.accepted_by)
         row.addWidget(self.accept_button)
         layout.addLayout(row)
@@ -153,28 +166,31 @@ class TrustWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.addWidget(
             label(
-                "A receipt that names a technician counts as witnessed only when it is signed by "
-                "a key enrolled here for that technician, of a phone on a USB cable. The "
-                "fingerprint is the signer shown on a receipt made at the bench computer."
+                _(
+                    "A receipt that names a technician counts as witnessed only when it is "
+                    "signed by a key enrolled here for that technician, of a phone on a USB "
+                    "cable. The fingerprint is the signer shown on a receipt made at the bench "
+                    "computer."
+                )
             )
         )
-        self.technicians = _table(TECH_COLUMNS, "Technician keys")
+        self.technicians = _table(TECH_COLUMNS, _("Technician keys"))
         layout.addWidget(self.technicians)
         form = QFormLayout()
         self.tech_name = QLineEdit()
-        self.tech_name.setAccessibleName("Technician's name")
+        self.tech_name.setAccessibleName(_("Technician's name"))
         self.tech_key = QLineEdit()
-        self.tech_key.setAccessibleName("Key fingerprint")
+        self.tech_key.setAccessibleName(_("Key fingerprint"))
         self.tech_by = QLineEdit()
-        self.tech_by.setAccessibleName("Enrolled or revoked by")
-        form.addRow("Technician's &name:", self.tech_name)
-        form.addRow("Key &fingerprint:", self.tech_key)
-        form.addRow("Your na&me:", self.tech_by)
+        self.tech_by.setAccessibleName(_("Enrolled or revoked by"))
+        form.addRow(_("Technician's &name:"), self.tech_name)
+        form.addRow(_("Key &fingerprint:"), self.tech_key)
+        form.addRow(_("Your na&me:"), self.tech_by)
         layout.addLayout(form)
         buttons = QHBoxLayout()
-        self.enrol_button = QPushButton("&Enrol key")
+        self.enrol_button = QPushButton(_("&Enrol key"))
         self.enrol_button.clicked.connect(self.enrol)
-        self.revoke_button = QPushButton("&Revoke selected key…")
+        self.revoke_button = QPushButton(_("&Revoke selected key…"))
         self.revoke_button.clicked.connect(self.revoke)
         buttons.addStretch(1)
         buttons.addWidget(self.enrol_button)
@@ -188,7 +204,7 @@ class TrustWindow(QMainWindow):
         def work(store: Store, _p: object, _c: object) -> tuple[KnownPolicies, list[Technician]]:
             return store.known_policies(), store.technicians()
 
-        self.recorder.run("trust:read", work, self._show, self._failed, label="Reading")
+        self.recorder.run("trust:read", work, self._show, self._failed, label=_("Reading"))
         self.exemptions.reload()
 
     def _show(self, result: tuple[KnownPolicies, list[Technician]]) -> None:
@@ -201,9 +217,11 @@ class TrustWindow(QMainWindow):
                     k.id,
                     k.version,
                     k.sha256,
-                    "built in"
+                    _("built in")
                     if k.accepted_at is None
-                    else f"accepted by {k.accepted_by} on {k.accepted_at:%Y-%m-%d}",
+                    else _("accepted by {name} on {day}").format(
+                        name=k.accepted_by, day=f"{k.accepted_at:%Y-%m-%d}"
+                    ),
                 )
                 for k in policies
             ],
@@ -217,7 +235,11 @@ class TrustWindow(QMainWindow):
                     format_fingerprint(t.fingerprint),
                     t.enrolled_by,
                     f"{t.enrolled_at:%Y-%m-%d}",
-                    "" if t.revoked_at is None else f"{t.revoked_at:%Y-%m-%d} by {t.revoked_by}",
+                    ""
+                    if t.revoked_at is None
+                    else _("{day} by {name}").format(
+                        day=f"{t.revoked_at:%Y-%m-%d}", name=t.revoked_by
+                    ),
                 )
                 for t in techs
             ],
@@ -227,15 +249,15 @@ class TrustWindow(QMainWindow):
 
     def ask_file(self) -> str:
         """Ask for a policy file; tests replace this."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the policy file to accept", "", "Policy files (*.toml)"
+        path, _chosen_filter = QFileDialog.getOpenFileName(
+            self, _("Choose the policy file to accept"), "", _("Policy files (*.toml)")
         )
         return path
 
     def accept_policy(self) -> None:
         by = self.accepted_by.text().strip()
         if not by:
-            self.message.setText("Type your name first: the history records who accepted it.")
+            self.message.setText(_("Type your name first: the history records who accepted it."))
             self.accepted_by.setFocus()
             return
         path = self.ask_file()
@@ -244,45 +266,56 @@ class TrustWindow(QMainWindow):
 
         def work(store: Store, _p: object, _c: object) -> str:
             policy, added = store.accept_policy(path, by=by)
-            what = "Accepted" if added else "Already accepted"
-            return f"{what}: {policy.id} version {policy.version}."
+            if added:
+                return _("Accepted: {policy} version {version}.").format(
+                    policy=policy.id, version=policy.version
+                )
+            return _("Already accepted: {policy} version {version}.").format(
+                policy=policy.id, version=policy.version
+            )
 
-        self.recorder.run("trust:accept", work, self._done, self._failed, label="Accepting")
+        self.recorder.run("trust:accept", work, self._done, self._failed, label=_("Accepting"))
 
     def enrol(self) -> None:
         name, by = self.tech_name.text().strip(), self.tech_by.text().strip()
         try:
             fingerprint = parse_fingerprint(self.tech_key.text())
         except ValueError as error:
-            self.message.setText(f"The fingerprint is not right: {error}. Copy it whole.")
+            self.message.setText(
+                _("The fingerprint is not right: {problem}. Copy it whole.").format(problem=error)
+            )
             self.tech_key.setFocus()
             return
         if not name or not by:
-            self.message.setText("Type the technician's name and your own name first.")
+            self.message.setText(_("Type the technician's name and your own name first."))
             return
 
         def work(store: Store, _p: object, _c: object) -> str:
             tech = store.enrol_technician(name, fingerprint, by=by)
-            return f"Enrolled {tech.name}'s key {format_fingerprint(tech.fingerprint)}."
+            return _("Enrolled {name}'s key {fingerprint}.").format(
+                name=tech.name, fingerprint=format_fingerprint(tech.fingerprint)
+            )
 
-        self.recorder.run("trust:enrol", work, self._done, self._failed, label="Enrolling")
+        self.recorder.run("trust:enrol", work, self._done, self._failed, label=_("Enrolling"))
 
     def revoke(self) -> None:
         row = self.technicians.currentRow()
         by = self.tech_by.text().strip()
         if not 0 <= row < len(self.tech_rows):
-            self.message.setText("Choose the key to revoke in the list first.")
+            self.message.setText(_("Choose the key to revoke in the list first."))
             return
         if not by:
-            self.message.setText("Type your name first: the history records who revoked it.")
+            self.message.setText(_("Type your name first: the history records who revoked it."))
             return
         fingerprint = self.tech_rows[row].fingerprint
 
         def work(store: Store, _p: object, _c: object) -> str:
             tech = store.revoke_technician(fingerprint, by=by)
-            return f"Revoked {tech.name}'s key: receipts signed with it are refused from now on."
+            return _(
+                "Revoked {name}'s key: receipts signed with it are refused from now on."
+            ).format(name=tech.name)
 
-        self.recorder.run("trust:revoke", work, self._done, self._failed, label="Revoking")
+        self.recorder.run("trust:revoke", work, self._done, self._failed, label=_("Revoking"))
 
     def _done(self, words: str) -> None:
         self.message.setText(words)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from audit.i18n import _
 from ui.plain import label
 
 FRAME = QSize(16, 48)
@@ -74,14 +75,14 @@ def place(window: QWidget, step: int = 0) -> None:
 
 def add_window_keys(window: QWidget, refresh: Callable[[], object] | None = None) -> None:
     """Esc and Ctrl+W close `window`; F5 runs `refresh` (reads what it shows again)."""
-    close = QAction("Close", window)
+    close = QAction(_("Close"), window)
     keys = [QKeySequence("Esc"), QKeySequence("Ctrl+W")]
     keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if k not in keys]
     close.setShortcuts(keys)
     close.triggered.connect(lambda _=False: window.close())
     window.addAction(close)
     if refresh is not None:
-        again = QAction("Refresh", window)
+        again = QAction(_("Refresh"), window)
         again.setShortcut(QKeySequence("F5"))
         again.triggered.connect(lambda _=False: refresh())
         window.addAction(again)
@@ -97,9 +98,9 @@ class NotOpened(QWidget):
         self.words = label("", self, name="notOpenedWords")
         self.path = QLineEdit(self)
         self.path.setReadOnly(True)
-        self.path.setAccessibleName("The file's place on this computer, to copy")
-        self.copy = QPushButton("Cop&y the path", self)
-        self.copy.setAccessibleName("Copy the file's place on this computer")
+        self.path.setAccessibleName(_("The file's place on this computer, to copy"))
+        self.copy = QPushButton(_("Cop&y the path"), self)
+        self.copy.setAccessibleName(_("Copy the file's place on this computer"))
         self.copy.clicked.connect(self._copy)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
@@ -113,15 +114,19 @@ class NotOpened(QWidget):
     def open(
         self, opener: Callable[[QUrl], bool], path: Path, what: str, shown: Path | None = None
     ) -> bool:
-        """Ask the desktop to open `path` (`what` names it: "the PDF", "the folder"); when it
-        does not, say so and show the path (`shown`, when that is the file in a folder)."""
+        """Ask the desktop to open `path` (`what` names it: "the PDF", "the folder", translated by
+        the caller); when it does not, say so and show the path (`shown`, when that is the file
+        in a folder)."""
         if opener(QUrl.fromLocalFile(str(path))):
             self.hide()
             return True
         self.words.setText(
-            f"This computer has no program set up to open {what}, so nothing opened. It is "
-            "here: copy its place below and open it yourself, or send the file to someone who "
-            "can."
+            # Translators: {what} is "the PDF", "the folder", "the receipt"
+            _(
+                "This computer has no program set up to open {what}, so nothing opened. It is "
+                "here: copy its place below and open it yourself, or send the file to someone "
+                "who can."
+            ).format(what=what)
         )
         self.path.setText(str(shown or path))
         self.show()

@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from audit.errors import AttestationInvalid
+from audit.i18n import _
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 ED25519_PUBLIC_KEY_BYTES = 32
@@ -57,14 +58,15 @@ def b64decode(text: str) -> bytes:
     Raises ValueError on anything else (stray characters are never skipped silently).
     """
     if not text.isascii():
-        raise ValueError("it contains characters that are not base64")
+        raise ValueError(_("it contains characters that are not base64"))
     if "-" in text or "_" in text:  # translate() walks every character: only when needed
         text = text.translate(_URLSAFE_TO_STANDARD)
     text += "=" * (-len(text) % 4)
     try:
         return base64.b64decode(text, validate=True)
     except binascii.Error as exc:
-        raise ValueError(f"it is not base64 ({exc})") from None
+        # Translators: {problem} is the base64 decoder's own explanation, in English
+        raise ValueError(_("it is not base64 ({problem})").format(problem=exc)) from None
 
 
 _URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
@@ -131,53 +133,63 @@ def sign(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_TYPE) -> E
 
 
 def invalid(reason: str) -> AttestationInvalid:
-    return AttestationInvalid(f"This attestation is not valid: {reason}.")
+    return AttestationInvalid(_("This attestation is not valid: {reason}.").format(reason=reason))
 
 
 def parse_envelope(data: Any) -> Envelope:
     """Read a parsed JSON envelope, naming the first thing that is wrong with it."""
     if not isinstance(data, dict):
-        raise invalid("the file is not a signed envelope (expected a JSON object)")
+        raise invalid(_("the file is not a signed envelope (expected a JSON object)"))
     for name in ("payload", "payloadType", "signatures"):
         if name not in data:
-            raise invalid(f"the envelope has no '{name}'")
+            raise invalid(_("the envelope has no '{name}'").format(name=name))
     payload_text, payload_type, raw_signatures = (
         data["payload"],
         data["payloadType"],
         data["signatures"],
     )
     if not isinstance(payload_type, str):
-        raise invalid("the envelope's 'payloadType' is not text")
+        raise invalid(_("the envelope's 'payloadType' is not text"))
     if not isinstance(payload_text, str):
-        raise invalid("the envelope's 'payload' is not text")
+        raise invalid(_("the envelope's 'payload' is not text"))
     try:
         payload = b64decode(payload_text)
     except ValueError as exc:
-        raise invalid(f"the envelope's 'payload' cannot be decoded: {exc}") from None
+        raise invalid(
+            _("the envelope's 'payload' cannot be decoded: {problem}").format(problem=exc)
+        ) from None
     if not isinstance(raw_signatures, list) or not raw_signatures:
-        raise invalid("the envelope has no signatures")
+        raise invalid(_("the envelope has no signatures"))
     signatures = tuple(_parse_signature(i, s) for i, s in enumerate(raw_signatures))
     return Envelope(payload_type=payload_type, payload=payload, signatures=signatures)
 
 
 def _parse_signature(index: int, data: Any) -> Signature:
-    where = f"signature {index + 1}"
+    number = index + 1
     if not isinstance(data, dict):
-        raise invalid(f"{where} is not a JSON object")
+        raise invalid(_("signature {number} is not a JSON object").format(number=number))
     keyid = data.get("keyid", "")
     if not isinstance(keyid, str):
-        raise invalid(f"the key id of {where} is not text")
+        raise invalid(_("the key id of signature {number} is not text").format(number=number))
     decoded: dict[str, bytes] = {}
     for name, size in (("sig", ED25519_SIGNATURE_BYTES), ("publicKey", ED25519_PUBLIC_KEY_BYTES)):
         text = data.get(name)
         if not isinstance(text, str):
-            raise invalid(f"{where} has no '{name}'")
+            raise invalid(_("signature {number} has no '{name}'").format(number=number, name=name))
         try:
             value = b64decode(text)
         except ValueError as exc:
-            raise invalid(f"the '{name}' of {where} cannot be decoded: {exc}") from None
+            raise invalid(
+                _("the '{name}' of signature {number} cannot be decoded: {problem}").format(
+                    name=name, number=number, problem=exc
+                )
+            ) from None
         if len(value) != size:
-            raise invalid(f"the '{name}' of {where} has {len(value)} bytes, not {size}")
+            raise invalid(
+                _("the '{name}' of signature {number} has {count} bytes, not {size}").format(
+                    name=name, number=number, count=len(value), size=size
+                )
+            )
         decoded[name] = value
     return Signature(keyid=keyid, sig=decoded["sig"], public_key=decoded["publicKey"])
 
@@ -189,6 +201,8 @@ def verify_signature(envelope: Envelope, signature: Signature) -> None:
         public_key.verify(signature.sig, pae(envelope.payload_type, envelope.payload))
     except (InvalidSignature, ValueError):
         raise invalid(
-            "the signature does not match the signed content: the file was changed after it "
-            "was signed"
+            _(
+                "the signature does not match the signed content: the file was changed after it "
+                "was signed"
+            )
         ) from None

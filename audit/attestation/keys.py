@@ -38,6 +38,7 @@ from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringLocked
 
 from audit.errors import KeyringUnavailable, SigningKeyDamaged
+from audit.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ def parse_fingerprint(text: str) -> str:
     cleaned = re.sub(r"[\s:\-]", "", cleaned)
     if not _FINGERPRINT.fullmatch(cleaned):
         raise ValueError(
-            f"{text!r} is not a key fingerprint: it should have 64 hexadecimal digits "
-            "(spaces and colons between them are fine)"
+            _(
+                "{text} is not a key fingerprint: it should have 64 hexadecimal digits "
+                "(spaces and colons between them are fine)"
+            ).format(text=repr(text))
         )
     return cleaned
 
@@ -112,7 +115,7 @@ class Signer:
         """
         backend = usable_keyring(backend)
         name = keyring_name(backend)
-        stored = _call(backend, "read", lambda: backend.get_password(SERVICE, USERNAME))
+        stored = _call(backend, N_("read"), lambda: backend.get_password(SERVICE, USERNAME))
         before = remembered_fingerprint()
         if stored is not None:
             found = cls(_decode_key(stored, name))
@@ -121,12 +124,14 @@ class Signer:
             return found
         key = Ed25519PrivateKey.generate()
         text = _encode_key(key)
-        _call(backend, "store", lambda: backend.set_password(SERVICE, USERNAME, text))
-        kept = _call(backend, "read back", lambda: backend.get_password(SERVICE, USERNAME))
+        _call(backend, N_("store"), lambda: backend.set_password(SERVICE, USERNAME, text))
+        kept = _call(backend, N_("read back"), lambda: backend.get_password(SERVICE, USERNAME))
         if kept is None:
             raise _unavailable(
-                f"The keyring ({name}) accepted Device Audit's signing key but did not keep it, "
-                "so attestations signed with it could never be matched to you again."
+                _(
+                    "The keyring ({name}) accepted Device Audit's signing key but did not keep "
+                    "it, so attestations signed with it could never be matched to you again."
+                ).format(name=name)
             )
         if kept != text:
             # Another Device Audit made its key at the same moment; use the one that was kept.
@@ -176,11 +181,10 @@ def replaced_key_words(signer: object) -> str:
     if not old:
         return ""
     new = getattr(signer, "display_fingerprint", "")
-    return (
-        f"The signing key was no longer in the keyring, so Device Audit made a new one ({new}). "
-        f"Receipts signed before were signed with the old key {format_fingerprint(old)}, which "
-        "is lost."
-    )
+    return _(
+        "The signing key was no longer in the keyring, so Device Audit made a new one ({new}). "
+        "Receipts signed before were signed with the old key {old}, which is lost."
+    ).format(new=new, old=format_fingerprint(old))
 
 
 def _encode_key(key: Ed25519PrivateKey) -> str:
@@ -195,7 +199,7 @@ def _encode_key(key: Ed25519PrivateKey) -> str:
 def _decode_key(stored: str, where: str) -> Ed25519PrivateKey:
     problem = ""
     if not stored.startswith(KEY_FORMAT):
-        problem = "it is not in the format Device Audit writes"
+        problem = _("it is not in the format Device Audit writes")
     else:
         try:
             raw = base64.b64decode(stored.removeprefix(KEY_FORMAT), validate=True)
@@ -203,14 +207,19 @@ def _decode_key(stored: str, where: str) -> Ed25519PrivateKey:
             raw = b""
         if len(raw) == 32:
             return Ed25519PrivateKey.from_private_bytes(raw)
-        problem = "its key data is damaged"
+        problem = _("its key data is damaged")
     raise SigningKeyDamaged(
-        f"The signing key kept in the keyring ({where}, service '{SERVICE}', entry "
-        f"'{USERNAME}') cannot be read: {problem}. Device Audit will not replace it on its own, "
-        "because a new key means a new fingerprint and earlier receipts would no longer match it.",
-        "If the old key is lost for good, delete that keyring entry (for example: "
-        f"keyring del '{SERVICE}' {USERNAME}); Device Audit then makes a new key. "
-        "Tell your helpdesk the new fingerprint.",
+        _(
+            "The signing key kept in the keyring ({keyring}, service '{service}', entry "
+            "'{entry}') cannot be read: {problem}. Device Audit will not replace it on its own, "
+            "because a new key means a new fingerprint and earlier receipts would no longer "
+            "match it."
+        ).format(keyring=where, service=SERVICE, entry=USERNAME, problem=problem),
+        _(
+            "If the old key is lost for good, delete that keyring entry (for example: "
+            "keyring del '{service}' {entry}); Device Audit then makes a new key. "
+            "Tell your helpdesk the new fingerprint."
+        ).format(service=SERVICE, entry=USERNAME),
     )
 
 
@@ -230,33 +239,44 @@ def usable_keyring(backend: KeyringBackend | None = None) -> KeyringBackend:
         try:
             backend = keyring.get_keyring()
         except Exception as exc:  # keyring raises whatever a backend's import or probe raised
-            raise _unavailable(f"The keyring could not be opened ({_describe(exc)}).") from exc
+            raise _unavailable(_not_opened(exc)) from exc
     if isinstance(backend, fail.Keyring):
         raise _unavailable(
-            "No keyring is available on this computer, so Device Audit has nowhere safe to keep "
-            "its signing key."
+            _(
+                "No keyring is available on this computer, so Device Audit has nowhere safe to "
+                "keep its signing key."
+            )
         )
     if isinstance(backend, null.Keyring):
         raise _unavailable(
-            "The keyring is switched off (the 'null' keyring backend keeps nothing), so "
-            "Device Audit has nowhere to keep its signing key."
+            _(
+                "The keyring is switched off (the 'null' keyring backend keeps nothing), so "
+                "Device Audit has nowhere to keep its signing key."
+            )
         )
     target = backend
     if isinstance(backend, chainer.ChainerBackend):
-        chained = _call(backend, "list the backends of", lambda: list(backend.backends))
+        chained = _call(backend, N_("list the backends of"), lambda: list(backend.backends))
         if not chained:
             raise _unavailable(
-                "No keyring is available on this computer (none of the installed keyring "
-                "backends works here), so Device Audit has nowhere safe to keep its signing key."
+                _(
+                    "No keyring is available on this computer (none of the installed keyring "
+                    "backends works here), so Device Audit has nowhere safe to keep its signing "
+                    "key."
+                )
             )
         target = chained[0]  # the one set_password writes to
     if not _recommended(target) and not _chosen_explicitly(target):
         raise _unavailable(
-            f"The only keyring found here ({keyring_name(target)}) is not one the keyring "
-            "library recommends: it may keep secrets in a plain file, so Device Audit will not "
-            "put its signing key there.",
-            for_it="If you accept that keyring, choose it explicitly: set "
-            f"PYTHON_KEYRING_BACKEND={_qualified_name(type(target))}.",
+            _(
+                "The only keyring found here ({name}) is not one the keyring library recommends: "
+                "it may keep secrets in a plain file, so Device Audit will not put its signing "
+                "key there."
+            ).format(name=keyring_name(target)),
+            for_it=_(
+                "If you accept that keyring, choose it explicitly: set "
+                "PYTHON_KEYRING_BACKEND={backend}."
+            ).format(backend=_qualified_name(type(target))),
         )
     return backend
 
@@ -271,8 +291,12 @@ def reload_keyring() -> KeyringBackend:
     try:
         keyring.core.init_backend()
     except Exception as exc:  # a backend named in the settings that cannot be loaded or probed
-        raise _unavailable(f"The keyring could not be opened ({_describe(exc)}).") from exc
+        raise _unavailable(_not_opened(exc)) from exc
     return usable_keyring()
+
+
+def _not_opened(exc: BaseException) -> str:
+    return _("The keyring could not be opened ({problem}).").format(problem=_describe(exc))
 
 
 def _recommended(backend: KeyringBackend) -> bool:
@@ -326,31 +350,43 @@ def _call(backend: KeyringBackend, action: str, fn: Callable[[], T]) -> T:
     asking = threading.Thread(target=run, name="keyring", daemon=True)
     asking.start()
     asking.join(KEYRING_TIMEOUT)
+    name = keyring_name(backend)
+    # Translators: {action} is "read", "store", "read back" or "list the backends of"
+    doing = _(action)
     if asking.is_alive():
         raise _unavailable(
-            f"The keyring ({keyring_name(backend)}) did not answer within "
-            f"{KEYRING_TIMEOUT:.0f} seconds when Device Audit asked it to {action} its signing "
-            "key. Nothing was signed.",
-            advice="If your keyring asks to be unlocked, unlock it and try again. If it never "
-            "answers, log out and in again (or restart the computer), or ask your IT helpdesk.",
+            _(
+                "The keyring ({name}) did not answer within {seconds} seconds when Device Audit "
+                "asked it to {action} its signing key. Nothing was signed."
+            ).format(name=name, seconds=f"{KEYRING_TIMEOUT:.0f}", action=doing),
+            advice=_(
+                "If your keyring asks to be unlocked, unlock it and try again. If it never "
+                "answers, log out and in again (or restart the computer), or ask your IT helpdesk."
+            ),
         )
     if answer:
         return answer[0]
     if not failure:  # the call ended the thread some other way (SystemExit)
-        raise _unavailable(f"The keyring ({keyring_name(backend)}) stopped when asked to {action}")
+        raise _unavailable(
+            _("The keyring ({name}) stopped when asked to {action}").format(name=name, action=doing)
+        )
     try:
         raise failure[0]
     except KeyringLocked as exc:
         raise _unavailable(
-            f"The keyring ({keyring_name(backend)}) is locked, so Device Audit cannot {action} "
-            "its signing key.",
-            advice="Unlock your keyring (log in to your desktop session, or open your keyring "
-            "app and unlock it), then try again. If that does not help, ask your IT helpdesk.",
+            _(
+                "The keyring ({name}) is locked, so Device Audit cannot {action} its signing key."
+            ).format(name=name, action=doing),
+            advice=_(
+                "Unlock your keyring (log in to your desktop session, or open your keyring "
+                "app and unlock it), then try again. If that does not help, ask your IT helpdesk."
+            ),
         ) from exc
     except Exception as exc:  # backends raise their own types (D-Bus, OS errors, KeyringError)
         raise _unavailable(
-            f"The keyring ({keyring_name(backend)}) could not {action} Device Audit's signing "
-            f"key: {_describe(exc)}."
+            _(
+                "The keyring ({name}) could not {action} Device Audit's signing key: {problem}."
+            ).format(name=name, action=doing, problem=_describe(exc))
         ) from exc
 
 
@@ -359,7 +395,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-_NEVER_PLAIN = "Device Audit never keeps its signing key in a plain file."
+_NEVER_PLAIN = N_("Device Audit never keeps its signing key in a plain file.")
 
 
 def _unavailable(message: str, *, advice: str = "", for_it: str = "") -> KeyringUnavailable:
@@ -367,38 +403,58 @@ def _unavailable(message: str, *, advice: str = "", for_it: str = "") -> Keyring
     own_advice, details = _next_steps()
     if for_it:
         details = f"{for_it} {details}"
-    return KeyringUnavailable(message, advice or own_advice, details=f"For IT: {details}")
+    return KeyringUnavailable(
+        message, advice or own_advice, details=_("For IT: {details}").format(details=details)
+    )
 
 
 def _next_steps() -> tuple[str, str]:
     """(what the person can do, what IT can do) on this operating system."""
     if sys.platform == "darwin":
         return (
-            "Unlock your login keychain (open Keychain Access) and allow Device Audit when macOS "
-            "asks, then try again. If that does not help, ask your IT helpdesk.",
-            "Device Audit keeps its signing key in the login keychain, through the Python "
-            "keyring library. Another keyring backend can be chosen with the "
-            "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
-            f"'keyring --list-backends'). {_NEVER_PLAIN}",
+            _(
+                "Unlock your login keychain (open Keychain Access) and allow Device Audit when "
+                "macOS asks, then try again. If that does not help, ask your IT helpdesk."
+            ),
+            _(
+                "Device Audit keeps its signing key in the login keychain, through the Python "
+                "keyring library. Another keyring backend can be chosen with the "
+                "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
+                "'keyring --list-backends')."
+            )
+            + " "
+            + _(_NEVER_PLAIN),
         )
     if sys.platform == "win32":
         return (
-            "Sign in to Windows with your own account (Windows Credential Manager keeps the key), "
-            "then try again. If that does not help, ask your IT helpdesk.",
-            "Device Audit keeps its signing key in Windows Credential Manager, through the "
-            "Python keyring library. Another keyring backend can be chosen with the "
-            "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
-            f"'keyring --list-backends'). {_NEVER_PLAIN}",
+            _(
+                "Sign in to Windows with your own account (Windows Credential Manager keeps the "
+                "key), then try again. If that does not help, ask your IT helpdesk."
+            ),
+            _(
+                "Device Audit keeps its signing key in Windows Credential Manager, through the "
+                "Python keyring library. Another keyring backend can be chosen with the "
+                "PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list them with "
+                "'keyring --list-backends')."
+            )
+            + " "
+            + _(_NEVER_PLAIN),
         )
     return (
-        "Ask your IT helpdesk to set up a keyring on this computer. On your own Linux desktop "
-        "you can do it yourself: install GNOME Keyring (or KWallet on KDE) from your software "
-        "centre, log out and back in, then try again.",
-        "Device Audit keeps its signing key in the desktop keyring, through the Python keyring "
-        "library. In a desktop session, install and unlock GNOME Keyring (package "
-        "gnome-keyring) or KWallet. On a machine without a desktop, start Device Audit inside "
-        "'dbus-run-session' after 'gnome-keyring-daemon --unlock', or choose a keyring backend "
-        "you trust with the PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg (list "
-        "them with 'keyring --list-backends'); Device Audit reads keyring's settings again when "
-        f"it tries again. {_NEVER_PLAIN}",
+        _(
+            "Ask your IT helpdesk to set up a keyring on this computer. On your own Linux desktop "
+            "you can do it yourself: install GNOME Keyring (or KWallet on KDE) from your software "
+            "centre, log out and back in, then try again."
+        ),
+        _(
+            "Device Audit keeps its signing key in the desktop keyring, through the Python "
+            "keyring library. In a desktop session, install and unlock GNOME Keyring (package "
+            "gnome-keyring) or KWallet. On a machine without a desktop, start Device Audit inside "
+            "'dbus-run-session' after 'gnome-keyring-daemon --unlock', or choose a keyring backend "
+            "you trust with the PYTHON_KEYRING_BACKEND setting or in keyring's keyringrc.cfg "
+            "(list them with 'keyring --list-backends'); Device Audit reads keyring's settings "
+            "again when it tries again."
+        )
+        + " "
+        + _(_NEVER_PLAIN),
     )

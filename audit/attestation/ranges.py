@@ -15,6 +15,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from audit.i18n import N_, _
+
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 FIRST_DAY = EARLIEST.date()
@@ -26,21 +28,27 @@ MAX_DIGITS = len(str(MAX_INTEGER))  # an integer literal longer than this is out
 MAX_COUNT = 10_000_000  # apps on one device, and any other count a receipt holds
 MAX_SDK = 10_000  # Android API levels are two digits today
 
-SPAN = "between the years 2000 and 2199"
+SPAN = N_("between the years 2000 and 2199")  # marked: translated where it is shown
 
 # How far ahead of this computer's clock a receipt may be dated: clocks a day apart (a wrong
 # time zone setting) are common and harmless; a receipt from further ahead is refused by the
 # import and not valid for verify.
 CLOCK_SKEW = timedelta(hours=24)
-SKEW_WORDS = "a day"
+SKEW_WORDS = N_("a day")  # marked: translated where it is shown
 
 
 class OutOfRange(Exception):
     """A number in a receipt's JSON beyond the safe integers, with where it is."""
 
     def __init__(self, where: str, literal: str) -> None:
-        shown = literal if len(literal) <= 30 else f"{literal[:12]}… ({len(literal)} digits)"
-        super().__init__(f"'{where}' is {shown}, larger than any number a receipt holds")
+        shown = literal
+        if len(literal) > 30:
+            shown = _("{start}… ({count} digits)").format(start=literal[:12], count=len(literal))
+        super().__init__(
+            _("'{where}' is {value}, larger than any number a receipt holds").format(
+                where=where, value=shown
+            )
+        )
 
 
 class _TooBig:
@@ -69,13 +77,13 @@ def loads_in_range(text: bytes | str) -> Any:
             where = _place(data, found[0])
         except RecursionError:
             where = ""
-        raise OutOfRange(where or "a number", found[0].literal)
+        raise OutOfRange(where or _("a number"), found[0].literal)
     return data
 
 
 def _place(data: Any, target: _TooBig, where: str = "") -> str:
     if data is target:
-        return where or "the content"
+        return where or _("the content")
     children: Any = ()
     if isinstance(data, dict):
         children = data.items()

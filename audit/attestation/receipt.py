@@ -18,6 +18,7 @@ from audit.attestation.statement import (
     mismatches,
 )
 from audit.errors import AttestationRefused
+from audit.i18n import _
 from audit.inventory import write_atomic
 from audit.model import ActionResult, Assessment, FindingStatus
 
@@ -42,15 +43,20 @@ def attest(
     check_attester(attester)
     if not statement_text.strip():
         raise AttestationRefused(
-            "An attestation needs the statement the person agrees to.",
-            "Show the statement, ask the person to agree, and try again.",
+            _("An attestation needs the statement the person agrees to."),
+            _("Show the statement, ask the person to agree, and try again."),
         )
     blockers = attestation_blockers(before, after, actions)
     if blockers:
         raise AttestationRefused(
-            "The device cannot be attested as compliant yet: " + "; ".join(blockers) + ".",
-            "Remove the remaining apps or record an exemption, scan again, and attest then. "
-            "A signed non-compliance report can be made instead.",
+            # Translators: {reasons} are the reasons, joined with "; "
+            _("The device cannot be attested as compliant yet: {reasons}.").format(
+                reasons="; ".join(blockers)
+            ),
+            _(
+                "Remove the remaining apps or record an exemption, scan again, and attest then. "
+                "A signed non-compliance report can be made instead."
+            ),
         )
     now = now or datetime.now(UTC)
     _refuse_lapsed_exemptions(after, now.astimezone().date())  # the signer's own day
@@ -75,14 +81,20 @@ def _refuse_lapsed_exemptions(after: Assessment, signing_day: date) -> None:
         for f in after.findings
         if f.status is FindingStatus.EXCEPTED and f.exemption is not None
     }
-    lapsed = [e for _, e in sorted(used.items()) if e.expires < signing_day]
+    lapsed = [e for _id, e in sorted(used.items()) if e.expires < signing_day]
     if lapsed:
-        words = ", ".join(f"{e.id} (expired {e.expires.isoformat()})" for e in lapsed)
+        words = ", ".join(
+            _("{id} (expired {day})").format(id=e.id, day=e.expires.isoformat()) for e in lapsed
+        )
         raise AttestationRefused(
-            f"The device cannot be attested as compliant: it relies on exemptions that have "
-            f"expired by today, {signing_day.isoformat()}: {words}.",
-            "Renew the exemption or remove the app, check the device again today, and attest "
-            "then. A signed non-compliance report can be made instead.",
+            _(
+                "The device cannot be attested as compliant: it relies on exemptions that have "
+                "expired by today, {today}: {exemptions}."
+            ).format(today=signing_day.isoformat(), exemptions=words),
+            _(
+                "Renew the exemption or remove the app, check the device again today, and attest "
+                "then. A signed non-compliance report can be made instead."
+            ),
         )
 
 
@@ -106,13 +118,15 @@ def report_noncompliance(
     problems = mismatches(before, after, actions)
     if problems:
         raise AttestationRefused(
-            "No report can be made from these scans: " + "; ".join(problems) + ".",
-            "Scan the device again and start over.",
+            _("No report can be made from these scans: {problems}.").format(
+                problems="; ".join(problems)
+            ),
+            _("Scan the device again and start over."),
         )
     if not attestation_blockers(before, after, actions):
         raise AttestationRefused(
-            "The device is compliant, so there is nothing to report as non-compliant.",
-            "Make an attestation instead.",
+            _("The device is compliant, so there is nothing to report as non-compliant."),
+            _("Make an attestation instead."),
         )
     statement = build_statement(
         before=before,

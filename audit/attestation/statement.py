@@ -8,7 +8,9 @@ Layout (documented for anyone who reads receipts without Device Audit):
                    schema and is never fetched)
     predicate      kind ("compliance_attestation" | "noncompliance_report"), id (uuid4),
                    status, device, policy, scan_before, rescan, findings, actions, exemptions,
-                   statement (the text agreed to), attester, tool, times, incomplete,
+                   statement (the text agreed to), language (the language of that text as
+                   the person read it: "en", "fr_CA"; absent in receipts made before it was
+                   recorded, which were all English), attester, tool, times, incomplete,
                    usb_debugging
 
 The device identity is the part of a Device that does not change with updates (id, kind,
@@ -34,6 +36,7 @@ from typing import Any
 from audit import __version__
 from audit.confusables import mixed_alphabets, reads_as_technician
 from audit.errors import AttestationRefused
+from audit.i18n import ENGLISH, N_, PSEUDO, _, language, ngettext, pgettext
 from audit.inventory import device_to_dict, inventory_digest
 from audit.model import (
     ActionResult,
@@ -93,10 +96,11 @@ class Attester:
         }
 
     def describe(self) -> str:
-        text = f"{self.name} (staff id {self.staff_id})"
         if self.technician:
-            text += f", by technician {self.technician} on their behalf"
-        return text
+            return _(
+                "{name} (staff id {staff_id}), by technician {technician} on their behalf"
+            ).format(name=self.name, staff_id=self.staff_id, technician=self.technician)
+        return _("{name} (staff id {staff_id})").format(name=self.name, staff_id=self.staff_id)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -129,13 +133,19 @@ def mismatches(before: Assessment, after: Assessment, actions: Sequence[ActionRe
     device = after.scan.device.id
     if before.scan.device.id != device:
         problems.append(
-            f"the first scan is of {before.scan.device.id} but the rescan is of {device}"
+            _("the first scan is of {first} but the rescan is of {device}").format(
+                first=before.scan.device.id, device=device
+            )
         )
     if (before.policy.id, before.policy.sha256) != (after.policy.id, after.policy.sha256):
-        problems.append("the first scan and the rescan were checked against different policies")
+        problems.append(_("the first scan and the rescan were checked against different policies"))
     others = sorted({a.device for a in actions if a.device != device})
     if others:
-        problems.append(f"some actions were done on another device ({', '.join(others)})")
+        problems.append(
+            _("some actions were done on another device ({devices})").format(
+                devices=", ".join(others)
+            )
+        )
     return problems
 
 
@@ -153,15 +163,32 @@ def effective_status(after: Assessment, actions: Sequence[ActionResult]) -> Devi
 
 SHOWN_APPS = 5  # banned apps still there named one by one; the rest are counted
 # A violation is an app in a state the policy does not accept: say which state.
+# One sentence each: {app} is the app's name, {where} says for whom ("for the work profile").
 _STILL = {
-    AppState.INSTALLED: "is still installed",
-    AppState.DISABLED: "is still there (disabled)",
-    AppState.HIDDEN: "is still there, hidden (frozen; one tap brings it back)",
-    AppState.SUSPENDED: "is still there, suspended (paused)",
-    AppState.REMOVED_FOR_USER: "can still be restored (removed for that user only)",
-    AppState.ABSENT: "is still listed",
-    AppState.OFFLOADED: "is still there, offloaded (its data and icon stay, one tap away)",
+    AppState.INSTALLED: N_("{app} is still installed {where}"),
+    AppState.DISABLED: N_("{app} is still there (disabled) {where}"),
+    AppState.HIDDEN: N_("{app} is still there, hidden (frozen; one tap brings it back) {where}"),
+    AppState.SUSPENDED: N_("{app} is still there, suspended (paused) {where}"),
+    AppState.REMOVED_FOR_USER: N_(
+        "{app} can still be restored (removed for that user only) {where}"
+    ),
+    AppState.ABSENT: N_("{app} is still listed {where}"),
+    AppState.OFFLOADED: N_(
+        "{app} is still there, offloaded (its data and icon stay, one tap away) {where}"
+    ),
 }
+
+
+def _status_code_words(code: str) -> str:
+    """A status code in a sentence: English keeps the code as it is stored ("overdue")."""
+    # Translators: a device's status code in "the device status is ..."; English keeps the code.
+    if code == DeviceStatus.OVERDUE.value:
+        return pgettext("status code", "overdue")
+    if code == DeviceStatus.NON_COMPLIANT.value:
+        return pgettext("status code", "non_compliant")
+    if code == DeviceStatus.INCOMPLETE.value:
+        return pgettext("status code", "incomplete")
+    return code
 
 
 def attestation_blockers(
@@ -171,18 +198,26 @@ def attestation_blockers(
     reasons = mismatches(before, after, actions)
     if not after.scan.complete:
         gaps = ", ".join(g.name for g in after.scan.gaps)
-        reasons.append(f"the last scan could not read everything ({gaps})")
+        reasons.append(_("the last scan could not read everything ({gaps})").format(gaps=gaps))
     if any(a.at is not None and a.at > after.scan.started_at for a in actions):
-        reasons.append("something was done after the last scan started, so it is not verified")
+        reasons.append(_("something was done after the last scan started, so it is not verified"))
     remaining = after.violations
     users = (*after.scan.users, *before.scan.users)
     for finding in remaining[:SHOWN_APPS]:
         where = words_among(users, finding.app.user).where
-        reasons.append(f"{finding.app.label} {_STILL[finding.app.state]} {where}")
+        reasons.append(_(_STILL[finding.app.state]).format(app=finding.app.label, where=where))
     if len(remaining) > SHOWN_APPS:
-        reasons.append(f"{len(remaining) - SHOWN_APPS} more banned apps are still there")
+        more = len(remaining) - SHOWN_APPS
+        reasons.append(
+            ngettext(
+                "{count} more banned app is still there",
+                "{count} more banned apps are still there",
+                more,
+            ).format(count=more)
+        )
     if not remaining and after.scan.complete and not after.status.compliant:
-        reasons.append(f"the device status is {after.status.value}")
+        shown = _status_code_words(after.status.value)
+        reasons.append(_("the device status is {status}").format(status=shown))
     return tuple(reasons)
 
 
@@ -199,9 +234,11 @@ def build_statement(
     usb_debugging: UsbDebugging | str | None = None,
     now: datetime | None = None,
     kind: StatementKind = StatementKind.ATTESTATION,
+    statement_language: str | None = None,
 ) -> dict[str, Any]:
     """The in-toto statement as plain JSON data. Does not check that it may be made: attest()
-    and report_noncompliance() do."""
+    and report_noncompliance() do. `statement_language` is the language `statement_text` was
+    shown in; by default the language in use, the one statement_for() wrote it in."""
     device = after.scan.device
     attested_at = now or datetime.now(UTC)
     usb = None if usb_debugging is None else UsbDebugging(usb_debugging).value
@@ -218,6 +255,8 @@ def build_statement(
         "actions": [action_to_dict(a) for a in actions],
         "exemptions": [_exemption(e) for e in _exemptions_used(after)],
         "statement": statement_text,
+        # the language the statement was shown and signed in (receipts without it: English)
+        "language": statement_language or _signed_language(),
         "attester": attester.to_dict(),
         "tool": {"name": TOOL_NAME, "version": __version__},
         "times": {"scanned": _time(after.scan.finished_at), "attested": _time(attested_at)},
@@ -232,32 +271,41 @@ def build_statement(
     }
 
 
+def _signed_language() -> str:
+    """The language in use, as a receipt records it ("en", "fr_CA"; the test pseudo-language
+    is recorded as English, the language its words are made from)."""
+    code = language()
+    return code if code != PSEUDO else ENGLISH
+
+
 def check_attester(attester: Attester) -> None:
-    missing = [
-        label
-        for label, value in (("the person's name", attester.name), ("staff id", attester.staff_id))
-        if not value.strip()
-    ]
-    if missing:
-        raise AttestationRefused(
-            f"An attestation needs {' and '.join(missing)}.",
-            "Fill them in and try again.",
-        )
+    name_missing, id_missing = not attester.name.strip(), not attester.staff_id.strip()
+    if name_missing or id_missing:
+        if name_missing and id_missing:
+            message = _("An attestation needs the person's name and staff id.")
+        elif name_missing:
+            message = _("An attestation needs the person's name.")
+        else:
+            message = _("An attestation needs staff id.")
+        raise AttestationRefused(message, _("Fill them in and try again."))
     # A staff id that reads as "technician:NAME" would take that technician's key pin in a
     # helpdesk's history; a staff id or technician name mixing look-alike alphabets ("РS-1042"
     # with a Cyrillic Р) reads as someone else's. The import refuses both (store.lookalike);
     # refusing them here tells the person before anything is signed.
     if reads_as_technician(attester.staff_id):
         raise AttestationRefused(
-            f"The staff id {visible(attester.staff_id, limit=80)!r} is written like a "
-            "technician's name in the history, which no staff id may be.",
-            "Type the person's own staff id (a technician's name goes in the technician field).",
+            _(
+                "The staff id {staff_id} is written like a technician's name in the history, "
+                "which no staff id may be."
+            ).format(staff_id=repr(visible(attester.staff_id, limit=80))),
+            _("Type the person's own staff id (a technician's name goes in the technician field)."),
         )
+    # mixed_alphabets translates the label it is given (audit.confusables.WHATS)
     mixed = mixed_alphabets("staff id", attester.staff_id) or mixed_alphabets(
         "technician's name", attester.technician
     )
     if mixed:
-        raise AttestationRefused(f"{mixed[:1].upper()}{mixed[1:]}.", "Type it again and sign.")
+        raise AttestationRefused(f"{mixed[:1].upper()}{mixed[1:]}.", _("Type it again and sign."))
 
 
 def _time(value: datetime | None) -> str | None:

@@ -45,8 +45,9 @@ from audit.attestation.statement import (
     StatementKind,
     canonical_json,
 )
-from audit.errors import TOO_DEEP, AttestationInvalid
+from audit.errors import AttestationInvalid
 from audit.files import path_problem, read_limited
+from audit.i18n import N_, _
 from audit.inventory import FORMAT as INVENTORY_FORMAT
 from audit.model import (
     Connection,
@@ -64,9 +65,9 @@ MAX_RECEIPT_BYTES = 16 * 1024 * 1024  # receipts are kilobytes; anything this bi
 # anything with it: whatever a receipt it signed says, it proves nothing about any device.
 # `verify` never counts such a receipt as valid and `import` refuses it, by this fingerprint.
 SAMPLE_KEY_FINGERPRINT = "955de77f8fbd85112e0c4032a2a31a9b0b7754aec5236758f396392b640f9f81"
-SAMPLE_REASON = (
+SAMPLE_REASON = N_(
     "SAMPLE receipt signed by the published sample key: it proves nothing about any device"
-)
+)  # marked: translated where it is shown
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -127,12 +128,16 @@ def verify_file(path: Path | str) -> VerifiedAttestation:
     try:
         size = path.stat().st_size
         if size > MAX_RECEIPT_BYTES:
-            raise invalid(f"the file is {size} bytes, far too large to be a receipt")
+            raise invalid(
+                _("the file is {size} bytes, far too large to be a receipt").format(size=size)
+            )
         data = read_limited(path, MAX_RECEIPT_BYTES)
     except OSError as exc:
         raise AttestationInvalid(
-            f"The file {path} cannot be read ({path_problem(exc)}).",
-            "Check the file name and that you may read it.",
+            _("The file {path} cannot be read ({problem}).").format(
+                path=path, problem=path_problem(exc)
+            ),
+            _("Check the file name and that you may read it."),
         ) from None
     return verify_bytes(data)
 
@@ -142,50 +147,64 @@ def verify_bytes(data: bytes) -> VerifiedAttestation:
     try:
         document = json.loads(data)
     except ValueError:
-        raise invalid("the file is not JSON, so it is damaged or not a receipt") from None
+        raise invalid(_("the file is not JSON, so it is damaged or not a receipt")) from None
     except RecursionError:
-        raise invalid(TOO_DEEP.replace("it is", "the file is", 1) + ", so not a receipt") from None
+        raise invalid(
+            _(
+                "the file is nested too deeply (lists or tables inside each other hundreds of "
+                "times), so not a receipt"
+            )
+        ) from None
     _raise_if_not_an_envelope(document)
     envelope = parse_envelope(document)
     if len(envelope.signatures) != 1:
         raise invalid(
-            f"a Device Audit receipt has one signature, this one has {len(envelope.signatures)}"
+            _("a Device Audit receipt has one signature, this one has {count}").format(
+                count=len(envelope.signatures)
+            )
         )
     if envelope.payload_type != PAYLOAD_TYPE:
         raise invalid(
-            f"the payload type is {envelope.payload_type!r}, not {PAYLOAD_TYPE!r} "
-            "(the signed content is not an in-toto statement)"
+            _(
+                "the payload type is {found}, not {expected} (the signed content is not an "
+                "in-toto statement)"
+            ).format(found=repr(envelope.payload_type), expected=repr(PAYLOAD_TYPE))
         )
     signature = envelope.signatures[0]
     verify_signature(envelope, signature)
     signer = fingerprint_of(signature.public_key)
     if signature.keyid != signer:
-        raise invalid("the signature's key id is not the fingerprint of its public key")
+        raise invalid(_("the signature's key id is not the fingerprint of its public key"))
     if data != envelope.to_file_bytes():
         raise invalid(
-            "the file was altered after it was written: the signed content is intact, but the "
-            "file is not byte for byte what Device Audit wrote (spacing, line breaks, key order, "
-            "encoding or extra fields changed)"
+            _(
+                "the file was altered after it was written: the signed content is intact, but the "
+                "file is not byte for byte what Device Audit wrote (spacing, line breaks, key "
+                "order, encoding or extra fields changed)"
+            )
         )
     try:
         statement = loads_in_range(envelope.payload)
     except (ValueError, RecursionError):
-        raise invalid("the signed content is not JSON") from None
+        raise invalid(_("the signed content is not JSON")) from None
     except OutOfRange as error:
-        raise invalid(f"the statement's {error}") from None
+        # Translators: {problem} is "'predicate.x' is 123..., larger than any number ..."
+        raise invalid(_("the statement's {problem}").format(problem=error)) from None
     if _has_lone_surrogate(envelope.payload, statement):
         raise invalid(
-            "the signed content holds text that is not valid Unicode (a lone surrogate "
-            "escape), which Device Audit never writes"
+            _(
+                "the signed content holds text that is not valid Unicode (a lone surrogate "
+                "escape), which Device Audit never writes"
+            )
         )
     return _read_statement(statement, signer, hashlib.sha256(envelope.payload).hexdigest())
 
 
 _ENVELOPE_KEYS = ("payload", "payloadType", "signatures")
-NOT_A_RECEIPT_STEP = (
+NOT_A_RECEIPT_STEP = N_(
     "A receipt is the signed .json file Device Audit writes when an audit is attested "
     "(device-audit attest); check that this is the file you meant."
-)
+)  # marked: translated where it is shown
 
 
 def _raise_if_not_an_envelope(document: Any) -> None:
@@ -195,12 +214,12 @@ def _raise_if_not_an_envelope(document: Any) -> None:
         return
     if isinstance(document, dict) and _looks_like_inventory(document):
         raise AttestationInvalid(
-            "This is not a receipt (it looks like a Device Audit inventory file).",
-            "An inventory is what a scan saw, unsigned. " + NOT_A_RECEIPT_STEP,
+            _("This is not a receipt (it looks like a Device Audit inventory file)."),
+            _("An inventory is what a scan saw, unsigned.") + " " + _(NOT_A_RECEIPT_STEP),
         )
     raise AttestationInvalid(
-        "This file is not a receipt: it holds JSON, but not a signed Device Audit receipt.",
-        NOT_A_RECEIPT_STEP,
+        _("This file is not a receipt: it holds JSON, but not a signed Device Audit receipt."),
+        _(NOT_A_RECEIPT_STEP),
     )
 
 
@@ -238,7 +257,7 @@ class _Fields:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
-            raise invalid(f"the statement's '{where}' is not an object")
+            raise invalid(_("the statement's '{key}' is not an object").format(key=where))
         self.data: dict[str, Any] = data
         self.where = where
 
@@ -246,11 +265,14 @@ class _Fields:
         return f"{self.where}.{key}" if self.where else key
 
     def _wrong(self, key: str, kind: type) -> AttestationInvalid:
-        wanted = {str: "text", dict: "an object", list: "a list", bool: "true or false"}
-        return invalid(
-            f"the statement's '{self._path(key)}' is missing or not "
-            f"{wanted.get(kind, kind.__name__)}"
-        )
+        wanted = _WRONG.get(kind)
+        if wanted is None:
+            return invalid(
+                _("the statement's '{key}' is missing or not {kind}").format(
+                    key=self._path(key), kind=kind.__name__
+                )
+            )
+        return invalid(_(wanted).format(key=self._path(key)))
 
     def get(self, key: str, kind: type) -> Any:
         value = self.data.get(key)
@@ -275,7 +297,11 @@ class _Fields:
         raw = self.text(key)
         member = members.get(raw)
         if member is None:
-            raise invalid(f"the statement's '{self._path(key)}' is {raw!r}, not a known value")
+            raise invalid(
+                _("the statement's '{key}' is {value}, not a known value").format(
+                    key=self._path(key), value=repr(raw)
+                )
+            )
         return member
 
     def time(self, key: str) -> datetime:
@@ -285,11 +311,25 @@ class _Fields:
         except ValueError:
             value = None
         if value is None or value.tzinfo is None:
-            raise invalid(f"the statement's '{self._path(key)}' is not a UTC time")
+            raise invalid(
+                _("the statement's '{key}' is not a UTC time").format(key=self._path(key))
+            )
         if not time_in_range(value):
-            raise invalid(f"the statement's '{self._path(key)}' is {raw}, not a time {SPAN}")
+            raise invalid(
+                _("the statement's '{key}' is {value}, not a time {span}").format(
+                    key=self._path(key), value=raw, span=_(SPAN)
+                )
+            )
         return value
 
+
+# What a wrongly typed field should have been, one sentence each.
+_WRONG: dict[type, str] = {
+    str: N_("the statement's '{key}' is missing or not text"),
+    dict: N_("the statement's '{key}' is missing or not an object"),
+    list: N_("the statement's '{key}' is missing or not a list"),
+    bool: N_("the statement's '{key}' is missing or not true or false"),
+}
 
 _ATTESTER_MODES = members_by_value(AttesterMode)
 _DEVICE_STATUSES = members_by_value(DeviceStatus)
@@ -312,16 +352,24 @@ def _identity_digest(identity: dict[str, str]) -> str:
 def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAttestation:
     top = _Fields(data, "")
     if top.data.get("_type") != STATEMENT_TYPE:
-        raise invalid(f"the signed content is not an in-toto Statement v1 ({STATEMENT_TYPE})")
+        raise invalid(
+            _("the signed content is not an in-toto Statement v1 ({type})").format(
+                type=STATEMENT_TYPE
+            )
+        )
     if top.data.get("predicateType") != PREDICATE_TYPE:
-        raise invalid(f"the statement is not a Device Audit attestation ({PREDICATE_TYPE})")
+        raise invalid(
+            _("the statement is not a Device Audit attestation ({type})").format(
+                type=PREDICATE_TYPE
+            )
+        )
     subjects = top.get("subject", list)
     if len(subjects) != 1:
-        raise invalid("the statement should name exactly one device as its subject")
+        raise invalid(_("the statement should name exactly one device as its subject"))
     subject = _Fields(subjects[0], "subject[0]")
     digest = subject.child("digest").text("sha256")
     if not _SHA256.fullmatch(digest):
-        raise invalid("the subject's sha256 digest is not 64 hexadecimal digits")
+        raise invalid(_("the subject's sha256 digest is not 64 hexadecimal digits"))
 
     predicate = top.child("predicate")
     kind = predicate.enum("kind", _STATEMENT_KINDS)
@@ -330,24 +378,28 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
     identity = {key: device.text(key) for key in ("id", "kind", "serial", "manufacturer", "model")}
     simulated = device.data.get("simulated", False)
     if not isinstance(simulated, bool):
-        raise invalid("the statement's 'predicate.device.simulated' is not true or false")
+        raise invalid(_("the statement's 'predicate.device.simulated' is not true or false"))
     try:
         connection = connection_from_dict(
             device.data.get("connection"), device_kind=identity["kind"]
         )
     except ValueError as error:
         raise invalid(
-            f"the statement's 'predicate.device.connection' is malformed: {error}"
+            _("the statement's 'predicate.device.connection' is malformed: {problem}").format(
+                problem=error
+            )
         ) from None
     if connection is not None and connection.kind is ConnectionKind.DEMO and not simulated:
         raise invalid(
-            "the statement's 'predicate.device.connection' names the demo phone, but the device "
-            "is not marked simulated"
+            _(
+                "the statement's 'predicate.device.connection' names the demo phone, but the "
+                "device is not marked simulated"
+            )
         )
     if subject.text("name") != identity["id"]:
-        raise invalid("the subject does not name the device the statement describes")
+        raise invalid(_("the subject does not name the device the statement describes"))
     if _identity_digest(identity) != digest:
-        raise invalid("the subject's digest does not match the device the statement describes")
+        raise invalid(_("the subject's digest does not match the device the statement describes"))
     policy = predicate.child("policy")
     attester = _attester(predicate.child("attester"))
     rescan = predicate.child("rescan")
@@ -359,11 +411,13 @@ def _read_statement(data: Any, signer: str, payload_sha256: str) -> VerifiedAtte
         open_violations = [f for f in findings if not _settled(f)]
         if not status.compliant or rescan.get("complete", bool) is not True or open_violations:
             raise invalid(
-                "it claims compliance, but its own findings or rescan say otherwise "
-                "(it was not made by Device Audit's rules)"
+                _(
+                    "it claims compliance, but its own findings or rescan say otherwise "
+                    "(it was not made by Device Audit's rules)"
+                )
             )
     elif status.compliant:
-        raise invalid("it is a non-compliance report whose status says compliant")
+        raise invalid(_("it is a non-compliance report whose status says compliant"))
     return VerifiedAttestation(
         id=predicate.text("id"),
         kind=kind,
@@ -394,7 +448,11 @@ def _policy_issuer_key(policy: _Fields) -> str | None:
         return None
     value = policy.data["issuer_key"]
     if not isinstance(value, str) or (value and not _SHA256.fullmatch(value)):
-        raise invalid(f"the statement's '{policy._path('issuer_key')}' is not a key fingerprint")
+        raise invalid(
+            _("the statement's '{key}' is not a key fingerprint").format(
+                key=policy._path("issuer_key")
+            )
+        )
     return value
 
 
@@ -404,7 +462,9 @@ def _policy_version(policy: _Fields) -> int | None:
         return None
     value = policy.data["version"]
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_VERSION:
-        raise invalid(f"the statement's '{policy._path('version')}' is not a policy version")
+        raise invalid(
+            _("the statement's '{key}' is not a policy version").format(key=policy._path("version"))
+        )
     return value
 
 
@@ -420,7 +480,11 @@ def _policy_last_verified(policy: _Fields) -> date | None:
         except ValueError:
             day = None
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise invalid(f"the statement's '{policy._path('last_verified')}' is not a day {SPAN}")
+        raise invalid(
+            _("the statement's '{key}' is not a day {span}").format(
+                key=policy._path("last_verified"), span=_(SPAN)
+            )
+        )
     return day
 
 
@@ -448,5 +512,5 @@ def _attester(fields: _Fields) -> Attester:
         technician=fields.text("technician"),
     )
     if fields.enum("mode", _ATTESTER_MODES) is not attester.mode:
-        raise invalid("the attester's mode does not agree with whether a technician is named")
+        raise invalid(_("the attester's mode does not agree with whether a technician is named"))
     return attester

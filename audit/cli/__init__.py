@@ -3,6 +3,9 @@
 Each command lives in its own module with `register(subparsers)`; they are listed in COMMANDS.
 Errors become words here, in one place: a message, the next step, and an exit code
 (0 success or compliant, 1 not compliant or invalid, 2 usage or input error).
+
+The language (`--language fr`, else DEVICE_AUDIT_LANGUAGE, else the system's) is chosen before
+any parser or message is built: `--help` and argparse's own errors are then in that language.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.errors import AuditError, Cancelled
+from audit.i18n import N_, _, set_language
 from audit.version import ShowVersion
 
 if TYPE_CHECKING:
@@ -49,34 +54,70 @@ COMMANDS: dict[str, str] = {
 # from these lines alone and imports no command module (it took ~420 ms when it imported them
 # all: policy signing, the keyring, the history store; issue 15). A test keeps each line equal
 # to the help its module registers; a command missing here is listed by importing its module.
+# Marked here, translated when the overview is built (after the language is chosen).
 SUMMARIES: dict[str, str] = {
-    "devices": "list the phones plugged in over USB and what each needs",
-    "scan": "list every installed app on this computer or on phones",
-    "policies": "list the policy presets",
-    "check": "judge an inventory file against a policy",
-    "remove": "remove the banned apps from a phone, then scan again",
-    "attest": "scan again and write a signed attestation of compliance",
-    "verify": "check signed attestation receipts",
-    "history": "list past audits",
-    "import": "import staff receipts from a folder",
-    "export": "export audits for the compliance office",
-    "policy": "accept an organisation's policy file, or list the known policies",
-    "technician": "enrol, revoke or list technician keys",
-    "exemption": "accept an exemptions file, list or revoke accepted exemptions",
+    "devices": N_("list the phones plugged in over USB and what each needs"),
+    "scan": N_("list every installed app on this computer or on phones"),
+    "policies": N_("list the policy presets"),
+    "check": N_("judge an inventory file against a policy"),
+    "remove": N_("remove the banned apps from a phone, then scan again"),
+    "attest": N_("scan again and write a signed attestation of compliance"),
+    "verify": N_("check signed attestation receipts"),
+    "history": N_("list past audits"),
+    "import": N_("import staff receipts from a folder"),
+    "export": N_("export audits for the compliance office"),
+    "policy": N_("accept an organisation's policy file, or list the known policies"),
+    "technician": N_("enrol, revoke or list technician keys"),
+    "exemption": N_("accept an exemptions file, list or revoke accepted exemptions"),
 }
 
 GLOBAL_FLAGS = ("-v", "--verbose")
+LANGUAGE_OPTION = "--language"  # takes a value: `--language fr` or `--language=fr`
 HELP_FLAGS = ("-h", "--help", "--version")
 
 # Draws the PDF beside a signed receipt. Qt does the drawing and audit/ never imports Qt, so
 # main.py sets this when the desktop part is installed; None means the PDF is skipped.
 receipt_pdf_writer: Callable[[ReceiptContent, Path], None] | None = None
 
-GUI_HELP = """\
+# Translators: keep the option names (--demo, --helpdesk) and the column they line up in.
+GUI_HELP = N_("""\
 With no command, the desktop app opens. Its options:
   --demo        add a simulated phone, to try the whole flow without a real one
   --helpdesk    open in helpdesk mode (a queue of phones)
-"""
+""")
+
+# main.py says this when there is no display (its words live here: the catalogue is extracted
+# from audit/ and ui/, and main.py stays a thin entry point).
+NO_DISPLAY = N_(
+    "error: the desktop app needs a graphical session, and none was found "
+    "(DISPLAY and WAYLAND_DISPLAY are not set).\n"
+    "next step: start it from your desktop, or use the command line: "
+    "device-audit --help"
+)
+
+
+def language_option(argv: Sequence[str]) -> str | None:
+    """The value of --language in argv (before any command word or after it), else None."""
+    for index, arg in enumerate(argv):
+        if arg == LANGUAGE_OPTION and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith(LANGUAGE_OPTION + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def without_language_option(argv: Sequence[str]) -> list[str]:
+    """argv with the global --language option and its value taken out."""
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == LANGUAGE_OPTION:
+            skip = True
+        elif not arg.startswith(LANGUAGE_OPTION + "="):
+            out.append(arg)
+    return out
 
 
 def command_name(argv: Sequence[str]) -> str | None:
@@ -85,7 +126,7 @@ def command_name(argv: Sequence[str]) -> str | None:
     The desktop app's own options all start with '-', so any bare word is meant for the command
     line: a typo like 'scna' gets argparse's "invalid choice" instead of opening a window.
     """
-    for arg in argv:
+    for arg in without_language_option(argv):
         if arg not in GLOBAL_FLAGS:
             return None if arg.startswith("-") else arg
     return None
@@ -101,19 +142,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     unknown word): the overview lists the commands by their SUMMARIES without importing them."""
     parser = argparse.ArgumentParser(
         prog="device-audit",
-        description="Find banned apps on this computer and on phones (Android and iPhone), "
-        "remove them, and record a signed attestation.",
-        epilog=GUI_HELP,
+        description=_(
+            "Find banned apps on this computer and on phones (Android and iPhone), "
+            "remove them, and record a signed attestation."
+        ),
+        epilog=_(GUI_HELP),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=ShowVersion)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log details to stderr"))
+    parser.add_argument(
+        LANGUAGE_OPTION,
+        metavar="LANGUAGE",
+        default=None,
+        # Translators: "en" and "fr" are what to type; keep them as they are.
+        help=_("the language to use: en (English) or fr (French); default: the system's"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command in COMMANDS:
         importlib.import_module(COMMANDS[command]).register(sub)
         return parser
     for name, module_name in COMMANDS.items():
-        sub.add_parser(name, help=SUMMARIES.get(name) or registered_help(module_name, name))
+        summary = SUMMARIES.get(name)
+        sub.add_parser(name, help=_(summary) if summary else registered_help(module_name, name))
     return parser
 
 
@@ -129,7 +180,9 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-03-31") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a date like 2023-03-31").format(text=repr(text))
+        ) from None
 
 
 def add_adb_port(parser: argparse.ArgumentParser) -> None:
@@ -139,14 +192,27 @@ def add_adb_port(parser: argparse.ArgumentParser) -> None:
         type=_port,
         default=None,
         metavar="PORT",
-        help="port of the adb server (default: $ANDROID_ADB_SERVER_PORT, else 5037)",
+        help=_("port of the adb server (default: $ANDROID_ADB_SERVER_PORT, else 5037)"),
     )
 
 
 def _port(text: str) -> int:
     if text.isdigit() and 0 < int(text) < 65536:
         return int(text)
-    raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    raise argparse.ArgumentTypeError(
+        _("{text} is not a port number (1 to 65535)").format(text=repr(text))
+    )
+
+
+def json_words(wanted: bool) -> AbstractContextManager[object]:
+    """A block whose words are English when a --json document is `wanted`: a document is read
+    by scripts and the compliance office's tools, so its reasons and notes never change with the
+    language (docs/translating.md); without --json, the person's language."""
+    from contextlib import nullcontext
+
+    from audit.i18n import ENGLISH, speaking
+
+    return speaking(ENGLISH) if wanted else nullcontext()
 
 
 def print_json(document: object) -> None:
@@ -163,12 +229,12 @@ def output_problem(path: Path) -> str:
     Commands ask before their slow work (a scan), so a mistyped path costs seconds, not a scan.
     """
     if path.is_dir():
-        return f"{path} is a folder; give the name of a file to write in it"
+        return _("{path} is a folder; give the name of a file to write in it").format(path=path)
     parent = path.parent
     if not parent.exists():
-        return f"the folder {parent} does not exist"
+        return _("the folder {folder} does not exist").format(folder=parent)
     if not parent.is_dir():
-        return f"{parent} is not a folder"
+        return _("{path} is not a folder").format(path=parent)
     from audit.files import folder_write_problem
 
     return folder_write_problem(parent)
@@ -179,15 +245,27 @@ def report_error(error: AuditError) -> None:
     put in them shown, never sent to the terminal (audit.text.visible)."""
     from audit.text import visible
 
-    print(f"error: {visible(error.message, keep=chr(10))}", file=sys.stderr)
+    print(
+        _("error: {message}").format(message=visible(error.message, keep=chr(10))),
+        file=sys.stderr,
+    )
     if error.next_step:
-        print(f"next step: {visible(error.next_step, keep=chr(10))}", file=sys.stderr)
+        print(
+            _("next step: {step}").format(step=visible(error.next_step, keep=chr(10))),
+            file=sys.stderr,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language(language_option(args_list))  # before any parser or message is built
+    from audit.cli.argparse_words import install
+
+    install()  # argparse's own words ("usage:", its errors) in that language too
     parser = build_parser(command_name(args_list))
-    args = parser.parse_args(args_list)
+    # --language is read above wherever it stands (before the command or after it): each
+    # command's own parser need not know it.
+    args = parser.parse_args(without_language_option(args_list))
     import logging  # after parsing: `--help` and a usage error exit before they need it
 
     logging.basicConfig(
@@ -206,10 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Cancelled:
-        print("Cancelled.", file=sys.stderr)
+        print(_("Cancelled."), file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(_("Interrupted."), file=sys.stderr)
         return 130
     except AuditError as error:
         report_error(error)
@@ -230,9 +308,17 @@ def os_error(error: OSError) -> AuditError:
     from audit.files import path_problem
 
     name = str(error.filename or "")
-    where = f" ({name[:80]}…)" if len(name) > 80 else f" ({name})" if name else ""
+    shown = f"{name[:80]}…" if len(name) > 80 else name
+    problem = path_problem(error)
+    message = (
+        _("A file could not be used ({path}): {problem}.").format(path=shown, problem=problem)
+        if shown
+        else _("A file could not be used: {problem}.").format(problem=problem)
+    )
     return AuditError(
-        f"A file could not be used{where}: {path_problem(error)}.",
-        "Check the paths given (a shorter path, a folder you may write to, space on the disk) "
-        "and try again.",
+        message,
+        _(
+            "Check the paths given (a shorter path, a folder you may write to, space on the "
+            "disk) and try again."
+        ),
     )

@@ -18,24 +18,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, print_json
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, json_words, print_json
 from audit.errors import ALTERED_RECEIPT_NEXT_STEP, AttestationInvalid, AuditError
 from audit.files import open_regular, path_problem
-from audit.model import DeviceStatus
-from audit.policy.report import STATUS_WORDS
+from audit.i18n import N_, _, ngettext
 from audit.provenance import connection_to_dict, reached_words, remote
 from audit.text import visible
+from audit.words import status_code_label
 
 if TYPE_CHECKING:
     from audit.attestation import VerifiedAttestation
     from audit.store.trust import KnownPolicies, Technician
 
-SIMULATED_LINE = "SIMULATED (demo phone): not a record of a real device"
-UNREADABLE_NEXT = "Check the path. To import a folder of receipts use `device-audit import DIR`."
-PDF_REASON = (
+# Marked, not translated (set at import): shown as _(CONSTANT).
+SIMULATED_LINE = N_("SIMULATED (demo phone): not a record of a real device")
+UNREADABLE_NEXT = N_(
+    "Check the path. To import a folder of receipts use `device-audit import DIR`."
+)
+PDF_REASON = N_(
     "This is a PDF, the readable copy of a receipt. A PDF is not signed, so it cannot be checked."
 )
-PDF_NO_RECEIPT_NEXT = (
+PDF_NO_RECEIPT_NEXT = N_(
     "Check the signed receipt instead: the .json file Device Audit saves beside the PDF "
     "(ask the person for it if you only have the PDF)."
 )
@@ -44,48 +47,59 @@ PDF_NO_RECEIPT_NEXT = (
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "verify",
-        help="check signed attestation receipts",
-        description="Check the signature and contents of attestation receipts and print who "
-        "signed each one, for which device and policy, with what result. Any changed byte makes "
-        "a receipt invalid. A receipt made on the demo phone is marked SIMULATED: its signature "
-        "is valid, but it is not the record of a real device. Each receipt also says how the "
-        "device was reached (USB cable, over the network, an emulator). Exit code 0 when every "
-        "file is a real device's genuine receipt (signed by the expected key, with --expect-key), "
-        "1 when any is not, 2 when a path names no file that can be read (the other files are "
-        "still checked and shown). A valid non-compliance report exits 0 too: the file is "
-        "genuine, and what it says (that the device was not shown to be compliant) is printed. "
-        "A receipt of the demo phone exits 1 unless --allow-demo is given. A receipt signed by "
-        "the published SAMPLE key (the one the sample receipt Device Audit ships is signed "
-        "with) always exits 1: anyone can sign with it.",
+        help=_("check signed attestation receipts"),
+        description=_(
+            "Check the signature and contents of attestation receipts and print who "
+            "signed each one, for which device and policy, with what result. Any changed byte "
+            "makes a receipt invalid. A receipt made on the demo phone is marked SIMULATED: its "
+            "signature is valid, but it is not the record of a real device. Each receipt also "
+            "says how the device was reached (USB cable, over the network, an emulator). Exit "
+            "code 0 when every file is a real device's genuine receipt (signed by the expected "
+            "key, with --expect-key), 1 when any is not, 2 when a path names no file that can be "
+            "read (the other files are still checked and shown). A valid non-compliance report "
+            "exits 0 too: the file is genuine, and what it says (that the device was not shown "
+            "to be compliant) is printed. A receipt of the demo phone exits 1 unless "
+            "--allow-demo is given. A receipt signed by the published SAMPLE key (the one the "
+            "sample receipt Device Audit ships is signed with) always exits 1: anyone can sign "
+            "with it."
+        ),
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="receipt files")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("receipt files"))
     parser.add_argument(
         "--expect-key",
         metavar="FINGERPRINT",
         type=_fingerprint,
-        help="the signer's key fingerprint you expect (as Device Audit shows it); a receipt "
-        "signed by another key counts as invalid",
+        help=_(
+            "the signer's key fingerprint you expect (as Device Audit shows it); a receipt "
+            "signed by another key counts as invalid"
+        ),
     )
     parser.add_argument(
         "--allow-demo",
         action="store_true",
-        help="accept a receipt made on Device Audit's demo phone (a demo receipt) as valid; "
-        "without it such a receipt fails with exit code 1",
+        help=_(
+            "accept a receipt made on Device Audit's demo phone (a demo receipt) as valid; "
+            "without it such a receipt fails with exit code 1"
+        ),
     )
     parser.add_argument(
         "--real-only",
         action="store_true",
-        help="no longer needed (demo receipts always fail unless --allow-demo); still accepted "
-        "so older scripts keep working",
+        help=_(
+            "no longer needed (demo receipts always fail unless --allow-demo); still accepted "
+            "so older scripts keep working"
+        ),
     )
     parser.add_argument(
         "--db",
         type=Path,
         metavar="PATH",
-        help="a helpdesk's history: also know the policies it accepted and the technician keys "
-        "it enrolled (without it: the built-in policies only, and no receipt is witnessed)",
+        help=_(
+            "a helpdesk's history: also know the policies it accepted and the technician keys "
+            "it enrolled (without it: the built-in policies only, and no receipt is witnessed)"
+        ),
     )
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print the results as JSON"))
     parser.set_defaults(func=run_verify)
 
 
@@ -99,10 +113,27 @@ def _fingerprint(text: str) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from audit.attestation import verify_file
-
     expected: str | None = args.expect_key
     trust = _trust(args.db)
+    with json_words(args.json):  # --json: every reason in English, as scripts read them
+        results = _verify_all(args, expected, trust)
+    if args.json:
+        print_json(results)
+    else:
+        print("\n\n".join(_describe(r) for r in results))
+        if len(results) > 1:
+            print("\n" + _tally(results))
+    if any(r.get("error") for r in results):
+        return EXIT_USAGE
+    return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
+
+
+def _verify_all(
+    args: argparse.Namespace, expected: str | None, trust: Trust
+) -> list[dict[str, Any]]:
+    """The result of each file named, in the order given."""
+    from audit.attestation import verify_file
+
     results: list[dict[str, Any]] = []
     for path in args.files:
         problem, pdf = _open_check(path)
@@ -123,21 +154,26 @@ def run_verify(args: argparse.Namespace) -> int:
         else:
             result = _valid(path, verified, expected, allow_demo=args.allow_demo)
             results.append(_with_trust(result, verified, trust))
-    if args.json:
-        print_json(results)
-    else:
-        print("\n\n".join(_describe(r) for r in results))
-        if len(results) > 1:
-            good = sum(r["valid"] for r in results)
-            demo = sum(r["valid"] and r["simulated"] for r in results)
-            of_demo = f" ({demo} SIMULATED)" if demo else ""
-            unread = sum(bool(r.get("error")) for r in results)
-            bad = len(results) - good - unread
-            not_read = f", {unread} could not be read" if unread else ""
-            print(f"\n{len(results)} files: {good} valid{of_demo}, {bad} not valid{not_read}")
-    if any(r.get("error") for r in results):
-        return EXIT_USAGE
-    return EXIT_OK if all(r["valid"] for r in results) else EXIT_NOT_COMPLIANT
+    return results
+
+
+def _tally(results: list[dict[str, Any]]) -> str:
+    """The last line for several files: "3 files: 2 valid (1 SIMULATED), 1 not valid"."""
+    good = sum(r["valid"] for r in results)
+    demo = sum(r["valid"] and r["simulated"] for r in results)
+    unread = sum(bool(r.get("error")) for r in results)
+    bad = len(results) - good - unread
+    # Translators: "valid" and "not valid" are said of files; English keeps one form
+    valid = ngettext("{count} valid", "{count} valid", good).format(count=good)
+    if demo:
+        valid = _("{valid} ({count} SIMULATED)").format(valid=valid, count=demo)
+    parts = [valid, ngettext("{count} not valid", "{count} not valid", bad).format(count=bad)]
+    if unread:
+        part = ngettext("{count} could not be read", "{count} could not be read", unread)
+        parts.append(part.format(count=unread))
+    return ngettext("{count} file: {results}", "{count} files: {results}", len(results)).format(
+        count=len(results), results=", ".join(parts)
+    )
 
 
 Trust = tuple["KnownPolicies", dict[str, "Technician"], bool]
@@ -153,8 +189,8 @@ def _trust(db: Path | None) -> Trust:
         return KnownPolicies.load(None), {}, False
     if not db.is_file():
         raise AuditError(
-            f"There is no history at {visible(str(db))}.",
-            "Give the helpdesk's history file, or leave out --db.",
+            _("There is no history at {path}.").format(path=visible(str(db))),
+            _("Give the helpdesk's history file, or leave out --db."),
         )
     with Store(db) as store:
         return store.known_policies(), {t.fingerprint: t for t in store.technicians()}, True
@@ -174,11 +210,11 @@ def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) ->
     judged = judge(v.attester, v.signer, v.connection, enrolled, signed_before=v.attested_at)
     note = judged.refusal or judged.note
     if v.attester.technician and not with_history:
-        note = (
-            f"it names technician {v.attester.technician}; whether the key is one a helpdesk "
+        note = _(
+            "it names technician {technician}; whether the key is one a helpdesk "
             "enrolled is checked with --db (the helpdesk's history), so it counts as "
             "self-attested here"
-        )
+        ).format(technician=v.attester.technician)
     if v.status.value == "compliant_with_exceptions":  # are its exemptions accepted here?
         exempted = exemption_words(known, v.attester.staff_id, read_receipt(v).exemptions)
         note = "; ".join(part for part in (note, exempted) if part)
@@ -220,13 +256,16 @@ def _open_check(path: Path) -> tuple[str, bool]:
 
     try:
         if path.is_dir():
-            return f"{path} is a folder, not a receipt file", False
+            return _("{path} is a folder, not a receipt file").format(path=path), False
         with open_regular(path) as file:
             return "", is_pdf(file.read(len(PDF_MAGIC)))
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
-            return f"there is no file {path}", False
-        return f"the file {path} cannot be read ({path_problem(exc)})", False
+            return _("there is no file {path}").format(path=path), False
+        problem = path_problem(exc)
+        return _("the file {path} cannot be read ({problem})").format(
+            path=path, problem=problem
+        ), False
 
 
 def _pdf_copy(path: Path) -> dict[str, Any]:
@@ -236,14 +275,16 @@ def _pdf_copy(path: Path) -> dict[str, Any]:
 
     receipt = receipt_beside_pdf(path)
     if receipt is None:
-        next_step = PDF_NO_RECEIPT_NEXT
+        next_step = _(PDF_NO_RECEIPT_NEXT)
     else:
-        next_step = f'Check the signed receipt beside it instead: device-audit verify "{receipt}"'
+        next_step = _(
+            'Check the signed receipt beside it instead: device-audit verify "{receipt}"'
+        ).format(receipt=receipt)
     return {
         "file": str(path),
         "valid": False,
         "signature_valid": False,
-        "reason": PDF_REASON,
+        "reason": _(PDF_REASON),
         "next_step": next_step,
         "pdf": True,
         "pdf_copy_of": str(receipt) if receipt is not None else None,
@@ -257,7 +298,7 @@ def _cannot_read(path: Path, problem: str) -> dict[str, Any]:
         "valid": False,
         "signature_valid": False,
         "error": f"{problem[0].upper()}{problem[1:]}.",
-        "next_step": UNREADABLE_NEXT,
+        "next_step": _(UNREADABLE_NEXT),
         "reason": None,
         "simulated": None,
     }
@@ -273,14 +314,18 @@ def _raise_if_malformed(verified: VerifiedAttestation) -> None:
         read_receipt(verified)
     except MalformedReceipt as problem:
         raise invalid(
-            f"the signature is valid, but the content is not a Device Audit receipt: {problem}"
+            _(
+                "the signature is valid, but the content is not a Device Audit receipt: {problem}"
+            ).format(problem=problem)
         ) from None
 
 
 def unchecked(error: Exception) -> AttestationInvalid:
     return AttestationInvalid(
-        f"Device Audit could not check this file ({type(error).__name__}: {error}).",
-        "Do not trust it until it is checked; please report this.",
+        _("Device Audit could not check this file ({problem}).").format(
+            problem=f"{type(error).__name__}: {error}"
+        ),
+        _("Do not trust it until it is checked; please report this."),
     )
 
 
@@ -298,9 +343,9 @@ def _invalid(path: Path, error: AttestationInvalid) -> dict[str, Any]:
 def _next_step(error: AttestationInvalid) -> str:
     """What to do about a file that failed: the verifier's own step when it names one (the
     wrong kind of file), else the step for a damaged or altered receipt."""
-    if error.next_step and error.next_step != AttestationInvalid.default_next_step:
+    if error.next_step and error.next_step != _(AttestationInvalid.default_next_step):
         return error.next_step
-    return ALTERED_RECEIPT_NEXT_STEP
+    return _(ALTERED_RECEIPT_NEXT_STEP)
 
 
 def _valid(
@@ -314,24 +359,30 @@ def _valid(
     reasons = []
     if matches is False:
         reasons.append(
-            f"The signature is valid, but it was made by another key: {v.display_signer}, "
-            f"not the expected {format_fingerprint(expected or '')}."
+            _(
+                "The signature is valid, but it was made by another key: {signer}, "
+                "not the expected {expected}."
+            ).format(signer=v.display_signer, expected=format_fingerprint(expected or ""))
         )
     now = datetime.now(UTC)
     future = v.attested_at > now + CLOCK_SKEW
     if future:
         reasons.append(
-            f"It is dated {v.attested_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, later than now by "
-            f"more than {SKEW_WORDS}: the clock of the computer that made it was wrong, or its "
-            "date was changed. The history refuses it."
+            # Translators: {skew} is a length of time ("10 minutes")
+            _(
+                "It is dated {time} UTC, later than now by more than {skew}: the clock of the "
+                "computer that made it was wrong, or its date was changed. The history refuses it."
+            ).format(time=f"{v.attested_at.astimezone(UTC):%Y-%m-%d %H:%M}", skew=_(SKEW_WORDS))
         )
     if v.sample:  # whatever it says: anyone can sign with the published sample key
-        reasons.append(f"{SAMPLE_REASON}.")
+        reasons.append(_("{reason}.").format(reason=_(SAMPLE_REASON)))
     refused_demo = v.simulated and not allow_demo
     if refused_demo:
         reasons.append(
-            "It was made on the simulated demo phone, not a real device, so it does not count "
-            "as valid (verify --allow-demo accepts demo receipts, for trying Device Audit out)."
+            _(
+                "It was made on the simulated demo phone, not a real device, so it does not count "
+                "as valid (verify --allow-demo accepts demo receipts, for trying Device Audit out)."
+            )
         )
     return {
         "file": str(path),
@@ -387,19 +438,21 @@ def _verdict(result: dict[str, Any]) -> str:
     from audit.attestation.statement import StatementKind
 
     if result["kind"] == StatementKind.NONCOMPLIANCE_REPORT.value:
-        what = "valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)"
+        what = _("valid NON-COMPLIANCE REPORT (this device was not shown to be compliant)")
     else:
-        what = "valid attestation of compliance"
+        what = _("valid attestation of compliance")
+    # Translators: {what} is "valid attestation of compliance" or "valid NON-COMPLIANCE REPORT
+    # (...)"
     if result["signer_matches"] is False:
-        return "DIFFERENT SIGNER: " + what
+        return _("DIFFERENT SIGNER: {what}").format(what=what)
     if result.get("sample"):
-        return "NOT ACCEPTED (a SAMPLE receipt): " + what
+        return _("NOT ACCEPTED (a SAMPLE receipt): {what}").format(what=what)
     if result["simulated"] and not result["valid"]:
-        return "NOT ACCEPTED (a demo receipt): " + what
+        return _("NOT ACCEPTED (a demo receipt): {what}").format(what=what)
     if not result["valid"]:
-        return "NOT ACCEPTED (dated in the future): " + what
+        return _("NOT ACCEPTED (dated in the future): {what}").format(what=what)
     if result["signer_matches"]:
-        return what + ", signed by the expected key"
+        return _("{what}, signed by the expected key").format(what=what)
     return what
 
 
@@ -409,13 +462,16 @@ def _judged_lines(result: dict[str, Any]) -> list[str]:
     if not apart:
         return []
     # One day apart is a time zone (the day is the signer's, the time UTC), or not.
+    day = result["judged_as_of"]
+    if apart > 1:
+        return [
+            _(
+                "  judged    as of {day}, NOT the day it was signed: the status is the device's "
+                "as of that day"
+            ).format(day=day)
+        ]
     return [
-        f"  judged    as of {result['judged_as_of']}"
-        + (
-            ", NOT the day it was signed: the status is the device's as of that day"
-            if apart > 1
-            else " (the signer's own date; the date above is UTC)"
-        )
+        _("  judged    as of {day} (the signer's own date; the date above is UTC)").format(day=day)
     ]
 
 
@@ -425,32 +481,47 @@ def _describe(result: dict[str, Any]) -> str:
 
     name = visible(result["file"])
     if result.get("error"):
-        return f"{name}: CANNOT READ\n  {visible(result['error'])}\n  {result['next_step']}"
+        return _("{file}: CANNOT READ\n  {problem}\n  {next_step}").format(
+            file=name, problem=visible(result["error"]), next_step=result["next_step"]
+        )
     if result.get("pdf"):
-        step = visible(result["next_step"])
-        return f"{name}: NOT A RECEIPT (a PDF copy)\n  {result['reason']}\n  {step}"
+        return _("{file}: NOT A RECEIPT (a PDF copy)\n  {reason}\n  {next_step}").format(
+            file=name, reason=result["reason"], next_step=visible(result["next_step"])
+        )
     if not result["signature_valid"]:
-        return f"{name}: INVALID\n  {visible(result['reason'])}\n  {result['next_step']}"
+        return _("{file}: INVALID\n  {reason}\n  {next_step}").format(
+            file=name, reason=visible(result["reason"]), next_step=result["next_step"]
+        )
     what = _verdict(result)
     attester = result["attester"]
-    who = f"{visible(attester['name'])} (staff id {visible(attester['staff_id'])})"
+    who = _("{name} (staff id {staff_id})").format(
+        name=visible(attester["name"]), staff_id=visible(attester["staff_id"])
+    )
     if attester["technician"]:
-        who += f", by technician {visible(attester['technician'])}"
+        who = _("{who}, by technician {technician}").format(
+            who=who, technician=visible(attester["technician"])
+        )
     device, policy = result["device"], result["policy"]
     lines = [f"{name}: {what}"]
     if result["simulated"]:
-        lines.append(f"  {SIMULATED_LINE}")
+        lines.append(f"  {_(SIMULATED_LINE)}")
     lines += [
-        f"  signer    {format_fingerprint(result['signer'])}",
-        f"  device    {visible(device['name'])} ({visible(device['id'])})",
-        f"  reached   {visible(result['reached'])}",
-        f"  policy    {visible(policy['id'])} ({visible(policy['title'])})",
+        # Translators: the labels of a receipt's lines: 12 characters wide with their spaces,
+        # so that the values line up (keep the width if you can)
+        _("  signer    {value}").format(value=format_fingerprint(result["signer"])),
+        _("  device    {value}").format(
+            value=f"{visible(device['name'])} ({visible(device['id'])})"
+        ),
+        _("  reached   {value}").format(value=visible(result["reached"])),
+        _("  policy    {value}").format(
+            value=f"{visible(policy['id'])} ({visible(policy['title'])})"
+        ),
         f"            {_policy_words(policy)}",
         f"            {_signed_version_words(policy)}",
-        f"  status    {STATUS_WORDS[DeviceStatus(result['status'])]}",
-        f"  date      {result['attested_at'][:16].replace('T', ' ')} UTC",
+        _("  status    {value}").format(value=status_code_label(result["status"])),
+        _("  date      {value} UTC").format(value=result["attested_at"][:16].replace("T", " ")),
         *_judged_lines(result),
-        f"  attester  {who}",
+        _("  attester  {value}").format(value=who),
         *_assurance_lines(result),
     ]
     if result["reason"]:
@@ -459,16 +530,19 @@ def _describe(result: dict[str, Any]) -> str:
 
 
 def _policy_words(policy: dict[str, Any]) -> str:
+    version = policy.get("version")
     if policy.get("known") == "built-in":
-        return f"built-in policy, version {policy['version']}, digest checked"
+        return _("built-in policy, version {version}, digest checked").format(version=version)
     if policy.get("known") == "earlier built-in":
-        return (
-            f"an earlier version of the built-in preset (version {policy['version']}, as an "
+        return _(
+            "an earlier version of the built-in preset (version {version}, as an "
             "earlier release shipped it), digest checked"
-        )
+        ).format(version=version)
     if policy.get("known") == "accepted":
-        return f"accepted by this helpdesk, version {policy['version']}, digest checked"
-    return f"NOT A KNOWN POLICY (sha256 {visible(policy['sha256'])})"
+        return _("accepted by this helpdesk, version {version}, digest checked").format(
+            version=version
+        )
+    return _("NOT A KNOWN POLICY (sha256 {sha256})").format(sha256=visible(policy["sha256"]))
 
 
 def _signed_version_words(policy: dict[str, Any]) -> str:
@@ -476,18 +550,21 @@ def _signed_version_words(policy: dict[str, Any]) -> str:
     from audit.attestation import format_fingerprint
 
     if policy.get("signed_version") is None:
-        return "the receipt does not record the policy's version (made by an older release)"
+        return _("the receipt does not record the policy's version (made by an older release)")
     checked = policy.get("last_verified")
-    when = f", last checked against its sources {checked}" if checked else ""
+    words = _("signed under version {version}").format(version=policy["signed_version"])
+    if checked:
+        words = _("{words}, last checked against its sources {day}").format(
+            words=words, day=checked
+        )
     key = policy.get("issuer_key")
-    issued = (
-        f"; policy file signed by key {format_fingerprint(key)} (signature checked)"
-        if key
-        else "; policy file not signed"
-        if key is not None
-        else ""
-    )
-    return f"signed under version {policy['signed_version']}{when}{issued}"
+    if key:
+        words = _("{words}; policy file signed by key {fingerprint} (signature checked)").format(
+            words=words, fingerprint=format_fingerprint(key)
+        )
+    elif key is not None:
+        words = _("{words}; policy file not signed").format(words=words)
+    return words
 
 
 def _assurance_lines(result: dict[str, Any]) -> list[str]:
@@ -495,5 +572,7 @@ def _assurance_lines(result: dict[str, Any]) -> list[str]:
     if "assurance" not in result:
         return []
     note = result["assurance_note"]
-    lines = [f"  assurance {result['assurance']}"]
+    from audit.cli.history_cmds import assurance_label
+
+    lines = [_("  assurance {value}").format(value=assurance_label(result["assurance"]))]
     return [*lines, f"            {visible(note)}"] if note else lines

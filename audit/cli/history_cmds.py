@@ -15,8 +15,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date, output_problem, print_json
+from audit.cli import (
+    EXIT_NOT_COMPLIANT,
+    EXIT_OK,
+    iso_date,
+    json_words,
+    output_problem,
+    print_json,
+)
 from audit.errors import AuditError
+from audit.i18n import N_, _, ngettext
 from audit.model import DeviceStatus
 from audit.text import visible
 
@@ -36,42 +44,48 @@ def db_option(parser: argparse.ArgumentParser) -> None:
         "--db",
         type=Path,
         metavar="PATH",
-        help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
+        help=_(
+            "the history database file (default: history.sqlite3 in Device Audit's data folder)"
+        ),
     )
 
 
 def _history_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "history",
-        help="list past audits",
-        description="List audits, newest first (times in this computer's time zone): who, "
-        "which device, which policy, the result and whether a signed receipt was made.",
+        help=_("list past audits"),
+        description=_(
+            "List audits, newest first (times in this computer's time zone): who, "
+            "which device, which policy, the result and whether a signed receipt was made."
+        ),
     )
     db_option(parser)
-    parser.add_argument("--search", default="", help="text in a name, staff id or device")
-    parser.add_argument("--person", default="", help="a staff id or a person's full name")
-    parser.add_argument("--device", default="", help="a device id, serial or name")
-    parser.add_argument("--policy", default="", metavar="ID", help="a policy id")
+    parser.add_argument("--search", default="", help=_("text in a name, staff id or device"))
+    parser.add_argument("--person", default="", help=_("a staff id or a person's full name"))
+    parser.add_argument("--device", default="", help=_("a device id, serial or name"))
+    parser.add_argument("--policy", default="", metavar="ID", help=_("a policy id"))
     parser.add_argument(
         "--status",
         action="append",
         choices=[s.value for s in DeviceStatus],
         default=[],
-        help="only audits with this result (may be repeated)",
+        help=_("only audits with this result (may be repeated)"),
     )
-    parser.add_argument("--since", type=iso_date, metavar="DAY", help="audits on or after DAY")
-    parser.add_argument("--until", type=iso_date, metavar="DAY", help="audits on or before DAY")
+    parser.add_argument("--since", type=iso_date, metavar="DAY", help=_("audits on or after DAY"))
+    parser.add_argument("--until", type=iso_date, metavar="DAY", help=_("audits on or before DAY"))
     parser.add_argument(
-        "--latest", action="store_true", help="only the latest audit of each person's device"
+        "--latest", action="store_true", help=_("only the latest audit of each person's device")
     )
     parser.add_argument(
         "--unnamed-scans",
         action="store_true",
-        help="list the unnamed scans of a device someone was named for as rows of their own "
-        "(by default they are part of that person's audit)",
+        help=_(
+            "list the unnamed scans of a device someone was named for as rows of their own "
+            "(by default they are part of that person's audit)"
+        ),
     )
-    parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
-    parser.add_argument("--json", action="store_true", help="print the audits as JSON")
+    parser.add_argument("--limit", type=int, default=200, help=_("at most this many (default 200)"))
+    parser.add_argument("--json", action="store_true", help=_("print the audits as JSON"))
     parser.set_defaults(func=run_history)
     from audit.cli.rejudge_cmd import register_under  # `history rejudge`
 
@@ -81,47 +95,53 @@ def _history_parser(sub: Any) -> None:
 def _import_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "import",
-        help="import staff receipts from a folder",
-        description="Verify every receipt file in a folder and add it to the history. "
-        "Duplicates are skipped. The first key seen for each staff id (or technician) is "
-        "remembered; a receipt signed by another key is refused unless you accept the new key. "
-        "Exit code 0 when nothing was refused, 1 otherwise.",
+        help=_("import staff receipts from a folder"),
+        description=_(
+            "Verify every receipt file in a folder and add it to the history. "
+            "Duplicates are skipped. The first key seen for each staff id (or technician) is "
+            "remembered; a receipt signed by another key is refused unless you accept the new "
+            "key. Exit code 0 when nothing was refused, 1 otherwise."
+        ),
     )
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder of receipt files")
+    parser.add_argument("folder", type=Path, metavar="DIR", help=_("the folder of receipt files"))
     db_option(parser)
     parser.add_argument(
         "--accept-new-key",
         action="append",
         default=[],
         metavar="ID=FINGERPRINT",
-        help="accept this key (its fingerprint, as the person's own Device Audit shows it) for "
-        "this staff id (or 'technician:NAME'), once you checked it with the person; the "
-        "import's report prints the command for each refused key; may be repeated",
+        help=_(
+            "accept this key (its fingerprint, as the person's own Device Audit shows it) for "
+            "this staff id (or 'technician:NAME'), once you checked it with the person; the "
+            "import's report prints the command for each refused key; may be repeated"
+        ),
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     parser.set_defaults(func=run_import)
 
 
 def _export_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "export",
-        help="export audits for the compliance office",
-        description="Write one row per person's device (its latest audit) as CSV or JSON, "
-        "and/or every stored receipt as a file (--receipts), which another Device Audit can "
-        "import.",
+        help=_("export audits for the compliance office"),
+        description=_(
+            "Write one row per person's device (its latest audit) as CSV or JSON, "
+            "and/or every stored receipt as a file (--receipts), which another Device Audit can "
+            "import."
+        ),
     )
     db_option(parser)
-    parser.add_argument("--format", choices=["csv", "json"], help="csv (default) or json")
-    parser.add_argument("--policy", metavar="ID", help="only audits under this policy")
-    parser.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("--format", choices=["csv", "json"], help=_("csv (default) or json"))
+    parser.add_argument("--policy", metavar="ID", help=_("only audits under this policy"))
+    parser.add_argument("--out", type=Path, metavar="FILE", help=_("write here (default: stdout)"))
     parser.add_argument(
-        "--receipts", type=Path, metavar="DIR", help="also write every stored receipt into DIR"
+        "--receipts", type=Path, metavar="DIR", help=_("also write every stored receipt into DIR")
     )
     parser.add_argument(
         "--day",
         type=iso_date,
         metavar="DAY",
-        help="judge deadlines and exemption expiry as of DAY (default: today)",
+        help=_("judge deadlines and exemption expiry as of DAY (default: today)"),
     )
     parser.set_defaults(func=run_export)
 
@@ -136,9 +156,11 @@ def _open(args: argparse.Namespace) -> Any:
 
     if args.db is not None and not args.db.exists():
         raise AuditError(
-            f"There is no history at {visible(str(args.db))}.",
-            "Check the path. A new history is started by `device-audit import DIR --db PATH`; "
-            "without --db the history in Device Audit's data folder is used.",
+            _("There is no history at {path}.").format(path=visible(str(args.db))),
+            _(
+                "Check the path. A new history is started by `device-audit import DIR --db "
+                "PATH`; without --db the history in Device Audit's data folder is used."
+            ),
         )
     if not (args.db or default_path()).exists():
         return Store(args.db)  # the first run: an empty history in the data folder
@@ -170,7 +192,7 @@ def run_history(args: argparse.Namespace) -> int:
         unnamed_scans=args.unnamed_scans,
         limit=max(0, args.limit),
     )
-    with _open(args) as store:
+    with _open(args) as store, json_words(args.json):  # --json: its notes in English
         audits = store.history(query)
         total = store.count(query)
         empty = not audits and store.count() == 0
@@ -179,30 +201,39 @@ def run_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     if empty:
         print(
-            "The history is empty: no audit has been recorded yet. Audits are recorded when a "
-            "device is checked in the app, by `device-audit remove` and `attest`, and by "
-            "`device-audit import DIR` (receipts staff made themselves)."
+            _(
+                "The history is empty: no audit has been recorded yet. Audits are recorded when "
+                "a device is checked in the app, by `device-audit remove` and `attest`, and by "
+                "`device-audit import DIR` (receipts staff made themselves)."
+            )
         )
         return EXIT_OK
     if not audits:
-        print("No audits match.")
+        print(_("No audits match."))
         return EXIT_OK
     for a in audits:
-        status = a.status.value if a.status is not None else "in progress"
-        receipt = {"compliance_attestation": "attested", "noncompliance_report": "report"}.get(
-            a.receipt_kind, "no receipt"
+        # The status column shows the stored code (a script greps it), as the JSON does.
+        # Translators: an audit not finished yet, in a column 25 characters wide
+        status = a.status.value if a.status is not None else _("in progress")
+        receipt = _(_RECEIPT_WORDS.get(a.receipt_kind, _NO_RECEIPT))
+        if a.assurance:  # self-attested or witnessed (a code): audit.store.trust
+            receipt += f", {assurance_label(a.assurance)}"
+        who = _("{name} ({staff_id})").format(
+            name=visible(a.person_name) or _("(no name)"),
+            staff_id=visible(a.staff_id) or _("no staff id"),
         )
-        if a.assurance:  # self-attested or witnessed: audit.store.trust
-            receipt += f", {a.assurance}"
-        who = f"{visible(a.person_name) or '(no name)'} ({visible(a.staff_id) or 'no staff id'})"
         print(
             f"{a.at.astimezone().strftime('%Y-%m-%d %H:%M')}  {status:<25}  {receipt:<24}  "
             f"{who}  {visible(a.device_name)} [{visible(a.device_id)}]  {visible(a.policy_id)}"
             f"  #{a.id}"
         )
         if a.merged_scans:
-            many = "s" if a.merged_scans > 1 else ""
-            print(f"    with {a.merged_scans} unnamed scan{many} of this device (one audit)")
+            merged = ngettext(
+                "    with {count} unnamed scan of this device (one audit)",
+                "    with {count} unnamed scans of this device (one audit)",
+                a.merged_scans,
+            )
+            print(merged.format(count=a.merged_scans))
         if a.older_policy:
             print(f"    {visible(a.older_policy)}")
         if a.trust_note:  # as the JSON and the window say it: held (an exemption not accepted
@@ -210,8 +241,28 @@ def run_history(args: argparse.Namespace) -> int:
             # of the plain text must not see a status without why it may not count so
             print(f"    {visible(a.trust_note)}")
     if total > len(audits):
-        print(f"\n{len(audits)} of {total} audits shown; narrow the search or use --limit.")
+        shown = ngettext(
+            "{count} of {total} audits shown; narrow the search or use --limit.",
+            "{count} of {total} audits shown; narrow the search or use --limit.",
+            total,
+        )
+        print("\n" + shown.format(count=len(audits), total=total))
     return EXIT_OK
+
+
+# How a receipt's assurance (a stored code) reads on the command line: in English the code
+# itself, as it always has; audit.store.technicians.ASSURANCE_WORDS says more, for windows.
+_ASSURANCE = {"self-attested": N_("self-attested"), "witnessed": N_("witnessed")}
+
+
+def assurance_label(code: str) -> str:
+    """ "self-attested" or "witnessed" in the language in use; an unknown code as it is."""
+    return _(_ASSURANCE[code]) if code in _ASSURANCE else code
+
+
+# The receipt column of `history` (a column 24 characters wide).
+_RECEIPT_WORDS = {"compliance_attestation": N_("attested"), "noncompliance_report": N_("report")}
+_NO_RECEIPT = N_("no receipt")
 
 
 def _audit_dict(a: Any) -> dict[str, Any]:
@@ -257,8 +308,12 @@ def run_import(args: argparse.Namespace) -> int:
     new_history = args.db is not None and not args.db.exists()
     with Store(args.db) as store:
         if new_history:
-            print(f"Created a new history at {visible(str(args.db))}.", file=sys.stderr)
-        report = store.import_folder(args.folder, accept_new_keys=args.accept_new_key)
+            print(
+                _("Created a new history at {path}.").format(path=visible(str(args.db))),
+                file=sys.stderr,
+            )
+        with json_words(args.json):  # --json: each file's reason in English, as scripts read it
+            report = store.import_folder(args.folder, accept_new_keys=args.accept_new_key)
     accept = {
         (o.identity, o.signer): accept_command(args, o.identity, o.signer)
         for o in report.outcomes
@@ -288,25 +343,50 @@ def run_import(args: argparse.Namespace) -> int:
         print_json(document)
     else:
         for o in report.outcomes:
+            # The result is a code a script greps (imported, duplicate, REFUSED, skipped).
             line = f"{o.result.value.upper() if o.result.value == 'refused' else o.result.value:<9}"
             line += f"  {visible(o.path.name)}"
             if o.reason:
                 line += f": {visible(_with_command(o, accept))}"
             print(line)
-        print(
-            f"\n{len(report.outcomes)} files: {report.imported} imported, "
-            f"{report.duplicates} already in the history, {report.refused} refused"
-            + (f", {report.skipped} skipped (not receipts)" if report.skipped else "")
-        )
+        print("\n" + _import_tally(report))
         from audit.attestation import format_fingerprint
 
         for (identity, signer), command in accept.items():
             print(
-                f"A new key ({format_fingerprint(signer)}) was refused for {visible(identity)}. "
-                "Ask the person which fingerprint their own Device Audit shows; if it is this "
-                f"one, run: {visible(command)}"
+                _(
+                    "A new key ({fingerprint}) was refused for {identity}. Ask the person which "
+                    "fingerprint their own Device Audit shows; if it is this one, run: {command}"
+                ).format(
+                    fingerprint=format_fingerprint(signer),
+                    identity=visible(identity),
+                    command=visible(command),
+                )
             )
     return EXIT_OK if report.refused == 0 else EXIT_NOT_COMPLIANT
+
+
+def _import_tally(report: Any) -> str:
+    """ "5 files: 3 imported, 1 already in the history, 1 refused, 1 skipped (not receipts)"."""
+    # Translators: counts of files; English keeps one form
+    parts = [
+        ngettext("{count} imported", "{count} imported", report.imported).format(
+            count=report.imported
+        ),
+        ngettext(
+            "{count} already in the history", "{count} already in the history", report.duplicates
+        ).format(count=report.duplicates),
+        ngettext("{count} refused", "{count} refused", report.refused).format(count=report.refused),
+    ]
+    if report.skipped:
+        skipped = ngettext(
+            "{count} skipped (not receipts)", "{count} skipped (not receipts)", report.skipped
+        )
+        parts.append(skipped.format(count=report.skipped))
+    files = len(report.outcomes)
+    return ngettext("{count} file: {results}", "{count} files: {results}", files).format(
+        count=files, results=", ".join(parts)
+    )
 
 
 def _has_fingerprint(entry: str) -> bool:
@@ -328,7 +408,9 @@ def _bare_id_words(args: argparse.Namespace, bare: list[str]) -> tuple[str, str]
         with Store(args.db) as store:
             for identity in bare:
                 for key in store.trusted_keys(identity):
-                    since = f"pinned in the history since {key.first_seen:%Y-%m-%d}"
+                    since = _("pinned in the history since {day}").format(
+                        day=f"{key.first_seen:%Y-%m-%d}"
+                    )
                     seen[identity][key.signer] = since
     try:
         files = receipt_files(args.folder)
@@ -344,23 +426,32 @@ def _bare_id_words(args: argparse.Namespace, bare: list[str]) -> tuple[str, str]
     for checked in verify_all(jobs):
         if isinstance(checked, FileOutcome) or checked.identity not in seen:
             continue
-        seen[checked.identity].setdefault(checked.signer, "signs receipts in this folder")
+        seen[checked.identity].setdefault(checked.signer, _("signs receipts in this folder"))
     lines = []
     for identity, keys in seen.items():
         if not keys:
-            lines.append(f"no key has signed for {visible(identity)} here or in the history")
+            lines.append(
+                _("no key has signed for {identity} here or in the history").format(
+                    identity=visible(identity)
+                )
+            )
         for signer, where in keys.items():
             lines.append(
                 f"{visible(identity)}: {format_fingerprint(signer)} ({where}): "
                 f"{accept_command(args, identity, signer)}"
             )
     return (
-        "--accept-new-key needs the fingerprint you checked with the person "
-        f"(ID=FINGERPRINT), not only {', '.join(repr(visible(b)) for b in bare)}: a bare id "
-        "would accept any new key for it, a copier's as readily as the person's. Nothing was "
-        "imported. Fingerprints seen:\n  " + "\n  ".join(lines),
-        "Ask the person which fingerprint their own Device Audit shows, then run the command "
-        "on its line.",
+        _(
+            "--accept-new-key needs the fingerprint you checked with the person "
+            "(ID=FINGERPRINT), not only {ids}: a bare id would accept any new key for it, a "
+            "copier's as readily as the person's. Nothing was imported. Fingerprints seen:"
+        ).format(ids=", ".join(repr(visible(b)) for b in bare))
+        + "\n  "
+        + "\n  ".join(lines),
+        _(
+            "Ask the person which fingerprint their own Device Audit shows, then run the command "
+            "on its line."
+        ),
     )
 
 
@@ -393,16 +484,27 @@ def run_export(args: argparse.Namespace) -> int:
     problem = "" if args.out is None else output_problem(args.out)
     if problem:
         raise AuditError(
-            f"The export cannot be written to {visible(str(args.out))}: {visible(problem)}.",
-            "Nothing was exported. Choose a file in a folder that exists and that you may "
-            "write to.",
+            _("The export cannot be written to {path}: {problem}.").format(
+                path=visible(str(args.out)), problem=visible(problem)
+            ),
+            _(
+                "Nothing was exported. Choose a file in a folder that exists and that you may "
+                "write to."
+            ),
         )
     with _open(args) as store:
         rows = store.export_rows(policy_id=args.policy, today=today) if fmt else []
         receipts = store.receipts(args.policy) if args.receipts is not None else []
     if args.receipts is not None:
         written = export_receipts(receipts, args.receipts)
-        print(f"{len(written)} receipts written to {visible(str(args.receipts))}", file=sys.stderr)
+        print(
+            ngettext(
+                "{count} receipts written to {folder}",
+                "{count} receipts written to {folder}",
+                len(written),
+            ).format(count=len(written), folder=visible(str(args.receipts))),
+            file=sys.stderr,
+        )
     if fmt is None:
         return EXIT_OK
     buffer = io.StringIO(newline="")
@@ -417,8 +519,15 @@ def run_export(args: argparse.Namespace) -> int:
             write_atomic(args.out, buffer.getvalue().encode("utf-8"))
         except OSError as exc:
             raise AuditError(
-                f"The export cannot be written to {args.out} ({exc.strerror or exc}).",
-                "Choose a file in a folder that exists and that you may write to.",
+                _("The export cannot be written to {path} ({problem}).").format(
+                    path=args.out, problem=exc.strerror or exc
+                ),
+                _("Choose a file in a folder that exists and that you may write to."),
             ) from None
-        print(f"{len(rows)} rows written to {visible(str(args.out))}", file=sys.stderr)
+        print(
+            ngettext(
+                "{count} rows written to {path}", "{count} rows written to {path}", len(rows)
+            ).format(count=len(rows), path=visible(str(args.out))),
+            file=sys.stderr,
+        )
     return EXIT_OK

@@ -19,6 +19,7 @@ from typing import Any
 
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, iso_date
+from audit.i18n import N_, _
 from audit.model import (
     Assessment,
     Exemption,
@@ -52,42 +53,48 @@ def safe(text: str, limit: int = 200) -> str:
 def register(sub: Any) -> None:
     policies = sub.add_parser(
         "policies",
-        help="list the policy presets",
-        description="List the policy presets shipped with Device Audit: id, title, deadline, "
-        "version, the day it was last checked against its sources, and whether a newer preset "
-        "replaces it.",
+        help=_("list the policy presets"),
+        description=_(
+            "List the policy presets shipped with Device Audit: id, title, deadline, "
+            "version, the day it was last checked against its sources, and whether a newer preset "
+            "replaces it."
+        ),
     )
     policies.set_defaults(func=run_policies)
 
     check = sub.add_parser(
         "check",
-        help="judge an inventory file against a policy",
-        description="Judge an inventory file (from 'device-audit scan --json FILE') against a "
-        "policy preset or policy file, with any exemptions, and print the findings and the "
-        "device's status. Exit code 0 when compliant (with or without exceptions), 1 when not "
-        "compliant, overdue or incomplete, 2 when an input is wrong.",
+        help=_("judge an inventory file against a policy"),
+        description=_(
+            "Judge an inventory file (from 'device-audit scan --json FILE') against a "
+            "policy preset or policy file, with any exemptions, and print the findings and the "
+            "device's status. Exit code 0 when compliant (with or without exceptions), 1 when not "
+            "compliant, overdue or incomplete, 2 when an input is wrong."
+        ),
     )
     check.add_argument(
-        "--policy", required=True, metavar="ID|FILE", help="a preset id or a policy .toml file"
+        "--policy", required=True, metavar="ID|FILE", help=_("a preset id or a policy .toml file")
     )
     check.add_argument(
-        "--inventory", required=True, metavar="FILE", type=Path, help="an inventory JSON file"
+        "--inventory", required=True, metavar="FILE", type=Path, help=_("an inventory JSON file")
     )
-    check.add_argument("--exemptions", metavar="FILE", type=Path, help="an exemptions .toml file")
+    check.add_argument(
+        "--exemptions", metavar="FILE", type=Path, help=_("an exemptions .toml file")
+    )
     check.add_argument(
         "--person",
         metavar="STAFF_ID",
         default="",
-        help="whose device this is; exemptions granted to a person apply only with it",
+        help=_("whose device this is; exemptions granted to a person apply only with it"),
     )
     check.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
         type=iso_date,
         default=None,
-        help="judge as on this day (default: today)",
+        help=_("judge as on this day (default: today)"),
     )
-    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     check.set_defaults(func=run_check)
 
 
@@ -97,22 +104,31 @@ def run_policies(_args: argparse.Namespace) -> int:
     title_width = max((len(p.title) for p in presets), default=0)
     for policy in presets:
         deadline = policy.deadline.isoformat() if policy.deadline else "-"
-        verified = policy.last_verified.isoformat() if policy.last_verified else "never"
+        if policy.last_verified:
+            verified = _("verified {day}").format(day=policy.last_verified.isoformat())
+        else:
+            verified = _("verified never")
         line = (
             f"{policy.id:<{id_width}}  {policy.title:<{title_width}}  {deadline:<10}  "
-            f"v{policy.version}  verified {verified}"
+            f"v{policy.version}  {verified}"
         )
         if policy.status is not PolicyStatus.ACTIVE:
-            state = policy.status.value
-            line += f"  {state} by {policy.superseded_by}" if policy.superseded_by else f"  {state}"
+            state = _(_POLICY_STATES.get(policy.status, policy.status.value))
+            if policy.superseded_by:
+                state = _("{state} by {policy}").format(state=state, policy=policy.superseded_by)
+            line += f"  {state}"
         print(line)
     return EXIT_OK
+
+
+# A preset that no longer stands, in the list of presets ("superseded by nz-2024").
+_POLICY_STATES = {PolicyStatus.SUPERSEDED: N_("superseded"), PolicyStatus.LIFTED: N_("lifted")}
 
 
 def _issued(policy: Policy) -> str:
     """Who issued the policy file: a built-in preset, a checked signature, or not signed."""
     if preset_digests().get(policy.id) == policy.sha256:
-        return "built in (shipped with Device Audit)"
+        return _("built in (shipped with Device Audit)")
     return issuer_words(policy.authority, policy.issuer_key)
 
 
@@ -130,7 +146,7 @@ def run_check(args: argparse.Namespace) -> int:
     # the package lists alone would call compliant, leaves the check incomplete (audit.assess).
     assessment = DeviceAudit(saved_scan(scan), policy, exemptions, day=day, person=person).check()
     for problem in problems(exemptions, policy):
-        print(f"warning: {safe(problem)}", file=sys.stderr)
+        print(_("warning: {message}").format(message=safe(problem)), file=sys.stderr)
     if args.json:
         data = assessment_to_dict(assessment)
         data["person"] = person
@@ -150,8 +166,12 @@ def render(
     scan = assessment.scan
     device = scan.device
     lines = [
-        f"Policy:  {safe(policy.title)} ({safe(policy.id)}, version {policy.version})",
-        f"Device:  {safe(device.name or device.id)} ({safe(device.id)})"
+        # Translators: the labels at the start of these lines are 9 characters wide with their
+        # spaces, so the values line up (keep the width if you can)
+        _("Policy:  {title} ({id}, version {version})").format(
+            title=safe(policy.title), id=safe(policy.id), version=policy.version
+        ),
+        _("Device:  {name} ({id})").format(name=safe(device.name or device.id), id=safe(device.id))
         + (
             f", {safe(device.os_name)} {safe(device.os_version)}".rstrip() if device.os_name else ""
         ),
@@ -161,9 +181,9 @@ def render(
         lines.append(f"         {safe(state, limit=1000)}")
     lines.append(f"         {safe(_issued(policy), limit=1000)}")
     if person:
-        lines.append(f"Person:  {safe(person)}")
-    lines.append(f"Day:     {assessment.day.isoformat()}")
-    lines.append(f"Status:  {safe(status_text(assessment), limit=1000)}")
+        lines.append(_("Person:  {person}").format(person=safe(person)))
+    lines.append(_("Day:     {day}").format(day=assessment.day.isoformat()))
+    lines.append(_("Status:  {status}").format(status=safe(status_text(assessment), limit=1000)))
     lines.append(f"         {deadline_words(assessment)}")
 
     findings = sorted(
@@ -172,10 +192,10 @@ def render(
     )
     lines.append("")
     if findings:
-        lines.append(f"Findings ({len(findings)}):")
+        lines.append(_("Findings ({count}):").format(count=len(findings)))
         lines.extend(_table(findings, scan))
         lines.append("")
-        lines.append("Why:")
+        lines.append(_("Why:"))
         for finding in findings:
             lines.append(
                 f"  {safe(_app_name(finding))} ({safe(finding.app.identifier)}): "
@@ -183,11 +203,13 @@ def render(
             )
         if any(f.status is FindingStatus.REVIEW for f in findings):
             lines.append(
-                "Review findings are possible matches for a person to check; on their own "
-                "they do not make the device non-compliant."
+                _(
+                    "Review findings are possible matches for a person to check; on their own "
+                    "they do not make the device non-compliant."
+                )
             )
     else:
-        lines.append("Findings: none.")
+        lines.append(_("Findings: none."))
 
     waiting = _needs_person(assessment, exemptions, person)
     if waiting:
@@ -197,31 +219,40 @@ def render(
     gaps = scan.gaps
     lines.append("")
     if gaps:
-        lines.append("Not seen by this scan (so it cannot be called compliant):")
+        lines.append(_("Not seen by this scan (so it cannot be called compliant):"))
         for gap in gaps:
             detail = f": {safe(gap.detail, limit=1000)}" if gap.detail else ""
             lines.append(f"  {safe(gap.name)} ({gap.status.value}){detail}")
         lines.append(
-            "Next step: fix what is named above if you can (unlock the phone, plug it in again, "
-            "repair or remove the damaged file), then scan again. A profile the phone never "
-            "lets USB debugging read (Samsung's Secure Folder, for one) cannot be checked from "
-            "here: ask your IT department, as an incomplete scan cannot be attested."
+            _(
+                "Next step: fix what is named above if you can (unlock the phone, plug it in "
+                "again, repair or remove the damaged file), then scan again. A profile the phone "
+                "never lets USB debugging read (Samsung's Secure Folder, for one) cannot be "
+                "checked from here: ask your IT department, as an incomplete scan cannot be "
+                "attested."
+            )
         )
     elif not scan.sources:
         lines.append(
-            "The inventory names no sources, so what it covers is unknown: it cannot be called "
-            "compliant."
+            _(
+                "The inventory names no sources, so what it covers is unknown: it cannot be "
+                "called compliant."
+            )
         )
         lines.append(
-            "Next step: scan the device again (device-audit scan ... --json FILE) and check the "
-            "new inventory."
+            _(
+                "Next step: scan the device again (device-audit scan ... --json FILE) and check "
+                "the new inventory."
+            )
         )
     else:
-        lines.append("The scan saw everything it looked for.")
+        lines.append(_("The scan saw everything it looked for."))
 
     if not assessment.status.compliant and policy.exception_route:
         lines.append("")
-        lines.append(f"Exceptions: {safe(policy.exception_route, limit=1000)}")
+        lines.append(
+            _("Exceptions: {route}").format(route=safe(policy.exception_route, limit=1000))
+        )
     return "\n".join(lines)
 
 
@@ -246,7 +277,17 @@ def _user(finding: Finding, scan: ScanResult) -> str:
 
 
 def _table(findings: Sequence[Finding], scan: ScanResult) -> list[str]:
-    header = ("STATUS", "APP", "IDENTIFIER", "USER", "STATE", "RULE", "CONFIDENCE", "")
+    # Translators: the column headings of the findings table (capitals, as a heading)
+    header = (
+        _("STATUS"),
+        _("APP"),
+        _("IDENTIFIER"),
+        _("USER"),
+        _("STATE"),
+        _("RULE"),
+        _("CONFIDENCE"),
+        "",
+    )
     rows = [header]
     for f in findings:
         rows.append(
@@ -258,7 +299,7 @@ def _table(findings: Sequence[Finding], scan: ScanResult) -> list[str]:
                 f.app.state.value,
                 safe(f.rule.id, 30),
                 f.matcher.confidence.value,
-                "running now" if f.running else "",
+                _("running now") if f.running else "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -283,6 +324,8 @@ def _needs_person(
         if e.person and applies(replace(e, person=""), assessment.policy, device, "")
     ]
     return [
-        f"Exemption {safe(e.id)} is granted to person {safe(e.person)}: give --person to apply it."
+        _("Exemption {id} is granted to person {person}: give --person to apply it.").format(
+            id=safe(e.id), person=safe(e.person)
+        )
         for e in waiting
     ]

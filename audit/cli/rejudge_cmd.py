@@ -13,9 +13,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, print_json
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, json_words, print_json
 from audit.errors import AuditError
 from audit.files import path_problem
+from audit.i18n import _
 from audit.text import visible
 
 if TYPE_CHECKING:
@@ -28,45 +29,54 @@ def register_under(history: argparse.ArgumentParser) -> None:
     actions = history.add_subparsers(dest="history_action", metavar="ACTION")
     parser = actions.add_parser(
         "rejudge",
-        help="judge stored audits again under the policy's current version, without a rescan",
-        description="Judge every device whose latest audit was made under an older version of "
-        "the policy again, under the current version (built in, or the latest you accepted), "
-        "from the inventory the history holds for it. A device that is now worse is recorded "
-        "as 're-judged from the stored inventory, not rescanned' and counted so in the "
-        "dashboard and export; a re-judgement never makes a device compliant. Running it "
-        "again adds nothing. Exit code 1 when some device got worse.",
+        help=_("judge stored audits again under the policy's current version, without a rescan"),
+        description=_(
+            "Judge every device whose latest audit was made under an older version of "
+            "the policy again, under the current version (built in, or the latest you accepted), "
+            "from the inventory the history holds for it. A device that is now worse is recorded "
+            "as 're-judged from the stored inventory, not rescanned' and counted so in the "
+            "dashboard and export; a re-judgement never makes a device compliant. Running it "
+            "again adds nothing. Exit code 1 when some device got worse."
+        ),
     )
     parser.add_argument(
-        "--policy", required=True, metavar="ID", dest="rejudge_policy", help="the policy's id"
+        "--policy", required=True, metavar="ID", dest="rejudge_policy", help=_("the policy's id")
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--version", metavar="V", help="the version you expect to be current (a check)"
+        "--version", metavar="V", help=_("the version you expect to be current (a check)")
     )
     which.add_argument(
         "--file",
         type=Path,
         metavar="FILE",
-        help="the policy file you expect to be current; it must have been accepted",
+        help=_("the policy file you expect to be current; it must have been accepted"),
     )
     parser.add_argument(
         "--inventories",
         type=Path,
         metavar="DIR",
-        help="inventory files (scan --json) of imported receipts: each one whose digest a "
-        "receipt signed is kept, so that audit can be re-judged",
+        help=_(
+            "inventory files (scan --json) of imported receipts: each one whose digest a "
+            "receipt signed is kept, so that audit can be re-judged"
+        ),
     )
     parser.add_argument(
         "--db",
         type=Path,
         metavar="PATH",
         dest="rejudge_db",
-        help="the history database file (default: history.sqlite3 in Device Audit's data folder)",
+        help=_(
+            "the history database file (default: history.sqlite3 in Device Audit's data folder)"
+        ),
     )
     parser.add_argument(
-        "--json", action="store_true", dest="rejudge_json", help="print the result as JSON"
+        "--json", action="store_true", dest="rejudge_json", help=_("print the result as JSON")
     )
     parser.set_defaults(func=run_rejudge)
+    from audit.cli.move_cmd import add_action  # `history move-to` (issue 18)
+
+    add_action(actions)
 
 
 def run_rejudge(args: argparse.Namespace) -> int:
@@ -75,11 +85,11 @@ def run_rejudge(args: argparse.Namespace) -> int:
     db: Path | None = args.rejudge_db or getattr(args, "db", None)  # also `history --db X rejudge`
     if db is not None and not db.exists():
         raise AuditError(
-            f"There is no history at {visible(str(db))}.",
-            "Check the path; without --db the history in Device Audit's data folder is used.",
+            _("There is no history at {path}.").format(path=visible(str(db))),
+            _("Check the path; without --db the history in Device Audit's data folder is used."),
         )
     files, left_out = _inventory_files(args.inventories) if args.inventories else ([], [])
-    with Store(db) as store:
+    with Store(db) as store, json_words(args.rejudge_json):  # --json: reasons in English
         report, held = store.rejudge(
             args.rejudge_policy,
             version=args.version,
@@ -104,16 +114,18 @@ def _inventory_files(folder: Path) -> tuple[list[Path], list[HeldFile]]:
 
     if not folder.is_dir():
         raise AuditError(
-            f"{visible(str(folder))} is not a folder.",
-            "Give the folder that holds the inventory files (--inventories DIR).",
+            _("{path} is not a folder.").format(path=visible(str(folder))),
+            _("Give the folder that holds the inventory files (--inventories DIR)."),
         )
     reader = "history rejudge --inventories"
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
         raise AuditError(
-            f"The folder {visible(str(folder))} cannot be read ({path_problem(exc)}).",
-            "Check that you may read the folder.",
+            _("The folder {path} cannot be read ({problem}).").format(
+                path=visible(str(folder)), problem=path_problem(exc)
+            ),
+            _("Check that you may read the folder."),
         ) from None
     files = [p for p in entries if not left_out_reason(p, reader)]
     left_out = [HeldFile(o.path, False, o.reason) for o in passed_over(folder, reader)]
@@ -125,7 +137,12 @@ def _print(report: RejudgeReport, held: list[HeldFile]) -> None:
 
     for outcome in held:
         if not outcome.held:
-            print(f"not kept  {visible(outcome.path.name)}: {visible(outcome.reason)}")
+            print(
+                # Translators: a file not kept; "not kept" and the spaces after it make a column
+                _("not kept  {file}: {reason}").format(
+                    file=visible(outcome.path.name), reason=visible(outcome.reason)
+                )
+            )
     *lines, total = report_lines(report)
     print("\n".join(lines))
     print(f"\n{total}")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from audit import inventory
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, output_problem
 from audit.errors import AuditError, CannotWrite
+from audit.i18n import _, ngettext
 from audit.model import AppState, DeviceKind, InstalledApp, ScanResult, SourceStatus
 from audit.progress import CancelCheck, Progress, never_cancelled
 from audit.text import visible
@@ -30,34 +31,40 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "scan",
-        help="list every installed app on this computer or on phones",
-        description="List every installed app on this computer (--local) or on phones "
-        "plugged in over USB (--device SERIAL, once per phone, or --all), every user and "
-        "profile included. Several phones are scanned at the same time. Exit code 0 when the "
-        "scan saw everything, 1 when part of it could not be read, 2 when a phone could not "
-        "be scanned at all.",
+        help=_("list every installed app on this computer or on phones"),
+        description=_(
+            "List every installed app on this computer (--local) or on phones "
+            "plugged in over USB (--device SERIAL, once per phone, or --all), every user and "
+            "profile included. Several phones are scanned at the same time. Exit code 0 when the "
+            "scan saw everything, 1 when part of it could not be read, 2 when a phone could not "
+            "be scanned at all."
+        ),
     )
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--local", action="store_true", help="scan this computer")
+    target.add_argument("--local", action="store_true", help=_("scan this computer"))
     target.add_argument(
         "--device",
         metavar="SERIAL",
         action="append",
-        help="scan the phone with this serial (repeat it to scan several phones at once)",
+        help=_("scan the phone with this serial (repeat it to scan several phones at once)"),
     )
-    target.add_argument("--all", action="store_true", help="scan every phone plugged in and ready")
+    target.add_argument(
+        "--all", action="store_true", help=_("scan every phone plugged in and ready")
+    )
     parser.add_argument(
         "--json",
         metavar="FILE",
         type=Path,
-        help="write the inventory to FILE ('-' for stdout: with several phones, a list of those "
-        "that could be scanned)",
+        help=_(
+            "write the inventory to FILE ('-' for stdout: with several phones, a list of those "
+            "that could be scanned)"
+        ),
     )
     parser.add_argument(
         "--out-dir",
         metavar="DIR",
         type=Path,
-        help="write each phone's inventory to its own file in DIR, named by its serial",
+        help=_("write each phone's inventory to its own file in DIR, named by its serial"),
     )
     add_adb_port(parser)
     parser.set_defaults(func=run)
@@ -92,10 +99,13 @@ def scan_device(
         return scan_iphone(where.target, progress=progress, cancelled=cancelled)
     from audit.sources.android.scan import scan_phone
 
+    # How connection.device_error's "no such phone" begins, in the language in use (a test of
+    # the English words would take every French "no such phone" for an unplugging).
+    no_such_phone = _("No phone with serial {serial} is connected.").split("{serial}")[0]
     try:
         return scan_phone(serial, adb_port=adb_port, progress=progress, cancelled=cancelled)
     except DeviceGone as error:
-        if not error.message.startswith("No phone with serial"):  # connection.device_error
+        if not error.message.startswith(no_such_phone):
             raise  # unplugged during the scan, not "no such phone"
         raise neither(where, error) from None
 
@@ -163,16 +173,19 @@ def run(args: argparse.Namespace) -> int:
         problem = output_problem(args.json)
         if problem:
             raise AuditError(
-                f"The inventory cannot be written to {visible(str(args.json))}: "
-                f"{visible(problem)}.",
-                "Nothing was scanned. Give --json a file in a folder that exists (for example "
-                "--json inventory.json) and run the scan again.",
+                _("The inventory cannot be written to {path}: {problem}.").format(
+                    path=visible(str(args.json)), problem=visible(problem)
+                ),
+                _(
+                    "Nothing was scanned. Give --json a file in a folder that exists (for example "
+                    "--json inventory.json) and run the scan again."
+                ),
             )
     if getattr(args, "local", False):
         with inventory.paused_gc():
             scan = scan_target(args)
     else:
-        (serial, *_) = args.device  # the same serial, perhaps given twice
+        serial = args.device[0]  # the same serial, perhaps given twice
         scan = inventory_of_phone(serial, args.adb_port, terminal_progress(), never_cancelled)
     if args.json is not None and str(args.json) == "-":
         sys.stdout.write(inventory.dumps(scan))
@@ -184,10 +197,12 @@ def run(args: argparse.Namespace) -> int:
             except CannotWrite as error:
                 raise AuditError(
                     error.message,
-                    "The inventory was not saved. Run the scan again with --json naming a file "
-                    "in a folder you can write to.",
+                    _(
+                        "The inventory was not saved. Run the scan again with --json naming a "
+                        "file in a folder you can write to."
+                    ),
                 ) from None
-            print(f"Inventory written to {args.json}")
+            print(_("Inventory written to {path}").format(path=args.json))
     return EXIT_OK if scan.complete else EXIT_NOT_COMPLIANT
 
 
@@ -199,23 +214,28 @@ def run_phones(args: argparse.Namespace) -> int:
     to_stdout = args.json is not None and str(args.json) == "-"
     if args.local:
         raise AuditError(
-            "--out-dir is for phones; this computer's inventory is one file.",
-            "Use --json FILE with --local.",
+            _("--out-dir is for phones; this computer's inventory is one file."),
+            _("Use --json FILE with --local."),
         )
     if args.json is not None and not to_stdout:
         raise AuditError(
-            "--json FILE holds one inventory, and several phones were asked for.",
-            "Nothing was scanned. Give --out-dir DIR (one file per phone) or --json - (a list "
-            "on the screen), and run the scan again.",
+            _("--json FILE holds one inventory, and several phones were asked for."),
+            _(
+                "Nothing was scanned. Give --out-dir DIR (one file per phone) or --json - (a list "
+                "on the screen), and run the scan again."
+            ),
         )
     if args.out_dir is not None:
         problem = folder_problem(args.out_dir)
         if problem:
             raise AuditError(
-                f"The inventories cannot be written to {visible(str(args.out_dir))}: "
-                f"{visible(problem)}.",
-                "Nothing was scanned. Give --out-dir a folder that exists and that you may "
-                "write to, and run the scan again.",
+                _("The inventories cannot be written to {path}: {problem}.").format(
+                    path=visible(str(args.out_dir)), problem=visible(problem)
+                ),
+                _(
+                    "Nothing was scanned. Give --out-dir a folder that exists and that you may "
+                    "write to, and run the scan again."
+                ),
             )
     skipped: list[scan_phones.PhoneOutcome] = []
     serials = list(args.device or ())
@@ -223,9 +243,13 @@ def run_phones(args: argparse.Namespace) -> int:
         serials, skipped = scan_phones.ready_phones(args.adb_port)
         if not serials and not skipped:
             raise AuditError(
-                "No phone found.",
-                "Plug the phones in with USB cables, unlock them, and make sure USB debugging "
-                "is on (Settings > Developer options > USB debugging).",
+                _("No phone found."),
+                # Translators: Settings > Developer options > USB debugging: the phone's own
+                # French words (Paramètres > Options pour les développeurs > Débogage USB)
+                _(
+                    "Plug the phones in with USB cables, unlock them, and make sure USB debugging "
+                    "is on (Settings > Developer options > USB debugging)."
+                ),
             )
     outcomes = scan_phones.scan_phones(
         serials,
@@ -244,9 +268,9 @@ def run_phones(args: argparse.Namespace) -> int:
 def folder_problem(folder: Path) -> str:
     """Why no inventory can be written into `folder`, or "" when it can be tried."""
     if not folder.exists():
-        return "this folder does not exist"
+        return _("this folder does not exist")
     if not folder.is_dir():
-        return "this is a file, not a folder"
+        return _("this is a file, not a folder")
     from audit.files import folder_write_problem
 
     return folder_write_problem(folder)
@@ -259,20 +283,41 @@ def summary(scan: ScanResult) -> str:
         lines[0] += visible(f", {device.os_name} {device.os_version}".rstrip())
     present = [a for a in scan.apps if a.state.on_device]
     removed = sum(1 for a in scan.apps if a.state is AppState.REMOVED_FOR_USER)
-    found = f"{len(present)} apps found by {len(scan.sources)} sources"
+    counts = {"count": len(present), "sources": len(scan.sources), "removed": removed}
+    # English has always said "1 apps" here (the singular is the plural's words, so the output
+    # stays as it was); a language with a singular gives it.
     if removed:  # listed by the phone, but not there for that user: not counted as found
-        found += f" (and {removed} removed for a user, not counted)"
+        # Translators: the form follows {count} (apps); English keeps one form for all counts
+        found = ngettext(
+            "{count} apps found by {sources} sources (and {removed} removed for a user, "
+            "not counted)",
+            "{count} apps found by {sources} sources (and {removed} removed for a user, "
+            "not counted)",
+            len(present),
+        ).format(**counts)
+    else:
+        # Translators: the form follows {count} (apps); English keeps one form for all counts
+        found = ngettext(
+            "{count} apps found by {sources} sources",
+            "{count} apps found by {sources} sources",
+            len(present),
+        ).format(**counts)
     lines.append(found)
     for source in scan.sources:
-        mark = {SourceStatus.OK: "ok", SourceStatus.ABSENT: "not here"}.get(
+        # Translators: a source's state in a column 8 letters wide: keep it short
+        mark = {SourceStatus.OK: _("ok"), SourceStatus.ABSENT: _("not here")}.get(
             source.status, source.status.value.upper()
         )
-        found = f"{source.count} apps" if source.count or not source.detail else ""
-        text = ": ".join(part for part in (found, visible(source.detail)) if part)
+        count = ""
+        if source.count or not source.detail:
+            count = ngettext("{count} apps", "{count} apps", source.count).format(
+                count=source.count
+            )
+        text = ": ".join(part for part in (count, visible(source.detail)) if part)
         lines.append(f"  {visible(source.name):<28} {mark:<8} {text}")
     if not scan.complete:
         missing = ", ".join(visible(g.name) for g in scan.gaps)
-        lines.append(f"INCOMPLETE: this scan could not read {missing}.")
+        lines.append(_("INCOMPLETE: this scan could not read {sources}.").format(sources=missing))
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from audit import inventory
 from audit.errors import AuditError, CannotWrite
+from audit.i18n import _, ngettext
 from audit.model import ScanResult
 from audit.progress import CancelCheck
 from audit.text import visible
@@ -77,8 +78,8 @@ def phone_file_names(serials: Sequence[str]) -> dict[str, str]:
             names[serial] = _hashed(serial)
     if len({name.casefold() for name in names.values()}) != len(names):
         raise AuditError(  # two serials with the same 64-bit hash: only a forgery does that
-            "Two phones' serials would be written to the same file.",
-            "Scan those phones one at a time, each with its own --json FILE.",
+            _("Two phones' serials would be written to the same file."),
+            _("Scan those phones one at a time, each with its own --json FILE."),
         )
     return {serial: f"{name}.json" for serial, name in names.items()}
 
@@ -117,9 +118,13 @@ def scan_phones(
             return PhoneOutcome(
                 serial,
                 error=AuditError(
-                    f"Scanning {visible(serial)} failed unexpectedly: {visible(str(error))}.",
-                    "Run the scan of this phone again on its own with -v, and report the "
-                    "details if it fails again.",
+                    _("Scanning {serial} failed unexpectedly: {problem}.").format(
+                        serial=visible(serial), problem=visible(str(error))
+                    ),
+                    _(
+                        "Run the scan of this phone again on its own with -v, and report the "
+                        "details if it fails again."
+                    ),
                 ),
             )
         if out_dir is None:
@@ -153,7 +158,7 @@ def report(
         if outcome.scan is not None and not quiet:
             print(summary(outcome.scan))
             if outcome.written_to is not None:
-                print(f"Inventory written to {outcome.written_to}")
+                print(_("Inventory written to {path}").format(path=outcome.written_to))
         if outcome.error is not None:
             print_error(outcome.serial, outcome.error)
         if not quiet:
@@ -175,7 +180,8 @@ def ready_phones(adb_port: int | None) -> tuple[list[str], list[PhoneOutcome]]:
         if event.state is DeviceState.READY:
             ready.append(event.serial)
         else:
-            error = AuditError(f"Not scanned: {STATE_LABELS[event.state]}.", event.guidance)
+            state = _(STATE_LABELS[event.state])
+            error = AuditError(_("Not scanned: {state}.").format(state=state), event.guidance)
             skipped.append(PhoneOutcome(event.serial, error=error))
     iphones, waiting = ready_iphones()
     return ready + iphones, skipped + waiting
@@ -201,15 +207,17 @@ def ready_iphones() -> tuple[list[str], list[PhoneOutcome]]:
         if phone.state is IPhoneState.PAIRED:
             ready.append(serial)
         else:
-            error = AuditError(f"Not scanned: {LABELS[phone.state]}.", phone.guidance)
+            state = _(LABELS[phone.state])
+            error = AuditError(_("Not scanned: {state}.").format(state=state), phone.guidance)
             skipped.append(PhoneOutcome(serial, error=error))
     return ready, skipped
 
 
 def print_error(serial: str, error: AuditError) -> None:
-    print(f"error: {visible(serial)}: {error.message}", file=sys.stderr)
+    message = _("{serial}: {message}").format(serial=visible(serial), message=error.message)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     if error.next_step:
-        print(f"next step: {error.next_step}", file=sys.stderr)
+        print(_("next step: {step}").format(step=error.next_step), file=sys.stderr)
 
 
 def tally(outcomes: Sequence[PhoneOutcome]) -> str:
@@ -217,13 +225,21 @@ def tally(outcomes: Sequence[PhoneOutcome]) -> str:
     complete = sum(1 for o in outcomes if o.exit_code == EXIT_OK)
     incomplete = sum(1 for o in outcomes if o.exit_code == EXIT_INCOMPLETE)
     failed = len(outcomes) - complete - incomplete
-    phones = "phone" if len(outcomes) == 1 else "phones"
-    parts = [f"{complete} scanned completely"]
+    # Translators: counts of phones ("3 scanned completely"); English keeps one form
+    done = ngettext("{count} scanned completely", "{count} scanned completely", complete)
+    parts = [done.format(count=complete)]
     if incomplete:
-        parts.append(f"{incomplete} only in part (INCOMPLETE)")
+        part = ngettext(
+            "{count} only in part (INCOMPLETE)", "{count} only in part (INCOMPLETE)", incomplete
+        )
+        parts.append(part.format(count=incomplete))
     if failed:
-        parts.append(f"{failed} NOT scanned")
-    return f"{len(outcomes)} {phones}: " + ", ".join(parts) + "."
+        part = ngettext("{count} NOT scanned", "{count} NOT scanned", failed)
+        parts.append(part.format(count=failed))
+    # Translators: {counts} is the list of counts, "3 scanned completely, 1 NOT scanned"
+    return ngettext("{count} phone: {counts}.", "{count} phones: {counts}.", len(outcomes)).format(
+        count=len(outcomes), counts=", ".join(parts)
+    )
 
 
 def json_list(outcomes: Sequence[PhoneOutcome]) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from audit.cli import EXIT_OK, print_json
 from audit.cli.history_cmds import db_option
 from audit.errors import AuditError
+from audit.i18n import _
 from audit.model import Exemption
 from audit.policy.signed import issuer_words
 from audit.text import visible
@@ -28,70 +29,79 @@ from audit.text import visible
 def register(sub: Any) -> None:
     policy = sub.add_parser(
         "policy",
-        help="accept an organisation's policy file, or list the known policies",
-        description="The policies this history knows: the built-in presets and the policy files "
-        "the helpdesk accepted. A receipt under any other policy (or under a preset's id with "
-        "other rules) is refused on import; the history takes each policy's title and deadline "
-        "from here, never from a receipt.",
+        help=_("accept an organisation's policy file, or list the known policies"),
+        description=_(
+            "The policies this history knows: the built-in presets and the policy files "
+            "the helpdesk accepted. A receipt under any other policy (or under a preset's id with "
+            "other rules) is refused on import; the history takes each policy's title and "
+            "deadline from here, never from a receipt."
+        ),
     )
     actions = policy.add_subparsers(dest="action", metavar="ACTION", required=True)
-    accept = actions.add_parser("accept", help="accept a policy file (.toml)")
-    accept.add_argument("file", type=Path, metavar="FILE", help="the policy file")
-    accept.add_argument("--by", required=True, metavar="NAME", help="who accepts it")
+    accept = actions.add_parser("accept", help=_("accept a policy file (.toml)"))
+    accept.add_argument("file", type=Path, metavar="FILE", help=_("the policy file"))
+    accept.add_argument("--by", required=True, metavar="NAME", help=_("who accepts it"))
     db_option(accept)
     accept.set_defaults(func=run_policy_accept)
     signing = actions.add_parser(
         "sign",
-        help="sign a policy file as its issuer (writes FILE.sig beside it)",
-        description="Sign your organisation's policy file with this computer's signing key "
-        "(the one receipts are signed with), so whoever loads it sees 'Issued by … (signature "
-        "checked)'. Publish FILE and FILE.sig together, and your key's fingerprint apart.",
+        help=_("sign a policy file as its issuer (writes FILE.sig beside it)"),
+        description=_(
+            "Sign your organisation's policy file with this computer's signing key "
+            "(the one receipts are signed with), so whoever loads it sees 'Issued by … "
+            "(signature checked)'. Publish FILE and FILE.sig together, and your key's "
+            "fingerprint apart."
+        ),
     )
-    signing.add_argument("file", type=Path, metavar="FILE", help="the policy file")
+    signing.add_argument("file", type=Path, metavar="FILE", help=_("the policy file"))
     signing.set_defaults(func=run_policy_sign)
     require = actions.add_parser(
         "require-signed",
-        help="accept only policies signed by their issuer (on), or any (off)",
-        description="With 'on', policy accept refuses a file without its issuer's signature "
-        "(FILE.sig), and import refuses receipts under accepted policies that were not signed. "
-        "The built-in presets ship with Device Audit and are known by their digest.",
+        help=_("accept only policies signed by their issuer (on), or any (off)"),
+        description=_(
+            "With 'on', policy accept refuses a file without its issuer's signature "
+            "(FILE.sig), and import refuses receipts under accepted policies that were not "
+            "signed. The built-in presets ship with Device Audit and are known by their digest."
+        ),
     )
     require.add_argument("state", choices=["on", "off"])
-    require.add_argument("--by", required=True, metavar="NAME", help="who sets it")
+    require.add_argument("--by", required=True, metavar="NAME", help=_("who sets it"))
     db_option(require)
     require.set_defaults(func=run_require_signed)
-    listing = actions.add_parser("list", help="list the known policies")
+    listing = actions.add_parser("list", help=_("list the known policies"))
     db_option(listing)
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.add_argument("--json", action="store_true", help=_("print them as JSON"))
     listing.set_defaults(func=run_policy_list)
 
     tech = sub.add_parser(
         "technician",
-        help="enrol, revoke or list technician keys",
-        description="A receipt that names a technician counts as witnessed only when it is "
-        "signed by a key enrolled here for that technician, of a phone on a USB cable. The "
-        "fingerprint is the 'signer' that `device-audit attest` prints on the bench computer, "
-        "or that `device-audit verify` shows for a receipt made there.",
+        help=_("enrol, revoke or list technician keys"),
+        description=_(
+            "A receipt that names a technician counts as witnessed only when it is "
+            "signed by a key enrolled here for that technician, of a phone on a USB cable. The "
+            "fingerprint is the 'signer' that `device-audit attest` prints on the bench "
+            "computer, or that `device-audit verify` shows for a receipt made there."
+        ),
     )
     actions = tech.add_subparsers(dest="action", metavar="ACTION", required=True)
-    enrol = actions.add_parser("enrol", help="enrol a technician's key")
-    enrol.add_argument("name", metavar="NAME", help="the technician's name, as receipts give it")
+    enrol = actions.add_parser("enrol", help=_("enrol a technician's key"))
+    enrol.add_argument("name", metavar="NAME", help=_("the technician's name, as receipts give it"))
     enrol.add_argument(
-        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
+        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help=_("the key's fingerprint")
     )
-    enrol.add_argument("--by", required=True, metavar="NAME", help="who enrols it")
+    enrol.add_argument("--by", required=True, metavar="NAME", help=_("who enrols it"))
     db_option(enrol)
     enrol.set_defaults(func=run_enrol)
-    revoke = actions.add_parser("revoke", help="revoke a technician's key")
+    revoke = actions.add_parser("revoke", help=_("revoke a technician's key"))
     revoke.add_argument(
-        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help="the key's fingerprint"
+        "fingerprint", type=_fingerprint, metavar="FINGERPRINT", help=_("the key's fingerprint")
     )
-    revoke.add_argument("--by", required=True, metavar="NAME", help="who revokes it")
+    revoke.add_argument("--by", required=True, metavar="NAME", help=_("who revokes it"))
     db_option(revoke)
     revoke.set_defaults(func=run_revoke)
-    listing = actions.add_parser("list", help="list enrolled and revoked technician keys")
+    listing = actions.add_parser("list", help=_("list enrolled and revoked technician keys"))
     db_option(listing)
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.add_argument("--json", action="store_true", help=_("print them as JSON"))
     listing.set_defaults(func=run_technicians)
     _exemption_parser(sub)
 
@@ -99,35 +109,41 @@ def register(sub: Any) -> None:
 def _exemption_parser(sub: Any) -> None:
     exemption = sub.add_parser(
         "exemption",
-        help="accept an exemptions file, list or revoke accepted exemptions",
-        description="An exemption in a receipt is the signer's word: anyone can write one. A "
-        "receipt counts as 'compliant with exceptions' only when every exemption it lists is "
-        "one the helpdesk accepted here (exactly that text: id, person, approver, dates, apps); "
-        "otherwise it counts as not compliant, and says 'exemption not accepted by the "
-        "helpdesk'.",
+        help=_("accept an exemptions file, list or revoke accepted exemptions"),
+        description=_(
+            "An exemption in a receipt is the signer's word: anyone can write one. A "
+            "receipt counts as 'compliant with exceptions' only when every exemption it lists is "
+            "one the helpdesk accepted here (exactly that text: id, person, approver, dates, "
+            "apps); otherwise it counts as not compliant, and says 'exemption not accepted by "
+            "the helpdesk'."
+        ),
     )
     actions = exemption.add_subparsers(dest="action", metavar="ACTION", required=True)
-    accept = actions.add_parser("accept", help="accept the exemptions of a file (.toml)")
-    accept.add_argument("file", type=Path, metavar="FILE", help="the exemptions file")
-    accept.add_argument("--by", required=True, metavar="NAME", help="who accepts them")
+    accept = actions.add_parser("accept", help=_("accept the exemptions of a file (.toml)"))
+    accept.add_argument("file", type=Path, metavar="FILE", help=_("the exemptions file"))
+    accept.add_argument("--by", required=True, metavar="NAME", help=_("who accepts them"))
     accept.add_argument(
         "--blanket",
         action="store_true",
-        help="also accept an exemption that names no person, policy, rule or app (it covers "
-        "everything); refused without this",
+        help=_(
+            "also accept an exemption that names no person, policy, rule or app (it covers "
+            "everything); refused without this"
+        ),
     )
     db_option(accept)
     accept.set_defaults(func=run_exemption_accept)
-    revoke = actions.add_parser("revoke", help="revoke an accepted exemption")
+    revoke = actions.add_parser("revoke", help=_("revoke an accepted exemption"))
     revoke.add_argument(
-        "which", metavar="ID_OR_DIGEST", help="the exemption's id, or its digest (8+ hex digits)"
+        "which",
+        metavar="ID_OR_DIGEST",
+        help=_("the exemption's id, or its digest (8+ hex digits)"),
     )
-    revoke.add_argument("--by", required=True, metavar="NAME", help="who revokes it")
+    revoke.add_argument("--by", required=True, metavar="NAME", help=_("who revokes it"))
     db_option(revoke)
     revoke.set_defaults(func=run_exemption_revoke)
-    listing = actions.add_parser("list", help="list accepted and revoked exemptions")
+    listing = actions.add_parser("list", help=_("list accepted and revoked exemptions"))
     db_option(listing)
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.add_argument("--json", action="store_true", help=_("print them as JSON"))
     listing.set_defaults(func=run_exemptions)
 
 
@@ -139,26 +155,46 @@ def run_exemption_accept(args: argparse.Namespace) -> int:
         gone = revoked.get(digest)
         if gone is not None:  # "Already accepted" would hide that it does not count
             print(
-                f"Still revoked: exemption {visible(exemption.id)} was revoked on "
-                f"{gone.revoked_at:%Y-%m-%d} by {visible(gone.revoked_by)}; accepting the same "
-                "text again does not undo that. If the approver granted it again, ask for the "
-                f"new text (a new date or id), and accept that file. sha256 {digest}."
+                _(
+                    "Still revoked: exemption {id} was revoked on {day} by {name}; accepting the "
+                    "same text again does not undo that. If the approver granted it again, ask "
+                    "for the new text (a new date or id), and accept that file. sha256 {digest}."
+                ).format(
+                    id=visible(exemption.id),
+                    day=f"{gone.revoked_at:%Y-%m-%d}",
+                    name=visible(gone.revoked_by),
+                    digest=digest,
+                )
             )
             continue
-        what = "Accepted" if added else "Already accepted"
-        ended = (
-            f" It ended on {exemption.expires}: it counts only for audits judged by then."
-            if exemption.expires < date.today()
-            else ""
+        accepted = (
+            _(
+                "Accepted: exemption {id} for {whom} (approver {approver}, {granted} to "
+                "{expires}), sha256 {digest}."
+            )
+            if added
+            else _(
+                "Already accepted: exemption {id} for {whom} (approver {approver}, {granted} to "
+                "{expires}), sha256 {digest}."
+            )
         )
-        print(
-            f"{what}: exemption {visible(exemption.id)} for "
-            f"{_whom(exemption)} (approver {visible(exemption.approver)}"
-            f", {exemption.granted} to {exemption.expires}), sha256 {digest}.{ended}"
+        line = accepted.format(
+            id=visible(exemption.id),
+            whom=_whom(exemption),
+            approver=visible(exemption.approver),
+            granted=exemption.granted,
+            expires=exemption.expires,
+            digest=digest,
         )
+        if exemption.expires < date.today():
+            ended = _("It ended on {day}: it counts only for audits judged by then.")
+            line += " " + ended.format(day=exemption.expires)
+        print(line)
     print(
-        "Receipts listing exactly these exemptions count as compliant with exceptions; a "
-        "receipt listing any other exemption text counts as not compliant."
+        _(
+            "Receipts listing exactly these exemptions count as compliant with exceptions; a "
+            "receipt listing any other exemption text counts as not compliant."
+        )
     )
     return EXIT_OK
 
@@ -167,8 +203,10 @@ def _whom(exemption: Exemption) -> str:
     from audit.store.blanket import blanket_words, is_blanket
 
     if is_blanket(exemption):
-        return f"everything, as a blanket exemption ({blanket_words(exemption)})"
-    return visible(exemption.person) or "any person"
+        return _("everything, as a blanket exemption ({what})").format(
+            what=blanket_words(exemption)
+        )
+    return visible(exemption.person) or _("any person")
 
 
 def run_exemption_revoke(args: argparse.Namespace) -> int:
@@ -176,8 +214,12 @@ def run_exemption_revoke(args: argparse.Namespace) -> int:
         found = store.revoke_exemption(args.which, by=args.by)
     for e in found:
         print(
-            f"Revoked exemption {visible(e.exemption_id)} ({e.sha256[:16]}…) by "
-            f"{visible(args.by.strip())}. Receipts resting on it count as not compliant."
+            _(
+                "Revoked exemption {id} ({digest}…) by {name}. Receipts resting on it count as "
+                "not compliant."
+            ).format(
+                id=visible(e.exemption_id), digest=e.sha256[:16], name=visible(args.by.strip())
+            )
         )
     return EXIT_OK
 
@@ -207,24 +249,43 @@ def run_exemptions(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not accepted:
         print(
-            "No exemption is accepted: every receipt 'compliant with exceptions' counts as not "
-            "compliant. Accept the approved ones with `device-audit exemption accept FILE --by "
-            "YOUR_NAME`."
+            _(
+                "No exemption is accepted: every receipt 'compliant with exceptions' counts as "
+                "not compliant. Accept the approved ones with `device-audit exemption accept "
+                "FILE --by YOUR_NAME`."
+            )
         )
     for e in accepted:
-        state = (
-            "active"
-            if e.revoked_at is None
-            else f"REVOKED {e.revoked_at:%Y-%m-%d} by {visible(e.revoked_by)}"
-        )
+        state = _revoked(e.revoked_at, e.revoked_by)
+        whom = visible(e.person) or _("any person")
+        if e.blanket:
+            whom += "  " + _("BLANKET (every app, every policy)")
         print(
-            f"{visible(e.exemption_id)}  {visible(e.person) or 'any person'}"
-            f"{'  BLANKET (every app, every policy)' if e.blanket else ''}  expires "
-            f"{e.expires}  approver {visible(e.approver)}  {e.sha256[:16]}…  accepted "
-            f"{e.accepted_at:%Y-%m-%d} by {visible(e.accepted_by)}  {state}"
+            _(
+                "{id}  {whom}  expires {expires}  approver {approver}  {digest}…  accepted {day} "
+                "by {name}  {state}"
+            ).format(
+                id=visible(e.exemption_id),
+                whom=whom,
+                expires=e.expires,
+                approver=visible(e.approver),
+                digest=e.sha256[:16],
+                day=f"{e.accepted_at:%Y-%m-%d}",
+                name=visible(e.accepted_by),
+                state=state,
+            )
         )
     _print_waiting(waiting)
     return EXIT_OK
+
+
+def _revoked(revoked_at: Any, revoked_by: str) -> str:
+    """ "active", or "REVOKED 2026-03-01 by NAME", for a listed key or exemption."""
+    if revoked_at is None:
+        return _("active")
+    return _("REVOKED {day} by {name}").format(
+        day=f"{revoked_at:%Y-%m-%d}", name=visible(revoked_by)
+    )
 
 
 def _print_waiting(waiting: list[Any]) -> None:
@@ -234,9 +295,12 @@ def _print_waiting(waiting: list[Any]) -> None:
     if not waiting:
         return
     print(
-        "\nWaiting for your decision (devices counted as not compliant until their exemption "
-        "is accepted; accept the approver's file with `device-audit exemption accept FILE --by "
-        "YOUR_NAME`):"
+        "\n"
+        + _(
+            "Waiting for your decision (devices counted as not compliant until their exemption "
+            "is accepted; accept the approver's file with `device-audit exemption accept FILE "
+            "--by YOUR_NAME`):"
+        )
     )
     for line in waiting_words(waiting):
         print(f"  {visible(line)}")
@@ -261,8 +325,8 @@ def _existing(args: argparse.Namespace) -> Any:
     """A history to read: an explicit --db that is not there is a mistyped path."""
     if args.db is not None and not args.db.exists():
         raise AuditError(
-            f"There is no history at {visible(str(args.db))}.",
-            "Check the path; without --db the history in Device Audit's data folder is used.",
+            _("There is no history at {path}.").format(path=visible(str(args.db))),
+            _("Check the path; without --db the history in Device Audit's data folder is used."),
         )
     return _store(args)
 
@@ -270,12 +334,27 @@ def _existing(args: argparse.Namespace) -> Any:
 def run_policy_accept(args: argparse.Namespace) -> int:
     with _store(args) as store:
         policy, added = store.accept_policy(args.file, by=args.by)
-    what = "Accepted" if added else "Already accepted"
+    accepted = (
+        _(
+            "Accepted: {id} version {version} ({title}), sha256 {sha256}. {issuer}. Receipts "
+            "made under exactly this file are imported and counted; a receipt under another "
+            "text of it is refused."
+        )
+        if added
+        else _(
+            "Already accepted: {id} version {version} ({title}), sha256 {sha256}. {issuer}. "
+            "Receipts made under exactly this file are imported and counted; a receipt under "
+            "another text of it is refused."
+        )
+    )
     print(
-        f"{what}: {visible(policy.id)} version {policy.version} ({visible(policy.title)}), "
-        f"sha256 {policy.sha256}. {issuer_words(visible(policy.authority), policy.issuer_key)}."
-        " Receipts made under exactly this file are imported and counted; a receipt under "
-        "another text of it is refused."
+        accepted.format(
+            id=visible(policy.id),
+            version=policy.version,
+            title=visible(policy.title),
+            sha256=policy.sha256,
+            issuer=issuer_words(visible(policy.authority), policy.issuer_key),
+        )
     )
     return EXIT_OK
 
@@ -285,10 +364,12 @@ def run_require_signed(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.require_signed_policies(on, by=args.by)
     print(
-        "Signed policies are required: policy accept refuses a file without its issuer's "
-        "signature, and import refuses receipts under accepted policies that were not signed."
+        _(
+            "Signed policies are required: policy accept refuses a file without its issuer's "
+            "signature, and import refuses receipts under accepted policies that were not signed."
+        )
         if on
-        else "Signed policies are no longer required."
+        else _("Signed policies are no longer required.")
     )
     return EXIT_OK
 
@@ -301,13 +382,20 @@ def run_policy_sign(args: argparse.Namespace) -> int:
     key = Signer.from_keyring()
     replaced = replaced_key_words(key)
     if replaced:
-        print(f"warning: {replaced}", file=sys.stderr)
+        print(_("warning: {message}").format(message=replaced), file=sys.stderr)
     target, sha256 = sign_policy_file(args.file, key)
     print(
-        f"Signed {visible(args.file.name)} (sha256 {sha256}) with key "
-        f"{format_fingerprint(key.fingerprint)}; the signature is {visible(str(target))}. "
-        "Publish both files together, and tell the helpdesks your key's fingerprint by another "
-        "way (a letter, your website) so they can check it when they accept the policy."
+        _(
+            "Signed {file} (sha256 {sha256}) with key {fingerprint}; the signature is "
+            "{signature}. Publish both files together, and tell the helpdesks your key's "
+            "fingerprint by another way (a letter, your website) so they can check it when they "
+            "accept the policy."
+        ).format(
+            file=visible(args.file.name),
+            sha256=sha256,
+            fingerprint=format_fingerprint(key.fingerprint),
+            signature=visible(str(target)),
+        )
     )
     return EXIT_OK
 
@@ -337,18 +425,20 @@ def run_policy_list(args: argparse.Namespace) -> int:
         print_json(document)
         return EXIT_OK
     for k in rows:
-        how = (
-            "built in, an earlier release's text"
-            if k.trust is PolicyTrust.EARLIER_BUILT_IN
-            else "built in"
-            if k.accepted_at is None
-            else f"accepted by {visible(k.accepted_by)} on {k.accepted_at:%Y-%m-%d}, "
-            + (
-                f"signed by key {format_fingerprint(k.issuer_key)}"
-                if k.issuer_key
-                else "not signed"
+        if k.trust is PolicyTrust.EARLIER_BUILT_IN:
+            how = _("built in, an earlier release's text")
+        elif k.accepted_at is None:
+            how = _("built in")
+        elif k.issuer_key:
+            how = _("accepted by {name} on {day}, signed by key {fingerprint}").format(
+                name=visible(k.accepted_by),
+                day=f"{k.accepted_at:%Y-%m-%d}",
+                fingerprint=format_fingerprint(k.issuer_key),
             )
-        )
+        else:
+            how = _("accepted by {name} on {day}, not signed").format(
+                name=visible(k.accepted_by), day=f"{k.accepted_at:%Y-%m-%d}"
+            )
         print(f"{visible(k.id)}  v{visible(k.version)}  {k.sha256[:16]}…  {how}")
     return EXIT_OK
 
@@ -359,9 +449,14 @@ def run_enrol(args: argparse.Namespace) -> int:
     with _store(args) as store:
         tech = store.enrol_technician(args.name, args.fingerprint, by=args.by)
     print(
-        f"Enrolled technician {visible(tech.name)} with key {format_fingerprint(tech.fingerprint)}"
-        f" (by {visible(tech.enrolled_by)}). Receipts naming {visible(tech.name)} and signed "
-        "with this key, of a phone on a USB cable, count as witnessed."
+        _(
+            "Enrolled technician {name} with key {fingerprint} (by {by}). Receipts naming "
+            "{name} and signed with this key, of a phone on a USB cable, count as witnessed."
+        ).format(
+            name=visible(tech.name),
+            fingerprint=format_fingerprint(tech.fingerprint),
+            by=visible(tech.enrolled_by),
+        )
     )
     return EXIT_OK
 
@@ -372,10 +467,16 @@ def run_revoke(args: argparse.Namespace) -> int:
     with _existing(args) as store:
         tech = store.revoke_technician(args.fingerprint, by=args.by)
     print(
-        f"Revoked technician {visible(tech.name)}'s key {format_fingerprint(tech.fingerprint)}"
-        f" (by {visible(tech.revoked_by)}). Receipts signed with it are refused from now on; "
-        "those already in the history stay witnessed and say 'technician revoked on "
-        f"{tech.revoked_at:%Y-%m-%d}'."
+        _(
+            "Revoked technician {name}'s key {fingerprint} (by {by}). Receipts signed with it "
+            "are refused from now on; those already in the history stay witnessed and say "
+            "'technician revoked on {day}'."
+        ).format(
+            name=visible(tech.name),
+            fingerprint=format_fingerprint(tech.fingerprint),
+            by=visible(tech.revoked_by),
+            day=f"{tech.revoked_at:%Y-%m-%d}",
+        )
     )
     return EXIT_OK
 
@@ -401,17 +502,19 @@ def run_technicians(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not techs:
         print(
-            "No technician key is enrolled: every receipt counts as self-attested. Enrol one "
-            "with `device-audit technician enrol NAME FINGERPRINT --by YOUR_NAME`."
+            _(
+                "No technician key is enrolled: every receipt counts as self-attested. Enrol one "
+                "with `device-audit technician enrol NAME FINGERPRINT --by YOUR_NAME`."
+            )
         )
     for t in techs:
-        state = (
-            "active"
-            if t.revoked_at is None
-            else f"REVOKED {t.revoked_at:%Y-%m-%d} by {visible(t.revoked_by)}"
-        )
         print(
-            f"{visible(t.name)}  {format_fingerprint(t.fingerprint)}  enrolled "
-            f"{t.enrolled_at:%Y-%m-%d} by {visible(t.enrolled_by)}  {state}"
+            _("{name}  {fingerprint}  enrolled {day} by {by}  {state}").format(
+                name=visible(t.name),
+                fingerprint=format_fingerprint(t.fingerprint),
+                day=f"{t.enrolled_at:%Y-%m-%d}",
+                by=visible(t.enrolled_by),
+                state=_revoked(t.revoked_at, t.revoked_by),
+            )
         )
     return EXIT_OK

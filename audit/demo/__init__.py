@@ -16,6 +16,7 @@ from audit.addresses import DEMO_ADDRESS, DEMO_IPHONE_ADDRESS
 from audit.demo.iphone import DemoIPhone
 from audit.demo.phone import DEMO_NAME, DEMO_SERIAL, DemoPhone, demo_device
 from audit.errors import DeviceGone
+from audit.i18n import N_, _
 from audit.model import ActionResult
 
 if TYPE_CHECKING:
@@ -36,8 +37,10 @@ __all__ = [
     "switch_on_iphone",
 ]
 
-SWITCHED_OFF = "The demo phone is switched off."
-SWITCH_ON = "Switch it on again in Help › Try the demo phone; it starts afresh."
+# Marked, not translated (set at import): raised as _(SWITCHED_OFF), _(SWITCH_ON).
+SWITCHED_OFF = N_("The demo phone is switched off.")
+# Translators: "Help › Try the demo phone" is the app's menu: use the menu's French words
+SWITCH_ON = N_("Switch it on again in Help › Try the demo phone; it starts afresh.")
 
 _lock = threading.Lock()
 _on: dict[str, DemoPhone] = {}  # DEMO_ADDRESS -> the phone, while it is on
@@ -86,7 +89,7 @@ def iphone_at(address: str) -> DemoIPhone | None:
     with _lock:
         phone = _iphones.get(DEMO_IPHONE_ADDRESS)
     if phone is None:
-        raise DeviceGone(DEMO_IPHONE_ADDRESS, "The demo iPhone is switched off.", SWITCH_ON)
+        raise DeviceGone(DEMO_IPHONE_ADDRESS, _("The demo iPhone is switched off."), _(SWITCH_ON))
     return phone
 
 
@@ -99,7 +102,7 @@ class DemoIPhoneExecutor:
         try:
             phone = iphone_at(DEMO_IPHONE_ADDRESS)
         except DeviceGone as error:
-            message = f"{step.title}: not done. {error.message}"
+            message = _("{step}: not done. {reason}").format(step=step.title, reason=error.message)
             return step_result(step, False, message, advice=error.next_step, code="DEVICE_GONE")
         assert phone is not None
         return phone.run(step)
@@ -116,5 +119,5 @@ def phone_at(address: str) -> DemoPhone | None:
     with _lock:
         phone = _on.get(DEMO_ADDRESS)
     if phone is None:
-        raise DeviceGone(DEMO_ADDRESS, SWITCHED_OFF, SWITCH_ON)
+        raise DeviceGone(DEMO_ADDRESS, _(SWITCHED_OFF), _(SWITCH_ON))
     return phone

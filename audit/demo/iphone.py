@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit.addresses import DEMO_IPHONE_ADDRESS
 from audit.errors import ActionFailed
+from audit.i18n import _
 from audit.model import ActionResult, Connection, ConnectionKind, ScanResult, UserKind, UserProfile
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 
@@ -92,7 +93,7 @@ class DemoIPhone:
 
         started = datetime.now(UTC)
         raise_if_cancelled(cancelled)
-        progress(0.1, "Reading the app list")
+        progress(0.1, _("Reading the app list"))
         with self._lock:
             entries = [dict(e) for e in self._entries.values()]
         browsed = apps.Browsed(entries, len(entries), complete=True)
@@ -100,7 +101,7 @@ class DemoIPhone:
         mux_device = MuxDevice(0, DEMO_IPHONE_UDID, "USB")
         device = identity(_VALUES, mux_device, Connection(ConnectionKind.DEMO))
         device = replace(device, address=DEMO_IPHONE_ADDRESS, simulated=True)
-        progress(1.0, "Done")
+        progress(1.0, _("Done"))
         return ScanResult(
             device=device,
             started_at=started,
@@ -117,11 +118,17 @@ class DemoIPhone:
         from audit.sources.ios.removal import answered
 
         if step.kind is StepKind.MANUAL or step.operation is not Operation.IPHONE:
-            raise ActionFailed(f"'{step.title}' is not something Device Audit does on an iPhone.")
+            raise ActionFailed(
+                _("'{step}' is not something Device Audit does on an iPhone.").format(
+                    step=step.title
+                )
+            )
         if step.target.device_id != self.device.id:
             raise ActionFailed(
-                f"'{step.title}' is for {step.target.device_id}, not for the demo iPhone.",
-                "Choose the phone the plan was made for.",
+                _("'{step}' is for {device}, not for the demo iPhone.").format(
+                    step=step.title, device=step.target.device_id
+                ),
+                _("Choose the phone the plan was made for."),
             )
         with self._lock:
             found = self._entries.pop(step.target.identifier, None) is not None

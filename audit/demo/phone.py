@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from audit.addresses import DEMO_ADDRESS
 from audit.errors import ActionFailed, AuditError, InvalidPackageName
+from audit.i18n import _
 from audit.model import (
     ActionResult,
     AppState,
@@ -114,13 +115,16 @@ class DemoPhone:
         reports: list[SourceReport] = []
         for number, user in enumerate(USERS):
             raise_if_cancelled(cancelled)
-            progress(number / len(USERS), f"Reading the apps of the {user.name}")
+            # Translators: {user} is the phone's own name for the profile ("Work profile")
+            progress(
+                number / len(USERS), _("Reading the apps of the {user}").format(user=user.name)
+            )
             with self._lock:
                 found = [self._app(package, user) for package in self._packages.values()]
             mine = [app for app in found if app is not None]
             apps.extend(mine)
             reports.append(SourceReport(source_name(user), SourceStatus.OK, "", len(mine)))
-        progress(1.0, "Done")
+        progress(1.0, _("Done"))
         return ScanResult(
             device=self.device,
             started_at=started,
@@ -167,12 +171,16 @@ class DemoPhone:
         from audit.remediation.steps import Operation, StepKind
 
         if step.kind is StepKind.MANUAL or step.operation is not Operation.PHONE:
-            raise ActionFailed(f"'{step.title}' is not something Device Audit does on a phone.")
+            raise ActionFailed(
+                _("'{step}' is not something Device Audit does on a phone.").format(step=step.title)
+            )
         target = step.target
         if target.device_id != self.device.id:
             raise ActionFailed(
-                f"'{step.title}' is for {target.device_id}, not for the demo phone.",
-                "Choose the phone the plan was made for.",
+                _("'{step}' is for {device}, not for the demo phone.").format(
+                    step=step.title, device=target.device_id
+                ),
+                _("Choose the phone the plan was made for."),
             )
         try:
             return perform(
@@ -192,7 +200,9 @@ class DemoPhone:
                 identifier=target.identifier,
                 user=target.user,
                 ok=False,
-                message=f"{step.title}: not done. {error.message}",
+                message=_("{step}: not done. {reason}").format(
+                    step=step.title, reason=error.message
+                ),
                 advice=error.next_step,
                 code=code,
                 at=datetime.now(UTC),

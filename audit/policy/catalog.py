@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from audit.errors import CatalogError
+from audit.i18n import _
 from audit.model import AppId, Confidence, IdentifierKind, Matcher, MatchKind
 from audit.paths import resource
 from audit.policy.matching import is_glob, normalise_id
@@ -147,18 +148,21 @@ def read_matcher_fields(table: Table, *, kind_value: str | None = None) -> Match
     raw_kind = kind_value if kind_value is not None else table.text("kind", required=True)
     parsed = entry_kind(raw_kind)
     if parsed is None:
-        raise table.fail("kind", f"{raw_kind!r} is not one of {kind_words()}")
+        raise table.fail(
+            "kind",
+            _("{value} is not one of {allowed}").format(value=repr(raw_kind), allowed=kind_words()),
+        )
     kind, id_kind = parsed
     value = table.text("value", required=True)
     if value != value.strip():
-        raise table.fail("value", "it starts or ends with spaces")
+        raise table.fail("value", _("it starts or ends with spaces"))
     publisher = table.text("publisher")
     if publisher and kind is not MatchKind.NAME:
-        raise table.fail("publisher", "only name matchers can also require a publisher")
+        raise table.fail("publisher", _("only name matchers can also require a publisher"))
     on = table.enum("on", IdentifierKind)
     if on is not None:
         if kind is not MatchKind.NAME:
-            raise table.fail("on", "only name matchers can be limited to one kind of app")
+            raise table.fail("on", _("only name matchers can be limited to one kind of app"))
         id_kind = on
     confidence = table.enum("confidence", Confidence) or Confidence.HIGH
     return MatcherFields(kind, id_kind, value, publisher, confidence)
@@ -168,13 +172,13 @@ def parse_catalog(doc: TomlDocument, sha256: str = "") -> Catalog:
     root = doc.root()
     root.only(("format", "version", "entry", "group"))
     if root.text("format", default=FORMAT) != FORMAT:
-        raise root.fail("format", f"expected '{FORMAT}'")
+        raise root.fail("format", _("expected '{format}'").format(format=FORMAT))
     entries: dict[str, CatalogEntry] = {}
     for table in root.tables("entry"):
         table.only(ENTRY_KEYS)
         entry_id = _identifier(table)
         if entry_id in entries:
-            raise table.fail("id", f"the id '{entry_id}' is used twice")
+            raise table.fail("id", _("the id '{id}' is used twice").format(id=entry_id))
         table.enum("confidence", Confidence, required=True)  # the catalog must say how sure
         fields = read_matcher_fields(table)
         entries[entry_id] = CatalogEntry(
@@ -193,13 +197,13 @@ def parse_catalog(doc: TomlDocument, sha256: str = "") -> Catalog:
         table.only(GROUP_KEYS)
         group_id = _identifier(table)
         if group_id in raw_groups or group_id in entries:
-            raise table.fail("id", f"the id '{group_id}' is used twice")
+            raise table.fail("id", _("the id '{id}' is used twice").format(id=group_id))
         raw_groups[group_id] = (table, table.texts("entries"), table.texts("groups"))
     groups: dict[str, CatalogGroup] = {}
     for group_id, (table, _e, _g) in raw_groups.items():
         members = _expand(group_id, raw_groups, entries, ())
         if not members:
-            raise table.fail("entries", "the group names no entries")
+            raise table.fail("entries", _("the group names no entries"))
         groups[group_id] = CatalogGroup(
             id=group_id,
             title=table.text("title", required=True),
@@ -212,7 +216,12 @@ def parse_catalog(doc: TomlDocument, sha256: str = "") -> Catalog:
 def _identifier(table: Table) -> str:
     value = table.text("id", required=True)
     if not _ID.match(value):
-        raise table.fail("id", f"{value!r} must be lower-case letters, digits, '.', '-' or '_'")
+        raise table.fail(
+            "id",
+            _("{value} must be lower-case letters, digits, '.', '-' or '_'").format(
+                value=repr(value)
+            ),
+        )
     return value
 
 
@@ -224,17 +233,23 @@ def _expand(
 ) -> tuple[str, ...]:
     table, entry_ids, group_ids = raw[group_id]
     if group_id in seen:
-        raise table.fail("groups", f"groups include each other in a circle: {' -> '.join(seen)}")
+        raise table.fail(
+            "groups",
+            _("groups include each other in a circle: {groups}").format(groups=" -> ".join(seen)),
+        )
     out: list[str] = []
     for index, entry_id in enumerate(entry_ids):
         if entry_id not in entries:
             raise table.doc.fail(
-                (*table.path, "entries", index), f"there is no catalog entry '{entry_id}'"
+                (*table.path, "entries", index),
+                _("there is no catalog entry '{id}'").format(id=entry_id),
             )
         out.append(entry_id)
     for index, sub in enumerate(group_ids):
         if sub not in raw:
-            raise table.doc.fail((*table.path, "groups", index), f"there is no group '{sub}'")
+            raise table.doc.fail(
+                (*table.path, "groups", index), _("there is no group '{id}'").format(id=sub)
+            )
         out.extend(_expand(sub, raw, entries, (*seen, group_id)))
     return tuple(dict.fromkeys(out))
 

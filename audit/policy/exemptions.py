@@ -11,6 +11,7 @@ from pathlib import Path
 
 from audit.errors import ExemptionsError
 from audit.files import open_regular, path_problem
+from audit.i18n import _
 from audit.model import Device, Exemption, InstalledApp, Policy, Rule
 from audit.policy.matching import normalise_id, normalise_text
 from audit.policy.tomlfile import TomlDocument, parse_text, read_file
@@ -40,13 +41,20 @@ def parse_exemptions(doc: TomlDocument) -> tuple[Exemption, ...]:
         table.only(EXEMPTION_KEYS)
         exemption_id = table.text("id", required=True)
         if exemption_id in seen:
-            raise table.fail("id", f"the exemption id '{exemption_id}' is used twice")
+            raise table.fail(
+                "id", _("the exemption id '{id}' is used twice").format(id=exemption_id)
+            )
         seen.add(exemption_id)
         granted = table.day("granted", required=True)
         expires = table.day("expires", required=True)
         assert granted is not None and expires is not None
         if expires < granted:
-            raise table.fail("expires", f"it expires ({expires}) before it is granted ({granted})")
+            raise table.fail(
+                "expires",
+                _("it expires ({expires}) before it is granted ({granted})").format(
+                    expires=expires, granted=granted
+                ),
+            )
         out.append(
             Exemption(
                 id=exemption_id,
@@ -76,8 +84,9 @@ class ExemptionsFileUnreadable(ExemptionsError):
 
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(path, problem)
-        self.message = f"The exemptions file {path} {problem}."
-        self.next_step = (
+        # Translators: {problem} is "is a folder, not a file", "cannot be found", ...
+        self.message = _("The exemptions file {path} {problem}.").format(path=path, problem=problem)
+        self.next_step = _(
             "Check the path of the exemptions file, or leave it out to judge without exemptions."
         )
         self.args = (self.message,)
@@ -86,13 +95,16 @@ class ExemptionsFileUnreadable(ExemptionsError):
 def _unreadable(path: Path) -> ExemptionsFileUnreadable | None:
     try:
         if path.is_dir():
-            return ExemptionsFileUnreadable(path, "is a folder, not a file")
+            return ExemptionsFileUnreadable(path, _("is a folder, not a file"))
         with open_regular(path):
             return None
     except FileNotFoundError:
-        return ExemptionsFileUnreadable(path, "cannot be found")
+        return ExemptionsFileUnreadable(path, _("cannot be found"))
     except OSError as exc:
-        return ExemptionsFileUnreadable(path, f"cannot be read ({path_problem(exc)})")
+        problem = path_problem(exc)
+        return ExemptionsFileUnreadable(
+            path, _("cannot be read ({problem})").format(problem=problem)
+        )
 
 
 def load_exemptions(path: Path | str) -> tuple[Exemption, ...]:
@@ -150,8 +162,10 @@ def problems(exemptions: Iterable[Exemption], policy: Policy) -> list[str]:
         unknown = [r for r in exemption.rules if r not in rule_ids]
         if unknown:
             out.append(
-                f"Exemption {exemption.id} names rules this policy does not have: "
-                f"{', '.join(unknown)}. It covers nothing for them."
+                _(
+                    "Exemption {id} names rules this policy does not have: {rules}. It covers "
+                    "nothing for them."
+                ).format(id=exemption.id, rules=", ".join(unknown))
             )
     return out
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from audit.errors import PolicyError, UnknownPolicy
+from audit.i18n import N_, _
 from audit.model import (
     NEVER_COMPLIANT,
     AllowList,
@@ -76,8 +78,8 @@ class PolicyIsFolder(UnknownPolicy):
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self.message = f"'{name}' is a folder, not a policy."
-        self.next_step = (
+        self.message = _("'{name}' is a folder, not a policy.").format(name=name)
+        self.next_step = _(
             "Give a policy file (.toml) or a preset id ('device-audit policies' lists them)."
         )
         self.args = (self.message,)
@@ -102,7 +104,10 @@ def parse_policy(
     policy_id = root.text("id", required=True)
     if not _POLICY_ID.match(policy_id):
         raise root.fail(
-            "id", f"{policy_id!r} must be letters, digits, '.', '-' or '_' (at most 64)"
+            "id",
+            _("{value} must be letters, digits, '.', '-' or '_' (at most 64)").format(
+                value=repr(policy_id)
+            ),
         )
     title = root.text("title", required=True)
     authority = root.text("authority", required=True)
@@ -111,9 +116,7 @@ def parse_policy(
     announced = root.day("announced")
     deadline = root.day("deadline")
     if announced and deadline and deadline < announced:
-        raise root.fail(
-            "deadline", f"the deadline {deadline} is before the announcement {announced}"
-        )
+        raise root.fail("deadline", _before(deadline, announced))
     scope = root.text("scope")
     consequence = root.text("consequence")
     exception_route = root.text("exception_route")
@@ -122,34 +125,45 @@ def parse_policy(
     if AppState.INSTALLED in compliant:
         raise root.fail(
             "compliant_states",
-            "'installed' cannot be compliant: the policy would ban nothing. "
-            "Use 'absent', 'removed_for_user' or 'disabled'",
+            _(
+                "'installed' cannot be compliant: the policy would ban nothing. "
+                "Use 'absent', 'removed_for_user' or 'disabled'"
+            ),
         )
     for state in sorted(compliant & NEVER_COMPLIANT):
-        still = "is still installed and the person can use it again at once"
         if state is AppState.OFFLOADED:  # an iPhone app offloaded to save space
-            still = "keeps its data and its icon, and one tap downloads it again"
-        article = "an" if state.value[0] in "aeiou" else "a"
-        raise root.fail(
-            "compliant_states",
-            f"'{state.value}' cannot be compliant: {article} {state.value} app {still}. "
-            "Use 'absent', 'removed_for_user' or 'disabled'",
-        )
+            text = _(
+                "'{state}' cannot be compliant: an {state} app keeps its data and its icon, and "
+                "one tap downloads it again. Use 'absent', 'removed_for_user' or 'disabled'"
+            )
+        elif state.value[0] in "aeiou":
+            text = _(
+                "'{state}' cannot be compliant: an {state} app is still installed and the person "
+                "can use it again at once. Use 'absent', 'removed_for_user' or 'disabled'"
+            )
+        else:
+            text = _(
+                "'{state}' cannot be compliant: a {state} app is still installed and the person "
+                "can use it again at once. Use 'absent', 'removed_for_user' or 'disabled'"
+            )
+        raise root.fail("compliant_states", text.format(state=state.value))
     version = root.whole("version", default=1, minimum=1)
     last_verified = root.day("last_verified")
     status, superseded_by = _status(root, policy_id)
     rule_tables = root.tables("rule")
     allow_list = _allow_list(root, catalog)
     if not rule_tables and allow_list is None:
-        raise root.fail("rule", "the policy has no [[rule]] sections, so it bans nothing")
+        raise root.fail("rule", _("the policy has no [[rule]] sections, so it bans nothing"))
     rules: list[Rule] = []
     seen: set[str] = set()
     for table in rule_tables:
         rule = _rule(table, catalog)
         if rule.id in seen:
-            raise table.fail("id", f"the rule id '{rule.id}' is used twice")
+            raise table.fail("id", _("the rule id '{id}' is used twice").format(id=rule.id))
         if allow_list is not None and rule.id == UNLISTED_RULE:
-            raise table.fail("id", f"the rule id '{UNLISTED_RULE}' names the apps not allowed")
+            raise table.fail(
+                "id", _("the rule id '{id}' names the apps not allowed").format(id=UNLISTED_RULE)
+            )
         seen.add(rule.id)
         rules.append(rule)
     if allow_list is not None:
@@ -183,13 +197,15 @@ def _status(root: Table, policy_id: str) -> tuple[PolicyStatus, str]:
     status = root.enum("status", PolicyStatus) or PolicyStatus.ACTIVE
     superseded_by = root.text("superseded_by")
     if superseded_by and not _POLICY_ID.match(superseded_by):
-        raise root.fail("superseded_by", f"{superseded_by!r} is not a policy id")
+        raise root.fail(
+            "superseded_by", _("{value} is not a policy id").format(value=repr(superseded_by))
+        )
     if status is PolicyStatus.SUPERSEDED and not superseded_by:
-        raise root.fail("status", "a superseded policy names its successor in 'superseded_by'")
+        raise root.fail("status", _("a superseded policy names its successor in 'superseded_by'"))
     if superseded_by and status is not PolicyStatus.SUPERSEDED:
-        raise root.fail("superseded_by", 'only a policy with status = "superseded" has one')
+        raise root.fail("superseded_by", _('only a policy with status = "superseded" has one'))
     if superseded_by == policy_id:
-        raise root.fail("superseded_by", "a policy cannot be superseded by itself")
+        raise root.fail("superseded_by", _("a policy cannot be superseded by itself"))
     return status, superseded_by
 
 
@@ -199,19 +215,24 @@ def _allow_list(root: Table, catalog: Catalog) -> AllowList | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise root.fail("allow_list", "expected a table ([allow_list] section)")
+        raise root.fail("allow_list", _("expected a table ([allow_list] section)"))
     table = Table(root.doc, (*root.path, "allow_list"), value)
     table.only(ALLOW_KEYS)
     matchers = _matchers(table, catalog)
     if not matchers:
         raise table.fail(
             None,
-            "the allow-list names no app: give it catalog references, identifiers, names or "
-            "publishers (an empty list would flag every app the person installed)",
+            _(
+                "the allow-list names no app: give it catalog references, identifiers, names or "
+                "publishers (an empty list would flag every app the person installed)"
+            ),
         )
     unlisted = table.text("unlisted", default="review")
     if unlisted not in ("review", "violation"):
-        raise table.fail("unlisted", f'expected "review" or "violation", found {unlisted!r}')
+        raise table.fail(
+            "unlisted",
+            _('expected "review" or "violation", found {value}').format(value=repr(unlisted)),
+        )
     title = table.text("title") or "Apps not on the allow-list"
     description = table.text("description") or (
         "Only the apps on the policy's allow-list, and the device's own system apps, are allowed."
@@ -234,15 +255,15 @@ def _rule(table: Table, catalog: Catalog) -> Rule:
     if not matchers:
         raise table.fail(
             None,
-            f"the rule '{rule_id}' matches nothing: give it catalog references, identifiers, "
-            "names, publishers or processes",
+            _(
+                "the rule '{id}' matches nothing: give it catalog references, identifiers, "
+                "names, publishers or processes"
+            ).format(id=rule_id),
         )
     announced = table.day("announced")
     deadline = table.day("deadline")
     if announced and deadline and deadline < announced:
-        raise table.fail(
-            "deadline", f"the deadline {deadline} is before the announcement {announced}"
-        )
+        raise table.fail("deadline", _before(deadline, announced))
     return Rule(
         id=rule_id,
         title=table.text("title", required=True),
@@ -264,7 +285,9 @@ def _matchers(table: Table, catalog: Catalog) -> list[Matcher]:
         if entries is None:
             raise table.doc.fail(
                 (*table.path, "catalog", index),
-                f"there is no catalog group or entry '{ref}' in {catalog.path or 'the catalog'}",
+                _("there is no catalog group or entry '{ref}' in {catalog}").format(
+                    ref=ref, catalog=catalog.path or _("the catalog")
+                ),
             )
         matchers.extend(e.matcher() for e in entries)
     for item in table.tables("identifiers"):
@@ -273,8 +296,10 @@ def _matchers(table: Table, catalog: Catalog) -> list[Matcher]:
         if fields.kind is not MatchKind.IDENTIFIER:
             raise item.fail(
                 "kind",
-                f"identifiers need an identifier kind ({kind_words()}); "
-                "write names, publishers and processes in their own lists",
+                _(
+                    "identifiers need an identifier kind ({kinds}); "
+                    "write names, publishers and processes in their own lists"
+                ).format(kinds=kind_words()),
             )
         matchers.append(fields.matcher(item.text("app")))
     for key, kind_word, keys in (
@@ -310,9 +335,15 @@ def load_policy_file(path: Path | str, *, catalog: Catalog | None = None) -> Pol
     return policy if signature is None else replace(policy, issuer_key=signature.fingerprint)
 
 
-PRESET_ID_TAKEN = (
+PRESET_ID_TAKEN = N_(
     "this file uses the id of a built-in policy but differs from it; give it its own id"
 )
+
+
+def _before(deadline: date, announced: date) -> str:
+    return _("the deadline {deadline} is before the announcement {announced}").format(
+        deadline=deadline, announced=announced
+    )
 
 
 def _not_a_false_preset(policy: Policy, path: Path | str) -> Policy:
@@ -322,8 +353,11 @@ def _not_a_false_preset(policy: Policy, path: Path | str) -> Policy:
     if shipped is not None and shipped != policy.sha256:
         raise PolicyError(
             path,
-            f"{PRESET_ID_TAKEN} (for example '{policy.id}-local'); the built-in "
-            f"'{policy.id}' is loaded by its id alone",
+            # Translators: {problem} is "this file uses the id of a built-in policy but ..."
+            _(
+                "{problem} (for example '{id}-local'); the built-in '{id}' is loaded by its id "
+                "alone"
+            ).format(problem=_(PRESET_ID_TAKEN), id=policy.id),
             key="id",
         )
     return policy
@@ -351,7 +385,9 @@ def _preset(preset_id: str) -> Policy:
     policy = parse_policy(doc, sha256=hashlib.sha256(raw).hexdigest(), origin=preset_id)
     if policy.id != preset_id:
         raise PolicyError(
-            path, f"the preset's id '{policy.id}' differs from its file name", key="id"
+            path,
+            _("the preset's id '{id}' differs from its file name").format(id=policy.id),
+            key="id",
         )
     return policy
 

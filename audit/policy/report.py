@@ -3,13 +3,16 @@ what reports and attestations reuse, so every output says the same thing the sam
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
+from audit.i18n import ENGLISH, N_, _, format_date, ngettext, speaking
 from audit.inventory import app_to_dict, device_to_dict, inventory_digest
 from audit.model import (
     AppState,
     Assessment,
+    Confidence,
     DeviceStatus,
     Exemption,
     Finding,
@@ -23,26 +26,32 @@ from audit.model import (
     Rule,
 )
 from audit.states import SHORT, explained, how_to_remove
-from audit.text import plural
+from audit.words import status_label
 
 FORMAT = "device-audit-assessment"
 VERSION = 1
 
-STATUS_WORDS = {
-    DeviceStatus.COMPLIANT: "Compliant",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions",
-    DeviceStatus.NON_COMPLIANT: "Not compliant",
-    DeviceStatus.OVERDUE: "Overdue",
-    DeviceStatus.INCOMPLETE: "Incomplete",
-}
+
+class _StatusWords(Mapping[DeviceStatus, str]):
+    """`STATUS_WORDS[status]`, kept for the modules that import it: the label of
+    audit.words.status_label, looked up when it is read (so in the language in use then)."""
+
+    def __getitem__(self, status: DeviceStatus) -> str:
+        return status_label(status)
+
+    def __iter__(self) -> Iterator[DeviceStatus]:
+        return iter(DeviceStatus)
+
+    def __len__(self) -> int:
+        return len(DeviceStatus)
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STATUS_WORDS: Mapping[DeviceStatus, str] = _StatusWords()
 
 
 def day_words(day: date) -> str:
-    """`2025-02-24` -> "24 Feb 2025": one way to write a day in sentences, whatever the locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """`2025-02-24` -> "24 Feb 2025" ("24 févr. 2025"): one way to write a day in sentences."""
+    return format_date(day, short=True)
 
 
 def deadline_words(assessment: Assessment) -> str:
@@ -55,49 +64,57 @@ def rule_dates_sentence(rule: Rule, day: date, policy: Policy | None = None) -> 
     """Where one rule stands on `day`: "Banned since 24 Feb 2025." / "Remove it by 31 Mar 2023
     (3 days left)." / "Not banned on this day: banned from 24 Feb 2025." / "" (no dates)."""
     if rule.announced is not None and day < rule.announced:
-        return f"Not banned on this day: banned from {day_words(rule.announced)}."
+        return _("Not banned on this day: banned from {day}.").format(day=day_words(rule.announced))
     deadline = policy.rule_deadline(rule) if policy is not None else rule.deadline
     if deadline is None:
         return ""
     days = (deadline - day).days
     if days < 0:
-        return f"Banned since {day_words(deadline)}."
+        return _("Banned since {day}.").format(day=day_words(deadline))
     if days == 0:
-        return f"Remove it today ({day_words(deadline)} is the last day)."
-    return f"Remove it by {day_words(deadline)} ({plural(days, 'day')} left)."
+        return _("Remove it today ({day} is the last day).").format(day=day_words(deadline))
+    return ngettext(
+        "Remove it by {day} ({count} day left).", "Remove it by {day} ({count} days left).", days
+    ).format(day=day_words(deadline), count=days)
 
 
 def deadline_sentence(deadline: date | None, day: date) -> str:
     """ "Deadline 2023-03-31: 11 days left." / "...: passed 3 days ago." / no deadline: the
     same words in the banner before a check as in reports after one."""
     if deadline is None:
-        return "The policy sets no deadline."
+        return _("The policy sets no deadline.")
     days = (deadline - day).days
     when = deadline.isoformat()
     if days > 0:
-        return f"Deadline {when}: {plural(days, 'day')} left."
+        return ngettext(
+            "Deadline {date}: {count} day left.", "Deadline {date}: {count} days left.", days
+        ).format(date=when, count=days)
     if days == 0:
-        return f"Deadline {when}: today is the last day."
-    return f"Deadline {when}: passed {plural(-days, 'day')} ago."
+        return _("Deadline {date}: today is the last day.").format(date=when)
+    return ngettext(
+        "Deadline {date}: passed {count} day ago.",
+        "Deadline {date}: passed {count} days ago.",
+        -days,
+    ).format(date=when, count=-days)
 
 
 def policy_state_words(policy: Policy) -> str:
     """What a policy's status means for a person: "" while it is active."""
     if policy.status is PolicyStatus.SUPERSEDED:
-        return (
-            f"Superseded by {policy.superseded_by}, which covers this ban and what was added "
-            "since: use it for new audits."
-        )
+        return _(
+            "Superseded by {policy}, which covers this ban and what was added since: use it for "
+            "new audits."
+        ).format(policy=policy.superseded_by)
     if policy.status is PolicyStatus.LIFTED:
-        return "Lifted: the ban is no longer in force; kept to read older audits."
+        return _("Lifted: the ban is no longer in force; kept to read older audits.")
     return ""
 
 
 def verified_words(policy: Policy) -> str:
     """When a person last checked the policy against its sources, in a sentence."""
     if policy.last_verified is None:
-        return "Not checked against its sources since it was written."
-    return f"Checked against its sources on {day_words(policy.last_verified)}."
+        return _("Not checked against its sources since it was written.")
+    return _("Checked against its sources on {day}.").format(day=day_words(policy.last_verified))
 
 
 def status_text(assessment: Assessment) -> str:
@@ -107,41 +124,59 @@ def status_text(assessment: Assessment) -> str:
     reviews = len(assessment.with_status(FindingStatus.REVIEW))
     excepted = len(assessment.with_status(FindingStatus.EXCEPTED))
     if status is DeviceStatus.INCOMPLETE:
-        gaps = ", ".join(g.name for g in assessment.scan.gaps) or "it names no sources"
-        text = (
-            f"Incomplete: the scan could not see everything ({gaps}), "
-            "so it cannot be called compliant."
-        )
+        gaps = ", ".join(g.name for g in assessment.scan.gaps) or _("it names no sources")
+        text = _(
+            "Incomplete: the scan could not see everything ({gaps}), so it cannot be called "
+            "compliant."
+        ).format(gaps=gaps)
         if violations:
-            text += f" It found {plural(violations, 'banned app')} even so."
+            # Translators: added after "Incomplete: ... cannot be called compliant."
+            text += ngettext(
+                " It found {count} banned app even so.",
+                " It found {count} banned apps even so.",
+                violations,
+            ).format(count=violations)
         return text
     if status in (DeviceStatus.NON_COMPLIANT, DeviceStatus.OVERDUE):
-        text = f"{STATUS_WORDS[status]}: {plural(violations, 'banned app')} to remove."
+        # Translators: {status} is "Not compliant" or "Overdue"
+        text = ngettext(
+            "{status}: {count} banned app to remove.",
+            "{status}: {count} banned apps to remove.",
+            violations,
+        ).format(status=status_label(status), count=violations)
     elif status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS:
-        text = f"Compliant with exceptions: {plural(excepted, 'app')} kept under an exemption."
+        text = ngettext(
+            "Compliant with exceptions: {count} app kept under an exemption.",
+            "Compliant with exceptions: {count} apps kept under an exemption.",
+            excepted,
+        ).format(count=excepted)
     else:
-        text = "Compliant: no banned apps found."
+        text = _("Compliant: no banned apps found.")
     if reviews:
-        text += f" {plural(reviews, 'possible match')} to review."
+        # Translators: added after the sentence that says where the device stands
+        text += ngettext(
+            " {count} possible match to review.", " {count} possible matches to review.", reviews
+        ).format(count=reviews)
     return text
 
 
 def resolved_reason(app: InstalledApp) -> str:
     """Why an app the rule matched counts as dealt with, saying what stays on the phone."""
     if app.state is AppState.REMOVED_FOR_USER and not app.system:
-        text = (
+        text = _(
             "The app was uninstalled for this user with its data kept on the phone (reinstalling "
             "it brings the data back); this policy accepts that."
         )
     elif app.state is AppState.REMOVED_FOR_USER:
-        text = (
+        text = _(
             "The app is removed for this user (the copy built into the phone stays, and can be "
             "restored); this policy accepts that."
         )
     else:
-        text = f"The app is {SHORT[app.state]}, which this policy accepts."
+        # Translators: {state} is a state's short words: "turned off", "not installed", ...
+        text = _("The app is {state}, which this policy accepts.").format(state=_(SHORT[app.state]))
     if app.kind is IdentifierKind.ANDROID_PACKAGE and not app.state_confirmed:
-        text += " The phone's own record of it has not confirmed that yet."
+        text += " " + _("The phone's own record of it has not confirmed that yet.")
     return text
 
 
@@ -155,35 +190,61 @@ def finding_reason(finding: Finding, day: date, policy: Policy | None = None) ->
         return resolved_reason(app)
     if status is FindingStatus.EXCEPTED and finding.exemption is not None:
         e = finding.exemption
-        return f"Exempted by {e.id} (approved by {e.approver}) until {e.expires.isoformat()}."
+        return _("Exempted by {id} (approved by {approver}) until {day}.").format(
+            id=e.id, approver=e.approver, day=e.expires.isoformat()
+        )
     if status is FindingStatus.REVIEW:
         rule = finding.rule
         if matcher.confidence.enforceable and rule.announced is not None and day < rule.announced:
-            return f"Named by rule '{rule.id}' ({rule.title}). {rule_dates_sentence(rule, day)}"
+            return _("Named by rule '{id}' ({title}). {dates}").format(
+                id=rule.id, title=rule.title, dates=rule_dates_sentence(rule, day)
+            )
         if finding.rule.review_only:
-            why = f" {finding.rule.description}" if finding.rule.description else ""
-            return f"For review, not a violation ({finding.rule.title}).{why}"
+            text = _("For review, not a violation ({title}).").format(title=finding.rule.title)
+            if finding.rule.description:
+                text += " " + finding.rule.description
+            return text
         if (
             matcher.kind is MatchKind.NAME
             and matcher.publisher
             and not app.publisher
             and matcher.confidence.enforceable
         ):
-            return "The name matches, but the app does not say who published it: check it."
-        return f"A {matcher.confidence.value}-confidence match: a person should check it."
-    text = f"Banned by rule '{finding.rule.id}' ({finding.rule.title})."
+            return _("The name matches, but the app does not say who published it: check it.")
+        return _(_CONFIDENCE[matcher.confidence])
+    text = _("Banned by rule '{id}' ({title}).").format(
+        id=finding.rule.id, title=finding.rule.title
+    )
     dates = rule_dates_sentence(finding.rule, day, policy)
     if dates:
-        text += f" {dates}"
+        text += " " + dates
     if app.state in (AppState.HIDDEN, AppState.SUSPENDED):
-        text += f" It is {explained(app.state)}. {how_to_remove(app.state)}"
+        # Translators: {state} is a state in words ("hidden (frozen): still on the phone, ..."),
+        # {how} the sentences that say how to remove such an app
+        text += " " + _("It is {state}. {how}").format(
+            state=explained(app.state), how=how_to_remove(app.state)
+        )
     if finding.exemption is not None:
         e = finding.exemption
         if e.expires < day:
-            text += f" Exemption {e.id} expired on {e.expires.isoformat()}."
+            text += " " + _("Exemption {id} expired on {day}.").format(
+                id=e.id, day=e.expires.isoformat()
+            )
         else:
-            text += f" Exemption {e.id} starts on {e.granted.isoformat()}."
+            text += " " + _("Exemption {id} starts on {day}.").format(
+                id=e.id, day=e.granted.isoformat()
+            )
     return text
+
+
+# A review match's words, by how sure its matcher is (one sentence each: word order differs).
+_CONFIDENCE = {
+    Confidence.HIGH: N_("A high-confidence match: a person should check it."),
+    Confidence.MEDIUM_HIGH: N_("A medium-high-confidence match: a person should check it."),
+    Confidence.MEDIUM: N_("A medium-confidence match: a person should check it."),
+    Confidence.LOW_MEDIUM: N_("A low-medium-confidence match: a person should check it."),
+    Confidence.LOW: N_("A low-confidence match: a person should check it."),
+}
 
 
 def matcher_to_dict(matcher: Matcher) -> dict[str, Any]:
@@ -267,7 +328,14 @@ def _days_left(deadline: date | None, day: date) -> int | None:
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
-    """The whole judgement as JSON-able data (dates ISO 8601, enums as their values)."""
+    """The whole judgement as JSON-able data (dates ISO 8601, enums as their values). Its
+    sentences (summary, deadline, reasons) are English whatever language the person reads:
+    --json is for the compliance office's tools, which must get the same text everywhere."""
+    with speaking(ENGLISH):
+        return _assessment_data(assessment)
+
+
+def _assessment_data(assessment: Assessment) -> dict[str, Any]:
     scan = assessment.scan
     counts = {status.value: len(assessment.with_status(status)) for status in FindingStatus}
     return {

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from audit.errors import AttestationInvalid, PolicyError
 from audit.files import path_problem, read_limited
+from audit.i18n import _
 
 # The signature machinery (cryptography, and the keyring behind audit.attestation) is imported
 # only when a signature is there to check or make: loading an unsigned policy, which every
@@ -60,18 +61,22 @@ def check_signature(data: bytes, content: bytes) -> PolicySignature:
     try:
         envelope = parse_envelope(json.loads(data))
     except (ValueError, RecursionError):
-        raise ValueError("it is not a signed envelope (JSON)") from None
+        raise ValueError(_("it is not a signed envelope (JSON)")) from None
     except AttestationInvalid as error:
         raise ValueError(_reason(error)) from None
     if envelope.payload_type != POLICY_PAYLOAD_TYPE:
-        raise ValueError(f"it signs a {envelope.payload_type!r}, not a policy file")
+        raise ValueError(
+            _("it signs a {kind}, not a policy file").format(kind=repr(envelope.payload_type))
+        )
     if len(envelope.signatures) != 1:
-        raise ValueError("it has more than one signature; a policy is signed by one issuer")
+        raise ValueError(_("it has more than one signature; a policy is signed by one issuer"))
     if envelope.payload != content:
         digest = hashlib.sha256(envelope.payload).hexdigest()
         raise ValueError(
-            f"it signs another text of the policy (sha256 {digest[:12]}…): the file was "
-            "changed after it was signed"
+            _(
+                "it signs another text of the policy (sha256 {digest}…): the file was changed "
+                "after it was signed"
+            ).format(digest=digest[:12])
         )
     (signature,) = envelope.signatures
     try:
@@ -82,7 +87,11 @@ def check_signature(data: bytes, content: bytes) -> PolicySignature:
 
 
 def _reason(error: AttestationInvalid) -> str:
-    return error.message.removeprefix("This attestation is not valid: ").rstrip(".")
+    """The reason alone, without the attestation's "This attestation is not valid: ..." around
+    it (in the language in use: the envelope's words were translated when they were made)."""
+    around = _("This attestation is not valid: {reason}.")
+    head, tail = around.split("{reason}", 1) if "{reason}" in around else ("", "")
+    return error.message.removeprefix(head).removesuffix(tail).rstrip(".")
 
 
 def read_signature(path: Path | str, content: bytes) -> PolicySignature | None:
@@ -95,25 +104,32 @@ def read_signature(path: Path | str, content: bytes) -> PolicySignature | None:
         return None
     except OSError as exc:
         raise PolicyError(
-            path, f"its signature {sig.name} cannot be read ({path_problem(exc)})"
+            path,
+            _("its signature {file} cannot be read ({problem})").format(
+                file=sig.name, problem=path_problem(exc)
+            ),
         ) from None
     try:
         return check_signature(data, content)
     except ValueError as error:
         raise PolicyError(
             path,
-            f"its signature {sig.name} does not check: {error}; ask the issuer for the signed "
-            f"file again, or remove {sig.name} to use the file as not signed",
+            _(
+                "its signature {file} does not check: {problem}; ask the issuer for the signed "
+                "file again, or remove {file} to use the file as not signed"
+            ).format(file=sig.name, problem=error),
         ) from None
 
 
 def issuer_words(authority: str, issuer_key: str) -> str:
     """ "Issued by …  (signature checked)" or "not signed", for a policy file."""
     if not issuer_key:
-        return "not signed"
+        return _("not signed")
     from audit.attestation.keys import format_fingerprint
 
-    return f"Issued by {authority}, key {format_fingerprint(issuer_key)} (signature checked)"
+    return _("Issued by {authority}, key {fingerprint} (signature checked)").format(
+        authority=authority, fingerprint=format_fingerprint(issuer_key)
+    )
 
 
 def sign_policy_file(path: Path | str, key: SigningKey) -> tuple[Path, str]:
@@ -128,8 +144,10 @@ def sign_policy_file(path: Path | str, key: SigningKey) -> tuple[Path, str]:
     if policy.id in preset_digests():
         raise PolicyError(
             path,
-            f"it takes the id of the built-in policy '{policy.id}', which ships with Device "
-            "Audit and is not signed by anyone else; give your policy its own id",
+            _(
+                "it takes the id of the built-in policy '{id}', which ships with Device Audit and "
+                "is not signed by anyone else; give your policy its own id"
+            ).format(id=policy.id),
             key="id",
         )
     target = signature_path(path)
@@ -137,6 +155,9 @@ def sign_policy_file(path: Path | str, key: SigningKey) -> tuple[Path, str]:
         write_atomic(target, sign_policy(content, key).to_file_bytes())
     except OSError as exc:
         raise PolicyError(
-            path, f"its signature cannot be written to {target.name} ({path_problem(exc)})"
+            path,
+            _("its signature cannot be written to {file} ({problem})").format(
+                file=target.name, problem=path_problem(exc)
+            ),
         ) from None
     return target, policy.sha256

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from audit.errors import TOO_DEEP, FileFormatError
 from audit.files import path_problem, read_limited
+from audit.i18n import N_, _
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -28,32 +29,38 @@ PathPart = str | int
 _LINE_IN_MESSAGE = re.compile(r"\(at line (\d+), column \d+\)")
 
 _TYPE_WORDS: dict[type, str] = {
-    str: "text in quotes",
-    bool: "true or false",
-    int: "a whole number",
-    list: "a list in [brackets]",
-    dict: "a table",
-    date: "a date like 2023-03-31",
+    str: N_("text in quotes"),
+    bool: N_("true or false"),
+    int: N_("a whole number"),
+    list: N_("a list in [brackets]"),
+    dict: N_("a table"),
+    date: N_("a date like 2023-03-31"),
 }
+
+
+def _expected(kind: type, value: object) -> str:
+    return _("expected {expected}, found {found}").format(
+        expected=_(_TYPE_WORDS[kind]), found=describe(value)
+    )
 
 
 def describe(value: object) -> str:
     """Say what was found, in a person's words (TOML's names, not Python's)."""
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return _("true/false ({value})").format(value=str(value).lower())
     if isinstance(value, datetime):
-        return f"a date with a time ({value.isoformat()})"
+        return _("a date with a time ({value})").format(value=value.isoformat())
     if isinstance(value, date):
-        return f"a date ({value.isoformat()})"
+        return _("a date ({value})").format(value=value.isoformat())
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text ({shown!r})"
+        return _("text ({value})").format(value=repr(shown))
     if isinstance(value, int | float):
-        return f"a number ({value})"
+        return _("a number ({value})").format(value=value)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     return type(value).__name__
 
 
@@ -176,9 +183,12 @@ def parse_text(text: str, path: Path | str, error: type[FileFormatError]) -> Tom
         found = _LINE_IN_MESSAGE.search(message)
         line = int(found.group(1)) if found else getattr(exc, "lineno", None)
         problem = _LINE_IN_MESSAGE.sub("", message).strip()
-        raise error(path, f"it is not valid TOML ({problem})", line=line) from None
+        # Translators: {problem} is the TOML reader's own explanation, in English
+        raise error(
+            path, _("it is not valid TOML ({problem})").format(problem=problem), line=line
+        ) from None
     except RecursionError:
-        raise error(path, TOO_DEEP) from None
+        raise error(path, TOO_DEEP) from None  # marked: FileFormatError translates it
     return TomlDocument(path, text, data, error)
 
 
@@ -188,11 +198,12 @@ def read_file(path: Path | str, error: type[FileFormatError]) -> tuple[TomlDocum
     try:
         raw = read_limited(path)
     except OSError as exc:
-        raise error(path, f"it cannot be read ({path_problem(exc)})") from None
+        problem = path_problem(exc)
+        raise error(path, _("it cannot be read ({problem})").format(problem=problem)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise error(path, "it is not UTF-8 text") from None
+        raise error(path, _("it is not UTF-8 text")) from None
     return parse_text(text, path, error), raw
 
 
@@ -213,12 +224,17 @@ class Table:
             if key not in allowed:
                 hint = _suggest(key, allowed)
                 known = ", ".join(allowed)
-                raise self.fail(key, f"'{key}' is not a known key{hint}. Known keys here: {known}")
+                raise self.fail(
+                    key,
+                    _("'{key}' is not a known key{hint}. Known keys here: {known}").format(
+                        key=key, hint=hint, known=known
+                    ),
+                )
 
     def _get(self, key: str, required: bool) -> Any:
         if key not in self.data:
             if required:
-                raise self.fail(None, f"the key '{key}' is missing")
+                raise self.fail(None, _("the key '{key}' is missing").format(key=key))
             return None
         return self.data[key]
 
@@ -227,9 +243,9 @@ class Table:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise self.fail(key, f"expected {_TYPE_WORDS[str]}, found {describe(value)}")
+            raise self.fail(key, _expected(str, value))
         if required and not value.strip():
-            raise self.fail(key, "it is empty")
+            raise self.fail(key, _("it is empty"))
         return value
 
     def flag(self, key: str, *, default: bool = False) -> bool:
@@ -237,7 +253,7 @@ class Table:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.fail(key, f"expected {_TYPE_WORDS[bool]}, found {describe(value)}")
+            raise self.fail(key, _expected(bool, value))
         return value
 
     def whole(self, key: str, *, default: int, minimum: int = 0) -> int:
@@ -246,9 +262,12 @@ class Table:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"expected {_TYPE_WORDS[int]}, found {describe(value)}")
+            raise self.fail(key, _expected(int, value))
         if value < minimum:
-            raise self.fail(key, f"expected {minimum} or more, found {value}")
+            raise self.fail(
+                key,
+                _("expected {minimum} or more, found {value}").format(minimum=minimum, value=value),
+            )
         return value
 
     def day(self, key: str, *, required: bool = False) -> date | None:
@@ -256,12 +275,14 @@ class Table:
         if value is None:
             return None
         if isinstance(value, datetime):
-            raise self.fail(key, f"expected a date like 2023-03-31, found {describe(value)}")
+            raise self.fail(key, _expected(date, value))
         if not isinstance(value, date):
-            words = f"found {describe(value)}"
             if isinstance(value, str):
-                words += "; write the date without quotes"
-            raise self.fail(key, f"expected a date like 2023-03-31, {words}")
+                words = _(
+                    "expected a date like 2023-03-31, found {found}; write the date without quotes"
+                )
+                raise self.fail(key, words.format(found=describe(value)))
+            raise self.fail(key, _expected(date, value))
         return value
 
     def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
@@ -272,12 +293,15 @@ class Table:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list):
-            raise self.fail(key, f"expected {_TYPE_WORDS[list]} of text, found {describe(value)}")
+            raise self.fail(
+                key,
+                _("expected a list in [brackets] of text, found {found}").format(
+                    found=describe(value)
+                ),
+            )
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise self.doc.fail(
-                    (*self.path, key, index), f"expected {_TYPE_WORDS[str]}, found {describe(item)}"
-                )
+                raise self.doc.fail((*self.path, key, index), _expected(str, item))
         return tuple(value)
 
     def enum(self, key: str, enum: type[E], *, required: bool = False) -> E | None:
@@ -289,19 +313,29 @@ class Table:
     def _enum_value(self, value: object, path: tuple[PathPart, ...], enum: type[E]) -> E:
         allowed = ", ".join(f'"{e.value}"' for e in enum)
         if not isinstance(value, str):
-            raise self.doc.fail(path, f"expected one of {allowed}; found {describe(value)}")
+            raise self.doc.fail(
+                path,
+                _("expected one of {allowed}; found {found}").format(
+                    allowed=allowed, found=describe(value)
+                ),
+            )
         try:
             return enum(value)
         except ValueError:
             hint = _suggest(value, [e.value for e in enum])
-            raise self.doc.fail(path, f"{value!r} is not one of {allowed}{hint}") from None
+            raise self.doc.fail(
+                path,
+                _("{value} is not one of {allowed}{hint}").format(
+                    value=repr(value), allowed=allowed, hint=hint
+                ),
+            ) from None
 
     def enums(self, key: str, enum: type[E]) -> tuple[E, ...] | None:
         value = self._get(key, False)
         if value is None:
             return None
         if not isinstance(value, list):
-            raise self.fail(key, f"expected {_TYPE_WORDS[list]}, found {describe(value)}")
+            raise self.fail(key, _expected(list, value))
         return tuple(
             self._enum_value(item, (*self.path, key, index), enum)
             for index, item in enumerate(value)
@@ -316,14 +350,19 @@ class Table:
             return []
         if isinstance(value, dict) or not isinstance(value, list):
             raise self.fail(
-                key, f"expected a list of tables ([[{key}]] sections), found {describe(value)}"
+                key,
+                _("expected a list of tables ([[{key}]] sections), found {found}").format(
+                    key=key, found=describe(value)
+                ),
             )
         tables = []
         for index, item in enumerate(value):
             path = (*self.path, key, index)
             table = shorthand(item) if isinstance(item, str) and shorthand is not None else item
             if not isinstance(table, dict):
-                raise self.doc.fail(path, f"expected a table, found {describe(item)}")
+                raise self.doc.fail(
+                    path, _("expected a table, found {found}").format(found=describe(item))
+                )
             tables.append(Table(self.doc, path, table))
         return tables
 
@@ -332,4 +371,5 @@ def _suggest(word: str, known: Sequence[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    # Translators: added after "'x' is not a known key" or "'x' is not one of ...", space included
+    return _(" (did you mean '{word}'?)").format(word=close[0]) if close else ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from audit.i18n import _
+
 
 @dataclass(frozen=True)
 class Browser:
@@ -40,56 +42,77 @@ def browser_of(installer: str) -> Browser:
     for needle, browser in _BROWSERS:
         if needle in text:
             return browser
-    return Browser("the browser that installed it", "unknown")
+    return Browser(_("the browser that installed it"), "unknown")
 
 
 def web_app_instructions(app_name: str, installer: str) -> tuple[str, ...]:
     """Numbered steps for a person, in that browser's own words."""
     browser = browser_of(installer)
-    name = app_name or "the web app"
+    name = app_name or _("the web app")
+    # Translators: the words in quotes and menu names are the browser's own: use the ones the
+    # browser shows in your language. {browser} is the browser's name, {page} its apps page.
     if browser.family == "chromium":
         first = (
-            f"Open {browser.name} and type {browser.apps_page} in the address bar."
+            _("Open {browser} and type {page} in the address bar.").format(
+                browser=browser.name, page=browser.apps_page
+            )
             if browser.apps_page
-            else f"Open {browser.name}."
+            else _("Open {browser}.").format(browser=browser.name)
         )
         return (
             first,
-            f"Right-click {name} and choose 'Remove from {browser.name}' (or 'Uninstall'), "
-            "then confirm.",
-            f"Or: open {name} itself, click the ⋮ menu at the top right of its window, choose "
-            f"'Uninstall {name}…' and confirm.",
-            "Close the browser and open it again, then check the app is no longer listed.",
+            _(
+                "Right-click {app} and choose 'Remove from {browser}' (or 'Uninstall'), "
+                "then confirm."
+            ).format(app=name, browser=browser.name),
+            _(
+                "Or: open {app} itself, click the ⋮ menu at the top right of its window, choose "
+                "'Uninstall {app}…' and confirm."
+            ).format(app=name),
+            _("Close the browser and open it again, then check the app is no longer listed."),
         )
     if browser.family == "edge":
         return (
-            "Open Microsoft Edge and type edge://apps in the address bar.",
-            f"Find {name}, click its ⋯ (More options) button and choose 'Uninstall', then confirm.",
-            f"Or: open {name} itself, click ⋯ at the top right of its window, choose "
-            "'App settings' and then 'Uninstall'.",
+            _("Open Microsoft Edge and type edge://apps in the address bar."),
+            _(
+                "Find {app}, click its ⋯ (More options) button and choose 'Uninstall', then "
+                "confirm."
+            ).format(app=name),
+            _(
+                "Or: open {app} itself, click ⋯ at the top right of its window, choose "
+                "'App settings' and then 'Uninstall'."
+            ).format(app=name),
         )
     if browser.family == "epiphany":
         return (
-            "Open Web (GNOME's browser) and type about:applications in the address bar "
-            "(or open the menu and choose 'Web Apps').",
-            f"Click 'Delete' next to {name}.",
+            _(
+                "Open Web (GNOME's browser) and type about:applications in the address bar "
+                "(or open the menu and choose 'Web Apps')."
+            ),
+            _("Click 'Delete' next to {app}.").format(app=name),
         )
     if browser.family == "firefoxpwa":
         return (
-            "Firefox itself cannot install web apps; this one was made by the PWAsForFirefox "
-            "extension.",
-            "In Firefox, open the PWAsForFirefox extension (its icon in the toolbar).",
-            f"Find {name} in its list of web apps and choose 'Remove'.",
+            _(
+                "Firefox itself cannot install web apps; this one was made by the PWAsForFirefox "
+                "extension."
+            ),
+            _("In Firefox, open the PWAsForFirefox extension (its icon in the toolbar)."),
+            _("Find {app} in its list of web apps and choose 'Remove'.").format(app=name),
         )
     if browser.family == "safari":
         return (
-            "Safari keeps the web apps you added to the Dock in the Applications folder of your "
-            "home folder.",
-            "In Finder, choose Go > Home, then open Applications.",
-            f"Drag {name} to the Trash, then empty the Trash.",
+            _(
+                "Safari keeps the web apps you added to the Dock in the Applications folder of "
+                "your home folder."
+            ),
+            _("In Finder, choose Go > Home, then open Applications."),
+            _("Drag {app} to the Trash, then empty the Trash.").format(app=name),
         )
     return (
-        f"Open the browser that installed {name} and find its list of installed apps "
-        "(in Chrome-like browsers: type chrome://apps in the address bar).",
-        f"Remove or uninstall {name} there.",
+        _(
+            "Open the browser that installed {app} and find its list of installed apps "
+            "(in Chrome-like browsers: type chrome://apps in the address bar)."
+        ).format(app=name),
+        _("Remove or uninstall {app} there.").format(app=name),
     )

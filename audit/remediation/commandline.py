@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
+from audit.i18n import _
+
 MSI_GUID = re.compile(
     r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}"
 )
@@ -53,7 +55,7 @@ class ParsedCommand:
     """An uninstall command as an argument list, or why it cannot be run safely."""
 
     argv: tuple[str, ...] = ()
-    problem: str = ""  # "" when argv may be run
+    problem: str = ""  # "" when argv may be run; words that follow "Device Audit will not run it:"
 
     @property
     def ok(self) -> bool:
@@ -135,9 +137,9 @@ def parse_uninstall_string(text: str) -> ParsedCommand:
     """The argument list of a Windows UninstallString, or the reason it will not be run."""
     text = text.strip()
     if not text:
-        return ParsedCommand(problem="the app registered no uninstall command")
+        return ParsedCommand(problem=_("the app registered no uninstall command"))
     if any(ord(c) < 32 for c in text):
-        return ParsedCommand(problem="its uninstall command contains control characters")
+        return ParsedCommand(problem=_("its uninstall command contains control characters"))
     if text.startswith('"'):
         args = split_windows(text)
     else:
@@ -148,19 +150,21 @@ def parse_uninstall_string(text: str) -> ParsedCommand:
         else:
             args = split_windows(text)
     if not args:
-        return ParsedCommand(problem="its uninstall command is empty")
+        return ParsedCommand(problem=_("its uninstall command is empty"))
     program = args[0]
     name = _program_name(program)
     if name in ("msiexec",):
         return _msiexec(args)
     if name in INTERPRETERS:
         return ParsedCommand(
-            problem=f"its uninstall command runs {name}, which would run whatever the rest of "
-            "the command says; Device Audit does not run such commands"
+            problem=_(
+                "its uninstall command runs {program}, which would run whatever the rest of "
+                "the command says; Device Audit does not run such commands"
+            ).format(program=name)
         )
     if not _is_absolute(program) and name + ".exe" not in SYSTEM_TOOLS:
         return ParsedCommand(
-            problem="its uninstall command does not name its program by its full path"
+            problem=_("its uninstall command does not name its program by its full path")
         )
     return ParsedCommand(argv=tuple(args))
 
@@ -172,7 +176,7 @@ def _msiexec(args: list[str]) -> ParsedCommand:
     match = MSI_GUID.search(joined)
     if not match or not _MSIEXEC_SWITCH.match(joined.strip()):
         return ParsedCommand(
-            problem="its uninstall command is an MsiExec command Device Audit does not recognise"
+            problem=_("its uninstall command is an MsiExec command Device Audit does not recognise")
         )
     flags = tuple(a.casefold().replace("-", "/", 1) for a in quiet)
     return ParsedCommand(argv=("msiexec.exe", "/x", match.group(0), *flags))

@@ -20,6 +20,7 @@ from typing import Protocol
 import psutil
 
 from audit.errors import ActionFailed, AuditError, DeviceGone, InvalidPackageName
+from audit.i18n import _, ngettext
 from audit.model import ActionKind, ActionResult, Device, DeviceKind, RunningProcess
 from audit.remediation.steps import Operation, Step, StepKind
 from audit.sources.android.actions import command_for, run_action
@@ -50,8 +51,8 @@ def _now() -> datetime:
 def _refuse_manual(step: Step) -> None:
     if step.kind is StepKind.MANUAL:
         raise ActionFailed(
-            f"'{step.title}' is done by hand; Device Audit cannot do it.",
-            "Follow the instructions, then confirm that it is done.",
+            _("'{step}' is done by hand; Device Audit cannot do it.").format(step=step.title),
+            _("Follow the instructions, then confirm that it is done."),
         )
 
 
@@ -59,13 +60,18 @@ def confirm_manual(step: Step, person: str, note: str = "") -> ActionResult:
     """The record of a person saying they did a manual step ("I've done this")."""
     if step.kind is not StepKind.MANUAL:
         raise ActionFailed(
-            f"'{step.title}' is done by Device Audit, not by hand.",
-            "Run it instead of confirming it.",
+            _("'{step}' is done by Device Audit, not by hand.").format(step=step.title),
+            _("Run it instead of confirming it."),
         )
-    who = person.strip() or "the person at the device"
-    text = f"Confirmed by {who}: {step.confirmation}"
+    who = person.strip() or _("the person at the device")
     if note.strip():
-        text += f" Note: {note.strip()}"
+        text = _("Confirmed by {person}: {confirmation} Note: {note}").format(
+            person=who, confirmation=step.confirmation, note=note.strip()
+        )
+    else:
+        text = _("Confirmed by {person}: {confirmation}").format(
+            person=who, confirmation=step.confirmation
+        )
     return step_result(step, True, text)
 
 
@@ -120,7 +126,9 @@ class AndroidExecutor:
         _refuse_manual(step)
         target = step.target
         if step.operation is not Operation.PHONE:
-            raise ActionFailed(f"'{step.title}' is not something done on a phone.")
+            raise ActionFailed(
+                _("'{step}' is not something done on a phone.").format(step=step.title)
+            )
         try:
             command_for(step.action, target.identifier, target.user)  # refuse bad input first
         except InvalidPackageName as error:
@@ -131,8 +139,10 @@ class AndroidExecutor:
             return self._not_done(step, error, "DEVICE_GONE")
         if target.device_id != mine:
             raise ActionFailed(
-                f"'{step.title}' is for {target.device_id}, not for {mine}.",
-                "Choose the phone the plan was made for.",
+                _("'{step}' is for {device}, not for {other}.").format(
+                    step=step.title, device=target.device_id, other=mine
+                ),
+                _("Choose the phone the plan was made for."),
             )
         try:
             result = run_action(
@@ -156,7 +166,7 @@ class AndroidExecutor:
             identifier=step.target.identifier,
             user=step.target.user,
             ok=False,
-            message=f"{step.title}: not done. {error.message}",
+            message=_not_done(step, error),
             advice=error.next_step,
             code=code,
             at=_now(),
@@ -193,7 +203,9 @@ class LocalExecutor:
         }
         handler = handlers.get(step.operation)
         if handler is None:
-            raise ActionFailed(f"'{step.title}' is not something done on this computer.")
+            raise ActionFailed(
+                _("'{step}' is not something done on this computer.").format(step=step.title)
+            )
         return handler(step)
 
     # --- closing the app -------------------------------------------------------------------
@@ -207,7 +219,7 @@ class LocalExecutor:
         name = step.target.app_name
         found = _matching_processes(step.processes)
         if not found:
-            return step_result(step, True, f"{name} was not running any more.")
+            return step_result(step, True, _("{app} was not running any more.").format(app=name))
         for process in found:
             try:
                 process.terminate()
@@ -215,25 +227,34 @@ class LocalExecutor:
                 continue
             except psutil.AccessDenied:
                 pass
-        _, alive = psutil.wait_procs(found, timeout=self.close_timeout)
+        _gone, alive = psutil.wait_procs(found, timeout=self.close_timeout)
         forced = list(alive)
         for process in forced:
             try:
                 process.kill()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-        _, still = psutil.wait_procs(forced, timeout=self.close_timeout) if forced else ([], [])
+        _done, still = psutil.wait_procs(forced, timeout=self.close_timeout) if forced else ([], [])
         if still:
             pids = ", ".join(str(p.pid) for p in still)
             return step_result(
                 step,
                 False,
-                f"{name} could not be closed (process {pids} is still running).",
-                advice=f"Close {name} yourself (or restart the computer), then try again.",
+                ngettext(
+                    "{app} could not be closed (process {pids} is still running).",
+                    "{app} could not be closed (processes {pids} are still running).",
+                    len(still),
+                ).format(app=name, pids=pids),
+                advice=_("Close {app} yourself (or restart the computer), then try again.").format(
+                    app=name
+                ),
                 code="STILL_RUNNING",
             )
-        how = " (it had to be stopped)" if forced else ""
-        return step_result(step, True, f"{name} was closed{how}.")
+        if forced:
+            return step_result(
+                step, True, _("{app} was closed (it had to be stopped).").format(app=name)
+            )
+        return step_result(step, True, _("{app} was closed.").format(app=name))
 
     # --- uninstallers and package managers --------------------------------------------------
 
@@ -241,7 +262,7 @@ class LocalExecutor:
         name = step.target.app_name
         argv = list(step.command)
         if not argv:
-            raise ActionFailed(f"'{step.title}' has no command to run.")
+            raise ActionFailed(_("'{step}' has no command to run.").format(step=step.title))
         log.info("running %s", argv)
         try:
             done = subprocess.run(
@@ -256,61 +277,84 @@ class LocalExecutor:
             return step_result(
                 step,
                 False,
-                f"{name} was not removed: the program {argv[0]} was not found.",
-                advice="The app's uninstaller may have been deleted already. Remove the app "
-                "the way your system removes programs, then scan again.",
+                _("{app} was not removed: the program {program} was not found.").format(
+                    app=name, program=argv[0]
+                ),
+                advice=_(
+                    "The app's uninstaller may have been deleted already. Remove the app "
+                    "the way your system removes programs, then scan again."
+                ),
                 code="PROGRAM_MISSING",
             )
         except PermissionError:
             return step_result(
                 step,
                 False,
-                f"{name} was not removed: this account may not start {argv[0]}.",
-                advice="Ask someone with administrator rights to remove it.",
+                _("{app} was not removed: this account may not start {program}.").format(
+                    app=name, program=argv[0]
+                ),
+                advice=_("Ask someone with administrator rights to remove it."),
                 code="PERMISSION_DENIED",
             )
         except subprocess.TimeoutExpired:
             return step_result(
                 step,
                 False,
-                f"{name}'s uninstaller did not finish within {self.command_timeout:.0f} seconds.",
-                advice="If its window is still open, finish it there; then scan again.",
+                _("{app}'s uninstaller did not finish within {seconds} seconds.").format(
+                    app=name, seconds=f"{self.command_timeout:.0f}"
+                ),
+                advice=_("If its window is still open, finish it there; then scan again."),
                 code="TIMEOUT",
             )
         except OSError as exc:
             return step_result(
                 step,
                 False,
-                f"{name} was not removed: {argv[0]} could not be started ({exc.strerror or exc}).",
-                advice="Remove the app the way your system removes programs, then scan again.",
+                _("{app} was not removed: {program} could not be started ({error}).").format(
+                    app=name, program=argv[0], error=exc.strerror or exc
+                ),
+                advice=_("Remove the app the way your system removes programs, then scan again."),
                 code="FAILED",
             )
         output = _text(done.stdout) + _text(done.stderr)
         program = Path(argv[0]).name.casefold()
         if program.startswith("msiexec"):
             if done.returncode == _MSI_ALREADY_GONE:
-                return step_result(step, True, f"{name} was already uninstalled.", output=output)
+                return step_result(
+                    step, True, _("{app} was already uninstalled.").format(app=name), output=output
+                )
             if done.returncode in _MSI_RESTART:
                 return step_result(
                     step,
                     True,
-                    f"{name} was uninstalled; restart the computer to finish.",
+                    _("{app} was uninstalled; restart the computer to finish.").format(app=name),
                     output=output,
                 )
         if done.returncode != 0:
             last = output.strip().splitlines()[-1:] or [""]
-            detail = f": {last[0][:300]}" if last[0] else ""
+            if last[0]:
+                # Translators: {said} is the uninstaller's own last line of output.
+                message = _(
+                    "{app} was not removed: {program} ended with exit status {status}: {said}."
+                ).format(app=name, program=argv[0], status=done.returncode, said=last[0][:300])
+            else:
+                message = _(
+                    "{app} was not removed: {program} ended with exit status {status}."
+                ).format(app=name, program=argv[0], status=done.returncode)
             return step_result(
                 step,
                 False,
-                f"{name} was not removed: {argv[0]} ended with exit status {done.returncode}"
-                f"{detail}.",
-                advice="Read the message above; fix what it says, or remove the app by hand, "
-                "then scan again.",
+                message,
+                advice=_(
+                    "Read the message above; fix what it says, or remove the app by hand, "
+                    "then scan again."
+                ),
                 code=f"EXIT_{done.returncode}",
                 output=output,
             )
-        return step_result(step, True, f"{name}'s uninstaller finished.", output=output)
+        return step_result(
+            step, True, _("{app}'s uninstaller finished.").format(app=name), output=output
+        )
 
     # --- files -----------------------------------------------------------------------------
 
@@ -318,9 +362,9 @@ class LocalExecutor:
         name = step.target.app_name
         path = Path(step.path)
         if not path.exists():
-            return step_result(step, True, f"{name} was not at {path} any more.")
+            return step_result(step, True, _not_there(name, path))
         if self.use_finder and self._finder_delete(path):
-            return step_result(step, True, f"{name} was moved to the Trash.")
+            return step_result(step, True, _("{app} was moved to the Trash.").format(app=name))
         trash = self.home / ".Trash"
         try:
             trash.mkdir(parents=True, exist_ok=True)
@@ -330,11 +374,17 @@ class LocalExecutor:
             return step_result(
                 step,
                 False,
-                f"{name} could not be moved to the Trash ({exc.strerror or exc}).",
-                advice=f"Drag {name} to the Trash in Finder yourself.",
+                _("{app} could not be moved to the Trash ({error}).").format(
+                    app=name, error=exc.strerror or exc
+                ),
+                advice=_("Drag {app} to the Trash in Finder yourself.").format(app=name),
                 code="FAILED",
             )
-        return step_result(step, True, f"{name} was moved to the Trash ({destination}).")
+        return step_result(
+            step,
+            True,
+            _("{app} was moved to the Trash ({path}).").format(app=name, path=destination),
+        )
 
     def _finder_delete(self, path: Path) -> bool:
         """Finder's delete, with the path passed as an argument (never spliced into a script)."""
@@ -367,22 +417,35 @@ class LocalExecutor:
                 return step_result(
                     step,
                     False,
-                    f"{path} is a folder, not the single file Device Audit was to delete.",
-                    advice="Scan again; if it is still listed, delete it yourself.",
+                    _("{path} is a folder, not the single file Device Audit was to delete.").format(
+                        path=path
+                    ),
+                    advice=_("Scan again; if it is still listed, delete it yourself."),
                     code="NOT_A_FILE",
                 )
             path.unlink()
         except FileNotFoundError:
-            return step_result(step, True, f"{name} was not at {path} any more.")
+            return step_result(step, True, _not_there(name, path))
         except OSError as exc:
             return step_result(
                 step,
                 False,
-                f"{path} could not be deleted ({exc.strerror or exc}).",
-                advice="Delete it yourself in your file manager.",
+                _("{path} could not be deleted ({error}).").format(
+                    path=path, error=exc.strerror or exc
+                ),
+                advice=_("Delete it yourself in your file manager."),
                 code="FAILED",
             )
-        return step_result(step, True, f"{path} was deleted.")
+        return step_result(step, True, _("{path} was deleted.").format(path=path))
+
+
+def _not_there(name: str, path: Path) -> str:
+    return _("{app} was not at {path} any more.").format(app=name, path=path)
+
+
+def _not_done(step: Step, error: AuditError) -> str:
+    """A step that could not be carried out, and the error's own sentence saying why."""
+    return _("{step}: not done. {error}").format(step=step.title, error=error.message)
 
 
 def unique_path(path: Path) -> Path:
@@ -394,7 +457,7 @@ def unique_path(path: Path) -> Path:
         candidate = path.with_name(f"{stem} {number}{suffix}")
         if not candidate.exists() and not candidate.is_symlink():
             return candidate
-    raise OSError(f"the Trash already holds too many items called {path.name}")
+    raise OSError(_("the Trash already holds too many items called {name}").format(name=path.name))
 
 
 def _matching_processes(seen: tuple[RunningProcess, ...]) -> list[psutil.Process]:
@@ -437,12 +500,18 @@ def not_there_words(app: str, place: str, code: str) -> str:
     (frozen) there, which `pm uninstall --user N` cannot see: say both, and leave the verdict
     to the rescan."""
     if code == "NOT_INSTALLED_FOR_USER" and place:
-        return (
-            f"{app} was not found installed in {place}: it is gone, or hidden (frozen) there, "
+        return _(
+            "{app} was not found installed in {where}: it is gone, or hidden (frozen) there, "
             "where Android does not let USB debugging remove it. The check that follows says "
             "which."
+        ).format(app=app, where=place)
+    if not place:
+        return _("{app} was already gone from every user: nothing was left to remove.").format(
+            app=app
         )
-    return f"{app} was already gone from {place or 'every user'}: nothing was left to remove."
+    return _("{app} was already gone from {where}: nothing was left to remove.").format(
+        app=app, where=place
+    )
 
 
 def already_gone(step: Step, result: ActionResult) -> ActionResult:
@@ -458,7 +527,7 @@ def already_gone(step: Step, result: ActionResult) -> ActionResult:
     if step.action is ActionKind.UNINSTALL_ALL_USERS:
         place = ""
     else:
-        place = target.user_words or f"user {target.user}"
+        place = target.user_words or _("user {user}").format(user=target.user)
     return replace(
         result,
         ok=True,
@@ -480,7 +549,7 @@ class DemoExecutor:
             return step_result(
                 step,
                 False,
-                f"{step.title}: not done. {error.message}",
+                _not_done(step, error),
                 advice=error.next_step,
                 code="DEVICE_GONE",
             )

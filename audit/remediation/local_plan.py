@@ -19,6 +19,7 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 
+from audit.i18n import N_, _, ngettext
 from audit.model import (
     ActionKind,
     Device,
@@ -68,7 +69,7 @@ PACKAGE_TOOLS = {
     IdentifierKind.SNAP: PackageTool(SNAP_NAME, ("snap", "remove"), "sudo snap remove {}", "snap"),
 }
 
-_ADMIN_WHY = (
+_ADMIN_WHY = N_(
     "Removing it needs administrator rights, and Device Audit never asks for your password: "
     "run the command yourself."
 )
@@ -77,14 +78,14 @@ _ADMIN_WHY = (
 def local_target(finding: Finding, device: Device) -> Target:
     app = finding.app
     if app.user == SYSTEM_USER:
-        label = "everyone on this computer"
+        label = _("everyone on this computer")
     elif app.user:
-        label = f"your user account ({app.user})"
+        label = _("your user account ({user})").format(user=app.user)
     else:
-        label = "this computer"
+        label = _("this computer")
     return Target(
         device_id=device.id,
-        device_name=device.name or "this computer",
+        device_name=device.name or _("this computer"),
         identifier=app.identifier,
         id_kind=app.kind,
         user=app.user,
@@ -107,15 +108,20 @@ def local_plan(finding: Finding, device: Device, *, rights: Rights) -> RemovalPl
 def close_step(finding: Finding, target: Target) -> Step:
     name = target.app_name
     count = len(finding.running)
-    what = "1 process" if count == 1 else f"{count} processes"
     return automatic_step(
         ActionKind.CLOSE_APP,
         Operation.CLOSE_PROCESSES,
         target,
-        title=f"Close {name}",
-        confirmation=f"{name} is running now ({what}). It will be closed: anything unsaved in "
-        "it will be lost. It is asked to quit first, and stopped if it has not quit after a few "
-        "seconds.",
+        title=_("Close {app}").format(app=name),
+        confirmation=ngettext(
+            "{app} is running now ({count} process). It will be closed: anything unsaved in "
+            "it will be lost. It is asked to quit first, and stopped if it has not quit after a "
+            "few seconds.",
+            "{app} is running now ({count} processes). It will be closed: anything unsaved in "
+            "it will be lost. It is asked to quit first, and stopped if it has not quit after a "
+            "few seconds.",
+            count,
+        ).format(app=name, count=count),
         processes=finding.running,
     )
 
@@ -135,7 +141,8 @@ def _manual(
         suffix,
         title,
         instructions,
-        confirmation=confirmation or f"I removed {target.app_name} from this computer myself.",
+        confirmation=confirmation
+        or _("I removed {app} from this computer myself.").format(app=target.app_name),
         why=why,
         copy_command=copy_command,
     )
@@ -182,9 +189,13 @@ def _removal(app: InstalledApp, target: Target, *, rights: Rights) -> tuple[Step
         _manual(
             target,
             "remove",
-            f"Remove {target.app_name} yourself",
-            (f"Uninstall {target.app_name} the way this system removes programs.",),
-            why="Device Audit does not know how this app was installed.",
+            _yourself(target.app_name),
+            (
+                _("Uninstall {app} the way this system removes programs.").format(
+                    app=target.app_name
+                ),
+            ),
+            why=_("Device Audit does not know how this app was installed."),
         ),
         [],
     )
@@ -194,10 +205,37 @@ def _removal(app: InstalledApp, target: Target, *, rights: Rights) -> tuple[Step
 
 
 def _settings_apps(name: str) -> tuple[str, ...]:
+    # Translators: the menu names are Windows' own: use the ones Windows shows in your language.
     return (
-        "Open Start > Settings > Apps > Installed apps (on Windows 10: Apps & features).",
-        f"Find {name}, click ⋯ (or select it) and choose Uninstall, then follow the uninstaller.",
+        _("Open Start > Settings > Apps > Installed apps (on Windows 10: Apps & features)."),
+        _(
+            "Find {app}, click ⋯ (or select it) and choose Uninstall, then follow the uninstaller."
+        ).format(app=name),
     )
+
+
+def _yourself(name: str) -> str:
+    return _("Remove {app} yourself").format(app=name)
+
+
+def _in_settings(name: str) -> str:
+    return _("Uninstall {app} in Windows Settings").format(app=name)
+
+
+def _ask_it(name: str) -> str:
+    return _("Ask IT about {app}").format(app=name)
+
+
+def _contacted_it(name: str) -> str:
+    return _("I contacted IT about {app}.").format(app=name)
+
+
+def _in_terminal(name: str) -> str:
+    return _("Remove {app} in a terminal").format(app=name)
+
+
+def _run_command(command: str) -> str:
+    return _("Run: {command}").format(command=command)
 
 
 def _windows_program(app: InstalledApp, target: Target, rights: Rights) -> tuple[Step, list[Step]]:
@@ -206,70 +244,86 @@ def _windows_program(app: InstalledApp, target: Target, rights: Rights) -> tuple
     parsed = parse_uninstall_string(raw)
     if not parsed.ok and app.quiet_uninstall_command and app.uninstall_command:
         parsed = parse_uninstall_string(app.uninstall_command)
-    by_hand = _manual(
-        target, "settings", f"Uninstall {name} in Windows Settings", _settings_apps(name), why=""
-    )
+    by_hand = _manual(target, "settings", _in_settings(name), _settings_apps(name), why="")
     if not parsed.ok:
-        return _only(by_hand, why=f"Device Audit will not run it: {parsed.problem}.")
+        return _only(
+            by_hand,
+            why=_("Device Audit will not run it: {problem}.").format(problem=parsed.problem),
+        )
     machine_wide = app.user == SYSTEM_USER
     if machine_wide and not rights.admin:
         as_admin = replace(
             by_hand,
             instructions=(
                 *by_hand.instructions,
-                "Windows asks for an administrator's permission: it is installed for everyone "
-                "on this computer.",
+                _(
+                    "Windows asks for an administrator's permission: it is installed for "
+                    "everyone on this computer."
+                ),
             ),
         )
         return _only(
             as_admin,
-            why="It is installed for everyone on this computer, so removing it needs "
-            "administrator rights; Device Audit never asks for a password.",
+            why=_(
+                "It is installed for everyone on this computer, so removing it needs "
+                "administrator rights; Device Audit never asks for a password."
+            ),
         )
     program = parsed.argv[0]
-    who = "everyone on this computer" if machine_wide else "your user account"
+    if machine_wide:
+        confirmation = _(
+            "{app}'s own uninstaller will be started ({program}) to remove it for everyone on "
+            "this computer. If it opens a window, follow it to the end. Its settings and data on "
+            "this computer may be deleted."
+        )
+    else:
+        confirmation = _(
+            "{app}'s own uninstaller will be started ({program}) to remove it for your user "
+            "account. If it opens a window, follow it to the end. Its settings and data on this "
+            "computer may be deleted."
+        )
     step = _run(
         target,
         parsed.argv,
-        f"Uninstall {name}",
-        f"{name}'s own uninstaller will be started ({program}) to remove it for {who}. If it "
-        "opens a window, follow it to the end. Its settings and data on this computer may be "
-        "deleted.",
+        _("Uninstall {app}").format(app=name),
+        confirmation.format(app=name, program=program),
     )
     return step, [by_hand]
 
 
 def _windows_store_app(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
     name = target.app_name
-    by_hand = _manual(
-        target, "settings", f"Uninstall {name} in Windows Settings", _settings_apps(name), why=""
-    )
+    by_hand = _manual(target, "settings", _in_settings(name), _settings_apps(name), why="")
     if app.system:
         return (
             _manual(
                 target,
                 "contact-it",
-                f"Ask IT about {name}",
+                _ask_it(name),
                 (
-                    f"{name} is part of Windows on this computer and cannot be uninstalled "
-                    "by a user.",
-                    "Contact your IT department.",
+                    _(
+                        "{app} is part of Windows on this computer and cannot be uninstalled "
+                        "by a user."
+                    ).format(app=name),
+                    _("Contact your IT department."),
                 ),
-                why="Windows does not let a user remove its own built-in apps.",
-                confirmation=f"I contacted IT about {name}.",
+                why=_("Windows does not let a user remove its own built-in apps."),
+                confirmation=_contacted_it(name),
             ),
             [],
         )
     full_name = appx_full_name(app.uninstall_command)
     if full_name is None:
-        return _only(by_hand, why="The scan did not record the Store package's full name.")
+        return _only(by_hand, why=_("The scan did not record the Store package's full name."))
     step = _run(
         target,
         remove_appx_argv(full_name),
-        f"Uninstall {name}",
-        f"{name} (a Microsoft Store app) will be removed for your user account with "
-        "Remove-AppxPackage. Its data for your account will be deleted. Other accounts on this "
-        "computer are not changed.",
+        _("Uninstall {app}").format(app=name),
+        _(
+            "{app} (a Microsoft Store app) will be removed for your user account with "
+            "Remove-AppxPackage. Its data for your account will be deleted. Other accounts on "
+            "this computer are not changed."
+        ).format(app=name),
     )
     return step, [by_hand]
 
@@ -287,37 +341,46 @@ def _macos_bundle(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
     path = app.location
     folder = os.path.dirname(path.rstrip("/"))
     finder = (
-        f"In Finder, open the folder {folder or 'Applications'}.",
-        f"Drag {name} to the Trash (macOS may ask for an administrator's name and password), "
-        "then empty the Trash.",
+        # Translators: "Applications" is the Mac's folder, as Finder names it in your language.
+        _("In Finder, open the folder {folder}.").format(folder=folder or _("Applications")),
+        _(
+            "Drag {app} to the Trash (macOS may ask for an administrator's name and password), "
+            "then empty the Trash."
+        ).format(app=name),
     )
     if app.system or path.startswith("/System/"):
         return (
             _manual(
                 target,
                 "contact-it",
-                f"Ask IT about {name}",
-                (f"{name} is part of macOS and cannot be removed by a user.",),
-                why="macOS protects the apps it comes with.",
-                confirmation=f"I contacted IT about {name}.",
+                _ask_it(name),
+                (_("{app} is part of macOS and cannot be removed by a user.").format(app=name),),
+                why=_("macOS protects the apps it comes with."),
+                confirmation=_contacted_it(name),
             ),
             [],
         )
-    by_hand = _manual(target, "finder", f"Move {name} to the Trash yourself", finder, why="")
+    by_hand = _manual(
+        target, "finder", _("Move {app} to the Trash yourself").format(app=name), finder, why=""
+    )
     if not path or not _writable_parent(path):
         return _only(
             by_hand,
-            why="Your account may not change the folder it is in: moving it needs an "
-            "administrator, and Device Audit never asks for a password.",
+            why=_(
+                "Your account may not change the folder it is in: moving it needs an "
+                "administrator, and Device Audit never asks for a password."
+            ),
         )
     step = automatic_step(
         ActionKind.RUN_UNINSTALLER,
         Operation.MOVE_TO_TRASH,
         target,
         way="trash",
-        title=f"Move {name} to the Trash",
-        confirmation=f"{name} ({path}) will be moved to the Trash. You can put it back from the "
-        "Trash until you empty it. Its settings in your Library folder are not deleted.",
+        title=_("Move {app} to the Trash").format(app=name),
+        confirmation=_(
+            "{app} ({path}) will be moved to the Trash. You can put it back from the "
+            "Trash until you empty it. Its settings in your Library folder are not deleted."
+        ).format(app=name, path=path),
         restorable=True,
         path=path,
     )
@@ -337,32 +400,42 @@ def _system_package(
             _manual(
                 target,
                 "terminal",
-                f"Remove {name} yourself",
-                (f"Uninstall {name} with your software centre or {how.tool}.",),
-                why=f"{package!r} is not a valid {how.tool} package name, so Device Audit will not "
-                "put it into a command.",
+                _yourself(name),
+                (
+                    _("Uninstall {app} with your software centre or {tool}.").format(
+                        app=name, tool=how.tool
+                    ),
+                ),
+                why=_(
+                    "{package} is not a valid {tool} package name, so Device Audit will not "
+                    "put it into a command."
+                ).format(package=repr(package), tool=how.tool),
             ),
             [],
         )
     command = how.copy.format(package)
     terminal = (
-        "Open a terminal.",
-        f"Run: {command}",
-        f"Enter your password when sudo asks, check the list of what {how.tool} will remove, and "
-        "confirm.",
+        _("Open a terminal."),
+        _run_command(command),
+        _(
+            "Enter your password when sudo asks, check the list of what {tool} will remove, and "
+            "confirm."
+        ).format(tool=how.tool),
     )
     by_hand = _manual(
-        target, "terminal", f"Remove {name} in a terminal", terminal, why="", copy_command=command
+        target, "terminal", _in_terminal(name), terminal, why="", copy_command=command
     )
     if not rights.admin:
-        return _only(by_hand, why=_ADMIN_WHY)
+        return _only(by_hand, why=_(_ADMIN_WHY))
     step = _run(
         target,
         (*how.as_root, package),
-        f"Remove the package {package}",
-        f"The package {package} will be removed from this computer, for every user, with "
-        f"{how.as_root[0]}. If other installed packages need it, nothing is removed and you are "
-        "told so.",
+        _("Remove the package {package}").format(package=package),
+        _(
+            "The package {package} will be removed from this computer, for every user, with "
+            "{tool}. If other installed packages need it, nothing is removed and you are "
+            "told so."
+        ).format(package=package, tool=how.as_root[0]),
     )
     return step, [by_hand]
 
@@ -377,30 +450,39 @@ def _flatpak(app: InstalledApp, target: Target, rights: Rights) -> tuple[Step, l
             _manual(
                 target,
                 "terminal",
-                f"Remove {name} yourself",
-                (f"Uninstall {name} with your software centre.",),
-                why=f"{ref!r} is not a valid Flatpak application id.",
+                _yourself(name),
+                (_("Uninstall {app} with your software centre.").format(app=name),),
+                why=_("{ref} is not a valid Flatpak application id.").format(ref=repr(ref)),
             ),
             [],
         )
     command = f"flatpak uninstall {scope} {ref}"
-    terminal = ("Open a terminal.", f"Run: {command}", "Confirm when flatpak asks.")
+    terminal = (_("Open a terminal."), _run_command(command), _("Confirm when flatpak asks."))
     by_hand = _manual(
-        target, "terminal", f"Remove {name} in a terminal", terminal, why="", copy_command=command
+        target, "terminal", _in_terminal(name), terminal, why="", copy_command=command
     )
     if not user_install and not rights.admin:
         return _only(
             by_hand,
-            why="It is installed for everyone on this computer, so removing it needs "
-            "administrator rights; Device Audit never asks for your password.",
+            why=_(
+                "It is installed for everyone on this computer, so removing it needs "
+                "administrator rights; Device Audit never asks for your password."
+            ),
         )
-    who = "your user account" if user_install else "everyone on this computer"
-    data = f" Its data in ~/.var/app/{ref} stays until you delete it." if user_install else ""
+    if user_install:
+        confirmation = _(
+            "{app} will be uninstalled for your user account with flatpak ({ref}). Its data in "
+            "~/.var/app/{ref} stays until you delete it."
+        )
+    else:
+        confirmation = _(
+            "{app} will be uninstalled for everyone on this computer with flatpak ({ref})."
+        )
     step = _run(
         target,
         ("flatpak", "uninstall", scope, "--assumeyes", "--noninteractive", ref),
-        f"Uninstall {name} (Flatpak)",
-        f"{name} will be uninstalled for {who} with flatpak ({ref}).{data}",
+        _("Uninstall {app} (Flatpak)").format(app=name),
+        confirmation.format(app=name, ref=ref),
     )
     return step, [by_hand]
 
@@ -414,10 +496,12 @@ def _appimage(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
             _manual(
                 target,
                 "terminal",
-                f"Delete the {name} AppImage",
-                ("Open a terminal.", f"Run: sudo {command}"),
-                why="Your account may not change the folder the file is in; Device Audit never "
-                "asks for a password.",
+                _delete_appimage(name),
+                (_("Open a terminal."), _run_command(f"sudo {command}")),
+                why=_(
+                    "Your account may not change the folder the file is in; Device Audit never "
+                    "asks for a password."
+                ),
                 copy_command=f"sudo {command}",
             ),
             [],
@@ -427,19 +511,24 @@ def _appimage(app: InstalledApp, target: Target) -> tuple[Step, list[Step]]:
         Operation.DELETE_FILE,
         target,
         way="delete",
-        title=f"Delete the {name} AppImage",
-        confirmation=f"The file {path} will be deleted. It is not moved to the Trash and "
-        "cannot be restored.",
+        title=_delete_appimage(name),
+        confirmation=_(
+            "The file {path} will be deleted. It is not moved to the Trash and cannot be restored."
+        ).format(path=path),
         path=path,
     )
     by_hand = _manual(
         target,
         "files",
-        f"Delete the {name} AppImage yourself",
-        (f"In your file manager, delete {path}.",),
+        _("Delete the {app} AppImage yourself").format(app=name),
+        (_("In your file manager, delete {path}.").format(path=path),),
         why="",
     )
     return step, [by_hand]
+
+
+def _delete_appimage(name: str) -> str:
+    return _("Delete the {app} AppImage").format(app=name)
 
 
 def _launcher(app: InstalledApp, target: Target) -> Step:
@@ -447,14 +536,18 @@ def _launcher(app: InstalledApp, target: Target) -> Step:
     return _manual(
         target,
         "launcher",
-        f"Remove {name} yourself",
+        _yourself(name),
         (
-            f"{name} is in your app menu through the launcher file {app.location or app.identifier}"
-            ", which does not say what installed it.",
-            "Uninstall it with your software centre, or delete the program it starts and then "
-            "the launcher file.",
+            _(
+                "{app} is in your app menu through the launcher file {file}, which does not say "
+                "what installed it."
+            ).format(app=name, file=app.location or app.identifier),
+            _(
+                "Uninstall it with your software centre, or delete the program it starts and "
+                "then the launcher file."
+            ),
         ),
-        why="The launcher does not say how the program was installed.",
+        why=_("The launcher does not say how the program was installed."),
     )
 
 
@@ -464,14 +557,18 @@ def _portable(app: InstalledApp, target: Target) -> Step:
     return _manual(
         target,
         "portable",
-        f"Delete the {name} program",
+        _("Delete the {app} program").format(app=name),
         (
-            f"{name} was seen running from {where}, but no installed program lists it: it is "
-            "probably a copy that was downloaded and run without installing.",
-            f"Close it, then delete {where} (and the folder it came in, if it was unpacked "
-            "from an archive).",
+            _(
+                "{app} was seen running from {where}, but no installed program lists it: it is "
+                "probably a copy that was downloaded and run without installing."
+            ).format(app=name, where=where),
+            _(
+                "Close it, then delete {where} (and the folder it came in, if it was unpacked "
+                "from an archive)."
+            ).format(where=where),
         ),
-        why="A program that was never installed has no uninstaller.",
+        why=_("A program that was never installed has no uninstaller."),
     )
 
 
@@ -480,8 +577,12 @@ def _web_app(app: InstalledApp, target: Target) -> Step:
     return _manual(
         target,
         "web-app",
-        f"Uninstall the {target.app_name} web app in {browser.name}",
+        _("Uninstall the {app} web app in {browser}").format(
+            app=target.app_name, browser=browser.name
+        ),
         web_app_instructions(target.app_name, app.installer),
-        why="A web app belongs to the browser that installed it: only the browser can remove it "
-        "for good.",
+        why=_(
+            "A web app belongs to the browser that installed it: only the browser can remove it "
+            "for good."
+        ),
     )

@@ -29,6 +29,7 @@ from typing import Any
 from audit.attestation.statement import action_to_dict as statement_action
 from audit.errors import TOO_DEEP, FileFormatError, InventoryFileError
 from audit.files import path_problem, read_limited
+from audit.i18n import N_, _, ngettext
 from audit.inventory import loads, scan_to_dict, write_atomic
 from audit.model import ActionKind, ActionResult, Policy, ScanResult
 from audit.paths import data_dir
@@ -42,7 +43,7 @@ FOLDER = "pending"
 class PendingFileError(FileFormatError):
     """A saved pending removal cannot be read (damaged, edited, or from a newer version)."""
 
-    what = "saved removal"
+    what = N_("saved removal")
 
 
 @dataclass(frozen=True)
@@ -103,21 +104,25 @@ class PendingRemoval:
         can be continued."""
         at = now or datetime.now(UTC)
         if (self.policy_id, self.policy_sha256) != (policy.id, policy.sha256):
-            return (
-                f"the policy {policy.id} has changed since it was saved (its contents differ), "
+            return _(
+                "the policy {policy} has changed since it was saved (its contents differ), "
                 "so the first scan would be judged by rules it was not checked against"
-            )
+            ).format(policy=policy.id)
         age = at - self.created_at
         if age > MAX_AGE:
-            return (
-                f"it was begun {age.days} days ago (on {self.created_at:%Y-%m-%d}), longer "
-                f"than the {MAX_AGE.days} days a removal is continued"
-            )
+            # Translators: {day} is written 2025-03-31; {limit} is a number of days.
+            return ngettext(
+                "it was begun {days} day ago (on {day}), longer than the {limit} days a removal "
+                "is continued",
+                "it was begun {days} days ago (on {day}), longer than the {limit} days a removal "
+                "is continued",
+                age.days,
+            ).format(days=age.days, day=f"{self.created_at:%Y-%m-%d}", limit=MAX_AGE.days)
         if age < -timedelta(minutes=5):
-            return (
-                f"it says it was begun in the future ({self.created_at:%Y-%m-%d %H:%M} UTC); "
-                "this computer's clock may have changed"
-            )
+            return _(
+                "it says it was begun in the future ({time} UTC); this computer's clock may have "
+                "changed"
+            ).format(time=f"{self.created_at:%Y-%m-%d %H:%M}")
         return ""
 
 
@@ -192,7 +197,13 @@ def save(record: PendingRemoval, path: Path) -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-_NAMES = {str: "text", int: "a number", bool: "true or false", list: "a list", dict: "an object"}
+_NAMES = {
+    str: N_("text"),
+    int: N_("a number"),
+    bool: N_("true or false"),
+    list: N_("a list"),
+    dict: N_("an object"),
+}
 
 
 class _Fields:
@@ -202,7 +213,7 @@ class _Fields:
         self.path = path
         self.where = where
         if not isinstance(data, dict):
-            raise PendingFileError(path, "expected an object", key=where)
+            raise PendingFileError(path, _("expected an object"), key=where)
         self.data: Mapping[str, Any] = data
 
     def _key(self, key: str) -> str:
@@ -214,11 +225,15 @@ class _Fields:
     def get(self, key: str, kind: type, default: Any = ...) -> Any:
         if key not in self.data or self.data[key] is None:
             if default is ...:
-                raise self.fail(key, "this key is missing")
+                raise self.fail(key, _("this key is missing"))
             return default
         value = self.data[key]
         if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            raise self.fail(key, f"expected {_NAMES.get(kind, kind.__name__)}, found {value!r:.40}")
+            expected = _(_NAMES[kind]) if kind in _NAMES else kind.__name__
+            raise self.fail(
+                key,
+                _("expected {kind}, found {value}").format(kind=expected, value=f"{value!r:.40}"),
+            )
         return value
 
     def text(self, key: str, default: Any = ...) -> str:
@@ -232,7 +247,9 @@ class _Fields:
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
-            raise self.fail(key, f"{raw!r} is not an ISO 8601 time") from None
+            raise self.fail(
+                key, _("{value} is not an ISO 8601 time").format(value=repr(raw))
+            ) from None
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     def day(self, key: str) -> date | None:
@@ -242,7 +259,9 @@ class _Fields:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise self.fail(key, f"{raw!r} is not a date like 2023-03-31") from None
+            raise self.fail(
+                key, _("{value} is not a date like 2023-03-31").format(value=repr(raw))
+            ) from None
 
     def child(self, key: str) -> _Fields:
         return _Fields(self.path, self.get(key, dict), self._key(key))
@@ -253,7 +272,9 @@ def _action(f: _Fields) -> ActionResult:
     try:
         kind = ActionKind(raw_kind)
     except ValueError:
-        raise f.fail("kind", f"{raw_kind!r} is not an action Device Audit knows") from None
+        raise f.fail(
+            "kind", _("{value} is not an action Device Audit knows").format(value=repr(raw_kind))
+        ) from None
     return ActionResult(
         kind=kind,
         device=f.text("device"),
@@ -272,25 +293,42 @@ def loads_pending(text: str, path: Path | str = "<pending removal>") -> PendingR
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PendingFileError(path, f"it is not JSON ({exc.msg})", line=exc.lineno) from None
+        # Translators: {error} is the JSON reader's own words (English).
+        raise PendingFileError(
+            path, _("it is not JSON ({error})").format(error=exc.msg), line=exc.lineno
+        ) from None
     except RecursionError:
         raise PendingFileError(path, TOO_DEEP) from None
     top = _Fields(path, data)
     if top.get("format", str) != FORMAT:
-        raise top.fail("format", f"expected '{FORMAT}'")
+        raise top.fail("format", _("expected '{format}'").format(format=FORMAT))
     version = top.get("version", int)
     if version > VERSION:
-        raise top.fail("version", f"version {version} is newer than this Device Audit ({VERSION})")
+        raise top.fail(
+            "version",
+            _("version {version} is newer than this Device Audit ({supported})").format(
+                version=version, supported=VERSION
+            ),
+        )
     policy = top.child("policy")
     judged = top.child("judged")
     try:
         first_scan = loads(json.dumps(top.get("first_scan", dict)), path)
     except InventoryFileError as error:
-        where = f" (at {error.key})" if error.key else ""
-        raise top.fail("first_scan", error.problem + where) from None
+        problem = (
+            _("{problem} (at {key})").format(problem=error.problem, key=error.key)
+            if error.key
+            else error.problem
+        )
+        raise top.fail("first_scan", problem) from None
     device_id = top.text("device_id")
     if first_scan.device.id != device_id:
-        raise top.fail("first_scan", f"it is a scan of {first_scan.device.id}, not {device_id}")
+        raise top.fail(
+            "first_scan",
+            _("it is a scan of {device}, not {other}").format(
+                device=first_scan.device.id, other=device_id
+            ),
+        )
     actions = []
     for index, item in enumerate(top.get("actions", list)):
         actions.append(_action(_Fields(path, item, f"actions[{index}]")))
@@ -322,11 +360,13 @@ def load(path: Path) -> PendingRemoval | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PendingFileError(path, f"it cannot be read ({path_problem(exc)})") from None
+        raise PendingFileError(
+            path, _("it cannot be read ({problem})").format(problem=path_problem(exc))
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise PendingFileError(path, "it is not UTF-8 text") from None
+        raise PendingFileError(path, _("it is not UTF-8 text")) from None
     return loads_pending(text, path)
 
 
@@ -340,7 +380,7 @@ def set_aside(path: Path, label: str = "damaged", *, now: datetime | None = None
         if not target.exists():
             path.rename(target)
             return target
-    raise FileExistsError(f"too many copies of {path.name} set aside already")
+    raise FileExistsError(_("too many copies of {name} set aside already").format(name=path.name))
 
 
 def discard(path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from audit.i18n import N_, _
 from audit.model import (
     ActionKind,
     AppState,
@@ -23,6 +24,7 @@ from audit.model import (
     InstalledApp,
     Policy,
     ScanResult,
+    UserKind,
 )
 from audit.profiles import words_of
 from audit.remediation.local_plan import local_plan
@@ -39,10 +41,12 @@ from audit.remediation.steps import (
 from audit.sources.android.packages import shell_refusal
 from audit.states import explained, how_to_remove
 
+# What each accepted state means, inside a sentence ("This policy accepts {removed}").
 ACCEPTED_WORDS: dict[AppState, str] = {
-    AppState.REMOVED_FOR_USER: "'removed for this user' (the copy built into the phone stays, "
-    "and can be restored)",
-    AppState.DISABLED: "'disabled' (the app stays on the phone, switched off)",
+    AppState.REMOVED_FOR_USER: N_(
+        "'removed for this user' (the copy built into the phone stays, and can be restored)"
+    ),
+    AppState.DISABLED: N_("'disabled' (the app stays on the phone, switched off)"),
 }
 
 
@@ -102,12 +106,12 @@ def profile_words(scan: ScanResult, user: str) -> tuple[str, str, str]:
 
 
 def device_words(device: Device) -> str:
-    return device.name or device.model or device.serial or "this phone"
+    return device.name or device.model or device.serial or _("this phone")
 
 
 def android_target(finding: Finding, scan: ScanResult) -> Target:
     app = finding.app
-    label, capital, _ = profile_words(scan, app.user)
+    label, capital, _lower = profile_words(scan, app.user)
     return Target(
         device_id=scan.device.id,
         device_name=device_words(scan.device),
@@ -127,7 +131,7 @@ def distinct_label(app: InstalledApp, scan: ScanResult) -> str:
     if app.name and any(
         other.name == app.name and other.identifier != app.identifier for other in scan.apps
     ):
-        return f"{app.name} ({app.identifier})"
+        return f"{app.name} ({app.identifier})"  # a name and an id: nothing to translate
     return app.label
 
 
@@ -138,23 +142,25 @@ def accepted_note(policy: Policy, app_label: str) -> str:
     removed = AppState.REMOVED_FOR_USER in states
     disabled = AppState.DISABLED in states
     yes_removed, yes_disabled = (
-        ACCEPTED_WORDS[AppState.REMOVED_FOR_USER],
-        ACCEPTED_WORDS[AppState.DISABLED],
+        _(ACCEPTED_WORDS[AppState.REMOVED_FOR_USER]),
+        _(ACCEPTED_WORDS[AppState.DISABLED]),
     )
     if removed and disabled:
-        return f"This policy accepts {yes_removed} and {yes_disabled}."
-    if removed:
-        return f"This policy accepts {yes_removed} but not 'disabled'."
-    if disabled:
-        return (
-            f"This policy accepts {yes_disabled} but not 'removed for this user' (the copy "
-            "built into the phone would stay)."
+        return _("This policy accepts {removed} and {disabled}.").format(
+            removed=yes_removed, disabled=yes_disabled
         )
-    return (
-        f"This policy accepts neither 'removed for this user' nor 'disabled': {app_label} came "
+    if removed:
+        return _("This policy accepts {removed} but not 'disabled'.").format(removed=yes_removed)
+    if disabled:
+        return _(
+            "This policy accepts {disabled} but not 'removed for this user' (the copy "
+            "built into the phone would stay)."
+        ).format(disabled=yes_disabled)
+    return _(
+        "This policy accepts neither 'removed for this user' nor 'disabled': {app} came "
         "with the phone, and the policy requires the manufacturer's copy to be gone, which "
         "cannot be done over USB."
-    )
+    ).format(app=app_label)
 
 
 def android_plan(
@@ -170,11 +176,13 @@ def android_plan(
     app = finding.app
     target = android_target(finding, scan)
     device = device_words(scan.device)
-    _, capital, sentence = profile_words(scan, app.user)
+    _label, capital, sentence = profile_words(scan, app.user)
     name = target.app_name
-    by_hand = _on_the_phone_step(target, capital, policy, system=app.system)
+    profile = scan.user(app.user)
+    work = profile is not None and profile.kind is UserKind.WORK_PROFILE
+    by_hand = _on_the_phone_step(target, capital, policy, system=app.system, work=work)
     if app.state is AppState.HIDDEN:
-        by_hand = _unfreeze_step(target, capital, system=app.system)
+        by_hand = _unfreeze_step(target, capital, system=app.system, work=work)
     refusal = shell_refusal(app.identifier)
     if refusal:  # a name that may be listed but not sent to a shell: by hand, and why
         refused = replace(by_hand, why_manual=refusal)
@@ -189,13 +197,21 @@ def android_plan(
                 ActionKind.UNINSTALL,
                 Operation.PHONE,
                 target,
-                title=f"Remove {name} from {capital}",
-                confirmation=f"{name} will be uninstalled from {capital} on {device}. Its "
-                f"data in {sentence} will be deleted. Other profiles are not changed.",
+                # Translators: {where} is a profile after a preposition ("the Work profile"),
+                # {where_lower} the same in the middle of a sentence ("the work profile").
+                title=_("Remove {app} from {where}").format(app=name, where=capital),
+                confirmation=_(
+                    "{app} will be uninstalled from {where} on {device}. Its data in "
+                    "{where_lower} will be deleted. Other profiles are not changed."
+                ).format(app=name, where=capital, device=device, where_lower=sentence),
             )
         if app.state is AppState.SUSPENDED:  # say why a paused app still has to go
-            paused = f"{name} is {explained(app.state, capital)}; pausing does not remove it. "
-            step = replace(step, confirmation=paused + step.confirmation)
+            paused = _("{app} is {state}; pausing does not remove it. {confirmation}").format(
+                app=name,
+                state=explained(app.state, capital),
+                confirmation=step.confirmation,
+            )
+            step = replace(step, confirmation=paused)
         return RemovalPlan(finding, scan.device, (step,), (by_hand,))
 
     note = accepted_note(policy, name)
@@ -207,11 +223,13 @@ def android_plan(
                 ActionKind.UNINSTALL,
                 Operation.PHONE,
                 target,
-                title=f"Remove {name} for {capital}",
-                confirmation=f"{name} came with {device}, so it cannot be deleted from the "
-                f"phone. It will be removed for {sentence}: it disappears there and its data in "
-                f"{sentence} is deleted, while the copy built into the phone stays and can be "
-                f"restored later. Other profiles are not changed. {note}",
+                title=_("Remove {app} for {where}").format(app=name, where=capital),
+                confirmation=_(
+                    "{app} came with {device}, so it cannot be deleted from the phone. It will "
+                    "be removed for {where_lower}: it disappears there and its data in "
+                    "{where_lower} is deleted, while the copy built into the phone stays and can "
+                    "be restored later. Other profiles are not changed. {note}"
+                ).format(app=name, device=device, where_lower=sentence, note=note),
                 restorable=True,
             )
         )
@@ -221,10 +239,12 @@ def android_plan(
                 ActionKind.DISABLE,
                 Operation.PHONE,
                 target,
-                title=f"Disable {name} in {capital}",
-                confirmation=f"{name} came with {device}, so it cannot be deleted from the "
-                f"phone. It will be disabled in {sentence}: it stays on the phone but cannot "
-                f"run, and can be enabled again later. Other profiles are not changed. {note}",
+                title=_("Disable {app} in {where}").format(app=name, where=capital),
+                confirmation=_(
+                    "{app} came with {device}, so it cannot be deleted from the phone. It will "
+                    "be disabled in {where_lower}: it stays on the phone but cannot run, and can "
+                    "be enabled again later. Other profiles are not changed. {note}"
+                ).format(app=name, device=device, where_lower=sentence, note=note),
                 restorable=True,
             )
         )
@@ -250,52 +270,74 @@ def _hidden_plan(
     over USB. An app the person installed can still be uninstalled from every user at once;
     a built-in one, or one another profile keeps under an exemption, must be unfrozen first."""
     app = finding.app
-    _, capital, _ = profile_words(scan, app.user)
-    frozen = f"{target.app_name} is {explained(AppState.HIDDEN, capital)}."
+    _label, capital, _lower = profile_words(scan, app.user)
+    app_name, state = target.app_name, explained(AppState.HIDDEN, capital)
     if app.system or kept_elsewhere:
-        why = (
-            "it came with the phone, so it can only be removed for one profile, and Android "
-            "does not do that for a frozen app over USB"
-            if app.system
-            else "another profile keeps it under an exemption, so it cannot be removed from "
-            "every profile at once, and Android does not remove a frozen app from one profile "
-            "over USB"
-        )
-        step = replace(unfreeze, why_manual=f"{frozen} Unfreeze it first: {why}.")
+        if app.system:
+            why = _(
+                "{app} is {state}. Unfreeze it first: it came with the phone, so it can only be "
+                "removed for one profile, and Android does not do that for a frozen app over USB."
+            )
+        else:
+            why = _(
+                "{app} is {state}. Unfreeze it first: another profile keeps it under an "
+                "exemption, so it cannot be removed from every profile at once, and Android does "
+                "not remove a frozen app from one profile over USB."
+            )
+        step = replace(unfreeze, why_manual=why.format(app=app_name, state=state))
         return RemovalPlan(finding, scan.device, (step,))
     everywhere = _uninstall_all_users(finding, scan, target, device)
     step = replace(
         everywhere,
-        confirmation=f"{frozen} Android does not let USB debugging remove a frozen app from "
-        f"one profile, so it will be removed from every profile instead. "
-        + everywhere.confirmation,
+        confirmation=_(
+            "{app} is {state}. Android does not let USB debugging remove a frozen app from one "
+            "profile, so it will be removed from every profile instead. {confirmation}"
+        ).format(app=app_name, state=state, confirmation=everywhere.confirmation),
     )
     return RemovalPlan(finding, scan.device, (step,), (unfreeze,))
 
 
-def _unfreeze_step(target: Target, where: str, *, system: bool) -> Step:
-    name = target.app_name
-    tab = ", switch to the 'Work' tab" if target.user_label == "Work profile" else ""
-    then = (
-        "Come back here and check again: Device Audit can then remove it for that profile."
-        if system
-        else f"Open Settings > Apps{tab}, tap {name}, then Uninstall, and confirm."
-    )
+def _unfreeze_step(target: Target, where: str, *, system: bool, work: bool) -> Step:
+    """`work`: the app is in a work profile, whose apps Settings lists under a 'Work' tab."""
+    name, device = target.app_name, target.device_name
+    # Translators: Settings > Apps, 'Work' and Uninstall are the phone's own words.
+    if system:
+        then = _(
+            "Come back here and check again: Device Audit can then remove it for that profile."
+        )
+        confirmation = _("I unfroze {app} in {where} on {device}.")
+    else:
+        then = (
+            _(
+                "Open Settings > Apps, switch to the 'Work' tab, tap {app}, then Uninstall, and "
+                "confirm."
+            )
+            if work
+            else _("Open Settings > Apps, tap {app}, then Uninstall, and confirm.")
+        ).format(app=name)
+        confirmation = _("I unfroze {app} in {where} on {device} and removed it.")
     return manual_step(
         target,
         "unfreeze",
-        f"Unfreeze {name} in {where}, then remove it",
+        _("Unfreeze {app} in {where}, then remove it").format(app=name, where=where),
         (
-            f"Unlock {target.device_name} and open the app that froze {name} in {where} "
-            "(Shelter, Island, Insular, or the profile's management app).",
-            f"Unfreeze {name} there: freezing only hides it, it is still installed.",
+            _(
+                "Unlock {device} and open the app that froze {app} in {where} "
+                "(Shelter, Island, Insular, or the profile's management app)."
+            ).format(device=device, app=name, where=where),
+            _("Unfreeze {app} there: freezing only hides it, it is still installed.").format(
+                app=name
+            ),
             then,
-            "Come back here and confirm you have done it; Device Audit then checks the phone.",
+            _come_back(),
         ),
-        confirmation=f"I unfroze {name} in {where} on {target.device_name}"
-        + ("." if system else " and removed it."),
+        confirmation=confirmation.format(app=name, where=where, device=device),
         why=how_to_remove(AppState.HIDDEN),
     )
+
+
+def _come_back() -> str:
+    return _("Come back here and confirm you have done it; Device Audit then checks the phone.")
 
 
 def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, device: str) -> Step:
@@ -309,111 +351,161 @@ def _uninstall_all_users(finding: Finding, scan: ScanResult, target: Target, dev
             for a in scan.apps
         )
     ]
-    where = f" (it is in {_and(users)})" if users else ""
+    if users:
+        confirmation = _(
+            "{app} will be uninstalled from every user and profile on {device} (it is in "
+            "{profiles}). All its data on the phone will be deleted."
+        ).format(app=name, device=device, profiles=_and(users))
+    else:
+        confirmation = _(
+            "{app} will be uninstalled from every user and profile on {device}. All its data on "
+            "the phone will be deleted."
+        ).format(app=name, device=device)
     return Step(
         id=f"{ActionKind.UNINSTALL_ALL_USERS.value}/{app.identifier}",
         kind=StepKind.AUTOMATIC,
         action=ActionKind.UNINSTALL_ALL_USERS,
         operation=Operation.PHONE,
-        target=replace(target, user="", user_label="every user", user_words=""),
-        title=f"Remove {name} from every user and profile",
-        confirmation=f"{name} will be uninstalled from every user and profile on {device}"
-        f"{where}. All its data on the phone will be deleted.",
+        target=replace(target, user="", user_label=_("every user"), user_words=""),
+        title=_("Remove {app} from every user and profile").format(app=name),
+        confirmation=confirmation,
     )
 
 
 def _and(words: Sequence[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
-    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1]))) if words else ""
+    if len(words) < 2:
+        return "".join(words)
+    # Translators: the end of a list: "the main profile, Secure Folder and the work profile"
+    return _("{items} and {last}").format(items=", ".join(words[:-1]), last=words[-1])
 
 
-BUILT_IN_OFFERS = (
+# Translators: Disable, Turn off, Force stop and Uninstall updates are the phone's own words.
+BUILT_IN_OFFERS = N_(
     "Android offers no Uninstall for an app that came with the phone: its page in Settings "
     "offers Disable (on some phones Turn off), Force stop and, in the \u22ee menu, Uninstall "
     "updates."
 )
 
 
-def _on_the_phone_step(target: Target, where: str, policy: Policy, *, system: bool) -> Step:
+def _on_the_phone_step(
+    target: Target, where: str, policy: Policy, *, system: bool, work: bool
+) -> Step:
+    """`work`: the app is in a work profile, whose apps Settings lists under a 'Work' tab."""
     name = target.app_name
-    if target.user_label == "Work profile":
-        find = "open Settings > Apps, switch to the 'Work' tab at the top of the list"
+    # Translators: Settings > Apps and 'Work' are the phone's own words.
+    if work:
+        unlock = _(
+            "Unlock {device}, open Settings > Apps, switch to the 'Work' tab at the top of the "
+            "list."
+        )
     else:
-        find = "open Settings > Apps"
+        unlock = _("Unlock {device}, open Settings > Apps.")
+    unlock = unlock.format(device=target.device_name)
     if system:
-        return _built_in_on_the_phone_step(target, where, policy, find)
+        return _built_in_on_the_phone_step(target, where, policy, unlock)
     return manual_step(
         target,
         "phone",
-        f"Remove {name} on the phone yourself",
+        _("Remove {app} on the phone yourself").format(app=name),
         (
-            f"Unlock {target.device_name}, {find}.",
-            f"Tap {name}, then tap Uninstall, and confirm.",
-            "Come back here and confirm you have done it; Device Audit then checks the phone.",
+            unlock,
+            _("Tap {app}, then tap Uninstall, and confirm.").format(app=name),
+            _come_back(),
         ),
-        confirmation=f"I removed {name} from {where} on {target.device_name} myself.",
-        why="Do it on the phone when Device Audit could not do it over USB.",
+        confirmation=_("I removed {app} from {where} on {device} myself.").format(
+            app=name, where=where, device=target.device_name
+        ),
+        why=_on_the_phone_why(),
     )
 
 
-def _built_in_on_the_phone_step(target: Target, where: str, policy: Policy, find: str) -> Step:
+def _on_the_phone_why() -> str:
+    return _("Do it on the phone when Device Audit could not do it over USB.")
+
+
+def _built_in_on_the_phone_step(target: Target, where: str, policy: Policy, unlock: str) -> Step:
     """What a person can do on the phone about a built-in app: what the phone offers (never
     Uninstall) and which of it the policy accepts."""
-    name = target.app_name
-    not_enough = (
-        f"Force stop and Uninstall updates are not enough: {name} stays on the phone, ready to "
+    name, device = target.app_name, target.device_name
+    not_enough = _(
+        "Force stop and Uninstall updates are not enough: {app} stays on the phone, ready to "
         "use (Uninstall updates only takes it back to the version the phone came with)."
-    )
+    ).format(app=name)
+    offers = _(BUILT_IN_OFFERS)
     if AppState.DISABLED in policy.compliant_states:
         return manual_step(
             target,
             "phone",
-            f"Disable {name} on the phone yourself",
+            _("Disable {app} on the phone yourself").format(app=name),
             (
-                f"Unlock {target.device_name}, {find}.",
-                f"Tap {name}. {BUILT_IN_OFFERS}",
-                f"Tap Disable (or Turn off) and confirm: this policy accepts "
-                f"{ACCEPTED_WORDS[AppState.DISABLED]}. {not_enough}",
-                "Come back here and confirm you have done it; Device Audit then checks the phone.",
+                unlock,
+                _("Tap {app}. {offers}").format(app=name, offers=offers),
+                _(
+                    "Tap Disable (or Turn off) and confirm: this policy accepts {accepted}. "
+                    "{not_enough}"
+                ).format(accepted=_(ACCEPTED_WORDS[AppState.DISABLED]), not_enough=not_enough),
+                _come_back(),
             ),
-            confirmation=f"I disabled {name} in {where} on {target.device_name} myself.",
-            why="Do it on the phone when Device Audit could not do it over USB.",
+            confirmation=_("I disabled {app} in {where} on {device} myself.").format(
+                app=name, where=where, device=device
+            ),
+            why=_on_the_phone_why(),
         )
-    ask = "Plug the phone in again and press the button above, or ask your IT department"
     if policy.exception_route:
-        ask += f" (exceptions: {policy.exception_route})"
+        ask = _(
+            "Plug the phone in again and press the button above, or ask your IT department "
+            "(exceptions: {route})."
+        ).format(route=policy.exception_route)
+    else:
+        ask = _("Plug the phone in again and press the button above, or ask your IT department.")
     return manual_step(
         target,
         "phone",
-        f"If Device Audit cannot remove {name} over USB",
+        _("If Device Audit cannot remove {app} over USB").format(app=name),
         (
-            f"{BUILT_IN_OFFERS} None of these is accepted by this policy: it accepts "
-            f"{ACCEPTED_WORDS[AppState.REMOVED_FOR_USER]}, which only Device Audit can do, "
-            f"over USB. Disable leaves {name} on the phone, switched off. {not_enough}",
-            f"{ask}.",
+            _(
+                "{offers} None of these is accepted by this policy: it accepts {accepted}, which "
+                "only Device Audit can do, over USB. Disable leaves {app} on the phone, switched "
+                "off. {not_enough}"
+            ).format(
+                offers=offers,
+                accepted=_(ACCEPTED_WORDS[AppState.REMOVED_FOR_USER]),
+                app=name,
+                not_enough=not_enough,
+            ),
+            ask,
         ),
-        confirmation=f"I asked IT about {name} in {where} on {target.device_name}.",
-        why="The phone itself cannot remove an app it came with.",
+        confirmation=_("I asked IT about {app} in {where} on {device}.").format(
+            app=name, where=where, device=device
+        ),
+        why=_("The phone itself cannot remove an app it came with."),
     )
 
 
 def _contact_it_step(target: Target, device: str, policy: Policy, note: str) -> Step:
     name = target.app_name
     instructions = [
-        f"{name} is part of the software {device} came with. Removing it for a user or "
-        "disabling it is not enough under this policy, and the built-in copy cannot be deleted "
-        "over USB.",
-        "Contact your IT department: they can replace the phone, have the maker's copy removed, "
-        "or arrange an exception.",
+        _(
+            "{app} is part of the software {device} came with. Removing it for a user or "
+            "disabling it is not enough under this policy, and the built-in copy cannot be "
+            "deleted over USB."
+        ).format(app=name, device=device),
+        _(
+            "Contact your IT department: they can replace the phone, have the maker's copy "
+            "removed, or arrange an exception."
+        ),
     ]
     if policy.exception_route:
-        instructions.append(f"Exceptions: {policy.exception_route}")
+        instructions.append(_("Exceptions: {route}").format(route=policy.exception_route))
     return manual_step(
         target,
         "contact-it",
-        f"Ask IT about the built-in {name}",
+        _("Ask IT about the built-in {app}").format(app=name),
         tuple(instructions),
-        confirmation=f"I contacted IT about the copy of {name} built into {device}.",
+        confirmation=_("I contacted IT about the copy of {app} built into {device}.").format(
+            app=name, device=device
+        ),
         why=note,
     )
 
@@ -444,9 +536,12 @@ def undo_step(step: Step) -> Step | None:
             ActionKind.ENABLE,
             Operation.PHONE,
             target,
-            title=f"Enable {target.app_name} again",
-            confirmation=f"{target.app_name} will be enabled again for the {target.user_label} "
-            f"on {target.device_name}. If the policy bans it, the phone will not be compliant.",
+            title=_("Enable {app} again").format(app=target.app_name),
+            # Translators: {profile} is a profile's label ("Work profile").
+            confirmation=_(
+                "{app} will be enabled again for the {profile} on {device}. If the policy bans "
+                "it, the phone will not be compliant."
+            ).format(app=target.app_name, profile=target.user_label, device=target.device_name),
         )
     return None
 
@@ -457,8 +552,9 @@ def restore_step(target: Target) -> Step:
         ActionKind.RESTORE,
         Operation.PHONE,
         target,
-        title=f"Restore {target.app_name}",
-        confirmation=f"{target.app_name} will be installed again for the {target.user_label} on "
-        f"{target.device_name}, from the copy built into the phone. If the policy bans it, the "
-        "phone will not be compliant.",
+        title=_("Restore {app}").format(app=target.app_name),
+        confirmation=_(
+            "{app} will be installed again for the {profile} on {device}, from the copy built "
+            "into the phone. If the policy bans it, the phone will not be compliant."
+        ).format(app=target.app_name, profile=target.user_label, device=target.device_name),
     )

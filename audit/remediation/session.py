@@ -26,6 +26,7 @@ from audit.attestation import (
     report_noncompliance,
 )
 from audit.errors import ActionFailed, AttestationRefused, Cancelled
+from audit.i18n import _
 from audit.model import ActionResult, Assessment, Device, Exemption, ScanResult
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
 from audit.remediation.execute import Executor, confirm_manual
@@ -116,7 +117,9 @@ class RemediationSession:
             for step in plan.all_steps:
                 if step.id == step_id:
                     return step
-        raise ActionFailed(f"There is no step '{step_id}' in this removal plan.")
+        raise ActionFailed(
+            _("There is no step '{step}' in this removal plan.").format(step=step_id)
+        )
 
     def results(self, step: Step | str) -> tuple[ActionResult, ...]:
         """Every result of the step, failures and undone ones included."""
@@ -219,10 +222,7 @@ class RemediationSession:
         its successful result is returned."""
         step = self._find(step) if isinstance(step, str) else step
         if not confirmed:
-            raise ActionFailed(
-                f"'{step.title}' needs the person's confirmation first.",
-                "Show the confirmation text and ask.",
-            )
+            raise _unconfirmed(step)
         done = [r for r in self._current(step) if r.ok]
         if done:
             return done[-1]
@@ -246,12 +246,9 @@ class RemediationSession:
         step = self._find(step) if isinstance(step, str) else step
         undo = undo_step(step)
         if undo is None:
-            raise ActionFailed(f"'{step.title}' cannot be undone from here.")
+            raise ActionFailed(_("'{step}' cannot be undone from here.").format(step=step.title))
         if not confirmed:
-            raise ActionFailed(
-                f"'{undo.title}' needs the person's confirmation first.",
-                "Show the confirmation text and ask.",
-            )
+            raise _unconfirmed(undo)
         result = executor.run(undo)
         self.attempts.append(Attempt(undo, result, undoes=step.id))
         return result
@@ -285,7 +282,7 @@ class RemediationSession:
                 report(step, result)
             if stop_on_device_gone and result.code == "DEVICE_GONE":
                 break
-        progress(1.0, "Done")
+        progress(1.0, _("Done"))
         return results
 
     # --- proof -----------------------------------------------------------------------------
@@ -338,7 +335,7 @@ class RemediationSession:
     def blockers(self) -> tuple[str, ...]:
         """Why a compliance attestation cannot be made now; empty when it can."""
         if self.after is None:
-            return ("the device has not been scanned again since the removal",)
+            return (_("the device has not been scanned again since the removal"),)
         return attestation_blockers(self.before, self.after, self.actions)
 
     @property
@@ -356,9 +353,11 @@ class RemediationSession:
         """Sign the attestation (AttestationRefused while blockers remain)."""
         if self.after is None:
             raise AttestationRefused(
-                "The device cannot be attested yet: it has not been scanned again since the "
-                "removal.",
-                "Scan it again (every user) first.",
+                _(
+                    "The device cannot be attested yet: it has not been scanned again since the "
+                    "removal."
+                ),
+                _("Scan it again (every user) first."),
             )
         return attest(
             before=self.before,
@@ -390,3 +389,10 @@ class RemediationSession:
             usb_debugging=self.usb_debugging,
             now=now,
         )
+
+
+def _unconfirmed(step: Step) -> ActionFailed:
+    return ActionFailed(
+        _("'{step}' needs the person's confirmation first.").format(step=step.title),
+        _("Show the confirmation text and ask."),
+    )

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 
+from audit.i18n import _
 from audit.model import ActionKind, Device, Finding, IdentifierKind, RunningProcess
 
 
@@ -144,7 +145,9 @@ class RemovalPlan:
 
     @property
     def title(self) -> str:
-        return self.steps[-1].title if self.steps else f"Remove {self.finding.app.label}"
+        if self.steps:
+            return self.steps[-1].title
+        return _("Remove {app}").format(app=self.finding.app.label)
 
     @property
     def key(self) -> tuple[str, str, str]:

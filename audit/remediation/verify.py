@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from audit.i18n import N_, _
 from audit.model import (
     AppState,
     Assessment,
@@ -22,15 +23,21 @@ from audit.model import (
 )
 from audit.profiles import words_of
 
+# A state after "is" in the sentences below ("TikTok is still {state} in the work profile").
 _STATE_WORDS = {
-    AppState.INSTALLED: "installed",
-    AppState.DISABLED: "disabled",
-    AppState.HIDDEN: "hidden (frozen): still on the phone, one tap brings it back",
-    AppState.SUSPENDED: "suspended (paused): still on the phone",
-    AppState.REMOVED_FOR_USER: "removed for this user (the built-in copy stays)",
-    AppState.ABSENT: "gone",
-    AppState.OFFLOADED: "offloaded: its data and icon are still on the iPhone",
+    AppState.INSTALLED: N_("installed"),
+    AppState.DISABLED: N_("disabled"),
+    AppState.HIDDEN: N_("hidden (frozen): still on the phone, one tap brings it back"),
+    AppState.SUSPENDED: N_("suspended (paused): still on the phone"),
+    AppState.REMOVED_FOR_USER: N_("removed for this user (the built-in copy stays)"),
+    AppState.ABSENT: N_("gone"),
+    AppState.OFFLOADED: N_("offloaded: its data and icon are still on the iPhone"),
 }
+
+
+def _state_words(state: AppState) -> str:
+    """The words for a state; an unknown one (a newer tool's) as its code."""
+    return _(_STATE_WORDS[state]) if state in _STATE_WORDS else state.value
 
 
 class Outcome(StrEnum):
@@ -91,13 +98,15 @@ class Verification:
 
 
 def _where(scan: ScanResult, user: str) -> str:
+    """Where an app is, after its state: "on the iPhone", "in the work profile"."""
     if scan.device.kind is DeviceKind.IOS:
-        return "on the iPhone"
+        return _("on the iPhone")
     if scan.device.kind is not DeviceKind.ANDROID:
         if user == "system":
-            return "for everyone on this computer"
-        return f"for {user}" if user else "on this computer"
-    return f"in {words_of(scan.user(user), user).lower}"  # "in the work profile"
+            return _("for everyone on this computer")
+        return _("for {user}").format(user=user) if user else _("on this computer")
+    # Translators: {profile} is a profile in a sentence: "the work profile"
+    return _("in {profile}").format(profile=words_of(scan.user(user), user).lower)
 
 
 def _app_key(finding: Finding) -> tuple[str, str, str]:
@@ -108,17 +117,28 @@ def rescan_problems(before: Assessment, after: Assessment) -> tuple[str, ...]:
     """Why `after` cannot settle anything about `before`; empty when it can."""
     problems: list[str] = []
     old, new = before.scan.device, after.scan.device
+    # Each problem follows "because" in a sentence ("not verified, because ...").
     if old.id != new.id:
-        problems.append(f"the rescan is of {_device(new)}, not of {_device(old)}")
+        problems.append(
+            _("the rescan is of {device}, not of {other}").format(
+                device=_device(new), other=_device(old)
+            )
+        )
     if (before.policy.id, before.policy.sha256) != (after.policy.id, after.policy.sha256):
-        problems.append("the rescan was checked against a different policy")
+        problems.append(_("the rescan was checked against a different policy"))
     if not after.scan.sources:
-        problems.append("the rescan names no sources, so it saw nothing that can be vouched for")
+        problems.append(_("the rescan names no sources, so it saw nothing that can be vouched for"))
     for gap in after.scan.gaps:
-        detail = f": {gap.detail}" if gap.detail else ""
-        problems.append(f"the rescan could not read {gap.name}{detail}")
+        if gap.detail:
+            problems.append(
+                _("the rescan could not read {source}: {detail}").format(
+                    source=gap.name, detail=gap.detail
+                )
+            )
+        else:
+            problems.append(_("the rescan could not read {source}").format(source=gap.name))
     if after.scan.started_at < before.scan.finished_at:
-        problems.append("the rescan started before the first scan finished")
+        problems.append(_("the rescan started before the first scan finished"))
     return tuple(problems)
 
 
@@ -155,42 +175,66 @@ def _check(
             finding,
             Outcome.UNVERIFIED,
             now,
-            f"{name} {where}: not verified, because {problems[0]}.",
+            _("{app} {where}: not verified, because {problem}.").format(
+                app=name, where=where, problem=problems[0]
+            ),
         )
     if now is None or now.app.state is AppState.ABSENT:
-        return FindingCheck(finding, Outcome.RESOLVED, now, f"{name} is gone {where}.")
-    state = _STATE_WORDS.get(now.app.state, now.app.state.value)
+        return FindingCheck(
+            finding,
+            Outcome.RESOLVED,
+            now,
+            _("{app} is gone {where}.").format(app=name, where=where),
+        )
+    state = _state_words(now.app.state)
     if now.status is FindingStatus.RESOLVED:
         return FindingCheck(
             finding,
             Outcome.RESOLVED,
             now,
-            f"{name} is {state} {where}, which this policy accepts.",
+            _("{app} is {state} {where}, which this policy accepts.").format(
+                app=name, state=state, where=where
+            ),
         )
     if now.status is FindingStatus.EXCEPTED and now.exemption is not None:
+        # Translators: {day} is a date written as 2025-03-31 (as the exemption file has it)
         return FindingCheck(
             finding,
             Outcome.EXCEPTED,
             now,
-            f"{name} is still {state} {where}, under exemption {now.exemption.id} until "
-            f"{now.exemption.expires.isoformat()}.",
+            _("{app} is still {state} {where}, under exemption {exemption} until {day}.").format(
+                app=name,
+                state=state,
+                where=where,
+                exemption=now.exemption.id,
+                day=now.exemption.expires.isoformat(),
+            ),
         )
     if now.status is FindingStatus.REVIEW:
         return FindingCheck(
             finding,
             Outcome.RESOLVED,
             now,
-            f"{name} is {state} {where}; the policy now only asks for a review of it.",
+            _("{app} is {state} {where}; the policy now only asks for a review of it.").format(
+                app=name, state=state, where=where
+            ),
         )
-    return FindingCheck(finding, Outcome.STILL_THERE, now, f"{name} is still {state} {where}.")
+    return FindingCheck(
+        finding,
+        Outcome.STILL_THERE,
+        now,
+        _("{app} is still {state} {where}.").format(app=name, state=state, where=where),
+    )
 
 
 def appeared_message(finding: Finding, after: Assessment) -> str:
     """Why a violation only in the rescan matters: a removal on one user can make an OEM build
     put the app on another."""
-    state = _STATE_WORDS.get(finding.app.state, finding.app.state.value)
-    return (
-        f"{finding.app.label} is {state} {_where(after.scan, finding.app.user)}, which the first "
-        "scan did not show: it appeared since (some phones reinstall an app on other users when "
-        "it is removed)."
+    return _(
+        "{app} is {state} {where}, which the first scan did not show: it appeared since (some "
+        "phones reinstall an app on other users when it is removed)."
+    ).format(
+        app=finding.app.label,
+        state=_state_words(finding.app.state),
+        where=_where(after.scan, finding.app.user),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audit.errors import AuditError, DeviceGone
+from audit.i18n import _
 from audit.model import DeviceKind
 from audit.text import visible
 
@@ -52,18 +53,25 @@ def route(target: str, adb_port: int | None = None) -> Route:
     if listed:
         if _running_adb_lists({target, udid}, adb_port):
             raise AmbiguousDevice(
-                f"Two phones answer to {visible(udid)}: an iPhone (through Apple's usbmuxd) and "
-                "an Android phone (through adb). Nothing was checked, since either could be "
-                "taken for the other.",
-                "Unplug every phone but the one to check, then run the command again (name an "
-                f"iPhone as {IOS_PREFIX}UDID).",
+                _(
+                    "Two phones answer to {udid}: an iPhone (through Apple's usbmuxd) and an "
+                    "Android phone (through adb). Nothing was checked, since either could be "
+                    "taken for the other."
+                ).format(udid=visible(udid)),
+                _(
+                    "Unplug every phone but the one to check, then run the command again (name "
+                    "an iPhone as {prefix}UDID)."
+                ).format(prefix=IOS_PREFIX),
             )
         return Route(DeviceKind.IOS, IOS_PREFIX + udid)
     if target.startswith(IOS_PREFIX):
         raise DeviceGone(
             target,
-            f"No iPhone with the UDID {visible(udid)} is plugged in"
-            + (f" ({problem})." if problem else "."),
+            (
+                _("No iPhone with the UDID {udid} is plugged in ({problem}).")
+                if problem
+                else _("No iPhone with the UDID {udid} is plugged in.")
+            ).format(udid=visible(udid), problem=problem),
             _iphone_next_step(problem),
         )
     return Route(DeviceKind.ANDROID, target, problem)
@@ -72,15 +80,17 @@ def route(target: str, adb_port: int | None = None) -> Route:
 def neither(route_: Route, error: DeviceGone) -> DeviceGone:
     """adb's "no phone with this serial", saying that usbmuxd has no iPhone by it either."""
     iphone = (
-        f"usbmuxd could not be asked ({route_.mux_problem})"
+        _("Usbmuxd could not be asked ({problem}).").format(problem=route_.mux_problem)
         if route_.mux_problem
-        else "no iPhone plugged in has this UDID either"
+        else _("No iPhone plugged in has this UDID either.")
     )
     return DeviceGone(
         route_.target,
-        f"{error.message} {iphone[0].upper()}{iphone[1:]}.",
-        "Plug the phone in with its cable and unlock it, then run 'device-audit devices' to see "
-        "the phones this computer finds, and use the serial (or iPhone UDID) it lists.",
+        f"{error.message} {iphone}",
+        _(
+            "Plug the phone in with its cable and unlock it, then run 'device-audit devices' to "
+            "see the phones this computer finds, and use the serial (or iPhone UDID) it lists."
+        ),
     )
 
 
@@ -92,9 +102,9 @@ def _usbmuxd_lists(udid: str) -> tuple[bool, str]:
     try:
         return any(d.udid == udid for d in Usbmux().devices()), ""
     except UsbmuxdMissing:
-        return False, "Apple's iPhone service, usbmuxd, is not running on this computer"
+        return False, _("Apple's iPhone service, usbmuxd, is not running on this computer")
     except AuditError as error:
-        return False, f"usbmuxd did not answer: {error.message}"
+        return False, _("usbmuxd did not answer: {problem}").format(problem=error.message)
 
 
 def _running_adb_lists(serials: set[str], adb_port: int | None) -> bool:
@@ -114,7 +124,7 @@ def _iphone_next_step(problem: str) -> str:
         from audit.sources.ios.guidance import usbmuxd_missing
 
         return usbmuxd_missing()
-    return (
+    return _(
         "Plug the iPhone in with its cable and unlock it, then run 'device-audit devices' to "
         "see the iPhones this computer finds."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from audit.i18n import _
 from audit.model import Exemption
 
 # Fields of an accepted exemption's stored text (writes.exemption_row less the audit id).
@@ -25,8 +26,16 @@ def is_blanket(exemption: Exemption) -> bool:
 
 def blanket_words(exemption: Exemption) -> str:
     """What a blanket exemption covers, in plain words."""
-    where = f"on device {exemption.device}" if exemption.device.strip() else "on every device"
-    return f"every banned app of every policy, for every person, {where}, until {exemption.expires}"
+    if exemption.device.strip():
+        words = _(
+            "every banned app of every policy, for every person, on device {device}, until "
+            "{expires}"
+        )
+    else:
+        words = _(
+            "every banned app of every policy, for every person, on every device, until {expires}"
+        )
+    return words.format(device=exemption.device, expires=exemption.expires)
 
 
 def blanket_content(content: object) -> bool:

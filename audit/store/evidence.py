@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audit.i18n import N_, _
 from audit.model import Connection, ConnectionKind
 from audit.provenance import connection_from_dict
 from audit.store.records import FileOutcome
@@ -45,6 +46,8 @@ if TYPE_CHECKING:  # audit.store.trust imports audit.store.holds, which imports 
     from audit.store.trust import KnownPolicies, KnownPolicy
 
 TOOL_NAME = "device-audit"
+# The holds' words are stored in audits.trust_note, found again by how they start (NOTES) and
+# carried by the export as they are: English, never translated (audit.store.holds).
 OLDER_TEXT_NOTE = "signed under version"
 LOOPBACK_NOTE = "reached from a program on this computer, not a phone on a cable"
 NETWORK_NOTE = "reached over the network, after a check on a cable"
@@ -65,11 +68,11 @@ def tool_problem(statement: Mapping[str, Any]) -> str:
     if name == TOOL_NAME:
         return ""
     shown = json.dumps(name, ensure_ascii=True)[:80]
-    return (
-        f"it says it was made by the tool {shown}, not by {TOOL_NAME}: a receipt another "
-        "program signed is not a Device Audit receipt; ask for the device to be checked and "
-        "signed again with Device Audit"
-    )
+    return _(
+        "it says it was made by the tool {tool}, not by {ours}: a receipt another program signed "
+        "is not a Device Audit receipt; ask for the device to be checked and signed again with "
+        "Device Audit"
+    ).format(tool=shown, ours=TOOL_NAME)
 
 
 def connection_hold(connection: Connection | None) -> str:
@@ -175,22 +178,34 @@ def older_text_hold(known: KnownPolicies, policy_id: str, sha256: str, signed_at
     )
 
 
-def _versions(then: KnownPolicy, newer: KnownPolicy) -> tuple[str, str]:
+def _words(text: str, translated: bool) -> str:
+    return _(text) if translated else text
+
+
+def _versions(
+    then: KnownPolicy, newer: KnownPolicy, *, translated: bool = False
+) -> tuple[str, str]:
     """How the older and the newer text are named: their versions, and which is the shipped
-    one when a preset's texts share a version number."""
+    one when a preset's texts share a version number. English for a hold (stored), the
+    reader's language for attest_problem (`translated`)."""
     from audit.store.trust import PolicyTrust
 
     older = f"{then.version}"
     if then.trust is PolicyTrust.EARLIER_BUILT_IN:
-        older += " (the text an earlier release of Device Audit shipped)"
+        older = _words(
+            N_("{version} (the text an earlier release of Device Audit shipped)"), translated
+        ).format(version=then.version)
     since = _in_force(newer)
-    current = f"version {newer.version}"
-    if newer.trust is PolicyTrust.BUILT_IN:
-        current += " (the text this release ships"
-        current += ")" if since is None else f", checked on {since:%Y-%m-%d})"
+    day = "" if since is None else f"{since:%Y-%m-%d}"
+    if newer.trust is PolicyTrust.BUILT_IN and since is None:
+        current = N_("version {version} (the text this release ships)")
+    elif newer.trust is PolicyTrust.BUILT_IN:
+        current = N_("version {version} (the text this release ships, checked on {day})")
     elif since is not None:
-        current += f" (accepted on {since:%Y-%m-%d})"
-    return older, current
+        current = N_("version {version} (accepted on {day})")
+    else:
+        current = N_("version {version}")
+    return older, _words(current, translated).format(version=newer.version, day=day)
 
 
 def attest_problem(known: KnownPolicies, policy_id: str, sha256: str, now: datetime) -> str:
@@ -198,11 +213,11 @@ def attest_problem(known: KnownPolicies, policy_id: str, sha256: str, now: datet
     newer = newer_in_force(known, policy_id, sha256, now)
     if newer is None:
         return ""
-    then, current = _versions(known.by_sha[sha256], newer)
-    return (
-        f"This policy file is version {then} of policy {policy_id}, but this history has "
-        f"{current} in force: a receipt under the older text would not count."
-    )
+    then, current = _versions(known.by_sha[sha256], newer, translated=True)
+    return _(
+        "This policy file is version {version} of policy {policy}, but this history has "
+        "{current} in force: a receipt under the older text would not count."
+    ).format(version=then, policy=policy_id, current=current)
 
 
 def receipt_holds(
@@ -341,8 +356,10 @@ def refuse_older_text(history: Path | None, policy_id: str, sha256: str) -> None
     if problem:
         raise AttestationRefused(
             problem,
-            "Choose the current version of the policy (the file your helpdesk accepted last), "
-            "check the device again under it, then attest.",
+            _(
+                "Choose the current version of the policy (the file your helpdesk accepted "
+                "last), check the device again under it, then attest."
+            ),
         )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from audit.errors import StoreError
+from audit.i18n import _
 from audit.inventory import write_atomic
 from audit.store.records import ExportRow, ReceiptRecord
 from audit.text import visible
@@ -104,8 +105,10 @@ def export_receipts(receipts: Iterable[ReceiptRecord], folder: Path | str) -> li
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(
-            f"The folder {folder} cannot be made ({exc.strerror or exc}).",
-            "Choose a folder you may write to.",
+            _("The folder {folder} cannot be made ({problem}).").format(
+                folder=folder, problem=exc.strerror or exc
+            ),
+            _("Choose a folder you may write to."),
         ) from None
     written = []
     for receipt in receipts:
@@ -114,15 +117,19 @@ def export_receipts(receipts: Iterable[ReceiptRecord], folder: Path | str) -> li
             if path.exists():
                 if path.read_bytes() != receipt.envelope:
                     raise StoreError(
-                        f"{path} already exists and holds something else; it was not replaced.",
-                        "Export into an empty folder.",
+                        _(
+                            "{path} already exists and holds something else; it was not replaced."
+                        ).format(path=path),
+                        _("Export into an empty folder."),
                     )
             else:
                 write_atomic(path, receipt.envelope)
         except OSError as exc:
             raise StoreError(
-                f"{path} cannot be written ({exc.strerror or exc}).",
-                "Choose a folder you may write to, with free space.",
+                _("{path} cannot be written ({problem}).").format(
+                    path=path, problem=exc.strerror or exc
+                ),
+                _("Choose a folder you may write to, with free space."),
             ) from None
         written.append(path)
     return written

@@ -39,6 +39,7 @@ from datetime import date, datetime
 
 from audit.attestation import format_fingerprint
 from audit.errors import StoreError
+from audit.i18n import _
 from audit.model import DeviceStatus, Exemption
 from audit.store.blanket import blanket_content, blanket_words, is_blanket
 from audit.store.db import optional_time, parse_time, timestamp
@@ -47,6 +48,8 @@ from audit.store.evidence import holds_of_audits
 from audit.store.schema import AuditChainKey, relink_keys
 from audit.store.writes import exemption_row
 
+# The holds' words are stored in audits.trust_note and found again by how they start
+# (with_holds), and the export carries them as they are: English, never translated.
 EXEMPTION_NOTE = "exemption not accepted by the helpdesk"
 DISPUTE_NOTE = "disputed key"
 _HOLDS = (EXEMPTION_NOTE, DISPUTE_NOTE, *EVIDENCE_NOTES)  # evidence: audit.store.evidence
@@ -146,13 +149,20 @@ def accept_exemptions(
     make every receipt that lists it "compliant with exceptions" whatever is installed."""
     wide = [e for e in exemptions if is_blanket(e)]
     if wide and not blanket:
-        words = "; ".join(f"{e.id} covers {blanket_words(e)}" for e in wide[:3])
+        words = "; ".join(
+            _("{exemption} covers {what}").format(exemption=e.id, what=blanket_words(e))
+            for e in wide[:3]
+        )
         raise StoreError(
-            f"{file_name} was not accepted: it has an exemption that names no person, no policy, "
-            f"no rule and no app, so it covers everything ({words}).",
-            "Ask the approver to say whom and which apps it is for. If it really is meant for "
-            "everyone and everything, accept it on purpose: device-audit exemption accept FILE "
-            "--blanket --by NAME.",
+            _(
+                "{file} was not accepted: it has an exemption that names no person, no policy, "
+                "no rule and no app, so it covers everything ({exemptions})."
+            ).format(file=file_name, exemptions=words),
+            _(
+                "Ask the approver to say whom and which apps it is for. If it really is meant for "
+                "everyone and everything, accept it on purpose: device-audit exemption accept "
+                "FILE --blanket --by NAME."
+            ),
         )
     done = []
     for exemption in exemptions:
@@ -193,7 +203,10 @@ def revoke_exemptions(
     ]
     if not found:
         raise ValueError(
-            f"no accepted exemption has the id or digest {which!r} (or it was revoked already)"
+            # Translators: shown with its first letter in capitals and a full stop after it
+            _(
+                "no accepted exemption has the id or digest {which} (or it was revoked already)"
+            ).format(which=repr(which))
         )
     conn.executemany(
         "UPDATE accepted_exemptions SET revoked_by = ?, revoked_at = ? WHERE sha256 = ?",
@@ -429,15 +442,19 @@ def parse_accepted_keys(entries: Collection[str]) -> Accepted:
         identity, mark, fingerprint = entry.rpartition("=")
         try:
             if not mark or not identity:
-                raise ValueError("no fingerprint is given")
+                raise ValueError(_("no fingerprint is given"))
             pairs.add((identity, parse_fingerprint(fingerprint)))
         except ValueError as exc:
             raise StoreError(
-                f"A new key is accepted only with the fingerprint you checked with the person: "
-                f"{entry!r} is not ID=FINGERPRINT ({exc}).",
-                "Ask the person which fingerprint their Device Audit shows, and give it as "
-                "--accept-new-key ID=FINGERPRINT (the import's report shows each refused key's "
-                "fingerprint and the command).",
+                _(
+                    "A new key is accepted only with the fingerprint you checked with the "
+                    "person: {entry} is not ID=FINGERPRINT ({problem})."
+                ).format(entry=repr(entry), problem=exc),
+                _(
+                    "Ask the person which fingerprint their Device Audit shows, and give it as "
+                    "--accept-new-key ID=FINGERPRINT (the import's report shows each refused "
+                    "key's fingerprint and the command)."
+                ),
             ) from None
     return frozenset(pairs)
 

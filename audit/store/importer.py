@@ -57,6 +57,7 @@ from audit.attestation import VerifiedAttestation, format_fingerprint, verify_by
 from audit.attestation.verify import MAX_RECEIPT_BYTES, SAMPLE_REASON
 from audit.errors import AttestationInvalid, StoreError
 from audit.files import path_problem, read_limited
+from audit.i18n import N_, _, ngettext
 from audit.progress import CancelCheck, Progress, never_cancelled, no_progress, raise_if_cancelled
 from audit.store.bulk import ImportBatch, ReceiptRows, receipt_rows
 from audit.store.db import timestamp
@@ -74,7 +75,7 @@ from audit.store.times import (
     with_counted_day,
 )
 from audit.store.trust import BatchTrust
-from audit.store.writes import RECEIPT_COLUMNS, key_identity
+from audit.store.writes import RECEIPT_COLUMNS, THIS_COMPUTER, key_identity
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ CHUNK = 50
 PARALLEL_FROM = 1000
 
 
-SIMULATED_REASON = (
+SIMULATED_REASON = N_(
     "it was made on the SIMULATED demo phone, not on a real device; demo audits are never kept "
     "in the history"
 )
@@ -130,15 +131,19 @@ def receipt_files(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise StoreError(
-            f"{folder} is not a folder, so there is nothing to import from it.",
-            "Give the folder that holds the receipt files.",
+            _("{folder} is not a folder, so there is nothing to import from it.").format(
+                folder=folder
+            ),
+            _("Give the folder that holds the receipt files."),
         )
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
         raise StoreError(
-            f"The folder {folder} cannot be read ({exc.strerror or exc}).",
-            "Check that you may read the folder.",
+            _("The folder {folder} cannot be read ({problem}).").format(
+                folder=folder, problem=exc.strerror or exc
+            ),
+            _("Check that you may read the folder."),
         ) from None
     return [p for p in entries if not left_out_reason(p)]
 
@@ -178,7 +183,12 @@ def import_files(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    progress(1.0, f"Checked {len(paths)} files")
+    progress(
+        1.0,
+        ngettext("Checked {count} files", "Checked {count} files", len(paths)).format(
+            count=len(paths)
+        ),
+    )
     return ImportReport(tuple(run.outcomes))
 
 
@@ -240,7 +250,9 @@ class _Run:
         ready: list[_Candidate | FileOutcome] = []
         for path, item in zip(pending.batch, pending.loaded, strict=True):
             raise_if_cancelled(self.cancelled)
-            self.progress(self.done / max(1, self.total), f"Checking {path.name}")
+            self.progress(
+                self.done / max(1, self.total), _("Checking {file}").format(file=path.name)
+            )
             self.done += 1
             if isinstance(item, FileOutcome):
                 ready.append(item)
@@ -250,7 +262,9 @@ class _Run:
                     FileOutcome(
                         path=path,
                         result=ImportResult.DUPLICATE,
-                        reason=f"this file is already in the history (receipt {known.uid})",
+                        reason=_("this file is already in the history (receipt {uid})").format(
+                            uid=known.uid
+                        ),
                         attestation_id=known.uid,
                         signer=known.signer,
                         identity=known.identity,
@@ -271,10 +285,15 @@ def _load(path: Path) -> tuple[bytes, str] | FileOutcome:
     try:
         size = path.stat().st_size
         if size > MAX_RECEIPT_BYTES:
-            return _refused(path, f"the file is {size} bytes, far too large to be a receipt")
+            return _refused(
+                path,
+                _("the file is {size} bytes, far too large to be a receipt").format(size=size),
+            )
         data = read_limited(path, MAX_RECEIPT_BYTES)
     except OSError as exc:
-        return _refused(path, f"the file cannot be read ({path_problem(exc)})")
+        return _refused(
+            path, _("the file cannot be read ({problem})").format(problem=path_problem(exc))
+        )
     if is_pdf(data):
         return _outcome(path, ImportResult.SKIPPED, _pdf_reason(path), None)
     return data, hashlib.sha256(data).hexdigest()
@@ -299,18 +318,20 @@ def _pdf_reason(path: Path) -> str:
     """Why a PDF is passed over, naming the receipt it is the copy of when that is beside it."""
     receipt = path.with_suffix(".json")
     if receipt == path:
-        missing = "this file is a PDF saved under a receipt's name"
+        missing = _("this file is a PDF saved under a receipt's name")
     elif receipt_beside_pdf(path) is not None:
-        return (
-            f"a PDF, the readable copy of the receipt {receipt.name}, which is imported on its "
-            "own (the .json file is the signed receipt)"
-        )
+        return _(
+            "a PDF, the readable copy of the receipt {receipt}, which is imported on its own "
+            "(the .json file is the signed receipt)"
+        ).format(receipt=receipt.name)
     else:
-        missing = f"{receipt.name} is not here"
-    return (
+        missing = _("{receipt} is not here").format(receipt=receipt.name)
+    # Translators: {missing} is "this file is a PDF saved under a receipt's name" or
+    # "a.json is not here"
+    return _(
         "a PDF, not a receipt: the signed receipt is the .json file Device Audit writes beside "
-        f"its PDF, and {missing}; ask for it if this PDF is someone's receipt"
-    )
+        "its PDF, and {missing}; ask for it if this PDF is someone's receipt"
+    ).format(missing=missing)
 
 
 def verify_all(jobs: list[tuple[Path, bytes]]) -> list[Checked]:
@@ -328,23 +349,27 @@ def _verify(path: Path, data: bytes) -> Checked:
         log.error("verifying %s failed unexpectedly", path, exc_info=True)
         return _refused(
             path,
-            f"Device Audit could not check this file ({type(error).__name__}: {error}); it was "
-            "not imported. Please report this.",
+            _(
+                "Device Audit could not check this file ({problem}); it was not imported. Please "
+                "report this."
+            ).format(problem=f"{type(error).__name__}: {error}"),
         )
     if verified.sample:  # anyone can sign anything with the published sample key
-        return _refused(path, SAMPLE_REASON, verified)
+        return _refused(path, _(SAMPLE_REASON), verified)
     try:
         content = read_receipt(verified)
     except MalformedReceipt as problem:
         return _refused(
             path,
-            f"the signature is valid, but the content is not a Device Audit receipt: {problem}",
+            _(
+                "the signature is valid, but the content is not a Device Audit receipt: {problem}"
+            ).format(problem=problem),
             verified,
         )
     if content.device.id != verified.device_id:
-        return _refused(path, "the receipt names two different devices", verified)
+        return _refused(path, _("the receipt names two different devices"), verified)
     if verified.simulated or content.device.simulated:
-        return _refused(path, SIMULATED_REASON, verified, simulated=True)
+        return _refused(path, _(SIMULATED_REASON), verified, simulated=True)
     future = (
         tool_problem(verified.statement)
         or future_problem(verified, content, datetime.now(UTC))
@@ -486,7 +511,7 @@ def _add(
     else:
         note = KeyNote.ACCEPTED if known else KeyNote.FIRST
         batch.trust(identity, v.signer, source=c.path.name, at=now, accepted=bool(known))
-        known[v.signer] = f"{c.path.name} on {now[:10]}"
+        known[v.signer] = _seen(c.path.name, now)
     audit_id = batch.add(
         v,
         envelope=c.data,
@@ -499,7 +524,7 @@ def _add(
     return FileOutcome(
         path=c.path,
         result=ImportResult.IMPORTED,
-        reason="accepted as a new key for this signer" if note is KeyNote.ACCEPTED else "",
+        reason=_("accepted as a new key for this signer") if note is KeyNote.ACCEPTED else "",
         attestation_id=v.id,
         audit_id=audit_id,
         signer=v.signer,
@@ -534,8 +559,14 @@ def _known_keys(conn: sqlite3.Connection, identities: set[str]) -> dict[str, dic
             " ORDER BY first_seen, accepted, signer",
             list(chunk),
         ):
-            keys.setdefault(identity, {})[signer] = f"{source} on {str(first_seen)[:10]}"
+            keys.setdefault(identity, {})[signer] = _seen(str(source), str(first_seen))
     return keys
+
+
+def _seen(source: str, first_seen: str) -> str:
+    """Where and when a key was first seen: "receipt.json on 2025-03-01"."""
+    shown = _(THIS_COMPUTER) if source == THIS_COMPUTER else source  # a file's name otherwise
+    return _("{source} on {day}").format(source=shown, day=first_seen[:10])
 
 
 def _lookalike(
@@ -558,18 +589,24 @@ def _decide(
     if same is not None:
         uid, payload, signer = same
         if payload == v.payload_sha256 and signer == v.signer:
-            return _duplicate(c.path, f"receipt {uid} is already in the history", v)
+            return _duplicate(
+                c.path, _("receipt {uid} is already in the history").format(uid=uid), v
+            )
         if payload == v.payload_sha256:
             return _refused(
                 c.path,
-                f"the history already holds this receipt ({uid}) signed by another key "
-                f"({format_fingerprint(signer)}): someone signed a copy of it",
+                _(
+                    "the history already holds this receipt ({uid}) signed by another key "
+                    "({key}): someone signed a copy of it"
+                ).format(uid=uid, key=format_fingerprint(signer)),
                 v,
             )
         return _refused(
             c.path,
-            f"the history already holds a different receipt with the same id ({uid}): this one "
-            "was altered and signed again, or forged",
+            _(
+                "the history already holds a different receipt with the same id ({uid}): this "
+                "one was altered and signed again, or forged"
+            ).format(uid=uid),
             v,
         )
     identity = v.identity
@@ -579,13 +616,19 @@ def _decide(
     first_signer, source = next(iter(known.items()))
     return _refused(
         c.path,
-        f"it is signed by key {format_fingerprint(v.signer)} (on {_signed_day(v)}), but "
-        "receipts from "
-        f"{_who(identity)} so far were signed by key {format_fingerprint(first_signer)} "
-        f"(first seen in {source}); the key seen first is no more proven than this one, so "
-        f"ask {_who(identity).removeprefix('staff id ')} which fingerprint their own Device "
-        f"Audit shows. If {_who(identity)} really has a new key (a new "
-        f"computer, a reinstall), accept it.",
+        _(
+            "it is signed by key {key} (on {day}), but receipts from {who} so far were signed by "
+            "key {first_key} (first seen in {source}); the key seen first is no more proven than "
+            "this one, so ask {person} which fingerprint their own Device Audit shows. If {who} "
+            "really has a new key (a new computer, a reinstall), accept it."
+        ).format(
+            key=format_fingerprint(v.signer),
+            day=_signed_day(v),
+            who=_who(identity),
+            first_key=format_fingerprint(first_signer),
+            source=source,
+            person=_who(identity) if identity.startswith("technician:") else identity,
+        ),
         v,
         key_changed=True,
     )
@@ -598,8 +641,8 @@ def _signed_day(v: ReceiptRows) -> str:
 
 def _who(identity: str) -> str:
     if identity.startswith("technician:"):
-        return f"technician {identity.removeprefix('technician:')}"
-    return f"staff id {identity}"
+        return _("technician {name}").format(name=identity.removeprefix("technician:"))
+    return _("staff id {id}").format(id=identity)
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

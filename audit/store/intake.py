@@ -21,10 +21,11 @@ import psutil
 
 from audit.attestation.verify import MAX_RECEIPT_BYTES
 from audit.files import path_problem
+from audit.i18n import _, language, set_language
 from audit.store.records import FileOutcome, ImportResult
 
 
-def passed_over(folder: Path, reader: str = "an import") -> list[FileOutcome]:
+def passed_over(folder: Path, reader: str | None = None) -> list[FileOutcome]:
     """What a folder's import (or `reader`: `history rejudge --inventories` lists its folder
     with this too) leaves out and why (hidden files, folders, links to no file, pipes and
     devices), so that its report lists every entry of the folder."""
@@ -45,25 +46,38 @@ def passed_over(folder: Path, reader: str = "an import") -> list[FileOutcome]:
     ]
 
 
-def left_out_reason(path: Path, reader: str = "an import") -> str:
-    """Why the import (or `reader`) leaves this entry of a folder out, or "" when it is a file
-    to read."""
+def left_out_reason(path: Path, reader: str | None = None) -> str:
+    """Why the import (or `reader`, a command's name) leaves this entry of a folder out, or ""
+    when it is a file to read."""
     if path.name.startswith("."):
-        return "a hidden file (its name starts with a dot); Device Audit never names its files so"
+        return _(
+            "a hidden file (its name starts with a dot); Device Audit never names its files so"
+        )
     try:
         info = path.stat()  # follows a link: a link to a receipt is imported
     except OSError as exc:
         if path.is_symlink():
-            return "a link to a file that is not there (or cannot be reached)"
-        return f"it cannot be looked at ({path_problem(exc)})"
-    link = "a link to " if path.is_symlink() else ""
+            return _("a link to a file that is not there (or cannot be reached)")
+        return _("it cannot be looked at ({problem})").format(problem=path_problem(exc))
+    link = path.is_symlink()
     if stat.S_ISDIR(info.st_mode):
         return (
-            f"{link}a folder: {reader} takes the files of the folder it is given, not of the "
-            "folders inside it; run it again on that folder on its own"
-        )
+            _(
+                "a link to a folder: {reader} takes the files of the folder it is given, not of "
+                "the folders inside it; run it again on that folder on its own"
+            )
+            if link
+            else _(
+                "a folder: {reader} takes the files of the folder it is given, not of the "
+                "folders inside it; run it again on that folder on its own"
+            )
+        ).format(reader=reader or _("an import"))
     if not stat.S_ISREG(info.st_mode):
-        return f"{link}a pipe, a device or a socket, not a file"
+        return (
+            _("a link to a pipe, a device or a socket, not a file")
+            if link
+            else _("a pipe, a device or a socket, not a file")
+        )
     return ""
 
 
@@ -93,9 +107,16 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=start_worker,
+        initargs=(os.getpid(), language()),
     )
+
+
+def start_worker(parent: int, words: str) -> None:
+    """In a worker: write its reasons in the language the person chose (a spawned process
+    would otherwise take the system's, not the app's setting), and end with `parent`."""
+    set_language(words)
+    die_with_parent(parent)
 
 
 def die_with_parent(parent: int) -> None:

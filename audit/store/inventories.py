@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from audit.errors import AuditError
+from audit.i18n import N_, _
 from audit.inventory import FORMAT, VERSION, app_to_dict, load
 from audit.model import (
     AppId,
@@ -62,9 +63,12 @@ E = TypeVar("E", bound=StrEnum)
 class ForgedInventory(AuditError):
     """A stored inventory that is not the one its digest names (or cannot be read at all)."""
 
-    default_next_step = (
+    default_next_step = N_(
         "The history file was changed outside Device Audit: check the device again to judge it."
     )
+
+    def __init__(self, message: str, next_step: str = "") -> None:
+        super().__init__(message, next_step or _(self.default_next_step))
 
 
 @dataclass(frozen=True)
@@ -96,57 +100,65 @@ def decode(digest: str, blob: bytes) -> StoredInventory:
         inflater = zlib.decompressobj()
         data = inflater.decompress(bytes(blob), MAX_INVENTORY_BYTES + 1)
         if len(data) > MAX_INVENTORY_BYTES or inflater.unconsumed_tail:
-            raise ValueError("it expands beyond any inventory Device Audit writes")
+            raise ValueError(_("it expands beyond any inventory Device Audit writes"))
         if not inflater.eof:
-            raise ValueError("it is cut short")
+            raise ValueError(_("it is cut short"))
     except (zlib.error, ValueError) as exc:
         raise ForgedInventory(
-            f"The stored inventory {digest[:12]}… cannot be read ({exc}); it was not used."
+            _("The stored inventory {digest}… cannot be read ({problem}); it was not used.").format(
+                digest=digest[:12], problem=exc
+            )
         ) from None
     found = hashlib.sha256(data).hexdigest()
     if found != digest:
         raise ForgedInventory(
-            f"The stored inventory {digest[:12]}… holds another inventory (digest "
-            f"{found[:12]}…) than the one the audit recorded; it was not used."
+            _(
+                "The stored inventory {digest}… holds another inventory (digest {found}…) than "
+                "the one the audit recorded; it was not used."
+            ).format(digest=digest[:12], found=found[:12])
         )
     try:
         head, *lines = data.decode("utf-8").split("\n")
         device_id, complete = _head(json.loads(head))
         parsed = json.loads("[" + ",".join(lines) + "]")  # one parse, not one per line
         if len(parsed) != len(lines):
-            raise ValueError("its lines are not one app each")
+            raise ValueError(_("its lines are not one app each"))
         apps = tuple(map(_app, parsed))
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         # The digest matched, so the text is the one hashed; lines no app makes mean the
         # digest itself was written outside Device Audit.
         raise ForgedInventory(
-            f"The stored inventory {digest[:12]}… is not one Device Audit wrote ({exc}); it was "
-            "not used."
+            _(
+                "The stored inventory {digest}… is not one Device Audit wrote ({problem}); it was "
+                "not used."
+            ).format(digest=digest[:12], problem=exc)
         ) from None
     return StoredInventory(digest, device_id, complete, apps)
 
 
 def _head(value: Any) -> tuple[str, bool]:
     if not (isinstance(value, list) and len(value) == 4 and value[:2] == [FORMAT, VERSION]):
-        raise ValueError("its first line is not an inventory's")
+        raise ValueError(_("its first line is not an inventory's"))
     device_id, complete = value[2], value[3]
     if not isinstance(device_id, str) or not isinstance(complete, bool):
-        raise ValueError("its first line is not an inventory's")
+        raise ValueError(_("its first line is not an inventory's"))
     return device_id, complete
 
 
 def _app(values: Any) -> InstalledApp:
     """One app line, strictly: each field of the type app_to_dict writes."""
     if not isinstance(values, list) or len(values) not in (len(FIELDS), len(FIELDS) + 1):
-        raise ValueError("an app line has the wrong number of fields")
+        raise ValueError(_("an app line has the wrong number of fields"))
     confirmed = len(values) > len(FIELDS)
     if confirmed and values[-1] is not True:
-        raise ValueError("an app line ends with something other than state_confirmed")
+        raise ValueError(_("an app line ends with something other than state_confirmed"))
     if _UNREAD:
-        raise ValueError(f"an app line has fields this reader does not know: {_UNREAD}")
+        raise ValueError(
+            _("an app line has fields this reader does not know: {fields}").format(fields=_UNREAD)
+        )
     for index in _TEXT_AT:  # most fields are text: checked without a call each
         if type(values[index]) is not str:
-            raise TypeError(f"{FIELDS[index]} is not text")
+            raise TypeError(_("{field} is not text").format(field=FIELDS[index]))
     fields = dict(zip(FIELDS, values, strict=False))  # a true state_confirmed is read above
     for index, name, read in _TYPED_AT:
         fields[name] = read(values[index])
@@ -155,19 +167,19 @@ def _app(values: Any) -> InstalledApp:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected text, found {type(value).__name__}")
+        raise TypeError(_("expected text, found {type}").format(type=type(value).__name__))
     return value
 
 
 def _number(value: Any) -> int | None:
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise TypeError(f"expected a number, found {type(value).__name__}")
+    raise TypeError(_("expected a number, found {type}").format(type=type(value).__name__))
 
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, found {type(value).__name__}")
+        raise TypeError(_("expected true or false, found {type}").format(type=type(value).__name__))
     return value
 
 
@@ -185,7 +197,7 @@ def _enum(kind: type[E]) -> Callable[[Any], E]:
 
 def _other_ids(value: Any) -> tuple[AppId, ...]:
     if not isinstance(value, list):
-        raise TypeError("other_ids is not a list")
+        raise TypeError(_("{field} is not a list").format(field="other_ids"))
     return tuple(AppId(IdentifierKind(_text(item["kind"])), _text(item["value"])) for item in value)
 
 
@@ -295,8 +307,10 @@ def hold_files(conn: sqlite3.Connection, paths: Iterable[Path]) -> list[HeldFile
                     HeldFile(
                         path,
                         False,
-                        "no audit in the history was judged on this inventory (its digest "
-                        f"{digest[:12]}… is not one a scan or receipt recorded)",
+                        _(
+                            "no audit in the history was judged on this inventory (its digest "
+                            "{digest}… is not one a scan or receipt recorded)"
+                        ).format(digest=digest[:12]),
                     )
                 )
     return outcomes

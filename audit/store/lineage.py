@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import replace
 
+from audit.i18n import _
 from audit.store.db import parse_time
 from audit.store.records import AuditSummary
 from audit.store.trust import KnownPolicies, PolicyTrust
@@ -95,15 +96,19 @@ def older_policy_words(known: KnownPolicies, policy_id: str, sha256: str) -> str
         return ""
     then = known.by_sha.get(sha256)
     if then is None or then.id != policy_id:
-        version = "a text this helpdesk does not know"
+        version = _("a text this helpdesk does not know")
     elif then.trust is PolicyTrust.EARLIER_BUILT_IN:
-        version = f"version {then.version}, as an earlier release shipped it"
+        version = _("version {version}, as an earlier release shipped it").format(
+            version=then.version
+        )
     else:
-        version = f"version {then.version}"
-    return (
-        f"judged under an older version of the policy ({version}; the current one is version "
-        f"{current.version}); check the device again to judge it under the current one"
-    )
+        version = _("version {version}").format(version=then.version)
+    # Translators: {version} is "version 1", "version 1, as an earlier release shipped it" or
+    # "a text this helpdesk does not know"
+    return _(
+        "judged under an older version of the policy ({version}; the current one is version "
+        "{current}); check the device again to judge it under the current one"
+    ).format(version=version, current=current.version)
 
 
 def older_policy_count(conn: sqlite3.Connection, policy_id: str) -> int:

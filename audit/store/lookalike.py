@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Mapping
 
 from audit.confusables import identity_look, mixed_alphabets, reads_as_technician
+from audit.i18n import _
 from audit.store.bulk import AUDIT_COLUMNS, ReceiptRows
 from audit.text import visible
 
@@ -47,22 +48,23 @@ def lookalike_problem(
         "technician's name", technician
     )
     if mixed:
-        return f"{mixed}: ask for it to be signed again with the name as the person writes it"
+        return _(
+            "{problem}: ask for it to be signed again with the name as the person writes it"
+        ).format(problem=mixed)
     if reads_as_technician(staff_id):
-        return (
-            f"its staff id {visible(staff_id)!r} is written as a technician's identity, which "
-            "no staff id may be, whether or not a technician is named: ask for it to be signed "
-            "again with the person's real staff id"
-        )
+        return _(
+            "its staff id {staff_id} is written as a technician's identity, which no staff id "
+            "may be, whether or not a technician is named: ask for it to be signed again with "
+            "the person's real staff id"
+        ).format(staff_id=repr(visible(staff_id)))
     if v.identity in keys:
         return ""
     twin = lookalikes.get(identity_look(v.identity))
     if twin is None or twin == v.identity:
         return ""
-    return (
-        f"it is signed for {visible(v.identity)!r}, which looks like {visible(twin)!r} (another "
-        "case, a look-alike dash, an invisible character, O for 0 or a letter of another "
-        "alphabet) whose receipts are signed with "
-        "another key: ask the person which staff id is theirs, and for it to be signed again "
-        "with it"
-    )
+    return _(
+        "it is signed for {identity}, which looks like {twin} (another case, a look-alike dash, "
+        "an invisible character, O for 0 or a letter of another alphabet) whose receipts are "
+        "signed with another key: ask the person which staff id is theirs, and for it to be "
+        "signed again with it"
+    ).format(identity=repr(visible(v.identity)), twin=repr(visible(twin)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.errors import StoreError
+from audit.i18n import _
 from audit.model import Policy
 from audit.policy.loader import preset_digests
 from audit.text import visible
@@ -34,10 +35,14 @@ def check_usable(policy: Policy, *, signed_required: bool) -> None:
     name = Path(policy.origin).name if policy.origin else policy.id
     shown = visible(name, limit=120)
     raise StoreError(
-        f"The policy '{visible(policy.title, limit=120)}' ({shown}) is not signed by whoever "
-        "issued it, and this helpdesk requires signed policies: receipts made under it would "
-        "be refused, so it cannot be used here.",
-        f"Ask the issuer for the signed file ({shown} with {shown}.sig beside it) and open "
-        "that, or choose a built-in policy. Whoever runs the helpdesk can turn the requirement "
-        f"off ({REQUIRE_SIGNED_OFF}).",
+        _(
+            "The policy '{title}' ({file}) is not signed by whoever issued it, and this helpdesk "
+            "requires signed policies: receipts made under it would be refused, so it cannot be "
+            "used here."
+        ).format(title=visible(policy.title, limit=120), file=shown),
+        _(
+            "Ask the issuer for the signed file ({file} with {file}.sig beside it) and open that, "
+            "or choose a built-in policy. Whoever runs the helpdesk can turn the requirement off "
+            "({command})."
+        ).format(file=shown, command=REQUIRE_SIGNED_OFF),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from audit.attestation import VerifiedAttestation, verify_bytes
 from audit.errors import AttestationInvalid, NoAuditsUnderPolicy, StoreError
+from audit.i18n import _
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -240,8 +241,8 @@ def summary(conn: sqlite3.Connection, audit_id: int) -> AuditSummary:
     row = conn.execute(f"SELECT {_SUMMARY} FROM audits WHERE id = ?", (audit_id,)).fetchone()
     if row is None:
         raise StoreError(
-            f"There is no audit {audit_id} in the history.",
-            "Refresh the history list; the audit may be in another history file.",
+            _("There is no audit {audit_id} in the history.").format(audit_id=audit_id),
+            _("Refresh the history list; the audit may be in another history file."),
         )
     return _summary(row)
 
@@ -354,7 +355,7 @@ def _receipt(row: tuple[Any, ...], *, verify: bool = True) -> ReceiptRecord:
             problem = error.message
         else:
             if verified.id != row[0] or verified.signer != row[4]:
-                problem = "The stored receipt does not match its history record."
+                problem = _("The stored receipt does not match its history record.")
     return ReceiptRecord(
         uid=row[0],
         kind=row[1],
@@ -473,15 +474,18 @@ def require_policy(conn: sqlite3.Connection, policy_id: str | None) -> None:
     known = [row[0] for row in conn.execute("SELECT DISTINCT policy_id FROM audits ORDER BY 1")]
     if policy_id in known:
         return
-    there = (
-        f"policies there: {', '.join(visible(p, limit=80) for p in known)}"
+    shown = visible(policy_id, limit=80)
+    message = (
+        _("No audits under policy '{policy}' in the history; policies there: {policies}.")
         if known
-        else "the history holds no audits yet"
+        else _("No audits under policy '{policy}' in the history; the history holds no audits yet.")
     )
     raise NoAuditsUnderPolicy(
-        f"No audits under policy '{visible(policy_id, limit=80)}' in the history; {there}.",
-        "Choose one of the policies there (a policy's id, as 'device-audit history' shows it), "
-        "or export every policy.",
+        message.format(policy=shown, policies=", ".join(visible(p, limit=80) for p in known)),
+        _(
+            "Choose one of the policies there (a policy's id, as 'device-audit history' shows "
+            "it), or export every policy."
+        ),
         policy_id=policy_id,
         known=tuple(known),
     )
@@ -588,7 +592,7 @@ def _connection_columns(connection: Connection | None) -> dict[str, str]:
     """The export's two columns: the kind as a code for scripts, and the words for people."""
     return {
         "connection": connection.kind.value if connection is not None else "",
-        "reached": reached_words(connection),
+        "reached": reached_words(connection, translated=False),
     }
 
 

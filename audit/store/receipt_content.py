@@ -17,6 +17,7 @@ from typing import Any
 
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import MAX_COUNT, MAX_SDK, SPAN, day_in_range, time_in_range
+from audit.i18n import _
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -97,7 +98,7 @@ class _Obj:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
-            raise MalformedReceipt(f"'{where}' is not an object")
+            raise MalformedReceipt(_("'{field}' is not an object").format(field=where))
         self.data: dict[str, Any] = data
         self.where = where
 
@@ -105,7 +106,9 @@ class _Obj:
         return f"{self.where}.{key}"
 
     def wrong(self, key: str) -> MalformedReceipt:
-        return MalformedReceipt(f"'{self.path(key)}' is missing or of the wrong type")
+        return MalformedReceipt(
+            _("'{field}' is missing or of the wrong type").format(field=self.path(key))
+        )
 
     def value(self, key: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
         value = self.data.get(key)
@@ -150,7 +153,11 @@ class _Obj:
         if isinstance(value, int) and not isinstance(value, bool):
             if 0 <= value <= limit:
                 return value
-            raise MalformedReceipt(f"'{self.path(key)}' is {value}, not a number from 0 to {limit}")
+            raise MalformedReceipt(
+                _("'{field}' is {value}, not a number from 0 to {limit}").format(
+                    field=self.path(key), value=value, limit=limit
+                )
+            )
         raise self.wrong(key)
 
     def enum(self, key: str, allowed: Mapping[str, EnumT]) -> EnumT:
@@ -164,7 +171,11 @@ class _Obj:
     def _member(self, key: str, raw: str, allowed: Mapping[str, EnumT]) -> EnumT:
         member = allowed.get(raw)
         if member is None:
-            raise MalformedReceipt(f"'{self.path(key)}' is {raw!r}, not a known value")
+            raise MalformedReceipt(
+                _("'{field}' is {value}, not a known value").format(
+                    field=self.path(key), value=repr(raw)
+                )
+            )
         return member
 
     def time(self, key: str) -> datetime:
@@ -180,9 +191,13 @@ class _Obj:
         except ValueError:
             value = None
         if value is None or value.tzinfo is None:
-            raise MalformedReceipt(f"'{self.path(key)}' is not a UTC time")
+            raise MalformedReceipt(_("'{field}' is not a UTC time").format(field=self.path(key)))
         if not time_in_range(value):
-            raise MalformedReceipt(f"'{self.path(key)}' is {raw}, not a time {SPAN}")
+            raise MalformedReceipt(
+                _("'{field}' is {value}, not a time {span}").format(
+                    field=self.path(key), value=raw, span=_(SPAN)
+                )
+            )
         return value
 
     def day(self, key: str) -> date:
@@ -196,9 +211,15 @@ class _Obj:
         try:
             value = date.fromisoformat(raw)
         except ValueError:
-            raise MalformedReceipt(f"'{self.path(key)}' is not a date") from None
+            raise MalformedReceipt(
+                _("'{field}' is not a date").format(field=self.path(key))
+            ) from None
         if not day_in_range(value):
-            raise MalformedReceipt(f"'{self.path(key)}' is {raw}, not a day {SPAN}")
+            raise MalformedReceipt(
+                _("'{field}' is {value}, not a day {span}").format(
+                    field=self.path(key), value=raw, span=_(SPAN)
+                )
+            )
         return value
 
     def child(self, key: str) -> _Obj:
@@ -215,7 +236,9 @@ class _Obj:
         if not isinstance(values, list):
             raise self.wrong(key)
         if not all(isinstance(v, str) for v in values):
-            raise MalformedReceipt(f"'{self.path(key)}' is not a list of texts")
+            raise MalformedReceipt(
+                _("'{field}' is not a list of texts").format(field=self.path(key))
+            )
         return tuple(values)
 
 
@@ -233,7 +256,11 @@ def device_from_dict(data: Any, where: str = "device") -> Device:
     d = _Obj(data, where)
     sdk = d.value("sdk", int, optional=True)
     if sdk is not None and not 0 <= sdk <= MAX_SDK:
-        raise MalformedReceipt(f"'{d.path('sdk')}' is {sdk}, not an Android API level")
+        raise MalformedReceipt(
+            _("'{field}' is {value}, not an Android API level").format(
+                field=d.path("sdk"), value=sdk
+            )
+        )
     managed = d.value("managed", bool, optional=True)
     return Device(
         id=d.text("id"),
@@ -259,7 +286,9 @@ def _connection(d: _Obj) -> Connection | None:
     try:
         return connection_from_dict(d.data.get("connection"), device_kind=d.data.get("kind"))
     except ValueError as error:
-        raise MalformedReceipt(f"'{d.path('connection')}' is malformed: {error}") from None
+        raise MalformedReceipt(
+            _("'{field}' is malformed: {problem}").format(field=d.path("connection"), problem=error)
+        ) from None
 
 
 # How a device is stored (audits.device_json): made once, not per receipt.
@@ -279,7 +308,9 @@ def read_receipt(verified: VerifiedAttestation) -> ReceiptContent:
     for row in findings:
         if row.exemption_id is not None and row.exemption_id not in known:
             raise MalformedReceipt(
-                f"a finding names exemption {row.exemption_id!r}, which the receipt does not list"
+                _("a finding names exemption {exemption}, which the receipt does not list").format(
+                    exemption=repr(row.exemption_id)
+                )
             )
     day = predicate.maybe_day("day") or verified.attested_at.date()
     return ReceiptContent(
@@ -329,7 +360,9 @@ def _users(s: _Obj) -> tuple[UserProfile, ...]:
     fields = []
     for index, user in enumerate(users):
         if not isinstance(user, dict):
-            raise MalformedReceipt(f"'{s.path('users')}[{index}]' is not an object")
+            raise MalformedReceipt(
+                _("'{field}' is not an object").format(field=f"{s.path('users')}[{index}]")
+            )
         uid, name, kind = user.get("id"), user.get("name"), user.get("kind")
         if not (isinstance(uid, str) and isinstance(name, str) and isinstance(kind, str)):
             key = next(
@@ -338,11 +371,15 @@ def _users(s: _Obj) -> tuple[UserProfile, ...]:
                 if not isinstance(v, str)
             )
             raise MalformedReceipt(
-                f"'{s.path('users')}[{index}].{key}' is missing or of the wrong type"
+                _("'{field}' is missing or of the wrong type").format(
+                    field=f"{s.path('users')}[{index}].{key}"
+                )
             )
         if kind not in _USER_KINDS:
             raise MalformedReceipt(
-                f"'{s.path('users')}[{index}].kind' is {kind!r}, not a known value"
+                _("'{field}' is {value}, not a known value").format(
+                    field=f"{s.path('users')}[{index}].kind", value=repr(kind)
+                )
             )
         fields.append((uid, name, kind))
     return _profiles(tuple(fields))
@@ -363,10 +400,16 @@ def _finding(f: _Obj) -> FindingRow:
     status = f.text("status")
     status_before = f.maybe_text("status_before")
     if status not in FINDING_STATUSES:
-        raise MalformedReceipt(f"'{f.path('status')}' is {status!r}, not a known value")
+        raise MalformedReceipt(
+            _("'{field}' is {value}, not a known value").format(
+                field=f.path("status"), value=repr(status)
+            )
+        )
     if status_before is not None and status_before not in FINDING_STATUSES:
         raise MalformedReceipt(
-            f"'{f.path('status_before')}' is {status_before!r}, not a known value"
+            _("'{field}' is {value}, not a known value").format(
+                field=f.path("status_before"), value=repr(status_before)
+            )
         )
     return FindingRow(
         rule_id=f.text("rule"),

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from audit.errors import AuditError, StoreError
+from audit.i18n import _, ngettext
 from audit.model import (
     Assessment,
     DeviceStatus,
@@ -66,7 +67,10 @@ from audit.store.status import status_on
 from audit.store.trust import KnownPolicies, KnownPolicy, PolicyTrust, policy_deadline
 from audit.store.writes import AuditKey, insert_assessment, insert_audit, relink_key
 from audit.text import visible
+from audit.words import status_in_sentence
 
+# Stored in the history's trust note and carried by the export as it is: English, never
+# translated (audit.store.holds keeps every stored note in one language).
 REJUDGED_WORDS = "re-judged from the stored inventory, not rescanned"
 T = TypeVar("T")
 
@@ -78,17 +82,11 @@ _SEVERITY = {
     DeviceStatus.NON_COMPLIANT: 3,
     DeviceStatus.OVERDUE: 4,
 }
-_STATUS_WORDS = {
-    DeviceStatus.COMPLIANT: "compliant",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "compliant with exceptions",
-    DeviceStatus.INCOMPLETE: "incomplete (the scan could not see everything)",
-    DeviceStatus.NON_COMPLIANT: "not compliant",
-    DeviceStatus.OVERDUE: "not compliant, past the deadline",
-}
 
 
 def status_words(status: DeviceStatus) -> str:
-    return _STATUS_WORDS[status]
+    """The status inside the report's sentences, in the reader's language (audit.words)."""
+    return status_in_sentence(status)
 
 
 @dataclass(frozen=True)
@@ -143,45 +141,89 @@ class RejudgeReport:
 
 def whose(v: Verdict | NotRejudged) -> str:
     """ "PS-1042's Pixel 7 [android:P1]": device-provided text, shown escaped."""
-    person = visible(v.staff_id) or visible(v.person_name) or "(no name)"
-    return f"{person}'s {visible(v.device_name) or 'device'} [{visible(v.device_id)}]"
+    person = visible(v.staff_id) or visible(v.person_name) or _("(no name)")
+    return _("{person}'s {device} [{device_id}]").format(
+        person=person, device=visible(v.device_name) or _("device"), device_id=visible(v.device_id)
+    )
 
 
 def report_lines(report: RejudgeReport) -> list[str]:
     """The re-judgement in words, as the CLI prints it and the app shows it."""
-    now = f"version {report.version}"
+    version = report.version
     lines = [
-        f"Re-judged under {visible(report.policy_id)} {now} as of {report.day}, from the "
-        "inventories this history holds; no device was rescanned."
+        _(
+            "Re-judged under {policy} version {version} as of {day}, from the inventories this "
+            "history holds; no device was rescanned."
+        ).format(policy=visible(report.policy_id), version=version, day=report.day)
     ]
     for v in report.changed:
-        then = f"version {v.was_version}" if v.was_version else "an older text"
-        apps = f": {visible(', '.join(v.apps))}" if v.apps else ""
-        lines.append(
-            f"  {whose(v)}: {status_words(v.before)} under {then} → "
-            f"{status_words(v.judged)} under {now}{apps}  (#{v.audit_id} → #{v.rejudged_id})"
+        # Translators: {then} is "version 2" or "an older text"; {apps} is empty or ": CapCut"
+        line = _("{who}: {before} under {then} → {after} under version {version}{apps}")
+        then = (
+            _("version {version}").format(version=v.was_version)
+            if v.was_version
+            else _("an older text")
         )
+        apps = _(": {apps}").format(apps=visible(", ".join(v.apps))) if v.apps else ""
+        line = line.format(
+            who=whose(v),
+            before=status_words(v.before),
+            then=then,
+            after=status_words(v.judged),
+            version=version,
+            apps=apps,
+        )
+        lines.append(f"  {line}  (#{v.audit_id} → #{v.rejudged_id})")
     kept = report.unchanged
     if kept:
         lines.append(
-            f"{len(kept)} unchanged (kept as recorded: a re-judgement only ever lowers a "
-            "verdict; they still count as checked under the older version until checked again):"
+            ngettext(
+                "{count} unchanged (kept as recorded: a re-judgement only ever lowers a "
+                "verdict; they still count as checked under the older version until checked "
+                "again):",
+                "{count} unchanged (kept as recorded: a re-judgement only ever lowers a "
+                "verdict; they still count as checked under the older version until checked "
+                "again):",
+                len(kept),
+            ).format(count=len(kept))
+        )
+        for v in kept:
+            line = _("{who}: still {status}").format(who=whose(v), status=status_words(v.before))
+            if v.apps:
+                line += _("; under version {version} also: {apps}").format(
+                    version=version, apps=visible(", ".join(v.apps))
+                )
+            lines.append(f"  {line}")
+    if report.not_rejudged:
+        failed = len(report.not_rejudged)
+        lines.append(
+            ngettext(
+                "{count} could not be re-judged (their status is unchanged):",
+                "{count} could not be re-judged (their status is unchanged):",
+                failed,
+            ).format(count=failed)
         )
         lines += [
-            f"  {whose(v)}: still {status_words(v.before)}"
-            + (f"; under {now} also: {visible(', '.join(v.apps))}" if v.apps else "")
-            for v in kept
+            "  "
+            + _("{who} (#{audit_id}): {reason}").format(
+                who=whose(n), audit_id=n.audit_id, reason=visible(n.reason)
+            )
+            for n in report.not_rejudged
         ]
-    if report.not_rejudged:
-        lines.append(
-            f"{len(report.not_rejudged)} could not be re-judged (their status is unchanged):"
-        )
-        lines += [f"  {whose(n)} (#{n.audit_id}): {visible(n.reason)}" for n in report.not_rejudged]
     total = len(report.verdicts) + len(report.not_rejudged)
     lines.append(
-        f"{total} devices were judged under an older version: {len(report.changed)} now "
-        f"worse (recorded as re-judged, not rescanned), {len(kept)} unchanged, "
-        f"{len(report.not_rejudged)} could not be re-judged."
+        ngettext(
+            "{total} devices were judged under an older version: {changed} now worse (recorded "
+            "as re-judged, not rescanned), {kept} unchanged, {failed} could not be re-judged.",
+            "{total} devices were judged under an older version: {changed} now worse (recorded "
+            "as re-judged, not rescanned), {kept} unchanged, {failed} could not be re-judged.",
+            total,
+        ).format(
+            total=total,
+            changed=len(report.changed),
+            kept=len(kept),
+            failed=len(report.not_rejudged),
+        )
     )
     return lines
 
@@ -201,34 +243,51 @@ def current_policy(
     current = known.by_id.get(policy_id)
     if current is None:
         raise StoreError(
-            f"This helpdesk knows no policy '{policy_id}': it is neither built in nor accepted.",
-            "Accept the policy's file first (device-audit policy accept FILE --by NAME), or "
-            "check the id with 'device-audit policies'.",
+            _(
+                "This helpdesk knows no policy '{policy}': it is neither built in nor accepted."
+            ).format(policy=policy_id),
+            _(
+                "Accept the policy's file first (device-audit policy accept FILE --by NAME), or "
+                "check the id with 'device-audit policies'."
+            ),
         )
     if file is not None:
         given = load_policy_file(file)
         if given.id != policy_id:
             raise StoreError(
-                f"{file.name} is the policy '{given.id}', not '{policy_id}'.",
-                "Give the file of the policy to re-judge.",
+                _("{file} is the policy '{given}', not '{policy}'.").format(
+                    file=file.name, given=given.id, policy=policy_id
+                ),
+                _("Give the file of the policy to re-judge."),
             )
         if given.sha256 != current.sha256:
             accepted = known.by_sha.get(given.sha256)
             what = (
-                f"version {accepted.version}, not the current version {current.version}"
+                _("{file} is version {version}, not the current version {current} of '{policy}'.")
                 if accepted is not None and accepted.id == policy_id
-                else "a text this helpdesk has not accepted"
+                else _("{file} is a text this helpdesk has not accepted of '{policy}'.")
             )
             raise StoreError(
-                f"{file.name} is {what} of '{policy_id}'.",
-                "Re-judging uses the current text only: accept the new file first "
-                "(device-audit policy accept FILE --by NAME), then re-judge.",
+                what.format(
+                    file=file.name,
+                    version=accepted.version if accepted is not None else "",
+                    current=current.version,
+                    policy=policy_id,
+                ),
+                _(
+                    "Re-judging uses the current text only: accept the new file first "
+                    "(device-audit policy accept FILE --by NAME), then re-judge."
+                ),
             )
     if version is not None and version != current.version:
         raise StoreError(
-            f"The current text of '{policy_id}' is version {current.version}, not {version}.",
-            "Re-judging uses the current text only; accept the file of the version you mean "
-            "first (device-audit policy accept FILE --by NAME).",
+            _("The current text of '{policy}' is version {current}, not {version}.").format(
+                policy=policy_id, current=current.version, version=version
+            ),
+            _(
+                "Re-judging uses the current text only; accept the file of the version you mean "
+                "first (device-audit policy accept FILE --by NAME)."
+            ),
         )
     return _load_known(conn, current)
 
@@ -245,13 +304,17 @@ def _load_known(conn: sqlite3.Connection, known: KnownPolicy) -> Policy:
             policy = loads_policy(bytes(row[0]).decode("utf-8"), str(row[1]) or known.id)
     except (AuditError, UnicodeDecodeError, TypeError) as exc:
         raise StoreError(
-            f"The current text of '{known.id}' cannot be read again ({exc}).",
-            "Accept the policy's file again (device-audit policy accept FILE --by NAME).",
+            _("The current text of '{policy}' cannot be read again ({problem}).").format(
+                policy=known.id, problem=exc
+            ),
+            _("Accept the policy's file again (device-audit policy accept FILE --by NAME)."),
         ) from None
     if policy.sha256 != known.sha256:
         raise StoreError(
-            f"The current text of '{known.id}' is not the one this helpdesk knows.",
-            "Accept the policy's file again (device-audit policy accept FILE --by NAME).",
+            _("The current text of '{policy}' is not the one this helpdesk knows.").format(
+                policy=known.id
+            ),
+            _("Accept the policy's file again (device-audit policy accept FILE --by NAME)."),
         )
     return policy
 
@@ -379,7 +442,7 @@ def _stored_scan(
         (audit_id,),
     ).fetchone()
     if row is None:
-        raise _NotHeld("it has no scan")
+        raise _NotHeld(_("it has no scan"))
     started, finished, digest, gaps, users = row
     try:
         stored = held(conn, str(digest))
@@ -388,13 +451,17 @@ def _stored_scan(
     if stored is None:
         if origin == Origin.IMPORTED.value:
             raise _NotHeld(
-                "it was imported from a receipt, which signs the digest of its inventory but "
-                "does not carry the inventory; give the inventory file with --inventories DIR, "
-                "or check the device again"
+                _(
+                    "it was imported from a receipt, which signs the digest of its inventory but "
+                    "does not carry the inventory; give the inventory file with --inventories "
+                    "DIR, or check the device again"
+                )
             )
         raise _NotHeld(
-            "its inventory is not held (it was recorded before Device Audit kept inventories); "
-            "check the device again"
+            _(
+                "its inventory is not held (it was recorded before Device Audit kept "
+                "inventories); check the device again"
+            )
         )
     try:
         device = device_from_dict(json.loads(device_json))
@@ -406,9 +473,9 @@ def _stored_scan(
             UserProfile(u["id"], u["name"], UserKind(u["kind"])) for u in json.loads(users)
         )
     except (MalformedReceipt, ValueError, KeyError, TypeError, RecursionError):
-        raise _NotHeld("its device or scan record cannot be read again") from None
+        raise _NotHeld(_("its device or scan record cannot be read again")) from None
     if device.id != stored.device_id:
-        raise _NotHeld("its stored inventory is of another device")
+        raise _NotHeld(_("its stored inventory is of another device"))
     sources: tuple[SourceReport, ...]
     if stored.complete:
         sources = (SourceReport("stored inventory", SourceStatus.OK, count=len(stored.apps)),)
@@ -457,13 +524,15 @@ def _note(
     after: Assessment,
     apps: Sequence[str],
 ) -> str:
-    """The label the history and the export show: what it is, and what it is not."""
+    """The label the history and the export show: what it is, and what it is not. Stored, so
+    in English whatever the language of the person who re-judged (REJUDGED_WORDS)."""
     then = f"version {versions[0]}" if versions[0] else "an older text"
     why = f": {', '.join(apps)}" if apps else ""
+    was = status_in_sentence(before, translated=False)
+    now = status_in_sentence(after.status, translated=False)
     return (
         f"{REJUDGED_WORDS} (audit #{source}, scanned {after.scan.finished_at.date()}): "
-        f"{status_words(before)} under {then}, {status_words(after.status)} under version "
-        f"{versions[1]}{why}"
+        f"{was} under {then}, {now} under version {versions[1]}{why}"
     )
 
 
@@ -550,9 +619,11 @@ class RejudgeMethods:
         with self._write() as conn:
             if current_policy(conn, policy_id).sha256 != judged.policy.sha256:
                 raise StoreError(
-                    f"The current text of '{policy_id}' changed while the audits were being "
-                    "re-judged; nothing was recorded.",
-                    "Re-judge again.",
+                    _(
+                        "The current text of '{policy}' changed while the audits were being "
+                        "re-judged; nothing was recorded."
+                    ).format(policy=policy_id),
+                    _("Re-judge again."),
                 )
             return record(conn, judged), held
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from audit.attestation import Attester, format_fingerprint
 from audit.confusables import TECHNICIAN_PREFIX, mixed_alphabets, reads_as_technician
+from audit.i18n import N_, _
 from audit.model import Connection
 from audit.provenance import reached_words
 from audit.store.db import optional_time, parse_time, timestamp
@@ -31,9 +32,9 @@ class Assurance(StrEnum):
     WITNESSED = "witnessed"
 
 
-ASSURANCE_WORDS = {
-    Assurance.SELF_ATTESTED: "self-attested (a signed claim by the holder of the key)",
-    Assurance.WITNESSED: "witnessed (signed at the bench by an enrolled technician's key)",
+ASSURANCE_WORDS = {  # marked: translated where they are shown, with _()
+    Assurance.SELF_ATTESTED: N_("self-attested (a signed claim by the holder of the key)"),
+    Assurance.WITNESSED: N_("witnessed (signed at the bench by an enrolled technician's key)"),
 }
 
 
@@ -70,7 +71,7 @@ def enrol(
     """Enrol a technician's key (fingerprint as lowercase hex). A key enrolled before, even if
     revoked since, is refused: enrolment is the record of who held it."""
     if not name.strip():
-        raise ValueError("a technician needs a name")
+        raise ValueError(_("a technician needs a name"))
     mixed = mixed_alphabets("technician's name", name.strip())
     if mixed:
         raise ValueError(mixed)
@@ -79,11 +80,14 @@ def enrol(
         "SELECT name, revoked_at FROM technicians WHERE fingerprint = ?", (fingerprint,)
     ).fetchone()
     if existing is not None:
-        state = "revoked" if existing[1] is not None else "enrolled"
-        raise ValueError(
-            f"the key {format_fingerprint(fingerprint)} is already {state} for technician "
-            f"{existing[0]}; a key is enrolled once"
+        message = (
+            _("the key {key} is already revoked for technician {name}; a key is enrolled once")
+            if existing[1] is not None
+            else _(
+                "the key {key} is already enrolled for technician {name}; a key is enrolled once"
+            )
         )
+        raise ValueError(message.format(key=format_fingerprint(fingerprint), name=existing[0]))
     # A staff member's pinned key made a technician's: every self-attested receipt they sign
     # could then be presented as witnessed at the bench, and their own past receipts would
     # read as a technician's (the reverse, a technician key pinned as a staff key, is refused
@@ -97,23 +101,29 @@ def enrol(
         )
     ]
     if staff:
-        whose = ", ".join(f"staff id {visible(identity)} (since {day})" for identity, day in staff)
+        whose = ", ".join(
+            _("staff id {staff_id} (since {day})").format(staff_id=visible(identity), day=day)
+            for identity, day in staff
+        )
         raise ValueError(
-            f"the key {format_fingerprint(fingerprint)} is pinned in this history as the own "
-            f"key of {whose}: a staff member's key is never a technician's, or their own "
-            "receipts would count as witnessed; ask the technician for the fingerprint of the "
-            "key of the bench computer they sign with (it is shown on a receipt made there)"
+            _(
+                "the key {key} is pinned in this history as the own key of {whose}: a staff "
+                "member's key is never a technician's, or their own receipts would count as "
+                "witnessed; ask the technician for the fingerprint of the key of the bench "
+                "computer they sign with (it is shown on a receipt made there)"
+            ).format(key=format_fingerprint(fingerprint), whose=whose)
         )
     # A name that only looks like an enrolled one ("sam lee", "Sam\u2010Lee", a zero-width
     # space) would show as that technician everywhere while pinning a key of its own.
     for (other,) in conn.execute("SELECT DISTINCT name FROM technicians"):
         if other != name.strip() and identity_look(other) == identity_look(name):
             raise ValueError(
-                f"the name {visible(name.strip())!r} looks like technician {other!r}, who is "
-                "enrolled already (another case, a look-alike dash, letter or digit, an "
-                "invisible character or extra spaces); to enrol another key of theirs, type the "
-                f"name exactly as {other!r}, otherwise give this technician a name that reads "
-                "differently"
+                _(
+                    "the name {name} looks like technician {other}, who is enrolled already "
+                    "(another case, a look-alike dash, letter or digit, an invisible character or "
+                    "extra spaces); to enrol another key of theirs, type the name exactly as "
+                    "{other}, otherwise give this technician a name that reads differently"
+                ).format(name=repr(visible(name.strip())), other=repr(other))
             )
     conn.execute(
         "INSERT INTO technicians (fingerprint, name, enrolled_by, enrolled_at) VALUES (?, ?, ?, ?)",
@@ -140,12 +150,19 @@ def _refuse_squatted(conn: sqlite3.Connection, name: str) -> None:
     if squats:
         identity, signer, day = squats[0]
         raise ValueError(
-            f"staff id {visible(identity)!r} already holds the place of technician "
-            f"{visible(name)!r} in this history: a receipt under that staff id, signed by key "
-            f"{format_fingerprint(signer)} (first seen {day}), is no enrolled technician's, so "
-            f"enrolled as {visible(name)!r} the technician's own receipts would be refused; "
-            "tell the compliance office about that receipt, and enrol the technician under a "
-            "name that reads differently (for example with their staff id after it)"
+            _(
+                "staff id {staff_id} already holds the place of technician {name} in this "
+                "history: a receipt under that staff id, signed by key {key} (first seen {day}), "
+                "is no enrolled technician's, so enrolled as {name} the technician's own receipts "
+                "would be refused; tell the compliance office about that receipt, and enrol the "
+                "technician under a name that reads differently (for example with their staff id "
+                "after it)"
+            ).format(
+                staff_id=repr(visible(identity)),
+                name=repr(visible(name)),
+                key=format_fingerprint(signer),
+                day=day,
+            )
         )
 
 
@@ -155,9 +172,13 @@ def revoke(conn: sqlite3.Connection, *, fingerprint: str, by: str, at: datetime)
         (fingerprint,),
     ).fetchone()
     if row is None:
-        raise ValueError(f"no technician key {format_fingerprint(fingerprint)} is enrolled")
+        raise ValueError(
+            _("no technician key {key} is enrolled").format(key=format_fingerprint(fingerprint))
+        )
     if row[3] is not None:
-        raise ValueError(f"the key {format_fingerprint(fingerprint)} was revoked already")
+        raise ValueError(
+            _("the key {key} was revoked already").format(key=format_fingerprint(fingerprint))
+        )
     conn.execute(
         "UPDATE technicians SET revoked_by = ?, revoked_at = ? WHERE fingerprint = ?",
         (by, timestamp(at), fingerprint),
@@ -217,11 +238,12 @@ def judge(
         return Judgement(
             Assurance.SELF_ATTESTED,
             f"technician:{tech.name}",
-            refusal=f"it is signed by technician {tech.name}'s enrolled key "
-            f"{format_fingerprint(signer)} but names no technician: a technician's key is never "
-            f"taken as staff id {attester.staff_id}'s own key (it would then sign receipts in "
-            f"their name); ask for the audit to be signed again at the bench naming the "
-            f'technician (--technician "{tech.name}")',
+            refusal=_(
+                "it is signed by technician {name}'s enrolled key {key} but names no technician: "
+                "a technician's key is never taken as staff id {staff_id}'s own key (it would "
+                "then sign receipts in their name); ask for the audit to be signed again at the "
+                'bench naming the technician (--technician "{name}")'
+            ).format(name=tech.name, key=format_fingerprint(signer), staff_id=attester.staff_id),
         )
     if not technician:
         return Judgement(Assurance.SELF_ATTESTED, attester.staff_id)
@@ -231,10 +253,16 @@ def judge(
             return Judgement(
                 Assurance.SELF_ATTESTED,
                 attester.staff_id,
-                refusal=f"it is signed by technician {tech.name}'s key "
-                f"{format_fingerprint(signer)}, which {tech.revoked_by or 'the helpdesk'} "
-                f"revoked on {tech.revoked_at:%Y-%m-%d}: a receipt signed or arriving after "
-                "the revocation is not witnessed; ask for the audit to be done again",
+                refusal=_(
+                    "it is signed by technician {name}'s key {key}, which {by} revoked on {day}: "
+                    "a receipt signed or arriving after the revocation is not witnessed; ask for "
+                    "the audit to be done again"
+                ).format(
+                    name=tech.name,
+                    key=format_fingerprint(signer),
+                    by=tech.revoked_by or _("the helpdesk"),
+                    day=f"{tech.revoked_at:%Y-%m-%d}",
+                ),
             )
         revoked_note = revoked_words(tech)
     if tech is None:
@@ -245,16 +273,31 @@ def judge(
             return Judgement(
                 Assurance.SELF_ATTESTED,
                 attester.staff_id,
-                refusal=f"it names technician {visible(technician)!r}"
-                + ("" if same else f", which looks like enrolled technician {holders[0].name!r}")
-                + f", but it is signed by key {format_fingerprint(signer)}, not by the key this "
-                f"helpdesk enrolled for {holders[0].name} "
-                f"({format_fingerprint(holders[0].fingerprint)}): someone else signed in the "
-                "technician's name",
+                refusal=(
+                    _(
+                        "it names technician {technician}, but it is signed by key {key}, not by "
+                        "the key this helpdesk enrolled for {name} ({enrolled}): someone else "
+                        "signed in the technician's name"
+                    )
+                    if same
+                    else _(
+                        "it names technician {technician}, which looks like enrolled technician "
+                        "{shown}, but it is signed by key {key}, not by the key this helpdesk "
+                        "enrolled for {name} ({enrolled}): someone else signed in the "
+                        "technician's name"
+                    )
+                ).format(
+                    technician=repr(visible(technician)),
+                    shown=repr(holders[0].name),
+                    key=format_fingerprint(signer),
+                    name=holders[0].name,
+                    enrolled=format_fingerprint(holders[0].fingerprint),
+                ),
             )
         return Judgement(
             Assurance.SELF_ATTESTED,
             attester.staff_id,
+            # A note is stored in the history's trust note: English (audit.store.holds)
             note=f"it names technician {technician}, but its key {format_fingerprint(signer)} "
             "is not a technician key this helpdesk enrolled, so it counts as self-attested and "
             f"is checked against staff id {attester.staff_id}'s key "
@@ -266,15 +309,19 @@ def judge(
         return Judgement(
             Assurance.SELF_ATTESTED,
             identity,
-            refusal=f"it names technician {visible(technician)!r}, but it is signed by the key "
-            f"enrolled for technician {tech.name!r}"
-            + (
-                " (the name only looks the same: another case, a look-alike dash, an invisible "
-                "character or extra spaces); ask for it to be signed again with the name exactly "
-                "as enrolled"
+            refusal=(
+                _(
+                    "it names technician {technician}, but it is signed by the key enrolled for "
+                    "technician {name} (the name only looks the same: another case, a look-alike "
+                    "dash, an invisible character or extra spaces); ask for it to be signed again "
+                    "with the name exactly as enrolled"
+                )
                 if alike
-                else ""
-            ),
+                else _(
+                    "it names technician {technician}, but it is signed by the key enrolled for "
+                    "technician {name}"
+                )
+            ).format(technician=repr(visible(technician)), name=repr(tech.name)),
         )
     if connection is None:
         return Judgement(
@@ -287,15 +334,17 @@ def judge(
         return Judgement(
             Assurance.SELF_ATTESTED,
             identity,
+            # Stored, so in English whatever the language (the history's notes are data).
             note=f"signed by enrolled technician {tech.name}, but the phone was reached "
-            f"{reached_words(connection)}: a technician cannot see such a phone, so it is "
-            "not witnessed",
+            f"{reached_words(connection, translated=False)}: a technician cannot see such a "
+            "phone, so it is not witnessed",
         )
     return Judgement(Assurance.WITNESSED, identity, note=revoked_note)
 
 
 def revoked_words(tech: Technician) -> str:
-    """The note a witnessed receipt of a since-revoked technician key carries."""
+    """The note a witnessed receipt of a since-revoked technician key carries. Stored in the
+    trust note and found there again as it is (revoke): English, never translated."""
     when = "" if tech.revoked_at is None else f" on {tech.revoked_at:%Y-%m-%d}"
     return (
         f"technician revoked{when}: {tech.name}'s key was revoked by "

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
+from audit.i18n import _
 from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
 from audit.store.receipt_content import ReceiptContent
 
@@ -42,11 +43,11 @@ def future_problem(verified: VerifiedAttestation, content: ReceiptContent, now: 
     if latest <= limit and content.day <= limit.date():
         return ""
     shown = content.day.isoformat() if latest <= limit else f"{latest:%Y-%m-%d %H:%M} UTC"
-    return (
-        f"it is dated {shown}, later than now ({now:%Y-%m-%d %H:%M} UTC) by more than "
-        f"{SKEW_WORDS}: the clock of the computer that made it is wrong, or its date was "
-        "changed. Ask for the device to be checked again on a computer with the right date"
-    )
+    return _(
+        "it is dated {shown}, later than now ({now} UTC) by more than {skew}: the clock of the "
+        "computer that made it is wrong, or its date was changed. Ask for the device to be "
+        "checked again on a computer with the right date"
+    ).format(shown=shown, now=f"{now:%Y-%m-%d %H:%M}", skew=_(SKEW_WORDS))
 
 
 JUDGED_DAY_SLACK = timedelta(days=1)
@@ -64,21 +65,21 @@ def judged_day_problem(verified: VerifiedAttestation, content: ReceiptContent) -
     signed = verified.attested_at.date()
     if abs(content.day - signed) <= JUDGED_DAY_SLACK:
         return ""
-    return (
-        f"it judges the device as of {content.day.isoformat()}, not as of the day it was "
-        f"signed ({signed.isoformat()}), so it does not show how the device stands: ask for the "
-        "device to be checked and signed again today, without --date"
-    )
+    return _(
+        "it judges the device as of {day}, not as of the day it was signed ({signed}), so it "
+        "does not show how the device stands: ask for the device to be checked and signed again "
+        "today, without --date"
+    ).format(day=content.day.isoformat(), signed=signed.isoformat())
 
 
 def announced_note(day: date, announced: date | None) -> str:
     """The flag of a receipt judged before its policy was announced, or ""."""
     if announced is None or day >= announced:
         return ""
-    return (
-        f"note: it was judged as of {day.isoformat()}, before the policy was announced "
-        f"({announced.isoformat()}), so it does not show the device met the policy"
-    )
+    return _(
+        "note: it was judged as of {day}, before the policy was announced ({announced}), so it "
+        "does not show the device met the policy"
+    ).format(day=day.isoformat(), announced=announced.isoformat())
 
 
 _COLUMNS = [c.strip() for c in AUDIT_COLUMNS.split(",")]

@@ -34,6 +34,7 @@ from typing import TypedDict
 
 from audit.attestation import Attester, format_fingerprint
 from audit.errors import AuditError
+from audit.i18n import N_, _
 from audit.model import Exemption, Policy
 from audit.policy import load_policy, preset_ids
 from audit.policy.earlier import EarlierPreset, earlier_presets
@@ -41,7 +42,6 @@ from audit.provenance import connection_from_dict
 from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
 from audit.store.db import optional_day, parse_time, timestamp
 from audit.store.holds import (
-    EXEMPTION_NOTE,
     Holds,
     Scope,
     active_digests,
@@ -73,10 +73,10 @@ class PolicyTrust(StrEnum):
     ACCEPTED = "accepted"
 
 
-POLICY_TRUST_WORDS = {
-    PolicyTrust.BUILT_IN: "built-in policy",
-    PolicyTrust.EARLIER_BUILT_IN: "an earlier version of the built-in preset",
-    PolicyTrust.ACCEPTED: "accepted by this helpdesk",
+POLICY_TRUST_WORDS = {  # marked: translated where they are shown, with _()
+    PolicyTrust.BUILT_IN: N_("built-in policy"),
+    PolicyTrust.EARLIER_BUILT_IN: N_("an earlier version of the built-in preset"),
+    PolicyTrust.ACCEPTED: N_("accepted by this helpdesk"),
 }
 
 
@@ -175,34 +175,34 @@ class KnownPolicies:
         found = self.by_sha.get(sha256)
         if found is not None and found.id == policy_id:
             if self.require_signed and found.trust is PolicyTrust.ACCEPTED and not found.issuer_key:
-                return (
-                    f"its policy '{policy_id}' was accepted without its issuer's signature, and "
-                    "this helpdesk now requires signed policies; ask the issuer for the signed "
-                    "file (FILE with FILE.sig beside it) and accept it (device-audit policy "
-                    "accept FILE)"
-                )
+                return _(
+                    "its policy '{policy}' was accepted without its issuer's signature, and this "
+                    "helpdesk now requires signed policies; ask the issuer for the signed file "
+                    "(FILE with FILE.sig beside it) and accept it (device-audit policy accept "
+                    "FILE)"
+                ).format(policy=policy_id)
             return ""
         current = self.by_id.get(policy_id)
         if current is not None and current.trust is PolicyTrust.BUILT_IN:
-            return (
-                f"its policy '{policy_id}' is not the built-in policy of that id: the policy "
-                f"file's digest {sha256[:12]}… differs from the built-in {current.sha256[:12]}… "
-                "and from every earlier text a release of Device Audit shipped (a copy of the "
-                "preset was changed); it cannot be counted under the built-in policy"
-            )
+            return _(
+                "its policy '{policy}' is not the built-in policy of that id: the policy file's "
+                "digest {digest}… differs from the built-in {built_in}… and from every earlier "
+                "text a release of Device Audit shipped (a copy of the preset was changed); it "
+                "cannot be counted under the built-in policy"
+            ).format(policy=policy_id, digest=sha256[:12], built_in=current.sha256[:12])
         if current is not None:
-            return (
-                f"its policy '{policy_id}' differs from the one this helpdesk accepted "
-                f"(digest {sha256[:12]}…, accepted {current.sha256[:12]}…); if the new text "
-                "is genuine, accept that policy file first (File › Accept policy… in the app, or "
-                "device-audit policy accept FILE)"
-            )
-        return (
-            f"its policy '{policy_id}' (digest {sha256[:12]}…) is neither a built-in policy nor "
-            "one this helpdesk accepted; if it is your organisation's policy, accept its file "
-            "first (File › Accept policy… in the app, or device-audit policy accept FILE), then "
-            "import again"
-        )
+            return _(
+                "its policy '{policy}' differs from the one this helpdesk accepted (digest "
+                "{digest}…, accepted {accepted}…); if the new text is genuine, accept that policy "
+                "file first (File › Accept policy… in the app, or device-audit policy accept "
+                "FILE)"
+            ).format(policy=policy_id, digest=sha256[:12], accepted=current.sha256[:12])
+        return _(
+            "its policy '{policy}' (digest {digest}…) is neither a built-in policy nor one this "
+            "helpdesk accepted; if it is your organisation's policy, accept its file first "
+            "(File › Accept policy… in the app, or device-audit policy accept FILE), then import "
+            "again"
+        ).format(policy=policy_id, digest=sha256[:12])
 
 
 def exemption_words(
@@ -217,9 +217,10 @@ def exemption_words(
     used for what it was granted, as the import does."""
     rows = [exemption_row(0, e)[1:] for e in exemptions]
     if known.exemptions is None:
-        return (
-            f"{EXEMPTION_NOTE} (without --db no accepted exemption is known): its exemptions "
-            "are the signer's word until a helpdesk accepts them"
+        # Shown, never stored: in the reader's language (a hold itself is stored in English)
+        return _(
+            "exemption not accepted by the helpdesk (without --db no accepted exemption is "
+            "known): its exemptions are the signer's word until a helpdesk accepts them"
         )
     return exemption_problem(known.exemptions, staff_id, rows, scope)
 
@@ -403,7 +404,8 @@ def signer_identities(conn: sqlite3.Connection, signers: set[str]) -> dict[str, 
 
 
 def two_identities_note(signer: str, identity: str, seen: set[str]) -> str:
-    """The flag for a key that signed for someone else before, or ""."""
+    """The flag for a key that signed for someone else before, or "". Stored in the trust
+    note, so English (audit.store.holds)."""
     others = sorted(seen - {identity})
     if not others:
         return ""
@@ -511,7 +513,8 @@ def _scope(rows: ReceiptRows) -> Scope:
 
 
 def suspect_note(staff_id: str, later: str) -> str:
-    """What an earlier receipt of a staff id says once another key was accepted for them."""
+    """What an earlier receipt of a staff id says once another key was accepted for them.
+    Stored in the trust note and found there again as it is (flush): English."""
     return (
         f"another key ({format_fingerprint(later)}) was later accepted for staff id {staff_id}: "
         "if only one of the keys is theirs, the one seen first (this receipt's) is the suspect; "

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from audit.attestation import format_fingerprint
 from audit.errors import PolicyError, StoreError
+from audit.i18n import _
 from audit.model import Exemption, Policy
 from audit.policy import load_policy_file
 from audit.policy.exemptions import load_exemptions
@@ -48,17 +49,22 @@ class TrustMethods:
         policy = load_policy_file(path)  # refuses a file that takes a preset's id
         if preset_digests().get(policy.id) == policy.sha256:
             raise StoreError(
-                f"{path.name} is the built-in policy '{policy.id}', which every Device Audit "
-                "knows already.",
-                "Nothing to accept: receipts under it are imported as they are.",
+                _(
+                    "{file} is the built-in policy '{policy}', which every Device Audit knows "
+                    "already."
+                ).format(file=path.name, policy=policy.id),
+                _("Nothing to accept: receipts under it are imported as they are."),
             )
         _posing_as_a_preset(policy, path)
         _doc, content = read_file(path, PolicyError)
         if hashlib.sha256(content).hexdigest() != policy.sha256:
-            raise StoreError(f"{path.name} changed while it was being read.", "Accept it again.")
+            raise StoreError(
+                _("{file} changed while it was being read.").format(file=path.name),
+                _("Accept it again."),
+            )
         if not by.strip():
             raise StoreError(
-                "Say who accepts the policy.", "Give your name (--by NAME in the CLI)."
+                _("Say who accepts the policy."), _("Give your name (--by NAME in the CLI).")
             )
         with self._write() as conn:
             _check_issuer(conn, policy, path)
@@ -112,8 +118,10 @@ class TrustMethods:
         exemptions = load_exemptions(path)  # ExemptionsError says what is wrong with the file
         if not exemptions:
             raise StoreError(
-                f"{path.name} holds no exemption, so there is nothing to accept.",
-                "Give the exemptions file the approver signed off.",
+                _("{file} holds no exemption, so there is nothing to accept.").format(
+                    file=path.name
+                ),
+                _("Give the exemptions file the approver signed off."),
             )
         who = _who(by)
         with self._write() as conn:
@@ -148,7 +156,7 @@ class TrustMethods:
 
     @staticmethod
     def _exemption_words() -> AbstractContextManager[None]:
-        return _value_errors("List the accepted exemptions with 'device-audit exemption list'.")
+        return _value_errors(_("List the accepted exemptions with 'device-audit exemption list'."))
 
     @staticmethod
     def _words() -> AbstractContextManager[None]:
@@ -164,9 +172,11 @@ def _check_name(name: str) -> None:
     bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
     if bad or len(name) > MAX_NAME or not name.strip():
         raise StoreError(
-            f"The technician's name {visible(name, limit=80)!r} cannot be enrolled: a name is one "
-            f"line of at most {MAX_NAME} characters, with no control or invisible characters.",
-            "Type the technician's name as it appears on their receipts.",
+            _(
+                "The technician's name {name} cannot be enrolled: a name is one line of at most "
+                "{limit} characters, with no control or invisible characters."
+            ).format(name=repr(visible(name, limit=80)), limit=MAX_NAME),
+            _("Type the technician's name as it appears on their receipts."),
         )
 
 
@@ -177,11 +187,22 @@ def _posing_as_a_preset(policy: Policy, path: Path) -> None:
         same_id = identity_look(policy.id) == identity_look(preset.id)
         same_title = policy.title.strip().casefold() == preset.title.strip().casefold()
         if same_id or same_title:
-            what = "id" if same_id else "title"
+            message = (
+                _(
+                    "{file} cannot be accepted: its id reads as the built-in policy '{preset}' "
+                    "({title}), but it is another policy."
+                )
+                if same_id
+                else _(
+                    "{file} cannot be accepted: its title reads as the built-in policy "
+                    "'{preset}' ({title}), but it is another policy."
+                )
+            )
             raise StoreError(
-                f"{path.name} cannot be accepted: its {what} reads as the built-in policy "
-                f"'{preset.id}' ({visible(preset.title, limit=120)}), but it is another policy.",
-                "Give your organisation's policy an id and a title of its own, then accept it.",
+                message.format(
+                    file=path.name, preset=preset.id, title=visible(preset.title, limit=120)
+                ),
+                _("Give your organisation's policy an id and a title of its own, then accept it."),
             )
 
 
@@ -196,38 +217,54 @@ def _check_issuer(conn: sqlite3.Connection, policy: Policy, path: Path) -> None:
     ]
     issuer = earlier[-1] if earlier else ""
     if issuer and policy.issuer_key != issuer:
-        signed = (
-            f"signed by key {format_fingerprint(policy.issuer_key)}"
+        message = (
+            _(
+                "{file} is signed by key {key}, but the earlier text of '{policy}' this helpdesk "
+                "accepted was signed by key {issuer}."
+            )
             if policy.issuer_key
-            else "not signed"
+            else _(
+                "{file} is not signed, but the earlier text of '{policy}' this helpdesk accepted "
+                "was signed by key {issuer}."
+            )
         )
         raise StoreError(
-            f"{path.name} is {signed}, but the earlier text of '{policy.id}' this helpdesk "
-            f"accepted was signed by key {format_fingerprint(issuer)}.",
-            "Ask the issuer whether their key changed; accept the file only once they confirm "
-            "the new fingerprint, or get the text signed with their known key.",
+            message.format(
+                file=path.name,
+                key=format_fingerprint(policy.issuer_key) if policy.issuer_key else "",
+                policy=policy.id,
+                issuer=format_fingerprint(issuer),
+            ),
+            _(
+                "Ask the issuer whether their key changed; accept the file only once they confirm "
+                "the new fingerprint, or get the text signed with their known key."
+            ),
         )
     if not policy.issuer_key and trust.signed_policies_required(conn):
         raise StoreError(
-            f"{path.name} is not signed, and this helpdesk requires signed policies.",
-            f"Ask the issuer for the signed file ({path.name} with {path.name}.sig beside it), "
-            "or turn the requirement off: device-audit policy require-signed off --by NAME.",
+            _("{file} is not signed, and this helpdesk requires signed policies.").format(
+                file=path.name
+            ),
+            _(
+                "Ask the issuer for the signed file ({file} with {file}.sig beside it), or turn "
+                "the requirement off: device-audit policy require-signed off --by NAME."
+            ).format(file=path.name),
         )
 
 
 def _who(by: str) -> str:
     if not by.strip():
-        raise StoreError("Say who does this.", "Give your name (--by NAME in the CLI).")
+        raise StoreError(_("Say who does this."), _("Give your name (--by NAME in the CLI)."))
     return by.strip()
 
 
 class _value_errors(AbstractContextManager[None]):
     """The trust rules' ValueErrors as StoreErrors with a next step."""
 
-    def __init__(
-        self, next_step: str = "List the enrolled technicians with 'device-audit technician list'."
-    ) -> None:
-        self.next_step = next_step
+    def __init__(self, next_step: str = "") -> None:
+        self.next_step = next_step or _(
+            "List the enrolled technicians with 'device-audit technician list'."
+        )
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if isinstance(error, ValueError):

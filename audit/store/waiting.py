@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from audit.i18n import _, ngettext
 from audit.store.holds import EXEMPTION_NOTE, active_digests, exemption_digest
 
 
@@ -57,11 +58,22 @@ def waiting_words(waiting: list[WaitingExemption], *, limit: int = 10) -> list[s
     """One plain line per waiting exemption, the same in the CLI and the window."""
     lines = []
     for w in waiting[:limit]:
-        devices = "device" if w.audits == 1 else "devices"
         lines.append(
-            f"{w.exemption_id} for {w.person or 'any person'} (approver {w.approver}, expires "
-            f"{w.expires}): {w.audits} {devices} held until it is accepted"
+            ngettext(
+                "{exemption} for {person} (approver {approver}, expires {expires}): {count} "
+                "device held until it is accepted",
+                "{exemption} for {person} (approver {approver}, expires {expires}): {count} "
+                "devices held until it is accepted",
+                w.audits,
+            ).format(
+                exemption=w.exemption_id,
+                person=w.person or _("any person"),
+                approver=w.approver,
+                expires=w.expires,
+                count=w.audits,
+            )
         )
     if len(waiting) > limit:
-        lines.append(f"and {len(waiting) - limit} more")
+        more = len(waiting) - limit
+        lines.append(ngettext("and {count} more", "and {count} more", more).format(count=more))
     return lines

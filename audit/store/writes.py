@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from audit.attestation import Attester, VerifiedAttestation
 from audit.errors import StoreError
+from audit.i18n import N_, _
 from audit.inventory import device_to_dict, inventory_digest
 from audit.model import (
     ActionResult,
@@ -33,7 +34,8 @@ from audit.store.inventories import hold
 from audit.store.records import KeyNote, Origin
 from audit.store.schema import relink
 
-THIS_COMPUTER = "this computer"
+# Stored as a key's source (keys.source) in English; shown translated (importer._seen).
+THIS_COMPUTER = N_("this computer")
 
 
 def key_identity(attester: Attester) -> str:
@@ -61,9 +63,11 @@ def audit_key(conn: sqlite3.Connection, audit_id: int) -> AuditKey | None:
     ).fetchone()
     if row is not None and row[3] == Origin.REJUDGED.value:
         raise StoreError(
-            f"Audit {audit_id} was re-judged from a stored inventory: nothing can be added to "
-            "it (no scan, action, person or receipt).",
-            "Start a new audit of the device.",
+            _(
+                "Audit {audit_id} was re-judged from a stored inventory: nothing can be added to "
+                "it (no scan, action, person or receipt)."
+            ).format(audit_id=audit_id),
+            _("Start a new audit of the device."),
         )
     return None if row is None else AuditKey(*row[:3])
 

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from audit.attestation import Attester, Envelope
 from audit.errors import AuditError, StoreError
+from audit.i18n import _
 from audit.model import ActionResult, Assessment, Device
 from audit.store import DEMO_NOT_RECORDED, Store
 from audit.workflow.notices import Notice, Say
@@ -60,11 +61,13 @@ class History:
         # Why nothing is written, said once at the first write: the demo phone, another day.
         self.unrecorded: Notice | None = None
         if self.demo:
-            self.unrecorded = Notice(DEMO_NOT_RECORDED)
+            self.unrecorded = Notice(_(DEMO_NOT_RECORDED))
         elif judged_as_of is not None:
             self.unrecorded = Notice(
-                f"Judged as of {judged_as_of.isoformat()}, not today: nothing of this run is "
-                "recorded in the history, and a helpdesk will not import its receipt.",
+                _(
+                    "Judged as of {day}, not today: nothing of this run is recorded in the "
+                    "history, and a helpdesk will not import its receipt."
+                ).format(day=judged_as_of.isoformat()),
                 warning=True,
             )
         self._unrecorded_said = False
@@ -90,7 +93,10 @@ class History:
             step = " ".join(t for t in (error.next_step, next_step) if t)
             self.say(
                 Notice(
-                    f"{what} could not be recorded in the history: {error.message}",
+                    # Translators: {what} is "The scan", "The receipt", ... (translated already)
+                    _("{what} could not be recorded in the history: {problem}").format(
+                        what=what, problem=error.message
+                    ),
                     step,
                     warning=True,
                 )
@@ -248,12 +254,16 @@ def exemption_notice(store: Store, audit_id: int, exemptions_file: str = "") -> 
         return None
     file = exemptions_file or "FILE"
     return Notice(
-        "This history counts the audit as not compliant, although the receipt says "
-        '"compliant with exceptions": an exemption it relies on has not been accepted by the '
-        "helpdesk here. Anyone can write an exemptions file, so an exemption counts only once "
-        "the helpdesk accepted it.",
-        "Ask your helpdesk to accept this exemption file, or run `device-audit exemption "
-        f"accept {file} --by NAME` if you are the helpdesk.",
+        _(
+            "This history counts the audit as not compliant, although the receipt says "
+            '"compliant with exceptions": an exemption it relies on has not been accepted by the '
+            "helpdesk here. Anyone can write an exemptions file, so an exemption counts only once "
+            "the helpdesk accepted it."
+        ),
+        _(
+            "Ask your helpdesk to accept this exemption file, or run `device-audit exemption "
+            "accept {file} --by NAME` if you are the helpdesk."
+        ).format(file=file),
         warning=True,
     )
 

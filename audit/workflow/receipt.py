@@ -26,6 +26,7 @@ from audit.attestation import (
     verify_file,
     write_receipt,
 )
+from audit.i18n import N_, _
 from audit.model import ActionResult, Assessment
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Pdf:
     problem: str = ""
 
 
-NO_PDF_WRITER = (
+NO_PDF_WRITER = N_(
     "PDF skipped: the desktop part of Device Audit (Qt) is not available here. The signed "
     "receipt is the record; its PDF can be made later on a computer with the app."
 )
@@ -93,20 +94,24 @@ def write_pdf(verified: VerifiedAttestation, receipt: Path, writer: PdfWriter | 
     from audit.attestation.receipt_text import receipt_content
 
     if writer is None:
-        return Pdf(None, NO_PDF_WRITER)
+        return Pdf(None, _(NO_PDF_WRITER))
     pdf = receipt.with_suffix(".pdf")
     try:
         writer(receipt_content(verified, file_name=receipt.name), pdf)
     except ImportError as error:
         return Pdf(
             None,
-            f"PDF skipped: Qt (PySide6) could not be loaded ({error}). The signed receipt is "
-            "the record.",
+            _(
+                "PDF skipped: Qt (PySide6) could not be loaded ({problem}). The signed receipt is "
+                "the record."
+            ).format(problem=error),
         )
     except OSError as error:
         return Pdf(
             None,
-            f"The PDF could not be written ({error.strerror or error}). The signed receipt is "
-            "the record; its PDF can be made again later.",
+            _(
+                "The PDF could not be written ({problem}). The signed receipt is the record; its "
+                "PDF can be made again later."
+            ).format(problem=error.strerror or error),
         )
     return Pdf(pdf)

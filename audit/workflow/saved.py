@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from audit.errors import AuditError
+from audit.i18n import _, ngettext
 from audit.model import Policy
 from audit.remediation import pending
 from audit.remediation.pending import PendingFileError, PendingRemoval
@@ -38,13 +39,18 @@ def read_saved(path: Path, say: Say, *, instead: str) -> PendingRemoval | None:
             aside = pending.set_aside(path)
         except OSError as problem:
             raise AuditError(
-                f"The saved removal {path} cannot be read, nor moved aside ({problem}).",
-                "Move the file out of the folder yourself, then run the command again.",
+                _("The saved removal {path} cannot be read, nor moved aside ({problem}).").format(
+                    path=path, problem=problem
+                ),
+                _("Move the file out of the folder yourself, then run the command again."),
             ) from None
         say(
             Notice(
-                f"{error.message} It was set aside as {aside} (nothing in it is deleted); "
-                f"{instead}.",
+                # Translators: {instead} is "a new record of the removal is begun" or "the
+                # receipt is made from this scan alone"
+                _(
+                    "{problem} It was set aside as {aside} (nothing in it is deleted); {instead}."
+                ).format(problem=error.message, aside=aside, instead=instead),
                 warning=True,
             )
         )
@@ -54,27 +60,33 @@ def read_saved(path: Path, say: Say, *, instead: str) -> PendingRemoval | None:
 def to_continue(path: Path, policy: Policy, say: Say) -> PendingRemoval | None:
     """The saved removal a new removal adds to, when there is one it may continue; one too old
     or made under another version of the policy is set aside."""
-    record = read_saved(path, say, instead="a new record of the removal is begun")
+    record = read_saved(path, say, instead=_("a new record of the removal is begun"))
     if record is None:
         return None
     reason = record.stale_reason(policy)
     if reason:
         try:
-            kept = f"; the old record is kept as {pending.set_aside(path, 'replaced')}"
+            text = _(
+                "The removal saved for this device is not continued: {reason}. A new record is "
+                "begun; the old record is kept as {aside}."
+            ).format(reason=reason, aside=pending.set_aside(path, "replaced"))
         except OSError as problem:
-            kept = f"; the old record could not be moved aside ({problem}) and will be replaced"
-        say(
-            Notice(
-                f"The removal saved for this device is not continued: {reason}. A new record "
-                f"is begun{kept}."
-            )
-        )
+            text = _(
+                "The removal saved for this device is not continued: {reason}. A new record is "
+                "begun; the old record could not be moved aside ({problem}) and will be replaced."
+            ).format(reason=reason, problem=problem)
+        say(Notice(text))
         return None
+    count = len(record.actions)
     say(
         Notice(
-            f"Continuing the removal begun {when(record)}: its first scan (from before anything "
-            f"was done) is kept, and what is done now is added to its {len(record.actions)} "
-            "action(s)."
+            ngettext(
+                "Continuing the removal begun {when}: its first scan (from before anything was "
+                "done) is kept, and what is done now is added to its {count} action(s).",
+                "Continuing the removal begun {when}: its first scan (from before anything was "
+                "done) is kept, and what is done now is added to its {count} action(s).",
+                count,
+            ).format(when=when(record), count=count)
         )
     )
     return record
@@ -82,36 +94,52 @@ def to_continue(path: Path, policy: Policy, say: Say) -> PendingRemoval | None:
 
 def to_attest(path: Path, policy: Policy, exemptions_file: str, say: Say) -> PendingRemoval | None:
     """The saved removal of this device under this policy that a receipt is to show."""
-    record = read_saved(path, say, instead="the receipt is made from this scan alone")
+    record = read_saved(path, say, instead=_("the receipt is made from this scan alone"))
     if record is None:
         return None
     reason = record.stale_reason(policy)
     if reason:
         say(
             Notice(
-                f"The removal saved for this device is not used: {reason}. The receipt is made "
-                "from this scan alone; the next 'remove' sets the old record aside."
+                _(
+                    "The removal saved for this device is not used: {reason}. The receipt is made "
+                    "from this scan alone; the next 'remove' sets the old record aside."
+                ).format(reason=reason)
             )
         )
         return None
+    count = len(record.actions)
     say(
         Notice(
-            f"Using the removal begun {when(record)}: the scan from before it and its "
-            f"{len(record.actions)} action(s) go into the receipt, with this scan."
+            ngettext(
+                "Using the removal begun {when}: the scan from before it and its {count} "
+                "action(s) go into the receipt, with this scan.",
+                "Using the removal begun {when}: the scan from before it and its {count} "
+                "action(s) go into the receipt, with this scan.",
+                count,
+            ).format(when=when(record), count=count)
         )
     )
     if record.exemptions_file != exemptions_file:
         say(
             Notice(
-                f"Note: the removal was judged with {_exemptions_words(record.exemptions_file)}; "
-                f"both scans are now judged with {_exemptions_words(exemptions_file)}."
+                # Translators: {then} and {now} are "the exemptions file F" or "no exemptions file"
+                _(
+                    "Note: the removal was judged with {then}; both scans are now judged with "
+                    "{now}."
+                ).format(
+                    then=_exemptions_words(record.exemptions_file),
+                    now=_exemptions_words(exemptions_file),
+                )
             )
         )
     return record
 
 
 def _exemptions_words(file: str) -> str:
-    return f"the exemptions file {visible(file, limit=500)}" if file else "no exemptions file"
+    if not file:
+        return _("no exemptions file")
+    return _("the exemptions file {file}").format(file=visible(file, limit=500))
 
 
 def save(record: PendingRemoval, path: Path, say: Say) -> OSError | None:
@@ -122,9 +150,11 @@ def save(record: PendingRemoval, path: Path, say: Say) -> OSError | None:
     except OSError as error:
         say(
             Notice(
-                f"what was done could not be saved for 'attest' in {path} "
-                f"({error.strerror or error}): its receipt would show only its own scan.",
-                "check that the disk is not full and that you may write to the folder.",
+                _(
+                    "what was done could not be saved for 'attest' in {path} ({problem}): its "
+                    "receipt would show only its own scan."
+                ).format(path=path, problem=error.strerror or error),
+                _("check that the disk is not full and that you may write to the folder."),
                 warning=True,
             )
         )
@@ -141,8 +171,10 @@ def retire(path: Path, *, in_history: bool, say: Say) -> None:
         except OSError as error:
             say(
                 Notice(
-                    f"the saved removal {path} could not be removed ({error}); remove it "
-                    "yourself, or the next attest shows that removal again.",
+                    _(
+                        "the saved removal {path} could not be removed ({problem}); remove it "
+                        "yourself, or the next attest shows that removal again."
+                    ).format(path=path, problem=error),
                     warning=True,
                 )
             )
@@ -150,9 +182,22 @@ def retire(path: Path, *, in_history: bool, say: Say) -> None:
     try:
         aside = pending.set_aside(path, "attested")
     except OSError as error:
-        say(Notice(f"the saved removal {path} could not be retired ({error}).", warning=True))
+        say(
+            Notice(
+                _("the saved removal {path} could not be retired ({problem}).").format(
+                    path=path, problem=error
+                ),
+                warning=True,
+            )
+        )
         return
-    say(Notice(f"The saved removal is in the receipt; its record is kept as {aside}."))
+    say(
+        Notice(
+            _("The saved removal is in the receipt; its record is kept as {aside}.").format(
+                aside=aside
+            )
+        )
+    )
 
 
 def forget(device_id: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from audit.errors import ActionFailed
+from audit.i18n import _
 from audit.model import ActionResult, Assessment, DeviceKind, ScanResult
 from audit.progress import CancelCheck, Progress
 from audit.remediation import Step
@@ -30,7 +31,7 @@ class Replay:
 
     def run(self, step: Step) -> ActionResult:
         if step.id != self.step_id:
-            raise ActionFailed(f"'{step.title}' was not the step that ran.")
+            raise ActionFailed(_("'{step}' was not the step that ran.").format(step=step.title))
         return self.result
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audit.attestation import Attester, Signer, SigningKey, UsbDebugging, VerifiedAttestation
 from audit.attestation.keys import replaced_key_words
+from audit.i18n import N_, _
 from audit.inventory import write_atomic
 from audit.model import ActionResult, Assessment, Device, Finding
 from audit.paths import data_dir
@@ -24,7 +25,9 @@ from audit.workflow import DeviceAudit, Proof, write_pdf
 from ui.wizard.texts import where
 
 RECEIPTS_FOLDER = "receipts"
-REQUEST_NOTE = (
+# Shown on the exemptions page and written into the request (a note for a person, in the words
+# of the person who saved it, like the rest of the request's sentences).
+REQUEST_NOTE = N_(
     "This is a request for an exception, not an exemption. It does not make the device "
     "compliant: the banned apps listed here stay violations until an exemption is granted and "
     "the device is checked again."
@@ -153,7 +156,7 @@ def request_data(request: ExceptionRequest, at: datetime) -> dict[str, object]:
     return {
         "kind": "exception_request",
         "status": "pending",
-        "note": REQUEST_NOTE,
+        "note": _(REQUEST_NOTE),
         "requested_at": at.astimezone(UTC).isoformat(),
         "requested_by": {"name": request.name, "staff_id": request.staff_id},
         "reason": request.reason,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from audit.errors import KeyringUnavailable
+from audit.i18n import N_, _
 from ui.errors import describe
 from ui.plain import label
 from ui.wizard.widgets import Kind, Notice
@@ -21,12 +22,12 @@ from ui.wizard.widgets import Kind, Notice
 if TYPE_CHECKING:
     from ui.wizard.host import WizardHost
 
-TITLE = "This computer cannot sign the receipt yet"
-AT_START = (
+TITLE = N_("This computer cannot sign the receipt yet")
+AT_START = N_(
     "You can still remove the apps now: what you do is kept on this computer, and you can sign "
     "later, once IT has set up the keyring."
 )
-AT_SIGNING = (
+AT_SIGNING = N_(
     "What was done is kept on this computer: you can close this window and sign later, once IT "
     "has set up the keyring. To come back then, {reopen}. Or press \u201cTry again\u201d here "
     "once it is set up."
@@ -42,8 +43,8 @@ class KeyringNotice(QWidget):
         self.signing = signing
         self.setObjectName("keyringNotice")
         self.notice = Notice(self, name="keyringProblem")
-        self.again = QPushButton("&Try again", self)
-        self.again.setAccessibleName("Look for the keyring again")
+        self.again = QPushButton(_("&Try again"), self)
+        self.again.setAccessibleName(_("Look for the keyring again"))
         self.again.clicked.connect(lambda: self.w.check_keyring(again=True))
         self.checked = label("", self, name="keyringChecked")
         row = QHBoxLayout()
@@ -57,7 +58,7 @@ class KeyringNotice(QWidget):
         self.refresh()
 
     def _then(self) -> str:
-        return AT_SIGNING.format(reopen=self.w.how_to_reopen) if self.signing else AT_START
+        return _(AT_SIGNING).format(reopen=self.w.how_to_reopen) if self.signing else _(AT_START)
 
     def refresh(self) -> None:
         problem = self.w.keyring_problem
@@ -68,8 +69,8 @@ class KeyringNotice(QWidget):
         message = describe(problem)
         self.notice.show_message(
             Kind.WARN,
-            TITLE,
-            f"{message.text} {self._then()}",
+            _(TITLE),
+            f"{message.text} {self._then()}",  # two sentences, each translated
             message.next_step,
             message.details,
         )
@@ -77,9 +78,11 @@ class KeyringNotice(QWidget):
         self.again.setEnabled(not checking)
         at = self.w.keyring_checked_at
         if checking:
-            self.checked.setText("Looking for the keyring\u2026")
+            self.checked.setText(_("Looking for the keyring\u2026"))
         elif at is not None:
-            self.checked.setText(f"Looked for it at {at:%H:%M:%S}: not usable yet.")
+            self.checked.setText(
+                _("Looked for it at {time}: not usable yet.").format(time=f"{at:%H:%M:%S}")
+            )
         else:
             self.checked.setText("")
 

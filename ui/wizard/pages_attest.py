@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from audit.attestation import Attester, UsbDebugging
 from audit.attestation.statement import StatementKind
 from audit.errors import KeyringUnavailable
+from audit.i18n import N_, _
 from audit.model import DeviceStatus, FindingStatus
 from audit.remediation import statement_for
 from audit.sources.android.guidance import (
@@ -47,7 +48,7 @@ from ui.wizard.files import SignRequest
 from ui.wizard.ids import Pages
 from ui.wizard.keyring_notice import KeyringNotice
 from ui.wizard.pairing import PairingBox
-from ui.wizard.texts import POLICY_ALLOWS, blocker_lines, done_lines, report_statement
+from ui.wizard.texts import blocker_lines, done_lines, report_statement
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -62,17 +63,19 @@ if TYPE_CHECKING:
     from ui.wizard.host import WizardHost
 
 
+# Marked here, translated where shown (issue 17).
 USB_WORDS = {
-    UsbDebugging.CONFIRMED: "The record also says that USB debugging was switched off again.",
-    UsbDebugging.SKIPPED: "The record also says that USB debugging was left on.",
+    UsbDebugging.CONFIRMED: N_("The record also says that USB debugging was switched off again."),
+    UsbDebugging.SKIPPED: N_("The record also says that USB debugging was left on."),
     UsbDebugging.NOT_APPLICABLE: "",
 }
+# Sentences, with a full stop (audit.words has the labels): the receipt page's first line.
 STATUS_WORDS = {
-    DeviceStatus.COMPLIANT: "Compliant.",
-    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: "Compliant with exceptions.",
-    DeviceStatus.NON_COMPLIANT: "Not compliant.",
-    DeviceStatus.OVERDUE: "Not compliant, and the deadline has passed.",
-    DeviceStatus.INCOMPLETE: "Incomplete: the device could not be fully checked.",
+    DeviceStatus.COMPLIANT: N_("Compliant."),
+    DeviceStatus.COMPLIANT_WITH_EXCEPTIONS: N_("Compliant with exceptions."),
+    DeviceStatus.NON_COMPLIANT: N_("Not compliant."),
+    DeviceStatus.OVERDUE: N_("Not compliant, and the deadline has passed."),
+    DeviceStatus.INCOMPLETE: N_("Incomplete: the device could not be fully checked."),
 }
 
 
@@ -82,25 +85,31 @@ class UsbPage(WizardPage):
 
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "usbPage")
-        self.setTitle("Switch USB debugging off again")
+        self.setTitle(_("Switch USB debugging off again"))
         self.setSubTitle(
-            "USB debugging lets a computer the phone trusts read and change its apps. The check "
-            "is done, so switch it off. Your answer is written into the signed record."
+            _(
+                "USB debugging lets a computer the phone trusts read and change its apps. The "
+                "check is done, so switch it off. Your answer is written into the signed record."
+            )
         )
         self.not_yet = Notice(self.content, name="usbNotYet")
         self.body.addWidget(self.not_yet)
         device = wizard.device
         maker = phone_maker(device.manufacturer)
-        where = f"the {MAKER_NAMES[maker]}" if maker in MAKER_NAMES else "the phone"
-        self.body.addWidget(heading(f"On {where}:", self.content, name="usbSteps"))
+        if maker in MAKER_NAMES:
+            # Translators: {maker} is "Samsung Galaxy" or "Motorola phone"
+            on = _("On the {maker}:").format(maker=_(MAKER_NAMES[maker]))
+        else:
+            on = _("On the phone:")
+        self.body.addWidget(heading(on, self.content, name="usbSteps"))
         self.steps = disable_usb_debugging_steps(device.manufacturer)
         self.body.addWidget(lines(self.steps, self.content, numbered=True))
         self.body.addWidget(self._automatic_box())
-        self.body.addWidget(heading("Then say what you did (the signed record says it too):"))
-        self.confirmed = QRadioButton("I have switched USB debugging &off", self.content)
-        self.confirmed.setAccessibleName("I have switched USB debugging off")
-        self.skipped = QRadioButton("&Skip: leave it on for now", self.content)
-        self.skipped.setAccessibleName("Skip: leave USB debugging on for now")
+        self.body.addWidget(heading(_("Then say what you did (the signed record says it too):")))
+        self.confirmed = QRadioButton(_("I have switched USB debugging &off"), self.content)
+        self.confirmed.setAccessibleName(_("I have switched USB debugging off"))
+        self.skipped = QRadioButton(_("&Skip: leave it on for now"), self.content)
+        self.skipped.setAccessibleName(_("Skip: leave USB debugging on for now"))
         self.group = QButtonGroup(self)
         self.group.addButton(self.confirmed)
         self.group.addButton(self.skipped)
@@ -112,21 +121,23 @@ class UsbPage(WizardPage):
         wizard.busy_changed.connect(lambda _on: self._on_changed())
 
     def _automatic_box(self) -> QGroupBox:
-        box = QGroupBox("Or let Device Audit switch it off", self.content)
+        box = QGroupBox(_("Or let Device Audit switch it off"), self.content)
         layout = QVBoxLayout(box)
         layout.addWidget(
             label(
-                "Device Audit can switch USB debugging off for you now. The phone disconnects "
-                "from this computer at once, so do this last: afterwards Device Audit cannot "
-                "check or remove anything on the phone until USB debugging is switched on "
-                "again. Revoking this computer's authorization (step 2 above) is still done on "
-                "the phone.",
+                _(
+                    "Device Audit can switch USB debugging off for you now. The phone "
+                    "disconnects from this computer at once, so do this last: afterwards Device "
+                    "Audit cannot check or remove anything on the phone until USB debugging is "
+                    "switched on again. Revoking this computer's authorization (step 2 above) is "
+                    "still done on the phone."
+                ),
                 box,
             )
         )
         row = QHBoxLayout()
-        self.switch_off = QPushButton("S&witch USB debugging off now", box)
-        self.switch_off.setAccessibleName("Switch USB debugging off now")
+        self.switch_off = QPushButton(_("S&witch USB debugging off now"), box)
+        self.switch_off.setAccessibleName(_("Switch USB debugging off now"))
         self.switch_off.clicked.connect(self.w.switch_off_usb_debugging)
         row.addWidget(self.switch_off)
         row.addStretch(1)
@@ -143,9 +154,11 @@ class UsbPage(WizardPage):
         else:
             self.not_yet.show_message(
                 Kind.WARN,
-                "The phone is not shown to be compliant yet",
-                "If you still want Device Audit to remove something, go Back first: it needs "
-                "USB debugging for that.",
+                _("The phone is not shown to be compliant yet"),
+                _(
+                    "If you still want Device Audit to remove something, go Back first: it needs "
+                    "USB debugging for that."
+                ),
             )
         wizard = self.w
         if wizard.busy_with == "usb":
@@ -162,9 +175,13 @@ class UsbPage(WizardPage):
         elif result.ok:
             self.switched.show_message(
                 Kind.GOOD,
-                "USB debugging is off",
-                f"{result.message} The signed record says it was switched off.",
-                "To finish, on the phone: " + self.steps[1],
+                _("USB debugging is off"),
+                # Translators: {message} is the phone's result, a sentence of its own
+                _("{message} The signed record says it was switched off.").format(
+                    message=result.message
+                ),
+                # Translators: {step} is a step such as "Tap Revoke USB debugging authorizations."
+                _("To finish, on the phone: {step}").format(step=self.steps[1]),
             )
             if not self._marked:  # once: the person may still change the answer
                 self._marked = True
@@ -172,9 +189,9 @@ class UsbPage(WizardPage):
         else:
             self.switched.show_message(
                 Kind.BAD,
-                "The phone did not let Device Audit switch USB debugging off",
+                _("The phone did not let Device Audit switch USB debugging off"),
                 result.message,
-                "Switch it off on the phone with the steps above.",
+                _("Switch it off on the phone with the steps above."),
             )
 
     def isComplete(self) -> bool:
@@ -195,13 +212,15 @@ class UsbPage(WizardPage):
 class AttestPage(WizardPage):
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "attestPage")
-        self.setTitle("Sign the record")
+        self.setTitle(_("Sign the record"))
         self.setSubTitle(
-            "Read the statement. When you agree, Device Audit signs it with this computer's key "
-            "and saves a receipt that anyone can check."
+            _(
+                "Read the statement. When you agree, Device Audit signs it with this computer's "
+                "key and saves a receipt that anyone can check."
+            )
         )
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Sign and save")
+        self.setButtonText(QWizard.WizardButton.CommitButton, _("Sign and save"))
         self.keyring = KeyringNotice(wizard, self.content, signing=True)
         self.body.addWidget(self.keyring)
         self.state = Notice(self.content, name="attestState")
@@ -210,8 +229,8 @@ class AttestPage(WizardPage):
         self.blockers_layout = QVBoxLayout(self.blockers)
         self.blockers_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.blockers)
-        self.report = QCheckBox("Make a signed &non-compliance report instead", self.content)
-        self.report.setAccessibleName("Make a signed non-compliance report instead")
+        self.report = QCheckBox(_("Make a signed &non-compliance report instead"), self.content)
+        self.report.setAccessibleName(_("Make a signed non-compliance report instead"))
         self.report.toggled.connect(self._changed)
         self.body.addWidget(self.report)
         self.signing = QWidget(self.content)  # hidden while nothing may be signed
@@ -241,9 +260,9 @@ class AttestPage(WizardPage):
         # The staff member's name and id first, the technician's name (the same phone after
         # phone, so filled in already at the bench) last: Tab goes name, id, technician.
         fields = (
-            (self.name, "name", "Staff member's name" if wizard.helpdesk else "Your name"),
-            (self.staff_id, "staffId", "Staff id" if wizard.helpdesk else "Your staff id"),
-            (self.technician, "technician", "Your name (technician)"),
+            (self.name, "name", _("Staff member's name") if wizard.helpdesk else _("Your name")),
+            (self.staff_id, "staffId", _("Staff id") if wizard.helpdesk else _("Your staff id")),
+            (self.technician, "technician", _("Your name (technician)")),
         )
         for field, key, words in fields:
             field.setAccessibleName(words)
@@ -253,7 +272,8 @@ class AttestPage(WizardPage):
                 field.hide()
                 continue
             self.registerField(f"{key}*", field)
-            buddy = QLabel(f"&{words}:", self.form)
+            # Translators: a form's label; "&" marks the Alt shortcut (the letter after it)
+            buddy = QLabel(_("&{field}:").format(field=words), self.form)
             buddy.setBuddy(field)
             form.addRow(buddy, field)
         QWidget.setTabOrder(self.name, self.staff_id)
@@ -263,16 +283,16 @@ class AttestPage(WizardPage):
         self.signing_layout.addWidget(self.person_problem)
 
     def _build_statement(self) -> None:
-        self.signing_layout.addWidget(heading("The statement", self.signing))
+        self.signing_layout.addWidget(heading(_("The statement"), self.signing))
         self.statement = QPlainTextEdit(self.signing)
         self.statement.setReadOnly(True)
-        self.statement.setAccessibleName("The statement")
+        self.statement.setAccessibleName(_("The statement"))
         self.statement.setTabChangesFocus(True)
         lines_high = self.statement.fontMetrics().lineSpacing() * 7
         self.statement.setFixedHeight(lines_high + 2 * self.statement.frameWidth() + 8)
         self.signing_layout.addWidget(self.statement)
-        self.agree = QCheckBox("I have read the statement and I &agree to it", self.signing)
-        self.agree.setAccessibleName("I agree to the statement")
+        self.agree = QCheckBox(_("I have read the statement and I &agree to it"), self.signing)
+        self.agree.setAccessibleName(_("I agree to the statement"))
         self.registerField("agree*", self.agree)
         self.signing_layout.addWidget(self.agree)
         self.usb = label("", self.signing, name="usbLine")
@@ -280,8 +300,8 @@ class AttestPage(WizardPage):
 
         folder_row = QHBoxLayout()
         self.folder = label("", self.signing, name="folder")
-        self.change_folder = QPushButton("Change &folder\u2026", self.signing)
-        self.change_folder.setAccessibleName("Change the folder the receipt is saved in")
+        self.change_folder = QPushButton(_("Change &folder\u2026"), self.signing)
+        self.change_folder.setAccessibleName(_("Change the folder the receipt is saved in"))
         self.change_folder.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.change_folder)
@@ -309,9 +329,9 @@ class AttestPage(WizardPage):
         session = self.w.session
         attester = self.attester()
         shown = Attester(
-            name=attester.name or "[name]",
-            staff_id=attester.staff_id or "[staff id]",
-            technician=(attester.technician or "[technician]") if self.w.helpdesk else "",
+            name=attester.name or _("[name]"),
+            staff_id=attester.staff_id or _("[staff id]"),
+            technician=(attester.technician or _("[technician]")) if self.w.helpdesk else "",
         )
         day = session.before.day
         if self.report_mode:
@@ -328,10 +348,10 @@ class AttestPage(WizardPage):
         for finding in after.with_status(FindingStatus.EXCEPTED):
             exemption = finding.exemption
             if exemption is not None and exemption.person and exemption.person != staff_id:
-                return (
-                    f"Exemption {exemption.id} is for staff id {exemption.person}, but this "
-                    f"record is for staff id {staff_id}."
-                )
+                return _(
+                    "Exemption {id} is for staff id {person}, but this record is for staff id "
+                    "{staff_id}."
+                ).format(id=exemption.id, person=exemption.person, staff_id=staff_id)
         return ""
 
     # --- the page ---------------------------------------------------------------------------
@@ -339,8 +359,11 @@ class AttestPage(WizardPage):
     def initializePage(self) -> None:
         if not self.staff_id.text():
             self.staff_id.setText(self.w.session.person)
-        self.folder.setText(f"The receipt will be saved in: {self.w.receipts_dir}")
+        self.folder.setText(self._folder_words())
         super().initializePage()
+
+    def _folder_words(self) -> str:
+        return _("The receipt will be saved in: {folder}").format(folder=self.w.receipts_dir)
 
     def _changed(self) -> None:
         self.refresh()
@@ -360,37 +383,43 @@ class AttestPage(WizardPage):
         if self.blocked:
             self.state.show_message(
                 Kind.BAD,
-                "This device cannot be attested as compliant yet",
+                _("This device cannot be attested as compliant yet"),
                 "",
-                "Go Back to remove the apps, check again or pick an exemption. Or make a "
-                "signed report that the device is not compliant.",
+                _(
+                    "Go Back to remove the apps, check again or pick an exemption. Or make a "
+                    "signed report that the device is not compliant."
+                ),
             )
-            self.blockers_layout.addWidget(heading("What stands in the way", self.blockers))
+            self.blockers_layout.addWidget(heading(_("What stands in the way"), self.blockers))
             self.blockers_layout.addWidget(lines(blocker_lines(self.w.session), self.blockers))
             self.blockers.show()
             self.report.show()
-            self.agree.setText("I have read this report and I &agree to sign it")
+            self.agree.setText(_("I have read this report and I &agree to sign it"))
         else:
             self.state.show_message(
                 Kind.GOOD,
-                "The check shows this device is compliant",
-                f"Every banned app is gone, {POLICY_ALLOWS}, or under an exemption.",
+                _("The check shows this device is compliant"),
+                _(
+                    "Every banned app is gone, in a state the policy allows (for example removed "
+                    "for this profile), or under an exemption."
+                ),
             )
             self.blockers.hide()
             self.report.hide()
-            self.agree.setText("I have read the statement and I &agree to it")
+            self.agree.setText(_("I have read the statement and I &agree to it"))
         self.signing.setVisible(not self.blocked or self.report.isChecked())
         self.statement.setPlainText(self.statement_text())
         usb = self.w.session.usb_debugging
-        self.usb.setText(USB_WORDS[usb] if usb is not None else "")
+        usb_words = USB_WORDS[usb] if usb is not None else ""
+        self.usb.setText(_(usb_words) if usb_words else "")  # _("") would be the catalogue's header
         self.usb.setVisible(usb is not None and usb is not UsbDebugging.NOT_APPLICABLE)
         problem = self.person_mismatch()
         if problem:
             self.person_problem.show_message(
                 Kind.BAD,
-                "The staff id does not match the exemption",
+                _("The staff id does not match the exemption"),
                 problem,
-                "Enter the staff id the exemption was granted to, or go Back and untick it.",
+                _("Enter the staff id the exemption was granted to, or go Back and untick it."),
             )
         else:
             self.person_problem.clear()
@@ -410,7 +439,7 @@ class AttestPage(WizardPage):
             from pathlib import Path
 
             self.w.receipts_dir = Path(chosen)
-            self.folder.setText(f"The receipt will be saved in: {self.w.receipts_dir}")
+            self.folder.setText(self._folder_words())
 
     def isComplete(self) -> bool:
         if self.blocked and not self.report.isChecked():
@@ -452,48 +481,48 @@ class AttestPage(WizardPage):
         return int(Pages.RECEIPT)
 
 
-STAFF_KEEP = (
+STAFF_KEEP = N_(
     "Keep both files. When your organisation asks for proof, send the signed receipt (the .json "
     "file): the PDF is a readable copy of it."
 )
-HELPDESK_KEEP = (
+HELPDESK_KEEP = N_(
     "Give the staff member their copy: send them both files, or copy them to their computer. "
     "The signed receipt is the .json file; the PDF is a readable copy of it."
 )
-IN_HISTORY = (
-    " The audit and its receipt are also kept in this computer's history (View \u203a History)."
+IN_HISTORY = N_(
+    "The audit and its receipt are also kept in this computer's history (View \u203a History)."
 )
-DEMO_NOT_IN_HISTORY = " A demo phone's audit is not kept in the history."
+DEMO_NOT_IN_HISTORY = N_("A demo phone's audit is not kept in the history.")
 
 
 class ReceiptPage(WizardPage):
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "receiptPage")
-        self.setTitle("Saved")
-        self.setSubTitle("The signed receipt and a readable PDF copy are saved.")
+        self.setTitle(_("Saved"))
+        self.setSubTitle(_("The signed receipt and a readable PDF copy are saved."))
         self.setFinalPage(True)
         self.kind = Notice(self.content, name="receiptKind")
         self.body.addWidget(self.kind)
-        self.body.addWidget(heading("Where it is saved", self.content))
+        self.body.addWidget(heading(_("Where it is saved"), self.content))
         self.path = label("", self.content, name="receiptPath")
         self.pdf = label("", self.content, name="pdfPath")
         self.body.addWidget(self.path)
         self.body.addWidget(self.pdf)
-        self.body.addWidget(heading("What it records as done", self.content))
+        self.body.addWidget(heading(_("What it records as done"), self.content))
         self.done_list = QWidget(self.content)
         self.done_layout = QVBoxLayout(self.done_list)
         self.done_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.done_list)
         self.keep = label(
-            HELPDESK_KEEP if wizard.helpdesk else STAFF_KEEP, self.content, name="keep"
+            _(HELPDESK_KEEP) if wizard.helpdesk else _(STAFF_KEEP), self.content, name="keep"
         )
         self.body.addWidget(self.keep)
         row = QHBoxLayout()
-        self.open_pdf = QPushButton("&Open the PDF", self.content)
-        self.open_pdf.setAccessibleName("Open the PDF")
+        self.open_pdf = QPushButton(_("&Open the PDF"), self.content)
+        self.open_pdf.setAccessibleName(_("Open the PDF"))
         self.open_pdf.clicked.connect(self._open_pdf)
-        self.show_file = QPushButton("&Show the file", self.content)
-        self.show_file.setAccessibleName("Show the receipt file in its folder")
+        self.show_file = QPushButton(_("&Show the file"), self.content)
+        self.show_file.setAccessibleName(_("Show the receipt file in its folder"))
         self.show_file.clicked.connect(self._show_file)
         row.addWidget(self.open_pdf)
         row.addWidget(self.show_file)
@@ -501,23 +530,27 @@ class ReceiptPage(WizardPage):
         self.body.addLayout(row)
         self.not_opened = NotOpened(self.content)
         self.body.addWidget(self.not_opened)
-        self.body.addWidget(heading("The key that signed it", self.content))
+        self.body.addWidget(heading(_("The key that signed it"), self.content))
         self.fingerprint = label("", self.content, name="fingerprint")
         self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.body.addWidget(self.fingerprint)
         self.body.addWidget(
             label(
-                "It names this computer's signing key. Receipts signed here all show it, and "
-                "the history warns when a staff member's receipts come from another key."
+                _(
+                    "It names this computer's signing key. Receipts signed here all show it, and "
+                    "the history warns when a staff member's receipts come from another key."
+                )
                 if wizard.helpdesk
-                else "Your helpdesk can compare this fingerprint with the one they know for "
-                "this computer.",
+                else _(
+                    "Your helpdesk can compare this fingerprint with the one they know for "
+                    "this computer."
+                ),
                 self.content,
             )
         )
-        self.body.addWidget(heading("To check it", self.content))
+        self.body.addWidget(heading(_("To check it"), self.content))
         self.verify_hint = label(
-            "Anyone can check that the receipt is unchanged with this command:", self.content
+            _("Anyone can check that the receipt is unchanged with this command:"), self.content
         )
         self.body.addWidget(self.verify_hint)
         self.command = label("", self.content, name="verifyCommand")
@@ -534,33 +567,41 @@ class ReceiptPage(WizardPage):
         self.pairing.refresh()
         verified = saved.verified
         demo = (
-            " It is a receipt of the SIMULATED demo phone, for trying Device Audit: it proves "
-            "nothing about a real phone, and importing it into a history is refused."
+            " "
+            + _(
+                "It is a receipt of the SIMULATED demo phone, for trying Device Audit: it proves "
+                "nothing about a real phone, and importing it into a history is refused."
+            )
             if verified.simulated
             else ""
         )
         if verified.kind is StatementKind.NONCOMPLIANCE_REPORT:
             self.kind.show_message(
                 Kind.WARN,
-                "Non-compliance report signed and saved",
-                "It records that this device is NOT shown to be compliant. It is not an "
-                "attestation of compliance." + demo,
+                _("Non-compliance report signed and saved"),
+                _(
+                    "It records that this device is NOT shown to be compliant. It is not an "
+                    "attestation of compliance."
+                )
+                + demo,
             )
         else:
             policy = verified.policy_title or verified.policy_id
+            # Translators: {status} is a sentence such as "Compliant."; {policy} the policy's title
+            said = _("{status} Policy: {policy}.").format(
+                status=_(STATUS_WORDS[verified.status]), policy=policy
+            )
             self.kind.show_message(
-                Kind.GOOD,
-                "Attestation of compliance signed and saved",
-                f"{STATUS_WORDS[verified.status]} Policy: {policy}.{demo}",
+                Kind.GOOD, _("Attestation of compliance signed and saved"), said + demo
             )
         if self.w.helpdesk:  # the main window records the receipt, unless of the demo phone
             where = DEMO_NOT_IN_HISTORY if verified.simulated else IN_HISTORY
-            self.keep.setText(HELPDESK_KEEP + where)
+            self.keep.setText(f"{_(HELPDESK_KEEP)} {_(where)}")  # two sentences, each translated
         clear_layout(self.done_layout)
         self.done_layout.addWidget(lines(done_lines(self.w.session), self.done_list))
-        self.path.setText(f"Signed receipt: {saved.path}")
+        self.path.setText(_("Signed receipt: {path}").format(path=saved.path))
         if saved.pdf is not None:
-            self.pdf.setText(f"Readable copy (PDF): {saved.pdf}")
+            self.pdf.setText(_("Readable copy (PDF): {path}").format(path=saved.pdf))
         else:
             self.pdf.setText(saved.pdf_problem)
         self.open_pdf.setEnabled(saved.pdf is not None)
@@ -571,12 +612,12 @@ class ReceiptPage(WizardPage):
     def _open_pdf(self) -> None:
         saved = self.w.saved
         if saved is not None and saved.pdf is not None:
-            self.not_opened.open(self.w.open_url, saved.pdf, "the PDF")
+            self.not_opened.open(self.w.open_url, saved.pdf, _("the PDF"))
 
     def _show_file(self) -> None:
         saved = self.w.saved
         if saved is not None:
-            folder = "the folder the receipt is in"
+            folder = _("the folder the receipt is in")
             self.not_opened.open(self.w.open_url, saved.path.parent, folder, saved.path)
 
     def nextId(self) -> int:

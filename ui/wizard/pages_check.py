@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import _
 from audit.model import Assessment, Device, Exemption, Finding, FindingStatus, Policy
 from audit.policy.exemptions import applies, covers
 from audit.remediation import RemovalPlan, appeared_message
@@ -39,7 +40,7 @@ from ui.wizard.base import WizardPage
 from ui.wizard.files import REQUEST_NOTE, ExceptionRequest, write_request
 from ui.wizard.ids import Pages
 from ui.wizard.plan_panel import PlanPanel
-from ui.wizard.texts import POLICY_ALLOWS, finding_line
+from ui.wizard.texts import finding_line
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -63,10 +64,12 @@ def _app_key(finding: Finding) -> tuple[str, str, str]:
 class VerifyPage(WizardPage):
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "verifyPage")
-        self.setTitle("Check again")
+        self.setTitle(_("Check again"))
         self.setSubTitle(
-            "Device Audit looks at every user and profile again. An app counts as removed only "
-            "when this check no longer finds it."
+            _(
+                "Device Audit looks at every user and profile again. An app counts as removed "
+                "only when this check no longer finds it."
+            )
         )
         self.busy = BusyBar(self.content)
         self.error = Notice(self.content, name="rescanError")
@@ -78,8 +81,8 @@ class VerifyPage(WizardPage):
         self.follow_layout = QVBoxLayout(self.follow_ups)
         self.follow_layout.setContentsMargins(0, 0, 0, 0)
         self.panels: dict[tuple[str, str, str], PlanPanel] = {}
-        self.again = QPushButton("&Check again", self.content)
-        self.again.setAccessibleName("Check again")
+        self.again = QPushButton(_("&Check again"), self.content)
+        self.again.setAccessibleName(_("Check again"))
         self.again.clicked.connect(self.w.start_rescan)
         self.checked_at = label("", self.content, name="checkedAt")
         for widget in (self.busy, self.error, self.summary, self.checked_at, self.results):
@@ -147,32 +150,47 @@ class VerifyPage(WizardPage):
             return
         when = after.scan.finished_at.astimezone().strftime("%H:%M:%S")
         users = ", ".join(user_words(after.scan, u.id) for u in after.scan.users)
-        self.checked_at.setText(f"Last checked at {when}: {users or 'this computer'}.")
+        # Translators: {where} lists the profiles checked ("Main profile, Work profile")
+        self.checked_at.setText(
+            _("Last checked at {time}: {where}.").format(
+                time=when, where=users or _("this computer")
+            )
+        )
         if not check.complete:
             self.summary.show_message(
                 Kind.WARN,
-                "This check could not see everything, so it proves nothing yet",
-                "What it could not read may be exactly where a banned app is.",
-                "Unlock the phone (and open each profile once), then press "
-                "\u201cCheck again\u201d.",
+                _("This check could not see everything, so it proves nothing yet"),
+                _("What it could not read may be exactly where a banned app is."),
+                _(
+                    "Unlock the phone (and open each profile once), then press "
+                    "\u201cCheck again\u201d."
+                ),
             )
         elif check.all_resolved:
-            self.summary.show_message(Kind.GOOD, f"Every banned app is gone, or {POLICY_ALLOWS}")
+            self.summary.show_message(
+                Kind.GOOD,
+                _(
+                    "Every banned app is gone, or in a state the policy allows (for example "
+                    "removed for this profile)"
+                ),
+            )
         else:
             self.summary.show_message(
                 Kind.BAD,
-                "Some banned apps are still on the device",
-                "Remove them below (Device Audit checks again after each one), or keep them "
-                "under an exemption on the next page.",
+                _("Some banned apps are still on the device"),
+                _(
+                    "Remove them below (Device Audit checks again after each one), or keep them "
+                    "under an exemption on the next page."
+                ),
             )
         groups = (
-            ("Gone or accepted", [c.message for c in check.resolved]),
-            ("Still there", [c.message for c in check.remaining]),
+            (_("Gone or accepted"), [c.message for c in check.resolved]),
+            (_("Still there"), [c.message for c in check.remaining]),
             (
-                "Newly found on other profiles",
+                _("Newly found on other profiles"),
                 [appeared_message(f, after) for f in check.appeared],
             ),
-            ("Could not be read", [f"{p[:1].upper()}{p[1:]}." for p in check.problems]),
+            (_("Could not be read"), [f"{p[:1].upper()}{p[1:]}." for p in check.problems]),
         )
         for title, items in groups:
             if items:
@@ -203,7 +221,7 @@ class VerifyPage(WizardPage):
         self.panels = {}
         if not plans:
             return
-        self.follow_layout.addWidget(heading("What is left to do", self.follow_ups))
+        self.follow_layout.addWidget(heading(_("What is left to do"), self.follow_ups))
         for plan in plans:
             self.follow_layout.addWidget(heading(plan.title, self.follow_ups))
             panel = PlanPanel(self.w, plan, self.follow_ups, on_check_page=True)
@@ -243,17 +261,19 @@ def candidates(
 class ExemptionsPage(WizardPage):
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "exemptionsPage")
-        self.setTitle("Exemptions")
+        self.setTitle(_("Exemptions"))
         self.setSubTitle(
-            "A banned app that is still there may stay only under an exemption your "
-            "organisation granted. Without one, the device is not compliant."
+            _(
+                "A banned app that is still there may stay only under an exemption your "
+                "organisation granted. Without one, the device is not compliant."
+            )
         )
         self.base_person = wizard.session.person
         self.left = QWidget(self.content)
         self.left_layout = QVBoxLayout(self.left)
         self.left_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.left)
-        self.body.addWidget(heading("Exemptions from the loaded file", self.content))
+        self.body.addWidget(heading(_("Exemptions from the loaded file"), self.content))
         self.none_loaded = label("", self.content, name="noExemptions")
         self.body.addWidget(self.none_loaded)
         self.choices = QWidget(self.content)
@@ -268,24 +288,23 @@ class ExemptionsPage(WizardPage):
 
     def _request_box(self) -> QGroupBox:
         helpdesk = self.w.helpdesk
-        box = QGroupBox("Ask for an exception", self.content)
+        box = QGroupBox(_("Ask for an exception"), self.content)
         layout = QVBoxLayout(box)
-        who = (
-            "the staff member needs a banned app for their"
-            if helpdesk
-            else "you need a banned app for your"
-        )
-        layout.addWidget(
-            label(
-                f"If {who} work, record a request here. It is saved as a file for whoever "
-                "grants exemptions. " + REQUEST_NOTE,
-                box,
+        if helpdesk:
+            intro = _(
+                "If the staff member needs a banned app for their work, record a request here. "
+                "It is saved as a file for whoever grants exemptions."
             )
-        )
+        else:
+            intro = _(
+                "If you need a banned app for your work, record a request here. It is saved as "
+                "a file for whoever grants exemptions."
+            )
+        layout.addWidget(label(f"{intro} {_(REQUEST_NOTE)}", box))  # each sentence translated
         words = (
-            ("Staff member's name", "Staff id", "Why they need it")
+            (_("Staff member's name"), _("Staff id"), _("Why they need it"))
             if helpdesk
-            else ("Your name", "Your staff id", "Why you need it")
+            else (_("Your name"), _("Your staff id"), _("Why you need it"))
         )
         form = QFormLayout()
         self.request_name = QLineEdit(box)
@@ -300,12 +319,12 @@ class ExemptionsPage(WizardPage):
             require_text(field)
             field.textChanged.connect(self._update_request_button)
         self.request_reason.textChanged.connect(self._update_request_button)
-        form.addRow("&Name:", self.request_name)
-        form.addRow("&Staff id:", self.request_staff)
-        form.addRow(f"&{words[2]}:", self.request_reason)
+        form.addRow(_("&Name:"), self.request_name)
+        form.addRow(_("&Staff id:"), self.request_staff)
+        form.addRow(_("&{field}:").format(field=words[2]), self.request_reason)
         layout.addLayout(form)
-        self.request_save = QPushButton("Save the &request", box)
-        self.request_save.setAccessibleName("Save the exception request")
+        self.request_save = QPushButton(_("Save the &request"), box)
+        self.request_save.setAccessibleName(_("Save the exception request"))
         self.request_save.clicked.connect(self._save_request)
         layout.addWidget(self.request_save)
         self.request_saved = Notice(box, name="requestSaved")
@@ -332,27 +351,37 @@ class ExemptionsPage(WizardPage):
             return
         found = candidates(loaded, after)
         helpdesk = self.w.helpdesk
-        if not loaded:
-            who = "the staff member was" if helpdesk else "you were"
+        if not loaded and helpdesk:
             self.none_loaded.setText(
-                f"No exemptions file is loaded. If {who} granted an exemption, load its file "
-                "in the main window (Load exemptions), then open this window again: what was "
-                "done so far is kept."
+                _(
+                    "No exemptions file is loaded. If the staff member was granted an exemption, "
+                    "load its file in the main window (Load exemptions), then open this window "
+                    "again: what was done so far is kept."
+                )
+            )
+        elif not loaded:
+            self.none_loaded.setText(
+                _(
+                    "No exemptions file is loaded. If you were granted an exemption, load its "
+                    "file in the main window (Load exemptions), then open this window again: "
+                    "what was done so far is kept."
+                )
             )
         elif not found:
             self.none_loaded.setText(
-                "None of the exemptions in the loaded file covers an app that is still here."
+                _("None of the exemptions in the loaded file covers an app that is still here.")
             )
         else:
             self.none_loaded.setText(
-                "Tick the exemptions granted to this staff member."
+                _("Tick the exemptions granted to this staff member.")
                 if helpdesk
-                else "Tick the exemptions that apply to you."
+                else _("Tick the exemptions that apply to you.")
             )
         active = {e.id for e in session.exemptions}
         for exemption, covered in found:
-            check = QCheckBox(caption(f"Use exemption {exemption.id}"), self.choices)
-            check.setAccessibleName(f"Use exemption {exemption.id}")
+            use = _("Use exemption {id}").format(id=exemption.id)
+            check = QCheckBox(caption(use), self.choices)
+            check.setAccessibleName(use)
             used = exemption.id in active and applies(
                 exemption, after.policy, after.scan.device, session.person
             )
@@ -367,18 +396,29 @@ class ExemptionsPage(WizardPage):
     def _describe(
         self, exemption: Exemption, covered: list[Finding], after: Assessment
     ) -> list[str]:
-        role = f", {exemption.approver_role}" if exemption.approver_role else ""
+        until = exemption.expires.isoformat()
+        if exemption.approver_role:
+            approved = _("Approved by {approver}, {role}, valid until {day}.").format(
+                approver=exemption.approver, role=exemption.approver_role, day=until
+            )
+        else:
+            approved = _("Approved by {approver}, valid until {day}.").format(
+                approver=exemption.approver, day=until
+            )
+        apps = "; ".join(finding_line(f, after.scan) for f in covered)
         out = [
-            f"Reason: {exemption.reason}",
-            f"Approved by {exemption.approver}{role}, valid until {exemption.expires.isoformat()}.",
-            "Covers: " + "; ".join(finding_line(f, after.scan) for f in covered) + ".",
+            _("Reason: {reason}").format(reason=exemption.reason),
+            approved,
+            _("Covers: {apps}.").format(apps=apps),
         ]
         if exemption.mitigations:
-            out.append("Conditions: " + "; ".join(exemption.mitigations) + ".")
+            conditions = "; ".join(exemption.mitigations)
+            out.append(_("Conditions: {conditions}.").format(conditions=conditions))
         if exemption.person:
             out.append(
-                f"Only for staff id {exemption.person}: the record must then be signed for that "
-                "staff id."
+                _(
+                    "Only for staff id {person}: the record must then be signed for that staff id."
+                ).format(person=exemption.person)
             )
         return out
 
@@ -388,12 +428,13 @@ class ExemptionsPage(WizardPage):
         if len(people) > 1:
             self.applied.show_message(
                 Kind.BAD,
-                "These exemptions are for different people",
-                f"They are for staff ids {', '.join(people)}; one device is attested for one "
-                "person.",
-                "Untick the exemptions that are not this staff member's."
+                _("These exemptions are for different people"),
+                _("They are for staff ids {ids}; one device is attested for one person.").format(
+                    ids=", ".join(people)
+                ),
+                _("Untick the exemptions that are not this staff member's.")
                 if self.w.helpdesk
-                else "Untick the exemptions that are not yours.",
+                else _("Untick the exemptions that are not yours."),
             )
             return
         person = people[0] if people else self.base_person
@@ -417,21 +458,23 @@ class ExemptionsPage(WizardPage):
         if after is None:
             return
         if after.violations:
-            self.left_layout.addWidget(heading("Still on the device", self.left))
+            self.left_layout.addWidget(heading(_("Still on the device"), self.left))
             self.left_layout.addWidget(
                 lines([finding_line(f, after.scan) for f in after.violations], self.left)
             )
         else:
             self.left_layout.addWidget(
-                label("No banned app is left without an exemption.", self.left, name="noneLeft")
+                label(_("No banned app is left without an exemption."), self.left, name="noneLeft")
             )
         kept = after.with_status(FindingStatus.EXCEPTED)
         if kept:
-            self.left_layout.addWidget(heading("Kept under an exemption", self.left))
+            self.left_layout.addWidget(heading(_("Kept under an exemption"), self.left))
             self.left_layout.addWidget(
                 lines(
                     [
-                        f"{finding_line(f, after.scan)} (exemption {f.exemption.id})"
+                        _("{app} (exemption {id})").format(
+                            app=finding_line(f, after.scan), id=f.exemption.id
+                        )
                         for f in kept
                         if f.exemption is not None
                     ],
@@ -473,16 +516,19 @@ class ExemptionsPage(WizardPage):
             self.w.request_path = path  # type: ignore[assignment]
             self.request_saved.show_message(
                 Kind.INFO,
-                "Request saved",
-                f"Saved in {path}. The device is still not compliant until an exemption is "
-                "granted.",
-                f"Send the file on: {route}"
+                _("Request saved"),
+                _(
+                    "Saved in {path}. The device is still not compliant until an exemption is "
+                    "granted."
+                ).format(path=path),
+                # Translators: {route} is the policy's own text on how to ask for an exception
+                _("Send the file on: {route}").format(route=route)
                 if route
-                else "Send the file to whoever grants exemptions in your organisation.",
+                else _("Send the file to whoever grants exemptions in your organisation."),
             )
 
         self.w.run_in_background(
-            "request", "Saving the request", work, done, self.request_saved_failed
+            "request", _("Saving the request"), work, done, self.request_saved_failed
         )
 
     def request_saved_failed(self, error: BaseException) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
+from audit.i18n import N_, _, ngettext
 from audit.model import FindingStatus
 from audit.policy import status_text
 from audit.remediation import PlanState
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
     from ui.wizard.host import WizardHost
 
 _GROUPS = (
-    (FindingStatus.EXCEPTED, "Kept under an exemption"),
-    (FindingStatus.REVIEW, "Possible matches to look at (not counted as banned)"),
-    (FindingStatus.RESOLVED, "Banned apps in a state the policy allows"),
+    (FindingStatus.EXCEPTED, N_("Kept under an exemption")),
+    (FindingStatus.REVIEW, N_("Possible matches to look at (not counted as banned)")),
+    (FindingStatus.RESOLVED, N_("Banned apps in a state the policy allows")),
 )
 
 
@@ -31,7 +32,7 @@ def device_title(wizard: WizardHost) -> str:
     device = wizard.session.device
     name = device.name or device.model or device.id
     if device.simulated and "simulated" not in name.lower():
-        return f"{name} (SIMULATED)"
+        return _("{name} (SIMULATED)").format(name=name)
     return name
 
 
@@ -39,23 +40,29 @@ class ReviewPage(WizardPage):
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__(wizard, "reviewPage")
         before = wizard.session.before
-        self.setTitle(shown(f"Banned apps on {device_title(wizard)}"))
+        self.setTitle(shown(_("Banned apps on {device}").format(device=device_title(wizard))))
         self.setSubTitle(
-            "Device Audit walks you through removing each banned app, checks the device again, "
-            "and then makes a signed record. Nothing is changed until you press a button."
+            _(
+                "Device Audit walks you through removing each banned app, checks the device "
+                "again, and then makes a signed record. Nothing is changed until you press a "
+                "button."
+            )
         )
-        self.body.addWidget(label(f"Policy: {policy_words(before.policy)}", self.content))
+        policy = _("Policy: {policy}").format(policy=policy_words(before.policy))
+        self.body.addWidget(label(policy, self.content))
         status = status_text(before)
         if wizard.resumed is not None:  # the first scan of a removal carried on
-            status = f"When first checked: {status}"
+            status = _("When first checked: {status}").format(status=status)
         self.body.addWidget(label(status, self.content, name="status"))
         self.simulated = Notice(self.content, name="simulated")
         if wizard.session.device.simulated:
             self.simulated.show_message(
                 Kind.INFO,
-                "This is a simulated phone",
-                "Device Audit's demo phone: nothing on a real phone is changed, and the signed "
-                "record says the device was simulated.",
+                _("This is a simulated phone"),
+                _(
+                    "Device Audit's demo phone: nothing on a real phone is changed, and the "
+                    "signed record says the device was simulated."
+                ),
             )
         self.body.addWidget(self.simulated)
         self.keyring = KeyringNotice(wizard, self.content, signing=False)
@@ -70,13 +77,15 @@ class ReviewPage(WizardPage):
         self.lists_layout.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(self.lists)
         self.all_users = QCheckBox(
-            "Remove downloaded apps from every user and profile at once", self.content
+            _("Remove downloaded apps from every user and profile at once"), self.content
         )
-        self.all_users.setAccessibleName("Remove downloaded apps from every user and profile")
+        self.all_users.setAccessibleName(_("Remove downloaded apps from every user and profile"))
         self.all_users.setToolTip(
-            "Instead of one profile at a time, for apps that were installed on the phone "
-            "(from an app store or a file). Apps that came with the phone are always handled "
-            "one profile at a time."
+            _(
+                "Instead of one profile at a time, for apps that were installed on the phone "
+                "(from an app store or a file). Apps that came with the phone are always handled "
+                "one profile at a time."
+            )
         )
         self.all_users.toggled.connect(self._on_all_users)
         self.body.addWidget(self.all_users)
@@ -93,14 +102,23 @@ class ReviewPage(WizardPage):
             begun = resumed.created_at.astimezone()
             self.carried_on.show_message(
                 Kind.INFO,
-                f"Carrying on with the removal begun {begun:%Y-%m-%d at %H:%M}",
-                f"What was done then is kept ({count} step{'s' if count != 1 else ''}) and shown "
-                "on the pages that follow. This list is what the device held before anything "
-                "was removed; the receipt shows it, what was done, and the new check.",
+                # Translators: {day} is 2026-03-31, {time} 14:05
+                _("Carrying on with the removal begun {day} at {time}").format(
+                    day=f"{begun:%Y-%m-%d}", time=f"{begun:%H:%M}"
+                ),
+                ngettext(
+                    "What was done then is kept ({count} step) and shown on the pages that "
+                    "follow. This list is what the device held before anything was removed; the "
+                    "receipt shows it, what was done, and the new check.",
+                    "What was done then is kept ({count} steps) and shown on the pages that "
+                    "follow. This list is what the device held before anything was removed; the "
+                    "receipt shows it, what was done, and the new check.",
+                    count,
+                ).format(count=count),
             )
         elif wizard.kept_note:
             self.carried_on.show_message(
-                Kind.INFO, "A saved removal was not used", wizard.kept_note
+                Kind.INFO, _("A saved removal was not used"), wizard.kept_note
             )
 
     def _on_all_users(self, on: bool) -> None:
@@ -119,21 +137,25 @@ class ReviewPage(WizardPage):
         if left:
             self.summary.show_message(
                 Kind.BAD,
-                f"{left} banned app{'s' if left != 1 else ''} to remove",
-                "The next pages take them one at a time.",
+                ngettext(
+                    "{count} banned app to remove", "{count} banned apps to remove", left
+                ).format(count=left),
+                _("The next pages take them one at a time."),
             )
         elif plans:
             self.summary.show_message(
                 Kind.GOOD,
-                "Every banned app found has been dealt with",
-                "Device Audit checks the device again on the next pages, then you can sign.",
+                _("Every banned app found has been dealt with"),
+                _("Device Audit checks the device again on the next pages, then you can sign."),
             )
         if plans:
-            self.lists_layout.addWidget(heading("To remove", self.lists))
+            self.lists_layout.addWidget(heading(_("To remove"), self.lists))
             self.lists_layout.addWidget(
                 lines(
                     [
-                        finding_line(p.finding, scan) + (" — done" if p.key in dealt_with else "")
+                        _("{app} — done").format(app=finding_line(p.finding, scan))
+                        if p.key in dealt_with
+                        else finding_line(p.finding, scan)
                         for p in plans
                     ],
                     self.lists,
@@ -142,13 +164,13 @@ class ReviewPage(WizardPage):
         else:
             self.summary.show_message(
                 Kind.GOOD,
-                "Nothing to remove",
-                "Device Audit will check the device once more, then you can sign the record.",
+                _("Nothing to remove"),
+                _("Device Audit will check the device once more, then you can sign the record."),
             )
         for status, title in _GROUPS:
             found = before.with_status(status)
             if found:
-                self.lists_layout.addWidget(heading(title, self.lists))
+                self.lists_layout.addWidget(heading(_(title), self.lists))
                 self.lists_layout.addWidget(
                     lines([finding_line(f, scan) for f in found], self.lists)
                 )
@@ -169,8 +191,10 @@ class RemovePage(WizardPage):
         count = len(wizard.first_plans)
         self.setTitle(shown(self.plan.title))
         self.setSubTitle(
-            f"Banned app {index + 1} of {count}. Read what will happen, then press the button. "
-            "You can also go on and come back later."
+            _(
+                "Banned app {number} of {count}. Read what will happen, then press the button. "
+                "You can also go on and come back later."
+            ).format(number=index + 1, count=count)
         )
         self.panel = PlanPanel(wizard, self.plan, self.content, last=index == count - 1)
         self.body.addWidget(self.panel)

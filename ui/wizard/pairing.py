@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from audit.i18n import N_, _
 from audit.model import DeviceKind
 from ui.plain import label
 from ui.wizard.widgets import heading
@@ -22,19 +23,19 @@ from ui.wizard.widgets import heading
 if TYPE_CHECKING:
     from ui.wizard.host import WizardHost
 
-MADE_HERE = (
+MADE_HERE = N_(
     "Device Audit paired this computer with the iPhone for this check (when Trust was tapped). "
     "While the pairing stays, this computer can read the iPhone's apps whenever it is plugged "
     'in, without "Trust This Computer?". Remove it now unless you will check this iPhone here '
     "again soon. The receipt is saved already: removing the pairing changes nothing in it."
 )
-MADE_ELSEWHERE = (
+MADE_ELSEWHERE = N_(
     "This computer's pairing with the iPhone was made before this check, by another program "
     "(Finder, iTunes or Apple Devices), so Device Audit leaves it as it is. To make the iPhone "
     "forget every computer it trusts: on the iPhone, Settings > General > Transfer or Reset "
     "iPhone > Reset > Reset Location & Privacy."
 )
-DEMO = (
+DEMO = N_(
     "On a real iPhone, Device Audit offers here to remove this computer's pairing with it, if "
     "it made that pairing for the check. The demo iPhone has none."
 )
@@ -49,12 +50,12 @@ class PairingBox(QWidget):
         self.setObjectName("pairingBox")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading("This computer's pairing with the iPhone", self))
+        layout.addWidget(heading(_("This computer's pairing with the iPhone"), self))
         self.words = label("", self, name="pairingWords")
         layout.addWidget(self.words)
         row = QHBoxLayout()
-        self.remove = QPushButton("Remove this computer's &pairing", self)
-        self.remove.setAccessibleName("Remove this computer's pairing with the iPhone")
+        self.remove = QPushButton(_("Remove this computer's &pairing"), self)
+        self.remove.setAccessibleName(_("Remove this computer's pairing with the iPhone"))
         self.remove.clicked.connect(self.forget)
         row.addWidget(self.remove)
         row.addStretch(1)
@@ -75,7 +76,7 @@ class PairingBox(QWidget):
             return
         self.show()
         if device.simulated:
-            self.words.setText(DEMO)
+            self.words.setText(_(DEMO))
             self.remove.hide()
             return
         from audit.sources.ios.pairing import made_here
@@ -83,7 +84,7 @@ class PairingBox(QWidget):
         made = made_here(self.udid)
         if not made and self.result.isVisible():
             return  # removed from here: the result says so
-        self.words.setText(MADE_HERE if made else MADE_ELSEWHERE)
+        self.words.setText(_(MADE_HERE) if made else _(MADE_ELSEWHERE))
         self.remove.setVisible(made)
 
     def forget(self) -> None:
@@ -107,5 +108,5 @@ class PairingBox(QWidget):
             self.result.show()
 
         self.w.run_in_background(
-            "pairing", "Removing this computer's pairing with the iPhone", work, done, failed
+            "pairing", _("Removing this computer's pairing with the iPhone"), work, done, failed
         )

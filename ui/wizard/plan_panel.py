@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import N_, _
 from audit.model import FindingStatus
 from audit.remediation import PlanState, RemovalPlan, Step, StepState, undo_step
 from ui.errors import describe
 from ui.plain import label
-from ui.wizard.texts import POLICY_ALLOWS, finding_line, finding_words, result_text
+from ui.wizard.texts import finding_line, finding_words, result_text
 from ui.wizard.widgets import (
     BusyBar,
     Kind,
@@ -41,29 +42,39 @@ from ui.wizard.widgets import (
 if TYPE_CHECKING:
     from ui.wizard.host import WizardHost
 
+# Marked here, translated where shown (issue 17).
 STEP_STATE_WORDS = {
-    StepState.PENDING: "Not done yet.",
-    StepState.DONE: "Done.",
-    StepState.FAILED: "This did not work. You can try again, or use another way below.",
-    StepState.NOT_NEEDED: "Not needed any more: this app is dealt with another way.",
+    StepState.PENDING: N_("Not done yet."),
+    StepState.DONE: N_("Done."),
+    StepState.FAILED: N_("This did not work. You can try again, or use another way below."),
+    StepState.NOT_NEEDED: N_("Not needed any more: this app is dealt with another way."),
 }
 
 PLAN_STATE_WORDS = {
-    PlanState.PENDING: ("Not removed yet.", Kind.INFO),
-    PlanState.IN_PROGRESS: ("Partly done: finish the steps below.", Kind.WARN),
-    PlanState.FAILED: ("Not removed: the last try did not work.", Kind.BAD),
-    PlanState.DONE: ("Done. Device Audit checks the device again after the last app.", Kind.GOOD),
-    PlanState.VERIFIED: (f"Checked: the app is gone, or {POLICY_ALLOWS}.", Kind.GOOD),
+    PlanState.PENDING: (N_("Not removed yet."), Kind.INFO),
+    PlanState.IN_PROGRESS: (N_("Partly done: finish the steps below."), Kind.WARN),
+    PlanState.FAILED: (N_("Not removed: the last try did not work."), Kind.BAD),
+    PlanState.DONE: (
+        N_("Done. Device Audit checks the device again after the last app."),
+        Kind.GOOD,
+    ),
+    PlanState.VERIFIED: (
+        N_(
+            "Checked: the app is gone, or in a state the policy allows (for example removed for "
+            "this profile)."
+        ),
+        Kind.GOOD,
+    ),
     PlanState.STILL_THERE: (
-        "The check still finds this app. Try another way below.",
+        N_("The check still finds this app. Try another way below."),
         Kind.BAD,
     ),
 }
 
-DONE_ON_CHECK_PAGE = "Done. Device Audit checks the device again now."
-DONE_ON_LAST_PAGE = "Done. Device Audit checks the device again on the next page."
-OTHER_WAYS = "Other ways to do this"
-OTHER_WAYS_IF_FAILED = "Other ways to do this (if the button above fails)"
+DONE_ON_CHECK_PAGE = N_("Done. Device Audit checks the device again now.")
+DONE_ON_LAST_PAGE = N_("Done. Device Audit checks the device again on the next page.")
+OTHER_WAYS = N_("Other ways to do this")
+OTHER_WAYS_IF_FAILED = N_("Other ways to do this (if the button above fails)")
 
 
 class StepBox(QFrame):
@@ -92,7 +103,7 @@ class StepBox(QFrame):
         layout.addWidget(self.state)
         self.before: list[QWidget] = []  # the words shown only while the step is still to do
         if step.automatic:
-            intro = label("What will happen when you press the button:", self)
+            intro = label(_("What will happen when you press the button:"), self)
             self.confirmation = label(step.confirmation, self, name="confirmation")
             self.before = [intro, self.confirmation]
             layout.addWidget(intro)
@@ -101,12 +112,15 @@ class StepBox(QFrame):
             if step.why_manual:
                 layout.addWidget(label(step.why_manual, self))
             if step.instructions:
-                layout.addWidget(label("Do this yourself:", self))
+                layout.addWidget(label(_("Do this yourself:"), self))
                 layout.addWidget(lines(step.instructions, self, numbered=True))
             if step.copy_command:
                 layout.addLayout(self._command_row(step.copy_command))
             self.confirmation = label(
-                f"Pressing \u201cI've done this\u201d records: {step.confirmation}",
+                # Translators: "I've done this" is the button's text (the same words there)
+                _("Pressing \u201cI've done this\u201d records: {confirmation}").format(
+                    confirmation=step.confirmation
+                ),
                 self,
                 name="confirmation",
             )
@@ -140,10 +154,10 @@ class StepBox(QFrame):
         row = QHBoxLayout()
         field = QLineEdit(command, self)
         field.setReadOnly(True)
-        field.setAccessibleName("Command to copy")
+        field.setAccessibleName(_("Command to copy"))
         field.setCursorPosition(0)
-        copy = QPushButton("Copy", self)
-        copy.setAccessibleName("Copy the command")
+        copy = QPushButton(_("Copy"), self)
+        copy.setAccessibleName(_("Copy the command"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(command))
         row.addWidget(field, 1)
         row.addWidget(copy)
@@ -172,14 +186,14 @@ class StepBox(QFrame):
     def refresh(self) -> None:
         session = self.wizard.session
         state = session.step_state(self.step)
-        self.state.setText(STEP_STATE_WORDS[state])
+        self.state.setText(_(STEP_STATE_WORDS[state]))
         busy = self.wizard.busy
         if self.step.automatic:
             text = self.step.title
             if state is StepState.FAILED:
-                text = f"Try again: {self.step.title}"
+                text = _("Try again: {step}").format(step=self.step.title)
         else:
-            text = "I've done this"
+            text = _("I've done this")
         self.button.setText(caption(text))
         open_ = state in (StepState.PENDING, StepState.FAILED)
         for widget in self.before:
@@ -235,13 +249,14 @@ class PlanPanel(QWidget):
         scan = session.before.scan
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.found = label(f"Found: {finding_line(finding, scan)}.", self, name="found")
+        found = _("Found: {app}.").format(app=finding_line(finding, scan))
+        self.found = label(found, self, name="found")
         layout.addWidget(self.found)
         if finding.status is FindingStatus.VIOLATION:
             layout.addWidget(label(finding_words(finding, session.before.day), self, name="why"))
         self.note = Notice(self, name="policyNote")
         if plan.policy_note:
-            self.note.show_message(Kind.INFO, "What this policy accepts", plan.policy_note)
+            self.note.show_message(Kind.INFO, _("What this policy accepts"), plan.policy_note)
         layout.addWidget(self.note)
         state_row = QHBoxLayout()
         self.state_icon = icon_label(Kind.INFO, self)
@@ -258,7 +273,7 @@ class PlanPanel(QWidget):
         self.other_ways.setCheckable(True)
         self.other_ways.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.other_ways.setAutoRaise(True)
-        self.other_ways.setAccessibleName("Other ways to do this")
+        self.other_ways.setAccessibleName(_(OTHER_WAYS))
         self.other_ways.toggled.connect(self._show_other_ways)
         self.alternatives = QWidget(self)
         column = QVBoxLayout(self.alternatives)
@@ -279,7 +294,7 @@ class PlanPanel(QWidget):
         self.alternatives.setVisible(on)
         self.other_ways.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
         done = self.wizard.session.plan_state(self.plan) in (PlanState.DONE, PlanState.VERIFIED)
-        self.other_ways.setText(OTHER_WAYS if on or done else OTHER_WAYS_IF_FAILED)
+        self.other_ways.setText(_(OTHER_WAYS) if on or done else _(OTHER_WAYS_IF_FAILED))
 
     def refresh(self) -> None:
         state = self.wizard.session.plan_state(self.plan)
@@ -288,7 +303,7 @@ class PlanPanel(QWidget):
             words = DONE_ON_CHECK_PAGE
         elif state is PlanState.DONE and self.last:
             words = DONE_ON_LAST_PAGE
-        self.state.setText(words)
+        self.state.setText(_(words))
         self.state_icon.setPixmap(kind_pixmap(kind))
         if self.plan.alternatives:
             wanted = state in (PlanState.FAILED, PlanState.STILL_THERE)

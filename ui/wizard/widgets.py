@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.i18n import _
 from audit.text import visible
 from ui import icons
 from ui.banner import TONE_COLOURS, Tone
@@ -107,8 +108,8 @@ class Notice(QFrame):
         self.show_details.setCheckable(True)
         self.show_details.setAutoRaise(True)
         self.show_details.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.show_details.setText("Details for IT")
-        self.show_details.setAccessibleName("Details for IT")
+        self.show_details.setText(_("Details for IT"))
+        self.show_details.setAccessibleName(_("Details for IT"))
         self.show_details.setArrowType(Qt.ArrowType.RightArrow)
         self.show_details.toggled.connect(self._fold)
         self.details = label("", self, name="details")
@@ -142,7 +143,7 @@ class Notice(QFrame):
         self.title.setVisible(bool(title))
         self.text.setText(text)
         self.text.setVisible(bool(text))
-        self.next_step.setText(f"What to do: {next_step}" if next_step else "")
+        self.next_step.setText(_("What to do: {step}").format(step=next_step) if next_step else "")
         self.next_step.setVisible(bool(next_step))
         self.details.setText(details)
         self.show_details.setVisible(bool(details))
@@ -182,7 +183,7 @@ class BusyBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bar = QProgressBar(self)
-        self.bar.setAccessibleName("Progress")
+        self.bar.setAccessibleName(_("Progress"))
         self.bar.setTextVisible(False)
         self.text = label("", self, selectable=False)
         layout = QVBoxLayout(self)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
 
 from audit.attestation import UsbDebugging
 from audit.errors import AuditError, KeyringUnavailable
+from audit.i18n import _
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -165,14 +166,15 @@ class RemovalWizard(QWizard):
 
     def _set_up_window(self, device: Device) -> None:
         self.setObjectName("removalWizard")
-        self.setWindowTitle(shown(f"Remove banned apps \u2014 {device.name or device.id}"))
+        title = _("Remove banned apps \u2014 {device}").format(device=device.name or device.id)
+        self.setWindowTitle(shown(title))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setTitleFormat(self.titleFormat().PlainText)
         self.setSubTitleFormat(self.subTitleFormat().PlainText)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
-        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+        self.setButtonText(QWizard.WizardButton.CancelButton, _("Close"))
         self.setMinimumSize(720, 600)
         fit_to_screen(self, 820, 720)  # its pages scroll on a smaller screen
 
@@ -353,7 +355,8 @@ class RemovalWizard(QWizard):
         def failed(error: BaseException) -> None:
             self.step_errors[step.id] = error
 
-        return self._run(step.id, f"Working on it: {action.title}", work, done, failed)
+        working = _("Working on it: {step}").format(step=action.title)
+        return self._run(step.id, working, work, done, failed)
 
     def confirm_step(self, step: Step) -> bool:
         """The person pressed "I've done this" on a step done by hand."""
@@ -372,7 +375,7 @@ class RemovalWizard(QWizard):
         def failed(error: BaseException) -> None:
             self.keep_error = error
 
-        return self._run(step.id, "Keeping what was done", work, done, failed)
+        return self._run(step.id, _("Keeping what was done"), work, done, failed)
 
     def _keeper(self) -> Callable[[Sequence[ActionResult]], BaseException | None]:
         """Save results as the device's pending removal through the workflow (on the worker
@@ -403,7 +406,7 @@ class RemovalWizard(QWizard):
         def work(progress: Progress, _cancelled: CancelCheck) -> ActionResult:
             from audit.sources.android.actions import disable_usb_debugging
 
-            progress(0.0, "Switching USB debugging off")
+            progress(0.0, _("Switching USB debugging off"))
             return disable_usb_debugging(address, adb_port=port)
 
         def done(result: ActionResult) -> None:
@@ -414,7 +417,7 @@ class RemovalWizard(QWizard):
         def failed(error: BaseException) -> None:
             self.usb_error = error
 
-        return self._run("usb", "Switching USB debugging off", work, done, failed)
+        return self._run("usb", _("Switching USB debugging off"), work, done, failed)
 
     # --- the keyring --------------------------------------------------------------------------
 
@@ -446,7 +449,7 @@ class RemovalWizard(QWizard):
             lambda _none: settle(None),
             failed,
             on_cancelled=cancelled,
-            label="Checking the keyring",
+            label=_("Checking the keyring"),
         )
         self.keyring_changed.emit()
         return True
@@ -477,7 +480,7 @@ class RemovalWizard(QWizard):
 
         self.rescan_error = None
         return self._run(
-            "rescan", "Checking every user and profile again", audit.check, self._record, failed
+            "rescan", _("Checking every user and profile again"), audit.check, self._record, failed
         )
 
     def _record(self, after: Assessment) -> None:
@@ -507,7 +510,7 @@ class RemovalWizard(QWizard):
             session.person = person
             self._record(assessment)
 
-        return self._run("exemptions", "Applying the exemptions", work, done, failed)
+        return self._run("exemptions", _("Applying the exemptions"), work, done, failed)
 
     def sign(self, request: SignRequest, failed: Callable[[BaseException], None]) -> bool:
         """Sign and save the receipt, then retire the saved removal it now holds. After the
@@ -520,7 +523,7 @@ class RemovalWizard(QWizard):
             if again:
                 from audit.attestation.keys import reload_keyring
 
-                progress(0.0, "Looking for the keyring again")
+                progress(0.0, _("Looking for the keyring again"))
                 reload_keyring()
             # DeviceAudit.sign: sign, write, verify, retire the saved removal (the PDF is
             # drawn on the GUI thread, the history written by the window's recorder).
@@ -542,7 +545,7 @@ class RemovalWizard(QWizard):
                 self.keyring_changed.emit()
             failed(error)
 
-        return self._run("sign", "Signing and saving the receipt", work, done, on_failure)
+        return self._run("sign", _("Signing and saving the receipt"), work, done, on_failure)
 
     def run_in_background(
         self,
@@ -568,14 +571,20 @@ class RemovalWizard(QWizard):
     def how_to_reopen(self) -> str:
         """How the person comes back to this removal from the main window."""
         if self.helpdesk:
-            return "open this phone from the queue again (Work on this phone)"
+            # Translators: a phrase in the middle of a sentence; "Work on this phone" is a button
+            return _("open this phone from the queue again (Work on this phone)")
         # Attest…, not Remove…: once the apps are gone Remove… is greyed out. The main window
         # shows the signature still to make on the device and in its banner.
-        return f"select this device again and choose Attest\u2026 ({ATTEST_SHORTCUT})"
+        # Translators: a phrase in the middle of a sentence; "Attest…" is the menu item's name
+        return _("select this device again and choose Attest\u2026 ({shortcut})").format(
+            shortcut=ATTEST_SHORTCUT
+        )
 
     def _may_close(self) -> bool:
         text, button = close_words(self.keep_error, self.how_to_reopen)
-        return self.ask_confirm(self, "Close without signing?", text, button, keep="Keep working")
+        return self.ask_confirm(
+            self, _("Close without signing?"), text, button, keep=_("Keep working")
+        )
 
     def done(self, result: int) -> None:
         """Closing (accepted or not): a keyring check still running is dropped, not reported
@@ -602,7 +611,7 @@ class RemovalWizard(QWizard):
 
     @classmethod
     def ask_folder(cls, parent: QWidget, start: str) -> str:
-        return QFileDialog.getExistingDirectory(parent, "Where to save the receipt", start)
+        return QFileDialog.getExistingDirectory(parent, _("Where to save the receipt"), start)
 
     @classmethod
     def open_url(cls, url: QUrl) -> bool:

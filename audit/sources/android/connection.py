@@ -44,6 +44,7 @@ from audit.errors import (
     DeviceOffline,
     DeviceUnauthorized,
 )
+from audit.i18n import _
 from audit.model import Connection, ConnectionKind
 from audit.text import visible
 
@@ -87,11 +88,19 @@ def bundled_adb() -> str:
     if on_path is not None:
         log.info("no adb comes with adbutils on this platform: using %s", on_path)
         return on_path
-    where = f"looked in {', '.join(folders)}" if folders else "the adbutils package is missing"
+    where = (
+        _("looked in {folders}").format(folders=", ".join(folders))
+        if folders
+        else _("the adbutils package is missing")
+    )
     raise AdbUnavailable(
-        f"The adb program that Device Audit brings with it is missing ({where}).",
-        "Reinstall Device Audit. On a computer for which none comes with it, install Android's "
-        "platform tools so that 'adb' is on the PATH.",
+        _("The adb program that Device Audit brings with it is missing ({where}).").format(
+            where=where
+        ),
+        _(
+            "Reinstall Device Audit. On a computer for which none comes with it, install "
+            "Android's platform tools so that 'adb' is on the PATH."
+        ),
     )
 
 
@@ -136,17 +145,30 @@ def device_error(serial: str, message: str) -> DeviceError:
     lowered = message.lower()
     shown = visible(serial)
     if "not found" in lowered or "no devices" in lowered:
-        return DeviceGone(serial, f"No phone with serial {shown} is connected.")
+        return DeviceGone(
+            serial, _("No phone with serial {serial} is connected.").format(serial=shown)
+        )
     if "unauthorized" in lowered:
         return DeviceUnauthorized(
-            serial, f"The phone {shown} has not allowed this computer to use USB debugging."
+            serial,
+            _("The phone {serial} has not allowed this computer to use USB debugging.").format(
+                serial=shown
+            ),
         )
     if "no permissions" in lowered or "insufficient permissions" in lowered:
-        return DeviceNoPermission(serial, f"This computer may not open the phone {shown}.")
+        return DeviceNoPermission(
+            serial, _("This computer may not open the phone {serial}.").format(serial=shown)
+        )
     if "offline" in lowered or "authorizing" in lowered or "connecting" in lowered:
-        return DeviceOffline(serial, f"The phone {shown} is connected but not answering.")
+        return DeviceOffline(
+            serial, _("The phone {serial} is connected but not answering.").format(serial=shown)
+        )
+    # Translators: {answer} is the adb server's own words (English, not translated).
     return DeviceError(
-        serial, f"The adb server refused the phone {shown}: {visible(message.strip())}"
+        serial,
+        _("The adb server refused the phone {serial}: {answer}").format(
+            serial=shown, answer=visible(message.strip())
+        ),
     )
 
 
@@ -157,7 +179,11 @@ class ServerConnection:
         try:
             self.sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
         except OSError as error:
-            raise AdbUnavailable(f"Cannot reach the adb server on port {port}: {error}.") from error
+            raise AdbUnavailable(
+                _("Cannot reach the adb server on port {port}: {error}.").format(
+                    port=port, error=error
+                )
+            ) from error
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.settimeout(timeout)
 
@@ -181,7 +207,11 @@ class ServerConnection:
         while remaining:
             chunk = self.sock.recv(min(remaining, 65536))
             if not chunk:
-                raise EOFError(f"connection closed with {remaining} of {size} bytes unread")
+                raise EOFError(
+                    _("connection closed with {remaining} of {size} bytes unread").format(
+                        remaining=remaining, size=size
+                    )
+                )
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
@@ -203,7 +233,9 @@ class ServerConnection:
             return
         if status == b"FAIL":
             raise AdbError(self.read_block())
-        raise AdbError(f"unexpected answer from the adb server: {status!r}")
+        raise AdbError(
+            _("unexpected answer from the adb server: {answer}").format(answer=repr(status))
+        )
 
     def request(self, request: str) -> None:
         self.send(request)
@@ -247,15 +279,17 @@ class Adb:
             return None
         except (AdbError, OSError, EOFError, ValueError) as error:
             raise AdbUnavailable(
-                f"Something on port {self.port} is not an adb server ({visible(str(error))}).",
-                "Close the program using that port, or choose another port with --adb-port.",
+                _("Something on port {port} is not an adb server ({error}).").format(
+                    port=self.port, error=visible(str(error))
+                ),
+                _("Close the program using that port, or choose another port with --adb-port."),
             ) from error
 
     def server_version(self) -> int:
         self.ensure_server()
         version = self._server_version()
         if version is None:
-            raise AdbUnavailable(f"The adb server on port {self.port} stopped.")
+            raise AdbUnavailable(_("The adb server on port {port} stopped.").format(port=self.port))
         return version
 
     def ensure_server(self) -> None:
@@ -274,7 +308,9 @@ class Adb:
                 self._ready = True
                 return
             if not self._start:
-                raise AdbUnavailable(f"No adb server is running on port {self.port}.")
+                raise AdbUnavailable(
+                    _("No adb server is running on port {port}.").format(port=self.port)
+                )
             if running is not None:
                 log.info(
                     "adb server version %s on port %s is older than ours (%s): replacing it",
@@ -292,16 +328,23 @@ class Adb:
             else:
                 running = self._server_version()
             if running is None:
-                raise AdbUnavailable(f"The adb server did not start on port {self.port}.")
-            if wanted is not None and running < wanted:
                 raise AdbUnavailable(
-                    f"An older adb server (version {running}) from another program is running "
-                    f"on port {self.port} and would not make way for Device Audit's "
-                    f"(version {wanted}): \"adb server version ({running}) doesn't match this "
-                    f'client ({wanted})".',
-                    "Close other Android tools (Android Studio, other phone managers), or run "
-                    "'adb kill-server' with their adb, then try again. Or choose another port "
-                    "with --adb-port.",
+                    _("The adb server did not start on port {port}.").format(port=self.port)
+                )
+            if wanted is not None and running < wanted:
+                # Translators: the text in quotes is adb's own message: keep it in English.
+                raise AdbUnavailable(
+                    _(
+                        "An older adb server (version {running}) from another program is running "
+                        "on port {port} and would not make way for Device Audit's "
+                        "(version {wanted}): \"adb server version ({running}) doesn't match this "
+                        'client ({wanted})".'
+                    ).format(running=running, port=self.port, wanted=wanted),
+                    _(
+                        "Close other Android tools (Android Studio, other phone managers), or run "
+                        "'adb kill-server' with their adb, then try again. Or choose another "
+                        "port with --adb-port."
+                    ),
                 )
             self._ready = True
 
@@ -317,12 +360,22 @@ class Adb:
                 **_no_window(),
             )
         except (OSError, subprocess.SubprocessError) as error:
-            raise AdbUnavailable(f"Could not start the adb server ({binary}): {error}.") from error
+            raise AdbUnavailable(
+                _("Could not start the adb server ({program}): {error}.").format(
+                    program=binary, error=error
+                )
+            ) from error
         if result.returncode != 0:
             words = (result.stderr or result.stdout).strip().splitlines()
+            said = (
+                visible(words[-1])
+                if words
+                else _("exit status {status}").format(status=result.returncode)
+            )
             raise AdbUnavailable(
-                f"Could not start the adb server on port {self.port}: "
-                f"{visible(words[-1]) if words else 'exit status ' + str(result.returncode)}."
+                _("Could not start the adb server on port {port}: {answer}.").format(
+                    port=self.port, answer=said
+                )
             )
 
     def forget_server(self) -> None:
@@ -347,7 +400,9 @@ class Adb:
                 conn.request(request)
                 return conn.read_block()
             except (OSError, EOFError) as error:
-                raise AdbUnavailable(f"The adb server stopped answering: {error}.") from error
+                raise AdbUnavailable(
+                    _("The adb server stopped answering: {error}.").format(error=error)
+                ) from error
 
     def devices(self) -> list[tuple[str, str, dict[str, str]]]:
         """(serial, raw state, tags) of every phone the server knows, however it is."""
@@ -390,7 +445,10 @@ class Adb:
         except (OSError, EOFError) as error:
             conn.close()
             raise DeviceGone(
-                serial, f"The adb server dropped the phone {visible(serial)}: {error}."
+                serial,
+                _("The adb server dropped the phone {serial}: {error}.").format(
+                    serial=visible(serial), error=error
+                ),
             ) from error
         return conn
 
@@ -409,7 +467,7 @@ def parse_device_list(text: str) -> list[tuple[str, str, dict[str, str]]]:
         words = rest.split()
         tags: dict[str, str] = {}
         while words and _TAG.fullmatch(words[-1]):
-            key, _, value = words.pop().partition(":")
+            key, _colon, value = words.pop().partition(":")
             tags[key] = value
         devices.append((serial, " ".join(words), tags))
     return devices

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from audit.i18n import _
 from audit.sources.android.packages import is_listable_package_name
 from audit.sources.android.parsers import Problem, _lines, _Problems, _show
 
@@ -51,7 +52,7 @@ def parse_device_policy(text: str) -> tuple[DevicePolicy | None, list[Problem]]:
         for marker in ("Device Policy Manager state", "mHasFeature=", "Device Owner", "Enabled")
     )
     if not recognised:
-        problems.add("the output is not a device policy dump")
+        problems.add(_("the output is not a device policy dump"))
         return None, problems.result()
     if "mHasFeature=false" in text:
         return DevicePolicy(supported=False), []
@@ -64,7 +65,11 @@ def parse_device_policy(text: str) -> tuple[DevicePolicy | None, list[Problem]]:
         elif user is not None:
             profile_owners.setdefault(user, package)
     if device_owner is not None and not is_listable_package_name(device_owner):
-        problems.add(f"the device owner is not a valid package name: {_show(device_owner)}")
+        problems.add(
+            _("the device owner is not a valid package name: {name}").format(
+                name=_show(device_owner)
+            )
+        )
     return DevicePolicy(device_owner, profile_owners), problems.result()
 
 
@@ -159,7 +164,9 @@ def _parse_time(value: str, problems: _Problems, key: str) -> datetime | None:
     try:
         return datetime.strptime(value.strip(), _TIME_FORMAT)
     except ValueError:
-        problems.add(f"{key} is not a time: {_show(value)}", data_lost=False)
+        problems.add(
+            _("{key} is not a time: {value}").format(key=key, value=_show(value)), data_lost=False
+        )
         return None
 
 
@@ -167,7 +174,10 @@ def _parse_int(value: str, problems: _Problems, key: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        problems.add(f"{key} is not a number: {_show(value)}", data_lost=False)
+        problems.add(
+            _("{key} is not a number: {value}").format(key=key, value=_show(value)),
+            data_lost=False,
+        )
         return None
 
 
@@ -199,9 +209,9 @@ def parse_dumpsys_package(text: str, package: str) -> tuple[PackageDetails | Non
     block = _package_block(_lines(text), package)
     if block is None:
         if "Unable to find package" in text:
-            problems.add(f"the phone does not know the package {package}")
+            problems.add(_("the phone does not know the package {name}").format(name=package))
         else:
-            problems.add(f"the output has no entry for the package {package}")
+            problems.add(_("the output has no entry for the package {name}").format(name=package))
         return None, problems.result()
 
     fields: dict[str, str] = {}

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from audit.i18n import _, ngettext
 from audit.model import (
     AppState,
     Device,
@@ -437,25 +438,30 @@ def user_report(lists: UserLists, count: int) -> SourceReport:
     missing = [
         what
         for what, value in (
-            ("the list of the user's own apps", lists.listed),
-            ("the installed packages", lists.installed),
-            ("the disabled packages", lists.disabled),
+            (_("the list of the user's own apps"), lists.listed),
+            (_("the installed packages"), lists.installed),
+            (_("the disabled packages"), lists.disabled),
         )
         if value is None
     ]
     if len(missing) == 3:
-        return SourceReport(name, SourceStatus.FAILED, "nothing could be read", 0)
+        return SourceReport(name, SourceStatus.FAILED, _("nothing could be read"), 0)
     details = []
     if missing:
-        details.append("could not read " + ", ".join(missing))
+        details.append(_("could not read {what}").format(what=", ".join(missing)))
     invalid = invalid_names_sentence(lists.problems)
     if invalid:
         details.append(invalid)
     lost = [p.message for p in lists.problems if p.data_lost and p.invalid_name is None]
     if lost:
-        details.append(
-            "; ".join(lost[:3]) + (f" (and {len(lost) - 3} more)" if len(lost) > 3 else "")
-        )
+        shown = "; ".join(lost[:3])
+        if len(lost) > 3:
+            more = len(lost) - 3
+            # The same counted message as audit/sources/local/scan.py's (one msgid, one form).
+            shown = ngettext(
+                "{problems} (and {count} more)", "{problems} (and {count} more)", more
+            ).format(problems=shown, count=more)
+        details.append(shown)
     if details:
         return SourceReport(name, SourceStatus.PARTIAL, "; ".join(details), count)
     return SourceReport(name, SourceStatus.OK, "", count)
@@ -468,17 +474,17 @@ def invalid_names_sentence(problems: Iterable[Problem], shown: int = 5) -> str:
         return ""
     listed = ", ".join(repr(n) for n in names[:shown])
     if len(names) > shown:
-        listed += f" and {len(names) - shown} more"
-    if len(names) == 1:
-        what = f"1 entry the phone listed was left out: its name ({listed}) is not a valid"
-        what += " Android package name"
-    else:
-        what = f"{len(names)} entries the phone listed were left out: their names ({listed})"
-        what += " are not valid Android package names"
-    return (
-        f"{what}, so the phone's answer was garbled and this user's app list may be "
-        "incomplete. Scan again; if it happens again, restart the phone"
-    )
+        listed = _("{names} and {count} more").format(names=listed, count=len(names) - shown)
+    # Translators: a detail in a list joined with "; ", hence no full stop at the end.
+    return ngettext(
+        "{count} entry the phone listed was left out: its name ({names}) is not a valid "
+        "Android package name, so the phone's answer was garbled and this user's app list may "
+        "be incomplete. Scan again; if it happens again, restart the phone",
+        "{count} entries the phone listed were left out: their names ({names}) are not valid "
+        "Android package names, so the phone's answer was garbled and this user's app list may "
+        "be incomplete. Scan again; if it happens again, restart the phone",
+        len(names),
+    ).format(count=len(names), names=listed)
 
 
 # --- an app's state from the phone's per-user facts ----------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from audit.errors import InvalidPackageName
+from audit.i18n import _
 from audit.text import visible
 
 MAX_LENGTH = 255
@@ -88,12 +89,12 @@ def shell_refusal(name: str) -> str:
         return ""
     shown = visible(name, limit=120)
     if is_listable_package_name(name):
-        return (
-            f"'{shown}' is part of the phone's own system software (its name has no '.'), not "
+        return _(
+            "'{name}' is part of the phone's own system software (its name has no '.'), not "
             "an app that can be installed or removed, so Device Audit will not send it to the "
             "phone."
-        )
-    return (
-        f"'{shown}' is not a valid Android package name, so Device Audit will not send it to the "
+        ).format(name=shown)
+    return _(
+        "'{name}' is not a valid Android package name, so Device Audit will not send it to the "
         "phone."
-    )
+    ).format(name=shown)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from audit.i18n import _, ngettext
 from audit.sources.android.packages import (
     MAX_LENGTH,
     is_listable_package_name,
@@ -58,7 +59,14 @@ class _Problems:
         if self._dropped:
             return [
                 *self.items,
-                Problem(f"... and {self._dropped} more problems", self._dropped_lost),
+                Problem(
+                    ngettext(
+                        "... and {count} more problem",
+                        "... and {count} more problems",
+                        self._dropped,
+                    ).format(count=self._dropped),
+                    self._dropped_lost,
+                ),
             ]
         return list(self.items)
 
@@ -76,7 +84,11 @@ def decode_output(data: bytes) -> tuple[str, list[Problem]]:
     except UnicodeDecodeError as error:
         text = data.decode("utf-8", errors="replace")
         return text, [
-            Problem(f"the phone's output is not valid UTF-8 (first bad byte at {error.start})")
+            Problem(
+                _("the phone's output is not valid UTF-8 (first bad byte at {offset})").format(
+                    offset=error.start
+                )
+            )
         ]
 
 
@@ -278,7 +290,9 @@ def parse_package_list_by_line(text: str) -> tuple[list[PackageEntry], list[Prob
             entry = parse_package_line(line)
             if entry is None:
                 problems.add(
-                    f"line {number}: not a valid package line: {_show(line)}",
+                    _("line {number}: not a valid package line: {line}").format(
+                        number=number, line=_show(line)
+                    ),
                     invalid_name=_claimed_name(line),
                 )
             elif (old := entries.get(entry.name)) is not None:
@@ -287,8 +301,12 @@ def parse_package_list_by_line(text: str) -> tuple[list[PackageEntry], list[Prob
             else:
                 entries[entry.name] = entry
         elif not _is_benign(line):
-            problems.add(f"line {number}: unexpected output: {_show(line)}")
+            problems.add(_unexpected(number, line))
     return list(entries.values()), problems.result()
+
+
+def _unexpected(number: int, line: str) -> str:
+    return _("line {number}: unexpected output: {line}").format(number=number, line=_show(line))
 
 
 def _claimed_name(line: str) -> str | None:
@@ -348,7 +366,11 @@ def parse_users(text: str) -> tuple[list[UserEntry], list[Problem]]:
                     index += extra + 1
                     break
         if match is None:
-            problems.add(f"line {number}: not a user the phone listed: {_show(stripped)}")
+            problems.add(
+                _("line {number}: not a user the phone listed: {line}").format(
+                    number=number, line=_show(stripped)
+                )
+            )
             continue
         users.append(
             UserEntry(
@@ -359,7 +381,7 @@ def parse_users(text: str) -> tuple[list[UserEntry], list[Problem]]:
             )
         )
     if not users:
-        problems.add("no users were listed")
+        problems.add(_("no users were listed"))
     return users, problems.result()
 
 
@@ -387,7 +409,7 @@ def parse_getprop(text: str) -> tuple[dict[str, str], list[Problem]]:
             continue
         match = _PROP_LINE.fullmatch(line)
         if match is None:
-            problems.add(f"line {number}: unexpected output: {_show(line)}")
+            problems.add(_unexpected(number, line))
             continue
         value = match.group("value")
         if value.endswith("]"):
@@ -395,9 +417,9 @@ def parse_getprop(text: str) -> tuple[dict[str, str], list[Problem]]:
         else:
             key, value_lines = match.group("key"), [value]
     if key is not None:
-        problems.add(f"the value of {key} is cut off")
+        problems.add(_("the value of {key} is cut off").format(key=key))
     if not props:
-        problems.add("no properties were listed")
+        problems.add(_("no properties were listed"))
     return props, problems.result()
 
 
@@ -435,7 +457,7 @@ def parse_sections(text: str, nonce: str) -> tuple[dict[str, Section], list[Prob
     while at >= 0:
         close = text.find("===", at + len(marker))
         label = text[at + len(marker) : close] if close >= 0 else ""
-        section, _, kind = label.rpartition(":")
+        section, _colon, kind = label.rpartition(":")
         is_begin = kind == "begin"
         is_end = kind.startswith("rc=") and kind[3:].isdigit() and kind[3:].isascii()
         if not _SECTION_NAME.fullmatch(section) or not (is_begin or is_end):
@@ -450,17 +472,19 @@ def parse_sections(text: str, nonce: str) -> tuple[dict[str, Section], list[Prob
             else:
                 # The previous command's end never came: keep what it printed, marked cut off.
                 sections[name] = Section(name, text[body:line_start], None)
-                problems.add(f"the output of {name} is cut off")
+                problems.add(_cut_off(name))
             name, body = section, after
         elif name is not None:
             if section != name:
-                problems.add(f"the output of {name} ends as {section}")
+                problems.add(
+                    _("the output of {command} ends as {other}").format(command=name, other=section)
+                )
             sections[name] = Section(name, text[body:at] if at > body else "", int(kind[3:]))
             name, outside = None, after
         at = text.find(marker, max(after, at + 1))
     if name is not None:
         sections[name] = Section(name, text[body:], None)
-        problems.add(f"the output of {name} is cut off")
+        problems.add(_cut_off(name))
     else:
         _outside(problems, text[outside:])
     return sections, problems.result()
@@ -469,8 +493,12 @@ def parse_sections(text: str, nonce: str) -> tuple[dict[str, Section], list[Prob
 _SECTION_NAME = re.compile(r"[\w:.-]+")
 
 
+def _cut_off(name: str) -> str:
+    return _("the output of {command} is cut off").format(command=name)
+
+
 def _outside(problems: _Problems, text: str) -> None:
     """Report output that no command's markers enclose (there should be none)."""
     for line in _lines(text):
         if line.strip():
-            problems.add(f"output outside any command: {_show(line)}")
+            problems.add(_("output outside any command: {line}").format(line=_show(line)))

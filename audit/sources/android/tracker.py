@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from audit.errors import AdbUnavailable
+from audit.i18n import _
 from audit.model import Device, DeviceState
 from audit.progress import CancelCheck, never_cancelled
 from audit.sources.android.connection import Adb, AdbError, ServerConnection, parse_device_list
@@ -122,7 +123,7 @@ class DeviceTracker:
                 conn.close()
                 raise
             return conn
-        raise AdbUnavailable("The adb server cannot report phones as they come and go.")
+        raise AdbUnavailable(_("The adb server cannot report phones as they come and go."))
 
     def _follow(self, conn: ServerConnection, cancelled: CancelCheck) -> Iterator[DeviceEvent]:
         while not cancelled():

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from audit.i18n import _
 from audit.model import AppId, AppState, IdentifierKind, InstalledApp, InstallOrigin
 from audit.progress import CancelCheck, raise_if_cancelled
 from audit.sources.ios.wire import WireError, read_plist, send_plist
@@ -80,7 +81,9 @@ class InstallationProxy:
                     raise_if_cancelled(cancelled)
                 answer = read_plist(self.sock)
                 if "Error" in answer:
-                    result.problem = f"the phone stopped the list: {_words(answer)}"
+                    result.problem = _("the phone stopped the list: {problem}").format(
+                        problem=_words(answer)
+                    )
                     return result
                 chunk = answer.get("CurrentList")
                 if isinstance(chunk, list):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from audit.errors import AuditError, DeviceGone
+from audit.i18n import _
 from audit.sources.ios import apps
 from audit.sources.ios.guidance import CODES, GUIDANCE, LABELS, IPhoneState
 from audit.sources.ios.lockdown import LockdownError
@@ -34,14 +35,19 @@ class IPhoneStatus:
 
     @property
     def guidance(self) -> str:
-        return GUIDANCE[self.state]
+        return _(GUIDANCE[self.state])
 
     def line(self) -> str:
         """The phone in words, device-provided text shown with its control characters
         escaped; the next step on a second line when it is not ready."""
         name = visible(self.name, limit=60)
         model = f", {visible(self.model, limit=40)}" if self.model else ""
-        text = f"{PREFIX}{visible(self.udid)} ({name or 'iPhone'}{model}): {LABELS[self.state]}"
+        # Translators: "ios:UDID (phone's name, model): ready (trusts this computer)"
+        text = _("{device} ({name}): {state}").format(
+            device=f"{PREFIX}{visible(self.udid)}",
+            name=f"{name or 'iPhone'}{model}",
+            state=_(LABELS[self.state]),
+        )
         if self.state is not IPhoneState.PAIRED:
             text += f"\n    {self.guidance}"
         return text
@@ -146,7 +152,7 @@ def print_iphones(watching: bool, out: Callable[[str], None] = print) -> int:
     except UsbmuxdMissing:
         from audit.sources.ios.guidance import usbmuxd_missing
 
-        out(f"iPhones: {usbmuxd_missing()}")
+        out(_("iPhones: {advice}").format(advice=usbmuxd_missing()))
         return 0
     for item in found:
         out(item.line())
@@ -159,7 +165,7 @@ def _watch_printing(out: Callable[[str], None]) -> None:
     except UsbmuxdMissing:
         from audit.sources.ios.guidance import usbmuxd_missing
 
-        out(f"iPhones: {usbmuxd_missing()}")
+        out(_("iPhones: {advice}").format(advice=usbmuxd_missing()))
         return
     except AuditError:
         return

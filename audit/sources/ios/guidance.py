@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 
+from audit.i18n import N_, _
 from audit.model import DeviceState
 from audit.sources.ios.wire import ENV, Address, usbmuxd_address
 
@@ -35,36 +36,39 @@ _DEVICE_STATE = {
     IPhoneState.NOT_ANSWERING: DeviceState.OFFLINE,
 }
 
+# Marked, not translated (set at import): shown with `_(LABELS[state])`, `_(GUIDANCE[state])`.
+# Translators: "Trust This Computer?", Trust, Don't Trust are the iPhone's own words: use the
+# French iPhone's ("Se fier à cet ordinateur?", "Se fier", "Ne pas se fier").
 LABELS: dict[IPhoneState, str] = {
-    IPhoneState.PAIRED: "ready (trusts this computer)",
-    IPhoneState.WAITING: 'waiting for "Trust This Computer?"',
-    IPhoneState.REFUSED: "trust refused",
-    IPhoneState.LOCKED: "locked",
-    IPhoneState.PASSCODE: "passcode needed",
-    IPhoneState.GONE: "unplugged",
-    IPhoneState.NOT_ANSWERING: "not answering",
+    IPhoneState.PAIRED: N_("ready (trusts this computer)"),
+    IPhoneState.WAITING: N_('waiting for "Trust This Computer?"'),
+    IPhoneState.REFUSED: N_("trust refused"),
+    IPhoneState.LOCKED: N_("locked"),
+    IPhoneState.PASSCODE: N_("passcode needed"),
+    IPhoneState.GONE: N_("unplugged"),
+    IPhoneState.NOT_ANSWERING: N_("not answering"),
 }
 
 GUIDANCE: dict[IPhoneState, str] = {
-    IPhoneState.PAIRED: "Ready to scan.",
-    IPhoneState.WAITING: (
+    IPhoneState.PAIRED: N_("Ready to scan."),
+    IPhoneState.WAITING: N_(
         'Unlock the iPhone. It asks "Trust This Computer?": tap Trust, then enter the '
         "iPhone's passcode. Then check again."
     ),
-    IPhoneState.REFUSED: (
+    IPhoneState.REFUSED: N_(
         "Don't Trust was tapped on the iPhone. Unplug it and plug it in again: the iPhone asks "
         '"Trust This Computer?" once more; tap Trust and enter the passcode.'
     ),
-    IPhoneState.LOCKED: (
+    IPhoneState.LOCKED: N_(
         "The iPhone is locked. Unlock it with its passcode (Face ID alone may not do after a "
         'restart) and keep it unlocked until it asks "Trust This Computer?".'
     ),
-    IPhoneState.PASSCODE: (
+    IPhoneState.PASSCODE: N_(
         "The iPhone has restarted and must be unlocked once with its passcode before this "
         "computer can read it. Enter the passcode on the iPhone, then check again."
     ),
-    IPhoneState.GONE: "The iPhone was unplugged. Plug it in again to continue.",
-    IPhoneState.NOT_ANSWERING: (
+    IPhoneState.GONE: N_("The iPhone was unplugged. Plug it in again to continue."),
+    IPhoneState.NOT_ANSWERING: N_(
         "The iPhone is connected but not answering. Unlock it; if that does not help, unplug "
         "it and plug it in again, or restart it."
     ),
@@ -85,21 +89,21 @@ def usbmuxd_missing(address: Address | None = None, platform: str = "") -> str:
     where = address if address is not None else usbmuxd_address()
     system = platform or sys.platform
     if _overridden():
-        return (
-            f"Nothing answers at {where}, the address {ENV} names. Start the program that "
-            f"should listen there, or unset {ENV} to use this computer's own usbmuxd."
-        )
+        return _(
+            "Nothing answers at {address}, the address {setting} names. Start the program that "
+            "should listen there, or unset {setting} to use this computer's own usbmuxd."
+        ).format(address=where, setting=ENV)
     if system.startswith("win"):
-        return (
+        return _(
             "To check iPhones, Windows needs Apple Mobile Device Service: install Apple Devices "
             "from the Microsoft Store (or iTunes from apple.com), then plug the iPhone in again."
         )
     if system == "darwin":
-        return (
+        return _(
             "macOS's own iPhone service (usbmuxd) is not answering. Restart this Mac, then "
             "plug the iPhone in again."
         )
-    return (
+    return _(
         "To check iPhones, Linux needs the usbmuxd service: install it (Debian and Ubuntu: "
         "sudo apt install usbmuxd; Fedora: sudo dnf install usbmuxd), then plug the iPhone in "
         "again."

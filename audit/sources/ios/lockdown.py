@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from audit.errors import AuditError
+from audit.i18n import _
 from audit.sources.ios.usbmux import MuxDevice, Usbmux
 from audit.sources.ios.wire import WireError, read_plist, send_plist
 from audit.text import visible
@@ -30,7 +31,10 @@ class LockdownError(AuditError):
 
     def __init__(self, request: str, code: str) -> None:
         self.code = code
-        super().__init__(f"The phone refused {request}: {visible(code)}.")  # the phone's word
+        # Translators: {request} is a request's name (StartSession, Pair), {code} the phone's word
+        super().__init__(
+            _("The phone refused {request}: {code}.").format(request=request, code=visible(code))
+        )
 
 
 class Lockdown:
@@ -44,7 +48,11 @@ class Lockdown:
         try:
             kind = self.request("QueryType").get("Type")
             if kind != "com.apple.mobile.lockdown":
-                raise WireError(f"Port {LOCKDOWN_PORT} answered as {kind!r}, not as lockdownd.")
+                raise WireError(
+                    _("Port {port} answered as {kind}, not as lockdownd.").format(
+                        port=LOCKDOWN_PORT, kind=repr(kind)
+                    )
+                )
         except BaseException:
             self.close()
             raise
@@ -65,7 +73,11 @@ class Lockdown:
         if error is not None:
             raise LockdownError(name, str(error)[:80])
         if answer.get("Request") not in (name, None):
-            raise WireError(f"lockdownd answered {answer.get('Request')!r} to {name}.")
+            raise WireError(
+                _("lockdownd answered {answer} to {request}.").format(
+                    answer=repr(answer.get("Request")), request=name
+                )
+            )
         return answer
 
     def values(self) -> dict[str, Any]:
@@ -86,7 +98,7 @@ class Lockdown:
             except (ssl.SSLError, OSError) as error:
                 # A phone that forgot this computer (Reset Location & Privacy) ends the
                 # handshake: the pair record no longer opens it.
-                raise LockdownError("the secure session", "PairingNoLongerValid") from error
+                raise LockdownError(_("the secure session"), "PairingNoLongerValid") from error
         self.session = True
 
     def start_service(self, name: str) -> socket.socket:
@@ -94,17 +106,27 @@ class Lockdown:
         answer = self.request("StartService", Service=name)
         port = answer.get("Port")
         if not isinstance(port, int) or not 0 < port < 65536:
-            raise WireError(f"lockdownd started {name} on no usable port ({port!r}).")
+            raise WireError(
+                _("lockdownd started {service} on no usable port ({port}).").format(
+                    service=name, port=repr(port)
+                )
+            )
         sock = self.mux.connect(self.device.device_id, port)
         if answer.get("EnableServiceSSL"):
             if self._context is None:
                 sock.close()
-                raise WireError(f"{name} asks for TLS, but no session was started.")
+                raise WireError(
+                    _("{service} asks for TLS, but no session was started.").format(service=name)
+                )
             try:
                 return self._context.wrap_socket(sock)
             except (ssl.SSLError, OSError) as error:
                 sock.close()
-                raise WireError(f"The secure connection to {name} failed ({error}).") from None
+                raise WireError(
+                    _("The secure connection to {service} failed ({problem}).").format(
+                        service=name, problem=error
+                    )
+                ) from None
         return sock
 
 

@@ -16,6 +16,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from audit.i18n import _
 from audit.inventory import write_atomic
 from audit.paths import data_dir
 from audit.sources.ios.lockdown import Lockdown, LockdownError
@@ -152,30 +153,33 @@ def end_of_audit(udid: str, forget_now: bool, mux: Usbmux | None = None) -> str:
 
     if not made_here(udid):
         if forget_now:
-            return (
+            return _(
                 "This computer's pairing with the iPhone was not made by Device Audit (Finder, "
                 "iTunes or Apple Devices did), so it was left as it is."
             )
         return ""
     if not forget_now:
-        return (
+        return _(
             "Device Audit paired this computer with the iPhone for this check. To remove that "
             'pairing (the iPhone then asks "Trust This Computer?" again next time), run: '
-            f"device-audit devices --forget-pairing ios:{visible(udid)}"
-        )
+            "{command}"
+        ).format(command=f"device-audit devices --forget-pairing ios:{visible(udid)}")
     try:
         removed = forget(mux if mux is not None else Usbmux(), udid)
     except AuditError as error:
-        return (
-            f"This computer's pairing with the iPhone could not be removed: {error.message} "
-            f"Plug the iPhone in and run: device-audit devices --forget-pairing ios:{visible(udid)}"
+        return _(
+            "This computer's pairing with the iPhone could not be removed: {problem} "
+            "Plug the iPhone in and run: {command}"
+        ).format(
+            problem=error.message,
+            command=f"device-audit devices --forget-pairing ios:{visible(udid)}",
         )
     if not removed:
-        return (
+        return _(
             "This computer's pairing with the iPhone is no longer the one Device Audit made "
             "(another program paired it since): left as it is."
         )
-    return (
+    return _(
         "This computer's pairing with the iPhone, which Device Audit made, was removed: the "
         'iPhone asks "Trust This Computer?" again next time it is plugged in here.'
     )

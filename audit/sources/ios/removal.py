@@ -11,6 +11,7 @@ behind is still a violation.
 from __future__ import annotations
 
 from audit.errors import AuditError, DeviceGone
+from audit.i18n import _
 from audit.model import (
     ActionKind,
     ActionResult,
@@ -40,23 +41,37 @@ MAX_OUTPUT = 4000
 
 def by_hand(name: str) -> tuple[str, ...]:
     """Deleting an app on the iPhone itself, in words a person follows without pictures."""
+    # Translators: Home Screen, Remove App, Delete App, Remove from Home Screen, Delete,
+    # Settings > General > iPhone Storage and Offload App are the iPhone's own words: use the
+    # French iPhone's (Écran d'accueil, Supprimer l'app, Supprimer de l'écran d'accueil,
+    # Réglages > Général > Stockage iPhone, Décharger l'app)
     return (
-        "Unlock the iPhone and go to the Home Screen (swipe up from the bottom edge).",
-        f"Find the {name} icon (swipe left through the pages, or swipe down on the Home Screen "
-        f"and type {name} to search). An offloaded app shows a small cloud before its name.",
-        f"Touch and hold the {name} icon until a menu opens, then tap Remove App.",
-        "Tap Delete App (not Remove from Home Screen, which only hides the icon), then tap "
-        "Delete to confirm.",
-        f"Or: open Settings > General > iPhone Storage, tap {name}, then tap Delete App (not "
-        "Offload App, which keeps its data and its icon) and confirm.",
-        "If the iPhone offers no Delete App, the organisation that manages it has switched "
-        f"deleting apps off: ask its IT department to remove {name} or to allow deleting it.",
+        _("Unlock the iPhone and go to the Home Screen (swipe up from the bottom edge)."),
+        _(
+            "Find the {app} icon (swipe left through the pages, or swipe down on the Home Screen "
+            "and type {app} to search). An offloaded app shows a small cloud before its name."
+        ).format(app=name),
+        _("Touch and hold the {app} icon until a menu opens, then tap Remove App.").format(
+            app=name
+        ),
+        _(
+            "Tap Delete App (not Remove from Home Screen, which only hides the icon), then tap "
+            "Delete to confirm."
+        ),
+        _(
+            "Or: open Settings > General > iPhone Storage, tap {app}, then tap Delete App (not "
+            "Offload App, which keeps its data and its icon) and confirm."
+        ).format(app=name),
+        _(
+            "If the iPhone offers no Delete App, the organisation that manages it has switched "
+            "deleting apps off: ask its IT department to remove {app} or to allow deleting it."
+        ).format(app=name),
     )
 
 
 def iphone_plan(finding: Finding, scan: ScanResult) -> RemovalPlan:
     app = finding.app
-    device = scan.device.name or scan.device.model or "the iPhone"
+    device = scan.device.name or scan.device.model or _("the iPhone")
     name = app.label
     target = Target(
         device_id=scan.device.id,
@@ -64,29 +79,38 @@ def iphone_plan(finding: Finding, scan: ScanResult) -> RemovalPlan:
         identifier=app.identifier,
         id_kind=IdentifierKind.IOS_BUNDLE,
         user=app.user or apps.USER,
-        user_label="this iPhone",
+        user_label=_("this iPhone"),
         app_name=name,
-        user_words="the iPhone",
+        user_words=_("the iPhone"),
     )
-    before = ""
     if app.state is AppState.OFFLOADED:
-        before = f"{name} is {explained(app.state)}; offloading does not remove it. "
+        # Translators: {state} is "offloaded (icon kept): its data and its icon are still ..."
+        confirmation = _(
+            "{app} is {state}; offloading does not remove it. Device Audit will ask {device} to "
+            "delete {app} with its data and its icon. It cannot be undone from here; it can be "
+            "downloaded again from the App Store."
+        )
+    else:
+        confirmation = _(
+            "Device Audit will ask {device} to delete {app} with its data and its icon. It "
+            "cannot be undone from here; it can be downloaded again from the App Store."
+        )
     step = automatic_step(
         ActionKind.UNINSTALL,
         Operation.IPHONE,
         target,
-        title=f"Delete {name} from {device}",
-        confirmation=f"{before}Device Audit will ask {device} to delete {name} with its data "
-        "and its icon. It cannot be undone from here; it can be downloaded again from the App "
-        "Store.",
+        title=_("Delete {app} from {device}").format(app=name, device=device),
+        confirmation=confirmation.format(app=name, device=device, state=explained(app.state)),
     )
     manual = manual_step(
         target,
         "iphone",
-        title=f"Delete {name} on the iPhone yourself",
+        title=_("Delete {app} on the iPhone yourself").format(app=name),
         instructions=by_hand(name),
-        confirmation=f"{name} was deleted on {device} (Delete App, not Offload App).",
-        why="Do this if the iPhone refuses to delete the app over the cable.",
+        confirmation=_("{app} was deleted on {device} (Delete App, not Offload App).").format(
+            app=name, device=device
+        ),
+        why=_("Do this if the iPhone refuses to delete the app over the cable."),
     )
     return RemovalPlan(finding, scan.device, (step,), (manual,))
 
@@ -102,7 +126,9 @@ class IPhoneExecutor:
 
     def run(self, step: Step) -> ActionResult:
         if step.kind is StepKind.MANUAL or step.operation is not Operation.IPHONE:
-            return step_result(step, False, f"'{step.title}' is not done over the cable.")
+            return step_result(
+                step, False, _("'{step}' is not done over the cable.").format(step=step.title)
+            )
         mux = self.mux if self.mux is not None else Usbmux()
         name = step.target.app_name
         try:
@@ -120,7 +146,9 @@ class IPhoneExecutor:
                 code = "NOT_TRUSTED"
             elif isinstance(error, DeviceGone):
                 code = "DEVICE_GONE"
-            message = f"{visible(name, limit=120)}: not done. {error.message}"
+            message = _("{app}: not done. {problem}").format(
+                app=visible(name, limit=120), problem=error.message
+            )
             return step_result(step, False, message, advice=error.next_step, code=code)
         return answered(step, answer)
 
@@ -133,16 +161,19 @@ def answered(step: Step, answer: apps.Uninstalled) -> ActionResult:
         return step_result(
             step,
             True,
-            f"The iPhone answered that it deleted {name} ({said or 'Complete'}). The check that "
-            "follows confirms it is gone, not offloaded.",
+            # Translators: {said} is the phone's own status words ("Complete"), not translated
+            _(
+                "The iPhone answered that it deleted {app} ({said}). The check that follows "
+                "confirms it is gone, not offloaded."
+            ).format(app=name, said=said or "Complete"),
             output=said,
         )
     phone_words = visible(answer.description or answer.code, limit=300)
     return step_result(
         step,
         False,
-        f"The iPhone refused to delete {name}: {phone_words}.",
-        advice="Delete it on the iPhone: " + " ".join(by_hand(name)[:4]),
+        _("The iPhone refused to delete {app}: {words}.").format(app=name, words=phone_words),
+        advice=_("Delete it on the iPhone: {steps}").format(steps=" ".join(by_hand(name)[:4])),
         code=answer.code,
         output=said,
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from audit.addresses import IOS_PREFIX
 from audit.errors import DeviceError, DeviceGone
+from audit.i18n import _, ngettext
 from audit.model import (
     Connection,
     ConnectionKind,
@@ -37,7 +38,7 @@ from audit.sources.ios.lockdown import Lockdown, LockdownError
 from audit.sources.ios.pairing import pair
 from audit.sources.ios.usbmux import MuxDevice, Usbmux
 from audit.sources.ios.wire import ENV, WireError, usbmuxd_address
-from audit.text import plural, visible
+from audit.text import visible
 
 PREFIX = IOS_PREFIX
 
@@ -55,8 +56,12 @@ class IPhoneNotReady(DeviceError):
     def __init__(self, udid: str, state: IPhoneState, name: str = "") -> None:
         self.state = state
         self.name = name
-        who = f"The iPhone {name!r}" if name else f"The iPhone {visible(udid)}"
-        super().__init__(udid, f"{who} cannot be read yet: {state.value}.", GUIDANCE[state])
+        who = repr(name) if name else visible(udid)
+        # Translators: {state} is a code ("waiting", "locked"); the next step explains it
+        message = _("The iPhone {name} cannot be read yet: {state}.").format(
+            name=who, state=state.value
+        )
+        super().__init__(udid, message, _(GUIDANCE[state]))
 
 
 def udid_of(target: str) -> str:
@@ -70,9 +75,11 @@ def find(mux: Usbmux, udid: str) -> MuxDevice:
             return device
     raise DeviceGone(
         udid,
-        f"No iPhone with the UDID {visible(udid)} is plugged in.",
-        "Plug the iPhone in with its cable and unlock it, then run 'device-audit devices' to "
-        "see the iPhones this computer finds.",
+        _("No iPhone with the UDID {udid} is plugged in.").format(udid=visible(udid)),
+        _(
+            "Plug the iPhone in with its cable and unlock it, then run 'device-audit devices' to "
+            "see the iPhones this computer finds."
+        ),
     )
 
 
@@ -108,7 +115,9 @@ def session(mux: Usbmux, device: MuxDevice, *, may_pair: bool = True) -> Iterato
                 raise _not_ready(device.udid, error, name) from None
         yield lockdown
     except WireError as error:
-        raise DeviceGone(device.udid, f"The iPhone stopped answering: {error.message}") from None
+        raise DeviceGone(
+            device.udid, _("The iPhone stopped answering: {problem}").format(problem=error.message)
+        ) from None
     finally:
         lockdown.close()
 
@@ -116,7 +125,7 @@ def session(mux: Usbmux, device: MuxDevice, *, may_pair: bool = True) -> Iterato
 def _not_ready(udid: str, error: LockdownError, name: object) -> DeviceError:
     state = CODES.get(error.code)
     if state is None:
-        return DeviceError(udid, error.message, GUIDANCE[IPhoneState.NOT_ANSWERING])
+        return DeviceError(udid, error.message, _(GUIDANCE[IPhoneState.NOT_ANSWERING]))
     return IPhoneNotReady(udid, state, _s(name))
 
 
@@ -179,7 +188,10 @@ class _Progress:
 
     def chunk(self, received: int, total: int | None) -> None:
         share = received / total if total else 0.5
-        self.progress(0.2 + 0.75 * min(share, 1.0), f"Reading the app list ({received} apps)")
+        words = ngettext(
+            "Reading the app list ({count} app)", "Reading the app list ({count} apps)", received
+        ).format(count=received)
+        self.progress(0.2 + 0.75 * min(share, 1.0), words)
 
 
 def scan_iphone(
@@ -199,18 +211,20 @@ def scan_iphone(
     mux = mux if mux is not None else Usbmux()
     udid = udid_of(target)
     started = datetime.now(UTC)
-    progress(0.0, "Finding the iPhone")
+    progress(0.0, _("Finding the iPhone"))
     device = find(mux, udid)
     with session(mux, device) as lockdown:
         values = lockdown.values()
         if values.get("UniqueDeviceID") not in (None, udid):
             raise DeviceError(
                 udid,
-                "The phone answering gives another UDID than usbmuxd listed: what answered is "
-                "not the iPhone that was plugged in.",
-                "Unplug every phone, plug in only the one to check, and scan again.",
+                _(
+                    "The phone answering gives another UDID than usbmuxd listed: what answered "
+                    "is not the iPhone that was plugged in."
+                ),
+                _("Unplug every phone, plug in only the one to check, and scan again."),
             )
-        progress(0.1, "Opening the app list")
+        progress(0.1, _("Opening the app list"))
         try:
             sock = lockdown.start_service(apps.SERVICE)
         except LockdownError as error:
@@ -221,7 +235,7 @@ def scan_iphone(
         finally:
             proxy.close()
     result = inventory_from(browsed)
-    progress(1.0, "Done")
+    progress(1.0, _("Done"))
     return ScanResult(
         device=identity(values, device, connection_for(mux, device)),
         started_at=started,
@@ -241,13 +255,32 @@ def inventory_from(browsed: apps.Browsed) -> tuple[tuple[InstalledApp, ...], Sou
     unusable = len(found) - len(listed)
     problems = []
     if browsed.problem:
-        problems.append(f"the list stopped after {len(browsed.entries)} apps: {browsed.problem}")
+        count = len(browsed.entries)
+        problems.append(
+            ngettext(
+                "the list stopped after {count} app: {problem}",
+                "the list stopped after {count} apps: {problem}",
+                count,
+            ).format(count=count, problem=browsed.problem)
+        )
     elif not browsed.complete:
-        problems.append("the phone never said the list was complete")
+        problems.append(_("the phone never said the list was complete"))
     if browsed.total is not None and len(browsed.entries) < browsed.total and not problems:
-        problems.append(f"the phone announced {browsed.total} apps but sent {len(found)}")
+        problems.append(
+            ngettext(
+                "the phone announced {total} app but sent {count}",
+                "the phone announced {total} apps but sent {count}",
+                browsed.total,
+            ).format(total=browsed.total, count=len(found))
+        )
     if unusable:
-        problems.append(f"{plural(unusable, 'entry', 'entries')} had no usable bundle id")
+        problems.append(
+            ngettext(
+                "{count} entry had no usable bundle id",
+                "{count} entries had no usable bundle id",
+                unusable,
+            ).format(count=unusable)
+        )
     if not problems:
         status = SourceStatus.OK
     else:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from audit.i18n import N_, _
 from audit.sources.ios.wire import (
     Address,
     WireError,
@@ -25,12 +26,12 @@ from audit.sources.ios.wire import (
     usbmuxd_address,
 )
 
-_RESULTS = {
-    1: "usbmuxd did not understand the request",
-    2: "the phone is not (or no longer) connected",
-    3: "the phone refused the connection",
-    4: "the phone has no such service",
-    6: "usbmuxd speaks another version of its protocol",
+_RESULTS = {  # marked, translated where the error is made
+    1: N_("usbmuxd did not understand the request"),
+    2: N_("the phone is not (or no longer) connected"),
+    3: N_("the phone refused the connection"),
+    4: N_("the phone has no such service"),
+    6: N_("usbmuxd speaks another version of its protocol"),
 }
 _LABEL = {"ClientVersionString": "device-audit", "ProgName": "device-audit"}
 
@@ -40,8 +41,12 @@ class MuxRefused(WireError):
 
     def __init__(self, request: str, number: int) -> None:
         self.number = number
-        reason = _RESULTS.get(number, f"usbmuxd error {number}")
-        super().__init__(f"usbmuxd refused {request}: {reason}.")
+        known = _RESULTS.get(number)
+        reason = _(known) if known else _("usbmuxd error {number}").format(number=number)
+        # Translators: {request} is a request's name (ListDevices, Listen) or "a connection to ..."
+        super().__init__(
+            _("usbmuxd refused {request}: {reason}.").format(request=request, reason=reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class Usbmux:
         self._tag += 1
         try:
             send_all(sock, mux_packet(self._tag, {**_LABEL, **message}))
-            _, answer = read_mux(sock)
+            _tag, answer = read_mux(sock)
         except BaseException:
             sock.close()
             raise
@@ -120,7 +125,7 @@ class Usbmux:
         self._result("ListDevices", answer)
         listing = answer.get("DeviceList")
         if not isinstance(listing, list):
-            raise WireError("usbmuxd answered ListDevices without a device list.")
+            raise WireError(_("usbmuxd answered ListDevices without a device list."))
         found = [d for d in map(_device, listing) if d is not None]
         return list({d.udid: d for d in found}.values())
 
@@ -165,7 +170,7 @@ class Usbmux:
         }
         sock, answer = self._open(request)
         try:
-            self._result(f"a connection to port {port}", answer)
+            self._result(_("a connection to port {port}").format(port=port), answer)
         except BaseException:
             sock.close()
             raise
@@ -178,7 +183,7 @@ class Usbmux:
         try:
             self._result("Listen", answer)
             while True:
-                _, message = read_mux(sock)
+                _tag, message = read_mux(sock)
                 kind = message.get("MessageType")
                 if kind == "Attached" and (device := _device(message)) is not None:
                     yield MuxEvent(True, device.device_id, device)

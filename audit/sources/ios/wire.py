@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.errors import AuditError
+from audit.i18n import _
 from audit.text import visible
 
 ENV = "USBMUXD_SOCKET_ADDRESS"
@@ -74,12 +75,16 @@ def parse_address(raw: str) -> Address:
     """A unix socket path, or HOST:PORT (the last colon splits, so [::1]:27015 works too)."""
     if raw.startswith(("/", ".")) or ":" not in raw:
         return Address(path=raw)
-    host, _, port = raw.rpartition(":")
+    host, _colon, port = raw.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536 or not host:
         raise AuditError(
-            f"{ENV} is set to {raw!r}, which is neither a socket path nor HOST:PORT.",
-            f"Set {ENV} to a path such as /var/run/usbmuxd or to an address such as "
-            "127.0.0.1:27015, or unset it.",
+            _("{setting} is set to {value}, which is neither a socket path nor HOST:PORT.").format(
+                setting=ENV, value=repr(raw)
+            ),
+            _(
+                "Set {setting} to a path such as /var/run/usbmuxd or to an address such as "
+                "127.0.0.1:27015, or unset it."
+            ).format(setting=ENV),
         )
     return Address(host=host.strip("[]"), port=int(port))
 
@@ -103,8 +108,9 @@ def connect(address: Address, timeout: float = TIMEOUT) -> socket.socket:
         from audit.sources.ios.guidance import usbmuxd_missing
 
         raise UsbmuxdMissing(
-            f"iPhones cannot be reached: nothing answers at {visible(str(address))} "
-            f"({error.strerror or error}).",
+            _("iPhones cannot be reached: nothing answers at {address} ({problem}).").format(
+                address=visible(str(address)), problem=error.strerror or error
+            ),
             usbmuxd_missing(address),
         ) from None
     return sock
@@ -117,11 +123,11 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
         try:
             chunk = sock.recv(min(size - len(data), 1 << 20))
         except TimeoutError:
-            raise WireError("The phone stopped answering.") from None
+            raise WireError(_("The phone stopped answering.")) from None
         except OSError as error:
-            raise WireError(f"The connection to the phone broke ({error}).") from None
+            raise WireError(_broke(error)) from None
         if not chunk:
-            raise WireError("The phone closed the connection (was it unplugged?).")
+            raise WireError(_("The phone closed the connection (was it unplugged?)."))
         data += chunk
     return bytes(data)
 
@@ -132,18 +138,28 @@ def loads(payload: bytes) -> dict[str, Any]:
         value = plistlib.loads(payload)
     except Exception as error:  # plistlib raises several kinds for damaged input
         raise WireError(
-            f"The phone sent something that is not a property list ({error})."
+            _("The phone sent something that is not a property list ({problem}).").format(
+                problem=error
+            )
         ) from None
     if not isinstance(value, dict):
-        raise WireError(f"The phone sent a {type(value).__name__} where a dictionary belongs.")
+        raise WireError(
+            _("The phone sent a {kind} where a dictionary belongs.").format(
+                kind=type(value).__name__
+            )
+        )
     return value
+
+
+def _broke(error: OSError) -> str:
+    return _("The connection to the phone broke ({problem}).").format(problem=error)
 
 
 def send_all(sock: socket.socket, data: bytes) -> None:
     try:
         sock.sendall(data)
     except OSError as error:
-        raise WireError(f"The connection to the phone broke ({error}).") from None
+        raise WireError(_broke(error)) from None
 
 
 # --- usbmuxd's framing ------------------------------------------------------------------------
@@ -160,10 +176,16 @@ def read_mux(sock: socket.socket) -> tuple[int, dict[str, Any]]:
     """One usbmuxd message: its tag and its plist."""
     length, version, kind, tag = _MUX_HEADER.unpack(recv_exactly(sock, _MUX_HEADER.size))
     if length < _MUX_HEADER.size or length > MAX_MESSAGE:
-        raise WireError(f"usbmuxd sent a message of impossible length {length}.")
+        raise WireError(
+            _("usbmuxd sent a message of impossible length {length}.").format(length=length)
+        )
     payload = recv_exactly(sock, length - _MUX_HEADER.size)
     if version != _MUX_PLIST_VERSION or kind != _MUX_PLIST_MESSAGE:
-        raise WireError(f"usbmuxd answered in its old binary protocol ({version}/{kind}).")
+        raise WireError(
+            _("usbmuxd answered in its old binary protocol ({version}/{kind}).").format(
+                version=version, kind=kind
+            )
+        )
     return tag, loads(payload)
 
 
@@ -178,5 +200,9 @@ def send_plist(sock: socket.socket, message: dict[str, Any]) -> None:
 def read_plist(sock: socket.socket) -> dict[str, Any]:
     (length,) = _LENGTH.unpack(recv_exactly(sock, _LENGTH.size))
     if length > MAX_MESSAGE:
-        raise WireError(f"The phone announced a message of {length} bytes, more than any answer.")
+        raise WireError(
+            _("The phone announced a message of {length} bytes, more than any answer.").format(
+                length=length
+            )
+        )
     return loads(recv_exactly(sock, length))

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from audit.i18n import _
 from audit.model import AppId, InstalledApp, Platform, RunningProcess
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class LocalRoots:
         """
         program = self.which(argv[0])
         if program is None:
-            raise ProgramMissing(f"{argv[0]} is not installed")
+            raise ProgramMissing(_("{program} is not installed").format(program=argv[0]))
         import subprocess  # here: a scan that runs no program (Linux, dpkg) never loads it
 
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flash on Windows
@@ -141,11 +142,14 @@ class LocalRoots:
 
 
 def decode(data: bytes, what: str, problems: list[str]) -> str:
-    """UTF-8 text from untrusted bytes; bad bytes become U+FFFD and a problem names the file."""
+    """UTF-8 text from untrusted bytes; bad bytes become U+FFFD and a problem names the file
+    (`what`, in the words of the language in use: "the output of rpm")."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append(f"{what} is not valid UTF-8; unreadable characters were replaced")
+        problems.append(
+            _("{what} is not valid UTF-8; unreadable characters were replaced").format(what=what)
+        )
         return data.decode("utf-8", errors="replace")
 
 
@@ -169,10 +173,14 @@ def read_dir(path: Path, problems: list[str]) -> list[os.DirEntry[str]]:
     except FileNotFoundError:
         return []
     except NotADirectoryError:
-        problems.append(f"{path} should be a folder but is a file")
+        problems.append(_("{path} should be a folder but is a file").format(path=path))
         return []
     except OSError as exc:
-        problems.append(f"cannot read the folder {path}: {exc.strerror or exc}")
+        problems.append(
+            _("cannot read the folder {path}: {problem}").format(
+                path=path, problem=exc.strerror or exc
+            )
+        )
         return []
 
 
@@ -202,6 +210,11 @@ def walk_files(
             yield from walk_files(
                 Path(entry.path), suffix, problems, depth - 1, prefix=f"{prefix}{entry.name}/"
             )
+
+
+def cannot_read(path: object, problem: object) -> str:
+    """ "cannot read PATH: why", the words every collector uses for a file it could not read."""
+    return _("cannot read {path}: {problem}").format(path=path, problem=problem)
 
 
 def _unreadable(text: str) -> bool:
@@ -246,8 +259,10 @@ def make_readable(output: CollectorOutput) -> None:
         if changes:
             output.apps[index] = replace(app, **changes)  # type: ignore[arg-type]
             output.problems.append(
-                f"the name {_readable(app.identifier)!r} ({_readable(app.location)}) is not "
-                "valid UTF-8; unreadable characters were replaced"
+                _(
+                    "the name {name} ({location}) is not valid UTF-8; unreadable characters "
+                    "were replaced"
+                ).format(name=repr(_readable(app.identifier)), location=_readable(app.location))
             )
     for index, process in enumerate(output.processes):
         if _unreadable(process.name) or _unreadable(process.exe) or _unreadable(process.user):
@@ -265,10 +280,13 @@ def describe_error(exc: BaseException) -> str:
         import subprocess
 
         if isinstance(exc, subprocess.TimeoutExpired):
-            return f"{Path(str(exc.cmd[0] if exc.cmd else '?')).name} did not answer in time"
+            program = Path(str(exc.cmd[0] if exc.cmd else "?")).name
+            return _("{program} did not answer in time").format(program=program)
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
-        return f"cannot read {exc.filename}: {reason}" if exc.filename else reason
+        if not exc.filename:
+            return reason
+        return cannot_read(exc.filename, reason)
     message = getattr(exc, "message", None)
     if isinstance(message, str) and message:
         return message

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from audit.i18n import _
 from audit.model import AppId, IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import (
     SYSTEM_USER,
     CollectorAbsent,
     CollectorOutput,
     LocalRoots,
+    cannot_read,
     decode,
     mtime,
     walk_files,
@@ -70,8 +72,9 @@ def _unescape(value: str) -> str:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), value)
 
 
-def parse_desktop_entry(text: str, where: str = "the file") -> DesktopEntry:
+def parse_desktop_entry(text: str, where: str = "") -> DesktopEntry:
     """Read the main group of a desktop entry; malformed lines become problems, not errors."""
+    where = where or _("the file")
     entry = DesktopEntry()
     group = ""
     seen_main = False
@@ -81,7 +84,11 @@ def parse_desktop_entry(text: str, where: str = "the file") -> DesktopEntry:
             continue
         if line.startswith("["):
             if not line.endswith("]"):
-                entry.problems.append(f"{where}, line {number}: a group header without ']'")
+                entry.problems.append(
+                    _("{file}, line {line}: a group header without ']'").format(
+                        file=where, line=number
+                    )
+                )
                 group = ""
                 continue
             group = line[1:-1]
@@ -92,13 +99,17 @@ def parse_desktop_entry(text: str, where: str = "the file") -> DesktopEntry:
         key, equals, value = line.partition("=")
         key = key.strip()
         if not equals or not key:
-            entry.problems.append(f"{where}, line {number}: not a 'Key=value' line")
+            entry.problems.append(
+                _("{file}, line {line}: not a 'Key=value' line").format(file=where, line=number)
+            )
             continue
         if "[" in key:  # a translation (Name[de]=...): the unlocalised key is the one we keep
             continue
         entry.values.setdefault(key, _unescape(value.strip()))
     if not seen_main:
-        entry.problems.append(f"{where} has no [{MAIN_GROUP}] group")
+        entry.problems.append(
+            _("{file} has no [{group}] group").format(file=where, group=MAIN_GROUP)
+        )
     return entry
 
 
@@ -222,16 +233,16 @@ class DesktopEntriesCollector:
                     with open(dir_entry.path, "rb") as handle:
                         data = handle.read()
                 except OSError as exc:
-                    out.problems.append(f"cannot read {dir_entry.path}: {exc.strerror or exc}")
+                    out.problems.append(cannot_read(dir_entry.path, exc.strerror or exc))
                     continue
                 text = decode(data, dir_entry.path, out.problems)
                 entry = parse_desktop_entry(text, dir_entry.path)
                 out.problems.extend(entry.problems)
                 if entry.values and not entry.get("Name") and not entry.flag("Hidden"):
-                    out.problems.append(f"{dir_entry.path} has no Name")
+                    out.problems.append(_("{file} has no Name").format(file=dir_entry.path))
                 app = app_from_entry(desktop_id, entry, dir_entry.path, user, self.name)
                 if app is not None:
                     out.apps.append(app)
         if not found_dir:
-            raise CollectorAbsent("no application menu folders")
+            raise CollectorAbsent(_("no application menu folders"))
         return out

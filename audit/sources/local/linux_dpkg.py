@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from audit.i18n import _
 from audit.model import IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import (
     SYSTEM_USER,
@@ -75,11 +76,19 @@ def parse_status(text: str) -> tuple[list[DpkgPackage], list[str]]:
         status = fields.get("Status", "").strip()
         if not name or not status:
             if stanza.strip():
-                where = f"line {text.count(chr(10), 0, start) + 1} of the dpkg database"
+                line = text.count(chr(10), 0, start) + 1
                 if name:
-                    problems.append(f"package {name!r} at {where} has no Status field")
+                    problems.append(
+                        _(
+                            "package {name} at line {line} of the dpkg database has no Status field"
+                        ).format(name=repr(name), line=line)
+                    )
                 else:
-                    problems.append(f"the entry at {where} has no Package field")
+                    problems.append(
+                        _(
+                            "the entry at line {line} of the dpkg database has no Package field"
+                        ).format(line=line)
+                    )
             continue
         if status.rpartition(" ")[2] not in _ON_DISK:
             continue
@@ -125,7 +134,7 @@ class DpkgCollector:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise CollectorAbsent("no dpkg database") from None
+            raise CollectorAbsent(_("no dpkg database")) from None
         out = CollectorOutput()
         packages, problems = parse_status(decode(data, str(path), out.problems))
         out.problems.extend(problems)

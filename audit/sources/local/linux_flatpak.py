@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from audit.i18n import _
 from audit.model import IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import (
     SYSTEM_USER,
@@ -38,7 +39,7 @@ def release_version(appstream: bytes) -> str:
 
 def deploy_origin(deploy: bytes) -> str:
     """The remote an app was installed from: the first string of the `deploy` GVariant."""
-    origin, nul, _ = deploy.partition(b"\0")
+    origin, nul, _rest = deploy.partition(b"\0")
     if not nul or not origin or len(origin) > 200:
         return ""
     text = origin.decode("utf-8", "replace")
@@ -61,7 +62,11 @@ def installations(ctx: LocalRoots, problems: list[str]) -> list[tuple[Path, str,
             with open(entry.path, encoding="utf-8", errors="replace") as handle:
                 parser.read_file(handle)
         except (OSError, configparser.Error) as exc:
-            problems.append(f"cannot read the flatpak installation file {entry.path}: {exc}")
+            problems.append(
+                _("cannot read the flatpak installation file {path}: {problem}").format(
+                    path=entry.path, problem=exc
+                )
+            )
             continue
         for section in parser.sections():
             path = parser[section].get("Path", "").strip()
@@ -134,10 +139,12 @@ class FlatpakCollector:
                     app = read_app(Path(entry.path), label, user, self.name)
                 except OSError as exc:
                     out.problems.append(
-                        f"cannot read the flatpak {entry.name} ({label}): {exc.strerror or exc}"
+                        _("cannot read the flatpak {app} ({installation}): {problem}").format(
+                            app=entry.name, installation=label, problem=exc.strerror or exc
+                        )
                     )
                     continue
                 out.apps.append(app)
         if not present:
-            raise CollectorAbsent("no flatpak installation")
+            raise CollectorAbsent(_("no flatpak installation"))
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from audit.i18n import _
 from audit.model import IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import SYSTEM_USER, CollectorOutput, LocalRoots, decode
 
@@ -48,7 +49,9 @@ def parse_rpm_query(text: str) -> tuple[list[RpmPackage], list[str]]:
             continue
         parts = line.split("\t")
         if len(parts) != len(_FIELDS) or not parts[0].strip():
-            problems.append(f"rpm printed line {number} in a form we do not understand")
+            problems.append(
+                _("rpm printed line {line} in a form we do not understand").format(line=number)
+            )
             continue
         name, epoch, version, release, arch, vendor, packager, installtime = map(_value, parts)
         if name == "gpg-pubkey":  # rpm lists its trusted signing keys as packages
@@ -75,11 +78,14 @@ class RpmCollector:
         # ProgramMissing (no rpm here) is CollectorAbsent: the scan reports the source absent.
         done = ctx.run(["rpm", "-qa", "--queryformat", QUERY_FORMAT])
         out = CollectorOutput()
-        text = decode(done.stdout, "the output of rpm", out.problems)
+        text = decode(done.stdout, _("the output of {program}").format(program="rpm"), out.problems)
         if done.returncode != 0:
-            error = decode(done.stderr, "rpm's error output", out.problems).strip()
+            what = _("the error output of {program}").format(program="rpm")
+            error = decode(done.stderr, what, out.problems).strip()
             out.problems.append(
-                f"rpm stopped with exit code {done.returncode}: {error[:300] or 'no message'}"
+                _("{program} stopped with exit code {code}: {message}").format(
+                    program="rpm", code=done.returncode, message=error[:300] or _("no message")
+                )
             )
         packages, problems = parse_rpm_query(text)
         out.problems.extend(problems)

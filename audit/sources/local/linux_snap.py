@@ -11,12 +11,14 @@ import os
 import re
 from pathlib import Path
 
+from audit.i18n import _
 from audit.model import IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import (
     SYSTEM_USER,
     CollectorAbsent,
     CollectorOutput,
     LocalRoots,
+    cannot_read,
     decode,
     mtime,
     read_dir,
@@ -60,7 +62,7 @@ class SnapCollector:
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         mounts, files = ctx.path(SNAP_MOUNTS), ctx.path(SNAP_FILES)
         if not mounts.is_dir() and not files.is_dir():
-            raise CollectorAbsent("snapd is not installed")
+            raise CollectorAbsent(_("snapd is not installed"))
         out = CollectorOutput()
         seen: set[str] = set()
         for entry in read_dir(mounts, out.problems):
@@ -71,7 +73,7 @@ class SnapCollector:
             try:
                 fields = parse_snap_yaml(decode(yaml_path.read_bytes(), str(yaml_path), []))
             except OSError as exc:
-                out.problems.append(f"cannot read {yaml_path}: {exc.strerror or exc}")
+                out.problems.append(cannot_read(yaml_path, exc.strerror or exc))
                 continue
             name = fields.get("name") or entry.name
             # A parallel install ("foo_work") is mounted under its instance name.
@@ -99,7 +101,11 @@ class SnapCollector:
             if match and match.group(1) not in seen:
                 unmounted[match.group(1)] = entry.path
         for instance, path in unmounted.items():
-            out.problems.append(f"the snap {instance} is installed but not mounted ({path})")
+            out.problems.append(
+                _("the snap {snap} is installed but not mounted ({path})").format(
+                    snap=instance, path=path
+                )
+            )
             out.apps.append(
                 InstalledApp(
                     identifier=instance.partition("_")[0],

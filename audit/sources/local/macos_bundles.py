@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audit.i18n import _
 from audit.model import AppId, IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import (
     SYSTEM_USER,
@@ -57,9 +58,11 @@ def parse_plist(data: bytes) -> dict[str, Any]:
     try:
         value = plistlib.loads(data)
     except Exception as exc:  # plistlib raises many types on malformed input; all mean "broken"
-        raise PlistError(f"not a valid property list ({type(exc).__name__})") from None
+        raise PlistError(
+            _("not a valid property list ({problem})").format(problem=type(exc).__name__)
+        ) from None
     if not isinstance(value, dict):
-        raise PlistError("the property list is not a dictionary")
+        raise PlistError(_("the property list is not a dictionary"))
     return value
 
 
@@ -153,7 +156,7 @@ def read_bundle(path: Path) -> Bundle:
             wrapped_ios=candidate.parent.name != "Contents",
             store_receipt=(path / "Contents" / "_MASReceipt" / "receipt").exists(),
         )
-    raise PlistError("it has no Info.plist")
+    raise PlistError(_("it has no Info.plist"))
 
 
 class MacBundlesCollector:
@@ -167,8 +170,8 @@ class MacBundlesCollector:
             (ctx.path("/System/Applications"), SYSTEM_USER, True),
             (ctx.home / "Applications", ctx.user, False),
         )
-        if not any(folder.is_dir() for folder, _, _ in places):
-            raise CollectorAbsent("no Applications folder")
+        if not any(folder.is_dir() for folder, _user, _system in places):
+            raise CollectorAbsent(_("no Applications folder"))
         out = CollectorOutput()
         seen: set[Path] = set()
         for folder, user, system in places:
@@ -198,7 +201,9 @@ class MacBundlesCollector:
                     bundle = read_bundle(path)
                 except (PlistError, OSError) as exc:
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                    out.problems.append(f"cannot read the app {path}: {reason}")
+                    out.problems.append(
+                        _("cannot read the app {path}: {problem}").format(path=path, problem=reason)
+                    )
                     name = entry.name.removesuffix(".app")
                     bundle = Bundle(path, {"CFBundleName": name}, False, False)
                 out.apps.append(bundle_app(bundle, user=user, system=system, collector=self.name))

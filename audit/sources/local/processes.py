@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from audit.i18n import ngettext
 from audit.model import Platform, RunningProcess
 from audit.sources.local.base import CollectorOutput, LocalRoots
 
@@ -89,4 +90,7 @@ class ProcessesCollector:
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         lister = ctx.list_processes or system_processes
         processes = lister()
-        return CollectorOutput(processes=processes, note=f"{len(processes)} running")
+        count = len(processes)
+        # Translators: how many programs are running now, e.g. "212 running"
+        note = ngettext("{count} running", "{count} running", count).format(count=count)
+        return CollectorOutput(processes=processes, note=note)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from audit.errors import Cancelled
+from audit.i18n import _, ngettext
 from audit.model import (
     Connection,
     ConnectionKind,
@@ -118,7 +119,11 @@ class _Done:
 def _summary(problems: list[str]) -> str:
     shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
-    return f"{shown} (and {more} more)" if more > 0 else shown
+    if more <= 0:
+        return shown
+    return ngettext("{problems} (and {count} more)", "{problems} (and {count} more)", more).format(
+        problems=shown, count=more
+    )
 
 
 def report(collector: Collector, done: _Done | None, timeout: float) -> SourceReport:
@@ -126,7 +131,8 @@ def report(collector: Collector, done: _Done | None, timeout: float) -> SourceRe
     name = collector.name
     if done is None:
         log.info("%s did not finish within %.0f seconds", name, timeout)
-        return SourceReport(name, SourceStatus.FAILED, f"did not finish within {timeout:g} seconds")
+        words = _("did not finish within {seconds} seconds").format(seconds=f"{timeout:g}")
+        return SourceReport(name, SourceStatus.FAILED, words)
     if isinstance(done.error, CollectorAbsent):
         return SourceReport(name, SourceStatus.ABSENT, str(done.error))
     if done.error is not None:
@@ -186,7 +192,8 @@ def run_collectors(
             except queue.Empty:
                 continue
             finished[done.index] = done
-            step = f"Read {collectors[done.index].name}"
+            # Translators: {source} is a source's name ("dpkg", "flatpak", "running processes")
+            step = _("Read {source}").format(source=collectors[done.index].name)
             progress(len(finished) / (len(collectors) + 1), step)
 
     waiting = [i for i, c in enumerate(collectors) if c.runs_program]
@@ -232,7 +239,7 @@ def scan_local(
     """
     ctx = roots if roots is not None else default_roots()
     started = datetime.now(UTC)
-    progress(0.0, "Looking at this computer")
+    progress(0.0, _("Looking at this computer"))
     if cancelled():
         raise Cancelled()
     collectors = collectors_for(ctx.platform)
@@ -240,14 +247,16 @@ def scan_local(
     outcomes = run_collectors(collectors, ctx, progress, cancelled)
     apps: list[InstalledApp] = []
     processes: list[RunningProcess] = []
-    for _, output in outcomes:
+    for _report, output in outcomes:
         apps.extend(output.apps)
         processes.extend(output.processes)
     users = (
         UserProfile(SYSTEM_USER, "All users", UserKind.SYSTEM),
         UserProfile(ctx.user, ctx.user, UserKind.LOCAL_USER),
     )
-    progress(1.0, f"Found {len(apps)} apps")
+    progress(
+        1.0, ngettext("Found {count} app", "Found {count} apps", len(apps)).format(count=len(apps))
+    )
     return ScanResult(
         device=device,
         started_at=started,
@@ -255,5 +264,5 @@ def scan_local(
         apps=tuple(apps),
         users=users,
         processes=tuple(processes),
-        sources=tuple(source for source, _ in outcomes),
+        sources=tuple(source for source, _output in outcomes),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import CollectorError
+from audit.i18n import _
 from audit.model import AppId, IdentifierKind, InstalledApp, InstallOrigin, Platform
 from audit.sources.local.base import CollectorOutput, LocalRoots, ProgramMissing, decode
 
@@ -88,13 +89,21 @@ def parse_appx_json(text: str) -> tuple[list[AppxPackage], list[str]]:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        return [], [f"Get-AppxPackage printed something that is not JSON ({exc})"]
+        return [], [
+            _("{program} printed something that is not JSON ({problem})").format(
+                program="Get-AppxPackage", problem=exc
+            )
+        ]
     records = data if isinstance(data, list) else [data]
     packages: list[AppxPackage] = []
     problems: list[str] = []
     for index, record in enumerate(records):
         if not isinstance(record, dict) or not _str(record.get("Name")):
-            problems.append(f"Get-AppxPackage record {index + 1} has no package name")
+            problems.append(
+                _("{program} record {number} has no package name").format(
+                    program="Get-AppxPackage", number=index + 1
+                )
+            )
             continue
         packages.append(
             AppxPackage(
@@ -170,17 +179,19 @@ class WindowsAppxCollector:
         except ProgramMissing:
             # Every supported Windows has PowerShell: without it Store apps are unseen, a gap.
             raise CollectorError(
-                "PowerShell was not found, so Microsoft Store apps could not be listed"
+                _("PowerShell was not found, so Microsoft Store apps could not be listed")
             ) from None
         out = CollectorOutput()
         if done.returncode != 0:
-            error = decode(done.stderr, "PowerShell's error output", out.problems).strip()
+            what = _("the error output of {program}").format(program="PowerShell")
+            error = decode(done.stderr, what, out.problems).strip()
             raise CollectorError(
-                f"Get-AppxPackage failed (exit code {done.returncode}): {error[:300]}"
+                _("{program} failed (exit code {code}): {message}").format(
+                    program="Get-AppxPackage", code=done.returncode, message=error[:300]
+                )
             )
-        packages, problems = parse_appx_json(
-            decode(done.stdout, "the output of Get-AppxPackage", out.problems)
-        )
+        what = _("the output of {program}").format(program="Get-AppxPackage")
+        packages, problems = parse_appx_json(decode(done.stdout, what, out.problems))
         out.problems.extend(problems)
         for package in packages:
             if package.framework or package.resource:

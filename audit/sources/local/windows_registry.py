@@ -11,8 +11,15 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from audit.i18n import _
 from audit.model import IdentifierKind, InstalledApp, InstallOrigin, Platform
-from audit.sources.local.base import SYSTEM_USER, CollectorAbsent, CollectorOutput, LocalRoots
+from audit.sources.local.base import (
+    SYSTEM_USER,
+    CollectorAbsent,
+    CollectorOutput,
+    LocalRoots,
+    cannot_read,
+)
 from audit.sources.local.registry import REG_EXPAND_SZ, Hive, RegValue
 
 UNINSTALL = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
@@ -111,7 +118,7 @@ class WindowsRegistryCollector:
     def collect(self, ctx: LocalRoots) -> CollectorOutput:
         registry = ctx.registry
         if registry is None:
-            raise CollectorAbsent("no Windows registry")
+            raise CollectorAbsent(_("no Windows registry"))
         out = CollectorOutput()
         places = (
             (Hive.HKLM, UNINSTALL, "HKLM 64-bit", SYSTEM_USER),
@@ -124,7 +131,7 @@ class WindowsRegistryCollector:
             except FileNotFoundError:
                 continue  # a 32-bit Windows has no WOW6432Node; a new user may have no key
             except OSError as exc:
-                out.problems.append(f"cannot read {hive}\\{path}: {exc.strerror or exc}")
+                out.problems.append(cannot_read(f"{hive}\\{path}", exc.strerror or exc))
                 continue
             for key in keys:
                 try:
@@ -133,7 +140,9 @@ class WindowsRegistryCollector:
                     continue  # uninstalled while we read
                 except OSError as exc:
                     out.problems.append(
-                        f"cannot read the Uninstall key {key!r} ({label}): {exc.strerror or exc}"
+                        _("cannot read the Uninstall key {key} ({place}): {problem}").format(
+                            key=repr(key), place=label, problem=exc.strerror or exc
+                        )
                     )
                     continue
                 app = arp_app(
