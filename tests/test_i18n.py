@@ -303,6 +303,12 @@ def test_no_catalogue_call_hides_inside_an_f_string() -> None:
         (["--language", "fr", "--demo"], None, "fr"),
         (["-v", "--language", "pseudo", "policies"], "policies", "pseudo"),
         (["policies"], "policies", None),
+        # argparse takes an abbreviation: a command typed with one must not open the app
+        (["--lang", "fr", "policies"], "policies", "fr"),
+        (["--langu=fr", "policies"], "policies", "fr"),
+        # a command's own options that start like it are not it
+        (["history", "--limit", "5"], "history", None),
+        (["history", "--la"], "history", None),
     ],
 )
 def test_the_language_option_is_found_wherever_it_stands(

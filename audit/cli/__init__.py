@@ -96,26 +96,36 @@ NO_DISPLAY = N_(
 )
 
 
+def _is_language(arg: str) -> bool:
+    """--language, or an abbreviation of it as argparse accepts, from "--lang" on (shorter
+    ones could be a command's --latest or --limit)."""
+    return len(arg) >= len("--lang") and LANGUAGE_OPTION.startswith(arg)
+
+
+def _is_language_with_value(arg: str) -> bool:
+    return "=" in arg and _is_language(arg.split("=", 1)[0])
+
+
 def language_option(argv: Sequence[str]) -> str | None:
     """The value of --language in argv (before any command word or after it), else None."""
     for index, arg in enumerate(argv):
-        if arg == LANGUAGE_OPTION and index + 1 < len(argv):
+        if _is_language(arg) and index + 1 < len(argv):
             return argv[index + 1]
-        if arg.startswith(LANGUAGE_OPTION + "="):
+        if _is_language_with_value(arg):
             return arg.split("=", 1)[1]
     return None
 
 
 def without_language_option(argv: Sequence[str]) -> list[str]:
-    """argv with the global --language option and its value taken out."""
+    """argv with the global --language option (or its abbreviation) and its value taken out."""
     out: list[str] = []
     skip = False
     for arg in argv:
         if skip:
             skip = False
-        elif arg == LANGUAGE_OPTION:
+        elif _is_language(arg):
             skip = True
-        elif not arg.startswith(LANGUAGE_OPTION + "="):
+        elif not _is_language_with_value(arg):
             out.append(arg)
     return out
 
