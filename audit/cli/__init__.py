@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "policy": "audit.cli.trust_cmds",
     "technician": "audit.cli.trust_cmds",
     "exemption": "audit.cli.trust_cmds",
+    "team": "audit.cli.team_cmd",
 }
 
 # Each command's one-line summary, for `device-audit --help`: the overview lists every command
@@ -69,6 +70,7 @@ SUMMARIES: dict[str, str] = {
     "policy": N_("accept an organisation's policy file, or list the known policies"),
     "technician": N_("enrol, revoke or list technician keys"),
     "exemption": N_("accept an exemptions file, list or revoke accepted exemptions"),
+    "team": N_("set up the team history's roles on its server, and give people their logins"),
 }
 
 GLOBAL_FLAGS = ("-v", "--verbose")

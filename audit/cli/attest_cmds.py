@@ -90,12 +90,15 @@ def register(sub: Any) -> None:
             "so older scripts keep working"
         ),
     )
+    from audit.cli import target
+
     parser.add_argument(
         "--db",
-        type=Path,
-        metavar="PATH",
+        type=target.parse,
+        metavar="PATH|ADDRESS",
         help=_(
-            "a helpdesk's history: also know the policies it accepted and the technician keys "
+            "a helpdesk's history (a file or a team history's postgresql:// address; default: "
+            "DEVICE_AUDIT_DB when set): also know the policies it accepted and the technician keys "
             "it enrolled (without it: the built-in policies only, and no receipt is witnessed)"
         ),
     )
@@ -114,7 +117,7 @@ def _fingerprint(text: str) -> str:
 
 def run_verify(args: argparse.Namespace) -> int:
     expected: str | None = args.expect_key
-    trust = _trust(args.db)
+    trust = _trust(args)
     with json_words(args.json):  # --json: every reason in English, as scripts read them
         results = _verify_all(args, expected, trust)
     if args.json:
@@ -179,20 +182,21 @@ def _tally(results: list[dict[str, Any]]) -> str:
 Trust = tuple["KnownPolicies", dict[str, "Technician"], bool]
 
 
-def _trust(db: Path | None) -> Trust:
+def _trust(args: argparse.Namespace) -> Trust:
     """The policies and technician keys a receipt is judged against: the built-in presets, and
-    with --db what that history accepted and enrolled."""
-    from audit.store import Store
+    with --db (or DEVICE_AUDIT_DB) what that history accepted and enrolled."""
+    from audit.cli import target
     from audit.store.trust import KnownPolicies
 
+    db = target.chosen(args)
     if db is None:
         return KnownPolicies.load(None), {}, False
-    if not db.is_file():
-        raise AuditError(
-            _("There is no history at {path}.").format(path=visible(str(db))),
-            _("Give the helpdesk's history file, or leave out --db."),
-        )
-    with Store(db) as store:
+    if not target.is_team(db) and not Path(db).is_file():
+        step = _("Give the helpdesk's history file, or leave out --db.")
+        if target.from_environment(args):
+            step = _("Check DEVICE_AUDIT_DB (it chose this history), or give --db.")
+        raise AuditError(_("There is no history at {path}.").format(path=target.shown(db)), step)
+    with target.open_to_read(db) as store:
         return store.known_policies(), {t.fingerprint: t for t in store.technicians()}, True
 
 

@@ -1,6 +1,7 @@
 """`device-audit history`, `import DIR` and `export`: the audit history from the command line.
 
-All three work on the history in the user's data folder, or on the file given with --db.
+All three work on the history in the user's data folder, or on the one given with --db (a file
+or a team history's postgresql:// address) or DEVICE_AUDIT_DB: audit/cli/target.py decides.
 Every text shown comes from a device or a receipt file: control characters are shown escaped,
 never sent to the terminal.
 """
@@ -22,6 +23,7 @@ from audit.cli import (
     json_words,
     output_problem,
     print_json,
+    target,
 )
 from audit.errors import AuditError
 from audit.i18n import N_, _, ngettext
@@ -40,14 +42,7 @@ def register(sub: Any) -> None:
 
 def db_option(parser: argparse.ArgumentParser) -> None:
     """--db, as every command that reads or writes the history takes it."""
-    parser.add_argument(
-        "--db",
-        type=Path,
-        metavar="PATH",
-        help=_(
-            "the history database file (default: history.sqlite3 in Device Audit's data folder)"
-        ),
-    )
+    parser.add_argument("--db", type=target.parse, metavar="PATH|ADDRESS", help=_(target.DB_HELP))
 
 
 def _history_parser(sub: Any) -> None:
@@ -147,31 +142,19 @@ def _export_parser(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    """The history to read. An explicit --db that does not exist is a mistyped path, not an
-    empty history: opening it would create an empty file and report nothing as if all were well.
+    """The history to read. A --db file that does not exist is a mistyped path, not an empty
+    history: opening it would create an empty file and report nothing as if all were well.
     """
-    from audit.store import Store
-    from audit.store.db import OlderHistory
-    from audit.store.store import default_path
-
-    if args.db is not None and not args.db.exists():
-        raise AuditError(
-            _("There is no history at {path}.").format(path=visible(str(args.db))),
-            _(
-                "Check the path. A new history is started by `device-audit import DIR --db "
-                "PATH`; without --db the history in Device Audit's data folder is used."
-            ),
-        )
-    if not (args.db or default_path()).exists():
-        return Store(args.db)  # the first run: an empty history in the data folder
-    try:
-        # Reading writes nothing, so a history on read-only media can be read.
-        return Store(args.db, read_only=True)
-    except OlderHistory as older:
-        try:
-            return Store(args.db)  # brought up to date first, where it can be written
-        except AuditError:
-            raise older from None
+    db = target.existing(
+        args,
+        missing_step=_(
+            "Check the path. A new history is started by `device-audit import DIR --db "
+            "PATH`; without --db the history in Device Audit's data folder is used."
+        ),
+    )
+    # Reading writes nothing, so a history on read-only media (or a compliance office's
+    # account on a team history) can be read.
+    return target.open_to_read(db)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -300,16 +283,15 @@ def _audit_dict(a: Any) -> dict[str, Any]:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from audit.store import Store
-
     bare = [entry for entry in args.accept_new_key if not _has_fingerprint(entry)]
     if bare:
         raise AuditError(*_bare_id_words(args, bare))
-    new_history = args.db is not None and not args.db.exists()
-    with Store(args.db) as store:
+    db = target.chosen(args)
+    new_history = db is not None and not target.is_team(db) and not Path(db).exists()
+    with target.open_store(db) as store:
         if new_history:
             print(
-                _("Created a new history at {path}.").format(path=visible(str(args.db))),
+                _("Created a new history at {path}.").format(path=target.shown(db)),
                 file=sys.stderr,
             )
         with json_words(args.json):  # --json: each file's reason in English, as scripts read it
@@ -399,13 +381,13 @@ def _bare_id_words(args: argparse.Namespace, bare: list[str]) -> tuple[str, str]
     for each id (pinned in the history, and signing receipts in the folder) and the exact
     command for each: the helpdesk picks the one the person confirms."""
     from audit.attestation import format_fingerprint
-    from audit.store import Store
     from audit.store.importer import receipt_files, verify_all
     from audit.store.records import FileOutcome
 
     seen: dict[str, dict[str, str]] = {identity: {} for identity in bare}
-    if args.db is None or args.db.exists():
-        with Store(args.db) as store:
+    db = target.chosen(args)
+    if db is None or target.is_team(db) or Path(db).exists():
+        with target.open_store(db) as store:
             for identity in bare:
                 for key in store.trusted_keys(identity):
                     since = _("pinned in the history since {day}").format(
@@ -456,10 +438,12 @@ def _bare_id_words(args: argparse.Namespace, bare: list[str]) -> tuple[str, str]
 
 
 def accept_command(args: argparse.Namespace, identity: str, signer: str) -> str:
-    """The import command that accepts `signer` as `identity`'s key, ready to paste."""
+    """The import command that accepts `signer` as `identity`'s key, ready to paste. An
+    address is written without its password (the keyring or PGPASSWORD gives it); a history
+    DEVICE_AUDIT_DB chose is chosen by it again."""
     words = ["device-audit", "import", "--accept-new-key", f"{identity}={signer}", str(args.folder)]
     if args.db is not None:
-        words += ["--db", str(args.db)]
+        words += ["--db", target.argument(args.db)]
     return shlex.join(words)
 
 

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, json_words, print_json
+from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, json_words, print_json, target
 from audit.errors import AuditError
 from audit.files import path_problem
 from audit.i18n import _
@@ -62,13 +62,7 @@ def register_under(history: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--db",
-        type=Path,
-        metavar="PATH",
-        dest="rejudge_db",
-        help=_(
-            "the history database file (default: history.sqlite3 in Device Audit's data folder)"
-        ),
+        "--db", type=target.parse, metavar="PATH|ADDRESS", dest="rejudge_db", help=_(target.DB_HELP)
     )
     parser.add_argument(
         "--json", action="store_true", dest="rejudge_json", help=_("print the result as JSON")
@@ -80,16 +74,10 @@ def register_under(history: argparse.ArgumentParser) -> None:
 
 
 def run_rejudge(args: argparse.Namespace) -> int:
-    from audit.store import Store
-
-    db: Path | None = args.rejudge_db or getattr(args, "db", None)  # also `history --db X rejudge`
-    if db is not None and not db.exists():
-        raise AuditError(
-            _("There is no history at {path}.").format(path=visible(str(db))),
-            _("Check the path; without --db the history in Device Audit's data folder is used."),
-        )
+    db = target.existing(args, "rejudge_db", "db")  # also `history --db X rejudge`
     files, left_out = _inventory_files(args.inventories) if args.inventories else ([], [])
-    with Store(db) as store, json_words(args.rejudge_json):  # --json: reasons in English
+    # --json: reasons in English
+    with target.open_store(db) as store, json_words(args.rejudge_json):
         report, held = store.rejudge(
             args.rejudge_policy,
             version=args.version,

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import audit.cli as audit_cli
 from audit.cli import EXIT_NOT_COMPLIANT, EXIT_OK, EXIT_USAGE, add_adb_port, iso_date
+from audit.cli import target as history_target
 from audit.cli.policy_cmds import render, safe
 from audit.cli.scan_cmd import reach_target, terminal_progress
 from audit.errors import AuditError, DeviceError
@@ -162,11 +163,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_adb_port(parser)
     parser.add_argument(
         "--db",
-        type=Path,
-        metavar="PATH",
-        help=_(
-            "the history database file (default: history.sqlite3 in Device Audit's data folder)"
-        ),
+        type=history_target.parse,
+        metavar="PATH|ADDRESS",
+        help=_(history_target.DB_HELP),
     )
 
 
@@ -200,7 +199,9 @@ def device_audit(
         exemptions,
         day=args.date or date.today(),
         person=person,
-        history=args.db,
+        # --db, DEVICE_AUDIT_DB or the default file. History hands it to Store, which takes
+        # an address as well; the workflow's annotation still says Path (issue 18).
+        history=history_target.chosen(args),  # type: ignore[arg-type]
         exemptions_file=args.exemptions,
         say=say,
     )

@@ -19,7 +19,6 @@ from typing import Any
 
 from audit.cli import EXIT_OK, print_json
 from audit.cli.history_cmds import db_option
-from audit.errors import AuditError
 from audit.i18n import _
 from audit.model import Exemption
 from audit.policy.signed import issuer_words
@@ -316,19 +315,17 @@ def _fingerprint(text: str) -> str:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from audit.store import Store
+    """The history to write (--db, DEVICE_AUDIT_DB or the default: audit/cli/target.py)."""
+    from audit.cli import target
 
-    return Store(args.db)
+    return target.open_store(target.chosen(args))
 
 
 def _existing(args: argparse.Namespace) -> Any:
-    """A history to read: an explicit --db that is not there is a mistyped path."""
-    if args.db is not None and not args.db.exists():
-        raise AuditError(
-            _("There is no history at {path}.").format(path=visible(str(args.db))),
-            _("Check the path; without --db the history in Device Audit's data folder is used."),
-        )
-    return _store(args)
+    """A history to read: a --db file that is not there is a mistyped path."""
+    from audit.cli import target
+
+    return target.open_store(target.existing(args))
 
 
 def run_policy_accept(args: argparse.Namespace) -> int:

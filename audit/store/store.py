@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -100,6 +101,7 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
             # `where` names the history in messages: never the password.
             self.where = pg.redact(path)
             self.path = Path(self.where)
+            self.team = True  # on a server: `where` names it; `path` is no file
             self._errors: Callable[[], AbstractContextManager[None]] = lambda: pg.pg_words(
                 self.where
             )
@@ -107,9 +109,17 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
                 path, read_only=read_only
             )
             return
+        if isinstance(path, str) and re.search(r"(^|\s)(host|dbname|user|password)\s*=", path):
+            # libpq's "host=... password=..." form: as a file name it would create a history
+            # named after it, password included, and write that name to the log.
+            raise StoreError(
+                _("This looks like a database connection in libpq's key=value form."),
+                _("Give a team history as postgresql://user@server:port/database."),
+            )
         self.path = Path(path) if path is not None else default_path()
         self.where = str(self.path)
         self._errors = lambda: _words(self.path)
+        self.team = False
         self._conn = open_read_only(self.path) if read_only else open_database(self.path)
 
     # --- life ---------------------------------------------------------------------------------

@@ -12,6 +12,14 @@ the next step, and the audit goes on: a history problem never stops a removal or
 receipt (the receipt file is written before the history is). The simulated demo phone is never
 written (`recorded`), and that too is said once, so the history, its dashboard and its exports
 hold real devices only while the demo walks the whole flow.
+
+A team history (a postgresql:// address) whose server cannot be reached (a restart, a network
+drop) does not stop the bench either: the audit is recorded in the outbox instead, an ordinary
+SQLite history on this computer (audit.store.outbox), and the person is told it is sent when
+the server is back; the next recording that reaches the server sends it. The switch is made
+only before anything of this run reached the team history: after that, an audit id belongs to
+the team, and a later write of it into the outbox could land on another audit there, so a drop
+then is said as any failed history is (the receipt file stays safe to import).
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from audit.errors import AuditError, StoreError
 from audit.i18n import _
 from audit.model import ActionResult, Assessment, Device
 from audit.store import DEMO_NOT_RECORDED, Store
+from audit.store.outbox import outbox_path, send, unreachable, waiting
+from audit.store.store import TEAM_SCHEMES
 from audit.workflow.notices import Notice, Say
 
 T = TypeVar("T")
@@ -42,7 +52,7 @@ class History:
 
     def __init__(
         self,
-        path: Path | None,
+        path: Path | str | None,
         device: Device,
         say: Say,
         *,
@@ -57,6 +67,10 @@ class History:
         # say nothing of that (an import refuses such a receipt too: audit.store.times).
         self.store: Store | None = None
         self.failed = False
+        self.team = isinstance(path, str) and path.lower().startswith(TEAM_SCHEMES)
+        self.queued = False  # writing to the outbox: the team history could not be reached
+        self._team_written = False  # something of this run is in the team history
+        self._outbox_tried = False  # the outbox was sent (or tried) once this run
         self.demo = not recorded(device)
         # Why nothing is written, said once at the first write: the demo phone, another day.
         self.unrecorded: Notice | None = None
@@ -87,8 +101,10 @@ class History:
         try:
             if self.store is None:
                 self.store = Store(self.path)
-            return write(self.store)
+            result = write(self.store)
         except AuditError as error:  # StoreError; AttestationInvalid cannot happen here
+            if self.team and not self.queued and not self._team_written and unreachable(error):
+                return self._queue(what, write, next_step, error)
             self.failed = True
             step = " ".join(t for t in (error.next_step, next_step) if t)
             self.say(
@@ -102,11 +118,76 @@ class History:
                 )
             )
             return None
+        if self.team and not self.queued:
+            self._team_written = True
+            self._send_outbox()
+        return result
+
+    def _queue(
+        self, what: str, write: Callable[[Store], T], next_step: str, error: AuditError
+    ) -> T | None:
+        """Record into the outbox (the team history cannot be reached). "Saved on this
+        computer" is said only once the outbox holds it: an outbox that cannot be written
+        either is said as a failed history, then the team history's own problem."""
+        if self.store is not None:
+            self.store.close()  # its connection is gone; nothing of this run was written there
+        self.store = None
+        self.queued = True
+        try:
+            self.path = outbox_path()
+        except OSError as problem:  # the data folder cannot be made: no outbox either
+            self.path = Path(str(problem.filename or "outbox.sqlite3"))
+        result = self.run(what, write, next_step)
+        if self.failed:
+            self.say(Notice(error.message, error.next_step, warning=True))
+            return result
+        self.say(
+            Notice(
+                # Translators: {problem} is the sentence saying the server cannot be reached.
+                _(
+                    "{problem} This audit is saved on this computer ({path}); it is sent to "
+                    "the team history when the server is back."
+                ).format(problem=error.message, path=self.path),
+                _(
+                    "Nothing is lost. It is sent at the next audit recorded while the server "
+                    "is up, or run `device-audit history send ADDRESS`."
+                ),
+                warning=True,
+            )
+        )
+        return result
+
+    def _send_outbox(self) -> None:
+        """Send what waits in the outbox, once a write reached the team history; a failure
+        leaves it waiting and is said, never in the way of the audit."""
+        if self._outbox_tried or self.store is None:
+            return
+        self._outbox_tried = True
+        try:
+            if waiting() == 0:
+                return
+            report = send(self.store)
+        except AuditError as error:
+            self.say(
+                Notice(
+                    _(
+                        "The audits waiting on this computer could not be sent to the team "
+                        "history yet: {problem}"
+                    ).format(problem=error.message),
+                    _(
+                        "They stay on this computer; they are sent at the next audit, or run "
+                        "`device-audit history send ADDRESS`."
+                    ),
+                    warning=True,
+                )
+            )
+            return
+        self.say(Notice(" ".join(report.lines()), warning=bool(report.refused)))
 
     @property
     def file(self) -> str:
         """The history file in use, as a pending record keeps it ("" before it is open)."""
-        return "" if self.store is None else str(self.store.path.resolve())
+        return "" if self.store is None else location(self.store)
 
     def close(self) -> None:
         if self.store is not None:
@@ -114,9 +195,19 @@ class History:
             self.store = None
 
 
+def location(store: Store) -> str:
+    """Where the store's history is, the same from any folder: a file's absolute path, or a team
+    history's address (without its password)."""
+    return store.where if store.team else str(store.path.resolve())
+
+
 def same_file(store: Store, history_file: str) -> bool:
-    """Whether `history_file` (as a pending record keeps it) is the store's file."""
-    return not history_file or Path(history_file).resolve() == store.path.resolve()
+    """Whether `history_file` (as a pending record keeps it) is the store's history."""
+    if not history_file:
+        return True
+    if store.team:
+        return history_file == store.where
+    return Path(history_file).resolve() == store.path.resolve()
 
 
 def open_audit(

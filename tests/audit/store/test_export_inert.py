@@ -18,6 +18,7 @@ from audit.cli import main
 from audit.store import Store
 from audit.store.export import safe_cell
 from tests.audit.store import factory as f
+from tests.audit.store.cli_target import cli_db
 
 NAMES = [' =HYPERLINK("http://x")', "＝1+1", "\u3000＋cmd", "  @SUM(A1)", "﹦2"]
 
@@ -26,9 +27,10 @@ def test_names_that_a_spreadsheet_would_run_are_exported_as_text(
     store: Store,
     signer: Signer,
     tmp_path: Path,
-    db_path: Path,
+    request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     folder = tmp_path / "in"
     folder.mkdir()
     for index, name in enumerate(NAMES):
@@ -39,7 +41,7 @@ def test_names_that_a_spreadsheet_would_run_are_exported_as_text(
         write_receipt(envelope, folder / f"{index}.json")
     store.import_folder(folder)
     store.close()
-    assert main(["export", "--format", "csv", "--db", str(db_path)]) in (0, 1)
+    assert main(["export", "--format", "csv", "--db", db]) in (0, 1)
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert sorted(row["person_name"] for row in rows) == sorted("'" + name for name in NAMES)
 

@@ -18,6 +18,7 @@ from audit.model import DeviceStatus
 from audit.policy import load_policy_file
 from audit.store import HistoryFilter, Store
 from tests.audit.store import factory as f
+from tests.audit.store.cli_target import cli_db
 from tests.audit.store.test_earlier_presets import NZ_2023_EARLIER
 from tests.audit.store.test_one_device_once import _four_phones_and_the_bench
 from tests.audit.store.test_trust_attacks import USB, cabled, changed_preset, drop
@@ -30,8 +31,9 @@ EVERYTHING = HistoryFilter(limit=None)
 
 
 def test_the_full_history_lists_each_phone_s_audit_once_with_its_unnamed_scans(
-    store: Store, signer: Signer, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, signer: Signer, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     _four_phones_and_the_bench(store, signer)
     listed = store.history(EVERYTHING)
     phones = [a for a in listed if a.device_id.startswith("android:")]
@@ -47,13 +49,13 @@ def test_the_full_history_lists_each_phone_s_audit_once_with_its_unnamed_scans(
     assert len(store.history(every_scan)) == 4 * 3 + 1 == store.count(every_scan)
     store.close()
 
-    assert main(["history", "--json", "--db", str(db_path)]) == 0
+    assert main(["history", "--json", "--db", db]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len([r for r in rows if r["staff_id"]]) == 4 and len(rows) == 5
     assert {r["merged_scans"] for r in rows if r["staff_id"]} == {2}
-    assert main(["history", "--db", str(db_path)]) == 0
+    assert main(["history", "--db", db]) == 0
     assert capsys.readouterr().out.count("with 2 unnamed scans of this device (one audit)") == 4
-    assert main(["history", "--unnamed-scans", "--json", "--db", str(db_path)]) == 0
+    assert main(["history", "--unnamed-scans", "--json", "--db", db]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 13
 
 
@@ -68,8 +70,9 @@ def test_a_scan_of_a_phone_nobody_was_named_for_stays_in_the_full_history(store:
 
 
 def test_audits_judged_under_an_older_version_of_the_policy_are_marked(
-    store: Store, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     earlier = replace(f.POLICY, sha256=NZ_2023_EARLIER)
     for serial, person, policy in (("OLD", f.AROHA, earlier), ("NEW", f.BEN, f.POLICY)):
         before, after, actions = f.audit_inputs(
@@ -85,7 +88,7 @@ def test_audits_judged_under_an_older_version_of_the_policy_are_marked(
     board = store.dashboard(f.POLICY.id, DAY)
     assert board.older_version == 1 and board.counts.total == 2
     store.close()
-    assert main(["history", "--db", str(db_path)]) == 0
+    assert main(["history", "--db", db]) == 0
     assert capsys.readouterr().out.count("judged under an older version of the policy") == 1
 
 

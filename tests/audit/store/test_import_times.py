@@ -4,7 +4,6 @@ arrived is recorded, and a faked clock cannot make a receipt "the latest" audit 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -75,7 +74,7 @@ def test_a_receipt_dated_in_the_future_beyond_the_clock_skew_is_refused(
 
 
 def test_a_faked_clock_cannot_make_a_receipt_the_latest_audit_of_a_device(
-    store: Store, signer: Signer, tmp_path: Path, db_path: Path
+    store: Store, signer: Signer, tmp_path: Path
 ) -> None:
     """A compliant receipt dated 20 hours ahead arrives first; the genuine non-compliance report
     made after it, with a right clock, is the device's latest audit everywhere."""
@@ -90,8 +89,7 @@ def test_a_faked_clock_cannot_make_a_receipt_the_latest_audit_of_a_device(
     assert row.recorded_status != DeviceStatus.COMPLIANT.value
     assert row.receipt_kind == "noncompliance_report"
     # when each receipt arrived is recorded beside the time it claims
-    with sqlite3.connect(db_path) as conn:
-        arrived = dict(conn.execute("SELECT file_name, recorded_at FROM attestations"))
+    arrived = dict(store._db.execute("SELECT file_name, recorded_at FROM attestations"))
     assert set(arrived) == {"faked.json", "genuine.json"}
     assert all(value.startswith(now.date().isoformat()[:4]) for value in arrived.values())
 

@@ -10,7 +10,6 @@ import io
 import json
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from audit.cli import main
 from audit.model import Device, DeviceKind
 from audit.store import HistoryFilter, Store
 from tests.audit.store import factory as f
+from tests.audit.store.cli_target import cli_db
 
 DAY = date(2023, 3, 28)
 BENCH = Device(id="local:0123456789abcdef", kind=DeviceKind.COMPUTER, name="helpdesk-bench")
@@ -45,8 +45,9 @@ def _four_phones_and_the_bench(store: Store, signer: Signer) -> None:
 
 
 def test_four_phones_count_as_four_in_the_dashboard_the_history_and_the_export(
-    store: Store, signer: Signer, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, signer: Signer, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     _four_phones_and_the_bench(store, signer)
     dashboard = store.dashboard(f.POLICY.id, DAY)
     latest = store.history(HistoryFilter(latest_only=True))
@@ -59,9 +60,9 @@ def test_four_phones_count_as_four_in_the_dashboard_the_history_and_the_export(
     assert {a.staff_id for a in latest} == {r.staff_id for r in exported}
     store.close()
 
-    assert main(["export", "--format", "csv", "--db", str(db_path)]) in (0, 1)
+    assert main(["export", "--format", "csv", "--db", db]) in (0, 1)
     assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 4
-    assert main(["history", "--latest", "--json", "--db", str(db_path)]) in (0, 1)
+    assert main(["history", "--latest", "--json", "--db", db]) in (0, 1)
     assert len(json.loads(capsys.readouterr().out)) == 4
 
 

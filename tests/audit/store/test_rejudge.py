@@ -5,7 +5,6 @@ run as a helpdesk runs it."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from audit.store import HistoryFilter, Origin, Store
 from audit.store.inventories import encode
 from tests.audit.store import factory as f
 from tests.audit.store import rejudging as r
+from tests.audit.store.cli_target import cli_db
 
 EVERYTHING = HistoryFilter(limit=None)
 WITH_CAPCUT = (r.capcut(), *r.everyday_apps(3))
@@ -37,23 +37,22 @@ def _two_phones(store: Store, tmp_path: Path) -> tuple[int, int, Path]:
     return aroha, ben, second
 
 
-def _rows(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return int(conn.execute("SELECT count(*) FROM audits").fetchone()[0])
-    finally:
-        conn.close()
+def _rows(db: str) -> int:
+    """The audits table's rows, through the store's own connection (either backend)."""
+    with Store(db) as reopened:
+        return int(reopened._db.execute("SELECT count(*) FROM audits").fetchone()[0])
 
 
 def test_a_new_version_re_judges_stored_audits_in_dashboard_history_and_export(
-    store: Store, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     aroha, ben, _second = _two_phones(store, tmp_path)
     board = store.dashboard(r.POLICY_ID, r.LATER)
     assert (board.counts.compliant, board.older_version) == (2, 2)
     store.close()
 
-    code = main(["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path)])
+    code = main(["history", "rejudge", "--policy", r.POLICY_ID, "--db", db])
     out = capsys.readouterr().out
     assert code == 1  # a device got worse
     assert (
@@ -63,7 +62,7 @@ def test_a_new_version_re_judges_stored_audits_in_dashboard_history_and_export(
     assert "PS-2001's Pixel 7 [android:P2]: still compliant" in out
     assert "no device was rescanned" in out
 
-    with Store(db_path) as reopened:
+    with Store(db) as reopened:
         board = reopened.dashboard(r.POLICY_ID, r.LATER)
         assert (board.counts.compliant, board.counts.non_compliant) == (1, 1)
         assert board.older_version == 1  # Ben's verdict stands on its version 1 check
@@ -83,7 +82,7 @@ def test_a_new_version_re_judges_stored_audits_in_dashboard_history_and_export(
         assert export[f.AROHA.staff_id].policy_version == "2"
         assert export[f.BEN.staff_id].status == "compliant"
 
-    assert main(["history", "--db", str(db_path)]) == 0
+    assert main(["history", "--db", db]) == 0
     assert capsys.readouterr().out.count("re-judged from the stored inventory, not rescanned") == 1
 
 
@@ -126,8 +125,9 @@ def test_a_re_judgement_never_makes_a_non_compliant_device_compliant(
 
 
 def test_an_imported_receipt_is_reported_not_guessed_until_its_inventory_is_given(
-    store: Store, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     v1, second = r.accept_v1(store, tmp_path / "policies")
     device = f.phone("R1")
     before = r.judged(v1, device, WITH_CAPCUT)
@@ -157,7 +157,7 @@ def test_an_imported_receipt_is_reported_not_guessed_until_its_inventory_is_give
     # The same phone with CapCut left out: no receipt signed that inventory, so it is not kept.
     save(r.phone_scan(device, r.DAY, CLEAN), inventories / "tampered.inventory.json")
     (inventories / "notes.txt").write_text("not an inventory", "utf-8")
-    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path), "--json"]
+    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", db, "--json"]
     assert main([*args, "--inventories", str(inventories)]) == 1
     document = json.loads(capsys.readouterr().out)
     kept = {Path(i["file"]).name: i for i in document["inventory_files"]}
@@ -171,13 +171,16 @@ def test_an_imported_receipt_is_reported_not_guessed_until_its_inventory_is_give
 
 
 def test_a_forged_inventory_is_refused_and_said(
-    store: Store, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Someone with the history file swaps Aroha's stored inventory for one without CapCut, and
-    spoils Ben's: neither is judged, both are named with the reason."""
+    """Someone with the history file (or the database's owner) swaps Aroha's stored inventory
+    for one without CapCut, and spoils Ben's: neither is judged, both are named with the
+    reason."""
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     _two_phones(store, tmp_path)
-    store.close()
-    conn = sqlite3.connect(db_path)
+    # Straight into the tables, past the store's own writes (on PostgreSQL each statement
+    # commits on its own; SQLite's connection is in autocommit between transactions).
+    conn = store._db
     aroha_digest, ben_digest = (
         conn.execute(
             "SELECT s.inventory_digest FROM scans s JOIN audits a ON a.id = s.audit_id"
@@ -189,13 +192,12 @@ def test_a_forged_inventory_is_refused_and_said(
     innocent = encode(r.phone_scan(f.phone("P1"), r.DAY, CLEAN))
     conn.execute("UPDATE inventories SET blob = ? WHERE digest = ?", (innocent, aroha_digest))
     conn.execute("UPDATE inventories SET blob = ? WHERE digest = ?", (b"\x00junk", ben_digest))
-    conn.commit()
-    conn.close()
-    assert main(["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path)]) == 0
+    store.close()
+    assert main(["history", "rejudge", "--policy", r.POLICY_ID, "--db", db]) == 0
     out = capsys.readouterr().out
     assert "2 could not be re-judged" in out
     assert "holds another inventory" in out and "cannot be read" in out
-    with Store(db_path) as reopened:
+    with Store(db) as reopened:
         assert {a.origin for a in reopened.history(EVERYTHING)} == {Origin.LOCAL}
 
 
@@ -369,14 +371,15 @@ def test_a_witnessed_compliant_device_now_in_violation_stops_counting_as_complia
 
 
 def test_the_command_refuses_a_version_that_is_not_the_current_one(
-    store: Store, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     _two_phones(store, tmp_path)
     store.close()
-    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path)]
+    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", db]
     assert main([*args, "--version", "1"]) == 2
     err = capsys.readouterr().err
     assert "is version 2, not 1" in err and "next step:" in err
-    assert _rows(db_path) == 2  # nothing written
-    assert main(["history", "--db", str(db_path), "rejudge", "--policy", r.POLICY_ID]) == 1
-    assert _rows(db_path) == 3  # the history's own --db is used by its action too
+    assert _rows(db) == 2  # nothing written
+    assert main(["history", "--db", db, "rejudge", "--policy", r.POLICY_ID]) == 1
+    assert _rows(db) == 3  # the history's own --db is used by its action too

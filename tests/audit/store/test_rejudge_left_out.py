@@ -18,6 +18,7 @@ from audit.inventory import save
 from audit.store import Store
 from tests.audit.store import factory as f
 from tests.audit.store import rejudging as r
+from tests.audit.store.cli_target import cli_db
 from tests.helpers.nz_tiktok import STATEMENT
 
 WITH_CAPCUT = (r.capcut(), *r.everyday_apps(3))
@@ -67,9 +68,13 @@ LEFT_OUT = {
 
 
 def test_every_entry_left_out_is_listed_with_its_reason_in_json(
-    inventories: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    inventories: Path,
+    store: Store,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path), "--json"]
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
+    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", db, "--json"]
     assert main([*args, "--inventories", str(inventories)]) == 1  # CapCut found: worse
     document = json.loads(capsys.readouterr().out)
     listed = {Path(i["file"]).name: i for i in document["inventory_files"]}
@@ -83,9 +88,13 @@ def test_every_entry_left_out_is_listed_with_its_reason_in_json(
 
 
 def test_the_text_report_names_them_too(
-    inventories: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    inventories: Path,
+    store: Store,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path)]
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
+    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", db]
     assert main([*args, "--inventories", str(inventories)]) == 1
     out = capsys.readouterr().out
     for name, reason in LEFT_OUT.items():
@@ -94,10 +103,14 @@ def test_the_text_report_names_them_too(
 
 
 def test_an_inventory_only_in_a_hidden_file_or_a_sub_folder_is_not_read(
-    inventories: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    inventories: Path,
+    store: Store,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    db = cli_db(store, request)  # its file, or its PostgreSQL address
     (inventories / "aroha.inventory.json").unlink()
-    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", str(db_path), "--json"]
+    args = ["history", "rejudge", "--policy", r.POLICY_ID, "--db", db, "--json"]
     assert main([*args, "--inventories", str(inventories)]) == 0  # nothing re-judged
     document = json.loads(capsys.readouterr().out)
     assert document["changed"] == [] and len(document["not_rejudged"]) == 1
