@@ -7,6 +7,11 @@ with the reason, and the bench's trust decisions it left for the team's administ
 address is shown without its password; the password comes from the keyring (or libpq's
 PGPASSWORD / .pgpass). Exit code 1 when some audit was refused, 0 otherwise.
 
+`device-audit history send [ADDRESS]`: send the audits this bench kept on this computer while
+the team history's server could not be reached (audit.store.outbox) into the team history; the
+address defaults to DEVICE_AUDIT_DB. Exit code 1 while some audit is still waiting (refused by
+the team, with the reason), 0 otherwise. A server still away is an error: nothing is lost.
+
 Hooked under `history` by `add_action(actions)` beside `rejudge` (audit/cli/rejudge_cmd.py).
 """
 
@@ -56,6 +61,53 @@ def add_action(actions: Any) -> None:
         "--json", action="store_true", dest="move_json", help=_("print the result as JSON")
     )
     parser.set_defaults(func=run_move_to)
+    add_send(actions)
+
+
+def add_send(actions: Any) -> None:
+    """Add `send` to the `history` command's actions."""
+    from audit.cli import target as history_target
+
+    parser = actions.add_parser(
+        "send",
+        help=_("send the audits kept on this computer while the team history was away"),
+        description=_(
+            "When the team history's server cannot be reached, audits are kept on this "
+            "computer and sent at the next audit recorded while it is up. This sends them now. "
+            "An audit the team history already holds is not sent again. One the team history "
+            "refuses stays on this computer, with the reason. Exit code 1 while some audit is "
+            "still waiting."
+        ),
+    )
+    parser.add_argument(
+        "send_target",
+        nargs="?",
+        type=history_target.parse,
+        metavar="postgresql://USER@SERVER/DATABASE",
+        help=_("the team history's address (default: DEVICE_AUDIT_DB)"),
+    )
+    parser.set_defaults(func=run_send)
+
+
+def run_send(args: argparse.Namespace) -> int:
+    from audit.cli import target as history_target
+    from audit.store import outbox
+
+    target = history_target.chosen(args, "send_target")
+    if not history_target.is_team(target):
+        raise AuditError(
+            _("Give the team history's address to send the waiting audits to."),
+            _("Give it as postgresql://user@server:port/database, or set DEVICE_AUDIT_DB to it."),
+        )
+    if outbox.waiting() == 0:
+        print(_("Nothing was waiting to be sent to the team history."))
+        return EXIT_OK
+    with history_target.open_store(target) as team:
+        report = outbox.send(team)
+        shown = team.where
+    print(_("Into {target}:").format(target=shown))
+    print("\n".join(visible(line) for line in report.lines()))
+    return EXIT_NOT_COMPLIANT if report.waiting else EXIT_OK
 
 
 def run_move_to(args: argparse.Namespace) -> int:
@@ -70,7 +122,13 @@ def run_move_to(args: argparse.Namespace) -> int:
             _("{target} is not the address of a team history.").format(target=visible(target[:80])),
             _("Give it as postgresql://user@server:port/database."),
         )
-    db: Path = args.move_db or getattr(args, "db", None) or default_path()
+    given = args.move_db or getattr(args, "db", None)  # `history --db X move-to` gives it too
+    if given is not None and not isinstance(given, Path):  # an address (audit.cli.target.parse)
+        raise AuditError(
+            _("The history to move must be this bench's file, not a team history's address."),
+            _("Give the bench's history file with --db (or none, for the one in the data folder)."),
+        )
+    db: Path = given or default_path()
     if not db.exists():
         raise AuditError(
             _("There is no history at {path}.").format(path=visible(str(db))),
