@@ -54,7 +54,7 @@ def redact(target: str) -> str:
     not echoed at all."""
     try:
         params = psycopg.conninfo.conninfo_to_dict(target)
-    except psycopg.Error:
+    except (psycopg.Error, ValueError):  # ValueError: %-escapes that are not UTF-8 ("%80")
         return _("(a PostgreSQL address that cannot be read)")
     user = str(params.get("user") or "")
     host = str(params.get("host") or "")
@@ -64,6 +64,9 @@ def redact(target: str) -> str:
     # shortened rather than shown: it could hold anything, a password typed in the wrong place
     # included.
     user, host, port, dbname = (_plain(part) for part in (user, host, port, dbname))
+    # A password typed with a "/" in it ("u:pass/word@h") reads as host "u", port "pass": a
+    # port is digits or it is not shown.
+    port = port if port.isdigit() else ("…" if port else "")
     where = host + (f":{port}" if port else "")
     return f"postgresql://{user + '@' if user else ''}{where}/{dbname}"
 
@@ -387,12 +390,9 @@ def pg_words(shown: str) -> Iterator[None]:
     try:
         yield
     except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction) as exc:
-        raise StoreError(
-            _("Your account on the team history {target} may not do this ({error}).").format(
-                target=shown, error=_reason(exc)
-            ),
-            _("Ask your administrator, or a colleague whose account may."),
-        ) from None
+        from audit.store.pg_roles import refusal  # what was refused and who may (the roles)
+
+        raise refusal(shown, exc) from None
     except psycopg.errors.LockNotAvailable:
         raise StoreError(
             _("The team history {target} is busy: other benches are writing to it.").format(

@@ -197,3 +197,19 @@ def test_the_command_refuses_what_is_not_a_team_history_address(
     none = str(tmp_path / "none.sqlite3")
     assert _move_to(["move-to", "postgresql://ann@db/da", "--db", none]) == 2
     assert "There is no history" in capsys.readouterr().err
+
+
+def test_moving_a_team_history_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history --db ADDRESS move-to ADDRESS`: the bench's history must be a file (it once
+    crashed with a traceback); the refusal never shows a password."""
+    from audit.cli import main
+
+    code = main(
+        ["history", "--db", "postgresql://ann:s3cret@db/bench", "move-to", "postgresql://ann@db/da"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "must be this bench's file" in err
+    assert "s3cret" not in err and "Traceback" not in err

@@ -285,6 +285,21 @@ def test_redact_never_shows_a_password(password: str, user: str, form: str) -> N
     assert shown.startswith("postgresql://") or shown.startswith("(")
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "postgresql://ann:pass/word@db.example/da",  # typed without quoting: "pass" reads as a port
+        "postgresql://ann:pa%80ss@db.example/da",  # an escape that is not UTF-8
+        "postgresql://ann:p@ss@db.example/da",
+    ],
+)
+def test_a_password_typed_in_a_malformed_address_is_not_shown(target: str) -> None:
+    from audit.store.pg import redact
+
+    shown = redact(target)
+    assert "pass" not in shown and "p@ss" not in shown and "pa%80" not in shown
+
+
 def test_the_single_user_on_a_file_never_loads_the_postgresql_driver(tmp_path: Path) -> None:
     code = (
         "import sys; from audit.store import Store; "
@@ -388,3 +403,15 @@ def test_an_address_that_fails_never_shows_its_password(
         Store(target)
     shown = f"{refused.value} {refused.value.next_step}"
     assert password not in shown and encoded not in shown
+
+
+def test_a_key_value_connection_is_refused_and_never_made_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq's "host=... password=..." form once became a SQLite file named after it, password
+    included (and logged)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match="key=value") as refused:
+        Store("host=db.example dbname=da user=ann password=s3cret")
+    assert "s3cret" not in f"{refused.value} {refused.value.next_step}"
+    assert list(tmp_path.iterdir()) == []
