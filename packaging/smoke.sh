@@ -53,6 +53,20 @@ else
     fail "policies"; cat policies.txt >&2 || true
 fi
 
+# The French catalogue and Qt's own French words travel with the bundle (issue 17).
+if "$app" --language fr --help > help-fr.txt 2>&1 && grep -q "utilisation" help-fr.txt \
+    && grep -q "supprimer les applications interdites" help-fr.txt; then
+    pass "--language fr: the command line speaks French"
+else
+    fail "--language fr --help"; cat help-fr.txt >&2
+fi
+if [ -n "$(find "$bundle" -name device_audit.mo -path '*fr_CA*')" ] \
+    && [ -n "$(find "$bundle" -name qtbase_fr.qm)" ]; then
+    pass "the French catalogue and qtbase_fr.qm are in the bundle"
+else
+    fail "the bundle lacks device_audit.mo (fr_CA) or qtbase_fr.qm"
+fi
+
 if "$app" scan --local --json inventory.json > scan.txt 2>&1 && [ -s inventory.json ]; then
     pass "scan --local --json ($(wc -c < inventory.json) bytes)"
 else
