@@ -247,19 +247,24 @@ class PgConnection:
         self.raw.close()
 
 
+def parsed(target: str) -> dict[str, Any]:
+    """The address's parts; StoreError, quoting none of it, when it cannot be read (libpq's own
+    words would quote the whole address, password included; "%80" is not even UTF-8)."""
+    try:
+        return dict(psycopg.conninfo.conninfo_to_dict(target))
+    except (psycopg.Error, ValueError):
+        raise StoreError(
+            _("The address given for the team history cannot be read."),
+            _("Check how it is written: postgresql://user@server:port/database."),
+        ) from None
+
+
 def open_team(target: str, *, read_only: bool = False) -> PgConnection:
     """Connect to the team history at `target` and bring its schema up to date (created on a
     database that is empty). Refuses, without writing, a database holding other tables and a
     history made by a newer Device Audit."""
     shown = redact(target)
-    try:
-        psycopg.conninfo.conninfo_to_dict(target)
-    except psycopg.Error:
-        # libpq's own words would quote the whole address, password included.
-        raise StoreError(
-            _("The address given for the team history cannot be read."),
-            _("Check how it is written: postgresql://user@server:port/database."),
-        ) from None
+    parsed(target)
     try:
         raw = psycopg.connect(
             with_password(target),

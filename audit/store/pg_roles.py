@@ -107,13 +107,7 @@ def _connect(admin_target: str) -> tuple[psycopg.Connection[Any], str, str]:
     """A connection as the server's administrator, the shown target and the database name."""
     _require_address(admin_target)
     shown = pg.redact(admin_target)
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(admin_target)
-    except psycopg.Error:
-        raise StoreError(
-            _("The address given for the team history cannot be read."),
-            _("Check how it is written: postgresql://user@server:port/database."),
-        ) from None
+    params = pg.parsed(admin_target)
     try:
         raw = psycopg.connect(
             pg.with_password(admin_target),

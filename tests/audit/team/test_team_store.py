@@ -415,3 +415,10 @@ def test_a_key_value_connection_is_refused_and_never_made_a_file(
         Store("host=db.example dbname=da user=ann password=s3cret")
     assert "s3cret" not in f"{refused.value} {refused.value.next_step}"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_address_that_is_not_utf8_is_refused_in_words() -> None:
+    """'%80' in an address once escaped as a UnicodeDecodeError traceback."""
+    with pytest.raises(StoreError, match="cannot be read") as refused:
+        Store("postgresql://ann:pa%80ss@db.example/da")
+    assert "pa%80ss" not in f"{refused.value} {refused.value.next_step}"
