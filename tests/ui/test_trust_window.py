@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
 from audit.attestation import Signer
@@ -128,7 +128,10 @@ def test_the_main_windows_file_menu_has_both(
     main = MainWindow(fake_sources(phones, tracker), auto_scan_local=False, today=lambda: DAY)
     qtbot.addWidget(main)
     start_main_window(qtbot, main, timeout=5000)
-    file_menu = main.menuBar().actions()[0].menu()
+    # By its title, not QAction.menu(): before PySide6 6.9 that hands back a wrapper whose
+    # object is already gone ("Internal C++ object already deleted").
+    first = main.menuBar().actions()[0].text()
+    file_menu = next(m for m in main.menuBar().findChildren(QMenu) if m.title() == first)
     actions = {a.text(): a for a in file_menu.actions()}
     assert "Accept &policy…" in actions
     actions["&Technician keys…"].trigger()
