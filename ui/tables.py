@@ -109,5 +109,7 @@ def set_up_table(
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     for column, width in widths:
-        header.resizeSection(column, width)
+        # Never narrower than the column's own title: a translated title ("Numéro d'employé")
+        # is often longer than the English one the width was chosen for.
+        header.resizeSection(column, max(width, header.sectionSizeHint(column)))
     return header

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QTableView,
     QTabWidget,
     QWidget,
 )
@@ -185,3 +186,28 @@ def test_the_main_windows_menus_and_actions_read_from_the_catalogue(
     menus = window.menuBar().findChildren(QMenu)
     texts += [a.text() for m in menus for a in m.actions() if not a.isSeparator()]
     assert bypassed([t for t in texts if t]) == []
+
+
+def test_a_longer_translated_column_title_is_never_cut(
+    qtbot: QtBot, recorder: AuditRecorder, pseudo: None
+) -> None:
+    """The tables' columns were sized for their English titles: "Numéro d'employé" showed as
+    "uméro d'emplo". Each column is now at least as wide as its own title."""
+    history = HistoryWindow(recorder, today=lambda: DAY + timedelta(days=9))
+    dashboard = DashboardWindow(recorder, policy_id=NZ, today=lambda: DAY + timedelta(days=10))
+    for window in (history, dashboard):
+        qtbot.addWidget(window)
+    history.show()
+    with qtbot.waitSignal(dashboard.loaded, timeout=WAIT):
+        dashboard.show()
+    tables = [history.table, *dashboard.findChildren(QTableView)]
+    assert len(tables) >= 2
+    for table in tables:
+        header = table.horizontalHeader()
+        for column in range(header.count() - 1):  # the last one stretches
+            if header.isSectionHidden(column):
+                continue
+            assert header.sectionSize(column) >= header.sectionSizeHint(column), (
+                table.objectName(),
+                column,
+            )
