@@ -124,4 +124,5 @@ class HistoryWindows(QObject):
             ),
             self.failed.emit,
             label=_("Exporting audits"),
+            read_only=True,  # a compliance office's export: it never writes
         )

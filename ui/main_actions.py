@@ -147,9 +147,11 @@ class MainWindowBase(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_audits_action)
         file_menu.addAction(self.import_action)
+        from ui import team_history
         from ui.trust_window import install_menu  # Accept policy…, Technician keys…
 
         install_menu(self, file_menu)
+        team_history.install_menu(self, file_menu)  # Team history… (issue 18)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         device_menu = bar.addMenu(_("&Device"))

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from audit.i18n import _, ngettext
 from audit.model import DeviceState, Policy
-from ui import errors, settings
+from ui import errors, settings, team_history
 from ui.availability import Availability, attest_availability, remove_availability
 from ui.device_list import LOCAL_ID, DeviceListModel, DevicePanel, PhoneEvent, PhoneWatcher
 from ui.device_view import DeviceView
@@ -76,7 +76,7 @@ class MainWindow(MainWindowBase):
         self.person = person
         self.receipts_dir = receipts_dir
         self.ops = Operations(self, max_workers=8)
-        self.recorder = AuditRecorder(self.ops, history_path, self)
+        self.recorder = AuditRecorder(self.ops, history_path or team_history.chosen(), self)
         self.devices = DeviceListModel(self)
         self.demo = ""  # the demo phone's device id while it is on (ui.demo)
         self.watcher: PhoneWatcher | None = None

@@ -18,6 +18,14 @@ under the caller's key, so a newer search supersedes an older one.
 Closing the app flushes the queue: writes not yet done are done there and then, so an audit the
 person saw finish is never lost to a quick quit.
 
+A team history (a postgresql:// address, issue 18) is opened with its password from the keyring
+(audit.store.pg.open_team asks it), never from settings. When its server cannot be reached before
+anything of this app run reached it, the writes go to the outbox instead (audit.store.outbox, the
+same rule as the command line's audit.workflow.history), the person is told so, and the first
+write that reaches the server later (this run or the next) sends what waited. After something of
+this run reached the team history, a drop is said as any failed write is: an audit id there
+belongs to the team, and writing it into the outbox could land on another audit.
+
 The simulated demo phone is never written: `begin` gives its audit a handle marked `demo`, the
 writes to it do nothing, and `not_recorded` says so once (audit.store.DEMO_NOT_RECORDED), so the
 history, dashboard and exports hold only real devices while the demo walks the whole flow.
@@ -109,16 +117,27 @@ class AuditRecorder(QObject):
     not_recorded = Signal(str)
     """Words saying that an audit is not kept (the demo phone's); once per app run."""
     held = Signal(object)
-    """An audit.workflow Notice: the history holds a signed audit back (its exemption is not
-    one this history accepted), with what to do."""
+    """An audit.workflow Notice to show: the history holds a signed audit back (its exemption is
+    not one this history accepted), or the team history's server is away and the audit is kept
+    on this computer, or what waited there was sent; with what to do."""
 
     def __init__(
-        self, operations: Operations, path: Path | None = None, parent: QObject | None = None
+        self,
+        operations: Operations,
+        path: Path | str | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.ops = operations
+        # A file, a team history's address, or None (the default file). An address from the
+        # dialog holds no password; one DEVICE_AUDIT_DB holds is never shown (target.shown).
         self.path = path
         self._store: Store | None = None
+        self._read_store: Store | None = None  # a team history's read-only connection
+        self.queued = False  # writing to the outbox: the team history could not be reached
+        self._team_written = False  # something of this run is in the team history
+        self._outbox_tried = False
+        self.path_in_use: Path | None = None  # the outbox, while the server is away
         self._open_lock = threading.Lock()
         self._claim_lock = threading.Lock()
         self._queue: deque[_Job] = deque()
@@ -135,11 +154,48 @@ class AuditRecorder(QObject):
             if self._store is None:
                 from audit.store import Store
 
-                self._store = Store(self.path)
+                target: Path | str | None = self.path
+                if self.queued:
+                    target = self.path_in_use  # the password: audit.store.pg, from the keyring
+                self._store = Store(target)
             return self._store
+
+    def _reader(self) -> Store:
+        """The team history opened read-only, on first use (from a worker thread)."""
+        with self._open_lock:
+            if self._read_store is None:
+                from audit.store import Store
+
+                self._read_store = Store(self.path, read_only=True)
+            return self._read_store
+
+    def _close_stores(self) -> None:
+        with self._open_lock:
+            for store in (self._store, self._read_store):
+                if store is not None:
+                    store.close()
+            self._store = self._read_store = None
+
+    @property
+    def team(self) -> bool:
+        """Whether the history is a team history on a server (a postgresql:// address)."""
+        from audit.cli.target import is_team
+
+        return is_team(self.path)
+
+    def use(self, target: Path | str | None) -> None:
+        """Use another history from now on (File › Team history…): what was asked is written to
+        the one it was asked of first."""
+        self.flush()
+        self._close_stores()
+        self.path = target
+        self.queued = self._team_written = self._outbox_tried = self._closed = False
+        self.path_in_use = None
 
     @property
     def store_path(self) -> Path:
+        if isinstance(self.path, str):
+            raise ValueError("a team history has no file")
         if self.path is not None:
             return self.path
         from audit.store import default_path
@@ -155,11 +211,15 @@ class AuditRecorder(QObject):
         *,
         on_cancelled: Callable[[], None] | None = None,
         label: str = "",
+        read_only: bool = False,
     ) -> int:
-        """Run `query(store, progress, cancelled)` in the background under `key`."""
+        """Run `query(store, progress, cancelled)` in the background under `key`. `read_only`:
+        the query only reads, so a team history is read through a read-only connection of
+        its own (what an office account may open; a write through it is refused)."""
 
         def work(progress: Progress, cancelled: CancelCheck) -> T:
-            return query(self.store(), progress, cancelled)
+            store = self._reader() if read_only and self.team else self.store()
+            return query(store, progress, cancelled)
 
         return self.ops.start(
             key, work, on_success, on_failure, on_cancelled=on_cancelled, label=label
@@ -343,10 +403,89 @@ class AuditRecorder(QObject):
     def _execute(self, job: _Job) -> object:
         start = time.perf_counter()
         try:
-            return job.write(self.store())
+            return self._write(job)
         finally:
             job.seconds = time.perf_counter() - start
             job.finished.set()
+
+    def _write(self, job: _Job) -> object:
+        """The job's write; to the outbox when the team history's server is away (see the
+        module docstring), then what waited is sent once the team history took a write."""
+        from audit.errors import StoreError
+
+        try:
+            result = job.write(self.store())
+        except StoreError as error:
+            if not self.team or self.queued or self._team_written:
+                raise
+            from audit.store.outbox import unreachable
+
+            if not unreachable(error):
+                raise
+            return self._to_outbox(job, error)
+        if self.team and not self.queued:
+            self._team_written = True
+            self._send_outbox()
+        return result
+
+    def _to_outbox(self, job: _Job, error: BaseException) -> object:
+        from audit.store.outbox import outbox_path
+        from audit.workflow.notices import Notice
+
+        with self._open_lock:
+            if self._store is not None:
+                self._store.close()  # its connection is gone; nothing of this run is there
+            self._store = None
+            self.queued = True
+            self.path_in_use = outbox_path()
+        result = job.write(self.store())
+        message = getattr(error, "message", str(error))
+        self.held.emit(
+            Notice(
+                # Translators: {problem} is the sentence saying the server cannot be reached.
+                _(
+                    "{problem} This audit is saved on this computer ({path}); it is sent to "
+                    "the team history when the server is back."
+                ).format(problem=message, path=self.path_in_use),
+                _(
+                    "Nothing is lost. It is sent at the next audit recorded while the server "
+                    "is up, or run `device-audit history send ADDRESS`."
+                ),
+                warning=True,
+            )
+        )
+        return result
+
+    def _send_outbox(self) -> None:
+        """Send what waits in the outbox, once, after a write reached the team history; a
+        failure leaves it waiting and is said, never in the way of the audit."""
+        if self._outbox_tried or self._store is None:
+            return
+        self._outbox_tried = True
+        from audit.errors import AuditError
+        from audit.store.outbox import send, waiting
+        from audit.workflow.notices import Notice
+
+        try:
+            if waiting() == 0:
+                return
+            report = send(self._store)
+        except AuditError as error:
+            self.held.emit(
+                Notice(
+                    _(
+                        "The audits waiting on this computer could not be sent to the team "
+                        "history yet: {problem}"
+                    ).format(problem=error.message),
+                    _(
+                        "They stay on this computer; they are sent at the next audit, or run "
+                        "`device-audit history send ADDRESS`."
+                    ),
+                    warning=True,
+                )
+            )
+            return
+        self.held.emit(Notice(" ".join(report.lines()), warning=bool(report.refused)))
 
     def flush(self) -> None:
         """Do every write not done yet, now (on the calling thread): for closing the app."""
@@ -365,10 +504,7 @@ class AuditRecorder(QObject):
 
     def close(self) -> None:
         self.flush()
-        with self._open_lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+        self._close_stores()
 
     def wait_idle(self) -> bool:
         """True when nothing is queued or being written (tests wait for this)."""

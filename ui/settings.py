@@ -23,6 +23,7 @@ _LAST_EXEMPTIONS = "policy/exemptions"
 _HELPDESK = "helpdesk/on"
 _TECHNICIAN = "helpdesk/technician"
 _LANGUAGE = "app/language"
+_TEAM_HISTORY = "history/team"
 
 
 def configure() -> None:
@@ -102,6 +103,18 @@ def language() -> str:
 def set_language(code: str) -> None:
     """Remember a language ("" for the system's); it is applied when the app next starts."""
     _set(_LANGUAGE, code)
+
+
+def team_history() -> str:
+    """The team history chosen in File › Team history… (a postgresql:// address without its
+    password), or "" for this computer's own history."""
+    return _text(_TEAM_HISTORY)
+
+
+def set_team_history(address: str) -> None:
+    """Remember the team history ("" for this computer's own). The caller gives the address
+    redacted (audit.store.pg.redact): the password lives in the keyring, never here."""
+    _set(_TEAM_HISTORY, address)
 
 
 def save_window(window: QMainWindow, splitters: list[QByteArray] | None = None) -> None:
