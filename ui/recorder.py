@@ -430,7 +430,7 @@ class AuditRecorder(QObject):
 
     def _to_outbox(self, job: _Job, error: BaseException) -> object:
         from audit.store.outbox import outbox_path
-        from audit.workflow.notices import Notice
+        from audit.workflow.history import queued_notice
 
         with self._open_lock:
             if self._store is not None:
@@ -440,20 +440,7 @@ class AuditRecorder(QObject):
             self.path_in_use = outbox_path()
         result = job.write(self.store())
         message = getattr(error, "message", str(error))
-        self.held.emit(
-            Notice(
-                # Translators: {problem} is the sentence saying the server cannot be reached.
-                _(
-                    "{problem} This audit is saved on this computer ({path}); it is sent to "
-                    "the team history when the server is back."
-                ).format(problem=message, path=self.path_in_use),
-                _(
-                    "Nothing is lost. It is sent at the next audit recorded while the server "
-                    "is up, or run `device-audit history send ADDRESS`."
-                ),
-                warning=True,
-            )
-        )
+        self.held.emit(queued_notice(message, self.path_in_use))
         return result
 
     def _send_outbox(self) -> None:
@@ -462,30 +449,11 @@ class AuditRecorder(QObject):
         if self._outbox_tried or self._store is None:
             return
         self._outbox_tried = True
-        from audit.errors import AuditError
-        from audit.store.outbox import send, waiting
-        from audit.workflow.notices import Notice
+        from audit.workflow.history import send_waiting
 
-        try:
-            if waiting() == 0:
-                return
-            report = send(self._store)
-        except AuditError as error:
-            self.held.emit(
-                Notice(
-                    _(
-                        "The audits waiting on this computer could not be sent to the team "
-                        "history yet: {problem}"
-                    ).format(problem=error.message),
-                    _(
-                        "They stay on this computer; they are sent at the next audit, or run "
-                        "`device-audit history send ADDRESS`."
-                    ),
-                    warning=True,
-                )
-            )
-            return
-        self.held.emit(Notice(" ".join(report.lines()), warning=bool(report.refused)))
+        said = send_waiting(self._store)
+        if said is not None:
+            self.held.emit(said)
 
     def flush(self) -> None:
         """Do every write not done yet, now (on the calling thread): for closing the app."""

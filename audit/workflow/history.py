@@ -141,20 +141,7 @@ class History:
         if self.failed:
             self.say(Notice(error.message, error.next_step, warning=True))
             return result
-        self.say(
-            Notice(
-                # Translators: {problem} is the sentence saying the server cannot be reached.
-                _(
-                    "{problem} This audit is saved on this computer ({path}); it is sent to "
-                    "the team history when the server is back."
-                ).format(problem=error.message, path=self.path),
-                _(
-                    "Nothing is lost. It is sent at the next audit recorded while the server "
-                    "is up, or run `device-audit history send ADDRESS`."
-                ),
-                warning=True,
-            )
-        )
+        self.say(queued_notice(error.message, self.path))
         return result
 
     def _send_outbox(self) -> None:
@@ -163,26 +150,9 @@ class History:
         if self._outbox_tried or self.store is None:
             return
         self._outbox_tried = True
-        try:
-            if waiting() == 0:
-                return
-            report = send(self.store)
-        except AuditError as error:
-            self.say(
-                Notice(
-                    _(
-                        "The audits waiting on this computer could not be sent to the team "
-                        "history yet: {problem}"
-                    ).format(problem=error.message),
-                    _(
-                        "They stay on this computer; they are sent at the next audit, or run "
-                        "`device-audit history send ADDRESS`."
-                    ),
-                    warning=True,
-                )
-            )
-            return
-        self.say(Notice(" ".join(report.lines()), warning=bool(report.refused)))
+        said = send_waiting(self.store)
+        if said is not None:
+            self.say(said)
 
     @property
     def file(self) -> str:
@@ -193,6 +163,44 @@ class History:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def queued_notice(problem: str, path: Path) -> Notice:
+    """What a person is told when an audit went to the outbox (the app says it too)."""
+    return Notice(
+        # Translators: {problem} is the sentence saying the server cannot be reached.
+        _(
+            "{problem} This audit is saved on this computer ({path}); it is sent to "
+            "the team history when the server is back."
+        ).format(problem=problem, path=path),
+        _(
+            "Nothing is lost. It is sent at the next audit recorded while the server "
+            "is up, or run `device-audit history send ADDRESS`."
+        ),
+        warning=True,
+    )
+
+
+def send_waiting(team: Store) -> Notice | None:
+    """Send what waits in the outbox to `team`; what to say about it (None: nothing waited).
+    A failure leaves it waiting and is said, never in the way of the audit."""
+    try:
+        if waiting() == 0:
+            return None
+        report = send(team)
+    except AuditError as error:
+        return Notice(
+            _(
+                "The audits waiting on this computer could not be sent to the team "
+                "history yet: {problem}"
+            ).format(problem=error.message),
+            _(
+                "They stay on this computer; they are sent at the next audit, or run "
+                "`device-audit history send ADDRESS`."
+            ),
+            warning=True,
+        )
+    return Notice(" ".join(report.lines()), warning=bool(report.refused))
 
 
 def location(store: Store) -> str:
