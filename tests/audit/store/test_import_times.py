@@ -134,11 +134,15 @@ def test_a_receipt_judged_as_of_another_day_than_it_was_signed_is_refused(
     force, the deadline, the exemptions of that day): it says nothing of the phone today and
     must never stand as its compliance. A day off either way is the signer's time zone."""
     now = datetime.now(UTC)
+    # The signer's date a day from UTC's, on the side where the factory's noon scans are less
+    # than a day from now (tomorrow's noon after 12:00 UTC, yesterday's before): the test once
+    # failed between midnight and noon UTC, refused as dated in the future.
+    zone_day = now.date() + timedelta(days=1 if now.hour >= 12 else -1)
     outcomes = _import(
         store,
         tmp_path / "in",
         past=_signed(signer, f.Outcome.CLEAN, date(2023, 6, 1), now),
-        zone=_signed(signer, f.Outcome.CLEAN, now.date() + timedelta(days=1), now),
+        zone=_signed(signer, f.Outcome.CLEAN, zone_day, now),
     )
     result, reason = outcomes["past"]
     assert result is ImportResult.REFUSED
