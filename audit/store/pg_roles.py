@@ -24,9 +24,10 @@ Passwords: a person's password is sent to the server only as a SCRAM verifier co
 (libpq's PQencryptPasswordConn), never as text in a statement the server might log.
 
 One row rule is here: only an enrolled technician's key makes an audit "witnessed" (a trigger).
-Not yet (docs/team-history.md): a technician may not change another's audit, nor the status of
-one resting on a signed receipt (docs/research/team-history/roles.sql); that needs a
-`recorded_by` column in both schemas.
+The others, which the grants cannot say (an audit changed only by the login that recorded it,
+counting only as what it rests on, running totals that match the audits), are in
+audit/store/pg_rules.py, installed by `setup_roles` with the grants; `refusal` turns each into
+words.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from psycopg import sql
 
 from audit.errors import StoreError
 from audit.i18n import _
-from audit.store import pg
+from audit.store import pg, pg_rules, pg_schema
 
 GROUPS = ("technician", "office", "admin")
 
@@ -163,6 +164,7 @@ def setup_roles(admin_target: str) -> RolesReport:
             for group, role in roles.items():
                 if _make_group(raw, role, shown):
                     created.append(group)
+            pg_schema.add_search_index(raw)  # a history made before the index (quietly not)
             tables = _grant(raw, database, roles)
     finally:
         raw.close()
@@ -241,6 +243,7 @@ CREATE TRIGGER audits_witnessed BEFORE INSERT OR UPDATE OF assurance, signer ON 
 def _grant(raw: psycopg.Connection[Any], database: str, roles: dict[str, str]) -> int:
     ident = {group: sql.Identifier(role) for group, role in roles.items()}
     people = sql.SQL(", ").join(ident[g] for g in GROUPS)
+    pg_rules.install(raw, roles["admin"])  # first: its bookkeeping tables go to the owner too
     tables = [
         str(r[0])
         for r in raw.execute(
@@ -261,7 +264,8 @@ def _grant(raw: psycopg.Connection[Any], database: str, roles: dict[str, str]) -
     for (name,) in raw.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
         " ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"
-        " AND (p.proname LIKE 'da\\_next\\_id\\_%%' OR p.proname = 'da_witnessed_guard')"
+        " AND (p.proname LIKE 'da\\_next\\_id\\_%%' OR p.proname = ANY(%s))",
+        (["da_witnessed_guard", "da_recorded_by", *pg_rules.FUNCTIONS],),
     ).fetchall():
         run(sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(sql.SQL(name), ident["owner"]))
     # Reset, then grant: run again, the rights are exactly these, whatever was granted by hand.
@@ -426,6 +430,9 @@ def refusal(shown: str, exc: psycopg.Error) -> StoreError:
     """A write the account's role may not make, in words that say what was refused and who
     may do it (pg.pg_words, for SQLSTATE 42501 and 25006)."""
     reason = pg._reason(exc)
+    rule = _row_rule(shown, exc.diag.constraint_name or "", reason)
+    if rule is not None:
+        return rule
     found = _TABLE.search(reason)
     table = found.group(1) if found else ""
     if table in ADMIN_TABLES:
@@ -464,3 +471,34 @@ def refusal(shown: str, exc: psycopg.Error) -> StoreError:
         ),
         _("Ask your administrator, or a colleague whose account may."),
     )
+
+
+def _row_rule(shown: str, rule: str, reason: str) -> StoreError | None:
+    """A row rule of the database refused (audit/store/pg_rules.py): which one, in words."""
+    if rule == pg_rules.OTHERS_AUDIT:
+        return StoreError(
+            _(
+                "Your account on the team history {target} may not do this: an audit is changed "
+                "only by the login that recorded it, or by the team's administrator ({error})."
+            ).format(target=shown, error=reason),
+            _("Ask the technician who recorded it, or your administrator."),
+        )
+    if rule == pg_rules.RECEIPT:
+        return StoreError(
+            _(
+                "Your account on the team history {target} may not do this: an audit that rests "
+                "on a signed receipt counts only as its receipt says, and a hold on it is "
+                "released only by the team's administrator ({error})."
+            ).format(target=shown, error=reason),
+            _("Ask your administrator to review it."),
+        )
+    if rule == pg_rules.TOTALS:
+        return StoreError(
+            _(
+                "Your account on the team history {target} may not do this: the dashboard's "
+                "numbers must match the audits they count, and this change would not. Nothing "
+                "was changed ({error})."
+            ).format(target=shown, error=reason),
+            _("Tell your administrator."),
+        )
+    return None

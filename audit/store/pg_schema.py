@@ -272,6 +272,33 @@ CREATE TABLE key_disputes (
 
 ID_TABLES = ("audits", "scans", "findings", "actions", "attestations")
 
+# The history's search (queries._where: `search LIKE '%word%'`, every word anywhere in the
+# text) over trigrams: 100,000 audits were read one by one for each search without it
+# (bench/store.py). PostgreSQL only, and not a schema version: the extension may be missing
+# or not allowed, and the history works the same without the index, only slower.
+SEARCH_INDEX = (
+    "CREATE INDEX IF NOT EXISTS audits_search_trgm ON audits USING gin (search gin_trgm_ops)"
+)
+
+
+def add_search_index(cursor: Any) -> bool:
+    """Create the search index (and pg_trgm, trusted since PostgreSQL 13, so a database owner
+    may) inside the caller's transaction; False, leaving the transaction as it was, where the
+    extension is missing or this account may not create it or the index. Idempotent: run when
+    the schema is created and by `team roles` (pg_roles.setup_roles) for older histories."""
+    import psycopg
+
+    cursor.execute("SAVEPOINT da_search_index")
+    try:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        cursor.execute(SEARCH_INDEX)
+    except psycopg.Error:
+        cursor.execute("ROLLBACK TO SAVEPOINT da_search_index")
+        cursor.execute("RELEASE SAVEPOINT da_search_index")
+        return False
+    cursor.execute("RELEASE SAVEPOINT da_search_index")
+    return True
+
 
 def create(cursor: Any) -> None:
     """An empty team history at CREATED_AT, inside the caller's transaction (PostgreSQL's DDL
@@ -279,14 +306,44 @@ def create(cursor: Any) -> None:
     cursor.execute(_V9)
     for table in ID_TABLES:
         cursor.execute(_ID_TRIGGER.format(table=table))
+    add_search_index(cursor)
     cursor.execute(
         "INSERT INTO da_meta (application_id, user_version) VALUES (%s, %s)",
         (APPLICATION_ID, CREATED_AT),
     )
 
 
-# Version n -> n + 1, for n >= CREATED_AT (none yet: the team history starts at 9).
-STEPS: dict[int, Callable[[Any], None]] = {}
+# v10 (schema.py _v10): who recorded each audit, written by the database from the login of the
+# session that inserts the row (session_user: what the client sends is overwritten, so a
+# technician cannot put a colleague's name on an audit), and never changed afterwards, not
+# even by the administrator: an UPDATE that sets it keeps the old value (quietly, so a step
+# that copies every column of an audit, as history move-to does, still works). The row rules
+# (audit/store/pg_rules.py) rest on it. Rows older than v10 keep '' (recorded before anyone
+# was asked: only the administrator may change them). Written to run again harmlessly (a
+# history put back to an older version number by hand), as schema._v10 is.
+_V10 = """
+ALTER TABLE audits ADD COLUMN IF NOT EXISTS recorded_by text NOT NULL DEFAULT '';
+CREATE OR REPLACE FUNCTION da_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.recorded_by := session_user;
+    ELSE
+        NEW.recorded_by := OLD.recorded_by;
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS da_recorded_by ON audits;
+CREATE TRIGGER da_recorded_by BEFORE INSERT OR UPDATE OF recorded_by ON audits
+    FOR EACH ROW EXECUTE FUNCTION da_recorded_by();
+"""
+
+
+def _v10(cursor: Any) -> None:
+    cursor.execute(_V10)
+
+
+# Version n -> n + 1, for n >= CREATED_AT (the team history starts at 9).
+STEPS: dict[int, Callable[[Any], None]] = {9: _v10}
 
 if CREATED_AT + len(STEPS) != LATEST_VERSION:  # pragma: no cover - caught by any import
     raise RuntimeError("audit/store/pg_schema.py lacks the PostgreSQL step of a new migration")

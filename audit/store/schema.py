@@ -456,6 +456,23 @@ def _v9(conn: sqlite3.Connection) -> None:
     rejudge(conn)
 
 
+# v10: who recorded each audit (issue 18: row rules in the team history). On PostgreSQL the
+# database itself writes the login of the session that inserted the row (session_user, never
+# what the client sends: audit/store/pg_schema.py), and its row rules let only that login change
+# the audit's facts. SQLite has no logins: a history file is one bench's, and whoever can open
+# it can edit any row, so a name here would be a claim nobody checks. It stays '' (nobody in
+# particular), and an audit moved into a team history gets the mover's login there.
+_V10 = """
+ALTER TABLE audits ADD COLUMN recorded_by TEXT NOT NULL DEFAULT ''
+"""
+
+
+def _v10(conn: sqlite3.Connection) -> None:
+    columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(audits)")}
+    if "recorded_by" not in columns:  # there already: a history put back to an older number
+        _script(conn, _V10)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -466,6 +483,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v7,
     _v8,
     _v9,
+    _v10,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -544,13 +562,17 @@ def relink_keys(conn: sqlite3.Connection, keys: Iterable[AuditChainKey]) -> None
             )
         changed = [(*key, delta) for key, delta in deltas.items() if delta]
         if changed:
-            conn.executemany(
-                "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
-                " VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (policy_id, day, status, expires)"
-                " DO UPDATE SET delta = delta + excluded.delta",
-                changed,
-            )
+            conn.executemany(ADD_STATUS_CHANGES, changed)
+
+
+# (policy_id, day, status, expires, delta): added to the running totals (relink_keys, and the
+# import's audits written already linked, bulk.ImportBatch.flush).
+ADD_STATUS_CHANGES = (
+    "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
+    " VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (policy_id, day, status, expires)"
+    " DO UPDATE SET delta = delta + excluded.delta"
+)
 
 
 def _chain(

@@ -40,6 +40,23 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO da_technician, da_admin
 -- Only the administrator enrols technicians, accepts policies and changes settings.
 GRANT INSERT, UPDATE ON technicians, accepted_policies, settings TO da_admin;
 
+-- What shipped (issue 18): audit/store/pg_rules.py, installed by `device-audit team roles`, with
+-- `recorded_by` as schema version 10 of both schemas (audit/store/schema.py, pg_schema.py). It
+-- differs from this sketch where the sketch had holes:
+--  * the derived chain columns are not free for anyone's relink: a transaction's changes to the
+--    counted columns must balance its changes to status_changes, and every audit it touched
+--    must count exactly as relink computes it (its own status, day and expiry; its place in the
+--    chain), checked at commit by a deferred constraint trigger (statement-level triggers with
+--    transition tables keep the bookkeeping, so an import pays a few queries per statement);
+--  * the status rests on something: a receipt-backed audit's is its receipt's (a receipt row of
+--    that audit, same signer, time and kind), another's its latest scan's, or a hold;
+--  * another's audit may be held (status 'non_compliant', what an import meeting a second key
+--    does) but nothing else of its facts changes; scans, findings, actions, exemptions and
+--    receipts are added only to one's own audits;
+--  * recorded_by is kept, not refused, on UPDATE (history move-to copies every column), and the
+--    hold on a receipt is released only by the administrator or within the import that wrote it.
+-- The sketch below is kept as it was written.
+
 -- Row-level rule: an audit is changed only by who recorded it, and only until its receipt is
 -- stored; any technician's relink may still move the derived columns of another's audit
 -- (which audit is the latest, until when it held, what it counts in the dashboard), because
