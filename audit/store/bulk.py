@@ -15,13 +15,20 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import uuid
-from typing import NamedTuple
+from collections import Counter
+from typing import NamedTuple, cast
 
 from audit.attestation import VerifiedAttestation
 from audit.store.db import timestamp
 from audit.store.receipt_content import FindingRow, ReceiptContent, ScanSummary
 from audit.store.records import KeyNote, Origin
-from audit.store.schema import AuditChainKey, relink_keys
+from audit.store.schema import (
+    ADD_STATUS_CHANGES,
+    EXCEPTED,
+    FOREVER,
+    AuditChainKey,
+    relink_keys,
+)
 from audit.store.writes import (
     INSERT_ACTION,
     INSERT_EXEMPTION,
@@ -93,7 +100,13 @@ SCAN_COLUMNS = (
 )
 
 
-INSERT_AUDIT = insert_statement("audits", f"id, uid, {AUDIT_COLUMNS}")
+INSERT_AUDIT = insert_statement(
+    "audits",
+    f"id, uid, {AUDIT_COLUMNS}, assurance, trust_note, until_day, latest, counted_day,"
+    " counted_status, counted_expires",
+)
+_AT = {name.strip(): n + 2 for n, name in enumerate(AUDIT_COLUMNS.split(","))}  # after id, uid
+_UNLINKED = (None, 0, None, None, None)  # the chain columns' defaults: relink_keys decides
 INSERT_SCAN = insert_statement("scans", f"id, audit_id, {SCAN_COLUMNS}")
 
 
@@ -247,9 +260,19 @@ class ImportBatch:
         self.touched.add(rows.key)
         return audit_id
 
-    def flush(self) -> None:
+    def flush(self, trust: dict[int, tuple[str, str]]) -> None:
+        """Write the batch; `trust`: audit id -> (assurance, notes) written in the audit's row
+        (trust.BatchTrust.with_audits; ("", "") for the others, as the columns' defaults)."""
         run = self.conn.executemany
-        run(INSERT_AUDIT, self.audits)
+        linked, counted = _as_latest(self.audits)
+        run(
+            INSERT_AUDIT,
+            [
+                (*row, *trust.get(cast(int, row[0]), ("", "")), *linked.get(row[0], _UNLINKED))
+                for row in self.audits
+            ],
+        )
+        run(ADD_STATUS_CHANGES, [(*start, count) for start, count in counted.items()])
         run(INSERT_SCAN, self.scans)
         run(INSERT_FINDING, self.findings)
         run(INSERT_ACTION, self.actions)
@@ -257,6 +280,33 @@ class ImportBatch:
         run(INSERT_RECEIPT, self.attestations)
         run(INSERT_KEY, self.keys)
         relink_keys(self.conn, self.touched)
+
+
+def _as_latest(
+    audits: list[Row],
+) -> tuple[dict[object, Row], dict[tuple[str, str, str, str], int]]:
+    """The chain columns (schema.relink_keys) of each named, judged audit that is the only one
+    of its key in the batch, as if it were its key's latest, and what that adds to the running
+    totals. An audit is written with them, so relink_keys, which runs next in the same
+    transaction, finds most of the batch already as it would make it and rewrites only what
+    differs (then it takes back what was counted here, as for any change). Why: on PostgreSQL
+    each UPDATE writes the whole row again with an entry in every index of audits; an import
+    of receipts that arrive in order of time would otherwise write every audit twice."""
+    per_key = Counter(
+        (row[_AT["policy_id"]], row[_AT["staff_id"]], row[_AT["device_id"]]) for row in audits
+    )
+    linked: dict[object, Row] = {}
+    counted: dict[tuple[str, str, str, str], int] = {}
+    for row in audits:
+        policy, staff, device = row[_AT["policy_id"]], row[_AT["staff_id"]], row[_AT["device_id"]]
+        status, day = row[_AT["status"]], row[_AT["day"]]
+        if not staff or status is None or day is None or per_key[(policy, staff, device)] > 1:
+            continue  # unnamed ones may go uncounted (schema.COUNTED_STATUS): relink decides
+        expires = str(row[_AT["exemption_expires"]] or "") if status == EXCEPTED else ""
+        linked[row[0]] = (FOREVER, 1, day, status, expires)
+        start = (str(policy), str(day), str(status), expires)
+        counted[start] = counted.get(start, 0) + 1
+    return linked, counted
 
 
 def _next_id(conn: sqlite3.Connection, table: str) -> int:

@@ -175,3 +175,24 @@ def inserted_table(sql: str) -> str | None:
     if found is None or found.group(1) not in ID_TABLES or "RETURNING" in sql.upper():
         return None
     return found.group(1)
+
+
+_PLAIN_UPDATE = re.compile(
+    r"\s*UPDATE (\w+) SET ((?:\w+\s*=\s*\?\s*,\s*)*\w+\s*=\s*\?)\s+WHERE (\w+)\s*=\s*\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def keyed_update(sql: str) -> tuple[str, list[str], str] | None:
+    """(table, columns set, key column) of a plain `UPDATE t SET a = ?, b = ? WHERE k = ?`
+    whose every value is a mark, which one UPDATE ... FROM over arrays can run with the same
+    meaning as one UPDATE per row (the last row of a key wins, as it does one by one); None for
+    anything else (an expression, a literal, another condition), which runs row by row."""
+    found = _PLAIN_UPDATE.match(sql)
+    if found is None:
+        return None
+    columns = [part.split("=")[0].strip() for part in found.group(2).split(",")]
+    key = found.group(3)
+    if len(set(columns)) != len(columns) or key in columns:
+        return None  # SQLite lets a later assignment win; changing the key changes the match
+    return found.group(1), columns, key

@@ -454,7 +454,7 @@ def _store_batch(
                 reason = "; ".join(part for part in (outcome.reason, note) if part)
                 outcome = replace(outcome, reason=reason)
         outcomes.append(outcome)
-    batch.flush()
+    batch.flush(trust.with_audits())
     trust.flush(conn)
     for identity, held, refused, day in disputes:
         raise_dispute(conn, identity, held, refused, refused_day=day, at=_now())

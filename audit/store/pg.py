@@ -15,6 +15,9 @@ translates each statement. What the slice means on PostgreSQL:
   `integrity_check` answer "ok" (the server checks its pages itself: data checksums).
 - lock_timeout bounds a wait for the write lock as busy_timeout does; synchronous_commit is
   forced on so "what returned is saved" holds whatever the server's default.
+- jit is off: the store's statements each run in milliseconds, and a cost estimated high (stale
+  statistics in the middle of a big import) made the server spend 300-700 ms compiling one
+  import query that then ran in 10 ms (bench/store.py, 10,000 receipts).
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from audit.errors import StoreError
 from audit.i18n import _
 from audit.store import pg_schema
 from audit.store.db import BUSY_TIMEOUT_MS
-from audit.store.dialect import ID_TABLES, WRITE_LOCK, copy_target, inserted_table, to_postgres
+from audit.store.dialect import (
+    ID_TABLES,
+    WRITE_LOCK,
+    copy_target,
+    inserted_table,
+    keyed_update,
+    to_postgres,
+)
 from audit.store.schema import APPLICATION_ID, LATEST_VERSION
 
 log = logging.getLogger(__name__)
@@ -110,14 +120,9 @@ def _plain(part: str) -> str:
     return "…" if any(ch in part for ch in "/@?#:=' \n\\,%[]") else part
 
 
-# The relink's two executemany()s (schema.relink_keys), each as one statement over arrays.
+# The relink's upsert (schema.relink_keys) as one statement over arrays. (Its UPDATE, and
+# every other plain keyed UPDATE, goes through PgConnection._update_from_arrays.)
 _ARRAY_FORMS = {
-    "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?,": (
-        "UPDATE audits a SET until_day = v.u, latest = v.l, counted_day = v.d,"
-        " counted_status = v.s, counted_expires = v.e"
-        " FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[])"
-        " AS v(u, l, d, s, e, id) WHERE a.id = v.id"
-    ),
     "INSERT INTO status_changes (policy_id, day, status, expires, delta)": (
         "INSERT INTO status_changes (policy_id, day, status, expires, delta)"
         " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[])"
@@ -125,6 +130,13 @@ _ARRAY_FORMS = {
         " DO UPDATE SET delta = status_changes.delta + excluded.delta"
     ),
 }
+
+
+_INTEGERS = frozenset({"bigint", "integer", "smallint"})
+
+# Rows a table must have grown by, through this connection's COPYs, before it is analysed
+# again (PgConnection._analyze_grown); and at least doubled.
+ANALYZE_FROM = 1000
 
 
 class _Inserted:
@@ -166,6 +178,10 @@ class PgConnection:
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (executemany)
+        self._copied: dict[str, int] = {}  # table -> rows COPY wrote since its last ANALYZE
+        self._analyzed: dict[str, int] = {}  # table -> its rows at the ANALYZE after a COPY
+        self._analyzing: dict[str, bool] = {}  # table -> whether this account may ANALYZE it
 
     @property
     def in_transaction(self) -> bool:
@@ -185,6 +201,10 @@ class PgConnection:
             return cursor
         if word == "BEGIN":
             return self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if word == "COMMIT":
+            cursor = self.raw.execute("COMMIT")
+            self._analyze_grown()
+            return cursor
         if word == "ROLLBACK":
             # A server gone mid-transaction: there is nothing to roll back, and failing here
             # would hide the error that says what happened.
@@ -216,8 +236,48 @@ class PgConnection:
         if copied is not None:
             self._copy(cursor, *copied, batch)
             return cursor
+        keyed = keyed_update(sql)
+        if keyed is not None and len(batch) > 1 and self._update_from_arrays(cursor, *keyed, batch):
+            return cursor
         cursor.executemany(to_postgres(sql), batch)
         return cursor
+
+    def _update_from_arrays(
+        self, cursor: Any, table: str, columns: list[str], key: str, batch: list[Any]
+    ) -> bool:
+        """A plain keyed UPDATE for a whole batch as one statement over arrays; False (not
+        run) when a column's type is unknown. Per row, each UPDATE is a round trip and a plan;
+        at once, the import's UPDATEs cost a fraction (bench/store.py). The last row of a key
+        wins, as one by one: UPDATE ... FROM would take any one of a key's rows."""
+        types = self._column_types(table)
+        if any(name not in types for name in columns) or types.get(key) not in _INTEGERS:
+            return False  # a text key may compare case-blind (nocase) where Python's dict does not
+        last = {row[-1]: row for row in batch}
+        arrays = [list(values) for values in zip(*last.values(), strict=True)]
+        names = [f"v{n}" for n in range(len(columns))]
+        casts = ", ".join(f"%s::{types[name]}[]" for name in (*columns, key))
+        sets = ", ".join(
+            f"{column} = v.{name}" for column, name in zip(columns, names, strict=True)
+        )
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({casts}) AS v({', '.join(names)}, k)"
+            f" WHERE {table}.{key} = v.k",
+            arrays,
+        )
+        return True
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """Column -> its type on the server, read once per table and connection (a connection
+        brings the schema up to date when it opens, before any of this)."""
+        types = self._types.get(table)
+        if types is None:
+            rows = self.raw.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            ).fetchall()
+            types = self._types[table] = {str(name): str(kind) for name, kind in rows}
+        return types
 
     def _copy(self, cursor: Any, table: str, columns: list[str], batch: list[Any]) -> None:
         if table in ID_TABLES and "id" not in columns:
@@ -230,6 +290,51 @@ class PgConnection:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for values in batch:
                 copy.write_row(values)
+        self._copied[table] = self._copied.get(table, 0) + len(batch)
+
+    def _analyze_grown(self) -> None:
+        """After a commit: refresh the server's statistics of a table that has at least doubled
+        (by ANALYZE_FROM rows or more) through this connection's bulk writes. A big import into
+        a new or small history otherwise runs on statistics of a far smaller table, until
+        autovacuum comes round (a minute or more): the planner then reads all of the receipts
+        and scans for every batch, which made each batch slower than the one before
+        (bench/store.py). Only an account that may (the tables' owner, a superuser: the
+        server's administrator) does it; the others wait for autovacuum, as before. Never fails
+        the write that was committed: a statistic is only a hint."""
+        many = [table for table, rows in self._copied.items() if rows >= ANALYZE_FROM]
+        try:
+            for table in many:
+                if not self._may_analyze(table):
+                    continue
+                if table not in self._analyzed:  # its size when last analysed, by anyone
+                    self._analyzed[table] = self._rows(table)
+                if self._copied[table] < self._analyzed[table]:
+                    continue
+                self.raw.execute(f"ANALYZE {table}")
+                self._analyzed[table] = self._rows(table)
+                self._copied[table] = 0
+        except psycopg.Error:
+            log.info("ANALYZE after a bulk write failed", exc_info=True)
+
+    def _rows(self, table: str) -> int:
+        """The table's rows as its statistics say (0 when never analysed)."""
+        row = self.raw.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,)
+        ).fetchone()
+        return max(0, int(row[0])) if row is not None else 0
+
+    def _may_analyze(self, table: str) -> bool:
+        """Whether this account may ANALYZE the table (else the server only warns)."""
+        if table not in self._analyzing:
+            row = self.raw.execute(
+                "SELECT pg_has_role(c.relowner, 'USAGE') OR pg_has_role(d.datdba, 'USAGE')"
+                " OR r.rolsuper FROM pg_class c, pg_database d, pg_roles r"
+                " WHERE c.oid = to_regclass(%s) AND d.datname = current_database()"
+                " AND r.rolname = current_user",
+                (table,),
+            ).fetchone()
+            self._analyzing[table] = bool(row and row[0])
+        return self._analyzing[table]
 
     def _pragma(self, word: str) -> Any:
         if word.startswith(("PRAGMA QUICK_CHECK", "PRAGMA INTEGRITY_CHECK")):
@@ -273,7 +378,7 @@ def open_team(target: str, *, read_only: bool = False) -> PgConnection:
             application_name="Device Audit",
             options=(
                 f"-c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on -c TimeZone=UTC"
-                + (" -c default_transaction_read_only=on" if read_only else "")
+                " -c jit=off" + (" -c default_transaction_read_only=on" if read_only else "")
             ),
         )
     except psycopg.Error as exc:

@@ -477,8 +477,22 @@ class BatchTrust:
         self.marks.append((judgement.assurance.value, note, audit_id))
         return note
 
+    def with_audits(self) -> dict[int, tuple[str, str]]:
+        """Audit id -> (assurance, notes) to write in the imported audits' own rows
+        (bulk.ImportBatch.flush), so a row is not written twice in one transaction (each
+        UPDATE is a new row version and index entries on PostgreSQL). All but a witnessed one:
+        the team history's row rule checks that against its stored receipt (pg_roles), written
+        after the audit, so flush() marks it afterwards."""
+        return {
+            audit_id: (assurance, note)
+            for assurance, note, audit_id in self.marks
+            if assurance != Assurance.WITNESSED.value
+        }
+
     def flush(self, conn: sqlite3.Connection) -> None:
-        conn.executemany("UPDATE audits SET assurance = ?, trust_note = ? WHERE id = ?", self.marks)
+        """The marks not written with the audits (with_audits), and the suspects' notes."""
+        witnessed = [mark for mark in self.marks if mark[0] == Assurance.WITNESSED.value]
+        conn.executemany("UPDATE audits SET assurance = ?, trust_note = ? WHERE id = ?", witnessed)
         for staff_id, later in self.suspects:
             note = suspect_note(staff_id, later)
             conn.execute(
