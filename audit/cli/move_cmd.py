@@ -2,8 +2,10 @@
 bench's history (a SQLite file) into the helpdesk team's history on PostgreSQL (issue 18).
 
 Idempotent (audit.store.move says the rules): run it again, or after a cut connection, and
-each audit is moved once. It prints what moved, what was there already, each audit it refused
-with the reason, and the bench's trust decisions it left for the team's administrator. The
+each audit is moved once; one the team holds by its id is completed with what the bench adds.
+It prints what moved (the inventories the audits were judged on among it), what was there
+already or completed, each audit it refused with the reason, and the bench's trust decisions
+it left for the team's administrator. The
 address is shown without its password; the password comes from the keyring (or libpq's
 PGPASSWORD / .pgpass). Exit code 1 when some audit was refused, 0 otherwise.
 
@@ -114,7 +116,7 @@ def run_move_to(args: argparse.Namespace) -> int:
     from audit.store import Store, default_path
     from audit.store.db import OlderHistory
     from audit.store.move import move_history
-    from audit.store.store import TEAM_SCHEMES
+    from audit.store.store import TEAM_SCHEMES, refuse_keyword_address
 
     target = str(args.target)
     if not target.lower().startswith(TEAM_SCHEMES):
@@ -129,6 +131,7 @@ def run_move_to(args: argparse.Namespace) -> int:
             _("Give the bench's history file with --db (or none, for the one in the data folder)."),
         )
     db: Path = given or default_path()
+    refuse_keyword_address(db)  # libpq's key=value form is no file: never name it as one
     if not db.exists():
         raise AuditError(
             _("There is no history at {path}.").format(path=visible(str(db))),
@@ -154,7 +157,9 @@ def _document(report: MoveReport, shown: str) -> dict[str, Any]:
         "team_history": shown,
         "moved": report.moved,
         "already_there": report.already_there,
-        "rows": dict(sorted(report.rows.items())),
+        "completed": report.completed,  # held already, given what this history added
+        "rows": dict(sorted(report.rows.items())),  # "inventories" among them
+        "inventories_not_moved": report.forged_inventories,  # not the inventory their digest names
         "refused": [
             {"audit_uid": uid, "person_name": person, "reason": reason}
             for uid, person, reason in report.refused

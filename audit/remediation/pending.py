@@ -63,6 +63,9 @@ class PendingRemoval:
     audit_id: int | None = None  # the history's audit of this removal, when it was recorded
     history_file: str = ""  # the history file that audit is in (ids are per file)
     policy_title: str = ""
+    # The audit's identity in any history (its uid), chosen before its first write: an audit
+    # kept in the outbox and sent to the team history keeps it, where its id changes (issue 18).
+    audit_uid: str = ""
 
     @classmethod
     def start(
@@ -180,6 +183,7 @@ def to_dict(record: PendingRemoval) -> dict[str, Any]:
         "updated_at": _time(record.updated_at),
         "audit_id": record.audit_id,
         "history_file": record.history_file,
+        "audit_uid": record.audit_uid,
         "first_scan": scan_to_dict(record.first_scan),
         "actions": [action_to_dict(a) for a in record.actions],
     }
@@ -350,7 +354,19 @@ def loads_pending(text: str, path: Path | str = "<pending removal>") -> PendingR
         day=judged.day("day"),
         audit_id=audit_id,
         history_file=top.text("history_file", ""),
+        audit_uid=_uid(top.text("audit_uid", "")),
     )
+
+
+def _uid(text: str) -> str:
+    """An audit uid as Device Audit writes one (a UUID), else "": the file is the person's to
+    edit, and a uid it names is only ever looked up, never trusted to be theirs."""
+    import uuid
+
+    try:
+        return str(uuid.UUID(text)) if text else ""
+    except ValueError:
+        return ""
 
 
 def load(path: Path) -> PendingRemoval | None:

@@ -314,3 +314,37 @@ def hold_files(conn: sqlite3.Connection, paths: Iterable[Path]) -> list[HeldFile
                     )
                 )
     return outcomes
+
+
+def copy_inventories(
+    source: sqlite3.Connection, team: Any, audit_ids: list[int]
+) -> tuple[int, int]:
+    """Copy the inventories the scans of these audits (in `source`) were judged on into `team`,
+    for a history moved there (audit.store.move), so the team can judge them again. An
+    inventory is its digest: the team's primary key keeps each once (ON CONFLICT DO NOTHING,
+    so moving twice copies none again), and a blob is copied only when it holds exactly the
+    inventory its digest names (`decode`), never on the source's word. Returns (copied, not
+    copied because forged)."""
+    if not audit_ids:
+        return 0, 0
+    marks = ", ".join("?" * len(audit_ids))
+    rows = source.execute(
+        "SELECT digest, app_count, blob FROM inventories WHERE digest IN"
+        f" (SELECT inventory_digest FROM scans WHERE audit_id IN ({marks})) ORDER BY digest",
+        audit_ids,
+    ).fetchall()
+    checked = []
+    for digest, apps, blob in rows:
+        try:
+            decode(str(digest), bytes(blob))
+        except ForgedInventory:
+            continue
+        checked.append((str(digest), int(apps), bytes(blob)))
+    if not checked:
+        return 0, len(rows)
+    done = team.executemany(  # one pipelined statement per chunk, not a round trip each
+        "INSERT INTO inventories (digest, app_count, blob) VALUES (?, ?, ?)"
+        " ON CONFLICT (digest) DO NOTHING",
+        checked,
+    )
+    return max(0, int(done.rowcount)), len(rows) - len(checked)

@@ -6,8 +6,11 @@ data folder, `outbox.sqlite3`, and the person is told so (audit.workflow.history
 is special: `--db` opens it like any history, so nothing is hidden while it waits.
 
 Sending it (`send`) is audit.store.move's idempotent move (an audit is its uid and its
-receipts), then the outbox forgets only the audits the team history now holds, checked on the
-team's side after the move, never taken from the move's own count. The whole send holds the
+receipts; one the team holds by its uid is completed there with what the outbox adds, so a
+removal begun on one side and signed on the other is one audit), then the outbox forgets only
+the audits the team history now holds whole (every receipt of them included), checked on the
+team's side after the move, never taken from the move's own count, and the inventories only
+they were judged on (the move took them along). The whole send holds the
 outbox's write lock, so a bench recording into the outbox at the same moment waits rather than
 adding to an audit that was just sent. What can go wrong, and why nothing is lost:
 - the server drops mid-send: each chunk the move committed is in the team history; the outbox
@@ -72,12 +75,13 @@ class SendReport:
 
     sent: int = 0
     already_there: int = 0
+    completed: int = 0  # audits the team held already, given what the outbox added to them
     refused: list[tuple[str, str, str]] = field(default_factory=list)
     waiting: int = 0  # audits still in the outbox afterwards
 
     def lines(self) -> list[str]:
         """The report in words, one line each."""
-        if not (self.sent or self.already_there or self.waiting):
+        if not (self.sent or self.already_there or self.completed or self.waiting):
             return [_("Nothing was waiting to be sent to the team history.")]
         out = [
             ngettext(
@@ -86,6 +90,16 @@ class SendReport:
                 self.sent,
             ).format(sent=self.sent, there=self.already_there)
         ]
+        if self.completed:
+            out.append(
+                ngettext(
+                    "{count} audit the team history held already was completed with what was "
+                    "kept on this computer (scans, actions or its signed receipt).",
+                    "{count} audits the team history held already were completed with what was "
+                    "kept on this computer (scans, actions or their signed receipts).",
+                    self.completed,
+                ).format(count=self.completed)
+            )
         for uid, person, reason in self.refused:
             out.append(
                 _("Kept on this computer: audit {uid} ({person}): {reason}").format(
@@ -134,13 +148,15 @@ def send(
         if _count(conn) == 0:
             return SendReport()
         moved = move_history(box, team, progress=progress, cancelled=cancelled)
-        held = team._read(lambda team_conn: _held(conn, team_conn))
+        refused = {uid for uid, _person, _reason in moved.refused}
+        held = team._read(lambda team_conn: _held(conn, team_conn, refused))
         _forget(conn, held)
         if held:
             recount(conn)  # the outbox's own running totals, for whoever opens it with --db
         return SendReport(
             sent=moved.moved,
             already_there=moved.already_there,
+            completed=moved.completed,
             refused=moved.refused,
             waiting=_count(conn),
         )
@@ -150,8 +166,11 @@ def _count(conn: Any) -> int:
     return int(conn.execute("SELECT count(*) FROM audits").fetchone()[0])
 
 
-def _held(box: sqlite3.Connection, team: Any) -> list[int]:
-    """The outbox's audits the team history holds: by uid, or by any of their receipts."""
+def _held(box: sqlite3.Connection, team: Any, refused: set[str]) -> list[int]:
+    """The outbox's audits the team history holds whole: by uid (the move completed it with
+    whatever the outbox added), or by a receipt of it imported there; and in either case every
+    receipt of it is in the team history; never one the move refused (`refused`, by uid),
+    which may hold scans or actions the team has not taken."""
     receipts: dict[int, list[tuple[str, str, str]]] = {}
     for audit_id, uid, payload, file in box.execute(
         "SELECT audit_id, uid, payload_sha256, file_sha256 FROM attestations"
@@ -159,15 +178,19 @@ def _held(box: sqlite3.Connection, team: Any) -> list[int]:
         receipts.setdefault(int(audit_id), []).append((str(uid), str(payload), str(file)))
     held = []
     for audit_id, uid in box.execute("SELECT id, uid FROM audits ORDER BY id").fetchall():
-        there = team.execute("SELECT 1 FROM audits WHERE uid = ?", (uid,)).fetchone()
-        for receipt in receipts.get(int(audit_id), []):
-            if there is not None:
-                break
-            there = team.execute(
+        if str(uid) in refused:
+            continue
+        mine = receipts.get(int(audit_id), [])
+        there = [
+            team.execute(
                 "SELECT 1 FROM attestations WHERE uid = ? OR payload_sha256 = ? OR file_sha256 = ?",
                 receipt,
             ).fetchone()
-        if there is not None:
+            is not None
+            for receipt in mine
+        ]
+        by_uid = team.execute("SELECT 1 FROM audits WHERE uid = ?", (uid,)).fetchone()
+        if all(there) and (by_uid is not None or any(there)):
             held.append(int(audit_id))
     return held
 
@@ -186,3 +209,5 @@ def _forget(conn: sqlite3.Connection, audit_ids: list[int]) -> None:
             conn.execute(f"DELETE FROM {table} WHERE audit_id IN ({marks})", ids)
         conn.execute(f"UPDATE audits SET derived_from = NULL WHERE derived_from IN ({marks})", ids)
         conn.execute(f"DELETE FROM audits WHERE id IN ({marks})", ids)
+    # The inventories only the forgotten audits were judged on: the move took them along.
+    conn.execute("DELETE FROM inventories WHERE digest NOT IN (SELECT inventory_digest FROM scans)")

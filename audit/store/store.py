@@ -86,6 +86,27 @@ def default_path() -> Path:
     return data_dir() / FILE_NAME
 
 
+def refuse_keyword_address(path: str | Path) -> None:
+    """Raise for libpq's "host=... password=..." form, or a mistyped postgresql:// address,
+    given as a history: as a file name it
+    would create (or look for) a history named after it, password included, on this computer
+    while the person believes they are on the team history. A Path too: the command line makes
+    one of every --db value that is not a postgresql:// address."""
+    text = str(path)
+    if re.search(r"(^|\s)(host|hostaddr|dbname|user|password|port)\s*=", text):
+        raise StoreError(
+            _("This looks like a database connection in libpq's key=value form."),
+            _("Give a team history as postgresql://user@server:port/database."),
+        )
+    # A scheme mistyped ("postgresql:/ann:pw@host/db", "postgres ql://..."): a file named after
+    # it would hold the password. Two letters or more before the ':', so C:/ stays a drive.
+    if "://" in text or re.match(r"[A-Za-z][A-Za-z0-9+.\- ]+:/", text):
+        raise StoreError(
+            _("This looks like the address of a team history, mistyped."),
+            _("Give a team history as postgresql://user@server:port/database."),
+        )
+
+
 class Store(TrustMethods, CountMethods, RejudgeMethods):
     """The history database. Open with Store() (the user's data folder), Store(path), or
     Store("postgresql://user@host/db") for a helpdesk team's history on a server (issue 18)."""
@@ -109,13 +130,8 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
                 path, read_only=read_only
             )
             return
-        if isinstance(path, str) and re.search(r"(^|\s)(host|dbname|user|password)\s*=", path):
-            # libpq's "host=... password=..." form: as a file name it would create a history
-            # named after it, password included, and write that name to the log.
-            raise StoreError(
-                _("This looks like a database connection in libpq's key=value form."),
-                _("Give a team history as postgresql://user@server:port/database."),
-            )
+        if path is not None:
+            refuse_keyword_address(path)
         self.path = Path(path) if path is not None else default_path()
         self.where = str(self.path)
         self._errors = lambda: _words(self.path)
@@ -269,8 +285,11 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         technician: str = "",
         envelope: Envelope | bytes | None = None,
         file_name: str = "",
+        uid: str | None = None,
     ) -> int:
-        """A whole audit at once (first scan, actions, rescans, receipt), in one transaction."""
+        """A whole audit at once (first scan, actions, rescans, receipt), in one transaction.
+        `uid`: the audit's identity, chosen by the caller before its first write, so a write
+        retried elsewhere (the outbox) is the same audit (audit.workflow.history)."""
         if not assessments:
             raise StoreError(_("An audit needs at least one scan."), _("Scan the device first."))
         first = assessments[0]
@@ -283,6 +302,7 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
                 staff_id=staff_id,
                 technician=technician,
                 at=first.scan.started_at,
+                uid=uid,
             )
             self._assess(conn, audit_id, first)
             self._act(conn, audit_id, list(actions))
@@ -302,6 +322,7 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         staff_id: str,
         technician: str,
         at: datetime | None,
+        uid: str | None = None,
     ) -> int:
         if device.simulated:
             raise StoreError(
@@ -321,6 +342,7 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
             staff_id=staff_id,
             technician=technician,
             started_at=at or datetime.now(UTC),
+            uid=uid,
         )
 
     @staticmethod

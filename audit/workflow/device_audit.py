@@ -59,16 +59,19 @@ from audit.workflow import saved
 from audit.workflow.history import (
     History,
     exemption_notice,
+    new_uid,
     record_check,
     record_done,
     record_receipt,
     record_removal_scan,
+    uid_of,
 )
 from audit.workflow.notices import Notice, Say, say_nothing
 from audit.workflow.receipt import Pdf, PdfWriter, Signed, sign_and_write, write_pdf
 
 if TYPE_CHECKING:
     from audit.sources.android.connection import Adb
+    from audit.store import Store
 
 REMOVE_NEXT = (
     "What was done is also kept for 'attest', which records it in the history when it can."
@@ -331,19 +334,27 @@ class DeviceAudit:
         history = self.history(device)
         # The saved first scan, judged as this run judges, for a history that lacks it.
         first = None if earlier is None else self.judge_saved(earlier.first_scan)
-        self.audit_id = history.run(
+        # The removal's audit is its uid in every history (the outbox, the team history), chosen
+        # before its first write: a write retried in the outbox is the same audit (history.py).
+        uid = (earlier.audit_uid if earlier is not None else "") or new_uid()
+        recorded = history.run(
             "The scan",
-            lambda store: record_removal_scan(
+            lambda store: _with_uid(
                 store,
-                before,
-                audit_id=None if earlier is None else earlier.audit_id,
-                history_file="" if earlier is None else earlier.history_file,
-                first=first,
-                earlier_actions=() if earlier is None else earlier.actions,
-                staff_id=self.person,
+                record_removal_scan(
+                    store,
+                    before,
+                    audit_id=None if earlier is None else earlier.audit_id,
+                    history_file="" if earlier is None else earlier.history_file,
+                    first=first,
+                    earlier_actions=() if earlier is None else earlier.actions,
+                    staff_id=self.person,
+                    audit_uid=uid,
+                ),
             ),
             REMOVE_NEXT,
         )
+        self.audit_id, uid = (None, uid) if recorded is None else recorded
         self.record = earlier or PendingRemoval.start(
             before.scan,
             self.policy,
@@ -352,13 +363,13 @@ class DeviceAudit:
             day=self.day,
         )
         where = history.file
-        if self.audit_id is not None and (self.audit_id, where) != (
-            self.record.audit_id,
-            self.record.history_file,
-        ):
+        known = (self.record.audit_id, self.record.history_file, self.record.audit_uid)
+        if self.audit_id is not None:
             self.record = replace(self.record, audit_id=self.audit_id, history_file=where)
-            if earlier is not None:
-                saved.save(self.record, path, self.say)  # the removal's audit is another now
+        self.record = replace(self.record, audit_uid=uid)
+        now = (self.record.audit_id, self.record.history_file, self.record.audit_uid)
+        if earlier is not None and now != known:
+            saved.save(self.record, path, self.say)  # the removal's audit is another now
         self.session = RemediationSession.start(
             before,
             exemptions=self.exemptions,
@@ -550,6 +561,8 @@ class DeviceAudit:
         self, proof: Proof, envelope: Envelope, attester: Attester, out: Path
     ) -> int | None:
         history = self.history(proof.after.scan.device)
+        # Chosen before the first write, as for a removal (start_removal).
+        uid = (proof.saved.audit_uid if proof.saved is not None else "") or new_uid()
         audit_id = history.run(
             "The receipt",
             lambda store: record_receipt(
@@ -562,6 +575,7 @@ class DeviceAudit:
                 actions=proof.actions,
                 attester=attester,
                 file_name=out.name,
+                audit_uid=uid,
             ),
             f"The receipt {out} is safe: add it to the history later with "
             f"'device-audit import {out.parent}'.",
@@ -577,3 +591,8 @@ class DeviceAudit:
             if notice is not None:
                 self.say(notice)
         return audit_id
+
+
+def _with_uid(store: Store, audit_id: int) -> tuple[int, str]:
+    """The audit's id and its uid (the one it was given, or a new one: history._free)."""
+    return audit_id, uid_of(store, audit_id)

@@ -1,11 +1,15 @@
 """The history as one device audit writes it: opened when first needed, never in the way.
 
 One removal is one audit in the history, however many runs it takes: the pending record
-(audit.remediation.pending) carries the audit's id from `remove` to `attest`. The id is only
-trusted when that audit is in this history file, of this device and policy version, and not yet
-signed for; otherwise (another --db, a history moved aside, a policy changed) a new audit is
-started with everything the pending record holds, so the history never misses the first scan
-or an action.
+(audit.remediation.pending) carries the audit's uid (and, from older versions, its id) from
+`remove` to `attest`. The uid is chosen before the audit's first write and is the same in every
+history, the outbox and the team history included, where the id is per file. The audit is only
+continued when this history holds it, of this device and policy version, and not yet signed
+for; otherwise (another --db, a history moved aside, a policy changed) a new audit is started
+with everything the pending record holds, so the history never misses the first scan or an
+action. When that new audit can keep the removal's uid (this history lacks it: the outbox,
+while the team holds the start), it does, and sending it completes the one audit
+(audit.store.move).
 
 A history that cannot be written (a full disk, a damaged file, another --db) is said once, with
 the next step, and the audit goes on: a history problem never stops a removal or loses a
@@ -16,18 +20,23 @@ hold real devices only while the demo walks the whole flow.
 A team history (a postgresql:// address) whose server cannot be reached (a restart, a network
 drop) does not stop the bench either: the audit is recorded in the outbox instead, an ordinary
 SQLite history on this computer (audit.store.outbox), and the person is told it is sent when
-the server is back; the next recording that reaches the server sends it. The switch is made
-only before anything of this run reached the team history: after that, an audit id belongs to
-the team, and a later write of it into the outbox could land on another audit there, so a drop
-then is said as any failed history is (the receipt file stays safe to import).
+the server is back. The outbox is sent when a run first opens the team history, before its
+first write, so an audit it continues (`remove` while away, `attest` now) is found there by
+its uid and completed, not begun again. A write the server committed just as the connection
+dropped is kept in the outbox under the same uid, and sending it finds it "already there". The
+switch is made only before anything of this run reached the team history: after that, an
+audit id belongs to the team, and a later write of it into the outbox could land on another
+audit there, so a drop then is said as any failed history is (the receipt file stays safe to
+import).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from audit.attestation import Attester, Envelope
 from audit.errors import AuditError, StoreError
@@ -101,6 +110,11 @@ class History:
         try:
             if self.store is None:
                 self.store = Store(self.path)
+                if self.team and not self.queued:
+                    # Before this run's first write: the audit it continues (`remove` while
+                    # the server was away, `attest` now) may wait in the outbox; sent first,
+                    # the write finds it in the team history by its uid and completes it.
+                    self._send_outbox()
             result = write(self.store)
         except AuditError as error:  # StoreError; AttestationInvalid cannot happen here
             if self.team and not self.queued and not self._team_written and unreachable(error):
@@ -120,7 +134,6 @@ class History:
             return None
         if self.team and not self.queued:
             self._team_written = True
-            self._send_outbox()
         return result
 
     def _queue(
@@ -145,8 +158,9 @@ class History:
         return result
 
     def _send_outbox(self) -> None:
-        """Send what waits in the outbox, once a write reached the team history; a failure
-        leaves it waiting and is said, never in the way of the audit."""
+        """Send what waits in the outbox, once the team history is open and before this run
+        writes to it; a failure leaves it waiting and is said, never in the way of the audit
+        (a server gone meanwhile: the write that follows goes to the outbox)."""
         if self._outbox_tried or self.store is None:
             return
         self._outbox_tried = True
@@ -218,12 +232,48 @@ def same_file(store: Store, history_file: str) -> bool:
     return Path(history_file).resolve() == store.path.resolve()
 
 
+def find_uid(store: Store, uid: str) -> int | None:
+    """The id of the audit `uid` in this history, None when it holds none."""
+    if not uid:
+        return None
+
+    def query(conn: Any) -> int | None:
+        row = conn.execute("SELECT id FROM audits WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else int(row[0])
+
+    return store._read(query)
+
+
+def uid_of(store: Store, audit_id: int) -> str:
+    """The uid of audit `audit_id` of this history."""
+    return store.audit(audit_id).uid
+
+
+def new_uid() -> str:
+    """A new audit's identity, chosen before its first write (see `open_audit`)."""
+    return str(uuid.uuid4())
+
+
 def open_audit(
-    store: Store, audit_id: int | None, before: Assessment, history_file: str = ""
+    store: Store,
+    audit_id: int | None,
+    before: Assessment,
+    history_file: str = "",
+    uid: str = "",
 ) -> int | None:
-    """`audit_id` when it can take more of this removal, else None. Audit ids are per history
-    file: one kept from another file (`history_file`) is not looked up."""
-    if audit_id is None or not same_file(store, history_file):
+    """The audit that can take more of this removal in this history, else None.
+
+    `uid` is the removal's audit in any history: an audit begun in the outbox while the team
+    history's server was away keeps its uid when it is sent, where its id changes, so it is
+    looked up by uid first (and only, when given). Without one (a pending record of an older
+    Device Audit), `audit_id`, whose ids are per history file: one kept from another file
+    (`history_file`) is not looked up. Never the id when a uid is given: the outbox hands a
+    sent audit's id to the next audit it keeps."""
+    if uid:
+        audit_id = find_uid(store, uid)
+    elif not same_file(store, history_file):
+        return None
+    if audit_id is None:
         return None
     try:
         summary = store.audit(audit_id)
@@ -273,18 +323,29 @@ def record_removal_scan(
     first: Assessment | None = None,
     earlier_actions: Sequence[ActionResult] = (),
     staff_id: str = "",
+    audit_uid: str = "",
 ) -> int:
     """Record the scan a `remove` run starts from; returns the audit it belongs to.
 
     `first` and `earlier_actions` are what an earlier run saved (its first scan, judged again,
-    and its actions): recorded too when a new audit has to be started, so it is whole.
+    and its actions): recorded too when a new audit has to be started, so it is whole. It
+    starts as `audit_uid` (chosen by the caller before the first write, so the same write
+    retried in the outbox, or completed later, is the same audit: audit.store.move).
     """
-    current = open_audit(store, audit_id, scan, history_file)
+    current = open_audit(store, audit_id, scan, history_file, audit_uid)
     if current is not None:
         store.record_assessment(current, scan)
         return current
     assessments = [scan] if first is None else [first, scan]
-    return store.record_audit(assessments, earlier_actions, staff_id=staff_id)
+    return store.record_audit(
+        assessments, earlier_actions, staff_id=staff_id, uid=_free(store, audit_uid)
+    )
+
+
+def _free(store: Store, uid: str) -> str | None:
+    """`uid` for a new audit, unless this history holds it already (an audit that cannot take
+    more: signed, or another device's): then a new one."""
+    return uid if uid and find_uid(store, uid) is None else None
 
 
 def record_receipt(
@@ -298,6 +359,7 @@ def record_receipt(
     actions: Sequence[ActionResult],
     attester: Attester,
     file_name: str = "",
+    audit_uid: str = "",
 ) -> int:
     """Record who attested, the rescan and the signed receipt; returns the audit's id.
 
@@ -305,7 +367,7 @@ def record_receipt(
     already; without it, the whole audit is recorded at once: `before` (when it is another
     scan than `after`), the actions, `after` and the receipt.
     """
-    current = open_audit(store, audit_id, before, history_file)
+    current = open_audit(store, audit_id, before, history_file, audit_uid)
     if current is not None:
         store.set_person(
             current,
@@ -325,6 +387,7 @@ def record_receipt(
         technician=attester.technician,
         envelope=envelope,
         file_name=file_name,
+        uid=_free(store, audit_uid),
     )
 
 
