@@ -303,6 +303,7 @@ class DashboardWindow(QMainWindow):
             lambda store, _p, _c: store.policies(),
             self._show_policies,
             self._failed,
+            read_only=True,  # a team history: its own read-only connection (issue 18)
         )
 
     def _show_policies(self, policies: list[PolicySummary]) -> None:
@@ -370,7 +371,12 @@ class DashboardWindow(QMainWindow):
             return TrustView(counts, asks, unwitnessed)
 
         self.recorder.run(
-            self.key("counts"), work, self._show_counts, self._failed, label=_("Counting")
+            self.key("counts"),
+            work,
+            self._show_counts,
+            self._failed,
+            label=_("Counting"),
+            read_only=True,
         )
 
     def _on_witnessed(self, checked: bool) -> None:
@@ -490,7 +496,7 @@ class DashboardWindow(QMainWindow):
         def work(store: Store, _p: object, _c: object) -> list[AuditSummary]:
             return store.behind(policy_id, what, day, witnessed_only=only, expiring_within=expiring)
 
-        self.recorder.run(self.key("people"), work, self._show_people, self._failed)
+        self.recorder.run(self.key("people"), work, self._show_people, self._failed, read_only=True)
 
     def _show_people(self, audits: list[AuditSummary]) -> None:
         tile = self.tiles.get(self.chosen)
@@ -531,6 +537,7 @@ class DashboardWindow(QMainWindow):
             ),
             self._show_error,
             label=_("Exporting audits"),
+            read_only=True,
         )
 
     def _show_error(self, error: BaseException) -> None:

@@ -345,6 +345,7 @@ class HistoryWindow(QMainWindow):
             self._show_results,
             self._failed,
             label=_("Searching the history"),
+            read_only=True,  # a team history: its own read-only connection (issue 18)
         )
 
     def _show_results(self, result: tuple[list[AuditSummary], int, frozenset[str]]) -> None:
@@ -408,6 +409,7 @@ class HistoryWindow(QMainWindow):
             lambda store, _p, _c: store.policies(),
             self._show_policies,
             self._failed,
+            read_only=True,
         )
 
     def _show_policies(self, policies: list[PolicySummary]) -> None:
@@ -446,6 +448,7 @@ class HistoryWindow(QMainWindow):
             self._show_details,
             self._details_failed,
             label=_("Reading the audit"),
+            read_only=True,
         )
 
     def _show_details(self, result: tuple[AuditDetails, KnownPolicies]) -> None:

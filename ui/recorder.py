@@ -13,7 +13,14 @@ exist before its rescan, actions and receipt are added to it. Each write names i
 later on the same queue, so they always see it.
 
 Reads (history, dashboard, imports) use `run`, which runs a function of the store through ui.ops
-under the caller's key, so a newer search supersedes an older one.
+under the caller's key, so a newer search supersedes an older one. A read that asks
+`read_only` goes, on a team history, through a read-only connection of its own: it never
+queues behind a write on the writers' connection (a long import holds that one), and an office
+login, which may only read, reads the same way.
+
+Switching history (`use`) writes what was asked first, then starts afresh: an audit begun in
+the old history is closed for the new one (its id means nothing there, or another audit), so
+the next check begins a new audit, and a step still sent to the old audit is refused in words.
 
 Closing the app flushes the queue: writes not yet done are done there and then, so an audit the
 person saw finish is never lost to a quick quit.
@@ -36,6 +43,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +81,7 @@ class AuditHandle:
     closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
     scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
     demo: bool = False  # the simulated demo phone: nothing of this audit is written
+    elsewhere: bool = False  # begun in the history used before a switch: never written now
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,24 @@ class _Job:
                 return False
             self.claimed = True
             return True
+
+
+def _same_history(handle: AuditHandle) -> None:
+    """Refuse, in words, a step of an audit begun in the history used before a switch: its id
+    there names nothing, or another device's audit, in the history in use now."""
+    if handle.elsewhere:
+        from audit.errors import StoreError
+
+        raise StoreError(
+            _(
+                "This step belongs to an audit begun before the history was switched, so it "
+                "was not added to the history in use now."
+            ),
+            _(
+                "Check the device again to audit it in this history. A receipt file already "
+                "saved can be added with File › Import receipts…"
+            ),
+        )
 
 
 def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
@@ -139,6 +166,10 @@ class AuditRecorder(QObject):
         self._outbox_tried = False
         self.path_in_use: Path | None = None  # the outbox, while the server is away
         self._open_lock = threading.Lock()
+        self._read_lock = threading.Lock()  # opening the reader never waits on the writers
+        self._handles: weakref.WeakSet[AuditHandle] = weakref.WeakSet()
+        self._runs_writing = 0  # run() calls that may write, in flight (an import, say)
+        self._runs_lock = threading.Lock()
         self._claim_lock = threading.Lock()
         self._queue: deque[_Job] = deque()
         self._current: _Job | None = None
@@ -161,16 +192,63 @@ class AuditRecorder(QObject):
             return self._store
 
     def _reader(self) -> Store:
-        """The team history opened read-only, on first use (from a worker thread)."""
-        with self._open_lock:
+        """The team history opened read-only, on first use (from a worker thread). A history
+        that must first be brought up to date is updated through the writers' connection when
+        this login may (a technician's); an office login gets the read-only refusal's words."""
+        with self._read_lock:
             if self._read_store is None:
                 from audit.store import Store
+                from audit.store.db import OlderHistory
 
-                self._read_store = Store(self.path, read_only=True)
+                try:
+                    self._read_store = Store(self.path, read_only=True)
+                except OlderHistory as older:
+                    try:
+                        self.store()  # migrates, if this login may
+                    except Exception:
+                        raise older from None
+                    self._read_store = Store(self.path, read_only=True)
             return self._read_store
 
+    def _forget(self, store: Store, error: BaseException) -> None:
+        """A team history's connection the server dropped (a restart, the network) stays
+        dead: forget it, so that the next use connects again."""
+        if not self.team:
+            return
+        from audit.store.outbox import unreachable
+
+        if not unreachable(error):
+            return
+        with self._read_lock, self._open_lock:
+            if store is self._read_store:
+                self._read_store = None
+            elif store is self._store and not self.queued:
+                self._store = None
+        store.close()
+
+    def _read(
+        self,
+        query: Callable[[Store, Progress, CancelCheck], T],
+        progress: Progress,
+        cancelled: CancelCheck,
+    ) -> T:
+        """A read through the team history's read-only connection; once more on a new one
+        when the old one failed because the server dropped it since the last read (a restart
+        at night), or was replaced meanwhile (a read beside this one met the drop first)."""
+        from audit.errors import StoreError
+        from audit.store.outbox import unreachable
+
+        reader = self._reader()
+        try:
+            return query(reader, progress, cancelled)
+        except StoreError as error:
+            if not unreachable(error) and reader is self._read_store:
+                raise
+            self._forget(reader, error)
+        return query(self._reader(), progress, cancelled)
+
     def _close_stores(self) -> None:
-        with self._open_lock:
+        with self._read_lock, self._open_lock:
             for store in (self._store, self._read_store):
                 if store is not None:
                     store.close()
@@ -183,11 +261,21 @@ class AuditRecorder(QObject):
 
         return is_team(self.path)
 
+    @property
+    def busy_writing(self) -> bool:
+        """Whether a write through `run` is under way (an import, a trust change, a
+        re-judging): switching history now would close the history under it."""
+        with self._runs_lock:
+            return self._runs_writing > 0
+
     def use(self, target: Path | str | None) -> None:
         """Use another history from now on (File › Team history…): what was asked is written to
-        the one it was asked of first."""
+        the one it was asked of first; the audits begun there are closed for the new one."""
         self.flush()
         self._close_stores()
+        if target != self.path or self.queued:  # the ids it gave mean nothing in `target`
+            for handle in list(self._handles):
+                handle.closed = handle.elsewhere = True
         self.path = target
         self.queued = self._team_written = self._outbox_tried = self._closed = False
         self.path_in_use = None
@@ -218,8 +306,17 @@ class AuditRecorder(QObject):
         its own (what an office account may open; a write through it is refused)."""
 
         def work(progress: Progress, cancelled: CancelCheck) -> T:
-            store = self._reader() if read_only and self.team else self.store()
-            return query(store, progress, cancelled)
+            if read_only and self.team:
+                return self._read(query, progress, cancelled)
+            if read_only:
+                return query(self.store(), progress, cancelled)
+            with self._runs_lock:
+                self._runs_writing += 1
+            try:
+                return query(self.store(), progress, cancelled)
+            finally:
+                with self._runs_lock:
+                    self._runs_writing -= 1
 
         return self.ops.start(
             key, work, on_success, on_failure, on_cancelled=on_cancelled, label=label
@@ -240,6 +337,7 @@ class AuditRecorder(QObject):
             assessment.scan.device.id, assessment.policy.id, assessment.policy.sha256
         )
         handle.scans.add(assessment_key(assessment))
+        self._handles.add(handle)
         from audit.workflow.history import recorded  # the one demo rule; the store loads later
 
         if not recorded(assessment.scan.device):
@@ -319,6 +417,7 @@ class AuditRecorder(QObject):
             )
 
         def run_and_tell(store: Store) -> AuditHandle | _Held | None:
+            _same_history(handle)
             if handle.id is None:  # beginning it failed, and that failure was reported
                 return None
             notice = write(store, handle.id)
@@ -340,6 +439,7 @@ class AuditRecorder(QObject):
         handle: AuditHandle, write: Callable[[Store, int], object]
     ) -> Callable[[Store], AuditHandle | None]:
         def run(store: Store) -> AuditHandle | None:
+            _same_history(handle)
             if handle.id is None:  # beginning it failed, and that failure was reported
                 log.info("skipping a write to an audit that could not be started")
                 return None
@@ -413,10 +513,14 @@ class AuditRecorder(QObject):
         module docstring), then what waited is sent once the team history took a write."""
         from audit.errors import StoreError
 
+        store: Store | None = None
         try:
-            result = job.write(self.store())
+            store = self.store()
+            result = job.write(store)
         except StoreError as error:
             if not self.team or self.queued or self._team_written:
+                if store is not None:  # said as a failure; the next write connects again
+                    self._forget(store, error)
                 raise
             from audit.store.outbox import unreachable
 

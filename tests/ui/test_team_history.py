@@ -63,6 +63,13 @@ def signed_in(team: Team, group: str) -> str:
     return remember_password(team.address[group], team.passwords[group])
 
 
+def answer_of(qtbot: QtBot, dialog: TeamHistoryDialog) -> str:
+    """The words of the dialog's connection test, which runs in the background."""
+    with qtbot.waitSignal(dialog.tested, timeout=WAIT) as answer:
+        dialog.test()
+    return str(answer.args[0])
+
+
 def recorded(qtbot: QtBot, recorder: AuditRecorder, serials: list[str]) -> list[AuditHandle]:
     handles = [recorder.begin(phone(s), staff_id=f"PS-{s}") for s in serials]  # type: ignore[arg-type]
     return handles
@@ -163,10 +170,10 @@ def test_the_dialog_keeps_the_password_in_the_keyring_never_in_the_settings_file
     dialog = TeamHistoryDialog()
     qtbot.addWidget(dialog)
     dialog.address.setText(team.address["technician"])  # the password typed in the address
-    words = dialog.test()
+    words = answer_of(qtbot, dialog)
     assert "the history holds 0 audits" in words and secret not in words
     dialog.password.setText("wrong-password")
-    refused = dialog.test()
+    refused = answer_of(qtbot, dialog)
     assert "wrong-password" not in refused and secret not in refused
     assert "0 audits" not in refused
     dialog.password.clear()
