@@ -5,10 +5,11 @@ as a tarball (Linux, macOS) or a zip (Windows), from this checkout.
     py packaging\\build.py                      # Windows
 
 Steps: a new virtual environment under build/package-venv with the app's packages pinned by
-constraints.txt (Qt from PySide6-Essentials only) and PyInstaller; the version from git written
-into build/package/VERSION (audit.version; a checkout without git metadata builds "0+unknown");
-PyInstaller with packaging/device-audit.spec; then the archive in dist/. Prints the version, the
-folder and archive sizes, and the path of the archive (last line), for .ci/run and the smoke test.
+constraints.txt (Qt from PySide6-Essentials only; psycopg for a team history) and PyInstaller;
+the version from git written into build/package/VERSION (audit.version; a checkout without git
+metadata builds "0+unknown"); PyInstaller with packaging/device-audit.spec; then the archive in
+dist/. Prints the version, the folder and archive sizes, and the path of the archive (last line),
+for .ci/run and the smoke test.
 
 Why PyInstaller and a folder: it runs this app as it is (the same main.py, CLI and GUI), needs no
 compiler (Nuitka needs one and builds for many minutes), and a folder starts faster than a
@@ -45,9 +46,14 @@ def python_in(folder: Path) -> Path:
 
 
 def requirements() -> list[str]:
-    """The app's own dependencies and the build extra, as pyproject.toml lists them."""
+    """The app's own dependencies, the team extra and the build extra, as pyproject.toml lists
+    them. The team extra (psycopg 3 with its own libpq) is optional for pip users, who choose
+    it; the bundle is one download for everyone, so a technician who joins a helpdesk team's
+    history (issue 18) finds it there. It costs nothing at start-up: psycopg loads only for a
+    postgresql:// history."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [*project["dependencies"], *project["optional-dependencies"]["build"]]
+    extras = project["optional-dependencies"]
+    return [*project["dependencies"], *extras["team"], *extras["build"]]
 
 
 def make_venv(folder: Path, *, fresh: bool) -> Path:

@@ -4,16 +4,42 @@
 # Runs: --version, policies, scan --local --json, check of that inventory, verify of the sample
 # receipt the bundle ships (its signature checks out, and it is refused as a SAMPLE: exit 1),
 # `devices` with a distribution's adb first on PATH and then with that adb's server already
-# running on the port, and the GUI offscreen with the demo phone for a few seconds: no
-# traceback, no Qt warning. Everything runs in a temporary HOME, with no network.
+# running on the port, a helpdesk team's history on a private PostgreSQL server (below), and
+# the GUI offscreen with the demo phone for a few seconds: no traceback, no Qt warning.
+# Everything runs in a temporary HOME, with no network.
+#
+# The team history (issue 18): a private PostgreSQL server from the distribution's binaries
+# (pg_ctl on PATH, else the newest /usr/lib/postgresql/*/bin; PG_BIN names another folder),
+# started as an unprivileged user on a private port in a temporary folder, as
+# tests/helpers/postgres.py does, and stopped at the end. The bundle sets up its roles and two
+# logins, a technician imports two receipts and an office login reads them back (also over TLS,
+# and in the window); psycopg loads its own libpq only then, never for --help or --version; a
+# wrong password and a stopped server get plain words. The receipts are signed by throwaway
+# keys by packaging/make_smoke_receipts.py, run with a Python that has this checkout's packages
+# (SMOKE_PYTHON, else build/package-venv, else .venv). Where no server can be started, the
+# smoke test says so and goes on, except with CI=true, where that is a failure.
 set -euo pipefail
 if [ $# -ne 1 ]; then echo "usage: $0 BUNDLE.tar.gz|BUNDLE_FOLDER" >&2; exit 2; fi
+here=$(cd "$(dirname "$0")/.." && pwd)  # the checkout: only to make the smoke receipts
 work=$(mktemp -d)
 adb_port=$((20000 + RANDOM % 20000))
+pg_folder=""  # the private PostgreSQL server's folder, once started
+as_server_user() {  # initdb and postgres refuse to run as root
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+    else
+        "$@"
+    fi
+}
 cleanup() {
     if [ -n "${bundle:-}" ] && [ -x "$bundle/_internal/adbutils/binaries/adb" ]; then
         "$bundle/_internal/adbutils/binaries/adb" -P "$adb_port" kill-server >/dev/null 2>&1 || true
     fi
+    if [ -n "$pg_folder" ] && [ -f "$pg_folder/data/postmaster.pid" ]; then
+        (cd "$pg_folder" && as_server_user "$pg_bin/pg_ctl" stop -D "$pg_folder/data" -m fast) \
+            >/dev/null 2>&1 || true
+    fi
+    [ -z "$pg_folder" ] || rm -rf "$pg_folder"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -162,6 +188,201 @@ PY
     fi
     kill "$old_pid" 2>/dev/null || true
     "$own_adb" -P "$adb_port" kill-server >/dev/null 2>&1 || true
+fi
+
+# --- A helpdesk team's history on PostgreSQL (issue 18) ------------------------------------
+# psycopg and its libpq load only for a team history: never for --help or --version. LD_DEBUG
+# makes the system's loader name every library it loads, psycopg's compiled modules included.
+for words in --help --version; do
+    LD_DEBUG=libs "$app" $words > /dev/null 2> "ld$words.txt" || fail "$words exited $?"
+    if grep -q -E "psycopg|libpq" "ld$words.txt"; then
+        fail "$words loads psycopg or libpq: $(grep -m1 -E 'psycopg|libpq' "ld$words.txt")"
+    else
+        pass "$words loads no psycopg and no libpq ($(grep -c 'calling init' "ld$words.txt") libraries)"
+    fi
+done
+[ -n "$(find "$bundle" -path '*psycopg*.dist-info/licenses/*')" ] \
+    && pass "psycopg's licence travels with it" || fail "no psycopg licence text in the bundle"
+
+no_server() {  # why no team-history check could run: a failure on CI, a note elsewhere
+    if [ "${CI:-}" = true ]; then
+        fail "team history: $*"
+    else
+        echo "note: team history not tried: $*" >&2
+    fi
+}
+pg_bin=${PG_BIN:-}
+if [ -z "$pg_bin" ]; then
+    if command -v pg_ctl >/dev/null 2>&1; then
+        pg_bin=$(dirname "$(readlink -f "$(command -v pg_ctl)")")  # beside createdb
+    else
+        pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n | tail -1 || true)
+    fi
+fi
+# The first Python that can make the receipts (it needs this checkout's packages).
+receipts_python=""
+for candidate in ${SMOKE_PYTHON:-} "$here/build/package-venv/bin/python" "$here/.venv/bin/python"; do
+    if [ -x "$candidate" ] && "$candidate" "$here/packaging/make_smoke_receipts.py" \
+            "$work/receipts" >> receipts.txt 2>&1; then
+        receipts_python=$candidate
+        break
+    fi
+done
+pg_port=$((20000 + RANDOM % 20000))
+[ "$pg_port" != "$adb_port" ] || pg_port=$((pg_port + 1))
+random_word() { od -An -tx1 -N12 /dev/urandom | tr -d ' \n'; }
+admin_pw=$(random_word) ann_pw=$(random_word) cat_pw=$(random_word)
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/pg_ctl" ]; then
+    no_server "no PostgreSQL binaries (apt-get install postgresql, or set PG_BIN)"
+elif [ "$(id -u)" = 0 ] && ! command -v setpriv >/dev/null 2>&1; then
+    no_server "running as root without setpriv: cannot start PostgreSQL as an unprivileged user"
+elif [ -z "$receipts_python" ]; then
+    no_server "no Python with this checkout's packages made the smoke receipts (set SMOKE_PYTHON): $(tail -1 receipts.txt 2>/dev/null)"
+else
+    pg_folder=$(mktemp -d)
+    printf '%s\n' "$admin_pw" > "$pg_folder/pw"
+    # TLS, as a team server across a network should have: a certificate made for this run.
+    tls=""
+    if command -v openssl >/dev/null 2>&1 && openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+            -subj /CN=127.0.0.1 -keyout "$pg_folder/server.key" -out "$pg_folder/server.crt" \
+            > /dev/null 2>&1; then
+        chmod 600 "$pg_folder/server.key"
+        tls="-c ssl=on -c ssl_cert_file=$pg_folder/server.crt -c ssl_key_file=$pg_folder/server.key"
+    fi
+    [ "$(id -u)" != 0 ] || chown -R nobody:nogroup "$pg_folder"
+    chmod 700 "$pg_folder"
+    # In its own folder: the unprivileged user may not enter this script's working folder.
+    if ! (cd "$pg_folder" && as_server_user env LC_ALL=C.UTF-8 "$pg_bin/initdb" \
+            -D "$pg_folder/data" -U da_admin -A scram-sha-256 --pwfile="$pg_folder/pw" \
+            --locale=C.UTF-8 -E UTF8) > initdb.log 2>&1; then
+        no_server "initdb failed: $(tail -2 initdb.log)"
+    elif ! (cd "$pg_folder" && as_server_user env LC_ALL=C.UTF-8 "$pg_bin/pg_ctl" start -w \
+            -D "$pg_folder/data" -l "$pg_folder/server.log" \
+            -o "-p $pg_port -k $pg_folder -c listen_addresses=127.0.0.1 -c log_connections=on $tls") \
+            > /dev/null 2>&1; then
+        no_server "PostgreSQL did not start: $(tail -2 "$pg_folder/server.log" 2>/dev/null)"
+    elif ! PGPASSWORD=$admin_pw "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U da_admin audits \
+            > createdb.log 2>&1; then
+        no_server "createdb failed: $(tail -2 createdb.log)"
+        (cd "$pg_folder" && as_server_user "$pg_bin/pg_ctl" stop -D "$pg_folder/data" -m fast) \
+            > /dev/null 2>&1 || true
+    fi
+fi
+if [ -n "$pg_folder" ] && [ -f "$pg_folder/data/postmaster.pid" ]; then
+    server="127.0.0.1:$pg_port"
+    pass "a private PostgreSQL ($("$pg_bin/postgres" --version)) on $server"
+    team() {  # the bundle with the password in $1, from PGPASSWORD as on a scripted bench
+        local pw=$1
+        shift
+        PGPASSWORD=$pw "$app" "$@"
+    }
+    # The administrator sets up the roles; the bundle's own libpq does the talking.
+    if LD_DEBUG=libs team "$admin_pw" team roles "postgresql://da_admin@$server/audits" \
+            > roles.txt 2> ld-roles.txt && grep -q "has its roles" roles.txt; then
+        pass "team roles: $(sed -n 2p roles.txt | sed 's/  */ /g')"
+    else
+        fail "team roles"; cat roles.txt >&2; grep -v "^ *[0-9]*:" ld-roles.txt >&2
+    fi
+    # Only the bundle's libpq: never one the computer happens to have (pq_ctypes is left out).
+    grep -o "calling init: [^ ]*libpq[^ ]*" ld-roles.txt | sed 's/calling init: //' | sort -u \
+        > libpq.txt || true
+    if [ -s libpq.txt ] && ! grep -q -v "^$bundle/_internal/" libpq.txt; then
+        pass "psycopg loaded the bundle's own libpq ($(xargs -n1 basename < libpq.txt))"
+    else
+        fail "psycopg did not load the bundle's libpq alone: '$(cat libpq.txt)'"
+    fi
+    while read -r login role pw; do
+        if printf '%s\n' "$pw" | team "$admin_pw" team add-person \
+                "postgresql://da_admin@$server/audits" "$login" --role "$role" --password-stdin \
+                > "person-$login.txt" 2>&1 \
+                && grep -q "may now use the team history as $role" "person-$login.txt"; then
+            pass "team add-person $login --role $role"
+        else
+            fail "team add-person $login"; cat "person-$login.txt" >&2
+        fi
+    done <<< "ann technician $ann_pw
+cat office $cat_pw"
+    ann="postgresql://ann@$server/audits" office="postgresql://cat@$server/audits"
+    # The compliance office reads and never writes: its import is refused, in plain words.
+    set +e
+    team "$cat_pw" import --db "$office" "$work/receipts" > office-import.txt 2>&1
+    status=$?
+    set -e
+    if [ "$status" -eq 2 ] && grep -q "may not do this" office-import.txt \
+            && ! grep -q Traceback office-import.txt; then
+        pass "an office login may not import: $(grep -m1 -o 'recording audits[^(]*' office-import.txt)"
+    else
+        fail "the office login's import exited $status"; cat office-import.txt >&2
+    fi
+    # A technician imports two receipts; again, and nothing is stored twice.
+    if team "$ann_pw" import --db "$ann" "$work/receipts" > import.txt 2>&1 \
+            && grep -q "2 files: 2 imported" import.txt \
+            && team "$ann_pw" import --db "$ann" "$work/receipts" > import2.txt 2>&1 \
+            && grep -q "2 files: 0 imported, 2 already in the history" import2.txt; then
+        pass "a technician imported 2 receipts into the team history; again: $(tail -1 import2.txt)"
+    else
+        fail "import into the team history"; cat import.txt import2.txt >&2 || true
+    fi
+    # The office reads them back, chosen by DEVICE_AUDIT_DB as on a scripted bench.
+    if DEVICE_AUDIT_DB=$office team "$cat_pw" history --json > history.json 2> history.err \
+            && [ "$(grep -c '"staff_id": "SMOKE-000[12]"' history.json)" -eq 2 ] \
+            && team "$cat_pw" history --db "$office" > history.txt 2>&1 \
+            && [ "$(grep -c 'SMOKE TEST' history.txt)" -eq 2 ]; then
+        pass "the office sees both audits: $(head -1 history.txt | sed 's/  */ /g')"
+    else
+        fail "history of the team history"; cat history.json history.err history.txt >&2 || true
+    fi
+    # Over TLS (sslmode=require: no TLS, no connection), with the bundle's own OpenSSL.
+    if [ -z "$tls" ]; then
+        echo "note: no openssl program to make a certificate: TLS to the server was not tried" >&2
+    elif team "$cat_pw" history --db "$office?sslmode=require" > tls.txt 2>&1 \
+            && [ "$(grep -c 'SMOKE TEST' tls.txt)" -eq 2 ] \
+            && grep -q "connection authorized: user=cat .*SSL enabled" "$pg_folder/server.log"; then
+        pass "over TLS (sslmode=require): $(grep -m1 -o 'SSL enabled ([^,]*' "$pg_folder/server.log"))"
+    else
+        fail "history over TLS"; cat tls.txt >&2
+    fi
+    # The app's window on the team history, chosen by DEVICE_AUDIT_DB as on a scripted bench:
+    # it connects (the server logs a login of ann's) and says nothing on stderr.
+    logins() { grep -c "connection authorized: user=ann " "$pg_folder/server.log" || true; }
+    before=$(logins)
+    set +e
+    DEVICE_AUDIT_DB=$ann PGPASSWORD=$ann_pw QT_QPA_PLATFORM=offscreen timeout 8 "$app" --demo \
+        > gui-team.out 2> gui-team.err
+    status=$?
+    set -e
+    if [ "$status" -eq 124 ] && [ "$(logins)" -gt "$before" ] \
+            && ! grep -q -i -E "traceback|warning|error|qt\." gui-team.err; then
+        pass "GUI ran 8 s on the team history ($(( $(logins) - before )) connection(s) as ann), nothing on stderr"
+    else
+        fail "GUI on the team history: exit $status, $(( $(logins) - before )) connection(s) as ann"
+        cat gui-team.err >&2
+    fi
+    # A wrong password: refused in plain words, and no password is shown.
+    set +e
+    team "not-$cat_pw" history --db "postgresql://cat:typed-$cat_pw@$server/audits" \
+        > wrong.txt 2>&1
+    status=$?
+    set -e
+    if [ "$status" -eq 2 ] && grep -q "password authentication failed" wrong.txt \
+            && ! grep -q -e "$cat_pw" -e Traceback wrong.txt; then
+        pass "a wrong password: exit 2, no password shown: $(head -1 wrong.txt | cut -c1-100)..."
+    else
+        fail "a wrong password exited $status"; cat wrong.txt >&2
+    fi
+    # The server goes away: a clear message, exit 2, no traceback.
+    (cd "$pg_folder" && as_server_user "$pg_bin/pg_ctl" stop -D "$pg_folder/data" -m fast) \
+        > /dev/null
+    set +e
+    team "$cat_pw" history --db "$office" > away.txt 2>&1
+    status=$?
+    set -e
+    if [ "$status" -eq 2 ] && grep -q "cannot be reached" away.txt && grep -q "next step" away.txt \
+            && ! grep -q Traceback away.txt; then
+        pass "no server answering: exit 2: $(head -1 away.txt | cut -c1-110)..."
+    else
+        fail "with the server stopped, history exited $status"; cat away.txt >&2
+    fi
 fi
 
 # The GUI, offscreen, with the demo phone, for a few seconds: it must still be running then,
