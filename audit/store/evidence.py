@@ -52,7 +52,8 @@ OLDER_TEXT_NOTE = "signed under version"
 LOOPBACK_NOTE = "reached from a program on this computer, not a phone on a cable"
 NETWORK_NOTE = "reached over the network, after a check on a cable"
 RESCAN_NOTE = "the check it rests on was made on"
-NOTES = (OLDER_TEXT_NOTE, LOOPBACK_NOTE, NETWORK_NOTE, RESCAN_NOTE)
+LOCAL_POLICY_NOTE = "checked under a policy this history does not know"
+NOTES = (OLDER_TEXT_NOTE, LOOPBACK_NOTE, NETWORK_NOTE, RESCAN_NOTE, LOCAL_POLICY_NOTE)
 """How each hold of this module starts, so audit.store.holds.with_holds can take it back."""
 
 _FROM_THIS_COMPUTER = (ConnectionKind.LOOPBACK, ConnectionKind.EMULATOR)
@@ -253,10 +254,28 @@ def _connection(raw: object) -> Connection | None:
         return None
 
 
+def local_policy_hold(known: KnownPolicies, policy_id: str, sha256: str) -> str:
+    """The hold of an audit recorded here under a policy this history does not know (neither a
+    built-in text nor one accepted here), or "". The import refuses such a receipt; a check
+    recorded here under it (a copy of a preset with the preset's title and another rule, say)
+    must not count as compliant either, whichever road reaches the history first."""
+    found = known.by_sha.get(sha256)
+    if found is not None and found.id == policy_id:
+        return ""
+    return (
+        f"{LOCAL_POLICY_NOTE} ('{policy_id}', digest {sha256[:12]}…), so it counts as not "
+        "compliant: if it is your organisation's policy, accept its file (device-audit policy "
+        "accept FILE), then check the device again"
+    )
+
+
 def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[int, list[str]]:
-    """audit id -> the evidence holds of each imported audit among these (empty lists left
-    out). Local audits are made here: their policy text is checked before signing
-    (attest_problem), and their connection is this computer's own listing."""
+    """audit id -> the evidence holds of each audit among these (empty lists left out).
+    Imported audits: each receipt's own holds and the network rule. Audits made here
+    (recorded, re-judged): their policy text is checked before signing (attest_problem), but
+    the bench may have checked under a policy the history does not know, or a phone reached
+    from a program on this computer (an emulator answers `adb connect 127.0.0.1` as a phone
+    would), and either counts as it would if imported."""
     from audit.store.trust import KnownPolicies
 
     ids = sorted(set(audit_ids))
@@ -267,9 +286,8 @@ def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[
             "SELECT a.id, a.policy_id, a.device_id, a.policy_sha256, a.attested_at,"
             " a.connection, (SELECT s.finished_at FROM scans s WHERE s.audit_id = a.id"
             " ORDER BY s.id DESC LIMIT 1), min(a.at, coalesce((SELECT min(t.recorded_at)"
-            " FROM attestations t WHERE t.audit_id = a.id), a.at))"
-            " FROM audits a WHERE a.origin = 'imported'"
-            f" AND a.id IN ({', '.join('?' * len(chunk))})",
+            " FROM attestations t WHERE t.audit_id = a.id), a.at)), a.origin"
+            f" FROM audits a WHERE a.id IN ({', '.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
     if not rows:
@@ -277,8 +295,15 @@ def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[
     known = KnownPolicies.load(conn)
     found: dict[int, list[str]] = defaultdict(list)
     remote: list[tuple[int, str, str, str]] = []
-    for audit_id, policy_id, device_id, sha256, attested, raw, finished, chain in rows:
+    for audit_id, policy_id, device_id, sha256, attested, raw, finished, chain, origin in rows:
         connection = _connection(raw)
+        if origin != "imported":
+            made_here = [
+                local_policy_hold(known, policy_id, str(sha256)),
+                connection_hold(connection),
+            ]
+            found[audit_id] += [hold for hold in made_here if hold]
+            continue
         if attested is not None:
             signed = datetime.fromisoformat(str(attested))
             found[audit_id] += receipt_holds(
