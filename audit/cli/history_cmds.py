@@ -483,7 +483,7 @@ def run_export(args: argparse.Namespace) -> int:
         written = export_receipts(receipts, args.receipts)
         print(
             ngettext(
-                "{count} receipts written to {folder}",
+                "{count} receipt written to {folder}",
                 "{count} receipts written to {folder}",
                 len(written),
             ).format(count=len(written), folder=visible(str(args.receipts))),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,10 @@ def chosen(args: argparse.Namespace, *names: str) -> Target | None:
         target = parse(variable) if variable else None
     if is_team(target):
         _check_address(str(target), args, *names)
+    elif target is not None:
+        from audit.store.store import refuse_keyword_address
+
+        refuse_keyword_address(target)  # before any message names it as a file
     return target
 
 
@@ -77,9 +82,12 @@ def _check_address(address: str, args: argparse.Namespace, *names: str) -> None:
     except ImportError:
         return  # open_store says what to install
     try:
-        readable = _sound(psycopg.conninfo.conninfo_to_dict(address))
+        params = psycopg.conninfo.conninfo_to_dict(address)
+        readable = _sound(params)
     except (psycopg.Error, UnicodeDecodeError):  # %80: psycopg decodes libpq's bytes as UTF-8
         readable = False
+    if readable and params.get("password") and not from_environment(args, *names):
+        _warn_password_in_view(address)
     if not readable:
         source = "DEVICE_AUDIT_DB" if from_environment(args, *names) else "--db"
         raise AuditError(
@@ -89,6 +97,22 @@ def _check_address(address: str, args: argparse.Namespace, *names: str) -> None:
                 "out: it comes from the keyring or PGPASSWORD."
             ),
         ) from None
+
+
+def _warn_password_in_view(address: str) -> None:
+    """A password typed in --db is in the list of running programs, which anyone on this
+    computer may read while the command runs: said to the person at a terminal (a script's
+    output is left as it is; its environment, DEVICE_AUDIT_DB, is the place for it)."""
+    if not sys.stderr.isatty():
+        return
+    print(
+        _(
+            "Warning: the password in --db can be seen by anyone on this computer while the "
+            "command runs. Keep it in the keyring once with `device-audit team save-password "
+            "{target}`, then leave it out of the address."
+        ).format(target=_redact(address)),
+        file=sys.stderr,
+    )
 
 
 def from_environment(args: argparse.Namespace, *names: str) -> bool:
@@ -188,10 +212,16 @@ def open_store(target: Target | None, *, read_only: bool = False) -> Store:
     except ImportError as missing:
         if not is_team(target):
             raise
-        raise AuditError(
-            _(
-                "The team history {target} cannot be opened: this Device Audit was installed "
-                "without PostgreSQL support ({problem})."
-            ).format(target=shown(target), problem=missing.name or missing),
-            _("Install it with: pip install 'device-audit[team]'"),
-        ) from None
+        raise no_driver(shown(target), missing) from None
+
+
+def no_driver(target: str, missing: ImportError) -> AuditError:
+    """A team history asked of a Device Audit installed without psycopg (the `team` extra),
+    in words; `target` is the address as shown (without its password)."""
+    return AuditError(
+        _(
+            "The team history {target} cannot be opened: this Device Audit was installed "
+            "without PostgreSQL support ({problem})."
+        ).format(target=target, problem=missing.name or missing),
+        _("Install it with: pip install 'device-audit[team]'"),
+    )

@@ -79,6 +79,27 @@ def register(sub: Any) -> None:
         help=_("an existing login: change only its role, not its password"),
     )
     person.set_defaults(func=run_add_person)
+    keep = actions.add_parser(
+        "save-password",
+        help=_("keep your password for a team history in this computer's keyring"),
+        description=_(
+            "Keep your password for a team history in this computer's keyring, so the "
+            "address you give with --db or DEVICE_AUDIT_DB needs no password: a password "
+            "typed in an address can be seen by anyone on this computer while the command "
+            "runs. Anyone may run this, with their own login."
+        ),
+    )
+    keep.add_argument(
+        "target",
+        metavar="postgresql://USER@SERVER/DATABASE",
+        help=_("the team history's address, with your own login and no password"),
+    )
+    keep.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=_("read the password from standard input instead of asking"),
+    )
+    keep.set_defaults(func=run_save_password)
 
 
 def _address(parser: argparse.ArgumentParser) -> None:
@@ -102,14 +123,26 @@ def _team_address(args: argparse.Namespace) -> str:
     return target
 
 
-def run_roles(args: argparse.Namespace) -> int:
-    from audit.store import pg
-    from audit.store.pg_roles import GROUPS, setup_roles
+def _roles(target: str) -> Any:
+    """audit.store.pg_roles, or the missing driver said in words (a pip install without the
+    `team` extra), not an ImportError's traceback."""
+    try:
+        from audit.store import pg_roles
+    except ImportError as missing:
+        from audit.cli.target import no_driver, shown
 
+        raise no_driver(shown(target), missing) from None
+    return pg_roles
+
+
+def run_roles(args: argparse.Namespace) -> int:
     target = _team_address(args)
-    report = setup_roles(target)
-    print(_("The team history {target} has its roles:").format(target=pg.redact(target)))
-    for group in GROUPS:
+    roles = _roles(target)
+    from audit.store.pg import redact  # importable: pg_roles imports it
+
+    report = roles.setup_roles(target)
+    print(_("The team history {target} has its roles:").format(target=redact(target)))
+    for group in roles.GROUPS:
         made = _("new") if group in report.created else _("already there")
         print(f"  {group:<11} {report.roles[group]} ({made}): {_(ROLE_WORDS[group])}")
     print(
@@ -136,11 +169,10 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def run_add_person(args: argparse.Namespace) -> int:
-    from audit.store.pg_roles import add_person, check_login
-
     target = _team_address(args)
-    check_login(args.login)  # before asking for a password it would not use
-    person = add_person(target, args.login, args.role, _password(args))
+    roles = _roles(target)
+    roles.check_login(args.login)  # before asking for a password it would not use
+    person = roles.add_person(target, args.login, args.role, _password(args))
     if person.created:
         print(
             _("{login} may now use the team history as {role}: {address}").format(
@@ -158,5 +190,31 @@ def run_add_person(args: argparse.Namespace) -> int:
             "Give the person this address and their password yourself; the password is not "
             "kept on this computer."
         )
+    )
+    return EXIT_OK
+
+
+def run_save_password(args: argparse.Namespace) -> int:
+    """The password of a team history's login into the keyring (audit.store.pg's entry, the
+    one the app's File > Team history... fills too), asked without showing it."""
+    target = _team_address(args)
+    _roles(target)  # psycopg present, or what to install
+    from audit.store import pg
+
+    pg.parsed(target)  # an address libpq cannot read is refused before asking anything
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(_("Password for {target}: ").format(target=pg.redact(target)))
+    if not password:
+        raise AuditError(_("No password was given; nothing was kept."), _("Run it again."))
+    shown = pg.remember_password(target, password)
+    print(
+        _(
+            "The password for {target} is kept in this computer's keyring. Give the address "
+            "without a password from now on: --db {target}"
+        ).format(target=shown)
     )
     return EXIT_OK

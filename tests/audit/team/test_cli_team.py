@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+import keyring
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ from audit.policy import load_policy_file
 from audit.store import Store
 from tests.audit.store import factory as f
 from tests.audit.store import rejudging as r
+from tests.helpers.memkeyring import memory_keyring  # noqa: F401  # the fixture
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is in the test extra")
 
@@ -235,14 +237,23 @@ def test_a_team_address_without_the_postgresql_driver_says_what_to_install(
     import audit.store
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # what an absent package looks like
-    for name in [m for m in sys.modules if m.startswith("psycopg.")] + ["audit.store.pg"]:
+    ours = ["audit.store.pg", "audit.store.pg_roles"]
+    for name in [m for m in sys.modules if m.startswith("psycopg.")] + ours:
         monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.delattr(audit.store, "pg", raising=False)
-    code, out, err = run(capsys, "history", "--db", "postgresql://clerk:Hunter2@server/team")
-    assert (code, out) == (2, "")
-    assert "installed without PostgreSQL support" in err
-    assert "next step: Install it with: pip install 'device-audit[team]'" in err
-    assert "Hunter2" not in err
+    monkeypatch.delattr(audit.store, "pg_roles", raising=False)
+    address = "postgresql://clerk:Hunter2@server/team"
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hunter2pass\n"))
+    for argv in (
+        ("history", "--db", address),
+        ("team", "roles", address),  # these once ended in an ImportError's traceback
+        ("team", "add-person", address, "ann", "--role", "technician", "--password-stdin"),
+    ):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), (argv, out, err)
+        assert "installed without PostgreSQL support" in err, argv
+        assert "next step: Install it with: pip install 'device-audit[team]'" in err, argv
+        assert "Hunter2" not in err
 
 
 def test_commands_on_a_file_never_load_the_postgresql_driver(tmp_path: Path) -> None:
@@ -287,3 +298,100 @@ def test_no_address_shows_its_password_however_it_is_written(password: str, rest
             target.chosen(args)
         except AuditError as error:  # words of its own, nothing of the address
             assert error.message == "The team history's address in --db cannot be read."
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("history",),
+        ("import", "receipts"),
+        ("export", "--out", "out.csv"),
+        ("history", "move-to", "postgresql://ann@127.0.0.1:9/team"),
+    ],
+)
+@pytest.mark.parametrize("via", ["--db", "DEVICE_AUDIT_DB"])
+def test_a_key_value_connection_on_the_command_line_is_refused_and_never_made_a_file(
+    argv: tuple[str, ...],
+    via: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command line makes a Path of every --db value that is not a postgresql:// address,
+    so libpq's "host=... password=..." form once slipped past the store's check: `import`
+    created a history on this computer named after it, password included, and reported an
+    import into it; `history` answered "There is no history at host=... password=...". Both
+    refused now, from the option and from the variable, before anything names it a file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "receipts").mkdir()
+    address = "host=127.0.0.1 dbname=team user=ann password=s3cretPW"
+    if via == "--db":
+        argv = (*argv, "--db", address)
+    elif argv[1:2] == ("move-to",):
+        return  # moves this bench's file: the variable names the team history, not the source
+    else:
+        monkeypatch.setenv("DEVICE_AUDIT_DB", address)
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (argv, out, err)
+    assert "key=value form" in err and "postgresql://user@server:port/database" in err
+    assert "s3cretPW" not in out + err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["receipts"]
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_password_kept_with_save_password_serves_an_address_without_one(
+    postgres_dsn: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`team save-password` puts the login's password in the keyring (the app's dialog uses
+    the same entry), so --db needs none; before it, the same address without a password is
+    refused by the server. The password is never printed."""
+    Store(postgres_dsn).close()  # an empty team history
+    secret = _password(postgres_dsn)
+    parts = psycopg.conninfo.conninfo_to_dict(postgres_dsn)
+    bare = f"postgresql://{parts['user']}@{parts['host']}:{parts['port']}/{parts['dbname']}"
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")  # nor a .pgpass of the person running it
+    code, out, err = run(capsys, "history", "--db", bare)
+    assert code == 2, (out, err)
+    monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+    code, out, err = run(capsys, "team", "save-password", bare, "--password-stdin")
+    assert code == 0, err
+    assert f"--db {bare}" in out and secret not in out + err
+    assert keyring.get_password("Device Audit team history", bare) == secret
+    code, out, err = run(capsys, "history", "--db", bare)
+    assert code == 0, err
+    assert secret not in out + err
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_save_password_refuses_an_empty_password_and_a_file(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    address = "postgresql://ann@127.0.0.1:9/team"
+    code, _, err = run(capsys, "team", "save-password", address, "--password-stdin")
+    assert code == 2 and "No password was given" in err
+    code, _, err = run(capsys, "team", "save-password", "history.sqlite3", "--password-stdin")
+    assert code == 2 and "is not the address of a team history" in err
+    assert keyring.get_password("Device Audit team history", address) is None
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_password_typed_in_db_is_warned_about_at_a_terminal(
+    terminal: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The process list shows a password typed in --db to anyone on the computer: a person at
+    a terminal is told, with the command that keeps it in the keyring; a script's output is
+    left as it is (and DEVICE_AUDIT_DB, private to its user, is never warned about)."""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: terminal)
+    _, _, err = run(capsys, "history", "--db", "postgresql://ann:Hunter2pw@127.0.0.1:9/team")
+    warned = "team save-password postgresql://ann@127.0.0.1:9/team" in err
+    assert warned is terminal, err
+    assert "Hunter2pw" not in err
+    monkeypatch.setenv(target.ENVIRONMENT, "postgresql://ann:Hunter2pw@127.0.0.1:9/team")
+    _, _, err = run(capsys, "history")
+    assert "cannot be reached" in err and "save-password" not in err
