@@ -59,14 +59,14 @@ def unreachable(error: BaseException) -> bool:
     import sys
 
     psycopg = sys.modules.get("psycopg")  # never imported here: a file history never loads it
+    link = sys.modules.get("audit.store.pg_link")  # loaded with it, by audit.store.pg
     cause = error.__cause__ or error.__context__
-    if psycopg is None or not isinstance(cause, psycopg.OperationalError):
+    if psycopg is None or link is None or not isinstance(cause, psycopg.OperationalError):
         return False
-    state = cause.sqlstate
-    if state is not None:
-        return str(state).startswith(_AWAY_STATES)
-    text = str(cause)
-    return "FATAL:" not in text or any(words in text for words in _AWAY_WORDS)
+    # One judge for the words and for the outbox (pg_link.kind): a missing password
+    # (libpq's "fe_sendauth", no FATAL, no SQLSTATE) or an option libpq refused before
+    # connecting is no server being away, and waiting would never send the audit.
+    return bool(link.kind(cause) == link.AWAY)
 
 
 @dataclass

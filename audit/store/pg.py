@@ -15,6 +15,10 @@ translates each statement. What the slice means on PostgreSQL:
   `integrity_check` answer "ok" (the server checks its pages itself: data checksums).
 - lock_timeout bounds a wait for the write lock as busy_timeout does; synchronous_commit is
   forced on so "what returned is saved" holds whatever the server's default.
+- The link has time limits (keepalives, statement_timeout, idle_in_transaction_session_timeout,
+  and a deadline on every answer), so a silent network neither hangs a bench nor keeps the
+  team's write lock; a failed connection is said as what it is (a refused login is not "cannot
+  be reached"): both in audit.store.pg_link.
 - jit is off: the store's statements each run in milliseconds, and a cost estimated high (stale
   statistics in the middle of a big import) made the server spend 300-700 ms compiling one
   import query that then ran in 10 ms (bench/store.py, 10,000 receipts).
@@ -35,7 +39,7 @@ from psycopg.pq import TransactionStatus
 
 from audit.errors import StoreError
 from audit.i18n import _
-from audit.store import pg_schema
+from audit.store import pg_link, pg_schema
 from audit.store.db import BUSY_TIMEOUT_MS
 from audit.store.dialect import (
     ID_TABLES,
@@ -356,12 +360,14 @@ def parsed(target: str) -> dict[str, Any]:
     """The address's parts; StoreError, quoting none of it, when it cannot be read (libpq's own
     words would quote the whole address, password included; "%80" is not even UTF-8)."""
     try:
-        return dict(psycopg.conninfo.conninfo_to_dict(target))
+        params = dict(psycopg.conninfo.conninfo_to_dict(target))
     except (psycopg.Error, ValueError):
         raise StoreError(
             _("The address given for the team history cannot be read."),
             _("Check how it is written: postgresql://user@server:port/database."),
         ) from None
+    pg_link.check_host_names(params)
+    return params
 
 
 def open_team(target: str, *, read_only: bool = False) -> PgConnection:
@@ -369,28 +375,52 @@ def open_team(target: str, *, read_only: bool = False) -> PgConnection:
     database that is empty). Refuses, without writing, a database holding other tables and a
     history made by a newer Device Audit."""
     shown = redact(target)
-    parsed(target)
+    params = parsed(target)
+    # The link's time limits (pg_link): the address's own where it sets them. The settings
+    # after them are this store's guarantees, which an address cannot change.
+    link = {k: v for k, v in pg_link.LIBPQ_DEFAULTS.items() if not params.get(k)}
+    connect_timeout = _seconds(params.get("connect_timeout"), CONNECT_TIMEOUT_S)
+    options = pg_link.server_options(str(params.get("options") or ""))
     try:
-        raw = psycopg.connect(
-            with_password(target),
+        raw = pg_link.WatchedConnection.connect(
+            psycopg.conninfo.make_conninfo(with_password(target), **link),
             autocommit=True,
-            connect_timeout=CONNECT_TIMEOUT_S,
+            connect_timeout=connect_timeout,
             application_name="Device Audit",
             options=(
-                f"-c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on -c TimeZone=UTC"
-                " -c jit=off" + (" -c default_transaction_read_only=on" if read_only else "")
+                f"{options} -c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on"
+                " -c TimeZone=UTC -c jit=off"
+                + (" -c default_transaction_read_only=on" if read_only else "")
             ),
         )
-    except psycopg.Error as exc:
+    except (psycopg.Error, UnicodeError) as exc:  # UnicodeError: a name no resolver takes
         raise _unreachable(shown, exc, _secrets(target)) from None
     conn = PgConnection(raw)
     try:
         with pg_words(shown):
-            _bring_up_to_date(conn, shown, read_only=read_only)
+            # An answer not come when the server would have cancelled the statement, and the
+            # network had its connect_timeout to bring it, is not coming (pg_link).
+            grace = connect_timeout if connect_timeout > 0 else CONNECT_TIMEOUT_S  # libpq: none
+            raw.answer_within = grace
+            row = raw.execute(
+                "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
+            ).fetchone()
+            limit_ms = _seconds(row[0] if row else None, 0)
+            raw.answer_within = limit_ms / 1000 + grace if limit_ms else None
+            _bring_up_to_date(conn, target, shown, read_only=read_only)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _seconds(value: object, default: int) -> int:
+    """A whole number from an address or a setting; `default` when it is not one (libpq
+    itself refuses an address whose connect_timeout is not a number)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
 
 
 def _version(raw: psycopg.Connection[Any], shown: str) -> int:
@@ -428,22 +458,52 @@ def _version(raw: psycopg.Connection[Any], shown: str) -> int:
     return version
 
 
-def _bring_up_to_date(conn: PgConnection, shown: str, *, read_only: bool) -> None:
-    if _version(conn.raw, shown) == LATEST_VERSION:
+def _left_behind(target: str, shown: str, version: int, *, reading: bool) -> tuple[str, str]:
+    """What a login that may not bring the history up to date is told (`reading`: one that
+    only reads, as the office): the tables belong to the team's owner role (pg_roles), so only
+    the server's administrator account can, through `team roles` (which also sets the new
+    version's rights). Not the team's own admin group, nor "open it once with Device Audit"."""
+    admin = redact(psycopg.conninfo.make_conninfo(target, user="ADMIN"))
+    problem = (
+        _(
+            "The team history {target} was made by an older Device Audit (schema version "
+            "{version}; this one needs {latest}) and must be brought up to date before it can "
+            "be read."
+        )
+        if reading
+        else _(
+            "The team history {target} was made by an older Device Audit (schema version "
+            "{version}; this one needs {latest}) and must be brought up to date, which this "
+            "login may not do."
+        )
+    )
+    return (
+        problem.format(target=shown, version=version, latest=LATEST_VERSION),
+        _(
+            "Ask the server's administrator to run `device-audit team roles {address}` once, "
+            "with their own login in place of ADMIN: it brings the history up to date and sets "
+            "the team's rights again."
+        ).format(address=admin),
+    )
+
+
+def _bring_up_to_date(conn: PgConnection, target: str, shown: str, *, read_only: bool) -> None:
+    found = _version(conn.raw, shown)
+    if found == LATEST_VERSION:
         return
     if read_only:
         from audit.store.db import OlderHistory
 
-        raise OlderHistory(
-            _(
-                "The team history {target} must be brought up to date before it can be read, "
-                "and this connection may not write."
-            ).format(target=shown),
-            _("Ask your administrator to open it once with Device Audit to update it."),
-        )
+        raise OlderHistory(*_left_behind(target, shown, found, reading=True))
     conn.execute("BEGIN IMMEDIATE")
+    limit = conn.raw.answer_within if isinstance(conn.raw, pg_link.WatchedConnection) else None
     try:
         version = _version(conn.raw, shown)  # again, under the write lock: another may have
+        # A migration over a big history may take minutes: no time limit while it runs (a
+        # dead network is still found by the keepalives).
+        conn.raw.execute("SET LOCAL statement_timeout = 0")
+        if isinstance(conn.raw, pg_link.WatchedConnection):
+            conn.raw.answer_within = None
         cursor = conn.raw.cursor()
         if version == 0:
             log.info("team history %s: creating schema version %d", shown, pg_schema.CREATED_AT)
@@ -456,22 +516,23 @@ def _bring_up_to_date(conn: PgConnection, shown: str, *, read_only: bool) -> Non
             pg_schema.STEPS[version](cursor)
             version += 1
         cursor.execute("UPDATE da_meta SET user_version = %s", (version,))
+    except psycopg.errors.InsufficientPrivilege:
+        conn.execute("ROLLBACK")
+        raise StoreError(*_left_behind(target, shown, found, reading=False)) from None
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        if isinstance(conn.raw, pg_link.WatchedConnection):
+            conn.raw.answer_within = limit
     conn.execute("COMMIT")
 
 
 def _unreachable(shown: str, exc: BaseException, secrets: tuple[str, ...] = ()) -> StoreError:
-    return StoreError(
-        _("The team history {target} cannot be reached ({error}).").format(
-            target=shown, error=_reason(exc, secrets)
-        ),
-        _(
-            "Check the network and that the server is running, then try again; ask your "
-            "administrator if it persists."
-        ),
-    )
+    """A failed connection in words: "cannot be reached" only when the server did not answer;
+    a refused login, a missing database or an address libpq refused say what they are
+    (pg_link.failure)."""
+    return pg_link.failure(shown, exc, _reason(exc, secrets))
 
 
 def _secrets(target: str) -> tuple[str, ...]:

@@ -252,7 +252,8 @@ def test_a_refused_password_is_never_shown(postgres_dsn: str) -> None:
             Store(target)
         shown = f"{refused.value} {refused.value.next_step}"
         assert secret not in shown
-        assert "cannot be reached" in shown and "password authentication failed" in shown
+        assert "refused the login name or password" in shown and "network" not in shown
+        assert "password authentication failed" in shown and "team save-password" in shown
         assert f"postgresql://{params['user']}@{params['host']}:{params['port']}/" in shown
 
 
@@ -345,7 +346,7 @@ def test_the_password_comes_from_the_keyring_and_is_never_saved_with_the_address
 
     params = psycopg.conninfo.conninfo_to_dict(postgres_dsn)
     bare = f"postgresql://{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
-    with pytest.raises(StoreError, match="cannot be reached"):
+    with pytest.raises(StoreError, match="asks for a password"):
         Store(bare)  # no password anywhere: the server refuses
     shown = remember_password(bare, str(params["password"]))
     assert shown == bare and str(params["password"]) not in shown
