@@ -243,10 +243,11 @@ def _sort_chunk(  # noqa: PLR0917 - one private step of _move_chunk
     fresh: dict[int, list[tuple[Any, ...]]] = {}  # receipts the team holds nowhere
     offered: list[int] = []  # audits whose row is offered to the team
     refused: set[int] = set()
+    chosen: dict[str, str] = {}  # identity -> the key this chunk pins for it first
     for audit_id, uid in chunk:
         mine = receipts.get(audit_id, [])
         fresh[audit_id] = [r for r in mine if not _receipt_there(team, r, att_cols)]
-        refusal = _key_refusal(team, fresh[audit_id], att_cols)
+        refusal = _key_refusal(team, fresh[audit_id], att_cols, chosen)
         if refusal:
             report.refused.append((uid, _person(source, audit_id), refusal))
             refused.add(audit_id)
@@ -260,9 +261,11 @@ def _offer_audits(
     source: sqlite3.Connection, team: Any, offered: list[int], cols: list[str]
 ) -> dict[int, int]:
     """Insert the audit rows of `offered` under new ids, ON CONFLICT (uid) DO NOTHING; returns
-    bench id -> team id of those the team took (the others it held already, by uid)."""
+    bench id -> team id of those the team took (the others it held already, by uid). Never
+    the bench's recorded_by: who recorded an audit is the team database's word."""
     if not offered:
         return {}
+    cols = [c for c in cols if c != "recorded_by"]
     first = _next_id(team, "audits")
     given = {audit_id: first + n for n, audit_id in enumerate(offered)}
     rows = []
@@ -308,16 +311,19 @@ def _team_ids(team: Any, uids: list[str]) -> dict[str, int]:
 def _copy_keys(
     source: sqlite3.Connection, team: Any, receipts: list[tuple[Any, ...]], att_cols: list[str]
 ) -> None:
-    """The bench's pinned keys of the receipts moved (INSERT OR IGNORE: the team's pin stays)."""
+    """The bench's pinned keys of the receipts moved (INSERT OR IGNORE: the team's pin stays).
+    Never as accepted: `_key_refusal` moved only a key the team pins already or the first one
+    for its person, and a second key is the team administrator's decision (the row rules
+    refuse one from anyone else), not the bench's."""
     keys = {(r[att_cols.index("identity")], r[att_cols.index("signer")]) for r in receipts}
     for identity, signer in sorted(keys):
         pinned = source.execute(
-            "SELECT identity, signer, first_seen, source, accepted FROM keys"
+            "SELECT identity, signer, first_seen, source FROM keys"
             " WHERE identity = ? AND signer = ?",
             (identity, signer),
         ).fetchone()
         if pinned is not None:
-            team.execute(INSERT_KEY, tuple(pinned))
+            team.execute(INSERT_KEY, (*tuple(pinned), 0))
 
 
 def _copy_children(  # noqa: PLR0917 - one private step of _move_chunk
@@ -548,18 +554,24 @@ def _receipt_there(team: Any, row: tuple[Any, ...], cols: list[str]) -> bool:
     return found is not None
 
 
-def _key_refusal(team: Any, receipts: list[tuple[Any, ...]], cols: list[str]) -> str:
+def _key_refusal(
+    team: Any, receipts: list[tuple[Any, ...]], cols: list[str], chosen: dict[str, str]
+) -> str:
+    """Why these receipts may not move: one is signed by another key than the team pins for
+    its person, or than an earlier audit of this chunk pins first (`chosen`, filled here)."""
     for row in receipts:
         identity, signer = row[cols.index("identity")], row[cols.index("signer")]
         pinned = [
             str(r[0])
             for r in team.execute("SELECT signer FROM keys WHERE identity = ?", (identity,))
-        ]
+        ] or ([chosen[identity]] if identity in chosen else [])
         if pinned and signer not in pinned:
             return _(
                 "the team history trusts another key for {identity}; import this audit's "
                 "receipt file so your helpdesk can settle which key is theirs"
             ).format(identity=identity)
+    for row in receipts:
+        chosen.setdefault(row[cols.index("identity")], row[cols.index("signer")])
     return ""
 
 

@@ -23,6 +23,11 @@ resets the grants to what this file says).
 Passwords: a person's password is sent to the server only as a SCRAM verifier computed here
 (libpq's PQencryptPasswordConn), never as text in a statement the server might log.
 
+The benches' write lock (dialect.WRITE_LOCK) is an advisory lock, and PostgreSQL lets any
+login take any advisory lock: an office login holding it would stop every bench. In the
+history's database only the technicians' group (the administrators are in it) and the tables'
+owner (the row rules take it) may take one, and only for one transaction (see `_lock_down`).
+
 One row rule is here: only an enrolled technician's key makes an audit "witnessed" (a trigger).
 The others, which the grants cannot say (an audit changed only by the login that recorded it,
 counting only as what it rests on, running totals that match the audits), are in
@@ -94,6 +99,9 @@ class RolesReport:
     roles: dict[str, str]  # group -> server role
     created: tuple[str, ...]  # groups made by this run (the others were there already)
     tables: int
+    # False when the account running it could not take the advisory locks away from everyone
+    # else (not a superuser: the functions belong to the server's bootstrap superuser).
+    lock_guarded: bool = True
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,39 @@ def setup_roles(admin_target: str) -> RolesReport:
                     created.append(group)
             pg_schema.add_search_index(raw)  # a history made before the index (quietly not)
             tables = _grant(raw, database, roles)
+            guarded = _lock_down(raw, roles)
     finally:
         raw.close()
-    return RolesReport(database, roles, tuple(created), tables)
+    return RolesReport(database, roles, tuple(created), tables, guarded)
+
+
+# Every advisory-lock function (session and transaction, shared or not, try and unlock).
+_ADVISORY = (
+    "SELECT p.oid::regprocedure::text FROM pg_proc p"
+    " WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\\_%advisory%'"
+    " ORDER BY 1"
+)
+
+
+def _lock_down(raw: psycopg.Connection[Any], roles: dict[str, str]) -> bool:
+    """Take every advisory-lock function away from PUBLIC in this database (function rights
+    are per database), and give back only the transaction lock the writers take
+    (pg.PgConnection's BEGIN IMMEDIATE) to the technicians and the owner. A session-level lock
+    outlives any transaction; with it gone, a writer can hold the lock only as long as it keeps
+    a transaction open. True when the office can no longer take it (only a superuser may
+    change the rights of these functions; for anyone else PostgreSQL only warns)."""
+    for (name,) in raw.execute(_ADVISORY).fetchall():
+        raw.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(sql.SQL(name)))
+    raw.execute(
+        sql.SQL(
+            "GRANT EXECUTE ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) TO {}, {}"
+        ).format(sql.Identifier(roles["technician"]), sql.Identifier(roles["owner"]))
+    )
+    row = raw.execute(
+        "SELECT has_function_privilege(%s, 'pg_catalog.pg_advisory_xact_lock(bigint)', 'EXECUTE')",
+        (roles["office"],),
+    ).fetchone()
+    return row is not None and not row[0]
 
 
 # A role's own server powers, and powers it borrows from a role it belongs to: the predefined
@@ -424,13 +462,15 @@ def _make_login(raw: psycopg.Connection[Any], shown: str, login: str, password: 
 
 
 _TABLE = re.compile(r"permission denied for (?:table|relation) (\w+)")
+# The writers' lock (`_lock_down`): a login that may not take it may not write at all.
+_WRITE_LOCK = re.compile(r"permission denied for function pg_\w*advisory")
 
 
 def refusal(shown: str, exc: psycopg.Error) -> StoreError:
     """A write the account's role may not make, in words that say what was refused and who
     may do it (pg.pg_words, for SQLSTATE 42501 and 25006)."""
     reason = pg._reason(exc)
-    rule = _row_rule(shown, exc.diag.constraint_name or "", reason)
+    rule = _row_rule(shown, exc.diag.constraint_name or "", reason, exc.diag.message_detail or "")
     if rule is not None:
         return rule
     found = _TABLE.search(reason)
@@ -456,7 +496,7 @@ def refusal(shown: str, exc: psycopg.Error) -> StoreError:
             ).format(target=shown, error=reason),
             _("Ask a colleague whose account may do it, or your administrator."),
         )
-    if table:
+    if table or _WRITE_LOCK.search(reason):
         return StoreError(
             _(
                 "Your account on the team history {target} may not do this: it may read, but "
@@ -473,8 +513,10 @@ def refusal(shown: str, exc: psycopg.Error) -> StoreError:
     )
 
 
-def _row_rule(shown: str, rule: str, reason: str) -> StoreError | None:
+def _row_rule(shown: str, rule: str, reason: str, detail: str = "") -> StoreError | None:
     """A row rule of the database refused (audit/store/pg_rules.py): which one, in words."""
+    if rule == pg_rules.CLOCK:
+        return _clock_ahead(shown, detail)
     if rule == pg_rules.OTHERS_AUDIT:
         return StoreError(
             _(
@@ -492,6 +534,18 @@ def _row_rule(shown: str, rule: str, reason: str) -> StoreError | None:
             ).format(target=shown, error=reason),
             _("Ask your administrator to review it."),
         )
+    if rule == pg_rules.KEY:
+        return StoreError(
+            _(
+                "Your account on the team history {target} may not do this: the team history "
+                "already trusts another key for this person, and accepting a new key is the "
+                "team's administrator's decision ({error})."
+            ).format(target=shown, error=reason),
+            _(
+                "Ask your administrator to check the new key with the person and accept it, or "
+                "to enrol this bench's key as a technician's."
+            ),
+        )
     if rule == pg_rules.TOTALS:
         return StoreError(
             _(
@@ -502,3 +556,29 @@ def _row_rule(shown: str, rule: str, reason: str) -> StoreError | None:
             _("Tell your administrator."),
         )
     return None
+
+
+def _clock_ahead(shown: str, detail: str) -> StoreError:
+    """The clock rule refused: a time written is ahead of the server's clock by more than the
+    import's slack (times.CLOCK_SKEW). `detail`: "<time written> <server's time>"."""
+    from audit.store.times import SKEW_WORDS, ahead_words
+
+    written, _sep, server = detail.partition(" ")
+    amount = ahead_words(written, server) or _("more than {skew}").format(skew=_(SKEW_WORDS))
+    return StoreError(
+        _(
+            "This computer's clock is ahead of the team history's server {target} by {amount} "
+            "(the server's clock says {server} UTC; this was dated {time}). Nothing more than "
+            "{skew} ahead is saved there, so this was not saved."
+        ).format(
+            target=shown,
+            amount=amount,
+            server=server[:16].replace("T", " ") or "?",
+            time=written[:16].replace("T", " ") or "?",
+            skew=_(SKEW_WORDS),
+        ),
+        _(
+            "Set this computer's date, time and time zone right and check again. A receipt "
+            "file dated that far ahead cannot be imported."
+        ),
+    )

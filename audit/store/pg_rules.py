@@ -41,11 +41,24 @@ a few queries (bench/row_rules.py measures what they cost). The functions run as
 (SECURITY DEFINER, search_path fixed) so they can keep their bookkeeping tables, which no
 person may write.
 
+6. A staff member's key is trusted on first use, and a new key for someone is the
+   administrator's decision: a technician's session adds only the first key of an identity,
+   never a second one and never one marked accepted (the import adds exactly that; a second
+   key raises a dispute instead). The one exception is a technician's own key the
+   administrator enrolled (`technician:NAME`): enrolling it was the decision. The check takes
+   the team's write lock and runs in a read committed transaction, so two sessions cannot
+   each add a "first" key for one person.
+7. No time is written more than CLOCK_SKEW (the import's slack for a receipt's date) ahead
+   of the server's own clock: a bench whose clock is a year ahead would otherwise record an
+   audit that stays "the latest" of its device, over today's real finding, for a year. Every
+   login, the administrator's too; only the times a statement writes or changes are checked
+   (a row written before this rule is not stuck).
+
 What the rules cannot stop (docs/team-history.md): a technician records new audits (that is
 the job), and the database cannot check a signature, so a technician can still invent an audit,
 or a receipt row for their own audit, with SQL. Refusals carry a constraint name
-(`da_others_audit`, `da_receipt`, `da_totals`) that pg_roles.refusal turns
-into words.
+(`da_others_audit`, `da_receipt`, `da_totals`, `da_key`, `da_clock`) that pg_roles.refusal
+turns into words.
 """
 
 from __future__ import annotations
@@ -54,12 +67,25 @@ from typing import Any
 
 from psycopg import sql
 
+from audit.attestation.ranges import CLOCK_SKEW
+from audit.store.dialect import WRITE_LOCK
 from audit.store.schema import CHAIN_TIME, COUNTED_STATUS, EXCEPTED, FOREVER
 
 # Constraint names the refusals carry (exc.diag.constraint_name): pg_roles.refusal's words.
 OTHERS_AUDIT = "da_others_audit"
 RECEIPT = "da_receipt"
 TOTALS = "da_totals"
+KEY = "da_key"
+CLOCK = "da_clock"
+
+# The times rule 7 checks, per table: (timestamps, days). Stored as fixed-width UTC text
+# (db.timestamp) and ISO days, so text order is time order: what the chain orders by.
+_CLOCKED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "audits": (("started_at", "at", "scanned_at", "attested_at"), ("day",)),
+    "scans": (("started_at", "finished_at"), ("day",)),
+    "attestations": (("attested_at", "recorded_at"), ()),
+    "actions": (("at",), ()),
+}
 
 # The functions below, for pg_roles to hand to the owner role.
 FUNCTIONS = (
@@ -75,6 +101,9 @@ FUNCTIONS = (
     "da_receipts_inserted",
     "da_receipt_identity",
     "da_verify",
+    "da_keys_added",
+    "da_clock_audits_changed",
+    *(f"da_clock_{table}" for table in _CLOCKED),
 )
 
 # Bookkeeping of the transaction in progress (keyed by its id); emptied at its commit.
@@ -403,6 +432,78 @@ CREATE CONSTRAINT TRIGGER da_verify AFTER INSERT ON da_pending
 """
 
 
+def _keys_added(admin: str) -> str:
+    """Rule 6, after each INSERT into keys."""
+    return (
+        "CREATE OR REPLACE FUNCTION da_keys_added() RETURNS trigger LANGUAGE plpgsql"
+        " SECURITY DEFINER SET search_path FROM CURRENT AS $fn$\nDECLARE bad record;\nBEGIN"
+        f"\n    IF pg_has_role(session_user, {admin}, 'MEMBER') THEN RETURN NULL; END IF;"
+        """
+    -- Another session's uncommitted first key is invisible here: wait for every writer (the
+    -- app holds this lock already), then look with a fresh snapshot (read committed only).
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'a key is added to the team history only in a read committed '
+            'transaction, not %', current_setting('transaction_isolation')
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'da_key';
+    END IF;"""
+        f"\n    PERFORM pg_advisory_xact_lock({WRITE_LOCK}::bigint);"
+        """
+    SELECT n.identity, n.signer INTO bad FROM new_rows n
+    WHERE NOT EXISTS (SELECT 1 FROM technicians t
+                      WHERE t.fingerprint = n.signer AND n.identity = 'technician:' || t.name)
+      AND (n.accepted <> 0 OR EXISTS (SELECT 1 FROM keys k
+                                      WHERE k.identity = n.identity AND k.signer <> n.signer))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'key % for %: the team history trusts another key for them, or it was '
+            'marked accepted; only the team''s administrator accepts a new key for someone',
+            bad.signer, bad.identity
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'da_key';
+    END IF;
+    RETURN NULL;
+END $fn$;
+"""
+    )
+
+
+_STAMP = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'  # db.timestamp's form
+
+
+def _clock(table: str, *, changed: bool = False) -> str:
+    """Rule 7 for `table`'s new rows (an INSERT), or the changed values of an UPDATE."""
+    stamps, days = _CLOCKED[table]
+    was = "o.{}" if changed else "NULL::text"
+    values = ", ".join(
+        [f"(n.{c}, {was.format(c)}, false)" for c in stamps]
+        + [f"(n.{c}, {was.format(c)}, true)" for c in days]
+    )
+    join = " JOIN old_rows o ON o.id = n.id" if changed else ""
+    name = f"da_clock_{table}" + ("_changed" if changed else "")
+    slack = int(CLOCK_SKEW.total_seconds())
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+DECLARE
+    clock_now text := to_char(now() AT TIME ZONE 'UTC', '{_STAMP}');
+    clock_limit text := to_char(now() AT TIME ZONE 'UTC' + interval '{slack} seconds', '{_STAMP}');
+    bad record;
+BEGIN
+    SELECT x.v INTO bad FROM new_rows n{join}
+    CROSS JOIN LATERAL (VALUES {values}) AS x(v, was, is_day)
+    WHERE x.v > CASE WHEN x.is_day THEN left(clock_limit, 10) ELSE clock_limit END
+      AND x.v IS DISTINCT FROM x.was
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% is later than the team history''s server clock (%) by more than % '
+            'seconds', bad.v, clock_now, {slack}
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'da_clock',
+                  DETAIL = bad.v || ' ' || clock_now;
+    END IF;
+    RETURN NULL;
+END $fn$;
+"""
+
+
 def install(raw: Any, admin_role: str) -> None:
     """Create (or bring back to what this file says) the row rules, inside the caller's
     transaction, as the server's administrator; `admin_role`: the administrators' group."""
@@ -418,6 +519,9 @@ def install(raw: Any, admin_role: str) -> None:
         _facts(admin),
         _RECEIPTS_INSERTED,
         _receipt_identity(admin),
+        _keys_added(admin),
+        _clock("audits", changed=True),
+        *(_clock(table) for table in _CLOCKED),
         _rows_added("da_rows_added", admin, "new_rows", "JOIN audits a ON a.id = r.audit_id"),
         _rows_added("da_rows_removed", admin, "old_rows", "JOIN audits a ON a.id = r.audit_id"),
         _rows_added(
@@ -429,6 +533,23 @@ def install(raw: Any, admin_role: str) -> None:
     ):
         raw.execute(text)
     raw.execute(_TRIGGERS)
+    raw.execute("DROP TRIGGER IF EXISTS da_keys_added ON keys")
+    raw.execute(
+        "CREATE TRIGGER da_keys_added AFTER INSERT ON keys REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION da_keys_added()"
+    )
+    for table in _CLOCKED:
+        raw.execute(f"DROP TRIGGER IF EXISTS da_clock_{table} ON {table}")
+        raw.execute(
+            f"CREATE TRIGGER da_clock_{table} AFTER INSERT ON {table} REFERENCING NEW TABLE"
+            f" AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION da_clock_{table}()"
+        )
+    raw.execute("DROP TRIGGER IF EXISTS da_clock_audits_changed ON audits")
+    raw.execute(
+        "CREATE TRIGGER da_clock_audits_changed AFTER UPDATE ON audits REFERENCING OLD TABLE"
+        " AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION"
+        " da_clock_audits_changed()"
+    )
     for table, event in (
         ("scans", "INSERT"),
         ("actions", "INSERT"),

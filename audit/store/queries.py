@@ -56,7 +56,7 @@ _SUMMARY = (
     "id, uid, origin, person_name, staff_id, technician, device_id, device_name, policy_id,"
     " policy_title, policy_sha256, deadline, status, day, started_at, at, scanned_at,"
     " attested_at, exemption_expires, receipt_uid, receipt_kind, signer, latest, connection,"
-    " assurance, trust_note"
+    " assurance, trust_note, recorded_by"
 )
 
 
@@ -88,6 +88,7 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         connection,
         assurance,
         trust_note,
+        recorded_by,
     ) = row
     return AuditSummary(
         id=audit_id,
@@ -116,6 +117,7 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         connection=stored_connection(connection),
         assurance=assurance,
         trust_note=trust_note,
+        recorded_by=recorded_by,
     )
 
 
@@ -524,7 +526,7 @@ def export_rows(
     sql = (
         "SELECT id, person_name, staff_id, device_id, device_name, policy_id, status,"
         " scanned_at, attested_at, exemption_expires, signer, receipt_uid, receipt_kind,"
-        " origin, uid, connection, policy_sha256, assurance, trust_note FROM audits"
+        " origin, uid, connection, policy_sha256, assurance, trust_note, recorded_by FROM audits"
         " WHERE latest = 1"
     )
     params: list[Any] = []
@@ -572,6 +574,7 @@ def export_rows(
                 policy_sha256=row[16],
                 assurance=row[17],
                 trust_note=row[18],
+                recorded_by=row[19],
             )
         )
     return result

@@ -103,6 +103,9 @@ class AuditSummary:
     trust_note: str = ""  # why a technician's claim was not taken, or a key seen twice
     merged_scans: int = 0  # unnamed scans of this device taken into this audit's line
     older_policy: str = ""  # why it was judged under an older version of its policy, or ""
+    # The login that recorded it, as a team history's database wrote it (pg_schema v10); ""
+    # on SQLite, where nobody checks a name, and for audits from before v10.
+    recorded_by: str = ""
 
     @property
     def attested(self) -> bool:
@@ -373,3 +376,6 @@ class ExportRow:
     policy_sha256: str = ""  # the digest of the policy file the audit was judged against
     assurance: str = ""  # "self-attested" | "witnessed" | "" (no receipt): audit.store.trust
     trust_note: str = ""  # why a technician's claim was not taken, or a key seen twice
+    # Which login recorded it in a team history (the database's word, never the bench's):
+    # what the office checks an audit nobody signed against. "" on SQLite (AuditSummary).
+    recorded_by: str = ""

@@ -11,16 +11,18 @@ of a person's device is chosen by a time no later than its arrival (schema.CHAIN
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
-from audit.i18n import _
+from audit.i18n import _, ngettext
 from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
 from audit.store.receipt_content import ReceiptContent
 
 __all__ = [
     "CLOCK_SKEW",
+    "SKEW_WORDS",
+    "ahead_words",
     "announced_days",
     "announced_note",
     "future_problem",
@@ -48,6 +50,31 @@ def future_problem(verified: VerifiedAttestation, content: ReceiptContent, now: 
         "computer that made it is wrong, or its date was changed. Ask for the device to be "
         "checked again on a computer with the right date"
     ).format(shown=shown, now=f"{now:%Y-%m-%d %H:%M}", skew=_(SKEW_WORDS))
+
+
+def ahead_words(written: str, server: str) -> str:
+    """How far a stored time or day `written` is ahead of the server's clock `server` (both as
+    the team history's clock rule reports them, audit/store/pg_rules.py), in words: "about 365
+    days", "about 30 hours"; "" when either cannot be read. A team history refuses any time
+    more than CLOCK_SKEW ahead of its server's clock, the import's slack for a receipt."""
+    try:
+        if "T" in written:
+            then = datetime.fromisoformat(written)
+        else:
+            then = datetime.combine(date.fromisoformat(written), time(), UTC)
+        now = datetime.fromisoformat(server)
+    except ValueError:
+        return ""
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    hours = (then - now).total_seconds() / 3600
+    if hours < 1:
+        return ""
+    if hours < 48:
+        count = round(hours)
+        return ngettext("about {count} hour", "about {count} hours", count).format(count=count)
+    count = round(hours / 24)
+    return ngettext("about {count} day", "about {count} days", count).format(count=count)
 
 
 JUDGED_DAY_SLACK = timedelta(days=1)

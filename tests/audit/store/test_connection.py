@@ -91,7 +91,8 @@ def test_the_csv_and_json_exports_name_a_network_phone_in_words(store: Store) ->
 
 
 # What the fifth schema added (accepted policies, technicians, assurance), taken back out.
-DROP_V5 = (  # and v7's table and index, and v8's and v9's, which follow them
+DROP_V5 = (  # and v7's table and index, and v8's, v9's and v10's, which follow them
+    "ALTER TABLE audits DROP COLUMN recorded_by",  # v10
     "DROP TABLE accepted_exemptions",  # v9
     "DROP TABLE key_disputes",
     "DROP INDEX audits_derived",  # v8 (its widened origin check stays: v8 keeps it)

@@ -122,4 +122,6 @@ def _lines(audits: Sequence[AuditSummary]) -> list[tuple[object, ...]]:
 
 
 def _rows(rows: Sequence[ExportRow]) -> list[str]:
-    return sorted(repr({k: v for k, v in vars(r).items() if k != "audit_id"}) for r in rows)
+    # recorded_by: the team's logins, "" on SQLite (nobody checks a name there)
+    skip = {"audit_id", "recorded_by"}
+    return sorted(repr({k: v for k, v in vars(r).items() if k not in skip}) for r in rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is in the test extra")
 pytestmark = pytest.mark.postgres
 
 SEVEN = f.Person("Sev Ngata", "PS-7000")
+_NOW = datetime.now(UTC).isoformat(timespec="microseconds")  # a time the clock rule takes
 
 
 class Team:
@@ -296,7 +298,8 @@ def test_who_recorded_an_audit_is_the_databases_word(team: Team, scene: Scene) -
                 "INSERT INTO audits (uid, origin, person_name, staff_id, technician, device_id,"
                 " device_name, device_json, policy_id, policy_title, policy_sha256, started_at,"
                 f" at, search, recorded_by) VALUES ('fake', 'local', 'x', 'x', 'Ann', 'x', 'x',"
-                f" '{{}}', 'p', 'p', 'p', 'now', 'now', '', '{team.login['ann']}') RETURNING id"
+                f" '{{}}', 'p', 'p', 'p', '{_NOW}', '{_NOW}', '', '{team.login['ann']}')"
+                " RETURNING id"
             ).fetchone()
         assert bob.execute(f"SELECT recorded_by FROM audits WHERE id = {new}").fetchone() == (
             team.login["bob"],
@@ -352,6 +355,31 @@ def test_the_rules_cannot_be_switched_off_or_bypassed(team: Team, scene: Scene) 
     with team.sql("office") as office:  # the bookkeeping of a transaction never outlives it
         assert office.execute("SELECT count(*) FROM da_tally").fetchone() == (0,)
         assert office.execute("SELECT count(*) FROM da_touched").fetchone() == (0,)
+
+
+def test_only_the_writers_take_the_write_lock_and_only_for_one_transaction(team: Team) -> None:
+    """Any login could take the benches' write lock (an advisory lock) and hold it, the
+    office's read-only one too: every bench would wait, then fail. Now the office takes no
+    advisory lock at all, and a technician only the one-transaction lock the app takes."""
+    from audit.store.dialect import WRITE_LOCK
+
+    lock = f"({WRITE_LOCK}::bigint)"
+    for who, statement in (
+        ("office", f"SELECT pg_advisory_lock{lock}"),
+        ("office", f"SELECT pg_advisory_xact_lock{lock}"),
+        ("office", f"SELECT pg_advisory_lock_shared{lock}"),
+        ("office", f"SELECT pg_try_advisory_lock{lock}"),
+        ("office", f"SELECT pg_advisory_lock({WRITE_LOCK >> 16}, {WRITE_LOCK & 0xFFFF})"),
+        ("bob", f"SELECT pg_advisory_lock{lock}"),
+        ("bob", f"SELECT pg_try_advisory_lock_shared{lock}"),
+        ("bob", f"SELECT pg_advisory_xact_lock_shared{lock}"),
+    ):
+        _refused(team, who, statement)
+    with team.sql("bob") as bob, bob.transaction():  # what the app's BEGIN IMMEDIATE takes
+        bob.execute(f"SELECT pg_advisory_xact_lock{lock}")
+    with team.store("office") as office:  # the office still reads
+        assert office.history() == []
+    assert setup_roles(team.dsn).lock_guarded  # run again: still guarded
 
 
 def test_a_refusal_reaches_the_app_in_words(team: Team, scene: Scene) -> None:
