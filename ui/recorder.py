@@ -31,7 +31,10 @@ anything of this app run reached it, the writes go to the outbox instead (audit.
 same rule as the command line's audit.workflow.history), the person is told so, and the first
 write that reaches the server later (this run or the next) sends what waited. After something of
 this run reached the team history, a drop is said as any failed write is: an audit id there
-belongs to the team, and writing it into the outbox could land on another audit.
+belongs to the team, and writing it into the outbox could land on another audit. Each audit's
+uid is chosen in `begin`, before its first write, as the command line's: a first write the
+server saved just as the connection dropped is kept in the outbox under that uid, and sending
+it completes the team's audit instead of adding a second one.
 
 The simulated demo phone is never written: `begin` gives its audit a handle marked `demo`, the
 writes to it do nothing, and `not_recorded` says so once (audit.store.DEMO_NOT_RECORDED), so the
@@ -78,6 +81,10 @@ class AuditHandle:
     policy_id: str
     policy_sha256: str
     id: int | None = None  # set on the worker thread by the write that begins the audit
+    # The audit's identity in every history (this file, the outbox, the team history), chosen
+    # in `begin` before its first write: a write whose answer was lost, kept in the outbox,
+    # is the same audit when sent (audit.store.move finds it by this uid), never a second one.
+    uid: str = ""
     closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
     scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
     demo: bool = False  # the simulated demo phone: nothing of this audit is written
@@ -338,7 +345,10 @@ class AuditRecorder(QObject):
         )
         handle.scans.add(assessment_key(assessment))
         self._handles.add(handle)
-        from audit.workflow.history import recorded  # the one demo rule; the store loads later
+        # The one demo rule, and the audit's uid; the store loads later.
+        from audit.workflow.history import new_uid, recorded
+
+        handle.uid = new_uid()
 
         if not recorded(assessment.scan.device):
             handle.demo = True
@@ -355,6 +365,7 @@ class AuditRecorder(QObject):
                 person_name=person_name,
                 staff_id=staff_id,
                 technician=technician,
+                uid=handle.uid,
             )
             return handle
 
@@ -421,6 +432,10 @@ class AuditRecorder(QObject):
             if handle.id is None:  # beginning it failed, and that failure was reported
                 return None
             notice = write(store, handle.id)
+            if notice is None and self.queued:  # in the outbox: the team history lacks it
+                from audit.workflow.history import kept_receipt_notice
+
+                notice = kept_receipt_notice()
             return handle if notice is None else _Held(handle, notice)
 
         self._submit(_Job("receipt", run_and_tell))
@@ -534,7 +549,7 @@ class AuditRecorder(QObject):
 
     def _to_outbox(self, job: _Job, error: BaseException) -> object:
         from audit.store.outbox import outbox_path
-        from audit.workflow.history import queued_notice
+        from audit.workflow.history import kept_notice
 
         with self._open_lock:
             if self._store is not None:
@@ -544,7 +559,7 @@ class AuditRecorder(QObject):
             self.path_in_use = outbox_path()
         result = job.write(self.store())
         message = getattr(error, "message", str(error))
-        self.held.emit(queued_notice(message, self.path_in_use))
+        self.held.emit(kept_notice(message))
         return result
 
     def _send_outbox(self) -> None:

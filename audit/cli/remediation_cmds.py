@@ -45,6 +45,7 @@ from audit.model import (
     ActionKind,
     ActionResult,
     Assessment,
+    Device,
     DeviceKind,
     DeviceStatus,
     Exemption,
@@ -252,7 +253,7 @@ def _remove(args: argparse.Namespace, before: Assessment, audit: DeviceAudit) ->
     session = audit.start_removal(before, all_users=args.all_users)
     if not session.plans:
         print("\n" + _nothing_to_remove(before))
-        _say_recorded(audit)
+        _say_recorded(audit, before.scan.device)
         return EXIT_OK if before.status.compliant else EXIT_NOT_COMPLIANT
 
     def confirm(step: Step) -> bool:
@@ -316,13 +317,37 @@ def _remove(args: argparse.Namespace, before: Assessment, audit: DeviceAudit) ->
             len(record.actions),
         )
         print("\n" + kept.format(count=len(record.actions)))
-    _say_recorded(audit)
+    _say_recorded(audit, rescan.scan.device)
     return EXIT_OK if rescan.status.compliant else EXIT_NOT_COMPLIANT
 
 
-def _say_recorded(audit: DeviceAudit) -> None:
-    if audit.recorded_id is not None:
+def _say_recorded(audit: DeviceAudit, device: Device) -> None:
+    """Where the audit is, in words that stay true. An audit the outbox kept (the team
+    history's server was away) is named by its device and person, never by the outbox's
+    number: the team history gives it its own when it is sent, and its audit of that number
+    is another one (a technician who noted it down would send the office to the wrong one)."""
+    if audit.recorded_id is None:
+        return
+    if not audit.history(device).queued:
         print(_("Recorded in the history as audit {id}.").format(id=audit.recorded_id))
+        return
+    shown = safe(device.id) if not device.name else f"{safe(device.name)}, {safe(device.id)}"
+    if audit.person:
+        print(
+            _(
+                "Not in the team history yet: this audit is kept on this computer until it is "
+                "sent there, where it gets a number of its own. Look it up there by its device "
+                "({device}) and staff id ({person})."
+            ).format(device=shown, person=safe(audit.person))
+        )
+    else:
+        print(
+            _(
+                "Not in the team history yet: this audit is kept on this computer until it is "
+                "sent there, where it gets a number of its own. Look it up there by its device "
+                "({device})."
+            ).format(device=shown)
+        )
 
 
 def _yes_words() -> tuple[str, ...]:
@@ -525,7 +550,7 @@ def _sign(
         )
         print(_("  status   {value}").format(value=verified.status.value))
         print(_("  signer   {value}").format(value=receipt.fingerprint))
-    _say_recorded(audit)
+    _say_recorded(audit, after.scan.device)
     if after.scan.device.kind is DeviceKind.IOS:  # the iPhone's "switch USB debugging off"
         from audit.sources.ios.pairing import end_of_audit
 

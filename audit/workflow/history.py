@@ -180,7 +180,7 @@ class History:
 
 
 def queued_notice(problem: str, path: Path) -> Notice:
-    """What a person is told when an audit went to the outbox (the app says it too)."""
+    """What the command line says when an audit went to the outbox (the app: kept_notice)."""
     return Notice(
         # Translators: {problem} is the sentence saying the server cannot be reached.
         _(
@@ -190,6 +190,35 @@ def queued_notice(problem: str, path: Path) -> Notice:
         _(
             "Nothing is lost. It is sent at the next audit recorded while the server "
             "is up, or run `device-audit history send ADDRESS`."
+        ),
+        warning=True,
+    )
+
+
+def kept_notice(problem: str) -> Notice:
+    """What the app says when an audit went to the outbox: the plain news first (a status bar
+    shows the start of a long line only), then the server's own words, for the administrator.
+    No file path and no command: the app sends what waits at its next audit that reaches the
+    server."""
+    return Notice(
+        _(
+            "The team history cannot be reached: this audit is saved on this computer for now "
+            "and sent with the next audit once the server is back. Nothing is lost."
+        ),
+        # Translators: {problem} is the sentence saying why the server cannot be reached.
+        _("If this lasts, tell your administrator: {problem}").format(problem=problem),
+        warning=True,
+    )
+
+
+def kept_receipt_notice() -> Notice:
+    """What the app says when a signed receipt went to the outbox: the receipt page says where
+    the file is, not where the history is, and the window's "History:" names the team's."""
+    return Notice(
+        _(
+            "The signed receipt is saved on this computer with its audit, not yet in the team "
+            "history: the server cannot be reached. It is sent with the next audit once the "
+            "server is back. Nothing is lost."
         ),
         warning=True,
     )
@@ -297,13 +326,20 @@ def record_check(
     person_name: str = "",
     staff_id: str = "",
     technician: str = "",
+    uid: str = "",
 ) -> int:
     """Record a check: one more scan of audit `audit_id`, or (None) a new audit that begins
     with it, in one transaction (one fsync). Returns the audit's id. The window writes each
-    check as it comes through this (ui.recorder), the workflow each rescan."""
+    check as it comes through this (ui.recorder), the workflow each rescan. A new audit starts
+    as `uid` (chosen by the caller before the first write, as `record_removal_scan`'s), so the
+    same write kept in the outbox after its answer was lost is the same audit when sent."""
     if audit_id is None:
         return store.record_audit(
-            [assessment], person_name=person_name, staff_id=staff_id, technician=technician
+            [assessment],
+            person_name=person_name,
+            staff_id=staff_id,
+            technician=technician,
+            uid=uid or None,  # a new uid (ui.recorder): no read first, one round trip less
         )
     store.record_assessment(audit_id, assessment)
     return audit_id
