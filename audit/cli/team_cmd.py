@@ -38,7 +38,8 @@ def register(sub: Any) -> None:
             "Roles in the team history's database: technicians record audits and import "
             "receipts, the compliance office reads and exports, the administrator also enrols "
             "technician keys and accepts policies. Each person logs in with a login of their "
-            "own. Run these with the server's administrator account."
+            "own. Run roles and add-person with the server's administrator account, "
+            "save-password with your own login."
         ),
     )
     actions = team.add_subparsers(dest="action", metavar="ACTION", required=True)
