@@ -154,6 +154,26 @@ def _require_role_maker(raw: psycopg.Connection[Any], shown: str) -> None:
         )
 
 
+def _require_superuser(raw: psycopg.Connection[Any], shown: str) -> None:
+    """Setting a team up hands its tables to a group nobody logs in as, and takes the
+    advisory-lock functions (the server's own) from everyone but the writers: on PostgreSQL 15
+    an account that may only create roles can do neither (it failed with "must be member of
+    role ..._owner" and told the administrator to ask their administrator)."""
+    row = raw.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not row or not row[0]:
+        raise StoreError(
+            _(
+                "Setting up the team's roles for {target} needs the server's superuser account "
+                "(usually postgres): it hands the history's tables to a group nobody logs in as "
+                "and keeps the team's write lock for technicians only."
+            ).format(target=shown),
+            _(
+                "Run it again with the address of the server's superuser account, for example "
+                "postgresql://postgres@server/DATABASE."
+            ),
+        )
+
+
 def setup_roles(admin_target: str) -> RolesReport:
     """Create (or bring back to what this file says) the three groups of the history at
     `admin_target` and their rights; run by the server's administrator, once and after each
@@ -162,8 +182,13 @@ def setup_roles(admin_target: str) -> RolesReport:
     from audit.store.store import Store
 
     _require_address(admin_target)  # Store would take anything else for a file's path
-    Store(admin_target).close()  # the schema exists and is current before it is granted
     raw, shown, database = _connect(admin_target)
+    try:
+        _require_superuser(raw, shown)  # before anything is made
+        Store(admin_target).close()  # the schema exists and is current before it is granted
+    except BaseException:
+        raw.close()
+        raise
     roles = group_roles(database)
     created: list[str] = []
     try:

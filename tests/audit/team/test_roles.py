@@ -297,10 +297,13 @@ def test_only_an_address_is_taken_never_a_path_or_key_value_text(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_role_maker_is_needed_to_set_up(team: Team) -> None:
-    with pytest.raises(StoreError, match="may not create accounts") as refused:
+def test_the_superuser_is_needed_to_set_up_and_a_role_maker_to_add_people(team: Team) -> None:
+    with pytest.raises(StoreError, match="needs the server's superuser account") as refused:
         setup_roles(team.address["admin"])
-    assert team.passwords["admin"] not in f"{refused.value} {refused.value.next_step}"
+    with pytest.raises(StoreError, match="may not create accounts") as refused_too:
+        add_person(team.address["admin"], "ann_z", "office", "long-enough-pw")
+    for error in (refused.value, refused_too.value):
+        assert team.passwords["admin"] not in f"{error} {error.next_step}"
 
 
 @settings(max_examples=200, deadline=None)
@@ -429,3 +432,45 @@ def test_a_refusal_reaches_the_person_as_words_through_the_command_line(
     assert main(["team", "add-person", postgres_dsn, "Robert'); DROP", *args]) == 2
     err += capsys.readouterr().err
     assert "cannot be a login name" in err and server_password not in err
+
+
+def test_team_roles_needs_the_superuser_and_says_so_before_making_anything(
+    postgres_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An account that may create roles and owns the database, but is not the superuser,
+    once failed half-way on PostgreSQL 15 ("must be member of role ..._owner") and was told to
+    ask its administrator. Now it is told what account it needs, and nothing is made: no
+    schema, no group; the superuser's run then sets the team up."""
+    from audit.cli import main
+
+    tag = secrets.token_hex(3)
+    boss, name, password = f"boss_y{tag}", f"t_lock_{tag}", f"pw-{secrets.token_hex(8)}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {boss} LOGIN CREATEROLE PASSWORD '{password}'")
+        admin.execute(
+            f"CREATE DATABASE {name} OWNER {boss} TEMPLATE template0 ENCODING UTF8 LOCALE 'C'"
+        )
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(postgres_server.dsn(name))
+        as_boss = f"postgresql://{boss}:{password}@{params['host']}:{params['port']}/{name}"
+        code = main(["team", "roles", as_boss])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        assert "needs the server's superuser account" in err and "postgresql://postgres@" in err
+        assert password not in err
+        with psycopg.connect(postgres_server.dsn(name)) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()
+            groups = conn.execute(
+                "SELECT count(*) FROM pg_roles WHERE rolname LIKE %s", (f"da_{name}%",)
+            ).fetchone()
+        assert (tables, groups) == ((0,), (0,))
+        assert main(["team", "roles", postgres_server.dsn(name)]) == 0
+        capsys.readouterr()
+    finally:
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for group in ("technician", "office", "admin", "owner"):
+                admin.execute(f'DROP ROLE IF EXISTS "da_{name}_{group}"')
+            admin.execute(f"DROP ROLE IF EXISTS {boss}")
