@@ -303,6 +303,18 @@ CREATE TRIGGER audits_witnessed BEFORE INSERT OR UPDATE OF assurance, signer ON 
 """
 
 
+def _grant_writes(
+    raw: psycopg.Connection[Any], writes: dict[str, tuple[str, ...]], group: sql.Identifier
+) -> None:
+    """GRANT each table's rights in `writes` (TECHNICIAN_WRITES, ADMIN_WRITES) to `group`."""
+    for table, rights in writes.items():
+        raw.execute(
+            sql.SQL("GRANT {} ON {} TO {}").format(
+                sql.SQL(", ").join(sql.SQL(r) for r in rights), sql.Identifier(table), group
+            )
+        )
+
+
 def _grant(raw: psycopg.Connection[Any], database: str, roles: dict[str, str]) -> int:
     ident = {group: sql.Identifier(role) for group, role in roles.items()}
     people = sql.SQL(", ").join(ident[g] for g in GROUPS)
@@ -334,14 +346,7 @@ def _grant(raw: psycopg.Connection[Any], database: str, roles: dict[str, str]) -
     # Reset, then grant: run again, the rights are exactly these, whatever was granted by hand.
     run(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(people))
     run(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(people))
-    for table, rights in TECHNICIAN_WRITES.items():
-        run(
-            sql.SQL("GRANT {} ON {} TO {}").format(
-                sql.SQL(", ").join(sql.SQL(r) for r in rights),
-                sql.Identifier(table),
-                ident["technician"],
-            )
-        )
+    _grant_writes(raw, TECHNICIAN_WRITES, ident["technician"])
     for table, columns in TECHNICIAN_COLUMN_UPDATES.items():
         run(
             sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
@@ -350,14 +355,7 @@ def _grant(raw: psycopg.Connection[Any], database: str, roles: dict[str, str]) -
                 ident["technician"],
             )
         )
-    for table, rights in ADMIN_WRITES.items():
-        run(
-            sql.SQL("GRANT {} ON {} TO {}").format(
-                sql.SQL(", ").join(sql.SQL(r) for r in rights),
-                sql.Identifier(table),
-                ident["admin"],
-            )
-        )
+    _grant_writes(raw, ADMIN_WRITES, ident["admin"])
     # The administrator does what a technician does, too.
     if not raw.execute(
         "SELECT 1 FROM pg_auth_members WHERE roleid = %s::regrole AND member = %s::regrole",
