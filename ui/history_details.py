@@ -70,6 +70,7 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
         about.append(_("Recorded then: {result}").format(result=result_words(head.status)))
     if head.technician:
         about.append(_("Technician: {name}").format(name=shown(head.technician)))
+    about.extend(recorded_by_lines(head))
     if head.exemption_expires is not None:
         about.append(
             _("Relies on an exemption until {day}").format(day=record_date(head.exemption_expires))
@@ -77,6 +78,27 @@ def about_lines(head: AuditSummary, as_of: date | None = None) -> list[str]:
     about.append(_(ORIGIN_ABOUT.get(head.origin.value, ORIGIN_ABOUT["local"])))
     return about
 
+
+def recorded_by_lines(head: AuditSummary) -> list[str]:
+    """Which login recorded the audit, on a team history only (the store gives none on
+    SQLite, where nobody vouches for a name), said as the server's word, not a typed name."""
+    if not head.recorded_by:
+        return []
+    return [
+        # Translators: "Recorded by: ann_smith (the team history's login)"
+        _("Recorded by: {login} (the team history's login)").format(
+            login=shown(head.recorded_by, 80)
+        ),
+        "    " + _(RECORDED_BY_MEANS),
+    ]
+
+
+RECORDED_BY_MEANS = N_(
+    "The database server wrote this login itself when the audit was recorded: no technician "
+    "or administrator of the team can type another name or change it later, unlike a name "
+    "typed at the bench or in a receipt. It says who recorded the audit, not that what the "
+    "audit says is true."
+)
 
 ORIGIN_ABOUT = {
     "local": N_("Audited on this computer"),

@@ -13,6 +13,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QModelIndex,
     QObject,
     Qt,
 )
@@ -23,7 +24,7 @@ from audit.text import visible
 from audit.words import status_label
 from ui import icons
 from ui.plain import tooltip
-from ui.tables import EnumTableModel
+from ui.tables import EnumTableModel, Index
 
 if TYPE_CHECKING:
     from audit.store import AuditSummary
@@ -95,6 +96,9 @@ class HistoryColumn(IntEnum):
     ASSURANCE = 7  # self-attested or witnessed, and a note when a claim was not taken
     POLICY_TEXT = 8  # "Older version" when judged under an earlier text of the policy
     TECHNICIAN = 9
+    # The team history's login that recorded it: last, and there only while some audit listed
+    # has one (a team history's; never on SQLite, where nobody vouches for a name).
+    RECORDED_BY = 10
 
 
 HEADERS = {
@@ -108,6 +112,7 @@ HEADERS = {
     HistoryColumn.ASSURANCE: N_("Assurance"),
     HistoryColumn.POLICY_TEXT: N_("Policy version"),
     HistoryColumn.TECHNICIAN: N_("Technician"),
+    HistoryColumn.RECORDED_BY: N_("Recorded by"),
 }
 RESULT_TODAY_HELP = N_(
     "What the audit means today, as the dashboard counts it: a deadline may have passed, or an "
@@ -130,8 +135,19 @@ POLICY_TEXT_HELP = N_(
     '"Older version": the audit was judged under an earlier text of its policy than the one '
     "in force now; check the device again to judge it under the current one."
 )
+RECORDED_BY_HELP = N_(
+    "Recorded by: the team history's database login that recorded the audit. The database "
+    "server writes it itself: no technician or administrator of the team can type another "
+    "name or change it later, unlike the Technician column, a name typed at the bench. It "
+    "says who recorded the audit, not that what the audit says is true."
+)
+NOT_RECORDED_WORDS = N_("Not recorded")
+NOT_RECORDED_HELP = N_(
+    "Not recorded: this audit was written before the team history kept who recorded each audit."
+)
 HEADER_HELP = {
     HistoryColumn.RESULT: RESULT_TODAY_HELP,
+    HistoryColumn.RECORDED_BY: RECORDED_BY_HELP,
     HistoryColumn.ASSURANCE: ASSURANCE_HELP,
     HistoryColumn.POLICY_TEXT: POLICY_TEXT_HELP,
 }
@@ -206,6 +222,7 @@ def history_row(
         HistoryColumn.ASSURANCE: assurance_words(audit),
         HistoryColumn.POLICY_TEXT: _(OLDER_WORDS) if audit.older_policy else "",
         HistoryColumn.TECHNICIAN: shown(audit.technician),
+        HistoryColumn.RECORDED_BY: shown(audit.recorded_by, 80) or _(NOT_RECORDED_WORDS),
     }
     return HistoryRow(audit, tuple(cells[c] for c in HistoryColumn), status, unwitnessed)
 
@@ -215,6 +232,14 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(HistoryColumn, HEADERS, parent)
+        self.recorded = False  # some audit listed names the login that recorded it
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        """Every column but "Recorded by" unless some audit listed has a login: a SQLite
+        history never does, and an empty column would read as nobody recorded anything."""
+        if parent.isValid():
+            return 0
+        return len(HistoryColumn) if self.recorded else len(HistoryColumn) - 1
 
     def set_audits(
         self,
@@ -235,11 +260,14 @@ class HistoryModel(EnumTableModel[HistoryRow, HistoryColumn]):
             )
             for a in audits
         ]
+        self.recorded = any(a.recorded_by for a in audits)
         self.endResetModel()
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and not 0 <= section < self.columnCount():
+            return None
         if (
             role == Qt.ItemDataRole.ToolTipRole
             and orientation == Qt.Orientation.Horizontal
@@ -290,9 +318,19 @@ def _older_tip(audit: AuditSummary) -> str:
     return shown(audit.older_policy, 400)
 
 
+def _recorded_tip(audit: AuditSummary) -> str:
+    if not audit.recorded_by:
+        return _(NOT_RECORDED_HELP)
+    # Translators: a login, then what it is: "ann_smith: the team history's login ..."
+    return _("{login}: the team history's login that recorded this audit").format(
+        login=shown(audit.recorded_by, 200)
+    )
+
+
 _TRUST_TIPS: dict[HistoryColumn, Callable[[AuditSummary], str]] = {
     HistoryColumn.ASSURANCE: _assurance_tip,
     HistoryColumn.POLICY_TEXT: _older_tip,
+    HistoryColumn.RECORDED_BY: _recorded_tip,
 }
 
 

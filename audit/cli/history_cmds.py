@@ -223,6 +223,10 @@ def run_history(args: argparse.Namespace) -> int:
             # here), disputed key, technician revoked, a claim not taken, re-judged: a reader
             # of the plain text must not see a status without why it may not count so
             print(f"    {visible(a.trust_note)}")
+        if a.recorded_by:  # a team history's login, never on SQLite: output there unchanged
+            print("    " + _("recorded by login {login}").format(login=visible(a.recorded_by)))
+    if any(a.recorded_by for a in audits):
+        print("\n" + _(RECORDED_BY_MEANS))
     if total > len(audits):
         shown = ngettext(
             "{count} of {total} audits shown; narrow the search or use --limit.",
@@ -232,6 +236,14 @@ def run_history(args: argparse.Namespace) -> int:
         print("\n" + shown.format(count=len(audits), total=total))
     return EXIT_OK
 
+
+RECORDED_BY_MEANS = N_(
+    "Recorded by login: the team history's database login that wrote the audit into it (an "
+    "audit moved in from a bench's history: the login that moved it). The database server "
+    "writes it itself: no technician or administrator of the team can type another name or "
+    "change it later, unlike the technician's name in a receipt. It says who recorded the "
+    "audit, not that what the audit says is true."
+)
 
 # How a receipt's assurance (a stored code) reads on the command line: in English the code
 # itself, as it always has; audit.store.technicians.ASSURANCE_WORDS says more, for windows.
@@ -276,6 +288,9 @@ def _audit_dict(a: Any) -> dict[str, Any]:
         "trust_note": a.trust_note or None,
         "merged_scans": a.merged_scans,
         "older_policy": a.older_policy or None,
+        # the team history's login that recorded it, as its server wrote it; null on a
+        # SQLite history (nobody vouches for a name there) and for audits from before v10
+        "recorded_by": a.recorded_by or None,
     }
 
 

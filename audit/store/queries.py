@@ -60,7 +60,14 @@ _SUMMARY = (
 )
 
 
-def _summary(row: tuple[Any, ...]) -> AuditSummary:
+def vouched_login(conn: Any, login: str) -> str:
+    """audits.recorded_by as a reader may take it: a team history's server writes it itself
+    (pg_schema's trigger), so it is the server's word; a SQLite file's column holds whatever
+    whoever opened the file put there, so it is shown as nobody's (docs/team-history.md)."""
+    return "" if isinstance(conn, sqlite3.Connection) else login
+
+
+def _summary(row: tuple[Any, ...], conn: Any) -> AuditSummary:
     (
         audit_id,
         uid,
@@ -117,7 +124,7 @@ def _summary(row: tuple[Any, ...]) -> AuditSummary:
         connection=stored_connection(connection),
         assurance=assurance,
         trust_note=trust_note,
-        recorded_by=recorded_by,
+        recorded_by=vouched_login(conn, recorded_by),
     )
 
 
@@ -189,7 +196,7 @@ def history(conn: sqlite3.Connection, f: HistoryFilter) -> list[AuditSummary]:
     elif f.offset:
         sql += " LIMIT -1 OFFSET ?"
         params.append(f.offset)
-    return annotate(conn, [_summary(row) for row in conn.execute(sql, params)])
+    return annotate(conn, [_summary(row, conn) for row in conn.execute(sql, params)])
 
 
 def standing(
@@ -230,7 +237,7 @@ def standing(
     if limit is not None:
         sql += " LIMIT :limit OFFSET :offset"
         params.update(limit=max(0, limit), offset=max(0, offset))
-    return [_summary(row) for row in conn.execute(sql, params)]
+    return [_summary(row, conn) for row in conn.execute(sql, params)]
 
 
 def count_history(conn: sqlite3.Connection, f: HistoryFilter) -> int:
@@ -246,7 +253,7 @@ def summary(conn: sqlite3.Connection, audit_id: int) -> AuditSummary:
             _("There is no audit {audit_id} in the history.").format(audit_id=audit_id),
             _("Refresh the history list; the audit may be in another history file."),
         )
-    return _summary(row)
+    return _summary(row, conn)
 
 
 def audit_details(conn: sqlite3.Connection, audit_id: int) -> AuditDetails:
@@ -574,7 +581,7 @@ def export_rows(
                 policy_sha256=row[16],
                 assurance=row[17],
                 trust_note=row[18],
-                recorded_by=row[19],
+                recorded_by=vouched_login(conn, row[19]),
             )
         )
     return result
