@@ -6,6 +6,10 @@ administrator's login (its password from the keyring, or libpq's PGPASSWORD / .p
 new person's password is asked twice and never echoed; `--password-stdin` reads one line from
 standard input instead, for a script (never a command-line argument: it would be seen in the
 process list and the shell's history). Nothing printed shows a password.
+
+Both connect as the store does (the same time limits, the same words for a server that cannot
+be reached or refuses the login) and make their changes in one transaction: a server lost
+half-way leaves nothing half made, and running the command again makes what is missing.
 """
 
 from __future__ import annotations

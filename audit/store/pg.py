@@ -40,7 +40,6 @@ from psycopg.pq import TransactionStatus
 from audit.errors import StoreError
 from audit.i18n import _
 from audit.store import pg_link, pg_schema
-from audit.store.db import BUSY_TIMEOUT_MS
 from audit.store.dialect import (
     ID_TABLES,
     WRITE_LOCK,
@@ -376,51 +375,22 @@ def open_team(target: str, *, read_only: bool = False) -> PgConnection:
     history made by a newer Device Audit."""
     shown = redact(target)
     params = parsed(target)
-    # The link's time limits (pg_link): the address's own where it sets them. The settings
-    # after them are this store's guarantees, which an address cannot change.
-    link = {k: v for k, v in pg_link.LIBPQ_DEFAULTS.items() if not params.get(k)}
-    connect_timeout = _seconds(params.get("connect_timeout"), CONNECT_TIMEOUT_S)
-    options = pg_link.server_options(str(params.get("options") or ""))
+    # The link's time limits and this store's guarantees, in the one place every session to the
+    # team history is opened (pg_link.connect: `team roles` and `add-person` open theirs there).
     try:
-        raw = pg_link.WatchedConnection.connect(
-            psycopg.conninfo.make_conninfo(with_password(target), **link),
-            autocommit=True,
-            connect_timeout=connect_timeout,
-            application_name="Device Audit",
-            options=(
-                f"{options} -c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on"
-                " -c TimeZone=UTC -c jit=off"
-                + (" -c default_transaction_read_only=on" if read_only else "")
-            ),
+        raw = pg_link.connect(
+            with_password(target), params, wait_s=CONNECT_TIMEOUT_S, read_only=read_only
         )
     except (psycopg.Error, UnicodeError) as exc:  # UnicodeError: a name no resolver takes
         raise _unreachable(shown, exc, _secrets(target)) from None
     conn = PgConnection(raw)
     try:
         with pg_words(shown):
-            # An answer not come when the server would have cancelled the statement, and the
-            # network had its connect_timeout to bring it, is not coming (pg_link).
-            grace = connect_timeout if connect_timeout > 0 else CONNECT_TIMEOUT_S  # libpq: none
-            raw.answer_within = grace
-            row = raw.execute(
-                "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
-            ).fetchone()
-            limit_ms = _seconds(row[0] if row else None, 0)
-            raw.answer_within = limit_ms / 1000 + grace if limit_ms else None
             _bring_up_to_date(conn, target, shown, read_only=read_only)
     except BaseException:
         conn.close()
         raise
     return conn
-
-
-def _seconds(value: object, default: int) -> int:
-    """A whole number from an address or a setting; `default` when it is not one (libpq
-    itself refuses an address whose connect_timeout is not a number)."""
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
 
 
 def _version(raw: psycopg.Connection[Any], shown: str) -> int:

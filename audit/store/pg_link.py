@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+import psycopg.conninfo
 import psycopg.errors
 
 from audit.errors import StoreError
@@ -213,6 +214,66 @@ class WatchedConnection(psycopg.Connection[Any]):
                 shown,
             ).format(seconds=shown)
         ) from None
+
+
+def seconds(value: object, default: int) -> int:
+    """A whole number from an address or a setting; `default` when it is not one (libpq
+    itself refuses an address whose connect_timeout is not a number)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
+def _guarantees(read_only: bool) -> str:
+    """The server options after the time limits: what "saved" and "busy" mean in the store,
+    which an address cannot change (lock_timeout bounds a wait for a lock as busy_timeout
+    does on SQLite; see audit.store.pg)."""
+    from audit.store.db import BUSY_TIMEOUT_MS
+
+    return (
+        f"-c lock_timeout={BUSY_TIMEOUT_MS} -c synchronous_commit=on -c TimeZone=UTC -c jit=off"
+        + (" -c default_transaction_read_only=on" if read_only else "")
+    )
+
+
+def connect(
+    conninfo: str, params: dict[str, Any], *, wait_s: int, read_only: bool = False
+) -> WatchedConnection:
+    """A session on the team history's server with the link's time limits, the store's
+    guarantees and its answer deadline set (autocommit: transactions are explicit).
+
+    The one way Device Audit opens a session there: the store (audit.store.pg) and the team's
+    setup commands (`team roles`, `team add-person`: audit.store.pg_roles) alike, so none of
+    them waits for ever on a silent server, and a failure means the same whoever meets it.
+    `conninfo`: the address with its password; `params`: its parts (pg.parsed); `wait_s`: the
+    connect_timeout where the address gives none. Raises what the driver raises (psycopg.Error;
+    UnicodeError for a name no resolver takes), for the caller to say in words (`failure`), and
+    StoreError, before connecting, for a server option the address may not set."""
+    link = {k: v for k, v in LIBPQ_DEFAULTS.items() if not params.get(k)}
+    timeout = seconds(params.get("connect_timeout"), wait_s)
+    options = server_options(str(params.get("options") or ""))
+    raw = WatchedConnection.connect(
+        psycopg.conninfo.make_conninfo(conninfo, **link),
+        autocommit=True,
+        connect_timeout=timeout,
+        application_name="Device Audit",
+        options=f"{options} {_guarantees(read_only)}",
+    )
+    try:
+        # An answer not come when the server would have cancelled the statement, and the
+        # network had its connect_timeout to bring it, is not coming.
+        grace = timeout if timeout > 0 else wait_s  # libpq: 0 is no limit
+        raw.answer_within = grace
+        row = raw.execute(
+            "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
+        ).fetchone()
+        limit_ms = seconds(row[0] if row else None, 0)
+        raw.answer_within = limit_ms / 1000 + grace if limit_ms else None
+    except BaseException:
+        raw.close()
+        raise
+    return raw
 
 
 # --- what a failure to connect means ---------------------------------------------------------

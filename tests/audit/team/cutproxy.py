@@ -19,10 +19,13 @@ from contextlib import contextmanager, suppress
 
 
 class CutProxy:
-    """Listens on 127.0.0.1:`port`, forwarding to `target_port`."""
+    """Listens on 127.0.0.1:`port`, forwarding to `target_port`; the COMMIT whose answer it
+    loses is the first after the bench sent `after` (an audit's INSERT unless told otherwise:
+    `team roles` and `add-person` send CREATE ROLE or GRANT)."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, after: bytes = b"INSERT INTO audits") -> None:
         self.target_port = target_port
+        self.after = after
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
@@ -71,7 +74,7 @@ class CutProxy:
                 seen = tail + data
                 tail = seen[-64:]
                 with self._lock:
-                    if b"INSERT INTO audits" in seen:
+                    if self.after in seen:
                         self._saw_insert = True
                     if self._saw_insert and not self.cut.is_set() and b"COMMIT" in seen:
                         self._commit_sent = True
@@ -96,8 +99,8 @@ class CutProxy:
 
 
 @contextmanager
-def cut_after_commit(target_port: int) -> Iterator[CutProxy]:
-    proxy = CutProxy(target_port)
+def cut_after_commit(target_port: int, after: bytes = b"INSERT INTO audits") -> Iterator[CutProxy]:
+    proxy = CutProxy(target_port, after)
     try:
         yield proxy
     finally:
