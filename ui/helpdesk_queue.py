@@ -182,7 +182,10 @@ class QueueController(QObject):
             self._record_waiting()
             self.removals.on_history_failed(error)
 
-        self.recorder.run("helpdesk:signed-today", work, done, failed, label=_("Reading the day"))
+        # Only reads: through a team history's read-only connection, never behind a write.
+        self.recorder.run(
+            "helpdesk:signed-today", work, done, failed, label=_("Reading the day"), read_only=True
+        )
 
     def hold(self, device_id: str, assessment: Assessment) -> bool:
         """Whether a phone's check is not written now: at the bench, while the day is read

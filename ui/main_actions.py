@@ -101,6 +101,10 @@ class MainWindowBase(QMainWindow):
         )
         self.find_action = self._action(_("&Find app"), key.Find)
         self.quit_action = self._action(_("&Quit"), key.Quit)
+        # Audits kept on this computer while the team history was away (ui.outbox_badge).
+        self.send_now_action = self._action(_("Send now"))
+        self.send_now_action.setObjectName("sendNowAction")
+        self.send_now_action.setEnabled(False)
         self.demo_action = self._action(
             _("Try the &demo phone"),
             "Ctrl+D",
@@ -152,6 +156,7 @@ class MainWindowBase(QMainWindow):
 
         install_menu(self, file_menu)
         team_history.install_menu(self, file_menu)  # Team history… (issue 18)
+        file_menu.addAction(self.send_now_action)  # the audits waiting on this computer
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         device_menu = bar.addMenu(_("&Device"))

@@ -240,6 +240,10 @@ class MainWindow(MainWindowBase):
         self.progress = StatusProgress(self.statusBar(), self.ops, self.cancel_action, self)
         self.progress_bar = self.progress.progress_bar
         self.progress_text = self.progress.progress_text
+        from ui.outbox_badge import OutboxBadge
+
+        self.outbox_badge = OutboxBadge(self.statusBar(), self.recorder, self.send_now_action, self)
+        self.outbox_badge.message.connect(self._status)
 
     def _connect(self) -> None:
         self.device_panel.view.selectionModel().currentChanged.connect(self._on_device_selected)
@@ -275,6 +279,7 @@ class MainWindow(MainWindowBase):
         if self._started:
             return
         self._started = True
+        self.recorder.refresh_waiting()  # audits an earlier run kept on this computer
         self.policies.load(settings.last_policy(), settings.last_exemptions())
         if self.sources.track_phones is not None:
             self.watcher = PhoneWatcher(self.sources.track_phones, self)

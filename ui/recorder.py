@@ -18,9 +18,15 @@ under the caller's key, so a newer search supersedes an older one. A read that a
 queues behind a write on the writers' connection (a long import holds that one), and an office
 login, which may only read, reads the same way.
 
-Switching history (`use`) writes what was asked first, then starts afresh: an audit begun in
-the old history is closed for the new one (its id means nothing there, or another audit), so
-the next check begins a new audit, and a step still sent to the old audit is refused in words.
+Switching history (`use`) never waits on the window's thread: each write is bound to the
+history in use when it was asked for (ui.recorder_writer.Writer), so what was asked of the old
+history is written there, in order, on a worker thread, and what is asked after the switch goes
+to the new one, after it. An audit begun in the old history is closed for the new one (its id
+means nothing there, or another audit), so the next check begins a new audit, and a step still
+sent to the old audit is refused in words.
+
+What waits in the outbox is counted after each write and each send (`waiting_changed`), so the
+window can say it for as long as it lasts, and `send_now` sends it from the write queue.
 
 Closing the app flushes the queue: writes not yet done are done there and then, so an audit the
 person saw finish is never lost to a quick quit.
@@ -59,6 +65,10 @@ from audit.i18n import _
 from audit.model import ActionResult, Assessment
 from audit.progress import CancelCheck, Progress
 from ui.ops import Operations
+from ui.recorder_writer import Job as _Job
+from ui.recorder_writer import Sent as _Sent
+from ui.recorder_writer import Writer, send_now, waiting_now
+from ui.recorder_writer import write as write_job
 
 if TYPE_CHECKING:
     from audit.store import Store
@@ -88,7 +98,10 @@ class AuditHandle:
     closed: bool = False  # a receipt was asked to be recorded: later scans start a new audit
     scans: set[tuple[str, str, str]] = field(default_factory=set)  # assessments asked for
     demo: bool = False  # the simulated demo phone: nothing of this audit is written
-    elsewhere: bool = False  # begun in the history used before a switch: never written now
+    # The audit ids it lives among (its Writer's `ids`): a step is written only by a writer of
+    # the same ids, never on an audit of another history that merely has the same number.
+    history: object = None
+    stranded: bool = False  # kept on this computer: the team refused it when it was sent
 
 
 @dataclass(frozen=True)
@@ -97,40 +110,6 @@ class _Held:
 
     handle: AuditHandle
     notice: Notice
-
-
-@dataclass(eq=False)
-class _Job:
-    what: str
-    write: Callable[[Store], object]
-    claimed: bool = False
-    finished: threading.Event = field(default_factory=threading.Event)
-    seconds: float = 0.0
-
-    def claim(self, lock: threading.Lock) -> bool:
-        with lock:
-            if self.claimed:
-                return False
-            self.claimed = True
-            return True
-
-
-def _same_history(handle: AuditHandle) -> None:
-    """Refuse, in words, a step of an audit begun in the history used before a switch: its id
-    there names nothing, or another device's audit, in the history in use now."""
-    if handle.elsewhere:
-        from audit.errors import StoreError
-
-        raise StoreError(
-            _(
-                "This step belongs to an audit begun before the history was switched, so it "
-                "was not added to the history in use now."
-            ),
-            _(
-                "Check the device again to audit it in this history. A receipt file already "
-                "saved can be added with File › Import receipts…"
-            ),
-        )
 
 
 def assessment_key(assessment: Assessment) -> tuple[str, str, str]:
@@ -146,6 +125,13 @@ class AuditRecorder(QObject):
 
     written = Signal(object)
     """An AuditHandle after a write to its audit landed."""
+    waiting_changed = Signal(int)
+    """How many audits wait in the outbox, when that changed (after a write, a send, a
+    switch, or `refresh_waiting`)."""
+    sent = Signal(object)
+    """A Notice saying what "Send now" did."""
+    switched = Signal()
+    """Another history is in use (`use`)."""
     failed = Signal(object)
     """An error of a write (StoreError: the disk is full, the file is damaged...)."""
     not_recorded = Signal(str)
@@ -166,13 +152,9 @@ class AuditRecorder(QObject):
         # A file, a team history's address, or None (the default file). An address from the
         # dialog holds no password; one DEVICE_AUDIT_DB holds is never shown (target.shown).
         self.path = path
-        self._store: Store | None = None
+        self._writer = Writer(path)  # where the writes asked from now on go
         self._read_store: Store | None = None  # a team history's read-only connection
-        self.queued = False  # writing to the outbox: the team history could not be reached
-        self._team_written = False  # something of this run is in the team history
-        self._outbox_tried = False
-        self.path_in_use: Path | None = None  # the outbox, while the server is away
-        self._open_lock = threading.Lock()
+        self.waiting: int | None = None  # audits in the outbox, as last counted
         self._read_lock = threading.Lock()  # opening the reader never waits on the writers
         self._handles: weakref.WeakSet[AuditHandle] = weakref.WeakSet()
         self._runs_writing = 0  # run() calls that may write, in flight (an import, say)
@@ -188,15 +170,22 @@ class AuditRecorder(QObject):
 
     def store(self) -> Store:
         """The store, opened on first use (call from a worker thread: it may migrate)."""
-        with self._open_lock:
-            if self._store is None:
-                from audit.store import Store
+        return self._writer.open()
 
-                target: Path | str | None = self.path
-                if self.queued:
-                    target = self.path_in_use  # the password: audit.store.pg, from the keyring
-                self._store = Store(target)
-            return self._store
+    @property
+    def _store(self) -> Store | None:
+        """The writers' connection, if one is open (tests check that reads opened none)."""
+        return self._writer.store
+
+    @property
+    def queued(self) -> bool:
+        """Whether the writes go to the outbox: the team history could not be reached."""
+        return self._writer.queued
+
+    @property
+    def path_in_use(self) -> Path | None:
+        """The outbox, while the team history's server is away."""
+        return self._writer.path_in_use
 
     def _reader(self) -> Store:
         """The team history opened read-only, on first use (from a worker thread). A history
@@ -218,19 +207,15 @@ class AuditRecorder(QObject):
             return self._read_store
 
     def _forget(self, store: Store, error: BaseException) -> None:
-        """A team history's connection the server dropped (a restart, the network) stays
-        dead: forget it, so that the next use connects again."""
-        if not self.team:
-            return
+        """The reader's connection the server dropped (a restart, the network) stays dead:
+        forget it, so that the next read connects again (the writers': Writer.forget)."""
         from audit.store.outbox import unreachable
 
         if not unreachable(error):
             return
-        with self._read_lock, self._open_lock:
+        with self._read_lock:
             if store is self._read_store:
                 self._read_store = None
-            elif store is self._store and not self.queued:
-                self._store = None
         store.close()
 
     def _read(
@@ -255,11 +240,11 @@ class AuditRecorder(QObject):
         return query(self._reader(), progress, cancelled)
 
     def _close_stores(self) -> None:
-        with self._read_lock, self._open_lock:
-            for store in (self._store, self._read_store):
-                if store is not None:
-                    store.close()
-            self._store = self._read_store = None
+        with self._read_lock:
+            reader, self._read_store = self._read_store, None
+        if reader is not None:
+            reader.close()
+        self._writer.close()
 
     @property
     def team(self) -> bool:
@@ -276,16 +261,58 @@ class AuditRecorder(QObject):
             return self._runs_writing > 0
 
     def use(self, target: Path | str | None) -> None:
-        """Use another history from now on (File › Team history…): what was asked is written to
-        the one it was asked of first; the audits begun there are closed for the new one."""
-        self.flush()
-        self._close_stores()
-        if target != self.path or self.queued:  # the ids it gave mean nothing in `target`
+        """Use another history from now on (File › Team history…), without waiting: what was
+        asked of the old one is still written there first, on a worker thread (the queue keeps
+        the order), then its connections close; the audits begun there are closed for the new
+        one. Reads from now on read `target`."""
+        old = self._writer
+        if target != self.path or old.queued:
+            # The ids it gave mean nothing in `target`: the next check begins anew, and a step
+            # still sent to one of its audits is refused (their `history` is not the new one's).
             for handle in list(self._handles):
-                handle.closed = handle.elsewhere = True
+                handle.closed = True
+            self._writer = Writer(target)
+        # else the same history: the same writer goes on (its audits too, whatever its server
+        # does meanwhile); its connections open again, with the password the keyring has now.
         self.path = target
-        self.queued = self._team_written = self._outbox_tried = self._closed = False
-        self.path_in_use = None
+        with self._read_lock:
+            reader, self._read_store = self._read_store, None
+
+        def retire(_nothing: object) -> None:
+            old.close()
+            if reader is not None:
+                reader.close()
+
+        self._submit(_Job("switch", retire, old, plain=True))
+        self.switched.emit()
+
+    def refresh_waiting(self) -> None:
+        """Count the audits waiting in the outbox, in the background; `waiting_changed` says
+        it (at start: an outbox an earlier run left). Counted in the write queue's turn (every
+        plain job counts when it is done): a count beside a write could open the outbox while
+        that write is still making it."""
+        self._submit(_Job("count", lambda _nothing: None, self._writer, plain=True))
+
+    def send_now(self) -> None:
+        """Send what waits in the outbox now, after the writes asked before (the write queue's
+        order), off the window's thread; `sent` says what happened."""
+        writer = self._writer
+
+        def send(_nothing: object) -> _Sent:
+            return _Sent(send_now(writer, list(self._handles)))
+
+        self._submit(_Job("send", send, writer, plain=True))
+
+    @property
+    def sending(self) -> bool:
+        """Whether a "Send now" is asked for and not done yet."""
+        jobs = [*self._queue, *([self._current] if self._current is not None else [])]
+        return any(job.what == "send" for job in jobs)
+
+    def _note_waiting(self, count: int | None) -> None:
+        if count is not None and count != self.waiting:
+            self.waiting = count
+            self.waiting_changed.emit(count)
 
     @property
     def store_path(self) -> Path:
@@ -344,6 +371,7 @@ class AuditRecorder(QObject):
             assessment.scan.device.id, assessment.policy.id, assessment.policy.sha256
         )
         handle.scans.add(assessment_key(assessment))
+        handle.history = self._writer.ids
         self._handles.add(handle)
         # The one demo rule, and the audit's uid; the store loads later.
         from audit.workflow.history import new_uid, recorded
@@ -369,7 +397,7 @@ class AuditRecorder(QObject):
             )
             return handle
 
-        self._submit(_Job("begin", write))
+        self._submit(_Job("begin", write, self._writer))
         return handle
 
     def add_assessment(self, handle: AuditHandle, assessment: Assessment) -> bool:
@@ -385,7 +413,7 @@ class AuditRecorder(QObject):
 
             record_check(store, assessment, audit_id=audit_id)
 
-        self._submit(_Job("assessment", self._on(handle, write)))
+        self._submit(_Job("assessment", self._on(handle, write), self._writer, handle))
         return True
 
     def add_actions(self, handle: AuditHandle, actions: Sequence[ActionResult]) -> None:
@@ -398,7 +426,7 @@ class AuditRecorder(QObject):
 
             record_done(store, audit_id, done)
 
-        self._submit(_Job("actions", self._on(handle, write)))
+        self._submit(_Job("actions", self._on(handle, write), self._writer, handle))
 
     def add_receipt(
         self,
@@ -428,7 +456,6 @@ class AuditRecorder(QObject):
             )
 
         def run_and_tell(store: Store) -> AuditHandle | _Held | None:
-            _same_history(handle)
             if handle.id is None:  # beginning it failed, and that failure was reported
                 return None
             notice = write(store, handle.id)
@@ -438,7 +465,7 @@ class AuditRecorder(QObject):
                 notice = kept_receipt_notice()
             return handle if notice is None else _Held(handle, notice)
 
-        self._submit(_Job("receipt", run_and_tell))
+        self._submit(_Job("receipt", run_and_tell, self._writer, handle))
 
     def _say_not_recorded(self) -> None:
         if self.demo_said:
@@ -454,7 +481,6 @@ class AuditRecorder(QObject):
         handle: AuditHandle, write: Callable[[Store, int], object]
     ) -> Callable[[Store], AuditHandle | None]:
         def run(store: Store) -> AuditHandle | None:
-            _same_history(handle)
             if handle.id is None:  # beginning it failed, and that failure was reported
                 log.info("skipping a write to an audit that could not be started")
                 return None
@@ -494,7 +520,13 @@ class AuditRecorder(QObject):
             self._next()
 
         def done(result: object) -> None:
-            self.timings.append((job.what, job.seconds))
+            if not job.plain:
+                self.timings.append((job.what, job.seconds))
+            self._note_waiting(job.waiting)
+            if isinstance(result, _Sent):
+                settle()  # done: the words come with the send no longer under way
+                self.sent.emit(result.notice)
+                return
             if isinstance(result, _Held):
                 self.written.emit(result.handle)
                 self.held.emit(result.notice)
@@ -503,6 +535,7 @@ class AuditRecorder(QObject):
             settle()
 
         def failed(error: BaseException) -> None:
+            self._note_waiting(job.waiting)
             self.failed.emit(error)
             settle()
 
@@ -518,61 +551,12 @@ class AuditRecorder(QObject):
     def _execute(self, job: _Job) -> object:
         start = time.perf_counter()
         try:
-            return self._write(job)
+            return job.write(None) if job.plain else write_job(job, self.held.emit)
         finally:
             job.seconds = time.perf_counter() - start
+            if job.writer.team or job.plain:  # a file history never writes to the outbox
+                job.waiting = waiting_now()
             job.finished.set()
-
-    def _write(self, job: _Job) -> object:
-        """The job's write; to the outbox when the team history's server is away (see the
-        module docstring), then what waited is sent once the team history took a write."""
-        from audit.errors import StoreError
-
-        store: Store | None = None
-        try:
-            store = self.store()
-            result = job.write(store)
-        except StoreError as error:
-            if not self.team or self.queued or self._team_written:
-                if store is not None:  # said as a failure; the next write connects again
-                    self._forget(store, error)
-                raise
-            from audit.store.outbox import unreachable
-
-            if not unreachable(error):
-                raise
-            return self._to_outbox(job, error)
-        if self.team and not self.queued:
-            self._team_written = True
-            self._send_outbox()
-        return result
-
-    def _to_outbox(self, job: _Job, error: BaseException) -> object:
-        from audit.store.outbox import outbox_path
-        from audit.workflow.history import kept_notice
-
-        with self._open_lock:
-            if self._store is not None:
-                self._store.close()  # its connection is gone; nothing of this run is there
-            self._store = None
-            self.queued = True
-            self.path_in_use = outbox_path()
-        result = job.write(self.store())
-        message = getattr(error, "message", str(error))
-        self.held.emit(kept_notice(message))
-        return result
-
-    def _send_outbox(self) -> None:
-        """Send what waits in the outbox, once, after a write reached the team history; a
-        failure leaves it waiting and is said, never in the way of the audit."""
-        if self._outbox_tried or self._store is None:
-            return
-        self._outbox_tried = True
-        from audit.workflow.history import send_waiting
-
-        said = send_waiting(self._store)
-        if said is not None:
-            self.held.emit(said)
 
     def flush(self) -> None:
         """Do every write not done yet, now (on the calling thread): for closing the app."""
@@ -581,6 +565,8 @@ class AuditRecorder(QObject):
         jobs = ([current] if current is not None else []) + list(self._queue)
         self._queue.clear()
         for job in jobs:
+            if job.what == "send" and job.claim(self._claim_lock):
+                continue  # closing: what waits stays on this computer, sent at the next run
             if job.claim(self._claim_lock):
                 try:
                     self._execute(job)

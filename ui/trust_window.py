@@ -5,7 +5,8 @@ accepted (id, version, digest, who accepted it); "Accept policy file…" adds on
 made under it are imported (audit.store.trust). *Technician keys* lists the enrolled keys (name,
 fingerprint, enrolled by, date, revoked); a receipt that names a technician is witnessed only
 when signed by one of them, of a phone on a cable. Every store call runs through the recorder,
-off the GUI thread. Names and ids came from files: shown as plain text. *Exemptions*
+off the GUI thread; the lists are read through the history's read-only reader. Names and
+ids came from files: shown as plain text. *Exemptions*
 (ui.trust_exemptions) lists the exemptions the helpdesk accepted; an audit "compliant with
 exceptions" counts so only with those.
 """
@@ -204,7 +205,11 @@ class TrustWindow(QMainWindow):
         def work(store: Store, _p: object, _c: object) -> tuple[KnownPolicies, list[Technician]]:
             return store.known_policies(), store.technicians()
 
-        self.recorder.run("trust:read", work, self._show, self._failed, label=_("Reading"))
+        # Only reads: a team history's read-only connection, so the lists never wait behind a
+        # write (an import holds the writers' connection) and an office login can open them.
+        self.recorder.run(
+            "trust:read", work, self._show, self._failed, label=_("Reading"), read_only=True
+        )
         self.exemptions.reload()
 
     def _show(self, result: tuple[KnownPolicies, list[Technician]]) -> None:

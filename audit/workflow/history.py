@@ -198,12 +198,14 @@ def queued_notice(problem: str, path: Path) -> Notice:
 def kept_notice(problem: str) -> Notice:
     """What the app says when an audit went to the outbox: the plain news first (a status bar
     shows the start of a long line only), then the server's own words, for the administrator.
-    No file path and no command: the app sends what waits at its next audit that reaches the
-    server."""
+    No file path and no command: the main window counts what waits and has a Send now button
+    for it (ui.outbox_badge); the app's writes after this one go to the outbox too, so "the
+    next audit" would not send it in this run."""
     return Notice(
         _(
-            "The team history cannot be reached: this audit is saved on this computer for now "
-            "and sent with the next audit once the server is back. Nothing is lost."
+            "The team history cannot be reached: this audit is saved on this computer for now. "
+            "Nothing is lost: press Send now at the bottom of the main window once the server "
+            "is back."
         ),
         # Translators: {problem} is the sentence saying why the server cannot be reached.
         _("If this lasts, tell your administrator: {problem}").format(problem=problem),
@@ -217,8 +219,8 @@ def kept_receipt_notice() -> Notice:
     return Notice(
         _(
             "The signed receipt is saved on this computer with its audit, not yet in the team "
-            "history: the server cannot be reached. It is sent with the next audit once the "
-            "server is back. Nothing is lost."
+            "history: the server cannot be reached. Nothing is lost: press Send now at the "
+            "bottom of the main window once the server is back."
         ),
         warning=True,
     )
