@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import ipaddress
 import logging
 import os
 import re
@@ -47,6 +46,7 @@ from audit.errors import (
 from audit.i18n import _
 from audit.model import Connection, ConnectionKind
 from audit.text import visible
+from audit.this_computer import reaches_this_computer
 
 log = logging.getLogger(__name__)
 
@@ -480,7 +480,9 @@ _EMULATOR = re.compile(r"emulator-\d{1,5}")
 # Wireless debugging found by mDNS: "adb-<serial>-<id>._adb-tls-connect._tcp" (and the pairing-free
 # "._adb._tcp"), with or without the final dot.
 _MDNS = re.compile(r"[^\s]+\._adb(?:-tls-connect)?\._tcp\.?")
-_HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(?P<port>\d{1,5})")
+_HOST_PORT = re.compile(
+    r"(?P<host>\[[0-9A-Fa-f:.]+(?:%[^\s\[\]]+)?\]|[^\s:\[\]]+):(?P<port>\d{1,5})"
+)
 
 
 def reached_by(serial: str, tags: dict[str, str]) -> Connection:
@@ -491,6 +493,8 @@ def reached_by(serial: str, tags: dict[str, str]) -> Connection:
     debugging) or emulator-NNNN (an emulator on this computer). A phone can choose its USB serial
     number, so a serial that looks like an address is read as one: the reading errs towards
     "not a cable". What is left is a USB phone whose server gives no path (adb on Windows).
+    A HOST:PORT whose host reaches this computer in any spelling adb accepts (127.1, 0.0.0.0,
+    its own name or address: audit.this_computer) is loopback, never the network.
     """
     info = {key: tags.get(key, "") for key in ("product", "model", "device")}
     usb_path = tags.get("usb", "")
@@ -502,22 +506,10 @@ def reached_by(serial: str, tags: dict[str, str]) -> Connection:
         return Connection(ConnectionKind.NETWORK, address=serial, **info)
     host_port = _HOST_PORT.fullmatch(serial)
     if host_port is not None:
-        kind = ConnectionKind.LOOPBACK if _loopback(host_port["host"]) else ConnectionKind.NETWORK
+        local = reaches_this_computer(host_port["host"])
+        kind = ConnectionKind.LOOPBACK if local else ConnectionKind.NETWORK
         return Connection(kind, address=serial, **info)
     if ":" in serial or not serial.strip() or any(c.isspace() for c in serial):
         # Not a name adb gives a USB phone (vsock:3:5555, an odd transport): never a cable.
         return Connection(ConnectionKind.NETWORK, address=serial or "?", **info)
     return Connection(ConnectionKind.USB, **info)
-
-
-def _loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 (and its IPv4-mapped form) or localhost: a program on this computer."""
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or (mapped is not None and mapped.is_loopback)

@@ -9,7 +9,6 @@ relay), and the receipt says so (loopback or network), whatever the daemon claim
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from audit.sources.ios.pairing import pair
 from audit.sources.ios.usbmux import MuxDevice, Usbmux
 from audit.sources.ios.wire import ENV, WireError, usbmuxd_address
 from audit.text import visible
+from audit.this_computer import reaches_this_computer
 
 PREFIX = IOS_PREFIX
 
@@ -142,7 +142,7 @@ def connection_for(mux: Usbmux, device: MuxDevice) -> Connection:
     if default:
         return Connection(ConnectionKind.NETWORK, address=f"Wi-Fi sync via usbmuxd ({device.udid})")
     where = str(mux.address)
-    local = mux.address.path != "" or _is_loopback(mux.address.host)
+    local = mux.address.path != "" or reaches_this_computer(mux.address.host)
     kind = ConnectionKind.LOOPBACK if local else ConnectionKind.NETWORK
     return Connection(kind, address=f"usbmuxd at {where} ({ENV})")
 
@@ -150,15 +150,6 @@ def connection_for(mux: Usbmux, device: MuxDevice) -> Connection:
 def _major(version: str) -> int:
     head = version.split(".", 1)[0]
     return int(head) if head.isdigit() and len(head) < 4 else 0
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def identity(values: dict[str, Any], device: MuxDevice, connection: Connection) -> Device:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
+import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,6 +107,49 @@ def test_without_a_usb_path_a_serial_shaped_like_an_address_is_never_a_cable() -
     assert reached_by("a b", {}).kind is ConnectionKind.NETWORK
 
 
+def _own_hosts() -> list[str]:
+    """This computer's own addresses as adb names them (IPv6 in brackets, with its zone)."""
+    hosts = []
+    for entries in psutil.net_if_addrs().values():
+        for entry in entries:
+            if entry.family == socket.AF_INET:
+                hosts.append(entry.address)
+            elif entry.family == socket.AF_INET6:
+                hosts.append(f"[{entry.address}]")
+    return hosts
+
+
+# What adb lists after `adb connect HOST:5555` for HOST spelled another way than 127.0.0.1:
+# each reaches this computer (tests/review_s5/test_loopback_spellings.py).
+THIS_COMPUTER = [
+    "127.1",
+    "0",
+    "0.0.0.0",
+    "2130706433",
+    "0x7f.1",
+    "0177.0.0.1",
+    "[::]",
+    "[::ffff:127.0.0.1]",
+    "[::ffff:7f00:1]",
+    "LOCALHOST",
+    socket.gethostname(),
+    *_own_hosts(),
+]
+
+
+@pytest.mark.parametrize("host", THIS_COMPUTER)
+def test_every_spelling_of_this_computer_is_loopback_never_the_network(host: str) -> None:
+    connection = reached_by(f"{host}:5555", {"model": "Pixel_4a"})
+    assert connection.kind is ConnectionKind.LOOPBACK
+    assert connection.address == f"{host}:5555" and connection.model == "Pixel_4a"
+
+
+@pytest.mark.parametrize("host", ["198.51.100.7", "0127.0.0.1", "[2001:db8::7]", "[fe80::1%lo]"])
+def test_another_machine_s_address_stays_the_network(host: str) -> None:
+    """A phone on Wi-Fi keeps "over the network" (0127.0.0.1 is octal for 87.0.0.1)."""
+    assert reached_by(f"{host}:5555", {}).kind is ConnectionKind.NETWORK
+
+
 _WORD = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 _TAG = st.tuples(st.sampled_from(["usb", "product", "model", "device", "transport_id"]), _WORD)
 
@@ -176,3 +221,24 @@ def test_a_phone_connected_over_loopback_is_recorded_so_and_verify_says_it(
 
 def test_a_phone_the_server_does_not_list_is_not_recorded(adb_server: AdbServer) -> None:
     assert Adb(adb_server.port).reached("no-such-phone") is None
+
+
+def test_a_simulator_reached_by_any_spelling_of_this_computer_is_loopback(
+    adb_server: AdbServer, sim_phone: PhoneFactory
+) -> None:
+    """The real adb server connects to a simulator listening on every address of this
+    computer, by each spelling a person could type; each transport reads as loopback."""
+    phone = sim_phone(host="0.0.0.0", connect=False)
+    own = [h for h in _own_hosts() if ":" not in h and not h.startswith("127.")]
+    hosts = ["0x7f.1", "127.0.1", "[::ffff:127.0.0.1]", "LOCALHOST", socket.gethostname(), *own]
+    adb = Adb(adb_server.port)
+    for host in hosts:
+        address = f"{host}:{phone.port}"
+        answer = adb_server.adb("connect", address)
+        try:
+            assert "connected to" in answer.stdout, answer
+            adb_server.wait_for_state(address, {"device"})
+            listed = adb.reached(address)
+            assert listed is not None and listed.kind is ConnectionKind.LOOPBACK, (host, listed)
+        finally:
+            adb_server.adb("disconnect", address)

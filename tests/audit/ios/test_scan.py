@@ -4,6 +4,7 @@ a scan look whole or compliant when it is not."""
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 
 import pytest
@@ -22,6 +23,8 @@ from audit.policy import evaluate, load_policy, loads_policy
 from audit.sources.ios import pairing
 from audit.sources.ios.guidance import IPhoneState
 from audit.sources.ios.scan import IPhoneNotReady, scan_iphone
+from audit.sources.ios.usbmux import Usbmux
+from audit.sources.ios.wire import parse_address
 from tests.audit.ios.conftest import Start, client
 from tests.iossim.daemon import SimulatedIPhone
 
@@ -75,6 +78,22 @@ def test_a_usbmuxd_named_by_the_environment_is_not_taken_for_a_cable(iphones: St
     assert scan.device.connection.kind is ConnectionKind.LOOPBACK
     assert not scan.device.connection.cabled
     assert judged(scan) is DeviceStatus.COMPLIANT
+
+
+@pytest.mark.parametrize(
+    "host", ["127.1", "0x7f.1", "2130706433", "0.0.0.0", "LOCALHOST", socket.gethostname()]
+)
+def test_a_usbmuxd_on_this_computer_spelled_another_way_is_still_loopback(
+    iphones: Start, host: str
+) -> None:
+    """USBMUXD_SOCKET_ADDRESS=127.1:PORT reaches the same program as 127.0.0.1:PORT: the
+    receipt must not say "over the network" (tests/review_s5/test_loopback_spellings.py)."""
+    mux = iphones("clean-iphone")
+    port = mux.address.rsplit(":", 1)[1]
+    scan = scan_iphone("00008030-001A2D3C0E12802E", mux=Usbmux(parse_address(f"{host}:{port}")))
+    assert scan.device.connection is not None
+    assert scan.device.connection.kind is ConnectionKind.LOOPBACK, scan.device.connection
+    assert scan.device.connection.address == f"usbmuxd at {host}:{port} (USBMUXD_SOCKET_ADDRESS)"
 
 
 def test_a_phone_answering_with_another_udid_is_refused(iphones: Start) -> None:
