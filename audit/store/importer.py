@@ -95,7 +95,16 @@ SIMULATED_REASON = N_(
 
 
 def default_workers(files: int) -> int:
-    return min(4, os.cpu_count() or 1) if files >= PARALLEL_FROM else 0
+    """Verifying processes for an import of `files`: one per core this process may use (a
+    container or `taskset` may allow fewer than the machine has), at most four."""
+    return min(4, usable_cores()) if files >= PARALLEL_FROM else 0
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # not on Windows or macOS
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

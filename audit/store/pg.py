@@ -137,6 +137,13 @@ _ARRAY_FORMS = {
 
 _INTEGERS = frozenset({"bigint", "integer", "smallint"})
 
+# Column types a COPY sends in binary, and the Python values that are sent so (None too): a
+# receipt's envelope then travels as its bytes, not as text twice its size that the server
+# decodes again, and no value is escaped or parsed. A batch with any other value (a SQLite file
+# moved in may hold text in an integer column) goes as text, which the server converts or
+# refuses as before.
+_BINARY_COPY: dict[str, type] = {**dict.fromkeys(_INTEGERS, int), "text": str, "bytea": bytes}
+
 # Rows a table must have grown by, through this connection's COPYs, before it is analysed
 # again (PgConnection._analyze_grown); and at least doubled.
 ANALYZE_FROM = 1000
@@ -173,6 +180,18 @@ class _Rows:
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self._rows)
+
+
+def _binary_copy(types: list[str], batch: list[Any]) -> bool:
+    """Whether a COPY of these rows into columns of these types may go in binary."""
+    if any(kind not in _BINARY_COPY for kind in types):
+        return False
+    kinds = [_BINARY_COPY[kind] for kind in types]
+    return all(
+        value is None or isinstance(value, kind)
+        for values in batch
+        for value, kind in zip(values, kinds, strict=True)
+    )
 
 
 class PgConnection:
@@ -290,7 +309,12 @@ class PgConnection:
             first = int(row[0]) + 1
             columns = ["id", *columns]
             batch = [(first + n, *values) for n, values in enumerate(batch)]
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        types = self._column_types(table)
+        binary = _binary_copy([types.get(name, "") for name in columns], batch)
+        form = " (FORMAT BINARY)" if binary else ""
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{form}") as copy:
+            if binary:
+                copy.set_types([types[name] for name in columns])
             for values in batch:
                 copy.write_row(values)
         self._copied[table] = self._copied.get(table, 0) + len(batch)

@@ -218,3 +218,47 @@ def test_a_big_bulk_write_refreshes_statistics_only_where_the_account_may(
         owner.raw.execute("DROP TABLE IF EXISTS keys_copied")
         owner.raw.execute("DROP ROLE IF EXISTS da_test_writer")
         owner.close()
+
+
+_ODD_TEXT = st.text(max_size=12).filter(lambda t: "\x00" not in t) | st.sampled_from(
+    ["\\", "\\N", "\t", "\n", "\r\n", "é", "日本", "'", '"', ",", "\\x00"]
+)
+# What an integer column may be given: ints, and the digits a moved SQLite file may hold as text.
+_NUMBER = st.integers(-(2**31), 2**31 - 1) | st.integers(0, 10**6).map(str)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    # the table is emptied at each example: the fixture's connections are all it keeps
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.none() | _ODD_TEXT, _NUMBER, _ODD_TEXT, st.none() | st.integers(-(2**62), 2**62)
+        ),
+        max_size=25,
+    )
+)
+def test_an_insert_of_many_rows_leaves_what_sqlite_leaves(
+    both: tuple[sqlite3.Connection, Any], rows: list[tuple[Any, ...]]
+) -> None:
+    """Many INSERTs go through COPY, in binary when every value is of its column's type (the
+    import's rows) and as text otherwise (digits as text in an integer column): either way the
+    table holds what SQLite's does."""
+    lite, team = both
+    numbered = [(n, *row) for n, row in enumerate(rows, start=1)]
+    for conn in (lite, team):
+        conn.execute("DELETE FROM t")
+        conn.executemany("INSERT INTO t (id, name, n, note, big) VALUES (?, ?, ?, ?, ?)", numbered)
+    assert _rows(team) == _rows(lite)
+
+
+def test_binary_copy_only_for_values_of_their_columns_type() -> None:
+    from audit.store.pg import _binary_copy
+
+    assert _binary_copy(["bigint", "text", "bytea"], [(1, "a", b"x"), (None, None, None)])
+    assert not _binary_copy(["bigint", "text"], [(1, "a"), ("2", "b")])  # digits as text
+    assert not _binary_copy(["bigint", "bytea"], [(1, bytearray(b"x"))])
+    assert not _binary_copy(["double precision"], [(1.5,)])  # a type not sent in binary
