@@ -239,6 +239,22 @@ class AuditRecorder(QObject):
             self._forget(reader, error)
         return query(self._reader(), progress, cancelled)
 
+    def _on_team(
+        self,
+        query: Callable[[Store, Progress, CancelCheck], T],
+        progress: Progress,
+        cancelled: CancelCheck,
+    ) -> T:
+        """A write asked through run() (a trust decision, an import) while the audits go to
+        the outbox: to the team history itself, on a connection of its own, or its refusal in
+        words ("cannot be reached"). Only audits wait in the outbox to be sent: a technician
+        enrolled or a policy accepted there would never reach the team, while the person was
+        told it was done."""
+        from audit.store import Store
+
+        with Store(self.path) as team:
+            return query(team, progress, cancelled)
+
     def _close_stores(self) -> None:
         with self._read_lock:
             reader, self._read_store = self._read_store, None
@@ -347,6 +363,8 @@ class AuditRecorder(QObject):
             with self._runs_lock:
                 self._runs_writing += 1
             try:
+                if self.team and self.queued:
+                    return self._on_team(query, progress, cancelled)
                 return query(self.store(), progress, cancelled)
             finally:
                 with self._runs_lock:

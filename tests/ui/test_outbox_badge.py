@@ -147,3 +147,29 @@ def test_the_count_follows_each_write_into_the_outbox(
     qtbot.waitUntil(lambda: window.recorder.waiting == 2, timeout=WAIT)
     assert badge_text(window) == waiting_words(2)
     assert "saved on this computer" in getattr(told[0], "text", "")
+
+
+def test_a_trust_decision_never_goes_into_the_outbox(qtbot: QtBot, away: str) -> None:
+    """With the audits going to the outbox, enrolling a technician goes to the team history or
+    is refused in words: kept in the outbox it would never reach the team (only audits are
+    sent), while the person was told "Enrolled"."""
+    from audit.attestation import Signer
+
+    window = window_of(qtbot)
+    window.start()
+    window.recorder.begin(phone("T1"))  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: window.recorder.waiting == 1, timeout=WAIT)
+    assert window.recorder.queued
+    done: list[object] = []
+    failed: list[BaseException] = []
+    fingerprint = Signer.generate().fingerprint
+
+    def enrol(store: Store, _p: object, _c: object) -> object:
+        return store.enrol_technician("Sam Lee", fingerprint, by="Ann")
+
+    window.recorder.run("trust:enrol", enrol, done.append, failed.append)
+    qtbot.waitUntil(lambda: bool(done or failed), timeout=WAIT)
+    assert not done
+    assert "cannot be reached" in str(failed[0])
+    with Store(outbox.outbox_path()) as box:
+        assert box.technicians() == []
