@@ -100,7 +100,9 @@ class ExemptionsTab(QWidget):
         ) -> tuple[list[AcceptedExemption], list[WaitingExemption]]:
             return store.accepted_exemptions(), store.waiting_exemptions()
 
-        self.recorder.run("trust:exemptions", work, self._show, self._failed, label=_("Reading"))
+        self.recorder.run(
+            "trust:exemptions", work, self._show, self._failed, label=_("Reading"), read_only=True
+        )
 
     def _show(self, result: tuple[list[AcceptedExemption], list[WaitingExemption]]) -> None:
         rows, waiting = result

@@ -55,6 +55,7 @@ def test_the_trust_windows_lists_read_while_a_write_waits_for_the_teams_write_lo
         trust = TrustWindow(bench)
         qtbot.addWidget(trust)
         qtbot.waitUntil(lambda: trust.policies.rowCount() > 0, timeout=WAIT)
+        qtbot.waitUntil(lambda: "No device is waiting" in trust.exemptions.waiting.text())
         assert bench.pending == 1  # the write still waits for the lock
         assert trust.message.text() == ""  # read, not refused
         other_bench.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK,))
