@@ -129,6 +129,14 @@ def _exemption_parser(sub: Any) -> None:
             "everything); refused without this"
         ),
     )
+    accept.add_argument(
+        "--everyone",
+        action="store_true",
+        help=_(
+            "also accept an exemption that names no person and no device (it covers whoever "
+            "lists it); refused without this"
+        ),
+    )
     db_option(accept)
     accept.set_defaults(func=run_exemption_accept)
     revoke = actions.add_parser("revoke", help=_("revoke an accepted exemption"))
@@ -148,7 +156,9 @@ def _exemption_parser(sub: Any) -> None:
 
 def run_exemption_accept(args: argparse.Namespace) -> int:
     with _store(args) as store:
-        done = store.accept_exemptions(args.file, by=args.by, blanket=args.blanket)
+        done = store.accept_exemptions(
+            args.file, by=args.by, blanket=args.blanket, everyone=args.everyone
+        )
         revoked = {e.sha256: e for e in store.accepted_exemptions() if not e.active}
     for exemption, digest, added in done:
         gone = revoked.get(digest)
@@ -199,12 +209,14 @@ def run_exemption_accept(args: argparse.Namespace) -> int:
 
 
 def _whom(exemption: Exemption) -> str:
-    from audit.store.blanket import blanket_words, is_blanket
+    from audit.store.blanket import blanket_words, everyone_words, is_blanket, is_for_everyone
 
     if is_blanket(exemption):
         return _("everything, as a blanket exemption ({what})").format(
             what=blanket_words(exemption)
         )
+    if is_for_everyone(exemption):
+        return _("everyone ({what})").format(what=everyone_words(exemption))
     return visible(exemption.person) or _("any person")
 
 
@@ -234,6 +246,7 @@ def run_exemptions(args: argparse.Namespace) -> int:
                 "sha256": e.sha256,
                 "person": e.person or None,
                 "blanket": e.blanket,
+                "everyone": e.everyone,
                 "approver": e.approver,
                 "expires": e.expires.isoformat(),
                 "file_name": e.file_name,
@@ -259,6 +272,8 @@ def run_exemptions(args: argparse.Namespace) -> int:
         whom = visible(e.person) or _("any person")
         if e.blanket:
             whom += "  " + _("BLANKET (every app, every policy)")
+        elif e.everyone:
+            whom += "  " + _("EVERYONE (names no person and no device)")
         print(
             _(
                 "{id}  {whom}  expires {expires}  approver {approver}  {digest}…  accepted {day} "

@@ -17,6 +17,7 @@ from audit.errors import CatalogError
 from audit.i18n import _
 from audit.model import AppId, Confidence, IdentifierKind, Matcher, MatchKind
 from audit.paths import resource
+from audit.policy.grammar import identifier_problem, text_problem
 from audit.policy.matching import is_glob, normalise_id
 from audit.policy.tomlfile import Table, TomlDocument, read_file
 
@@ -156,9 +157,18 @@ def read_matcher_fields(table: Table, *, kind_value: str | None = None) -> Match
     value = table.text("value", required=True)
     if value != value.strip():
         raise table.fail("value", _("it starts or ends with spaces"))
+    # A value no device can report matches nothing, silently: refuse it (audit.policy.grammar).
+    if kind is MatchKind.IDENTIFIER and id_kind is not None:
+        problem = identifier_problem(id_kind, value)
+    else:
+        problem = text_problem(value)
+    if problem:
+        raise table.fail("value", problem)
     publisher = table.text("publisher")
     if publisher and kind is not MatchKind.NAME:
         raise table.fail("publisher", _("only name matchers can also require a publisher"))
+    if text_problem(publisher):
+        raise table.fail("publisher", text_problem(publisher))
     on = table.enum("on", IdentifierKind)
     if on is not None:
         if kind is not MatchKind.NAME:

@@ -20,6 +20,9 @@ the helpdesk has said yes:
   The key it accepts counts; the other stays held, unless it is accepted as well (a person
   with two computers).
 
+Evidence too weak to count (audit.store.evidence) and an app of a rule announced after the day
+the audit was judged (audit.store.rule_dates) are held the same way, until a new check.
+
 A held audit keeps what its receipt claims in attestations.status; audits.status, which the
 history, the dashboard's running totals and the export all read, says non_compliant (overdue
 after the deadline) while it is held, and the claim again once the helpdesk decided. Each
@@ -41,10 +44,11 @@ from audit.attestation import format_fingerprint
 from audit.errors import StoreError
 from audit.i18n import _
 from audit.model import DeviceStatus, Exemption
-from audit.store.blanket import blanket_content, blanket_words, is_blanket
+from audit.store.blanket import blanket_content, everyone_content, refuse_wide
 from audit.store.db import optional_time, parse_time, timestamp
 from audit.store.evidence import NOTES as EVIDENCE_NOTES
 from audit.store.evidence import holds_of_audits
+from audit.store.rule_dates import EARLY_RULE_NOTE, early_rule_holds
 from audit.store.schema import AuditChainKey, relink_keys
 from audit.store.writes import exemption_row
 
@@ -52,7 +56,8 @@ from audit.store.writes import exemption_row
 # (with_holds), and the export carries them as they are: English, never translated.
 EXEMPTION_NOTE = "exemption not accepted by the helpdesk"
 DISPUTE_NOTE = "disputed key"
-_HOLDS = (EXEMPTION_NOTE, DISPUTE_NOTE, *EVIDENCE_NOTES)  # evidence: audit.store.evidence
+# evidence: audit.store.evidence; a rule not in force on the day judged: audit.store.rule_dates
+_HOLDS = (EXEMPTION_NOTE, DISPUTE_NOTE, *EVIDENCE_NOTES, EARLY_RULE_NOTE)
 # What to do about an exemption held back, in words a staff member can act on: the same in the
 # history, the export, `verify` and the notice `attest` prints (audit.workflow.history).
 ASK_HELPDESK = (
@@ -99,6 +104,7 @@ class AcceptedExemption:
     revoked_by: str = ""
     revoked_at: datetime | None = None
     blanket: bool = False  # names no person, policy, rule or app: it covers everything
+    everyone: bool = False  # names no person and no device: it covers whoever lists it
 
     @property
     def active(self) -> bool:
@@ -125,6 +131,7 @@ def accepted_exemptions(conn: sqlite3.Connection) -> list[AcceptedExemption]:
             row[8],
             optional_time(row[9]),
             blanket_content(row[10]),
+            everyone_content(row[10]),
         )
         for row in conn.execute(
             f"SELECT {_ACCEPTED} FROM accepted_exemptions ORDER BY accepted_at, exemption_id"
@@ -140,30 +147,17 @@ def accept_exemptions(
     by: str,
     at: datetime,
     blanket: bool = False,
+    everyone: bool = False,
 ) -> list[tuple[Exemption, str, bool]]:
     """Accept each exemption; (exemption, digest, new here) for each. One accepted before and
     revoked since stays revoked: a revocation is a decision, undone only by a new text.
 
     A blanket exemption (is_blanket) is refused, with the whole file, unless `blanket` says the
     helpdesk means it: accepted by mistake, one line with an approver and a far expiry would
-    make every receipt that lists it "compliant with exceptions" whatever is installed."""
-    wide = [e for e in exemptions if is_blanket(e)]
-    if wide and not blanket:
-        words = "; ".join(
-            _("{exemption} covers {what}").format(exemption=e.id, what=blanket_words(e))
-            for e in wide[:3]
-        )
-        raise StoreError(
-            _(
-                "{file} was not accepted: it has an exemption that names no person, no policy, "
-                "no rule and no app, so it covers everything ({exemptions})."
-            ).format(file=file_name, exemptions=words),
-            _(
-                "Ask the approver to say whom and which apps it is for. If it really is meant for "
-                "everyone and everything, accept it on purpose: device-audit exemption accept "
-                "FILE --blanket --by NAME."
-            ),
-        )
+    make every receipt that lists it "compliant with exceptions" whatever is installed. One
+    for everyone (is_for_everyone: no person, no device) likewise unless `everyone` says so:
+    whoever gets hold of the file would keep the app it names (store.blanket)."""
+    refuse_wide(exemptions, file_name=file_name, blanket=blanket, everyone=everyone)
     done = []
     for exemption in exemptions:
         row = exemption_row(0, exemption)[1:]
@@ -589,7 +583,9 @@ def rejudge(
             findings[int(row[0])].append((str(row[1]), str(row[2]), str(row[3]), str(row[4])))
     updates = []
     touched: set[AuditChainKey] = set()
-    weak = holds_of_audits(conn, [row[0] for row in rows if row[4] in _COMPLIANT])
+    claiming = [row[0] for row in rows if row[4] in _COMPLIANT]
+    weak = holds_of_audits(conn, claiming)
+    early = early_rule_holds(conn, claiming)  # an app of a rule announced after the day judged
     for row in rows:
         audit_id, staff_id, identity, signer, claimed, status, note, policy, device = row[:9]
         scope = Scope(
@@ -605,7 +601,7 @@ def rejudge(
             claimed=claimed,
             exemptions=exemptions.get(audit_id, ()),
             scope=scope,
-            evidence=weak.get(audit_id, ()),
+            evidence=[*weak.get(audit_id, ()), *early.get(audit_id, ())],
         )
         new_status, new_note = held_status(claimed, found), with_holds(note, found)
         if (new_status, new_note) != (status, note):

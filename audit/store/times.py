@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from audit.attestation import VerifiedAttestation
 from audit.attestation.ranges import CLOCK_SKEW, SKEW_WORDS
 from audit.i18n import _, ngettext
+from audit.model import Policy
 from audit.store.bulk import AUDIT_COLUMNS, SCAN_COLUMNS, ReceiptRows
 from audit.store.receipt_content import ReceiptContent
+from audit.store.rule_dates import FindingFacts, early_rule_hold, known_text
 
 __all__ = [
     "CLOCK_SKEW",
@@ -144,17 +146,49 @@ def with_counted_day(rows: ReceiptRows, arrived: date) -> ReceiptRows:
     return rows._replace(audit=tuple(audit))
 
 
-def receipt_announced_note(rows: ReceiptRows, days: dict[tuple[str, str], date]) -> str:
-    """announced_note() for a receipt about to be stored."""
+def receipt_announced_note(rows: ReceiptRows, days: AnnouncedDays) -> str:
+    """What the import's report says of a receipt about to be stored judged before its policy,
+    or a rule of it, was announced, or "". One that claims compliance while listing an app of a
+    rule not in force on the day it judged is held (audit.store.rule_dates): the report says
+    so in the hold's own words, as the history and the export show them."""
     audit = rows.audit
-    announced = days.get((str(audit[_POLICY]), str(audit[_SHA256])))
-    judged = rows.rescan[_SCAN_DAY]  # the day it judged (the audit's may count earlier)
-    return announced_note(date.fromisoformat(str(judged)), announced)
+    policy_id, sha256 = str(audit[_POLICY]), str(audit[_SHA256])
+    judged = date.fromisoformat(str(rows.rescan[_SCAN_DAY]))  # the audit's may count earlier
+    if rows.rescan[_SCAN_STATUS] in _CLAIMS_COMPLIANT:
+        facts = [
+            FindingFacts(str(f[0]), str(f[2]), str(f[4]), str(f[6] or ""), str(f[8]))
+            for f in rows.findings_rescan
+            if f[7] != "resolved"
+        ]
+        hold = early_rule_hold(days.text(policy_id, sha256), judged, facts) if facts else ""
+        if hold:
+            return hold
+    return announced_note(judged, days.get((policy_id, sha256)))
 
 
-def announced_days(conn: sqlite3.Connection) -> dict[tuple[str, str], date]:
+_SCAN_STATUS = [c.strip() for c in SCAN_COLUMNS.split(",")].index("status")
+_CLAIMS_COMPLIANT = ("compliant", "compliant_with_exceptions")
+
+
+class AnnouncedDays(dict[tuple[str, str], date]):
+    """(policy id, sha256) -> the day the policy was announced; and the policy texts the
+    history knows, for the dates of their rules (text()), read once per import batch."""
+
+    def __init__(self, days: dict[tuple[str, str], date], conn: sqlite3.Connection) -> None:
+        super().__init__(days)
+        self._conn = conn
+        self._texts: dict[tuple[str, str], Policy | None] = {}
+
+    def text(self, policy_id: str, sha256: str) -> Policy | None:
+        key = (policy_id, sha256)
+        if key not in self._texts:
+            self._texts[key] = known_text(self._conn, policy_id, sha256)
+        return self._texts[key]
+
+
+def announced_days(conn: sqlite3.Connection) -> AnnouncedDays:
     """(policy id, sha256) -> the day the policy was announced, for the built-in presets and
-    the policies the helpdesk accepted that state one."""
+    the policies the helpdesk accepted that state one (and the texts' rules: AnnouncedDays)."""
     from audit.policy.loader import list_presets
 
     days = {(p.id, p.sha256): p.announced for p in list_presets() if p.announced is not None}
@@ -169,4 +203,4 @@ def announced_days(conn: sqlite3.Connection) -> dict[tuple[str, str], date]:
             days[(str(policy_id), str(sha256))] = date.fromisoformat(str(announced))
         except ValueError:
             continue
-    return days
+    return AnnouncedDays(days, conn)

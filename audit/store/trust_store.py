@@ -108,7 +108,7 @@ class TrustMethods:
             return trust.revoke(conn, fingerprint=fingerprint, by=_who(by), at=datetime.now(UTC))
 
     def accept_exemptions(
-        self, path: Path | str, *, by: str, blanket: bool = False
+        self, path: Path | str, *, by: str, blanket: bool = False, everyone: bool = False
     ) -> list[tuple[Exemption, str, bool]]:
         """Accept every exemption of an exemptions file, as a policy file is accepted: each is
         known by the digest of its canonical form (audit.store.holds), so a receipt counts as
@@ -132,6 +132,7 @@ class TrustMethods:
                 by=who,
                 at=datetime.now(UTC),
                 blanket=blanket,  # one covering everything only on purpose (store.blanket)
+                everyone=everyone,  # one naming no person and no device, likewise
             )
             holds.rejudge(conn)
         return done

@@ -462,10 +462,13 @@ def test_a_blanket_exemption_is_refused_unless_meant(
 @pytest.mark.parametrize(
     "scope",
     [
+        # One that names no person and no device covers everyone and needs --everyone
+        # (tests/audit/store/test_exemption_for_everyone.py), so each names whom it is for.
         {"person": "PS-8"},
-        {"policy": "nz-parliament-2025"},
-        {"rules": ("tiktok",)},
-        {"apps": ("com.zhiliaoapp.musically",)},
+        {"device": "android:M5A0023981", "policy": "nz-parliament-2025"},
+        {"person": "PS-8", "policy": "nz-parliament-2025"},
+        {"device": "android:M5A0023981", "rules": ("tiktok",)},
+        {"person": "PS-8", "apps": ("com.zhiliaoapp.musically",)},
     ],
 )
 def test_an_exemption_that_names_someone_or_something_is_accepted_as_before(
