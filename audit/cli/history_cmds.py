@@ -80,6 +80,7 @@ def _history_parser(sub: Any) -> None:
         ),
     )
     parser.add_argument("--limit", type=int, default=200, help=_("at most this many (default 200)"))
+    _day_option(parser)
     parser.add_argument("--json", action="store_true", help=_("print the audits as JSON"))
     parser.set_defaults(func=run_history)
     from audit.cli.rejudge_cmd import register_under  # `history rejudge`
@@ -132,13 +133,19 @@ def _export_parser(sub: Any) -> None:
     parser.add_argument(
         "--receipts", type=Path, metavar="DIR", help=_("also write every stored receipt into DIR")
     )
+    _day_option(parser)
+    parser.set_defaults(func=run_export)
+
+
+def _day_option(parser: argparse.ArgumentParser) -> None:
+    """--day: `history` and `export` judge each status as it stands on one day, as the
+    dashboard and the history window do (an exemption since ended, a deadline since passed)."""
     parser.add_argument(
         "--day",
         type=iso_date,
         metavar="DAY",
         help=_("judge deadlines and exemption expiry as of DAY (default: today)"),
     )
-    parser.set_defaults(func=run_export)
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -161,8 +168,12 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    """The audits, each status as it stands on --day (today): an audit recorded "compliant with
+    exceptions" whose exemption has since ended lists, filters and prints as the dashboard and
+    the export count it (overdue after the deadline), never as the claim it was recorded with."""
     from audit.store import HistoryFilter
 
+    today = args.day or date.today()
     query = HistoryFilter(
         search=args.search,
         person=args.person,
@@ -173,6 +184,7 @@ def run_history(args: argparse.Namespace) -> int:
         until=args.until,
         latest_only=args.latest,
         unnamed_scans=args.unnamed_scans,
+        as_of=today,
         limit=max(0, args.limit),
     )
     with _open(args) as store, json_words(args.json):  # --json: its notes in English
@@ -180,7 +192,7 @@ def run_history(args: argparse.Namespace) -> int:
         total = store.count(query)
         empty = not audits and store.count() == 0
     if args.json:
-        print_json([_audit_dict(a) for a in audits])
+        print_json([_audit_dict(a, today) for a in audits])
         return EXIT_OK
     if empty:
         print(
@@ -195,9 +207,11 @@ def run_history(args: argparse.Namespace) -> int:
         print(_("No audits match."))
         return EXIT_OK
     for a in audits:
-        # The status column shows the stored code (a script greps it), as the JSON does.
+        # The status column shows the code (a script greps it), as the JSON does: the status
+        # as it stands on the day, with the recorded one on a line of its own when they differ
+        now = status_now(a, today)
         # Translators: an audit not finished yet, in a column 25 characters wide
-        status = a.status.value if a.status is not None else _("in progress")
+        status = now.value if now is not None else _("in progress")
         receipt = _(_RECEIPT_WORDS.get(a.receipt_kind, _NO_RECEIPT))
         if a.assurance:  # self-attested or witnessed (a code): audit.store.trust
             receipt += f", {assurance_label(a.assurance)}"
@@ -210,6 +224,9 @@ def run_history(args: argparse.Namespace) -> int:
             f"{who}  {visible(a.device_name)} [{visible(a.device_id)}]  {visible(a.policy_id)}"
             f"  #{a.id}"
         )
+        changed = since_recorded(a, today)
+        if changed:
+            print(f"    {changed}")
         if a.merged_scans:
             merged = ngettext(
                 "    with {count} unnamed scan of this device (one audit)",
@@ -237,6 +254,34 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def status_now(a: Any, day: date) -> DeviceStatus | None:
+    """The audit's status as it stands on `day` (audit.store.status_on, the rule the dashboard,
+    the export and the history window use); None for an audit still in progress."""
+    from audit.store import status_on
+
+    if a.status is None:
+        return None
+    return status_on(a.status, day, deadline=a.deadline, exemption_expires=a.exemption_expires)
+
+
+def since_recorded(a: Any, day: date) -> str:
+    """Why the status shown differs from the one recorded (an exemption ended, the deadline
+    passed), or "" when it does not: a reader must see both, and why."""
+    now = status_now(a, day)
+    if now is None or now is a.status:
+        return ""
+    expires = a.exemption_expires
+    if a.status is DeviceStatus.COMPLIANT_WITH_EXCEPTIONS and expires is not None and day > expires:
+        return _(
+            "recorded as {recorded}; the exemption it relied on ended on {day}, so it counts as "
+            "{status}: check the device again, or renew the exemption"
+        ).format(recorded=a.status.value, day=expires.isoformat(), status=now.value)
+    deadline = a.deadline.isoformat() if a.deadline is not None else ""
+    return _(
+        "recorded as {recorded}; the deadline {day} has passed, so it counts as {status}"
+    ).format(recorded=a.status.value, day=deadline, status=now.value)
+
+
 RECORDED_BY_MEANS = N_(
     "Recorded by login: the team history's database login that wrote the audit into it (an "
     "audit moved in from a bench's history: the login that moved it). The database server "
@@ -260,10 +305,11 @@ _RECEIPT_WORDS = {"compliance_attestation": N_("attested"), "noncompliance_repor
 _NO_RECEIPT = N_("no receipt")
 
 
-def _audit_dict(a: Any) -> dict[str, Any]:
+def _audit_dict(a: Any, today: date) -> dict[str, Any]:
     def when(value: Any) -> str | None:
         return None if value is None else value.isoformat()
 
+    now = status_now(a, today)
     return {
         "id": a.id,
         "uid": a.uid,
@@ -273,7 +319,10 @@ def _audit_dict(a: Any) -> dict[str, Any]:
         "technician": a.technician,
         "device": {"id": a.device_id, "name": a.device_name},
         "policy": {"id": a.policy_id, "title": a.policy_title, "sha256": a.policy_sha256},
-        "status": None if a.status is None else a.status.value,
+        # as it stands on the day (--day, else today), as the export's `status`; the status
+        # the audit was recorded with beside it, as the export's `recorded_status`
+        "status": None if now is None else now.value,
+        "recorded_status": None if a.status is None else a.status.value,
         "day": when(a.day),
         "started_at": when(a.started_at),
         "at": when(a.at),

@@ -14,7 +14,8 @@ trust note says why, in the history, the dashboard, the export and `verify --db`
 - **A phone reached from a program on this computer** (loopback, an emulator): whatever
   answered may be a simulator, so it proves nothing about a phone.
 - **A phone reached over the network** (or a receipt that does not say how) is counted, but it
-  never replaces a check on a cable or a witnessed audit of the same device and policy that
+  never replaces a check on a cable or a witnessed audit of the same device and policy (or of
+  a policy linked to it by superseded_by, for an app both ban: audit.store.succession) that
   found the device not compliant: the network receipt is held then (docs/security.md).
 - **A check made long before the signing.** The rescan a receipt rests on must have finished
   within JUDGED_DAY_SLACK of its signing: an old clean rescan signed today shows the phone as
@@ -77,12 +78,32 @@ def tool_problem(statement: Mapping[str, Any]) -> str:
 
 
 def connection_hold(connection: Connection | None) -> str:
-    """The hold of a phone reached from a program on this computer, or ""."""
-    if connection is None or connection.kind not in _FROM_THIS_COMPUTER:
+    """The hold of a phone reached from a program on this computer, or "". A receipt that
+    says "network" at an address that is this computer however it is spelt (127.1:5555,
+    [::1]:5555, 0.0.0.0: an earlier Device Audit read only 127.0.0.1 and localhost as loopback)
+    is held alike; the spelling alone decides (audit.this_computer.loopback_anywhere), since
+    the computer that signed is not the one reading."""
+    if connection is None:
+        return ""
+    if connection.kind not in _FROM_THIS_COMPUTER and not _loopback_spelt(connection):
         return ""
     return (
         f"{LOOPBACK_NOTE} (it may be a simulator or an emulator), so it counts as not "
         "compliant: check the phone again on a cable"
+    )
+
+
+def _loopback_spelt(connection: Connection) -> bool:
+    """A network connection whose address (HOST:PORT, or a bare host) names the computer
+    it was made on."""
+    from audit.this_computer import loopback_anywhere
+
+    if connection.kind is not ConnectionKind.NETWORK:
+        return False
+    address = connection.address.strip()
+    host, colon, port = address.rpartition(":")
+    return loopback_anywhere(address) or (
+        bool(colon) and port.isdigit() and loopback_anywhere(host)
     )
 
 
@@ -316,19 +337,25 @@ def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[
             )
         if connection is None or connection.kind is ConnectionKind.NETWORK:
             remote.append((audit_id, policy_id, device_id, str(chain)))
-    for audit_id, hold in _after_cable(conn, remote).items():
+    for audit_id, hold in _after_cable(conn, remote, known).items():
         found[audit_id].append(hold)
     return {audit_id: holds for audit_id, holds in found.items() if holds}
 
 
 def _after_cable(
-    conn: sqlite3.Connection, remote: Sequence[tuple[int, str, str, str]]
+    conn: sqlite3.Connection, remote: Sequence[tuple[int, str, str, str]], known: KnownPolicies
 ) -> dict[int, str]:
     """The hold of each network receipt that comes after (by the history's chain time,
     schema.CHAIN_TIME) a check of its device and policy on a cable, or a witnessed audit,
-    that found the device not compliant: a phone reached over the network cannot replace it."""
+    that found the device not compliant: a phone reached over the network cannot replace it.
+    A check under a policy the receipt's replaces or is replaced by counts too, when it saw an
+    app the receipt's policy bans (audit.store.succession), unless a check of the receipt's own
+    policy on a cable came after it."""
     devices = sorted({device for _id, _policy, device, _chain in remote})
-    cabled: dict[tuple[str, str], list[tuple[str, int, str]]] = defaultdict(list)
+    # device -> policy -> its checks on a cable (or witnessed): (chain time, audit id, status)
+    cabled: dict[str, dict[str, list[tuple[str, int, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for start in range(0, len(devices), _PER_QUERY):
         chunk = devices[start : start + _PER_QUERY]
         for audit_id, policy_id, device_id, chain, status, raw, assurance in conn.execute(
@@ -344,20 +371,69 @@ def _after_cable(
             on_cable = connection is not None and connection.kind.value in _CABLED
             if on_cable or assurance == "witnessed":
                 # as it counts here: held itself (an exemption not accepted), it is not compliant
-                cabled[(policy_id, device_id)].append((str(chain), int(audit_id), str(status)))
+                cabled[device_id][policy_id].append((str(chain), int(audit_id), str(status)))
     found = {}
+    others: list[tuple[int, str, str, tuple[str, int, str]]] = []
     for audit_id, policy_id, device_id, chain in remote:
-        before = [c for c in cabled.get((policy_id, device_id), []) if c[:2] < (chain, audit_id)]
-        if not before:
+        checked = cabled.get(device_id, {})
+        before = [c for c in checked.get(policy_id, []) if c[:2] < (chain, audit_id)]
+        last = max(before) if before else None
+        if last is not None and last[2] not in _COMPLIANT:
+            found[audit_id] = _network_hold(last)
             continue
-        day, _id, status = max(before)
-        if status in _COMPLIANT:
-            continue
-        found[audit_id] = (
-            f"{NETWORK_NOTE} on {day[:10]} found it {status.replace('_', ' ')}: a phone reached "
-            "over the network (or a receipt that does not say how) cannot replace that, so it "
-            "counts as not compliant: check the phone again on a cable"
-        )
+        for other, checks in checked.items():
+            if other == policy_id:
+                continue
+            earlier = [c for c in checks if c[:2] < (chain, audit_id)]
+            latest = max(earlier) if earlier else None
+            if latest is None or latest[2] in _COMPLIANT:
+                continue
+            if last is None or latest[:2] > last[:2]:  # not since checked on a cable under its own
+                others.append((audit_id, policy_id, other, latest))
+    if others:
+        found.update(_after_cable_elsewhere(conn, others, known))
+    return found
+
+
+def _network_hold(check: tuple[str, int, str], other_policy: str = "") -> str:
+    day, _id, status = check
+    under = f" under policy {other_policy}" if other_policy else ""
+    which = ", for an app this policy bans too," if other_policy else ""
+    return (
+        f"{NETWORK_NOTE} on {day[:10]}{under} found it {status.replace('_', ' ')}{which}: a "
+        "phone reached over the network (or a receipt that does not say how) cannot replace "
+        "that, so it counts as not compliant: check the phone again on a cable"
+    )
+
+
+def _after_cable_elsewhere(
+    conn: sqlite3.Connection,
+    others: Sequence[tuple[int, str, str, tuple[str, int, str]]],
+    known: KnownPolicies,
+) -> dict[int, str]:
+    """The holds of network receipts whose device a cabled check under a related policy (one
+    replaces the other: audit.store.succession) found not compliant for an app the receipt's
+    policy bans too. Only asked when such a check exists, so most imports never read a text."""
+    from audit.store.succession import SeenApp, Succession
+
+    succession = Succession.load(conn, known)
+    related = [o for o in others if succession.related(o[1], o[2])]
+    checks = sorted({o[3][1] for o in related})
+    seen: dict[int, list[SeenApp]] = defaultdict(list)
+    for start in range(0, len(checks), _PER_QUERY):
+        chunk = checks[start : start + _PER_QUERY]
+        for audit_id, identifier, id_kind, name, state in conn.execute(
+            "SELECT s.audit_id, f.identifier, f.id_kind, f.name, f.state FROM findings f"
+            " JOIN scans s ON s.id = f.scan_id WHERE f.status IN ('violation', 'excepted')"
+            " AND s.id = (SELECT max(l.id) FROM scans l WHERE l.audit_id = s.audit_id)"
+            f" AND s.audit_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            seen[int(audit_id)].append(SeenApp(str(identifier), str(id_kind), str(name), state))
+    found: dict[int, str] = {}
+    for audit_id, policy_id, other, check in sorted(related, key=lambda o: (o[0], o[3])):
+        if succession.bans_any(policy_id, seen.get(check[1], [])):
+            found[audit_id] = _network_hold(check, other)  # the latest such check
     return found
 
 

@@ -304,17 +304,17 @@ def test_a_hold_made_in_french_is_released_in_english_and_held_again_in_the_pseu
         return row
 
     held = history()
-    assert held["status"] == DeviceStatus.NON_COMPLIANT.value
+    assert held["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
     assert EXEMPTION_NOTE in held["trust_note"]
     code, _said = run(capsys, "en", "exemption", "accept", exemptions, "--by", "Lead", "--db", db)
     assert code == 0
     released = history()
     # Released, in whichever language it was held; the simulator's loopback hold stays (a
     # phone reached from a program on this computer never counts: audit.store.evidence).
-    assert released["status"] == DeviceStatus.NON_COMPLIANT.value
+    assert released["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
     assert released["trust_note"].startswith(LOOPBACK_NOTE) and ";" not in released["trust_note"]
     revoke = ["exemption", "revoke", "EX-PS-5100", "--by", "Lead", "--db", db]
     assert run(capsys, "pseudo", *revoke)[0] == 0
     again = history()
-    assert again["status"] == DeviceStatus.NON_COMPLIANT.value
+    assert again["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
     assert EXEMPTION_NOTE in again["trust_note"]

@@ -274,11 +274,24 @@ def test_a_simulators_receipt_does_not_replace_a_witnessed_cabled_audit(
     assert "check the phone again on a cable" in row["trust_note"]
 
 
+# An earlier Device Audit read only 127.0.0.1 and localhost as loopback and signed these as
+# "network": the address alone shows they reached the signer's own computer.
+SPELT = [
+    Connection(ConnectionKind.NETWORK, address=address)
+    for address in ("127.1:5555", "[::1]:5555", "0.0.0.0:5555", "2130706433:5555", "0:5555")
+]
+
+
+@pytest.mark.parametrize(
+    "connection",
+    [LOOPBACK, *SPELT],
+    ids=["loopback", *(c.address for c in SPELT)],
+)
 def test_a_simulators_receipt_is_held_even_with_nothing_before_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, signer: Signer
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, signer: Signer, connection: Connection
 ) -> None:
     folder, db = tmp_path / "in", tmp_path / "h.sqlite3"
-    drop(folder, "r.json", signed_at(signer, cabled("L1", LOOPBACK), PAT, now()))
+    drop(folder, "r.json", signed_at(signer, cabled("L1", connection), PAT, now()))
     outcome = import_json(capsys, folder, db)["r.json"]
     assert outcome["result"] == "imported" and LOOPBACK_NOTE in outcome["reason"]  # said at once
     [row] = export(capsys, db)

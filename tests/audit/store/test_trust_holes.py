@@ -56,8 +56,9 @@ def import_json(
 
 
 def latest(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, dict[str, Any]]:
-    """The latest audit of each device, as `history --latest --json` gives it."""
-    _code, out, _ = run(capsys, "history", "--db", str(db), "--json", "--latest")
+    """The latest audit of each device, as `history --latest --json` gives it on DAY (each
+    status as it stands that day: the receipts here are judged on DAY)."""
+    _code, out, _ = run(capsys, "history", "--db", str(db), "--json", "--latest", "--day", f"{DAY}")
     return {a["device"]["id"]: a for a in json.loads(out)}
 
 

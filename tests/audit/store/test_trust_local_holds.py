@@ -101,7 +101,7 @@ def test_an_audit_signed_here_with_an_exemption_nobody_accepted_is_held_and_says
     assert "Ask your helpdesk to accept this exemption file" in err
     assert f"device-audit exemption accept {exemptions} --by NAME" in err
     [row] = history_json(capsys, db)
-    assert row["status"] == DeviceStatus.NON_COMPLIANT.value
+    assert row["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
     assert EXEMPTION_NOTE in row["trust_note"] and "EX-PS-5100" in row["trust_note"]
     code, text, _ = run(capsys, "history", "--db", str(db))
     assert code == 0 and EXEMPTION_NOTE in text and "ask your helpdesk" in text
@@ -127,7 +127,7 @@ def test_an_audit_signed_here_with_an_exemption_nobody_accepted_is_held_and_says
     # from a program on this computer is (audit.store.evidence); counted once that goes:
     assert "helpdesk" not in (row["trust_note"] or "")
     assert row["trust_note"].startswith(LOOPBACK_NOTE), row["trust_note"]
-    assert row["status"] == DeviceStatus.NON_COMPLIANT.value
+    assert row["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
     code, text, _ = run(capsys, "history", "--db", str(db))
     assert EXEMPTION_NOTE not in text
     code, listed, _ = run(capsys, "exemption", "list", "--db", str(db))
@@ -139,7 +139,8 @@ def test_an_audit_signed_here_with_an_exemption_nobody_accepted_is_held_and_says
     )
     assert code == 0
     [row] = history_json(capsys, db)
-    assert row["status"] == DeviceStatus.NON_COMPLIANT.value and EXEMPTION_NOTE in row["trust_note"]
+    assert row["recorded_status"] == DeviceStatus.NON_COMPLIANT.value
+    assert EXEMPTION_NOTE in row["trust_note"]
 
 
 def test_a_local_audit_is_held_by_the_same_rule_as_an_import(tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ def drop(folder: Path, name: str, envelope: Envelope) -> Path:
 
 
 def latest(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, dict[str, Any]]:
-    _code, out, _ = run(capsys, "history", "--db", str(db), "--json", "--latest")
+    # each status as it stands on DAY, the day the receipts here are judged
+    _code, out, _ = run(capsys, "history", "--db", str(db), "--json", "--latest", "--day", f"{DAY}")
     return {a["device"]["id"]: a for a in json.loads(out)}
 
 
