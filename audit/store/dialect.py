@@ -196,3 +196,35 @@ def keyed_update(sql: str) -> tuple[str, list[str], str] | None:
     if len(set(columns)) != len(columns) or key in columns:
         return None  # SQLite lets a later assignment win; changing the key changes the match
     return found.group(1), columns, key
+
+
+_IN_LIST = re.compile(r"\b(NOT\s+)?IN\s*\(\s*\?(?:\s*,\s*\?)+\s*\)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def in_arrays(sql: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The statement with each list of marks `IN (?, ?, ...)` written `= ANY(?)` (`NOT IN`:
+    `<> ALL(?)`), and (first mark, marks) of each list, for the caller to pass its values as
+    one array; ((), no lists) leaves the statement as it is. PostgreSQL's parser reads an IN
+    list as `= ANY(ARRAY[...])` itself, so the meaning is the same, NULLs included. Why: the
+    import asks about a batch's thousand ids at once, and a statement of a thousand marks cost
+    the driver more to parse and the server more to plan than to run."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    marks = 0
+    for quoted, piece in _segments(sql):
+        if quoted:
+            out.append(piece)
+            continue
+        at = 0
+        for found in _IN_LIST.finditer(piece):
+            before = piece[at : found.start()]
+            marks += before.count("?")
+            count = found.group(0).count("?")
+            spans.append((marks, count))
+            marks += count
+            out.append(before + ("<> ALL(?)" if found.group(1) else "= ANY(?)"))
+            at = found.end()
+        marks += piece[at:].count("?")
+        out.append(piece[at:])
+    return ("".join(out), tuple(spans)) if spans else (sql, ())

@@ -44,6 +44,7 @@ from audit.store.dialect import (
     ID_TABLES,
     WRITE_LOCK,
     copy_target,
+    in_arrays,
     inserted_table,
     keyed_update,
     to_postgres,
@@ -182,15 +183,37 @@ class _Rows:
         return iter(self._rows)
 
 
+def _as_arrays(sql: str, params: Any) -> tuple[str, Any]:
+    """The statement with its long IN lists as arrays (dialect.in_arrays) and its values
+    packed to match; as it is when it has none, when its values are named, or when a list
+    holds a NULL or values of two types (an array has one type, and an empty guess would
+    not)."""
+    if not params or not isinstance(params, (list, tuple)):
+        return sql, params
+    text, spans = in_arrays(sql)
+    if not spans:
+        return sql, params
+    packed: list[Any] = []
+    at = 0
+    for start, count in spans:
+        values = list(params[start : start + count])
+        if len({type(value) for value in values}) != 1 or values[0] is None:
+            return sql, params
+        packed += [*params[at:start], values]
+        at = start + count
+    return text, [*packed, *params[at:]]
+
+
 def _binary_copy(types: list[str], batch: list[Any]) -> bool:
     """Whether a COPY of these rows into columns of these types may go in binary."""
     if any(kind not in _BINARY_COPY for kind in types):
         return False
-    kinds = [_BINARY_COPY[kind] for kind in types]
+    none = type(None)
+    # A column at a time, by exact type (a subclass goes as text): far cheaper than a test per
+    # value, which cost as much as the COPY it chose.
     return all(
-        value is None or isinstance(value, kind)
-        for values in batch
-        for value, kind in zip(values, kinds, strict=True)
+        set(map(type, column)) <= {_BINARY_COPY[kind], none}
+        for column, kind in zip(zip(*batch, strict=True), types, strict=True)
     )
 
 
@@ -235,6 +258,7 @@ class PgConnection:
             return self.raw.execute("ROLLBACK")
         if word.startswith("PRAGMA"):
             return self._pragma(word)
+        sql, params = _as_arrays(sql, params)
         text = to_postgres(sql)
         table = inserted_table(sql)
         if table is not None:

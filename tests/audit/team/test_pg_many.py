@@ -262,3 +262,56 @@ def test_binary_copy_only_for_values_of_their_columns_type() -> None:
     assert not _binary_copy(["bigint", "text"], [(1, "a"), ("2", "b")])  # digits as text
     assert not _binary_copy(["bigint", "bytea"], [(1, bytearray(b"x"))])
     assert not _binary_copy(["double precision"], [(1.5,)])  # a type not sent in binary
+
+
+def test_long_in_lists_become_arrays_outside_literals_only() -> None:
+    from audit.store.dialect import in_arrays
+
+    sql = (
+        "SELECT id FROM t WHERE note <> 'IN (?, ?)' AND id IN (?, ?, ?) AND n = ?"
+        " OR name NOT IN (?,?)"
+    )
+    text, spans = in_arrays(sql)
+    assert text == (
+        "SELECT id FROM t WHERE note <> 'IN (?, ?)' AND id = ANY(?) AND n = ? OR name <> ALL(?)"
+    )
+    assert spans == ((0, 3), (4, 2))
+    assert in_arrays("SELECT 1 FROM t WHERE id IN (?)") == ("SELECT 1 FROM t WHERE id IN (?)", ())
+    assert in_arrays("SELECT 1 FROM t JOIN (SELECT ?) x ON true")[1] == ()
+
+
+_ID = st.one_of(st.none(), st.integers(-3, 1005))
+_NAME = st.one_of(st.none(), st.sampled_from(["name 1", "name 7", "NAME 7", "x", ""]))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    ids=st.lists(_ID, min_size=2, max_size=40),
+    names=st.lists(_NAME, min_size=2, max_size=6),
+    negate=st.booleans(),
+    limit=st.integers(0, 3),
+)
+def test_a_query_with_long_in_lists_answers_as_sqlite_does(
+    both: tuple[sqlite3.Connection, Any],
+    ids: list[int | None],
+    names: list[str | None],
+    negate: bool,
+    limit: int,
+) -> None:
+    """Lists of ids and names (NULLs among them, which keep the statement as it is) sent as
+    arrays on PostgreSQL select the rows SQLite selects, NOT IN too."""
+    lite, team = both
+    _reset(lite, team)
+    word = "NOT IN" if negate else "IN"
+    sql = (
+        f"SELECT id FROM t WHERE (id {word} ({', '.join('?' * len(ids))})"
+        f" OR name IN ({', '.join('?' * len(names))})) AND n >= ? ORDER BY id"
+    )
+    params = [*ids, *names, limit]
+    assert [tuple(r) for r in team.execute(sql, params)] == [
+        tuple(r) for r in lite.execute(sql, params)
+    ]
