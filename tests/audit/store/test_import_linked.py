@@ -44,7 +44,13 @@ def _state(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, .
 PEOPLE = [f.Person(f"Person {n}", f"PS-{n}") for n in range(3)]
 
 
-def _receipts(folder: Path, rng: random.Random, count: int, keys: dict[str, Signer]) -> None:
+def _receipts(
+    folder: Path,
+    rng: random.Random,
+    count: int,
+    keys: dict[str, Signer],
+    phones: tuple[str, ...] = ("P1", "P2"),
+) -> None:
     people = PEOPLE
     folder.mkdir()
     for n in range(count):
@@ -53,7 +59,7 @@ def _receipts(folder: Path, rng: random.Random, count: int, keys: dict[str, Sign
         day = DAY + timedelta(days=rng.randint(-6, 6))  # out of order, on purpose
         envelope = f.receipt(
             keys[person.staff_id],
-            f.phone(rng.choice(("P1", "P2"))),
+            f.phone(rng.choice(phones)),
             person,
             outcome,
             day=day,
@@ -92,6 +98,34 @@ def test_imported_audits_end_linked_as_a_recount_links_them(
     latest = [row for row in chain if row[2] == 1]
     assert len(latest) < len(chain) - 1  # keys with several audits: the guess was wrong often
     assert totals
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_a_device_first_seen_in_the_batch_is_linked_as_a_recount_links_it(
+    store: Store, tmp_path: Path, seed: int
+) -> None:
+    """Most receipts of an import are their device's first: relink_keys does not read those
+    again (bulk._first_of_their_device). Many phones here, so most keys are new, some are
+    not (an earlier batch, an unnamed check recorded before, two of one phone in a batch)."""
+    rng = random.Random(seed)
+    phones = tuple(f"P{n}" for n in range(1, 13))
+    _unnamed_check(store, "P1", DAY - timedelta(days=9))
+    _unnamed_check(store, "P7", DAY + timedelta(days=9))  # after the receipts' days
+    keys = {p.staff_id: Signer.generate() for p in PEOPLE}
+    folders = [tmp_path / "first", tmp_path / "second"]
+    for folder in folders:
+        _receipts(folder, rng, 12, keys, phones)
+    for folder, size in zip(folders, (4, 6), strict=True):
+        report = store.import_folder(folder, batch_size=size, workers=0)
+        assert report.refused == 0, report.outcomes[0]
+    kept = _state(store)
+    with transaction(store._db) as conn:
+        recount(conn)
+    assert _state(store) == kept
+    chain, _totals = kept
+    uncounted = [row for row in chain if row[4] is None]
+    # P1's unnamed check stopped counting; P7's, later than every receipt, stopped P7's.
+    assert uncounted
 
 
 def test_a_batch_of_one_key_in_time_order_needs_no_relinking_of_the_new_audits(
