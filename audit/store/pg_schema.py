@@ -342,8 +342,25 @@ def _v10(cursor: Any) -> None:
     cursor.execute(_V10)
 
 
+def _v11(cursor: Any) -> None:
+    """schema v11 (a device's newest check decides between its unnamed and named audits): no
+    DDL, the devices with both are relinked by the same code as on SQLite, through the store's
+    own translation (pg.PgConnection), in the migration's transaction. The row rules' check of
+    the chains (pg_rules, da_verify) is put first to the rule this step counts by: installed by
+    an older version, it would refuse the relinking at commit (`team roles` installs all the
+    rules again afterwards)."""
+    from audit.store import pg_rules
+    from audit.store.pg import PgConnection  # pg imports this module
+    from audit.store.schema import relink_mixed
+
+    cursor.execute("SELECT to_regprocedure('da_verify()') IS NOT NULL")
+    if cursor.fetchone()[0]:
+        cursor.execute(pg_rules._VERIFY)  # CREATE OR REPLACE: its owner and rights stay
+    relink_mixed(PgConnection(cursor.connection))  # type: ignore[arg-type]
+
+
 # Version n -> n + 1, for n >= CREATED_AT (the team history starts at 9).
-STEPS: dict[int, Callable[[Any], None]] = {9: _v10}
+STEPS: dict[int, Callable[[Any], None]] = {9: _v10, 10: _v11}
 
 if CREATED_AT + len(STEPS) != LATEST_VERSION:  # pragma: no cover - caught by any import
     raise RuntimeError("audit/store/pg_schema.py lacks the PostgreSQL step of a new migration")

@@ -473,6 +473,28 @@ def _v10(conn: sqlite3.Connection) -> None:
         _script(conn, _V10)
 
 
+# v11: a device's newest check decides between its unnamed and its named audits
+# (COUNTED_STATUS): before, any named audit of a device uncounted its unnamed ones whatever
+# their dates, so a later check at the bench that found TikTok vanished behind an older receipt
+# imported after it. No new columns: the devices that have both are relinked by the new rule
+# (for the others it counts what it counted before). The team history runs the same step
+# (pg_schema).
+def _v11(conn: sqlite3.Connection) -> None:
+    relink_mixed(conn)
+
+
+def relink_mixed(conn: sqlite3.Connection) -> None:
+    """Relink every device that has both judged unnamed and judged named audits under a policy
+    (the helpdesk's own computer aside): the only ones whose count the v11 rule changes."""
+    keys = conn.execute(
+        "SELECT DISTINCT a.policy_id, a.staff_id, a.device_id FROM audits a"
+        " WHERE a.staff_id = '' AND a.status IS NOT NULL AND NOT a.device_id LIKE 'local:%'"
+        " AND EXISTS (SELECT 1 FROM audits n WHERE n.device_id = a.device_id"
+        " AND n.policy_id || '' = a.policy_id AND n.staff_id <> '' AND n.status IS NOT NULL)"
+    ).fetchall()
+    relink_keys(conn, [(str(p), str(s), str(d)) for p, s, d in keys])
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -484,6 +506,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v8,
     _v9,
     _v10,
+    _v11,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -505,20 +528,63 @@ CHAIN_TIME = (
     " FROM attestations t WHERE t.audit_id = a.id), a.at)) ELSE a.at END"
 )
 
-# One device counts once. An unnamed audit (a scan nobody was named for: at start-up, before a
-# restart, an incomplete one) is a person's device only until someone is named for an audit of
-# that device under that policy; from then on the named audits are that device's line, and
-# the unnamed ones stay in the history uncounted (never the latest, never in the dashboard or
-# export). The helpdesk's own computer ('local:' ids) scanned unnamed is not a staff device
-# at all; audited for someone, it is theirs. Uncounted audits take part as unjudged ones.
+
+def _chain_time(alias: str) -> str:
+    """CHAIN_TIME of the audit called `alias`, in SQL both SQLite and PostgreSQL read as it
+    stands (no scalar min: the row rules on PostgreSQL embed COUNTED_STATUS untranslated). The
+    earliest arrival of its receipts when that is before its own time, else its own time:
+    exactly min(at, coalesce(min(recorded_at), at))."""
+    return (
+        f"CASE WHEN {alias}.origin = 'imported' THEN coalesce((SELECT min(r.recorded_at)"
+        f" FROM attestations r WHERE r.audit_id = {alias}.id AND r.recorded_at < {alias}.at),"
+        f" {alias}.at) ELSE {alias}.at END"
+    )
+
+
+# A judged audit of a's device and policy, named (`named`) or not, later than the audit `a`
+# (`named`: at least as late: on a tie the named one wins). Looked up by device: `|| ''` keeps
+# SQLite (which has no statistics to tell) from reading every audit of the policy instead, as
+# it did with the rule before v11 (bench/unnamed_rule.py); both databases read it alike.
+def _checked_since(*, named: bool) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM audits o WHERE o.device_id = a.device_id"
+        f" AND o.policy_id || '' = a.policy_id AND o.staff_id {'<>' if named else '='} ''"
+        f" AND o.status IS NOT NULL AND {_chain_time('o')} {'>=' if named else '>'}"
+        f" {_chain_time('a')})"
+    )
+
+
+# One device counts once, and its newest check decides (as if the bench had named the person).
+# An unnamed audit (a scan nobody was named for: at start-up, before a restart, an incomplete
+# one, a phone checked at the bench and left unnamed) and the named audits of the same device
+# under the same policy are one device, so they never count side by side:
+# - an unnamed audit counts only while no named audit of its device is at least as recent
+#   (CHAIN_TIME; on a tie the named one, the same check with a person, wins);
+# - a named audit counts only while no unnamed audit of its device is later than it.
+# Both cannot hold for an unnamed and a named audit at once, so a device never counts twice; its
+# newest check is never uncounted, so it decides today; a later check at the bench that found
+# TikTok is never hidden behind an older receipt imported after it. A named audit that a later
+# unnamed check overtook stays uncounted even once a newer named audit arrives: the check it
+# missed stood between them, and counting it again would show the device compliant on days a
+# check had found TikTok. Why not hold the named audit instead: a hold is a verdict on a
+# receipt (audit.store.holds), and a later check that found the phone clean must take its place
+# just as well. Why not end its stretch on the unnamed check's day: the chains are per person +
+# device + policy, and the team history's row rules (pg_rules._CHAIN) check them so. The cost:
+# on the dashboard's past days such a device is missing between the uncounted audit and the
+# next one that counts (as an unnamed scan a receipt supersedes always was), never shown
+# better than a check found it. The helpdesk's own computer ('local:' ids) scanned unnamed is
+# not a staff device at all; audited for someone, it is theirs (its unnamed scans never take
+# its place). Uncounted audits take part as unjudged ones.
 COUNTED_STATUS = (
-    "CASE WHEN a.staff_id = '' AND (a.device_id LIKE 'local:%' OR EXISTS (SELECT 1 FROM audits b"
-    " WHERE b.policy_id = a.policy_id AND b.device_id = a.device_id AND b.staff_id <> ''"
-    " AND b.status IS NOT NULL)) THEN NULL ELSE a.status END"
+    "CASE WHEN a.device_id LIKE 'local:%' AND a.staff_id = '' THEN NULL"
+    " WHEN a.device_id LIKE 'local:%' THEN a.status"
+    f" WHEN a.staff_id = '' AND {_checked_since(named=True)} THEN NULL"
+    f" WHEN a.staff_id <> '' AND {_checked_since(named=False)} THEN NULL"
+    " ELSE a.status END"
 )
 
-# Keys per relink query: three parameters each, within older SQLite's limit of 999.
-_KEYS_PER_QUERY = 300
+# Devices per relink query: two parameters each, within older SQLite's limit of 999.
+_DEVICES_PER_QUERY = 400
 
 
 def relink(conn: sqlite3.Connection, policy_id: str, staff_id: str, device_id: str) -> None:
@@ -532,22 +598,25 @@ def relink(conn: sqlite3.Connection, policy_id: str, staff_id: str, device_id: s
 def relink_keys(conn: sqlite3.Connection, keys: Iterable[AuditChainKey]) -> None:
     """relink() for many keys with one query, one UPDATE and one INSERT per few hundred keys:
     an import touches thousands of keys, and one round of statements each cost more than
-    writing the audits."""
-    wanted = set(keys)
-    # A named audit can make the unnamed scans of its device uncounted (COUNTED_STATUS).
-    wanted.update([(policy, "", device) for policy, staff, device in wanted if staff])
-    wanted_keys = sorted(wanted)
-    for start in range(0, len(wanted_keys), _KEYS_PER_QUERY):
-        chunk = wanted_keys[start : start + _KEYS_PER_QUERY]
+    writing the audits.
+
+    Every chain of each key's device under its policy is relinked, not only the key's own: an
+    audit of the device, named or not, can make the others count or not (COUNTED_STATUS: a
+    later unnamed check uncounts every person's named audits of the device, a later named
+    audit uncounts the unnamed ones), and a device has a handful of audits."""
+    devices = sorted({(policy, device) for policy, _staff, device in keys})
+    for start in range(0, len(devices), _DEVICES_PER_QUERY):
+        chunk = devices[start : start + _DEVICES_PER_QUERY]
         rows = conn.execute(
-            f"SELECT k.column1, k.column2, k.column3, a.id, a.day, {COUNTED_STATUS},"
+            f"SELECT a.policy_id, a.staff_id, a.device_id, a.id, a.day, {COUNTED_STATUS},"
             " a.exemption_expires, a.until_day, a.latest, a.counted_day, a.counted_status,"
             " a.counted_expires"
-            f" FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS k"
-            " JOIN audits a ON a.policy_id = k.column1 AND a.staff_id = k.column2"
-            " AND a.device_id = k.column3"
-            f" ORDER BY k.column1, k.column2, k.column3, {COUNTED_STATUS} IS NULL, {CHAIN_TIME},"
-            " a.id",
+            # The devices first, then each one's audits by device (as _checked_since): SQLite
+            # reads CROSS JOIN in the order written; otherwise it read every audit per chunk.
+            f" FROM (VALUES {', '.join(['(?, ?)'] * len(chunk))}) AS k"
+            " CROSS JOIN audits a WHERE a.device_id = k.column2 AND a.policy_id || '' = k.column1"
+            f" ORDER BY a.policy_id, a.device_id, a.staff_id, {COUNTED_STATUS} IS NULL,"
+            f" {CHAIN_TIME}, a.id",
             [part for key in chunk for part in key],
         ).fetchall()
         updates: list[tuple[object, ...]] = []
