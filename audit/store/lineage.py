@@ -27,8 +27,10 @@ from audit.store.trust import KnownPolicies, PolicyTrust
 # An unnamed audit merged into a named audit of its device under its policy (the history list
 # is `FROM audits` without an alias). Mirrors schema.COUNTED_STATUS, without the bench rule:
 # the helpdesk's own computer scanned unnamed has no named audit to merge into.
+# An unnamed audit that counts (newer than every audit naming someone: schema.COUNTED_STATUS)
+# is listed on its own, never folded into the older named one it overtook.
 MERGED_UNNAMED = (
-    "(audits.staff_id = '' AND EXISTS (SELECT 1 FROM audits b"
+    "(audits.staff_id = '' AND audits.counted_status IS NULL AND EXISTS (SELECT 1 FROM audits b"
     " WHERE b.policy_id = audits.policy_id AND b.device_id = audits.device_id"
     " AND b.staff_id <> '' AND b.status IS NOT NULL))"
 )
@@ -54,7 +56,8 @@ def annotate(conn: sqlite3.Connection, audits: list[AuditSummary]) -> list[Audit
 
 def _merged_counts(conn: sqlite3.Connection, audits: list[AuditSummary]) -> dict[int, int]:
     """Named audit id -> how many unnamed scans of its device and policy it takes in: each
-    unnamed scan goes to the first named audit at or after it, else to the last one before."""
+    unnamed scan that does not count on its own goes to the first named audit at or after it,
+    else to the last one before."""
     pairs = {(a.policy_id, a.device_id) for a in audits if a.staff_id}
     devices = sorted({device for _policy, device in pairs})
     named: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
@@ -64,7 +67,8 @@ def _merged_counts(conn: sqlite3.Connection, audits: list[AuditSummary]) -> dict
         rows = conn.execute(  # by device (an index), each device's audits are a handful
             "SELECT policy_id, device_id, id, at, staff_id = '' FROM audits"
             f" WHERE device_id IN ({', '.join('?' * len(chunk))})"
-            " AND (staff_id = '' OR status IS NOT NULL) ORDER BY at, id",
+            " AND ((staff_id = '' AND counted_status IS NULL) OR (staff_id <> ''"
+            " AND status IS NOT NULL)) ORDER BY at, id",
             chunk,
         )
         for policy_id, device_id, audit_id, at, is_unnamed in rows:
