@@ -359,8 +359,17 @@ def _v11(cursor: Any) -> None:
     relink_mixed(PgConnection(cursor.connection))  # type: ignore[arg-type]
 
 
+def _v12(cursor: Any) -> None:
+    """schema v12 (the holds added since v11 applied to the audits already stored): no DDL,
+    every audit judged again by the same code as on SQLite, in the migration's transaction."""
+    from audit.store.holds import rejudge
+    from audit.store.pg import PgConnection  # pg imports this module
+
+    rejudge(PgConnection(cursor.connection))  # type: ignore[arg-type]
+
+
 # Version n -> n + 1, for n >= CREATED_AT (the team history starts at 9).
-STEPS: dict[int, Callable[[Any], None]] = {9: _v10, 10: _v11}
+STEPS: dict[int, Callable[[Any], None]] = {9: _v10, 10: _v11, 11: _v12}
 
 if CREATED_AT + len(STEPS) != LATEST_VERSION:  # pragma: no cover - caught by any import
     raise RuntimeError("audit/store/pg_schema.py lacks the PostgreSQL step of a new migration")

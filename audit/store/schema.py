@@ -495,6 +495,18 @@ def relink_mixed(conn: sqlite3.Connection) -> None:
     relink_keys(conn, [(str(p), str(s), str(d)) for p, s, d in keys])
 
 
+# v12: no new columns; every audit is judged again by the holds added since v11, which hold
+# what a history may already count as compliant: a receipt judged before a rule of its policy
+# was announced that lists that rule's app (rule_dates), a network receipt after a cabled
+# check that found the device not compliant under the policy this one replaces (succession),
+# and a receipt signed as "network" at an address that is its signer's own computer, spelt
+# other than 127.0.0.1 (evidence.connection_hold). The team history runs the same step.
+def _v12(conn: sqlite3.Connection) -> None:
+    from audit.store.holds import rejudge  # holds builds on this module's relink
+
+    rejudge(conn)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -507,6 +519,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v9,
     _v10,
     _v11,
+    _v12,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -231,3 +231,27 @@ def test_a_rule_added_to_an_accepted_policy_years_after_it_was_announced(
     assert lines["aroha"].startswith(EARLY_RULE_NOTE), lines
     assert "CapCut (banned from 2025-02-20)" in lines["aroha"]
     assert_held(store, policy.id, apps="CapCut")
+
+
+def test_a_history_that_counted_such_a_receipt_holds_it_once_opened(
+    store: Store, signer: Signer, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """v12: a history written before this hold existed counts the receipt compliant; opening
+    it judges every audit again, on either backend, and the device is held."""
+    from audit.store.db import transaction
+    from audit.store.schema import recount
+    from tests.audit.store.cli_target import cli_db
+
+    target = cli_db(store, request)
+    imported(store, tmp_path / "in", aroha=signed(judged(DAY_BEFORE, (DEEPSEEK,)), signer))
+    with transaction(store._db) as conn:  # as stored before v12: no hold, counted compliant
+        conn.execute("UPDATE audits SET status = 'compliant', trust_note = ''")
+        recount(conn)
+    assert store.dashboard(NZ_2025, today=date.today()).counts.compliant == 1
+    if target.startswith("postgresql://"):
+        store._db.execute("UPDATE da_meta SET user_version = 11")
+    else:
+        store._db.execute("PRAGMA user_version = 11")
+    store.close()
+    with Store(target) as again:
+        assert_held(again)
