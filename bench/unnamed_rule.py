@@ -1,5 +1,5 @@
 """What the v11 counting rule (a device's newest check decides between its unnamed and named
-audits, schema.COUNTED_STATUS) costs the relink, beside the rule before it, in the same run.
+audits, chains.COUNTED_STATUS) costs the relink, beside the rule before it, in the same run.
 
     python bench/unnamed_rule.py [DEVICES]        (default 3,000)
 
@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit.store import schema
+from audit.store import chains
 from audit.store.db import timestamp
 from audit.store.store import Store
 
@@ -46,7 +46,7 @@ _OLD_COUNTED = (
 )
 
 
-def _old_relink_keys(conn: Any, keys: Iterable[schema.AuditChainKey]) -> None:
+def _old_relink_keys(conn: Any, keys: Iterable[chains.AuditChainKey]) -> None:
     wanted = set(keys)
     wanted.update([(policy, "", device) for policy, staff, device in wanted if staff])
     wanted_keys = sorted(wanted)
@@ -60,13 +60,13 @@ def _old_relink_keys(conn: Any, keys: Iterable[schema.AuditChainKey]) -> None:
             " JOIN audits a ON a.policy_id = k.column1 AND a.staff_id = k.column2"
             " AND a.device_id = k.column3"
             f" ORDER BY k.column1, k.column2, k.column3, {_OLD_COUNTED} IS NULL,"
-            f" {schema.CHAIN_TIME}, a.id",
+            f" {chains.CHAIN_TIME}, a.id",
             [part for key in chunk for part in key],
         ).fetchall()
         updates: list[tuple[object, ...]] = []
         deltas: dict[tuple[str, str, str, str], int] = {}
         for key, group in itertools.groupby(rows, key=lambda row: row[:3]):
-            schema._chain(key[0], [row[3:] for row in group], updates, deltas)
+            chains._chain(key[0], [row[3:] for row in group], updates, deltas)
         if updates:
             conn.executemany(
                 "UPDATE audits SET until_day = ?, latest = ?, counted_day = ?,"
@@ -75,7 +75,7 @@ def _old_relink_keys(conn: Any, keys: Iterable[schema.AuditChainKey]) -> None:
             )
         changed = [(*key, delta) for key, delta in deltas.items() if delta]
         if changed:
-            conn.executemany(schema.ADD_STATUS_CHANGES, changed)
+            conn.executemany(chains.ADD_STATUS_CHANGES, changed)
 
 
 _INSERT = (
@@ -87,10 +87,10 @@ _INSERT = (
 
 def _audits(
     devices: int, rng: random.Random
-) -> tuple[list[tuple[object, ...]], list[schema.AuditChainKey]]:
+) -> tuple[list[tuple[object, ...]], list[chains.AuditChainKey]]:
     start = datetime(2023, 1, 1, tzinfo=UTC)
     rows: list[tuple[object, ...]] = []
-    keys: set[schema.AuditChainKey] = set()
+    keys: set[chains.AuditChainKey] = set()
     for d in range(devices):
         device = f"android:B{d:07d}"
         kind = rng.random()
@@ -130,7 +130,7 @@ def _fill(target: str, rows: list[tuple[object, ...]]) -> Any:
     conn: Any = Store(target)._db
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(_INSERT, rows)
-    schema.recount(conn)
+    chains.recount(conn)
     conn.execute("COMMIT")
     if target.startswith("postgresql://"):
         conn.raw.execute("VACUUM (ANALYZE)")  # what autovacuum does shortly after a bulk load
@@ -149,23 +149,23 @@ def _timed(conn: Any, work: Callable[[], None]) -> float:
     return statistics.median(times)
 
 
-def _measure(conn: Any, sample: list[schema.AuditChainKey], *, recount: bool) -> None:
-    new_rule, new_relink = schema.COUNTED_STATUS, schema.relink_keys
+def _measure(conn: Any, sample: list[chains.AuditChainKey], *, recount: bool) -> None:
+    new_rule, new_relink = chains.COUNTED_STATUS, chains.relink_keys
     results: dict[str, dict[str, float]] = {}
     try:
         for name, rule, relink in (
             ("before v11 (baseline)", _OLD_COUNTED, _old_relink_keys),
             ("v11", new_rule, new_relink),
         ):
-            schema.COUNTED_STATUS = rule
-            schema.relink_keys = relink
+            chains.COUNTED_STATUS = rule
+            chains.relink_keys = relink
             figures = results[name] = {}
             if recount:
-                figures["recount"] = _timed(conn, lambda: schema.recount(conn))
-            figures["relink 1,000 keys"] = _timed(conn, lambda: schema.relink_keys(conn, sample))
+                figures["recount"] = _timed(conn, lambda: chains.recount(conn))
+            figures["relink 1,000 keys"] = _timed(conn, lambda: chains.relink_keys(conn, sample))
     finally:
-        schema.COUNTED_STATUS, schema.relink_keys = new_rule, new_relink
-    results["v11"]["v11 migration (relink_mixed)"] = _timed(conn, lambda: schema.relink_mixed(conn))
+        chains.COUNTED_STATUS, chains.relink_keys = new_rule, new_relink
+    results["v11"]["v11 migration (relink_mixed)"] = _timed(conn, lambda: chains.relink_mixed(conn))
     for name, figures in results.items():
         print(f"  {name}")
         for what, seconds in figures.items():

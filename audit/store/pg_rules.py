@@ -68,8 +68,8 @@ from typing import Any
 from psycopg import sql
 
 from audit.attestation.ranges import CLOCK_SKEW
+from audit.store.chains import CHAIN_TIME, COUNTED_STATUS, EXCEPTED, FOREVER
 from audit.store.dialect import WRITE_LOCK
-from audit.store.schema import CHAIN_TIME, COUNTED_STATUS, EXCEPTED, FOREVER
 
 # Constraint names the refusals carry (exc.diag.constraint_name): pg_roles.refusal's words.
 OTHERS_AUDIT = "da_others_audit"
@@ -131,7 +131,7 @@ CREATE INDEX IF NOT EXISTS da_receipts_new_xid ON da_receipts_new (xid, uid);
 CREATE TABLE IF NOT EXISTS da_pending (xid xid8 PRIMARY KEY);
 """
 
-# What an audit adds to the running totals (schema._count): +1 on its counted day, -1 on the
+# What an audit adds to the running totals (chains._count): +1 on its counted day, -1 on the
 # day it stopped holding (never, for the latest). {rows}: a transition table; {sign}: 1 or -1,
 # {end}: its opposite.
 _STRETCHES = """
@@ -237,10 +237,10 @@ END $fn$;
     )
 
 
-# The chain as schema.relink_keys computes it, for the keys a transaction touched (and, as
+# The chain as chains.relink_keys computes it, for the keys a transaction touched (and, as
 # relink does, each named key's unnamed one: a named audit uncounts the unnamed scans of its
 # device): judged audits in chain order, each holding until the next one's day, the last one
-# the latest. Built from schema.py's own COUNTED_STATUS and CHAIN_TIME, so the two cannot
+# the latest. Built from chains.py's own COUNTED_STATUS and CHAIN_TIME, so the two cannot
 # disagree about which audit counts; min(x, y) is SQLite's scalar form of least(x, y).
 _CHAIN = f"""
 WITH k AS (

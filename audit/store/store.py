@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,18 +38,18 @@ from audit.errors import StoreError
 from audit.i18n import N_, _
 from audit.model import ActionResult, Assessment, Device, DeviceStatus, Policy
 from audit.paths import data_dir
-from audit.progress import CancelCheck, Progress, never_cancelled, no_progress
-from audit.store import holds, importer, intake, queries, witnessed
+from audit.store import holds, queries, witnessed
+from audit.store.addresses import refuse_keyword_address
 from audit.store.behind import CountMethods
-from audit.store.db import REIMPORT, check_pages, open_database, open_read_only, transaction
+from audit.store.db import REIMPORT, open_database, open_read_only, transaction
 from audit.store.db import sqlite_words as _words
+from audit.store.import_methods import ImportMethods
 from audit.store.records import (
     AuditDetails,
     AuditSummary,
     DashboardCounts,
     ExportRow,
     HistoryFilter,
-    ImportReport,
     KeyNote,
     Origin,
     PolicySummary,
@@ -81,33 +80,22 @@ TEAM_SCHEMES = ("postgresql://", "postgres://")  # a team history on a server (a
 DEMO_NOT_RECORDED = N_("The demo phone is not recorded in the history.")
 T = TypeVar("T")
 
+# refuse_keyword_address stays importable from here, where the command line looks for it.
+__all__ = [
+    "DEMO_NOT_RECORDED",
+    "FILE_NAME",
+    "TEAM_SCHEMES",
+    "Store",
+    "default_path",
+    "refuse_keyword_address",
+]
+
 
 def default_path() -> Path:
     return data_dir() / FILE_NAME
 
 
-def refuse_keyword_address(path: str | Path) -> None:
-    """Raise for libpq's "host=... password=..." form, or a mistyped postgresql:// address,
-    given as a history: as a file name it
-    would create (or look for) a history named after it, password included, on this computer
-    while the person believes they are on the team history. A Path too: the command line makes
-    one of every --db value that is not a postgresql:// address."""
-    text = str(path)
-    if re.search(r"(^|\s)(host|hostaddr|dbname|user|password|port)\s*=", text):
-        raise StoreError(
-            _("This looks like a database connection in libpq's key=value form."),
-            _("Give a team history as postgresql://user@server:port/database."),
-        )
-    # A scheme mistyped ("postgresql:/ann:pw@host/db", "postgres ql://..."): a file named after
-    # it would hold the password. Two letters or more before the ':', so C:/ stays a drive.
-    if "://" in text or re.match(r"[A-Za-z][A-Za-z0-9+.\- ]+:/", text):
-        raise StoreError(
-            _("This looks like the address of a team history, mistyped."),
-            _("Give a team history as postgresql://user@server:port/database."),
-        )
-
-
-class Store(TrustMethods, CountMethods, RejudgeMethods):
+class Store(ImportMethods, TrustMethods, CountMethods, RejudgeMethods):
     """The history database. Open with Store() (the user's data folder), Store(path), or
     Store("postgresql://user@host/db") for a helpdesk team's history on a server (issue 18)."""
 
@@ -500,78 +488,6 @@ class Store(TrustMethods, CountMethods, RejudgeMethods):
         relink_key(conn, key)
         relink_key(conn, AuditKey(key.policy_id, attester.staff_id, key.device_id))
         return verified
-
-    # --- importing receipts -------------------------------------------------------------------
-
-    def import_files(
-        self,
-        paths: Iterable[Path | str],
-        *,
-        accept_new_keys: Collection[str] = (),
-        batch_size: int = importer.DEFAULT_BATCH,
-        workers: int | None = None,
-        progress: Progress = no_progress,
-        cancelled: CancelCheck = never_cancelled,
-    ) -> ImportReport:
-        """Verify and import receipt files (see audit.store.importer for the rules).
-
-        `workers`: processes that verify receipts meanwhile; None picks by the number of files
-        (none for small imports, up to 4 from a thousand files on).
-        """
-        files = [Path(p) for p in paths]
-        # A history damaged since it was opened is not written into (its pages checked again).
-        self._read(lambda conn: check_pages(conn, self.path))
-        return importer.import_files(
-            files,
-            write=self._write,
-            known_files=self._known_files,
-            accept_new_keys=accept_new_keys,
-            batch_size=batch_size,
-            workers=importer.default_workers(len(files)) if workers is None else workers,
-            progress=progress,
-            cancelled=cancelled,
-        )
-
-    def import_folder(
-        self,
-        folder: Path | str,
-        *,
-        accept_new_keys: Collection[str] = (),
-        batch_size: int = importer.DEFAULT_BATCH,
-        workers: int | None = None,
-        progress: Progress = no_progress,
-        cancelled: CancelCheck = never_cancelled,
-    ) -> ImportReport:
-        """Import every visible file of a folder (not its subfolders), in name order; the
-        report also lists what was left out (hidden files, folders, pipes) with the reason."""
-        report = self.import_files(
-            importer.receipt_files(Path(folder)),
-            accept_new_keys=accept_new_keys,
-            batch_size=batch_size,
-            workers=workers,
-            progress=progress,
-            cancelled=cancelled,
-        )
-        left_out = intake.passed_over(Path(folder))
-        if not left_out:
-            return report
-        outcomes = sorted((*report.outcomes, *left_out), key=lambda o: o.path.name)
-        return ImportReport(tuple(outcomes))
-
-    def _known_files(self, digests: Collection[str]) -> dict[str, importer.StoredFile]:
-        def query(conn: sqlite3.Connection) -> dict[str, importer.StoredFile]:
-            found: dict[str, importer.StoredFile] = {}
-            for chunk in importer.chunks(sorted(digests), 500):
-                marks = ", ".join("?" * len(chunk))
-                for digest, uid, signer, identity, name in conn.execute(
-                    "SELECT file_sha256, uid, signer, identity, person_name FROM attestations"
-                    f" WHERE file_sha256 IN ({marks})",
-                    list(chunk),
-                ):
-                    found[digest] = importer.StoredFile(uid, signer, identity, name or "")
-            return found
-
-        return self._read(query)
 
     # --- reading ------------------------------------------------------------------------------
 

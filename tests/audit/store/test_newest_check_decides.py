@@ -1,5 +1,5 @@
 """A device's newest check decides between its unnamed and its named audits, and the device
-still counts once (schema.COUNTED_STATUS, v11).
+still counts once (chains.COUNTED_STATUS, v11).
 
 A phone checked at the bench and left unnamed (the person said "I'll take it off myself", the
 removal was refused) is a check of that phone like any other: an older receipt naming the
@@ -21,7 +21,7 @@ import pytest
 
 from audit.attestation import Envelope, Signer, write_receipt
 from audit.model import Device, DeviceKind, DeviceStatus
-from audit.store import HistoryFilter, ImportResult, Store, schema
+from audit.store import HistoryFilter, ImportResult, Store, chains
 from audit.store.db import parse_time, transaction
 from audit.store.schema import recount
 from tests.audit.store import factory as f
@@ -294,7 +294,7 @@ def test_opening_a_history_counted_by_the_old_rule_recounts_the_devices_checked_
     _unnamed(store, phone, f.Outcome.VIOLATION, DAY + timedelta(days=2))
     _unnamed(store, other, f.Outcome.VIOLATION, DAY)
     _named(store, other, f.BEN, f.Outcome.CLEAN, DAY + timedelta(days=1))
-    monkeypatch.setattr(schema, "COUNTED_STATUS", _BEFORE_V11)
+    monkeypatch.setattr(chains, "COUNTED_STATUS", _BEFORE_V11)
     with transaction(store._db) as conn:
         recount(conn)
     monkeypatch.undo()
@@ -378,9 +378,9 @@ def test_a_team_history_with_the_old_row_rules_is_brought_up_to_date(
     psycopg = pytest.importorskip("psycopg", reason="psycopg is in the test extra")
     team = Team(postgres_dsn)
     with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-        admin.execute(pg_rules._VERIFY.replace(schema.COUNTED_STATUS, _BEFORE_V11))
+        admin.execute(pg_rules._VERIFY.replace(chains.COUNTED_STATUS, _BEFORE_V11))
     phone = f.phone("R58TEAM02")
-    monkeypatch.setattr(schema, "COUNTED_STATUS", _BEFORE_V11)
+    monkeypatch.setattr(chains, "COUNTED_STATUS", _BEFORE_V11)
     with team.store("ann") as ann:
         _named(ann, phone, f.AROHA, f.Outcome.CLEAN, DAY)
     with team.store("bob") as bob:
