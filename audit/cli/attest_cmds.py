@@ -197,13 +197,15 @@ def _trust(args: argparse.Namespace) -> Trust:
             step = _("Check DEVICE_AUDIT_DB (it chose this history), or give --db.")
         raise AuditError(_("There is no history at {path}.").format(path=target.shown(db)), step)
     with target.open_to_read(db) as store:
-        return store.known_policies(), {t.fingerprint: t for t in store.technicians()}, True
+        # With the accepted texts, for the holds that need a policy's rules (_text_holds).
+        known = store._read(KnownPolicies.load_with_texts)
+        return known, {t.fingerprint: t for t in store.technicians()}, True
 
 
 def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) -> dict[str, Any]:
     """What the receipt is worth (audit.store.trust): its policy known or not, and its
     assurance. A receipt under an unknown or altered policy is not valid."""
-    from audit.store.evidence import receipt_holds, tool_problem
+    from audit.store.evidence import receipt_holds, text_holds, tool_problem
     from audit.store.receipt_content import read_receipt
     from audit.store.trust import Assurance, exemption_words, judge
 
@@ -231,6 +233,7 @@ def _with_trust(result: dict[str, Any], v: VerifiedAttestation, trust: Trust) ->
             connection=v.connection,
             rescan_finished=read_receipt(v).rescan.finished_at,
         )
+        held += text_holds(known, v.policy_id, v.policy_sha256, read_receipt(v))
         note = "; ".join(part for part in (note, *held) if part)
     problem = problem or tool_problem(v.statement)
     reasons = [r for r in (result["reason"], _sentence(problem), _sentence(judged.refusal)) if r]

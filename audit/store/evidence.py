@@ -17,6 +17,10 @@ trust note says why, in the history, the dashboard, the export and `verify --db`
   never replaces a check on a cable or a witnessed audit of the same device and policy (or of
   a policy linked to it by superseded_by, for an app both ban: audit.store.succession) that
   found the device not compliant: the network receipt is held then (docs/security.md).
+- **A policy text that no longer loads.** A text accepted before this release's checks of a
+  policy file (an identifier no device can report: audit.policy.grammar) is known by its digest
+  but cannot be read again: its rules may match nothing, so what was judged under it is held
+  until a corrected file is accepted and the device checked again.
 - **A check made long before the signing.** The rescan a receipt rests on must have finished
   within JUDGED_DAY_SLACK of its signing: an old clean rescan signed today shows the phone as
   it was then.
@@ -44,6 +48,7 @@ from audit.store.records import FileOutcome
 from audit.store.times import JUDGED_DAY_SLACK
 
 if TYPE_CHECKING:  # audit.store.trust imports audit.store.holds, which imports this module
+    from audit.store.receipt_content import ReceiptContent
     from audit.store.trust import KnownPolicies, KnownPolicy
 
 TOOL_NAME = "device-audit"
@@ -54,7 +59,15 @@ LOOPBACK_NOTE = "reached from a program on this computer, not a phone on a cable
 NETWORK_NOTE = "reached over the network, after a check on a cable"
 RESCAN_NOTE = "the check it rests on was made on"
 LOCAL_POLICY_NOTE = "checked under a policy this history does not know"
-NOTES = (OLDER_TEXT_NOTE, LOOPBACK_NOTE, NETWORK_NOTE, RESCAN_NOTE, LOCAL_POLICY_NOTE)
+UNREADABLE_TEXT_NOTE = "the policy text this audit was judged under can no longer be read"
+NOTES = (
+    OLDER_TEXT_NOTE,
+    LOOPBACK_NOTE,
+    NETWORK_NOTE,
+    RESCAN_NOTE,
+    LOCAL_POLICY_NOTE,
+    UNREADABLE_TEXT_NOTE,
+)
 """How each hold of this module starts, so audit.store.holds.with_holds can take it back."""
 
 _FROM_THIS_COMPUTER = (ConnectionKind.LOOPBACK, ConnectionKind.EMULATOR)
@@ -261,6 +274,32 @@ def receipt_holds(
     return [hold for hold in found if hold]
 
 
+def text_holds(
+    known: KnownPolicies, policy_id: str, sha256: str, content: ReceiptContent
+) -> list[str]:
+    """The holds of one receipt that need the rules of its policy text, as the history finds
+    them (`verify` shows them): an accepted text that no longer loads (known.texts read:
+    KnownPolicies.load_with_texts), and an app of a rule not yet announced on the day the
+    device was judged (audit.store.rule_dates)."""
+    from audit.store.rule_dates import FindingFacts, early_rule_hold
+    from audit.store.trust import PolicyTrust
+
+    found = known.by_sha.get(sha256)
+    if found is None or found.id != policy_id:
+        return []  # a text this helpdesk does not know: refused (KnownPolicies.problem)
+    text = known.text(policy_id, sha256)
+    if text is None:
+        unread = found.trust is PolicyTrust.ACCEPTED and known.texts is not None
+        return [unreadable_text_hold(found)] if unread else []
+    facts = [  # as the history reads the findings of the scan a verdict rests on
+        FindingFacts(f.rule_id, f.identifier, f.name, f.state or "", f.confidence)
+        for f in content.findings
+        if f.status != "resolved"
+    ]
+    hold = early_rule_hold(text, content.day, facts)
+    return [hold] if hold else []
+
+
 # --- in the history ----------------------------------------------------------------------------
 
 _PER_QUERY = 400
@@ -290,6 +329,39 @@ def local_policy_hold(known: KnownPolicies, policy_id: str, sha256: str) -> str:
     )
 
 
+def unreadable_text_hold(known: KnownPolicy) -> str:
+    """The hold of an audit judged under an accepted text that this release cannot read again
+    (rule_dates.known_text returned None), so its rules cannot be trusted to have matched."""
+    named = f", accepted from {known.file_name}" if known.file_name else ""
+    return (
+        f"{UNREADABLE_TEXT_NOTE} (policy '{known.id}', digest {known.sha256[:12]}…{named}), so it "
+        "counts as not compliant: accept a corrected policy file (device-audit policy accept "
+        "FILE), then check the device again"
+    )
+
+
+class _Texts:
+    """Whether each accepted text an audit names still loads, read once per call."""
+
+    def __init__(self, conn: sqlite3.Connection, known: KnownPolicies) -> None:
+        self._conn = conn
+        self._known = known
+        self._holds: dict[tuple[str, str], str] = {}
+
+    def hold(self, policy_id: str, sha256: str) -> str:
+        from audit.store.rule_dates import known_text
+        from audit.store.trust import PolicyTrust
+
+        found = self._known.by_sha.get(sha256)
+        if found is None or found.id != policy_id or found.trust is not PolicyTrust.ACCEPTED:
+            return ""  # a built-in text, or one local_policy_hold holds already
+        key = (policy_id, sha256)
+        if key not in self._holds:
+            readable = known_text(self._conn, policy_id, sha256) is not None
+            self._holds[key] = "" if readable else unreadable_text_hold(found)
+        return self._holds[key]
+
+
 def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[int, list[str]]:
     """audit id -> the evidence holds of each audit among these (empty lists left out).
     Imported audits: each receipt's own holds and the network rule. Audits made here
@@ -314,10 +386,14 @@ def holds_of_audits(conn: sqlite3.Connection, audit_ids: Iterable[int]) -> dict[
     if not rows:
         return {}
     known = KnownPolicies.load(conn)
+    texts = _Texts(conn, known)
     found: dict[int, list[str]] = defaultdict(list)
     remote: list[tuple[int, str, str, str]] = []
     for audit_id, policy_id, device_id, sha256, attested, raw, finished, chain, origin in rows:
         connection = _connection(raw)
+        unreadable = texts.hold(policy_id, str(sha256))
+        if unreadable:
+            found[audit_id].append(unreadable)
         if origin != "imported":
             made_here = [
                 local_policy_hold(known, policy_id, str(sha256)),

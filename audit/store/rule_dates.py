@@ -113,18 +113,13 @@ def _accepted(state: str, accepted: frozenset[AppState]) -> bool:
 
 def known_text(conn: sqlite3.Connection, policy_id: str, sha256: str) -> Policy | None:
     """The rules of the policy text `sha256` as this history knows it, or None when it does
-    not know that text of `policy_id` (or cannot read it again: logged, nothing held for it
-    here; evidence.py holds audits under texts it does not know)."""
-    from audit.policy import load_policy, preset_ids
-    from audit.policy.earlier import earlier_presets
+    not know that text of `policy_id` (or cannot read it again: nothing held for it here;
+    evidence.py holds audits under texts it does not know or cannot read again)."""
+    from audit.policy import preset_ids
 
     try:
         if policy_id in preset_ids():
-            current = load_policy(policy_id)
-            if current.sha256 == sha256:
-                return current
-            earlier = {p.sha256 for p in earlier_presets() if p.id == policy_id}
-            return current if sha256 in earlier else None
+            return preset_text(policy_id, sha256)
         row = conn.execute(
             "SELECT content, file_name FROM accepted_policies WHERE sha256 = ? AND policy_id = ?",
             (sha256, policy_id),
@@ -132,10 +127,27 @@ def known_text(conn: sqlite3.Connection, policy_id: str, sha256: str) -> Policy 
         if row is None:
             return None
         policy = _parsed(bytes(row[0]).decode("utf-8"), str(row[1]) or policy_id)
-    except (AuditError, UnicodeDecodeError, TypeError):
-        log.error("the policy %s (%s) cannot be read again", policy_id, sha256[:12], exc_info=True)
+    except (AuditError, UnicodeDecodeError, TypeError) as error:
+        # One line, no traceback: the audits under it are held, and their note says what to do
+        # (evidence.unreadable_text_hold); -v shows why here (the key and the character).
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        log.info("the policy %s (%s) cannot be read again: %s", policy_id, sha256[:12], reason)
         return None
     return policy if policy.sha256 == sha256 else None
+
+
+def preset_text(policy_id: str, sha256: str) -> Policy | None:
+    """The rules of a built-in preset's text `sha256` (the current one, or an earlier text,
+    dated as the current one's: the day a ban grew is the same in every text), or None.
+    Raises AuditError when the shipped preset cannot be read."""
+    from audit.policy import load_policy
+    from audit.policy.earlier import earlier_presets
+
+    current = load_policy(policy_id)
+    if current.sha256 == sha256:
+        return current
+    earlier = {p.sha256 for p in earlier_presets() if p.id == policy_id}
+    return current if sha256 in earlier else None
 
 
 @functools.lru_cache(maxsize=32)

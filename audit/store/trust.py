@@ -145,8 +145,12 @@ class KnownPolicies:
         *,
         require_signed: bool = False,
         exemptions: frozenset[str] | None = None,
+        texts: dict[str, Policy | None] | None = None,
     ) -> None:
         self.require_signed = require_signed  # the helpdesk's setting (audit.policy.signed)
+        # The accepted texts as they load now, by digest (None: no longer loads), read only by
+        # load_with_texts (`verify --db`); None when not read.
+        self.texts = texts
         # The digests of the exemptions the helpdesk accepted (audit.store.holds); None
         # without a history, where no exemption can be known.
         self.exemptions = exemptions
@@ -169,6 +173,39 @@ class KnownPolicies:
         return cls(
             known, require_signed=signed_policies_required(conn), exemptions=active_digests(conn)
         )
+
+    @classmethod
+    def load_with_texts(cls, conn: sqlite3.Connection) -> KnownPolicies:
+        """load(), and each accepted text parsed again (rule_dates.known_text): `verify --db`
+        judges a receipt by its policy's rule dates, and holds it under a text that no longer
+        loads, as the history does; the import reads them only for the audits that need them."""
+        from audit.store.rule_dates import known_text
+
+        known = cls.load(conn)
+        known.texts = {
+            k.sha256: known_text(conn, k.id, k.sha256)
+            for k in known.by_sha.values()
+            if k.trust is PolicyTrust.ACCEPTED
+        }
+        return known
+
+    def text(self, policy_id: str, sha256: str) -> Policy | None:
+        """The rules of the known text `sha256` of `policy_id`, or None (not known, not read:
+        load_with_texts, or no longer loads)."""
+        from audit.store.rule_dates import preset_text
+
+        found = self.by_sha.get(sha256)
+        if found is None or found.id != policy_id:
+            return None
+        if found.trust is PolicyTrust.ACCEPTED:
+            return None if self.texts is None else self.texts.get(sha256)
+        if policy_id not in preset_ids():  # an earlier text of a preset no longer shipped
+            return None
+        try:
+            return preset_text(policy_id, sha256)
+        except AuditError:
+            log.error("the built-in policy %s cannot be read", policy_id, exc_info=True)
+            return None
 
     def problem(self, policy_id: str, sha256: str) -> str:
         """Why a receipt's policy is not one this helpdesk knows, or "" when it is."""
