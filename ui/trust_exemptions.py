@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -24,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audit.errors import StoreError
 from audit.i18n import N_, _
+from audit.store.blanket import is_for_everyone
 from audit.store.waiting import waiting_words
 from audit.text import visible
 from ui import errors
@@ -53,6 +56,12 @@ EXPLAIN = N_(
     '"exemption not accepted by the helpdesk". Accept the file your approver signed off; revoke '
     "an exemption that was withdrawn."
 )
+EVERYONE_BOX = N_("&Also accept exemptions for everyone (ones that name no person and no device)")
+EVERYONE_NEXT = N_(
+    "Ask the approver to name the person (one exemption for each person) or the device. If it "
+    'really is meant for everyone, tick "Also accept exemptions for everyone" and accept the '
+    "file again."
+)
 
 
 class ExemptionsTab(QWidget):
@@ -78,6 +87,12 @@ class ExemptionsTab(QWidget):
         # What held devices wait for: the exemptions they list that nobody accepted here.
         self.waiting = label("", name="exemptions-waiting")
         layout.addWidget(self.waiting)
+        # An exemption that names no person and no device covers whoever lists it, so it is
+        # accepted only on purpose (audit.store.blanket), as `exemption accept --everyone`: the
+        # box is ticked for one file and clears itself once that file is chosen. A blanket one
+        # (no person, policy, rule or app) stays with the command line's --blanket.
+        self.everyone = QCheckBox(_(EVERYONE_BOX))
+        layout.addWidget(self.everyone)
         row = QHBoxLayout()
         self.by = QLineEdit()
         self.by.setPlaceholderText(_("Your name"))
@@ -166,9 +181,14 @@ class ExemptionsTab(QWidget):
         path = self.ask_file()
         if not path:
             return
+        everyone = self.everyone.isChecked()
+        self.everyone.setChecked(False)  # on purpose for this file only
 
         def work(store: Store, _p: object, _c: object) -> str:
-            done = store.accept_exemptions(path, by=by)
+            try:
+                done = store.accept_exemptions(path, by=by, everyone=everyone)
+            except StoreError as error:
+                raise _for_everyone_here(error) from None
             revoked = {e.sha256 for e in store.accepted_exemptions() if not e.active}
             words = []
             for exemption, digest, added in done:
@@ -179,6 +199,8 @@ class ExemptionsTab(QWidget):
                             "from the approver)"
                         ).format(id=exemption.id)
                     )
+                elif added and is_for_everyone(exemption):
+                    words.append(_("{id} accepted for everyone").format(id=exemption.id))
                 elif added:
                     words.append(_("{id} accepted").format(id=exemption.id))
                 else:
@@ -221,3 +243,13 @@ class ExemptionsTab(QWidget):
     def _failed(self, error: BaseException) -> None:
         words = errors.describe(error)
         self.message.setText(f"{words.text} {words.next_step}".strip())
+
+
+def _for_everyone_here(error: StoreError) -> StoreError:
+    """The store's refusal of a file with an exemption for everyone, its next step saying this
+    window's box instead of the command line; any other refusal as it is. Known by the command
+    option its next step names (a command is never translated); a blanket exemption is refused
+    first and keeps its own next step (--blanket: not offered in this window)."""
+    if "--everyone" not in error.next_step:
+        return error
+    return StoreError(error.message, _(EVERYONE_NEXT))

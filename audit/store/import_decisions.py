@@ -117,7 +117,51 @@ def _store_batch(
     for identity, held, refused, day in disputes:
         raise_dispute(conn, identity, held, refused, refused_day=day, at=_now())
     rejudge(conn, identities=settled | {d[0] for d in disputes})
-    return rejudge_imported(conn, outcomes)  # what each rests on (audit.store.evidence)
+    outcomes = rejudge_imported(conn, outcomes)  # what each rests on (audit.store.evidence)
+    return overtaken_imports(conn, outcomes)
+
+
+# A named audit is judged but not counted only when a later unnamed check of its device under
+# its policy overtook it (audit.store.chains.COUNTED_STATUS); the day of the newest such check.
+# The batch's audits first, then each one's device (SQLite reads CROSS JOIN in the order
+# written; otherwise it read every unnamed audit of the history for each chunk).
+_OVERTAKEN = (
+    "SELECT a.id, max(o.day) FROM audits a CROSS JOIN audits o"
+    " WHERE a.id IN ({marks}) AND a.staff_id <> '' AND a.status IS NOT NULL"
+    " AND a.counted_status IS NULL AND o.device_id = a.device_id"
+    " AND o.policy_id || '' = a.policy_id AND o.staff_id || '' = '' AND o.status IS NOT NULL"
+    " GROUP BY a.id"
+)
+
+
+def overtaken_imports(conn: sqlite3.Connection, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Say on its line of the import report when an imported receipt does not count because a
+    later unnamed check of the same phone (at the bench) does: the newest check of a device
+    decides (audit.store.chains.COUNTED_STATUS), so an older receipt handed in after it is kept
+    but not counted, and whoever imports would otherwise read "imported" and believe the phone
+    counts as the receipt says. Read from the stored rows once the batch is written and linked,
+    so it says what the history counts, not what the receipt claims."""
+    ids = [str(o.audit_id) for o in outcomes if o.audit_id]
+    days: dict[int, str] = {}
+    for chunk in chunks(ids, 400):
+        marks = ", ".join("?" * len(chunk))
+        for audit_id, day in conn.execute(_OVERTAKEN.format(marks=marks), [int(i) for i in chunk]):
+            days[int(audit_id)] = str(day)
+    if not days:
+        return outcomes
+    return [
+        replace(o, reason="; ".join(p for p in (o.reason, _overtaken(days[o.audit_id])) if p))
+        if o.audit_id in days
+        else o
+        for o in outcomes
+    ]
+
+
+def _overtaken(day: str) -> str:
+    return _(
+        "it does not count, because a later check of this phone at the bench ({day}) counts "
+        "instead: name the person at the bench to join them"
+    ).format(day=day)
 
 
 def _now() -> datetime:
