@@ -197,8 +197,8 @@ def _trust(args: argparse.Namespace) -> Trust:
             step = _("Check DEVICE_AUDIT_DB (it chose this history), or give --db.")
         raise AuditError(_("There is no history at {path}.").format(path=target.shown(db)), step)
     with target.open_to_read(db) as store:
-        # With the accepted texts, for the holds that need a policy's rules (_text_holds).
-        known = store._read(KnownPolicies.load_with_texts)
+        # With the accepted texts, for the holds that need a policy's rules (text_holds).
+        known = store.known_policies(with_texts=True)
         return known, {t.fingerprint: t for t in store.technicians()}, True
 
 

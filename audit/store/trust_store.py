@@ -83,8 +83,10 @@ class TrustMethods:
     def signed_policies_required(self) -> bool:
         return self._read(trust.signed_policies_required)
 
-    def known_policies(self) -> KnownPolicies:
-        return self._read(KnownPolicies.load)
+    def known_policies(self, *, with_texts: bool = False) -> KnownPolicies:
+        """The policies this history knows; `with_texts`: each accepted text parsed again too
+        (KnownPolicies.load_with_texts), for the holds that need a policy's rules."""
+        return self._read(KnownPolicies.load_with_texts if with_texts else KnownPolicies.load)
 
     def accepted_policies(self) -> list[KnownPolicy]:
         return self._read(trust.accepted_policies)
